@@ -1,0 +1,127 @@
+package accounts_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+var throttle = accounts.Throttle{MaxPerAccount: 3, MaxPerIP: 5, Window: time.Minute}
+
+func TestCreateValidatesEveryField(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		_, err := accounts.Create(context.Background(), s.DB, audit.System, accounts.NewUser{
+			Login: "A", Password: "short", Email: "nope", Phone: "12345", Locale: "fr"})
+		p, ok := problem.As(err)
+		if !ok || p.Kind != problem.Invalid {
+			t.Fatalf("want Invalid, got %v", err)
+		}
+		got := map[string]bool{}
+		for _, f := range p.Fields {
+			got[f.Path] = true
+		}
+		for _, path := range []string{"login", "password", "email", "phone", "locale"} {
+			if !got[path] {
+				t.Errorf("no error on %s: %v", path, p.Fields)
+			}
+		}
+		var n int
+		if err := s.DB.NewSelect().ColumnExpr("count(*)").TableExpr("users").Scan(context.Background(), &n); err != nil || n != 0 {
+			t.Fatalf("users after refused create: %d %v", n, err)
+		}
+	})
+}
+
+func TestLoginThrottleAndSessions(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "alice", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "Alice", Password: "another password"}); !problem.Is(err, problem.Conflict) {
+			t.Fatalf("duplicate login: %v", err)
+		}
+		// Unknown account and wrong password get the same answer.
+		_, errUnknown := accounts.Authenticate(ctx, s.DB, throttle, "nobody", "whatever123", "10.0.0.1")
+		_, errWrong := accounts.Authenticate(ctx, s.DB, throttle, "alice", "wrong password", "10.0.0.2")
+		if errUnknown != accounts.ErrBadCredentials || errWrong != accounts.ErrBadCredentials {
+			t.Fatalf("answers differ: %v / %v", errUnknown, errWrong)
+		}
+		if got, err := accounts.Authenticate(ctx, s.DB, throttle, "ALICE", "correct horse battery", "10.0.0.2"); err != nil || got.ID != u.ID {
+			t.Fatalf("good login: %v", err)
+		}
+		// Per account: three failures from different addresses lock the account, even for the right password.
+		for i, ip := range []string{"10.1.0.1", "10.1.0.2", "10.1.0.3"} {
+			if _, err := accounts.Authenticate(ctx, s.DB, throttle, "alice", "wrong", ip); err != accounts.ErrBadCredentials {
+				t.Fatalf("failure %d: %v", i, err)
+			}
+		}
+		if _, err := accounts.Authenticate(ctx, s.DB, throttle, "alice", "correct horse battery", "10.1.0.9"); err != accounts.ErrThrottled {
+			t.Fatalf("locked account: %v", err)
+		}
+		// Per address: five failures on different names block the address.
+		for _, name := range []string{"a1", "a2", "a3", "a4", "a5"} {
+			accounts.Authenticate(ctx, s.DB, throttle, name, "x", "10.9.9.9")
+		}
+		if _, err := accounts.Authenticate(ctx, s.DB, throttle, "someone", "x", "10.9.9.9"); err != accounts.ErrThrottled {
+			t.Fatalf("blocked address: %v", err)
+		}
+
+		token, err := accounts.StartSession(ctx, s.DB, u.ID, time.Hour, "10.0.0.2", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := accounts.SessionUser(ctx, s.DB, token, time.Hour); err != nil || got.ID != u.ID {
+			t.Fatalf("session user: %v", err)
+		}
+		if err := accounts.EndSession(ctx, s.DB, token); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := accounts.SessionUser(ctx, s.DB, token, time.Hour); err != problem.ErrLoginRequired {
+			t.Fatalf("ended session still works: %v", err)
+		}
+		expired, _ := accounts.StartSession(ctx, s.DB, u.ID, -time.Second, "", "")
+		if _, err := accounts.SessionUser(ctx, s.DB, expired, time.Hour); err != problem.ErrLoginRequired {
+			t.Fatalf("expired session works: %v", err)
+		}
+	})
+}
+
+func TestAPITokens(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "robot", Password: "machine password"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, tok, err := accounts.CreateToken(ctx, s.DB, audit.System, u.ID, "ci", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored string
+		if err := s.DB.NewSelect().ColumnExpr("token_hash").TableExpr("api_tokens").Where("id = ?", tok.ID).Scan(ctx, &stored); err != nil {
+			t.Fatal(err)
+		}
+		if stored == secret || len(stored) != 64 {
+			t.Fatalf("token stored in clear or oddly: %q", stored)
+		}
+		if got, err := accounts.TokenUser(ctx, s.DB, secret); err != nil || got.ID != u.ID {
+			t.Fatalf("token user: %v", err)
+		}
+		if err := accounts.RevokeToken(ctx, s.DB, audit.System, u.ID, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := accounts.TokenUser(ctx, s.DB, secret); err != problem.ErrLoginRequired {
+			t.Fatalf("revoked token works: %v", err)
+		}
+		if err := accounts.RevokeToken(ctx, s.DB, audit.System, u.ID+1, tok.ID); !problem.Is(err, problem.NotFound) {
+			t.Fatalf("revoking another's token: %v", err)
+		}
+	})
+}

@@ -1,0 +1,206 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// Session is a login session; the browser holds the token, the database only its hash.
+type Session struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	IDHash     string `bun:",pk"`
+	UserID     int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	IP         string
+	UserAgent  string
+}
+
+// APIToken is a bearer token for machine clients; only its hash is stored.
+type APIToken struct {
+	bun.BaseModel `bun:"table:api_tokens"`
+
+	ID         int64      `bun:",pk,autoincrement" json:"id"`
+	UserID     int64      `json:"user_id"`
+	Name       string     `json:"name"`
+	TokenHash  string     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// TokenPrefix marks CivicFlow API tokens so that secret scanners and people recognise them.
+const TokenPrefix = "cft_"
+
+// sessionRefresh is how stale last_seen_at may get before a request moves the expiry forward; it keeps
+// most requests free of writes.
+const sessionRefresh = time.Minute
+
+func newSecret() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // the platform cannot work without randomness
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashSecret is the stored form of a session or API token: high-entropy secrets need no slow hash.
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// StartSession creates a session for user and returns the token for the cookie.
+func StartSession(ctx context.Context, db bun.IDB, userID int64, ttl time.Duration, ip, userAgent string) (string, error) {
+	token := newSecret()
+	now := time.Now().UTC()
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	s := &Session{IDHash: hashSecret(token), UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl), IP: ip, UserAgent: userAgent}
+	if _, err := db.NewInsert().Model(s).Exec(ctx); err != nil {
+		return "", fmt.Errorf("starting session for user %d: %w", userID, err)
+	}
+	return token, nil
+}
+
+// SessionUser returns the user of a live session token and slides its expiry forward. An unknown or
+// expired token, or a disabled user, gives problem.ErrLoginRequired.
+func SessionUser(ctx context.Context, db bun.IDB, token string, ttl time.Duration) (*User, error) {
+	if token == "" {
+		return nil, problem.ErrLoginRequired
+	}
+	s := new(Session)
+	err := db.NewSelect().Model(s).Where("id_hash = ?", hashSecret(token)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.ErrLoginRequired
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading session: %w", err)
+	}
+	now := time.Now().UTC()
+	if !now.Before(s.ExpiresAt) {
+		return nil, problem.ErrLoginRequired
+	}
+	u, err := Get(ctx, db, s.UserID)
+	if err != nil || u.Disabled {
+		return nil, problem.ErrLoginRequired
+	}
+	if now.Sub(s.LastSeenAt) > sessionRefresh {
+		if _, err := db.NewUpdate().Model(s).Set("last_seen_at = ?", now).Set("expires_at = ?", now.Add(ttl)).
+			WherePK().Exec(ctx); err != nil {
+			return nil, fmt.Errorf("refreshing session: %w", err)
+		}
+	}
+	return u, nil
+}
+
+// SessionBinding is a stable, non-secret value derived from a session token, for binding CSRF tokens
+// to the session without storing the token itself anywhere else.
+func SessionBinding(token string) string { return hashSecret(token) }
+
+// EndSession deletes the session of token (logout). Ending an unknown session is not an error.
+func EndSession(ctx context.Context, db bun.IDB, token string) error {
+	if _, err := db.NewDelete().Model((*Session)(nil)).Where("id_hash = ?", hashSecret(token)).Exec(ctx); err != nil {
+		return fmt.Errorf("ending session: %w", err)
+	}
+	return nil
+}
+
+// CreateToken issues an API token for user and returns its secret, which is shown once and never
+// stored. ttl 0 means it does not expire.
+func CreateToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID int64, name string, ttl time.Duration) (string, *APIToken, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 {
+		var fe problem.Fields
+		fe.Add("name", "required", "请为令牌起一个名称(最多100个字符)。", "Give the token a name (at most 100 characters).")
+		return "", nil, fe.Err()
+	}
+	secret := TokenPrefix + newSecret()
+	now := time.Now().UTC()
+	t := &APIToken{UserID: userID, Name: name, TokenHash: hashSecret(secret), CreatedAt: now}
+	if ttl > 0 {
+		exp := now.Add(ttl)
+		t.ExpiresAt = &exp
+	}
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(t).Exec(ctx); err != nil {
+			return fmt.Errorf("creating API token: %w", err)
+		}
+		return audit.Record(ctx, tx, actor, "token.create", "user", strconv.FormatInt(userID, 10), "", map[string]any{"token_id": t.ID, "name": name})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, t, nil
+}
+
+// TokenUser returns the user of a valid API token.
+func TokenUser(ctx context.Context, db bun.IDB, secret string) (*User, error) {
+	if !strings.HasPrefix(secret, TokenPrefix) {
+		return nil, problem.ErrLoginRequired
+	}
+	t := new(APIToken)
+	err := db.NewSelect().Model(t).Where("token_hash = ?", hashSecret(secret)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.ErrLoginRequired
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading API token: %w", err)
+	}
+	now := time.Now().UTC()
+	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) {
+		return nil, problem.ErrLoginRequired
+	}
+	u, err := Get(ctx, db, t.UserID)
+	if err != nil || u.Disabled {
+		return nil, problem.ErrLoginRequired
+	}
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > sessionRefresh {
+		if _, err := db.NewUpdate().Model(t).Set("last_used_at = ?", now).WherePK().Exec(ctx); err != nil {
+			return nil, fmt.Errorf("recording API token use: %w", err)
+		}
+	}
+	return u, nil
+}
+
+// ListTokens returns a user's API tokens, newest first.
+func ListTokens(ctx context.Context, db bun.IDB, userID int64) ([]APIToken, error) {
+	var out []APIToken
+	if err := db.NewSelect().Model(&out).Where("user_id = ?", userID).OrderExpr("id DESC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("listing API tokens: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeToken revokes one of the user's own tokens.
+func RevokeToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID, tokenID int64) error {
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*APIToken)(nil)).Set("revoked_at = ?", time.Now().UTC()).
+			Where("id = ? AND user_id = ? AND revoked_at IS NULL", tokenID, userID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("revoking API token %d: %w", tokenID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.ErrNotFound
+		}
+		return audit.Record(ctx, tx, actor, "token.revoke", "user", strconv.FormatInt(userID, 10), "", map[string]any{"token_id": tokenID})
+	})
+}

@@ -1,0 +1,185 @@
+// Package accounts holds users, their passwords (argon2id), login sessions, API tokens and the login
+// throttle. Roles are not here: they are grants in package policies.
+package accounts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// User is an account: staff, an organisation's applicant or a citizen.
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID           int64     `bun:",pk,autoincrement" json:"id"`
+	Login        string    `json:"login"`
+	DisplayName  string    `json:"display_name"`
+	Email        string    `json:"email"`
+	Phone        string    `json:"phone"`
+	Locale       string    `json:"locale"`
+	PasswordHash string    `json:"-"`
+	Disabled     bool      `json:"disabled"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"-"`
+}
+
+// Subject is the user's name in authorisation policies.
+func (u *User) Subject() string { return "user:" + strconv.FormatInt(u.ID, 10) }
+
+// Name is what the interface shows for the user.
+func (u *User) Name() string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Login
+}
+
+// NewUser is the input of Create.
+type NewUser struct {
+	Login       string `json:"login"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+	Email       string `json:"email"`
+	Phone       string `json:"phone"`
+	Locale      string `json:"locale"`
+}
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
+// passwordParams follow the OWASP recommendation for argon2id (19 MiB, 2 passes, 1 lane).
+var passwordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+var (
+	loginPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
+	emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	phonePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+)
+
+// ErrLoginTaken is the problem of creating a user whose login name exists.
+var ErrLoginTaken = problem.New(problem.Conflict, "login_taken", "该登录名已被使用。", "That login name is taken.")
+
+// Create validates nu and inserts the user, recording who created it. Every invalid field is reported
+// at once.
+func Create(ctx context.Context, db bun.IDB, actor audit.Actor, nu NewUser) (*User, error) {
+	nu.Login = strings.ToLower(strings.TrimSpace(nu.Login))
+	nu.Email = strings.TrimSpace(nu.Email)
+	nu.Phone = strings.TrimSpace(nu.Phone)
+	if nu.Locale == "" {
+		nu.Locale = "zh-CN"
+	}
+	var fe problem.Fields
+	if !loginPattern.MatchString(nu.Login) {
+		fe.Add("login", "invalid", "登录名须为3至64位小写字母、数字或“._-”,以字母或数字开头。",
+			"The login name must be 3–64 lowercase letters, digits or “._-”, starting with a letter or digit.")
+	}
+	if utf8.RuneCountInString(nu.Password) < MinPasswordLength {
+		fe.Add("password", "too_short", fmt.Sprintf("密码至少%d个字符。", MinPasswordLength),
+			fmt.Sprintf("The password needs at least %d characters.", MinPasswordLength))
+	}
+	if nu.Email != "" && !emailPattern.MatchString(nu.Email) {
+		fe.Add("email", "invalid", "电子邮箱格式不正确。", "That is not an e-mail address.")
+	}
+	if nu.Phone != "" && !phonePattern.MatchString(nu.Phone) {
+		fe.Add("phone", "invalid", "手机号码应为11位,以1开头。", "A mobile number has 11 digits and starts with 1.")
+	}
+	if nu.Locale != "zh-CN" && nu.Locale != "en" {
+		fe.Add("locale", "invalid", "语言须为 zh-CN 或 en。", "The language must be zh-CN or en.")
+	}
+	if utf8.RuneCountInString(nu.DisplayName) > 100 {
+		fe.Add("display_name", "too_long", "姓名最多100个字符。", "The name may have at most 100 characters.")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(nu.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	u := &User{Login: nu.Login, DisplayName: strings.TrimSpace(nu.DisplayName), Email: nu.Email, Phone: nu.Phone,
+		Locale: nu.Locale, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		exists, err := tx.NewSelect().Model((*User)(nil)).Where("login = ?", u.Login).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("checking login %s: %w", u.Login, err)
+		}
+		if exists {
+			return ErrLoginTaken
+		}
+		if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
+			return fmt.Errorf("inserting user %s: %w", u.Login, err)
+		}
+		return audit.Record(ctx, tx, actor, "user.create", "user", strconv.FormatInt(u.ID, 10), "", map[string]any{"login": u.Login})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// HashPassword returns the argon2id hash of password in the PHC string format.
+func HashPassword(password string) (string, error) {
+	h, err := argon2id.CreateHash(password, passwordParams)
+	if err != nil {
+		return "", fmt.Errorf("hashing password: %w", err)
+	}
+	return h, nil
+}
+
+// Get returns the user with id, or problem.ErrNotFound.
+func Get(ctx context.Context, db bun.IDB, id int64) (*User, error) {
+	return getWhere(ctx, db, "id = ?", id)
+}
+
+// GetByLogin returns the user with the login name, or problem.ErrNotFound.
+func GetByLogin(ctx context.Context, db bun.IDB, login string) (*User, error) {
+	return getWhere(ctx, db, "login = ?", strings.ToLower(strings.TrimSpace(login)))
+}
+
+func getWhere(ctx context.Context, db bun.IDB, where string, arg any) (*User, error) {
+	u := new(User)
+	err := db.NewSelect().Model(u).Where(where, arg).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading user: %w", err)
+	}
+	return u, nil
+}
+
+// List returns users in login order.
+func List(ctx context.Context, db bun.IDB) ([]User, error) {
+	var out []User
+	if err := db.NewSelect().Model(&out).Order("login").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("listing users: %w", err)
+	}
+	return out, nil
+}
+
+// SetLocale records the language a user reads the service and messages in.
+func SetLocale(ctx context.Context, db bun.IDB, userID int64, locale string) error {
+	if locale != "zh-CN" && locale != "en" {
+		return problem.New(problem.Invalid, "invalid_locale", "不支持的语言。", "Unsupported language.")
+	}
+	_, err := db.NewUpdate().Model((*User)(nil)).Set("locale = ?", locale).Set("updated_at = ?", time.Now().UTC()).
+		Where("id = ?", userID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("setting locale of user %d: %w", userID, err)
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+// Package audit writes the append-only log of changes and of staff reads of personal data. Every
+// entry is written in the same transaction as the change it records.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Actor is who does something: a user, or the system itself (a worker, the CLI, a timer).
+type Actor struct {
+	UserID    int64  // 0 for the system
+	Label     string // login name, or a description such as "cli" or "system"
+	RequestID string
+	IP        string
+}
+
+// System is the actor of work nobody asked for in person: start-up seeding, workers, timers.
+var System = Actor{Label: "system"}
+
+// Entry is one row of the audit log.
+type Entry struct {
+	bun.BaseModel `bun:"table:audit_log"`
+
+	ID           int64          `bun:",pk,autoincrement" json:"id"`
+	At           time.Time      `json:"at"`
+	ActorUserID  *int64         `json:"actor_user_id,omitempty"`
+	Actor        string         `json:"actor"`
+	Action       string         `json:"action"`
+	ObjectType   string         `json:"object_type"`
+	ObjectID     string         `json:"object_id"`
+	Jurisdiction string         `json:"jurisdiction,omitempty"`
+	Detail       map[string]any `json:"detail,omitempty"`
+	RequestID    string         `json:"request_id,omitempty"`
+	IP           string         `json:"ip,omitempty"`
+}
+
+// Record appends one entry for actor. db is usually the transaction of the change being recorded.
+func Record(ctx context.Context, db bun.IDB, actor Actor, action, objectType, objectID, jurisdiction string, detail map[string]any) error {
+	e := &Entry{
+		At: time.Now().UTC(), Actor: actor.Label, Action: action, ObjectType: objectType, ObjectID: objectID,
+		Jurisdiction: jurisdiction, Detail: detail, RequestID: actor.RequestID, IP: actor.IP,
+	}
+	if actor.UserID != 0 {
+		id := actor.UserID
+		e.ActorUserID = &id
+	}
+	if _, err := db.NewInsert().Model(e).Exec(ctx); err != nil {
+		return fmt.Errorf("writing audit entry %s %s/%s: %w", action, objectType, objectID, err)
+	}
+	return nil
+}
+
+// List returns the latest entries, newest first, optionally for one object type.
+func List(ctx context.Context, db bun.IDB, objectType string, limit int) ([]Entry, error) {
+	var out []Entry
+	q := db.NewSelect().Model(&out).OrderExpr("id DESC").Limit(int64(limit))
+	if objectType != "" {
+		q = q.Where("object_type = ?", objectType)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("listing audit entries: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,301 @@
+// Package config reads CivicFlow's settings from CIVICFLOW_* environment variables through one typed
+// table, so that every option has a single place that states its name, default, meaning and check.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the validated configuration of one CivicFlow process.
+type Config struct {
+	// DatabaseURL is empty or sqlite:PATH for the embedded SQLite file, postgres://… for PostgreSQL.
+	DatabaseURL string
+	// DataDir holds the embedded SQLite file and, unless told otherwise, uploaded materials.
+	DataDir string
+	// RedisURL is empty for the in-process Redis (miniredis) or redis://… for a real server.
+	RedisURL string
+	// ListenAddr is where the HTTP server listens.
+	ListenAddr string
+	// MetricsAddr, when set, serves /metrics there without login instead of on the main listener for admins.
+	MetricsAddr string
+	// BaseURL is the public address of the service, used in links inside messages.
+	BaseURL string
+	// SecureCookies forces the Secure attribute on cookies (it is also set whenever a request came over TLS).
+	SecureCookies bool
+	// TrustProxy makes the server take the client address and scheme from X-Forwarded-* headers.
+	TrustProxy bool
+	// SecretKey signs CSRF tokens; empty means a key generated once and kept in the database.
+	SecretKey string
+	// BodyLimit is the largest request body accepted, in bytes.
+	BodyLimit int
+	// SessionTTL is how long a login session lasts without activity.
+	SessionTTL time.Duration
+	// LoginMaxFailuresPerAccount and LoginMaxFailuresPerIP bound failed logins within LoginThrottleWindow.
+	LoginMaxFailuresPerAccount int
+	LoginMaxFailuresPerIP      int
+	LoginThrottleWindow        time.Duration
+	// Worker settings.
+	WorkerConcurrency int
+	ShutdownTimeout   time.Duration
+	// Outbox relay settings.
+	RelayInterval       time.Duration
+	RedeliverAfter      time.Duration
+	DeliveryMaxAttempts int
+	// PolicyReloadInterval is how often each process checks whether an admin changed the policies.
+	PolicyReloadInterval time.Duration
+	// SMTPURL is empty to log e-mails instead of sending them, or smtp[s]://user:pass@host:port.
+	SMTPURL string
+	// MailFrom is the sender address of e-mails.
+	MailFrom string
+	// SMSProvider names the SMS channel implementation; "log" writes messages to the log.
+	SMSProvider string
+	// LogLevel and LogFormat shape the structured log.
+	LogLevel  string
+	LogFormat string
+}
+
+// IsPostgres reports whether the configured database is PostgreSQL.
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// SQLitePath is the SQLite database file used when no PostgreSQL URL is configured.
+func (c Config) SQLitePath() string {
+	if p, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok {
+		return p
+	}
+	return c.DataDir + "/civicflow.db"
+}
+
+// option is one row of the configuration table.
+type option struct {
+	name   string // environment variable
+	def    string // default value as text
+	help   string
+	secret bool // also read from NAME_FILE; never printed
+	set    func(c *Config, v string) error
+}
+
+// options is the one table of settings; README.md documents the same rows.
+var options = []option{
+	{"CIVICFLOW_DATABASE_URL", "", "empty or sqlite:PATH for the embedded SQLite file; postgres://user:pass@host:5432/db for PostgreSQL", true,
+		func(c *Config, v string) error {
+			if v == "" || strings.HasPrefix(v, "sqlite:") {
+				c.DatabaseURL = v
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+				return errors.New("must be empty, sqlite:PATH or postgres://host/db")
+			}
+			c.DatabaseURL = v
+			return nil
+		}},
+	{"CIVICFLOW_DATA_DIR", "./data", "directory of the embedded database file and uploaded files", false,
+		func(c *Config, v string) error { return nonEmpty(&c.DataDir, v) }},
+	{"CIVICFLOW_REDIS_URL", "", "empty for the in-process Redis; redis://[:pass@]host:6379/0 for a Redis server", true,
+		func(c *Config, v string) error {
+			if v != "" {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+					return errors.New("must be empty or redis://host:port/db")
+				}
+			}
+			c.RedisURL = v
+			return nil
+		}},
+	{"CIVICFLOW_LISTEN", "127.0.0.1:8080", "HTTP listen address", false,
+		func(c *Config, v string) error { return hostPort(&c.ListenAddr, v) }},
+	{"CIVICFLOW_METRICS_LISTEN", "", "separate listen address for Prometheus /metrics (empty: /metrics on the main address, admins only)", false,
+		func(c *Config, v string) error {
+			if v == "" {
+				c.MetricsAddr = ""
+				return nil
+			}
+			return hostPort(&c.MetricsAddr, v)
+		}},
+	{"CIVICFLOW_BASE_URL", "http://127.0.0.1:8080", "public address of the service, used in links in messages", false,
+		func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return errors.New("must be an http:// or https:// address")
+			}
+			c.BaseURL = strings.TrimRight(v, "/")
+			return nil
+		}},
+	{"CIVICFLOW_SECURE_COOKIES", "false", "always mark cookies Secure (they are whenever a request arrives over TLS)", false,
+		func(c *Config, v string) error { return boolean(&c.SecureCookies, v) }},
+	{"CIVICFLOW_TRUST_PROXY", "false", "take client address and scheme from X-Forwarded-For/-Proto (only behind a reverse proxy)", false,
+		func(c *Config, v string) error { return boolean(&c.TrustProxy, v) }},
+	{"CIVICFLOW_SECRET_KEY", "", "key that signs CSRF tokens, at least 32 characters; empty: generated once and kept in the database", true,
+		func(c *Config, v string) error {
+			if v != "" && len(v) < 32 {
+				return errors.New("must be at least 32 characters")
+			}
+			c.SecretKey = v
+			return nil
+		}},
+	{"CIVICFLOW_BODY_LIMIT", "4194304", "largest request body in bytes", false,
+		func(c *Config, v string) error { return intRange(&c.BodyLimit, v, 1024, 1<<30) }},
+	{"CIVICFLOW_SESSION_TTL", "12h", "how long an idle login session lasts", false,
+		func(c *Config, v string) error { return duration(&c.SessionTTL, v, time.Minute) }},
+	{"CIVICFLOW_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5", "failed logins for one login name within the window before it is throttled", false,
+		func(c *Config, v string) error { return intRange(&c.LoginMaxFailuresPerAccount, v, 1, 1000) }},
+	{"CIVICFLOW_LOGIN_MAX_FAILURES_PER_IP", "20", "failed logins from one address within the window before it is throttled", false,
+		func(c *Config, v string) error { return intRange(&c.LoginMaxFailuresPerIP, v, 1, 100000) }},
+	{"CIVICFLOW_LOGIN_THROTTLE_WINDOW", "15m", "window of the login throttle", false,
+		func(c *Config, v string) error { return duration(&c.LoginThrottleWindow, v, time.Second) }},
+	{"CIVICFLOW_WORKER_CONCURRENCY", "8", "background tasks run at once by one worker process", false,
+		func(c *Config, v string) error { return intRange(&c.WorkerConcurrency, v, 1, 1000) }},
+	{"CIVICFLOW_SHUTDOWN_TIMEOUT", "20s", "how long requests and tasks in flight may take to finish on SIGTERM", false,
+		func(c *Config, v string) error { return duration(&c.ShutdownTimeout, v, time.Second) }},
+	{"CIVICFLOW_RELAY_INTERVAL", "1s", "how often the outbox relay looks for messages to enqueue", false,
+		func(c *Config, v string) error { return duration(&c.RelayInterval, v, 10*time.Millisecond) }},
+	{"CIVICFLOW_REDELIVER_AFTER", "2m", "a message not delivered this long after it was enqueued is enqueued again", false,
+		func(c *Config, v string) error { return duration(&c.RedeliverAfter, v, time.Second) }},
+	{"CIVICFLOW_DELIVERY_MAX_ATTEMPTS", "8", "delivery attempts before a message is marked failed for admins", false,
+		func(c *Config, v string) error { return intRange(&c.DeliveryMaxAttempts, v, 1, 100) }},
+	{"CIVICFLOW_POLICY_RELOAD_INTERVAL", "3s", "how often each process checks for changed role grants", false,
+		func(c *Config, v string) error { return duration(&c.PolicyReloadInterval, v, 100*time.Millisecond) }},
+	{"CIVICFLOW_SMTP_URL", "", "empty: e-mails are written to the log; smtp://user:pass@host:587 (STARTTLS) or smtps://…:465", true,
+		func(c *Config, v string) error {
+			if v != "" {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+					return errors.New("must be empty or smtp://user:pass@host:port")
+				}
+			}
+			c.SMTPURL = v
+			return nil
+		}},
+	{"CIVICFLOW_MAIL_FROM", "CivicFlow <noreply@civicflow.invalid>", "sender of e-mails", false,
+		func(c *Config, v string) error { return nonEmpty(&c.MailFrom, v) }},
+	{"CIVICFLOW_SMS_PROVIDER", "log", "SMS channel: log (write messages to the log)", false,
+		func(c *Config, v string) error { return oneOf(&c.SMSProvider, v, "log") }},
+	{"CIVICFLOW_LOG_LEVEL", "info", "debug, info, warn or error", false,
+		func(c *Config, v string) error { return oneOf(&c.LogLevel, v, "debug", "info", "warn", "error") }},
+	{"CIVICFLOW_LOG_FORMAT", "text", "text or json", false,
+		func(c *Config, v string) error { return oneOf(&c.LogFormat, v, "text", "json") }},
+}
+
+// Load reads the configuration from an environment lookup function (os.LookupEnv in production).
+// It checks every option and reports all bad values at once, each naming its variable.
+func Load(lookup func(string) (string, bool)) (Config, error) {
+	var c Config
+	var errs []error
+	for _, o := range options {
+		v, err := o.value(lookup)
+		if err == nil {
+			err = o.set(&c, v)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o.name, err))
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// FromEnvironment loads the configuration from the process environment.
+func FromEnvironment() (Config, error) { return Load(os.LookupEnv) }
+
+// value returns the option's text: NAME, else the contents of the file named by NAME_FILE for secrets,
+// else the default.
+func (o option) value(lookup func(string) (string, bool)) (string, error) {
+	v, ok := lookup(o.name)
+	if o.secret {
+		if path, fok := lookup(o.name + "_FILE"); fok && path != "" {
+			if ok && v != "" {
+				return "", fmt.Errorf("set either %s or %s_FILE, not both", o.name, o.name)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return "", fmt.Errorf("reading %s_FILE: %w", o.name, err)
+			}
+			return strings.TrimSpace(string(b)), nil
+		}
+	}
+	if !ok {
+		return o.def, nil
+	}
+	return strings.TrimSpace(v), nil
+}
+
+// Row is one documented option, for `civicflow config` and the README table.
+type Row struct {
+	Name, Default, Help string
+	Secret              bool
+}
+
+// Table lists every option in name order.
+func Table() []Row {
+	rows := make([]Row, 0, len(options))
+	for _, o := range options {
+		rows = append(rows, Row{Name: o.name, Default: o.def, Help: o.help, Secret: o.secret})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
+	return rows
+}
+
+func nonEmpty(dst *string, v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	*dst = v
+	return nil
+}
+
+func hostPort(dst *string, v string) error {
+	i := strings.LastIndex(v, ":")
+	if i < 0 {
+		return errors.New("must be host:port, e.g. 127.0.0.1:8080")
+	}
+	if p, err := strconv.Atoi(v[i+1:]); err != nil || p < 0 || p > 65535 {
+		return errors.New("must be host:port with a port from 0 to 65535")
+	}
+	*dst = v
+	return nil
+}
+
+func boolean(dst *bool, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*dst = b
+	return nil
+}
+
+func intRange(dst *int, v string, lo, hi int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+func duration(dst *time.Duration, v string, min time.Duration) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min {
+		return fmt.Errorf("must be a duration such as 30s or 5m, at least %s", min)
+	}
+	*dst = d
+	return nil
+}
+
+func oneOf(dst *string, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			*dst = v
+			return nil
+		}
+	}
+	return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+}

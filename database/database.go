@@ -1,0 +1,59 @@
+// Package database opens CivicFlow's database: the embedded SQLite file (pure-Go driver, no cgo) by
+// default, or PostgreSQL when a postgres:// URL is configured. Both are reached through bun.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" database/sql driver
+)
+
+// OpenPostgres connects to PostgreSQL at url and checks that it answers.
+func OpenPostgres(ctx context.Context, url string) (*bun.DB, error) {
+	sqldb, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("opening PostgreSQL: %w", err)
+	}
+	sqldb.SetMaxOpenConns(32)
+	sqldb.SetMaxIdleConns(16)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+	}
+	return db, nil
+}
+
+// OpenSQLite opens (creating if needed) the SQLite file at path. Write transactions start with
+// BEGIN IMMEDIATE and wait for a busy database instead of failing, so that concurrent requests queue
+// up rather than erroring; WAL lets readers go on while one writer works.
+func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("creating the directory of %s: %w", path, err)
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening SQLite %s: %w", path, err)
+	}
+	sqldb.SetMaxOpenConns(8)
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening SQLite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// IsPostgres reports whether db speaks PostgreSQL (otherwise it is SQLite).
+func IsPostgres(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }

@@ -1,0 +1,59 @@
+package migrations_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/civicflow/civicflow/migrations"
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+func TestUpDownUp(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		pending, err := migrations.Pending(ctx, s.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pending) != 0 {
+			t.Fatalf("pending after up: %v", pending)
+		}
+		// Every table must be gone after down and back after up again.
+		for {
+			names, err := migrations.Down(ctx, s.DB)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(names) == 0 {
+				break
+			}
+		}
+		var n int
+		if err := s.DB.NewSelect().ColumnExpr("count(*)").TableExpr("users").Scan(ctx, &n); err == nil {
+			t.Fatal("users table still exists after migrating down")
+		}
+		st, err := migrations.List(ctx, s.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range st {
+			if m.Applied {
+				t.Fatalf("%s still applied after down", m.Name)
+			}
+		}
+		applied, err := migrations.Up(ctx, s.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(applied) != len(st) {
+			t.Fatalf("applied %v, want all %d", applied, len(st))
+		}
+		if err := s.DB.NewSelect().ColumnExpr("count(*)").TableExpr("users").Scan(ctx, &n); err != nil {
+			t.Fatalf("users after up again: %v", err)
+		}
+		again, err := migrations.Up(ctx, s.DB)
+		if err != nil || len(again) != 0 {
+			t.Fatalf("second up: %v %v", again, err)
+		}
+	})
+}

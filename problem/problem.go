@@ -1,0 +1,106 @@
+// Package problem is the error type that operations return when the caller, not the system, is at
+// fault: it carries a kind (which becomes the HTTP status at the web boundary), a machine-readable
+// code, a message safe to show in Chinese and English, and per-field errors. Any other error is an
+// internal one: logged once, never shown.
+package problem
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies a problem; the web layer maps each kind to one HTTP status.
+type Kind int
+
+// The kinds of problem an operation can report.
+const (
+	Invalid         Kind = iota + 1 // 422: the input breaks a rule; Fields says where
+	BadRequest                      // 400: the request itself is malformed
+	Unauthenticated                 // 401: not logged in
+	Forbidden                       // 403: logged in, not allowed
+	NotFound                        // 404: absent, or not visible to this caller
+	Conflict                        // 409: the state changed underneath, or a duplicate
+	TooLarge                        // 413
+	Unsupported                     // 415: wrong content type
+	TooManyRequests                 // 429: throttled
+)
+
+// Text is a message in both languages of the service.
+type Text struct {
+	ZH string `json:"zh"`
+	EN string `json:"en"`
+}
+
+// In returns the message for a locale ("en" or anything else for Chinese).
+func (t Text) In(locale string) string {
+	if locale == "en" {
+		return t.EN
+	}
+	return t.ZH
+}
+
+// Field is an error attached to one input field, by its path (e.g. "members[12].id_number").
+type Field struct {
+	Path    string
+	Code    string
+	Message Text
+}
+
+// Error is a problem the caller can fix or must be told about.
+type Error struct {
+	Kind    Kind
+	Code    string
+	Message Text
+	Fields  []Field
+	// Detail is optional data for the client, such as the current state on a conflict.
+	Detail any
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message.EN)
+	}
+	return fmt.Sprintf("%s: %s (%d field errors, first %s: %s)", e.Code, e.Message.EN, len(e.Fields), e.Fields[0].Path, e.Fields[0].Message.EN)
+}
+
+// New returns a problem of kind with a code and a message in Chinese and English.
+func New(kind Kind, code, zh, en string) *Error {
+	return &Error{Kind: kind, Code: code, Message: Text{ZH: zh, EN: en}}
+}
+
+// Fields collects field errors and turns them into one Invalid problem, so that every error in an
+// input is reported at once.
+type Fields []Field
+
+// Add records an error on path.
+func (f *Fields) Add(path, code, zh, en string) {
+	*f = append(*f, Field{Path: path, Code: code, Message: Text{ZH: zh, EN: en}})
+}
+
+// Err returns nil when nothing was recorded, else one Invalid problem listing every field.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{Kind: Invalid, Code: "invalid_input", Message: Text{ZH: "提交的内容有误,请按提示修改。", EN: "Some fields need correcting."}, Fields: f}
+}
+
+// As returns the problem inside err, if there is one.
+func As(err error) (*Error, bool) {
+	var p *Error
+	ok := errors.As(err, &p)
+	return p, ok
+}
+
+// Is reports whether err is a problem of kind.
+func Is(err error, kind Kind) bool {
+	p, ok := As(err)
+	return ok && p.Kind == kind
+}
+
+// Common problems, shared so that every operation words them alike.
+var (
+	ErrForbidden     = New(Forbidden, "forbidden", "您没有执行此操作的权限。", "You are not allowed to do this.")
+	ErrLoginRequired = New(Unauthenticated, "login_required", "请先登录。", "Please log in first.")
+	ErrNotFound      = New(NotFound, "not_found", "未找到该内容,或您无权查看。", "Not found, or not yours to see.")
+)

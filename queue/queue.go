@@ -1,0 +1,72 @@
+// Package queue connects CivicFlow to the Redis that carries background tasks through asynq: a Redis
+// server in production, or an in-process Redis (miniredis) as the embedded default. Redis only carries
+// work; the database stays the source of truth, so losing Redis loses no message (see package notify).
+package queue
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// Broker is the Redis connection shared by the task client, the worker and the readiness check.
+type Broker struct {
+	// Opt configures asynq clients and servers.
+	Opt      asynq.RedisConnOpt
+	Embedded bool
+	rdb      redis.UniversalClient
+	mini     *miniredis.Miniredis
+}
+
+// Open connects to the Redis at url, or starts an in-process Redis when url is empty.
+func Open(ctx context.Context, url string) (*Broker, error) {
+	if url == "" {
+		m := miniredis.NewMiniRedis()
+		if err := m.Start(); err != nil {
+			return nil, fmt.Errorf("starting the in-process Redis: %w", err)
+		}
+		slog.InfoContext(ctx, "in-process Redis started (tasks do not survive a restart; the outbox re-sends them)")
+		return newBroker(ctx, asynq.RedisClientOpt{Addr: m.Addr()}, m)
+	}
+	opt, err := asynq.ParseRedisURI(url)
+	if err != nil {
+		return nil, fmt.Errorf("parsing the Redis URL: %w", err)
+	}
+	return newBroker(ctx, opt, nil)
+}
+
+func newBroker(ctx context.Context, opt asynq.RedisConnOpt, mini *miniredis.Miniredis) (*Broker, error) {
+	rdb, ok := opt.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil, fmt.Errorf("unsupported Redis connection option %T", opt)
+	}
+	b := &Broker{Opt: opt, Embedded: mini != nil, rdb: rdb, mini: mini}
+	if err := b.Ping(ctx); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// Ping checks that Redis answers.
+func (b *Broker) Ping(ctx context.Context) error {
+	if err := b.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("reaching Redis: %w", err)
+	}
+	return nil
+}
+
+// Redis returns the underlying client, for tests and inspection.
+func (b *Broker) Redis() redis.UniversalClient { return b.rdb }
+
+// Close closes the connection and stops the in-process Redis, if any.
+func (b *Broker) Close() {
+	_ = b.rdb.Close()
+	if b.mini != nil {
+		b.mini.Close()
+	}
+}
