@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/demo"
+	"github.com/civicflow/civicflow/migrations"
+	"github.com/civicflow/civicflow/notify"
+	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/queue"
+	"github.com/civicflow/civicflow/web"
+	"github.com/civicflow/civicflow/worker"
+)
+
+// serveOptions are the flags of serve and worker.
+type serveOptions struct {
+	role    string // web, worker or all
+	demo    bool
+	migrate bool
+	listen  string
+}
+
+func serveCommand() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web server, the task worker and the outbox relay (all in one process by default)",
+		Long: "Run CivicFlow. --role all (the default) runs the web server, the task worker and the outbox relay\n" +
+			"in one process. To scale out, run any number of `serve --role web` and `worker` processes against\n" +
+			"one PostgreSQL and one Redis (CIVICFLOW_DATABASE_URL, CIVICFLOW_REDIS_URL).\n\n" +
+			"On SQLite, pending migrations are applied at start; on PostgreSQL, serve refuses to start with\n" +
+			"pending migrations unless given --migrate (or run `civicflow migrate up` first).",
+		Example: "  civicflow serve --demo\n  CIVICFLOW_DATABASE_URL=postgres://… CIVICFLOW_REDIS_URL=redis://… civicflow serve --role web --listen :8080",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.role, "role", "all", "what this process runs: web, worker or all")
+	cmd.Flags().BoolVar(&o.demo, "demo", false, "create demo jurisdictions and one account per role (passwords printed once)")
+	cmd.Flags().BoolVar(&o.migrate, "migrate", false, "apply pending migrations before starting (PostgreSQL)")
+	cmd.Flags().StringVar(&o.listen, "listen", "", "HTTP listen address (overrides CIVICFLOW_LISTEN)")
+	return cmd
+}
+
+func workerCommand() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run the task worker and the outbox relay only (the same as serve --role worker)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.role = "worker"
+			return serve(cmd, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.migrate, "migrate", false, "apply pending migrations before starting (PostgreSQL)")
+	return cmd
+}
+
+// serve runs the parts of CivicFlow that o.role asks for until SIGINT or SIGTERM, then lets requests and
+// tasks in flight finish within CIVICFLOW_SHUTDOWN_TIMEOUT.
+func serve(cmd *cobra.Command, o serveOptions) error {
+	if o.role != "web" && o.role != "worker" && o.role != "all" {
+		return fmt.Errorf("--role must be web, worker or all, not %q", o.role)
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	if o.listen != "" {
+		cfg.ListenAddr = o.listen
+	}
+	if o.role != "all" && cfg.RedisURL == "" {
+		return errors.New("--role web and worker run as separate processes, which must share one Redis: set CIVICFLOW_REDIS_URL " +
+			"(the in-process Redis serves only --role all)")
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := prepareSchema(ctx, db, cfg, o.migrate); err != nil {
+		return err
+	}
+	if o.demo {
+		if err := seedDemo(ctx, db, cmd, cfg); err != nil {
+			return err
+		}
+	}
+	broker, err := queue.Open(ctx, cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer broker.Close()
+	enforcer, err := policies.New(ctx, db)
+	if err != nil {
+		return err
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	run := func(name string, fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(); err != nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				stop()
+			}
+		}()
+	}
+	run("policy watcher", func() error { return enforcer.Watch(ctx, cfg.PolicyReloadInterval) })
+	if o.role != "web" {
+		senders, err := notify.SendersFromConfig(cfg)
+		if err != nil {
+			return err
+		}
+		w := worker.New(db, broker, cfg, senders)
+		run("worker", func() error { return w.Run(ctx) })
+	}
+	if o.role != "worker" {
+		if err := startWeb(ctx, run, db, broker, enforcer, cfg); err != nil {
+			return err
+		}
+	}
+	slog.InfoContext(ctx, "civicflow started", "role", o.role, "version", buildVersion(), "postgres", cfg.IsPostgres(), "embedded_redis", broker.Embedded)
+	<-ctx.Done()
+	slog.Info("shutting down: finishing requests and tasks in flight", "timeout", cfg.ShutdownTimeout)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for e := range errs {
+		all = append(all, e)
+	}
+	return errors.Join(all...)
+}
+
+// prepareSchema migrates SQLite by itself; PostgreSQL, shared by many processes and upgraded with
+// care, migrates only when asked.
+func prepareSchema(ctx context.Context, db *bun.DB, cfg config.Config, migrate bool) error {
+	if cfg.IsPostgres() && !migrate {
+		pending, err := migrations.Pending(ctx, db)
+		if err != nil {
+			return err
+		}
+		if len(pending) > 0 {
+			return fmt.Errorf("the database has %d pending migrations (%s): run `civicflow migrate up` or start with --migrate",
+				len(pending), strings.Join(pending, ", "))
+		}
+		return nil
+	}
+	applied, err := migrations.Up(ctx, db)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		slog.InfoContext(ctx, "migrations applied", "names", applied)
+	}
+	return nil
+}
+
+// seedDemo creates the demo data and prints new accounts' passwords on the console, never to the log.
+func seedDemo(ctx context.Context, db *bun.DB, cmd *cobra.Command, cfg config.Config) error {
+	created, err := demo.Seed(ctx, db)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if len(created) == 0 {
+		fmt.Fprintln(out, "Demo accounts exist already; their passwords were printed when they were created.")
+		return nil
+	}
+	fmt.Fprintln(out, "Demo accounts (passwords are shown only this once; write them down):")
+	fmt.Fprintf(out, "  %-18s %-18s %-20s %s\n", "LOGIN", "PASSWORD", "ROLE", "SCOPE")
+	for _, c := range created {
+		fmt.Fprintf(out, "  %-18s %-18s %-20s %s\n", c.Login, c.Password, c.Role, c.Pattern)
+	}
+	fmt.Fprintf(out, "Log in at http://%s/login\n", cfg.ListenAddr)
+	return nil
+}
+
+// startWeb starts the HTTP server (and a separate metrics listener when configured) and stops it
+// gracefully when ctx ends.
+func startWeb(ctx context.Context, run func(string, func() error), db *bun.DB, broker *queue.Broker, enforcer *policies.Enforcer, cfg config.Config) error {
+	secret, err := web.LoadSecret(ctx, db, cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	deps := web.Deps{Config: cfg, DB: db, Broker: broker, Enforcer: enforcer, Secret: secret}
+	if cfg.MetricsAddr == "" {
+		deps.Metrics = promhttp.Handler()
+	}
+	srv, err := web.New(deps)
+	if err != nil {
+		return err
+	}
+	run("web", func() error {
+		slog.InfoContext(ctx, "listening", "address", "http://"+cfg.ListenAddr)
+		return srv.Listen(cfg.ListenAddr)
+	})
+	run("web shutdown", func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	if cfg.MetricsAddr != "" {
+		ms := &http.Server{Addr: cfg.MetricsAddr, Handler: promhttp.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		run("metrics", func() error {
+			slog.InfoContext(ctx, "metrics listening", "address", "http://"+cfg.MetricsAddr+"/metrics")
+			if err := ms.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+		run("metrics shutdown", func() error {
+			<-ctx.Done()
+			return ms.Close()
+		})
+	}
+	return nil
+}

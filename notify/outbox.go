@@ -1,0 +1,109 @@
+// Package notify delivers notifications that are never lost. A change that causes a message writes
+// outbox rows in its own transaction (Send); the relay enqueues an asynq task per row, with the row id
+// as the task id so that enqueueing twice is harmless; the worker delivers to the channel and records
+// the delivery. Rows still undelivered after a while are enqueued again, so a Redis that loses a task
+// loses no message.
+package notify
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Channel is a way of reaching a user.
+type Channel string
+
+// The channels CivicFlow delivers to.
+const (
+	Inbox Channel = "inbox" // the in-app "my messages" page
+	Email Channel = "email"
+	SMS   Channel = "sms"
+)
+
+// Status of an outbox row.
+const (
+	StatusPending   = "pending"
+	StatusDelivered = "delivered"
+	StatusFailed    = "failed"
+)
+
+// Outbox is one message to deliver on one channel.
+type Outbox struct {
+	bun.BaseModel `bun:"table:outbox"`
+
+	ID           int64          `bun:",pk,autoincrement" json:"id"`
+	CreatedAt    time.Time      `json:"created_at"`
+	Channel      Channel        `json:"channel"`
+	UserID       *int64         `json:"user_id,omitempty"`
+	Address      string         `json:"address,omitempty"`
+	Locale       string         `json:"locale"`
+	Template     string         `json:"template"`
+	Data         map[string]any `json:"data,omitempty"`
+	Status       string         `json:"status"`
+	Attempts     int            `json:"attempts"`
+	EnqueuedAt   *time.Time     `json:"enqueued_at,omitempty"`
+	ClaimedUntil *time.Time     `json:"-"`
+	DeliveredAt  *time.Time     `json:"delivered_at,omitempty"`
+	LastError    string         `json:"last_error,omitempty"`
+}
+
+// Message is a notification to one user, rendered from a template in the user's language.
+type Message struct {
+	UserID   int64
+	Template string         // a template name of this package, e.g. "role_granted"
+	Data     map[string]any // values the template uses
+	// Channels to use; empty means the inbox plus e-mail and SMS where the user has an address.
+	Channels []Channel
+}
+
+type recipient struct {
+	bun.BaseModel `bun:"table:users"`
+	ID            int64
+	Locale        string
+	Email         string
+	Phone         string
+}
+
+// Send writes the outbox rows of m inside tx, the transaction of the change that causes the message,
+// so that the message exists exactly when the change does. A channel the user has no address for is
+// left out.
+func Send(ctx context.Context, tx bun.IDB, m Message) error {
+	if _, ok := templates[m.Template]; !ok {
+		return fmt.Errorf("notification template %q does not exist", m.Template)
+	}
+	u := new(recipient)
+	if err := tx.NewSelect().Model(u).Where("id = ?", m.UserID).Scan(ctx); err != nil {
+		return fmt.Errorf("reading recipient %d: %w", m.UserID, err)
+	}
+	channels := m.Channels
+	if len(channels) == 0 {
+		channels = []Channel{Inbox, Email, SMS}
+	}
+	now := time.Now().UTC()
+	var rows []Outbox
+	for _, ch := range channels {
+		addr := ""
+		switch ch {
+		case Email:
+			addr = u.Email
+		case SMS:
+			addr = u.Phone
+		}
+		if ch != Inbox && addr == "" {
+			continue
+		}
+		uid := u.ID
+		rows = append(rows, Outbox{CreatedAt: now, Channel: ch, UserID: &uid, Address: addr, Locale: u.Locale,
+			Template: m.Template, Data: m.Data, Status: StatusPending})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return fmt.Errorf("writing outbox for user %d: %w", m.UserID, err)
+	}
+	return nil
+}

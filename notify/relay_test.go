@@ -1,0 +1,156 @@
+package notify
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/tasks"
+)
+
+const redeliverAfter = 2 * time.Minute
+
+func pendingTasks(t *testing.T, insp *asynq.Inspector) int {
+	t.Helper()
+	q, err := insp.GetQueueInfo(tasks.Queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q.Pending
+}
+
+func TestRelayEnqueuesEachRowOnce(t *testing.T) {
+	t.Parallel()
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		b := s.Broker(t)
+		client := asynq.NewClientFromRedisClient(b.Redis())
+		insp := asynq.NewInspectorFromRedisClient(b.Redis())
+		clock := newFakeClock()
+		relay := NewRelay(s.DB, client, time.Second, redeliverAfter, clock.Now)
+
+		uid := addUser(t, s.DB, "relay", "zh-CN", "relay@example.org", "")
+		rows := sendMessage(t, s.DB, roleGranted(uid))
+		if len(rows) != 2 {
+			t.Fatalf("outbox rows = %v, want inbox and email", rows)
+		}
+
+		n, err := relay.RelayOnce(ctx)
+		if err != nil || n != 2 {
+			t.Fatalf("first pass: %d, %v; want 2", n, err)
+		}
+		for _, o := range rows {
+			got := getOutbox(t, s.DB, o.ID)
+			if got.EnqueuedAt == nil || !got.EnqueuedAt.Equal(clock.Now()) {
+				t.Errorf("row %d enqueued_at = %v, want %v", o.ID, got.EnqueuedAt, clock.Now())
+			}
+			info, err := insp.GetTaskInfo(tasks.Queue, tasks.DeliverTaskID(o.ID))
+			if err != nil {
+				t.Fatalf("task of row %d: %v", o.ID, err)
+			}
+			if info.Type != tasks.TypeDeliver || info.MaxRetry != tasks.DeliverMaxRetry {
+				t.Errorf("task %+v", info)
+			}
+		}
+		if n, err := relay.RelayOnce(ctx); err != nil || n != 0 {
+			t.Fatalf("second pass before redeliverAfter: %d, %v; want 0", n, err)
+		}
+
+		clock.Advance(redeliverAfter + time.Second)
+		if n, err := relay.RelayOnce(ctx); err != nil || n != 2 {
+			t.Fatalf("pass after redeliverAfter: %d, %v; want 2 (already queued counts)", n, err)
+		}
+		if got := pendingTasks(t, insp); got != 2 {
+			t.Fatalf("pending tasks = %d, want 2", got)
+		}
+		for _, o := range rows {
+			if got := getOutbox(t, s.DB, o.ID); !got.EnqueuedAt.Equal(clock.Now()) {
+				t.Errorf("row %d enqueued_at = %v, want %v", o.ID, got.EnqueuedAt, clock.Now())
+			}
+		}
+
+		// Delivered rows are not relayed again.
+		if _, err := s.DB.NewUpdate().Model((*Outbox)(nil)).Set("status = ?", StatusDelivered).Where("1 = 1").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(redeliverAfter + time.Second)
+		if n, err := relay.RelayOnce(ctx); err != nil || n != 0 {
+			t.Fatalf("pass over delivered rows: %d, %v; want 0", n, err)
+		}
+	})
+}
+
+func TestRelayReplacesArchivedTask(t *testing.T) {
+	t.Parallel()
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		b := s.Broker(t)
+		client := asynq.NewClientFromRedisClient(b.Redis())
+		insp := asynq.NewInspectorFromRedisClient(b.Redis())
+		clock := newFakeClock()
+		uid := addUser(t, s.DB, "archived", "en", "", "")
+		o := sendMessage(t, s.DB, roleGranted(uid, Inbox))[Inbox]
+		taskID := tasks.DeliverTaskID(o.ID)
+
+		plain := NewRelay(s.DB, client, time.Second, redeliverAfter, clock.Now)
+		if n, err := plain.RelayOnce(ctx); err != nil || n != 1 {
+			t.Fatalf("relay: %d, %v", n, err)
+		}
+		if err := insp.ArchiveTask(tasks.Queue, taskID); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(redeliverAfter + time.Second)
+		if _, err := plain.RelayOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if info, err := insp.GetTaskInfo(tasks.Queue, taskID); err != nil || info.State != asynq.TaskStateArchived {
+			t.Fatalf("without an inspector the archived task stays: %+v, %v", info, err)
+		}
+
+		clock.Advance(redeliverAfter + time.Second)
+		withInspector := NewRelay(s.DB, client, time.Second, redeliverAfter, clock.Now, WithInspector(insp))
+		if n, err := withInspector.RelayOnce(ctx); err != nil || n != 1 {
+			t.Fatalf("relay with inspector: %d, %v", n, err)
+		}
+		info, err := insp.GetTaskInfo(tasks.Queue, taskID)
+		if err != nil || info.State != asynq.TaskStatePending {
+			t.Fatalf("task after relay with inspector: %+v, %v; want pending", info, err)
+		}
+	})
+}
+
+func TestRelayRunStopsWithContext(t *testing.T) {
+	t.Parallel()
+	s := stacktest.SQLite(t)
+	b := s.Broker(t)
+	client := asynq.NewClientFromRedisClient(b.Redis())
+	insp := asynq.NewInspectorFromRedisClient(b.Redis())
+	uid := addUser(t, s.DB, "run", "en", "", "")
+	sendMessage(t, s.DB, roleGranted(uid, Inbox))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		NewRelay(s.DB, client, 10*time.Millisecond, redeliverAfter, nil).Run(ctx)
+		close(done)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if q, err := insp.GetQueueInfo(tasks.Queue); err == nil && q.Pending == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not enqueue the row")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after its context was cancelled")
+	}
+}

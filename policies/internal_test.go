@@ -1,0 +1,136 @@
+package policies
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+func TestPolicyFile(t *testing.T) {
+	if _, err := newModel(); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := filePolicies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := map[[3]string]bool{}
+	for _, r := range rules {
+		has[[3]string{r[0], r[2], r[3]}] = true
+		if r[1] != "*" {
+			t.Errorf("permission %v is limited to %s", r, r[1])
+		}
+	}
+	for _, want := range [][3]string{
+		{Admin, "role", "grant"}, {Admin, "user", "write"}, {Admin, "metrics", "read"}, {Admin, "jurisdiction", "write"},
+		{Auditor, "audit", "read"}, {Auditor, "delivery", "read"}, {Publisher, "jurisdiction", "read"},
+	} {
+		if !has[want] {
+			t.Errorf("policy.csv lacks %v", want)
+		}
+	}
+	for _, refused := range [][3]string{
+		{Auditor, "role", "grant"}, {Auditor, "user", "write"}, {Auditor, "jurisdiction", "write"},
+		{Citizen, "jurisdiction", "read"}, {Acceptor, "role", "grant"},
+	} {
+		if has[refused] {
+			t.Errorf("policy.csv gives %v", refused)
+		}
+	}
+}
+
+func TestRoles(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range Roles {
+		if seen[r.Name] || r.LabelZH == "" || r.LabelEN == "" {
+			t.Errorf("role %+v repeated or unlabelled", r)
+		}
+		seen[r.Name] = true
+	}
+	if len(Roles) != 9 {
+		t.Errorf("%d roles", len(Roles))
+	}
+	for name, staff := range map[string]bool{Citizen: false, OrgApplicant: false, Acceptor: true, Admin: true, Auditor: true, "janitor": false, "": false} {
+		if StaffRole(name) != staff {
+			t.Errorf("StaffRole(%q) = %v", name, !staff)
+		}
+	}
+	if r, _ := RoleByName(Acceptor); r.Label("zh-CN") != "受理人员" || r.Label("en") != "Acceptance clerk" {
+		t.Errorf("acceptor labels: %+v", r)
+	}
+}
+
+func TestPatterns(t *testing.T) {
+	for pattern, rep := range map[string]string{"21*": "210000", "2101*": "210100", "*": "000000", "210102": "210102"} {
+		if got := Representative(pattern); got != rep {
+			t.Errorf("Representative(%q) = %q, want %q", pattern, got, rep)
+		}
+	}
+	for p, ok := range map[string]bool{"*": true, "21*": true, "2101*": true, "210102": true,
+		"2*": false, "210*": false, "2100*": false, "21**": false, "21": false, "": false, "x*": false, "010000": false} {
+		if validPattern(p) != ok {
+			t.Errorf("validPattern(%q) = %v", p, !ok)
+		}
+	}
+	for _, c := range []struct {
+		pattern, code string
+		want          bool
+	}{
+		{"21*", "210102", true}, {"2101*", "210102", true}, {"2101*", "210200", false}, {"210102", "210100", false},
+		{"*", "650000", true}, {"21*", "21*", false},
+	} {
+		if got := Covers(c.pattern, c.code); got != c.want {
+			t.Errorf("Covers(%q, %q) = %v", c.pattern, c.code, got)
+		}
+	}
+}
+
+func TestWatcher(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		w := NewWatcher(s.DB, 10*time.Millisecond)
+		var last atomic.Int64
+		last.Store(-1)
+		calls := atomic.Int64{}
+		if err := w.SetUpdateCallback(func(rev string) {
+			n, err := strconv.ParseInt(rev, 10, 64)
+			if err != nil {
+				t.Errorf("callback got %q", rev)
+			}
+			last.Store(n)
+			calls.Add(1)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- w.Run(ctx) }()
+		wait := func(what string, cond func() bool) {
+			t.Helper()
+			deadline := time.Now().Add(10 * time.Second)
+			for !cond() {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: not within 10s", what)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		wait("first poll", func() bool { return last.Load() == 0 })
+		if err := w.Update(); err != nil {
+			t.Fatal(err)
+		}
+		wait("the update", func() bool { return last.Load() == 1 })
+		if n := calls.Load(); n != 2 {
+			t.Fatalf("%d callbacks for two revisions", n)
+		}
+		w.Close()
+		w.Close()                      // twice is harmless
+		if err := <-done; err != nil { // Run returned: no more callbacks
+			t.Fatal(err)
+		}
+	})
+}

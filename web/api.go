@@ -1,0 +1,197 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/notify"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// decodeJSON reads a JSON request body into dst, refusing other content types and unknown fields.
+func decodeJSON(c *fiber.Ctx, dst any) error {
+	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		return problem.New(problem.Unsupported, "json_required", "请求内容类型须为 application/json。", "The request body must be application/json.")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			var fe problem.Fields
+			fe.Add(typeErr.Field, "wrong_type", "类型不正确,应为"+typeErr.Type.String()+"。", "Wrong type; expected "+typeErr.Type.String()+".")
+			return fe.Err()
+		}
+		return errBadJSON
+	}
+	return nil
+}
+
+type tokenRequest struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+	Name     string `json:"name"`
+}
+
+// apiCreateToken exchanges a login name and password for an API token, under the same throttle as
+// the login page.
+func (s *Server) apiCreateToken(c *fiber.Ctx) error {
+	var req tokenRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	u, err := accounts.Authenticate(ctx, s.DB, s.throttle(), req.Login, req.Password, c.IP())
+	if err != nil {
+		return err
+	}
+	a := actor(c)
+	a.UserID, a.Label = u.ID, u.Login
+	secret, t, err := accounts.CreateToken(ctx, s.DB, a, u.ID, req.Name, 0)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"token": secret, "id": t.ID, "name": t.Name, "created_at": t.CreatedAt})
+}
+
+func (s *Server) apiMe(c *fiber.Ctx) error {
+	u := currentUser(c)
+	grants, err := s.Enforcer.Grants(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"user": u, "grants": nonNil(grants)})
+}
+
+func (s *Server) apiMessages(c *fiber.Ctx) error {
+	msgs, err := notify.ListMessages(c.UserContext(), s.DB, currentUser(c).ID, 200)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"messages": nonNil(msgs)})
+}
+
+func (s *Server) apiMarkRead(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := notify.MarkRead(c.UserContext(), s.DB, currentUser(c).ID, id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiJurisdictions(c *fiber.Ctx) error {
+	js, err := jurisdictions.List(c.UserContext(), s.DB)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"jurisdictions": nonNil(js)})
+}
+
+func (s *Server) apiUsers(c *fiber.Ctx) error {
+	users, err := accounts.List(c.UserContext(), s.DB)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"users": nonNil(users)})
+}
+
+func (s *Server) apiCreateUser(c *fiber.Ctx) error {
+	var nu accounts.NewUser
+	if err := decodeJSON(c, &nu); err != nil {
+		return err
+	}
+	u, err := accounts.Create(c.UserContext(), s.DB, actor(c), nu)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+func (s *Server) apiGrants(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := accounts.Get(c.UserContext(), s.DB, id); err != nil {
+		return err
+	}
+	grants, err := s.Enforcer.Grants(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"grants": nonNil(grants)})
+}
+
+type grantRequest struct {
+	Role         string `json:"role"`
+	Jurisdiction string `json:"jurisdiction"`
+	Subtree      bool   `json:"subtree"`
+}
+
+func (s *Server) apiGrant(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req grantRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.Enforcer.Grant(c.UserContext(), actor(c), id, req.Role, req.Jurisdiction, req.Subtree); err != nil {
+		return err
+	}
+	return s.apiGrants(c)
+}
+
+type revokeRequest struct {
+	Role    string `json:"role"`
+	Pattern string `json:"pattern"`
+}
+
+func (s *Server) apiRevoke(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req revokeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.Enforcer.Revoke(c.UserContext(), actor(c), id, req.Role, req.Pattern); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiFailedDeliveries(c *fiber.Ctx) error {
+	failed, err := notify.ListFailed(c.UserContext(), s.DB, 200)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"deliveries": nonNil(failed)})
+}
+
+func (s *Server) apiAudit(c *fiber.Ctx) error {
+	entries, err := audit.List(c.UserContext(), s.DB, c.Query("object_type"), 200)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"entries": nonNil(entries)})
+}
+
+// nonNil makes an empty list encode as [] rather than null, as the API document promises.
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}

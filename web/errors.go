@@ -1,0 +1,114 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/civicflow/civicflow/problem"
+)
+
+var (
+	errLoginRequired = problem.ErrLoginRequired
+	errForbidden     = problem.ErrForbidden
+	errNotFound      = problem.ErrNotFound
+	errCSRF          = problem.New(problem.Forbidden, "csrf_failed",
+		"页面已过期或请求来源无法确认,请返回刷新页面后重试。", "This page expired or the request could not be verified. Go back, reload the page and try again.")
+	errBadJSON = problem.New(problem.BadRequest, "bad_json", "请求内容不是有效的 JSON。", "The request body is not valid JSON.")
+)
+
+// statusByKind maps each kind of problem to its HTTP status.
+var statusByKind = map[problem.Kind]int{
+	problem.Invalid:         fiber.StatusUnprocessableEntity,
+	problem.BadRequest:      fiber.StatusBadRequest,
+	problem.Unauthenticated: fiber.StatusUnauthorized,
+	problem.Forbidden:       fiber.StatusForbidden,
+	problem.NotFound:        fiber.StatusNotFound,
+	problem.Conflict:        fiber.StatusConflict,
+	problem.TooLarge:        fiber.StatusRequestEntityTooLarge,
+	problem.Unsupported:     fiber.StatusUnsupportedMediaType,
+	problem.TooManyRequests: fiber.StatusTooManyRequests,
+}
+
+// fiberProblems words Fiber's own errors (unknown route, wrong method, body too large) as problems.
+var fiberProblems = map[int]*problem.Error{
+	fiber.StatusNotFound:              problem.ErrNotFound,
+	fiber.StatusMethodNotAllowed:      problem.New(problem.BadRequest, "method_not_allowed", "不支持该请求方法。", "This method is not allowed here."),
+	fiber.StatusRequestEntityTooLarge: problem.New(problem.TooLarge, "too_large", "提交的内容过大。", "The request is too large."),
+	fiber.StatusBadRequest:            problem.New(problem.BadRequest, "bad_request", "请求格式不正确。", "The request is malformed."),
+	fiber.StatusUnsupportedMediaType:  problem.New(problem.Unsupported, "unsupported_media_type", "不支持的内容类型。", "Unsupported content type."),
+}
+
+var errInternal = problem.Text{ZH: "系统内部错误,我们已记录。请稍后再试。", EN: "Something went wrong on our side and has been logged. Please try again later."}
+
+func statusOf(err error) int {
+	if p, ok := problem.As(err); ok {
+		return statusByKind[p.Kind]
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return fe.Code
+	}
+	return fiber.StatusInternalServerError
+}
+
+// apiError is the JSON shape of every API error.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string          `json:"code"`
+	Message string          `json:"message"`
+	Fields  []apiFieldError `json:"fields"`
+	Detail  any             `json:"detail,omitempty"`
+}
+
+type apiFieldError struct {
+	Path    string `json:"path"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// handleError is the one error boundary: problems become their status with a message in the
+// caller's language; anything else is logged once with the request id and shown as a generic 500.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	p, ok := problem.As(err)
+	if !ok {
+		var fe *fiber.Error
+		if errors.As(err, &fe) && fiberProblems[fe.Code] != nil {
+			p, ok = fiberProblems[fe.Code], true
+		}
+	}
+	status := fiber.StatusInternalServerError
+	body := apiErrorBody{Code: "internal", Fields: []apiFieldError{}}
+	locale := s.locale(c)
+	if ok {
+		status = statusByKind[p.Kind]
+		body.Code, body.Message, body.Detail = p.Code, p.Message.In(locale), p.Detail
+		for _, f := range p.Fields {
+			body.Fields = append(body.Fields, apiFieldError{Path: f.Path, Code: f.Code, Message: f.Message.In(locale)})
+		}
+	} else {
+		slog.ErrorContext(c.UserContext(), "internal error", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
+		body.Message = errInternal.In(locale)
+	}
+	if status == fiber.StatusUnauthorized && !isAPI(c) && c.Method() == fiber.MethodGet {
+		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	}
+	c.Status(status)
+	if isAPI(c) || !acceptsHTML(c) {
+		return c.JSON(apiError{Error: body})
+	}
+	v := s.view(c, "error_title")
+	v.Data = map[string]any{"Message": body.Message}
+	return s.renderStatus(c, status, "error", v)
+}
+
+func acceptsHTML(c *fiber.Ctx) bool {
+	return c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMETextHTML
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -1,0 +1,206 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/policies"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// pages are the parsed page templates by name, each joined with the layout.
+type pages struct{ byName map[string]*template.Template }
+
+// loadPages parses every page at start-up, so a broken template stops the process, not a request.
+func loadPages() (*pages, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.ParseFS(templateFiles, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("parsing template %s: %w", n, err)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+// view is what every page template receives.
+type view struct {
+	tr        *translations
+	Locale    string
+	Title     string
+	Path      string
+	CSRF      string
+	RequestID string
+	User      *accounts.User
+	Unread    int
+	Can       navPermissions
+	Notice    string
+	// Errors are field errors by field name; Form holds what the user typed, to show it again.
+	Errors map[string]string
+	Form   map[string]string
+	Data   any
+}
+
+// navPermissions decide which menu entries the layout shows.
+type navPermissions struct {
+	UserRead, UserWrite, RoleGrant, DeliveryRead, AuditRead bool
+}
+
+// T translates a message id.
+func (v *view) T(id string) string { return v.tr.text(v.Locale, id, nil) }
+
+// Tf translates a message id with named values: {{.Tf "id" "Name" .x}}.
+func (v *view) Tf(id string, kv ...any) string {
+	data := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		data[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return v.tr.text(v.Locale, id, data)
+}
+
+// Value is what the user typed into a field, for showing the form again.
+func (v *view) Value(name string) string { return v.Form[name] }
+
+// fieldView is what the field_error template receives: one field of a page.
+type fieldView struct {
+	*view
+	Name string
+}
+
+// Field pairs the view with a field name for the field_error template.
+func (v *view) Field(name string) fieldView { return fieldView{view: v, Name: name} }
+
+// When formats an instant in China Standard Time, which is how staff and citizens read it.
+func (v *view) When(t any) string {
+	var tm time.Time
+	switch x := t.(type) {
+	case time.Time:
+		tm = x
+	case *time.Time:
+		if x == nil {
+			return ""
+		}
+		tm = *x
+	default:
+		return ""
+	}
+	return tm.In(shanghai).Format("2006-01-02 15:04")
+}
+
+// RoleLabel names a role in the page's language.
+func (v *view) RoleLabel(role string) string {
+	r, ok := policies.RoleByName(role)
+	if !ok {
+		return role
+	}
+	return r.Label(v.Locale)
+}
+
+// ScopeLabel explains a grant pattern: "*" everywhere, "21*" a province with all below it.
+func (v *view) ScopeLabel(pattern string) string {
+	zh := v.Locale != "en"
+	switch {
+	case pattern == "*":
+		if zh {
+			return "全部辖区"
+		}
+		return "all jurisdictions"
+	case strings.HasSuffix(pattern, "*"):
+		code := strings.TrimSuffix(pattern, "*")
+		code += strings.Repeat("0", 6-len(code))
+		if zh {
+			return code + " 及下级"
+		}
+		return code + " and below"
+	}
+	return pattern
+}
+
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600) // China has kept UTC+8 without daylight saving since 1991
+	}
+	return loc
+}()
+
+// view starts the data of a page for the request.
+func (s *Server) view(c *fiber.Ctx, titleID string) *view {
+	v := &view{tr: s.tr, Locale: s.locale(c), Path: c.OriginalURL(), CSRF: s.csrfToken(c), RequestID: requestID(c),
+		User: currentUser(c), Errors: map[string]string{}, Form: map[string]string{}}
+	v.Title = v.T(titleID)
+	if u := v.User; u != nil {
+		e := s.Enforcer
+		v.Can = navPermissions{
+			UserRead: e.AllowedSomewhere(u.ID, "user", "read"), UserWrite: e.AllowedSomewhere(u.ID, "user", "write"),
+			RoleGrant: e.AllowedSomewhere(u.ID, "role", "grant"), DeliveryRead: e.AllowedSomewhere(u.ID, "delivery", "read"),
+			AuditRead: e.AllowedSomewhere(u.ID, "audit", "read"),
+		}
+		v.Unread = s.unreadCount(c, u.ID)
+	}
+	return v
+}
+
+func (s *Server) render(c *fiber.Ctx, name string, v *view) error {
+	return s.renderStatus(c, fiber.StatusOK, name, v)
+}
+
+func (s *Server) renderStatus(c *fiber.Ctx, status int, name string, v *view) error {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		return fmt.Errorf("no page template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return fmt.Errorf("rendering %s: %w", name, err)
+	}
+	c.Set(fiber.HeaderContentLanguage, v.Locale)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Type("html", "utf-8")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// locale is the interface language of the request.
+func (s *Server) locale(c *fiber.Ctx) string {
+	userLocale := ""
+	if u := currentUser(c); u != nil {
+		userLocale = u.Locale
+	}
+	return pickLocale(c.Cookies(langCookie), userLocale, c.Get(fiber.HeaderAcceptLanguage))
+}
+
+// static serves the embedded CSS and images with long caching; they change only with the binary.
+func (s *Server) static(c *fiber.Ctx) error {
+	name := path.Clean("/" + c.Params("*"))
+	b, err := staticFiles.ReadFile("static" + name)
+	if err != nil {
+		return errNotFound
+	}
+	c.Set(fiber.HeaderContentType, mime.TypeByExtension(path.Ext(name)))
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(b)
+}

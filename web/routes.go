@@ -1,0 +1,49 @@
+package web
+
+import "github.com/gofiber/fiber/v2"
+
+// routes is the one table of CivicFlow's HTTP routes, each with the permission it needs.
+func (s *Server) routes() {
+	const get, post, del = fiber.MethodGet, fiber.MethodPost, fiber.MethodDelete
+
+	// Operations.
+	s.route(get, "/healthz", Public, s.health)
+	s.route(get, "/readyz", Public, s.ready)
+	if s.Metrics != nil {
+		s.route(get, "/metrics", Need("metrics", "read"), s.metrics)
+	}
+	s.route(get, "/static/*", Public, s.static)
+
+	// Pages.
+	s.route(get, "/", Public, s.home)
+	s.route(get, "/login", Public, s.loginPage)
+	s.route(post, "/login", Public, s.login)
+	s.route(post, "/logout", LoggedIn, s.logout)
+	s.route(post, "/lang", Public, s.setLanguage)
+	s.route(get, "/messages", LoggedIn, s.messagesPage)
+	s.route(post, "/messages/:id/read", LoggedIn, s.markReadPage)
+	s.route(get, "/account", LoggedIn, s.accountPage)
+	s.route(post, "/account/tokens", LoggedIn, s.createTokenPage)
+	s.route(post, "/account/tokens/:id/revoke", LoggedIn, s.revokeTokenPage)
+	s.route(get, "/admin/users", Need("user", "read"), s.usersPage)
+	s.route(post, "/admin/users", Need("user", "write"), s.createUserPage)
+	s.route(post, "/admin/grants", Need("role", "grant"), s.grantPage)
+	s.route(post, "/admin/grants/revoke", Need("role", "grant"), s.revokePage)
+	s.route(get, "/admin/deliveries", Need("delivery", "read"), s.deliveriesPage)
+	s.route(get, "/admin/audit", Need("audit", "read"), s.auditPage)
+
+	// JSON API, described by openapi.json.
+	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
+	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)
+	s.route(get, "/api/v1/me", LoggedIn, s.apiMe)
+	s.route(get, "/api/v1/me/messages", LoggedIn, s.apiMessages)
+	s.route(post, "/api/v1/me/messages/:id/read", LoggedIn, s.apiMarkRead)
+	s.route(get, "/api/v1/jurisdictions", Public, s.apiJurisdictions)
+	s.route(get, "/api/v1/users", Need("user", "read"), s.apiUsers)
+	s.route(post, "/api/v1/users", Need("user", "write"), s.apiCreateUser)
+	s.route(get, "/api/v1/users/:id/grants", Need("role", "read"), s.apiGrants)
+	s.route(post, "/api/v1/users/:id/grants", Need("role", "grant"), s.apiGrant)
+	s.route(del, "/api/v1/users/:id/grants", Need("role", "grant"), s.apiRevoke)
+	s.route(get, "/api/v1/deliveries/failed", Need("delivery", "read"), s.apiFailedDeliveries)
+	s.route(get, "/api/v1/audit", Need("audit", "read"), s.apiAudit)
+}

@@ -1,0 +1,260 @@
+// Package web is CivicFlow's HTTP face: server-rendered pages in zh-CN and en, and the JSON API under
+// /api/v1 described by openapi.json. Handlers only translate between HTTP and the operations of the
+// domain packages; every route states its permission where it is registered.
+package web
+
+import (
+	"context"
+
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/queue"
+)
+
+// Deps are what the web layer needs from the rest of the process.
+type Deps struct {
+	Config   config.Config
+	DB       *bun.DB
+	Broker   *queue.Broker
+	Enforcer *policies.Enforcer
+	// Secret signs CSRF tokens (see LoadSecret).
+	Secret []byte
+	// Metrics serves Prometheus metrics; nil when they are served on a separate address.
+	Metrics http.Handler
+}
+
+// Server is the HTTP application.
+type Server struct {
+	Deps
+	app   *fiber.App
+	pages *pages
+	tr    *translations
+	// perms records the permission of every route, by "METHOD path".
+	perms map[string]Permission
+}
+
+// New builds the application with every route and refuses a route registered without a permission.
+func New(d Deps) (*Server, error) {
+	tr, err := loadTranslations()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, tr: tr, pages: pg, perms: map[string]Permission{}}
+	cfg := fiber.Config{
+		AppName:                 "civicflow",
+		BodyLimit:               d.Config.BodyLimit,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             2 * time.Minute,
+		ErrorHandler:            s.handleError,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: !d.Config.TrustProxy, // with no trusted proxies, X-Forwarded-* are ignored
+	}
+	if d.Config.TrustProxy {
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	s.app = fiber.New(cfg)
+	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		slog.ErrorContext(c.UserContext(), "panic in handler", "request_id", requestID(c), "panic", fmt.Sprint(e))
+	}}))
+	s.app.Use(requestid.New())
+	s.app.Use(s.accessLog)
+	s.app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+			"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+		ReferrerPolicy:            "same-origin",
+		CrossOriginEmbedderPolicy: "unsafe-none",
+	}))
+	s.app.Use(s.authenticate)
+	s.app.Use(s.checkCSRF)
+	s.routes()
+	if err := s.checkPermissions(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// App exposes the Fiber application, for tests and the server loop.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves HTTP on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting connections and waits for requests in flight, up to the context's deadline.
+func (s *Server) Shutdown(ctx context.Context) error {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return s.app.Shutdown()
+	}
+	return s.app.ShutdownWithTimeout(time.Until(deadline))
+}
+
+// Permission is what a route requires of the caller.
+type Permission struct {
+	kind           permissionKind
+	Object, Action string
+}
+
+type permissionKind int
+
+const (
+	permPublic   permissionKind = iota + 1 // anyone, logged in or not
+	permLoggedIn                           // any logged-in user; the operation checks ownership
+	permPolicy                             // a casbin permission held in at least one jurisdiction
+)
+
+// The permissions a route can state.
+var (
+	Public   = Permission{kind: permPublic}
+	LoggedIn = Permission{kind: permLoggedIn}
+)
+
+// Need is the permission to do act on obj somewhere; the operation checks the jurisdiction at hand.
+func Need(obj, act string) Permission { return Permission{kind: permPolicy, Object: obj, Action: act} }
+
+func (p Permission) String() string {
+	switch p.kind {
+	case permPublic:
+		return "public"
+	case permLoggedIn:
+		return "logged-in"
+	case permPolicy:
+		return p.Object + ":" + p.Action
+	}
+	return "none"
+}
+
+// route registers a handler with the permission it requires; the permission check runs first.
+func (s *Server) route(method, path string, perm Permission, h fiber.Handler) {
+	s.perms[method+" "+path] = perm
+	s.app.Add(method, path, s.require(perm), h)
+}
+
+// require enforces a route's permission.
+func (s *Server) require(p Permission) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		switch p.kind {
+		case permPublic:
+			return c.Next()
+		case permLoggedIn, permPolicy:
+			u := currentUser(c)
+			if u == nil {
+				if isAPI(c) || c.Method() != fiber.MethodGet {
+					return errLoginRequired
+				}
+				return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+			}
+			if p.kind == permPolicy && !s.Enforcer.AllowedSomewhere(u.ID, p.Object, p.Action) {
+				return errForbidden
+			}
+			return c.Next()
+		}
+		return errForbidden
+	}
+}
+
+// checkPermissions refuses to start when a route of the application was registered without stating
+// its permission through route (for example with app.Get directly).
+func (s *Server) checkPermissions() error {
+	var missing []string
+	for _, r := range s.app.GetRoutes(true) {
+		method := r.Method
+		if method == fiber.MethodHead {
+			method = fiber.MethodGet
+		}
+		if _, ok := s.perms[method+" "+r.Path]; !ok {
+			missing = append(missing, r.Method+" "+r.Path)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("routes without a permission (register them with route): %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// accessLog writes one structured line per request.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		status = statusOf(err)
+	}
+	attrs := []any{"method", c.Method(), "path", c.Path(), "status", status,
+		"duration_ms", time.Since(start).Milliseconds(), "request_id", requestID(c), "ip", c.IP()}
+	if u := currentUser(c); u != nil {
+		attrs = append(attrs, "user_id", u.ID)
+	}
+	slog.LogAttrs(c.UserContext(), slog.LevelInfo, "http request", argsToAttrs(attrs)...)
+	return err
+}
+
+func argsToAttrs(args []any) []slog.Attr {
+	out := make([]slog.Attr, 0, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		out = append(out, slog.Any(args[i].(string), args[i+1]))
+	}
+	return out
+}
+
+func requestID(c *fiber.Ctx) string {
+	if v, ok := c.Locals(requestid.ConfigDefault.ContextKey).(string); ok {
+		return v
+	}
+	return ""
+}
+
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// health answers whether the process is up.
+func (s *Server) health(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) }
+
+// ready answers whether the database and Redis are reachable.
+func (s *Server) ready(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	checks := fiber.Map{"database": "ok", "redis": "ok"}
+	status := fiber.StatusOK
+	if err := s.DB.PingContext(ctx); err != nil {
+		checks["database"], status = "unreachable", fiber.StatusServiceUnavailable
+		slog.WarnContext(ctx, "readiness: database unreachable", "error", err)
+	}
+	if err := s.Broker.Ping(ctx); err != nil {
+		checks["redis"], status = "unreachable", fiber.StatusServiceUnavailable
+		slog.WarnContext(ctx, "readiness: redis unreachable", "error", err)
+	}
+	return c.Status(status).JSON(fiber.Map{"status": map[bool]string{true: "ok", false: "unavailable"}[status == fiber.StatusOK], "checks": checks})
+}
+
+func (s *Server) metrics(c *fiber.Ctx) error {
+	if s.Metrics == nil {
+		return errNotFound
+	}
+	return adaptor.HTTPHandler(s.Metrics)(c)
+}
+
+// currentUser is the logged-in user of the request, or nil.
+func currentUser(c *fiber.Ctx) *accounts.User {
+	u, _ := c.Locals(localUser).(*accounts.User)
+	return u
+}

@@ -1,0 +1,200 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+func TestLoginLogoutAndSameAnswerForUnknownAccounts(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("li.ming", "citizen")
+		b := st.browser()
+		code, body, token := b.get("/login")
+		if code != 200 || token == "" || !strings.Contains(body, `<html lang="zh-CN">`) {
+			t.Fatalf("login page: %d, token %q", code, token)
+		}
+		// Wrong password and unknown account: same status, same message.
+		r1, wrong := b.post("/login", url.Values{"login": {"li.ming"}, "password": {"nope-nope-nope"}, "_csrf": {token}})
+		r2, unknown := b.post("/login", url.Values{"login": {"nobody"}, "password": {"nope-nope-nope"}, "_csrf": {token}})
+		if r1.StatusCode != http.StatusUnauthorized || r2.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("bad logins: %d %d", r1.StatusCode, r2.StatusCode)
+		}
+		if !strings.Contains(wrong, "登录名或密码不正确") || !strings.Contains(unknown, "登录名或密码不正确") {
+			t.Fatal("bad-login message missing or differing")
+		}
+		if !strings.Contains(unknown, `value="nobody"`) {
+			t.Error("the login name typed is not kept on the form")
+		}
+		b.login("li.ming")
+		code, body, _ = b.get("/messages")
+		if code != 200 || !strings.Contains(body, "我的消息") {
+			t.Fatalf("messages page after login: %d", code)
+		}
+		_, _, token = b.get("/")
+		resp, _ := b.post("/logout", url.Values{"_csrf": {token}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("logout: %d", resp.StatusCode)
+		}
+		resp2, err := b.c.Get(st.base + "/messages")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp2.Body.Close()
+		if resp2.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp2.Header.Get("Location"), "/login") {
+			t.Fatalf("after logout /messages: %d %s", resp2.StatusCode, resp2.Header.Get("Location"))
+		}
+	})
+}
+
+func TestLoginThrottle(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("wang.fang", "citizen")
+		b := st.browser()
+		_, _, token := b.get("/login")
+		for i := 0; i < 3; i++ {
+			b.post("/login", url.Values{"login": {"wang.fang"}, "password": {"wrong-" + strconv.Itoa(i)}, "_csrf": {token}})
+		}
+		resp, body := b.post("/login", url.Values{"login": {"wang.fang"}, "password": {"wang.fang-password"}, "_csrf": {token}})
+		if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "登录失败次数过多") {
+			t.Fatalf("throttled login: %d", resp.StatusCode)
+		}
+		var e apiErr
+		if code := st.api("POST", "/api/v1/tokens", "", map[string]string{"login": "wang.fang", "password": "wang.fang-password", "name": "x"}, &e); code != http.StatusTooManyRequests || e.Error.Code != "login_throttled" {
+			t.Fatalf("throttled API login: %d %+v", code, e)
+		}
+	})
+}
+
+func TestStateChangesWithoutCSRFTokenAreRefused(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("zhao.admin", "admin@21*")
+		target := st.user("qian.clerk")
+		b := st.browser()
+		b.login("zhao.admin")
+		form := url.Values{"user_id": {strconv.FormatInt(target, 10)}, "role": {"acceptor"}, "jurisdiction": {"210100"}}
+		resp, body := b.post("/admin/grants", form)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "页面已过期") {
+			t.Fatalf("grant without token: %d", resp.StatusCode)
+		}
+		form.Set("_csrf", "forged")
+		if resp, _ := b.post("/admin/grants", form); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("grant with a forged token: %d", resp.StatusCode)
+		}
+		// A token from another visitor's page is no good either.
+		_, _, otherToken := st.browser().get("/login")
+		form.Set("_csrf", otherToken)
+		if resp, _ := b.post("/admin/grants", form); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("grant with another visitor's token: %d", resp.StatusCode)
+		}
+		if got := st.enf.Allowed(target, "210100", "jurisdiction", "read"); got {
+			t.Fatal("a refused post changed the grants")
+		}
+		_, _, token := b.get("/admin/users")
+		form.Set("_csrf", token)
+		resp, body = b.post("/admin/grants", form)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "已授予角色") {
+			t.Fatalf("grant with the page's token: %d", resp.StatusCode)
+		}
+		if !st.enf.Allowed(target, "210100", "jurisdiction", "read") || st.enf.Allowed(target, "210102", "jurisdiction", "read") {
+			t.Fatal("a grant in 210100 without subordinates must hold in 210100 and not in 210102")
+		}
+	})
+}
+
+func TestJurisdictionsOverHTTP(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("dalian.admin", "admin@2102*")
+		st.user("province.admin", "admin@21*")
+		clerk := st.user("sun.clerk")
+		path := "/api/v1/users/" + strconv.FormatInt(clerk, 10) + "/grants"
+		var e apiErr
+		code := st.api("POST", path, st.token("dalian.admin"), map[string]any{"role": "acceptor", "jurisdiction": "210100"}, &e)
+		if code != http.StatusForbidden || e.Error.Code != "forbidden" {
+			t.Fatalf("Dalian admin granting in Shenyang: %d %+v", code, e)
+		}
+		var out struct {
+			Grants []struct{ Role, Pattern string }
+		}
+		code = st.api("POST", path, st.token("province.admin"), map[string]any{"role": "acceptor", "jurisdiction": "210102"}, &out)
+		if code != http.StatusOK || len(out.Grants) != 1 || out.Grants[0].Pattern != "210102" {
+			t.Fatalf("province admin granting in a county: %d %+v", code, out)
+		}
+		// A citizen has no admin API at all.
+		st.user("zhou.citizen", "citizen")
+		if code := st.api("GET", "/api/v1/users", st.token("zhou.citizen"), nil, &e); code != http.StatusForbidden {
+			t.Fatalf("citizen listing users: %d", code)
+		}
+	})
+}
+
+func TestAPIErrorsHaveOneShape(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("admin.one", "admin@21*")
+		tok := st.token("admin.one")
+		var e apiErr
+		if code := st.api("POST", "/api/v1/users", tok, map[string]any{"login": "X", "password": "short", "phone": "123"}, &e); code != http.StatusUnprocessableEntity {
+			t.Fatalf("invalid user: %d", code)
+		}
+		paths := map[string]bool{}
+		for _, f := range e.Error.Fields {
+			paths[f.Path] = f.Message != ""
+		}
+		if !paths["login"] || !paths["password"] || !paths["phone"] {
+			t.Fatalf("field errors: %+v", e.Error.Fields)
+		}
+		if code := st.api("GET", "/api/v1/nowhere", tok, nil, &e); code != http.StatusNotFound || e.Error.Code != "not_found" {
+			t.Fatalf("unknown route: %d %+v", code, e)
+		}
+		if code := st.api("GET", "/api/v1/me", "", nil, &e); code != http.StatusUnauthorized || e.Error.Code != "login_required" {
+			t.Fatalf("no login: %d %+v", code, e)
+		}
+		if code := st.api("GET", "/api/v1/me", "cft_not-a-token", nil, &e); code != http.StatusUnauthorized {
+			t.Fatalf("bad token: %d", code)
+		}
+		req, _ := http.NewRequest("POST", st.base+"/api/v1/users", strings.NewReader("{not json"))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("malformed JSON: %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestHealthReadinessAndHeaders(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	for _, p := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(st.base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", p, resp.StatusCode)
+		}
+	}
+	resp, err := http.Get(st.base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "X-Request-Id"} {
+		if resp.Header.Get(h) == "" {
+			t.Errorf("missing header %s", h)
+		}
+	}
+}
