@@ -97,7 +97,7 @@ func (s *Server) apiJurisdictions(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiUsers(c *fiber.Ctx) error {
-	users, err := accounts.List(c.UserContext(), s.DB)
+	users, err := s.readUsers(c)
 	if err != nil {
 		return err
 	}
@@ -194,4 +194,17 @@ func nonNil[T any](xs []T) []T {
 		return []T{}
 	}
 	return xs
+}
+
+// readUsers lists every account for staff; reading others' contact details is audited.
+func (s *Server) readUsers(c *fiber.Ctx) ([]accounts.User, error) {
+	ctx := c.UserContext()
+	users, err := accounts.List(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, s.DB, actor(c), "user.list", "user", "*", "", map[string]any{"count": len(users)}); err != nil {
+		return nil, err
+	}
+	return users, nil
 }

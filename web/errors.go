@@ -95,7 +95,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		slog.ErrorContext(c.UserContext(), "internal error", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
 		body.Message = errInternal.In(locale)
 	}
-	if status == fiber.StatusUnauthorized && !isAPI(c) && c.Method() == fiber.MethodGet {
+	if status == fiber.StatusUnauthorized && !isAPI(c) && c.Method() == fiber.MethodGet && acceptsHTML(c) {
 		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
 	c.Status(status)
@@ -110,5 +110,3 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 func acceptsHTML(c *fiber.Ctx) bool {
 	return c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMETextHTML
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }

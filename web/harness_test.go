@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/config"
@@ -53,7 +55,7 @@ func startSite(t *testing.T, s *stacktest.Stack) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: s.Broker(t), Enforcer: enf, Secret: secret, Metrics: http.NotFoundHandler()})
+	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: s.Broker(t), Enforcer: enf, Secret: secret, Metrics: promhttp.Handler()})
 	if err != nil {
 		t.Fatal(err)
 	}

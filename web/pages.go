@@ -110,7 +110,7 @@ func (s *Server) usersPage(c *fiber.Ctx) error { return s.renderUsers(c, "", nil
 // together with what was typed.
 func (s *Server) renderUsers(c *fiber.Ctx, notice string, formErr error) error {
 	ctx := c.UserContext()
-	users, err := accounts.List(ctx, s.DB)
+	users, err := s.readUsers(c)
 	if err != nil {
 		return err
 	}

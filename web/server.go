@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/accounts"
@@ -60,7 +63,10 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, tr: tr, pages: pg, perms: map[string]Permission{}}
 	cfg := fiber.Config{
-		AppName:                 "civicflow",
+		AppName: "civicflow",
+		// Values from the request outlive it (metric labels, audit rows, goroutines); Immutable makes
+		// Fiber copy them instead of handing out views of reused buffers.
+		Immutable:               true,
 		BodyLimit:               d.Config.BodyLimit,
 		ReadTimeout:             30 * time.Second,
 		WriteTimeout:            60 * time.Second,
@@ -158,10 +164,7 @@ func (s *Server) require(p Permission) fiber.Handler {
 		case permLoggedIn, permPolicy:
 			u := currentUser(c)
 			if u == nil {
-				if isAPI(c) || c.Method() != fiber.MethodGet {
-					return errLoginRequired
-				}
-				return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+				return errLoginRequired // the error boundary sends people with a browser to the login page
 			}
 			if p.kind == permPolicy && !s.Enforcer.AllowedSomewhere(u.ID, p.Object, p.Action) {
 				return errForbidden
@@ -206,8 +209,23 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		attrs = append(attrs, "user_id", u.ID)
 	}
 	slog.LogAttrs(c.UserContext(), slog.LevelInfo, "http request", argsToAttrs(attrs)...)
+	// The route pattern, not the concrete path, keeps the label set small.
+	route := c.Route().Path
+	httpRequests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
+	httpDuration.WithLabelValues(c.Method(), route).Observe(time.Since(start).Seconds())
 	return err
 }
+
+// HTTP metrics for Prometheus, by route pattern.
+var (
+	httpRequests = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "civicflow_http_requests_total", Help: "HTTP requests by method, route and status.",
+	}, []string{"method", "route", "status"})
+	httpDuration = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "civicflow_http_request_duration_seconds", Help: "HTTP request duration by method and route.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"method", "route"})
+)
 
 func argsToAttrs(args []any) []slog.Attr {
 	out := make([]slog.Attr, 0, len(args)/2)

@@ -1,0 +1,84 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/civicflow/civicflow/config"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultsAreTheEmbeddedStack(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.IsPostgres() || c.RedisURL != "" || c.ListenAddr != "127.0.0.1:8080" || c.SQLitePath() != "./data/civicflow.db" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.SessionTTL != 12*time.Hour || c.DeliveryMaxAttempts != 8 {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestBadValuesAreAllReportedByName(t *testing.T) {
+	_, err := config.Load(env(map[string]string{
+		"CIVICFLOW_DATABASE_URL":       "mysql://x",
+		"CIVICFLOW_LISTEN":             "8080",
+		"CIVICFLOW_SESSION_TTL":        "forever",
+		"CIVICFLOW_WORKER_CONCURRENCY": "0",
+		"CIVICFLOW_LOG_LEVEL":          "loud",
+	}))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, name := range []string{"CIVICFLOW_DATABASE_URL", "CIVICFLOW_LISTEN", "CIVICFLOW_SESSION_TTL", "CIVICFLOW_WORKER_CONCURRENCY", "CIVICFLOW_LOG_LEVEL"} {
+		if !strings.Contains(err.Error(), name+":") {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestSecretsFromFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db-url")
+	if err := os.WriteFile(path, []byte("postgres://civicflow:s3cret@db:5432/civicflow\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(env(map[string]string{"CIVICFLOW_DATABASE_URL_FILE": path}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.IsPostgres() || c.DatabaseURL != "postgres://civicflow:s3cret@db:5432/civicflow" {
+		t.Fatalf("from file: %q", c.DatabaseURL)
+	}
+	_, err = config.Load(env(map[string]string{"CIVICFLOW_DATABASE_URL_FILE": path, "CIVICFLOW_DATABASE_URL": "postgres://a/b"}))
+	if err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Fatalf("both set: %v", err)
+	}
+	_, err = config.Load(env(map[string]string{"CIVICFLOW_SECRET_KEY_FILE": filepath.Join(t.TempDir(), "missing")}))
+	if err == nil || !strings.Contains(err.Error(), "CIVICFLOW_SECRET_KEY") {
+		t.Fatalf("missing file: %v", err)
+	}
+	// A non-secret option has no _FILE variant.
+	if _, err := config.Load(env(map[string]string{"CIVICFLOW_LISTEN_FILE": path})); err != nil {
+		t.Fatalf("unrelated _FILE variable: %v", err)
+	}
+}
+
+func TestTableListsEveryOption(t *testing.T) {
+	rows := config.Table()
+	if len(rows) < 20 {
+		t.Fatalf("only %d options", len(rows))
+	}
+	for _, r := range rows {
+		if !strings.HasPrefix(r.Name, "CIVICFLOW_") || r.Help == "" {
+			t.Errorf("option %+v lacks a name or help", r)
+		}
+	}
+}
