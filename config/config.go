@@ -25,8 +25,6 @@ type Config struct {
 	ListenAddr string
 	// MetricsAddr, when set, serves /metrics there without login instead of on the main listener for admins.
 	MetricsAddr string
-	// BaseURL is the public address of the service, used in links inside messages.
-	BaseURL string
 	// SecureCookies forces the Secure attribute on cookies (it is also set whenever a request came over TLS).
 	SecureCookies bool
 	// TrustProxy makes the server take the client address and scheme from X-Forwarded-* headers.
@@ -120,15 +118,6 @@ var options = []option{
 				return nil
 			}
 			return hostPort(&c.MetricsAddr, v)
-		}},
-	{"CIVICFLOW_BASE_URL", "http://127.0.0.1:8080", "public address of the service, used in links in messages", false,
-		func(c *Config, v string) error {
-			u, err := url.Parse(v)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return errors.New("must be an http:// or https:// address")
-			}
-			c.BaseURL = strings.TrimRight(v, "/")
-			return nil
 		}},
 	{"CIVICFLOW_SECURE_COOKIES", "false", "always mark cookies Secure (they are whenever a request arrives over TLS)", false,
 		func(c *Config, v string) error { return boolean(&c.SecureCookies, v) }},
