@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -128,7 +129,7 @@ func EndSession(ctx context.Context, db bun.IDB, token string) error {
 // stored. ttl 0 means it does not expire.
 func CreateToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID int64, name string, ttl time.Duration) (string, *APIToken, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
+	if name == "" || utf8.RuneCountInString(name) > 100 {
 		var fe problem.Fields
 		fe.Add("name", "required", "请为令牌起一个名称(最多100个字符)。", "Give the token a name (at most 100 characters).")
 		return "", nil, fe.Err()

@@ -54,10 +54,11 @@ func Record(ctx context.Context, db bun.IDB, actor Actor, action, objectType, ob
 	return nil
 }
 
-// List returns the latest entries, newest first, optionally for one object type.
-func List(ctx context.Context, db bun.IDB, objectType string, limit int) ([]Entry, error) {
+// List returns the latest entries, newest first, optionally for one object type, limited to the rows
+// that match where (an SQL condition with its arguments, such as policies.ScopeFilter gives).
+func List(ctx context.Context, db bun.IDB, objectType string, limit int, where string, args ...any) ([]Entry, error) {
 	var out []Entry
-	q := db.NewSelect().Model(&out).OrderExpr("id DESC").Limit(int64(limit))
+	q := db.NewSelect().Model(&out).Where(where, args...).OrderExpr("id DESC").Limit(int64(limit))
 	if objectType != "" {
 		q = q.Where("object_type = ?", objectType)
 	}

@@ -335,3 +335,38 @@ func (e *Enforcer) AllGrants(ctx context.Context) ([]UserGrant, error) {
 	})
 	return out, nil
 }
+
+// ScopeFilter is an SQL condition that keeps the rows whose jurisdiction column lies in one of the
+// grant patterns, for limiting lists to what a user may see. Rows without a jurisdiction (global
+// records such as account changes) are kept only for province-wide or nationwide grants.
+func ScopeFilter(column string, patterns []string) (string, []any) {
+	var conds []string
+	var args []any
+	global := false
+	for _, p := range patterns {
+		switch {
+		case p == "*":
+			return "1 = 1", nil
+		case strings.HasSuffix(p, "*"):
+			conds = append(conds, "? LIKE ?")
+			args = append(args, bun.Ident(column), strings.TrimSuffix(p, "*")+"%")
+			global = global || CoversProvince(p)
+		default:
+			conds = append(conds, "? = ?")
+			args = append(args, bun.Ident(column), p)
+		}
+	}
+	if global {
+		conds = append(conds, "? = ''")
+		args = append(args, bun.Ident(column))
+	}
+	if len(conds) == 0 {
+		return "1 = 0", nil
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
+}
+
+// CoversProvince reports whether a grant pattern covers at least a whole province ("21*" or "*").
+func CoversProvince(pattern string) bool {
+	return pattern == "*" || (strings.HasSuffix(pattern, "*") && len(pattern) == 3)
+}

@@ -14,15 +14,16 @@ type Kind int
 
 // The kinds of problem an operation can report.
 const (
-	Invalid         Kind = iota + 1 // 422: the input breaks a rule; Fields says where
-	BadRequest                      // 400: the request itself is malformed
-	Unauthenticated                 // 401: not logged in
-	Forbidden                       // 403: logged in, not allowed
-	NotFound                        // 404: absent, or not visible to this caller
-	Conflict                        // 409: the state changed underneath, or a duplicate
-	TooLarge                        // 413
-	Unsupported                     // 415: wrong content type
-	TooManyRequests                 // 429: throttled
+	Invalid          Kind = iota + 1 // 422: the input breaks a rule; Fields says where
+	BadRequest                       // 400: the request itself is malformed
+	Unauthenticated                  // 401: not logged in
+	Forbidden                        // 403: logged in, not allowed
+	NotFound                         // 404: absent, or not visible to this caller
+	Conflict                         // 409: the state changed underneath, or a duplicate
+	TooLarge                         // 413
+	Unsupported                      // 415: wrong content type
+	TooManyRequests                  // 429: throttled
+	MethodNotAllowed                 // 405: the path exists, the method does not
 )
 
 // Text is a message in both languages of the service.

@@ -11,6 +11,7 @@ import (
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/notify"
+	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -173,7 +174,7 @@ func (s *Server) apiRevoke(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiFailedDeliveries(c *fiber.Ctx) error {
-	failed, err := notify.ListFailed(c.UserContext(), s.DB, 200)
+	failed, err := s.failedDeliveries(c)
 	if err != nil {
 		return err
 	}
@@ -181,7 +182,7 @@ func (s *Server) apiFailedDeliveries(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiAudit(c *fiber.Ctx) error {
-	entries, err := audit.List(c.UserContext(), s.DB, c.Query("object_type"), 200)
+	entries, err := s.auditEntries(c, c.Query("object_type"))
 	if err != nil {
 		return err
 	}
@@ -207,4 +208,28 @@ func (s *Server) readUsers(c *fiber.Ctx) ([]accounts.User, error) {
 		return nil, err
 	}
 	return users, nil
+}
+
+// auditEntries lists the audit log entries of the jurisdictions the caller may read.
+func (s *Server) auditEntries(c *fiber.Ctx, objectType string) ([]audit.Entry, error) {
+	where, args := policies.ScopeFilter("jurisdiction", s.Enforcer.Scopes(currentUser(c).ID, "audit", "read"))
+	return audit.List(c.UserContext(), s.DB, objectType, 200, where, args...)
+}
+
+// failedDeliveries lists messages that could not be delivered. Messages belong to people, not to a
+// jurisdiction, so only province-wide readers see them.
+func (s *Server) failedDeliveries(c *fiber.Ctx) ([]notify.Outbox, error) {
+	if !s.seesAllDeliveries(currentUser(c).ID) {
+		return nil, errForbidden
+	}
+	return notify.ListFailed(c.UserContext(), s.DB, 200)
+}
+
+func (s *Server) seesAllDeliveries(userID int64) bool {
+	for _, p := range s.Enforcer.Scopes(userID, "delivery", "read") {
+		if policies.CoversProvince(p) {
+			return true
+		}
+	}
+	return false
 }

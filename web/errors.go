@@ -21,21 +21,22 @@ var (
 
 // statusByKind maps each kind of problem to its HTTP status.
 var statusByKind = map[problem.Kind]int{
-	problem.Invalid:         fiber.StatusUnprocessableEntity,
-	problem.BadRequest:      fiber.StatusBadRequest,
-	problem.Unauthenticated: fiber.StatusUnauthorized,
-	problem.Forbidden:       fiber.StatusForbidden,
-	problem.NotFound:        fiber.StatusNotFound,
-	problem.Conflict:        fiber.StatusConflict,
-	problem.TooLarge:        fiber.StatusRequestEntityTooLarge,
-	problem.Unsupported:     fiber.StatusUnsupportedMediaType,
-	problem.TooManyRequests: fiber.StatusTooManyRequests,
+	problem.Invalid:          fiber.StatusUnprocessableEntity,
+	problem.BadRequest:       fiber.StatusBadRequest,
+	problem.Unauthenticated:  fiber.StatusUnauthorized,
+	problem.Forbidden:        fiber.StatusForbidden,
+	problem.NotFound:         fiber.StatusNotFound,
+	problem.Conflict:         fiber.StatusConflict,
+	problem.TooLarge:         fiber.StatusRequestEntityTooLarge,
+	problem.Unsupported:      fiber.StatusUnsupportedMediaType,
+	problem.TooManyRequests:  fiber.StatusTooManyRequests,
+	problem.MethodNotAllowed: fiber.StatusMethodNotAllowed,
 }
 
 // fiberProblems words Fiber's own errors (unknown route, wrong method, body too large) as problems.
 var fiberProblems = map[int]*problem.Error{
 	fiber.StatusNotFound:              problem.ErrNotFound,
-	fiber.StatusMethodNotAllowed:      problem.New(problem.BadRequest, "method_not_allowed", "不支持该请求方法。", "This method is not allowed here."),
+	fiber.StatusMethodNotAllowed:      problem.New(problem.MethodNotAllowed, "method_not_allowed", "不支持该请求方法。", "This method is not allowed here."),
 	fiber.StatusRequestEntityTooLarge: problem.New(problem.TooLarge, "too_large", "提交的内容过大。", "The request is too large."),
 	fiber.StatusBadRequest:            problem.New(problem.BadRequest, "bad_request", "请求格式不正确。", "The request is malformed."),
 	fiber.StatusUnsupportedMediaType:  problem.New(problem.Unsupported, "unsupported_media_type", "不支持的内容类型。", "Unsupported content type."),
@@ -95,7 +96,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		slog.ErrorContext(c.UserContext(), "internal error", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
 		body.Message = errInternal.In(locale)
 	}
-	if status == fiber.StatusUnauthorized && !isAPI(c) && c.Method() == fiber.MethodGet && acceptsHTML(c) {
+	if status == fiber.StatusUnauthorized && !isAPI(c) && c.Method() == fiber.MethodGet && acceptsHTML(c) && c.Get(fiber.HeaderAuthorization) == "" {
 		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
 	c.Status(status)

@@ -353,8 +353,8 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		k.fails(call{method: "POST", path: "/api/v1/tokens", body: `{"login": "prov.admin",`}, 400, "bad_json")
 		k.fails(call{method: "POST", path: "/api/v1/tokens",
 			body: map[string]string{"login": "prov.admin", "password": "prov.admin-password", "name": "x", "scope": "all"}}, 400, "bad_json")
-		// Without a bearer token, a body that is not JSON looks like a form post and needs a CSRF token.
-		k.fails(call{method: "POST", path: "/api/v1/tokens", body: "login=prov.admin", contentType: "application/x-www-form-urlencoded"}, 403, "csrf_failed")
+		// An API call carrying no session cookie has no ambient authority: no CSRF token needed, but JSON is.
+		k.fails(call{method: "POST", path: "/api/v1/tokens", body: "login=prov.admin", contentType: "application/x-www-form-urlencoded"}, 415, "json_required")
 		k.fails(call{method: "POST", path: "/api/v1/tokens", token: admin, body: "login=prov.admin", contentType: "text/plain"}, 415, "json_required")
 		for i := 0; i < 3; i++ {
 			k.fails(call{method: "POST", path: "/api/v1/tokens",
@@ -492,8 +492,8 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		k.fails(call{method: "POST", path: read, token: admin}, 404, "not_found") // not the admin's message
 		k.fails(call{method: "POST", path: "/api/v1/me/messages/0/read", token: liToken}, 404, "not_found")
 		k.fails(call{method: "POST", path: read, auth: "Bearer cft_revoked"}, 401, "login_required")
-		// Without credentials and without a JSON body, the CSRF check answers before the login check.
-		k.fails(call{method: "POST", path: read}, 403, "csrf_failed")
+		// Without credentials the login check answers.
+		k.fails(call{method: "POST", path: read}, 401, "login_required")
 		k.fails(call{method: "GET", path: "/api/v1/me/messages"}, 401, "login_required")
 		k.do(call{method: "GET", path: "/api/v1/me/messages", token: liToken, valid: true, out: &msgs}, 200)
 		if msgs.Messages[0].ReadAt == nil || msgs.Messages[1].ReadAt != nil {

@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/civicflow/civicflow/accounts"
-	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
@@ -58,6 +57,7 @@ func (s *Server) renderAccount(c *fiber.Ctx, newToken string, formErr error) err
 		return err
 	}
 	v := s.view(c, "account_title")
+	v.Path = "/account"
 	status := fiber.StatusOK
 	if p, ok := problem.As(formErr); ok {
 		v.setErrors(p)
@@ -131,7 +131,7 @@ func (s *Server) renderUsers(c *fiber.Ctx, notice string, formErr error) error {
 		return err
 	}
 	v := s.view(c, "admin_users_title")
-	v.Notice = notice
+	v.Path, v.Notice = "/admin/users", notice
 	status := fiber.StatusOK
 	if formErr != nil {
 		p, ok := problem.As(formErr)
@@ -183,7 +183,7 @@ func (s *Server) revokePage(c *fiber.Ctx) error {
 }
 
 func (s *Server) deliveriesPage(c *fiber.Ctx) error {
-	failed, err := notify.ListFailed(c.UserContext(), s.DB, 200)
+	failed, err := s.failedDeliveries(c)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (s *Server) deliveriesPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) auditPage(c *fiber.Ctx) error {
-	entries, err := audit.List(c.UserContext(), s.DB, "", 200)
+	entries, err := s.auditEntries(c, "")
 	if err != nil {
 		return err
 	}

@@ -150,14 +150,17 @@ var shanghai = func() *time.Location {
 
 // view starts the data of a page for the request.
 func (s *Server) view(c *fiber.Ctx, titleID string) *view {
-	v := &view{tr: s.tr, Locale: s.locale(c), Path: c.OriginalURL(), CSRF: s.csrfToken(c), RequestID: requestID(c),
+	v := &view{tr: s.tr, Locale: s.locale(c), Path: "/", CSRF: s.csrfToken(c), RequestID: requestID(c),
 		User: currentUser(c), Errors: map[string]string{}, Form: map[string]string{}}
+	if c.Method() == fiber.MethodGet {
+		v.Path = c.OriginalURL() // the language switch comes back here; after a POST, handlers set it
+	}
 	v.Title = v.T(titleID)
 	if u := v.User; u != nil {
 		e := s.Enforcer
 		v.Can = navPermissions{
 			UserRead: e.AllowedSomewhere(u.ID, "user", "read"), UserWrite: e.AllowedSomewhere(u.ID, "user", "write"),
-			RoleGrant: e.AllowedSomewhere(u.ID, "role", "grant"), DeliveryRead: e.AllowedSomewhere(u.ID, "delivery", "read"),
+			RoleGrant: e.AllowedSomewhere(u.ID, "role", "grant"), DeliveryRead: s.seesAllDeliveries(u.ID),
 			AuditRead: e.AllowedSomewhere(u.ID, "audit", "read"),
 		}
 		v.Unread = s.unreadCount(c, u.ID)

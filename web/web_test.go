@@ -198,3 +198,39 @@ func TestHealthReadinessAndHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditAndDeliveriesAreLimitedToTheReadersJurisdictions(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("sy.admin", "admin@2101*")
+		st.user("dl.auditor", "auditor@2102*")
+		st.user("ln.auditor", "auditor@21*")
+		clerk := st.user("clerk.x")
+		grants := "/api/v1/users/" + strconv.FormatInt(clerk, 10) + "/grants"
+		if code := st.api("POST", grants, st.token("sy.admin"), map[string]any{"role": "acceptor", "jurisdiction": "210100"}, nil); code != http.StatusOK {
+			t.Fatalf("grant: %d", code)
+		}
+		type entries struct{ Entries []struct{ Action, Jurisdiction string } }
+		var dl, ln entries
+		st.api("GET", "/api/v1/audit", st.token("dl.auditor"), nil, &dl)
+		st.api("GET", "/api/v1/audit", st.token("ln.auditor"), nil, &ln)
+		for _, e := range dl.Entries {
+			if !strings.HasPrefix(e.Jurisdiction, "2102") {
+				t.Errorf("Dalian auditor sees %s in %q", e.Action, e.Jurisdiction)
+			}
+		}
+		found := false
+		for _, e := range ln.Entries {
+			found = found || (e.Action == "role.grant" && e.Jurisdiction == "210100")
+		}
+		if !found {
+			t.Errorf("province auditor misses the Shenyang grant: %+v", ln.Entries)
+		}
+		if code := st.api("GET", "/api/v1/deliveries/failed", st.token("dl.auditor"), nil, nil); code != http.StatusForbidden {
+			t.Errorf("city auditor reading failed deliveries: %d", code)
+		}
+		if code := st.api("GET", "/api/v1/deliveries/failed", st.token("ln.auditor"), nil, nil); code != http.StatusOK {
+			t.Errorf("province auditor reading failed deliveries: %d", code)
+		}
+	})
+}
