@@ -210,7 +210,9 @@ func TestAuditAndDeliveriesAreLimitedToTheReadersJurisdictions(t *testing.T) {
 		if code := st.api("POST", grants, st.token("sy.admin"), map[string]any{"role": "acceptor", "jurisdiction": "210100"}, nil); code != http.StatusOK {
 			t.Fatalf("grant: %d", code)
 		}
-		type entries struct{ Entries []struct{ Action, Jurisdiction string } }
+		type entries struct {
+			Entries []struct{ Action, Jurisdiction string }
+		}
 		var dl, ln entries
 		st.api("GET", "/api/v1/audit", st.token("dl.auditor"), nil, &dl)
 		st.api("GET", "/api/v1/audit", st.token("ln.auditor"), nil, &ln)
