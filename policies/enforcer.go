@@ -370,3 +370,14 @@ func ScopeFilter(column string, patterns []string) (string, []any) {
 func CoversProvince(pattern string) bool {
 	return pattern == "*" || (strings.HasSuffix(pattern, "*") && len(pattern) == 3)
 }
+
+// HasRole reports whether the user holds role in a grant that covers the jurisdiction code; workflow
+// actions name the roles that may take them.
+func (e *Enforcer) HasRole(userID int64, role, jurisdiction string) bool {
+	for _, g := range e.memoryGrants(userID) {
+		if g.Role == role && Covers(g.Pattern, jurisdiction) {
+			return true
+		}
+	}
+	return false
+}

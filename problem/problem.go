@@ -7,6 +7,8 @@ package problem
 import (
 	"errors"
 	"fmt"
+
+	"github.com/civicflow/civicflow/lang"
 )
 
 // Kind classifies a problem; the web layer maps each kind to one HTTP status.
@@ -27,18 +29,7 @@ const (
 )
 
 // Text is a message in both languages of the service.
-type Text struct {
-	ZH string `json:"zh"`
-	EN string `json:"en"`
-}
-
-// In returns the message for a locale ("en" or anything else for Chinese).
-func (t Text) In(locale string) string {
-	if locale == "en" {
-		return t.EN
-	}
-	return t.ZH
-}
+type Text = lang.Text
 
 // Field is an error attached to one input field, by its path (e.g. "members[12].id_number").
 type Field struct {

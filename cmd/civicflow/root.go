@@ -32,6 +32,7 @@ func rootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCommand(), workerCommand(), migrateCommand(), userCommand(), jurisdictionCommand(),
+		catalogCommand(), auditCommand(),
 		configCommand(), versionCommand())
 	return root
 }

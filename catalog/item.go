@@ -1,0 +1,158 @@
+// Package catalog holds the service items (事项) as data: one YAML file per item with its public guide,
+// a reference to its application form and its workflow. Built-in items are embedded in the binary
+// (items/ and forms/ beside this file); CIVICFLOW_CATALOG_DIR adds items or overrides built-in ones.
+// The linter rejects broken definitions with file:line messages, and every loaded definition is kept
+// as a version by content hash so that a case finishes on the version it started on.
+package catalog
+
+import (
+	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/lang"
+)
+
+// Categories are the kinds of service item in a government-service catalogue (domain.md §8).
+var Categories = []string{"行政许可", "行政确认", "行政给付", "行政处罚", "行政检查", "公共服务", "其他"}
+
+// Levels are the administrative levels that can handle an item.
+var Levels = []string{"province", "city", "county"}
+
+// Item is one service item: its guide, its form and its workflow.
+type Item struct {
+	Code       string      `yaml:"code" json:"code"`
+	Name       lang.Text   `yaml:"name" json:"name"`
+	Category   string      `yaml:"category" json:"category"`
+	Department lang.Text   `yaml:"department" json:"department"`
+	Levels     []string    `yaml:"levels" json:"levels"` // where it is handled: province, city, county
+	LegalBasis []lang.Text `yaml:"legal_basis" json:"legal_basis"`
+	Conditions []lang.Text `yaml:"conditions" json:"conditions"`
+	Materials  []Material  `yaml:"materials" json:"materials"`
+	Fees       lang.Text   `yaml:"fees" json:"fees"`
+	TimeLimits TimeLimits  `yaml:"time_limits" json:"time_limits"`
+	Place      lang.Text   `yaml:"place" json:"place"`
+	Hours      lang.Text   `yaml:"hours" json:"hours"`
+	Contacts   lang.Text   `yaml:"contacts" json:"contacts"`
+	Visits     int         `yaml:"visits" json:"visits"` // visits in person the applicant needs
+	FAQs       []FAQ       `yaml:"faqs,omitempty" json:"faqs,omitempty"`
+	// Form is the ID of the application form (a file of the forms directory) filled in to start a case.
+	Form     string   `yaml:"form" json:"form"`
+	Workflow Workflow `yaml:"workflow" json:"workflow"`
+
+	// Set by the loader.
+	Source string                 `yaml:"-" json:"-"` // file the item came from
+	Hash   string                 `yaml:"-" json:"version"`
+	Forms  map[string]*forms.Form `yaml:"-" json:"-"` // every form the item uses, by ID
+}
+
+// Material is one document the applicant supplies.
+type Material struct {
+	ID       string    `yaml:"id" json:"id"`
+	Name     lang.Text `yaml:"name" json:"name"`
+	Original bool      `yaml:"original" json:"original"` // the original, else a copy
+	Copies   int       `yaml:"copies" json:"copies"`
+	Source   lang.Text `yaml:"source" json:"source"` // where the applicant gets it
+	Required bool      `yaml:"required" json:"required"`
+	// Types allowed for uploads (pdf, jpeg, png); empty means all three.
+	Types []string `yaml:"types,omitempty" json:"types,omitempty"`
+	// MaxSizeMB limits each upload; 0 means the configured default.
+	MaxSizeMB int `yaml:"max_size_mb,omitempty" json:"max_size_mb,omitempty"`
+	Line      int `yaml:"-" json:"-"`
+}
+
+// FAQ is a question and its answer on the guide.
+type FAQ struct {
+	Q lang.Text `yaml:"q" json:"q"`
+	A lang.Text `yaml:"a" json:"a"`
+}
+
+// TimeLimits are the item's statutory (法定) and promised (承诺) limits.
+type TimeLimits struct {
+	Statutory Period `yaml:"statutory" json:"statutory"`
+	Promised  Period `yaml:"promised" json:"promised"`
+}
+
+// Period is a number of days; Unit says which kind.
+type Period struct {
+	Days int    `yaml:"days" json:"days"`
+	Unit string `yaml:"unit" json:"unit"` // working_days or calendar_days
+	Line int    `yaml:"-" json:"-"`
+}
+
+// The units of a Period.
+const (
+	WorkingDays  = "working_days"
+	CalendarDays = "calendar_days"
+)
+
+// Applicant is the name by which an action is given to the case's applicant rather than to a role.
+const Applicant = "applicant"
+
+// Workflow is the state machine of an item's cases.
+type Workflow struct {
+	// Start is the state a case enters when the applicant submits the application form.
+	Start   string   `yaml:"start" json:"start"`
+	States  []State  `yaml:"states" json:"states"`
+	Actions []Action `yaml:"actions" json:"actions"`
+	Line    int      `yaml:"-" json:"-"`
+}
+
+// State is a state of a case.
+type State struct {
+	ID   string    `yaml:"id" json:"id"`
+	Name lang.Text `yaml:"name" json:"name"`
+	// Final states end the case; Outcome says how: approved, refused or withdrawn.
+	Final   bool   `yaml:"final,omitempty" json:"final,omitempty"`
+	Outcome string `yaml:"outcome,omitempty" json:"outcome,omitempty"`
+	// Form, when set, is a form the applicant fills in while the case is in this state (for example
+	// the 成立 application after 筹备 approval); the applicant's submit action takes its data.
+	Form string `yaml:"form,omitempty" json:"form,omitempty"`
+	Line int    `yaml:"-" json:"-"`
+}
+
+// The kinds of action with behaviour built into the engine.
+const (
+	KindDecide     = ""           // a plain transition (accept, approve…)
+	KindSubmit     = "submit"     // the applicant submits the form of the state it leaves
+	KindSupplement = "supplement" // 补正: list every field or material to correct in one notice
+	KindResubmit   = "resubmit"   // the applicant corrects exactly what the supplement notice listed
+	KindRefuse     = "refuse"     // refusal; needs a reason
+	KindWithdraw   = "withdraw"   // the applicant withdraws before the decision
+)
+
+// Action is a transition that someone may take.
+type Action struct {
+	ID   string    `yaml:"id" json:"id"`
+	Name lang.Text `yaml:"name" json:"name"`
+	Kind string    `yaml:"kind,omitempty" json:"kind,omitempty"`
+	From []string  `yaml:"from" json:"from"`
+	To   string    `yaml:"to" json:"to"`
+	// By lists who may take it: role names held in the case's jurisdiction, or "applicant".
+	By []string `yaml:"by" json:"by"`
+	// Guard is an expr-lang expression over the case (see docs/catalog.md) that must be true.
+	Guard string `yaml:"guard,omitempty" json:"guard,omitempty"`
+	// Fields the actor must fill in (decision number, reason…), validated like form fields.
+	Fields []forms.Field `yaml:"fields,omitempty" json:"fields,omitempty"`
+	// Cosign is the number of distinct people who must take the action before the case moves.
+	Cosign  int      `yaml:"cosign,omitempty" json:"cosign,omitempty"`
+	Effects []Effect `yaml:"effects,omitempty" json:"effects,omitempty"`
+	Line    int      `yaml:"-" json:"-"`
+}
+
+// Effect is something an action does besides moving the case. Exactly one member is set.
+type Effect struct {
+	// Notify sends a notification through the outbox.
+	Notify *NotifyEffect `yaml:"notify,omitempty" json:"notify,omitempty"`
+	// Set stores values in the case's fields: field name → expr-lang expression.
+	Set map[string]string `yaml:"set,omitempty" json:"set,omitempty"`
+	// Run calls an effect implemented in Go and registered by name, e.g. register.create_organisation.
+	Run string `yaml:"run,omitempty" json:"run,omitempty"`
+	// Issue issues a document of the named kind (decision notice, certificate) with a number.
+	Issue string `yaml:"issue,omitempty" json:"issue,omitempty"`
+	Line  int    `yaml:"-" json:"-"`
+}
+
+// NotifyEffect names the recipients (applicant, or a role in the case's jurisdiction) and the
+// notification template.
+type NotifyEffect struct {
+	To       string `yaml:"to" json:"to"`
+	Template string `yaml:"template" json:"template"`
+}
