@@ -19,6 +19,12 @@ type Config struct {
 	DatabaseURL string
 	// DataDir holds the embedded SQLite file and, unless told otherwise, uploaded materials.
 	DataDir string
+	// CatalogDir, when set, holds service-item definitions that add to or override the built-in ones.
+	CatalogDir string
+	// MaterialsDir is where uploaded materials are stored, content-addressed; empty means DataDir/materials.
+	MaterialsDir string
+	// UploadMaxMB is the default size limit of one uploaded file.
+	UploadMaxMB int
 	// RedisURL is empty for the in-process Redis (miniredis) or redis://… for a real server.
 	RedisURL string
 	// ListenAddr is where the HTTP server listens.
@@ -64,6 +70,14 @@ func (c Config) IsPostgres() bool {
 	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
 }
 
+// MaterialsPath is the directory of uploaded materials.
+func (c Config) MaterialsPath() string {
+	if c.MaterialsDir != "" {
+		return c.MaterialsDir
+	}
+	return c.DataDir + "/materials"
+}
+
 // SQLitePath is the SQLite database file used when no PostgreSQL URL is configured.
 func (c Config) SQLitePath() string {
 	if p, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok {
@@ -98,6 +112,12 @@ var options = []option{
 		}},
 	{"CIVICFLOW_DATA_DIR", "./data", "directory of the embedded database file and uploaded files", false,
 		func(c *Config, v string) error { return nonEmpty(&c.DataDir, v) }},
+	{"CIVICFLOW_CATALOG_DIR", "", "directory of service-item definitions that add to or override the built-in catalogue (docs/catalog.md)", false,
+		func(c *Config, v string) error { c.CatalogDir = v; return nil }},
+	{"CIVICFLOW_MATERIALS_DIR", "", "where uploaded materials are stored (empty: DATA_DIR/materials); share it between web processes", false,
+		func(c *Config, v string) error { c.MaterialsDir = v; return nil }},
+	{"CIVICFLOW_UPLOAD_MAX_MB", "20", "default size limit of one uploaded file, in MB (an item's material may set its own)", false,
+		func(c *Config, v string) error { return intRange(&c.UploadMaxMB, v, 1, 1024) }},
 	{"CIVICFLOW_REDIS_URL", "", "empty for the in-process Redis; redis://[:pass@]host:6379/0 for a Redis server", true,
 		func(c *Config, v string) error {
 			if v != "" {
@@ -131,7 +151,7 @@ var options = []option{
 			c.SecretKey = v
 			return nil
 		}},
-	{"CIVICFLOW_BODY_LIMIT", "4194304", "largest request body in bytes", false,
+	{"CIVICFLOW_BODY_LIMIT", "33554432", "largest request body in bytes (an application form posts its uploads with it)", false,
 		func(c *Config, v string) error { return intRange(&c.BodyLimit, v, 1024, 1<<30) }},
 	{"CIVICFLOW_SESSION_TTL", "12h", "how long an idle login session lasts", false,
 		func(c *Config, v string) error { return duration(&c.SessionTTL, v, time.Minute) }},

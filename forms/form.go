@@ -13,9 +13,9 @@ const (
 	TypeText        = "text"
 	TypeTextarea    = "textarea"
 	TypeInteger     = "integer"
-	TypeMoney       = "money"    // entered in yuan, stored as integer fen
-	TypeDate        = "date"     // YYYY-MM-DD
-	TypeSelect      = "select"   // one of Options
+	TypeMoney       = "money"  // entered in yuan, stored as integer fen
+	TypeDate        = "date"   // YYYY-MM-DD
+	TypeSelect      = "select" // one of Options
 	TypeMultiSelect = "multiselect"
 	TypeCheckbox    = "checkbox" // true or false
 	TypePhone       = "phone"    // mainland mobile number
@@ -50,7 +50,8 @@ type Field struct {
 	Help     lang.Text `yaml:"help,omitempty" json:"help,omitempty"`
 	Type     string    `yaml:"type" json:"type"`
 	Required bool      `yaml:"required,omitempty" json:"required,omitempty"`
-	// Bounds: characters for text, the value for integer and money (in yuan), items for repeat.
+	// Bounds: characters for text, the value for integer and money (in yuan), items for repeat,
+	// multiselect and file.
 	MinLength *int     `yaml:"min_length,omitempty" json:"min_length,omitempty"`
 	MaxLength *int     `yaml:"max_length,omitempty" json:"max_length,omitempty"`
 	Min       *float64 `yaml:"min,omitempty" json:"min,omitempty"`
@@ -76,7 +77,10 @@ type Option struct {
 
 // Rule is a condition over the submitted data (an expr-lang expression that must be true), with the
 // message shown on the field when it is false. Example: the activity funds of a national body must
-// be at least 100,000 yuan: `level != "national" || funds >= 10000000` (money is in fen).
+// be at least 100,000 yuan: `level != "national" || funds >= 10000000` (money is in fen). The
+// variables are the normalised values of the fields at the rule's own level: the form's fields for
+// a top-level field, the group's or the repeat item's fields for a field inside one. A rule runs only
+// when its field has no error, and is skipped when it cannot be evaluated (nil >= 10000000).
 type Rule struct {
 	When    string    `yaml:"when" json:"when"`
 	Message lang.Text `yaml:"message" json:"message"`

@@ -18,4 +18,87 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"jurisdiction": "北京市东城区", "role": "审核员"},
 	},
+	// Case notifications sent by the effects of catalog workflows. The engine passes case_number,
+	// item_name, state_name (the state the case moved to) and comment (what the actor wrote: the
+	// supplement notice, the reason of a refusal).
+	"case_accepted": {
+		Subject: map[string]string{"zh-CN": "您的申请已受理：{{.case_number}}", "en": "Your application has been accepted: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）已受理，现处于“{{.state_name}}”环节。",
+			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) has been accepted and is now at the stage “{{.state_name}}”.",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "state_name": "筹备审查"},
+	},
+	"case_supplement_requested": {
+		Subject: map[string]string{"zh-CN": "请补正申请材料：{{.case_number}}", "en": "Please complete your application: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）需要补正，请一次性补齐以下内容后重新提交：\n{{.comment}}",
+			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) needs to be completed. Please correct everything listed below and submit it again:\n{{.comment}}",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "comment": "验资报告缺少签章页。"},
+	},
+	"case_resubmitted": {
+		Subject: map[string]string{"zh-CN": "补正材料已收到：{{.case_number}}", "en": "We have received your corrections: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您为“{{.item_name}}”（办件编号 {{.case_number}}）提交的补正材料已收到，申请现处于“{{.state_name}}”环节。",
+			"en":    "We have received the corrections to your application for “{{.item_name}}” (case {{.case_number}}). It is now at the stage “{{.state_name}}”.",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "state_name": "筹备受理"},
+	},
+	"case_submitted": {
+		Subject: map[string]string{"zh-CN": "申请已提交：{{.case_number}}", "en": "Application submitted: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您已提交“{{.item_name}}”的申请（办件编号 {{.case_number}}），现处于“{{.state_name}}”环节。",
+			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) has been submitted and is now at the stage “{{.state_name}}”.",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "state_name": "成立登记受理"},
+	},
+	"case_progress": {
+		Subject: map[string]string{"zh-CN": "办理进度更新：{{.case_number}}", "en": "Progress on your application: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）已进入“{{.state_name}}”环节。",
+			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) has moved to the stage “{{.state_name}}”.",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "state_name": "筹备决定"},
+	},
+	"case_refused": {
+		Subject: map[string]string{"zh-CN": "申请未获通过：{{.case_number}}", "en": "Your application was not granted: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "很遗憾，您申请的“{{.item_name}}”（办件编号 {{.case_number}}）未获通过。理由：{{.comment}}\n如不服本决定，可依法申请行政复议或者提起行政诉讼。",
+			"en":    "We are sorry: your application for “{{.item_name}}” (case {{.case_number}}) was not granted. Reason: {{.comment}}\nYou may apply for administrative reconsideration or bring an administrative lawsuit against this decision.",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "comment": "同一行政区域内已有业务范围相同的社会团体。"},
+	},
+	"case_withdrawn": {
+		Subject: map[string]string{"zh-CN": "申请已撤回：{{.case_number}}", "en": "Application withdrawn: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您已撤回“{{.item_name}}”的申请（办件编号 {{.case_number}}），办理终止。",
+			"en":    "You have withdrawn your application for “{{.item_name}}” (case {{.case_number}}); it is closed.",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记"},
+	},
+	"sg_preparation_approved": {
+		Subject: map[string]string{"zh-CN": "准予筹备：{{.case_number}}", "en": "Preparation approved: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）已准予筹备，批准文书可在办件页面下载。请在6个月内召开会员大会（会员代表大会）、通过章程、产生执行机构和负责人，并在线提交成立登记申请；逾期筹备批准失效。",
+			"en":    "Preparation has been approved for your application for “{{.item_name}}” (case {{.case_number}}); download the approval from the case page. Within 6 months, hold the members' (representatives') assembly, adopt the articles, elect the organs and leaders, and submit the establishment application online; after that the approval lapses.",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记"},
+	},
+	"sg_preparation_lapsed": {
+		Subject: map[string]string{"zh-CN": "筹备批准已失效：{{.case_number}}", "en": "Preparation approval lapsed: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）自准予筹备之日起6个月内未提交成立登记申请，筹备批准已失效，办理终止。",
+			"en":    "No establishment application was submitted within 6 months of the preparation approval for “{{.item_name}}” (case {{.case_number}}); the approval has lapsed and the case is closed.",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记"},
+	},
+	"sg_registered": {
+		Subject: map[string]string{"zh-CN": "社会团体已成立登记：{{.case_number}}", "en": "Social group registered: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）已准予成立登记，《社会团体法人登记证书》已签发，可在办件页面下载电子证书。",
+			"en":    "The establishment of your social group has been registered (“{{.item_name}}”, case {{.case_number}}). The registration certificate has been issued; download it from the case page.",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记"},
+	},
 }

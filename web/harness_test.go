@@ -17,12 +17,16 @@ import (
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/web"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // site is a CivicFlow web server listening on a real port of the loopback interface.
@@ -31,6 +35,8 @@ type site struct {
 	stack *stacktest.Stack
 	base  string
 	enf   *policies.Enforcer
+	// engine is the site's workflow engine, for tests that prepare cases directly.
+	engine *workflow.Engine
 }
 
 // startSite serves CivicFlow on the stack with the demo jurisdictions and a throttle tight enough to test.
@@ -55,7 +61,23 @@ func startSite(t *testing.T, s *stacktest.Stack) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: s.Broker(t), Enforcer: enf, Secret: secret, Metrics: promhttp.Handler()})
+	cat, _, err := catalog.Load(catalog.Builtin, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.Store(ctx, s.DB); err != nil {
+		t.Fatal(err)
+	}
+	store, err := materials.NewStore(t.TempDir(), 20<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := workflow.New(s.DB, enf, func(ctx context.Context, hash string) (*catalog.Item, error) {
+		return catalog.Version(ctx, s.DB, hash)
+	}, cat.Item)
+	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: s.Broker(t), Enforcer: enf, Catalog: cat, Engine: engine,
+		Materials: store, Secret: secret, Metrics: promhttp.Handler()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +91,7 @@ func startSite(t *testing.T, s *stacktest.Stack) *site {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	return &site{t: t, stack: s, base: "http://" + ln.Addr().String(), enf: enf}
+	return &site{t: t, stack: s, base: "http://" + ln.Addr().String(), enf: enf, engine: engine}
 }
 
 // user creates an account with grants ("role@pattern") and returns its id.

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/policies"
 )
 
@@ -27,24 +28,47 @@ var staticFiles embed.FS
 type pages struct{ byName map[string]*template.Template }
 
 // loadPages parses every page at start-up, so a broken template stops the process, not a request.
+// Files named _*.html hold partials that every page may use.
 func loadPages() (*pages, error) {
 	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	partials, err := fs.Glob(templateFiles, "templates/_*.html")
 	if err != nil {
 		return nil, err
 	}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.ParseFS(templateFiles, "templates/layout.html", n)
+		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFiles, append([]string{"templates/layout.html", n}, partials...)...)
 		if err != nil {
 			return nil, fmt.Errorf("parsing template %s: %w", n, err)
 		}
 		p.byName[name] = t
 	}
 	return p, nil
+}
+
+// templateFuncs are the few helpers templates need beyond the view's methods.
+var templateFuncs = template.FuncMap{
+	// inputType is the HTML input type of a form field type, so phones show the right keyboard.
+	"inputType": func(fieldType string) string {
+		switch fieldType {
+		case "phone":
+			return "tel"
+		case "email":
+			return "email"
+		case "date":
+			return "date"
+		}
+		return "text"
+	},
+	// svg marks a flowchart drawn by the catalog package from a definition as safe to inline.
+	"svg": func(b []byte) template.HTML { return template.HTML(b) }, //nolint:gosec // our own renderer escapes every text
 }
 
 // view is what every page template receives.
@@ -67,7 +91,7 @@ type view struct {
 
 // navPermissions decide which menu entries the layout shows.
 type navPermissions struct {
-	UserRead, UserWrite, RoleGrant, DeliveryRead, AuditRead bool
+	UserRead, UserWrite, RoleGrant, DeliveryRead, AuditRead, CaseRead bool
 }
 
 // T translates a message id.
@@ -120,6 +144,44 @@ func (v *view) RoleLabel(role string) string {
 	return r.Label(v.Locale)
 }
 
+// StateName names a state of an item's workflow.
+func (v *view) StateName(it *catalog.Item, id string) string { return stateName(it, id, v.Locale) }
+
+// ActionName names an action of an item's workflow ("start" is the application itself).
+func (v *view) ActionName(it *catalog.Item, id string) string {
+	for _, a := range it.Workflow.Actions {
+		if a.ID == id {
+			return a.Name.In(v.Locale)
+		}
+	}
+	return v.T("action_" + id)
+}
+
+// ItemLabel names a field or material of an item, as listed in a supplement notice.
+func (v *view) ItemLabel(it *catalog.Item, id string) string {
+	for _, m := range it.Materials {
+		if m.ID == id {
+			return m.Name.In(v.Locale)
+		}
+	}
+	for _, f := range it.Forms {
+		for _, fl := range f.Fields {
+			if fl.Name == id {
+				return fl.Label.In(v.Locale)
+			}
+		}
+	}
+	return id
+}
+
+// Period words a time limit: "60 working days" / "60个工作日".
+func (v *view) Period(p catalog.Period) string {
+	if p.Days == 0 {
+		return v.T("none")
+	}
+	return v.Tf("period_"+p.Unit, "Days", p.Days)
+}
+
 // ScopeLabel explains a grant pattern: "*" everywhere, "21*" a province with all below it.
 func (v *view) ScopeLabel(pattern string) string {
 	zh := v.Locale != "en"
@@ -161,7 +223,7 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 		v.Can = navPermissions{
 			UserRead: e.AllowedSomewhere(u.ID, "user", "read"), UserWrite: e.AllowedSomewhere(u.ID, "user", "write"),
 			RoleGrant: e.AllowedSomewhere(u.ID, "role", "grant"), DeliveryRead: s.seesAllDeliveries(u.ID),
-			AuditRead: e.AllowedSomewhere(u.ID, "audit", "read"),
+			AuditRead: e.AllowedSomewhere(u.ID, "audit", "read"), CaseRead: e.AllowedSomewhere(u.ID, "case", "read"),
 		}
 		v.Unread = s.unreadCount(c, u.ID)
 	}

@@ -4,7 +4,7 @@ import "github.com/gofiber/fiber/v2"
 
 // routes is the one table of CivicFlow's HTTP routes, each with the permission it needs.
 func (s *Server) routes() {
-	const get, post, del = fiber.MethodGet, fiber.MethodPost, fiber.MethodDelete
+	const get, post, put, del = fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodDelete
 
 	// Operations.
 	s.route(get, "/healthz", Public, s.health)
@@ -31,6 +31,17 @@ func (s *Server) routes() {
 	s.route(post, "/admin/grants/revoke", Need("role", "grant"), s.revokePage)
 	s.route(get, "/admin/deliveries", Need("delivery", "read"), s.deliveriesPage)
 	s.route(get, "/admin/audit", Need("audit", "read"), s.auditPage)
+	s.route(get, "/catalog", Public, s.catalogPage)
+	s.route(get, "/catalog/:code", Public, s.guidePage)
+	s.route(get, "/catalog/:code/apply", Need("case", "apply"), s.applyPage)
+	s.route(post, "/catalog/:code/apply", Need("case", "apply"), s.applyPost)
+	s.route(get, "/cases", LoggedIn, s.myCasesPage)
+	s.route(get, "/cases/:id", LoggedIn, s.casePage)
+	s.route(get, "/cases/:id/edit", LoggedIn, s.editPage)
+	s.route(post, "/cases/:id/edit", LoggedIn, s.editPost)
+	s.route(post, "/cases/:id/actions/:action", LoggedIn, s.actionPost)
+	s.route(get, "/inbox", Need("case", "read"), s.inboxPage)
+	s.route(get, "/materials/:id", LoggedIn, s.download)
 
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
@@ -46,4 +57,16 @@ func (s *Server) routes() {
 	s.route(del, "/api/v1/users/:id/grants", Need("role", "grant"), s.apiRevoke)
 	s.route(get, "/api/v1/deliveries/failed", Need("delivery", "read"), s.apiFailedDeliveries)
 	s.route(get, "/api/v1/audit", Need("audit", "read"), s.apiAudit)
+	s.route(get, "/api/v1/catalog", Public, s.apiCatalog)
+	s.route(get, "/api/v1/catalog/:code", Public, s.apiCatalogItem)
+	s.route(get, "/api/v1/catalog/:code/form-schema", Public, s.apiFormSchema)
+	s.route(get, "/api/v1/drafts/:code", Need("case", "apply"), s.apiDraft)
+	s.route(put, "/api/v1/drafts/:code", Need("case", "apply"), s.apiSaveDraft)
+	s.route(post, "/api/v1/materials", Need("case", "apply"), s.apiUpload)
+	s.route(get, "/api/v1/materials/:id", LoggedIn, s.download)
+	s.route(post, "/api/v1/cases", Need("case", "apply"), s.apiStart)
+	s.route(get, "/api/v1/cases", LoggedIn, s.apiMyCases)
+	s.route(get, "/api/v1/cases/:id", LoggedIn, s.apiCase)
+	s.route(post, "/api/v1/cases/:id/actions", LoggedIn, s.apiApply)
+	s.route(get, "/api/v1/inbox", Need("case", "read"), s.apiInbox)
 }

@@ -24,9 +24,12 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // Deps are what the web layer needs from the rest of the process.
@@ -35,6 +38,10 @@ type Deps struct {
 	DB       *bun.DB
 	Broker   *queue.Broker
 	Enforcer *policies.Enforcer
+	Catalog  *catalog.Catalog
+	Engine   *workflow.Engine
+	// Materials stores uploaded application materials.
+	Materials *materials.Store
 	// Secret signs CSRF tokens (see LoadSecret).
 	Secret []byte
 	// Metrics serves Prometheus metrics; nil when they are served on a separate address.

@@ -17,14 +17,18 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/uptrace/bun"
 
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
+	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/web"
 	"github.com/civicflow/civicflow/worker"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // serveOptions are the flags of serve and worker.
@@ -138,7 +142,11 @@ func serve(cmd *cobra.Command, o serveOptions) error {
 		run("worker", func() error { return w.Run(ctx) })
 	}
 	if o.role != "worker" {
-		if err := startWeb(ctx, run, db, broker, enforcer, cfg); err != nil {
+		deps, err := webDeps(ctx, db, broker, enforcer, cfg)
+		if err != nil {
+			return err
+		}
+		if err := startWeb(ctx, run, deps, cfg); err != nil {
 			return err
 		}
 	}
@@ -198,17 +206,42 @@ func seedDemo(ctx context.Context, db *bun.DB, cmd *cobra.Command, cfg config.Co
 	return nil
 }
 
-// startWeb starts the HTTP server (and a separate metrics listener when configured) and stops it
-// gracefully when ctx ends.
-func startWeb(ctx context.Context, run func(string, func() error), db *bun.DB, broker *queue.Broker, enforcer *policies.Enforcer, cfg config.Config) error {
+// webDeps loads what the web side works with: the catalogue (a broken built-in definition stops
+// start-up; a broken override file is skipped, logged and shown to admins), its versions, the
+// material store and the workflow engine.
+func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *policies.Enforcer, cfg config.Config) (web.Deps, error) {
+	cat, warnings, err := catalog.Load(catalog.Builtin, cfg.CatalogDir)
+	if err != nil {
+		return web.Deps{}, fmt.Errorf("the service catalogue: %w", err)
+	}
+	for _, w := range warnings {
+		slog.ErrorContext(ctx, "catalog: skipped a broken definition", "problem", w.String())
+	}
+	if err := cat.Store(ctx, db); err != nil {
+		return web.Deps{}, err
+	}
+	store, err := materials.NewStore(cfg.MaterialsPath(), int64(cfg.UploadMaxMB)<<20)
+	if err != nil {
+		return web.Deps{}, err
+	}
+	engine := workflow.New(db, enforcer, func(ctx context.Context, hash string) (*catalog.Item, error) {
+		return catalog.Version(ctx, db, hash)
+	}, cat.Item)
+	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
 	secret, err := web.LoadSecret(ctx, db, cfg.SecretKey)
 	if err != nil {
-		return err
+		return web.Deps{}, err
 	}
-	deps := web.Deps{Config: cfg, DB: db, Broker: broker, Enforcer: enforcer, Secret: secret}
+	deps := web.Deps{Config: cfg, DB: db, Broker: broker, Enforcer: enforcer, Catalog: cat, Engine: engine, Materials: store, Secret: secret}
 	if cfg.MetricsAddr == "" {
 		deps.Metrics = promhttp.Handler()
 	}
+	return deps, nil
+}
+
+// startWeb starts the HTTP server (and a separate metrics listener when configured) and stops it
+// gracefully when ctx ends.
+func startWeb(ctx context.Context, run func(string, func() error), deps web.Deps, cfg config.Config) error {
 	srv, err := web.New(deps)
 	if err != nil {
 		return err

@@ -1,0 +1,398 @@
+package catalog
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/notify"
+	"github.com/civicflow/civicflow/policies"
+)
+
+// lintItem checks one item against the forms in effect: its guide, its form references and its
+// workflow. Every problem is reported in the item's file.
+func lintItem(idf *itemDef, formSet map[string]*formDef) []Diagnostic {
+	l := &lintCtx{file: idf.file, lines: idf.lines, diags: append([]Diagnostic(nil), idf.diags...)}
+	if idf.fatal {
+		return l.diags
+	}
+	it := idf.item
+	switch {
+	case it.Code == "":
+		l.at(l.line("code"), "missing code (the item's code, used in addresses)")
+	case !itemCode.MatchString(it.Code):
+		l.at(l.line("code"), "item code %q may hold only letters, digits, '.', '_' and '-'", it.Code)
+	}
+	if it.Name.ZH == "" {
+		l.at(l.line("name"), "missing name.zh")
+	}
+	if it.Category == "" {
+		l.at(l.line("category"), "missing category (one of %s)", strings.Join(Categories, ", "))
+	} else if !slices.Contains(Categories, it.Category) {
+		l.at(l.line("category"), "unknown category %q; the categories are: %s", it.Category, strings.Join(Categories, ", "))
+	}
+	if len(it.Levels) == 0 {
+		l.at(l.line("levels"), "missing levels (where the item is handled: %s)", strings.Join(Levels, ", "))
+	}
+	for i, lv := range it.Levels {
+		if !slices.Contains(Levels, lv) {
+			l.at(l.line(fmt.Sprintf("levels[%d]", i)), "unknown level %q; the levels are: %s", lv, strings.Join(Levels, ", "))
+		} else if slices.Index(it.Levels, lv) < i {
+			l.at(l.line(fmt.Sprintf("levels[%d]", i)), "duplicate level %q", lv)
+		}
+	}
+	materials := l.materials(it.Materials)
+	l.period(it.TimeLimits.Statutory, "time_limits.statutory")
+	l.period(it.TimeLimits.Promised, "time_limits.promised")
+	if s, p := it.TimeLimits.Statutory, it.TimeLimits.Promised; s.Unit == p.Unit && s.Days > 0 && p.Days > s.Days {
+		l.at(p.Line, "the promised time limit (%d) is longer than the statutory one (%d)", p.Days, s.Days)
+	}
+	if it.Visits < 0 {
+		l.at(l.line("visits"), "visits cannot be negative")
+	}
+	for i, q := range it.FAQs {
+		if q.Q.ZH == "" || q.A.ZH == "" {
+			l.at(l.line(fmt.Sprintf("faqs[%d]", i)), "a FAQ needs q.zh and a.zh")
+		}
+	}
+	if it.Form == "" {
+		l.at(l.line("form"), "missing form (the ID of the application form)")
+	} else {
+		l.formRef(it.Form, l.line("form"), formSet, materials)
+	}
+	l.workflow(it, formSet, materials)
+	return l.diags
+}
+
+// materials checks the materials list and returns the IDs it defines.
+func (l *lintCtx) materials(ms []Material) map[string]bool {
+	ids := map[string]bool{}
+	for i, m := range ms {
+		switch {
+		case m.ID == "":
+			l.at(m.Line, "material without an id")
+		case !identifier.MatchString(m.ID):
+			l.at(m.Line, "material id %q must be lower case letters, digits and _, starting with a letter", m.ID)
+		case ids[m.ID]:
+			l.at(m.Line, "duplicate material %q", m.ID)
+		}
+		ids[m.ID] = true
+		if m.Name.ZH == "" {
+			l.at(m.Line, "material %s: missing name.zh", m.ID)
+		}
+		if m.Copies < 0 || m.MaxSizeMB < 0 {
+			l.at(m.Line, "material %s: copies and max_size_mb cannot be negative", m.ID)
+		}
+		for j, t := range m.Types {
+			if !slices.Contains(MaterialTypes, t) {
+				l.at(l.line(fmt.Sprintf("materials[%d].types[%d]", i, j)), "material %s: unknown type %q; the types are: %s", m.ID, t, strings.Join(MaterialTypes, ", "))
+			}
+		}
+	}
+	return ids
+}
+
+// period checks a time limit: a positive number of days in a known unit.
+func (l *lintCtx) period(p Period, path string) {
+	switch {
+	case p.Days == 0 && p.Unit == "":
+		return // not given
+	case p.Unit == "":
+		l.at(l.line(path), "time limit of %d days has no unit: write {days: %d, unit: %s} or {days: %d, unit: %s}",
+			p.Days, p.Days, WorkingDays, p.Days, CalendarDays)
+	case p.Unit != WorkingDays && p.Unit != CalendarDays:
+		l.at(l.line(path+".unit"), "unknown time-limit unit %q; the units are %s and %s", p.Unit, WorkingDays, CalendarDays)
+	}
+	if p.Days <= 0 {
+		l.at(l.line(path), "a time limit needs a positive number of days")
+	}
+}
+
+// formRef checks a reference to a form, and that the form's file fields upload to materials the item
+// lists.
+func (l *lintCtx) formRef(id string, line int, formSet map[string]*formDef, materials map[string]bool) {
+	fd, ok := formSet[id]
+	if !ok {
+		known := slices.Sorted(maps.Keys(formSet))
+		l.at(line, "unknown form %q; the forms are: %s", id, strings.Join(known, ", "))
+		return
+	}
+	fileFields(fd.form.Fields, "", func(f *forms.Field, path string) {
+		if f.Material != "" && !materials[f.Material] {
+			l.at(line, "form %s: file field %s (%s:%d) uploads to material %q, which this item does not list",
+				id, path, fd.file, f.Line, f.Material)
+		}
+	})
+}
+
+// workflow checks the states, the actions and the shape of the graph.
+func (l *lintCtx) workflow(it *Item, formSet map[string]*formDef, materials map[string]bool) {
+	w := &it.Workflow
+	states := map[string]*State{}
+	for i := range w.States {
+		s := &w.States[i]
+		switch {
+		case s.ID == "":
+			l.at(s.Line, "state without an id")
+		case !identifier.MatchString(s.ID):
+			l.at(s.Line, "state id %q must be lower case letters, digits and _, starting with a letter", s.ID)
+		case states[s.ID] != nil:
+			l.at(s.Line, "duplicate state %q (first on line %d)", s.ID, states[s.ID].Line)
+			continue
+		}
+		states[s.ID] = s
+		if s.Name.ZH == "" {
+			l.at(s.Line, "state %s: missing name.zh", s.ID)
+		}
+		if s.Final && !slices.Contains(Outcomes, s.Outcome) {
+			l.at(s.Line, "final state %s needs an outcome: %s", s.ID, strings.Join(Outcomes, ", "))
+		}
+		if !s.Final && s.Outcome != "" {
+			l.at(l.line(fmt.Sprintf("workflow.states[%d].outcome", i)), "state %s has an outcome but is not final", s.ID)
+		}
+		if s.Form != "" {
+			l.formRef(s.Form, l.line(fmt.Sprintf("workflow.states[%d].form", i)), formSet, materials)
+		}
+	}
+	if len(w.States) == 0 {
+		l.at(l.line("workflow.states"), "the workflow has no states")
+	}
+	switch {
+	case w.Start == "":
+		l.at(l.line("workflow.start"), "missing workflow.start (the state a submitted application enters)")
+	case states[w.Start] == nil:
+		l.at(l.line("workflow.start"), "start state %q is not a state of this workflow", w.Start)
+	case states[w.Start].Final:
+		l.at(l.line("workflow.start"), "start state %q is final", w.Start)
+	}
+	actions := map[string]*Action{}
+	for i := range w.Actions {
+		a := &w.Actions[i]
+		l.action(a, fmt.Sprintf("workflow.actions[%d]", i), states, actions, materials)
+		if a.ID != "" && actions[a.ID] == nil {
+			actions[a.ID] = a
+		}
+	}
+	for i := range w.Actions {
+		l.kind(&w.Actions[i], states, w.Actions)
+	}
+	l.graph(w, states)
+}
+
+// action checks one action on its own.
+func (l *lintCtx) action(a *Action, path string, states map[string]*State, seen map[string]*Action, materials map[string]bool) {
+	switch {
+	case a.ID == "":
+		l.at(a.Line, "action without an id")
+	case !identifier.MatchString(a.ID):
+		l.at(a.Line, "action id %q must be lower case letters, digits and _, starting with a letter", a.ID)
+	case seen[a.ID] != nil:
+		l.at(a.Line, "duplicate action %q (first on line %d)", a.ID, seen[a.ID].Line)
+	}
+	if a.Name.ZH == "" {
+		l.at(a.Line, "action %s: missing name.zh", a.ID)
+	}
+	if !slices.Contains(Kinds, a.Kind) {
+		l.at(l.line(path+".kind"), "action %s: unknown kind %q; the kinds are: %s", a.ID, a.Kind, strings.Join(Kinds[1:], ", "))
+	}
+	if len(a.From) == 0 {
+		l.at(a.Line, "action %s has no from: (the states it may be taken in)", a.ID)
+	}
+	for j, f := range a.From {
+		line := l.line(fmt.Sprintf("%s.from[%d]", path, j))
+		switch s := states[f]; {
+		case s == nil:
+			l.at(line, "action %s: unknown state %q in from", a.ID, f)
+		case s.Final:
+			l.at(line, "action %s leaves final state %s; a final state ends the case", a.ID, f)
+		}
+		if slices.Index(a.From, f) < j {
+			l.at(line, "action %s: state %s is twice in from", a.ID, f)
+		}
+	}
+	switch {
+	case a.To == "":
+		l.at(a.Line, "action %s has no to: (the state it leads to)", a.ID)
+	case states[a.To] == nil:
+		l.at(l.line(path+".to"), "action %s: unknown state %q in to", a.ID, a.To)
+	}
+	if len(a.By) == 0 {
+		l.at(a.Line, "action %s: nobody may take it; list roles or %s in by:", a.ID, Applicant)
+	}
+	for j, r := range a.By {
+		if _, ok := policies.RoleByName(r); !ok && r != Applicant {
+			names := []string{Applicant}
+			for _, role := range policies.Roles {
+				names = append(names, role.Name)
+			}
+			l.at(l.line(fmt.Sprintf("%s.by[%d]", path, j)), "action %s: unknown role %q; the roles are: %s", a.ID, r, strings.Join(names, ", "))
+		}
+	}
+	if a.Guard != "" {
+		if _, err := CompileBool(a.Guard); err != nil {
+			l.at(l.line(path+".guard"), "action %s: guard does not compile: %s", a.ID, firstLine(err))
+		}
+	}
+	if a.Cosign < 0 {
+		l.at(l.line(path+".cosign"), "action %s: cosign cannot be negative", a.ID)
+	}
+	l.fields(a.Fields, path+".fields")
+	fileFields(a.Fields, "", func(f *forms.Field, p string) {
+		if f.Material != "" && !materials[f.Material] {
+			l.at(f.Line, "action %s: file field %s uploads to material %q, which this item does not list", a.ID, p, f.Material)
+		}
+	})
+	for j, e := range a.Effects {
+		l.effect(a, e, fmt.Sprintf("%s.effects[%d]", path, j))
+	}
+}
+
+// effect checks one effect: exactly one thing to do, and a name that exists for it.
+func (l *lintCtx) effect(a *Action, e Effect, path string) {
+	n := 0
+	for _, set := range []bool{e.Notify != nil, len(e.Set) > 0, e.Run != "", e.Issue != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		l.at(e.Line, "action %s: an effect does one thing: write notify, set, run and issue as separate list entries", a.ID)
+	}
+	if e.Notify != nil {
+		if _, ok := policies.RoleByName(e.Notify.To); !ok && e.Notify.To != Applicant {
+			l.at(l.line(path+".notify.to"), "action %s: notify to %q: write %s or a role", a.ID, e.Notify.To, Applicant)
+		}
+		if !slices.Contains(notify.TemplateNames(), e.Notify.Template) {
+			l.at(l.line(path+".notify.template"), "action %s: unknown notification template %q; the templates are: %s",
+				a.ID, e.Notify.Template, strings.Join(notify.TemplateNames(), ", "))
+		}
+	}
+	names := make([]string, 0, len(e.Set))
+	for k := range e.Set {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		line := l.line(path + ".set." + k)
+		if !identifier.MatchString(k) {
+			l.at(line, "action %s: field name %q must be lower case letters, digits and _, starting with a letter", a.ID, k)
+		}
+		if _, err := CompileValue(e.Set[k]); err != nil {
+			l.at(line, "action %s: set %s does not compile: %s", a.ID, k, firstLine(err))
+		}
+	}
+	if e.Run != "" && !knownEffect(e.Run) {
+		l.at(l.line(path+".run"), "action %s: unknown effect %q; the effects are: %s", a.ID, e.Run, strings.Join(EffectNames(), ", "))
+	}
+	if e.Issue != "" && !identifier.MatchString(e.Issue) {
+		l.at(l.line(path+".issue"), "action %s: document kind %q must be lower case letters, digits and _", a.ID, e.Issue)
+	}
+}
+
+// kind checks what the engine's built-in behaviour of an action's kind needs.
+func (l *lintCtx) kind(a *Action, states map[string]*State, all []Action) {
+	applicantOnly := len(a.By) == 1 && a.By[0] == Applicant
+	switch a.Kind {
+	case KindSubmit, KindResubmit, KindWithdraw:
+		if !applicantOnly {
+			l.at(a.Line, "action %s: a %s action is taken by the applicant: write by: [%s]", a.ID, a.Kind, Applicant)
+		}
+	case KindSupplement:
+		for _, r := range a.By {
+			if !policies.StaffRole(r) {
+				l.at(a.Line, "action %s: a supplement action is taken by staff, not by %s", a.ID, r)
+			}
+		}
+	case KindRefuse:
+		ok := false
+		for _, f := range a.Fields {
+			ok = ok || (f.Name == "reason" && f.Required)
+		}
+		if !ok {
+			l.at(a.Line, "action %s: a refuse action needs a required field named reason", a.ID)
+		}
+	}
+	if a.Kind == KindSubmit {
+		for _, f := range a.From {
+			if s := states[f]; s != nil && s.Form == "" {
+				l.at(a.Line, "action %s: submit leaves state %s, which has no form for the applicant to fill in", a.ID, f)
+			}
+		}
+	}
+	if a.Kind == KindSupplement && states[a.To] != nil {
+		for _, back := range a.From {
+			found := false
+			for _, r := range all {
+				found = found || (r.Kind == KindResubmit && slices.Contains(r.From, a.To) &&
+					slices.Contains(r.By, Applicant) && r.To == back)
+			}
+			if !found && states[back] != nil {
+				l.at(a.Line, "action %s: supplement goes to %s, which needs a resubmit action by the applicant back to %s",
+					a.ID, a.To, back)
+			}
+		}
+	}
+}
+
+// graph checks that every state can be reached from the start and can reach an end.
+func (l *lintCtx) graph(w *Workflow, states map[string]*State) {
+	if states[w.Start] == nil {
+		return // reported already; reachability would only repeat it for every state
+	}
+	next := map[string][]string{}
+	prev := map[string][]string{}
+	for _, a := range w.Actions {
+		if states[a.To] == nil {
+			continue
+		}
+		for _, f := range a.From {
+			if states[f] != nil {
+				next[f] = append(next[f], a.To)
+				prev[a.To] = append(prev[a.To], f)
+			}
+		}
+	}
+	reached := walk([]string{w.Start}, next)
+	var finals []string
+	for _, s := range w.States {
+		if s.Final {
+			finals = append(finals, s.ID)
+		}
+	}
+	if len(finals) == 0 {
+		l.at(l.line("workflow"), "the workflow has no final state (final: true)")
+		return
+	}
+	ending := walk(finals, prev)
+	for _, s := range w.States {
+		switch {
+		case !reached[s.ID]:
+			l.at(s.Line, "state %s cannot be reached from the start state %s", s.ID, w.Start)
+		case !ending[s.ID]:
+			l.at(s.Line, "no final state can be reached from state %s", s.ID)
+		}
+	}
+}
+
+// walk returns every node reachable from the given ones along edges.
+func walk(from []string, edges map[string][]string) map[string]bool {
+	seen := map[string]bool{}
+	queue := append([]string(nil), from...)
+	for _, s := range from {
+		seen[s] = true
+	}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, n := range edges[s] {
+			if !seen[n] {
+				seen[n] = true
+				queue = append(queue, n)
+			}
+		}
+	}
+	return seen
+}

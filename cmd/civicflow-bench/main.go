@@ -1,0 +1,119 @@
+// Command civicflow-bench drives concurrent API clients through a service item against a running
+// CivicFlow server and reports throughput and latency. It creates its own users (through an admin
+// account), prepares cases untimed (uploads and start), then times the staff actions that take each
+// case through acceptance, review and decision.
+//
+//	civicflow-bench -url http://127.0.0.1:8080 -admin demo-admin -admin-password … -clients 8 -cases 400
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"time"
+)
+
+func main() {
+	var o options
+	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080", "address of the CivicFlow server")
+	flag.StringVar(&o.admin, "admin", "demo-admin", "login of an admin holding role:grant in the jurisdiction")
+	flag.StringVar(&o.adminPassword, "admin-password", os.Getenv("CIVICFLOW_BENCH_ADMIN_PASSWORD"), "its password (or CIVICFLOW_BENCH_ADMIN_PASSWORD)")
+	flag.StringVar(&o.jurisdiction, "jurisdiction", "210100", "jurisdiction the cases are filed in")
+	flag.IntVar(&o.clients, "clients", 8, "concurrent API clients")
+	flag.IntVar(&o.cases, "cases", 200, "cases to prepare and take through the actions")
+	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
+	flag.Parse()
+	if o.adminPassword == "" {
+		fmt.Fprintln(os.Stderr, "civicflow-bench: -admin-password (or CIVICFLOW_BENCH_ADMIN_PASSWORD) is required")
+		os.Exit(2)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "civicflow-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	url, admin, adminPassword, jurisdiction string
+	clients, cases                          int
+	timeout                                 time.Duration
+}
+
+func run(ctx context.Context, o options) error {
+	b, err := setUp(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("preparing %d cases with %d clients…\n", o.cases, o.clients)
+	start := time.Now()
+	ids, startLat, err := b.prepare(ctx, o.cases, o.clients)
+	if err != nil {
+		return err
+	}
+	prep := time.Since(start)
+	fmt.Printf("timing the staff actions on %d cases with %d clients…\n", len(ids), o.clients)
+	lat := map[string][]time.Duration{}
+	var mu sync.Mutex
+	var firstErr error
+	work := make(chan int64)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for i := 0; i < o.clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				got, err := b.decide(ctx, id)
+				mu.Lock()
+				for k, v := range got {
+					lat[k] = append(lat[k], v...)
+				}
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, id := range ids {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	elapsed := time.Since(t0)
+	if firstErr != nil {
+		return firstErr
+	}
+	var all []time.Duration
+	for _, v := range lat {
+		all = append(all, v...)
+	}
+	fmt.Printf("\nprepared %d cases in %s (start: %s)\n", len(ids), prep.Round(time.Millisecond), summary(startLat))
+	fmt.Printf("actions: %d in %s = %.0f actions/s with %d clients\n", len(all), elapsed.Round(time.Millisecond),
+		float64(len(all))/elapsed.Seconds(), o.clients)
+	fmt.Printf("  all actions   %s\n", summary(all))
+	names := make([]string, 0, len(lat))
+	for k := range lat {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Printf("  %-13s %s\n", k, summary(lat[k]))
+	}
+	return nil
+}
+
+// summary gives p50/p95/p99 and the maximum of latencies.
+func summary(d []time.Duration) string {
+	if len(d) == 0 {
+		return "no samples"
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	q := func(p float64) time.Duration { return d[int(p*float64(len(d)-1))].Round(10 * time.Microsecond) }
+	return fmt.Sprintf("n=%d p50=%s p95=%s p99=%s max=%s", len(d), q(.50), q(.95), q(.99), d[len(d)-1].Round(10*time.Microsecond))
+}

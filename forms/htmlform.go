@@ -1,0 +1,87 @@
+package forms
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// FromFormValues builds Validate's input from an HTML form post, whose flat names use the same paths
+// as the errors: "name", "leader.name" for a group, "members[3].name" for a repeat; a multiselect or
+// file field repeats its name once per value. Only the form's fields are read. Repeat items are kept
+// in the order of their indices and renumbered from 0, so a page that removed row 1 of 0–2 still
+// posts a list of two; index spellings other than plain decimal (members[03]) are ignored.
+func FromFormValues(f *Form, values map[string][]string) map[string]any {
+	if f == nil {
+		return map[string]any{}
+	}
+	return fromValues(f.Fields, values, "")
+}
+
+// fromValues reads the fields of one level whose names start with prefix.
+func fromValues(fields []Field, values map[string][]string, prefix string) map[string]any {
+	out := make(map[string]any, len(fields))
+	for i := range fields {
+		fd := &fields[i]
+		key := prefix + fd.Name
+		switch fd.Type {
+		case TypeMultiSelect, TypeFile:
+			if vs, ok := values[key]; ok {
+				list := make([]any, len(vs))
+				for j, s := range vs {
+					list[j] = s
+				}
+				out[fd.Name] = list
+			}
+		case TypeCheckbox:
+			// The last value wins, so a hidden "false" before the box posts false when unticked.
+			if vs := values[key]; len(vs) > 0 {
+				out[fd.Name] = vs[len(vs)-1]
+			}
+		case TypeGroup:
+			if sub := fromValues(fd.Fields, values, key+"."); len(sub) > 0 {
+				out[fd.Name] = sub
+			}
+		case TypeRepeat:
+			indices := repeatIndices(values, key+"[")
+			if len(indices) == 0 {
+				continue
+			}
+			items := make([]any, len(indices))
+			for j, n := range indices {
+				items[j] = fromValues(fd.Fields, values, key+"["+strconv.Itoa(n)+"].")
+			}
+			out[fd.Name] = items
+		default:
+			if vs := values[key]; len(vs) > 0 {
+				out[fd.Name] = vs[0]
+			}
+		}
+	}
+	return out
+}
+
+// repeatIndices lists, in order, the distinct item indices n of the names that start with
+// prefix (members[) followed by n].
+func repeatIndices(values map[string][]string, prefix string) []int {
+	seen := map[int]bool{}
+	var indices []int
+	for name := range values {
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok {
+			continue
+		}
+		digits, _, ok := strings.Cut(rest, "].")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(digits)
+		if err != nil || n < 0 || strconv.Itoa(n) != digits || seen[n] {
+			continue
+		}
+		seen[n] = true
+		indices = append(indices, n)
+	}
+	sort.Ints(indices)
+	return indices
+}

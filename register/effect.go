@@ -1,0 +1,56 @@
+package register
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/workflow"
+)
+
+// CreateOrganisationEffect is the workflow effect "register.create_organisation": an approved
+// establishment case enters its organisation in the register with a new credit code, inside the
+// transaction of the approval. It reads the name, domicile and legal representative from the case's
+// forms, the latest stage first, so that a later form's answer wins over the first application's.
+func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
+	var name, domicile, legalRep string
+	for _, formID := range formsNewestFirst(c, item) {
+		values, _ := c.Data[formID].(map[string]any)
+		if name == "" {
+			name, _ = values["name"].(string)
+		}
+		if domicile == "" {
+			domicile, _ = values["domicile"].(string)
+		}
+		if lr, ok := values["legal_representative"].(map[string]any); ok && legalRep == "" {
+			legalRep, _ = lr["name"].(string)
+		}
+	}
+	kind, _ := c.Fields["organisation_kind"].(string)
+	if kind == "" {
+		kind = KindSocialGroup
+	}
+	o, err := Create(ctx, tx, NewOrganisation{Name: name, Kind: kind, Jurisdiction: c.Jurisdiction, Domicile: domicile,
+		LegalRepresentative: legalRep, CaseID: c.ID, Data: map[string]any{"case_number": c.Number, "item_code": c.ItemCode}})
+	if err != nil {
+		return fmt.Errorf("entering case %s in the register: %w", c.Number, err)
+	}
+	if c.Fields == nil {
+		c.Fields = map[string]any{}
+	}
+	c.Fields["uscc"] = o.USCC
+	return nil
+}
+
+// formsNewestFirst lists the forms of the item that the case holds data for, later stages first.
+func formsNewestFirst(c *workflow.Case, item *catalog.Item) []string {
+	var ids []string
+	for i := len(item.Workflow.States) - 1; i >= 0; i-- {
+		if f := item.Workflow.States[i].Form; f != "" {
+			ids = append(ids, f)
+		}
+	}
+	return append(ids, item.Form)
+}

@@ -1,0 +1,212 @@
+// Package register keeps the public register of social organisations (社会组织): social groups,
+// private non-enterprise units and foundations registered by the department, each with the unified
+// social credit code this installation issued it.
+package register
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// The kinds of social organisation, named after their type digit in the credit code (51, 52, 53).
+const (
+	KindSocialGroup          = "social_group"           // 社会团体, 51
+	KindPrivateNonEnterprise = "private_non_enterprise" // 民办非企业单位 / 社会服务机构, 52
+	KindFoundation           = "foundation"             // 基金会, 53
+)
+
+// Kinds lists every kind, for forms and validation.
+var Kinds = []string{KindSocialGroup, KindPrivateNonEnterprise, KindFoundation}
+
+// kindDigits is the second character of the credit code of each kind.
+var kindDigits = map[string]byte{KindSocialGroup: '1', KindPrivateNonEnterprise: '2', KindFoundation: '3'}
+
+// The statuses an organisation can have on the register.
+const (
+	StatusActive       = "active"       // registered and in business
+	StatusDeregistered = "deregistered" // 注销: closed at its own request
+	StatusRevoked      = "revoked"      // 撤销: registration withdrawn by the authority
+)
+
+// Statuses lists every status.
+var Statuses = []string{StatusActive, StatusDeregistered, StatusRevoked}
+
+// Organisation is one entry of the register.
+type Organisation struct {
+	bun.BaseModel `bun:"table:organisations"`
+
+	ID                  int64     `bun:",pk,autoincrement" json:"id"`
+	USCC                string    `bun:"uscc" json:"uscc"`
+	Name                string    `json:"name"`
+	Kind                string    `json:"kind"`
+	Jurisdiction        string    `json:"jurisdiction"`
+	Domicile            string    `json:"domicile"`
+	LegalRepresentative string    `json:"legal_representative"`
+	Status              string    `json:"status"`
+	CaseID              *int64    `json:"case_id,omitempty"`
+	RegisteredAt        time.Time `json:"registered_at"`
+	// Data holds the further particulars taken from the registration case. It may name people: the
+	// public register shows Public() instead.
+	Data map[string]any `json:"data,omitempty"`
+}
+
+// Public returns the entry as anyone may see it, without the case and the further particulars.
+func (o Organisation) Public() Organisation {
+	o.CaseID = nil
+	o.Data = nil
+	return o
+}
+
+// NewOrganisation is what a registration decision puts on the register.
+type NewOrganisation struct {
+	Name                string
+	Kind                string // one of Kinds
+	Jurisdiction        string // division code of the registration authority; also goes into the credit code
+	Domicile            string
+	LegalRepresentative string
+	CaseID              int64 // the registration case; 0 for none (an import)
+	Data                map[string]any
+}
+
+// Limits on the text fields, in characters.
+const (
+	maxNameLength     = 200
+	maxDomicileLength = 500
+	maxPersonLength   = 100
+	maxQueryLength    = 100
+)
+
+// Create validates o, issues its credit code and puts it on the register as active, registered now.
+// Call it in the transaction of the decision: the code's number is returned to the sequence on a
+// rollback. Every invalid field is reported at once as one Invalid problem.
+func Create(ctx context.Context, tx bun.IDB, o NewOrganisation) (*Organisation, error) {
+	o.Name = strings.TrimSpace(o.Name)
+	o.Jurisdiction = strings.TrimSpace(o.Jurisdiction)
+	o.Domicile = strings.TrimSpace(o.Domicile)
+	o.LegalRepresentative = strings.TrimSpace(o.LegalRepresentative)
+	var fe problem.Fields
+	checkText(&fe, "name", o.Name, true, maxNameLength)
+	checkText(&fe, "domicile", o.Domicile, false, maxDomicileLength)
+	checkText(&fe, "legal_representative", o.LegalRepresentative, false, maxPersonLength)
+	if _, ok := kindDigits[o.Kind]; !ok {
+		fe.Add("kind", "invalid", "组织类型须为社会团体、民办非企业单位或基金会。",
+			"The kind must be social_group, private_non_enterprise or foundation.")
+	}
+	if !jurisdictions.ValidCode(o.Jurisdiction) {
+		fe.Add("jurisdiction", "invalid", "登记管理机关须为六位行政区划代码。",
+			"The jurisdiction must be a six-digit division code.")
+	} else if _, err := jurisdictions.Get(ctx, tx, o.Jurisdiction); errors.Is(err, jurisdictions.ErrNotFound) {
+		fe.Add("jurisdiction", "unknown", "没有该行政区划。", "There is no such jurisdiction.")
+	} else if err != nil {
+		return nil, fmt.Errorf("registering %s: %w", o.Name, err)
+	}
+	if o.CaseID < 0 {
+		fe.Add("case_id", "invalid", "案件编号无效。", "The case ID is invalid.")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	code, err := NewUSCC(ctx, tx, o.Kind, o.Jurisdiction)
+	if err != nil {
+		return nil, fmt.Errorf("registering %s: %w", o.Name, err)
+	}
+	org := &Organisation{
+		USCC: code, Name: o.Name, Kind: o.Kind, Jurisdiction: o.Jurisdiction, Domicile: o.Domicile,
+		LegalRepresentative: o.LegalRepresentative, Status: StatusActive,
+		RegisteredAt: time.Now().UTC().Truncate(time.Microsecond), Data: o.Data,
+	}
+	if o.CaseID != 0 {
+		id := o.CaseID
+		org.CaseID = &id
+	}
+	if _, err := tx.NewInsert().Model(org).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("registering %s: %w", o.Name, err)
+	}
+	return org, nil
+}
+
+// checkText records an error on path when s is missing though required, too long, or holds control
+// characters.
+func checkText(fe *problem.Fields, path, s string, required bool, max int) {
+	switch {
+	case s == "" && required:
+		fe.Add(path, "required", "必填。", "Required.")
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl):
+		fe.Add(path, "invalid", "含有不允许的字符。", "Contains characters that are not allowed.")
+	case utf8.RuneCountInString(s) > max:
+		fe.Add(path, "too_long", fmt.Sprintf("最多%d个字符。", max), fmt.Sprintf("At most %d characters.", max))
+	}
+}
+
+// Get returns the organisation with id, or problem.ErrNotFound.
+func Get(ctx context.Context, db bun.IDB, id int64) (*Organisation, error) {
+	return getWhere(ctx, db, "id = ?", id)
+}
+
+// ByUSCC returns the organisation with the credit code (letters in either case), or
+// problem.ErrNotFound.
+func ByUSCC(ctx context.Context, db bun.IDB, code string) (*Organisation, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) != 18 {
+		return nil, problem.ErrNotFound
+	}
+	return getWhere(ctx, db, "uscc = ?", code)
+}
+
+func getWhere(ctx context.Context, db bun.IDB, where string, arg any) (*Organisation, error) {
+	o := new(Organisation)
+	err := db.NewSelect().Model(o).Where(where, arg).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading organisation (%s %v): %w", where, arg, err)
+	}
+	return o, nil
+}
+
+// Search finds organisations whose name contains query, or whose credit code is query, whatever
+// their status: active ones first, then by name. An empty query lists the register. limit is capped
+// at 100 (0 or less means 20). A query longer than 100 characters is an Invalid problem.
+func Search(ctx context.Context, db bun.IDB, query string, limit int) ([]Organisation, error) {
+	query = strings.TrimSpace(query)
+	if !utf8.ValidString(query) || utf8.RuneCountInString(query) > maxQueryLength {
+		var fe problem.Fields
+		fe.Add("q", "too_long", fmt.Sprintf("查询内容最多%d个字符。", maxQueryLength),
+			fmt.Sprintf("The query may have at most %d characters.", maxQueryLength))
+		return nil, fe.Err()
+	}
+	switch {
+	case limit <= 0:
+		limit = 20
+	case limit > 100:
+		limit = 100
+	}
+	out := []Organisation{}
+	q := db.NewSelect().Model(&out)
+	if query != "" {
+		pattern := "%" + escapeLike(strings.ToLower(query)) + "%"
+		q = q.Where(`lower(name) LIKE ? ESCAPE '\' OR uscc = ?`, pattern, strings.ToUpper(query))
+	}
+	q = q.OrderExpr("CASE WHEN status = ? THEN 0 ELSE 1 END, name, id", StatusActive).Limit(int64(limit))
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("searching the register for %q: %w", query, err)
+	}
+	return out, nil
+}
+
+// escapeLike makes the wildcards of a LIKE pattern literal, with backslash as the escape character.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

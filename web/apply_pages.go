@@ -1,0 +1,220 @@
+package web
+
+import (
+	"mime/multipart"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/materials"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// draftJurisdiction is where a page's draft keeps the chosen jurisdiction beside the form's values;
+// form validation ignores keys that are not fields.
+const draftJurisdiction = "_jurisdiction"
+
+// applyForm is everything the application page shows.
+type applyForm struct {
+	Item          *catalog.Item
+	Form          *forms.Form
+	Fields        []formField
+	Jurisdictions []jurisdictions.Jurisdiction
+	Jurisdiction  string
+	Action        string // where the form posts
+}
+
+func (s *Server) applyPage(c *fiber.Ctx) error {
+	it, err := s.item(c)
+	if err != nil {
+		return err
+	}
+	data, err := s.Engine.Draft(c.UserContext(), currentUser(c).ID, it.Code, 0)
+	if err != nil {
+		return err
+	}
+	return s.renderApply(c, it, data, nil, "", fiber.StatusOK)
+}
+
+// renderApply shows the application form filled with data, with errors by path and a notice.
+func (s *Server) renderApply(c *fiber.Ctx, it *catalog.Item, data map[string]any, formErr error, notice string, status int) error {
+	ctx := c.UserContext()
+	v := s.view(c, "apply_title")
+	v.Title = it.Name.In(v.Locale)
+	v.Path, v.Notice = "/catalog/"+it.Code+"/apply", notice
+	errs := map[string]string{}
+	if p, ok := problem.As(formErr); ok {
+		v.setErrors(p)
+		for path, msg := range v.Errors {
+			errs[path] = msg
+		}
+		status = statusByKind[p.Kind]
+	} else if formErr != nil {
+		return formErr
+	}
+	uploads, err := s.uploadsOf(c, it.Code, nil)
+	if err != nil {
+		return err
+	}
+	all, err := jurisdictions.List(ctx, s.DB)
+	if err != nil {
+		return err
+	}
+	var js []jurisdictions.Jurisdiction
+	for _, j := range all {
+		for _, lv := range it.Levels {
+			if string(jurisdictions.LevelOf(j.Code)) == lv {
+				js = append(js, j)
+			}
+		}
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	jur, _ := data[draftJurisdiction].(string)
+	f := it.Forms[it.Form]
+	v.Data = applyForm{Item: it, Form: f, Fields: formPage(f, it, data, errs, uploads, v.Locale, nil), Jurisdictions: js,
+		Jurisdiction: jur, Action: "/catalog/" + it.Code + "/apply"}
+	return s.renderStatus(c, status, "apply", v)
+}
+
+// uploadsOf indexes the materials a page may show: the user's uploads not yet in a case, and those of
+// the case with caseID.
+func (s *Server) uploadsOf(c *fiber.Ctx, itemCode string, caseID *int64) (map[int64]materials.Material, error) {
+	ctx := c.UserContext()
+	list, err := materials.Unlinked(ctx, s.DB, currentUser(c).ID, itemCode)
+	if err != nil {
+		return nil, err
+	}
+	if caseID != nil {
+		linked, err := materials.ForCase(ctx, s.DB, *caseID)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, linked...)
+	}
+	out := make(map[int64]materials.Material, len(list))
+	for _, m := range list {
+		out[m.ID] = m
+	}
+	return out, nil
+}
+
+// postedForm reads a posted application form: its values by HTML name, with files uploaded into their
+// material slots and their ids added to the file fields. Upload problems are returned per field so
+// that nothing else typed is lost.
+func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form) (map[string][]string, problem.Fields, error) {
+	values := map[string][]string{}
+	var files map[string][]*multipart.FileHeader
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		mf, err := c.MultipartForm()
+		if err != nil {
+			return nil, nil, problem.New(problem.BadRequest, "bad_form", "表单内容无法读取。", "The form could not be read.")
+		}
+		for k, vs := range mf.Value {
+			values[k] = vs
+		}
+		files = mf.File
+	} else {
+		c.Request().PostArgs().VisitAll(func(k, v []byte) { values[string(k)] = append(values[string(k)], string(v)) })
+	}
+	var uploadErrs problem.Fields
+	for key, fhs := range files {
+		path, ok := strings.CutPrefix(key, "upload:")
+		if !ok {
+			continue
+		}
+		slot := materialOf(f.Fields, path)
+		for _, fh := range fhs {
+			if fh.Size == 0 && fh.Filename == "" {
+				continue // an empty file input
+			}
+			m, err := s.storeUpload(c, it, slot, fh)
+			if p, ok := problem.As(err); ok {
+				uploadErrs = append(uploadErrs, problem.Field{Path: path, Code: p.Code, Message: p.Message})
+				continue
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+			values[path] = append(values[path], strconv.FormatInt(m.ID, 10))
+		}
+	}
+	return values, uploadErrs, nil
+}
+
+// storeUpload saves one uploaded file into the item's material slot.
+func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *multipart.FileHeader) (*materials.Material, error) {
+	var mat *catalog.Material
+	for i := range it.Materials {
+		if it.Materials[i].ID == slot {
+			mat = &it.Materials[i]
+		}
+	}
+	if mat == nil {
+		return nil, fieldProblem("slot", "unknown_material", "该事项没有这项材料。", "The item has no such material.")
+	}
+	r, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r, mat.Types, int64(mat.MaxSizeMB)<<20)
+}
+
+// materialOf finds the material slot of the file field at path ("members[2].photo" looks inside the
+// repeat's fields).
+func materialOf(fs []forms.Field, path string) string {
+	head, rest, _ := strings.Cut(path, ".")
+	name, _, _ := strings.Cut(head, "[")
+	for _, f := range fs {
+		if f.Name != name {
+			continue
+		}
+		if rest == "" {
+			return f.Material
+		}
+		return materialOf(f.Fields, rest)
+	}
+	return ""
+}
+
+// applyPost saves the draft, adds a row, or submits the application, as the pressed button says.
+// Whatever happens, what the applicant typed is kept: in the draft and on the page.
+func (s *Server) applyPost(c *fiber.Ctx) error {
+	it, err := s.item(c)
+	if err != nil {
+		return err
+	}
+	f := it.Forms[it.Form]
+	values, uploadErrs, err := s.postedForm(c, it, f)
+	if err != nil {
+		return err
+	}
+	data := forms.FromFormValues(f, values)
+	jur := c.FormValue("jurisdiction")
+	data[draftJurisdiction] = jur
+	ctx := c.UserContext()
+	u := currentUser(c)
+	if err := s.Engine.SaveDraft(ctx, u.ID, it.Code, 0, data); err != nil {
+		return err
+	}
+	v := s.view(c, "apply_title")
+	if len(uploadErrs) > 0 {
+		return s.renderApply(c, it, data, uploadErrs.Err(), "", fiber.StatusOK)
+	}
+	if c.FormValue("intent") != "submit" {
+		return s.renderApply(c, it, data, nil, v.T("draft_saved"), fiber.StatusOK)
+	}
+	delete(data, draftJurisdiction)
+	cs, err := s.Engine.Start(ctx, actor(c), it.Code, jur, data)
+	if err != nil {
+		data[draftJurisdiction] = jur
+		return s.renderApply(c, it, data, err, "", fiber.StatusOK)
+	}
+	return c.Redirect("/cases/"+strconv.FormatInt(cs.ID, 10)+"?started=1", fiber.StatusSeeOther)
+}

@@ -1,0 +1,192 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/workflow"
+)
+
+// casePageData is what the case page shows.
+type casePageData struct {
+	View    *workflow.View
+	Item    *catalog.Item
+	Actions []actionForm
+	Data    []formField // the application as submitted, read-only
+	Uploads []uploadLink
+}
+
+// actionForm is one action the viewer may take, with the inputs it needs.
+type actionForm struct {
+	Action catalog.Action
+	Fields []formField
+	// EditURL leads to the form page for actions that take a form (submit, resubmit).
+	EditURL string
+	// Choices are what a supplement notice can list: the form's fields and the item's materials.
+	Choices []formOption
+}
+
+type uploadLink struct {
+	ID       int64
+	Filename string
+	Slot     string
+}
+
+func (s *Server) myCasesPage(c *fiber.Ctx) error {
+	cases, err := s.Engine.MyCases(c.UserContext(), currentUser(c).ID, 200)
+	if err != nil {
+		return err
+	}
+	v := s.view(c, "cases_title")
+	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale)}
+	return s.render(c, "cases", v)
+}
+
+// caseRow is a case in a list, with the names of its item and state.
+type caseRow struct {
+	Case      workflow.Case
+	ItemName  string
+	StateName string
+}
+
+func (s *Server) caseRows(cases []workflow.Case, locale string) []caseRow {
+	out := make([]caseRow, 0, len(cases))
+	for _, cs := range cases {
+		r := caseRow{Case: cs, ItemName: cs.ItemCode, StateName: cs.State}
+		if it, ok := s.Catalog.Item(cs.ItemCode); ok {
+			r.ItemName = it.Name.In(locale)
+			r.StateName = stateName(it, cs.State, locale)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// stateName is the name of a state of the item in locale, or its id if the item lacks it.
+func stateName(it *catalog.Item, id, locale string) string {
+	for _, st := range it.Workflow.States {
+		if st.ID == id {
+			return st.Name.In(locale)
+		}
+	}
+	return id
+}
+
+func (s *Server) inboxPage(c *fiber.Ctx) error {
+	cases, err := s.Engine.Inbox(c.UserContext(), currentUser(c).ID, workflow.InboxFilter{ItemCode: c.Query("item"), State: c.Query("state"), Limit: 200})
+	if err != nil {
+		return err
+	}
+	v := s.view(c, "inbox_title")
+	v.Form["item"], v.Form["state"] = c.Query("item"), c.Query("state")
+	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale), "Items": s.Catalog.Items()}
+	return s.render(c, "inbox", v)
+}
+
+func (s *Server) casePage(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	notice := ""
+	if c.Query("started") != "" {
+		notice = s.view(c, "cases_title").T("case_started")
+	}
+	return s.renderCase(c, id, nil, notice)
+}
+
+// renderCase shows a case with its timeline and the actions the viewer may take now; formErr puts
+// the errors of a refused action on the page.
+func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string) error {
+	ctx := c.UserContext()
+	vw, err := s.Engine.Get(ctx, actor(c), id)
+	if err != nil {
+		return err
+	}
+	v := s.view(c, "case_title")
+	v.Path, v.Notice = "/cases/"+strconv.FormatInt(id, 10), notice
+	status := fiber.StatusOK
+	if p, ok := problem.As(formErr); ok {
+		v.setErrors(p)
+		status = statusByKind[p.Kind]
+	} else if formErr != nil {
+		return formErr
+	}
+	it := vw.Item
+	v.Title = it.Name.In(v.Locale) + " " + vw.Case.Number
+	uploads, err := s.uploadsOf(c, it.Code, &vw.Case.ID)
+	if err != nil {
+		return err
+	}
+	d := casePageData{View: vw, Item: it}
+	for _, m := range uploads {
+		if m.CaseID != nil && *m.CaseID == id {
+			d.Uploads = append(d.Uploads, uploadLink{ID: m.ID, Filename: m.Filename, Slot: m.Slot})
+		}
+	}
+	if f, ok := it.Forms[it.Form]; ok {
+		data, _ := vw.Case.Data[it.Form].(map[string]any)
+		d.Data = formPage(f, it, data, nil, uploads, v.Locale, []string{})
+	}
+	for _, a := range vw.Allowed {
+		af := actionForm{Action: a}
+		switch a.Kind {
+		case catalog.KindSubmit, catalog.KindResubmit:
+			af.EditURL = "/cases/" + strconv.FormatInt(id, 10) + "/edit?action=" + a.ID
+		case catalog.KindSupplement:
+			if f, ok := it.Forms[it.Form]; ok {
+				for _, fl := range f.Fields {
+					if fl.Type != forms.TypeFile {
+						af.Choices = append(af.Choices, formOption{Value: fl.Name, Label: fl.Label.In(v.Locale)})
+					}
+				}
+			}
+			for _, m := range it.Materials {
+				af.Choices = append(af.Choices, formOption{Value: m.ID, Label: m.Name.In(v.Locale)})
+			}
+		}
+		af.Fields = formPage(&forms.Form{Fields: a.Fields}, it, nil, v.Errors, nil, v.Locale, nil)
+		d.Actions = append(d.Actions, af)
+	}
+	v.Data = d
+	return s.renderStatus(c, status, "case", v)
+}
+
+// actionPost applies an action from the case page.
+func (s *Server) actionPost(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	vw, err := s.Engine.Get(ctx, actor(c), id)
+	if err != nil {
+		return err
+	}
+	name := c.Params("action")
+	var act *catalog.Action
+	for i := range vw.Item.Workflow.Actions {
+		if vw.Item.Workflow.Actions[i].ID == name {
+			act = &vw.Item.Workflow.Actions[i]
+		}
+	}
+	if act == nil {
+		return errNotFound
+	}
+	values := map[string][]string{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) { values[string(k)] = append(values[string(k)], string(v)) })
+	expected, _ := strconv.ParseInt(c.FormValue("expected_version"), 10, 64)
+	req := workflow.ApplyRequest{Action: name, ExpectedVersion: expected, Comment: c.FormValue("comment"),
+		Fields: forms.FromFormValues(&forms.Form{Fields: act.Fields}, values), Items: values["items"]}
+	if _, err := s.Engine.Apply(ctx, actor(c), id, req); err != nil {
+		if _, ok := problem.As(err); ok {
+			return s.renderCase(c, id, err, "")
+		}
+		return err
+	}
+	return c.Redirect("/cases/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+}

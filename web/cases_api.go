@@ -1,0 +1,243 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/lang"
+	"github.com/civicflow/civicflow/materials"
+	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/workflow"
+)
+
+// itemSummary is an entry of the catalogue list.
+type itemSummary struct {
+	Code     string    `json:"code"`
+	Name     lang.Text `json:"name"`
+	Category string    `json:"category"`
+	Levels   []string  `json:"levels"`
+	Version  string    `json:"version"`
+}
+
+func (s *Server) apiCatalog(c *fiber.Ctx) error {
+	items := s.Catalog.Items()
+	out := make([]itemSummary, 0, len(items))
+	for _, it := range items {
+		out = append(out, itemSummary{Code: it.Code, Name: it.Name, Category: it.Category, Levels: it.Levels, Version: it.Hash})
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+// item is the current definition of the item named in the route.
+func (s *Server) item(c *fiber.Ctx) (*catalog.Item, error) {
+	it, ok := s.Catalog.Item(c.Params("code"))
+	if !ok {
+		return nil, errNotFound
+	}
+	return it, nil
+}
+
+func (s *Server) apiCatalogItem(c *fiber.Ctx) error {
+	it, err := s.item(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(it)
+}
+
+// apiFormSchema publishes the JSON Schema of the item's application form, or of another of its
+// forms with ?form=ID (a later stage's form).
+func (s *Server) apiFormSchema(c *fiber.Ctx) error {
+	it, err := s.item(c)
+	if err != nil {
+		return err
+	}
+	id := c.Query("form", it.Form)
+	f, ok := it.Forms[id]
+	if !ok {
+		return errNotFound
+	}
+	return c.JSON(forms.JSONSchema(f))
+}
+
+type draftBody struct {
+	CaseID int64          `json:"case_id"`
+	Data   map[string]any `json:"data"`
+}
+
+func (s *Server) apiSaveDraft(c *fiber.Ctx) error {
+	it, err := s.item(c)
+	if err != nil {
+		return err
+	}
+	var body draftBody
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	if err := s.Engine.SaveDraft(c.UserContext(), currentUser(c).ID, it.Code, body.CaseID, body.Data); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiDraft(c *fiber.Ctx) error {
+	it, err := s.item(c)
+	if err != nil {
+		return err
+	}
+	caseID, _ := strconv.ParseInt(c.Query("case_id", "0"), 10, 64)
+	data, err := s.Engine.Draft(c.UserContext(), currentUser(c).ID, it.Code, caseID)
+	if err != nil {
+		return err
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	return c.JSON(fiber.Map{"data": data})
+}
+
+// upload stores one file posted as multipart field "file" for the item's material slot.
+func (s *Server) upload(c *fiber.Ctx, itemCode, slot string) (*materials.Material, error) {
+	it, ok := s.Catalog.Item(itemCode)
+	if !ok {
+		return nil, fieldProblem("item", "unknown_item", "没有这个事项。", "There is no such service item.")
+	}
+	var m *catalog.Material
+	for i := range it.Materials {
+		if it.Materials[i].ID == slot {
+			m = &it.Materials[i]
+		}
+	}
+	if m == nil {
+		return nil, fieldProblem("slot", "unknown_material", "该事项没有这项材料。", "The item has no such material.")
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return nil, fieldProblem("file", "required", "请选择要上传的文件。", "Choose a file to upload.")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, f, m.Types, int64(m.MaxSizeMB)<<20)
+}
+
+func (s *Server) apiUpload(c *fiber.Ctx) error {
+	m, err := s.upload(c, c.FormValue("item"), c.FormValue("slot"))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+// download serves a material to its owner or to whoever may see its case, as an attachment; staff
+// downloads are audited.
+func (s *Server) download(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	m, err := materials.Get(ctx, s.DB, id)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	if m.OwnerID != u.ID {
+		if m.CaseID == nil {
+			return errNotFound
+		}
+		if _, err := s.Engine.Get(ctx, actor(c), *m.CaseID); err != nil {
+			return err
+		}
+		if err := materials.RecordDownload(ctx, s.DB, actor(c), m); err != nil {
+			return err
+		}
+	}
+	r, err := s.Materials.Open(m)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for k, v := range m.DownloadHeaders() {
+		c.Set(k, v)
+	}
+	return c.SendStream(r, int(m.Size))
+}
+
+type startBody struct {
+	Item         string         `json:"item"`
+	Jurisdiction string         `json:"jurisdiction"`
+	Data         map[string]any `json:"data"`
+}
+
+func (s *Server) apiStart(c *fiber.Ctx) error {
+	var body startBody
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	cs, err := s.Engine.Start(c.UserContext(), actor(c), body.Item, body.Jurisdiction, body.Data)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(cs)
+}
+
+func (s *Server) apiMyCases(c *fiber.Ctx) error {
+	cases, err := s.Engine.MyCases(c.UserContext(), currentUser(c).ID, 200)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cases": nonNil(cases)})
+}
+
+func (s *Server) apiCase(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.Engine.Get(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(caseJSON(v))
+}
+
+// caseJSON is the API's view of a case: the case, its timeline, the actions the caller may take now.
+func caseJSON(v *workflow.View) fiber.Map {
+	return fiber.Map{"case": v.Case, "events": nonNil(v.Events), "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents)}
+}
+
+func (s *Server) apiApply(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req workflow.ApplyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	cs, err := s.Engine.Apply(c.UserContext(), actor(c), id, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cs)
+}
+
+func (s *Server) apiInbox(c *fiber.Ctx) error {
+	cases, err := s.Engine.Inbox(c.UserContext(), currentUser(c).ID, workflow.InboxFilter{ItemCode: c.Query("item"), State: c.Query("state"), Limit: 200})
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cases": nonNil(cases)})
+}
+
+func fieldProblem(path, code, zh, en string) error {
+	var fe problem.Fields
+	fe.Add(path, code, zh, en)
+	return fe.Err()
+}

@@ -1,0 +1,308 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/notify"
+	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// clone copies the case deeply enough that changing the copy's maps leaves the original alone.
+func (c *Case) clone() *Case {
+	n := *c
+	n.Data = maps.Clone(c.Data)
+	if n.Data == nil {
+		n.Data = map[string]any{}
+	}
+	n.Fields = maps.Clone(c.Fields)
+	if n.Fields == nil {
+		n.Fields = map[string]any{}
+	}
+	n.Cosign = make(map[string][]int64, len(c.Cosign))
+	for k, v := range c.Cosign {
+		n.Cosign[k] = slices.Clone(v)
+	}
+	if c.Supplement != nil {
+		s := *c.Supplement
+		s.Items = slices.Clone(s.Items)
+		n.Supplement = &s
+	}
+	return &n
+}
+
+// commit writes the action in one transaction and returns the case after it.
+func (e *Engine) commit(ctx context.Context, actor audit.Actor, c *Case, item *catalog.Item, a *catalog.Action,
+	comment string, ch *change, now time.Time) (*Case, error) {
+	next := c.clone()
+	next.Version = c.Version + 1
+	next.UpdatedAt = now
+	changes := map[string]any{}
+	eventAction := a.ID
+
+	complete := true
+	if a.Cosign > 1 {
+		signers := append(slices.Clone(c.Cosign[a.ID]), actor.UserID)
+		changes["cosign"] = map[string]any{"action": a.ID, "signed": signers, "required": a.Cosign}
+		if len(signers) < a.Cosign {
+			complete = false
+			eventAction = "cosign"
+			next.Cosign[a.ID] = signers
+			if len(ch.fields) > 0 {
+				changes["fields"] = ch.fields
+			}
+		}
+	}
+	var recipients map[string][]int64
+	if complete {
+		applyChange(next, ch, changes)
+		if a.To != c.State {
+			next.State = a.To
+			next.StateEnteredAt = now
+			next.Cosign = map[string][]int64{} // signatures belong to the state they were given in
+		} else {
+			delete(next.Cosign, a.ID)
+		}
+		if st, ok := findState(item, next.State); ok && st.Final {
+			next.ClosedAt, next.Outcome = &now, st.Outcome
+		}
+		// Read before the transaction: on SQLite a read on another connection while holding the
+		// write lock could wait for a connection held by a transaction queued behind this one.
+		var err error
+		if recipients, err = e.roleRecipients(ctx, a, c.Jurisdiction); err != nil {
+			return nil, err
+		}
+	}
+	if len(next.Cosign) == 0 {
+		next.Cosign = nil
+	}
+
+	err := e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Case)(nil)).Set("version = version + 1").
+			Where("id = ? AND version = ?", c.ID, c.Version).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("claiming version %d of case %d: %w", c.Version, c.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return currentStale(ctx, tx, c.ID)
+		}
+		if complete {
+			if ch.data != nil {
+				if err := linkMaterials(ctx, tx, next, ch.formDef, ch.data, "data."); err != nil {
+					return err
+				}
+				if err := deleteDraft(ctx, tx, c.ApplicantID, c.ItemCode, c.ID); err != nil {
+					return err
+				}
+			}
+			if err := e.runEffects(ctx, tx, actor, next, item, a, comment, recipients, changes, now); err != nil {
+				return err
+			}
+		}
+		_, err = tx.NewUpdate().Model(next).
+			Column("state", "version", "data", "fields", "supplement", "cosign", "outcome", "updated_at",
+				"state_entered_at", "closed_at").
+			WherePK().Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("updating case %d: %w", c.ID, err)
+		}
+		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: eventAction,
+			From: c.State, To: next.State, Comment: comment, Changes: changes}
+		return appendEvent(ctx, tx, ev)
+	})
+	if err != nil {
+		if _, ok := problem.As(err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("taking action %s on case %d: %w", a.ID, c.ID, err)
+	}
+	return next, nil
+}
+
+// currentStale reads the case's state and version as they are now, for the stale_version answer.
+func currentStale(ctx context.Context, tx bun.Tx, id int64) error {
+	var state string
+	var version int64
+	err := tx.NewSelect().Model((*Case)(nil)).Column("state", "version").Where("id = ?", id).Scan(ctx, &state, &version)
+	if err != nil {
+		return fmt.Errorf("reading case %d after losing its version: %w", id, err)
+	}
+	return staleVersion(state, version)
+}
+
+// applyChange puts the validated change on the case and records it in the event's changes.
+func applyChange(next *Case, ch *change, changes map[string]any) {
+	if len(ch.fields) > 0 {
+		maps.Copy(next.Fields, ch.fields)
+		changes["fields"] = ch.fields
+	}
+	if ch.form != "" && ch.data != nil {
+		next.Data[ch.form] = ch.data
+		changes["form"] = ch.form
+		if ch.answered {
+			changes["data"] = ch.dataPaths
+		}
+		if len(ch.warnings) > 0 {
+			changes["warnings"] = fieldList(ch.warnings)
+		}
+	}
+	if ch.supplement != nil {
+		next.Supplement = ch.supplement
+		changes["supplement"] = ch.supplement.Items
+	}
+	if ch.answered {
+		next.Supplement = nil
+	}
+}
+
+// roleRecipients finds, when the action notifies a role, the users holding each role in a grant
+// that covers the jurisdiction.
+func (e *Engine) roleRecipients(ctx context.Context, a *catalog.Action, jurisdiction string) (map[string][]int64, error) {
+	need := slices.ContainsFunc(a.Effects, func(ef catalog.Effect) bool {
+		return ef.Notify != nil && ef.Notify.To != catalog.Applicant
+	})
+	if !need {
+		return nil, nil
+	}
+	grants, err := e.enf.AllGrants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]int64{}
+	for _, g := range grants {
+		if !policies.Covers(g.Pattern, jurisdiction) {
+			continue
+		}
+		ids := out[g.Role]
+		if len(ids) == 0 || ids[len(ids)-1] != g.UserID { // AllGrants orders by user
+			out[g.Role] = append(ids, g.UserID)
+		}
+	}
+	return out, nil
+}
+
+// runEffects runs the action's effects in the definition's order, in tx: notify writes outbox rows,
+// set stores computed fields, run calls a registered EffectFunc, issue writes a document.
+func (e *Engine) runEffects(ctx context.Context, tx bun.Tx, actor audit.Actor, next *Case, item *catalog.Item,
+	a *catalog.Action, comment string, recipients map[string][]int64, changes map[string]any, now time.Time) error {
+	// Templates show the comment; for a refusal what the applicant must read is the reason.
+	noteComment := comment
+	if r, ok := next.Fields["reason"].(string); ok && r != "" && a.Kind == catalog.KindRefuse {
+		noteComment = r
+	}
+	for i, ef := range a.Effects {
+		switch {
+		case ef.Notify != nil:
+			users := recipients[ef.Notify.To]
+			if ef.Notify.To == catalog.Applicant {
+				users = []int64{next.ApplicantID}
+			} else if len(users) == 0 {
+				slog.WarnContext(ctx, "workflow: nobody holds the role to notify", "case", next.ID, "action", a.ID,
+					"role", ef.Notify.To, "jurisdiction", next.Jurisdiction)
+			}
+			data := noticeData(next, item, a, noteComment)
+			data["fields"] = maps.Clone(next.Fields)
+			if s := next.Supplement; s != nil {
+				data["notice"], data["items"] = s.Notice, s.Items
+			}
+			for _, uid := range users {
+				if err := notify.Send(ctx, tx, notify.Message{UserID: uid, Template: ef.Notify.Template, Data: data}); err != nil {
+					return err
+				}
+			}
+
+		case len(ef.Set) > 0:
+			names := slices.Sorted(maps.Keys(ef.Set))
+			set := map[string]any{}
+			for _, name := range names {
+				key := item.Hash + "\x00set\x00" + a.ID + "\x00" + strconv.Itoa(i) + "\x00" + name
+				p, err := e.program(key, ef.Set[name], catalog.CompileValue)
+				if err != nil {
+					return err
+				}
+				v, err := catalog.Run(p, e.env(actor, next, now))
+				if err != nil {
+					return fmt.Errorf("item %s action %s: computing %s: %w", item.Code, a.ID, name, err)
+				}
+				next.Fields[name] = storedValue(v)
+				set[name] = next.Fields[name]
+			}
+			mergeInto(changes, "set", set)
+
+		case ef.Run != "":
+			fn := e.effect(ef.Run)
+			if fn == nil {
+				return fmt.Errorf("item %s action %s: effect %q is not registered with the engine", item.Code, a.ID, ef.Run)
+			}
+			if err := fn(ctx, tx, next, item); err != nil {
+				if _, ok := problem.As(err); ok {
+					return err
+				}
+				return fmt.Errorf("effect %s: %w", ef.Run, err)
+			}
+			changes["ran"] = append(asStrings(changes["ran"]), ef.Run)
+
+		case ef.Issue != "":
+			d, err := issueDocument(ctx, tx, next, ef.Issue, now)
+			if err != nil {
+				return err
+			}
+			changes["documents"] = append(asStrings(changes["documents"]), d.Number)
+		}
+	}
+	return nil
+}
+
+// mergeInto adds the entries of m to the map changes[key].
+func mergeInto(changes map[string]any, key string, m map[string]any) {
+	prev, _ := changes[key].(map[string]any)
+	if prev == nil {
+		prev = map[string]any{}
+	}
+	maps.Copy(prev, m)
+	changes[key] = prev
+}
+
+func asStrings(v any) []string {
+	s, _ := v.([]string)
+	return s
+}
+
+// issueDocument writes a document of kind for the case, numbered <kind>-<case number> (with -2, -3…
+// when the case gets a second of the kind), with what certificates and notices are printed from.
+func issueDocument(ctx context.Context, tx bun.Tx, c *Case, kind string, now time.Time) (*Document, error) {
+	n, err := tx.NewSelect().Model((*Document)(nil)).Where("case_id = ? AND kind = ?", c.ID, kind).Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting documents %s of case %d: %w", kind, c.ID, err)
+	}
+	number := kind + "-" + c.Number
+	if n > 0 {
+		number += "-" + strconv.Itoa(int(n)+1)
+	}
+	data := map[string]any{
+		"case_number": c.Number, "item_code": c.ItemCode, "version_hash": c.VersionHash,
+		"jurisdiction": c.Jurisdiction, "applicant_id": c.ApplicantID, "state": c.State,
+		"fields": maps.Clone(c.Fields),
+	}
+	if dn, ok := c.Fields["decision_number"]; ok {
+		data["decision_number"] = dn
+	}
+	if s := c.Supplement; s != nil {
+		data["supplement"] = map[string]any{"notice": s.Notice, "items": s.Items}
+	}
+	d := &Document{CaseID: c.ID, Kind: kind, Number: number, IssuedAt: now, Data: data}
+	if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("issuing %s for case %d: %w", number, c.ID, err)
+	}
+	return d, nil
+}

@@ -1,0 +1,144 @@
+package workflow
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/problem"
+)
+
+// MaxDraftBytes is the largest draft kept, as JSON.
+const MaxDraftBytes = 1 << 20
+
+// draft is a row of table drafts: a form the user has started and not submitted. CaseID 0 is an
+// application not yet filed; otherwise it is the form of a later stage or a supplement answer of
+// that case.
+type draft struct {
+	bun.BaseModel `bun:"table:drafts"`
+
+	ID        int64 `bun:",pk,autoincrement"`
+	UserID    int64
+	ItemCode  string
+	CaseID    int64
+	Data      map[string]any
+	UpdatedAt time.Time
+}
+
+var errDraftTooLarge = problem.New(problem.TooLarge, "draft_too_large",
+	"草稿内容过多,无法保存。", "The draft is too large to be saved.")
+
+// SaveDraft keeps what the user has typed so far for the item (and case, or 0 for a new
+// application), replacing any earlier draft, so that nothing is lost when a session ends or the input
+// is not yet valid. It is not validated beyond being at most MaxDraftBytes of JSON. The item must
+// exist, and a case must be the user's own (else problem.ErrNotFound).
+func (e *Engine) SaveDraft(ctx context.Context, userID int64, itemCode string, caseID int64, data map[string]any) error {
+	if userID <= 0 {
+		return problem.ErrLoginRequired
+	}
+	if err := e.draftTarget(ctx, userID, itemCode, caseID); err != nil {
+		return err
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return problem.New(problem.BadRequest, "bad_draft", "草稿内容无法保存。", "The draft cannot be stored.")
+	}
+	if len(b) > MaxDraftBytes {
+		return errDraftTooLarge
+	}
+	if hasNUL(b) { // PostgreSQL's jsonb cannot hold NUL characters
+		return problem.New(problem.BadRequest, "bad_draft", "草稿含有无法识别的字符。", "The draft contains characters that cannot be stored.")
+	}
+	d := &draft{UserID: userID, ItemCode: itemCode, CaseID: caseID, Data: data, UpdatedAt: e.now()}
+	_, err = e.db.NewInsert().Model(d).
+		On("CONFLICT (user_id, item_code, case_id) DO UPDATE").
+		Set("data = EXCLUDED.data").
+		Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("saving the draft of user %d for %s/%d: %w", userID, itemCode, caseID, err)
+	}
+	return nil
+}
+
+// Draft returns the user's draft for the item and case (0 for a new application), or nil when
+// there is none.
+func (e *Engine) Draft(ctx context.Context, userID int64, itemCode string, caseID int64) (map[string]any, error) {
+	d := new(draft)
+	err := e.db.NewSelect().Model(d).Where("user_id = ? AND item_code = ? AND case_id = ?", userID, itemCode, caseID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the draft of user %d for %s/%d: %w", userID, itemCode, caseID, err)
+	}
+	if d.Data == nil {
+		d.Data = map[string]any{}
+	}
+	return d.Data, nil
+}
+
+// draftTarget checks that a draft may be kept for the item and case.
+func (e *Engine) draftTarget(ctx context.Context, userID int64, itemCode string, caseID int64) error {
+	if caseID == 0 {
+		if _, ok := e.current(itemCode); !ok {
+			return problem.ErrNotFound
+		}
+		return nil
+	}
+	c, err := loadCase(ctx, e.db, caseID)
+	if err != nil {
+		return err
+	}
+	if c.ApplicantID != userID || c.ItemCode != itemCode {
+		return problem.ErrNotFound
+	}
+	return nil
+}
+
+// deleteDraft removes the user's draft once the form it held is submitted.
+func deleteDraft(ctx context.Context, tx bun.IDB, userID int64, itemCode string, caseID int64) error {
+	_, err := tx.NewDelete().Model((*draft)(nil)).Where("user_id = ? AND item_code = ? AND case_id = ?", userID, itemCode, caseID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("deleting the draft of user %d for %s/%d: %w", userID, itemCode, caseID, err)
+	}
+	return nil
+}
+
+// hasNUL reports whether the JSON document holds a NUL character in a key or string.
+func hasNUL(doc []byte) bool {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return false
+	}
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch t := v.(type) {
+		case string:
+			return strings.ContainsRune(t, 0)
+		case []any:
+			for _, el := range t {
+				if walk(el) {
+					return true
+				}
+			}
+		case map[string]any:
+			for k, el := range t {
+				if strings.ContainsRune(k, 0) || walk(el) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
+}

@@ -1,0 +1,399 @@
+// Package workflow runs the cases of service items: an applicant starts a case from an item's
+// application form, and the applicant and staff move it through the states of the item's workflow by
+// taking actions. Start and Apply are the only ways a case changes; HTTP handlers, the worker and the
+// CLI all call them, so every rule (who may act, guards, required fields, the supplement loop,
+// co-signing, optimistic versions) holds whoever asks. Each change is one database transaction that
+// writes the case row, one hash-chained event, the outbox rows of its notifications and the rows of
+// its other effects. A case stays on the catalogue version it started on.
+package workflow
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// EffectFunc is an effect implemented in Go that definitions call by name (run: name), such as the
+// register's create_organisation. It runs inside the transaction of the action, after the case's
+// new state, fields and data are set on c, so that whatever it writes commits or rolls back with the
+// transition; changes it makes to c.Fields are stored with the case. A problem error it returns
+// reaches the caller as it is (a duplicate organisation name, say); any other error is internal.
+type EffectFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item) error
+
+// Engine runs cases. It is safe for concurrent use; every process builds its own.
+type Engine struct {
+	db        *bun.DB
+	enf       *policies.Enforcer
+	versions  func(ctx context.Context, hash string) (*catalog.Item, error)
+	current   func(code string) (*catalog.Item, bool)
+	clock     func() time.Time
+	divisions func(code string) bool
+
+	mu      sync.RWMutex
+	effects map[string]EffectFunc
+
+	items    sync.Map // version hash → *catalog.Item; versions never change once stored
+	programs sync.Map // program key → *vm.Program
+}
+
+// Option changes how New builds an engine.
+type Option func(*Engine)
+
+// WithClock replaces the wall clock, so that tests can move time forward past a time limit.
+func WithClock(now func() time.Time) Option { return func(e *Engine) { e.clock = now } }
+
+// WithDivisions tells form validation which division codes exist; without it the jurisdictions
+// table is asked.
+func WithDivisions(known func(code string) bool) Option {
+	return func(e *Engine) { e.divisions = known }
+}
+
+// New returns an engine over db. versions loads a pinned catalogue version by its hash (normally
+// catalog.Version); current returns the definition new cases start on (normally (*Catalog).Item).
+func New(db *bun.DB, enf *policies.Enforcer, versions func(ctx context.Context, hash string) (*catalog.Item, error),
+	current func(code string) (*catalog.Item, bool), opts ...Option) *Engine {
+	e := &Engine{db: db, enf: enf, versions: versions, current: current, clock: time.Now, effects: map[string]EffectFunc{}}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// RegisterEffect makes fn the effect that definitions run by name. Registering a name again
+// replaces the earlier function.
+func (e *Engine) RegisterEffect(name string, fn EffectFunc) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.effects[name] = fn
+}
+
+func (e *Engine) effect(name string) EffectFunc {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.effects[name]
+}
+
+// now is the engine's clock in UTC, cut to microseconds: what both databases store, so that a time
+// read back equals the time written and hashes over it can be recomputed.
+func (e *Engine) now() time.Time { return e.clock().UTC().Truncate(time.Microsecond) }
+
+// Case is one application and its progress, a row of table cases.
+type Case struct {
+	bun.BaseModel `bun:"table:cases,alias:c"`
+
+	ID           int64  `bun:",pk,autoincrement" json:"id"`
+	Number       string `json:"number"` // <jurisdiction>-<year>-<six-digit sequence>
+	ItemCode     string `json:"item_code"`
+	VersionHash  string `json:"version_hash"` // the catalogue version the case runs on
+	Jurisdiction string `json:"jurisdiction"`
+	ApplicantID  int64  `json:"applicant_id"`
+	State        string `json:"state"`
+	// Version counts the case's changes (and events); Apply takes the version the caller saw.
+	Version int64 `json:"version"`
+	// Data holds the submitted forms' normalised values by form ID.
+	Data map[string]any `json:"data"`
+	// Fields holds what actions entered and set effects computed, by name. Times are RFC 3339
+	// strings in UTC; expressions see them as times.
+	Fields map[string]any `json:"fields"`
+	// Supplement is the open 补正 notice, while the applicant has to answer it.
+	Supplement *Supplement `json:"supplement,omitempty"`
+	// Cosign holds, by action ID, the users who signed a co-signed action not yet complete.
+	Cosign         map[string][]int64 `bun:",nullzero" json:"cosign,omitempty"`
+	Outcome        string             `json:"outcome"` // approved, refused or withdrawn once closed
+	CreatedAt      time.Time          `json:"created_at"`
+	UpdatedAt      time.Time          `json:"updated_at"`
+	StateEnteredAt time.Time          `json:"state_entered_at"`
+	ClosedAt       *time.Time         `json:"closed_at,omitempty"`
+}
+
+// Supplement is a 补正 notice: every field and material to correct, in one notice.
+type Supplement struct {
+	// Form is the form whose data the notice is about.
+	Form string `json:"form"`
+	// Items are field paths of that form ("name", "members[2].id_number", "members") and material IDs
+	// of the item; only these may change when the applicant answers.
+	Items       []string  `json:"items"`
+	Notice      string    `json:"notice"`
+	RequestedBy int64     `json:"requested_by"`
+	RequestedAt time.Time `json:"requested_at"`
+}
+
+// Event is one entry of a case's history, a row of table case_events. Each event's hash covers its
+// content and the hash of the event before, so that a changed or removed event shows.
+type Event struct {
+	bun.BaseModel `bun:"table:case_events,alias:ev"`
+
+	ID          int64          `bun:",pk,autoincrement" json:"id"`
+	CaseID      int64          `json:"case_id"`
+	Seq         int            `json:"seq"` // 1, 2, … per case
+	At          time.Time      `json:"at"`
+	ActorUserID *int64         `json:"actor_user_id,omitempty"`
+	Actor       string         `json:"actor"`
+	Action      string         `json:"action"` // "start", an action ID, or "cosign" for a signature short of the last
+	From        string         `bun:"from_state" json:"from"`
+	To          string         `bun:"to_state" json:"to"`
+	Comment     string         `json:"comment,omitempty"`
+	Changes     map[string]any `bun:",nullzero" json:"changes,omitempty"`
+	PrevHash    string         `json:"prev_hash"`
+	Hash        string         `json:"hash"`
+}
+
+// Document is a decision notice or certificate issued by an issue effect, a row of table documents.
+type Document struct {
+	bun.BaseModel `bun:"table:documents,alias:d"`
+
+	ID       int64          `bun:",pk,autoincrement" json:"id"`
+	CaseID   int64          `json:"case_id"`
+	Kind     string         `json:"kind"`
+	Number   string         `json:"number"` // <kind>-<case number>, unique
+	IssuedAt time.Time      `json:"issued_at"`
+	Data     map[string]any `bun:",nullzero" json:"data,omitempty"`
+}
+
+// Problems of Apply, worded once.
+var (
+	errActionNotAvailable = problem.New(problem.Conflict, "action_not_available",
+		"当前状态下不能办理此操作。", "This action is not available in the case's current state.")
+	errAlreadySigned = problem.New(problem.Conflict, "already_signed",
+		"您已经签署过此操作,需由其他人员会签。", "You have already signed this action; another person must co-sign.")
+	errNoSupplement = problem.New(problem.Conflict, "no_supplement",
+		"该申请没有待补正的通知。", "There is no open supplement notice on this case.")
+)
+
+// staleVersion is the conflict of an action taken on a version of the case that is no longer
+// current; Detail carries the current state and version so that the client can reload.
+func staleVersion(state string, version int64) error {
+	p := problem.New(problem.Conflict, "stale_version",
+		"该申请已被他人处理或已更新,请刷新后重试。", "The case has changed since you loaded it; reload and try again.")
+	p.Detail = map[string]any{"state": state, "version": version}
+	return p
+}
+
+// guardFailed is the conflict of an action whose guard does not hold.
+func guardFailed(a *catalog.Action) error {
+	return problem.New(problem.Conflict, "guard_failed",
+		fmt.Sprintf("不满足办理“%s”的条件。", a.Name.ZH),
+		fmt.Sprintf("The conditions for “%s” are not met.", nonEmpty(a.Name.EN, a.ID)))
+}
+
+func nonEmpty(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+// item returns the pinned catalogue version hash, cached: a version never changes once stored.
+func (e *Engine) item(ctx context.Context, hash string) (*catalog.Item, error) {
+	if v, ok := e.items.Load(hash); ok {
+		return v.(*catalog.Item), nil
+	}
+	it, err := e.versions(ctx, hash)
+	if err != nil {
+		return nil, fmt.Errorf("loading catalogue version %s: %w", hash, err)
+	}
+	if it == nil {
+		return nil, fmt.Errorf("catalogue version %s: not found", hash)
+	}
+	e.items.Store(hash, it)
+	return it, nil
+}
+
+// loadCase reads case id, or returns problem.ErrNotFound.
+func loadCase(ctx context.Context, db bun.IDB, id int64) (*Case, error) {
+	c := new(Case)
+	err := db.NewSelect().Model(c).Where("c.id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading case %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// mayRead reports whether the actor may see the case: its applicant, or staff with case:read in its
+// jurisdiction. Everyone else is told the case does not exist, so that one applicant cannot learn of
+// another's cases.
+func (e *Engine) mayRead(actor audit.Actor, c *Case) bool {
+	if actor.UserID <= 0 {
+		return false
+	}
+	return actor.UserID == c.ApplicantID || e.enf.Allowed(actor.UserID, c.Jurisdiction, "case", "read")
+}
+
+// mayTake reports whether the actor is among those the action names: the applicant, or a holder of
+// one of its roles in the case's jurisdiction. A withdrawal is the applicant's whatever it names.
+func (e *Engine) mayTake(actor audit.Actor, c *Case, a *catalog.Action) bool {
+	if actor.UserID <= 0 {
+		return false
+	}
+	applicant := actor.UserID == c.ApplicantID
+	if a.Kind == catalog.KindWithdraw && !applicant {
+		return false
+	}
+	for _, by := range a.By {
+		if by == catalog.Applicant {
+			if applicant {
+				return true
+			}
+			continue
+		}
+		if e.enf.HasRole(actor.UserID, by, c.Jurisdiction) {
+			return true
+		}
+	}
+	return false
+}
+
+// rolesIn lists the roles the user holds in the jurisdiction, for expressions (actor.roles).
+func (e *Engine) rolesIn(userID int64, jurisdiction string) []string {
+	var out []string
+	if userID <= 0 {
+		return out
+	}
+	for _, r := range policies.Roles {
+		if e.enf.HasRole(userID, r.Name, jurisdiction) {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+// env is what expressions see of the case for the actor at now.
+func (e *Engine) env(actor audit.Actor, c *Case, now time.Time) catalog.Env {
+	return catalog.Env{
+		Data:   c.Data,
+		Fields: envFields(c.Fields),
+		Actor: catalog.ActorEnv{ID: actor.UserID, Applicant: actor.UserID > 0 && actor.UserID == c.ApplicantID,
+			Roles: e.rolesIn(actor.UserID, c.Jurisdiction)},
+		Case: catalog.CaseEnv{Number: c.Number, State: c.State, Jurisdiction: c.Jurisdiction,
+			CreatedAt: c.CreatedAt.In(catalog.Shanghai), StateEnteredAt: c.StateEnteredAt.In(catalog.Shanghai)},
+		Now: now.In(catalog.Shanghai),
+	}
+}
+
+// envFields is the case's fields as expressions see them: a string in full RFC 3339 form (a time a
+// set effect stored) becomes a time in Asia/Shanghai, so that months_between(fields.x, now) works;
+// dates entered as YYYY-MM-DD stay strings, for date(fields.y).
+func envFields(fields map[string]any) map[string]any {
+	out := make(map[string]any, len(fields))
+	for k, v := range fields {
+		if s, ok := v.(string); ok && len(s) >= len("2006-01-02T15:04:05Z") {
+			if t, err := time.Parse(time.RFC3339, s); err == nil {
+				out[k] = t.In(catalog.Shanghai)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// storedValue is how a value computed by a set effect is stored in the case's fields: times as
+// RFC 3339 strings in UTC, everything else as it is.
+func storedValue(v any) any {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC().Format(time.RFC3339)
+	case *time.Time:
+		if t == nil {
+			return nil
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	return v
+}
+
+// program compiles an expression once per catalogue version and place, with compile chosen by the
+// expression's use (catalog.CompileBool or catalog.CompileValue).
+func (e *Engine) program(key, src string, compile func(string) (*vm.Program, error)) (*vm.Program, error) {
+	if p, ok := e.programs.Load(key); ok {
+		return p.(*vm.Program), nil
+	}
+	p, err := compile(src)
+	if err != nil {
+		return nil, fmt.Errorf("compiling %s: %w", key, err)
+	}
+	e.programs.Store(key, p)
+	return p, nil
+}
+
+// guardHolds evaluates the action's guard. An error while running it (a field the expression needs
+// is missing, say) counts as the guard not holding, and is logged for the catalogue's maintainers.
+func (e *Engine) guardHolds(item *catalog.Item, a *catalog.Action, env catalog.Env) (bool, error) {
+	if a.Guard == "" {
+		return true, nil
+	}
+	p, err := e.program(item.Hash+"\x00guard\x00"+a.ID, a.Guard, catalog.CompileBool)
+	if err != nil {
+		return false, err
+	}
+	out, err := catalog.Run(p, env)
+	if err != nil {
+		slog.Warn("workflow: guard failed to run", "item", item.Code, "version", item.Hash, "action", a.ID, "err", err)
+		return false, nil
+	}
+	ok, _ := out.(bool)
+	return ok, nil
+}
+
+// findAction returns the action with the ID that can be taken from state.
+func findAction(item *catalog.Item, id, state string) (*catalog.Action, bool) {
+	for i := range item.Workflow.Actions {
+		a := &item.Workflow.Actions[i]
+		if a.ID == id && slices.Contains(a.From, state) {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+// findState returns the state with the ID.
+func findState(item *catalog.Item, id string) (*catalog.State, bool) {
+	for i := range item.Workflow.States {
+		if item.Workflow.States[i].ID == id {
+			return &item.Workflow.States[i], true
+		}
+	}
+	return nil, false
+}
+
+// formOptions are the validation options at now: known divisions from WithDivisions or the
+// jurisdictions table.
+func (e *Engine) formOptions(ctx context.Context, now time.Time) forms.Options {
+	known := e.divisions
+	if known == nil {
+		known = func(code string) bool {
+			_, err := jurisdictions.Get(ctx, e.db, code)
+			return err == nil
+		}
+	}
+	return forms.Options{Division: known, Now: now.In(catalog.Shanghai)}
+}
+
+// actorLabel is how events name the actor.
+func actorLabel(a audit.Actor) string {
+	if a.Label != "" {
+		return a.Label
+	}
+	if a.UserID > 0 {
+		return fmt.Sprintf("user:%d", a.UserID)
+	}
+	return audit.System.Label
+}

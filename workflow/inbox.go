@@ -1,0 +1,101 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/civicflow/civicflow/policies"
+)
+
+// InboxFilter narrows a staff inbox.
+type InboxFilter struct {
+	ItemCode string `json:"item_code,omitempty"`
+	State    string `json:"state,omitempty"`
+	Limit    int    `json:"limit,omitempty"` // default 50, at most 500
+}
+
+// Inbox returns the open cases waiting for the user: those whose current state has an action naming
+// a role the user holds in a grant covering the case's jurisdiction, longest waiting first. The
+// states come from the catalogue versions the open cases run on, so that a case pinned to an older
+// definition still reaches the people who must act on it. It is one query over cases, whose
+// condition pairs each role's grant patterns (policies.ScopeFilter) with the (version, state) pairs
+// where that role acts.
+func (e *Engine) Inbox(ctx context.Context, userID int64, f InboxFilter) ([]Case, error) {
+	out := []Case{}
+	if userID <= 0 {
+		return out, nil
+	}
+	grants, err := e.enf.Grants(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	patterns := map[string][]string{}
+	for _, g := range grants {
+		if policies.StaffRole(g.Role) {
+			patterns[g.Role] = append(patterns[g.Role], g.Pattern)
+		}
+	}
+	if len(patterns) == 0 {
+		return out, nil
+	}
+
+	var hashes []string
+	q := e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("DISTINCT c.version_hash").Where("c.closed_at IS NULL")
+	if f.ItemCode != "" {
+		q = q.Where("c.item_code = ?", f.ItemCode)
+	}
+	if err := q.Scan(ctx, &hashes); err != nil {
+		return nil, fmt.Errorf("listing the catalogue versions of open cases: %w", err)
+	}
+	type pair struct{ hash, state string }
+	byRole := map[string][]pair{}
+	for _, hash := range hashes {
+		item, err := e.item(ctx, hash)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range item.Workflow.Actions {
+			for _, role := range a.By {
+				if _, ok := patterns[role]; !ok {
+					continue
+				}
+				for _, from := range a.From {
+					p := pair{hash, from}
+					if (f.State == "" || from == f.State) && !slices.Contains(byRole[role], p) {
+						byRole[role] = append(byRole[role], p)
+					}
+				}
+			}
+		}
+	}
+
+	var conds []string
+	var args []any
+	for _, role := range slices.Sorted(maps.Keys(byRole)) {
+		scope, scopeArgs := policies.ScopeFilter("c.jurisdiction", patterns[role])
+		pairs := make([]string, len(byRole[role]))
+		args = append(args, scopeArgs...)
+		for i, p := range byRole[role] {
+			pairs[i] = "(c.version_hash = ? AND c.state = ?)"
+			args = append(args, p.hash, p.state)
+		}
+		conds = append(conds, "("+scope+" AND ("+strings.Join(pairs, " OR ")+"))")
+	}
+	if len(conds) == 0 {
+		return out, nil
+	}
+	q = e.db.NewSelect().Model(&out).Where("c.closed_at IS NULL").Where("("+strings.Join(conds, " OR ")+")", args...)
+	if f.ItemCode != "" {
+		q = q.Where("c.item_code = ?", f.ItemCode)
+	}
+	if f.State != "" {
+		q = q.Where("c.state = ?", f.State)
+	}
+	if err := q.OrderExpr("c.state_entered_at, c.id").Limit(clampLimit(f.Limit)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("listing the inbox of user %d: %w", userID, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,206 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/materials"
+	"github.com/civicflow/civicflow/notify"
+	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/sequences"
+)
+
+// ReceivedTemplate is the notification an applicant gets when a case starts, if the notify package
+// has it; the definitions' notify effects name every other notification.
+const ReceivedTemplate = "case_submitted"
+
+// Start files the actor's application for the item with the current definition, to be handled in
+// jurisdiction, from the data of the item's application form. Bad input (a jurisdiction that does
+// not exist or does not handle the item at its level, and every field error of the form) is one
+// Invalid problem and writes nothing. Otherwise one transaction numbers the case
+// (<jurisdiction>-<year>-<six digits>, per jurisdiction and year in Asia/Shanghai), inserts it in the
+// workflow's start state at version 1, links the uploaded materials the form names, writes the first
+// event of its chain, notifies the applicant and deletes the applicant's draft of the item.
+func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdiction string, data map[string]any) (*Case, error) {
+	if actor.UserID <= 0 {
+		return nil, problem.ErrLoginRequired
+	}
+	item, ok := e.current(itemCode)
+	if !ok || item == nil {
+		return nil, problem.ErrNotFound
+	}
+	form := item.Forms[item.Form]
+	if form == nil {
+		return nil, fmt.Errorf("item %s (version %s): its application form %q is not loaded", item.Code, item.Hash, item.Form)
+	}
+	now := e.now()
+	var fe problem.Fields
+	if err := e.checkJurisdiction(ctx, item, jurisdiction, &fe); err != nil {
+		return nil, err
+	}
+	values, warnings, err := forms.Validate(form, data, e.formOptions(ctx, now))
+	if err != nil {
+		p, ok := problem.As(err)
+		if !ok || p.Kind != problem.Invalid {
+			return nil, fmt.Errorf("validating an application for %s: %w", item.Code, err)
+		}
+		fe = append(fe, p.Fields...)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+
+	c := &Case{
+		ItemCode: item.Code, VersionHash: item.Hash, Jurisdiction: jurisdiction, ApplicantID: actor.UserID,
+		State: item.Workflow.Start, Version: 1, Data: map[string]any{item.Form: values}, Fields: map[string]any{},
+		CreatedAt: now, UpdatedAt: now, StateEnteredAt: now,
+	}
+	if st, ok := findState(item, c.State); ok && st.Final {
+		c.ClosedAt, c.Outcome = &now, st.Outcome
+	}
+	changes := map[string]any{"form": item.Form}
+	if len(warnings) > 0 {
+		changes["warnings"] = fieldList(warnings)
+	}
+	err = e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		year := now.In(catalog.Shanghai).Year()
+		n, err := sequences.Next(ctx, tx, fmt.Sprintf("case:%s:%d", jurisdiction, year))
+		if err != nil {
+			return err
+		}
+		c.Number = fmt.Sprintf("%s-%d-%06d", jurisdiction, year, n)
+		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+			return fmt.Errorf("inserting case %s: %w", c.Number, err)
+		}
+		if err := linkMaterials(ctx, tx, c, form, values, ""); err != nil {
+			return err
+		}
+		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: "start",
+			To: c.State, Changes: changes}
+		if err := appendEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		if hasTemplate(ReceivedTemplate) {
+			msg := notify.Message{UserID: c.ApplicantID, Template: ReceivedTemplate, Data: noticeData(c, item, nil, "")}
+			if err := notify.Send(ctx, tx, msg); err != nil {
+				return err
+			}
+		} else {
+			slog.WarnContext(ctx, "workflow: no notification template for received cases", "template", ReceivedTemplate)
+		}
+		return deleteDraft(ctx, tx, c.ApplicantID, c.ItemCode, 0)
+	})
+	if err != nil {
+		if _, ok := problem.As(err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("starting a case of %s in %s: %w", item.Code, jurisdiction, err)
+	}
+	return c, nil
+}
+
+// checkJurisdiction records on "jurisdiction" why a case of item cannot be handled there: not a
+// division code, no such jurisdiction, or a level (province, city, county) the item is not handled at.
+func (e *Engine) checkJurisdiction(ctx context.Context, item *catalog.Item, code string, fe *problem.Fields) error {
+	if !jurisdictions.ValidCode(code) {
+		fe.Add("jurisdiction", "invalid_code", "请选择办理机关所在的行政区划。", "Choose the jurisdiction of the handling office.")
+		return nil
+	}
+	if _, err := jurisdictions.Get(ctx, e.db, code); err != nil {
+		if !errors.Is(err, jurisdictions.ErrNotFound) {
+			return err
+		}
+		fe.Add("jurisdiction", "unknown_jurisdiction", "没有这个行政区划。", "There is no such jurisdiction.")
+		return nil
+	}
+	if !slices.Contains(item.Levels, string(jurisdictions.LevelOf(code))) {
+		fe.Add("jurisdiction", "level_not_handled", "该事项不在这一级办理,请选择其他办理机关。",
+			"This item is not handled at this level; choose another office.")
+	}
+	return nil
+}
+
+// linkMaterials attaches the materials named by the file fields of values (data of form) to the
+// case, and checks that each was uploaded for the material its field is for; errors name the field
+// under prefix.
+func linkMaterials(ctx context.Context, tx bun.IDB, c *Case, form *forms.Form, values map[string]any, prefix string) error {
+	refs := fileRefs(form.Fields, values)
+	if len(refs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(refs))
+	for i, r := range refs {
+		ids[i] = r.ID
+	}
+	if err := materials.Link(ctx, tx, c.ApplicantID, c.ID, c.ItemCode, ids); err != nil {
+		return err
+	}
+	var rows []materials.Material
+	if err := tx.NewSelect().Model(&rows).Column("id", "slot").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return fmt.Errorf("reading the slots of the materials of case %d: %w", c.ID, err)
+	}
+	slot := make(map[int64]string, len(rows))
+	for _, m := range rows {
+		slot[m.ID] = m.Slot
+	}
+	var fe problem.Fields
+	for _, r := range refs {
+		if slot[r.ID] != r.Slot {
+			fe.Add(prefix+r.Path, "wrong_material", "该文件是为其他材料上传的,请在此处重新上传。",
+				"This file was uploaded for another material; upload it again here.")
+		}
+	}
+	return fe.Err()
+}
+
+// fieldList is field errors or warnings as event data: path and code of each.
+func fieldList(fs []problem.Field) []map[string]any {
+	out := make([]map[string]any, len(fs))
+	for i, f := range fs {
+		out[i] = map[string]any{"path": f.Path, "code": f.Code}
+	}
+	return out
+}
+
+// userRef is the actor's user ID for a nullable column.
+func userRef(a audit.Actor) *int64 {
+	if a.UserID <= 0 {
+		return nil
+	}
+	id := a.UserID
+	return &id
+}
+
+// hasTemplate reports whether the notify package has a template called name.
+func hasTemplate(name string) bool { return slices.Contains(notify.TemplateNames(), name) }
+
+// noticeData is what notification templates about a case get: case_id, case_number, item_code,
+// item_name and item_name_en, state, state_name and state_name_en (the state the case is now in),
+// action, action_name and action_name_en (empty at the start), and comment.
+func noticeData(c *Case, item *catalog.Item, a *catalog.Action, comment string) map[string]any {
+	d := map[string]any{
+		"case_id": c.ID, "case_number": c.Number, "item_code": c.ItemCode,
+		"item_name": item.Name.ZH, "item_name_en": nonEmpty(item.Name.EN, item.Name.ZH),
+		"state": c.State, "state_name": c.State, "state_name_en": c.State,
+		"action": "", "action_name": "", "action_name_en": "", "comment": comment,
+	}
+	if st, ok := findState(item, c.State); ok {
+		d["state_name"] = nonEmpty(st.Name.ZH, st.ID)
+		d["state_name_en"] = nonEmpty(st.Name.EN, nonEmpty(st.Name.ZH, st.ID))
+	}
+	if a != nil {
+		d["action"] = a.ID
+		d["action_name"] = nonEmpty(a.Name.ZH, a.ID)
+		d["action_name_en"] = nonEmpty(a.Name.EN, nonEmpty(a.Name.ZH, a.ID))
+	}
+	return d
+}

@@ -1,0 +1,119 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// View is a case as a page or the API shows it to one viewer.
+type View struct {
+	Case *Case `json:"case"`
+	// Item is the catalogue version the case runs on, not necessarily the current one.
+	Item   *catalog.Item `json:"item"`
+	Events []Event       `json:"events"`
+	// Allowed are the actions the viewer may take now, guards evaluated.
+	Allowed   []catalog.Action `json:"allowed"`
+	Documents []Document       `json:"documents"`
+}
+
+// Get returns the case with its history, documents and the viewer's possible actions. Anyone but
+// the applicant and staff with case:read in its jurisdiction gets problem.ErrNotFound. A staff read
+// is written to the audit log (case.read), since cases hold applicants' personal data.
+func (e *Engine) Get(ctx context.Context, viewer audit.Actor, caseID int64) (*View, error) {
+	if viewer.UserID <= 0 {
+		return nil, problem.ErrNotFound
+	}
+	c, err := loadCase(ctx, e.db, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if !e.mayRead(viewer, c) {
+		return nil, problem.ErrNotFound
+	}
+	item, err := e.item(ctx, c.VersionHash)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Case: c, Item: item, Events: []Event{}, Documents: []Document{}}
+	if err := e.db.NewSelect().Model(&v.Events).Where("case_id = ?", c.ID).OrderExpr("seq").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("reading the events of case %d: %w", c.ID, err)
+	}
+	if err := e.db.NewSelect().Model(&v.Documents).Where("case_id = ?", c.ID).OrderExpr("id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("reading the documents of case %d: %w", c.ID, err)
+	}
+	if viewer.UserID != c.ApplicantID {
+		if err := audit.Record(ctx, e.db, viewer, "case.read", "case", strconv.FormatInt(c.ID, 10), c.Jurisdiction,
+			map[string]any{"number": c.Number}); err != nil {
+			return nil, err
+		}
+	}
+	v.Allowed = e.AllowedActions(viewer, c, item)
+	return v, nil
+}
+
+// AllowedActions lists the actions of item the viewer may take on the case now: from its current
+// state, naming the viewer, with a true guard, not yet signed by the viewer when co-signed, and a
+// resubmission only while a supplement notice is open. Pages offer exactly these; Apply checks the
+// same again.
+func (e *Engine) AllowedActions(viewer audit.Actor, c *Case, item *catalog.Item) []catalog.Action {
+	out := []catalog.Action{}
+	if !e.mayRead(viewer, c) {
+		return out
+	}
+	now := e.now()
+	var env *catalog.Env
+	for i := range item.Workflow.Actions {
+		a := &item.Workflow.Actions[i]
+		if !slices.Contains(a.From, c.State) || !e.mayTake(viewer, c, a) {
+			continue
+		}
+		if a.Kind == catalog.KindResubmit && c.Supplement == nil {
+			continue
+		}
+		if a.Cosign > 1 && slices.Contains(c.Cosign[a.ID], viewer.UserID) {
+			continue
+		}
+		if a.Guard != "" {
+			if env == nil {
+				en := e.env(viewer, c, now)
+				env = &en
+			}
+			if ok, err := e.guardHolds(item, a, *env); err != nil || !ok {
+				continue
+			}
+		}
+		out = append(out, *a)
+	}
+	return out
+}
+
+// maxList bounds the lists of cases.
+const maxList = 500
+
+func clampLimit(limit int) int64 {
+	switch {
+	case limit <= 0:
+		return 50
+	case limit > maxList:
+		return maxList
+	}
+	return int64(limit)
+}
+
+// MyCases returns the user's own applications, newest first, at most limit (default 50, at most
+// 500).
+func (e *Engine) MyCases(ctx context.Context, userID int64, limit int) ([]Case, error) {
+	out := []Case{}
+	err := e.db.NewSelect().Model(&out).Where("c.applicant_id = ?", userID).
+		OrderExpr("c.created_at DESC, c.id DESC").Limit(clampLimit(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing the cases of user %d: %w", userID, err)
+	}
+	return out, nil
+}
