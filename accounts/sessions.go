@@ -31,6 +31,7 @@ type Session struct {
 	ExpiresAt  time.Time
 	IP         string
 	UserAgent  string
+	User       *User `bun:"rel:belongs-to,join:user_id=id"`
 }
 
 // APIToken is a bearer token for machine clients; only its hash is stored.
@@ -45,6 +46,7 @@ type APIToken struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	User       *User      `bun:"rel:belongs-to,join:user_id=id" json:"-"`
 }
 
 // TokenPrefix marks CivicFlow API tokens so that secret scanners and people recognise them.
@@ -83,13 +85,14 @@ func StartSession(ctx context.Context, db bun.IDB, userID int64, ttl time.Durati
 }
 
 // SessionUser returns the user of a live session token and slides its expiry forward. An unknown or
-// expired token, or a disabled user, gives problem.ErrLoginRequired.
+// expired token, or a disabled user, gives problem.ErrLoginRequired. Session and user come in one
+// query: this runs on every request.
 func SessionUser(ctx context.Context, db bun.IDB, token string, ttl time.Duration) (*User, error) {
 	if token == "" {
 		return nil, problem.ErrLoginRequired
 	}
 	s := new(Session)
-	err := db.NewSelect().Model(s).Where("id_hash = ?", hashSecret(token)).Scan(ctx)
+	err := db.NewSelect().Model(s).Relation("User").Where("session.id_hash = ?", hashSecret(token)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, problem.ErrLoginRequired
 	}
@@ -97,20 +100,16 @@ func SessionUser(ctx context.Context, db bun.IDB, token string, ttl time.Duratio
 		return nil, fmt.Errorf("reading session: %w", err)
 	}
 	now := time.Now().UTC()
-	if !now.Before(s.ExpiresAt) {
-		return nil, problem.ErrLoginRequired
-	}
-	u, err := Get(ctx, db, s.UserID)
-	if err != nil || u.Disabled {
+	if !now.Before(s.ExpiresAt) || s.User == nil || s.User.Disabled {
 		return nil, problem.ErrLoginRequired
 	}
 	if now.Sub(s.LastSeenAt) > sessionRefresh {
-		if _, err := db.NewUpdate().Model(s).Set("last_seen_at = ?", now).Set("expires_at = ?", now.Add(ttl)).
-			WherePK().Exec(ctx); err != nil {
+		if _, err := db.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", now).Set("expires_at = ?", now.Add(ttl)).
+			Where("id_hash = ?", s.IDHash).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("refreshing session: %w", err)
 		}
 	}
-	return u, nil
+	return s.User, nil
 }
 
 // SessionBinding is a stable, non-secret value derived from a session token, for binding CSRF tokens
@@ -153,13 +152,13 @@ func CreateToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID int6
 	return secret, t, nil
 }
 
-// TokenUser returns the user of a valid API token.
+// TokenUser returns the user of a valid API token, token and user in one query.
 func TokenUser(ctx context.Context, db bun.IDB, secret string) (*User, error) {
 	if !strings.HasPrefix(secret, TokenPrefix) {
 		return nil, problem.ErrLoginRequired
 	}
 	t := new(APIToken)
-	err := db.NewSelect().Model(t).Where("token_hash = ?", hashSecret(secret)).Scan(ctx)
+	err := db.NewSelect().Model(t).Relation("User").Where("api_token.token_hash = ?", hashSecret(secret)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, problem.ErrLoginRequired
 	}
@@ -167,19 +166,15 @@ func TokenUser(ctx context.Context, db bun.IDB, secret string) (*User, error) {
 		return nil, fmt.Errorf("reading API token: %w", err)
 	}
 	now := time.Now().UTC()
-	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) {
-		return nil, problem.ErrLoginRequired
-	}
-	u, err := Get(ctx, db, t.UserID)
-	if err != nil || u.Disabled {
+	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || t.User == nil || t.User.Disabled {
 		return nil, problem.ErrLoginRequired
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > sessionRefresh {
-		if _, err := db.NewUpdate().Model(t).Set("last_used_at = ?", now).WherePK().Exec(ctx); err != nil {
+		if _, err := db.NewUpdate().Model((*APIToken)(nil)).Set("last_used_at = ?", now).Where("id = ?", t.ID).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("recording API token use: %w", err)
 		}
 	}
-	return u, nil
+	return t.User, nil
 }
 
 // ListTokens returns a user's API tokens, newest first.

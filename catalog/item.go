@@ -131,6 +131,9 @@ type Action struct {
 	Guard string `yaml:"guard,omitempty" json:"guard,omitempty"`
 	// Fields the actor must fill in (decision number, reason…), validated like form fields.
 	Fields []forms.Field `yaml:"fields,omitempty" json:"fields,omitempty"`
+	// Internal marks staff work the applicant does not see: the applicant's view of the case leaves
+	// out the comment and the fields of these actions (a reviewer's opinion, say).
+	Internal bool `yaml:"internal,omitempty" json:"internal,omitempty"`
 	// Cosign is the number of distinct people who must take the action before the case moves.
 	Cosign  int      `yaml:"cosign,omitempty" json:"cosign,omitempty"`
 	Effects []Effect `yaml:"effects,omitempty" json:"effects,omitempty"`

@@ -39,3 +39,25 @@ func (s *Server) guidePage(c *fiber.Ctx) error {
 	v.Data = map[string]any{"Item": it, "SVG": catalog.SVG(it, v.Locale)}
 	return s.render(c, "guide", v)
 }
+
+// catalogVersions is an item with its stored versions, for the admin catalogue page.
+type catalogVersions struct {
+	Item     *catalog.Item
+	Versions []catalog.VersionInfo
+}
+
+// adminCatalogPage shows the definitions skipped at start-up and every item's versions with the
+// number of open cases still running on each.
+func (s *Server) adminCatalogPage(c *fiber.Ctx) error {
+	var items []catalogVersions
+	for _, it := range s.Catalog.Items() {
+		vs, err := catalog.Versions(c.UserContext(), s.DB, it.Code)
+		if err != nil {
+			return err
+		}
+		items = append(items, catalogVersions{Item: it, Versions: vs})
+	}
+	v := s.view(c, "admin_catalog_title")
+	v.Data = map[string]any{"Warnings": s.Catalog.Warnings(), "Items": items}
+	return s.render(c, "admin_catalog", v)
+}

@@ -91,7 +91,9 @@ type view struct {
 
 // navPermissions decide which menu entries the layout shows.
 type navPermissions struct {
-	UserRead, UserWrite, RoleGrant, DeliveryRead, AuditRead, CaseRead bool
+	UserRead, UserWrite, RoleGrant, DeliveryRead, AuditRead, CaseRead, CatalogRead bool
+	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
+	CatalogWarnings int
 }
 
 // T translates a message id.
@@ -224,6 +226,10 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			UserRead: e.AllowedSomewhere(u.ID, "user", "read"), UserWrite: e.AllowedSomewhere(u.ID, "user", "write"),
 			RoleGrant: e.AllowedSomewhere(u.ID, "role", "grant"), DeliveryRead: s.seesAllDeliveries(u.ID),
 			AuditRead: e.AllowedSomewhere(u.ID, "audit", "read"), CaseRead: e.AllowedSomewhere(u.ID, "case", "read"),
+			CatalogRead: e.AllowedSomewhere(u.ID, "catalog", "read"),
+		}
+		if v.Can.CatalogRead && s.Catalog != nil {
+			v.Can.CatalogWarnings = len(s.Catalog.Warnings())
 		}
 		v.Unread = s.unreadCount(c, u.ID)
 	}

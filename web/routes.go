@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	s.route(post, "/admin/grants/revoke", Need("role", "grant"), s.revokePage)
 	s.route(get, "/admin/deliveries", Need("delivery", "read"), s.deliveriesPage)
 	s.route(get, "/admin/audit", Need("audit", "read"), s.auditPage)
+	s.route(get, "/admin/catalog", Need("catalog", "read"), s.adminCatalogPage)
 	s.route(get, "/catalog", Public, s.catalogPage)
 	s.route(get, "/catalog/:code", Public, s.guidePage)
 	s.route(get, "/catalog/:code/apply", Need("case", "apply"), s.applyPage)

@@ -109,10 +109,12 @@ func (e *Engine) commit(ctx context.Context, actor audit.Actor, c *Case, item *c
 				return err
 			}
 		}
-		_, err = tx.NewUpdate().Model(next).
-			Column("state", "version", "data", "fields", "supplement", "cosign", "outcome", "updated_at",
-				"state_entered_at", "closed_at").
-			WherePK().Exec(ctx)
+		columns := []string{"state", "version", "fields", "supplement", "cosign", "outcome", "updated_at",
+			"state_entered_at", "closed_at"}
+		if complete && ch.data != nil {
+			columns = append(columns, "data") // the application is large: rewrite it only when it changed
+		}
+		_, err = tx.NewUpdate().Model(next).Column(columns...).WherePK().Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("updating case %d: %w", c.ID, err)
 		}

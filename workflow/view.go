@@ -54,7 +54,30 @@ func (e *Engine) Get(ctx context.Context, viewer audit.Actor, caseID int64) (*Vi
 		}
 	}
 	v.Allowed = e.AllowedActions(viewer, c, item)
+	if viewer.UserID == c.ApplicantID && !e.enf.Allowed(viewer.UserID, c.Jurisdiction, "case", "read") {
+		redactInternal(v)
+	}
 	return v, nil
+}
+
+// redactInternal leaves out of an applicant's view what the definition marks as staff work: the
+// comments and changes of internal actions, and the fields those actions entered.
+func redactInternal(v *View) {
+	internal := map[string]bool{}
+	for _, a := range v.Item.Workflow.Actions {
+		if !a.Internal {
+			continue
+		}
+		internal[a.ID] = true
+		for _, f := range a.Fields {
+			delete(v.Case.Fields, f.Name)
+		}
+	}
+	for i := range v.Events {
+		if internal[v.Events[i].Action] {
+			v.Events[i].Comment, v.Events[i].Changes = "", nil
+		}
+	}
 }
 
 // AllowedActions lists the actions of item the viewer may take on the case now: from its current

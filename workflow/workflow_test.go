@@ -533,3 +533,35 @@ func clone(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+// The applicant's view leaves out internal staff work: a reviewer's opinion and its comment.
+func TestApplicantDoesNotSeeInternalWork(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := newFixture(t, s)
+		c := f.start()
+		c = f.apply(c, f.acceptor, workflow.ApplyRequest{Action: "accept"})
+		f.apply(c, f.reviewer, workflow.ApplyRequest{Action: "propose", Comment: "内部意见", Fields: map[string]any{"opinion": "符合条件"}})
+		mine, err := f.eng.Get(f.ctx, f.actor(f.applicant), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		staff, err := f.eng.Get(f.ctx, f.actor(f.reviewer), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := mine.Case.Fields["opinion"]; ok {
+			t.Error("the applicant sees the review opinion")
+		}
+		if _, ok := staff.Case.Fields["opinion"]; !ok {
+			t.Error("staff do not see the review opinion")
+		}
+		for i, ev := range mine.Events {
+			if ev.Action == "propose" && (ev.Comment != "" || ev.Changes != nil) {
+				t.Errorf("the applicant sees the internal event: %+v", ev)
+			}
+			if ev.Action == "propose" && staff.Events[i].Comment != "内部意见" {
+				t.Errorf("staff miss the comment: %+v", staff.Events[i])
+			}
+		}
+	})
+}

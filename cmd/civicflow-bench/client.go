@@ -199,7 +199,7 @@ func (b *bench) decide(ctx context.Context, id int64) (map[string][]time.Duratio
 		fields        map[string]any
 	}{
 		{"accept_prep", b.acceptor, nil},
-		{"propose_prep", b.reviewer, nil},
+		{"propose_prep", b.reviewer, map[string]any{"opinion": "材料齐全，符合条件，建议准予筹备。"}},
 		{"approve_preparation", b.approver, map[string]any{"decision_number": fmt.Sprintf("辽民社准〔2026〕%d号", id)}},
 	} {
 		var cs struct{ Version int64 }
