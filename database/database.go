@@ -9,7 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -19,10 +20,14 @@ import (
 
 // OpenPostgres connects to PostgreSQL at url and checks that it answers.
 func OpenPostgres(ctx context.Context, url string) (*bun.DB, error) {
-	sqldb, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("opening PostgreSQL: %w", err)
+		return nil, fmt.Errorf("parsing the PostgreSQL URL: %w", err)
 	}
+	// bun writes the arguments into the SQL text, so every statement is new to the server: preparing
+	// and caching them would cost a round trip each and fill the cache for nothing.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(32)
 	sqldb.SetMaxIdleConns(16)
 	db := bun.NewDB(sqldb, pgdialect.New())

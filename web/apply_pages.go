@@ -2,6 +2,7 @@ package web
 
 import (
 	"mime/multipart"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -144,7 +145,46 @@ func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form) (map[
 			values[path] = append(values[path], strconv.FormatInt(m.ID, 10))
 		}
 	}
+	dropBlankRows(f.Fields, values, "")
 	return values, uploadErrs, nil
+}
+
+// dropBlankRows removes the rows of repeats in which nothing was entered or uploaded: the page always
+// offers one empty row to fill in, and a browser posts its inputs blank, which would otherwise be
+// read as a row with every required field missing.
+func dropBlankRows(fs []forms.Field, values map[string][]string, prefix string) {
+	for _, f := range fs {
+		switch f.Type {
+		case forms.TypeGroup:
+			dropBlankRows(f.Fields, values, prefix+f.Name+".")
+		case forms.TypeRepeat:
+			head := prefix + f.Name + "["
+			filled := map[string]bool{} // row prefix ("members[3].") → something was entered
+			for k, vs := range values {
+				rest, ok := strings.CutPrefix(k, head)
+				if !ok {
+					continue
+				}
+				index, _, ok := strings.Cut(rest, "].")
+				if !ok {
+					continue
+				}
+				row := head + index + "]."
+				filled[row] = filled[row] || slices.ContainsFunc(vs, func(v string) bool { return strings.TrimSpace(v) != "" })
+			}
+			for row, ok := range filled {
+				if ok {
+					dropBlankRows(f.Fields, values, row)
+					continue
+				}
+				for k := range values {
+					if strings.HasPrefix(k, row) {
+						delete(values, k)
+					}
+				}
+			}
+		}
+	}
 }
 
 // storeUpload saves one uploaded file into the item's material slot.

@@ -162,10 +162,11 @@ func (s *Server) download(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	defer r.Close()
 	for k, v := range m.DownloadHeaders() {
 		c.Set(k, v)
 	}
+	// fasthttp reads the stream after the handler returns and closes it then; closing it here
+	// would cut the download off.
 	return c.SendStream(r, int(m.Size))
 }
 

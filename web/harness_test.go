@@ -23,6 +23,7 @@ import (
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/queue"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/web"
@@ -37,10 +38,20 @@ type site struct {
 	enf   *policies.Enforcer
 	// engine is the site's workflow engine, for tests that prepare cases directly.
 	engine *workflow.Engine
+	// broker is the site's Redis, for tests that run the worker beside the site.
+	broker *queue.Broker
 }
 
 // startSite serves CivicFlow on the stack with the demo jurisdictions and a throttle tight enough to test.
 func startSite(t *testing.T, s *stacktest.Stack) *site {
+	t.Helper()
+	return startSiteWith(t, s, "")
+}
+
+// startSiteWith is startSite with catalogDir as CIVICFLOW_CATALOG_DIR: the service items and forms
+// of its items/ and forms/ added to or laid over the built-in ones ("" for none). A file of the
+// directory that the loader skips fails the test.
+func startSiteWith(t *testing.T, s *stacktest.Stack, catalogDir string) *site {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.Load(func(string) (string, bool) { return "", false })
@@ -48,6 +59,7 @@ func startSite(t *testing.T, s *stacktest.Stack) *site {
 		t.Fatal(err)
 	}
 	cfg.LoginMaxFailuresPerAccount, cfg.LoginMaxFailuresPerIP = 3, 50
+	cfg.CatalogDir = catalogDir
 	for _, j := range demo.Jurisdictions {
 		if err := jurisdictions.Add(ctx, s.DB, j.Code, j.NameZH, j.NameEN); err != nil {
 			t.Fatal(err)
@@ -61,9 +73,12 @@ func startSite(t *testing.T, s *stacktest.Stack) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, _, err := catalog.Load(catalog.Builtin, "")
+	cat, warnings, err := catalog.Load(catalog.Builtin, cfg.CatalogDir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, w := range warnings {
+		t.Errorf("catalog directory %s: %s", catalogDir, w)
 	}
 	if err := cat.Store(ctx, s.DB); err != nil {
 		t.Fatal(err)
@@ -76,7 +91,8 @@ func startSite(t *testing.T, s *stacktest.Stack) *site {
 		return catalog.Version(ctx, s.DB, hash)
 	}, cat.Item)
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
-	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: s.Broker(t), Enforcer: enf, Catalog: cat, Engine: engine,
+	broker := s.Broker(t)
+	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine,
 		Materials: store, Secret: secret, Metrics: promhttp.Handler()})
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +107,7 @@ func startSite(t *testing.T, s *stacktest.Stack) *site {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	return &site{t: t, stack: s, base: "http://" + ln.Addr().String(), enf: enf, engine: engine}
+	return &site{t: t, stack: s, base: "http://" + ln.Addr().String(), enf: enf, engine: engine, broker: broker}
 }
 
 // user creates an account with grants ("role@pattern") and returns its id.
