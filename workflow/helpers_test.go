@@ -343,7 +343,7 @@ func testItem(hash string, withSupplement bool) *catalog.Item {
 			Effects: []catalog.Effect{{Notify: &catalog.NotifyEffect{To: catalog.Applicant, Template: notice}}}},
 		{ID: "propose", Name: text("提出审查意见"), From: []string{"reviewing"}, To: "deciding", By: []string{policies.Reviewer},
 			Internal: true,
-			Fields: []forms.Field{{Name: "opinion", Label: text("审查意见"), Type: forms.TypeTextarea, Required: true}}},
+			Fields:   []forms.Field{{Name: "opinion", Label: text("审查意见"), Type: forms.TypeTextarea, Required: true}}},
 		{ID: "approve", Name: text("准予筹备"), From: []string{"deciding"}, To: "preparing", By: []string{policies.Approver},
 			Cosign: 2,
 			Fields: []forms.Field{{Name: "decision_number", Label: text("决定书文号"), Type: forms.TypeText, Required: true}},
