@@ -26,7 +26,7 @@ var ErrBadCredentials = problem.New(problem.Unauthenticated, "bad_credentials",
 
 // ErrThrottled is the answer once too many logins failed; it too says nothing about the account.
 var ErrThrottled = problem.New(problem.TooManyRequests, "login_throttled",
-	"登录失败次数过多,请稍后再试。", "Too many failed logins. Please try again later.")
+	"登录失败次数过多，请稍后再试。", "Too many failed logins. Please try again later.")
 
 // dummyHash is checked against when the login name is unknown, so that a wrong name takes as long as
 // a wrong password.

@@ -83,7 +83,7 @@ func Create(ctx context.Context, db bun.IDB, actor audit.Actor, nu NewUser) (*Us
 	}
 	var fe problem.Fields
 	if !loginPattern.MatchString(nu.Login) {
-		fe.Add("login", "invalid", "登录名须为3至64位小写字母、数字或“._-”,以字母或数字开头。",
+		fe.Add("login", "invalid", "登录名须为3至64位小写字母、数字或“._-”，以字母或数字开头。",
 			"The login name must be 3–64 lowercase letters, digits or “._-”, starting with a letter or digit.")
 	}
 	if utf8.RuneCountInString(nu.Password) < MinPasswordLength {
@@ -94,7 +94,7 @@ func Create(ctx context.Context, db bun.IDB, actor audit.Actor, nu NewUser) (*Us
 		fe.Add("email", "invalid", "电子邮箱格式不正确。", "That is not an e-mail address.")
 	}
 	if nu.Phone != "" && !phonePattern.MatchString(nu.Phone) {
-		fe.Add("phone", "invalid", "手机号码应为11位,以1开头。", "A mobile number has 11 digits and starts with 1.")
+		fe.Add("phone", "invalid", "手机号码应为11位，以1开头。", "A mobile number has 11 digits and starts with 1.")
 	}
 	if nu.Locale != "zh-CN" && nu.Locale != "en" {
 		fe.Add("locale", "invalid", "语言须为 zh-CN 或 en。", "The language must be zh-CN or en.")

@@ -165,7 +165,7 @@ func (v *validator) field(fd *Field, raw any, path string) (any, bool) {
 
 // wrongType records a value of the wrong JSON type.
 func (v *validator) wrongType(path, zh, en string) {
-	v.add(path, "type", "格式不正确,应为"+zh+"。", "Wrong type of value: expected "+en+".")
+	v.add(path, "type", "格式不正确，应为"+zh+"。", "Wrong type of value: expected "+en+".")
 }
 
 // text checks a text or textarea: trimmed, valid UTF-8 without NUL, within the length in characters.
@@ -256,7 +256,7 @@ func (v *validator) date(raw any, path string) (any, bool) {
 			return s, true
 		}
 	}
-	v.add(path, "invalid_date", "请填写真实的日期,格式为 YYYY-MM-DD。", "Enter a real date as YYYY-MM-DD.")
+	v.add(path, "invalid_date", "请填写真实的日期，格式为 YYYY-MM-DD。", "Enter a real date as YYYY-MM-DD.")
 	return nil, false
 }
 
@@ -311,9 +311,9 @@ func (v *validator) count(fd *Field, list any, n int, path string) (any, bool) {
 	case n == 0:
 		return nil, false
 	case fd.MinItems != nil && n < *fd.MinItems:
-		v.add(path, "too_few", fmt.Sprintf("至少需要 %d 项,现有 %d 项。", *fd.MinItems, n), fmt.Sprintf("At least %d entries are needed; there are %d.", *fd.MinItems, n))
+		v.add(path, "too_few", fmt.Sprintf("至少需要 %d 项，现有 %d 项。", *fd.MinItems, n), fmt.Sprintf("At least %d entries are needed; there are %d.", *fd.MinItems, n))
 	case fd.MaxItems != nil && n > *fd.MaxItems:
-		v.add(path, "too_many", fmt.Sprintf("最多 %d 项,现有 %d 项。", *fd.MaxItems, n), fmt.Sprintf("At most %d entries are allowed; there are %d.", *fd.MaxItems, n))
+		v.add(path, "too_many", fmt.Sprintf("最多 %d 项，现有 %d 项。", *fd.MaxItems, n), fmt.Sprintf("At most %d entries are allowed; there are %d.", *fd.MaxItems, n))
 	default:
 		return list, true
 	}
@@ -371,7 +371,7 @@ func (v *validator) idCard(raw any, path string) (any, bool) {
 	info, err := ParseIDCard(s)
 	switch {
 	case errors.Is(err, ErrIDCheck):
-		v.add(path, "id_card_check", "身份证号码校验位不正确,请核对。", "The ID number's check character is wrong; please check the number.")
+		v.add(path, "id_card_check", "身份证号码校验位不正确，请核对。", "The ID number's check character is wrong; please check the number.")
 	case errors.Is(err, ErrIDBirthDate):
 		v.add(path, "id_card_birth_date", "身份证号码中的出生日期不存在。", "The birth date in the ID number does not exist.")
 	case err != nil:
@@ -392,14 +392,14 @@ func (v *validator) uscc(raw any, path string) (any, bool) {
 	warning, err := ValidateUSCC(s)
 	switch {
 	case errors.Is(err, ErrUSCCCheck):
-		v.add(path, "uscc_check", "统一社会信用代码校验位不正确,请核对。", "The credit code's check character is wrong; please check the code.")
+		v.add(path, "uscc_check", "统一社会信用代码校验位不正确，请核对。", "The credit code's check character is wrong; please check the code.")
 		return nil, false
 	case err != nil:
 		v.add(path, "uscc_format", "统一社会信用代码应为 18 位数字或大写字母(不含 I、O、S、V、Z)。", "A unified social credit code is 18 digits or capital letters other than I, O, S, V and Z.")
 		return nil, false
 	}
 	if warning != "" {
-		v.warnings.Add(path, "uscc_org_code", "统一社会信用代码中的组织机构代码校验位不符,请核对(部分早期代码属此情况)。", "The organisation code inside the credit code fails its check; please verify it (some early codes do).")
+		v.warnings.Add(path, "uscc_org_code", "统一社会信用代码中的组织机构代码校验位不符，请核对(部分早期代码属此情况)。", "The organisation code inside the credit code fails its check; please verify it (some early codes do).")
 	}
 	return s, true
 }
@@ -445,7 +445,7 @@ func (v *validator) files(fd *Field, raw any, path string) (any, bool) {
 		}
 	}
 	if bad {
-		v.add(path, "invalid_file", "上传的材料无法识别,请重新上传。", "An uploaded file is not recognised; please upload it again.")
+		v.add(path, "invalid_file", "上传的材料无法识别，请重新上传。", "An uploaded file is not recognised; please upload it again.")
 	}
 	if dup {
 		v.add(path, "duplicate", "同一份材料只能提交一次。", "Each file can be submitted only once.")

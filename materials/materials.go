@@ -82,7 +82,7 @@ func errUnknownMaterial(ids []int64) error {
 	}
 	var fe problem.Fields
 	fe.Add("materials", "unknown_material",
-		fmt.Sprintf("材料 %s 不存在或不属于本申请,请重新上传。", strings.Join(list, "、")),
+		fmt.Sprintf("材料 %s 不存在或不属于本申请，请重新上传。", strings.Join(list, "、")),
 		fmt.Sprintf("Material %s does not exist or does not belong to this application; please upload it again.", strings.Join(list, ", ")))
 	return fe.Err()
 }

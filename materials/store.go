@@ -338,7 +338,7 @@ func unsupported(allowed []string) error {
 		}
 	}
 	p := problem.New(problem.Unsupported, "unsupported_file_type",
-		fmt.Sprintf("只接受以下格式的文件:%s(按文件内容判断,与文件名无关)。", strings.Join(names, "、")),
+		fmt.Sprintf("只接受以下格式的文件:%s(按文件内容判断，与文件名无关)。", strings.Join(names, "、")),
 		fmt.Sprintf("Accepted file types: %s (judged by the content, not the name).", strings.Join(names, ", ")))
 	p.Detail = map[string]any{"allowed": names}
 	return p

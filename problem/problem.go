@@ -74,7 +74,7 @@ func (f Fields) Err() error {
 	if len(f) == 0 {
 		return nil
 	}
-	return &Error{Kind: Invalid, Code: "invalid_input", Message: Text{ZH: "提交的内容有误,请按提示修改。", EN: "Some fields need correcting."}, Fields: f}
+	return &Error{Kind: Invalid, Code: "invalid_input", Message: Text{ZH: "提交的内容有误，请按提示修改。", EN: "Some fields need correcting."}, Fields: f}
 }
 
 // As returns the problem inside err, if there is one.
@@ -94,5 +94,5 @@ func Is(err error, kind Kind) bool {
 var (
 	ErrForbidden     = New(Forbidden, "forbidden", "您没有执行此操作的权限。", "You are not allowed to do this.")
 	ErrLoginRequired = New(Unauthenticated, "login_required", "请先登录。", "Please log in first.")
-	ErrNotFound      = New(NotFound, "not_found", "未找到该内容,或您无权查看。", "Not found, or not yours to see.")
+	ErrNotFound      = New(NotFound, "not_found", "未找到该内容，或您无权查看。", "Not found, or not yours to see.")
 )

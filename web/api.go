@@ -26,7 +26,7 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
 			var fe problem.Fields
-			fe.Add(typeErr.Field, "wrong_type", "类型不正确,应为"+typeErr.Type.String()+"。", "Wrong type; expected "+typeErr.Type.String()+".")
+			fe.Add(typeErr.Field, "wrong_type", "类型不正确，应为"+typeErr.Type.String()+"。", "Wrong type; expected "+typeErr.Type.String()+".")
 			return fe.Err()
 		}
 		return errBadJSON

@@ -15,7 +15,7 @@ var (
 	errForbidden     = problem.ErrForbidden
 	errNotFound      = problem.ErrNotFound
 	errCSRF          = problem.New(problem.Forbidden, "csrf_failed",
-		"页面已过期或请求来源无法确认,请返回刷新页面后重试。", "This page expired or the request could not be verified. Go back, reload the page and try again.")
+		"页面已过期或请求来源无法确认，请返回刷新页面后重试。", "This page expired or the request could not be verified. Go back, reload the page and try again.")
 	errBadJSON = problem.New(problem.BadRequest, "bad_json", "请求内容不是有效的 JSON。", "The request body is not valid JSON.")
 )
 
@@ -42,7 +42,7 @@ var fiberProblems = map[int]*problem.Error{
 	fiber.StatusUnsupportedMediaType:  problem.New(problem.Unsupported, "unsupported_media_type", "不支持的内容类型。", "Unsupported content type."),
 }
 
-var errInternal = problem.Text{ZH: "系统内部错误,我们已记录。请稍后再试。", EN: "Something went wrong on our side and has been logged. Please try again later."}
+var errInternal = problem.Text{ZH: "系统内部错误，我们已记录。请稍后再试。", EN: "Something went wrong on our side and has been logged. Please try again later."}
 
 func statusOf(err error) int {
 	if p, ok := problem.As(err); ok {

@@ -8,10 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +29,7 @@ import (
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/stacktest"
@@ -83,6 +87,11 @@ func requireCredentials(_ context.Context, in *openapi3filter.AuthenticationInpu
 	return fmt.Errorf("no %s credentials", in.SecuritySchemeName)
 }
 
+func init() {
+	// The one answer of the API that is not JSON: the HTML error page of a malformed multipart body.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+}
+
 // noRedirects is the client of API calls: the API answers, it never redirects.
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
@@ -101,6 +110,7 @@ type call struct {
 	out          any          // decode a successful answer into this
 	errOut       *envelope    // decode an error answer into this
 	announce     int64        // send only the headers, announcing a body of this many bytes
+	respHeader   *http.Header // receives the answer's headers
 }
 
 // announceBody sends the request line and headers of req announcing a body of length bytes, sends
@@ -131,12 +141,17 @@ func announceBody(req *http.Request, length int64) (*http.Response, error) {
 	return resp, nil
 }
 
+// tooLarge is a body size over the server's limit (CIVICFLOW_BODY_LIMIT, 32 MiB by default), announced
+// in the headers and never sent.
+const tooLarge = 64 << 20
+
 // envelope is the error envelope as the test reads it.
 type envelope struct {
 	Error struct {
 		Code    string
 		Message string
 		Fields  []struct{ Path, Code, Message string }
+		Detail  map[string]any
 	}
 }
 
@@ -239,8 +254,14 @@ func (k *contract) do(c call, want int) []byte {
 	if err != nil {
 		k.t.Errorf("%s → %d does not match openapi.json: %v\nbody: %s", what, resp.StatusCode, err, body)
 	}
-	if resp.Header.Get("X-Request-Id") == "" && resp.StatusCode != http.StatusRequestEntityTooLarge {
+	// Every answer names its request, except those the document says come before the application
+	// (TestOpenAPIDocumentsErrorsAndSecurity keeps that list short).
+	if ref := route.Operation.Responses.Status(resp.StatusCode); ref != nil && ref.Value != nil &&
+		ref.Value.Headers["X-Request-Id"] != nil && resp.Header.Get("X-Request-Id") == "" {
 		k.t.Errorf("%s: no X-Request-Id header", what)
+	}
+	if c.respHeader != nil {
+		*c.respHeader = resp.Header.Clone()
 	}
 	if resp.StatusCode < 300 && c.out != nil {
 		if err := json.Unmarshal(body, c.out); err != nil {
@@ -414,7 +435,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		k.fails(call{method: "POST", path: "/api/v1/users", token: admin, body: `{"login": 5}`}, 422, "invalid_input")
 		k.fails(call{method: "POST", path: "/api/v1/users", token: admin, body: map[string]any{"login": "wu.new", "password": "wu.new-password", "admin": true}}, 400, "bad_json")
 		k.fails(call{method: "POST", path: "/api/v1/users", token: admin, body: "login=wu.new", contentType: "text/plain"}, 415, "json_required")
-		k.fails(call{method: "POST", path: "/api/v1/users", token: admin, body: `{}`, announce: 5 << 20}, 413, "too_large")
+		k.fails(call{method: "POST", path: "/api/v1/users", token: admin, body: `{}`, announce: tooLarge}, 413, "too_large")
 		k.fails(call{method: "POST", path: "/api/v1/users", token: citizen, body: map[string]string{"login": "wu.new", "password": "wu.new-password"}}, 403, "forbidden")
 		k.fails(call{method: "POST", path: "/api/v1/users", body: map[string]string{"login": "wu.new", "password": "wu.new-password"}}, 401, "login_required")
 
@@ -545,6 +566,8 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		k.do(call{method: "POST", path: "/api/v1/users", client: b.c, valid: true, body: newUser,
 			header: http.Header{"X-Csrf-Token": {csrf}}}, 201)
 
+		applications(t, k, st, admin, citizen, dalian)
+
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {
 			for method := range doc.Paths.Value(p).Operations() {
@@ -554,6 +577,451 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 			}
 		}
 	})
+}
+
+// idNumber completes 17 digits with the check character that makes a valid resident ID number.
+func idNumber(t *testing.T, first17 string) string {
+	t.Helper()
+	for _, c := range "0123456789X" {
+		id := first17 + string(c)
+		if _, err := forms.ParseIDCard(id); err == nil {
+			return id
+		}
+	}
+	t.Fatalf("no check character makes %s a valid ID number", first17)
+	return ""
+}
+
+// wrongCheck is a resident ID number with the wrong check character.
+func wrongCheck(id string) string {
+	if id[17] == '0' {
+		return id[:17] + "1"
+	}
+	return id[:17] + "0"
+}
+
+// multipartBody is an upload of content named filename for the item's material slot, as the
+// request body and its content type; a nil content leaves the file part out.
+func multipartBody(t *testing.T, item, slot, filename string, content []byte) (string, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for name, v := range map[string]string{"item": item, "slot": slot} {
+		if err := w.WriteField(name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if content != nil {
+		fw, err := w.CreateFormFile("file", filename)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fw.Write(content); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String(), w.FormDataContentType()
+}
+
+// tinyPDF is the smallest file the server takes for a PDF: it judges by the %PDF- signature.
+var tinyPDF = []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+
+// preparationSlots are the materials the 筹备 application form needs, one file field each.
+var preparationSlots = []string{"application_letter", "sponsor_approval", "capital_verification", "premises_proof",
+	"founders_details", "draft_articles"}
+
+// preparation is a complete, valid 筹备 application of a social group with 50 individual members,
+// its file fields holding the uploads by slot.
+func preparation(t *testing.T, uploads map[string]int64) map[string]any {
+	t.Helper()
+	members := make([]map[string]any, 50)
+	for i := range members {
+		// Division 210102, born 198x-MM-15, sequence 001–050.
+		members[i] = map[string]any{"name": fmt.Sprintf("会员%02d", i+1),
+			"id_number": idNumber(t, fmt.Sprintf("210102198%d%02d15%03d", i%10, i%12+1, i+1))}
+	}
+	leader := idNumber(t, "21010219750315123")
+	data := map[string]any{
+		"name":                 "沈阳市软件行业协会",
+		"domicile":             "沈阳市和平区南京北街1号",
+		"activity_area":        "city",
+		"level":                "city",
+		"business_scope":       "软件行业交流、培训与咨询服务。",
+		"funds":                "50000",
+		"individual_members":   members,
+		"legal_representative": map[string]any{"name": "李明", "id_number": leader, "phone": "13800138000"},
+		"leaders":              []map[string]any{{"name": "李明", "id_number": leader, "position": "会长"}},
+		"sponsor_unit":         "沈阳市科学技术协会",
+	}
+	for _, slot := range preparationSlots {
+		data[slot] = []int64{uploads[slot]}
+	}
+	return data
+}
+
+// applications drives the catalogue, drafts, uploads, cases, actions and the inbox: a citizen files a
+// 筹备 application of the built-in social-group item in Shenyang, and an acceptor of Shenyang
+// accepts it.
+func applications(t *testing.T, k *contract, st *site, admin, citizen, dalian string) {
+	t.Helper()
+	st.user("wang.acceptor", "acceptor@2101*")
+	st.user("zhao.other", "citizen")
+	acceptor, other := st.token("wang.acceptor"), st.token("zhao.other")
+	browser := st.browser()
+	browser.login("zhou.citizen")
+	const code = "social-group-establishment"
+
+	// The catalogue needs no login.
+	var list struct {
+		Items []struct{ Code, Version string }
+	}
+	k.do(call{method: "GET", path: "/api/v1/catalog", valid: true, out: &list}, 200)
+	listed := slices.IndexFunc(list.Items, func(it struct{ Code, Version string }) bool { return it.Code == code })
+	if listed < 0 || len(list.Items[listed].Version) != 64 {
+		t.Fatalf("catalogue: %+v", list)
+	}
+	k.fails(call{method: "GET", path: "/api/v1/catalog", auth: "Token abc"}, 401, "bad_authorization")
+	var item struct {
+		Code, Form, Version string
+		Materials           []struct{ ID string }
+		Workflow            struct{ Start string }
+	}
+	k.do(call{method: "GET", path: "/api/v1/catalog/" + code, valid: true, out: &item}, 200)
+	if item.Code != code || item.Form != "sg_preparation" || item.Version != list.Items[listed].Version ||
+		item.Workflow.Start != "prep_acceptance" {
+		t.Errorf("item: %+v", item)
+	}
+	for _, slot := range preparationSlots {
+		if !slices.ContainsFunc(item.Materials, func(m struct{ ID string }) bool { return m.ID == slot }) {
+			t.Errorf("the item lists no material %s: %+v", slot, item.Materials)
+		}
+	}
+	k.do(call{method: "GET", path: "/api/v1/catalog/" + code, token: citizen, valid: true}, 200)
+	k.fails(call{method: "GET", path: "/api/v1/catalog/no-such-item"}, 404, "not_found")
+	k.fails(call{method: "GET", path: "/api/v1/catalog/" + code, auth: "Bearer cft_not-a-token"}, 401, "login_required")
+	var schema struct {
+		ID         string `json:"$id"`
+		Type       string
+		Properties map[string]map[string]any
+		Required   []string
+	}
+	k.do(call{method: "GET", path: "/api/v1/catalog/" + code + "/form-schema", valid: true, out: &schema}, 200)
+	if schema.ID != "urn:civicflow:form:sg_preparation" || schema.Type != "object" ||
+		schema.Properties["individual_members"]["type"] != "array" || !slices.Contains(schema.Required, "application_letter") {
+		t.Errorf("form schema: %+v", schema)
+	}
+	k.do(call{method: "GET", path: "/api/v1/catalog/" + code + "/form-schema?form=sg_establishment", valid: true, out: &schema}, 200)
+	if schema.ID != "urn:civicflow:form:sg_establishment" {
+		t.Errorf("establishment form schema: %s", schema.ID)
+	}
+	k.fails(call{method: "GET", path: "/api/v1/catalog/" + code + "/form-schema?form=no_such_form"}, 404, "not_found")
+	k.fails(call{method: "GET", path: "/api/v1/catalog/no-such-item/form-schema"}, 404, "not_found")
+	k.fails(call{method: "GET", path: "/api/v1/catalog/" + code + "/form-schema", auth: "Basic eDp5"}, 401, "bad_authorization")
+
+	// Drafts keep what an applicant typed, unvalidated.
+	drafts := "/api/v1/drafts/" + code
+	var draft struct{ Data map[string]any }
+	k.do(call{method: "GET", path: drafts, token: citizen, valid: true, out: &draft}, 200)
+	if draft.Data == nil || len(draft.Data) != 0 {
+		t.Errorf("no draft yet: %+v", draft)
+	}
+	k.do(call{method: "PUT", path: drafts, token: citizen, valid: true,
+		body: map[string]any{"data": map[string]any{"name": "沈阳市软件行业协会", "funds": "5万"}}}, 204)
+	draft.Data = nil
+	k.do(call{method: "GET", path: drafts + "?case_id=0", token: citizen, valid: true, out: &draft}, 200)
+	if draft.Data["name"] != "沈阳市软件行业协会" || draft.Data["funds"] != "5万" {
+		t.Errorf("saved draft: %+v", draft)
+	}
+	draft.Data = nil
+	k.do(call{method: "GET", path: drafts, token: other, valid: true, out: &draft}, 200)
+	if len(draft.Data) != 0 {
+		t.Errorf("another applicant sees a draft: %+v", draft)
+	}
+	k.fails(call{method: "GET", path: drafts, token: acceptor}, 403, "forbidden")
+	k.fails(call{method: "GET", path: drafts}, 401, "login_required")
+	k.fails(call{method: "GET", path: "/api/v1/drafts/no-such-item", token: citizen}, 404, "not_found")
+	k.fails(call{method: "PUT", path: drafts, token: citizen, body: `{"data": {}, "item": "x"}`}, 400, "bad_json")
+	k.fails(call{method: "PUT", path: drafts, token: citizen, body: map[string]any{"data": map[string]any{"name": "a\x00b"}}}, 400, "bad_draft")
+	e := k.fails(call{method: "PUT", path: drafts, token: citizen, body: `{"case_id": "one"}`}, 422, "invalid_input")
+	if !e.hasField("case_id", "wrong_type") {
+		t.Errorf("draft with a case_id of the wrong type: %+v", e)
+	}
+	k.fails(call{method: "PUT", path: drafts, token: citizen, body: "name=x", contentType: "text/plain"}, 415, "json_required")
+	k.fails(call{method: "PUT", path: drafts, token: citizen, body: `{}`, announce: tooLarge}, 413, "too_large")
+	k.fails(call{method: "PUT", path: drafts, token: citizen,
+		body: map[string]any{"data": map[string]any{"business_scope": strings.Repeat("x", 1<<20)}}}, 413, "draft_too_large")
+	k.fails(call{method: "PUT", path: "/api/v1/drafts/no-such-item", token: citizen, body: map[string]any{"data": map[string]any{}}}, 404, "not_found")
+	k.fails(call{method: "PUT", path: drafts, token: citizen, body: map[string]any{"case_id": 999999, "data": map[string]any{}}}, 404, "not_found")
+	k.fails(call{method: "PUT", path: drafts, token: acceptor, body: map[string]any{"data": map[string]any{}}}, 403, "forbidden")
+	k.fails(call{method: "PUT", path: drafts, client: browser.c, body: map[string]any{"data": map[string]any{}}}, 403, "csrf_failed")
+	k.fails(call{method: "PUT", path: drafts, body: map[string]any{"data": map[string]any{}}}, 401, "login_required")
+
+	// Uploads are judged by their content.
+	upload := func(token, item, slot, filename string, content []byte) call {
+		body, ct := multipartBody(t, item, slot, filename, content)
+		return call{method: "POST", path: "/api/v1/materials", token: token, body: body, contentType: ct}
+	}
+	uploads := map[string]int64{}
+	for _, slot := range preparationSlots {
+		var m struct {
+			ID             int64
+			Slot, Filename string
+			ContentType    string `json:"content_type"`
+			CaseID         *int64 `json:"case_id"`
+		}
+		c := upload(citizen, code, slot, slot+".PDF", tinyPDF)
+		c.valid, c.out = true, &m
+		k.do(c, 201)
+		if m.ID <= 0 || m.Slot != slot || m.ContentType != "application/pdf" || m.Filename != slot+".pdf" || m.CaseID != nil {
+			t.Fatalf("upload for %s: %+v", slot, m)
+		}
+		uploads[slot] = m.ID
+	}
+	e = k.fails(upload(citizen, code, "application_letter", "letter.pdf", []byte("<!DOCTYPE html><html><body>not a PDF</body></html>")),
+		415, "unsupported_file_type")
+	if allowed, _ := e.Error.Detail["allowed"].([]any); len(allowed) != 1 || allowed[0] != "PDF" {
+		t.Errorf("HTML named .pdf: %+v", e)
+	}
+	big := append(append([]byte{}, tinyPDF...), make([]byte, 20<<20)...)
+	e = k.fails(upload(citizen, code, "sponsor_approval", "big.pdf", big), 413, "file_too_large")
+	if e.Error.Detail["max_bytes"] != float64(20<<20) {
+		t.Errorf("file over the limit: %+v", e.Error.Detail)
+	}
+	e = k.fails(upload(citizen, code, "no_such_slot", "x.pdf", tinyPDF), 422, "invalid_input")
+	if !e.hasField("slot", "unknown_material") {
+		t.Errorf("unknown slot: %+v", e)
+	}
+	e = k.fails(upload(citizen, "no-such-item", "application_letter", "x.pdf", tinyPDF), 422, "invalid_input")
+	if !e.hasField("item", "unknown_item") {
+		t.Errorf("unknown item: %+v", e)
+	}
+	e = k.fails(upload(citizen, code, "application_letter", "", nil), 422, "invalid_input")
+	if !e.hasField("file", "required") {
+		t.Errorf("no file: %+v", e)
+	}
+	k.fails(upload(citizen, code, "application_letter", "empty.pdf", []byte{}), 422, "empty_file")
+	// A body that is no multipart form is refused while it is read, before the application sees the
+	// request: the server has forgotten by then that it was an API call and answers with its HTML page.
+	k.do(call{method: "POST", path: "/api/v1/materials", token: citizen, body: "--nope\r\nnot a part",
+		contentType: "multipart/form-data; boundary=xyz"}, 400)
+	tooBig := upload(citizen, code, "application_letter", "x.pdf", tinyPDF)
+	tooBig.announce = tooLarge
+	k.fails(tooBig, 413, "too_large")
+	k.fails(upload(acceptor, code, "application_letter", "x.pdf", tinyPDF), 403, "forbidden")
+	viaCookie := upload("", code, "application_letter", "x.pdf", tinyPDF)
+	viaCookie.client = browser.c
+	k.fails(viaCookie, 403, "csrf_failed")
+	k.fails(upload("", code, "application_letter", "x.pdf", tinyPDF), 401, "login_required")
+
+	// Only the uploader downloads an upload that is in no case yet.
+	download := "/api/v1/materials/" + strconv.FormatInt(uploads["application_letter"], 10)
+	var hdr http.Header
+	got := k.do(call{method: "GET", path: download, token: citizen, valid: true, respHeader: &hdr}, 200)
+	if !bytes.Equal(got, tinyPDF) || hdr.Get("Content-Type") != "application/pdf" ||
+		!strings.HasPrefix(hdr.Get("Content-Disposition"), `attachment; filename="application_letter.pdf"`) {
+		t.Errorf("download: %q %v", got, hdr)
+	}
+	k.fails(call{method: "GET", path: download, token: other}, 404, "not_found")
+	k.fails(call{method: "GET", path: download, token: acceptor}, 404, "not_found")
+	k.fails(call{method: "GET", path: "/api/v1/materials/999999", token: citizen}, 404, "not_found")
+	k.fails(call{method: "GET", path: "/api/v1/materials/abc", token: citizen}, 404, "not_found")
+	k.fails(call{method: "GET", path: download}, 401, "login_required")
+
+	// Filing: every error at once, paths inside data without a prefix.
+	data := preparation(t, uploads)
+	bad := maps.Clone(data)
+	bad["name"] = "协会"
+	members := slices.Clone(data["individual_members"].([]map[string]any))
+	members[3] = map[string]any{"name": "会员04", "id_number": wrongCheck(members[3]["id_number"].(string))}
+	bad["individual_members"] = members
+	delete(bad, "draft_articles")
+	e = k.fails(call{method: "POST", path: "/api/v1/cases", token: citizen,
+		body: map[string]any{"item": code, "jurisdiction": "219900", "data": bad}}, 422, "invalid_input")
+	for _, f := range [][2]string{{"jurisdiction", "unknown_jurisdiction"}, {"name", "too_short"},
+		{"individual_members[3].id_number", "id_card_check"}, {"draft_articles", "required"}} {
+		if !e.hasField(f[0], f[1]) {
+			t.Errorf("invalid application: no %s on %s in %+v", f[1], f[0], e.Error.Fields)
+		}
+	}
+	e = k.fails(call{method: "POST", path: "/api/v1/cases", token: citizen,
+		body: map[string]any{"item": code, "jurisdiction": "2101", "data": data}}, 422, "invalid_input")
+	if !e.hasField("jurisdiction", "invalid_code") || len(e.Error.Fields) != 1 {
+		t.Errorf("jurisdiction that is no code: %+v", e)
+	}
+	e = k.fails(call{method: "POST", path: "/api/v1/cases", token: citizen, body: `{"item": "x", "jurisdiction": 210100, "data": {}}`}, 422, "invalid_input")
+	if !e.hasField("jurisdiction", "wrong_type") {
+		t.Errorf("jurisdiction of the wrong type: %+v", e)
+	}
+	e = k.fails(call{method: "POST", path: "/api/v1/cases", token: other,
+		body: map[string]any{"item": code, "jurisdiction": "210100", "data": data}}, 422, "invalid_input")
+	if !e.hasField("materials", "unknown_material") {
+		t.Errorf("filing with another applicant's uploads: %+v", e)
+	}
+	k.fails(call{method: "POST", path: "/api/v1/cases", token: citizen,
+		body: map[string]any{"item": "no-such-item", "jurisdiction": "210100", "data": data}}, 404, "not_found")
+	k.fails(call{method: "POST", path: "/api/v1/cases", token: citizen, body: `{"item": "x", "data": {}, "applicant_id": 1}`}, 400, "bad_json")
+	k.fails(call{method: "POST", path: "/api/v1/cases", token: citizen, body: "item=x", contentType: "text/plain"}, 415, "json_required")
+	k.fails(call{method: "POST", path: "/api/v1/cases", token: citizen, body: `{}`, announce: tooLarge}, 413, "too_large")
+	k.fails(call{method: "POST", path: "/api/v1/cases", token: acceptor,
+		body: map[string]any{"item": code, "jurisdiction": "210100", "data": data}}, 403, "forbidden")
+	k.fails(call{method: "POST", path: "/api/v1/cases", client: browser.c,
+		body: map[string]any{"item": code, "jurisdiction": "210100", "data": data}}, 403, "csrf_failed")
+	k.fails(call{method: "POST", path: "/api/v1/cases", body: map[string]any{"item": code, "jurisdiction": "210100", "data": data}}, 401, "login_required")
+
+	type caseJSON struct {
+		ID, Version int64
+		Number      string
+		State       string
+		ItemCode    string `json:"item_code"`
+		ApplicantID int64  `json:"applicant_id"`
+		Data        map[string]map[string]any
+	}
+	var cs caseJSON
+	k.do(call{method: "POST", path: "/api/v1/cases", token: citizen, valid: true, out: &cs,
+		body: map[string]any{"item": code, "jurisdiction": "210100", "data": data}}, 201)
+	if cs.ID <= 0 || cs.Version != 1 || cs.State != "prep_acceptance" || cs.ItemCode != code || !strings.HasPrefix(cs.Number, "210100-") ||
+		cs.Data["sg_preparation"]["funds"] != float64(5000000) || len(cs.Data["sg_preparation"]["individual_members"].([]any)) != 50 {
+		t.Fatalf("filed case: %+v", cs)
+	}
+	draft.Data = nil
+	k.do(call{method: "GET", path: drafts, token: citizen, valid: true, out: &draft}, 200)
+	if len(draft.Data) != 0 {
+		t.Errorf("the draft outlived the filing: %+v", draft)
+	}
+	// Uploads now belong to the case: its staff may download them, other applicants still may not.
+	k.do(call{method: "GET", path: download, token: acceptor, valid: true}, 200)
+	k.fails(call{method: "GET", path: download, token: other}, 404, "not_found")
+	k.fails(call{method: "GET", path: download, token: dalian}, 404, "not_found")
+
+	var mine struct{ Cases []caseJSON }
+	k.do(call{method: "GET", path: "/api/v1/cases", token: citizen, valid: true, out: &mine}, 200)
+	if len(mine.Cases) != 1 || mine.Cases[0].ID != cs.ID {
+		t.Errorf("my cases: %+v", mine)
+	}
+	k.do(call{method: "GET", path: "/api/v1/cases", token: other, valid: true, out: &mine}, 200)
+	if mine.Cases == nil || len(mine.Cases) != 0 {
+		t.Errorf("another applicant's cases: %+v", mine)
+	}
+	k.fails(call{method: "GET", path: "/api/v1/cases"}, 401, "login_required")
+
+	// A case is seen by its applicant and by staff of its jurisdiction, by nobody else.
+	caseURL := "/api/v1/cases/" + strconv.FormatInt(cs.ID, 10)
+	type viewJSON struct {
+		Case           caseJSON
+		Events         []struct{ Action, From, To string }
+		AllowedActions []struct{ ID string } `json:"allowed_actions"`
+		Documents      []struct{ Kind string }
+	}
+	allowed := func(v viewJSON) []string {
+		var ids []string
+		for _, a := range v.AllowedActions {
+			ids = append(ids, a.ID)
+		}
+		return ids
+	}
+	var view viewJSON
+	view = viewJSON{}
+	k.do(call{method: "GET", path: caseURL, token: citizen, valid: true, out: &view}, 200)
+	if view.Case.ID != cs.ID || len(view.Events) != 1 || view.Events[0].Action != "start" || view.Documents == nil ||
+		!slices.Equal(allowed(view), []string{"withdraw"}) {
+		t.Errorf("the applicant's view: %+v", view)
+	}
+	view = viewJSON{}
+	k.do(call{method: "GET", path: caseURL, token: acceptor, valid: true, out: &view}, 200)
+	if !slices.Equal(allowed(view), []string{"accept_prep", "supplement_prep", "reject"}) {
+		t.Errorf("the acceptor may take %v", allowed(view))
+	}
+	k.do(call{method: "GET", path: caseURL, token: admin, valid: true}, 200)
+	k.fails(call{method: "GET", path: caseURL, token: other}, 404, "not_found")
+	k.fails(call{method: "GET", path: caseURL, token: dalian}, 404, "not_found")
+	k.fails(call{method: "GET", path: "/api/v1/cases/999999", token: citizen}, 404, "not_found")
+	k.fails(call{method: "GET", path: "/api/v1/cases/abc", token: citizen}, 404, "not_found")
+	k.fails(call{method: "GET", path: caseURL}, 401, "login_required")
+
+	// The acceptor's inbox holds the case until it is accepted.
+	var inbox struct{ Cases []caseJSON }
+	k.do(call{method: "GET", path: "/api/v1/inbox", token: acceptor, valid: true, out: &inbox}, 200)
+	if len(inbox.Cases) != 1 || inbox.Cases[0].ID != cs.ID {
+		t.Errorf("the acceptor's inbox: %+v", inbox)
+	}
+	k.do(call{method: "GET", path: "/api/v1/inbox?item=" + code + "&state=prep_acceptance", token: acceptor, valid: true, out: &inbox}, 200)
+	if len(inbox.Cases) != 1 {
+		t.Errorf("the acceptor's inbox of prep_acceptance: %+v", inbox)
+	}
+	k.do(call{method: "GET", path: "/api/v1/inbox?state=prep_review", token: acceptor, valid: true, out: &inbox}, 200)
+	if inbox.Cases == nil || len(inbox.Cases) != 0 {
+		t.Errorf("the acceptor's inbox of prep_review: %+v", inbox)
+	}
+	k.do(call{method: "GET", path: "/api/v1/inbox", token: dalian, valid: true, out: &inbox}, 200)
+	if len(inbox.Cases) != 0 {
+		t.Errorf("Dalian's inbox holds a case of Shenyang: %+v", inbox)
+	}
+	k.fails(call{method: "GET", path: "/api/v1/inbox", token: citizen}, 403, "forbidden")
+	k.fails(call{method: "GET", path: "/api/v1/inbox"}, 401, "login_required")
+
+	// Actions, checked in order: visibility, version, availability, role, input.
+	actions := caseURL + "/actions"
+	act := func(token, action string, version int64) call {
+		return call{method: "POST", path: actions, token: token, body: map[string]any{"action": action, "expected_version": version}}
+	}
+	stale := func(e envelope, state string, version int64) {
+		t.Helper()
+		if e.Error.Detail["state"] != state || e.Error.Detail["version"] != float64(version) {
+			t.Errorf("stale_version detail %v, want %s at %d", e.Error.Detail, state, version)
+		}
+	}
+	k.fails(act(other, "accept_prep", 1), 404, "not_found")
+	k.fails(act(dalian, "accept_prep", 1), 404, "not_found")
+	k.fails(call{method: "POST", path: "/api/v1/cases/abc/actions", token: acceptor, body: map[string]any{"action": "accept_prep", "expected_version": 1}}, 404, "not_found")
+	stale(k.fails(act(acceptor, "accept_prep", 7), 409, "stale_version"), "prep_acceptance", 1)
+	k.fails(act(acceptor, "no_such_action", 1), 409, "action_not_available")
+	k.fails(act(acceptor, "approve_preparation", 1), 409, "action_not_available")
+	k.fails(act(citizen, "accept_prep", 1), 403, "forbidden")
+	e = k.fails(call{method: "POST", path: actions, token: acceptor,
+		body: map[string]any{"action": "supplement_prep", "expected_version": 1, "comment": "请补正。", "items": []string{}}}, 422, "invalid_input")
+	if !e.hasField("items", "required") {
+		t.Errorf("supplement without items: %+v", e)
+	}
+	e = k.fails(call{method: "POST", path: actions, token: acceptor,
+		body: map[string]any{"action": "supplement_prep", "expected_version": 1, "items": []string{"individual_members[3].id_number", "no_such_field"}}}, 422, "invalid_input")
+	if !e.hasField("items[1]", "unknown_item") || !e.hasField("comment", "required") || len(e.Error.Fields) != 2 {
+		t.Errorf("supplement with an unknown item and no notice: %+v", e)
+	}
+	e = k.fails(act(acceptor, "reject", 1), 422, "invalid_input")
+	if !e.hasField("fields.reason", "required") {
+		t.Errorf("rejection without a reason: %+v", e)
+	}
+	k.fails(call{method: "POST", path: actions, token: acceptor, body: `{"action": "accept_prep", "expected_version": 1, "state": "registered"}`}, 400, "bad_json")
+	e = k.fails(call{method: "POST", path: actions, token: acceptor, body: `{"action": "accept_prep", "expected_version": "1"}`}, 422, "invalid_input")
+	if !e.hasField("expected_version", "wrong_type") {
+		t.Errorf("expected_version of the wrong type: %+v", e)
+	}
+	k.fails(call{method: "POST", path: actions, token: acceptor, body: "action=accept_prep", contentType: "text/plain"}, 415, "json_required")
+	k.fails(call{method: "POST", path: actions, token: acceptor, body: `{}`, announce: tooLarge}, 413, "too_large")
+	k.fails(call{method: "POST", path: actions, client: browser.c, body: map[string]any{"action": "withdraw", "expected_version": 1}}, 403, "csrf_failed")
+	k.fails(act("", "accept_prep", 1), 401, "login_required")
+
+	var after caseJSON
+	k.do(call{method: "POST", path: actions, token: acceptor, valid: true, out: &after,
+		body: map[string]any{"action": "accept_prep", "expected_version": 1, "comment": "材料齐全，予以受理。"}}, 200)
+	if after.ID != cs.ID || after.State != "prep_review" || after.Version != 2 {
+		t.Errorf("after accepting: %+v", after)
+	}
+	stale(k.fails(act(acceptor, "accept_prep", 1), 409, "stale_version"), "prep_review", 2)
+	k.fails(act(acceptor, "accept_prep", 2), 409, "action_not_available")
+	view = viewJSON{}
+	k.do(call{method: "GET", path: caseURL, token: citizen, valid: true, out: &view}, 200)
+	if view.Case.Version != 2 || len(view.Events) != 2 || view.Events[1].Action != "accept_prep" ||
+		len(view.Documents) != 1 || view.Documents[0].Kind != "acceptance_notice" {
+		t.Errorf("the applicant's view after acceptance: %+v", view)
+	}
+	k.do(call{method: "GET", path: "/api/v1/inbox", token: acceptor, valid: true, out: &inbox}, 200)
+	if len(inbox.Cases) != 0 {
+		t.Errorf("an accepted case stays in the acceptor's inbox: %+v", inbox)
+	}
 }
 
 // fiberParam matches a Fiber path parameter such as ":id".
@@ -653,10 +1121,13 @@ func TestOpenAPIDocumentsErrorsAndSecurity(t *testing.T) {
 				want = append(want, 403)
 			}
 			if op.RequestBody != nil {
-				want = append(want, 400, 413, 415, 422)
+				want = append(want, 413, 415, 422)
+				if op.RequestBody.Value.Content.Get("application/json") != nil {
+					want = append(want, 400) // bad_json
+				}
 			}
-			if method == http.MethodPost || method == http.MethodDelete {
-				want = append(want, 403)
+			if method == http.MethodPost || method == http.MethodPut || method == http.MethodDelete {
+				want = append(want, 403) // csrf_failed at least
 			}
 			for _, status := range want {
 				ref := op.Responses.Status(status)
@@ -669,11 +1140,32 @@ func TestOpenAPIDocumentsErrorsAndSecurity(t *testing.T) {
 					t.Errorf("%s: the %d answer must use the Error schema", name, status)
 				}
 			}
+			multipart := false
 			if op.RequestBody != nil {
-				body := op.RequestBody.Value.Content.Get("application/json").Schema.Value
-				if body.AdditionalProperties.Has == nil || *body.AdditionalProperties.Has {
-					t.Errorf("%s: the server refuses unknown members, so the body needs additionalProperties: false", name)
+				for mediaType, mt := range op.RequestBody.Value.Content {
+					switch mediaType {
+					case "application/json":
+						body := mt.Schema.Value
+						if body.AdditionalProperties.Has == nil || *body.AdditionalProperties.Has {
+							t.Errorf("%s: the server refuses unknown members, so the body needs additionalProperties: false", name)
+						}
+					case "multipart/form-data":
+						multipart = true
+					default:
+						t.Errorf("%s: the server reads JSON and multipart/form-data bodies, not %s", name, mediaType)
+					}
 				}
+			}
+			if perm, ok := op.Extensions["x-permission"].(string); ok && !strings.Contains(op.Description, "`"+perm+"`") {
+				t.Errorf("%s: the description must name the permission `%s`", name, perm)
+			}
+			// Only answers the server gives before the application sees the request lack the request id:
+			// a body over the limit, and a multipart body that cannot be parsed.
+			for status, ref := range op.Responses.Map() {
+				if ref.Value.Headers["X-Request-Id"] != nil || status == "413" || (status == "400" && multipart) {
+					continue
+				}
+				t.Errorf("%s: the %s answer must declare the X-Request-Id header", name, status)
 			}
 		}
 	}

@@ -108,7 +108,14 @@ func (e *Engine) Apply(ctx context.Context, actor audit.Actor, caseID int64, req
 	if err != nil {
 		return nil, err
 	}
-	return e.commit(ctx, actor, c, item, a, strings.TrimSpace(req.Comment), ch, now)
+	next, err := e.commit(ctx, actor, c, item, a, strings.TrimSpace(req.Comment), ch, now)
+	if err != nil {
+		return nil, err
+	}
+	if e.applicantOnly(actor, next) {
+		next.Fields = publicFields(next.Fields, item)
+	}
+	return next, nil
 }
 
 // prepare validates what the request brings for the action's kind and returns the change, or one
@@ -198,7 +205,7 @@ func (e *Engine) prepare(ctx context.Context, actor audit.Actor, c *Case, item *
 			changedPaths(ch.formDef.Fields, "", asMap(c.Data[s.Form]), ch.data, func(path string, f *forms.Field) {
 				ch.dataPaths = append(ch.dataPaths, path)
 				if !covered(s.Items, path, f) {
-					fe.Add("data."+path, "not_requested", "补正通知没有要求修改这一项,请恢复原内容。",
+					fe.Add("data."+path, "not_requested", "补正通知没有要求修改这一项，请恢复原内容。",
 						"The supplement notice did not ask for this to change; put back what was there.")
 				}
 			})

@@ -255,7 +255,7 @@ func (e *Engine) runEffects(ctx context.Context, tx bun.Tx, actor audit.Actor, n
 			changes["ran"] = append(asStrings(changes["ran"]), ef.Run)
 
 		case ef.Issue != "":
-			d, err := issueDocument(ctx, tx, next, ef.Issue, now)
+			d, err := issueDocument(ctx, tx, next, item, ef.Issue, now)
 			if err != nil {
 				return err
 			}
@@ -282,7 +282,7 @@ func asStrings(v any) []string {
 
 // issueDocument writes a document of kind for the case, numbered <kind>-<case number> (with -2, -3…
 // when the case gets a second of the kind), with what certificates and notices are printed from.
-func issueDocument(ctx context.Context, tx bun.Tx, c *Case, kind string, now time.Time) (*Document, error) {
+func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, kind string, now time.Time) (*Document, error) {
 	n, err := tx.NewSelect().Model((*Document)(nil)).Where("case_id = ? AND kind = ?", c.ID, kind).Count(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting documents %s of case %d: %w", kind, c.ID, err)
@@ -294,7 +294,7 @@ func issueDocument(ctx context.Context, tx bun.Tx, c *Case, kind string, now tim
 	data := map[string]any{
 		"case_number": c.Number, "item_code": c.ItemCode, "version_hash": c.VersionHash,
 		"jurisdiction": c.Jurisdiction, "applicant_id": c.ApplicantID, "state": c.State,
-		"fields": maps.Clone(c.Fields),
+		"fields": publicFields(c.Fields, item), // documents go to the applicant: no internal staff work
 	}
 	if dn, ok := c.Fields["decision_number"]; ok {
 		data["decision_number"] = dn

@@ -32,7 +32,7 @@ type draft struct {
 }
 
 var errDraftTooLarge = problem.New(problem.TooLarge, "draft_too_large",
-	"草稿内容过多,无法保存。", "The draft is too large to be saved.")
+	"草稿内容过多，无法保存。", "The draft is too large to be saved.")
 
 // SaveDraft keeps what the user has typed so far for the item (and case, or 0 for a new
 // application), replacing any earlier draft, so that nothing is lost when a session ends or the input

@@ -170,7 +170,7 @@ var (
 	errActionNotAvailable = problem.New(problem.Conflict, "action_not_available",
 		"当前状态下不能办理此操作。", "This action is not available in the case's current state.")
 	errAlreadySigned = problem.New(problem.Conflict, "already_signed",
-		"您已经签署过此操作,需由其他人员会签。", "You have already signed this action; another person must co-sign.")
+		"您已经签署过此操作，需由其他人员会签。", "You have already signed this action; another person must co-sign.")
 	errNoSupplement = problem.New(problem.Conflict, "no_supplement",
 		"该申请没有待补正的通知。", "There is no open supplement notice on this case.")
 )
@@ -179,7 +179,7 @@ var (
 // current; Detail carries the current state and version so that the client can reload.
 func staleVersion(state string, version int64) error {
 	p := problem.New(problem.Conflict, "stale_version",
-		"该申请已被他人处理或已更新,请刷新后重试。", "The case has changed since you loaded it; reload and try again.")
+		"该申请已被他人处理或已更新，请刷新后重试。", "The case has changed since you loaded it; reload and try again.")
 	p.Detail = map[string]any{"state": state, "version": version}
 	return p
 }

@@ -123,7 +123,7 @@ func (e *Engine) checkJurisdiction(ctx context.Context, item *catalog.Item, code
 		return nil
 	}
 	if !slices.Contains(item.Levels, string(jurisdictions.LevelOf(code))) {
-		fe.Add("jurisdiction", "level_not_handled", "该事项不在这一级办理,请选择其他办理机关。",
+		fe.Add("jurisdiction", "level_not_handled", "该事项不在这一级办理，请选择其他办理机关。",
 			"This item is not handled at this level; choose another office.")
 	}
 	return nil
@@ -155,7 +155,7 @@ func linkMaterials(ctx context.Context, tx bun.IDB, c *Case, form *forms.Form, v
 	var fe problem.Fields
 	for _, r := range refs {
 		if slot[r.ID] != r.Slot {
-			fe.Add(prefix+r.Path, "wrong_material", "该文件是为其他材料上传的,请在此处重新上传。",
+			fe.Add(prefix+r.Path, "wrong_material", "该文件是为其他材料上传的，请在此处重新上传。",
 				"This file was uploaded for another material; upload it again here.")
 		}
 	}

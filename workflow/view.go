@@ -54,28 +54,58 @@ func (e *Engine) Get(ctx context.Context, viewer audit.Actor, caseID int64) (*Vi
 		}
 	}
 	v.Allowed = e.AllowedActions(viewer, c, item)
-	if viewer.UserID == c.ApplicantID && !e.enf.Allowed(viewer.UserID, c.Jurisdiction, "case", "read") {
+	if e.applicantOnly(viewer, c) {
 		redactInternal(v)
 	}
 	return v, nil
 }
 
+// applicantOnly reports whether the viewer sees the case as its applicant rather than as staff.
+func (e *Engine) applicantOnly(viewer audit.Actor, c *Case) bool {
+	return viewer.UserID == c.ApplicantID && !e.enf.Allowed(viewer.UserID, c.Jurisdiction, "case", "read")
+}
+
+// internalFieldNames are the fields that the item's internal actions enter: staff work the
+// applicant does not see (a reviewer's opinion).
+func internalFieldNames(item *catalog.Item) map[string]bool {
+	names := map[string]bool{}
+	for _, a := range item.Workflow.Actions {
+		if a.Internal {
+			for _, f := range a.Fields {
+				names[f.Name] = true
+			}
+		}
+	}
+	return names
+}
+
+// publicFields is a copy of a case's fields without those of internal actions, for the applicant's
+// view and for documents the applicant receives.
+func publicFields(fields map[string]any, item *catalog.Item) map[string]any {
+	internal := internalFieldNames(item)
+	out := make(map[string]any, len(fields))
+	for k, v := range fields {
+		if !internal[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // redactInternal leaves out of an applicant's view what the definition marks as staff work: the
 // comments and changes of internal actions, and the fields those actions entered.
 func redactInternal(v *View) {
-	internal := map[string]bool{}
-	for _, a := range v.Item.Workflow.Actions {
-		if !a.Internal {
-			continue
-		}
-		internal[a.ID] = true
-		for _, f := range a.Fields {
-			delete(v.Case.Fields, f.Name)
+	v.Case.Fields = publicFields(v.Case.Fields, v.Item)
+	for i := range v.Events {
+		for _, a := range v.Item.Workflow.Actions {
+			if a.Internal && a.ID == v.Events[i].Action {
+				v.Events[i].Comment, v.Events[i].Changes = "", nil
+			}
 		}
 	}
-	for i := range v.Events {
-		if internal[v.Events[i].Action] {
-			v.Events[i].Comment, v.Events[i].Changes = "", nil
+	for i := range v.Documents {
+		if f, ok := v.Documents[i].Data["fields"].(map[string]any); ok {
+			v.Documents[i].Data["fields"] = publicFields(f, v.Item)
 		}
 	}
 }
@@ -137,6 +167,13 @@ func (e *Engine) MyCases(ctx context.Context, userID int64, limit int) ([]Case, 
 		OrderExpr("c.created_at DESC, c.id DESC").Limit(clampLimit(limit)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing the cases of user %d: %w", userID, err)
+	}
+	for i := range out {
+		item, err := e.item(ctx, out[i].VersionHash)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Fields = publicFields(out[i].Fields, item) // the list is the applicant's own view
 	}
 	return out, nil
 }

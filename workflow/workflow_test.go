@@ -555,6 +555,20 @@ func TestApplicantDoesNotSeeInternalWork(t *testing.T) {
 		if _, ok := staff.Case.Fields["opinion"]; !ok {
 			t.Error("staff do not see the review opinion")
 		}
+		list, err := f.eng.MyCases(f.ctx, f.applicant, 10)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("my cases: %v %v", list, err)
+		}
+		if _, ok := list[0].Fields["opinion"]; ok {
+			t.Error("the applicant's case list shows the review opinion")
+		}
+		withdrawn, err := f.eng.Apply(f.ctx, f.actor(f.applicant), c.ID, workflow.ApplyRequest{Action: "withdraw", ExpectedVersion: mine.Case.Version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := withdrawn.Fields["opinion"]; ok {
+			t.Error("the answer to the applicant's own action shows the review opinion")
+		}
 		for i, ev := range mine.Events {
 			if ev.Action == "propose" && (ev.Comment != "" || ev.Changes != nil) {
 				t.Errorf("the applicant sees the internal event: %+v", ev)
