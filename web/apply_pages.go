@@ -78,7 +78,7 @@ func (s *Server) renderApply(c *fiber.Ctx, it *catalog.Item, data map[string]any
 	}
 	jur, _ := data[draftJurisdiction].(string)
 	f := it.Forms[it.Form]
-	v.Data = applyForm{Item: it, Form: f, Fields: formPage(f, it, data, errs, uploads, v.Locale, nil), Jurisdictions: js,
+	v.Data = applyForm{Item: it, Form: f, Fields: v.formFields(f, it, data, "", uploads, nil), Jurisdictions: js,
 		Jurisdiction: jur, Action: "/catalog/" + it.Code + "/apply"}
 	return s.renderStatus(c, status, "apply", v)
 }

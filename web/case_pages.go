@@ -130,7 +130,7 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 	}
 	if f, ok := it.Forms[it.Form]; ok {
 		data, _ := vw.Case.Data[it.Form].(map[string]any)
-		d.Data = formPage(f, it, data, nil, uploads, v.Locale, []string{})
+		d.Data = v.formFields(f, it, data, "", uploads, []string{}) // read-only
 	}
 	for _, a := range vw.Allowed {
 		af := actionForm{Action: a}
@@ -149,7 +149,7 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 				af.Choices = append(af.Choices, formOption{Value: m.ID, Label: m.Name.In(v.Locale)})
 			}
 		}
-		af.Fields = formPage(&forms.Form{Fields: a.Fields}, it, nil, v.Errors, nil, v.Locale, nil)
+		af.Fields = v.formFields(&forms.Form{Fields: a.Fields}, it, nil, "fields.", nil, nil)
 		d.Actions = append(d.Actions, af)
 	}
 	v.Data = d

@@ -115,7 +115,7 @@ func (s *Server) renderEdit(c *fiber.Ctx, ed *caseEdit, data map[string]any, for
 	if err != nil {
 		return err
 	}
-	v.Data = applyForm{Item: ed.view.Item, Form: ed.form, Fields: formPage(ed.form, ed.view.Item, data, errs, uploads, v.Locale, ed.editable),
+	v.Data = applyForm{Item: ed.view.Item, Form: ed.form, Fields: v.formFields(ed.form, ed.view.Item, data, "data.", uploads, ed.editable),
 		Action: "/cases/" + strconv.FormatInt(cs.ID, 10) + "/edit?action=" + ed.action.ID}
 	return s.renderStatus(c, status, "apply", v)
 }

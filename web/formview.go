@@ -29,14 +29,25 @@ type formField struct {
 	Uploads  []materials.Material
 	Material *catalog.Material
 	ReadOnly bool // during 补正, fields not listed in the notice
+	// Display is the value as a summary shows it: an option's label rather than its code.
+	Display  string
+	AddLabel string // the accessible name of a repeat's add-row button
 }
 
 type formOption struct{ Value, Label string }
 
-// formPage builds the inputs of f filled with data, errors by path, and the uploads by id. editable,
-// when not nil, limits editing to the listed paths (and what lies below them).
-func formPage(f *forms.Form, it *catalog.Item, data map[string]any, errs map[string]string, uploads map[int64]materials.Material, locale string, editable []string) []formField {
-	b := formBuilder{it: it, errs: errs, uploads: uploads, locale: locale, editable: editable}
+// formFields builds the inputs of f for the page, filled with data, with the errors whose paths lie
+// under prefix ("data." for an action's form data, "fields." for its fields, "" for an application)
+// and the uploads by id. editable, when not nil, limits editing to the listed paths (and what lies
+// below them). Every input's label is noted by path, so that the error summary can name the field.
+func (v *view) formFields(f *forms.Form, it *catalog.Item, data map[string]any, prefix string, uploads map[int64]materials.Material, editable []string) []formField {
+	errs := map[string]string{}
+	for path, msg := range v.Errors {
+		if rest, ok := strings.CutPrefix(path, prefix); ok {
+			errs[rest] = msg
+		}
+	}
+	b := formBuilder{it: it, errs: errs, uploads: uploads, locale: v.Locale, editable: editable, view: v, prefix: prefix}
 	return b.fields(f.Fields, "", data)
 }
 
@@ -46,6 +57,8 @@ type formBuilder struct {
 	uploads  map[int64]materials.Material
 	locale   string
 	editable []string
+	view     *view
+	prefix   string
 }
 
 func (b formBuilder) fields(fs []forms.Field, prefix string, data map[string]any) []formField {
@@ -59,6 +72,10 @@ func (b formBuilder) fields(fs []forms.Field, prefix string, data map[string]any
 func (b formBuilder) field(f forms.Field, path string, v any) formField {
 	ff := formField{Path: path, ID: htmlID(path), Label: f.Label.In(b.locale), Help: f.Help.In(b.locale), Type: f.Type,
 		Required: f.Required, Error: b.errs[path], Selected: map[string]bool{}, ReadOnly: !b.mayEdit(path)}
+	if b.view != nil {
+		b.view.Labels[b.prefix+path] = ff.Label
+		ff.AddLabel = b.view.T("add_row")
+	}
 	for _, o := range f.Options {
 		ff.Options = append(ff.Options, formOption{Value: o.Value, Label: o.Label.In(b.locale)})
 	}
@@ -108,7 +125,23 @@ func (b formBuilder) field(f forms.Field, path string, v any) formField {
 		}
 		ff.Selected[ff.Value] = true
 	}
+	ff.Display = display(ff)
 	return ff
+}
+
+// display is what a read-only summary shows for a simple field.
+func display(ff formField) string {
+	switch ff.Type {
+	case forms.TypeSelect, forms.TypeMultiSelect:
+		var labels []string
+		for _, o := range ff.Options {
+			if ff.Selected[o.Value] {
+				labels = append(labels, o.Label)
+			}
+		}
+		return strings.Join(labels, "、")
+	}
+	return ff.Value
 }
 
 // rowsOf reads a repeat's rows: []any from JSON or a posted form, []map[string]any from validation.

@@ -67,6 +67,8 @@ var templateFuncs = template.FuncMap{
 		}
 		return "text"
 	},
+	// inc numbers rows from 1 for people.
+	"inc": func(i int) int { return i + 1 },
 	// svg marks a flowchart drawn by the catalog package from a definition as safe to inline.
 	"svg": func(b []byte) template.HTML { return template.HTML(b) }, //nolint:gosec // our own renderer escapes every text
 }
@@ -86,6 +88,8 @@ type view struct {
 	// Errors are field errors by field name; Form holds what the user typed, to show it again.
 	Errors map[string]string
 	Form   map[string]string
+	// Labels name the form inputs on the page by path, for the error summary.
+	Labels map[string]string
 	Data   any
 }
 
@@ -144,6 +148,18 @@ func (v *view) RoleLabel(role string) string {
 		return role
 	}
 	return r.Label(v.Locale)
+}
+
+// FieldID is the HTML id of the input an error path belongs to, for links from the error summary:
+// form inputs drawn from a definition have ids derived from their path, other inputs their name.
+func (v *view) FieldID(path string) string {
+	if _, ok := v.Labels[path]; ok {
+		for _, prefix := range []string{"data.", "fields."} {
+			path = strings.TrimPrefix(path, prefix)
+		}
+		return htmlID(path)
+	}
+	return path
 }
 
 // StateName names a state of an item's workflow.
@@ -215,7 +231,7 @@ var shanghai = func() *time.Location {
 // view starts the data of a page for the request.
 func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 	v := &view{tr: s.tr, Locale: s.locale(c), Path: "/", CSRF: s.csrfToken(c), RequestID: requestID(c),
-		User: currentUser(c), Errors: map[string]string{}, Form: map[string]string{}}
+		User: currentUser(c), Errors: map[string]string{}, Form: map[string]string{}, Labels: map[string]string{}}
 	if c.Method() == fiber.MethodGet {
 		v.Path = c.OriginalURL() // the language switch comes back here; after a POST, handlers set it
 	}
