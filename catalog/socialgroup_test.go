@@ -1,0 +1,68 @@
+package catalog_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// The built-in 筹备 form refuses a social group with fewer than 50 individual members (or 30 units),
+// and one whose activity funds are below the local minimum, naming the field each time.
+func TestSocialGroupPreparationRules(t *testing.T) {
+	cat, _, err := catalog.Load(catalog.Builtin, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := cat.Form("sg_preparation")
+	if !ok {
+		t.Fatal("no sg_preparation form")
+	}
+	application := func(members int, funds string) map[string]any {
+		list := make([]any, members)
+		for i := range list {
+			list[i] = map[string]any{"name": fmt.Sprintf("会员%d", i), "id_number": idNumber(i)}
+		}
+		return map[string]any{
+			"name": "沈阳市测试协会", "domicile": "沈阳市和平区1号", "activity_area": "city", "level": "city",
+			"business_scope": "测试", "funds": funds, "individual_members": list,
+			"legal_representative": map[string]any{"name": "张三", "id_number": idNumber(1), "phone": "13900000000"},
+			"leaders":              []any{map[string]any{"name": "张三", "id_number": idNumber(1), "position": "会长"}},
+			"sponsor_unit":         "沈阳市测试局",
+			"application_letter":   []any{1}, "sponsor_approval": []any{2}, "capital_verification": []any{3},
+			"premises_proof": []any{4}, "founders_details": []any{5}, "draft_articles": []any{6},
+		}
+	}
+	opts := forms.Options{Now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)}
+	if _, _, err := forms.Validate(f, application(50, "30000"), opts); err != nil {
+		t.Fatalf("a valid application was refused: %v", err)
+	}
+	for _, tc := range []struct {
+		name, path string
+		members    int
+		funds      string
+	}{
+		{"49 members", "individual_members", 49, "30000"},
+		{"funds below 30,000 yuan", "funds", 50, "29999.99"},
+	} {
+		_, _, err := forms.Validate(f, application(tc.members, tc.funds), opts)
+		p, ok := problem.As(err)
+		if !ok || len(p.Fields) != 1 || p.Fields[0].Path != tc.path || p.Fields[0].Code != "rule" {
+			t.Errorf("%s: want one rule error on %s, got %v", tc.name, tc.path, err)
+		}
+	}
+}
+
+// idNumber is the n-th valid resident ID number of someone born in 和平区 on 1990-01-01.
+func idNumber(n int) string {
+	body := fmt.Sprintf("21010219900101%03d", n%1000)
+	for _, c := range "0123456789X" {
+		if _, err := forms.ParseIDCard(body + string(c)); err == nil {
+			return body + string(c)
+		}
+	}
+	panic("no check character")
+}
