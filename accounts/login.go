@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -58,7 +59,7 @@ func Authenticate(ctx context.Context, db bun.IDB, th Throttle, login, password,
 	} else if !problem.Is(err, problem.NotFound) {
 		return nil, err
 	}
-	match, cerr := argon2id.ComparePasswordAndHash(password, hash)
+	match, cerr := comparePassword(ctx, password, hash)
 	if cerr != nil {
 		return nil, fmt.Errorf("checking password of %s: %w", login, cerr)
 	}
@@ -89,4 +90,19 @@ func recordFailure(ctx context.Context, db bun.IDB, since time.Time, keys ...str
 		}
 		return nil
 	})
+}
+
+// passwordChecks bounds the argon2id comparisons running at once: each takes 19 MiB, so a flood of
+// logins must queue rather than exhaust memory.
+var passwordChecks = make(chan struct{}, max(4, 2*runtime.NumCPU()))
+
+// comparePassword checks password against an argon2id hash, waiting for a free slot.
+func comparePassword(ctx context.Context, password, hash string) (bool, error) {
+	select {
+	case passwordChecks <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-passwordChecks }()
+	return argon2id.ComparePasswordAndHash(password, hash)
 }

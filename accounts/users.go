@@ -36,9 +36,6 @@ type User struct {
 	UpdatedAt    time.Time `json:"-"`
 }
 
-// Subject is the user's name in authorisation policies.
-func (u *User) Subject() string { return "user:" + strconv.FormatInt(u.ID, 10) }
-
 // Name is what the interface shows for the user.
 func (u *User) Name() string {
 	if u.DisplayName != "" {

@@ -6,6 +6,8 @@
 package catalog
 
 import (
+	"slices"
+
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/lang"
 )
@@ -158,4 +160,16 @@ type Effect struct {
 type NotifyEffect struct {
 	To       string `yaml:"to" json:"to"`
 	Template string `yaml:"template" json:"template"`
+}
+
+// FormIDs lists the forms an item's cases are filled in with, in the order a case meets them: the
+// application form, then the forms of later stages (states with a form).
+func (it *Item) FormIDs() []string {
+	ids := []string{it.Form}
+	for _, st := range it.Workflow.States {
+		if st.Form != "" && !slices.Contains(ids, st.Form) {
+			ids = append(ids, st.Form)
+		}
+	}
+	return ids
 }

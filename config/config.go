@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"sort"
@@ -33,8 +34,9 @@ type Config struct {
 	MetricsAddr string
 	// SecureCookies forces the Secure attribute on cookies (it is also set whenever a request came over TLS).
 	SecureCookies bool
-	// TrustProxy makes the server take the client address and scheme from X-Forwarded-* headers.
-	TrustProxy bool
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse proxies whose X-Forwarded-For
+	// and X-Forwarded-Proto headers are believed; requests from anywhere else are taken at face value.
+	TrustedProxies []string
 	// SecretKey signs CSRF tokens; empty means a key generated once and kept in the database.
 	SecretKey string
 	// BodyLimit is the largest request body accepted, in bytes.
@@ -141,8 +143,20 @@ var options = []option{
 		}},
 	{"CIVICFLOW_SECURE_COOKIES", "false", "always mark cookies Secure (they are whenever a request arrives over TLS)", false,
 		func(c *Config, v string) error { return boolean(&c.SecureCookies, v) }},
-	{"CIVICFLOW_TRUST_PROXY", "false", "take client address and scheme from X-Forwarded-For/-Proto (only behind a reverse proxy)", false,
-		func(c *Config, v string) error { return boolean(&c.TrustProxy, v) }},
+	{"CIVICFLOW_TRUSTED_PROXIES", "", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto are believed (empty: none)", false,
+		func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+					return fmt.Errorf("%q is neither an IP address nor a CIDR range", p)
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+			return nil
+		}},
 	{"CIVICFLOW_SECRET_KEY", "", "key that signs CSRF tokens, at least 32 characters; empty: generated once and kept in the database", true,
 		func(c *Config, v string) error {
 			if v != "" && len(v) < 32 {

@@ -3,6 +3,7 @@ package register
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/uptrace/bun"
 
@@ -16,7 +17,9 @@ import (
 // forms, the latest stage first, so that a later form's answer wins over the first application's.
 func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
 	var name, domicile, legalRep string
-	for _, formID := range formsNewestFirst(c, item) {
+	ids := item.FormIDs()
+	slices.Reverse(ids) // the latest stage's answer wins
+	for _, formID := range ids {
 		values, _ := c.Data[formID].(map[string]any)
 		if name == "" {
 			name, _ = values["name"].(string)
@@ -42,15 +45,4 @@ func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, 
 	}
 	c.Fields["uscc"] = o.USCC
 	return nil
-}
-
-// formsNewestFirst lists the forms of the item that the case holds data for, later stages first.
-func formsNewestFirst(c *workflow.Case, item *catalog.Item) []string {
-	var ids []string
-	for i := len(item.Workflow.States) - 1; i >= 0; i-- {
-		if f := item.Workflow.States[i].Form; f != "" {
-			ids = append(ids, f)
-		}
-	}
-	return append(ids, item.Form)
 }

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,12 +28,29 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
 			var fe problem.Fields
-			fe.Add(typeErr.Field, "wrong_type", "类型不正确，应为"+typeErr.Type.String()+"。", "Wrong type; expected "+typeErr.Type.String()+".")
+			zh, en := jsonKind(typeErr.Type)
+			fe.Add(typeErr.Field, "wrong_type", "类型不正确，应为"+zh+"。", "Wrong type; expected "+en+".")
 			return fe.Err()
 		}
 		return errBadJSON
 	}
 	return nil
+}
+
+// jsonKind names the JSON type a Go type decodes from, for people.
+func jsonKind(t reflect.Type) (zh, en string) {
+	switch t.Kind() {
+	case reflect.Map, reflect.Struct:
+		return "对象", "an object"
+	case reflect.Slice, reflect.Array:
+		return "数组", "an array"
+	case reflect.String:
+		return "字符串", "a string"
+	case reflect.Bool:
+		return "布尔值", "true or false"
+	default:
+		return "数字", "a number"
+	}
 }
 
 type tokenRequest struct {
@@ -197,12 +216,18 @@ func nonNil[T any](xs []T) []T {
 	return xs
 }
 
-// readUsers lists every account for staff; reading others' contact details is audited.
+// readUsers lists accounts for staff: everybody for province-wide readers, else the people holding a
+// role inside the reader's jurisdictions. Reading others' contact details is audited.
 func (s *Server) readUsers(c *fiber.Ctx) ([]accounts.User, error) {
 	ctx := c.UserContext()
 	users, err := accounts.List(ctx, s.DB)
 	if err != nil {
 		return nil, err
+	}
+	if uid := currentUser(c).ID; !s.provinceWide(uid, "user", "read") {
+		if users, err = s.usersWithin(ctx, users, s.Enforcer.Scopes(uid, "user", "read")); err != nil {
+			return nil, err
+		}
 	}
 	if err := audit.Record(ctx, s.DB, actor(c), "user.list", "user", "*", "", map[string]any{"count": len(users)}); err != nil {
 		return nil, err
@@ -226,7 +251,36 @@ func (s *Server) failedDeliveries(c *fiber.Ctx) ([]notify.Outbox, error) {
 }
 
 func (s *Server) seesAllDeliveries(userID int64) bool {
-	for _, p := range s.Enforcer.Scopes(userID, "delivery", "read") {
+	return s.provinceWide(userID, "delivery", "read")
+}
+
+// usersWithin keeps the users holding a grant inside one of the scopes.
+func (s *Server) usersWithin(ctx context.Context, users []accounts.User, scopes []string) ([]accounts.User, error) {
+	grants, err := s.Enforcer.AllGrants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inside := map[int64]bool{}
+	for _, g := range grants {
+		for _, scope := range scopes {
+			if policies.Covers(scope, policies.Representative(g.Pattern)) {
+				inside[g.UserID] = true
+			}
+		}
+	}
+	out := users[:0]
+	for _, u := range users {
+		if inside[u.ID] {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// provinceWide reports whether the user may do act on obj across at least a whole province, as lists
+// of things that belong to no jurisdiction require.
+func (s *Server) provinceWide(userID int64, obj, act string) bool {
+	for _, p := range s.Enforcer.Scopes(userID, obj, act) {
 		if policies.CoversProvince(p) {
 			return true
 		}

@@ -27,6 +27,8 @@ type applyForm struct {
 	Jurisdictions []jurisdictions.Jurisdiction
 	Jurisdiction  string
 	Action        string // where the form posts
+	// ExpectedVersion is the case version the page was drawn from, for a form that acts on a case.
+	ExpectedVersion int64
 }
 
 func (s *Server) applyPage(c *fiber.Ctx) error {
@@ -47,15 +49,9 @@ func (s *Server) renderApply(c *fiber.Ctx, it *catalog.Item, data map[string]any
 	v := s.view(c, "apply_title")
 	v.Title = it.Name.In(v.Locale)
 	v.Path, v.Notice = "/catalog/"+it.Code+"/apply", notice
-	errs := map[string]string{}
-	if p, ok := problem.As(formErr); ok {
-		v.setErrors(p)
-		for path, msg := range v.Errors {
-			errs[path] = msg
-		}
-		status = statusByKind[p.Kind]
-	} else if formErr != nil {
-		return formErr
+	status, err := v.showProblem(formErr, status)
+	if err != nil {
+		return err
 	}
 	uploads, err := s.uploadsOf(c, it.Code, nil)
 	if err != nil {
@@ -241,7 +237,7 @@ func (s *Server) applyPost(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	u := currentUser(c)
 	if err := s.Engine.SaveDraft(ctx, u.ID, it.Code, 0, data); err != nil {
-		return err
+		return s.renderApply(c, it, data, err, "", fiber.StatusOK) // a problem shows on the form, nothing typed is lost
 	}
 	v := s.view(c, "apply_title")
 	if len(uploadErrs) > 0 {

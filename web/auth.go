@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -166,9 +167,15 @@ func (s *Server) throttle() accounts.Throttle {
 	return accounts.Throttle{MaxPerAccount: s.Config.LoginMaxFailuresPerAccount, MaxPerIP: s.Config.LoginMaxFailuresPerIP, Window: s.Config.LoginThrottleWindow}
 }
 
-// safeNext keeps post-login redirects on this site.
+// safeNext keeps post-login redirects on this site: a path of its own, nothing a browser could read
+// as another host (control characters and backslashes are dropped by browsers, so they are refused).
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return next

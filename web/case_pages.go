@@ -16,8 +16,14 @@ type casePageData struct {
 	View    *workflow.View
 	Item    *catalog.Item
 	Actions []actionForm
-	Data    []formField // the application as submitted, read-only
+	Forms   []formSection // the forms submitted so far, read-only, in the order of the stages
 	Uploads []uploadLink
+}
+
+// formSection is one submitted form on the case page.
+type formSection struct {
+	Title  string
+	Fields []formField
 }
 
 // actionForm is one action the viewer may take, with the inputs it needs.
@@ -28,6 +34,9 @@ type actionForm struct {
 	EditURL string
 	// Choices are what a supplement notice can list: the form's fields and the item's materials.
 	Choices []formOption
+	// Comment and Checked keep what the actor entered when the action was refused.
+	Comment string
+	Checked map[string]bool
 }
 
 type uploadLink struct {
@@ -96,12 +105,12 @@ func (s *Server) casePage(c *fiber.Ctx) error {
 	if c.Query("started") != "" {
 		notice = s.view(c, "cases_title").T("case_started")
 	}
-	return s.renderCase(c, id, nil, notice)
+	return s.renderCase(c, id, nil, notice, nil)
 }
 
 // renderCase shows a case with its timeline and the actions the viewer may take now; formErr puts
-// the errors of a refused action on the page.
-func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string) error {
+// the errors of a refused action on the page, and posted keeps what was entered for it.
+func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string, posted *workflow.ApplyRequest) error {
 	ctx := c.UserContext()
 	vw, err := s.Engine.Get(ctx, actor(c), id)
 	if err != nil {
@@ -109,12 +118,9 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 	}
 	v := s.view(c, "case_title")
 	v.Path, v.Notice = "/cases/"+strconv.FormatInt(id, 10), notice
-	status := fiber.StatusOK
-	if p, ok := problem.As(formErr); ok {
-		v.setErrors(p)
-		status = statusByKind[p.Kind]
-	} else if formErr != nil {
-		return formErr
+	status, err := v.showProblem(formErr, fiber.StatusOK)
+	if err != nil {
+		return err
 	}
 	it := vw.Item
 	v.Title = it.Name.In(v.Locale) + " " + vw.Case.Number
@@ -128,17 +134,28 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 			d.Uploads = append(d.Uploads, uploadLink{ID: m.ID, Filename: m.Filename, Slot: m.Slot})
 		}
 	}
-	if f, ok := it.Forms[it.Form]; ok {
-		data, _ := vw.Case.Data[it.Form].(map[string]any)
-		d.Data = v.formFields(f, it, data, "", uploads, []string{}) // read-only
+	latest := it.Form // the form a supplement notice is about: the one submitted last
+	for _, fid := range it.FormIDs() {
+		data, ok := vw.Case.Data[fid].(map[string]any)
+		if f := it.Forms[fid]; ok && f != nil {
+			d.Forms = append(d.Forms, formSection{Title: f.Title.In(v.Locale), Fields: v.formFields(f, it, data, "", uploads, []string{})})
+			latest = fid
+		}
 	}
 	for _, a := range vw.Allowed {
-		af := actionForm{Action: a}
+		af := actionForm{Action: a, Checked: map[string]bool{}}
+		var entered map[string]any
+		if posted != nil && posted.Action == a.ID {
+			af.Comment, entered = posted.Comment, posted.Fields
+			for _, item := range posted.Items {
+				af.Checked[item] = true
+			}
+		}
 		switch a.Kind {
 		case catalog.KindSubmit, catalog.KindResubmit:
 			af.EditURL = "/cases/" + strconv.FormatInt(id, 10) + "/edit?action=" + a.ID
 		case catalog.KindSupplement:
-			if f, ok := it.Forms[it.Form]; ok {
+			if f, ok := it.Forms[latest]; ok {
 				for _, fl := range f.Fields {
 					if fl.Type != forms.TypeFile {
 						af.Choices = append(af.Choices, formOption{Value: fl.Name, Label: fl.Label.In(v.Locale)})
@@ -149,7 +166,7 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 				af.Choices = append(af.Choices, formOption{Value: m.ID, Label: m.Name.In(v.Locale)})
 			}
 		}
-		af.Fields = v.formFields(&forms.Form{Fields: a.Fields}, it, nil, "fields.", nil, nil)
+		af.Fields = v.formFields(&forms.Form{Fields: a.Fields}, it, entered, "fields.", nil, nil)
 		d.Actions = append(d.Actions, af)
 	}
 	v.Data = d
@@ -184,7 +201,7 @@ func (s *Server) actionPost(c *fiber.Ctx) error {
 		Fields: forms.FromFormValues(&forms.Form{Fields: act.Fields}, values), Items: values["items"]}
 	if _, err := s.Engine.Apply(ctx, actor(c), id, req); err != nil {
 		if _, ok := problem.As(err); ok {
-			return s.renderCase(c, id, err, "")
+			return s.renderCase(c, id, err, "", &req)
 		}
 		return err
 	}

@@ -88,7 +88,10 @@ func (s *Server) apiDraft(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	caseID, _ := strconv.ParseInt(c.Query("case_id", "0"), 10, 64)
+	caseID, err := strconv.ParseInt(c.Query("case_id", "0"), 10, 64)
+	if err != nil || caseID < 0 {
+		return fieldProblem("case_id", "invalid", "case_id 应为办件编号(数字)。", "case_id must be a case's numeric id.")
+	}
 	data, err := s.Engine.Draft(c.UserContext(), currentUser(c).ID, it.Code, caseID)
 	if err != nil {
 		return err
@@ -99,35 +102,16 @@ func (s *Server) apiDraft(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"data": data})
 }
 
-// upload stores one file posted as multipart field "file" for the item's material slot.
-func (s *Server) upload(c *fiber.Ctx, itemCode, slot string) (*materials.Material, error) {
-	it, ok := s.Catalog.Item(itemCode)
+func (s *Server) apiUpload(c *fiber.Ctx) error {
+	it, ok := s.Catalog.Item(c.FormValue("item"))
 	if !ok {
-		return nil, fieldProblem("item", "unknown_item", "没有这个事项。", "There is no such service item.")
-	}
-	var m *catalog.Material
-	for i := range it.Materials {
-		if it.Materials[i].ID == slot {
-			m = &it.Materials[i]
-		}
-	}
-	if m == nil {
-		return nil, fieldProblem("slot", "unknown_material", "该事项没有这项材料。", "The item has no such material.")
+		return fieldProblem("item", "unknown_item", "没有这个事项。", "There is no such service item.")
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return nil, fieldProblem("file", "required", "请选择要上传的文件。", "Choose a file to upload.")
+		return fieldProblem("file", "required", "请选择要上传的文件。", "Choose a file to upload.")
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, f, m.Types, int64(m.MaxSizeMB)<<20)
-}
-
-func (s *Server) apiUpload(c *fiber.Ctx) error {
-	m, err := s.upload(c, c.FormValue("item"), c.FormValue("slot"))
+	m, err := s.storeUpload(c, it, c.FormValue("slot"), fh)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -98,25 +97,16 @@ func (s *Server) renderEdit(c *fiber.Ctx, ed *caseEdit, data map[string]any, for
 	v := s.view(c, "apply_title")
 	v.Title = ed.action.Name.In(v.Locale) + " " + cs.Number
 	v.Path, v.Notice = "/cases/"+strconv.FormatInt(cs.ID, 10), notice
-	status := fiber.StatusOK
-	errs := map[string]string{}
-	if p, ok := problem.As(formErr); ok {
-		v.setErrors(p)
-		for _, f := range p.Fields {
-			if _, seen := errs[strings.TrimPrefix(f.Path, "data.")]; !seen {
-				errs[strings.TrimPrefix(f.Path, "data.")] = f.Message.In(v.Locale)
-			}
-		}
-		status = statusByKind[p.Kind]
-	} else if formErr != nil {
-		return formErr
+	status, err := v.showProblem(formErr, fiber.StatusOK)
+	if err != nil {
+		return err
 	}
 	uploads, err := s.uploadsOf(c, cs.ItemCode, &cs.ID)
 	if err != nil {
 		return err
 	}
 	v.Data = applyForm{Item: ed.view.Item, Form: ed.form, Fields: v.formFields(ed.form, ed.view.Item, data, "data.", uploads, ed.editable),
-		Action: "/cases/" + strconv.FormatInt(cs.ID, 10) + "/edit?action=" + ed.action.ID}
+		Action: "/cases/" + strconv.FormatInt(cs.ID, 10) + "/edit?action=" + ed.action.ID, ExpectedVersion: cs.Version}
 	return s.renderStatus(c, status, "apply", v)
 }
 
@@ -148,7 +138,7 @@ func (s *Server) editPost(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	if err := s.Engine.SaveDraft(ctx, currentUser(c).ID, cs.ItemCode, cs.ID, data); err != nil {
-		return err
+		return s.renderEdit(c, ed, data, err, "") // a problem shows on the form, nothing typed is lost
 	}
 	if len(uploadErrs) > 0 {
 		return s.renderEdit(c, ed, data, uploadErrs.Err(), "")
@@ -156,7 +146,8 @@ func (s *Server) editPost(c *fiber.Ctx) error {
 	if c.FormValue("intent") != "submit" {
 		return s.renderEdit(c, ed, data, nil, s.view(c, "apply_title").T("draft_saved"))
 	}
-	_, err = s.Engine.Apply(ctx, actor(c), cs.ID, workflow.ApplyRequest{Action: ed.action.ID, ExpectedVersion: cs.Version, Data: data})
+	expected, _ := strconv.ParseInt(c.FormValue("expected_version"), 10, 64) // the version the applicant saw
+	_, err = s.Engine.Apply(ctx, actor(c), cs.ID, workflow.ApplyRequest{Action: ed.action.ID, ExpectedVersion: expected, Data: data})
 	if _, ok := problem.As(err); ok {
 		return s.renderEdit(c, ed, data, err, "")
 	}

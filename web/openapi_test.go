@@ -567,6 +567,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 			header: http.Header{"X-Csrf-Token": {csrf}}}, 201)
 
 		applications(t, k, st, admin, citizen, dalian)
+		calendarContract(t, k, admin, citizen, dalian)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {
@@ -744,7 +745,7 @@ func applications(t *testing.T, k *contract, st *site, admin, citizen, dalian st
 	k.fails(call{method: "GET", path: drafts}, 401, "login_required")
 	k.fails(call{method: "GET", path: "/api/v1/drafts/no-such-item", token: citizen}, 404, "not_found")
 	k.fails(call{method: "PUT", path: drafts, token: citizen, body: `{"data": {}, "item": "x"}`}, 400, "bad_json")
-	k.fails(call{method: "PUT", path: drafts, token: citizen, body: map[string]any{"data": map[string]any{"name": "a\x00b"}}}, 400, "bad_draft")
+	k.fails(call{method: "PUT", path: drafts, token: citizen, body: map[string]any{"data": map[string]any{"name": "a\x00b"}}}, 400, "unreadable_text")
 	e := k.fails(call{method: "PUT", path: drafts, token: citizen, body: `{"case_id": "one"}`}, 422, "invalid_input")
 	if !e.hasField("case_id", "wrong_type") {
 		t.Errorf("draft with a case_id of the wrong type: %+v", e)

@@ -58,10 +58,9 @@ func (s *Server) renderAccount(c *fiber.Ctx, newToken string, formErr error) err
 	}
 	v := s.view(c, "account_title")
 	v.Path = "/account"
-	status := fiber.StatusOK
-	if p, ok := problem.As(formErr); ok {
-		v.setErrors(p)
-		status = statusByKind[p.Kind]
+	status, err := v.showProblem(formErr, fiber.StatusOK)
+	if err != nil {
+		return err
 	}
 	v.Data = map[string]any{"Grants": grants, "Tokens": tokens, "NewToken": newToken}
 	return s.renderStatus(c, status, "account", v)
@@ -132,14 +131,11 @@ func (s *Server) renderUsers(c *fiber.Ctx, notice string, formErr error) error {
 	}
 	v := s.view(c, "admin_users_title")
 	v.Path, v.Notice = "/admin/users", notice
-	status := fiber.StatusOK
+	status, err := v.showProblem(formErr, fiber.StatusOK)
+	if err != nil {
+		return err
+	}
 	if formErr != nil {
-		p, ok := problem.As(formErr)
-		if !ok {
-			return formErr
-		}
-		v.setErrors(p)
-		status = statusByKind[p.Kind]
 		for _, k := range []string{"login", "display_name", "email", "phone", "user_id", "role", "jurisdiction", "subtree"} {
 			v.Form[k] = c.FormValue(k)
 		}
@@ -200,6 +196,20 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	v := s.view(c, "admin_audit_title")
 	v.Data = map[string]any{"Entries": entries}
 	return s.render(c, "admin_audit", v)
+}
+
+// showProblem puts err on the page when it is a problem and returns the page's status then (else
+// status); any other error is returned for the error boundary.
+func (v *view) showProblem(err error, status int) (int, error) {
+	if err == nil {
+		return status, nil
+	}
+	p, ok := problem.As(err)
+	if !ok {
+		return 0, err
+	}
+	v.setErrors(p)
+	return statusByKind[p.Kind], nil
 }
 
 // setErrors puts a problem on the page: field errors next to their fields, anything else on top.

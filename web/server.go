@@ -4,15 +4,19 @@
 package web
 
 import (
+	"bytes"
 	"context"
 
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
@@ -28,6 +32,7 @@ import (
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/queue"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -73,16 +78,20 @@ func New(d Deps) (*Server, error) {
 		AppName: "civicflow",
 		// Values from the request outlive it (metric labels, audit rows, goroutines); Immutable makes
 		// Fiber copy them instead of handing out views of reused buffers.
-		Immutable:               true,
-		BodyLimit:               d.Config.BodyLimit,
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            60 * time.Second,
-		IdleTimeout:             2 * time.Minute,
-		ErrorHandler:            s.handleError,
-		DisableStartupMessage:   true,
-		EnableTrustedProxyCheck: !d.Config.TrustProxy, // with no trusted proxies, X-Forwarded-* are ignored
+		Immutable:             true,
+		BodyLimit:             d.Config.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		// X-Forwarded-* are believed only from the configured proxies; the client address then comes
+		// from X-Forwarded-For, checked to be an IP.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          d.Config.TrustedProxies,
+		EnableIPValidation:      true,
 	}
-	if d.Config.TrustProxy {
+	if len(d.Config.TrustedProxies) > 0 {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	s.app = fiber.New(cfg)
@@ -97,6 +106,7 @@ func New(d Deps) (*Server, error) {
 		ReferrerPolicy:            "same-origin",
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))
+	s.app.Use(rejectUnreadableText)
 	s.app.Use(s.authenticate)
 	s.app.Use(s.checkCSRF)
 	s.routes()
@@ -282,4 +292,41 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 func currentUser(c *fiber.Ctx) *accounts.User {
 	u, _ := c.Locals(localUser).(*accounts.User)
 	return u
+}
+
+var errUnreadableText = problem.New(problem.BadRequest, "unreadable_text",
+	"请求中含有无法识别的字符（如空字符或非 UTF-8 编码）。", "The request contains characters that cannot be read (a NUL character or text that is not UTF-8).")
+
+// rejectUnreadableText refuses, with one clear 400, query strings and form or JSON bodies carrying NUL
+// characters or invalid UTF-8: neither database stores them, so they would otherwise fail deep inside
+// an operation.
+func rejectUnreadableText(c *fiber.Ctx) error {
+	bad := func(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
+	if q := string(c.Request().URI().QueryString()); q != "" {
+		values, err := url.ParseQuery(q)
+		if err != nil {
+			return problem.New(problem.BadRequest, "bad_query", "查询参数格式不正确。", "The query string is malformed.")
+		}
+		for _, vs := range values {
+			if slices.ContainsFunc(vs, bad) {
+				return errUnreadableText
+			}
+		}
+	}
+	switch ct := c.Get(fiber.HeaderContentType); {
+	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
+		values, err := url.ParseQuery(string(c.Body()))
+		if err == nil {
+			for _, vs := range values {
+				if slices.ContainsFunc(vs, bad) {
+					return errUnreadableText
+				}
+			}
+		}
+	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
+		if body := c.Body(); !utf8.Valid(body) || bytes.Contains(body, []byte(`\u0000`)) {
+			return errUnreadableText
+		}
+	}
+	return c.Next()
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -235,4 +236,62 @@ func TestAuditAndDeliveriesAreLimitedToTheReadersJurisdictions(t *testing.T) {
 			t.Errorf("province auditor reading failed deliveries: %d", code)
 		}
 	})
+}
+
+// NUL characters and invalid UTF-8 get one clear 400 instead of failing deep in an operation.
+func TestUnreadableTextIsRefused(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	b := st.browser()
+	_, _, token := b.get("/login")
+	resp, _ := b.post("/login", url.Values{"login": {"a\x00b"}, "password": {"whatever-long"}, "_csrf": {token}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("NUL in a login form: %d", resp.StatusCode)
+	}
+	var e apiErr
+	if code := st.api("POST", "/api/v1/tokens", "", map[string]string{"login": "a\x00b", "password": "x", "name": "n"}, &e); code != http.StatusBadRequest || e.Error.Code != "unreadable_text" {
+		t.Errorf("NUL in JSON: %d %+v", code, e)
+	}
+	if code := st.api("GET", "/api/v1/catalog?x=%00", "", nil, &e); code != http.StatusBadRequest {
+		t.Errorf("NUL in a query: %d", code)
+	}
+}
+
+// Without configured proxies, a client cannot choose its address with X-Forwarded-For: the login
+// throttle and the audit log see the real one.
+func TestForwardedForIsIgnoredWithoutTrustedProxies(t *testing.T) {
+	s := stacktest.SQLite(t)
+	st := startSite(t, s)
+	st.user("xff.user", "citizen")
+	req, _ := http.NewRequest("POST", st.base+"/api/v1/tokens", strings.NewReader(`{"login":"xff.user","password":"xff.user-password","name":"t"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", "10.9.9.9")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var ip string
+	if err := s.DB.NewSelect().TableExpr("audit_log").Column("ip").Where("action = 'token.create'").Scan(context.Background(), &ip); err != nil {
+		t.Fatal(err)
+	}
+	if ip != "127.0.0.1" {
+		t.Fatalf("audit ip %q, want the real 127.0.0.1", ip)
+	}
+}
+
+// After login, the next address must stay on this site, whatever a crafted link puts in it.
+func TestLoginRedirectStaysOnSite(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	st.user("next.user", "citizen")
+	for next, want := range map[string]string{
+		"/messages": "/messages", "//evil.example": "/", "/\t/evil.example": "/", "/\\evil.example": "/",
+		"https://evil.example": "/", "/%09/evil.example": "/%09/evil.example",
+	} {
+		b := st.browser()
+		_, _, token := b.get("/login")
+		resp, _ := b.post("/login", url.Values{"login": {"next.user"}, "password": {"next.user-password"}, "_csrf": {token}, "next": {next}})
+		if got := resp.Header.Get("Location"); got != want {
+			t.Errorf("next %q: redirected to %q, want %q", next, got, want)
+		}
+	}
 }

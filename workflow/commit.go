@@ -214,6 +214,12 @@ func (e *Engine) runEffects(ctx context.Context, tx bun.Tx, actor audit.Actor, n
 			}
 			data := noticeData(next, item, a, noteComment)
 			data["fields"] = maps.Clone(next.Fields)
+			if ef.Notify.To == catalog.Applicant {
+				data["fields"] = publicFields(next.Fields, item)
+				if a.Internal {
+					data["comment"] = "" // staff work the applicant does not see
+				}
+			}
 			if s := next.Supplement; s != nil {
 				data["notice"], data["items"] = s.Notice, s.Items
 			}

@@ -106,10 +106,10 @@ type Case struct {
 	// Version counts the case's changes (and events); Apply takes the version the caller saw.
 	Version int64 `json:"version"`
 	// Data holds the submitted forms' normalised values by form ID.
-	Data map[string]any `json:"data"`
+	Data map[string]any `json:"data,omitempty"`
 	// Fields holds what actions entered and set effects computed, by name. Times are RFC 3339
 	// strings in UTC; expressions see them as times.
-	Fields map[string]any `json:"fields"`
+	Fields map[string]any `json:"fields,omitempty"`
 	// Supplement is the open 补正 notice, while the applicant has to answer it.
 	Supplement *Supplement `json:"supplement,omitempty"`
 	// Cosign holds, by action ID, the users who signed a co-signed action not yet complete.
@@ -254,7 +254,8 @@ func (e *Engine) mayTake(actor audit.Actor, c *Case, a *catalog.Action) bool {
 			}
 			continue
 		}
-		if e.enf.HasRole(actor.UserID, by, c.Jurisdiction) {
+		// Nobody handles their own application, whatever roles they hold.
+		if !applicant && e.enf.HasRole(actor.UserID, by, c.Jurisdiction) {
 			return true
 		}
 	}

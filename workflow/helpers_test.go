@@ -72,6 +72,7 @@ type fixture struct {
 	ctx   context.Context
 	db    *bun.DB
 	eng   *workflow.Engine
+	enf   *policies.Enforcer
 	clock *clock
 	ran   atomic.Int64 // calls of the run effect
 
@@ -113,6 +114,7 @@ func newFixture(t *testing.T, s *stacktest.Stack) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.enf = enf
 	a := testItem(hashA, true)
 	f.storeVersion(a)
 	f.storeVersion(testItem(hashB, false))

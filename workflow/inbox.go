@@ -87,7 +87,9 @@ func (e *Engine) Inbox(ctx context.Context, userID int64, f InboxFilter) ([]Case
 	if len(conds) == 0 {
 		return out, nil
 	}
-	q = e.db.NewSelect().Model(&out).Where("c.closed_at IS NULL").Where("("+strings.Join(conds, " OR ")+")", args...)
+	// A list needs no application data: leaving it out keeps applicants' personal data out of bulk
+	// reads (opening a case reads it, audited).
+	q = e.db.NewSelect().Model(&out).ExcludeColumn("data", "fields").Where("c.closed_at IS NULL").Where("("+strings.Join(conds, " OR ")+")", args...)
 	if f.ItemCode != "" {
 		q = q.Where("c.item_code = ?", f.ItemCode)
 	}

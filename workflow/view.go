@@ -97,9 +97,14 @@ func publicFields(fields map[string]any, item *catalog.Item) map[string]any {
 func redactInternal(v *View) {
 	v.Case.Fields = publicFields(v.Case.Fields, v.Item)
 	for i := range v.Events {
+		ev := &v.Events[i]
+		action := ev.Action
+		if cs, ok := ev.Changes["cosign"].(map[string]any); ok && action == "cosign" {
+			action, _ = cs["action"].(string) // a signature short of the last belongs to its action
+		}
 		for _, a := range v.Item.Workflow.Actions {
-			if a.Internal && a.ID == v.Events[i].Action {
-				v.Events[i].Comment, v.Events[i].Changes = "", nil
+			if a.Internal && a.ID == action {
+				ev.Comment, ev.Changes = "", nil
 			}
 		}
 	}

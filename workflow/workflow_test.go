@@ -10,6 +10,7 @@ import (
 
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/notify"
+	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/workflow"
@@ -577,5 +578,19 @@ func TestApplicantDoesNotSeeInternalWork(t *testing.T) {
 				t.Errorf("staff miss the comment: %+v", staff.Events[i])
 			}
 		}
+	})
+}
+
+// Nobody handles their own application: an applicant who is also an acceptor cannot accept it.
+func TestNoOneHandlesTheirOwnCase(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := newFixture(t, s)
+		f.grant(f.applicant, policies.Acceptor, "2101*")
+		if err := f.enf.Reload(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		c := f.start()
+		_, err := f.eng.Apply(f.ctx, f.actor(f.applicant), c.ID, workflow.ApplyRequest{Action: "accept", ExpectedVersion: c.Version})
+		wantProblem(t, err, problem.Forbidden, "forbidden")
 	})
 }

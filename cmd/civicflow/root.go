@@ -33,6 +33,7 @@ func rootCommand() *cobra.Command {
 	}
 	root.AddCommand(serveCommand(), workerCommand(), migrateCommand(), userCommand(), jurisdictionCommand(),
 		catalogCommand(), auditCommand(),
+		calendarCommand(),
 		configCommand(), versionCommand())
 	return root
 }
