@@ -94,7 +94,11 @@ type Workflow struct {
 	Start   string   `yaml:"start" json:"start"`
 	States  []State  `yaml:"states" json:"states"`
 	Actions []Action `yaml:"actions" json:"actions"`
-	Line    int      `yaml:"-" json:"-"`
+	// Clocks are the time limits that run on a case (see Clock).
+	Clocks []Clock `yaml:"clocks,omitempty" json:"clocks,omitempty"`
+	// Timers take an action by themselves some time after a case enters a state.
+	Timers []Timer `yaml:"timers,omitempty" json:"timers,omitempty"`
+	Line   int     `yaml:"-" json:"-"`
 }
 
 // State is a state of a case.
@@ -136,11 +140,51 @@ type Action struct {
 	// Internal marks staff work the applicant does not see: the applicant's view of the case leaves
 	// out the comment and the fields of these actions (a reviewer's opinion, say).
 	Internal bool `yaml:"internal,omitempty" json:"internal,omitempty"`
+	// Clock names the clock an extend action extends.
+	Clock string `yaml:"clock,omitempty" json:"clock,omitempty"`
 	// Cosign is the number of distinct people who must take the action before the case moves.
 	Cosign  int      `yaml:"cosign,omitempty" json:"cosign,omitempty"`
 	Effects []Effect `yaml:"effects,omitempty" json:"effects,omitempty"`
 	Line    int      `yaml:"-" json:"-"`
 }
+
+// Clock is a time limit over a span of states: it starts when a case enters one of States from
+// outside them, stands still while the case is in one of Pauses (waiting for the applicant or a third
+// party), and stops when the case leaves both. Its due dates count from the day it started, the start
+// day not counted, in the units of each limit and the calendar of the case's jurisdiction.
+type Clock struct {
+	ID     string    `yaml:"id" json:"id"`
+	Name   lang.Text `yaml:"name" json:"name"`
+	States []string  `yaml:"states" json:"states"`
+	Pauses []string  `yaml:"pauses,omitempty" json:"pauses,omitempty"`
+	// Restarts makes leaving a pause start the limits again from that day, as for a disclosure
+	// request corrected after 补正; otherwise the paused days are added to the due dates.
+	Restarts  bool   `yaml:"restarts,omitempty" json:"restarts,omitempty"`
+	Statutory Period `yaml:"statutory" json:"statutory"`
+	Promised  Period `yaml:"promised" json:"promised"`
+	// RemindBefore sends the roles that may act a reminder this long before the promised due date.
+	RemindBefore *Period `yaml:"remind_before,omitempty" json:"remind_before,omitempty"`
+	// EscalateAfter: once the statutory due date has passed, the approvers of the case's jurisdiction
+	// are told; once this much more has passed, the approvers of the jurisdiction above.
+	EscalateAfter *Period `yaml:"escalate_after,omitempty" json:"escalate_after,omitempty"`
+	Line          int     `yaml:"-" json:"-"`
+}
+
+// Timer takes Action (an action by "system") After the case entered State, unless the case left the
+// state before. Timers are database rows: they survive restarts and fire once with many workers.
+type Timer struct {
+	State  string `yaml:"state" json:"state"`
+	After  Period `yaml:"after" json:"after"`
+	Action string `yaml:"action" json:"action"`
+	Line   int    `yaml:"-" json:"-"`
+}
+
+// System is the name by which an action is given to the service itself (a timer), not to a person.
+const System = "system"
+
+// KindExtend is an action that extends the limits of a clock (named by Action.Clock) by the number of
+// days entered in its "days" field, with a required "reason".
+const KindExtend = "extend"
 
 // Effect is something an action does besides moving the case. Exactly one member is set.
 type Effect struct {
