@@ -20,7 +20,7 @@ var (
 )
 
 // Kinds lists the action kinds, for the linter and the documentation.
-var Kinds = []string{KindDecide, KindSubmit, KindSupplement, KindResubmit, KindRefuse, KindWithdraw}
+var Kinds = []string{KindDecide, KindSubmit, KindSupplement, KindResubmit, KindRefuse, KindWithdraw, KindExtend}
 
 // Outcomes are the ways a final state ends a case.
 var Outcomes = []string{"approved", "refused", "withdrawn"}

@@ -179,6 +179,11 @@ func (l *lintCtx) workflow(it *Item, formSet map[string]*formDef, materials map[
 	for i := range w.Actions {
 		l.kind(&w.Actions[i], states, w.Actions)
 	}
+	clocks := l.clocks(w, states)
+	for i := range w.Actions {
+		l.extend(&w.Actions[i], fmt.Sprintf("workflow.actions[%d]", i), clocks)
+	}
+	l.timers(w, states, actions)
 	l.graph(w, states)
 }
 
@@ -223,11 +228,12 @@ func (l *lintCtx) action(a *Action, path string, states map[string]*State, seen 
 		l.at(a.Line, "action %s: nobody may take it; list roles or %s in by:", a.ID, Applicant)
 	}
 	for j, r := range a.By {
-		if _, ok := policies.RoleByName(r); !ok && r != Applicant {
+		if _, ok := policies.RoleByName(r); !ok && r != Applicant && r != System {
 			names := []string{Applicant}
 			for _, role := range policies.Roles {
 				names = append(names, role.Name)
 			}
+			names = append(names, System)
 			l.at(l.line(fmt.Sprintf("%s.by[%d]", path, j)), "action %s: unknown role %q; the roles are: %s", a.ID, r, strings.Join(names, ", "))
 		}
 	}
@@ -306,6 +312,13 @@ func (l *lintCtx) kind(a *Action, states map[string]*State, all []Action) {
 				l.at(a.Line, "action %s: a supplement action is taken by staff, not by %s", a.ID, r)
 			}
 		}
+	case KindExtend:
+		if slices.Contains(a.By, Applicant) || slices.Contains(a.By, System) {
+			l.at(a.Line, "action %s: an extend action is taken by staff: name the roles allowed to extend in by:", a.ID)
+		}
+		if a.To != "" && !slices.Contains(a.From, a.To) {
+			l.at(a.Line, "action %s: an extend action leaves the case where it is: its to must be one of its from states", a.ID)
+		}
 	case KindRefuse:
 		ok := false
 		for _, f := range a.Fields {
@@ -332,6 +345,139 @@ func (l *lintCtx) kind(a *Action, states map[string]*State, all []Action) {
 			if !found && states[back] != nil {
 				l.at(a.Line, "action %s: supplement goes to %s, which needs a resubmit action by the applicant back to %s",
 					a.ID, a.To, back)
+			}
+		}
+	}
+}
+
+// clocks checks the time limits of the workflow and returns them by ID.
+func (l *lintCtx) clocks(w *Workflow, states map[string]*State) map[string]*Clock {
+	out := map[string]*Clock{}
+	for i := range w.Clocks {
+		c := &w.Clocks[i]
+		path := fmt.Sprintf("workflow.clocks[%d]", i)
+		switch {
+		case c.ID == "":
+			l.at(c.Line, "clock without an id")
+		case !identifier.MatchString(c.ID):
+			l.at(c.Line, "clock id %q must be lower case letters, digits and _, starting with a letter", c.ID)
+		case out[c.ID] != nil:
+			l.at(c.Line, "duplicate clock %q (first on line %d)", c.ID, out[c.ID].Line)
+		}
+		if c.ID != "" && out[c.ID] == nil {
+			out[c.ID] = c
+		}
+		if c.Name.ZH == "" {
+			l.at(c.Line, "clock %s: missing name.zh", c.ID)
+		}
+		if len(c.States) == 0 {
+			l.at(c.Line, "clock %s has no states: (the states in which it runs)", c.ID)
+		}
+		for j, s := range c.States {
+			l.clockState(c, s, states, l.line(fmt.Sprintf("%s.states[%d]", path, j)), "states")
+		}
+		for j, s := range c.Pauses {
+			line := l.line(fmt.Sprintf("%s.pauses[%d]", path, j))
+			l.clockState(c, s, states, line, "pauses")
+			if slices.Contains(c.States, s) {
+				l.at(line, "clock %s: state %s is both in states and in pauses", c.ID, s)
+			}
+		}
+		if c.Statutory.Days == 0 && c.Statutory.Unit == "" && c.Promised.Days == 0 && c.Promised.Unit == "" {
+			l.at(c.Line, "clock %s: give a statutory or a promised time limit, e.g. {days: 20, unit: working_days}", c.ID)
+		}
+		l.period(c.Statutory, path+".statutory")
+		l.period(c.Promised, path+".promised")
+		if s, p := c.Statutory, c.Promised; s.Unit == p.Unit && s.Days > 0 && p.Days > s.Days {
+			l.at(p.Line, "clock %s: the promised time limit (%d) is longer than the statutory one (%d)", c.ID, p.Days, s.Days)
+		}
+		if c.RemindBefore != nil {
+			l.needPeriod(*c.RemindBefore, path+".remind_before")
+		}
+		if c.EscalateAfter != nil {
+			l.needPeriod(*c.EscalateAfter, path+".escalate_after")
+		}
+	}
+	return out
+}
+
+// clockState checks a state a clock names.
+func (l *lintCtx) clockState(c *Clock, s string, states map[string]*State, line int, key string) {
+	switch st := states[s]; {
+	case st == nil:
+		l.at(line, "clock %s: unknown state %q in %s", c.ID, s, key)
+	case st.Final:
+		l.at(line, "clock %s: state %s is final; a clock runs on open cases", c.ID, s)
+	}
+}
+
+// needPeriod checks a period that must be given: days and a unit.
+func (l *lintCtx) needPeriod(p Period, path string) {
+	if p.Days == 0 && p.Unit == "" {
+		l.at(l.line(path), "missing period: write {days: N, unit: %s} or {days: N, unit: %s}", WorkingDays, CalendarDays)
+		return
+	}
+	l.period(p, path)
+}
+
+// extend checks what an extend action needs: a clock to extend and the fields days and reason.
+func (l *lintCtx) extend(a *Action, path string, clocks map[string]*Clock) {
+	if a.Kind != KindExtend {
+		if a.Clock != "" {
+			l.at(l.line(path+".clock"), "action %s: only an extend action names a clock", a.ID)
+		}
+		return
+	}
+	switch {
+	case a.Clock == "":
+		l.at(a.Line, "action %s: an extend action names the clock it extends in clock:", a.ID)
+	case clocks[a.Clock] == nil:
+		l.at(l.line(path+".clock"), "action %s: unknown clock %q; the clocks are: %s", a.ID, a.Clock,
+			strings.Join(slices.Sorted(maps.Keys(clocks)), ", "))
+	}
+	days, reason := false, false
+	for _, f := range a.Fields {
+		days = days || (f.Name == "days" && f.Type == forms.TypeInteger && f.Required)
+		reason = reason || (f.Name == "reason" && f.Required)
+	}
+	if !days {
+		l.at(a.Line, "action %s: an extend action needs a required integer field named days", a.ID)
+	}
+	if !reason {
+		l.at(a.Line, "action %s: an extend action needs a required field named reason", a.ID)
+	}
+}
+
+// timers checks the timers: a known state, a period with a unit and an action by system that can be
+// taken in that state.
+func (l *lintCtx) timers(w *Workflow, states map[string]*State, actions map[string]*Action) {
+	for i := range w.Timers {
+		t := &w.Timers[i]
+		path := fmt.Sprintf("workflow.timers[%d]", i)
+		switch st := states[t.State]; {
+		case t.State == "":
+			l.at(t.Line, "timer without a state: (the state whose entry starts it)")
+		case st == nil:
+			l.at(l.line(path+".state"), "timer: unknown state %q", t.State)
+		case st.Final:
+			l.at(l.line(path+".state"), "timer: state %s is final; no action can leave it", t.State)
+		}
+		l.needPeriod(t.After, path+".after")
+		a := actions[t.Action]
+		switch {
+		case t.Action == "":
+			l.at(t.Line, "timer without an action: (the action it takes)")
+		case a == nil:
+			l.at(l.line(path+".action"), "timer: unknown action %q", t.Action)
+		default:
+			if len(a.By) != 1 || a.By[0] != System {
+				l.at(l.line(path+".action"), "timer: action %s is taken by the timer: write by: [%s] on it", a.ID, System)
+			}
+			if t.State != "" && !slices.Contains(a.From, t.State) {
+				l.at(l.line(path+".action"), "timer: action %s cannot be taken in state %s (not in its from)", a.ID, t.State)
+			}
+			if len(a.Fields) > 0 || a.Cosign > 1 || a.Kind != KindDecide {
+				l.at(l.line(path+".action"), "timer: action %s must be a plain action without fields or co-signing", a.ID)
 			}
 		}
 	}

@@ -66,3 +66,51 @@ func idNumber(n int) string {
 	}
 	panic("no check character")
 }
+
+// The social-group item declares its legal clock (社会团体登记管理条例: 筹备 decided within 60 days,
+// 成立登记 within 30, plain days; the promised limits in working days), 补正 pausing it, and timers
+// that deem an unanswered 补正 withdrawn by the system.
+func TestSocialGroupClocksAndTimers(t *testing.T) {
+	cat, _, err := catalog.Load(catalog.Builtin, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, ok := cat.Item("social-group-establishment")
+	if !ok {
+		t.Fatal("no social-group-establishment item")
+	}
+	want := map[string][2]catalog.Period{
+		"prep": {{Days: 60, Unit: catalog.CalendarDays}, {Days: 20, Unit: catalog.WorkingDays}},
+		"est":  {{Days: 30, Unit: catalog.CalendarDays}, {Days: 15, Unit: catalog.WorkingDays}},
+	}
+	pauses := map[string]string{"prep": "prep_supplement", "est": "est_supplement"}
+	for _, k := range it.Workflow.Clocks {
+		w, ok := want[k.ID]
+		if !ok {
+			t.Fatalf("unexpected clock %s", k.ID)
+		}
+		delete(want, k.ID)
+		k.Statutory.Line, k.Promised.Line = 0, 0
+		if k.Statutory != w[0] || k.Promised != w[1] || len(k.Pauses) != 1 || k.Pauses[0] != pauses[k.ID] {
+			t.Errorf("clock %s: %+v", k.ID, k)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("missing clocks %v", want)
+	}
+	timers := map[string]bool{}
+	for _, tm := range it.Workflow.Timers {
+		timers[tm.State] = true
+		if tm.After.Days != 30 || tm.After.Unit != catalog.CalendarDays {
+			t.Errorf("timer of %s after %+v", tm.State, tm.After)
+		}
+		for _, a := range it.Workflow.Actions {
+			if a.ID == tm.Action && (a.To != "withdrawn" || len(a.By) != 1 || a.By[0] != catalog.System) {
+				t.Errorf("timer action %+v", a)
+			}
+		}
+	}
+	if !timers["prep_supplement"] || !timers["est_supplement"] {
+		t.Errorf("timers %v", it.Workflow.Timers)
+	}
+}

@@ -56,6 +56,9 @@ type Config struct {
 	DeliveryMaxAttempts int
 	// PolicyReloadInterval is how often each process checks whether an admin changed the policies.
 	PolicyReloadInterval time.Duration
+	// ClockInterval is how often a worker fires due timers and sends the legal clock's reminders and
+	// escalations.
+	ClockInterval time.Duration
 	// SMTPURL is empty to log e-mails instead of sending them, or smtp[s]://user:pass@host:port.
 	SMTPURL string
 	// MailFrom is the sender address of e-mails.
@@ -187,6 +190,8 @@ var options = []option{
 		func(c *Config, v string) error { return intRange(&c.DeliveryMaxAttempts, v, 1, 100) }},
 	{"CIVICFLOW_POLICY_RELOAD_INTERVAL", "3s", "how often each process checks for changed role grants", false,
 		func(c *Config, v string) error { return duration(&c.PolicyReloadInterval, v, 100*time.Millisecond) }},
+	{"CIVICFLOW_CLOCK_INTERVAL", "30s", "how often a worker fires due timers and sends time-limit reminders and escalations", false,
+		func(c *Config, v string) error { return duration(&c.ClockInterval, v, time.Second) }},
 	{"CIVICFLOW_SMTP_URL", "", "empty: e-mails are written to the log; smtp://user:pass@host:587 (STARTTLS) or smtps://…:465", true,
 		func(c *Config, v string) error {
 			if v != "" {

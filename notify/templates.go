@@ -101,4 +101,34 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记"},
 	},
+	// The legal clock (workflow): reminders before a promised due date to those who must act,
+	// escalation after the statutory one, and the withdrawal a timer records when a 补正 notice is not
+	// answered in time. The engine adds clock_name, promised_due and statutory_due (YYYY-MM-DD) and,
+	// for escalations, level (1: the case's jurisdiction, 2: the one above) and days_overdue.
+	"clock_reminder": {
+		Subject: map[string]string{"zh-CN": "办件即将到期：{{.case_number}}", "en": "Case due soon: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "“{{.item_name}}”办件 {{.case_number}}（{{.state_name}}）的{{.clock_name}}承诺时限将于 {{.promised_due}} 届满（法定时限 {{.statutory_due}}），请及时办理。",
+			"en":    "Case {{.case_number}} (“{{.item_name}}”, at “{{.state_name}}”): the promised time limit ({{.clock_name}}) ends on {{.promised_due}} (statutory limit {{.statutory_due}}). Please act on it.",
+		},
+		Sample: map[string]any{"case_number": "210100-2026-000123", "item_name": "社会团体成立登记", "state_name": "筹备审查",
+			"clock_name": "筹备", "promised_due": "2026-10-29", "statutory_due": "2026-11-23"},
+	},
+	"clock_overdue": {
+		Subject: map[string]string{"zh-CN": "办件已超过法定时限：{{.case_number}}", "en": "Case past its statutory time limit: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "“{{.item_name}}”办件 {{.case_number}}（{{.state_name}}）的{{.clock_name}}法定时限已于 {{.statutory_due}} 届满，已超期 {{.days_overdue}} 天{{if eq (print .level) \"2\"}}，现提请上级机关督办{{end}}。请立即处理。",
+			"en":    "Case {{.case_number}} (“{{.item_name}}”, at “{{.state_name}}”) passed its statutory time limit ({{.clock_name}}) on {{.statutory_due}} and is {{.days_overdue}} days overdue{{if eq (print .level) \"2\"}}; it is escalated to the authority above{{end}}. Please deal with it at once.",
+		},
+		Sample: map[string]any{"case_number": "210100-2026-000123", "item_name": "社会团体成立登记", "state_name": "筹备审查",
+			"clock_name": "筹备", "statutory_due": "2026-11-23", "days_overdue": 3, "level": 2},
+	},
+	"case_deemed_withdrawn": {
+		Subject: map[string]string{"zh-CN": "申请视为撤回：{{.case_number}}", "en": "Application deemed withdrawn: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）未在规定期限内提交补正材料，视为撤回申请，办理终止。如需办理，请重新提交申请。",
+			"en":    "The corrections to your application for “{{.item_name}}” (case {{.case_number}}) were not submitted in time; the application is deemed withdrawn and the case is closed. You may apply again.",
+		},
+		Sample: map[string]any{"case_number": "210100-2026-000123", "item_name": "社会团体成立登记"},
+	},
 }

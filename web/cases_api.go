@@ -192,9 +192,11 @@ func (s *Server) apiCase(c *fiber.Ctx) error {
 	return c.JSON(caseJSON(v))
 }
 
-// caseJSON is the API's view of a case: the case, its timeline, the actions the caller may take now.
+// caseJSON is the API's view of a case: the case, its timeline, the actions the caller may take now
+// and its time limits.
 func caseJSON(v *workflow.View) fiber.Map {
-	return fiber.Map{"case": v.Case, "events": nonNil(v.Events), "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents)}
+	return fiber.Map{"case": v.Case, "events": nonNil(v.Events), "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
+		"clocks": nonNil(v.Clocks)}
 }
 
 func (s *Server) apiApply(c *fiber.Ctx) error {

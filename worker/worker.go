@@ -53,6 +53,21 @@ type options struct {
 	retryDelay   asynq.RetryDelayFunc
 	pollInterval time.Duration
 	logger       *slog.Logger
+	tickers      []ticker
+}
+
+// ticker is periodic work of the worker besides tasks.
+type ticker struct {
+	name     string
+	interval time.Duration
+	fn       func(ctx context.Context) error
+}
+
+// WithTicker runs fn every interval while the worker runs (first after one interval), such as the
+// legal clock's timers and reminders. An error is logged and the next tick comes as usual; the work
+// itself must be safe with several workers (the database decides who does what).
+func WithTicker(name string, interval time.Duration, fn func(ctx context.Context) error) Option {
+	return func(o *options) { o.tickers = append(o.tickers, ticker{name, interval, fn}) }
 }
 
 // WithClock replaces the clock of the relay and the deliverer, for tests.
@@ -70,11 +85,12 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 
 // Worker is the background-task process: asynq server plus outbox relay.
 type Worker struct {
-	srv    *asynq.Server
-	mux    *asynq.ServeMux
-	relay  *notify.Relay
-	log    *slog.Logger
-	flight inflight
+	srv     *asynq.Server
+	mux     *asynq.ServeMux
+	relay   *notify.Relay
+	log     *slog.Logger
+	flight  inflight
+	tickers []ticker
 
 	// base is the context of every task. It outlives Run's context so that tasks in flight finish
 	// during a graceful shutdown, and is cancelled once the shutdown timeout is over.
@@ -97,6 +113,7 @@ func New(db *bun.DB, broker *queue.Broker, cfg config.Config, senders notify.Sen
 	w := &Worker{
 		mux:      asynq.NewServeMux(),
 		log:      o.logger,
+		tickers:  o.tickers,
 		patterns: map[string]bool{},
 	}
 	w.base, w.cancelBase = context.WithCancel(context.Background())
@@ -162,11 +179,20 @@ func (w *Worker) Run(ctx context.Context) error {
 		defer close(relayDone)
 		w.relay.Run(relayCtx)
 	}()
+	var ticking sync.WaitGroup
+	for _, t := range w.tickers {
+		ticking.Add(1)
+		go func() {
+			defer ticking.Done()
+			w.tick(relayCtx, t)
+		}()
+	}
 
 	<-ctx.Done()
 	w.log.InfoContext(ctx, "worker shutting down")
 	stopRelay()
 	<-relayDone
+	ticking.Wait()
 	w.srv.Shutdown()
 	// Tasks still running were handed back to Redis: stop them and let them record the attempt.
 	w.cancelBase()
@@ -177,6 +203,23 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	w.log.InfoContext(ctx, "worker stopped")
 	return nil
+}
+
+// tick runs one ticker until ctx ends.
+func (w *Worker) tick(ctx context.Context, t ticker) {
+	interval := max(t.interval, time.Millisecond)
+	tk := time.NewTicker(interval)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+			if err := t.fn(ctx); err != nil && ctx.Err() == nil {
+				w.log.ErrorContext(ctx, "periodic work failed", "ticker", t.name, "error", err)
+			}
+		}
+	}
 }
 
 // track counts running handlers, so that Run can wait for them.

@@ -48,6 +48,7 @@ type change struct {
 	warnings   []problem.Field
 	supplement *Supplement // a new supplement notice
 	answered   bool        // a resubmission closes the supplement notice
+	days       int         // the days an extend action adds
 }
 
 // Apply takes the action req.Action on the case for the actor and returns the case as it is after.
@@ -211,6 +212,13 @@ func (e *Engine) prepare(ctx context.Context, actor audit.Actor, c *Case, item *
 			})
 		}
 		ch.answered = true
+
+	case catalog.KindExtend:
+		ch.days = extensionDays(ch.fields, &fe)
+		if r, _ := ch.fields["reason"].(string); strings.TrimSpace(r) == "" &&
+			!slices.ContainsFunc(fe, func(f problem.Field) bool { return f.Path == "fields.reason" }) {
+			fe.Add("fields.reason", "required", "请填写延长期限的理由。", "Give the reason for the extension.")
+		}
 
 	case catalog.KindRefuse:
 		reason, _ := ch.fields["reason"].(string)

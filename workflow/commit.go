@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
@@ -44,6 +46,13 @@ func (c *Case) clone() *Case {
 // commit writes the action in one transaction and returns the case after it.
 func (e *Engine) commit(ctx context.Context, actor audit.Actor, c *Case, item *catalog.Item, a *catalog.Action,
 	comment string, ch *change, now time.Time) (*Case, error) {
+	return e.commitIn(ctx, actor, c, item, a, comment, ch, now, nil)
+}
+
+// commitIn is commit with first, when not nil, run first in the transaction (a timer's claim): an
+// error from it rolls everything back and is returned as it is.
+func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item *catalog.Item, a *catalog.Action,
+	comment string, ch *change, now time.Time, first func(context.Context, bun.Tx) error) (*Case, error) {
 	next := c.clone()
 	next.Version = c.Version + 1
 	next.UpdatedAt = now
@@ -64,10 +73,15 @@ func (e *Engine) commit(ctx context.Context, actor audit.Actor, c *Case, item *c
 		}
 	}
 	var recipients map[string][]int64
+	to := a.To
+	if a.Kind == catalog.KindExtend {
+		to = c.State // an extension leaves the case where it is
+	}
+	var sched *calendar.Schedule
 	if complete {
 		applyChange(next, ch, changes)
-		if a.To != c.State {
-			next.State = a.To
+		if to != c.State {
+			next.State = to
 			next.StateEnteredAt = now
 			next.Cosign = map[string][]int64{} // signatures belong to the state they were given in
 		} else {
@@ -82,12 +96,22 @@ func (e *Engine) commit(ctx context.Context, actor audit.Actor, c *Case, item *c
 		if recipients, err = e.roleRecipients(ctx, a, c.Jurisdiction); err != nil {
 			return nil, err
 		}
+		if to != c.State || a.Kind == catalog.KindExtend {
+			if sched, err = e.schedule(ctx, item, c.Jurisdiction); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if len(next.Cosign) == 0 {
 		next.Cosign = nil
 	}
 
 	err := e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if first != nil {
+			if err := first(ctx, tx); err != nil {
+				return err
+			}
+		}
 		res, err := tx.NewUpdate().Model((*Case)(nil)).Set("version = version + 1").
 			Where("id = ? AND version = ?", c.ID, c.Version).Exec(ctx)
 		if err != nil {
@@ -102,6 +126,17 @@ func (e *Engine) commit(ctx context.Context, actor audit.Actor, c *Case, item *c
 					return err
 				}
 				if err := deleteDraft(ctx, tx, c.ApplicantID, c.ItemCode, c.ID); err != nil {
+					return err
+				}
+			}
+			if to != c.State {
+				if err := e.moveClocks(ctx, tx, sched, next, item, c.State, to, now, changes); err != nil {
+					return err
+				}
+			}
+			if a.Kind == catalog.KindExtend {
+				reason, _ := ch.fields["reason"].(string)
+				if err := e.extendClock(ctx, tx, sched, next, item, a, ch.days, reason, changes); err != nil {
 					return err
 				}
 			}
@@ -123,7 +158,7 @@ func (e *Engine) commit(ctx context.Context, actor audit.Actor, c *Case, item *c
 		return appendEvent(ctx, tx, ev)
 	})
 	if err != nil {
-		if _, ok := problem.As(err); ok {
+		if _, ok := problem.As(err); ok || errors.Is(err, errTimerGone) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("taking action %s on case %d: %w", a.ID, c.ID, err)

@@ -21,6 +21,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
@@ -43,6 +44,7 @@ type Engine struct {
 	current   func(code string) (*catalog.Item, bool)
 	clock     func() time.Time
 	divisions func(code string) bool
+	cal       *calendar.Calendar
 
 	mu      sync.RWMutex
 	effects map[string]EffectFunc
@@ -70,6 +72,9 @@ func New(db *bun.DB, enf *policies.Enforcer, versions func(ctx context.Context, 
 	e := &Engine{db: db, enf: enf, versions: versions, current: current, clock: time.Now, effects: map[string]EffectFunc{}}
 	for _, o := range opts {
 		o(e)
+	}
+	if e.cal == nil {
+		e.cal = calendar.New(db)
 	}
 	return e
 }
@@ -119,6 +124,8 @@ type Case struct {
 	UpdatedAt      time.Time          `json:"updated_at"`
 	StateEnteredAt time.Time          `json:"state_entered_at"`
 	ClosedAt       *time.Time         `json:"closed_at,omitempty"`
+	// Due is the case's running or paused clock, filled in by the lists (MyCases, Inbox).
+	Due *CaseDue `bun:"-" json:"due,omitempty"`
 }
 
 // Supplement is a 补正 notice: every field and material to correct, in one notice.
@@ -239,15 +246,19 @@ func (e *Engine) mayRead(actor audit.Actor, c *Case) bool {
 
 // mayTake reports whether the actor is among those the action names: the applicant, or a holder of
 // one of its roles in the case's jurisdiction. A withdrawal is the applicant's whatever it names.
+// Actions naming "system" are taken by the system actor (a timer) only: no person takes them.
 func (e *Engine) mayTake(actor audit.Actor, c *Case, a *catalog.Action) bool {
 	if actor.UserID <= 0 {
-		return false
+		return actor.Label == audit.System.Label && slices.Contains(a.By, catalog.System)
 	}
 	applicant := actor.UserID == c.ApplicantID
 	if a.Kind == catalog.KindWithdraw && !applicant {
 		return false
 	}
 	for _, by := range a.By {
+		if by == catalog.System {
+			continue
+		}
 		if by == catalog.Applicant {
 			if applicant {
 				return true

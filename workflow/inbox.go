@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/policies"
 )
 
@@ -15,7 +16,16 @@ type InboxFilter struct {
 	ItemCode string `json:"item_code,omitempty"`
 	State    string `json:"state,omitempty"`
 	Limit    int    `json:"limit,omitempty"` // default 50, at most 500
+	// Overdue keeps only the cases with a clock (running or paused) past its promised or statutory
+	// due date.
+	Overdue bool `json:"overdue,omitempty"`
+	// Sort is "" for longest waiting first, or SortDue for the earliest due date first (promised,
+	// else statutory; cases without a clock last).
+	Sort string `json:"sort,omitempty"`
 }
+
+// SortDue sorts an inbox by due date.
+const SortDue = "due"
 
 // Inbox returns the open cases waiting for the user: those whose current state has an action naming
 // a role the user holds in a grant covering the case's jurisdiction, longest waiting first. The
@@ -96,8 +106,18 @@ func (e *Engine) Inbox(ctx context.Context, userID int64, f InboxFilter) ([]Case
 	if f.State != "" {
 		q = q.Where("c.state = ?", f.State)
 	}
+	if f.Overdue {
+		today := calendar.DateOf(e.now()).String()
+		q = q.Where(overdueCond, today, today)
+	}
+	if f.Sort == SortDue {
+		q = q.OrderExpr(dueOrder)
+	}
 	if err := q.OrderExpr("c.state_entered_at, c.id").Limit(clampLimit(f.Limit)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("listing the inbox of user %d: %w", userID, err)
+	}
+	if err := e.fillDue(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

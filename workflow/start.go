@@ -71,6 +71,10 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 	if len(warnings) > 0 {
 		changes["warnings"] = fieldList(warnings)
 	}
+	sched, err := e.schedule(ctx, item, jurisdiction)
+	if err != nil {
+		return nil, err
+	}
 	err = e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		year := now.In(catalog.Shanghai).Year()
 		n, err := sequences.Next(ctx, tx, fmt.Sprintf("case:%s:%d", jurisdiction, year))
@@ -82,6 +86,9 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 			return fmt.Errorf("inserting case %s: %w", c.Number, err)
 		}
 		if err := linkMaterials(ctx, tx, c, form, values, ""); err != nil {
+			return err
+		}
+		if err := e.moveClocks(ctx, tx, sched, c, item, "", c.State, now, changes); err != nil {
 			return err
 		}
 		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: "start",

@@ -20,6 +20,9 @@ type View struct {
 	// Allowed are the actions the viewer may take now, guards evaluated.
 	Allowed   []catalog.Action `json:"allowed"`
 	Documents []Document       `json:"documents"`
+	// Clocks are the case's time limits, oldest first, each with its pauses (what the timeline shows
+	// besides the events, whose changes record each start, pause, resumption, stop and extension).
+	Clocks []ClockView `json:"clocks"`
 }
 
 // Get returns the case with its history, documents and the viewer's possible actions. Anyone but
@@ -46,6 +49,9 @@ func (e *Engine) Get(ctx context.Context, viewer audit.Actor, caseID int64) (*Vi
 	}
 	if err := e.db.NewSelect().Model(&v.Documents).Where("case_id = ?", c.ID).OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading the documents of case %d: %w", c.ID, err)
+	}
+	if v.Clocks, err = e.clockViews(ctx, c, item); err != nil {
+		return nil, err
 	}
 	if viewer.UserID != c.ApplicantID {
 		if err := audit.Record(ctx, e.db, viewer, "case.read", "case", strconv.FormatInt(c.ID, 10), c.Jurisdiction,
@@ -179,6 +185,9 @@ func (e *Engine) MyCases(ctx context.Context, userID int64, limit int) ([]Case, 
 			return nil, err
 		}
 		out[i].Fields = publicFields(out[i].Fields, item) // the list is the applicant's own view
+	}
+	if err := e.fillDue(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -133,16 +133,21 @@ func serve(cmd *cobra.Command, o serveOptions) error {
 		}()
 	}
 	run("policy watcher", func() error { return enforcer.Watch(ctx, cfg.PolicyReloadInterval) })
+	cat, engine, err := loadEngine(ctx, db, enforcer, cfg)
+	if err != nil {
+		return err
+	}
 	if o.role != "web" {
 		senders, err := notify.SendersFromConfig(cfg)
 		if err != nil {
 			return err
 		}
-		w := worker.New(db, broker, cfg, senders)
+		w := worker.New(db, broker, cfg, senders, worker.WithTicker("legal clock", cfg.ClockInterval,
+			func(ctx context.Context) error { return engine.RunClock(ctx, time.Now()) }))
 		run("worker", func() error { return w.Run(ctx) })
 	}
 	if o.role != "worker" {
-		deps, err := webDeps(ctx, db, broker, enforcer, cfg)
+		deps, err := webDeps(ctx, db, broker, enforcer, cfg, cat, engine)
 		if err != nil {
 			return err
 		}
@@ -206,28 +211,35 @@ func seedDemo(ctx context.Context, db *bun.DB, cmd *cobra.Command, cfg config.Co
 	return nil
 }
 
-// webDeps loads what the web side works with: the catalogue (a broken built-in definition stops
-// start-up; a broken override file is skipped, logged and shown to admins), its versions, the
-// material store and the workflow engine.
-func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *policies.Enforcer, cfg config.Config) (web.Deps, error) {
+// loadEngine loads the catalogue (a broken built-in definition stops start-up; a broken override
+// file is skipped, logged and shown to admins), stores its versions and builds the workflow engine
+// with its Go effects: what both the web side and the worker (timers, reminders) work with.
+func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cfg config.Config) (*catalog.Catalog, *workflow.Engine, error) {
 	cat, warnings, err := catalog.Load(catalog.Builtin, cfg.CatalogDir)
 	if err != nil {
-		return web.Deps{}, fmt.Errorf("the service catalogue: %w", err)
+		return nil, nil, fmt.Errorf("the service catalogue: %w", err)
 	}
 	for _, w := range warnings {
 		slog.ErrorContext(ctx, "catalog: skipped a broken definition", "problem", w.String())
 	}
 	if err := cat.Store(ctx, db); err != nil {
-		return web.Deps{}, err
-	}
-	store, err := materials.NewStore(cfg.MaterialsPath(), int64(cfg.UploadMaxMB)<<20)
-	if err != nil {
-		return web.Deps{}, err
+		return nil, nil, err
 	}
 	engine := workflow.New(db, enforcer, func(ctx context.Context, hash string) (*catalog.Item, error) {
 		return catalog.Version(ctx, db, hash)
 	}, cat.Item)
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	return cat, engine, nil
+}
+
+// webDeps gathers what the web side works with: the catalogue and the engine (loadEngine), the
+// material store and the session secret.
+func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *policies.Enforcer, cfg config.Config,
+	cat *catalog.Catalog, engine *workflow.Engine) (web.Deps, error) {
+	store, err := materials.NewStore(cfg.MaterialsPath(), int64(cfg.UploadMaxMB)<<20)
+	if err != nil {
+		return web.Deps{}, err
+	}
 	secret, err := web.LoadSecret(ctx, db, cfg.SecretKey)
 	if err != nil {
 		return web.Deps{}, err

@@ -1,0 +1,112 @@
+// Package statistics counts the work of the service hall per service item and jurisdiction: cases
+// received, cases finished, how many of those finished within the promised and within the statutory
+// time limit, and how many open cases are past their statutory due date now (product C11).
+//
+// The figures come from table cases and the legal clocks of table case_clocks. A clock's dates are
+// civil dates in China written 'YYYY-MM-DD', which compare correctly as text on both databases.
+package statistics
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/policies"
+)
+
+// Filter chooses the cases counted.
+type Filter struct {
+	// From and To bound the time a case was received (created): From inclusive, To exclusive. A zero
+	// time leaves that side open.
+	From, To time.Time
+	// Scopes are the caller's grant patterns ("*", "21*", "2101*", "210102"); only cases of the
+	// jurisdictions they cover are counted, none when there are no scopes.
+	Scopes []string
+	// ItemCode counts only the cases of one service item when set.
+	ItemCode string
+}
+
+// Row holds the figures of one service item in one jurisdiction; the total of Total has neither.
+type Row struct {
+	ItemCode     string `json:"item_code,omitempty"`
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// Received counts the cases received; Finished those of them closed (whatever the outcome).
+	Received int `json:"received"`
+	Finished int `json:"finished"`
+	// WithinPromised and WithinStatutory count the finished cases none of whose clocks stopped after
+	// its promised (statutory) due date; a clock without that due date does not make a case late.
+	WithinPromised  int `json:"within_promised"`
+	WithinStatutory int `json:"within_statutory"`
+	// OverdueNow counts the open cases with a running clock whose statutory due date has passed.
+	OverdueNow int `json:"overdue_now"`
+	// OnTimeRate is WithinStatutory / Finished, between 0 and 1; 0 when nothing is finished.
+	OnTimeRate float64 `json:"on_time_rate"`
+}
+
+// late is the SQL condition that one of the case's clocks stopped after its due date in column due.
+func late(due string) string {
+	return `EXISTS (SELECT 1 FROM case_clocks AS k WHERE k.case_id = c.id AND k.` + due + ` <> ''
+		AND k.stopped_on <> '' AND k.stopped_on > k.` + due + `)`
+}
+
+// Compute counts the cases chosen by f, one row per service item and jurisdiction that received a
+// case, ordered by item code and jurisdiction. today ('YYYY-MM-DD', in China) decides what is
+// overdue now.
+func Compute(ctx context.Context, db bun.IDB, f Filter, today string) ([]Row, error) {
+	if _, err := time.Parse(time.DateOnly, today); err != nil {
+		return nil, fmt.Errorf("statistics: today %q is not a YYYY-MM-DD date", today)
+	}
+	finished := "c.closed_at IS NOT NULL"
+	q := db.NewSelect().TableExpr("cases AS c").
+		ColumnExpr("c.item_code, c.jurisdiction").
+		ColumnExpr("COUNT(*) AS received").
+		ColumnExpr("SUM(CASE WHEN "+finished+" THEN 1 ELSE 0 END) AS finished").
+		ColumnExpr("SUM(CASE WHEN "+finished+" AND NOT "+late("promised_due")+" THEN 1 ELSE 0 END) AS within_promised").
+		ColumnExpr("SUM(CASE WHEN "+finished+" AND NOT "+late("statutory_due")+" THEN 1 ELSE 0 END) AS within_statutory").
+		ColumnExpr(`SUM(CASE WHEN c.closed_at IS NULL AND EXISTS (SELECT 1 FROM case_clocks AS k WHERE k.case_id = c.id
+			AND k.status = 'running' AND k.statutory_due <> '' AND k.statutory_due < ?) THEN 1 ELSE 0 END) AS overdue_now`, today)
+	where, args := policies.ScopeFilter("c.jurisdiction", f.Scopes)
+	q = q.Where(where, args...)
+	if !f.From.IsZero() {
+		q = q.Where("c.created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("c.created_at < ?", f.To.UTC())
+	}
+	if f.ItemCode != "" {
+		q = q.Where("c.item_code = ?", f.ItemCode)
+	}
+	q = q.GroupExpr("c.item_code, c.jurisdiction").OrderExpr("c.item_code, c.jurisdiction")
+
+	var rows []Row
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("computing statistics: %w", err)
+	}
+	for i := range rows {
+		rows[i].OnTimeRate = rate(rows[i].WithinStatutory, rows[i].Finished)
+	}
+	return rows, nil
+}
+
+// Total adds up rows into one row without item or jurisdiction, its on-time rate over all of them.
+func Total(rows []Row) Row {
+	var t Row
+	for _, r := range rows {
+		t.Received += r.Received
+		t.Finished += r.Finished
+		t.WithinPromised += r.WithinPromised
+		t.WithinStatutory += r.WithinStatutory
+		t.OverdueNow += r.OverdueNow
+	}
+	t.OnTimeRate = rate(t.WithinStatutory, t.Finished)
+	return t
+}
+
+func rate(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
