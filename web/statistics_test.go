@@ -265,5 +265,14 @@ func TestDueDatesShown(t *testing.T) {
 			!strings.Contains(body, due.Promised) || !strings.Contains(body, due.Statutory) || strings.Contains(body, "[clock_") {
 			t.Errorf("the case page does not show the clock: %d", code)
 		}
+		// A 补正 notice stops the clock; the case page lists the pause.
+		req := map[string]any{"action": "supplement_prep", "expected_version": c.Version, "items": []string{"name"}, "comment": "请补正名称。"}
+		if code := st.api("POST", "/api/v1/cases/"+strconv.FormatInt(c.ID, 10)+"/actions", st.token("due.acceptor"), req, nil); code != http.StatusOK {
+			t.Fatalf("supplement: %d", code)
+		}
+		code, body, _ = b.get("/cases/" + strconv.FormatInt(c.ID, 10))
+		if code != http.StatusOK || !strings.Contains(body, "计时暂停") || !strings.Contains(body, "筹备申请待补正") || !strings.Contains(body, "至今") {
+			t.Errorf("the case page does not show the pause: %d", code)
+		}
 	})
 }
