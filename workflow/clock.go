@@ -101,18 +101,45 @@ type CaseDue struct {
 // calendar.New over the engine's database).
 func WithCalendar(c *calendar.Calendar) Option { return func(e *Engine) { e.cal = c } }
 
-// needsSchedule reports whether moving a case of item from one state to another (or extending)
-// reckons dates, so that the jurisdiction's schedule must be read before the transaction.
-func needsSchedule(item *catalog.Item) bool {
-	return len(item.Workflow.Clocks) > 0 || len(item.Workflow.Timers) > 0
+// needsDates reports whether action a, moving a case of item from one state to another, reckons
+// dates: an extension, a timer of the state entered, or a clock starting or coming back from a pause.
+// Only then is the jurisdiction's calendar read; most transitions (acceptance to review, say) keep
+// their clock running and need no dates.
+func needsDates(item *catalog.Item, a *catalog.Action, from, to string) bool {
+	if a.Kind == catalog.KindExtend {
+		return true
+	}
+	if from == to {
+		return false
+	}
+	for _, t := range item.Workflow.Timers {
+		if t.State == to {
+			return true
+		}
+	}
+	for _, k := range item.Workflow.Clocks {
+		if slices.Contains(k.States, to) && !slices.Contains(k.States, from) {
+			return true
+		}
+	}
+	return false
+}
+
+// clocksChange reports whether a move from one state to another starts, pauses, resumes or stops a
+// clock of item, so that the case's clocks must be read.
+func clocksChange(item *catalog.Item, from, to string) bool {
+	for _, k := range item.Workflow.Clocks {
+		if slices.Contains(k.States, from) != slices.Contains(k.States, to) ||
+			slices.Contains(k.Pauses, from) != slices.Contains(k.Pauses, to) {
+			return true
+		}
+	}
+	return false
 }
 
 // schedule reads the jurisdiction's calendar, outside any transaction (on SQLite a read on another
 // connection while a transaction holds the write lock could wait behind it).
 func (e *Engine) schedule(ctx context.Context, item *catalog.Item, jurisdiction string) (*calendar.Schedule, error) {
-	if !needsSchedule(item) {
-		return nil, nil
-	}
 	s, err := e.cal.For(ctx, jurisdiction)
 	if err != nil {
 		return nil, fmt.Errorf("reading the calendar of %s: %w", jurisdiction, err)
@@ -174,19 +201,19 @@ func activeClocks(ctx context.Context, db bun.IDB, caseID int64) (map[string]*Ca
 // states it enters, resumes (or restarts) those it comes back to and stops those it leaves.
 func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, item *catalog.Item,
 	from, to string, now time.Time, changes map[string]any) error {
-	if s == nil {
-		return nil
-	}
 	today := calendar.DateOf(now)
 	day := today.String()
 
-	res, err := tx.NewUpdate().Model((*CaseTimer)(nil)).Set("cancelled_at = ?", now).
-		Where("case_id = ? AND fired_at IS NULL AND cancelled_at IS NULL", c.ID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("cancelling the timers of case %d: %w", c.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		changes["timers_cancelled"] = n
+	// Timers exist only for states that have them: leaving another state has none to cancel.
+	if slices.ContainsFunc(item.Workflow.Timers, func(t catalog.Timer) bool { return t.State == from }) {
+		res, err := tx.NewUpdate().Model((*CaseTimer)(nil)).Set("cancelled_at = ?", now).
+			Where("case_id = ? AND fired_at IS NULL AND cancelled_at IS NULL", c.ID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("cancelling the timers of case %d: %w", c.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			changes["timers_cancelled"] = n
+		}
 	}
 	var scheduled []map[string]any
 	for _, t := range item.Workflow.Timers {
@@ -208,7 +235,7 @@ func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule
 		changes["timers"] = scheduled
 	}
 
-	if len(item.Workflow.Clocks) == 0 {
+	if !clocksChange(item, from, to) {
 		return nil
 	}
 	active, err := activeClocks(ctx, tx, c.ID)

@@ -96,7 +96,7 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 		if recipients, err = e.roleRecipients(ctx, a, c.Jurisdiction); err != nil {
 			return nil, err
 		}
-		if to != c.State || a.Kind == catalog.KindExtend {
+		if needsDates(item, a, c.State, to) {
 			if sched, err = e.schedule(ctx, item, c.Jurisdiction); err != nil {
 				return nil, err
 			}

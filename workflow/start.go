@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
@@ -71,9 +72,11 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 	if len(warnings) > 0 {
 		changes["warnings"] = fieldList(warnings)
 	}
-	sched, err := e.schedule(ctx, item, jurisdiction)
-	if err != nil {
-		return nil, err
+	var sched *calendar.Schedule
+	if needsDates(item, &catalog.Action{}, "", item.Workflow.Start) {
+		if sched, err = e.schedule(ctx, item, jurisdiction); err != nil {
+			return nil, err
+		}
 	}
 	err = e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		year := now.In(catalog.Shanghai).Year()
