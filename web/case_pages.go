@@ -86,12 +86,12 @@ func stateName(it *catalog.Item, id, locale string) string {
 }
 
 func (s *Server) inboxPage(c *fiber.Ctx) error {
-	cases, err := s.Engine.Inbox(c.UserContext(), currentUser(c).ID, workflow.InboxFilter{ItemCode: c.Query("item"), State: c.Query("state"), Limit: 200})
+	cases, err := s.Engine.Inbox(c.UserContext(), currentUser(c).ID, inboxFilter(c))
 	if err != nil {
 		return err
 	}
 	v := s.view(c, "inbox_title")
-	v.Form["item"], v.Form["state"] = c.Query("item"), c.Query("state")
+	v.Form["item"], v.Form["state"], v.Form["sort"], v.Form["overdue"] = c.Query("item"), c.Query("state"), c.Query("sort"), c.Query("overdue")
 	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale), "Items": s.Catalog.Items()}
 	return s.render(c, "inbox", v)
 }

@@ -216,7 +216,7 @@ func (s *Server) apiApply(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiInbox(c *fiber.Ctx) error {
-	cases, err := s.Engine.Inbox(c.UserContext(), currentUser(c).ID, workflow.InboxFilter{ItemCode: c.Query("item"), State: c.Query("state"), Limit: 200})
+	cases, err := s.Engine.Inbox(c.UserContext(), currentUser(c).ID, inboxFilter(c))
 	if err != nil {
 		return err
 	}
@@ -227,4 +227,14 @@ func fieldProblem(path, code, zh, en string) error {
 	var fe problem.Fields
 	fe.Add(path, code, zh, en)
 	return fe.Err()
+}
+
+// inboxFilter reads the staff inbox's filters from the query: item, state, overdue=1 for cases past a
+// due date, sort=due for the earliest due date first.
+func inboxFilter(c *fiber.Ctx) workflow.InboxFilter {
+	f := workflow.InboxFilter{ItemCode: c.Query("item"), State: c.Query("state"), Overdue: c.QueryBool("overdue"), Limit: 200}
+	if c.Query("sort") == workflow.SortDue {
+		f.Sort = workflow.SortDue
+	}
+	return f
 }

@@ -253,6 +253,11 @@ func TestDueDatesShown(t *testing.T) {
 			t.Fatalf("the new case has no running clock: %+v", due)
 		}
 
+		var overdue struct{ Cases []struct{ ID int64 } }
+		if code := st.api("GET", "/api/v1/inbox?overdue=1&sort=due", st.token("due.acceptor"), nil, &overdue); code != http.StatusOK || len(overdue.Cases) != 0 {
+			t.Fatalf("a new case listed as overdue: %d %+v", code, overdue)
+		}
+
 		b := st.browser()
 		b.login("due.acceptor")
 		code, body, _ := b.get("/inbox")
