@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
@@ -23,15 +24,40 @@ func Migrator(db *bun.DB) *migrate.Migrator {
 	return migrate.NewMigrator(db, all, migrate.WithMarkAppliedOnSuccess(true))
 }
 
+// lockWait is how long Up waits for another process that holds the migration lock.
+const lockWait = 30 * time.Second
+
 // Up applies every pending migration, holding bun's migration lock so that two processes starting at
-// once do not both migrate. It returns the names applied.
+// once do not both migrate: with nothing pending it takes no lock at all, and while another process
+// migrates it waits for it (up to lockWait) and then finds nothing left to do. It returns the names
+// applied.
 func Up(ctx context.Context, db *bun.DB) ([]string, error) {
 	m := Migrator(db)
 	if err := m.Init(ctx); err != nil {
 		return nil, fmt.Errorf("preparing the migrations table: %w", err)
 	}
-	if err := m.Lock(ctx); err != nil {
-		return nil, fmt.Errorf("another process is migrating (or a previous run died holding the lock): %w", err)
+	deadline := time.Now().Add(lockWait)
+	for {
+		all, err := m.MigrationsWithStatus(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading migration status: %w", err)
+		}
+		if len(all.Unapplied()) == 0 {
+			return nil, nil
+		}
+		err = m.Lock(ctx)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("another process has been migrating for %s (or a previous run died holding the lock; "+
+				"delete the row of bun_migration_locks if so): %w", lockWait, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 	defer m.Unlock(ctx) //nolint:errcheck // the migration result matters more than the unlock
 	group, err := m.Migrate(ctx)

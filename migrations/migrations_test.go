@@ -57,3 +57,29 @@ func TestUpDownUp(t *testing.T) {
 		}
 	})
 }
+
+// Several processes starting at once on one database all come up: those that find the migrations
+// applied take no lock, and those that find another migrating wait for it.
+func TestConcurrentUp(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		if _, err := migrations.Down(ctx, s.DB); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 6)
+		for i := 0; i < cap(errs); i++ {
+			go func() {
+				_, err := migrations.Up(ctx, s.DB)
+				errs <- err
+			}()
+		}
+		for i := 0; i < cap(errs); i++ {
+			if err := <-errs; err != nil {
+				t.Errorf("concurrent up: %v", err)
+			}
+		}
+		if pending, err := migrations.Pending(ctx, s.DB); err != nil || len(pending) != 0 {
+			t.Fatalf("pending after concurrent up: %v %v", pending, err)
+		}
+	})
+}
