@@ -7,8 +7,10 @@
 package statistics
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -109,4 +111,28 @@ func rate(n, of int) float64 {
 		return 0
 	}
 	return float64(n) / float64(of)
+}
+
+// The orders a statistics table can be shown in besides item and jurisdiction.
+const (
+	ByOverdue = "overdue" // most cases overdue now first
+	ByOnTime  = "on_time" // lowest on-time rate first: where handling is slowest
+)
+
+// Arrange keeps only the rows with cases overdue now when overdueOnly is set, and orders them by one
+// of ByOverdue and ByOnTime (anything else keeps the order of Compute).
+func Arrange(rows []Row, by string, overdueOnly bool) []Row {
+	out := make([]Row, 0, len(rows))
+	for _, r := range rows {
+		if !overdueOnly || r.OverdueNow > 0 {
+			out = append(out, r)
+		}
+	}
+	switch by {
+	case ByOverdue:
+		slices.SortStableFunc(out, func(a, b Row) int { return b.OverdueNow - a.OverdueNow })
+	case ByOnTime:
+		slices.SortStableFunc(out, func(a, b Row) int { return cmp.Compare(a.OnTimeRate, b.OnTimeRate) })
+	}
+	return out
 }

@@ -148,3 +148,29 @@ func checkRows(t *testing.T, what string, got, want []statistics.Row) {
 		}
 	}
 }
+
+func TestArrange(t *testing.T) {
+	rows := []statistics.Row{
+		{ItemCode: "a", OverdueNow: 0, OnTimeRate: 0.5},
+		{ItemCode: "b", OverdueNow: 3, OnTimeRate: 0.9},
+		{ItemCode: "c", OverdueNow: 1, OnTimeRate: 0.2},
+	}
+	codes := func(rs []statistics.Row) string {
+		var s string
+		for _, r := range rs {
+			s += r.ItemCode
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		by      string
+		overdue bool
+		want    string
+	}{
+		{"", false, "abc"}, {statistics.ByOverdue, false, "bca"}, {statistics.ByOnTime, false, "cab"}, {statistics.ByOverdue, true, "bc"},
+	} {
+		if got := codes(statistics.Arrange(rows, tc.by, tc.overdue)); got != tc.want {
+			t.Errorf("Arrange(%q, %v) = %s, want %s", tc.by, tc.overdue, got, tc.want)
+		}
+	}
+}

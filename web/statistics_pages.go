@@ -19,16 +19,24 @@ import (
 // statisticsQuery is the filter of the statistics page, API and CSV export as the request gives it.
 type statisticsQuery struct {
 	From, To, Item string
+	// Sort is statistics.ByOverdue, statistics.ByOnTime or empty; Overdue keeps rows with overdue cases.
+	Sort    string
+	Overdue bool
 }
 
 func readStatisticsQuery(c *fiber.Ctx) statisticsQuery {
-	return statisticsQuery{From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")), Item: strings.TrimSpace(c.Query("item"))}
+	return statisticsQuery{From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")),
+		Item: strings.TrimSpace(c.Query("item")), Sort: c.Query("sort"), Overdue: c.QueryBool("overdue")}
 }
 
 // values is the query string that asks for the same figures.
 func (q statisticsQuery) values() url.Values {
 	v := url.Values{}
-	for k, s := range map[string]string{"from": q.From, "to": q.To, "item": q.Item} {
+	overdue := ""
+	if q.Overdue {
+		overdue = "1"
+	}
+	for k, s := range map[string]string{"from": q.From, "to": q.To, "item": q.Item, "sort": q.Sort, "overdue": overdue} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -69,7 +77,11 @@ func (s *Server) computeStatistics(c *fiber.Ctx, q statisticsQuery) ([]statistic
 	if err != nil {
 		return nil, err
 	}
-	return statistics.Compute(c.UserContext(), s.DB, f, calendar.Today().String())
+	rows, err := statistics.Compute(c.UserContext(), s.DB, f, calendar.Today().String())
+	if err != nil {
+		return nil, err
+	}
+	return statistics.Arrange(rows, q.Sort, q.Overdue), nil
 }
 
 // apiStatistics answers the figures per service item and jurisdiction, with their total.
@@ -119,7 +131,10 @@ func (s *Server) namedStatistics(c *fiber.Ctx, rows []statistics.Row, locale str
 func (s *Server) statisticsPage(c *fiber.Ctx) error {
 	q := readStatisticsQuery(c)
 	v := s.view(c, "admin_statistics_title")
-	v.Form["from"], v.Form["to"], v.Form["item"] = q.From, q.To, q.Item
+	v.Form["from"], v.Form["to"], v.Form["item"], v.Form["sort"] = q.From, q.To, q.Item, q.Sort
+	if q.Overdue {
+		v.Form["overdue"] = "1"
+	}
 	v.Labels = map[string]string{"from": v.T("statistics_from"), "to": v.T("statistics_to")}
 	rows, err := s.computeStatistics(c, q)
 	status, err := v.showProblem(err, fiber.StatusOK)

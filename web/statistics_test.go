@@ -89,6 +89,16 @@ func TestStatistics(t *testing.T) {
 			t.Errorf("total: %+v", tot)
 		}
 
+		// Sorted by the lowest on-time rate, Dalian comes first; only the rows with overdue cases: Shenyang.
+		if code := st.api("GET", "/api/v1/statistics?sort=on_time", st.token("stat.auditor"), nil, &rep); code != http.StatusOK ||
+			len(rep.Rows) != 2 || rep.Rows[0].Jurisdiction != "210200" {
+			t.Errorf("sorted by on-time rate: %d %+v", code, rep.Rows)
+		}
+		if code := st.api("GET", "/api/v1/statistics?overdue=1", st.token("stat.auditor"), nil, &rep); code != http.StatusOK ||
+			len(rep.Rows) != 1 || rep.Rows[0].Jurisdiction != "210100" {
+			t.Errorf("overdue only: %d %+v", code, rep.Rows)
+		}
+
 		// The Dalian auditor sees only Dalian.
 		if code := st.api("GET", "/api/v1/statistics", st.token("stat.dalian"), nil, &rep); code != http.StatusOK {
 			t.Fatalf("Dalian auditor: %d", code)
