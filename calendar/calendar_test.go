@@ -157,10 +157,7 @@ func TestHolidays(t *testing.T) {
 
 // The Chinese date of an instant decides, whatever the zone of the instant or of the server.
 func TestTimeZoneOfTheServerIsIrrelevant(t *testing.T) {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Skip("no time-zone database:", err)
-	}
+	ny := time.FixedZone("EDT", -4*3600) // New York in September, without depending on a zone database
 	saved := time.Local
 	time.Local = ny
 	t.Cleanup(func() { time.Local = saved })
