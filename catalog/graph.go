@@ -48,14 +48,6 @@ func flowEdges(it *Item, locale string) []flowEdge {
 	return out
 }
 
-// stateName is a state's name in locale, or its ID when it has none.
-func stateName(s State, locale string) string {
-	if n := s.Name.In(locale); n != "" {
-		return n
-	}
-	return s.ID
-}
-
 // startLabel is the word on the start marker of text flowcharts.
 func startLabel(locale string) string {
 	if locale == "en" {
@@ -74,10 +66,10 @@ func Mermaid(it *Item, locale string) string {
 	var finals []string
 	for _, s := range it.Workflow.States {
 		if s.Final {
-			fmt.Fprintf(&b, "    s_%s([%s])\n", s.ID, q(stateName(s, locale)))
+			fmt.Fprintf(&b, "    s_%s([%s])\n", s.ID, q(s.label(locale)))
 			finals = append(finals, "s_"+s.ID)
 		} else {
-			fmt.Fprintf(&b, "    s_%s[%s]\n", s.ID, q(stateName(s, locale)))
+			fmt.Fprintf(&b, "    s_%s[%s]\n", s.ID, q(s.label(locale)))
 		}
 	}
 	if it.Workflow.Start != "" {
@@ -105,7 +97,7 @@ func Dot(it *Item, locale string) string {
 	b.WriteString("    edge [fontname=\"sans-serif\", fontsize=10];\n")
 	fmt.Fprintf(&b, "    start [shape=circle, style=filled, fillcolor=black, label=\"\", width=0.2, tooltip=%s];\n", q(startLabel(locale)))
 	for _, s := range it.Workflow.States {
-		attrs := "label=" + q(stateName(s, locale))
+		attrs := "label=" + q(s.label(locale))
 		if s.Final {
 			attrs += ", peripheries=2"
 		}

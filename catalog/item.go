@@ -217,3 +217,30 @@ func (it *Item) FormIDs() []string {
 	}
 	return ids
 }
+
+// State returns the workflow's state with the ID.
+func (it *Item) State(id string) (*State, bool) {
+	for i := range it.Workflow.States {
+		if it.Workflow.States[i].ID == id {
+			return &it.Workflow.States[i], true
+		}
+	}
+	return nil, false
+}
+
+// StateName is the name in locale of the state with the ID, or the ID itself when the state is
+// unknown or unnamed (a case on an old version may name a state the page's version lacks).
+func (it *Item) StateName(id, locale string) string {
+	if st, ok := it.State(id); ok {
+		return st.label(locale)
+	}
+	return id
+}
+
+// label is a state's name in locale, or its ID when it has none.
+func (s State) label(locale string) string {
+	if n := s.Name.In(locale); n != "" {
+		return n
+	}
+	return s.ID
+}

@@ -107,7 +107,7 @@ func layoutFlow(it *Item, locale string) *flowLayout {
 			l.ranks = append(l.ranks, nil)
 		}
 		l.ranks[b.rank] = append(l.ranks[b.rank], b)
-		b.w = max(svgBoxMinW, math.Ceil(textWidth(stateName(b.state, locale), svgFont))+2*svgBoxPad)
+		b.w = max(svgBoxMinW, math.Ceil(textWidth(b.state.label(locale), svgFont))+2*svgBoxPad)
 	}
 	l.orderRanks(order)
 	l.planLanes()
@@ -345,7 +345,7 @@ func drawBox(b *bytes.Buffer, bx *flowBox, locale string) {
 			num(bx.x+4), num(bx.y+4), num(bx.w-8), svgBoxH-8, stroke)
 	}
 	fmt.Fprintf(b, `<text x="%s" y="%s" font-size="%d" text-anchor="middle" fill="#1a1a1a">%s</text></g>`+"\n",
-		num(bx.cx()), num(bx.y+svgBoxH/2+svgFont*0.36), svgFont, html.EscapeString(stateName(bx.state, locale)))
+		num(bx.cx()), num(bx.y+svgBoxH/2+svgFont*0.36), svgFont, html.EscapeString(bx.state.label(locale)))
 }
 
 // drawEdges draws every arrow with its label. Direct arrows meet their boxes on the left part of an
@@ -468,7 +468,7 @@ func drawLabel(b *bytes.Buffer, x, y float64, text, anchor string) {
 
 // flowDescription is the text alternative of the drawing: the start state and every transition.
 func flowDescription(it *Item, l *flowLayout, locale string) string {
-	name := func(id string) string { return stateName(l.boxes[id].state, locale) }
+	name := func(id string) string { return l.boxes[id].state.label(locale) }
 	var parts []string
 	if l.boxes[it.Workflow.Start] != nil {
 		if locale == "en" {

@@ -68,21 +68,11 @@ func (s *Server) caseRows(cases []workflow.Case, locale string) []caseRow {
 		r := caseRow{Case: cs, ItemName: cs.ItemCode, StateName: cs.State}
 		if it, ok := s.Catalog.Item(cs.ItemCode); ok {
 			r.ItemName = it.Name.In(locale)
-			r.StateName = stateName(it, cs.State, locale)
+			r.StateName = it.StateName(cs.State, locale)
 		}
 		out = append(out, r)
 	}
 	return out
-}
-
-// stateName is the name of a state of the item in locale, or its id if the item lacks it.
-func stateName(it *catalog.Item, id, locale string) string {
-	for _, st := range it.Workflow.States {
-		if st.ID == id {
-			return st.Name.In(locale)
-		}
-	}
-	return id
 }
 
 func (s *Server) inboxPage(c *fiber.Ctx) error {

@@ -36,7 +36,7 @@ func (s *Server) loadEdit(c *fiber.Ctx) (*caseEdit, error) {
 		}
 		ed := &caseEdit{view: vw, action: a}
 		formID := vw.Item.Form
-		if st := findState(vw.Item, vw.Case.State); st != nil && st.Form != "" {
+		if st, ok := vw.Item.State(vw.Case.State); ok && st.Form != "" {
 			formID = st.Form
 		}
 		if a.Kind == catalog.KindResubmit && vw.Case.Supplement != nil {
@@ -65,15 +65,6 @@ func editablePaths(it *catalog.Item, f *forms.Form, items []string) []string {
 		}
 	}
 	return out
-}
-
-func findState(it *catalog.Item, id string) *catalog.State {
-	for i := range it.Workflow.States {
-		if it.Workflow.States[i].ID == id {
-			return &it.Workflow.States[i]
-		}
-	}
-	return nil
 }
 
 func (s *Server) editPage(c *fiber.Ctx) error {

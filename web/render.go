@@ -163,7 +163,7 @@ func (v *view) FieldID(path string) string {
 }
 
 // StateName names a state of an item's workflow.
-func (v *view) StateName(it *catalog.Item, id string) string { return stateName(it, id, v.Locale) }
+func (v *view) StateName(it *catalog.Item, id string) string { return it.StateName(id, v.Locale) }
 
 // ActionName names an action of an item's workflow ("start" is the application itself).
 func (v *view) ActionName(it *catalog.Item, id string) string {

@@ -161,7 +161,7 @@ func (e *Engine) prepare(ctx context.Context, actor audit.Actor, c *Case, item *
 	switch a.Kind {
 	case catalog.KindSubmit:
 		formID := item.Form
-		if st, ok := findState(item, c.State); ok && st.Form != "" {
+		if st, ok := item.State(c.State); ok && st.Form != "" {
 			formID = st.Form
 		}
 		if err := e.prepareData(ch, item, formID, req.Data, opts, collect); err != nil {

@@ -87,7 +87,7 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 		} else {
 			delete(next.Cosign, a.ID)
 		}
-		if st, ok := findState(item, next.State); ok && st.Final {
+		if st, ok := item.State(next.State); ok && st.Final {
 			next.ClosedAt, next.Outcome = &now, st.Outcome
 		}
 		// Read before the transaction: on SQLite a read on another connection while holding the

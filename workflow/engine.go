@@ -376,16 +376,6 @@ func findAction(item *catalog.Item, id, state string) (*catalog.Action, bool) {
 	return nil, false
 }
 
-// findState returns the state with the ID.
-func findState(item *catalog.Item, id string) (*catalog.State, bool) {
-	for i := range item.Workflow.States {
-		if item.Workflow.States[i].ID == id {
-			return &item.Workflow.States[i], true
-		}
-	}
-	return nil, false
-}
-
 // formOptions are the validation options at now: known divisions from WithDivisions or the
 // jurisdictions table.
 func (e *Engine) formOptions(ctx context.Context, now time.Time) forms.Options {

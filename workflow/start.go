@@ -65,7 +65,7 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		State: item.Workflow.Start, Version: 1, Data: map[string]any{item.Form: values}, Fields: map[string]any{},
 		CreatedAt: now, UpdatedAt: now, StateEnteredAt: now,
 	}
-	if st, ok := findState(item, c.State); ok && st.Final {
+	if st, ok := item.State(c.State); ok && st.Final {
 		c.ClosedAt, c.Outcome = &now, st.Outcome
 	}
 	changes := map[string]any{"form": item.Form}
@@ -203,7 +203,7 @@ func noticeData(c *Case, item *catalog.Item, a *catalog.Action, comment string) 
 		"state": c.State, "state_name": c.State, "state_name_en": c.State,
 		"action": "", "action_name": "", "action_name_en": "", "comment": comment,
 	}
-	if st, ok := findState(item, c.State); ok {
+	if st, ok := item.State(c.State); ok {
 		d["state_name"] = nonEmpty(st.Name.ZH, st.ID)
 		d["state_name_en"] = nonEmpty(st.Name.EN, nonEmpty(st.Name.ZH, st.ID))
 	}
