@@ -170,19 +170,10 @@ func (s *Server) actionPost(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	vw, err := s.Engine.Get(ctx, actor(c), id)
+	name := c.Params("action")
+	act, err := s.Engine.Action(ctx, actor(c), id, name)
 	if err != nil {
 		return err
-	}
-	name := c.Params("action")
-	var act *catalog.Action
-	for i := range vw.Item.Workflow.Actions {
-		if vw.Item.Workflow.Actions[i].ID == name {
-			act = &vw.Item.Workflow.Actions[i]
-		}
-	}
-	if act == nil {
-		return errNotFound
 	}
 	values := map[string][]string{}
 	c.Request().PostArgs().VisitAll(func(k, v []byte) { values[string(k)] = append(values[string(k)], string(v)) })

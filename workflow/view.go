@@ -191,3 +191,29 @@ func (e *Engine) MyCases(ctx context.Context, userID int64, limit int) ([]Case, 
 	}
 	return out, nil
 }
+
+// Action returns the definition of an action of the case's item version, for a caller that must know
+// an action's fields before it can read a request for it (a page form). Unlike Get it reads no history
+// and writes no audit row; Apply checks everything again.
+func (e *Engine) Action(ctx context.Context, viewer audit.Actor, caseID int64, actionID string) (*catalog.Action, error) {
+	if viewer.UserID <= 0 {
+		return nil, problem.ErrNotFound
+	}
+	c, err := loadCase(ctx, e.db, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if !e.mayRead(viewer, c) {
+		return nil, problem.ErrNotFound
+	}
+	item, err := e.item(ctx, c.VersionHash)
+	if err != nil {
+		return nil, err
+	}
+	for i := range item.Workflow.Actions {
+		if item.Workflow.Actions[i].ID == actionID {
+			return &item.Workflow.Actions[i], nil
+		}
+	}
+	return nil, problem.ErrNotFound
+}
