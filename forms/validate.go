@@ -273,24 +273,11 @@ func (v *validator) choice(fd *Field, raw any, path string) (any, bool) {
 // choices checks a multiselect: option values without repeats, MinItems to MaxItems of them. Empty
 // strings are skipped, as a page may post one to mean "none".
 func (v *validator) choices(fd *Field, raw any, path string) (any, bool) {
-	list := asValues(raw)
-	out := make([]string, 0, len(list))
-	seen := map[string]bool{}
-	bad, dup := false, false
-	for _, item := range list {
+	out, bad, dup := uniqueList(asValues(raw), func(item any) (string, bool) {
 		s, ok := asString(item)
 		s = strings.TrimSpace(s)
-		switch {
-		case ok && s == "":
-		case !ok || !hasOption(fd, s):
-			bad = true
-		case seen[s]:
-			dup = true
-		default:
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
+		return s, ok && hasOption(fd, s)
+	})
 	if bad {
 		v.add(path, "not_an_option", "请从列表中选择。", "Choose among the listed options.")
 	}
@@ -425,25 +412,10 @@ func (v *validator) division(raw any, path string) (any, bool) {
 // files reads a material slot: the IDs of uploaded materials, without repeats. Whether they belong to
 // the applicant is for the caller to check.
 func (v *validator) files(fd *Field, raw any, path string) (any, bool) {
-	list := asValues(raw)
-	out := make([]int64, 0, len(list))
-	seen := map[int64]bool{}
-	bad, dup := false, false
-	for _, item := range list {
-		if s, ok := item.(string); ok && strings.TrimSpace(s) == "" {
-			continue
-		}
+	out, bad, dup := uniqueList(asValues(raw), func(item any) (int64, bool) {
 		id, ok := asInt(item)
-		switch {
-		case !ok || id <= 0:
-			bad = true
-		case seen[id]:
-			dup = true
-		default:
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
+		return id, ok && id > 0
+	})
 	if bad {
 		v.add(path, "invalid_file", "上传的材料无法识别，请重新上传。", "An uploaded file is not recognised; please upload it again.")
 	}
@@ -454,6 +426,29 @@ func (v *validator) files(fd *Field, raw any, path string) (any, bool) {
 		return nil, false
 	}
 	return v.count(fd, out, len(out), path)
+}
+
+// uniqueList reads the elements of a list with parse, skipping blank strings (a page may post one to
+// mean "none"), and reports whether any element was unreadable or repeated.
+func uniqueList[T comparable](list []any, parse func(any) (T, bool)) (out []T, bad, dup bool) {
+	out = make([]T, 0, len(list))
+	seen := map[T]bool{}
+	for _, item := range list {
+		if s, ok := item.(string); ok && strings.TrimSpace(s) == "" {
+			continue
+		}
+		x, ok := parse(item)
+		switch {
+		case !ok:
+			bad = true
+		case seen[x]:
+			dup = true
+		default:
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out, bad, dup
 }
 
 // repeat validates a list of objects, each item under its own path members[i]., and the number of
