@@ -8,28 +8,13 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/stacktest"
 )
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock is the clock the notification tests start from.
+func newFakeClock() *stacktest.Clock {
+	return stacktest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 }
 
 type testUser struct {

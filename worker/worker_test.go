@@ -24,24 +24,9 @@ const (
 	waitLimit      = 10 * time.Second
 )
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock is the clock the worker tests start from.
+func newFakeClock() *stacktest.Clock {
+	return stacktest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 }
 
 type testUser struct {
@@ -149,7 +134,7 @@ func testConfig() config.Config {
 	}
 }
 
-func newWorker(t *testing.T, b *queue.Broker, s *stacktest.Stack, cfg config.Config, senders notify.Senders, clock *fakeClock) *Worker {
+func newWorker(t *testing.T, b *queue.Broker, s *stacktest.Stack, cfg config.Config, senders notify.Senders, clock *stacktest.Clock) *Worker {
 	return New(s.DB, b, cfg, senders,
 		WithLogger(slog.New(slog.NewTextHandler(t.Output(), nil))),
 		WithClock(clock.Now),

@@ -42,30 +42,6 @@ const (
 	hashB    = "test-version-b"
 )
 
-// clock is a fake clock that tests move forward.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) AddDate(y, m, d int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.AddDate(y, m, d)
-}
-
 // fixture is one stack with users, grants, the test item and an engine.
 type fixture struct {
 	t     *testing.T
@@ -73,7 +49,7 @@ type fixture struct {
 	db    *bun.DB
 	eng   *workflow.Engine
 	enf   *policies.Enforcer
-	clock *clock
+	clock *stacktest.Clock
 	ran   atomic.Int64 // calls of the run effect
 
 	mu      sync.Mutex
@@ -90,7 +66,7 @@ func newFixture(t *testing.T, s *stacktest.Stack) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{t: t, ctx: ctx, db: s.DB, current: map[string]*catalog.Item{}}
-	f.clock = &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, catalog.Shanghai)}
+	f.clock = stacktest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, catalog.Shanghai))
 
 	for _, j := range []struct{ code, zh, en string }{
 		{liaoning, "辽宁省", "Liaoning"}, {shenyang, "沈阳市", "Shenyang"}, {heping, "和平区", "Heping"}, {dalian, "大连市", "Dalian"},
