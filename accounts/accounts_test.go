@@ -125,3 +125,38 @@ func TestAPITokens(t *testing.T) {
 		}
 	})
 }
+
+func TestPurgeForgetsWhatNothingReads(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "purge.me", Password: "a long password"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, _ := accounts.StartSession(ctx, s.DB, u.ID, time.Hour, "", "")
+		accounts.StartSession(ctx, s.DB, u.ID, -time.Minute, "", "") // already expired
+		accounts.Authenticate(ctx, s.DB, throttle, "purge.me", "wrong", "10.0.0.1")
+		count := func(table string) int {
+			n, err := s.DB.NewSelect().TableExpr(table).Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n)
+		}
+		if err := accounts.Purge(ctx, s.DB, time.Now(), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if count("sessions") != 1 || count("login_failures") != 2 {
+			t.Fatalf("purged too much: %d sessions, %d failures", count("sessions"), count("login_failures"))
+		}
+		if err := accounts.Purge(ctx, s.DB, time.Now().Add(2*time.Hour), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if count("sessions") != 0 || count("login_failures") != 0 {
+			t.Fatalf("left behind: %d sessions, %d failures", count("sessions"), count("login_failures"))
+		}
+		if _, err := accounts.SessionUser(ctx, s.DB, live, time.Hour); err == nil {
+			t.Fatal("a purged session still works")
+		}
+	})
+}

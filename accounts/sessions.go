@@ -200,3 +200,15 @@ func RevokeToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID, tok
 		return audit.Record(ctx, tx, actor, "token.revoke", "user", strconv.FormatInt(userID, 10), "", map[string]any{"token_id": tokenID})
 	})
 }
+
+// Purge deletes expired sessions and login failures older than the throttle window, which nothing
+// reads any more; without it both tables would only grow. Workers run it now and then.
+func Purge(ctx context.Context, db bun.IDB, now time.Time, window time.Duration) error {
+	if _, err := db.NewDelete().Model((*Session)(nil)).Where("expires_at < ?", now.UTC()).Exec(ctx); err != nil {
+		return fmt.Errorf("deleting expired sessions: %w", err)
+	}
+	if _, err := db.NewDelete().Table("login_failures").Where("at < ?", now.UTC().Add(-window)).Exec(ctx); err != nil {
+		return fmt.Errorf("deleting old login failures: %w", err)
+	}
+	return nil
+}

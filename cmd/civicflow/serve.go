@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/uptrace/bun"
 
+	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
@@ -142,8 +143,11 @@ func serve(cmd *cobra.Command, o serveOptions) error {
 		if err != nil {
 			return err
 		}
-		w := worker.New(db, broker, cfg, senders, worker.WithTicker("legal clock", cfg.ClockInterval,
-			func(ctx context.Context) error { return engine.RunClock(ctx, time.Now()) }))
+		w := worker.New(db, broker, cfg, senders,
+			worker.WithTicker("legal clock", cfg.ClockInterval,
+				func(ctx context.Context) error { return engine.RunClock(ctx, time.Now()) }),
+			worker.WithTicker("account clean-up", time.Hour,
+				func(ctx context.Context) error { return accounts.Purge(ctx, db, time.Now(), cfg.LoginThrottleWindow) }))
 		run("worker", func() error { return w.Run(ctx) })
 	}
 	if o.role != "worker" {
