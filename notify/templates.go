@@ -131,4 +131,88 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"case_number": "210100-2026-000123", "item_name": "社会团体成立登记"},
 	},
+	// Appointments at marriage registration offices (appointments). They are given office_name,
+	// service_name, day (YYYY-MM-DD), start and end (HH:MM) and code (the confirmation code); the ban
+	// notice gets until (its last day) and reason_text.
+	"appointment_booked": {
+		Subject: map[string]string{"zh-CN": "预约成功：{{.day}} {{.start}}", "en": "Appointment booked: {{.day}} {{.start}}"},
+		Body: map[string]string{
+			"zh-CN": "您已预约{{.office_name}}的“{{.service_name}}”，时间 {{.day}} {{.start}}—{{.end}}，预约码 {{.code}}。请双方本人携带身份证按时到场。",
+			"en":    "You have booked “{{.service_name}}” at {{.office_name}} on {{.day}}, {{.start}}–{{.end}}. Confirmation code {{.code}}. Both of you must come in person with your ID cards.",
+		},
+		Sample: map[string]any{"office_name": "沈阳市和平区婚姻登记处", "service_name": "结婚登记", "day": "2027-05-20", "start": "09:00", "end": "09:30", "code": "K7M2Q9XR"},
+	},
+	"appointment_moved": {
+		Subject: map[string]string{"zh-CN": "预约已改期：{{.day}} {{.start}}", "en": "Appointment moved: {{.day}} {{.start}}"},
+		Body: map[string]string{
+			"zh-CN": "您在{{.office_name}}的“{{.service_name}}”预约（预约码 {{.code}}）已改到 {{.day}} {{.start}}—{{.end}}。",
+			"en":    "Your appointment for “{{.service_name}}” at {{.office_name}} (code {{.code}}) now is on {{.day}}, {{.start}}–{{.end}}.",
+		},
+		Sample: map[string]any{"office_name": "沈阳市和平区婚姻登记处", "service_name": "结婚登记", "day": "2027-05-21", "start": "13:30", "end": "14:00", "code": "K7M2Q9XR"},
+	},
+	"appointment_cancelled": {
+		Subject: map[string]string{"zh-CN": "预约已取消：{{.code}}", "en": "Appointment cancelled: {{.code}}"},
+		Body: map[string]string{
+			"zh-CN": "您在{{.office_name}}于 {{.day}} {{.start}} 的“{{.service_name}}”预约（预约码 {{.code}}）已取消。",
+			"en":    "Your appointment for “{{.service_name}}” at {{.office_name}} on {{.day}} at {{.start}} (code {{.code}}) is cancelled.",
+		},
+		Sample: map[string]any{"office_name": "沈阳市和平区婚姻登记处", "service_name": "结婚登记", "day": "2027-05-20", "start": "09:00", "code": "K7M2Q9XR"},
+	},
+	"appointment_reminder": {
+		Subject: map[string]string{"zh-CN": "明天办理：{{.service_name}} {{.start}}", "en": "Tomorrow: {{.service_name}} at {{.start}}"},
+		Body: map[string]string{
+			"zh-CN": "提醒：您预约了明天（{{.day}}）{{.start}}—{{.end}}在{{.office_name}}办理“{{.service_name}}”，预约码 {{.code}}。请双方本人携带身份证按时到场；不能前来的，请按规定提前取消。",
+			"en":    "Reminder: tomorrow ({{.day}}), {{.start}}–{{.end}}, “{{.service_name}}” at {{.office_name}}, code {{.code}}. Both of you must come in person with your ID cards; if you cannot come, cancel in time.",
+		},
+		Sample: map[string]any{"office_name": "沈阳市和平区婚姻登记处", "service_name": "结婚登记", "day": "2027-05-20", "start": "09:00", "end": "09:30", "code": "K7M2Q9XR"},
+	},
+	"appointment_no_show": {
+		Subject: map[string]string{"zh-CN": "预约未到场：{{.code}}", "en": "Missed appointment: {{.code}}"},
+		Body: map[string]string{
+			"zh-CN": "您在{{.office_name}}于 {{.day}} {{.start}} 的“{{.service_name}}”预约（预约码 {{.code}}）未按时到场办理，已记录为爽约。180天内爽约2次将暂停预约资格。",
+			"en":    "You did not come to your appointment for “{{.service_name}}” at {{.office_name}} on {{.day}} at {{.start}} (code {{.code}}); it is recorded as missed. Missing two appointments within 180 days suspends booking.",
+		},
+		Sample: map[string]any{"office_name": "沈阳市和平区婚姻登记处", "service_name": "结婚登记", "day": "2027-05-20", "start": "09:00", "code": "K7M2Q9XR"},
+	},
+	"appointment_banned": {
+		Subject: map[string]string{"zh-CN": "预约资格已暂停至 {{.until}}", "en": "Booking suspended until {{.until}}"},
+		Body: map[string]string{
+			"zh-CN": "因{{.reason_text}}，您的婚姻登记预约资格暂停至 {{.until}}（含）。期间如需办理，请直接到婚姻登记处咨询。",
+			"en":    "Because of {{.reason_text}}, you cannot book marriage registration appointments until {{.until}} (inclusive). Ask the registration office in person if you need to register meanwhile.",
+		},
+		Sample: map[string]any{"until": "2027-11-16", "reason_text": "180天内爽约2次"},
+	},
+	// The divorce cooling-off case (catalog item divorce-registration).
+	"divorce_cooling_off": {
+		Subject: map[string]string{"zh-CN": "离婚登记申请已受理，冷静期开始：{{.case_number}}", "en": "Divorce application accepted; the cooling-off period runs: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "婚姻登记机关已受理您的离婚登记申请（办件编号 {{.case_number}}）并出具受理回执。自受理之日起30日为离婚冷静期，期间任何一方可撤回申请；冷静期届满后30日内，双方须预约并亲自到场申请发给离婚证，否则视为撤回。具体日期见办件页面。",
+			"en":    "The registration office has accepted your divorce application (case {{.case_number}}) and issued the receipt. The 30 days from acceptance are the cooling-off period, during which either of you may withdraw; in the 30 days after it both of you must book and come in person to ask for the divorce certificate, or the application is deemed withdrawn. The case page shows the dates.",
+		},
+		Sample: map[string]any{"case_number": "210102-2026-000045", "item_name": "离婚登记"},
+	},
+	"divorce_confirmation_open": {
+		Subject: map[string]string{"zh-CN": "离婚冷静期届满，请预约到场确认：{{.case_number}}", "en": "Cooling-off over: book your appearance: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您的离婚登记申请（办件编号 {{.case_number}}）冷静期已届满。请在办件页面所示的30日期间内预约，双方亲自到婚姻登记处申请发给离婚证；期间届满未申请的，视为撤回离婚登记申请。",
+			"en":    "The cooling-off period of your divorce application (case {{.case_number}}) is over. Within the 30 days shown on the case page, book an appointment and come together in person to ask for the divorce certificate; if you do not, the application is deemed withdrawn.",
+		},
+		Sample: map[string]any{"case_number": "210102-2026-000045", "item_name": "离婚登记"},
+	},
+	"divorce_deemed_withdrawn": {
+		Subject: map[string]string{"zh-CN": "离婚登记申请视为撤回：{{.case_number}}", "en": "Divorce application deemed withdrawn: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您的离婚登记申请（办件编号 {{.case_number}}）在冷静期届满后30日内双方未到场申请发给离婚证，依照《民法典》第一千零七十七条视为撤回。",
+			"en":    "Both parties did not ask in person for the divorce certificate within 30 days after the cooling-off period of your application (case {{.case_number}}); under article 1077 of the Civil Code it is deemed withdrawn.",
+		},
+		Sample: map[string]any{"case_number": "210102-2026-000045", "item_name": "离婚登记"},
+	},
+	"marriage_registered": {
+		Subject: map[string]string{"zh-CN": "{{.item_name}}已办结：{{.case_number}}", "en": "{{.item_name}} completed: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您的“{{.item_name}}”（办件编号 {{.case_number}}）已办结，证件已当场发放。",
+			"en":    "Your “{{.item_name}}” (case {{.case_number}}) is completed; the certificate was handed over at the window.",
+		},
+		Sample: map[string]any{"case_number": "210102-2026-000046", "item_name": "结婚登记"},
+	},
 }

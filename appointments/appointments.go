@@ -1,0 +1,203 @@
+// Package appointments books citizens into the registration offices' opening hours (婚姻登记预约):
+// offices and their rules, free slots computed from those rules, bookings that never exceed the
+// seats, check-in at the window, no-shows, the booking ban, reminders and iCalendar files. Pages, the
+// API, the CLI and the worker all call the functions of this package; every rule lives here.
+//
+// Capacity holds under any concurrency on both databases: a booking increments its slot's counter
+// with one conditional UPDATE (booked < capacity) and claims each person's ID number in
+// active_people (primary key) in the same transaction, so neither an extra seat nor a second active
+// booking of one person can ever commit.
+package appointments
+
+import (
+	"time"
+
+	"github.com/civicflow/civicflow/lang"
+)
+
+// Service is a kind of business an office books: 结婚登记, 离婚登记, 补领婚姻登记证.
+type Service string
+
+// The services an office can offer.
+const (
+	Marriage    Service = "marriage"
+	Divorce     Service = "divorce"
+	Replacement Service = "replacement"
+)
+
+// Services lists every service in the order pages show them.
+var Services = []Service{Marriage, Divorce, Replacement}
+
+// Session is one stretch of opening hours, "09:00"–"11:30" in China's time, cut into slots of the
+// office's SlotMinutes (the last slot ends at End or before).
+type Session struct {
+	Start string `json:"start"` // HH:MM
+	End   string `json:"end"`   // HH:MM
+}
+
+// Rules are an office's booking rules. Zero values are replaced by DefaultRules' (domain.md §3).
+type Rules struct {
+	MinDaysAhead      int `json:"min_days_ahead"`      // 1: book at least one day ahead
+	MaxDaysAhead      int `json:"max_days_ahead"`      // 30: for a date within the next 30 days
+	ChangeCutoffDays  int `json:"change_cutoff_days"`  // 2: cancel or move at least 2 days before
+	NoShowLimit       int `json:"no_show_limit"`       // 2 no-shows …
+	CancelLimit       int `json:"cancel_limit"`        // … or 5 cancellations …
+	LookbackDays      int `json:"lookback_days"`       // … within 180 days
+	ShortCancelLimit  int `json:"short_cancel_limit"`  // or 3 cancellations …
+	ShortLookbackDays int `json:"short_lookback_days"` // … within 30 days
+	BanDays           int `json:"ban_days"`            // → no booking for 180 days
+}
+
+// DefaultRules are the numbers of the Guangdong practice (domain.md §3).
+var DefaultRules = Rules{MinDaysAhead: 1, MaxDaysAhead: 30, ChangeCutoffDays: 2, NoShowLimit: 2, CancelLimit: 5,
+	LookbackDays: 180, ShortCancelLimit: 3, ShortLookbackDays: 30, BanDays: 180}
+
+// Office is a marriage registration office (婚姻登记处) of a jurisdiction, a row of table offices.
+type Office struct {
+	ID           int64     `json:"id"`
+	Jurisdiction string    `json:"jurisdiction"`
+	Name         lang.Text `json:"name"`
+	Address      lang.Text `json:"address"`
+	Phone        string    `json:"phone"`
+	// Capacity is the number of seats of one slot, by service; a service absent or 0 is not offered.
+	Capacity    map[Service]int `json:"capacity"`
+	Sessions    []Session       `json:"sessions"`     // on every working day of the jurisdiction
+	SlotMinutes int             `json:"slot_minutes"` // length of a slot, 5–240
+	Rules       Rules           `json:"rules"`
+	Active      bool            `json:"active"` // an inactive office takes no new bookings
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+}
+
+// OfficeInput is what an admin enters to create or change an office.
+type OfficeInput struct {
+	Jurisdiction string          `json:"jurisdiction"`
+	Name         lang.Text       `json:"name"`
+	Address      lang.Text       `json:"address"`
+	Phone        string          `json:"phone"`
+	Capacity     map[Service]int `json:"capacity"`
+	Sessions     []Session       `json:"sessions"`
+	SlotMinutes  int             `json:"slot_minutes"`
+	Rules        Rules           `json:"rules"` // zero fields take the defaults
+	Active       bool            `json:"active"`
+}
+
+// The kinds of an office day: closed on a day it would open, or open (with its own sessions) on a day
+// it would not, or with other sessions than usual (an extra session on 5-20).
+const (
+	DayClosed = "closed"
+	DayOpen   = "open"
+)
+
+// OfficeDay is an exception to an office's usual opening for one date, a row of table office_days.
+type OfficeDay struct {
+	OfficeID int64     `json:"office_id"`
+	Day      string    `json:"day"`  // YYYY-MM-DD
+	Kind     string    `json:"kind"` // closed or open
+	Sessions []Session `json:"sessions,omitempty"`
+	Note     string    `json:"note,omitempty"`
+}
+
+// Slot is one bookable time of an office on a day for a service, with its free seats.
+type Slot struct {
+	Start    string `json:"start"` // HH:MM
+	End      string `json:"end"`
+	Capacity int    `json:"capacity"`
+	Free     int    `json:"free"`
+	// Bookable is false for a full slot and for every slot of a day outside the booking window.
+	Bookable bool `json:"bookable"`
+}
+
+// DaySlots is the answer of Slots: whether the office is open that day and its slots for a service.
+type DaySlots struct {
+	OfficeID int64   `json:"office_id"`
+	Day      string  `json:"day"`
+	Service  Service `json:"service"`
+	Open     bool    `json:"open"`
+	// Bookable says whether the day is inside the booking window (and, for a case's confirmation
+	// booking, inside the case's window).
+	Bookable bool   `json:"bookable"`
+	Slots    []Slot `json:"slots"`
+}
+
+// Booking statuses.
+const (
+	StatusBooked    = "booked"
+	StatusCancelled = "cancelled"
+	StatusCheckedIn = "checked_in"
+	StatusNoShow    = "no_show"
+)
+
+// Booking is one appointment, a row of table bookings.
+type Booking struct {
+	ID       int64   `json:"id"`
+	Code     string  `json:"code"` // confirmation code shown at the window, 8 characters
+	OfficeID int64   `json:"office_id"`
+	Service  Service `json:"service"`
+	Day      string  `json:"day"` // YYYY-MM-DD
+	Start    string  `json:"start"`
+	End      string  `json:"end"`
+	UserID   int64   `json:"user_id"` // the account that booked
+	// The two people: the booker (the account's own resident ID number) and the partner.
+	BookerName      string     `json:"booker_name"`
+	BookerIDNumber  string     `json:"booker_id_number"`
+	PartnerName     string     `json:"partner_name"`
+	PartnerIDNumber string     `json:"partner_id_number"`
+	Phone           string     `json:"phone"`
+	CaseID          *int64     `json:"case_id,omitempty"` // the divorce case this booking confirms, or the case opened from it
+	Status          string     `json:"status"`
+	CreatedAt       time.Time  `json:"created_at"`
+	CancelledAt     *time.Time `json:"cancelled_at,omitempty"`
+	CheckedInAt     *time.Time `json:"checked_in_at,omitempty"`
+	NoShowAt        *time.Time `json:"no_show_at,omitempty"`
+	ReminderSentAt  *time.Time `json:"reminder_sent_at,omitempty"`
+}
+
+// BookingInput is what a citizen enters to book.
+type BookingInput struct {
+	OfficeID        int64   `json:"office_id"`
+	Service         Service `json:"service"`
+	Day             string  `json:"day"`
+	Start           string  `json:"start"`
+	BookerName      string  `json:"booker_name"`
+	BookerIDNumber  string  `json:"booker_id_number"`
+	PartnerName     string  `json:"partner_name"`
+	PartnerIDNumber string  `json:"partner_id_number"`
+	Phone           string  `json:"phone"`
+	// CaseID books the confirmation appearance of a divorce case in its confirmation window.
+	CaseID int64 `json:"case_id,omitempty"`
+}
+
+// Ban is a stop on booking for one resident ID number, a row of table booking_bans.
+type Ban struct {
+	IDNumber  string    `json:"-"`
+	Reason    string    `json:"reason"` // no_shows, cancellations or recent_cancellations
+	Count     int       `json:"count"`
+	Until     string    `json:"until"` // last day of the ban, YYYY-MM-DD
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// CheckInInput finds a booking at the window, by its code or by one of the ID numbers, and names the
+// ID numbers of the people present, which must be the booking's two people.
+type CheckInInput struct {
+	Code      string   `json:"code"`
+	IDNumber  string   `json:"id_number"`
+	Present   []string `json:"present"` // ID numbers read from the cards at the window
+	Service   Service  `json:"service"` // the business asked for at the window
+	Day       string   `json:"day"`     // the office day checked in (default today)
+}
+
+// SheetLine is one booking on an office's day sheet.
+type SheetLine struct {
+	Booking
+	Session int `json:"session"` // index into the day's sessions
+}
+
+// DaySheet is what an office expects on a day: its sessions and the bookings in each.
+type DaySheet struct {
+	Office   Office      `json:"office"`
+	Day      string      `json:"day"`
+	Open     bool        `json:"open"`
+	Sessions []Session   `json:"sessions"`
+	Lines    []SheetLine `json:"lines"`
+}
