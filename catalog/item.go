@@ -38,6 +38,9 @@ type Item struct {
 	// Form is the ID of the application form (a file of the forms directory) filled in to start a case.
 	Form     string   `yaml:"form" json:"form"`
 	Workflow Workflow `yaml:"workflow" json:"workflow"`
+	// Appointment, when set, makes the item one applied for in person by booking a time at a
+	// registration office: the office starts the case at the window, not the applicant online.
+	Appointment *Appointment `yaml:"appointment,omitempty" json:"appointment,omitempty"`
 
 	// Set by the loader.
 	Source string                 `yaml:"-" json:"-"` // file the item came from
@@ -204,6 +207,43 @@ type Effect struct {
 type NotifyEffect struct {
 	To       string `yaml:"to" json:"to"`
 	Template string `yaml:"template" json:"template"`
+}
+
+// The services an item can be booked as at a registration office (Appointment.Service).
+const (
+	ServiceMarriage    = "marriage"
+	ServiceDivorce     = "divorce"
+	ServiceReplacement = "replacement"
+)
+
+// Services lists the appointment services; at most one item of the catalogue books each.
+var Services = []string{ServiceMarriage, ServiceDivorce, ServiceReplacement}
+
+// appointmentFields are the fields the application form of a booked item must have, with their types:
+// the office fills the form in from the booking it checks in.
+var appointmentFields = []struct{ Name, Type string }{
+	{"booker_name", forms.TypeText}, {"booker_id_number", forms.TypeIDCard},
+	{"partner_name", forms.TypeText}, {"partner_id_number", forms.TypeIDCard},
+	{"booking_code", forms.TypeText},
+}
+
+// Appointment says how an item is applied for at a registration office.
+type Appointment struct {
+	// Service is what people book at the office to apply: marriage, divorce or replacement.
+	Service string `yaml:"service" json:"service"`
+	// Appearance, when set, is a second visit the case needs: in its State, the people book again
+	// (dates from the start of Clock to its statutory due date) and appear together; checking the
+	// booking in takes Action.
+	Appearance *Appearance `yaml:"appearance,omitempty" json:"appearance,omitempty"`
+	Line       int         `yaml:"-" json:"-"`
+}
+
+// Appearance is the visit in person that a case in State needs (the divorce confirmation).
+type Appearance struct {
+	State  string `yaml:"state" json:"state"`
+	Clock  string `yaml:"clock" json:"clock"`
+	Action string `yaml:"action" json:"action"`
+	Line   int    `yaml:"-" json:"-"`
 }
 
 // FormIDs lists the forms an item's cases are filled in with, in the order a case meets them: the

@@ -64,7 +64,67 @@ func lintItem(idf *itemDef, formSet map[string]*formDef) []Diagnostic {
 		l.formRef(it.Form, l.line("form"), formSet, materials)
 	}
 	l.workflow(it, formSet, materials)
+	l.appointment(it, formSet)
 	return l.diags
+}
+
+// appointment checks an item booked at a registration office: a known service, an appearance that
+// names a state, a clock and a staff action that fit together, and an application form the office
+// can fill in from the booking.
+func (l *lintCtx) appointment(it *Item, formSet map[string]*formDef) {
+	ap := it.Appointment
+	if ap == nil {
+		return
+	}
+	if !slices.Contains(Services, ap.Service) {
+		l.at(l.line("appointment.service"), "appointment: unknown service %q; the services are: %s", ap.Service, strings.Join(Services, ", "))
+	}
+	if fd, ok := formSet[it.Form]; ok {
+		for _, want := range appointmentFields {
+			i := slices.IndexFunc(fd.form.Fields, func(f forms.Field) bool { return f.Name == want.Name })
+			if i < 0 || fd.form.Fields[i].Type != want.Type {
+				l.at(l.line("appointment"), "appointment: the application form %s needs a %s field named %s (the office fills it in from the booking)",
+					it.Form, want.Type, want.Name)
+			}
+		}
+	}
+	if ap.Appearance != nil {
+		l.appearance(it, ap.Appearance)
+	}
+}
+
+// appearance checks the second visit of a booked item: a state that is not final, a clock that runs
+// in it (its window) and an action staff take from it when the people are checked in.
+func (l *lintCtx) appearance(it *Item, ap *Appearance) {
+	w := &it.Workflow
+	st, ok := it.State(ap.State)
+	switch {
+	case !ok:
+		l.at(l.line("appointment.appearance.state"), "appointment: unknown state %q in appearance", ap.State)
+	case st.Final:
+		l.at(l.line("appointment.appearance.state"), "appointment: appearance state %s is final", ap.State)
+	}
+	i := slices.IndexFunc(w.Clocks, func(k Clock) bool { return k.ID == ap.Clock })
+	switch {
+	case i < 0:
+		l.at(l.line("appointment.appearance.clock"), "appointment: unknown clock %q in appearance", ap.Clock)
+	case !slices.Contains(w.Clocks[i].States, ap.State):
+		l.at(l.line("appointment.appearance.clock"), "appointment: clock %s does not run in state %s, so it gives no dates to book",
+			ap.Clock, ap.State)
+	case w.Clocks[i].Statutory.Days == 0:
+		l.at(l.line("appointment.appearance.clock"), "appointment: clock %s has no statutory time limit to end the dates to book", ap.Clock)
+	}
+	j := slices.IndexFunc(w.Actions, func(a Action) bool { return a.ID == ap.Action })
+	switch {
+	case j < 0:
+		l.at(l.line("appointment.appearance.action"), "appointment: unknown action %q in appearance", ap.Action)
+	case !slices.Contains(w.Actions[j].From, ap.State):
+		l.at(l.line("appointment.appearance.action"), "appointment: action %s cannot be taken in state %s (not in its from)", ap.Action, ap.State)
+	case !slices.ContainsFunc(w.Actions[j].By, policies.StaffRole):
+		l.at(l.line("appointment.appearance.action"), "appointment: action %s is taken at check-in by the clerk: name a staff role in its by:", ap.Action)
+	case len(w.Actions[j].Fields) > 0 || w.Actions[j].Cosign > 1:
+		l.at(l.line("appointment.appearance.action"), "appointment: action %s is taken at check-in: it must be a plain action without fields or co-signing", ap.Action)
+	}
 }
 
 // materials checks the materials list and returns the IDs it defines.

@@ -144,6 +144,9 @@ func load(builtin fs.FS, dir string) (c *Catalog, builtinDiags, overrideDiags []
 		if other, dup := seen[idf.item.Code]; dup && idf.item.Code != "" {
 			ds = append(ds, Diagnostic{idf.file, idf.lines["code"], fmt.Sprintf("duplicate item code %q (also in %s)", idf.item.Code, other)})
 		}
+		if d, taken := serviceTaken(idf, itemSet); taken {
+			ds = append(ds, d)
+		}
 		builtinDiags = append(builtinDiags, ds...)
 		if _, dup := seen[idf.item.Code]; !dup {
 			seen[idf.item.Code] = idf.file
@@ -220,7 +223,11 @@ func overlay(over *tree, formSet map[string]*formDef, itemSet map[string]*itemDe
 			diags = append(diags, skipped(idf.file, ds)...)
 			continue
 		}
-		if ds := lintItem(idf, formSet); len(ds) > 0 {
+		ds := lintItem(idf, formSet)
+		if d, taken := serviceTaken(idf, itemSet); taken {
+			ds = append(ds, d)
+		}
+		if len(ds) > 0 {
 			diags = append(diags, skipped(idf.file, ds)...)
 			continue
 		}
@@ -272,6 +279,24 @@ func overlay(over *tree, formSet map[string]*formDef, itemSet map[string]*itemDe
 		}
 	}
 	return diags
+}
+
+// serviceTaken reports, for an item booked at an office, whether another item of the set (one with
+// another code: an override replaces its built-in item) books the same service: a booking must say
+// which item's case the office opens.
+func serviceTaken(idf *itemDef, itemSet map[string]*itemDef) (Diagnostic, bool) {
+	ap := idf.item.Appointment
+	if ap == nil {
+		return Diagnostic{}, false
+	}
+	for _, code := range slices.Sorted(maps.Keys(itemSet)) {
+		other := itemSet[code]
+		if code != idf.item.Code && other.item.Appointment != nil && other.item.Appointment.Service == ap.Service {
+			return Diagnostic{idf.file, idf.lines["appointment.service"], fmt.Sprintf(
+				"appointment: service %q is booked for item %s already (%s); one item per service", ap.Service, code, other.file)}, true
+		}
+	}
+	return Diagnostic{}, false
 }
 
 // skipped adds to a skipped file's problems a note that the file was not used.

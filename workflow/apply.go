@@ -49,6 +49,7 @@ type change struct {
 	supplement *Supplement // a new supplement notice
 	answered   bool        // a resubmission closes the supplement notice
 	days       int         // the days an extend action adds
+	timerDue   time.Time   // when the timer taking the action was due; zero for a person's action
 }
 
 // Apply takes the action req.Action on the case for the actor and returns the case as it is after.

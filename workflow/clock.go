@@ -195,14 +195,32 @@ func activeClocks(ctx context.Context, db bun.IDB, caseID int64) (map[string]*Ca
 	return out, nil
 }
 
+// periodStart returns the day from which the periods of the clocks and timers a move starts are
+// counted (that day not counted, 民法典 art. 201) and the day the clocks are recorded as started on.
+// A person acts during a day: both are that day. A timer (timerDue not zero) acts at the very start
+// of the day it was due, the first day after the period it ended, and that day counts: the next
+// period runs on from the last day of the one before without a gap (the divorce confirmation window
+// after the cooling-off), however late a worker took the action.
+func periodStart(now, timerDue time.Time) (base, started calendar.Date) {
+	if timerDue.IsZero() {
+		today := calendar.DateOf(now)
+		return today, today
+	}
+	started = calendar.DateOf(timerDue)
+	return started.AddDays(-1), started
+}
+
 // moveClocks does, in tx, what the case's move from state from ("" at the start) to state to does
 // to its timers and clocks, and records it in changes: it cancels the case's pending timers and
 // schedules those of the new state; it starts the clocks the case enters, pauses those whose pause
-// states it enters, resumes (or restarts) those it comes back to and stops those it leaves.
+// states it enters, resumes (or restarts) those it comes back to and stops those it leaves. timerDue
+// is when the timer whose action makes the move was due (zero for a person's action): see
+// periodStart.
 func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, item *catalog.Item,
-	from, to string, now time.Time, changes map[string]any) error {
+	from, to string, now, timerDue time.Time, changes map[string]any) error {
 	today := calendar.DateOf(now)
 	day := today.String()
+	base, started := periodStart(now, timerDue)
 
 	// Timers exist only for states that have them: leaving another state has none to cancel.
 	if slices.ContainsFunc(item.Workflow.Timers, func(t catalog.Timer) bool { return t.State == from }) {
@@ -220,7 +238,7 @@ func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule
 		if t.State != to {
 			continue
 		}
-		d, err := s.Due(today, t.After.Days, t.After.Unit)
+		d, err := s.Due(base, t.After.Days, t.After.Unit)
 		if err != nil {
 			return fmt.Errorf("item %s: timer of %s: %w", item.Code, t.State, err)
 		}
@@ -251,11 +269,11 @@ func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule
 		closePause := true
 		switch {
 		case row == nil && running:
-			row = &CaseClock{CaseID: c.ID, Clock: k.ID, Status: ClockRunning, StartedOn: day}
-			if row.StatutoryDue, err = due(s, today, k.Statutory); err != nil {
+			row = &CaseClock{CaseID: c.ID, Clock: k.ID, Status: ClockRunning, StartedOn: started.String()}
+			if row.StatutoryDue, err = due(s, base, k.Statutory); err != nil {
 				return err
 			}
-			if row.PromisedDue, err = due(s, today, k.Promised); err != nil {
+			if row.PromisedDue, err = due(s, base, k.Promised); err != nil {
 				return err
 			}
 			// A clock started again on the day it stopped takes its row back.
@@ -266,7 +284,7 @@ func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule
 			if err != nil {
 				return fmt.Errorf("starting clock %s of case %d: %w", k.ID, c.ID, err)
 			}
-			note["started"] = day
+			note["started"] = row.StartedOn
 		case row == nil:
 			continue
 		case row.Status == ClockRunning && paused:
@@ -554,7 +572,7 @@ func (e *Engine) fireTimer(ctx context.Context, t *CaseTimer, now time.Time) (bo
 		}
 		return nil
 	}
-	_, err = e.commitIn(ctx, audit.System, c, item, a, "", &change{fields: map[string]any{}}, now, claim)
+	_, err = e.commitIn(ctx, audit.System, c, item, a, "", &change{fields: map[string]any{}, timerDue: t.DueAt}, now, claim)
 	switch {
 	case errors.Is(err, errTimerGone):
 		return false, nil
@@ -588,12 +606,16 @@ type clockNotice struct {
 }
 
 // SendClockNotices sends the reminders and escalations due at now on running clocks and returns how
-// many notices it sent (one notice may reach several people):
-//   - a reminder (clock_reminder) once the promised due date is RemindBefore away or less, to everyone
-//     holding, in a grant that covers the case's jurisdiction, a role that may act in its state;
-//   - once the statutory due date has passed, clock_overdue (level 1) to the approvers of the case's
-//     jurisdiction, and once EscalateAfter more has passed, clock_overdue (level 2) to the approvers of
-//     the jurisdiction above.
+// many notices it sent (one notice may reach several people). Both are opt-in, per clock:
+//   - with RemindBefore, a reminder (clock_reminder) once the promised due date is RemindBefore away
+//     or less, to everyone holding, in a grant that covers the case's jurisdiction, a role that may
+//     act in its state;
+//   - with EscalateAfter, once the statutory due date has passed, clock_overdue (level 1) to the
+//     approvers of the case's jurisdiction, and once EscalateAfter more has passed, clock_overdue
+//     (level 2) to the approvers of the jurisdiction above.
+//
+// A clock without them is a period the people, not the office, must keep (the divorce cooling-off),
+// whose end a timer handles: nothing is overdue for the office.
 //
 // Each notice is recorded in clock_notices in the transaction that writes its outbox rows, under a
 // unique key: it is sent once, whatever the number of workers or calls.
@@ -683,7 +705,7 @@ func (e *Engine) clockNotices(ctx context.Context, row *CaseClock, today calenda
 				recipients: actingUsers(grants, item, c), data: base})
 		}
 	}
-	if row.StatutoryDue != "" {
+	if row.StatutoryDue != "" && k.EscalateAfter != nil {
 		d, err := calendar.ParseDate(row.StatutoryDue)
 		if err != nil {
 			return 0, err
@@ -692,9 +714,9 @@ func (e *Engine) clockNotices(ctx context.Context, row *CaseClock, today calenda
 			data := clone(base)
 			data["level"], data["days_overdue"] = 1, today.Sub(d)
 			notices = append(notices, clockNotice{kind: "overdue1:" + row.StatutoryDue, template: OverdueTemplate,
-				recipients: holders(grants, policies.Approver, c.Jurisdiction, c.ApplicantID), data: data})
+				recipients: holders(grants, policies.Approver, c.Jurisdiction, c), data: data})
 			parent := jurisdictions.ParentOf(c.Jurisdiction)
-			if k.EscalateAfter != nil && parent != "" {
+			if parent != "" {
 				inTime, _, err := within(d, today, *k.EscalateAfter)
 				if err != nil {
 					return 0, err
@@ -703,7 +725,7 @@ func (e *Engine) clockNotices(ctx context.Context, row *CaseClock, today calenda
 					data := clone(base)
 					data["level"], data["days_overdue"], data["escalated_to"] = 2, today.Sub(d), parent
 					notices = append(notices, clockNotice{kind: "overdue2:" + row.StatutoryDue, template: OverdueTemplate,
-						recipients: holders(grants, policies.Approver, parent, c.ApplicantID), data: data})
+						recipients: holders(grants, policies.Approver, parent, c), data: data})
 				}
 			}
 		}
@@ -748,12 +770,12 @@ func (e *Engine) sendNotice(ctx context.Context, row *CaseClock, n clockNotice, 
 	return sent, err
 }
 
-// holders lists the users holding role in a grant that covers the jurisdiction, except the one
-// excluded (the applicant: nobody handles their own case).
-func holders(grants []policies.UserGrant, role, jurisdiction string, except int64) []int64 {
+// holders lists the users holding role in a grant that covers the jurisdiction, except the parties of
+// the case: nobody handles their own case.
+func holders(grants []policies.UserGrant, role, jurisdiction string, c *Case) []int64 {
 	var out []int64
 	for _, g := range grants {
-		if g.Role == role && g.UserID != except && policies.Covers(g.Pattern, jurisdiction) && !slices.Contains(out, g.UserID) {
+		if g.Role == role && !c.isParty(g.UserID) && policies.Covers(g.Pattern, jurisdiction) && !slices.Contains(out, g.UserID) {
 			out = append(out, g.UserID)
 		}
 	}
@@ -771,7 +793,7 @@ func actingUsers(grants []policies.UserGrant, item *catalog.Item, c *Case) []int
 			if by == catalog.Applicant || by == catalog.System {
 				continue
 			}
-			for _, id := range holders(grants, by, c.Jurisdiction, c.ApplicantID) {
+			for _, id := range holders(grants, by, c.Jurisdiction, c) {
 				if !slices.Contains(out, id) {
 					out = append(out, id)
 				}
@@ -808,4 +830,20 @@ func (e *Engine) RunClock(ctx context.Context, now time.Time) error {
 		slog.InfoContext(ctx, "workflow: legal clock", "timers_fired", fired, "notices_sent", sent)
 	}
 	return errors.Join(err1, err2)
+}
+
+// Clock returns the latest row of the clock clockID (a clock ID of the case's definition) on the
+// case, nil when it never ran there: for a caller that must know a window's dates, such as the
+// booking of the divorce confirmation (from StartedOn to StatutoryDue). It checks no permission: the
+// caller has.
+func (e *Engine) Clock(ctx context.Context, caseID int64, clockID string) (*CaseClock, error) {
+	var rows []CaseClock
+	err := e.db.NewSelect().Model(&rows).Where("case_id = ? AND clock = ?", caseID, clockID).OrderExpr("id DESC").Limit(1).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading clock %s of case %d: %w", clockID, caseID, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
 }

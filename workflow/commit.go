@@ -130,7 +130,7 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 				}
 			}
 			if to != c.State {
-				if err := e.moveClocks(ctx, tx, sched, next, item, c.State, to, now, changes); err != nil {
+				if err := e.moveClocks(ctx, tx, sched, next, item, c.State, to, now, ch.timerDue, changes); err != nil {
 					return err
 				}
 			}
@@ -242,7 +242,7 @@ func (e *Engine) runEffects(ctx context.Context, tx bun.Tx, actor audit.Actor, n
 		case ef.Notify != nil:
 			users := recipients[ef.Notify.To]
 			if ef.Notify.To == catalog.Applicant {
-				users = []int64{next.ApplicantID}
+				users = next.people()
 			} else if len(users) == 0 {
 				slog.WarnContext(ctx, "workflow: nobody holds the role to notify", "case", next.ID, "action", a.ID,
 					"role", ef.Notify.To, "jurisdiction", next.Jurisdiction)

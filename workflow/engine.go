@@ -107,7 +107,10 @@ type Case struct {
 	VersionHash  string `json:"version_hash"` // the catalogue version the case runs on
 	Jurisdiction string `json:"jurisdiction"`
 	ApplicantID  int64  `json:"applicant_id"`
-	State        string `json:"state"`
+	// Parties are the other people the case concerns (the other spouse of a divorce registration), a
+	// table of their own: see isParty.
+	Parties []int64 `bun:"-" json:"parties,omitempty"`
+	State   string  `json:"state"`
 	// Version counts the case's changes (and events); Apply takes the version the caller saw.
 	Version int64 `json:"version"`
 	// Data holds the submitted forms' normalised values by form ID.
@@ -126,6 +129,41 @@ type Case struct {
 	ClosedAt       *time.Time         `json:"closed_at,omitempty"`
 	// Due is the case's running or paused clock, filled in by the lists (MyCases, Inbox).
 	Due *CaseDue `bun:"-" json:"due,omitempty"`
+}
+
+// isParty reports whether the user is one of the people whose case it is: the applicant or another
+// party. Every rule about the applicant holds for all of them: each reads the case, takes the
+// applicant's actions (withdrawal included) and gets the applicant's notifications, and none of them
+// handles the case, whatever roles they hold.
+func (c *Case) isParty(userID int64) bool {
+	return userID > 0 && (userID == c.ApplicantID || slices.Contains(c.Parties, userID))
+}
+
+// people lists the applicant and the other parties, for notifications to the applicant.
+func (c *Case) people() []int64 { return append([]int64{c.ApplicantID}, c.Parties...) }
+
+// caseParty is a row of table case_parties: a person the case concerns besides its applicant.
+type caseParty struct {
+	bun.BaseModel `bun:"table:case_parties,alias:pt"`
+
+	CaseID int64
+	UserID int64
+}
+
+// partiesOf reads the parties of the cases, by case ID.
+func partiesOf(ctx context.Context, db bun.IDB, caseIDs []int64) (map[int64][]int64, error) {
+	out := map[int64][]int64{}
+	if len(caseIDs) == 0 {
+		return out, nil
+	}
+	var rows []caseParty
+	if err := db.NewSelect().Model(&rows).Where("case_id IN (?)", bun.In(caseIDs)).OrderExpr("case_id, user_id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("reading the parties of %d cases: %w", len(caseIDs), err)
+	}
+	for _, r := range rows {
+		out[r.CaseID] = append(out[r.CaseID], r.UserID)
+	}
+	return out, nil
 }
 
 // Supplement is a 补正 notice: every field and material to correct, in one notice.
@@ -221,7 +259,7 @@ func (e *Engine) item(ctx context.Context, hash string) (*catalog.Item, error) {
 	return it, nil
 }
 
-// loadCase reads case id, or returns problem.ErrNotFound.
+// loadCase reads case id with its parties, or returns problem.ErrNotFound.
 func loadCase(ctx context.Context, db bun.IDB, id int64) (*Case, error) {
 	c := new(Case)
 	err := db.NewSelect().Model(c).Where("c.id = ?", id).Scan(ctx)
@@ -231,27 +269,33 @@ func loadCase(ctx context.Context, db bun.IDB, id int64) (*Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading case %d: %w", id, err)
 	}
+	parties, err := partiesOf(ctx, db, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	c.Parties = parties[id]
 	return c, nil
 }
 
-// mayRead reports whether the actor may see the case: its applicant, or staff with case:read in its
-// jurisdiction. Everyone else is told the case does not exist, so that one applicant cannot learn of
+// mayRead reports whether the actor may see the case: its applicant or another party, or staff with
+// case:read in its jurisdiction. Everyone else is told the case does not exist, so that one applicant cannot learn of
 // another's cases.
 func (e *Engine) mayRead(actor audit.Actor, c *Case) bool {
 	if actor.UserID <= 0 {
 		return false
 	}
-	return actor.UserID == c.ApplicantID || e.enf.Allowed(actor.UserID, c.Jurisdiction, "case", "read")
+	return c.isParty(actor.UserID) || e.enf.Allowed(actor.UserID, c.Jurisdiction, "case", "read")
 }
 
-// mayTake reports whether the actor is among those the action names: the applicant, or a holder of
-// one of its roles in the case's jurisdiction. A withdrawal is the applicant's whatever it names.
+// mayTake reports whether the actor is among those the action names: the applicant (or another
+// party), or a holder of one of its roles in the case's jurisdiction. A withdrawal is the applicant's
+// whatever it names.
 // Actions naming "system" are taken by the system actor (a timer) only: no person takes them.
 func (e *Engine) mayTake(actor audit.Actor, c *Case, a *catalog.Action) bool {
 	if actor.UserID <= 0 {
 		return actor.Label == audit.System.Label && slices.Contains(a.By, catalog.System)
 	}
-	applicant := actor.UserID == c.ApplicantID
+	applicant := c.isParty(actor.UserID)
 	if a.Kind == catalog.KindWithdraw && !applicant {
 		return false
 	}
@@ -265,7 +309,7 @@ func (e *Engine) mayTake(actor audit.Actor, c *Case, a *catalog.Action) bool {
 			}
 			continue
 		}
-		// Nobody handles their own application, whatever roles they hold.
+		// Nobody handles their own case, whatever roles they hold.
 		if !applicant && e.enf.HasRole(actor.UserID, by, c.Jurisdiction) {
 			return true
 		}
@@ -292,7 +336,7 @@ func (e *Engine) env(actor audit.Actor, c *Case, now time.Time) catalog.Env {
 	return catalog.Env{
 		Data:   c.Data,
 		Fields: envFields(c.Fields),
-		Actor: catalog.ActorEnv{ID: actor.UserID, Applicant: actor.UserID > 0 && actor.UserID == c.ApplicantID,
+		Actor: catalog.ActorEnv{ID: actor.UserID, Applicant: c.isParty(actor.UserID),
 			Roles: e.rolesIn(actor.UserID, c.Jurisdiction)},
 		Case: catalog.CaseEnv{Number: c.Number, State: c.State, Jurisdiction: c.Jurisdiction,
 			CreatedAt: c.CreatedAt.In(catalog.Shanghai), StateEnteredAt: c.StateEnteredAt.In(catalog.Shanghai)},

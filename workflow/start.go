@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -24,20 +25,83 @@ import (
 // has it; the definitions' notify effects name every other notification.
 const ReceivedTemplate = "case_submitted"
 
+// Problems of Start for items booked at a registration office.
+var (
+	errApplyByAppointment = problem.New(problem.Conflict, "apply_by_appointment",
+		"该事项须预约后到婚姻登记机关现场办理，请先预约。",
+		"This item is applied for in person: book an appointment at a registration office.")
+	errNotByAppointment = problem.New(problem.Conflict, "not_by_appointment",
+		"该事项不通过登记机关预约办理，请由申请人在网上申请。",
+		"This item is not booked at an office: the applicant applies online.")
+	errOwnCase = problem.New(problem.Forbidden, "own_case",
+		"您是该申请的当事人，不能为自己办理，请由其他工作人员办理。",
+		"You are a party to this application and cannot handle it yourself; another clerk must.")
+)
+
+// StartOption changes how Start files a case.
+type StartOption func(*startOptions)
+
+type startOptions struct {
+	onBehalf  bool
+	applicant int64
+	parties   []int64
+}
+
+// OnBehalfOf makes Start file the case at a registration office's window for people who booked the
+// item (an item with appointment:): the actor is the clerk who checked them in, recorded on the
+// start event; the case's applicant is applicantID and the other people it concerns are parties
+// (see Case.Parties). The clerk must hold appointment:checkin in the jurisdiction and be none of
+// them.
+func OnBehalfOf(applicantID int64, parties ...int64) StartOption {
+	return func(o *startOptions) {
+		o.onBehalf, o.applicant, o.parties = true, applicantID, parties
+	}
+}
+
 // Start files the actor's application for the item with the current definition, to be handled in
-// jurisdiction, from the data of the item's application form. Bad input (a jurisdiction that does
-// not exist or does not handle the item at its level, and every field error of the form) is one
-// Invalid problem and writes nothing. Otherwise one transaction numbers the case
-// (<jurisdiction>-<year>-<six digits>, per jurisdiction and year in Asia/Shanghai), inserts it in the
-// workflow's start state at version 1, links the uploaded materials the form names, writes the first
-// event of its chain, notifies the applicant and deletes the applicant's draft of the item.
-func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdiction string, data map[string]any) (*Case, error) {
+// jurisdiction, from the data of the item's application form. An item booked at a registration
+// office is started only with OnBehalfOf, by the office (Conflict "apply_by_appointment" otherwise).
+// Bad input (a jurisdiction that does not exist or does not handle the item at its level, and every
+// field error of the form) is one Invalid problem and writes nothing. Otherwise one transaction
+// numbers the case (<jurisdiction>-<year>-<six digits>, per jurisdiction and year in Asia/Shanghai),
+// inserts it in the workflow's start state at version 1 with its parties, links the uploaded
+// materials the form names, writes the first event of its chain, notifies the applicant and the
+// parties and deletes the applicant's draft of the item.
+func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdiction string, data map[string]any,
+	opts ...StartOption) (*Case, error) {
 	if actor.UserID <= 0 {
 		return nil, problem.ErrLoginRequired
 	}
 	item, ok := e.current(itemCode)
 	if !ok || item == nil {
 		return nil, problem.ErrNotFound
+	}
+	var o startOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	c := &Case{ItemCode: item.Code, VersionHash: item.Hash, Jurisdiction: jurisdiction, ApplicantID: actor.UserID}
+	switch {
+	case item.Appointment != nil && !o.onBehalf:
+		return nil, errApplyByAppointment
+	case item.Appointment == nil && o.onBehalf:
+		return nil, errNotByAppointment
+	case o.onBehalf:
+		if o.applicant <= 0 {
+			return nil, fmt.Errorf("starting a case of %s on behalf of user %d: no such applicant", item.Code, o.applicant)
+		}
+		c.ApplicantID = o.applicant
+		for _, p := range o.parties {
+			if p > 0 && !c.isParty(p) {
+				c.Parties = append(c.Parties, p)
+			}
+		}
+		if c.isParty(actor.UserID) {
+			return nil, errOwnCase
+		}
+		if !e.enf.Allowed(actor.UserID, jurisdiction, "appointment", "checkin") {
+			return nil, problem.ErrForbidden
+		}
 	}
 	form := item.Forms[item.Form]
 	if form == nil {
@@ -60,15 +124,18 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		return nil, err
 	}
 
-	c := &Case{
-		ItemCode: item.Code, VersionHash: item.Hash, Jurisdiction: jurisdiction, ApplicantID: actor.UserID,
-		State: item.Workflow.Start, Version: 1, Data: map[string]any{item.Form: values}, Fields: map[string]any{},
-		CreatedAt: now, UpdatedAt: now, StateEnteredAt: now,
-	}
+	c.State, c.Version, c.Data, c.Fields = item.Workflow.Start, 1, map[string]any{item.Form: values}, map[string]any{}
+	c.CreatedAt, c.UpdatedAt, c.StateEnteredAt = now, now, now
 	if st, ok := item.State(c.State); ok && st.Final {
 		c.ClosedAt, c.Outcome = &now, st.Outcome
 	}
 	changes := map[string]any{"form": item.Form}
+	if o.onBehalf {
+		changes["applicant"] = c.ApplicantID
+		if len(c.Parties) > 0 {
+			changes["parties"] = c.Parties
+		}
+	}
 	if len(warnings) > 0 {
 		changes["warnings"] = fieldList(warnings)
 	}
@@ -88,10 +155,15 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
 			return fmt.Errorf("inserting case %s: %w", c.Number, err)
 		}
+		for _, p := range c.Parties {
+			if _, err := tx.NewInsert().Model(&caseParty{CaseID: c.ID, UserID: p}).Exec(ctx); err != nil {
+				return fmt.Errorf("recording party %d of case %s: %w", p, c.Number, err)
+			}
+		}
 		if err := linkMaterials(ctx, tx, c, form, values, ""); err != nil {
 			return err
 		}
-		if err := e.moveClocks(ctx, tx, sched, c, item, "", c.State, now, changes); err != nil {
+		if err := e.moveClocks(ctx, tx, sched, c, item, "", c.State, now, time.Time{}, changes); err != nil {
 			return err
 		}
 		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: "start",
@@ -100,9 +172,11 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 			return err
 		}
 		if hasTemplate(ReceivedTemplate) {
-			msg := notify.Message{UserID: c.ApplicantID, Template: ReceivedTemplate, Data: noticeData(c, item, nil, "")}
-			if err := notify.Send(ctx, tx, msg); err != nil {
-				return err
+			for _, uid := range c.people() {
+				msg := notify.Message{UserID: uid, Template: ReceivedTemplate, Data: noticeData(c, item, nil, "")}
+				if err := notify.Send(ctx, tx, msg); err != nil {
+					return err
+				}
 			}
 		} else {
 			slog.WarnContext(ctx, "workflow: no notification template for received cases", "template", ReceivedTemplate)

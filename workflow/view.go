@@ -26,7 +26,7 @@ type View struct {
 }
 
 // Get returns the case with its history, documents and the viewer's possible actions. Anyone but
-// the applicant and staff with case:read in its jurisdiction gets problem.ErrNotFound. A staff read
+// the applicant, the other parties and staff with case:read in its jurisdiction gets problem.ErrNotFound. A staff read
 // is written to the audit log (case.read), since cases hold applicants' personal data.
 func (e *Engine) Get(ctx context.Context, viewer audit.Actor, caseID int64) (*View, error) {
 	if viewer.UserID <= 0 {
@@ -53,7 +53,7 @@ func (e *Engine) Get(ctx context.Context, viewer audit.Actor, caseID int64) (*Vi
 	if v.Clocks, err = e.clockViews(ctx, c, item); err != nil {
 		return nil, err
 	}
-	if viewer.UserID != c.ApplicantID {
+	if !c.isParty(viewer.UserID) {
 		if err := audit.Record(ctx, e.db, viewer, "case.read", "case", strconv.FormatInt(c.ID, 10), c.Jurisdiction,
 			map[string]any{"number": c.Number}); err != nil {
 			return nil, err
@@ -66,9 +66,10 @@ func (e *Engine) Get(ctx context.Context, viewer audit.Actor, caseID int64) (*Vi
 	return v, nil
 }
 
-// applicantOnly reports whether the viewer sees the case as its applicant rather than as staff.
+// applicantOnly reports whether the viewer sees the case as its applicant (or another party) rather
+// than as staff.
 func (e *Engine) applicantOnly(viewer audit.Actor, c *Case) bool {
-	return viewer.UserID == c.ApplicantID && !e.enf.Allowed(viewer.UserID, c.Jurisdiction, "case", "read")
+	return c.isParty(viewer.UserID) && !e.enf.Allowed(viewer.UserID, c.Jurisdiction, "case", "read")
 }
 
 // internalFieldNames are the fields that the item's internal actions enter: staff work the
@@ -170,16 +171,26 @@ func clampLimit(limit int) int64 {
 	return int64(limit)
 }
 
-// MyCases returns the user's own applications, newest first, at most limit (default 50, at most
-// 500).
+// MyCases returns the user's own cases, those the user applied for or is another party of, newest
+// first, at most limit (default 50, at most 500).
 func (e *Engine) MyCases(ctx context.Context, userID int64, limit int) ([]Case, error) {
 	out := []Case{}
-	err := e.db.NewSelect().Model(&out).Where("c.applicant_id = ?", userID).
+	err := e.db.NewSelect().Model(&out).
+		Where("c.applicant_id = ? OR EXISTS (SELECT 1 FROM case_parties AS pt WHERE pt.case_id = c.id AND pt.user_id = ?)", userID, userID).
 		OrderExpr("c.created_at DESC, c.id DESC").Limit(clampLimit(limit)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing the cases of user %d: %w", userID, err)
 	}
+	ids := make([]int64, len(out))
 	for i := range out {
+		ids[i] = out[i].ID
+	}
+	parties, err := partiesOf(ctx, e.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Parties = parties[out[i].ID]
 		item, err := e.item(ctx, out[i].VersionHash)
 		if err != nil {
 			return nil, err
