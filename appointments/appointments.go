@@ -12,6 +12,8 @@ package appointments
 import (
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/civicflow/civicflow/lang"
 )
 
@@ -27,6 +29,27 @@ const (
 
 // Services lists every service in the order pages show them.
 var Services = []Service{Marriage, Divorce, Replacement}
+
+// serviceNames are the services' names as offices and pages say them.
+var serviceNames = map[Service]lang.Text{
+	Marriage:    {ZH: "结婚登记", EN: "Marriage registration"},
+	Divorce:     {ZH: "离婚登记", EN: "Divorce registration"},
+	Replacement: {ZH: "补领婚姻登记证", EN: "Replacement of a marriage certificate"},
+}
+
+// Label is the service's name in the locale ("en" or Chinese), or the code of an unknown service.
+func (s Service) Label(locale string) string {
+	if t, ok := serviceNames[s]; ok {
+		return t.In(locale)
+	}
+	return string(s)
+}
+
+// known reports whether s is one of Services.
+func (s Service) known() bool {
+	_, ok := serviceNames[s]
+	return ok
+}
 
 // Session is one stretch of opening hours, "09:00"–"11:30" in China's time, cut into slots of the
 // office's SlotMinutes (the last slot ends at End or before).
@@ -91,10 +114,12 @@ const (
 
 // OfficeDay is an exception to an office's usual opening for one date, a row of table office_days.
 type OfficeDay struct {
+	bun.BaseModel `bun:"table:office_days,alias:od"`
+
 	OfficeID int64     `json:"office_id"`
 	Day      string    `json:"day"`  // YYYY-MM-DD
 	Kind     string    `json:"kind"` // closed or open
-	Sessions []Session `json:"sessions,omitempty"`
+	Sessions []Session `bun:",nullzero" json:"sessions,omitempty"`
 	Note     string    `json:"note,omitempty"`
 }
 
@@ -106,6 +131,14 @@ type Slot struct {
 	Free     int    `json:"free"`
 	// Bookable is false for a full slot and for every slot of a day outside the booking window.
 	Bookable bool `json:"bookable"`
+}
+
+// DayFree is one day of the booking window for a date picker: whether the office opens and how many
+// seats of the service are still free that day.
+type DayFree struct {
+	Day  string `json:"day"`
+	Open bool   `json:"open"`
+	Free int    `json:"free"`
 }
 
 // DaySlots is the answer of Slots: whether the office is open that day and its slots for a service.
@@ -130,13 +163,15 @@ const (
 
 // Booking is one appointment, a row of table bookings.
 type Booking struct {
-	ID       int64   `json:"id"`
+	bun.BaseModel `bun:"table:bookings,alias:b"`
+
+	ID       int64   `bun:",pk,autoincrement" json:"id"`
 	Code     string  `json:"code"` // confirmation code shown at the window, 8 characters
 	OfficeID int64   `json:"office_id"`
 	Service  Service `json:"service"`
 	Day      string  `json:"day"` // YYYY-MM-DD
 	Start    string  `json:"start"`
-	End      string  `json:"end"`
+	End      string  `bun:"end_time" json:"end"`
 	UserID   int64   `json:"user_id"` // the account that booked
 	// The two people: the booker (the account's own resident ID number) and the partner.
 	BookerName      string     `json:"booker_name"`
@@ -147,6 +182,7 @@ type Booking struct {
 	CaseID          *int64     `json:"case_id,omitempty"` // the divorce case this booking confirms, or the case opened from it
 	Status          string     `json:"status"`
 	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
 	CancelledAt     *time.Time `json:"cancelled_at,omitempty"`
 	CheckedInAt     *time.Time `json:"checked_in_at,omitempty"`
 	NoShowAt        *time.Time `json:"no_show_at,omitempty"`
@@ -170,6 +206,8 @@ type BookingInput struct {
 
 // Ban is a stop on booking for one resident ID number, a row of table booking_bans.
 type Ban struct {
+	bun.BaseModel `bun:"table:booking_bans,alias:bb"`
+
 	IDNumber  string    `json:"-"`
 	Reason    string    `json:"reason"` // no_shows, cancellations or recent_cancellations
 	Count     int       `json:"count"`
@@ -180,11 +218,11 @@ type Ban struct {
 // CheckInInput finds a booking at the window, by its code or by one of the ID numbers, and names the
 // ID numbers of the people present, which must be the booking's two people.
 type CheckInInput struct {
-	Code      string   `json:"code"`
-	IDNumber  string   `json:"id_number"`
-	Present   []string `json:"present"` // ID numbers read from the cards at the window
-	Service   Service  `json:"service"` // the business asked for at the window
-	Day       string   `json:"day"`     // the office day checked in (default today)
+	Code     string   `json:"code"`
+	IDNumber string   `json:"id_number"`
+	Present  []string `json:"present"` // ID numbers read from the cards at the window
+	Service  Service  `json:"service"` // the business asked for at the window
+	Day      string   `json:"day"`     // the office day checked in (default today)
 }
 
 // SheetLine is one booking on an office's day sheet.

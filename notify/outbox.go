@@ -6,6 +6,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -57,6 +58,9 @@ type Message struct {
 	Data     map[string]any // values the template uses
 	// Channels to use; empty means the inbox plus e-mail and SMS where the user has an address.
 	Channels []Channel
+	// Phone, when set, receives the SMS instead of the user's own number: the mobile number given for
+	// one matter (the one an appointment was booked with).
+	Phone string
 }
 
 type recipient struct {
@@ -90,7 +94,7 @@ func Send(ctx context.Context, tx bun.IDB, m Message) error {
 		case Email:
 			addr = u.Email
 		case SMS:
-			addr = u.Phone
+			addr = cmp.Or(m.Phone, u.Phone)
 		}
 		if ch != Inbox && addr == "" {
 			continue

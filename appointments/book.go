@@ -1,0 +1,342 @@
+package appointments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/lang"
+	"github.com/civicflow/civicflow/notify"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// Legal marriage ages (民法典 art. 1047), reached on the day of registration.
+const (
+	marriageAgeMen   = 22
+	marriageAgeWomen = 20
+)
+
+var mobilePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
+// The conflicts of booking.
+var (
+	errSlotFull      = problem.New(problem.Conflict, "slot_full", "该时段已约满。", "This time is fully booked.")
+	errAlreadyBooked = problem.New(problem.Conflict, "already_booked", "预约人或另一方已有一个尚未办理的预约，请先取消或办理该预约。",
+		"The booker or the partner already has an active appointment; cancel it or attend it first.")
+)
+
+// normalise trims the input and writes ID numbers with a capital X.
+func (in *BookingInput) normalise() {
+	in.Day, in.Start = strings.TrimSpace(in.Day), strings.TrimSpace(in.Start)
+	in.BookerName, in.PartnerName = strings.TrimSpace(in.BookerName), strings.TrimSpace(in.PartnerName)
+	in.BookerIDNumber = strings.ToUpper(strings.TrimSpace(in.BookerIDNumber))
+	in.PartnerIDNumber = strings.ToUpper(strings.TrimSpace(in.PartnerIDNumber))
+	in.Phone = strings.TrimSpace(in.Phone)
+}
+
+// person checks one person's name and ID number (path prefix "booker" or "partner") and returns what
+// the number tells, or false when it is wrong.
+func person(fe *problem.Fields, prefix, name, idNumber string, today calendar.Date) (forms.IDInfo, bool) {
+	if n := utf8.RuneCountInString(name); n < 1 || n > 50 {
+		fe.Add(prefix+"_name", "invalid_name", "请填写姓名（1至50个字）。", "Enter the name (1 to 50 characters).")
+	}
+	path := prefix + "_id_number"
+	info, err := forms.ParseIDCard(idNumber)
+	switch {
+	case errors.Is(err, forms.ErrIDCheck):
+		fe.Add(path, "invalid_id_check", "身份证号校验位不正确，请核对。", "The check character of the ID number is wrong; check the number.")
+	case errors.Is(err, forms.ErrIDBirthDate):
+		fe.Add(path, "invalid_id_birth_date", "身份证号中的出生日期不存在。", "The birth date in the ID number does not exist.")
+	case err != nil:
+		fe.Add(path, "invalid_id", "请填写18位居民身份证号码。", "Enter the 18-character resident ID number.")
+	case calendar.DateOf(info.BirthDate).After(today):
+		fe.Add(path, "invalid_id_birth_date", "身份证号中的出生日期在今天之后。", "The birth date in the ID number is in the future.")
+	default:
+		return info, true
+	}
+	return forms.IDInfo{}, false
+}
+
+// checkPeople adds the errors of the booking's two people and their phone: names, ID numbers, two
+// distinct people and, for a marriage, a man and a woman both of legal age on day.
+func checkPeople(fe *problem.Fields, in *BookingInput, day calendar.Date, today calendar.Date) {
+	booker, okBooker := person(fe, "booker", in.BookerName, in.BookerIDNumber, today)
+	partner, okPartner := person(fe, "partner", in.PartnerName, in.PartnerIDNumber, today)
+	if okBooker && okPartner && in.BookerIDNumber == in.PartnerIDNumber {
+		fe.Add("partner_id_number", "same_person", "双方不能是同一人。", "The two people must be different people.")
+		okPartner = false
+	}
+	if !mobilePattern.MatchString(in.Phone) {
+		fe.Add("phone", "invalid_phone", "请填写 11 位手机号码。", "Enter an 11-digit mainland mobile number.")
+	}
+	if in.Service != Marriage || !okBooker || !okPartner {
+		return
+	}
+	if booker.Sex == partner.Sex {
+		fe.Add("partner_id_number", "same_sex", "结婚登记须为一男一女（民法典第一千零四十九条）。",
+			"Marriage registration is for a man and a woman (Civil Code art. 1049).")
+	}
+	if !day.IsZero() {
+		for _, p := range []struct {
+			path string
+			info forms.IDInfo
+		}{{"booker_id_number", booker}, {"partner_id_number", partner}} {
+			age := marriageAgeWomen
+			if p.info.Sex == "male" {
+				age = marriageAgeMen
+			}
+			if forms.Age(p.info.BirthDate, day.Time()) < age {
+				reached := calendar.DateOf(p.info.BirthDate.AddDate(age, 0, 0))
+				fe.Add(p.path, "under_age", fmt.Sprintf("预约当天未达法定婚龄（男22周岁、女20周岁），最早可预约 %s。", reached),
+					fmt.Sprintf("Below the legal age of marriage (men 22, women 20) on that day; the earliest day is %s.", reached))
+			}
+		}
+	}
+}
+
+// checkTime adds the errors of a booking's day and start: a date of the window w the office opens on,
+// and one of that day's slots. It returns the slot when both are right.
+func checkTime(fe *problem.Fields, p *plan, day, start string, w window) (calendar.Date, timedSlot, bool) {
+	date, err := calendar.ParseDate(day)
+	if err != nil {
+		fe.Add("day", "invalid_date", "请按 YYYY-MM-DD 填写日期。", "Write the date as YYYY-MM-DD.")
+		return calendar.Date{}, timedSlot{}, false
+	}
+	if !w.contains(date) {
+		fe.Add("day", "outside_window", fmt.Sprintf("只能预约 %s 至 %s 之间的日期。", w.from, w.to),
+			fmt.Sprintf("You can book a day from %s to %s.", w.from, w.to))
+		return date, timedSlot{}, false
+	}
+	open, sessions := p.opening(date)
+	if !open {
+		fe.Add("day", "office_closed", "登记处当天不办公。", "The office is closed that day.")
+		return date, timedSlot{}, false
+	}
+	slot, ok := slotAt(cut(sessions, p.office.SlotMinutes), start)
+	if !ok {
+		fe.Add("start", "no_such_slot", "请选择当天的一个预约时段。", "Choose one of the day's times.")
+		return date, timedSlot{}, false
+	}
+	return date, slot, true
+}
+
+// activeBan returns the ban in force on any of the ID numbers on today, or nil.
+func activeBan(ctx context.Context, db bun.IDB, today calendar.Date, idNumbers ...string) (*Ban, error) {
+	var bans []Ban
+	if err := db.NewSelect().Model(&bans).Where("id_number IN (?) AND until >= ?", bun.In(idNumbers), today.String()).
+		OrderExpr("until DESC").Limit(1).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("reading booking bans: %w", err)
+	}
+	if len(bans) == 0 {
+		return nil, nil
+	}
+	return &bans[0], nil
+}
+
+// banReasons are the reasons of a ban in both languages.
+var banReasons = map[string]lang.Text{
+	"no_shows":             {ZH: "预约后多次未到场", EN: "repeated missed appointments"},
+	"cancellations":        {ZH: "多次取消预约", EN: "repeated cancellations"},
+	"recent_cancellations": {ZH: "短期内多次取消预约", EN: "repeated cancellations within a short time"},
+}
+
+// bannedProblem is the answer to a booking by or for someone under a ban.
+func bannedProblem(b *Ban) error {
+	r := banReasons[b.Reason]
+	p := problem.New(problem.Conflict, "banned",
+		fmt.Sprintf("因%s（%d次），预约资格暂停至 %s（含）。", r.ZH, b.Count, b.Until),
+		fmt.Sprintf("Because of %s (%d), booking is suspended until %s (inclusive).", r.EN, b.Count, b.Until))
+	p.Detail = map[string]any{"until": b.Until, "reason": b.Reason, "count": b.Count}
+	return p
+}
+
+// claimPeople records that the ID numbers have an active booking: of requests racing for the same
+// person, exactly one inserts each row (on PostgreSQL the others wait for it and then find it), and
+// all others get already_booked. The rows name booking 0 until the booking is inserted.
+func claimPeople(ctx context.Context, tx bun.Tx, idNumbers ...string) error {
+	for _, n := range sortedPair(idNumbers) {
+		res, err := tx.ExecContext(ctx, "INSERT INTO active_people (id_number, booking_id) VALUES (?, 0) ON CONFLICT DO NOTHING", n)
+		if err != nil {
+			return fmt.Errorf("claiming a person for a booking: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return errAlreadyBooked
+		}
+	}
+	return nil
+}
+
+// releasePeople frees the booking's two people to book again.
+func releasePeople(ctx context.Context, tx bun.IDB, b *Booking) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM active_people WHERE booking_id = ? AND id_number IN (?)",
+		b.ID, bun.In(sortedPair([]string{b.BookerIDNumber, b.PartnerIDNumber}))); err != nil {
+		return fmt.Errorf("releasing the people of booking %d: %w", b.ID, err)
+	}
+	return nil
+}
+
+// sortedPair returns the two ID numbers in order, so that every transaction locks them in the same
+// order and two bookings naming the same people the other way round cannot deadlock.
+func sortedPair(n []string) []string {
+	if n[1] < n[0] {
+		return []string{n[1], n[0]}
+	}
+	return []string{n[0], n[1]}
+}
+
+// takeSeat raises a slot's counter unless the slot is full. The conditional UPDATE is what keeps a
+// slot from ever having more bookings than seats, under any concurrency on both databases.
+func takeSeat(ctx context.Context, tx bun.Tx, k slotKey, capacity int) error {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO slot_counts (office_id, day, start, service, booked) VALUES (?, ?, ?, ?, 0) ON CONFLICT DO NOTHING",
+		k.office, k.day, k.start, k.service); err != nil {
+		return fmt.Errorf("creating the counter of a slot: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, "UPDATE slot_counts SET booked = booked + 1 WHERE office_id = ? AND day = ? AND start = ? AND service = ? AND booked < ?",
+		k.office, k.day, k.start, k.service, capacity)
+	if err != nil {
+		return fmt.Errorf("taking a seat: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errSlotFull
+	}
+	return nil
+}
+
+// freeSeat lowers a slot's counter when a booking leaves it.
+func freeSeat(ctx context.Context, tx bun.IDB, k slotKey) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE slot_counts SET booked = booked - 1 WHERE office_id = ? AND day = ? AND start = ? AND service = ? AND booked > 0",
+		k.office, k.day, k.start, k.service); err != nil {
+		return fmt.Errorf("freeing a seat: %w", err)
+	}
+	return nil
+}
+
+// seatsTaken reads a slot's counter without locking it, for the early "full" answer.
+func seatsTaken(ctx context.Context, db bun.IDB, k slotKey) (int, error) {
+	var n []int
+	if err := db.NewSelect().Table("slot_counts").Column("booked").
+		Where("office_id = ? AND day = ? AND start = ? AND service = ?", k.office, k.day, k.start, k.service).
+		Scan(ctx, &n); err != nil {
+		return 0, fmt.Errorf("reading the seats of a slot: %w", err)
+	}
+	if len(n) == 0 {
+		return 0, nil
+	}
+	return n[0], nil
+}
+
+func (b *Booking) slot() slotKey { return slotKey{b.OfficeID, b.Day, b.Start, b.Service} }
+
+// Book books a time for the actor (appointment:book). Every error of the input is reported at once
+// (see BookingInput and the problem codes of the package); then one transaction claims both people,
+// binds the booker's ID number to the account at its first booking, takes a seat and inserts the
+// booking with its confirmation code, and writes the appointment_booked notice.
+func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*Booking, error) {
+	if actor.UserID <= 0 {
+		return nil, problem.ErrLoginRequired
+	}
+	in.normalise()
+	p, err := d.loadPlan(ctx, d.db, in.OfficeID)
+	if problem.Is(err, problem.NotFound) {
+		var fe problem.Fields
+		fe.Add("office_id", "not_found", "没有这个婚姻登记处。", "There is no such registration office.")
+		return nil, fe.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !d.allowed(actor, p.office.Jurisdiction, "appointment", "book") {
+		return nil, problem.ErrForbidden
+	}
+	b, err := d.checkBooking(ctx, actor, p, &in)
+	if err != nil {
+		return nil, err
+	}
+	// The early answer on a hot day: most requests for a full slot end here without a transaction.
+	capacity := p.office.Capacity[in.Service]
+	if n, err := seatsTaken(ctx, d.db, b.slot()); err != nil {
+		return nil, err
+	} else if n >= capacity {
+		return nil, errSlotFull
+	}
+	err = d.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := claimPeople(ctx, tx, b.BookerIDNumber, b.PartnerIDNumber); err != nil {
+			return err
+		}
+		if err := accounts.BindIDNumber(ctx, tx, actor.UserID, b.BookerIDNumber); err != nil {
+			return err
+		}
+		if err := takeSeat(ctx, tx, b.slot(), capacity); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
+			return fmt.Errorf("inserting a booking: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE active_people SET booking_id = ? WHERE id_number IN (?)",
+			b.ID, bun.In([]string{b.BookerIDNumber, b.PartnerIDNumber})); err != nil {
+			return fmt.Errorf("linking the people to booking %d: %w", b.ID, err)
+		}
+		if err := record(ctx, tx, actor, "booking.create", &p.office, b, map[string]any{"service": b.Service}); err != nil {
+			return err
+		}
+		return d.send(ctx, tx, b.UserID, "appointment_booked", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// checkBooking validates a booking's input for the office of p and returns the booking to insert.
+func (d *Desk) checkBooking(ctx context.Context, actor audit.Actor, p *plan, in *BookingInput) (*Booking, error) {
+	today := d.Today()
+	var fe problem.Fields
+	w := p.office.Rules.bookingWindow(today)
+	if !p.office.Active {
+		fe.Add("office_id", "inactive", "该登记处暂停网上预约。", "This office takes no bookings at present.")
+	}
+	p.checkService(&fe, in.Service)
+	if in.CaseID > 0 {
+		cw, err := d.checkAppearance(ctx, actor, in)
+		if p, ok := problem.As(err); ok && p.Kind == problem.Invalid {
+			fe = append(fe, p.Fields...)
+		} else if err != nil {
+			return nil, err
+		}
+		w = w.intersect(cw)
+	}
+	date, slot, _ := checkTime(&fe, p, in.Day, in.Start, w)
+	checkPeople(&fe, in, date, today)
+	if bound, err := accounts.IDNumberOf(ctx, d.db, actor.UserID); err != nil {
+		return nil, err
+	} else if bound != "" && bound != in.BookerIDNumber {
+		fe.Add("booker_id_number", accounts.ErrIDMismatch.Code, accounts.ErrIDMismatch.Message.ZH, accounts.ErrIDMismatch.Message.EN)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	ban, err := activeBan(ctx, d.db, today, in.BookerIDNumber, in.PartnerIDNumber)
+	if err != nil {
+		return nil, err
+	}
+	if ban != nil {
+		return nil, bannedProblem(ban)
+	}
+	now := d.now()
+	b := &Booking{Code: newCode(), OfficeID: p.office.ID, Service: in.Service, Day: in.Day, Start: slot.Start, End: slot.End,
+		UserID: actor.UserID, BookerName: in.BookerName, BookerIDNumber: in.BookerIDNumber, PartnerName: in.PartnerName,
+		PartnerIDNumber: in.PartnerIDNumber, Phone: in.Phone, Status: StatusBooked, CreatedAt: now, UpdatedAt: now}
+	if in.CaseID > 0 {
+		b.CaseID = &in.CaseID
+	}
+	return b, nil
+}

@@ -1,0 +1,173 @@
+package appointments
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// window is a span of days, both ends included.
+type window struct{ from, to calendar.Date }
+
+func (w window) contains(d calendar.Date) bool { return !d.Before(w.from) && !d.After(w.to) }
+
+// intersect returns the days both windows contain (from after to when none).
+func (w window) intersect(v window) window {
+	if v.from.After(w.from) {
+		w.from = v.from
+	}
+	if v.to.Before(w.to) {
+		w.to = v.to
+	}
+	return w
+}
+
+// bookingWindow is the span of days the office takes bookings for on today.
+func (r Rules) bookingWindow(today calendar.Date) window {
+	return window{today.AddDays(r.MinDaysAhead), today.AddDays(r.MaxDaysAhead)}
+}
+
+// slotKey names one counter of table slot_counts.
+type slotKey struct {
+	office  int64
+	day     string
+	start   string
+	service Service
+}
+
+// less orders the counters of one office and service as the database's key does.
+func (k slotKey) less(o slotKey) bool { return k.day < o.day || k.day == o.day && k.start < o.start }
+
+// bookedOn returns the seats taken on an office's days from from to to for a service, by day and
+// slot start.
+func bookedOn(ctx context.Context, db bun.IDB, officeID int64, service Service, from, to string) (map[string]map[string]int, error) {
+	var rows []struct {
+		Day    string
+		Start  string
+		Booked int
+	}
+	if err := db.NewSelect().Table("slot_counts").Column("day", "start", "booked").
+		Where("office_id = ? AND service = ? AND day BETWEEN ? AND ?", officeID, service, from, to).
+		Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("reading the seats taken at office %d: %w", officeID, err)
+	}
+	out := map[string]map[string]int{}
+	for _, r := range rows {
+		if out[r.Day] == nil {
+			out[r.Day] = map[string]int{}
+		}
+		out[r.Day][r.Start] = r.Booked
+	}
+	return out, nil
+}
+
+// daySlots returns the slots of the office on day for the service with their free seats.
+func (p *plan) daySlots(day calendar.Date, service Service, booked map[string]int) (bool, []Slot) {
+	open, sessions := p.opening(day)
+	if !open {
+		return false, []Slot{}
+	}
+	capacity := p.office.Capacity[service]
+	out := []Slot{}
+	for _, s := range cut(sessions, p.office.SlotMinutes) {
+		out = append(out, Slot{Start: s.Start, End: s.End, Capacity: capacity, Free: max(0, capacity-booked[s.Start])})
+	}
+	return true, out
+}
+
+// checkService adds not_bookable on "service" unless the office offers the service.
+func (p *plan) checkService(fe *problem.Fields, service Service) {
+	if p.office.Capacity[service] <= 0 {
+		fe.Add("service", "not_bookable", "该登记处不办理此项业务的预约。", "This office does not take bookings for this service.")
+	}
+}
+
+// Slots returns the slots of an office on day for a service with their free seats (public, no
+// login): the office's plan is cached, so it costs one small query.
+func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Service) (*DaySlots, error) {
+	p, err := d.cachedPlan(ctx, officeID)
+	if err != nil {
+		return nil, err
+	}
+	var fe problem.Fields
+	date, err := calendar.ParseDate(day)
+	if err != nil {
+		fe.Add("day", "invalid_date", "请按 YYYY-MM-DD 填写日期。", "Write the date as YYYY-MM-DD.")
+	}
+	p.checkService(&fe, service)
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	booked, err := bookedOn(ctx, d.db, officeID, service, day, day)
+	if err != nil {
+		return nil, err
+	}
+	ds := &DaySlots{OfficeID: officeID, Day: day, Service: service}
+	ds.Open, ds.Slots = p.daySlots(date, service, booked[day])
+	ds.Bookable = p.office.Active && ds.Open && p.office.Rules.bookingWindow(d.Today()).contains(date)
+	for i := range ds.Slots {
+		ds.Slots[i].Bookable = ds.Bookable && ds.Slots[i].Free > 0
+	}
+	return ds, nil
+}
+
+// BookableDays lists the days of the booking window (for a case's confirmation booking, of its
+// intersection with the case's window) with whether the office opens and how many seats of the
+// service are free that day.
+func (d *Desk) BookableDays(ctx context.Context, officeID int64, service Service, caseID int64, actor audit.Actor) ([]DayFree, error) {
+	p, err := d.cachedPlan(ctx, officeID)
+	if err != nil {
+		return nil, err
+	}
+	var fe problem.Fields
+	if p.checkService(&fe, service); fe.Err() != nil {
+		return nil, fe.Err()
+	}
+	w := p.office.Rules.bookingWindow(d.Today())
+	if caseID > 0 {
+		from, to, err := d.Window(ctx, actor, caseID)
+		if err != nil {
+			return nil, err
+		}
+		cw, err := parseWindow(from, to)
+		if err != nil {
+			return nil, err
+		}
+		w = w.intersect(cw)
+	}
+	out := []DayFree{}
+	if w.from.After(w.to) {
+		return out, nil
+	}
+	booked, err := bookedOn(ctx, d.db, officeID, service, w.from.String(), w.to.String())
+	if err != nil {
+		return nil, err
+	}
+	for day := w.from; !day.After(w.to); day = day.AddDays(1) {
+		open, slots := p.daySlots(day, service, booked[day.String()])
+		free := 0
+		for _, s := range slots {
+			free += s.Free
+		}
+		out = append(out, DayFree{Day: day.String(), Open: open && p.office.Active, Free: free})
+	}
+	return out, nil
+}
+
+// parseWindow reads a case's window as Window gives it.
+func parseWindow(from, to string) (window, error) {
+	f, err := calendar.ParseDate(from)
+	if err != nil {
+		return window{}, fmt.Errorf("window start: %w", err)
+	}
+	t, err := calendar.ParseDate(to)
+	if err != nil {
+		return window{}, fmt.Errorf("window end: %w", err)
+	}
+	return window{f, t}, nil
+}
