@@ -70,7 +70,9 @@ type change struct {
 // action and its effects in the definition's order and appends the case's next event. A co-signed
 // action short of its last signature records the signature, bumps the version and writes a
 // "cosign" event without moving the case or running effects.
-func (e *Engine) Apply(ctx context.Context, actor audit.Actor, caseID int64, req ApplyRequest) (*Case, error) {
+//
+// WithinApply adds the caller's own writes to that transaction.
+func (e *Engine) Apply(ctx context.Context, actor audit.Actor, caseID int64, req ApplyRequest, opts ...ApplyOption) (*Case, error) {
 	if actor.UserID <= 0 {
 		return nil, problem.ErrLoginRequired
 	}
@@ -110,7 +112,11 @@ func (e *Engine) Apply(ctx context.Context, actor audit.Actor, caseID int64, req
 	if err != nil {
 		return nil, err
 	}
-	next, err := e.commit(ctx, actor, c, item, a, strings.TrimSpace(req.Comment), ch, now)
+	var o applyOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	next, err := e.commitIn(ctx, actor, c, item, a, strings.TrimSpace(req.Comment), ch, now, o.within)
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +124,20 @@ func (e *Engine) Apply(ctx context.Context, actor audit.Actor, caseID int64, req
 		next.Fields = publicFields(next.Fields, item)
 	}
 	return next, nil
+}
+
+// ApplyOption changes how Apply takes an action.
+type ApplyOption func(*applyOptions)
+
+type applyOptions struct {
+	within func(ctx context.Context, tx bun.Tx) error
+}
+
+// WithinApply runs fn first in the transaction that takes the action, so that what the caller
+// records with it (the check-in of the booking whose appearance the action confirms) commits or rolls
+// back with the action; an error from fn is returned as it is.
+func WithinApply(fn func(ctx context.Context, tx bun.Tx) error) ApplyOption {
+	return func(o *applyOptions) { o.within = fn }
 }
 
 // prepare validates what the request brings for the action's kind and returns the change, or one

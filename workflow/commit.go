@@ -43,14 +43,9 @@ func (c *Case) clone() *Case {
 	return &n
 }
 
-// commit writes the action in one transaction and returns the case after it.
-func (e *Engine) commit(ctx context.Context, actor audit.Actor, c *Case, item *catalog.Item, a *catalog.Action,
-	comment string, ch *change, now time.Time) (*Case, error) {
-	return e.commitIn(ctx, actor, c, item, a, comment, ch, now, nil)
-}
-
-// commitIn is commit with first, when not nil, run first in the transaction (a timer's claim): an
-// error from it rolls everything back and is returned as it is.
+// commitIn writes the action in one transaction and returns the case after it. first, when not nil,
+// runs first in the transaction (a timer's claim, the caller's WithinApply): an error from it rolls
+// everything back and is returned as it is.
 func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item *catalog.Item, a *catalog.Action,
 	comment string, ch *change, now time.Time, first func(context.Context, bun.Tx) error) (*Case, error) {
 	next := c.clone()

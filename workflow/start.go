@@ -45,6 +45,14 @@ type startOptions struct {
 	onBehalf  bool
 	applicant int64
 	parties   []int64
+	within    func(ctx context.Context, tx bun.Tx, c *Case) error
+}
+
+// WithinStart runs fn in the transaction that starts the case, once the case row exists, so that what
+// the caller records about the new case (the booking it was opened from) commits or rolls back with
+// it; an error from fn is returned as it is.
+func WithinStart(fn func(ctx context.Context, tx bun.Tx, c *Case) error) StartOption {
+	return func(o *startOptions) { o.within = fn }
 }
 
 // OnBehalfOf makes Start file the case at a registration office's window for people who booked the
@@ -158,6 +166,11 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		for _, p := range c.Parties {
 			if _, err := tx.NewInsert().Model(&caseParty{CaseID: c.ID, UserID: p}).Exec(ctx); err != nil {
 				return fmt.Errorf("recording party %d of case %s: %w", p, c.Number, err)
+			}
+		}
+		if o.within != nil {
+			if err := o.within(ctx, tx, c); err != nil {
+				return err
 			}
 		}
 		if err := linkMaterials(ctx, tx, c, form, values, ""); err != nil {
