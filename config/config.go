@@ -56,8 +56,8 @@ type Config struct {
 	DeliveryMaxAttempts int
 	// PolicyReloadInterval is how often each process checks whether an admin changed the policies.
 	PolicyReloadInterval time.Duration
-	// ClockInterval is how often a worker fires due timers and sends the legal clock's reminders and
-	// escalations.
+	// ClockInterval is how often a worker fires due timers, sends the legal clock's reminders and
+	// escalations, and marks appointment no-shows and sends appointment reminders.
 	ClockInterval time.Duration
 	// SMTPURL is empty to log e-mails instead of sending them, or smtp[s]://user:pass@host:port.
 	SMTPURL string
@@ -190,7 +190,7 @@ var options = []option{
 		func(c *Config, v string) error { return intRange(&c.DeliveryMaxAttempts, v, 1, 100) }},
 	{"CIVICFLOW_POLICY_RELOAD_INTERVAL", "3s", "how often each process checks for changed role grants", false,
 		func(c *Config, v string) error { return duration(&c.PolicyReloadInterval, v, 100*time.Millisecond) }},
-	{"CIVICFLOW_CLOCK_INTERVAL", "30s", "how often a worker fires due timers and sends time-limit reminders and escalations", false,
+	{"CIVICFLOW_CLOCK_INTERVAL", "30s", "how often a worker fires due timers, sends time-limit reminders and escalations, marks appointment no-shows and sends appointment reminders", false,
 		func(c *Config, v string) error { return duration(&c.ClockInterval, v, time.Second) }},
 	{"CIVICFLOW_SMTP_URL", "", "empty: e-mails are written to the log; smtp://user:pass@host:587 (STARTTLS) or smtps://…:465", true,
 		func(c *Config, v string) error {

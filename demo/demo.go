@@ -1,5 +1,6 @@
-// Package demo seeds a fresh installation with demo jurisdictions and one account per role, so that
-// a newcomer can try every part of CivicFlow at once. Seeding twice creates nothing new.
+// Package demo seeds a fresh installation with demo jurisdictions, one account per role and a
+// marriage registration office, so that a newcomer can try every part of CivicFlow at once. Seeding
+// twice creates nothing new.
 package demo
 
 import (
@@ -11,8 +12,10 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/policies"
 )
 
@@ -95,4 +98,34 @@ func password() (string, error) {
 		b[i] = alphabet[n.Int64()]
 	}
 	return string(b), nil
+}
+
+// Office is the demo marriage registration office, in Heping District of Shenyang, with the usual
+// opening hours and seats for every service.
+var Office = appointments.OfficeInput{
+	Jurisdiction: "210102",
+	Name:         lang.Text{ZH: "沈阳市和平区婚姻登记处", EN: "Marriage Registration Office of Heping District, Shenyang"},
+	Address:      lang.Text{ZH: "沈阳市和平区南京北街演示路1号", EN: "1 Demo Road, Nanjing North Street, Heping District, Shenyang"},
+	Phone:        "024-22345678",
+	Capacity:     map[appointments.Service]int{appointments.Marriage: 6, appointments.Divorce: 2, appointments.Replacement: 2},
+	Sessions:     []appointments.Session{{Start: "09:00", End: "11:30"}, {Start: "13:30", End: "17:00"}},
+	SlotMinutes:  30,
+	Active:       true,
+}
+
+// SeedOffice creates the demo registration office, as the demo administrator, unless an office
+// exists already.
+func SeedOffice(ctx context.Context, db bun.IDB, desk *appointments.Desk) error {
+	offices, err := desk.Offices(ctx, false)
+	if err != nil || len(offices) > 0 {
+		return err
+	}
+	admin, err := accounts.GetByLogin(ctx, db, "demo-admin")
+	if err != nil {
+		return fmt.Errorf("finding the demo administrator: %w", err)
+	}
+	if _, err := desk.CreateOffice(ctx, audit.Actor{UserID: admin.ID, Label: admin.Login}, Office); err != nil {
+		return fmt.Errorf("creating the demo registration office: %w", err)
+	}
+	return nil
 }

@@ -18,6 +18,13 @@ type casePageData struct {
 	Actions []actionForm
 	Forms   []formSection // the forms submitted so far, read-only, in the order of the stages
 	Uploads []uploadLink
+	// Appearance invites a party of the case to book the visit in person the case waits for.
+	Appearance *appearanceLink
+}
+
+// appearanceLink is the invitation to book a case's appearance at the office within its window.
+type appearanceLink struct {
+	From, To, Service string
 }
 
 // formSection is one submitted form on the case page.
@@ -119,6 +126,15 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 		return err
 	}
 	d := casePageData{View: vw, Item: it}
+	if ap := it.Appointment; ap != nil && ap.Appearance != nil && vw.Case.State == ap.Appearance.State {
+		from, to, err := s.Desk.Window(ctx, actor(c), id)
+		if _, isProblem := problem.As(err); err != nil && !isProblem {
+			return err
+		}
+		if err == nil { // a problem says the viewer is not a party who books it
+			d.Appearance = &appearanceLink{From: from, To: to, Service: ap.Service}
+		}
+	}
 	for _, m := range uploads {
 		if m.CaseID != nil && *m.CaseID == id {
 			d.Uploads = append(d.Uploads, uploadLink{ID: m.ID, Filename: m.Filename, Slot: m.Slot})

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
@@ -38,6 +39,10 @@ type site struct {
 	enf   *policies.Enforcer
 	// engine is the site's workflow engine, for tests that prepare cases directly.
 	engine *workflow.Engine
+	// desk is the site's booking desk, for tests that prepare offices and bookings directly.
+	desk *appointments.Desk
+	// clock is the desk's time, the real time until a test moves it (to check people in on their day).
+	clock *stacktest.Clock
 	// broker is the site's Redis, for tests that run the worker beside the site.
 	broker *queue.Broker
 }
@@ -91,8 +96,10 @@ func startSiteWith(t *testing.T, s *stacktest.Stack, catalogDir string) *site {
 		return catalog.Version(ctx, s.DB, hash)
 	}, cat.Item)
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	clock := stacktest.NewClock(time.Now())
+	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)
-	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine,
+	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine, Desk: desk,
 		Materials: store, Secret: secret, Metrics: promhttp.Handler()})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +114,7 @@ func startSiteWith(t *testing.T, s *stacktest.Stack, catalogDir string) *site {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	return &site{t: t, stack: s, base: "http://" + ln.Addr().String(), enf: enf, engine: engine, broker: broker}
+	return &site{t: t, stack: s, base: "http://" + ln.Addr().String(), enf: enf, engine: engine, desk: desk, clock: clock, broker: broker}
 }
 
 // user creates an account with grants ("role@pattern") and returns its id.

@@ -569,6 +569,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		applications(t, k, st, admin, citizen, dalian)
 		calendarContract(t, k, admin, citizen, dalian)
 		statisticsContract(t, k, admin, citizen, dalian)
+		appointmentsContract(t, k, st, admin, citizen, dalian)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {

@@ -28,6 +28,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/materials"
@@ -45,6 +46,8 @@ type Deps struct {
 	Enforcer *policies.Enforcer
 	Catalog  *catalog.Catalog
 	Engine   *workflow.Engine
+	// Desk books citizens into the registration offices' opening hours.
+	Desk *appointments.Desk
 	// Materials stores uploaded application materials.
 	Materials *materials.Store
 	// Secret signs CSRF tokens (see LoadSecret).

@@ -20,7 +20,20 @@ import (
 type bench struct {
 	o                                       options
 	hc                                      *http.Client
+	run                                     string // random tag of this run's logins
+	admin                                   string // the admin's token
 	applicant, acceptor, reviewer, approver string
+}
+
+// statusError is an answer with another status than the one wanted.
+type statusError struct {
+	method, path string
+	status, want int
+	body         []byte
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%s %s: status %d, want %d: %s", e.method, e.path, e.status, e.want, e.body)
 }
 
 // call sends a JSON request with a bearer token and decodes the answer into out; any status other
@@ -55,7 +68,7 @@ func (b *bench) do(req *http.Request, out any, want int) error {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: status %d, want %d: %s", req.Method, req.URL.Path, resp.StatusCode, want, data)
+		return &statusError{method: req.Method, path: req.URL.Path, status: resp.StatusCode, want: want, body: data}
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)
@@ -69,33 +82,40 @@ func (b *bench) token(ctx context.Context, login, password string) (string, erro
 	return out.Token, err
 }
 
-// setUp creates one applicant and one user per staff role for this run, with grants in the
-// jurisdiction, and logs them in.
+// setUp logs the admin in; for the cases scenario it also creates one applicant and one user per
+// staff role for this run, with grants in the jurisdiction, and logs them in.
 func setUp(ctx context.Context, o options) (*bench, error) {
-	b := &bench{o: o, hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.clients * 2}, Timeout: time.Minute}}
-	admin, err := b.token(ctx, o.admin, o.adminPassword)
-	if err != nil {
+	b := &bench{o: o, run: randomHex(4), hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.clients * 2}, Timeout: time.Minute}}
+	var err error
+	if b.admin, err = b.token(ctx, o.admin, o.adminPassword); err != nil {
 		return nil, fmt.Errorf("logging in as %s: %w", o.admin, err)
 	}
-	run := randomHex(4)
+	if o.scenario != "cases" {
+		return b, nil
+	}
 	for _, u := range []struct {
 		role string
 		dst  *string
 	}{{"org_applicant", &b.applicant}, {"acceptor", &b.acceptor}, {"reviewer", &b.reviewer}, {"approver", &b.approver}} {
-		login, password := "bench-"+run+"-"+u.role, "bench-"+randomHex(12)
-		var created struct{ ID int64 }
-		if err := b.call(ctx, "POST", "/api/v1/users", admin, map[string]string{"login": login, "password": password}, &created, http.StatusCreated); err != nil {
-			return nil, err
-		}
-		grant := map[string]any{"role": u.role, "jurisdiction": o.jurisdiction, "subtree": true}
-		if err := b.call(ctx, "POST", fmt.Sprintf("/api/v1/users/%d/grants", created.ID), admin, grant, nil, http.StatusOK); err != nil {
-			return nil, err
-		}
-		if *u.dst, err = b.token(ctx, login, password); err != nil {
+		if *u.dst, err = b.newUser(ctx, "bench-"+b.run+"-"+u.role, u.role); err != nil {
 			return nil, err
 		}
 	}
 	return b, nil
+}
+
+// newUser creates a user holding role in the jurisdiction and its subtree and returns its token.
+func (b *bench) newUser(ctx context.Context, login, role string) (string, error) {
+	password := "bench-" + randomHex(12)
+	var created struct{ ID int64 }
+	if err := b.call(ctx, "POST", "/api/v1/users", b.admin, map[string]string{"login": login, "password": password}, &created, http.StatusCreated); err != nil {
+		return "", err
+	}
+	grant := map[string]any{"role": role, "jurisdiction": b.o.jurisdiction, "subtree": true}
+	if err := b.call(ctx, "POST", fmt.Sprintf("/api/v1/users/%d/grants", created.ID), b.admin, grant, nil, http.StatusOK); err != nil {
+		return "", err
+	}
+	return b.token(ctx, login, password)
 }
 
 // materialSlots are the file fields of the 筹备 form and the material each uploads to.
@@ -216,8 +236,10 @@ func (b *bench) decide(ctx context.Context, id int64) (map[string][]time.Duratio
 }
 
 // idNumber makes the n-th valid resident ID number of people born in Shenyang's 和平区 on 1990-01-01.
-func idNumber(n int) string {
-	body := fmt.Sprintf("21010219900101%03d", n%1000)
+func idNumber(n int) string { return checkedID(fmt.Sprintf("21010219900101%03d", n%1000)) }
+
+// checkedID completes the first 17 characters of a resident ID number with its check character.
+func checkedID(body string) string {
 	for _, c := range "0123456789X" {
 		if _, err := forms.ParseIDCard(body + string(c)); err == nil {
 			return body + string(c)

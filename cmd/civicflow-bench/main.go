@@ -1,9 +1,14 @@
-// Command civicflow-bench drives concurrent API clients through a service item against a running
-// CivicFlow server and reports throughput and latency. It creates its own users (through an admin
-// account), prepares cases untimed (uploads and start), then times the staff actions that take each
-// case through acceptance, review and decision.
+// Command civicflow-bench drives concurrent API clients against a running CivicFlow server and
+// reports throughput and latency. It creates its own users through an admin account. Two scenarios:
 //
-//	civicflow-bench -url http://127.0.0.1:8080 -admin demo-admin -admin-password … -clients 8 -cases 400
+//   - cases (default): prepares social-group cases untimed (uploads and start), then times the staff
+//     actions that take each case through acceptance, review and decision;
+//
+//   - booking: a hot day (5-20) at one registration office with 100 seats, all clients racing for
+//     them at once; it checks that exactly 100 bookings exist afterwards.
+//
+//     civicflow-bench -url http://127.0.0.1:8080 -admin demo-admin -admin-password … -clients 8 -cases 400
+//     civicflow-bench -scenario booking -clients 2000 -admin demo-admin -admin-password …
 package main
 
 import (
@@ -22,6 +27,7 @@ func main() {
 	flag.StringVar(&o.admin, "admin", "demo-admin", "login of an admin holding role:grant in the jurisdiction")
 	flag.StringVar(&o.adminPassword, "admin-password", os.Getenv("CIVICFLOW_BENCH_ADMIN_PASSWORD"), "its password (or CIVICFLOW_BENCH_ADMIN_PASSWORD)")
 	flag.StringVar(&o.jurisdiction, "jurisdiction", "210100", "jurisdiction the cases are filed in")
+	flag.StringVar(&o.scenario, "scenario", "cases", "what to measure: cases or booking")
 	flag.IntVar(&o.clients, "clients", 8, "concurrent API clients")
 	flag.IntVar(&o.cases, "cases", 200, "cases to prepare and take through the actions")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
@@ -32,17 +38,26 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	if err := run(ctx, o); err != nil {
+	scenarios := map[string]func(context.Context, options) error{"cases": run, "booking": runBooking}
+	scenario, ok := scenarios[o.scenario]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "civicflow-bench: unknown scenario %q (cases or booking)\n", o.scenario)
+		os.Exit(2)
+	}
+	if err := scenario(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "civicflow-bench:", err)
 		os.Exit(1)
 	}
 }
 
 type options struct {
-	url, admin, adminPassword, jurisdiction string
-	clients, cases                          int
-	timeout                                 time.Duration
+	url, admin, adminPassword, jurisdiction, scenario string
+	clients, cases                                    int
+	timeout                                           time.Duration
 }
+
+// shanghai is China's time (UTC+8 all year), in which the booking window's days are counted.
+var shanghai = time.FixedZone("CST", 8*3600)
 
 func run(ctx context.Context, o options) error {
 	b, err := setUp(ctx, o)

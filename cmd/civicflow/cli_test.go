@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/appointments"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/migrations"
@@ -105,6 +107,35 @@ func TestDemoSeedingTwiceDuplicatesNothing(t *testing.T) {
 		var grants int
 		if err := s.DB.NewSelect().TableExpr("casbin_rule").ColumnExpr("count(*)").Where("ptype = 'g'").Scan(ctx, &grants); err != nil || grants != len(first) {
 			t.Fatalf("%d grants after seeding twice: %v", grants, err)
+		}
+
+		// The demo registration office, created once, as the demo administrator, with slots to book.
+		enf, err := policies.New(ctx, s.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Load(func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat, engine, err := loadEngine(ctx, s.DB, enf, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		desk := appointments.New(s.DB, enf, engine, cat.Items)
+		for range 2 {
+			if err := demo.SeedOffice(ctx, s.DB, desk); err != nil {
+				t.Fatal(err)
+			}
+		}
+		offices, err := desk.Offices(ctx, true)
+		if err != nil || len(offices) != 1 || offices[0].Jurisdiction != demo.Office.Jurisdiction {
+			t.Fatalf("demo offices after seeding twice: %+v, %v", offices, err)
+		}
+		monday := calendar.NewDate(2027, time.March, 1).String() // a working day
+		slots, err := desk.Slots(ctx, offices[0].ID, monday, appointments.Marriage)
+		if err != nil || !slots.Open || len(slots.Slots) != 12 || slots.Slots[0].Capacity != 6 {
+			t.Fatalf("demo office on %s: %+v, %v", monday, slots, err)
 		}
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
@@ -138,6 +139,12 @@ func serve(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	desk := appointments.New(db, enforcer, engine, cat.Items)
+	if o.demo {
+		if err := demo.SeedOffice(ctx, db, desk); err != nil {
+			return err
+		}
+	}
 	if o.role != "web" {
 		senders, err := notify.SendersFromConfig(cfg)
 		if err != nil {
@@ -146,12 +153,14 @@ func serve(cmd *cobra.Command, o serveOptions) error {
 		w := worker.New(db, broker, cfg, senders,
 			worker.WithTicker("legal clock", cfg.ClockInterval,
 				func(ctx context.Context) error { return engine.RunClock(ctx, time.Now()) }),
+			worker.WithTicker("appointments", cfg.ClockInterval,
+				func(ctx context.Context) error { return desk.RunTimers(ctx, time.Now()) }),
 			worker.WithTicker("account clean-up", time.Hour,
 				func(ctx context.Context) error { return accounts.Purge(ctx, db, time.Now(), cfg.LoginThrottleWindow) }))
 		run("worker", func() error { return w.Run(ctx) })
 	}
 	if o.role != "worker" {
-		deps, err := webDeps(ctx, db, broker, enforcer, cfg, cat, engine)
+		deps, err := webDeps(ctx, db, broker, enforcer, cfg, cat, engine, desk)
 		if err != nil {
 			return err
 		}
@@ -237,9 +246,9 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 }
 
 // webDeps gathers what the web side works with: the catalogue and the engine (loadEngine), the
-// material store and the session secret.
+// booking desk, the material store and the session secret.
 func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *policies.Enforcer, cfg config.Config,
-	cat *catalog.Catalog, engine *workflow.Engine) (web.Deps, error) {
+	cat *catalog.Catalog, engine *workflow.Engine, desk *appointments.Desk) (web.Deps, error) {
 	store, err := materials.NewStore(cfg.MaterialsPath(), int64(cfg.UploadMaxMB)<<20)
 	if err != nil {
 		return web.Deps{}, err
@@ -248,7 +257,7 @@ func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *po
 	if err != nil {
 		return web.Deps{}, err
 	}
-	deps := web.Deps{Config: cfg, DB: db, Broker: broker, Enforcer: enforcer, Catalog: cat, Engine: engine, Materials: store, Secret: secret}
+	deps := web.Deps{Config: cfg, DB: db, Broker: broker, Enforcer: enforcer, Catalog: cat, Engine: engine, Desk: desk, Materials: store, Secret: secret}
 	if cfg.MetricsAddr == "" {
 		deps.Metrics = promhttp.Handler()
 	}

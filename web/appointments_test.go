@@ -1,0 +1,479 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/civicflow/civicflow/appointments"
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+func init() {
+	// The iCalendar file of a booking is the API's one text/calendar answer.
+	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.PlainBodyDecoder)
+}
+
+// personID builds a valid 18-character resident ID number from a division code, a birth date
+// (YYYYMMDD) and a 3-digit sequence (odd for a man, even for a woman), adding the check character.
+func personID(t *testing.T, division, birth, seq string) string {
+	t.Helper()
+	return idNumber(t, division+birth+seq)
+}
+
+// officeBody is a registration office of Heping District, Shenyang, open 09:00–10:00 in slots of 30
+// minutes with one seat per slot for marriages and divorces: small enough to fill in a test.
+func officeBody(name string) map[string]any {
+	return map[string]any{"jurisdiction": "210102", "name": map[string]string{"zh": name, "en": "Heping Registry"},
+		"address": map[string]string{"zh": "和平区南京北街1号", "en": "1 Nanjing North St"}, "phone": "024-12345678",
+		"capacity": map[string]int{"marriage": 1, "divorce": 1}, "sessions": []map[string]string{{"start": "09:00", "end": "10:00"}},
+		"slot_minutes": 30, "rules": map[string]int{}, "active": true}
+}
+
+// bookableDays returns n days of the office's booking window, open with free seats, on which a
+// booking may still be moved or cancelled (at least three days ahead).
+func (st *site) bookableDays(officeID int64, service string, n int) []string {
+	st.t.Helper()
+	var out struct{ Days []appointments.DayFree }
+	if code := st.api("GET", fmt.Sprintf("/api/v1/offices/%d/days?service=%s", officeID, service), "", nil, &out); code != http.StatusOK {
+		st.t.Fatalf("bookable days: %d", code)
+	}
+	today := calendar.DateOf(st.clock.Now())
+	var days []string
+	for _, d := range out.Days {
+		day, err := calendar.ParseDate(d.Day)
+		if err != nil {
+			st.t.Fatal(err)
+		}
+		if d.Open && d.Free > 0 && day.Sub(today) >= 3 && len(days) < n {
+			days = append(days, d.Day)
+		}
+	}
+	if len(days) < n {
+		st.t.Fatalf("only %d bookable days in %+v", len(days), out.Days)
+	}
+	return days
+}
+
+// atOffice sets the desk's clock to a time of day of a day in China.
+func (st *site) atOffice(day, clock string) {
+	st.t.Helper()
+	d, err := calendar.ParseDate(day)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	hm, err := time.Parse("15:04", clock)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	st.clock.Set(d.Time().Add(time.Duration(hm.Hour())*time.Hour + time.Duration(hm.Minute())*time.Minute))
+}
+
+// appointmentsContract exercises every appointment operation of the API against the document:
+// offices, public slots, bookings with their errors, the day sheet, check-in and opening the case.
+func appointmentsContract(t *testing.T, k *contract, st *site, admin, citizen, dalian string) {
+	st.user("appt.clerk", "acceptor@2101*")
+	st.user("appt.dlclerk", "acceptor@2102*")
+	st.user("appt.bride", "citizen")
+	clerk, dlClerk, bride := st.token("appt.clerk"), st.token("appt.dlclerk"), st.token("appt.bride")
+	groom := personID(t, "210102", "19900101", "001")
+	brideID := personID(t, "210102", "19920202", "002")
+	other := personID(t, "210102", "19910303", "003")
+	otherPartner := personID(t, "210102", "19930404", "004")
+
+	// Offices: admins of the jurisdiction only.
+	var office appointments.Office
+	k.do(call{method: "POST", path: "/api/v1/offices", token: admin, valid: true, body: officeBody("和平区婚姻登记处"), out: &office}, 201)
+	if office.ID == 0 || office.Rules.MaxDaysAhead != 30 || office.Capacity[appointments.Marriage] != 1 {
+		t.Fatalf("created office: %+v", office)
+	}
+	bad := officeBody("坏登记处")
+	bad["slot_minutes"], bad["sessions"] = 1, []map[string]string{{"start": "10:00", "end": "09:00"}}
+	e := k.fails(call{method: "POST", path: "/api/v1/offices", token: admin, valid: true, body: bad}, 422, "invalid_input")
+	if !e.hasField("slot_minutes", "out_of_range") {
+		t.Errorf("bad office: %+v", e)
+	}
+	k.fails(call{method: "POST", path: "/api/v1/offices", token: dalian, body: officeBody("越权")}, 403, "forbidden")
+	k.fails(call{method: "POST", path: "/api/v1/offices", token: citizen, body: officeBody("越权")}, 403, "forbidden")
+	officePath := "/api/v1/offices/" + strconv.FormatInt(office.ID, 10)
+	changed := officeBody("和平区婚姻登记处")
+	changed["phone"] = "024-87654321"
+	k.do(call{method: "PUT", path: officePath, token: admin, valid: true, body: changed, out: &office}, 200)
+	if office.Phone != "024-87654321" {
+		t.Errorf("updated office: %+v", office)
+	}
+	k.fails(call{method: "PUT", path: officePath, token: dalian, body: changed}, 403, "forbidden")
+	k.fails(call{method: "PUT", path: "/api/v1/offices/999999", token: admin, body: changed}, 404, "not_found")
+	var list struct{ Offices []appointments.Office }
+	k.do(call{method: "GET", path: "/api/v1/offices", valid: true, out: &list}, 200)
+	if len(list.Offices) != 1 || list.Offices[0].ID != office.ID {
+		t.Errorf("public office list: %+v", list)
+	}
+	k.do(call{method: "GET", path: officePath, valid: true}, 200)
+	k.fails(call{method: "GET", path: "/api/v1/offices/999999"}, 404, "not_found")
+
+	// Free slots and days need no login, and may be cached briefly.
+	days := st.bookableDays(office.ID, "marriage", 2)
+	var hdr http.Header
+	var slots appointments.DaySlots
+	k.do(call{method: "GET", path: officePath + "/slots?service=marriage&day=" + days[0], valid: true, out: &slots, respHeader: &hdr}, 200)
+	if !slots.Open || len(slots.Slots) != 2 || slots.Slots[0].Free != 1 || !slots.Slots[0].Bookable {
+		t.Errorf("slots: %+v", slots)
+	}
+	if hdr.Get("Cache-Control") != "public, max-age=5" {
+		t.Errorf("slots Cache-Control %q", hdr.Get("Cache-Control"))
+	}
+	k.fails(call{method: "GET", path: officePath + "/slots?service=marriage&day=soon"}, 422, "invalid_input")
+	k.fails(call{method: "GET", path: "/api/v1/offices/999999/slots?service=marriage&day=" + days[0]}, 404, "not_found")
+	k.do(call{method: "GET", path: officePath + "/days?service=marriage", valid: true, respHeader: &hdr}, 200)
+	if hdr.Get("Cache-Control") != "public, max-age=5" {
+		t.Errorf("days Cache-Control %q", hdr.Get("Cache-Control"))
+	}
+	k.fails(call{method: "GET", path: officePath + "/days?service=divorce&case=1"}, 401, "login_required")
+	k.fails(call{method: "GET", path: officePath + "/days?service=replacement"}, 422, "invalid_input")
+
+	// Closures and extra openings.
+	k.do(call{method: "POST", path: officePath + "/days", token: admin, valid: true,
+		body: map[string]any{"day": days[1], "kind": "closed", "note": "停电"}}, 200)
+	k.do(call{method: "GET", path: officePath + "/slots?service=marriage&day=" + days[1], valid: true, out: &slots}, 200)
+	if slots.Open {
+		t.Errorf("a closed day is open: %+v", slots)
+	}
+	k.fails(call{method: "POST", path: officePath + "/days", token: admin, body: map[string]any{"day": days[1], "kind": "sometimes"}}, 422, "invalid_input")
+	k.fails(call{method: "POST", path: officePath + "/days", token: dalian, body: map[string]any{"day": days[1], "kind": "closed"}}, 403, "forbidden")
+	k.do(call{method: "DELETE", path: officePath + "/days?day=" + days[1], token: admin}, 204)
+	k.fails(call{method: "DELETE", path: officePath + "/days?day=" + days[1], token: admin}, 404, "not_found")
+	k.fails(call{method: "DELETE", path: officePath + "/days?day=" + days[1], token: dalian}, 403, "forbidden")
+
+	// Booking: errors on the fields, a full slot, one active booking per person.
+	booking := map[string]any{"office_id": office.ID, "service": "marriage", "day": days[0], "start": "09:00",
+		"booker_name": "周伟", "booker_id_number": groom, "partner_name": "李娜", "partner_id_number": brideID, "phone": "13800000000"}
+	wrong := map[string]any{}
+	for k, v := range booking {
+		wrong[k] = v
+	}
+	wrong["partner_id_number"] = wrongCheck(brideID)
+	e = k.fails(call{method: "POST", path: "/api/v1/bookings", token: citizen, valid: true, body: wrong}, 422, "invalid_input")
+	if len(e.Error.Fields) == 0 || e.Error.Fields[0].Path != "partner_id_number" {
+		t.Errorf("wrong check character: %+v", e)
+	}
+	k.fails(call{method: "POST", path: "/api/v1/bookings", body: booking}, 401, "login_required")
+	k.fails(call{method: "POST", path: "/api/v1/bookings", token: clerk, body: booking}, 403, "forbidden")
+	var b appointments.Booking
+	k.do(call{method: "POST", path: "/api/v1/bookings", token: citizen, valid: true, body: booking, out: &b}, 201)
+	if b.Code == "" || b.Status != appointments.StatusBooked || b.End != "09:30" {
+		t.Fatalf("booking: %+v", b)
+	}
+	full := map[string]any{}
+	for k, v := range booking {
+		full[k] = v
+	}
+	full["booker_id_number"], full["partner_id_number"], full["booker_name"] = other, otherPartner, "孙丽"
+	k.fails(call{method: "POST", path: "/api/v1/bookings", token: bride, valid: true, body: full}, 409, "slot_full")
+	full["start"] = "09:30"
+	full["partner_id_number"] = brideID
+	k.fails(call{method: "POST", path: "/api/v1/bookings", token: bride, valid: true, body: full}, 409, "already_booked")
+
+	bookingPath := "/api/v1/bookings/" + strconv.FormatInt(b.ID, 10)
+	var mine struct{ Bookings []appointments.Booking }
+	k.do(call{method: "GET", path: "/api/v1/bookings", token: citizen, valid: true, out: &mine}, 200)
+	if len(mine.Bookings) != 1 || mine.Bookings[0].ID != b.ID {
+		t.Errorf("my bookings: %+v", mine)
+	}
+	k.fails(call{method: "GET", path: "/api/v1/bookings"}, 401, "login_required")
+	k.do(call{method: "GET", path: bookingPath, token: citizen, valid: true}, 200)
+	k.do(call{method: "GET", path: bookingPath, token: clerk, valid: true}, 200)
+	k.fails(call{method: "GET", path: bookingPath, token: bride}, 404, "not_found")
+	ics := k.do(call{method: "GET", path: bookingPath + "/calendar.ics", token: citizen, valid: true, respHeader: &hdr}, 200)
+	if !strings.HasPrefix(hdr.Get("Content-Type"), "text/calendar") || !strings.HasPrefix(hdr.Get("Content-Disposition"), "attachment") ||
+		!strings.Contains(string(ics), "BEGIN:VCALENDAR") {
+		t.Errorf("ics: %v %s", hdr, ics)
+	}
+	k.fails(call{method: "GET", path: bookingPath + "/calendar.ics", token: bride}, 404, "not_found")
+	var ban struct{ Ban *appointments.Ban }
+	k.do(call{method: "GET", path: "/api/v1/me/ban", token: citizen, valid: true, out: &ban}, 200)
+	if ban.Ban != nil {
+		t.Errorf("a ban without reason: %+v", ban.Ban)
+	}
+
+	// Move and cancel, before the cut-off only.
+	k.do(call{method: "POST", path: bookingPath + "/move", token: citizen, valid: true, body: map[string]string{"day": days[0], "start": "09:30"}, out: &b}, 200)
+	if b.Start != "09:30" {
+		t.Errorf("moved booking: %+v", b)
+	}
+	e = k.fails(call{method: "POST", path: bookingPath + "/move", token: citizen, valid: true, body: map[string]string{"day": "2000-01-01", "start": "09:00"}}, 422, "invalid_input")
+	if !e.hasField("day", "outside_window") {
+		t.Errorf("move into the past: %+v", e)
+	}
+	k.fails(call{method: "POST", path: bookingPath + "/move", token: bride, body: map[string]string{"day": days[0], "start": "09:00"}}, 404, "not_found")
+	k.fails(call{method: "POST", path: bookingPath + "/cancel", token: bride}, 404, "not_found")
+	st.atOffice(days[0], "08:00") // the day itself: too late to change
+	k.fails(call{method: "POST", path: bookingPath + "/cancel", token: citizen}, 409, "too_late_to_change")
+	k.fails(call{method: "POST", path: bookingPath + "/move", token: citizen, body: map[string]string{"day": days[1], "start": "09:00"}}, 409, "too_late_to_change")
+
+	// At the window on the day: the day sheet, check-in with the right people, the case.
+	sheetPath := officePath + "/day-sheet?day=" + days[0]
+	var sheet appointments.DaySheet
+	k.do(call{method: "GET", path: sheetPath, token: clerk, valid: true, out: &sheet}, 200)
+	if len(sheet.Lines) != 1 || sheet.Lines[0].Code != b.Code || sheet.Lines[0].Session != 0 {
+		t.Errorf("day sheet: %+v", sheet)
+	}
+	k.fails(call{method: "GET", path: sheetPath, token: citizen}, 403, "forbidden")
+	k.fails(call{method: "GET", path: sheetPath, token: dlClerk}, 403, "forbidden")
+	k.fails(call{method: "GET", path: officePath + "/day-sheet?day=today", token: clerk}, 422, "invalid_input")
+	checkIn := officePath + "/check-in"
+	k.fails(call{method: "POST", path: checkIn, token: clerk, valid: true,
+		body: map[string]any{"code": b.Code, "present": []string{groom, other}, "service": "marriage"}}, 409, "people_mismatch")
+	k.fails(call{method: "POST", path: checkIn, token: dlClerk, body: map[string]any{"code": b.Code, "present": []string{groom, brideID}, "service": "marriage"}}, 403, "forbidden")
+	k.fails(call{method: "POST", path: checkIn, token: clerk, body: map[string]any{"present": []string{groom, brideID}, "service": "marriage"}}, 422, "invalid_input")
+	k.fails(call{method: "POST", path: checkIn, token: clerk, body: map[string]any{"code": "NOPE0000", "present": []string{groom, brideID}, "service": "marriage"}}, 404, "not_found")
+	k.fails(call{method: "POST", path: bookingPath + "/open-case", token: clerk}, 409, "not_checked_in")
+	k.do(call{method: "POST", path: checkIn, token: clerk, valid: true,
+		body: map[string]any{"id_number": brideID, "present": []string{brideID, groom}, "service": "marriage"}, out: &b}, 200)
+	if b.Status != appointments.StatusCheckedIn {
+		t.Errorf("checked in: %+v", b)
+	}
+	k.fails(call{method: "POST", path: bookingPath + "/open-case", token: dlClerk}, 403, "forbidden")
+	k.fails(call{method: "POST", path: "/api/v1/bookings/999999/open-case", token: clerk}, 404, "not_found")
+	var cs struct {
+		ID          int64
+		ItemCode    string `json:"item_code"`
+		ApplicantID int64  `json:"applicant_id"`
+	}
+	k.do(call{method: "POST", path: bookingPath + "/open-case", token: clerk, out: &cs}, 201)
+	if cs.ID == 0 || cs.ItemCode != "marriage-registration" {
+		t.Errorf("opened case: %+v", cs)
+	}
+	k.fails(call{method: "POST", path: bookingPath + "/open-case", token: clerk}, 409, "case_open")
+	st.clock.Set(time.Now())
+}
+
+// page fetches a page with a browser and fails the test unless it answers want.
+func (b *browser) page(path string, want int) (string, string) {
+	b.st.t.Helper()
+	code, body, token := b.get(path)
+	if code != want {
+		b.st.t.Fatalf("GET %s: %d, want %d\n%s", path, code, want, body)
+	}
+	return body, token
+}
+
+var bookingLink = regexp.MustCompile(`href="(/appointments/book\?[^"]+)"`)
+
+// Admins set offices up, anybody sees the free slots, citizens book, view, move and cancel on the
+// pages, and the office checks people in from its day sheet and opens the case.
+func TestAppointmentPages(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("appt.admin", "admin@21*")
+		st.user("appt.clerk", "acceptor@2101*")
+		st.user("appt.dlclerk", "acceptor@2102*")
+		st.user("appt.groom", "citizen")
+		st.user("appt.late", "citizen")
+		groom := personID(t, "210102", "19900101", "001")
+		bride := personID(t, "210102", "19920202", "002")
+
+		// The admin creates an office on the page; a wrong number is shown on its field.
+		admin := st.browser()
+		admin.login("appt.admin")
+		body, token := admin.page("/admin/offices", http.StatusOK)
+		if !strings.Contains(body, `name="rules.ban_days"`) || !strings.Contains(body, "09:00-11:30") {
+			t.Fatalf("new office form: %s", body)
+		}
+		form := url.Values{"_csrf": {token}, "jurisdiction": {"210102"}, "name.zh": {"和平区婚姻登记处"}, "name.en": {"Heping Registry"},
+			"address.zh": {"和平区南京北街1号"}, "address.en": {"1 Nanjing North St"}, "phone": {"024-12345678"},
+			"capacity.marriage": {"1"}, "capacity.divorce": {"1"}, "sessions": {"09:00-10:00"}, "slot_minutes": {"x"}, "active": {"1"}}
+		resp, body := admin.post("/admin/offices", form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "请填写整数") || !strings.Contains(body, `value="和平区婚姻登记处"`) {
+			t.Fatalf("office with a bad slot length: %d %s", resp.StatusCode, body)
+		}
+		form.Set("slot_minutes", "30")
+		resp, _ = admin.post("/admin/offices", form)
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/offices/") {
+			t.Fatalf("creating the office: %d %s", resp.StatusCode, loc)
+		}
+		officeID, _ := strconv.ParseInt(strings.TrimPrefix(strings.Split(loc, "?")[0], "/admin/offices/"), 10, 64)
+		body, token = admin.page(loc, http.StatusOK)
+		if !strings.Contains(body, "已保存") || !strings.Contains(body, `value="Heping Registry"`) {
+			t.Errorf("office page after creating: %s", body)
+		}
+		days := st.bookableDays(officeID, "marriage", 2)
+		// An extra opening: the office opens one more session on the second day.
+		resp, _ = admin.post(fmt.Sprintf("/admin/offices/%d/days", officeID), url.Values{"_csrf": {token}, "day": {days[1]}, "kind": {"open"},
+			"day_sessions": {"09:00-10:00\n14:00-14:30"}, "note": {"加开"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("extra opening: %d", resp.StatusCode)
+		}
+		body, token = admin.page(fmt.Sprintf("/admin/offices/%d", officeID), http.StatusOK)
+		if !strings.Contains(body, "14:00–14:30") {
+			t.Errorf("the extra session is not listed: %s", body)
+		}
+		resp, _ = admin.post(fmt.Sprintf("/admin/offices/%d/days/remove", officeID), url.Values{"_csrf": {token}, "day": {days[1]}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("removing the extra opening: %d", resp.StatusCode)
+		}
+
+		// Anybody sees the offices and the free slots, without logging in; the guide leads there.
+		visitor := st.browser()
+		body, _ = visitor.page("/catalog/marriage-registration", http.StatusOK)
+		if !strings.Contains(body, `href="/appointments?service=marriage"`) || strings.Contains(body, "/catalog/marriage-registration/apply") {
+			t.Errorf("the guide of a booked item does not lead to the booking: %s", body)
+		}
+		body, _ = visitor.page("/appointments", http.StatusOK)
+		if !strings.Contains(body, "和平区婚姻登记处") || !strings.Contains(body, fmt.Sprintf("/appointments/offices/%d?service=marriage", officeID)) {
+			t.Fatalf("appointments page: %s", body)
+		}
+		resp, err := visitor.c.Get(st.base + fmt.Sprintf("/appointments/offices/%d?service=marriage&day=%s", officeID, days[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "private, max-age=5" {
+			t.Errorf("visitor's slots page: %d %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+		body, _ = visitor.page(fmt.Sprintf("/appointments/offices/%d?service=marriage&day=%s", officeID, days[0]), http.StatusOK)
+		links := bookingLink.FindAllStringSubmatch(body, -1)
+		if len(links) != 2 || !strings.Contains(body, "双方的居民身份证") {
+			t.Fatalf("slots page: %d links\n%s", len(links), body)
+		}
+		first := strings.ReplaceAll(links[0][1], "&amp;", "&")
+		resp, _ = visitor.post("/appointments/book", url.Values{})
+		if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a visitor's booking: %d", resp.StatusCode)
+		}
+		if code, _, _ := visitor.get(first); code != http.StatusSeeOther {
+			t.Errorf("the booking form without logging in: %d", code)
+		}
+
+		// The citizen books on the page: field errors first, then the booking.
+		citizen := st.browser()
+		citizen.login("appt.groom")
+		body, token = citizen.page(first, http.StatusOK)
+		if !strings.Contains(body, `name="booker_id_number"`) || !strings.Contains(body, days[0]) {
+			t.Fatalf("booking form: %s", body)
+		}
+		fields := func(start string) url.Values {
+			return url.Values{"_csrf": {token}, "office_id": {strconv.FormatInt(officeID, 10)}, "service": {"marriage"}, "day": {days[0]},
+				"start": {start}, "booker_name": {"周伟"}, "booker_id_number": {groom}, "partner_name": {"李娜"},
+				"partner_id_number": {bride}, "phone": {"13800000000"}}
+		}
+		wrong := fields("09:00")
+		wrong.Set("partner_id_number", groom)
+		resp, body = citizen.post("/appointments/book", wrong)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="partner_id_number-error"`) || !strings.Contains(body, `value="周伟"`) {
+			t.Fatalf("the same person twice: %d %s", resp.StatusCode, body)
+		}
+		resp, _ = citizen.post("/appointments/book", fields("09:00"))
+		loc = resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/appointments/mine/") {
+			t.Fatalf("booking: %d %s", resp.StatusCode, loc)
+		}
+		bookingID, _ := strconv.ParseInt(strings.TrimPrefix(strings.Split(loc, "?")[0], "/appointments/mine/"), 10, 64)
+		body, token = citizen.page(loc, http.StatusOK)
+		var b appointments.Booking
+		if code := st.api("GET", fmt.Sprintf("/api/v1/bookings/%d", bookingID), st.token("appt.groom"), nil, &b); code != http.StatusOK {
+			t.Fatalf("reading the booking: %d", code)
+		}
+		if !strings.Contains(body, `id="booking-code">`+b.Code) || strings.Contains(body, groom) || !strings.Contains(body, groom[14:]) {
+			t.Errorf("booking page: code %s, ID numbers masked?\n%s", b.Code, body)
+		}
+		if !strings.Contains(body, "calendar.ics") || !strings.Contains(body, `action="/appointments/mine/`+strconv.FormatInt(bookingID, 10)+`/cancel"`) {
+			t.Errorf("booking page without the calendar link or the cancel form: %s", body)
+		}
+		body, _ = citizen.page("/appointments/mine", http.StatusOK)
+		if !strings.Contains(body, b.Code) {
+			t.Errorf("my bookings: %s", body)
+		}
+		resp, err = citizen.c.Get(st.base + loc[:strings.Index(loc, "?")] + "/calendar.ics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/calendar; charset=utf-8" ||
+			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+			t.Errorf("ics: %d %v", resp.StatusCode, resp.Header)
+		}
+
+		// Another citizen finds the slot full: a clear message on the form, not an error page.
+		late := st.browser()
+		late.login("appt.late")
+		_, token = late.page(first, http.StatusOK)
+		lateFields := fields("09:00")
+		lateFields.Set("_csrf", token)
+		lateFields.Set("booker_id_number", personID(t, "210102", "19880505", "005"))
+		lateFields.Set("partner_id_number", personID(t, "210102", "19890606", "006"))
+		resp, body = late.post("/appointments/book", lateFields)
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "该时段已约满") || !strings.Contains(body, `name="booker_name"`) {
+			t.Errorf("a full slot: %d %s", resp.StatusCode, body)
+		}
+
+		// Move to the other slot, then try to cancel without ticking the box.
+		bookingPage := fmt.Sprintf("/appointments/mine/%d", bookingID)
+		body, token = citizen.page(bookingPage+"?day="+days[0], http.StatusOK)
+		if !strings.Contains(body, `value="09:30"`) {
+			t.Errorf("the move form offers no 09:30: %s", body)
+		}
+		resp, _ = citizen.post(bookingPage+"/move", url.Values{"_csrf": {token}, "day": {days[0]}, "start": {"09:30"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("moving: %d", resp.StatusCode)
+		}
+		resp, body = citizen.post(bookingPage+"/cancel", url.Values{"_csrf": {token}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="confirm-error"`) {
+			t.Errorf("cancelling unconfirmed: %d", resp.StatusCode)
+		}
+
+		// The office on the day: the day sheet, a refused check-in, the check-in, the case.
+		st.atOffice(days[0], "09:05")
+		clerk := st.browser()
+		clerk.login("appt.clerk")
+		sheetPage := fmt.Sprintf("/office/%d/day?day=%s", officeID, days[0])
+		body, token = clerk.page(sheetPage, http.StatusOK)
+		if !strings.Contains(body, b.Code) || !strings.Contains(body, "09:30–10:00") || !strings.Contains(body, "data-print") {
+			t.Fatalf("day sheet: %s", body)
+		}
+		checkIn := url.Values{"_csrf": {token}, "day": {days[0]}, "code": {b.Code}, "present": {groom, personID(t, "210102", "19700101", "002")}, "service": {"marriage"}}
+		resp, body = clerk.post(fmt.Sprintf("/office/%d/check-in", officeID), checkIn)
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "到场人员与预约人员不符") {
+			t.Fatalf("check-in of the wrong people: %d %s", resp.StatusCode, body)
+		}
+		checkIn["present"] = []string{groom, bride}
+		resp, _ = clerk.post(fmt.Sprintf("/office/%d/check-in", officeID), checkIn)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("check-in: %d", resp.StatusCode)
+		}
+		body, token = clerk.page(resp.Header.Get("Location"), http.StatusOK)
+		openCase := fmt.Sprintf("/office/bookings/%d/open-case", bookingID)
+		if !strings.Contains(body, "已签到") || !strings.Contains(body, `action="`+openCase+`"`) {
+			t.Fatalf("day sheet after check-in: %s", body)
+		}
+		resp, _ = clerk.post(openCase, url.Values{"_csrf": {token}})
+		caseLoc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(caseLoc, "/cases/") {
+			t.Fatalf("opening the case: %d %s", resp.StatusCode, caseLoc)
+		}
+		body, _ = clerk.page(caseLoc, http.StatusOK)
+		if !strings.Contains(body, "结婚登记") {
+			t.Errorf("case page: %s", body)
+		}
+
+		// Nobody else reads the day sheet: a citizen lacks the permission, a clerk of Dalian the jurisdiction.
+		if code, _, _ := citizen.get(sheetPage); code != http.StatusForbidden {
+			t.Errorf("a citizen's day sheet: %d", code)
+		}
+		dl := st.browser()
+		dl.login("appt.dlclerk")
+		if code, _, _ := dl.get(sheetPage); code != http.StatusForbidden {
+			t.Errorf("Dalian's day sheet of Heping: %d", code)
+		}
+		st.clock.Set(time.Now())
+	})
+}

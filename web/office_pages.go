@@ -1,0 +1,427 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/civicflow/civicflow/appointments"
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/lang"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// sheetSession is one session of the day sheet with the bookings in it.
+type sheetSession struct {
+	Session appointments.Session
+	Lines   []appointments.SheetLine
+}
+
+func (s *Server) daySheetPage(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	notice := ""
+	if c.Query("checked_in") != "" {
+		notice = "checkin_done"
+	}
+	return s.renderDaySheet(c, id, c.Query("day"), notice, nil)
+}
+
+// renderDaySheet shows what an office expects on a day, session by session, with the check-in form;
+// formErr puts a refused check-in on the page together with what was entered.
+func (s *Server) renderDaySheet(c *fiber.Ctx, officeID int64, day, notice string, formErr error) error {
+	if day == "" {
+		day = s.Desk.Today().String()
+	}
+	sheet, err := s.Desk.DaySheet(c.UserContext(), actor(c), officeID, day)
+	if err != nil {
+		return err
+	}
+	v := s.view(c, "day_sheet_title")
+	v.Path = "/office/" + strconv.FormatInt(officeID, 10) + "/day?day=" + day
+	if notice != "" {
+		v.Notice = v.T(notice)
+	}
+	status, err := v.showProblem(formErr, fiber.StatusOK)
+	if err != nil {
+		return err
+	}
+	v.foldErrors("present")
+	if formErr != nil {
+		v.Form["code"], v.Form["id_number"], v.Form["service"] = c.FormValue("code"), c.FormValue("id_number"), c.FormValue("service")
+	}
+	v.Labels = map[string]string{"code": v.T("checkin_code"), "id_number": v.T("checkin_id_number"),
+		"present": v.T("checkin_present"), "service": v.T("checkin_service")}
+	sessions := make([]sheetSession, len(sheet.Sessions))
+	for i, ss := range sheet.Sessions {
+		sessions[i].Session = ss
+	}
+	for _, l := range sheet.Lines {
+		if l.Session >= 0 && l.Session < len(sessions) {
+			sessions[l.Session].Lines = append(sessions[l.Session].Lines, l)
+		}
+	}
+	u := currentUser(c)
+	v.Data = map[string]any{"Sheet": sheet, "Sessions": sessions, "Services": offered(&sheet.Office),
+		"CanCheckIn": s.Enforcer.Allowed(u.ID, sheet.Office.Jurisdiction, "appointment", "checkin")}
+	return s.renderStatus(c, status, "office_day", v)
+}
+
+// foldErrors puts the errors of the elements of a list input (present[1]) on the input itself.
+func (v *view) foldErrors(name string) {
+	for path, msg := range v.Errors {
+		if strings.HasPrefix(path, name+"[") || strings.HasPrefix(path, name+".") {
+			delete(v.Errors, path)
+			if _, seen := v.Errors[name]; !seen {
+				v.Errors[name] = msg
+			}
+		}
+	}
+}
+
+// checkInPost checks a booking in at the window: found by its code or an ID number, with the ID
+// numbers read from the cards of the people present.
+func (s *Server) checkInPost(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var present []string
+	for _, p := range c.Request().PostArgs().PeekMulti("present") {
+		if p := strings.TrimSpace(string(p)); p != "" {
+			present = append(present, p)
+		}
+	}
+	in := appointments.CheckInInput{Code: c.FormValue("code"), IDNumber: c.FormValue("id_number"), Present: present,
+		Service: appointments.Service(c.FormValue("service")), Day: c.FormValue("day")}
+	b, err := s.Desk.CheckIn(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		if p, ok := problem.As(err); ok && p.Kind != problem.NotFound {
+			return s.renderDaySheet(c, id, in.Day, "", err)
+		}
+		return err
+	}
+	return c.Redirect("/office/"+strconv.FormatInt(id, 10)+"/day?day="+b.Day+"&checked_in="+strconv.FormatInt(b.ID, 10), fiber.StatusSeeOther)
+}
+
+// openCasePost starts the case of a checked-in booking and leads to the case page, where the office
+// takes the engine's actions as usual.
+func (s *Server) openCasePost(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	cs, err := s.Desk.OpenCase(ctx, actor(c), id)
+	if err != nil {
+		if p, ok := problem.As(err); ok && p.Kind != problem.NotFound {
+			if b, berr := s.Desk.Booking(ctx, actor(c), id); berr == nil {
+				return s.renderDaySheet(c, b.OfficeID, b.Day, "", err)
+			}
+		}
+		return err
+	}
+	return c.Redirect("/cases/"+strconv.FormatInt(cs.ID, 10), fiber.StatusSeeOther)
+}
+
+// officeRow is an office on the admin list with what the viewer may do with it.
+type officeRow struct {
+	Office              appointments.Office
+	CanWrite, CanSheets bool
+}
+
+func (s *Server) officesPage(c *fiber.Ctx) error {
+	return s.renderOffices(c, "", nil)
+}
+
+// renderOffices lists the offices of the viewer's jurisdictions with the form to add one; formErr
+// shows a refused new office with what was typed.
+func (s *Server) renderOffices(c *fiber.Ctx, notice string, formErr error) error {
+	ctx := c.UserContext()
+	u := currentUser(c)
+	offices, err := s.Desk.Offices(ctx, false)
+	if err != nil {
+		return err
+	}
+	var rows []officeRow
+	for _, o := range offices {
+		if s.Enforcer.Allowed(u.ID, o.Jurisdiction, "office", "read") {
+			rows = append(rows, officeRow{Office: o, CanWrite: s.Enforcer.Allowed(u.ID, o.Jurisdiction, "office", "write"),
+				CanSheets: s.Enforcer.Allowed(u.ID, o.Jurisdiction, "appointment", "read")})
+		}
+	}
+	all, err := jurisdictions.List(ctx, s.DB)
+	if err != nil {
+		return err
+	}
+	var writable []jurisdictions.Jurisdiction
+	for _, j := range all {
+		if s.Enforcer.Allowed(u.ID, j.Code, "office", "write") {
+			writable = append(writable, j)
+		}
+	}
+	v := s.view(c, "admin_offices_title")
+	v.Path = "/admin/offices"
+	if notice != "" {
+		v.Notice = v.T(notice)
+	}
+	status, err := v.showProblem(formErr, fiber.StatusOK)
+	if err != nil {
+		return err
+	}
+	if formErr != nil {
+		v.keepOfficeForm(c)
+	} else {
+		v.fillOfficeForm(&appointments.Office{Sessions: []appointments.Session{{Start: "09:00", End: "11:30"}, {Start: "13:30", End: "17:00"}},
+			SlotMinutes: 30, Rules: appointments.DefaultRules, Active: true,
+			Capacity: map[appointments.Service]int{appointments.Marriage: 4, appointments.Divorce: 2, appointments.Replacement: 1}})
+	}
+	v.Data = map[string]any{"Offices": rows, "Writable": writable, "NumberFields": officeNumberFields}
+	return s.renderStatus(c, status, "admin_offices", v)
+}
+
+func (s *Server) createOfficePost(c *fiber.Ctx) error {
+	in, err := officeInputFromForm(c)
+	if err == nil {
+		var o *appointments.Office
+		if o, err = s.Desk.CreateOffice(c.UserContext(), actor(c), in); err == nil {
+			return c.Redirect("/admin/offices/"+strconv.FormatInt(o.ID, 10)+"?saved=1", fiber.StatusSeeOther)
+		}
+	}
+	if p, ok := problem.As(err); ok && p.Kind != problem.NotFound {
+		return s.renderOffices(c, "", err)
+	}
+	return err
+}
+
+func (s *Server) officePage(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	notice := ""
+	if c.Query("saved") != "" {
+		notice = "office_saved"
+	}
+	return s.renderOffice(c, id, notice, nil)
+}
+
+// renderOffice shows one office to those who may read its jurisdiction's offices: its settings
+// (a form for those who may change them) and its closures and extra openings of the coming year.
+func (s *Server) renderOffice(c *fiber.Ctx, id int64, notice string, formErr error) error {
+	ctx := c.UserContext()
+	u := currentUser(c)
+	o, err := s.Desk.Office(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !s.Enforcer.Allowed(u.ID, o.Jurisdiction, "office", "read") {
+		return errNotFound
+	}
+	today := s.Desk.Today()
+	days, err := s.Desk.Days(ctx, id, today.String(), today.AddDays(366).String())
+	if err != nil {
+		return err
+	}
+	v := s.view(c, "admin_office_title")
+	v.Title = o.Name.In(v.Locale)
+	v.Path = "/admin/offices/" + strconv.FormatInt(id, 10)
+	if notice != "" {
+		v.Notice = v.T(notice)
+	}
+	status, err := v.showProblem(formErr, fiber.StatusOK)
+	if err != nil {
+		return err
+	}
+	if formErr != nil {
+		v.keepOfficeForm(c)
+		v.Form["day"], v.Form["kind"], v.Form["day_sessions"], v.Form["note"] = c.FormValue("day"), c.FormValue("kind"), c.FormValue("day_sessions"), c.FormValue("note")
+	} else {
+		v.fillOfficeForm(o)
+	}
+	v.Data = map[string]any{"Office": o, "Days": days, "NumberFields": officeNumberFields,
+		"CanWrite":  s.Enforcer.Allowed(u.ID, o.Jurisdiction, "office", "write"),
+		"CanSheets": s.Enforcer.Allowed(u.ID, o.Jurisdiction, "appointment", "read")}
+	return s.renderStatus(c, status, "admin_office", v)
+}
+
+func (s *Server) updateOfficePost(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	in, err := officeInputFromForm(c)
+	if err == nil {
+		_, err = s.Desk.UpdateOffice(c.UserContext(), actor(c), id, in)
+	}
+	return s.afterOfficeChange(c, id, err)
+}
+
+func (s *Server) setOfficeDayPost(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	sessions, err := parseSessions("day_sessions", c.FormValue("day_sessions"))
+	if err == nil {
+		_, err = s.Desk.SetDay(c.UserContext(), actor(c), id, appointments.OfficeDay{Day: c.FormValue("day"), Kind: c.FormValue("kind"),
+			Sessions: sessions, Note: c.FormValue("note")})
+	}
+	if p, ok := problem.As(err); ok {
+		p = renamePaths(p, "sessions", "day_sessions")
+		err = p
+	}
+	return s.afterOfficeChange(c, id, err)
+}
+
+func (s *Server) removeOfficeDayPost(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	return s.afterOfficeChange(c, id, s.Desk.RemoveDay(c.UserContext(), actor(c), id, c.FormValue("day")))
+}
+
+// afterOfficeChange answers a change of an office: back to the office with a notice, or the office
+// page with the reason the change was refused.
+func (s *Server) afterOfficeChange(c *fiber.Ctx, id int64, err error) error {
+	if err == nil {
+		return c.Redirect("/admin/offices/"+strconv.FormatInt(id, 10)+"?saved=1", fiber.StatusSeeOther)
+	}
+	if p, ok := problem.As(err); ok && p.Kind != problem.NotFound {
+		return s.renderOffice(c, id, "", err)
+	}
+	return err
+}
+
+// renamePaths moves the field errors under one input name onto another, where a page names an input
+// differently from the operation (the sessions of a day are day_sessions beside the office's own).
+func renamePaths(p *problem.Error, from, to string) *problem.Error {
+	out := *p
+	out.Fields = make([]problem.Field, len(p.Fields))
+	for i, f := range p.Fields {
+		if f.Path == from || strings.HasPrefix(f.Path, from+"[") {
+			f.Path = to
+		}
+		out.Fields[i] = f
+	}
+	return &out
+}
+
+// officeNumberFields are the number inputs of the office form, named by their paths in OfficeInput
+// so that the operation's field errors land on them.
+var officeNumberFields = []string{
+	"capacity.marriage", "capacity.divorce", "capacity.replacement", "slot_minutes",
+	"rules.min_days_ahead", "rules.max_days_ahead", "rules.change_cutoff_days",
+	"rules.no_show_limit", "rules.cancel_limit", "rules.lookback_days",
+	"rules.short_cancel_limit", "rules.short_lookback_days", "rules.ban_days",
+}
+
+// officeNumbers are the number fields of an office input by their form names, to read and fill them alike.
+func officeNumbers(in *appointments.OfficeInput) map[string]*int {
+	r := &in.Rules
+	return map[string]*int{"slot_minutes": &in.SlotMinutes,
+		"rules.min_days_ahead": &r.MinDaysAhead, "rules.max_days_ahead": &r.MaxDaysAhead, "rules.change_cutoff_days": &r.ChangeCutoffDays,
+		"rules.no_show_limit": &r.NoShowLimit, "rules.cancel_limit": &r.CancelLimit, "rules.lookback_days": &r.LookbackDays,
+		"rules.short_cancel_limit": &r.ShortCancelLimit, "rules.short_lookback_days": &r.ShortLookbackDays, "rules.ban_days": &r.BanDays}
+}
+
+// officeInputFromForm reads the office form; numbers and session lines that cannot be read are field errors.
+func officeInputFromForm(c *fiber.Ctx) (appointments.OfficeInput, error) {
+	in := appointments.OfficeInput{Jurisdiction: c.FormValue("jurisdiction"),
+		Name:    lang.Text{ZH: c.FormValue("name.zh"), EN: c.FormValue("name.en")},
+		Address: lang.Text{ZH: c.FormValue("address.zh"), EN: c.FormValue("address.en")},
+		Phone:   c.FormValue("phone"), Active: c.FormValue("active") != "", Capacity: map[appointments.Service]int{}}
+	var fe problem.Fields
+	number := func(name string) int {
+		v := strings.TrimSpace(c.FormValue(name))
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fe.Add(name, "invalid_number", "请填写整数。", "Enter a whole number.")
+		}
+		return n
+	}
+	for _, sv := range appointments.Services {
+		if n := number("capacity." + string(sv)); n > 0 {
+			in.Capacity[sv] = n
+		}
+	}
+	for name, p := range officeNumbers(&in) {
+		*p = number(name)
+	}
+	sessions, err := parseSessions("sessions", c.FormValue("sessions"))
+	if p, ok := problem.As(err); ok {
+		fe = append(fe, p.Fields...)
+	}
+	in.Sessions = sessions
+	return in, fe.Err()
+}
+
+// parseSessions reads opening sessions written one a line as "09:00-11:30"; the operation checks the times.
+func parseSessions(name, text string) ([]appointments.Session, error) {
+	var out []appointments.Session
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		start, end, ok := strings.Cut(strings.NewReplacer("–", "-", "—", "-", "~", "-").Replace(line), "-")
+		if !ok {
+			return nil, fieldProblem(name, "invalid_session", "每行写一个时段，如 09:00-11:30。", "Write one session a line, like 09:00-11:30.")
+		}
+		out = append(out, appointments.Session{Start: strings.TrimSpace(start), End: strings.TrimSpace(end)})
+	}
+	return out, nil
+}
+
+// sessionLines writes sessions one a line, as the office form reads them.
+func sessionLines(sessions []appointments.Session) string {
+	lines := make([]string, len(sessions))
+	for i, ss := range sessions {
+		lines[i] = ss.Start + "-" + ss.End
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fillOfficeForm shows an office's settings in the office form.
+func (v *view) fillOfficeForm(o *appointments.Office) {
+	v.Form["jurisdiction"], v.Form["phone"] = o.Jurisdiction, o.Phone
+	v.Form["name.zh"], v.Form["name.en"], v.Form["address.zh"], v.Form["address.en"] = o.Name.ZH, o.Name.EN, o.Address.ZH, o.Address.EN
+	v.Form["sessions"] = sessionLines(o.Sessions)
+	if o.Active {
+		v.Form["active"] = "1"
+	}
+	in := appointments.OfficeInput{SlotMinutes: o.SlotMinutes, Rules: o.Rules}
+	for name, p := range officeNumbers(&in) {
+		v.Form[name] = strconv.Itoa(*p)
+	}
+	for _, sv := range appointments.Services {
+		v.Form["capacity."+string(sv)] = strconv.Itoa(o.Capacity[sv])
+	}
+}
+
+// keepOfficeForm shows again what was typed into the office form, and labels its inputs for the
+// error summary.
+func (v *view) keepOfficeForm(c *fiber.Ctx) {
+	for _, k := range append([]string{"jurisdiction", "phone", "name.zh", "name.en", "address.zh", "address.en", "sessions", "active"}, officeNumberFields...) {
+		v.Form[k] = c.FormValue(k)
+	}
+	v.foldErrors("sessions")
+	for _, k := range append([]string{"jurisdiction", "phone", "name.zh", "name.en", "address.zh", "address.en", "sessions", "day_sessions", "day", "kind"}, officeNumberFields...) {
+		v.Labels[k] = v.T(officeLabel(k))
+	}
+}
+
+// officeLabel is the message id of an office form input's label.
+func officeLabel(name string) string {
+	return "office_" + strings.NewReplacer(".", "_").Replace(name)
+}
+
+// OfficeLabelID is the message id of the label of an office form input, for the appt_input template.
+func (v *view) OfficeLabelID(name string) string { return officeLabel(name) }
