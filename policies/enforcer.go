@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -53,6 +54,11 @@ type Enforcer struct {
 
 	mu       sync.Mutex // serialises reloads and guards revision
 	revision int64      // policy_revision.revision read just before the last load
+
+	// primed holds the jurisdiction codes whose role links casbin keeps since the last load, and
+	// primedCount how many there are (see prime).
+	primed      sync.Map
+	primedCount atomic.Int64
 }
 
 // New returns an enforcer over db. It first inserts the permissions of policy.csv that db lacks,
@@ -176,8 +182,36 @@ func (e *Enforcer) Reload(ctx context.Context) error {
 	if err := e.se.LoadPolicy(); err != nil {
 		return fmt.Errorf("loading policies: %w", err)
 	}
+	e.primed.Clear() // loading rebuilt the role links from scratch
+	e.primedCount.Store(0)
 	e.revision = rev
 	return nil
+}
+
+// primeAnchor is the name of the link prime adds: a role of its own that no permission names.
+const primeAnchor = "jurisdiction-anchor"
+
+// maxPrimed bounds the jurisdictions prime keeps links for (a province has a few hundred), so that
+// requests naming every possible code cannot fill the memory; past it, checks take casbin's slow way.
+const maxPrimed = 5000
+
+// prime makes casbin keep the role links that apply in the jurisdiction code. Grants are held on
+// patterns ("*", "21*", "2101*"); for a concrete code casbin's domain role manager otherwise copies
+// every link of every matching pattern on each check and throws the copy away, which costs as much
+// as there are grants — thousands of citizens make every request slow. A link added in the
+// code's own domain makes casbin store that copy and keep it up to date as grants are added and
+// removed; the next load drops it, and it is made again on first use.
+func (e *Enforcer) prime(code string) {
+	if _, ok := e.primed.Load(code); ok || e.primedCount.Load() >= maxPrimed {
+		return
+	}
+	if err := e.se.GetRoleManager().AddLink(primeAnchor, primeAnchor, code); err != nil {
+		slog.Error("policies: keeping the role links of a jurisdiction", "jurisdiction", code, "err", err)
+		return
+	}
+	if _, loaded := e.primed.LoadOrStore(code, true); !loaded {
+		e.primedCount.Add(1)
+	}
 }
 
 // loadedRevision returns the policy revision the policies in memory are at least as new as.
@@ -221,6 +255,7 @@ func validPattern(p string) bool {
 
 // enforce asks casbin, treating an evaluation error (a broken policy) as a refusal.
 func (e *Enforcer) enforce(sub, dom, obj, act string) bool {
+	e.prime(dom)
 	ok, err := e.se.Enforce(sub, dom, obj, act)
 	if err != nil {
 		slog.Error("policies: enforcing", "sub", sub, "dom", dom, "obj", obj, "act", act, "err", err)

@@ -35,7 +35,7 @@ type fixtureUser struct {
 }
 
 // addJurisdictions inserts Liaoning, Shenyang, its county Heping and Dalian.
-func addJurisdictions(t *testing.T, db bun.IDB) {
+func addJurisdictions(t testing.TB, db bun.IDB) {
 	t.Helper()
 	now := time.Now().UTC()
 	parent := func(code string) *string { return &code }

@@ -44,7 +44,7 @@ func Each(t *testing.T, fn func(t *testing.T, s *Stack)) {
 }
 
 // SQLite returns a migrated SQLite stack in a temporary directory.
-func SQLite(t *testing.T) *Stack {
+func SQLite(t testing.TB) *Stack {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "civicflow.db")
 	db, err := database.OpenSQLite(context.Background(), path)
@@ -93,7 +93,7 @@ func Postgres(t *testing.T) *Stack {
 	return &Stack{Name: "postgres", DB: db, DatabaseURL: u.String(), redisURL: os.Getenv("CIVICFLOW_TEST_REDIS_URL")}
 }
 
-func migrate(t *testing.T, db *bun.DB) {
+func migrate(t testing.TB, db *bun.DB) {
 	t.Helper()
 	if _, err := migrations.Up(context.Background(), db); err != nil {
 		t.Fatal(err)
