@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
@@ -245,6 +246,9 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*B
 		return nil, problem.ErrLoginRequired
 	}
 	in.normalise()
+	if err := d.fullAlready(ctx, &in); err != nil {
+		return nil, err
+	}
 	p, err := d.loadPlan(ctx, d.db, in.OfficeID)
 	if problem.Is(err, problem.NotFound) {
 		var fe problem.Fields
@@ -261,13 +265,7 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*B
 	if err != nil {
 		return nil, err
 	}
-	// The early answer on a hot day: most requests for a full slot end here without a transaction.
 	capacity := p.office.Capacity[in.Service]
-	if n, err := seatsTaken(ctx, d.db, b.slot()); err != nil {
-		return nil, err
-	} else if n >= capacity {
-		return nil, errSlotFull
-	}
 	err = d.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := claimPeople(ctx, tx, b.BookerIDNumber, b.PartnerIDNumber); err != nil {
 			return err
@@ -276,6 +274,9 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*B
 			return err
 		}
 		if err := takeSeat(ctx, tx, b.slot(), capacity); err != nil {
+			if errors.Is(err, errSlotFull) {
+				d.full.Store(b.slot(), time.Now())
+			}
 			return err
 		}
 		if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
@@ -294,6 +295,35 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*B
 		return nil, err
 	}
 	return b, nil
+}
+
+// fullMemo is how long a process answers slot_full from memory for a slot it saw full: on a hot day
+// most requests are for slots taken by then, and they get their answer without touching the
+// database. A seat freed by a cancellation is offered again after at most this long.
+const fullMemo = time.Second
+
+// fullAlready answers slot_full, before any other check, for the slot the input names when this
+// process saw it full within fullMemo or its counter says it is full (the seats from the office's
+// cached plan). Anything else, input naming no slot included, it leaves to the checks and the
+// transaction, which alone decide a booking.
+func (d *Desk) fullAlready(ctx context.Context, in *BookingInput) error {
+	k := slotKey{in.OfficeID, in.Day, in.Start, in.Service}
+	if seen, ok := d.full.Load(k); ok && time.Since(seen.(time.Time)) < fullMemo {
+		return errSlotFull
+	}
+	p, err := d.cachedPlan(ctx, in.OfficeID)
+	if err != nil || p.office.Capacity[in.Service] <= 0 {
+		return nil // the checks say what is wrong
+	}
+	n, err := seatsTaken(ctx, d.db, k)
+	if err != nil {
+		return err
+	}
+	if n >= p.office.Capacity[in.Service] {
+		d.full.Store(k, time.Now())
+		return errSlotFull
+	}
+	return nil
 }
 
 // checkBooking validates a booking's input for the office of p and returns the booking to insert.

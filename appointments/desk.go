@@ -30,6 +30,7 @@ type Desk struct {
 	clock  func() time.Time
 
 	plans sync.Map // office ID → *plan, for the public slot pages
+	full  sync.Map // slotKey → time.Time this process last saw the slot full (see fullMemo)
 }
 
 // Option changes how New builds a desk.

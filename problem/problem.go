@@ -26,6 +26,7 @@ const (
 	Unsupported                      // 415: wrong content type
 	TooManyRequests                  // 429: throttled
 	MethodNotAllowed                 // 405: the path exists, the method does not
+	Timeout                          // 408: the request did not arrive in time
 )
 
 // Text is a message in both languages of the service.

@@ -31,10 +31,13 @@ var statusByKind = map[problem.Kind]int{
 	problem.Unsupported:      fiber.StatusUnsupportedMediaType,
 	problem.TooManyRequests:  fiber.StatusTooManyRequests,
 	problem.MethodNotAllowed: fiber.StatusMethodNotAllowed,
+	problem.Timeout:          fiber.StatusRequestTimeout,
 }
 
-// fiberProblems words Fiber's own errors (unknown route, wrong method, body too large) as problems.
+// fiberProblems words Fiber's own errors (unknown route, wrong method, body too large, a request not
+// read within the read timeout) as problems.
 var fiberProblems = map[int]*problem.Error{
+	fiber.StatusRequestTimeout:        problem.New(problem.Timeout, "request_timeout", "请求超时，请重试。", "The request took too long to arrive; try again."),
 	fiber.StatusNotFound:              problem.ErrNotFound,
 	fiber.StatusMethodNotAllowed:      problem.New(problem.MethodNotAllowed, "method_not_allowed", "不支持该请求方法。", "This method is not allowed here."),
 	fiber.StatusRequestEntityTooLarge: problem.New(problem.TooLarge, "too_large", "提交的内容过大。", "The request is too large."),

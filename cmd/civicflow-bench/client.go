@@ -22,6 +22,7 @@ type bench struct {
 	hc                                      *http.Client
 	run                                     string // random tag of this run's logins
 	admin                                   string // the admin's token
+	seq                                     int    // the booking scenario's people: see citizens
 	applicant, acceptor, reviewer, approver string
 }
 
