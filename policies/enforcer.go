@@ -55,10 +55,8 @@ type Enforcer struct {
 	mu       sync.Mutex // serialises reloads and guards revision
 	revision int64      // policy_revision.revision read just before the last load
 
-	// primed holds the jurisdiction codes whose role links casbin keeps since the last load, and
-	// primedCount how many there are (see prime).
-	primed      sync.Map
-	primedCount atomic.Int64
+	// grants are the loaded grants by casbin subject ("user:42"), replaced whole by each load.
+	grants atomic.Pointer[map[string][]Grant]
 }
 
 // New returns an enforcer over db. It first inserts the permissions of policy.csv that db lacks,
@@ -77,7 +75,8 @@ func New(ctx context.Context, db *bun.DB) (*Enforcer, error) {
 		return nil, fmt.Errorf("creating the casbin enforcer: %w", err)
 	}
 	se.SetAdapter(NewAdapter(db))
-	se.AddNamedDomainMatchingFunc("g", "keyMatch", util.KeyMatch)
+	// Grants are indexed by Reload; casbin's role links are never asked (see model.conf).
+	se.EnableAutoBuildRoleLinks(false)
 	e := &Enforcer{db: db, se: se}
 	if err := e.Reload(ctx); err != nil {
 		return nil, err
@@ -182,36 +181,19 @@ func (e *Enforcer) Reload(ctx context.Context) error {
 	if err := e.se.LoadPolicy(); err != nil {
 		return fmt.Errorf("loading policies: %w", err)
 	}
-	e.primed.Clear() // loading rebuilt the role links from scratch
-	e.primedCount.Store(0)
+	rules, err := e.se.GetNamedGroupingPolicy("g")
+	if err != nil {
+		return fmt.Errorf("reading the loaded grants: %w", err)
+	}
+	grants := make(map[string][]Grant, len(rules))
+	for _, r := range rules {
+		if len(r) >= 3 {
+			grants[r[0]] = append(grants[r[0]], Grant{Role: r[1], Pattern: r[2]})
+		}
+	}
+	e.grants.Store(&grants)
 	e.revision = rev
 	return nil
-}
-
-// primeAnchor is the name of the link prime adds: a role of its own that no permission names.
-const primeAnchor = "jurisdiction-anchor"
-
-// maxPrimed bounds the jurisdictions prime keeps links for (a province has a few hundred), so that
-// requests naming every possible code cannot fill the memory; past it, checks take casbin's slow way.
-const maxPrimed = 5000
-
-// prime makes casbin keep the role links that apply in the jurisdiction code. Grants are held on
-// patterns ("*", "21*", "2101*"); for a concrete code casbin's domain role manager otherwise copies
-// every link of every matching pattern on each check and throws the copy away, which costs as much
-// as there are grants — thousands of citizens make every request slow. A link added in the
-// code's own domain makes casbin store that copy and keep it up to date as grants are added and
-// removed; the next load drops it, and it is made again on first use.
-func (e *Enforcer) prime(code string) {
-	if _, ok := e.primed.Load(code); ok || e.primedCount.Load() >= maxPrimed {
-		return
-	}
-	if err := e.se.GetRoleManager().AddLink(primeAnchor, primeAnchor, code); err != nil {
-		slog.Error("policies: keeping the role links of a jurisdiction", "jurisdiction", code, "err", err)
-		return
-	}
-	if _, loaded := e.primed.LoadOrStore(code, true); !loaded {
-		e.primedCount.Add(1)
-	}
 }
 
 // loadedRevision returns the policy revision the policies in memory are at least as new as.
@@ -253,40 +235,38 @@ func validPattern(p string) bool {
 	return jurisdictions.ValidCode(p)
 }
 
-// enforce asks casbin, treating an evaluation error (a broken policy) as a refusal.
-func (e *Enforcer) enforce(sub, dom, obj, act string) bool {
-	e.prime(dom)
-	ok, err := e.se.Enforce(sub, dom, obj, act)
+// roleAllows asks casbin whether the role may do act on obj in the jurisdiction dom, treating an
+// evaluation error (a broken policy) as a refusal.
+func (e *Enforcer) roleAllows(role, dom, obj, act string) bool {
+	ok, err := e.se.Enforce(role, dom, obj, act)
 	if err != nil {
-		slog.Error("policies: enforcing", "sub", sub, "dom", dom, "obj", obj, "act", act, "err", err)
+		slog.Error("policies: enforcing", "role", role, "dom", dom, "obj", obj, "act", act, "err", err)
 		return false
 	}
 	return ok
 }
 
-// Allowed reports whether the user may do act on obj in the jurisdiction with the six-digit code.
-// Anything that is not a six-digit code, a grant pattern in particular, is refused.
+// Allowed reports whether the user may do act on obj in the jurisdiction with the six-digit code: a
+// grant of the user covers the code and its role has the permission there. Anything that is not a
+// six-digit code, a grant pattern in particular, is refused.
 func (e *Enforcer) Allowed(userID int64, jurisdiction, obj, act string) bool {
 	if userID <= 0 || !jurisdictions.ValidCode(jurisdiction) {
 		return false
 	}
-	return e.enforce(Subject(userID), jurisdiction, obj, act)
+	for _, g := range e.memoryGrants(userID) {
+		if Covers(g.Pattern, jurisdiction) && e.roleAllows(g.Role, jurisdiction, obj, act) {
+			return true
+		}
+	}
+	return false
 }
 
 // memoryGrants returns the user's grants as loaded in memory.
 func (e *Enforcer) memoryGrants(userID int64) []Grant {
-	rules, err := e.se.GetFilteredNamedGroupingPolicy("g", 0, Subject(userID))
-	if err != nil {
-		slog.Error("policies: reading grants", "user_id", userID, "err", err)
-		return nil
+	if m := e.grants.Load(); m != nil {
+		return (*m)[Subject(userID)]
 	}
-	out := make([]Grant, 0, len(rules))
-	for _, r := range rules {
-		if len(r) >= 3 {
-			out = append(out, Grant{Role: r[1], Pattern: r[2]})
-		}
-	}
-	return out
+	return nil
 }
 
 // AllowedSomewhere reports whether the user may do act on obj in at least one jurisdiction, for
@@ -295,9 +275,8 @@ func (e *Enforcer) AllowedSomewhere(userID int64, obj, act string) bool {
 	if userID <= 0 {
 		return false
 	}
-	sub := Subject(userID)
 	for _, g := range e.memoryGrants(userID) {
-		if e.enforce(sub, Representative(g.Pattern), obj, act) {
+		if e.roleAllows(g.Role, Representative(g.Pattern), obj, act) {
 			return true
 		}
 	}
@@ -316,9 +295,8 @@ func (e *Enforcer) Scopes(userID int64, obj, act string) []string {
 		if seen[g.Pattern] {
 			continue
 		}
-		// The role as subject: casbin's role manager links every name to itself, so this asks
-		// what this grant's role allows, not what the user's other grants add.
-		if e.enforce(g.Role, Representative(g.Pattern), obj, act) {
+		// What this grant's role allows, not what the user's other grants add.
+		if e.roleAllows(g.Role, Representative(g.Pattern), obj, act) {
 			seen[g.Pattern] = true
 			out = append(out, g.Pattern)
 		}

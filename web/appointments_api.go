@@ -25,6 +25,21 @@ func queryCaseID(c *fiber.Ctx) (int64, error) {
 	return id, nil
 }
 
+// officeAndCase reads the office of the path and the optional ?case= of the days and slots a visitor
+// may look at: a case's confirmation window is only for a logged-in party of the case.
+func officeAndCase(c *fiber.Ctx) (officeID, caseID int64, err error) {
+	if officeID, err = pathID(c); err != nil {
+		return 0, 0, err
+	}
+	if caseID, err = queryCaseID(c); err != nil {
+		return 0, 0, err
+	}
+	if caseID != 0 && currentUser(c) == nil {
+		return 0, 0, errLoginRequired
+	}
+	return officeID, caseID, nil
+}
+
 func (s *Server) apiOffices(c *fiber.Ctx) error {
 	offices, err := s.Desk.Offices(c.UserContext(), true)
 	if err != nil {
@@ -90,16 +105,9 @@ func (s *Server) apiSlots(c *fiber.Ctx) error {
 // apiBookableDays answers the days of the booking window, to anyone; for a case's confirmation
 // booking (?case=) only to a party of the case, and then not for shared caches.
 func (s *Server) apiBookableDays(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, caseID, err := officeAndCase(c)
 	if err != nil {
 		return err
-	}
-	caseID, err := queryCaseID(c)
-	if err != nil {
-		return err
-	}
-	if caseID != 0 && currentUser(c) == nil {
-		return errLoginRequired
 	}
 	days, err := s.Desk.BookableDays(c.UserContext(), id, appointments.Service(c.Query("service")), caseID, actor(c))
 	if err != nil {

@@ -89,16 +89,9 @@ func bookingQuery(officeID int64, service appointments.Service, day, start strin
 // officeSlotsPage shows an office's bookable days for a service and the slots of the chosen day,
 // each free slot a link to the booking form. Visitors' answers may be kept for a few seconds.
 func (s *Server) officeSlotsPage(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, caseID, err := officeAndCase(c)
 	if err != nil {
 		return err
-	}
-	caseID, err := queryCaseID(c)
-	if err != nil {
-		return err
-	}
-	if caseID != 0 && currentUser(c) == nil {
-		return errLoginRequired
 	}
 	ctx := c.UserContext()
 	o, err := s.Desk.Office(ctx, id)
