@@ -31,6 +31,7 @@ type Desk struct {
 
 	plans sync.Map // office ID → *plan, for the public slot pages
 	full  sync.Map // slotKey → time.Time this process last saw the slot full (see fullMemo)
+	seats sync.Map // slotKey without start → seatsSeen, for the public slot answers (see seatsMemo)
 }
 
 // Option changes how New builds a desk.

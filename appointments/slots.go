@@ -3,6 +3,7 @@ package appointments
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -103,17 +104,43 @@ func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Se
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	booked, err := bookedOn(ctx, d.db, officeID, service, day, day)
+	booked, err := d.recentlyBooked(ctx, slotKey{office: officeID, day: day, service: service})
 	if err != nil {
 		return nil, err
 	}
 	ds := &DaySlots{OfficeID: officeID, Day: day, Service: service}
-	ds.Open, ds.Slots = p.daySlots(date, service, booked[day])
+	ds.Open, ds.Slots = p.daySlots(date, service, booked)
 	ds.Bookable = p.office.Active && ds.Open && p.office.Rules.bookingWindow(d.Today()).contains(date)
 	for i := range ds.Slots {
 		ds.Slots[i].Bookable = ds.Bookable && ds.Slots[i].Free > 0
 	}
 	return ds, nil
+}
+
+// seatsMemo is how long a process reuses the seats taken on an office's day for the public slot
+// answers, which proxies may keep for longer anyway (max-age=5): on a hot day thousands of people
+// refresh them every second, and the booking itself never trusts them.
+const seatsMemo = time.Second
+
+// seatsSeen are the seats taken on one office day for one service, as read at a moment.
+type seatsSeen struct {
+	at     time.Time
+	booked map[string]int // by slot start
+}
+
+// recentlyBooked returns the seats taken on the day of k (whose start is ignored) by slot start, as
+// read at most seatsMemo ago.
+func (d *Desk) recentlyBooked(ctx context.Context, k slotKey) (map[string]int, error) {
+	k.start = ""
+	if v, ok := d.seats.Load(k); ok && time.Since(v.(seatsSeen).at) < seatsMemo {
+		return v.(seatsSeen).booked, nil
+	}
+	booked, err := bookedOn(ctx, d.db, k.office, k.service, k.day, k.day)
+	if err != nil {
+		return nil, err
+	}
+	d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
+	return booked[k.day], nil
 }
 
 // BookableDays lists the days of the booking window (for a case's confirmation booking, of its

@@ -33,6 +33,7 @@ type bookingRun struct {
 	confirmed, full, other int
 	booking, slots         []time.Duration
 	elapsed                time.Duration
+	soldOut                time.Duration // from the start to the last confirmed booking
 }
 
 // runBooking creates an office whose hot day has exactly hotSeats seats and n citizens, then lets all
@@ -68,8 +69,9 @@ func runBooking(ctx context.Context, o options) error {
 	fmt.Printf("\nconfirmed %d, full %d, other answers %d; the day sheet lists %d bookings for %d seats\n",
 		r.confirmed, r.full, r.other, len(sheet.Lines), hotSeats)
 	answered := len(r.booking)
-	fmt.Printf("booking requests: %d in %s = %.0f requests/s (%.0f confirmed bookings/s)\n", answered,
-		r.elapsed.Round(time.Millisecond), float64(answered)/r.elapsed.Seconds(), float64(r.confirmed)/r.elapsed.Seconds())
+	fmt.Printf("booking requests: %d in %s = %.0f requests/s; the %d seats were taken within %s (%.0f bookings/s)\n", answered,
+		r.elapsed.Round(time.Millisecond), float64(answered)/r.elapsed.Seconds(), r.confirmed, r.soldOut.Round(time.Millisecond),
+		float64(r.confirmed)/r.soldOut.Seconds())
 	fmt.Printf("  POST bookings   %s\n", summary(r.booking))
 	fmt.Printf("  GET free slots  %s\n", summary(r.slots))
 	if r.confirmed != hotSeats || len(sheet.Lines) != hotSeats || r.other != 0 {
@@ -150,6 +152,7 @@ func (b *bench) race(ctx context.Context, officeID int64, day string, citizens [
 	var mu sync.Mutex
 	var firstErr error
 	gate := make(chan struct{})
+	var t0 time.Time
 	var wg sync.WaitGroup
 	for _, c := range citizens {
 		wg.Add(1)
@@ -159,6 +162,9 @@ func (b *bench) race(ctx context.Context, officeID int64, day string, citizens [
 			res, err := b.book(ctx, officeID, day, c)
 			mu.Lock()
 			defer mu.Unlock()
+			if res.confirmed > 0 {
+				r.soldOut = max(r.soldOut, time.Since(t0))
+			}
 			r.booking = append(r.booking, res.booking...)
 			r.slots = append(r.slots, res.slots...)
 			r.confirmed += res.confirmed
@@ -169,7 +175,7 @@ func (b *bench) race(ctx context.Context, officeID int64, day string, citizens [
 			}
 		}()
 	}
-	t0 := time.Now()
+	t0 = time.Now()
 	close(gate)
 	wg.Wait()
 	r.elapsed = time.Since(t0)
