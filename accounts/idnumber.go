@@ -12,9 +12,10 @@ import (
 	"github.com/civicflow/civicflow/problem"
 )
 
-// The resident ID number of an account is bound once, at the account's first booking, and is unique
-// across accounts: a booking names its booker by the account's own number, which keeps paid booking
-// agents from booking for others. It is personal data: never log it, never put it in an error.
+// The resident ID number of an account is bound once, when a clerk checks its holder in at a
+// registration office with the ID card in hand, and is unique across accounts: from then on the
+// account books only for that number, which keeps paid booking agents from booking for others. It
+// is personal data: never log it, never put it in an error.
 
 // ErrIDMismatch is the problem of a booking whose booker is not the person the account belongs to.
 var ErrIDMismatch = problem.New(problem.Invalid, "id_mismatch",
@@ -28,7 +29,8 @@ var ErrIDTaken = problem.New(problem.Conflict, "id_taken",
 // BindIDNumber binds idNumber (already validated) to the account when it has none; binding the same
 // number again is fine. An account bound to another number gets Invalid id_mismatch on
 // booker_id_number, and a number another account holds gets Conflict id_taken, also when the other
-// account binds it at the same moment. Call it inside the transaction of the booking that needs it.
+// account binds it at the same moment. Call it inside the transaction of the check-in that verified
+// the number.
 func BindIDNumber(ctx context.Context, db bun.IDB, userID int64, idNumber string) error {
 	if idNumber == "" {
 		return fmt.Errorf("binding an empty ID number to user %d", userID)

@@ -14,6 +14,7 @@ import (
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/notify"
@@ -31,8 +32,12 @@ var mobilePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 // The conflicts of booking.
 var (
 	errSlotFull      = problem.New(problem.Conflict, "slot_full", "该时段已约满。", "This time is fully booked.")
-	errAlreadyBooked = problem.New(problem.Conflict, "already_booked", "预约人或另一方已有一个尚未办理的预约，请先取消或办理该预约。",
-		"The booker or the partner already has an active appointment; cancel it or attend it first.")
+	errAlreadyBooked = problem.New(problem.Conflict, "already_booked", "您已有一个尚未办理的预约，请先取消或办理该预约。",
+		"You already have an active appointment; cancel it or attend it first.")
+	// errPartnerUnavailable says no more about the partner, whom anyone can name, than that they
+	// cannot be booked now: not whether they have another booking or are banned, nor until when.
+	errPartnerUnavailable = problem.New(problem.Conflict, "partner_unavailable", "另一方当事人目前不能预约，请与其本人确认。",
+		"The partner cannot be booked at present; check with them.")
 )
 
 // normalise trims the input and writes ID numbers with a capital X.
@@ -160,16 +165,20 @@ func bannedProblem(b *Ban) error {
 	return p
 }
 
-// claimPeople records that the ID numbers have an active booking: of requests racing for the same
-// person, exactly one inserts each row (on PostgreSQL the others wait for it and then find it), and
-// all others get already_booked. The rows name booking 0 until the booking is inserted.
-func claimPeople(ctx context.Context, tx bun.Tx, idNumbers ...string) error {
-	for _, n := range sortedPair(idNumbers) {
+// claimPeople records that the booker's and the partner's ID numbers have an active booking: of
+// requests racing for the same person, exactly one inserts each row (on PostgreSQL the others wait
+// for it and then find it), and all others get already_booked (partner_unavailable for the partner).
+// The rows name booking 0 until the booking is inserted.
+func claimPeople(ctx context.Context, tx bun.Tx, booker, partner string) error {
+	for _, n := range sortedPair([]string{booker, partner}) {
 		res, err := tx.ExecContext(ctx, "INSERT INTO active_people (id_number, booking_id) VALUES (?, 0) ON CONFLICT DO NOTHING", n)
 		if err != nil {
 			return fmt.Errorf("claiming a person for a booking: %w", err)
 		}
 		if k, _ := res.RowsAffected(); k == 0 {
+			if n == partner {
+				return errPartnerUnavailable
+			}
 			return errAlreadyBooked
 		}
 	}
@@ -238,18 +247,36 @@ func seatsTaken(ctx context.Context, db bun.IDB, k slotKey) (int, error) {
 func (b *Booking) slot() slotKey { return slotKey{b.OfficeID, b.Day, b.Start, b.Service} }
 
 // Book books a time for the actor (appointment:book). Every error of the input is reported at once
-// (see BookingInput and the problem codes of the package); then one transaction claims both people,
-// binds the booker's ID number to the account at its first booking, takes a seat and inserts the
+// (see BookingInput and the problem codes of the package): an account whose ID number is bound books
+// only for that number. Then one transaction claims both people, takes a seat and inserts the
 // booking with its confirmation code, and writes the appointment_booked notice.
 func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*Booking, error) {
 	if actor.UserID <= 0 {
 		return nil, problem.ErrLoginRequired
 	}
 	in.normalise()
-	if err := d.fullAlready(ctx, &in); err != nil {
+	k := slotKey{in.OfficeID, in.Day, in.Start, in.Service}
+	if seen, ok := d.full.Load(k); ok && time.Since(seen.(time.Time)) < fullMemo {
+		return nil, errSlotFull
+	}
+	// One connection for the whole booking, checks and transaction: on a hot day every request
+	// waits in line for a connection, and a booking that had to queue for each of its reads again
+	// would take its seat seconds later. A case's appearance booking asks the engine, which takes
+	// connections of its own, so it keeps to the pool: holding one while waiting for another could
+	// leave a full pool waiting on itself.
+	var conn bun.IDB = d.db
+	if in.CaseID == 0 {
+		c, err := d.db.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("taking a database connection for a booking: %w", err)
+		}
+		defer c.Close()
+		conn = c
+	}
+	if err := d.fullNow(ctx, conn, k); err != nil {
 		return nil, err
 	}
-	p, err := d.loadPlan(ctx, d.db, in.OfficeID)
+	p, err := d.loadPlan(ctx, conn, in.OfficeID)
 	if problem.Is(err, problem.NotFound) {
 		var fe problem.Fields
 		fe.Add("office_id", "not_found", "没有这个婚姻登记处。", "There is no such registration office.")
@@ -261,16 +288,13 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*B
 	if !d.allowed(actor, p.office.Jurisdiction, "appointment", "book") {
 		return nil, problem.ErrForbidden
 	}
-	b, err := d.checkBooking(ctx, actor, p, &in)
+	b, err := d.checkBooking(ctx, conn, actor, p, &in)
 	if err != nil {
 		return nil, err
 	}
 	capacity := p.office.Capacity[in.Service]
-	err = d.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	insert := func(ctx context.Context, tx bun.Tx) error {
 		if err := claimPeople(ctx, tx, b.BookerIDNumber, b.PartnerIDNumber); err != nil {
-			return err
-		}
-		if err := accounts.BindIDNumber(ctx, tx, actor.UserID, b.BookerIDNumber); err != nil {
 			return err
 		}
 		if err := takeSeat(ctx, tx, b.slot(), capacity); err != nil {
@@ -290,36 +314,40 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*B
 			return err
 		}
 		return d.send(ctx, tx, b.UserID, "appointment_booked", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil)
-	})
+	}
+	// The only unique constraint the transaction can meet is the confirmation code's: with 40 random
+	// bits, codes start to collide after about a million bookings. Another code, another try.
+	for range 3 {
+		if err = conn.RunInTx(ctx, nil, insert); !database.IsUniqueViolation(err) {
+			break
+		}
+		b.Code = newCode()
+	}
 	if err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// fullMemo is how long a process answers slot_full from memory for a slot it saw full: on a hot day
-// most requests are for slots taken by then, and they get their answer without touching the
-// database. A seat freed by a cancellation is offered again after at most this long.
+// fullMemo is how long a process answers slot_full from memory for a slot it saw full (Book checks
+// it first): on a hot day most requests are for slots taken by then, and they get their answer
+// without touching the database. A seat freed by a cancellation is offered again after at most this
+// long.
 const fullMemo = time.Second
 
-// fullAlready answers slot_full, before any other check, for the slot the input names when this
-// process saw it full within fullMemo or its counter says it is full (the seats from the office's
-// cached plan). Anything else, input naming no slot included, it leaves to the checks and the
-// transaction, which alone decide a booking.
-func (d *Desk) fullAlready(ctx context.Context, in *BookingInput) error {
-	k := slotKey{in.OfficeID, in.Day, in.Start, in.Service}
-	if seen, ok := d.full.Load(k); ok && time.Since(seen.(time.Time)) < fullMemo {
-		return errSlotFull
-	}
-	p, err := d.cachedPlan(ctx, in.OfficeID)
-	if err != nil || p.office.Capacity[in.Service] <= 0 {
+// fullNow answers slot_full, before any other check, for the slot k when its counter says it is
+// full (the seats from the office's cached plan), and remembers it for fullMemo. Anything else, input
+// naming no slot included, it leaves to the checks and the transaction, which alone decide a booking.
+func (d *Desk) fullNow(ctx context.Context, db bun.IDB, k slotKey) error {
+	p, err := d.cachedPlan(ctx, db, k.office)
+	if err != nil || p.office.Capacity[k.service] <= 0 {
 		return nil // the checks say what is wrong
 	}
-	n, err := seatsTaken(ctx, d.db, k)
+	n, err := seatsTaken(ctx, db, k)
 	if err != nil {
 		return err
 	}
-	if n >= p.office.Capacity[in.Service] {
+	if n >= p.office.Capacity[k.service] {
 		d.full.Store(k, time.Now())
 		return errSlotFull
 	}
@@ -327,7 +355,7 @@ func (d *Desk) fullAlready(ctx context.Context, in *BookingInput) error {
 }
 
 // checkBooking validates a booking's input for the office of p and returns the booking to insert.
-func (d *Desk) checkBooking(ctx context.Context, actor audit.Actor, p *plan, in *BookingInput) (*Booking, error) {
+func (d *Desk) checkBooking(ctx context.Context, db bun.IDB, actor audit.Actor, p *plan, in *BookingInput) (*Booking, error) {
 	today := d.Today()
 	var fe problem.Fields
 	w := p.office.Rules.bookingWindow(today)
@@ -336,7 +364,7 @@ func (d *Desk) checkBooking(ctx context.Context, actor audit.Actor, p *plan, in 
 	}
 	p.checkService(&fe, in.Service)
 	if in.CaseID > 0 {
-		cw, err := d.checkAppearance(ctx, actor, in)
+		cw, err := d.checkAppearance(ctx, actor, &p.office, in)
 		if p, ok := problem.As(err); ok && p.Kind == problem.Invalid {
 			fe = append(fe, p.Fields...)
 		} else if err != nil {
@@ -346,7 +374,7 @@ func (d *Desk) checkBooking(ctx context.Context, actor audit.Actor, p *plan, in 
 	}
 	date, slot, _ := checkTime(&fe, p, in.Day, in.Start, w)
 	checkPeople(&fe, in, date, today)
-	if bound, err := accounts.IDNumberOf(ctx, d.db, actor.UserID); err != nil {
+	if bound, err := accounts.IDNumberOf(ctx, db, actor.UserID); err != nil {
 		return nil, err
 	} else if bound != "" && bound != in.BookerIDNumber {
 		fe.Add("booker_id_number", accounts.ErrIDMismatch.Code, accounts.ErrIDMismatch.Message.ZH, accounts.ErrIDMismatch.Message.EN)
@@ -354,12 +382,15 @@ func (d *Desk) checkBooking(ctx context.Context, actor audit.Actor, p *plan, in 
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	ban, err := activeBan(ctx, d.db, today, in.BookerIDNumber, in.PartnerIDNumber)
+	ban, err := activeBan(ctx, db, today, in.BookerIDNumber, in.PartnerIDNumber)
 	if err != nil {
 		return nil, err
 	}
-	if ban != nil {
+	if ban != nil && ban.IDNumber == in.BookerIDNumber {
 		return nil, bannedProblem(ban)
+	}
+	if ban != nil {
+		return nil, errPartnerUnavailable
 	}
 	now := d.now()
 	b := &Booking{Code: newCode(), OfficeID: p.office.ID, Service: in.Service, Day: in.Day, Start: slot.Start, End: slot.End,

@@ -126,7 +126,7 @@ func (d *Desk) Move(ctx context.Context, actor audit.Actor, id int64, day, start
 		in.CaseID = *b.CaseID
 	}
 	in.normalise()
-	moved, err := d.checkBooking(ctx, actor, p, &in)
+	moved, err := d.checkBooking(ctx, d.db, actor, p, &in)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,10 @@ func (d *Desk) Move(ctx context.Context, actor audit.Actor, id int64, day, start
 		return nil, err
 	}
 	old := b.slot()
-	b.Day, b.Start, b.End, b.UpdatedAt, b.ReminderSentAt = moved.Day, moved.Start, moved.End, d.now(), nil
+	if moved.Day != b.Day {
+		b.ReminderSentAt = nil // a reminder for the new day is due
+	}
+	b.Day, b.Start, b.End, b.UpdatedAt = moved.Day, moved.Start, moved.End, d.now()
 	err = d.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// Compare with the booking as read, so that of two moves at once only one applies.
 		res, err := tx.NewUpdate().Model(b).Column("day", "start", "end_time", "updated_at", "reminder_sent_at").
@@ -210,7 +213,7 @@ func (d *Desk) Cancel(ctx context.Context, actor audit.Actor, id int64) (*Bookin
 		if err := d.send(ctx, tx, b.UserID, "appointment_cancelled", o, b, []notify.Channel{notify.Inbox, notify.SMS}, nil); err != nil {
 			return err
 		}
-		return d.countCancellations(ctx, tx, o, b.BookerIDNumber, now)
+		return d.countCancellations(ctx, tx, o, b, now)
 	})
 	if err != nil {
 		return nil, err
@@ -241,23 +244,35 @@ func setStatus(ctx context.Context, tx bun.IDB, b *Booking, status, column strin
 	return true, nil
 }
 
-// BanOf returns the ban in force on the actor's bound ID number, or nil.
+// BanOf returns the ban in force on the actor: on the account's bound ID number or on a number it
+// booked for as booker, or nil.
 func (d *Desk) BanOf(ctx context.Context, actor audit.Actor) (*Ban, error) {
 	if actor.UserID <= 0 {
 		return nil, problem.ErrLoginRequired
 	}
-	n, err := accounts.IDNumberOf(ctx, d.db, actor.UserID)
-	if err != nil || n == "" {
+	var numbers []string
+	if err := d.db.NewSelect().Model((*Booking)(nil)).Distinct().Column("booker_id_number").
+		Where("user_id = ?", actor.UserID).Scan(ctx, &numbers); err != nil {
+		return nil, fmt.Errorf("reading the ID numbers user %d booked for: %w", actor.UserID, err)
+	}
+	bound, err := accounts.IDNumberOf(ctx, d.db, actor.UserID)
+	if err != nil {
 		return nil, err
 	}
-	return activeBan(ctx, d.db, d.Today(), n)
+	if bound != "" {
+		numbers = append(numbers, bound)
+	}
+	if len(numbers) == 0 {
+		return nil, nil
+	}
+	return activeBan(ctx, d.db, d.Today(), numbers...)
 }
 
 // countCancellations bans the booker when the cancellations of the office's rules are reached: in
 // LookbackDays (reason cancellations) or in ShortLookbackDays (recent_cancellations). Only
 // cancellations since the person's last ban count, so that the ones that led to it do not ban again.
-func (d *Desk) countCancellations(ctx context.Context, tx bun.IDB, o *Office, idNumber string, now time.Time) error {
-	r := o.Rules
+func (d *Desk) countCancellations(ctx context.Context, tx bun.IDB, o *Office, b *Booking, now time.Time) error {
+	r, idNumber := o.Rules, b.BookerIDNumber
 	for _, limit := range []struct {
 		reason string
 		count  int
@@ -273,27 +288,28 @@ func (d *Desk) countCancellations(ctx context.Context, tx bun.IDB, o *Office, id
 			return fmt.Errorf("counting cancellations: %w", err)
 		}
 		if int(n) >= limit.count {
-			return d.ban(ctx, tx, o, idNumber, limit.reason, int(n), now)
+			return d.ban(ctx, tx, o, b, limit.reason, int(n), now)
 		}
 	}
 	return nil
 }
 
-// countNoShows bans a person who missed the office's NoShowLimit appointments (as booker or partner)
-// within LookbackDays since the last ban.
-func (d *Desk) countNoShows(ctx context.Context, tx bun.IDB, o *Office, idNumber string, now time.Time) error {
+// countNoShows bans the booker of b once the bookings of that person (as booker) missed reach the
+// office's NoShowLimit within LookbackDays since the last ban.
+func (d *Desk) countNoShows(ctx context.Context, tx bun.IDB, o *Office, b *Booking, now time.Time) error {
+	idNumber := b.BookerIDNumber
 	since, err := countSince(ctx, tx, idNumber, now.AddDate(0, 0, -o.Rules.LookbackDays))
 	if err != nil {
 		return err
 	}
 	n, err := tx.NewSelect().Model((*Booking)(nil)).
-		Where("(booker_id_number = ? OR partner_id_number = ?) AND status = ? AND no_show_at > ?", idNumber, idNumber, StatusNoShow, since).
+		Where("booker_id_number = ? AND status = ? AND no_show_at > ?", idNumber, StatusNoShow, since).
 		Count(ctx)
 	if err != nil {
 		return fmt.Errorf("counting no-shows: %w", err)
 	}
 	if int(n) >= o.Rules.NoShowLimit {
-		return d.ban(ctx, tx, o, idNumber, "no_shows", int(n), now)
+		return d.ban(ctx, tx, o, b, "no_shows", int(n), now)
 	}
 	return nil
 }
@@ -312,11 +328,12 @@ func countSince(ctx context.Context, tx bun.IDB, idNumber string, from time.Time
 	return from, nil
 }
 
-// ban stops the person booking for the office's BanDays days, today the first of them (so Until is
-// today + BanDays - 1), unless a ban is in force already, and tells the account bound to the ID
-// number, if there is one.
-func (d *Desk) ban(ctx context.Context, tx bun.IDB, o *Office, idNumber, reason string, count int, now time.Time) error {
+// ban stops the booker of booking from booking for the office's BanDays days, today the first of
+// them (so Until is today + BanDays - 1), unless a ban is in force already, and tells the account
+// that made the booking.
+func (d *Desk) ban(ctx context.Context, tx bun.IDB, o *Office, booking *Booking, reason string, count int, now time.Time) error {
 	today := calendar.DateOf(now)
+	idNumber := booking.BookerIDNumber
 	if b, err := activeBan(ctx, tx, today, idNumber); err != nil || b != nil {
 		return err
 	}
@@ -324,15 +341,11 @@ func (d *Desk) ban(ctx context.Context, tx bun.IDB, o *Office, idNumber, reason 
 	if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
 		return fmt.Errorf("inserting a booking ban: %w", err)
 	}
-	userID, ok, err := accounts.UserByIDNumber(ctx, tx, idNumber)
-	if err != nil || !ok {
-		return err
-	}
-	if err := audit.Record(ctx, tx, audit.System, "booking.ban", "user", strconv.FormatInt(userID, 10), o.Jurisdiction,
+	if err := audit.Record(ctx, tx, audit.System, "booking.ban", "user", strconv.FormatInt(booking.UserID, 10), o.Jurisdiction,
 		map[string]any{"reason": reason, "count": count, "until": b.Until}); err != nil {
 		return err
 	}
 	r := banReasons[reason]
-	return d.send(ctx, tx, userID, "appointment_banned", o, nil, nil, map[string]any{"until": b.Until,
+	return d.send(ctx, tx, booking.UserID, "appointment_banned", o, nil, nil, map[string]any{"until": b.Until,
 		"reason_text": lang.Text{ZH: fmt.Sprintf("%s（%d次）", r.ZH, count), EN: fmt.Sprintf("%s (%d)", r.EN, count)}})
 }

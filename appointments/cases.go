@@ -88,7 +88,7 @@ func (d *Desk) caseWindow(ctx context.Context, c *workflow.Case, ap *catalog.App
 // checkAppearance checks a confirmation booking against its case: the service is the item's and the
 // two people are the case's, in either order. It returns the case's window; a wrong service or person
 // is an Invalid problem, a case the actor may not book for some other problem.
-func (d *Desk) checkAppearance(ctx context.Context, actor audit.Actor, in *BookingInput) (window, error) {
+func (d *Desk) checkAppearance(ctx context.Context, actor audit.Actor, o *Office, in *BookingInput) (window, error) {
 	c, item, ap, err := d.partyCase(ctx, actor, in.CaseID)
 	if err != nil {
 		return window{}, err
@@ -98,6 +98,7 @@ func (d *Desk) checkAppearance(ctx context.Context, actor audit.Actor, in *Booki
 		return window{}, err
 	}
 	var fe problem.Fields
+	checkCaseOffice(&fe, c, o)
 	if string(in.Service) != item.Appointment.Service {
 		fe.Add("service", "not_case_service", "所选业务与该办件不符。", "The service is not the one of this case.")
 	}
@@ -110,6 +111,15 @@ func (d *Desk) checkAppearance(ctx context.Context, actor audit.Actor, in *Booki
 		fe.Add("partner_id_number", "people_mismatch", "另一方不是该办件的当事人。", "The partner is not one of the people of this case.")
 	}
 	return w, fe.Err()
+}
+
+// checkCaseOffice adds not_case_office on office_id unless the office is one of the case's
+// jurisdiction, whose clerks may take the appearance's action on it.
+func checkCaseOffice(fe *problem.Fields, c *workflow.Case, o *Office) {
+	if o.Jurisdiction != c.Jurisdiction {
+		fe.Add("office_id", "not_case_office", "请预约受理该离婚登记申请的登记机关所在地的婚姻登记处。",
+			"Book an office of the jurisdiction that accepted the application.")
+	}
 }
 
 // takeAppearance takes the appearance's action on the case of a confirmation booking, for the clerk

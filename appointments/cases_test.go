@@ -18,13 +18,16 @@ func TestCheckInAndOpenCase(t *testing.T) {
 		f := newFixture(t, s, t0)
 		me, partner := f.citizen(), f.citizen()
 		in := f.couple("2026-11-03", "09:00")
-		// The partner's account is bound by an earlier booking of the partner's own.
-		pb := f.couple("2026-11-05", "09:00")
-		pb.BookerIDNumber = in.PartnerIDNumber
-		pb.BookerName, pb.PartnerName = in.PartnerName, "某人"
-		pb.PartnerIDNumber = idNumber("19900101", true)
-		own := f.book(partner, pb)
-		if _, err := f.desk.Cancel(f.ctx, partner, own.ID); err != nil {
+		// The partner's account was bound to the partner's number at an earlier check-in; someone who
+		// only typed the number in a booking of their own is no party.
+		if err := accounts.BindIDNumber(f.ctx, f.db, partner.UserID, in.PartnerIDNumber); err != nil {
+			t.Fatal(err)
+		}
+		squatter := f.citizen()
+		sq := f.couple("2026-11-05", "09:00")
+		sq.BookerIDNumber, sq.PartnerIDNumber = in.BookerIDNumber, idNumber("19900101", false)
+		squat := f.book(squatter, sq)
+		if _, err := f.desk.Cancel(f.ctx, squatter, squat.ID); err != nil {
 			t.Fatal(err)
 		}
 		b := f.book(me, in)
@@ -57,6 +60,14 @@ func TestCheckInAndOpenCase(t *testing.T) {
 		}
 		if got.ID != b.ID || got.Status != appointments.StatusCheckedIn || f.count("active_people", "booking_id = ?", b.ID) != 0 {
 			t.Fatalf("checked in %+v", got)
+		}
+		// The clerk saw the booker's card: the account that booked is bound to that number now, the
+		// one that merely typed it is not.
+		if n, err := accounts.IDNumberOf(f.ctx, f.db, me.UserID); err != nil || n != in.BookerIDNumber {
+			t.Fatalf("after check-in the booker's account is bound to %q: %v", n, err)
+		}
+		if n, _ := accounts.IDNumberOf(f.ctx, f.db, squatter.UserID); n != "" {
+			t.Fatal("an account was bound to a number it only typed")
 		}
 		if _, err := f.desk.CheckIn(f.ctx, f.clerk, f.office.ID, checkIn); code(t, err) != "not_booked" {
 			t.Fatalf("checked in twice: %v", err)
@@ -134,6 +145,21 @@ func TestDivorceConfirmationBooking(t *testing.T) {
 		strangers.PartnerIDNumber = idNumber("19900101", false)
 		if fc := fieldCodes(t, bookErr(f, me, strangers)); fc["partner_id_number"] != "people_mismatch" {
 			t.Fatalf("strangers: %v", fc)
+		}
+		// Only an office of the case's jurisdiction, whose clerks may confirm it, is offered.
+		elsewhere := officeInput()
+		elsewhere.Jurisdiction = shenyang
+		other, err := f.desk.CreateOffice(f.ctx, f.admin, elsewhere)
+		if err != nil {
+			t.Fatal(err)
+		}
+		atOther := confirm
+		atOther.OfficeID = other.ID
+		if fc := fieldCodes(t, bookErr(f, me, atOther)); fc["office_id"] != "not_case_office" {
+			t.Fatalf("confirmation at an office of another jurisdiction: %v", fc)
+		}
+		if _, err := f.desk.BookableDays(f.ctx, other.ID, appointments.Divorce, c.ID, me); fieldCodes(t, err)["office_id"] != "not_case_office" {
+			t.Fatalf("days offered at an office of another jurisdiction: %v", err)
 		}
 		swapped := confirm
 		swapped.BookerIDNumber, swapped.PartnerIDNumber = confirm.PartnerIDNumber, confirm.BookerIDNumber

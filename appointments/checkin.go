@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/problem"
@@ -131,6 +132,9 @@ func (d *Desk) CheckIn(ctx context.Context, actor audit.Actor, officeID int64, i
 		if err := releasePeople(ctx, tx, b); err != nil {
 			return err
 		}
+		if err := bindBooker(ctx, tx, b); err != nil {
+			return err
+		}
 		return record(ctx, tx, actor, "booking.checkin", o, b, nil)
 	}
 	if b.CaseID != nil {
@@ -142,6 +146,17 @@ func (d *Desk) CheckIn(ctx context.Context, actor audit.Actor, officeID int64, i
 		return nil, err
 	}
 	return b, nil
+}
+
+// bindBooker binds the booker's ID number to the account that booked, now that a clerk has seen the
+// ID card, unless another account holds the number already (the same person's other account). Only
+// numbers bound this way make an account a party to the cases opened from bookings naming it, so
+// that nobody joins a stranger's case by typing the stranger's number first.
+func bindBooker(ctx context.Context, tx bun.IDB, b *Booking) error {
+	if _, taken, err := accounts.UserByIDNumber(ctx, tx, b.BookerIDNumber); err != nil || taken {
+		return err
+	}
+	return accounts.BindIDNumber(ctx, tx, b.UserID, b.BookerIDNumber)
 }
 
 // findForCheckIn finds the booking of the office by its code, or today's active booking naming the ID

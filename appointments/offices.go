@@ -110,12 +110,12 @@ func (d *Desk) loadPlan(ctx context.Context, db bun.IDB, id int64) (*plan, error
 	return p, nil
 }
 
-// cachedPlan returns an office's plan as read at most planTTL ago.
-func (d *Desk) cachedPlan(ctx context.Context, id int64) (*plan, error) {
+// cachedPlan returns an office's plan as read at most planTTL ago, reading it through db when older.
+func (d *Desk) cachedPlan(ctx context.Context, db bun.IDB, id int64) (*plan, error) {
 	if v, ok := d.plans.Load(id); ok && time.Since(v.(*plan).loaded) < planTTL {
 		return v.(*plan), nil
 	}
-	return d.loadPlan(ctx, d.db, id)
+	return d.loadPlan(ctx, db, id)
 }
 
 // opening returns whether the office opens on day and its sessions that day: an office day's
@@ -366,7 +366,7 @@ func (d *Desk) UpdateOffice(ctx context.Context, actor audit.Actor, id int64, in
 
 // Office returns an office (public); one that does not exist is problem.ErrNotFound.
 func (d *Desk) Office(ctx context.Context, id int64) (*Office, error) {
-	p, err := d.cachedPlan(ctx, id)
+	p, err := d.cachedPlan(ctx, d.db, id)
 	if err != nil {
 		return nil, err
 	}

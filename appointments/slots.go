@@ -91,7 +91,7 @@ func (p *plan) checkService(fe *problem.Fields, service Service) {
 // Slots returns the slots of an office on day for a service with their free seats (public, no
 // login): the office's plan is cached, so it costs one small query.
 func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Service) (*DaySlots, error) {
-	p, err := d.cachedPlan(ctx, officeID)
+	p, err := d.cachedPlan(ctx, d.db, officeID)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,9 @@ func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Se
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	booked, err := d.recentlyBooked(ctx, slotKey{office: officeID, day: day, service: service})
+	// Only the days of the booking window are remembered: anyone may ask about any date.
+	memo := p.office.Rules.bookingWindow(d.Today()).contains(date)
+	booked, err := d.recentlyBooked(ctx, slotKey{office: officeID, day: day, service: service}, memo)
 	if err != nil {
 		return nil, err
 	}
@@ -129,8 +131,8 @@ type seatsSeen struct {
 }
 
 // recentlyBooked returns the seats taken on the day of k (whose start is ignored) by slot start, as
-// read at most seatsMemo ago.
-func (d *Desk) recentlyBooked(ctx context.Context, k slotKey) (map[string]int, error) {
+// read at most seatsMemo ago; memo says whether to remember what it reads.
+func (d *Desk) recentlyBooked(ctx context.Context, k slotKey, memo bool) (map[string]int, error) {
 	k.start = ""
 	if v, ok := d.seats.Load(k); ok && time.Since(v.(seatsSeen).at) < seatsMemo {
 		return v.(seatsSeen).booked, nil
@@ -139,7 +141,9 @@ func (d *Desk) recentlyBooked(ctx context.Context, k slotKey) (map[string]int, e
 	if err != nil {
 		return nil, err
 	}
-	d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
+	if memo {
+		d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
+	}
 	return booked[k.day], nil
 }
 
@@ -147,7 +151,7 @@ func (d *Desk) recentlyBooked(ctx context.Context, k slotKey) (map[string]int, e
 // intersection with the case's window) with whether the office opens and how many seats of the
 // service are free that day.
 func (d *Desk) BookableDays(ctx context.Context, officeID int64, service Service, caseID int64, actor audit.Actor) ([]DayFree, error) {
-	p, err := d.cachedPlan(ctx, officeID)
+	p, err := d.cachedPlan(ctx, d.db, officeID)
 	if err != nil {
 		return nil, err
 	}
@@ -157,11 +161,14 @@ func (d *Desk) BookableDays(ctx context.Context, officeID int64, service Service
 	}
 	w := p.office.Rules.bookingWindow(d.Today())
 	if caseID > 0 {
-		from, to, err := d.Window(ctx, actor, caseID)
+		c, _, ap, err := d.partyCase(ctx, actor, caseID)
 		if err != nil {
 			return nil, err
 		}
-		cw, err := parseWindow(from, to)
+		if checkCaseOffice(&fe, c, &p.office); fe.Err() != nil {
+			return nil, fe.Err()
+		}
+		cw, err := d.caseWindow(ctx, c, ap)
 		if err != nil {
 			return nil, err
 		}

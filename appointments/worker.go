@@ -92,20 +92,24 @@ func (d *Desk) markNoShow(ctx context.Context, p *plan, b *Booking, now time.Tim
 		if err := d.send(ctx, tx, b.UserID, "appointment_no_show", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil); err != nil {
 			return err
 		}
-		for _, n := range []string{b.BookerIDNumber, b.PartnerIDNumber} {
-			if err := d.countNoShows(ctx, tx, &p.office, n, now); err != nil {
-				return err
-			}
-		}
-		return nil
+		// The booker's alone: anyone can name anyone as partner, and a stranger must not be banned
+		// for appointments they never made.
+		return d.countNoShows(ctx, tx, &p.office, b, now)
 	})
 	return marked && err == nil, err
 }
 
+// reminderHour is the hour of the day (China's time) from which the reminders of tomorrow's
+// appointments go out: not in the middle of the night.
+const reminderHour = 9
+
 // SendReminders sends appointment_reminder (inbox and SMS) for every booking of tomorrow, China's
-// date, that has not had one. Each booking is claimed by a conditional UPDATE in the transaction that
+// date, that has not had one, from reminderHour on. Each booking is claimed by a conditional UPDATE in the transaction that
 // writes the notice, so that any number of workers send it once. It returns how many it sent.
 func (d *Desk) SendReminders(ctx context.Context, now time.Time) (int, error) {
+	if now.In(calendar.Zone).Hour() < reminderHour {
+		return 0, nil
+	}
 	var due []Booking
 	tomorrow := calendar.DateOf(now).AddDays(1).String()
 	if err := d.db.NewSelect().Model(&due).Where("status = ? AND day = ? AND reminder_sent_at IS NULL", StatusBooked, tomorrow).

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/civicflow/civicflow/appointments"
+	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/stacktest"
 )
@@ -180,7 +182,7 @@ func appointmentsContract(t *testing.T, k *contract, st *site, admin, citizen, d
 	k.fails(call{method: "POST", path: "/api/v1/bookings", token: bride, valid: true, body: full}, 409, "slot_full")
 	full["start"] = "09:30"
 	full["partner_id_number"] = brideID
-	k.fails(call{method: "POST", path: "/api/v1/bookings", token: bride, valid: true, body: full}, 409, "already_booked")
+	k.fails(call{method: "POST", path: "/api/v1/bookings", token: bride, valid: true, body: full}, 409, "partner_unavailable")
 
 	bookingPath := "/api/v1/bookings/" + strconv.FormatInt(b.ID, 10)
 	var mine struct{ Bookings []appointments.Booking }
@@ -273,7 +275,7 @@ var bookingLink = regexp.MustCompile(`href="(/appointments/book\?[^"]+)"`)
 func TestAppointmentPages(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		st := startSite(t, s)
-		st.user("appt.admin", "admin@21*")
+		adminID := st.user("appt.admin", "admin@21*")
 		st.user("appt.clerk", "acceptor@2101*")
 		st.user("appt.dlclerk", "acceptor@2102*")
 		st.user("appt.groom", "citizen")
@@ -463,6 +465,15 @@ func TestAppointmentPages(t *testing.T) {
 		body, _ = clerk.page(caseLoc, http.StatusOK)
 		if !strings.Contains(body, "结婚登记") {
 			t.Errorf("case page: %s", body)
+		}
+		// Closing the day afterwards keeps its bookings on the sheet, apart.
+		closed := appointments.OfficeDay{Day: days[0], Kind: appointments.DayClosed, Note: "停电"}
+		if _, err := st.desk.SetDay(context.Background(), audit.Actor{UserID: adminID, Label: "appt.admin"}, officeID, closed); err != nil {
+			t.Fatal(err)
+		}
+		body, _ = clerk.page(sheetPage, http.StatusOK)
+		if !strings.Contains(body, "不在当日开放时段内的预约") || !strings.Contains(body, b.Code) {
+			t.Errorf("day sheet of a day closed after booking: %s", body)
 		}
 
 		// Nobody else reads the day sheet: a citizen lacks the permission, a clerk of Dalian the jurisdiction.

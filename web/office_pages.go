@@ -16,6 +16,9 @@ import (
 type sheetSession struct {
 	Session appointments.Session
 	Lines   []appointments.SheetLine
+	// Other marks the group of bookings outside the day's sessions (the day was closed or its
+	// sessions changed after they were made): the people may still come, so they stay on the sheet.
+	Other bool
 }
 
 func (s *Server) daySheetPage(c *fiber.Ctx) error {
@@ -59,10 +62,16 @@ func (s *Server) renderDaySheet(c *fiber.Ctx, officeID int64, day, notice string
 	for i, ss := range sheet.Sessions {
 		sessions[i].Session = ss
 	}
+	other := sheetSession{Other: true}
 	for _, l := range sheet.Lines {
 		if l.Session >= 0 && l.Session < len(sessions) {
 			sessions[l.Session].Lines = append(sessions[l.Session].Lines, l)
+		} else {
+			other.Lines = append(other.Lines, l)
 		}
+	}
+	if len(other.Lines) > 0 {
+		sessions = append(sessions, other)
 	}
 	u := currentUser(c)
 	v.Data = map[string]any{"Sheet": sheet, "Sessions": sessions, "Services": offered(&sheet.Office),
