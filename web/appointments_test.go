@@ -13,10 +13,13 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 func init() {
@@ -484,6 +487,82 @@ func TestAppointmentPages(t *testing.T) {
 		dl.login("appt.dlclerk")
 		if code, _, _ := dl.get(sheetPage); code != http.StatusForbidden {
 			t.Errorf("Dalian's day sheet of Heping: %d", code)
+		}
+		st.clock.Set(time.Now())
+	})
+}
+
+// A divorce case waiting for the couple's second visit invites its parties, and only them, to book it
+// within the window on the case page.
+func TestDivorceCasePageInvitesThePartiesToBook(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		ctx := context.Background()
+		admin := audit.Actor{UserID: st.user("dv.admin", "admin@21*"), Label: "dv.admin"}
+		clerk := audit.Actor{UserID: st.user("dv.clerk", "acceptor@2101*"), Label: "dv.clerk"}
+		wife := audit.Actor{UserID: st.user("dv.wife", "citizen"), Label: "dv.wife"}
+		husband := audit.Actor{UserID: st.user("dv.husband", "citizen"), Label: "dv.husband"}
+		st.user("dv.stranger", "citizen")
+		office, err := st.desk.CreateOffice(ctx, admin, appointments.OfficeInput{Jurisdiction: "210102",
+			Name: lang.Text{ZH: "和平区婚姻登记处"}, Address: lang.Text{ZH: "南京北街1号"}, Phone: "024-12345678",
+			Capacity: map[appointments.Service]int{appointments.Divorce: 2}, SlotMinutes: 30, Active: true,
+			Sessions: []appointments.Session{{Start: "09:00", End: "11:30"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		days, err := st.desk.BookableDays(ctx, office.ID, appointments.Divorce, 0, wife)
+		if err != nil {
+			t.Fatal(err)
+		}
+		day := ""
+		for _, d := range days {
+			if d.Open {
+				day = d.Day
+				break
+			}
+		}
+		wifeID, husbandID := personID(t, "210102", "19900101", "002"), personID(t, "210102", "19880101", "001")
+		if err := accounts.BindIDNumber(ctx, s.DB, husband.UserID, husbandID); err != nil {
+			t.Fatal(err)
+		}
+		b, err := st.desk.Book(ctx, wife, appointments.BookingInput{OfficeID: office.ID, Service: appointments.Divorce, Day: day,
+			Start: "09:00", BookerName: "王芳", BookerIDNumber: wifeID, PartnerName: "李强", PartnerIDNumber: husbandID, Phone: "13800138000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.atOffice(day, "09:05")
+		if _, err := st.desk.CheckIn(ctx, clerk, office.ID, appointments.CheckInInput{Code: b.Code, Present: []string{wifeID, husbandID}}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := st.desk.OpenCase(ctx, clerk, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.engine.Apply(ctx, clerk, c.ID, workflow.ApplyRequest{Action: "issue_receipt", ExpectedVersion: c.Version}); err != nil {
+			t.Fatal(err)
+		}
+		// The cooling-off period is over: its timer is due now.
+		if _, err := s.DB.NewUpdate().Table("timers").Set("due_at = ?", time.Now().UTC().Add(-time.Second)).
+			Where("case_id = ? AND fired_at IS NULL", c.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.engine.FireDueTimers(ctx, time.Now()); err != nil || n != 1 {
+			t.Fatalf("fired %d timers: %v", n, err)
+		}
+		casePage := fmt.Sprintf("/cases/%d", c.ID)
+		invite := fmt.Sprintf(`href="/appointments?service=divorce&amp;case=%d"`, c.ID)
+		for _, login := range []string{"dv.wife", "dv.husband"} {
+			br := st.browser()
+			br.login(login)
+			body, _ := br.page(casePage, http.StatusOK)
+			if !strings.Contains(body, invite) || !strings.Contains(body, "确认窗口") {
+				t.Errorf("%s sees no invitation to book the appearance: %s", login, body)
+			}
+		}
+		stranger := st.browser()
+		stranger.login("dv.stranger")
+		if code, _, _ := stranger.get(casePage); code != http.StatusNotFound {
+			t.Errorf("a stranger's view of the case: %d", code)
 		}
 		st.clock.Set(time.Now())
 	})
