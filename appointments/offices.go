@@ -55,18 +55,29 @@ func (r *officeRow) set(in OfficeInput) {
 	r.Rules, r.Active = in.Rules.withDefaults(), in.Active
 }
 
+// RuleNumber is one number of an office's rules, by its JSON name ("min_days_ahead").
+type RuleNumber struct {
+	Name  string
+	Value *int
+}
+
+// Numbers lists the numbers of r by their JSON names, in the order forms show them: the one list
+// that defaults, validation and the office form walk.
+func (r *Rules) Numbers() []RuleNumber {
+	return []RuleNumber{
+		{"min_days_ahead", &r.MinDaysAhead}, {"max_days_ahead", &r.MaxDaysAhead}, {"change_cutoff_days", &r.ChangeCutoffDays},
+		{"no_show_limit", &r.NoShowLimit}, {"cancel_limit", &r.CancelLimit}, {"lookback_days", &r.LookbackDays},
+		{"short_cancel_limit", &r.ShortCancelLimit}, {"short_lookback_days", &r.ShortLookbackDays}, {"ban_days", &r.BanDays},
+	}
+}
+
 // withDefaults replaces the zero numbers of r by DefaultRules'.
 func (r Rules) withDefaults() Rules {
 	def := DefaultRules
-	for _, f := range []struct{ v, d *int }{
-		{&r.MinDaysAhead, &def.MinDaysAhead}, {&r.MaxDaysAhead, &def.MaxDaysAhead},
-		{&r.ChangeCutoffDays, &def.ChangeCutoffDays}, {&r.NoShowLimit, &def.NoShowLimit},
-		{&r.CancelLimit, &def.CancelLimit}, {&r.LookbackDays, &def.LookbackDays},
-		{&r.ShortCancelLimit, &def.ShortCancelLimit}, {&r.ShortLookbackDays, &def.ShortLookbackDays},
-		{&r.BanDays, &def.BanDays},
-	} {
-		if *f.v == 0 {
-			*f.v = *f.d
+	defaults := def.Numbers()
+	for i, n := range r.Numbers() {
+		if *n.Value == 0 {
+			*n.Value = *defaults[i].Value
 		}
 	}
 	return r
@@ -274,16 +285,9 @@ func (in *OfficeInput) validate(ctx context.Context, db bun.IDB) error {
 		fe.Add("slot_minutes", "out_of_range", "每个预约时段应为5至240分钟。", "A slot lasts 5 to 240 minutes.")
 	}
 	r := in.Rules
-	for _, f := range []struct {
-		name string
-		v    int
-	}{
-		{"min_days_ahead", r.MinDaysAhead}, {"max_days_ahead", r.MaxDaysAhead}, {"change_cutoff_days", r.ChangeCutoffDays},
-		{"no_show_limit", r.NoShowLimit}, {"cancel_limit", r.CancelLimit}, {"lookback_days", r.LookbackDays},
-		{"short_cancel_limit", r.ShortCancelLimit}, {"short_lookback_days", r.ShortLookbackDays}, {"ban_days", r.BanDays},
-	} {
-		if f.v < 0 || f.v > 3660 {
-			fe.Add("rules."+f.name, "out_of_range", "应为0（取默认值）至3660。", "Must be 0 (the default) to 3660.")
+	for _, n := range r.Numbers() {
+		if *n.Value < 0 || *n.Value > 3660 {
+			fe.Add("rules."+n.Name, "out_of_range", "应为0（取默认值）至3660。", "Must be 0 (the default) to 3660.")
 		}
 	}
 	if d := r.withDefaults(); r.MinDaysAhead >= 0 && r.MaxDaysAhead >= 0 && d.MaxDaysAhead < d.MinDaysAhead {

@@ -320,23 +320,28 @@ func renamePaths(p *problem.Error, from, to string) *problem.Error {
 	return &out
 }
 
-// officeNumberFields are the number inputs of the office form, named by their paths in OfficeInput
-// so that the operation's field errors land on them.
-var officeNumberFields = []string{
-	"capacity.marriage", "capacity.divorce", "capacity.replacement", "slot_minutes",
-	"rules.min_days_ahead", "rules.max_days_ahead", "rules.change_cutoff_days",
-	"rules.no_show_limit", "rules.cancel_limit", "rules.lookback_days",
-	"rules.short_cancel_limit", "rules.short_lookback_days", "rules.ban_days",
+// officeNumbers are the number fields of an office input by their form names (their paths in
+// OfficeInput, so that the operation's field errors land on them), in the order the form shows them,
+// to read and fill them alike. Capacities are read per service beside them.
+func officeNumbers(in *appointments.OfficeInput) []appointments.RuleNumber {
+	out := []appointments.RuleNumber{{Name: "slot_minutes", Value: &in.SlotMinutes}}
+	for _, n := range in.Rules.Numbers() {
+		out = append(out, appointments.RuleNumber{Name: "rules." + n.Name, Value: n.Value})
+	}
+	return out
 }
 
-// officeNumbers are the number fields of an office input by their form names, to read and fill them alike.
-func officeNumbers(in *appointments.OfficeInput) map[string]*int {
-	r := &in.Rules
-	return map[string]*int{"slot_minutes": &in.SlotMinutes,
-		"rules.min_days_ahead": &r.MinDaysAhead, "rules.max_days_ahead": &r.MaxDaysAhead, "rules.change_cutoff_days": &r.ChangeCutoffDays,
-		"rules.no_show_limit": &r.NoShowLimit, "rules.cancel_limit": &r.CancelLimit, "rules.lookback_days": &r.LookbackDays,
-		"rules.short_cancel_limit": &r.ShortCancelLimit, "rules.short_lookback_days": &r.ShortLookbackDays, "rules.ban_days": &r.BanDays}
-}
+// officeNumberFields are the names of the number inputs of the office form.
+var officeNumberFields = func() []string {
+	names := []string{}
+	for _, sv := range appointments.Services {
+		names = append(names, "capacity."+string(sv))
+	}
+	for _, n := range officeNumbers(&appointments.OfficeInput{}) {
+		names = append(names, n.Name)
+	}
+	return names
+}()
 
 // officeInputFromForm reads the office form; numbers and session lines that cannot be read are field errors.
 func officeInputFromForm(c *fiber.Ctx) (appointments.OfficeInput, error) {
@@ -361,8 +366,8 @@ func officeInputFromForm(c *fiber.Ctx) (appointments.OfficeInput, error) {
 			in.Capacity[sv] = n
 		}
 	}
-	for name, p := range officeNumbers(&in) {
-		*p = number(name)
+	for _, n := range officeNumbers(&in) {
+		*n.Value = number(n.Name)
 	}
 	sessions, err := parseSessions("sessions", c.FormValue("sessions"))
 	if p, ok := problem.As(err); ok {
@@ -407,8 +412,8 @@ func (v *view) fillOfficeForm(o *appointments.Office) {
 		v.Form["active"] = "1"
 	}
 	in := appointments.OfficeInput{SlotMinutes: o.SlotMinutes, Rules: o.Rules}
-	for name, p := range officeNumbers(&in) {
-		v.Form[name] = strconv.Itoa(*p)
+	for _, n := range officeNumbers(&in) {
+		v.Form[n.Name] = strconv.Itoa(*n.Value)
 	}
 	for _, sv := range appointments.Services {
 		v.Form["capacity."+string(sv)] = strconv.Itoa(o.Capacity[sv])
