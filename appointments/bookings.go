@@ -93,6 +93,12 @@ func ChangeDeadline(r Rules, day string) string {
 	return d.AddDays(-r.ChangeCutoffDays).String()
 }
 
+// Changeable reports whether the booking can still be cancelled or moved today under the rules of
+// its office: it is booked and its change deadline has not passed.
+func (d *Desk) Changeable(b *Booking, r Rules) bool {
+	return b.Status == StatusBooked && checkCutoff(r, d.Today(), b.Day) == nil
+}
+
 // checkCutoff answers too_late_to_change once today is past the change deadline of day.
 func checkCutoff(r Rules, today calendar.Date, day string) error {
 	if last := ChangeDeadline(r, day); last == "" || today.String() > last {

@@ -243,8 +243,6 @@ func (s *Server) apiCancel(c *fiber.Ctx) error {
 	return c.JSON(b)
 }
 
-func (s *Server) apiBookingCalendar(c *fiber.Ctx) error { return s.sendICS(c) }
-
 // sendICS answers a booking's iCalendar file as a download, for the page and the API alike.
 func (s *Server) sendICS(c *fiber.Ctx) error {
 	id, err := pathID(c)

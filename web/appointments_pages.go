@@ -32,19 +32,36 @@ func offered(o *appointments.Office) []appointments.Service {
 }
 
 // appointmentsPage lets anyone choose an office and a service, and explains the booking rules;
-// ?service= narrows the choice (the guide's link), ?case= carries a confirmation booking along.
+// ?service= narrows the choice (the guide's link), ?case= carries a confirmation booking along and
+// offers only the offices of the case's jurisdiction.
 func (s *Server) appointmentsPage(c *fiber.Ctx) error {
 	caseID, err := queryCaseID(c)
 	if err != nil {
 		return err
 	}
-	offices, err := s.Desk.Offices(c.UserContext(), true)
+	ctx := c.UserContext()
+	// A case's appearance is booked at an office of the case's jurisdiction: only those are offered.
+	caseJurisdiction := ""
+	if caseID != 0 {
+		if currentUser(c) == nil {
+			return errLoginRequired
+		}
+		vw, err := s.Engine.Get(ctx, actor(c), caseID)
+		if err != nil {
+			return err
+		}
+		caseJurisdiction = vw.Case.Jurisdiction
+	}
+	offices, err := s.Desk.Offices(ctx, true)
 	if err != nil {
 		return err
 	}
 	only := appointments.Service(c.Query("service"))
 	var choices []officeChoice
 	for _, o := range offices {
+		if caseJurisdiction != "" && o.Jurisdiction != caseJurisdiction {
+			continue
+		}
 		services := offered(&o)
 		if only != "" {
 			services = slices.DeleteFunc(services, func(sv appointments.Service) bool { return sv != only })
@@ -317,13 +334,12 @@ func (s *Server) renderBooking(c *fiber.Ctx, id int64, notice string, formErr er
 	if err != nil {
 		return err
 	}
-	d := map[string]any{"Booking": b, "Office": o, "Mine": b.UserID == currentUser(c).ID}
+	mine := b.UserID == currentUser(c).ID
+	d := map[string]any{"Booking": b, "Office": o, "Mine": mine, "LastChange": appointments.ChangeDeadline(o.Rules, b.Day)}
 	if it, ok := s.Desk.ItemFor(b.Service); ok {
 		d["Item"] = it
 	}
-	lastChange := appointments.ChangeDeadline(o.Rules, b.Day)
-	d["LastChange"] = lastChange
-	if b.Status == appointments.StatusBooked && b.UserID == currentUser(c).ID && s.Desk.Today().String() <= lastChange {
+	if mine && s.Desk.Changeable(b, o.Rules) {
 		d["Changeable"] = true
 		caseID := int64(0)
 		if b.CaseID != nil {
@@ -344,8 +360,6 @@ func (s *Server) renderBooking(c *fiber.Ctx, id int64, notice string, formErr er
 	v.Data = d
 	return s.renderStatus(c, status, "appointments_booking", v)
 }
-
-func (s *Server) bookingCalendar(c *fiber.Ctx) error { return s.sendICS(c) }
 
 func (s *Server) movePost(c *fiber.Ctx) error {
 	id, err := pathID(c)

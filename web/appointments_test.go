@@ -312,6 +312,12 @@ func TestAppointmentPages(t *testing.T) {
 			t.Errorf("office page after creating: %s", body)
 		}
 		days := st.bookableDays(officeID, "marriage", 2)
+		// A refused day keeps what was typed there, and the office's settings beside it.
+		resp, body = admin.post(fmt.Sprintf("/admin/offices/%d/days", officeID), url.Values{"_csrf": {token}, "day": {days[1]}, "kind": {"open"},
+			"day_sessions": {"14:30-14:00"}, "note": {"加开"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `value="加开"`) || !strings.Contains(body, `value="Heping Registry"`) {
+			t.Errorf("a refused extra opening: %d %s", resp.StatusCode, body)
+		}
 		// An extra opening: the office opens one more session on the second day.
 		resp, _ = admin.post(fmt.Sprintf("/admin/offices/%d/days", officeID), url.Values{"_csrf": {token}, "day": {days[1]}, "kind": {"open"},
 			"day_sessions": {"09:00-10:00\n14:00-14:30"}, "note": {"加开"}})
@@ -447,7 +453,7 @@ func TestAppointmentPages(t *testing.T) {
 		}
 		checkIn := url.Values{"_csrf": {token}, "day": {days[0]}, "code": {b.Code}, "present": {groom, personID(t, "210102", "19700101", "002")}, "service": {"marriage"}}
 		resp, body = clerk.post(fmt.Sprintf("/office/%d/check-in", officeID), checkIn)
-		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "到场人员与预约人员不符") {
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "到场人员与预约人员不符") || !strings.Contains(body, `value="`+groom+`"`) {
 			t.Fatalf("check-in of the wrong people: %d %s", resp.StatusCode, body)
 		}
 		checkIn["present"] = []string{groom, bride}
@@ -558,6 +564,19 @@ func TestDivorceCasePageInvitesThePartiesToBook(t *testing.T) {
 			if !strings.Contains(body, invite) || !strings.Contains(body, "确认窗口") {
 				t.Errorf("%s sees no invitation to book the appearance: %s", login, body)
 			}
+		}
+		// Following the invitation offers only the offices of the case's jurisdiction.
+		if _, err := st.desk.CreateOffice(ctx, admin, appointments.OfficeInput{Jurisdiction: "210200",
+			Name: lang.Text{ZH: "大连市婚姻登记处"}, Address: lang.Text{ZH: "中山路1号"}, Phone: "0411-12345678",
+			Capacity: map[appointments.Service]int{appointments.Divorce: 2}, SlotMinutes: 30, Active: true,
+			Sessions: []appointments.Session{{Start: "09:00", End: "11:30"}}}); err != nil {
+			t.Fatal(err)
+		}
+		wifeBrowser := st.browser()
+		wifeBrowser.login("dv.wife")
+		body, _ := wifeBrowser.page(fmt.Sprintf("/appointments?service=divorce&case=%d", c.ID), http.StatusOK)
+		if !strings.Contains(body, "和平区婚姻登记处") || strings.Contains(body, "大连市婚姻登记处") {
+			t.Errorf("offices offered for the case's appearance: %s", body)
 		}
 		stranger := st.browser()
 		stranger.login("dv.stranger")

@@ -52,9 +52,14 @@ func (s *Server) renderDaySheet(c *fiber.Ctx, officeID int64, day, notice string
 	if err != nil {
 		return err
 	}
-	v.foldErrors("present")
+	present := []string{"", ""} // the ID numbers read from the two cards, kept after a refusal
 	if formErr != nil {
 		v.Form["code"], v.Form["id_number"], v.Form["service"] = c.FormValue("code"), c.FormValue("id_number"), c.FormValue("service")
+		for i, p := range c.Request().PostArgs().PeekMulti("present") {
+			if i < len(present) {
+				present[i] = string(p)
+			}
+		}
 	}
 	v.Labels = map[string]string{"code": v.T("checkin_code"), "id_number": v.T("checkin_id_number"),
 		"present": v.T("checkin_present"), "service": v.T("checkin_service")}
@@ -74,7 +79,7 @@ func (s *Server) renderDaySheet(c *fiber.Ctx, officeID int64, day, notice string
 		sessions = append(sessions, other)
 	}
 	u := currentUser(c)
-	v.Data = map[string]any{"Sheet": sheet, "Sessions": sessions, "Services": offered(&sheet.Office),
+	v.Data = map[string]any{"Sheet": sheet, "Sessions": sessions, "Services": offered(&sheet.Office), "Present": present,
 		"CanCheckIn": s.Enforcer.Allowed(u.ID, sheet.Office.Jurisdiction, "appointment", "checkin")}
 	return s.renderStatus(c, status, "office_day", v)
 }
@@ -143,12 +148,12 @@ type officeRow struct {
 }
 
 func (s *Server) officesPage(c *fiber.Ctx) error {
-	return s.renderOffices(c, "", nil)
+	return s.renderOffices(c, nil)
 }
 
 // renderOffices lists the offices of the viewer's jurisdictions with the form to add one; formErr
 // shows a refused new office with what was typed.
-func (s *Server) renderOffices(c *fiber.Ctx, notice string, formErr error) error {
+func (s *Server) renderOffices(c *fiber.Ctx, formErr error) error {
 	ctx := c.UserContext()
 	u := currentUser(c)
 	offices, err := s.Desk.Offices(ctx, false)
@@ -174,9 +179,6 @@ func (s *Server) renderOffices(c *fiber.Ctx, notice string, formErr error) error
 	}
 	v := s.view(c, "admin_offices_title")
 	v.Path = "/admin/offices"
-	if notice != "" {
-		v.Notice = v.T(notice)
-	}
 	status, err := v.showProblem(formErr, fiber.StatusOK)
 	if err != nil {
 		return err
@@ -201,7 +203,7 @@ func (s *Server) createOfficePost(c *fiber.Ctx) error {
 		}
 	}
 	if p, ok := problem.As(err); ok && p.Kind != problem.NotFound {
-		return s.renderOffices(c, "", err)
+		return s.renderOffices(c, err)
 	}
 	return err
 }
@@ -245,11 +247,14 @@ func (s *Server) renderOffice(c *fiber.Ctx, id int64, notice string, formErr err
 	if err != nil {
 		return err
 	}
-	if formErr != nil {
-		v.keepOfficeForm(c)
+	// The page has two forms: what was posted is shown again in the one posted, the office's settings
+	// in the other.
+	v.fillOfficeForm(o)
+	if formErr != nil && c.FormValue("day") != "" {
 		v.Form["day"], v.Form["kind"], v.Form["day_sessions"], v.Form["note"] = c.FormValue("day"), c.FormValue("kind"), c.FormValue("day_sessions"), c.FormValue("note")
-	} else {
-		v.fillOfficeForm(o)
+		v.labelOfficeForm()
+	} else if formErr != nil {
+		v.keepOfficeForm(c)
 	}
 	v.Data = map[string]any{"Office": o, "Days": days, "NumberFields": officeNumberFields,
 		"CanWrite":  s.Enforcer.Allowed(u.ID, o.Jurisdiction, "office", "write"),
@@ -420,16 +425,25 @@ func (v *view) fillOfficeForm(o *appointments.Office) {
 	}
 }
 
+// officeTextFields are the office form's inputs besides its numbers.
+var officeTextFields = []string{"jurisdiction", "phone", "name.zh", "name.en", "address.zh", "address.en", "sessions"}
+
 // keepOfficeForm shows again what was typed into the office form, and labels its inputs for the
 // error summary.
 func (v *view) keepOfficeForm(c *fiber.Ctx) {
-	for _, k := range append([]string{"jurisdiction", "phone", "name.zh", "name.en", "address.zh", "address.en", "sessions", "active"}, officeNumberFields...) {
+	for _, k := range append(append([]string{"active"}, officeTextFields...), officeNumberFields...) {
 		v.Form[k] = c.FormValue(k)
 	}
+	v.labelOfficeForm()
+}
+
+// labelOfficeForm names the inputs of the office page's forms for the error summary.
+func (v *view) labelOfficeForm() {
 	v.foldErrors("sessions")
-	for _, k := range append([]string{"jurisdiction", "phone", "name.zh", "name.en", "address.zh", "address.en", "sessions", "day_sessions", "day", "kind"}, officeNumberFields...) {
+	for _, k := range append(append([]string{"day_sessions", "day", "kind"}, officeTextFields...), officeNumberFields...) {
 		v.Labels[k] = v.T(officeLabel(k))
 	}
+	v.Labels["note"] = v.T("calendar_note")
 }
 
 // officeLabel is the message id of an office form input's label.

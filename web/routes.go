@@ -54,7 +54,7 @@ func (s *Server) routes() {
 	s.route(post, "/appointments/book", Need("appointment", "book"), s.bookPost)
 	s.route(get, "/appointments/mine", LoggedIn, s.myBookingsPage)
 	s.route(get, "/appointments/mine/:id", LoggedIn, s.bookingPage)
-	s.route(get, "/appointments/mine/:id/calendar.ics", LoggedIn, s.bookingCalendar)
+	s.route(get, "/appointments/mine/:id/calendar.ics", LoggedIn, s.sendICS)
 	s.route(post, "/appointments/mine/:id/move", LoggedIn, s.movePost)
 	s.route(post, "/appointments/mine/:id/cancel", LoggedIn, s.cancelPost)
 	s.route(get, "/office/:id/day", Need("appointment", "read"), s.daySheetPage)
@@ -114,7 +114,7 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/bookings/:id", LoggedIn, s.apiBooking)
 	s.route(post, "/api/v1/bookings/:id/move", LoggedIn, s.apiMove)
 	s.route(post, "/api/v1/bookings/:id/cancel", LoggedIn, s.apiCancel)
-	s.route(get, "/api/v1/bookings/:id/calendar.ics", LoggedIn, s.apiBookingCalendar)
+	s.route(get, "/api/v1/bookings/:id/calendar.ics", LoggedIn, s.sendICS)
 	s.route(post, "/api/v1/bookings/:id/open-case", Need("appointment", "checkin"), s.apiOpenCase)
 	s.route(get, "/api/v1/me/ban", LoggedIn, s.apiMyBan)
 }
