@@ -389,7 +389,7 @@ func (s *Server) afterChange(c *fiber.Ctx, id int64, done string, err error) err
 	if err == nil {
 		return c.Redirect("/appointments/mine/"+strconv.FormatInt(id, 10)+"?"+done+"=1", fiber.StatusSeeOther)
 	}
-	if p, ok := problem.As(err); !ok || p.Kind == problem.NotFound {
+	if !onPage(err) {
 		return err
 	}
 	return s.renderBooking(c, id, "", err)

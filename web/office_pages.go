@@ -1,6 +1,8 @@
 package web
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,16 +86,25 @@ func (s *Server) renderDaySheet(c *fiber.Ctx, officeID int64, day, notice string
 	return s.renderStatus(c, status, "office_day", v)
 }
 
-// foldErrors puts the errors of the elements of a list input (present[1]) on the input itself.
+// foldErrors puts the errors of the elements of a list input (sessions[1].end) on the input itself:
+// the first element's, so that the same input always shows the same message.
 func (v *view) foldErrors(name string) {
-	for path, msg := range v.Errors {
+	paths := slices.Sorted(maps.Keys(v.Errors))
+	for _, path := range paths {
 		if strings.HasPrefix(path, name+"[") || strings.HasPrefix(path, name+".") {
-			delete(v.Errors, path)
 			if _, seen := v.Errors[name]; !seen {
-				v.Errors[name] = msg
+				v.Errors[name] = v.Errors[path]
 			}
+			delete(v.Errors, path)
 		}
 	}
+}
+
+// onPage reports whether a refused form's error belongs on the form's page: a problem the user can
+// mend there, not an office or booking that is not there (an error page) or an internal error.
+func onPage(err error) bool {
+	p, ok := problem.As(err)
+	return ok && p.Kind != problem.NotFound
 }
 
 // checkInPost checks a booking in at the window: found by its code or an ID number, with the ID
@@ -113,7 +124,7 @@ func (s *Server) checkInPost(c *fiber.Ctx) error {
 		Service: appointments.Service(c.FormValue("service")), Day: c.FormValue("day")}
 	b, err := s.Desk.CheckIn(c.UserContext(), actor(c), id, in)
 	if err != nil {
-		if p, ok := problem.As(err); ok && p.Kind != problem.NotFound {
+		if onPage(err) {
 			return s.renderDaySheet(c, id, in.Day, "", err)
 		}
 		return err
@@ -131,7 +142,7 @@ func (s *Server) openCasePost(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	cs, err := s.Desk.OpenCase(ctx, actor(c), id)
 	if err != nil {
-		if p, ok := problem.As(err); ok && p.Kind != problem.NotFound {
+		if onPage(err) {
 			if b, berr := s.Desk.Booking(ctx, actor(c), id); berr == nil {
 				return s.renderDaySheet(c, b.OfficeID, b.Day, "", err)
 			}
@@ -202,7 +213,7 @@ func (s *Server) createOfficePost(c *fiber.Ctx) error {
 			return c.Redirect("/admin/offices/"+strconv.FormatInt(o.ID, 10)+"?saved=1", fiber.StatusSeeOther)
 		}
 	}
-	if p, ok := problem.As(err); ok && p.Kind != problem.NotFound {
+	if onPage(err) {
 		return s.renderOffices(c, err)
 	}
 	return err
@@ -305,7 +316,7 @@ func (s *Server) afterOfficeChange(c *fiber.Ctx, id int64, err error) error {
 	if err == nil {
 		return c.Redirect("/admin/offices/"+strconv.FormatInt(id, 10)+"?saved=1", fiber.StatusSeeOther)
 	}
-	if p, ok := problem.As(err); ok && p.Kind != problem.NotFound {
+	if onPage(err) {
 		return s.renderOffice(c, id, "", err)
 	}
 	return err
