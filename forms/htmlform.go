@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,4 +85,85 @@ func repeatIndices(values map[string][]string, prefix string) []int {
 	}
 	sort.Ints(indices)
 	return indices
+}
+
+// FormValues is the inverse of FromFormValues: stored data as the inputs of a page post it, by path,
+// money back in yuan (see Field.Entered), so that stored and posted values can be put together.
+func FormValues(f *Form, data map[string]any) map[string][]string {
+	out := map[string][]string{}
+	if f != nil {
+		toValues(f.Fields, data, "", out)
+	}
+	return out
+}
+
+// toValues writes the values of one level under prefix.
+func toValues(fields []Field, data map[string]any, prefix string, out map[string][]string) {
+	for i := range fields {
+		fd := &fields[i]
+		v, ok := data[fd.Name]
+		if !ok {
+			continue
+		}
+		key := prefix + fd.Name
+		switch fd.Type {
+		case TypeGroup:
+			m, _ := asObject(v)
+			toValues(fd.Fields, m, key+".", out)
+		case TypeRepeat:
+			rows, _ := asList(v)
+			for j, row := range rows {
+				m, _ := asObject(row)
+				toValues(fd.Fields, m, key+"["+strconv.Itoa(j)+"].", out)
+			}
+		default:
+			if entered := fd.Entered(v); len(entered) > 0 {
+				out[key] = entered
+			}
+		}
+	}
+}
+
+// DropBlankRows removes from posted values the rows of repeats in which nothing was entered or
+// uploaded: a page always offers one empty row to fill in, and a browser posts its inputs blank,
+// which would otherwise read as a row with every required field missing.
+func DropBlankRows(f *Form, values map[string][]string) {
+	if f != nil {
+		dropBlankRows(f.Fields, values, "")
+	}
+}
+
+func dropBlankRows(fs []Field, values map[string][]string, prefix string) {
+	for _, f := range fs {
+		switch f.Type {
+		case TypeGroup:
+			dropBlankRows(f.Fields, values, prefix+f.Name+".")
+		case TypeRepeat:
+			head := prefix + f.Name + "["
+			filled := map[string]bool{} // row prefix ("members[3].") → something was entered
+			for k, vs := range values {
+				rest, ok := strings.CutPrefix(k, head)
+				if !ok {
+					continue
+				}
+				index, _, ok := strings.Cut(rest, "].")
+				if !ok {
+					continue
+				}
+				row := head + index + "]."
+				filled[row] = filled[row] || slices.ContainsFunc(vs, func(v string) bool { return strings.TrimSpace(v) != "" })
+			}
+			for row, ok := range filled {
+				if ok {
+					dropBlankRows(f.Fields, values, row)
+					continue
+				}
+				for k := range values {
+					if strings.HasPrefix(k, row) {
+						delete(values, k)
+					}
+				}
+			}
+		}
+	}
 }

@@ -386,7 +386,7 @@ func (v *validator) uscc(raw any, path string) (any, bool) {
 		return nil, false
 	}
 	if warning != "" {
-		v.warnings.Add(path, "uscc_org_code", "统一社会信用代码中的组织机构代码校验位不符，请核对(部分早期代码属此情况)。", "The organisation code inside the credit code fails its check; please verify it (some early codes do).")
+		v.warnings.Add(path, warnUSCCOrgCode, warnings[warnUSCCOrgCode].ZH, warnings[warnUSCCOrgCode].EN)
 	}
 	return s, true
 }

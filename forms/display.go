@@ -1,0 +1,105 @@
+package forms
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/civicflow/civicflow/lang"
+)
+
+// Entered is a stored value of the field as its input shows and posts it again: money in yuan, a
+// ticked checkbox "true", a list one entry per value (material IDs of a file field), anything else as
+// text. Text typed but not yet valid (a draft) comes back as typed.
+func (fd *Field) Entered(v any) []string {
+	switch fd.Type {
+	case TypeMultiSelect, TypeFile:
+		var out []string
+		list, _ := asList(v)
+		for _, x := range list {
+			out = append(out, scalarText(x))
+		}
+		return out
+	case TypeMoney:
+		if fen, ok := asInt(v); ok {
+			if _, typed := v.(string); !typed {
+				return []string{yuanText(fen)}
+			}
+		}
+	case TypeCheckbox:
+		on, ok := asBool(v)
+		switch {
+		case on:
+			return []string{"true"}
+		case ok:
+			return []string{"false"} // as the hidden input before an unticked box posts it
+		}
+		return nil
+	case TypeGroup, TypeRepeat:
+		return nil
+	}
+	if v == nil {
+		return nil
+	}
+	return []string{scalarText(v)}
+}
+
+// Display is a stored value of the field as people read it: an option's label rather than its code,
+// money in yuan, yes or no for a checkbox, several values together. Empty for no value.
+func (fd *Field) Display(v any) lang.Text {
+	entered := fd.Entered(v)
+	switch fd.Type {
+	case TypeSelect, TypeMultiSelect:
+		var zh, en []string
+		for _, o := range fd.Options {
+			for _, e := range entered {
+				if o.Value == e {
+					zh, en = append(zh, o.Label.In("zh-CN")), append(en, o.Label.In("en"))
+				}
+			}
+		}
+		return lang.Text{ZH: strings.Join(zh, "、"), EN: strings.Join(en, ", ")}
+	case TypeCheckbox:
+		if slices.Equal(entered, []string{"true"}) {
+			return lang.Text{ZH: "是", EN: "Yes"}
+		}
+		return lang.Text{ZH: "否", EN: "No"}
+	case TypeMoney:
+		if _, typed := v.(string); len(entered) == 1 && !typed {
+			return lang.Text{ZH: entered[0] + " 元", EN: entered[0] + " yuan"}
+		}
+	case TypeFile:
+		if n := len(entered); n > 0 {
+			return lang.Text{ZH: strconv.Itoa(n) + " 个文件", EN: fmt.Sprintf("%d file(s)", n)}
+		}
+	}
+	s := strings.Join(entered, ", ")
+	return lang.Text{ZH: s, EN: s}
+}
+
+// yuanText writes an amount in fen as yuan, with no more decimals than it needs: 5000000 → "50000",
+// 3000050 → "30000.5".
+func yuanText(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	s := sign + strconv.FormatInt(fen/100, 10)
+	if cents := fen % 100; cents != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%02d", cents), "0")
+	}
+	return s
+}
+
+// scalarText writes a single value as text; whole numbers read back from JSON (float64) without an
+// exponent or decimals.
+func scalarText(v any) string {
+	if n, ok := v.(float64); ok {
+		if i, exact := asInt(n); exact {
+			return strconv.FormatInt(i, 10)
+		}
+		return strconv.FormatFloat(n, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
