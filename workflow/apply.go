@@ -286,14 +286,9 @@ func (e *Engine) prepareData(ch *change, item *catalog.Item, formID string, data
 // of a later stage): what a supplement notice is about. Start, submit and resubmit events record it.
 func lastForm(ctx context.Context, db bun.IDB, c *Case, item *catalog.Item) (string, error) {
 	var events []Event
-	err := db.NewSelect().Model(&events).Column("seq", "changes").Where("case_id = ?", c.ID).OrderExpr("seq DESC").Scan(ctx)
+	err := db.NewSelect().Model(&events).Column("seq", "changes").Where("case_id = ?", c.ID).OrderExpr("seq").Scan(ctx)
 	if err != nil {
 		return "", fmt.Errorf("reading the events of case %d: %w", c.ID, err)
 	}
-	for _, ev := range events {
-		if f, ok := ev.Changes["form"].(string); ok && f != "" {
-			return f, nil
-		}
-	}
-	return item.Form, nil
+	return lastFormIn(events, item), nil
 }

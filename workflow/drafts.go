@@ -87,6 +87,45 @@ func (e *Engine) Draft(ctx context.Context, userID int64, itemCode string, caseI
 	return d.Data, nil
 }
 
+// DraftInfo is a saved draft of a new application, as a list of the user's drafts shows it.
+type DraftInfo struct {
+	ItemCode string    `json:"item_code"`
+	SavedAt  time.Time `json:"saved_at"`
+}
+
+// Drafts lists the user's drafts of new applications (not yet filed), the latest saved first. Drafts
+// of a case's forms are not listed: the case itself leads to them.
+func (e *Engine) Drafts(ctx context.Context, userID int64) ([]DraftInfo, error) {
+	var rows []draft
+	err := e.db.NewSelect().Model(&rows).Column("item_code", "updated_at").Where("user_id = ? AND case_id = 0", userID).
+		OrderExpr("updated_at DESC, item_code").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing the drafts of user %d: %w", userID, err)
+	}
+	out := make([]DraftInfo, len(rows))
+	for i, d := range rows {
+		out[i] = DraftInfo{ItemCode: d.ItemCode, SavedAt: d.UpdatedAt}
+	}
+	return out, nil
+}
+
+// DiscardDraft deletes the user's draft of a new application for the item; problem.ErrNotFound when
+// there is none.
+func (e *Engine) DiscardDraft(ctx context.Context, userID int64, itemCode string) error {
+	res, err := e.db.NewDelete().Model((*draft)(nil)).Where("user_id = ? AND item_code = ? AND case_id = 0", userID, itemCode).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("discarding the draft of user %d for %s: %w", userID, itemCode, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("discarding the draft of user %d for %s: %w", userID, itemCode, err)
+	}
+	if n == 0 {
+		return problem.ErrNotFound
+	}
+	return nil
+}
+
 // draftTarget checks that a draft may be kept for the item and case.
 func (e *Engine) draftTarget(ctx context.Context, userID int64, itemCode string, caseID int64) error {
 	if caseID == 0 {
