@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"mime/multipart"
 	"slices"
 	"strconv"
@@ -29,6 +30,17 @@ type applyForm struct {
 	Action        string // where the form posts
 	// ExpectedVersion is the case version the page was drawn from, for a form that acts on a case.
 	ExpectedVersion int64
+	// Back leads to the page the form belongs to: the item's guide, or the case.
+	Back, BackLabel string
+	Submit          string // the label of the submit button
+	// Notice is the supplement notice that the form answers, if it does.
+	Notice *noticeView
+}
+
+// noticeView is a supplement notice as a page shows it: its text and what it asks to correct.
+type noticeView struct {
+	Text  string
+	Items []string
 }
 
 func (s *Server) applyPage(c *fiber.Ctx) error {
@@ -74,8 +86,10 @@ func (s *Server) renderApply(c *fiber.Ctx, it *catalog.Item, data map[string]any
 	}
 	jur, _ := data[draftJurisdiction].(string)
 	f := it.Forms[it.Form]
-	v.Data = applyForm{Item: it, Form: f, Fields: v.formFields(f, it, data, "", uploads, nil), Jurisdictions: js,
-		Jurisdiction: jur, Action: "/catalog/" + it.Code + "/apply"}
+	v.noteInput("jurisdiction", v.T("apply_jurisdiction"), "jurisdiction") // first on the page
+	v.Data = applyForm{Item: it, Form: f, Fields: v.formFields(f, it, data, formOptions{uploads: uploads}), Jurisdictions: js,
+		Jurisdiction: jur, Action: "/catalog/" + it.Code + "/apply", Back: "/catalog/" + it.Code, BackLabel: v.T("back_to_guide"),
+		Submit: v.T("apply_submit")}
 	return s.renderStatus(c, status, "apply", v)
 }
 
@@ -101,10 +115,11 @@ func (s *Server) uploadsOf(c *fiber.Ctx, itemCode string, caseID *int64) (map[in
 	return out, nil
 }
 
-// postedForm reads a posted application form: its values by HTML name, with files uploaded into their
-// material slots and their ids added to the file fields. Upload problems are returned per field so
-// that nothing else typed is lost.
-func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form) (map[string][]string, problem.Fields, error) {
+// postedForm reads a posted form: its values by HTML name, with files uploaded into their material
+// slots and their ids added to the file fields, or put in place of the files posted with them when
+// replace is set (a supplement answer replaces an unclear file). Rows left blank are dropped. Upload
+// problems are returned per field, under errPrefix, so that nothing else typed is lost.
+func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form, errPrefix string, replace bool) (map[string][]string, problem.Fields, error) {
 	values := map[string][]string{}
 	var files map[string][]*multipart.FileHeader
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
@@ -125,62 +140,47 @@ func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form) (map[
 		if !ok {
 			continue
 		}
-		slot := materialOf(f.Fields, path)
+		var slot string
+		if fd, ok := f.Field(path); ok {
+			slot = fd.Material
+		}
+		replaced := false
 		for _, fh := range fhs {
 			if fh.Size == 0 && fh.Filename == "" {
 				continue // an empty file input
 			}
 			m, err := s.storeUpload(c, it, slot, fh)
 			if p, ok := problem.As(err); ok {
-				uploadErrs = append(uploadErrs, problem.Field{Path: path, Code: p.Code, Message: p.Message})
+				uploadErrs = append(uploadErrs, problem.Field{Path: errPrefix + path, Code: p.Code, Message: p.Message})
 				continue
 			}
 			if err != nil {
 				return nil, nil, err
 			}
+			if replace && !replaced {
+				values[path], replaced = nil, true
+			}
 			values[path] = append(values[path], strconv.FormatInt(m.ID, 10))
 		}
 	}
-	dropBlankRows(f.Fields, values, "")
+	forms.DropBlankRows(f, values)
 	return values, uploadErrs, nil
 }
 
-// dropBlankRows removes the rows of repeats in which nothing was entered or uploaded: the page always
-// offers one empty row to fill in, and a browser posts its inputs blank, which would otherwise be
-// read as a row with every required field missing.
-func dropBlankRows(fs []forms.Field, values map[string][]string, prefix string) {
-	for _, f := range fs {
-		switch f.Type {
-		case forms.TypeGroup:
-			dropBlankRows(f.Fields, values, prefix+f.Name+".")
-		case forms.TypeRepeat:
-			head := prefix + f.Name + "["
-			filled := map[string]bool{} // row prefix ("members[3].") → something was entered
-			for k, vs := range values {
-				rest, ok := strings.CutPrefix(k, head)
-				if !ok {
-					continue
-				}
-				index, _, ok := strings.Cut(rest, "].")
-				if !ok {
-					continue
-				}
-				row := head + index + "]."
-				filled[row] = filled[row] || slices.ContainsFunc(vs, func(v string) bool { return strings.TrimSpace(v) != "" })
-			}
-			for row, ok := range filled {
-				if ok {
-					dropBlankRows(f.Fields, values, row)
-					continue
-				}
-				for k := range values {
-					if strings.HasPrefix(k, row) {
-						delete(values, k)
-					}
-				}
-			}
-		}
+// allErrors joins the refused uploads with the errors that submitting the rest meets (check, the
+// answer of a dry run), so that a page shows every error at once rather than one kind per try.
+func allErrors(uploads problem.Fields, check error) error {
+	fe := slices.Clone(uploads)
+	p, ok := problem.As(check)
+	switch {
+	case check != nil && !ok:
+		return check
+	case ok && len(p.Fields) > 0:
+		fe = append(fe, p.Fields...)
+	case ok:
+		fe = append(fe, problem.Field{Path: "_", Code: p.Code, Message: p.Message})
 	}
+	return fe.Err()
 }
 
 // storeUpload saves one uploaded file into the item's material slot.
@@ -202,23 +202,6 @@ func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *mu
 	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r, mat.Types, int64(mat.MaxSizeMB)<<20)
 }
 
-// materialOf finds the material slot of the file field at path ("members[2].photo" looks inside the
-// repeat's fields).
-func materialOf(fs []forms.Field, path string) string {
-	head, rest, _ := strings.Cut(path, ".")
-	name, _, _ := strings.Cut(head, "[")
-	for _, f := range fs {
-		if f.Name != name {
-			continue
-		}
-		if rest == "" {
-			return f.Material
-		}
-		return materialOf(f.Fields, rest)
-	}
-	return ""
-}
-
 // applyPost saves the draft, adds a row, or submits the application, as the pressed button says.
 // Whatever happens, what the applicant typed is kept: in the draft and on the page.
 func (s *Server) applyPost(c *fiber.Ctx) error {
@@ -227,30 +210,33 @@ func (s *Server) applyPost(c *fiber.Ctx) error {
 		return err
 	}
 	f := it.Forms[it.Form]
-	values, uploadErrs, err := s.postedForm(c, it, f)
+	values, uploadErrs, err := s.postedForm(c, it, f, "", false)
 	if err != nil {
 		return err
 	}
 	data := forms.FromFormValues(f, values)
 	jur := c.FormValue("jurisdiction")
-	data[draftJurisdiction] = jur
+	draft := maps.Clone(data)
+	draft[draftJurisdiction] = jur
 	ctx := c.UserContext()
 	u := currentUser(c)
-	if err := s.Engine.SaveDraft(ctx, u.ID, it.Code, 0, data); err != nil {
-		return s.renderApply(c, it, data, err, "", fiber.StatusOK) // a problem shows on the form, nothing typed is lost
+	if err := s.Engine.SaveDraft(ctx, u.ID, it.Code, 0, draft); err != nil {
+		return s.renderApply(c, it, draft, err, "", fiber.StatusOK) // a problem shows on the form, nothing typed is lost
 	}
-	v := s.view(c, "apply_title")
+	submit := c.FormValue("intent") == "submit"
 	if len(uploadErrs) > 0 {
-		return s.renderApply(c, it, data, uploadErrs.Err(), "", fiber.StatusOK)
+		var check error
+		if submit {
+			check = s.Engine.CheckStart(ctx, actor(c), it.Code, jur, data)
+		}
+		return s.renderApply(c, it, draft, allErrors(uploadErrs, check), "", fiber.StatusOK)
 	}
-	if c.FormValue("intent") != "submit" {
-		return s.renderApply(c, it, data, nil, v.T("draft_saved"), fiber.StatusOK)
+	if !submit {
+		return s.renderApply(c, it, draft, nil, s.view(c, "apply_title").T("draft_saved"), fiber.StatusOK)
 	}
-	delete(data, draftJurisdiction)
 	cs, err := s.Engine.Start(ctx, actor(c), it.Code, jur, data)
 	if err != nil {
-		data[draftJurisdiction] = jur
-		return s.renderApply(c, it, data, err, "", fiber.StatusOK)
+		return s.renderApply(c, it, draft, err, "", fiber.StatusOK)
 	}
 	return c.Redirect("/cases/"+strconv.FormatInt(cs.ID, 10)+"?started=1", fiber.StatusSeeOther)
 }

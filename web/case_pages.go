@@ -1,6 +1,7 @@
 package web
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,6 +21,10 @@ type casePageData struct {
 	Uploads []uploadLink
 	// Appearance invites a party of the case to book the visit in person the case waits for.
 	Appearance *appearanceLink
+	// Supplement lists what the open supplement notice asks to correct, by label.
+	Supplement []string
+	// Details are what each event recorded, by the event's place in View.Events.
+	Details [][]workflow.EventDetail
 }
 
 // appearanceLink is the invitation to book a case's appearance at the office within its window.
@@ -44,22 +49,75 @@ type actionForm struct {
 	// Comment and Checked keep what the actor entered when the action was refused.
 	Comment string
 	Checked map[string]bool
+	// Confirm asks the actor to tick that they understand before the action is taken (withdrawal).
+	Confirm bool
+	// Errors of the inputs besides the fields, when the action was refused: items, comment, confirm.
+	Errors map[string]string
 }
 
 type uploadLink struct {
 	ID       int64
 	Filename string
-	Slot     string
+	Slot     string // the material's name
 }
 
 func (s *Server) myCasesPage(c *fiber.Ctx) error {
-	cases, err := s.Engine.MyCases(c.UserContext(), currentUser(c).ID, 200)
+	ctx, u := c.UserContext(), currentUser(c)
+	cases, err := s.Engine.MyCases(ctx, u.ID, 200)
+	if err != nil {
+		return err
+	}
+	drafts, err := s.Engine.Drafts(ctx, u.ID)
 	if err != nil {
 		return err
 	}
 	v := s.view(c, "cases_title")
-	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale)}
+	if c.Query("discarded") != "" {
+		v.Notice = v.T("draft_discarded")
+	}
+	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale), "Drafts": s.draftRows(drafts, v.Locale)}
 	return s.render(c, "cases", v)
+}
+
+// draftRow is a saved draft of an application in the list of the user's cases.
+type draftRow struct {
+	workflow.DraftInfo
+	ItemName string
+}
+
+func (s *Server) draftRows(drafts []workflow.DraftInfo, locale string) []draftRow {
+	out := make([]draftRow, 0, len(drafts))
+	for _, d := range drafts {
+		r := draftRow{DraftInfo: d, ItemName: d.ItemCode}
+		if it, ok := s.Catalog.Item(d.ItemCode); ok {
+			r.ItemName = it.Name.In(locale)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// discardDraftPage asks before a draft is thrown away; the button posts to discardDraftPost.
+func (s *Server) discardDraftPage(c *fiber.Ctx) error {
+	drafts, err := s.Engine.Drafts(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	v := s.view(c, "draft_discard_title")
+	rows := s.draftRows(drafts, v.Locale)
+	i := slices.IndexFunc(rows, func(r draftRow) bool { return r.ItemCode == c.Params("code") })
+	if i < 0 {
+		return errNotFound
+	}
+	v.Data = rows[i]
+	return s.render(c, "draft_discard", v)
+}
+
+func (s *Server) discardDraftPost(c *fiber.Ctx) error {
+	if err := s.Engine.DiscardDraft(c.UserContext(), currentUser(c).ID, c.Params("code")); err != nil {
+		return err
+	}
+	return c.Redirect("/cases?discarded=1", fiber.StatusSeeOther)
 }
 
 // caseRow is a case in a list, with the names of its item and state.
@@ -137,22 +195,28 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 	}
 	for _, m := range uploads {
 		if m.CaseID != nil && *m.CaseID == id {
-			d.Uploads = append(d.Uploads, uploadLink{ID: m.ID, Filename: m.Filename, Slot: m.Slot})
+			d.Uploads = append(d.Uploads, uploadLink{ID: m.ID, Filename: m.Filename, Slot: workflow.ItemLabel(it, "", m.Slot).In(v.Locale)})
 		}
 	}
-	latest := it.Form // the form a supplement notice is about: the one submitted last
+	if sup := vw.Case.Supplement; sup != nil {
+		for _, item := range sup.Items {
+			d.Supplement = append(d.Supplement, workflow.ItemLabel(it, sup.Form, item).In(v.Locale))
+		}
+	}
+	d.Details = vw.EventDetails()
 	for _, fid := range it.FormIDs() {
 		data, ok := vw.Case.Data[fid].(map[string]any)
 		if f := it.Forms[fid]; ok && f != nil {
-			d.Forms = append(d.Forms, formSection{Title: f.Title.In(v.Locale), Fields: v.formFields(f, it, data, "", uploads, []string{})})
-			latest = fid
+			d.Forms = append(d.Forms, formSection{Title: f.Title.In(v.Locale),
+				Fields: v.formFields(f, it, data, formOptions{uploads: uploads, locked: true, quiet: true})})
 		}
 	}
 	for _, a := range vw.Allowed {
-		af := actionForm{Action: a, Checked: map[string]bool{}}
+		af := actionForm{Action: a, Checked: map[string]bool{}, Confirm: a.Kind == catalog.KindWithdraw}
 		var entered map[string]any
-		if posted != nil && posted.Action == a.ID {
-			af.Comment, entered = posted.Comment, posted.Fields
+		wasPosted := posted != nil && posted.Action == a.ID
+		if wasPosted {
+			af.Comment, entered, af.Errors = posted.Comment, posted.Fields, v.Errors
 			for _, item := range posted.Items {
 				af.Checked[item] = true
 			}
@@ -161,7 +225,7 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 		case catalog.KindSubmit, catalog.KindResubmit:
 			af.EditURL = "/cases/" + strconv.FormatInt(id, 10) + "/edit?action=" + a.ID
 		case catalog.KindSupplement:
-			if f, ok := it.Forms[latest]; ok {
+			if f, ok := it.Forms[vw.SupplementForm()]; ok {
 				for _, fl := range f.Fields {
 					if fl.Type != forms.TypeFile {
 						af.Choices = append(af.Choices, formOption{Value: fl.Name, Label: fl.Label.In(v.Locale)})
@@ -172,7 +236,19 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 				af.Choices = append(af.Choices, formOption{Value: m.ID, Label: m.Name.In(v.Locale)})
 			}
 		}
-		af.Fields = v.formFields(&forms.Form{Fields: a.Fields}, it, entered, "fields.", nil, nil)
+		af.Fields = v.formFields(&forms.Form{Fields: a.Fields}, it, entered,
+			formOptions{errPrefix: "fields.", idPrefix: a.ID + ".", quiet: !wasPosted})
+		if wasPosted { // the inputs after the action's fields, for the error summary
+			comment := "comment"
+			if len(af.Choices) > 0 {
+				v.noteInput("items", v.T("supplement_items"), a.ID+"-items")
+				comment = "supplement_text"
+			}
+			v.noteInput("comment", v.T(comment), a.ID+"-comment")
+			if af.Confirm {
+				v.noteInput("confirm", v.T("withdraw_confirm_short"), a.ID+"-confirm")
+			}
+		}
 		d.Actions = append(d.Actions, af)
 	}
 	v.Data = d
@@ -196,6 +272,10 @@ func (s *Server) actionPost(c *fiber.Ctx) error {
 	expected, _ := strconv.ParseInt(c.FormValue("expected_version"), 10, 64)
 	req := workflow.ApplyRequest{Action: name, ExpectedVersion: expected, Comment: c.FormValue("comment"),
 		Fields: forms.FromFormValues(&forms.Form{Fields: act.Fields}, values), Items: values["items"]}
+	if act.Kind == catalog.KindWithdraw && c.FormValue("confirm") != "yes" { // the page asks before ending the case
+		return s.renderCase(c, id, fieldProblem("confirm", "confirm_required", "请勾选确认后再撤回申请。",
+			"Tick the box to confirm that you withdraw the application."), "", &req)
+	}
 	if _, err := s.Engine.Apply(ctx, actor(c), id, req); err != nil {
 		if _, ok := problem.As(err); ok {
 			return s.renderCase(c, id, err, "", &req)

@@ -192,11 +192,22 @@ func (s *Server) apiCase(c *fiber.Ctx) error {
 	return c.JSON(caseJSON(v))
 }
 
-// caseJSON is the API's view of a case: the case, its timeline, the actions the caller may take now
-// and its time limits.
+// caseJSON is the API's view of a case: the case, its timeline with what each event recorded, the
+// actions the caller may take now and its time limits.
 func caseJSON(v *workflow.View) fiber.Map {
-	return fiber.Map{"case": v.Case, "events": nonNil(v.Events), "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
+	details := v.EventDetails()
+	events := make([]eventJSON, len(v.Events))
+	for i := range v.Events {
+		events[i] = eventJSON{Event: v.Events[i], Details: details[i]}
+	}
+	return fiber.Map{"case": v.Case, "events": events, "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
 		"clocks": nonNil(v.Clocks)}
+}
+
+// eventJSON is an event of a case with what it recorded, labelled as the case page shows it.
+type eventJSON struct {
+	workflow.Event
+	Details []workflow.EventDetail `json:"details,omitempty"`
 }
 
 func (s *Server) apiApply(c *fiber.Ctx) error {

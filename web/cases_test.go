@@ -686,30 +686,15 @@ func copyExampleCatalog(t *testing.T) string {
 	return dir
 }
 
-// postMultipart submits a form as a browser does when it has a file input (enctype multipart/form-data).
+// postMultipart submits a form as a browser does when it has a file input (enctype multipart/form-data),
+// with a small PDF named as given for each file input.
 func (b *browser) postMultipart(path string, form url.Values, files map[string]string) (*http.Response, string) {
 	b.st.t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	for _, k := range slices.Sorted(maps.Keys(form)) {
-		for _, v := range form[k] {
-			_ = w.WriteField(k, v)
-		}
+	pdfs := map[string]upload{}
+	for k, name := range files {
+		pdfs[k] = upload{name: name, content: fmt.Sprintf("%%PDF-1.4\n%% %s\n%%%%EOF\n", name)}
 	}
-	for _, k := range slices.Sorted(maps.Keys(files)) {
-		fw, _ := w.CreateFormFile(k, files[k])
-		fmt.Fprintf(fw, "%%PDF-1.4\n%% %s\n%%%%EOF\n", files[k])
-	}
-	_ = w.Close()
-	req, _ := http.NewRequest("POST", b.st.base+path, &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.st.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp, string(out)
+	return b.postFiles(path, form, pdfs)
 }
 
 var expectedVersionField = regexp.MustCompile(`name="expected_version" value="(\d+)"`)

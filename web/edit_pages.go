@@ -12,12 +12,12 @@ import (
 )
 
 // caseEdit is a form the applicant fills in on an open case: the form of a later stage (submit) or
-// the corrections a supplement notice asks for (resubmit).
+// the answer to a supplement notice (resubmit).
 type caseEdit struct {
-	view     *workflow.View
-	action   catalog.Action
-	form     *forms.Form
-	editable []string // nil: everything; else the paths a supplement notice lists
+	view   *workflow.View
+	action catalog.Action
+	form   *forms.Form
+	answer *workflow.Supplement // the notice a resubmission answers; nil for a submit
 }
 
 // loadEdit finds the action of the ?action= query among those the viewer may take now.
@@ -34,37 +34,16 @@ func (s *Server) loadEdit(c *fiber.Ctx) (*caseEdit, error) {
 		if a.ID != c.Query("action") || (a.Kind != catalog.KindSubmit && a.Kind != catalog.KindResubmit) {
 			continue
 		}
-		ed := &caseEdit{view: vw, action: a}
-		formID := vw.Item.Form
-		if st, ok := vw.Item.State(vw.Case.State); ok && st.Form != "" {
-			formID = st.Form
+		ed := &caseEdit{view: vw, action: a, form: vw.Item.Forms[workflow.FormFor(vw.Item, vw.Case, &a)]}
+		if a.Kind == catalog.KindResubmit {
+			ed.answer = vw.Case.Supplement
 		}
-		if a.Kind == catalog.KindResubmit && vw.Case.Supplement != nil {
-			formID = vw.Case.Supplement.Form
-			ed.editable = editablePaths(vw.Item, vw.Item.Forms[formID], vw.Case.Supplement.Items)
-		}
-		ed.form = vw.Item.Forms[formID]
 		if ed.form == nil {
 			return nil, errNotFound
 		}
 		return ed, nil
 	}
 	return nil, problem.New(problem.Conflict, "action_not_available", "该操作当前不可办理。", "This action is not available now.")
-}
-
-// editablePaths turns the items of a supplement notice into form paths: field paths stay, material
-// IDs become the file fields that upload them.
-func editablePaths(it *catalog.Item, f *forms.Form, items []string) []string {
-	out := []string{}
-	for _, item := range items {
-		out = append(out, item)
-		for _, fl := range f.Fields {
-			if fl.Type == forms.TypeFile && fl.Material == item {
-				out = append(out, fl.Name)
-			}
-		}
-	}
-	return out
 }
 
 func (s *Server) editPage(c *fiber.Ctx) error {
@@ -85,9 +64,10 @@ func (s *Server) editPage(c *fiber.Ctx) error {
 
 func (s *Server) renderEdit(c *fiber.Ctx, ed *caseEdit, data map[string]any, formErr error, notice string) error {
 	cs := ed.view.Case
+	it, casePath := ed.view.Item, "/cases/"+strconv.FormatInt(cs.ID, 10)
 	v := s.view(c, "apply_title")
 	v.Title = ed.action.Name.In(v.Locale) + " " + cs.Number
-	v.Path, v.Notice = "/cases/"+strconv.FormatInt(cs.ID, 10), notice
+	v.Path, v.Notice = casePath, notice
 	status, err := v.showProblem(formErr, fiber.StatusOK)
 	if err != nil {
 		return err
@@ -96,49 +76,57 @@ func (s *Server) renderEdit(c *fiber.Ctx, ed *caseEdit, data map[string]any, for
 	if err != nil {
 		return err
 	}
-	v.Data = applyForm{Item: ed.view.Item, Form: ed.form, Fields: v.formFields(ed.form, ed.view.Item, data, "data.", uploads, ed.editable),
-		Action: "/cases/" + strconv.FormatInt(cs.ID, 10) + "/edit?action=" + ed.action.ID, ExpectedVersion: cs.Version}
+	d := applyForm{Item: it, Form: ed.form, Action: casePath + "/edit?action=" + ed.action.ID, ExpectedVersion: cs.Version,
+		Back: casePath, BackLabel: v.T("back_to_case"), Submit: v.T("apply_submit"),
+		Fields: v.formFields(ed.form, it, data, formOptions{errPrefix: "data.", uploads: uploads, answer: ed.answer})}
+	if sup := ed.answer; sup != nil {
+		d.Submit = v.T("answer_submit")
+		d.Notice = &noticeView{Text: sup.Notice}
+		for _, item := range sup.Items {
+			d.Notice.Items = append(d.Notice.Items, workflow.ItemLabel(it, sup.Form, item).In(v.Locale))
+		}
+	}
+	v.Data = d
 	return s.renderStatus(c, status, "apply", v)
 }
 
-// editPost saves the stage form as a draft or submits it through the action; during 补正 only the
-// listed parts are taken from the post, the rest stays as submitted before.
+// editPost saves the stage form as a draft or submits it through the action; an answer to a
+// supplement notice takes from the post only what the notice lists, the rest stays as submitted.
 func (s *Server) editPost(c *fiber.Ctx) error {
 	ed, err := s.loadEdit(c)
 	if err != nil {
 		return err
 	}
 	cs := ed.view.Case
-	values, uploadErrs, err := s.postedForm(c, ed.view.Item, ed.form)
+	values, uploadErrs, err := s.postedForm(c, ed.view.Item, ed.form, "data.", ed.answer != nil)
 	if err != nil {
 		return err
 	}
-	data := forms.FromFormValues(ed.form, values)
-	if ed.editable != nil {
-		stored, _ := cs.Data[ed.form.ID].(map[string]any)
-		b := formBuilder{editable: ed.editable}
-		for _, fl := range ed.form.Fields {
-			if !b.mayEdit(fl.Name) {
-				if v, ok := stored[fl.Name]; ok {
-					data[fl.Name] = v
-				} else {
-					delete(data, fl.Name)
-				}
-			}
-		}
+	var data map[string]any
+	if ed.answer != nil {
+		submitted, _ := cs.Data[ed.form.ID].(map[string]any)
+		data = ed.answer.Answer(ed.form, submitted, values)
+	} else {
+		data = forms.FromFormValues(ed.form, values)
 	}
 	ctx := c.UserContext()
 	if err := s.Engine.SaveDraft(ctx, currentUser(c).ID, cs.ItemCode, cs.ID, data); err != nil {
 		return s.renderEdit(c, ed, data, err, "") // a problem shows on the form, nothing typed is lost
 	}
+	submit := c.FormValue("intent") == "submit"
+	expected, _ := strconv.ParseInt(c.FormValue("expected_version"), 10, 64) // the version the applicant saw
+	req := workflow.ApplyRequest{Action: ed.action.ID, ExpectedVersion: expected, Data: data}
 	if len(uploadErrs) > 0 {
-		return s.renderEdit(c, ed, data, uploadErrs.Err(), "")
+		var check error
+		if submit {
+			check = s.Engine.CheckApply(ctx, actor(c), cs.ID, req)
+		}
+		return s.renderEdit(c, ed, data, allErrors(uploadErrs, check), "")
 	}
-	if c.FormValue("intent") != "submit" {
+	if !submit {
 		return s.renderEdit(c, ed, data, nil, s.view(c, "apply_title").T("draft_saved"))
 	}
-	expected, _ := strconv.ParseInt(c.FormValue("expected_version"), 10, 64) // the version the applicant saw
-	_, err = s.Engine.Apply(ctx, actor(c), cs.ID, workflow.ApplyRequest{Action: ed.action.ID, ExpectedVersion: expected, Data: data})
+	_, err = s.Engine.Apply(ctx, actor(c), cs.ID, req)
 	if _, ok := problem.As(err); ok {
 		return s.renderEdit(c, ed, data, err, "")
 	}

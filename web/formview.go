@@ -2,12 +2,14 @@ package web
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/materials"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // formField is one input as a page shows it: its HTML name (the data path), what was typed or saved,
@@ -28,66 +30,93 @@ type formField struct {
 	CanAdd   bool          // repeat: below its maximum
 	Uploads  []materials.Material
 	Material *catalog.Material
-	ReadOnly bool // during 补正, fields not listed in the notice
+	// ReadOnly fields are shown as their values: a summary, or what a supplement notice leaves as it is.
+	ReadOnly bool
+	// Tag marks a part that a supplement notice asks to correct ("需补正").
+	Tag string
 	// Display is the value as a summary shows it: an option's label rather than its code.
 	Display  string
 	AddLabel string // the accessible name of a repeat's add-row button
+	// ReplaceHint, on a file field of a supplement answer, says that a new upload replaces the files.
+	ReplaceHint string
 }
 
 type formOption struct{ Value, Label string }
 
-// formFields builds the inputs of f for the page, filled with data, with the errors whose paths lie
-// under prefix ("data." for an action's form data, "fields." for its fields, "" for an application)
-// and the uploads by id. editable, when not nil, limits editing to the listed paths (and what lies
-// below them). Every input's label is noted by path, so that the error summary can name the field.
-func (v *view) formFields(f *forms.Form, it *catalog.Item, data map[string]any, prefix string, uploads map[int64]materials.Material, editable []string) []formField {
+// formOptions say how a page draws a form.
+type formOptions struct {
+	// errPrefix is where the form's errors sit among the page's: "data." for an action's form data,
+	// "fields." for its fields, "" for an application.
+	errPrefix string
+	// idPrefix goes before each HTML id, for a page with several forms (the case page's actions).
+	idPrefix string
+	uploads  map[int64]materials.Material
+	// answer limits editing to what an open supplement notice lists; nil leaves everything open.
+	answer *workflow.Supplement
+	// locked draws every field as its value (a summary).
+	locked bool
+	// quiet shows no errors and leaves the error summary alone (a summary, another action's form).
+	quiet bool
+}
+
+// formFields builds the inputs of f for the page, filled with data. Unless quiet, each input gets its
+// error and is noted for the error summary with a label that says whose it is ("拟任负责人 第2行 姓名").
+func (v *view) formFields(f *forms.Form, it *catalog.Item, data map[string]any, o formOptions) []formField {
 	errs := map[string]string{}
 	for path, msg := range v.Errors {
-		if rest, ok := strings.CutPrefix(path, prefix); ok {
+		if rest, ok := strings.CutPrefix(path, o.errPrefix); ok && !o.quiet {
 			errs[rest] = msg
 		}
 	}
-	b := formBuilder{it: it, errs: errs, uploads: uploads, locale: v.Locale, editable: editable, view: v, prefix: prefix}
+	b := formBuilder{form: f, it: it, errs: errs, view: v, opts: o}
 	return b.fields(f.Fields, "", data)
 }
 
 type formBuilder struct {
-	it       *catalog.Item
-	errs     map[string]string
-	uploads  map[int64]materials.Material
-	locale   string
-	editable []string
-	view     *view
-	prefix   string
+	form *forms.Form // the whole form, for paths and labels
+	it   *catalog.Item
+	errs map[string]string
+	view *view
+	opts formOptions
+	// inOpen is set below a part that the supplement notice lists, which is open as a whole.
+	inOpen bool
 }
 
 func (b formBuilder) fields(fs []forms.Field, prefix string, data map[string]any) []formField {
 	out := make([]formField, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, b.field(f, prefix+f.Name, data[f.Name]))
+	for i := range fs {
+		out = append(out, b.field(&fs[i], prefix+fs[i].Name, data[fs[i].Name]))
 	}
 	return out
 }
 
-func (b formBuilder) field(f forms.Field, path string, v any) formField {
-	ff := formField{Path: path, ID: htmlID(path), Label: f.Label.In(b.locale), Help: f.Help.In(b.locale), Type: f.Type,
-		Required: f.Required, Error: b.errs[path], Selected: map[string]bool{}, ReadOnly: !b.mayEdit(path)}
-	if b.view != nil {
-		b.view.Labels[b.prefix+path] = ff.Label
-		ff.AddLabel = b.view.T("add_row")
+func (b formBuilder) field(f *forms.Field, path string, v any) formField {
+	locale := b.view.Locale
+	ff := formField{Path: path, ID: htmlID(b.opts.idPrefix + path), Label: f.Label.In(locale), Help: f.Help.In(locale), Type: f.Type,
+		Required: f.Required, Error: b.errs[path], Selected: map[string]bool{}, AddLabel: b.view.T("add_row")}
+	open, partly := b.access(path)
+	ff.ReadOnly = !open && !partly
+	if open && b.opts.answer != nil && !b.inOpen {
+		ff.Tag = b.view.T("to_correct")
 	}
+	if !b.opts.quiet {
+		b.view.noteInput(b.opts.errPrefix+path, b.form.Label(path).In(locale), ff.ID)
+	}
+	inner := b
+	inner.inOpen = b.inOpen || open
 	for _, o := range f.Options {
-		ff.Options = append(ff.Options, formOption{Value: o.Value, Label: o.Label.In(b.locale)})
+		ff.Options = append(ff.Options, formOption{Value: o.Value, Label: o.Label.In(locale)})
 	}
+	entered := f.Entered(v)
 	switch f.Type {
 	case forms.TypeGroup:
 		m, _ := v.(map[string]any)
-		ff.Children = b.fields(f.Fields, path+".", m)
+		ff.Children = inner.fields(f.Fields, path+".", m)
 	case forms.TypeRepeat:
 		items := rowsOf(v)
 		n := len(items)
-		ff.CanAdd = f.MaxItems == nil || n < *f.MaxItems
-		if ff.CanAdd && !ff.ReadOnly {
+		ff.CanAdd = open && (f.MaxItems == nil || n < *f.MaxItems)
+		if ff.CanAdd {
 			n++ // one empty row to fill in
 		}
 		for i := 0; i < n; i++ {
@@ -95,16 +124,12 @@ func (b formBuilder) field(f forms.Field, path string, v any) formField {
 			if i < len(items) {
 				m = items[i]
 			}
-			ff.Rows = append(ff.Rows, b.fields(f.Fields, fmt.Sprintf("%s[%d].", path, i), m))
-		}
-	case forms.TypeMultiSelect:
-		for _, x := range asList(v) {
-			ff.Selected[x] = true
+			ff.Rows = append(ff.Rows, inner.fields(f.Fields, fmt.Sprintf("%s[%d].", path, i), m))
 		}
 	case forms.TypeFile:
-		for _, x := range asList(v) {
+		for _, x := range entered {
 			id, _ := strconv.ParseInt(x, 10, 64)
-			if m, ok := b.uploads[id]; ok {
+			if m, ok := b.opts.uploads[id]; ok {
 				ff.Uploads = append(ff.Uploads, m)
 			}
 		}
@@ -113,35 +138,35 @@ func (b formBuilder) field(f forms.Field, path string, v any) formField {
 				ff.Material = &b.it.Materials[i]
 			}
 		}
-	case forms.TypeMoney:
-		ff.Value = moneyText(v)
+		if b.opts.answer != nil {
+			ff.ReplaceHint = b.view.T("upload_replaces")
+		}
 	case forms.TypeCheckbox:
-		if on, _ := v.(bool); on {
+		if slices.Equal(entered, []string{"true"}) {
 			ff.Value = "true"
 		}
 	default:
-		if v != nil {
-			ff.Value = fmt.Sprint(v)
+		if len(entered) > 0 {
+			ff.Value = entered[0]
 		}
-		ff.Selected[ff.Value] = true
 	}
-	ff.Display = display(ff)
+	for _, x := range entered {
+		ff.Selected[x] = true
+	}
+	ff.Display = f.Display(v).In(locale)
 	return ff
 }
 
-// display is what a read-only summary shows for a simple field.
-func display(ff formField) string {
-	switch ff.Type {
-	case forms.TypeSelect, forms.TypeMultiSelect:
-		var labels []string
-		for _, o := range ff.Options {
-			if ff.Selected[o.Value] {
-				labels = append(labels, o.Label)
-			}
-		}
-		return strings.Join(labels, "、")
+// access says whether the field at path is open for editing, or locked with something open inside
+// it (partly): everything is open unless the page is a summary or answers a supplement notice.
+func (b formBuilder) access(path string) (open, partly bool) {
+	switch {
+	case b.opts.locked:
+		return false, false
+	case b.opts.answer == nil || b.opts.answer.Editable(b.form, path):
+		return true, false
 	}
-	return ff.Value
+	return false, b.opts.answer.Encloses(b.form, path)
 }
 
 // rowsOf reads a repeat's rows: []any from JSON or a posted form, []map[string]any from validation.
@@ -154,57 +179,6 @@ func rowsOf(v any) []map[string]any {
 		for _, e := range x {
 			m, _ := e.(map[string]any)
 			out = append(out, m)
-		}
-		return out
-	}
-	return nil
-}
-
-// mayEdit reports whether path is open for editing: always, unless a supplement notice limits the
-// applicant to what it lists.
-func (b formBuilder) mayEdit(path string) bool {
-	if b.editable == nil {
-		return true
-	}
-	for _, p := range b.editable {
-		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") || strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
-			return true
-		}
-	}
-	return false
-}
-
-// moneyText shows a stored amount (integer fen) in yuan; text typed by the user is shown as typed.
-func moneyText(v any) string {
-	switch x := v.(type) {
-	case float64:
-		return strconv.FormatFloat(x/100, 'f', -1, 64)
-	case int64:
-		return strconv.FormatFloat(float64(x)/100, 'f', -1, 64)
-	case string:
-		return x
-	}
-	return ""
-}
-
-func asList(v any) []string {
-	switch x := v.(type) {
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			if f, ok := e.(float64); ok {
-				out = append(out, strconv.FormatInt(int64(f), 10))
-				continue
-			}
-			out = append(out, fmt.Sprint(e))
-		}
-		return out
-	case []string:
-		return x
-	case []int64:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			out = append(out, strconv.FormatInt(e, 10))
 		}
 		return out
 	}

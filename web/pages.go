@@ -217,6 +217,7 @@ func (v *view) setErrors(p *problem.Error) {
 	for _, f := range p.Fields {
 		if _, seen := v.Errors[f.Path]; !seen {
 			v.Errors[f.Path] = f.Message.In(v.Locale)
+			v.reported = append(v.reported, f.Path)
 		}
 	}
 	if len(p.Fields) == 0 {

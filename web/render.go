@@ -2,12 +2,15 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"mime"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,6 +94,61 @@ type view struct {
 	// Labels name the form inputs on the page by path, for the error summary.
 	Labels map[string]string
 	Data   any
+	// inputs are the inputs drawn from form definitions, by error path, in the order of the page;
+	// reported are the paths of the errors in the order the problem listed them.
+	inputs   map[string]pageInput
+	reported []string
+}
+
+// pageInput is an input of a page that an error summary links to.
+type pageInput struct {
+	ID  string
+	Pos int
+}
+
+// noteInput records the label and HTML id of the input at an error path, in the order of the page.
+func (v *view) noteInput(path, label, id string) {
+	if v.inputs == nil {
+		v.inputs = map[string]pageInput{}
+	}
+	if _, seen := v.inputs[path]; !seen {
+		v.inputs[path] = pageInput{ID: id, Pos: len(v.inputs)}
+	}
+	v.Labels[path] = label
+}
+
+// summaryError is one entry of a page's error summary: the message, and where it links.
+type summaryError struct {
+	ID, Label, Message string
+}
+
+// ErrorList is the page's error summary: a message that belongs to no field first, then the errors
+// of the inputs in the order the page shows them (form order), then any others in the order they were
+// reported.
+func (v *view) ErrorList() []summaryError {
+	paths := slices.Collect(maps.Keys(v.Errors))
+	rank := func(path string) int {
+		if path == "_" {
+			return -1
+		}
+		if in, ok := v.inputs[path]; ok {
+			return in.Pos
+		}
+		if i := slices.Index(v.reported, path); i >= 0 {
+			return len(v.inputs) + i
+		}
+		return len(v.inputs) + len(v.reported)
+	}
+	slices.SortFunc(paths, func(a, b string) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b)) })
+	out := make([]summaryError, 0, len(paths))
+	for _, p := range paths {
+		e := summaryError{Message: v.Errors[p]}
+		if p != "_" {
+			e.ID, e.Label = v.FieldID(p), v.Labels[p]
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // navPermissions decide which menu entries the layout shows.
@@ -153,11 +211,8 @@ func (v *view) RoleLabel(role string) string {
 // FieldID is the HTML id of the input an error path belongs to, for links from the error summary:
 // form inputs drawn from a definition have ids derived from their path, other inputs their name.
 func (v *view) FieldID(path string) string {
-	if _, ok := v.Labels[path]; ok {
-		for _, prefix := range []string{"data.", "fields."} {
-			path = strings.TrimPrefix(path, prefix)
-		}
-		return htmlID(path)
+	if in, ok := v.inputs[path]; ok {
+		return in.ID
 	}
 	return path
 }
@@ -173,23 +228,6 @@ func (v *view) ActionName(it *catalog.Item, id string) string {
 		}
 	}
 	return v.T("action_" + id)
-}
-
-// ItemLabel names a field or material of an item, as listed in a supplement notice.
-func (v *view) ItemLabel(it *catalog.Item, id string) string {
-	for _, m := range it.Materials {
-		if m.ID == id {
-			return m.Name.In(v.Locale)
-		}
-	}
-	for _, f := range it.Forms {
-		for _, fl := range f.Fields {
-			if fl.Name == id {
-				return fl.Label.In(v.Locale)
-			}
-		}
-	}
-	return id
 }
 
 // Period words a time limit: "60 working days" / "60个工作日".

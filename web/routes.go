@@ -42,6 +42,8 @@ func (s *Server) routes() {
 	s.route(get, "/catalog/:code/apply", Need("case", "apply"), s.applyPage)
 	s.route(post, "/catalog/:code/apply", Need("case", "apply"), s.applyPost)
 	s.route(get, "/cases", LoggedIn, s.myCasesPage)
+	s.route(get, "/drafts/:code/discard", LoggedIn, s.discardDraftPage)
+	s.route(post, "/drafts/:code/discard", LoggedIn, s.discardDraftPost)
 	s.route(get, "/cases/:id", LoggedIn, s.casePage)
 	s.route(get, "/cases/:id/edit", LoggedIn, s.editPage)
 	s.route(post, "/cases/:id/edit", LoggedIn, s.editPost)
