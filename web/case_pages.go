@@ -58,6 +58,9 @@ func (s *Server) myCasesPage(c *fiber.Ctx) error {
 		return err
 	}
 	v := s.view(c, "cases_title")
+	if v.names, err = s.caseListNames(c.UserContext(), cases); err != nil {
+		return err
+	}
 	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale)}
 	return s.render(c, "cases", v)
 }
@@ -88,6 +91,9 @@ func (s *Server) inboxPage(c *fiber.Ctx) error {
 		return err
 	}
 	v := s.view(c, "inbox_title")
+	if v.names, err = s.caseListNames(c.UserContext(), cases); err != nil {
+		return err
+	}
 	v.Form["item"], v.Form["state"], v.Form["sort"], v.Form["overdue"] = c.Query("item"), c.Query("state"), c.Query("sort"), c.Query("overdue")
 	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale), "Items": s.Catalog.Items()}
 	return s.render(c, "inbox", v)
@@ -115,6 +121,9 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 	}
 	v := s.view(c, "case_title")
 	v.Path, v.Notice = "/cases/"+strconv.FormatInt(id, 10), notice
+	if v.names, err = s.caseNames(ctx, vw); err != nil {
+		return err
+	}
 	status, err := v.showProblem(formErr, fiber.StatusOK)
 	if err != nil {
 		return err

@@ -177,7 +177,7 @@ func (s *Server) apiMyCases(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"cases": nonNil(cases)})
+	return s.caseListJSON(c, cases)
 }
 
 func (s *Server) apiCase(c *fiber.Ctx) error {
@@ -189,13 +189,17 @@ func (s *Server) apiCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(caseJSON(v))
+	n, err := s.caseNames(c.UserContext(), v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(caseJSON(v, n))
 }
 
 // caseJSON is the API's view of a case: the case, its timeline, the actions the caller may take now
-// and its time limits.
-func caseJSON(v *workflow.View) fiber.Map {
-	return fiber.Map{"case": v.Case, "events": nonNil(v.Events), "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
+// and its time limits, with the names of its jurisdiction and of the people in its history.
+func caseJSON(v *workflow.View, n names) fiber.Map {
+	return fiber.Map{"case": n.namedCase(*v.Case), "events": n.events(v.Events), "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
 		"clocks": nonNil(v.Clocks)}
 }
 
@@ -220,7 +224,16 @@ func (s *Server) apiInbox(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"cases": nonNil(cases)})
+	return s.caseListJSON(c, cases)
+}
+
+// caseListJSON answers a list of cases, each with the name of its jurisdiction.
+func (s *Server) caseListJSON(c *fiber.Ctx, cases []workflow.Case) error {
+	n, err := s.caseListNames(c.UserContext(), cases)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cases": n.cases(cases)})
 }
 
 func fieldProblem(path, code, zh, en string) error {

@@ -91,6 +91,8 @@ type view struct {
 	// Labels name the form inputs on the page by path, for the error summary.
 	Labels map[string]string
 	Data   any
+	// names are the names of the jurisdictions and people the page shows (Place, Person).
+	names names
 }
 
 // navPermissions decide which menu entries the layout shows.
@@ -198,26 +200,6 @@ func (v *view) Period(p catalog.Period) string {
 		return v.T("none")
 	}
 	return v.Tf("period_"+p.Unit, "Days", p.Days)
-}
-
-// ScopeLabel explains a grant pattern: "*" everywhere, "21*" a province with all below it.
-func (v *view) ScopeLabel(pattern string) string {
-	zh := v.Locale != "en"
-	switch {
-	case pattern == "*":
-		if zh {
-			return "全部辖区"
-		}
-		return "all jurisdictions"
-	case strings.HasSuffix(pattern, "*"):
-		code := strings.TrimSuffix(pattern, "*")
-		code += strings.Repeat("0", 6-len(code))
-		if zh {
-			return code + " 及下级"
-		}
-		return code + " and below"
-	}
-	return pattern
 }
 
 var shanghai = func() *time.Location {
