@@ -15,18 +15,20 @@ import (
 
 // itemSummary is an entry of the catalogue list.
 type itemSummary struct {
-	Code     string    `json:"code"`
-	Name     lang.Text `json:"name"`
-	Category string    `json:"category"`
-	Levels   []string  `json:"levels"`
-	Version  string    `json:"version"`
+	Code         string    `json:"code"`
+	Name         lang.Text `json:"name"`
+	Category     string    `json:"category"`
+	CategoryName lang.Text `json:"category_name"`
+	Levels       []string  `json:"levels"`
+	Version      string    `json:"version"`
 }
 
 func (s *Server) apiCatalog(c *fiber.Ctx) error {
 	items := s.Catalog.Items()
 	out := make([]itemSummary, 0, len(items))
 	for _, it := range items {
-		out = append(out, itemSummary{Code: it.Code, Name: it.Name, Category: it.Category, Levels: it.Levels, Version: it.Hash})
+		out = append(out, itemSummary{Code: it.Code, Name: it.Name, Category: it.Category, CategoryName: catalog.CategoryName(it.Category),
+			Levels: it.Levels, Version: it.Hash})
 	}
 	return c.JSON(fiber.Map{"items": out})
 }

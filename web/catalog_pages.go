@@ -4,12 +4,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/lang"
 )
 
 // categoryGroup is one category of the catalogue page with its items.
 type categoryGroup struct {
-	Category string
-	Items    []*catalog.Item
+	Name  lang.Text
+	Items []*catalog.Item
 }
 
 func (s *Server) catalogPage(c *fiber.Ctx) error {
@@ -20,7 +21,7 @@ func (s *Server) catalogPage(c *fiber.Ctx) error {
 	var groups []categoryGroup
 	for _, cat := range catalog.Categories {
 		if len(byCat[cat]) > 0 {
-			groups = append(groups, categoryGroup{Category: cat, Items: byCat[cat]})
+			groups = append(groups, categoryGroup{Name: catalog.CategoryName(cat), Items: byCat[cat]})
 		}
 	}
 	v := s.view(c, "catalog_title")
@@ -36,7 +37,7 @@ func (s *Server) guidePage(c *fiber.Ctx) error {
 	}
 	v := s.view(c, "catalog_title")
 	v.Title = it.Name.In(v.Locale)
-	v.Data = map[string]any{"Item": it, "SVG": catalog.SVG(it, v.Locale)}
+	v.Data = map[string]any{"Item": it, "Category": catalog.CategoryName(it.Category), "SVG": catalog.SVG(it, v.Locale)}
 	return s.render(c, "guide", v)
 }
 

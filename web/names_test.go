@@ -156,3 +156,24 @@ func TestPagesNameJurisdictionsAndPeople(t *testing.T) {
 		}
 	})
 }
+
+// English pages name the categories of the catalogue in English.
+func TestCategoriesInTheLanguageOfThePage(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	b := st.browser()
+	for lang, want := range map[string][]string{"zh-CN": {"行政许可", "行政确认"}, "en": {"Administrative licensing", "Administrative confirmation"}} {
+		b.inLanguage(lang)
+		catalog, guide := b.text("/catalog"), b.text("/catalog/"+sgItem)
+		for _, w := range want {
+			if !strings.Contains(catalog, w) {
+				t.Errorf("%s: the catalogue does not show %q:\n%s", lang, w, catalog)
+			}
+		}
+		if !strings.Contains(guide, want[0]) {
+			t.Errorf("%s: the guide does not show %q", lang, want[0])
+		}
+		if lang == "en" && (strings.Contains(catalog, "行政") || strings.Contains(guide, "行政许可")) {
+			t.Errorf("the English catalogue shows a category in Chinese:\n%s", catalog)
+		}
+	}
+}
