@@ -37,8 +37,24 @@ func (s *Server) guidePage(c *fiber.Ctx) error {
 	}
 	v := s.view(c, "catalog_title")
 	v.Title = it.Name.In(v.Locale)
-	v.Data = map[string]any{"Item": it, "Category": catalog.CategoryName(it.Category), "SVG": catalog.SVG(it, v.Locale)}
+	v.Data = map[string]any{"Item": it, "Category": catalog.CategoryName(it.Category), "SVG": catalog.SVG(it, v.Locale),
+		"Steps": catalog.Steps(it)}
 	return s.render(c, "guide", v)
+}
+
+// flowchart serves an item's flowchart alone, in the language of ?lang= or else the visitor's, so
+// that a phone can open it full screen and zoom into it.
+func (s *Server) flowchart(c *fiber.Ctx) error {
+	it, err := s.item(c)
+	if err != nil {
+		return err
+	}
+	locale := c.Query("lang")
+	if !isLocale(locale) {
+		locale = s.locale(c)
+	}
+	c.Set(fiber.HeaderContentType, "image/svg+xml; charset=utf-8")
+	return c.Send(catalog.SVG(it, locale))
 }
 
 // catalogVersions is an item with its stored versions, for the admin catalogue page.

@@ -143,8 +143,15 @@ func (v *view) When(t any) string {
 	return tm.In(shanghai).Format("2006-01-02 15:04")
 }
 
-// RoleLabel names a role in the page's language.
+// RoleLabel names a role in the page's language, or who else an action of a workflow may be given
+// to: the applicant, or the system (a timer).
 func (v *view) RoleLabel(role string) string {
+	switch role {
+	case catalog.Applicant:
+		return v.T("by_applicant")
+	case catalog.System:
+		return v.T("by_system")
+	}
 	r, ok := policies.RoleByName(role)
 	if !ok {
 		return role
