@@ -13,15 +13,22 @@ import (
 
 func builtinItem(t *testing.T, code string) *Item {
 	t.Helper()
+	for _, it := range builtinItems(t) {
+		if it.Code == code {
+			return it
+		}
+	}
+	t.Fatalf("no item %s", code)
+	return nil
+}
+
+func builtinItems(t *testing.T) []*Item {
+	t.Helper()
 	c, _, err := Load(Builtin, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	it, ok := c.Item(code)
-	if !ok {
-		t.Fatalf("no item %s", code)
-	}
-	return it
+	return c.Items()
 }
 
 func TestSVG(t *testing.T) {
@@ -172,11 +179,7 @@ func drawnRects(t *testing.T, svg []byte) (labels, states []rect, size rect) {
 // The labels of every built-in item's flowchart, in both languages, cover neither one another nor a
 // state, and lie inside the drawing.
 func TestFlowchartLabelsCoverNoLabelOrState(t *testing.T) {
-	c, _, err := Load(Builtin, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, it := range c.Items() {
+	for _, it := range builtinItems(t) {
 		for _, locale := range []string{"zh-CN", "en"} {
 			labels, states, size := drawnRects(t, SVG(it, locale))
 			if len(labels) != len(flowEdges(it, locale)) || len(states) != len(it.Workflow.States) {
@@ -203,11 +206,7 @@ func TestFlowchartLabelsCoverNoLabelOrState(t *testing.T) {
 
 // No arrow of a built-in item's flowchart passes under another arrow's label.
 func TestFlowchartLabelsSitOnNoOtherArrow(t *testing.T) {
-	c, _, err := Load(Builtin, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, it := range c.Items() {
+	for _, it := range builtinItems(t) {
 		for _, locale := range []string{"zh-CN", "en"} {
 			l := layoutFlow(it, locale)
 			for _, a := range l.lines {

@@ -10,29 +10,18 @@ import (
 	"testing"
 
 	"github.com/civicflow/civicflow/accounts"
-	"github.com/civicflow/civicflow/audit"
-	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/stacktest"
 )
 
 // namedUser creates an account with a display name and grants ("role@pattern").
 func (st *site) namedUser(login, name string, grants ...string) int64 {
 	st.t.Helper()
-	ctx := context.Background()
-	u, err := accounts.Create(ctx, st.stack.DB, audit.System, accounts.NewUser{Login: login, Password: login + "-password", DisplayName: name})
-	if err != nil {
+	id := st.user(login, grants...)
+	if _, err := st.stack.DB.NewUpdate().Model((*accounts.User)(nil)).Set("display_name = ?", name).Where("id = ?", id).
+		Exec(context.Background()); err != nil {
 		st.t.Fatal(err)
 	}
-	for _, g := range grants {
-		role, pattern, _ := strings.Cut(g, "@")
-		if err := policies.GrantSystem(ctx, st.stack.DB, u.ID, role, pattern); err != nil {
-			st.t.Fatal(err)
-		}
-	}
-	if err := st.enf.Reload(ctx); err != nil {
-		st.t.Fatal(err)
-	}
-	return u.ID
+	return id
 }
 
 // inLanguage switches the browser's interface language.
