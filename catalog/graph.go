@@ -13,6 +13,9 @@ type flowEdge struct {
 	labels   []string // action names in definition order
 }
 
+// label is what the drawings write on the arrow.
+func (e flowEdge) label() string { return strings.Join(e.labels, " / ") }
+
 // flowEdges lists the arrows of an item's workflow in definition order, skipping references to
 // states that do not exist (a definition the linter would reject).
 func flowEdges(it *Item, locale string) []flowEdge {
@@ -76,7 +79,7 @@ func Mermaid(it *Item, locale string) string {
 		fmt.Fprintf(&b, "    start --> s_%s\n", it.Workflow.Start)
 	}
 	for _, e := range flowEdges(it, locale) {
-		fmt.Fprintf(&b, "    s_%s -->|%s| s_%s\n", e.from, q(strings.Join(e.labels, " / ")), e.to)
+		fmt.Fprintf(&b, "    s_%s -->|%s| s_%s\n", e.from, q(e.label()), e.to)
 	}
 	if len(finals) > 0 {
 		b.WriteString("    classDef final stroke-width:3px\n")
@@ -107,8 +110,64 @@ func Dot(it *Item, locale string) string {
 		fmt.Fprintf(&b, "    start -> %s;\n", q(it.Workflow.Start))
 	}
 	for _, e := range flowEdges(it, locale) {
-		fmt.Fprintf(&b, "    %s -> %s [label=%s];\n", q(e.from), q(e.to), q(strings.Join(e.labels, " / ")))
+		fmt.Fprintf(&b, "    %s -> %s [label=%s];\n", q(e.from), q(e.to), q(e.label()))
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+// Step is a state a case waits in with the actions that move it on: the workflow read as a list, the
+// readable form of the flowchart on a small screen.
+type Step struct {
+	State   State
+	Actions []StepAction
+}
+
+// StepAction is an action of a step and the state it leads to; After has days when a timer takes
+// the action by itself that long after the case entered the step.
+type StepAction struct {
+	Action Action
+	To     State
+	After  Period
+}
+
+// Steps lists the states that are not final, the start state first and the others in the order of
+// the definition, each with its actions in the order of the definition. Actions to or from states
+// the definition lacks are left out, as in the drawings.
+func Steps(it *Item) []Step {
+	w := &it.Workflow
+	states := map[string]State{}
+	for _, s := range w.States {
+		if _, dup := states[s.ID]; !dup {
+			states[s.ID] = s
+		}
+	}
+	var out []Step
+	add := func(s State) {
+		if s.Final || slices.ContainsFunc(out, func(st Step) bool { return st.State.ID == s.ID }) {
+			return
+		}
+		step := Step{State: s}
+		for _, a := range w.Actions {
+			to, ok := states[a.To]
+			if !ok || !slices.Contains(a.From, s.ID) {
+				continue
+			}
+			sa := StepAction{Action: a, To: to}
+			for _, tm := range w.Timers {
+				if tm.State == s.ID && tm.Action == a.ID {
+					sa.After = tm.After
+				}
+			}
+			step.Actions = append(step.Actions, sa)
+		}
+		out = append(out, step)
+	}
+	if s, ok := states[w.Start]; ok {
+		add(s)
+	}
+	for _, s := range w.States {
+		add(s)
+	}
+	return out
 }

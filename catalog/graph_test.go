@@ -4,22 +4,31 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 func builtinItem(t *testing.T, code string) *Item {
 	t.Helper()
+	for _, it := range builtinItems(t) {
+		if it.Code == code {
+			return it
+		}
+	}
+	t.Fatalf("no item %s", code)
+	return nil
+}
+
+func builtinItems(t *testing.T) []*Item {
+	t.Helper()
 	c, _, err := Load(Builtin, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	it, ok := c.Item(code)
-	if !ok {
-		t.Fatalf("no item %s", code)
-	}
-	return it
+	return c.Items()
 }
 
 func TestSVG(t *testing.T) {
@@ -119,5 +128,125 @@ func TestMermaidAndDot(t *testing.T) {
 		if !strings.Contains(d, want) {
 			t.Errorf("dot lacks %s:\n%s", want, d)
 		}
+	}
+}
+
+// drawnRects reads the drawing's rectangles: the white grounds of the action labels and the boxes of
+// the states, and the drawing's size.
+func drawnRects(t *testing.T, svg []byte) (labels, states []rect, size rect) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	group := ""
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return labels, states, size
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		el, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		attr := map[string]float64{}
+		for _, a := range el.Attr {
+			attr[a.Name.Local], _ = strconv.ParseFloat(a.Value, 64)
+			switch a.Name.Local {
+			case "class":
+				group = a.Value
+			case "viewBox":
+				if el.Name.Local != "svg" {
+					continue // an arrowhead's
+				}
+				var v [4]float64
+				fmt.Sscan(a.Value, &v[0], &v[1], &v[2], &v[3])
+				size = rect{v[0], v[1], v[2], v[3]}
+			}
+		}
+		if el.Name.Local == "rect" && (group == "label" || group == "state") {
+			r := rect{attr["x"], attr["y"], attr["width"], attr["height"]}
+			if group == "label" {
+				labels = append(labels, r)
+			} else {
+				states = append(states, r)
+			}
+			group = "" // the first rectangle of a group is its ground or box
+		}
+	}
+}
+
+// The labels of every built-in item's flowchart, in both languages, cover neither one another nor a
+// state, and lie inside the drawing.
+func TestFlowchartLabelsCoverNoLabelOrState(t *testing.T) {
+	for _, it := range builtinItems(t) {
+		for _, locale := range []string{"zh-CN", "en"} {
+			labels, states, size := drawnRects(t, SVG(it, locale))
+			if len(labels) != len(flowEdges(it, locale)) || len(states) != len(it.Workflow.States) {
+				t.Fatalf("%s %s: %d labels and %d states drawn", it.Code, locale, len(labels), len(states))
+			}
+			for i, a := range labels {
+				for _, b := range labels[i+1:] {
+					if a.overlaps(b) {
+						t.Errorf("%s %s: labels at %v and %v overlap", it.Code, locale, a, b)
+					}
+				}
+				for _, s := range states {
+					if a.overlaps(s) {
+						t.Errorf("%s %s: the label at %v covers the state at %v", it.Code, locale, a, s)
+					}
+				}
+				if a.x < size.x || a.y < size.y || a.x+a.w > size.x+size.w || a.y+a.h > size.y+size.h {
+					t.Errorf("%s %s: the label at %v is outside the drawing %v", it.Code, locale, a, size)
+				}
+			}
+		}
+	}
+}
+
+// No arrow of a built-in item's flowchart passes under another arrow's label.
+func TestFlowchartLabelsSitOnNoOtherArrow(t *testing.T) {
+	for _, it := range builtinItems(t) {
+		for _, locale := range []string{"zh-CN", "en"} {
+			l := layoutFlow(it, locale)
+			for _, a := range l.lines {
+				for _, b := range l.lines {
+					if a != b && a.label.ground().crosses(b.path) {
+						t.Errorf("%s %s: the arrow %s→%s passes under the label %q", it.Code, locale, b.from, b.to, a.label.lines)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestSteps(t *testing.T) {
+	it := builtinItem(t, "social-group-establishment")
+	steps := Steps(it)
+	if len(steps) != 9 || steps[0].State.ID != "prep_acceptance" {
+		t.Fatalf("%d steps, the first %s", len(steps), steps[0].State.ID)
+	}
+	var lines []string
+	for _, st := range steps {
+		if st.State.Final {
+			t.Errorf("final state %s listed as a step", st.State.ID)
+		}
+		for _, a := range st.Actions {
+			line := st.State.ID + " " + a.Action.ID + " → " + a.To.ID
+			if a.After.Days > 0 {
+				line += fmt.Sprintf(" after %d %s", a.After.Days, a.After.Unit)
+			}
+			lines = append(lines, line)
+		}
+	}
+	all := strings.Join(lines, "\n")
+	for _, want := range []string{"prep_acceptance accept_prep → prep_review", "prep_supplement deem_withdrawn_prep → withdrawn after 30 calendar_days",
+		"est_decision approve_establishment → registered"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no step %q in\n%s", want, all)
+		}
+	}
+	if len(lines) != 29 {
+		t.Errorf("%d actions listed:\n%s", len(lines), all)
 	}
 }

@@ -15,6 +15,22 @@ import (
 // Categories are the kinds of service item in a government-service catalogue (domain.md §8).
 var Categories = []string{"行政许可", "行政确认", "行政给付", "行政处罚", "行政检查", "公共服务", "其他"}
 
+// categoriesEN are the English names of the Categories, which definitions name in Chinese.
+var categoriesEN = map[string]string{
+	"行政许可": "Administrative licensing",
+	"行政确认": "Administrative confirmation",
+	"行政给付": "Administrative benefits",
+	"行政处罚": "Administrative penalties",
+	"行政检查": "Administrative inspection",
+	"公共服务": "Public services",
+	"其他":   "Other",
+}
+
+// CategoryName is a category's name in both languages.
+func CategoryName(category string) lang.Text {
+	return lang.Text{ZH: category, EN: categoriesEN[category]}
+}
+
 // Levels are the administrative levels that can handle an item.
 var Levels = []string{"province", "city", "county"}
 

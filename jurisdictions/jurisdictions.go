@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/lang"
 )
 
 // Jurisdiction is one administrative division.
@@ -124,10 +126,25 @@ func List(ctx context.Context, db bun.IDB) ([]Jurisdiction, error) {
 	return out, nil
 }
 
-// Name returns the name in the given locale, falling back to Chinese.
-func (j Jurisdiction) Name(locale string) string {
-	if locale == "en" && j.NameEN != "" {
-		return j.NameEN
+// Names returns the names of the jurisdictions with the given codes in one query, for pages and
+// answers that show many codes; a code without a row is left out.
+func Names(ctx context.Context, db bun.IDB, codes []string) (map[string]lang.Text, error) {
+	out := map[string]lang.Text{}
+	if len(codes) == 0 {
+		return out, nil
 	}
-	return j.NameZH
+	var js []Jurisdiction
+	if err := db.NewSelect().Model(&js).Column("code", "name_zh", "name_en").Where("code IN (?)", bun.In(codes)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("reading the names of jurisdictions: %w", err)
+	}
+	for _, j := range js {
+		out[j.Code] = j.Text()
+	}
+	return out, nil
 }
+
+// Text is the jurisdiction's name in both languages.
+func (j Jurisdiction) Text() lang.Text { return lang.Text{ZH: j.NameZH, EN: j.NameEN} }
+
+// Name returns the name in the given locale, falling back to Chinese.
+func (j Jurisdiction) Name(locale string) string { return j.Text().In(locale) }

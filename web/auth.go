@@ -205,6 +205,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// A language chosen before logging in stays, and becomes the account's: its messages and its
+	// pages on other devices follow it.
+	if lang := c.Cookies(langCookie); isLocale(lang) && lang != u.Locale {
+		if err := accounts.SetLocale(c.UserContext(), s.DB, u.ID, lang); err != nil {
+			return err
+		}
+	}
 	s.setCookie(c, sessionCookie, token, 0)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }

@@ -177,7 +177,7 @@ func TestAdminGrantsARoleOnAPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(row, "受理人员") || !strings.Contains(row, "210100 及下级") {
+	if !strings.Contains(row, "受理人员") || !strings.Contains(row, "沈阳市及下级") {
 		t.Errorf("the users table does not show the new grant; qian.clerk's row reads %q", row)
 	}
 	if !st.enf.Allowed(clerk, "210102", "jurisdiction", "read") || st.enf.Allowed(clerk, "210200", "jurisdiction", "read") {
@@ -221,7 +221,7 @@ func TestAdminGrantsARoleOnAPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(row, "Acceptance clerk") || !strings.Contains(row, "210100 and below") {
+	if !strings.Contains(row, "Acceptance clerk") || !strings.Contains(row, "Shenyang and below") {
 		t.Errorf("in English, qian.clerk's row reads %q", row)
 	}
 	fitsPhone(t, ctx, "the users page in English")

@@ -75,6 +75,9 @@ func (s *Server) myCasesPage(c *fiber.Ctx) error {
 	if c.Query("discarded") != "" {
 		v.Notice = v.T("draft_discarded")
 	}
+	if v.names, err = s.caseListNames(c.UserContext(), cases); err != nil {
+		return err
+	}
 	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale), "Drafts": s.draftRows(drafts, v.Locale)}
 	return s.render(c, "cases", v)
 }
@@ -146,6 +149,9 @@ func (s *Server) inboxPage(c *fiber.Ctx) error {
 		return err
 	}
 	v := s.view(c, "inbox_title")
+	if v.names, err = s.caseListNames(c.UserContext(), cases); err != nil {
+		return err
+	}
 	v.Form["item"], v.Form["state"], v.Form["sort"], v.Form["overdue"] = c.Query("item"), c.Query("state"), c.Query("sort"), c.Query("overdue")
 	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale), "Items": s.Catalog.Items()}
 	return s.render(c, "inbox", v)
@@ -173,6 +179,9 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 	}
 	v := s.view(c, "case_title")
 	v.Path, v.Notice = "/cases/"+strconv.FormatInt(id, 10), notice
+	if v.names, err = s.caseNames(ctx, vw); err != nil {
+		return err
+	}
 	status, err := v.showProblem(formErr, fiber.StatusOK)
 	if err != nil {
 		return err

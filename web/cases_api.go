@@ -15,18 +15,20 @@ import (
 
 // itemSummary is an entry of the catalogue list.
 type itemSummary struct {
-	Code     string    `json:"code"`
-	Name     lang.Text `json:"name"`
-	Category string    `json:"category"`
-	Levels   []string  `json:"levels"`
-	Version  string    `json:"version"`
+	Code         string    `json:"code"`
+	Name         lang.Text `json:"name"`
+	Category     string    `json:"category"`
+	CategoryName lang.Text `json:"category_name"`
+	Levels       []string  `json:"levels"`
+	Version      string    `json:"version"`
 }
 
 func (s *Server) apiCatalog(c *fiber.Ctx) error {
 	items := s.Catalog.Items()
 	out := make([]itemSummary, 0, len(items))
 	for _, it := range items {
-		out = append(out, itemSummary{Code: it.Code, Name: it.Name, Category: it.Category, Levels: it.Levels, Version: it.Hash})
+		out = append(out, itemSummary{Code: it.Code, Name: it.Name, Category: it.Category, CategoryName: catalog.CategoryName(it.Category),
+			Levels: it.Levels, Version: it.Hash})
 	}
 	return c.JSON(fiber.Map{"items": out})
 }
@@ -177,7 +179,7 @@ func (s *Server) apiMyCases(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"cases": nonNil(cases)})
+	return s.caseListJSON(c, cases)
 }
 
 func (s *Server) apiCase(c *fiber.Ctx) error {
@@ -189,24 +191,30 @@ func (s *Server) apiCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(caseJSON(v))
+	n, err := s.caseNames(c.UserContext(), v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(caseJSON(v, n))
 }
 
 // caseJSON is the API's view of a case: the case, its timeline with what each event recorded, the
-// actions the caller may take now and its time limits.
-func caseJSON(v *workflow.View) fiber.Map {
+// actions the caller may take now and its time limits, with the names of its jurisdiction and of the
+// people in its history.
+func caseJSON(v *workflow.View, n names) fiber.Map {
 	details := v.EventDetails()
-	events := make([]eventJSON, len(v.Events))
-	for i := range v.Events {
-		events[i] = eventJSON{Event: v.Events[i], Details: details[i]}
+	named := n.events(v.Events)
+	events := make([]eventJSON, len(named))
+	for i := range named {
+		events[i] = eventJSON{namedEvent: named[i], Details: details[i]}
 	}
-	return fiber.Map{"case": v.Case, "events": events, "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
+	return fiber.Map{"case": n.namedCase(*v.Case), "events": events, "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
 		"clocks": nonNil(v.Clocks)}
 }
 
 // eventJSON is an event of a case with what it recorded, labelled as the case page shows it.
 type eventJSON struct {
-	workflow.Event
+	namedEvent
 	Details []workflow.EventDetail `json:"details,omitempty"`
 }
 
@@ -231,7 +239,16 @@ func (s *Server) apiInbox(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"cases": nonNil(cases)})
+	return s.caseListJSON(c, cases)
+}
+
+// caseListJSON answers a list of cases, each with the name of its jurisdiction.
+func (s *Server) caseListJSON(c *fiber.Ctx, cases []workflow.Case) error {
+	n, err := s.caseListNames(c.UserContext(), cases)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cases": n.cases(cases)})
 }
 
 func fieldProblem(path, code, zh, en string) error {

@@ -4,12 +4,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/lang"
 )
 
 // categoryGroup is one category of the catalogue page with its items.
 type categoryGroup struct {
-	Category string
-	Items    []*catalog.Item
+	Name  lang.Text
+	Items []*catalog.Item
 }
 
 func (s *Server) catalogPage(c *fiber.Ctx) error {
@@ -20,7 +21,7 @@ func (s *Server) catalogPage(c *fiber.Ctx) error {
 	var groups []categoryGroup
 	for _, cat := range catalog.Categories {
 		if len(byCat[cat]) > 0 {
-			groups = append(groups, categoryGroup{Category: cat, Items: byCat[cat]})
+			groups = append(groups, categoryGroup{Name: catalog.CategoryName(cat), Items: byCat[cat]})
 		}
 	}
 	v := s.view(c, "catalog_title")
@@ -36,8 +37,24 @@ func (s *Server) guidePage(c *fiber.Ctx) error {
 	}
 	v := s.view(c, "catalog_title")
 	v.Title = it.Name.In(v.Locale)
-	v.Data = map[string]any{"Item": it, "SVG": catalog.SVG(it, v.Locale)}
+	v.Data = map[string]any{"Item": it, "Category": catalog.CategoryName(it.Category), "SVG": catalog.SVG(it, v.Locale),
+		"Steps": catalog.Steps(it)}
 	return s.render(c, "guide", v)
+}
+
+// flowchart serves an item's flowchart alone, in the language of ?lang= or else the visitor's, so
+// that a phone can open it full screen and zoom into it.
+func (s *Server) flowchart(c *fiber.Ctx) error {
+	it, err := s.item(c)
+	if err != nil {
+		return err
+	}
+	locale := c.Query("lang")
+	if !isLocale(locale) {
+		locale = s.locale(c)
+	}
+	c.Set(fiber.HeaderContentType, "image/svg+xml; charset=utf-8")
+	return c.Send(catalog.SVG(it, locale))
 }
 
 // catalogVersions is an item with its stored versions, for the admin catalogue page.

@@ -189,7 +189,7 @@ func (s *Server) renderOffices(c *fiber.Ctx, formErr error) error {
 		}
 	}
 	v := s.view(c, "admin_offices_title")
-	v.Path = "/admin/offices"
+	v.Path, v.names = "/admin/offices", placesOf(all)
 	status, err := v.showProblem(formErr, fiber.StatusOK)
 	if err != nil {
 		return err
@@ -250,6 +250,9 @@ func (s *Server) renderOffice(c *fiber.Ctx, id int64, notice string, formErr err
 	}
 	v := s.view(c, "admin_office_title")
 	v.Title = o.Name.In(v.Locale)
+	if v.names, err = s.loadNames(ctx, []string{o.Jurisdiction}, nil); err != nil {
+		return err
+	}
 	v.Path = "/admin/offices/" + strconv.FormatInt(id, 10)
 	if notice != "" {
 		v.Notice = v.T(notice)

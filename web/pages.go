@@ -58,6 +58,9 @@ func (s *Server) renderAccount(c *fiber.Ctx, newToken string, formErr error) err
 	}
 	v := s.view(c, "account_title")
 	v.Path = "/account"
+	if v.names, err = s.loadNames(c.UserContext(), scopeCodes(grants), nil); err != nil {
+		return err
+	}
 	status, err := v.showProblem(formErr, fiber.StatusOK)
 	if err != nil {
 		return err
@@ -130,7 +133,7 @@ func (s *Server) renderUsers(c *fiber.Ctx, notice string, formErr error) error {
 		return err
 	}
 	v := s.view(c, "admin_users_title")
-	v.Path, v.Notice = "/admin/users", notice
+	v.Path, v.Notice, v.names = "/admin/users", notice, placesOf(js)
 	status, err := v.showProblem(formErr, fiber.StatusOK)
 	if err != nil {
 		return err
@@ -183,7 +186,14 @@ func (s *Server) deliveriesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]*int64, 0, len(failed))
+	for _, m := range failed {
+		ids = append(ids, m.UserID)
+	}
 	v := s.view(c, "admin_deliveries_title")
+	if v.names, err = s.loadNames(c.UserContext(), nil, ids); err != nil {
+		return err
+	}
 	v.Data = map[string]any{"Failed": failed}
 	return s.render(c, "admin_deliveries", v)
 }
@@ -193,7 +203,14 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	codes, ids := make([]string, 0, len(entries)), make([]*int64, 0, len(entries))
+	for _, e := range entries {
+		codes, ids = append(codes, e.Jurisdiction), append(ids, e.ActorUserID)
+	}
 	v := s.view(c, "admin_audit_title")
+	if v.names, err = s.loadNames(c.UserContext(), codes, ids); err != nil {
+		return err
+	}
 	v.Data = map[string]any{"Entries": entries}
 	return s.render(c, "admin_audit", v)
 }

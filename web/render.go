@@ -98,6 +98,8 @@ type view struct {
 	// reported are the paths of the errors in the order the problem listed them.
 	inputs   map[string]pageInput
 	reported []string
+	// names are the names of the jurisdictions and people the page shows (Place, Person).
+	names names
 }
 
 // pageInput is an input of a page that an error summary links to.
@@ -199,8 +201,15 @@ func (v *view) When(t any) string {
 	return tm.In(shanghai).Format("2006-01-02 15:04")
 }
 
-// RoleLabel names a role in the page's language.
+// RoleLabel names a role in the page's language, or who else an action of a workflow may be given
+// to: the applicant, or the system (a timer).
 func (v *view) RoleLabel(role string) string {
+	switch role {
+	case catalog.Applicant:
+		return v.T("by_applicant")
+	case catalog.System:
+		return v.T("by_system")
+	}
 	r, ok := policies.RoleByName(role)
 	if !ok {
 		return role
@@ -236,26 +245,6 @@ func (v *view) Period(p catalog.Period) string {
 		return v.T("none")
 	}
 	return v.Tf("period_"+p.Unit, "Days", p.Days)
-}
-
-// ScopeLabel explains a grant pattern: "*" everywhere, "21*" a province with all below it.
-func (v *view) ScopeLabel(pattern string) string {
-	zh := v.Locale != "en"
-	switch {
-	case pattern == "*":
-		if zh {
-			return "全部辖区"
-		}
-		return "all jurisdictions"
-	case strings.HasSuffix(pattern, "*"):
-		code := strings.TrimSuffix(pattern, "*")
-		code += strings.Repeat("0", 6-len(code))
-		if zh {
-			return code + " 及下级"
-		}
-		return code + " and below"
-	}
-	return pattern
 }
 
 var shanghai = func() *time.Location {

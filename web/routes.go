@@ -39,6 +39,7 @@ func (s *Server) routes() {
 	s.route(post, "/admin/calendar/overrides/remove", Need("calendar", "write"), s.removeOverridePage)
 	s.route(get, "/catalog", Public, s.catalogPage)
 	s.route(get, "/catalog/:code", Public, s.guidePage)
+	s.route(get, "/catalog/:code/flowchart.svg", Public, s.flowchart)
 	s.route(get, "/catalog/:code/apply", Need("case", "apply"), s.applyPage)
 	s.route(post, "/catalog/:code/apply", Need("case", "apply"), s.applyPost)
 	s.route(get, "/cases", LoggedIn, s.myCasesPage)

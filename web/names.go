@@ -1,0 +1,153 @@
+package web
+
+import (
+	"context"
+	"slices"
+
+	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/lang"
+	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/workflow"
+)
+
+// names are the names people read for the jurisdiction codes and user ids that a page or an API
+// answer shows. A handler loads them for the whole page at once, one query for each kind and never
+// one per row, and the page looks them up (view.Place, view.Person).
+type names struct {
+	places map[string]lang.Text
+	people map[int64]string
+}
+
+// loadNames reads the names of the jurisdictions and users given; repeated codes and ids, and nil
+// ids (work of the system), are fine.
+func (s *Server) loadNames(ctx context.Context, codes []string, userIDs []*int64) (names, error) {
+	slices.Sort(codes)
+	places, err := jurisdictions.Names(ctx, s.DB, slices.Compact(codes))
+	if err != nil {
+		return names{}, err
+	}
+	var ids []int64
+	for _, id := range userIDs {
+		if id != nil && !slices.Contains(ids, *id) {
+			ids = append(ids, *id)
+		}
+	}
+	people, err := accounts.Names(ctx, s.DB, ids)
+	if err != nil {
+		return names{}, err
+	}
+	return names{places: places, people: people}, nil
+}
+
+// placesOf names the jurisdictions of a list a page has read anyway, so that it needs no other query.
+func placesOf(js []jurisdictions.Jurisdiction) names {
+	n := names{places: make(map[string]lang.Text, len(js))}
+	for _, j := range js {
+		n.places[j.Code] = j.Text()
+	}
+	return n
+}
+
+// caseNames loads the names a case shows: its jurisdiction and everyone in its history.
+func (s *Server) caseNames(ctx context.Context, vw *workflow.View) (names, error) {
+	ids := make([]*int64, 0, len(vw.Events))
+	for _, ev := range vw.Events {
+		ids = append(ids, ev.ActorUserID)
+	}
+	return s.loadNames(ctx, []string{vw.Case.Jurisdiction}, ids)
+}
+
+// caseListNames loads the names of the jurisdictions of a list of cases.
+func (s *Server) caseListNames(ctx context.Context, cases []workflow.Case) (names, error) {
+	codes := make([]string, 0, len(cases))
+	for _, cs := range cases {
+		codes = append(codes, cs.Jurisdiction)
+	}
+	return s.loadNames(ctx, codes, nil)
+}
+
+// Place names a jurisdiction in the page's language, or shows its code when it has no name.
+func (v *view) Place(code string) string {
+	if t, ok := v.names.places[code]; ok {
+		return t.In(v.Locale)
+	}
+	return code
+}
+
+// Person names who did something: a user by display name (else login name); work nobody asked for
+// in person by its label ("system" in the page's language), as is a user no longer found.
+func (v *view) Person(userID *int64, label string) string {
+	if userID != nil {
+		if name, ok := v.names.people[*userID]; ok {
+			return name
+		}
+	}
+	if label == audit.System.Label {
+		return v.T("actor_system")
+	}
+	return label
+}
+
+// ScopeLabel explains a grant pattern: "*" everywhere, "21*" a province with all below it.
+func (v *view) ScopeLabel(pattern string) string {
+	if pattern == "*" {
+		return v.T("scope_everywhere")
+	}
+	place := v.Place(policies.Representative(pattern))
+	if pattern[len(pattern)-1] == '*' {
+		return v.Tf("scope_subtree", "Place", place)
+	}
+	return place
+}
+
+// scopeCodes are the jurisdictions that grant patterns name, for loading their names.
+func scopeCodes(grants []policies.Grant) []string {
+	codes := make([]string, 0, len(grants))
+	for _, g := range grants {
+		codes = append(codes, policies.Representative(g.Pattern))
+	}
+	return codes
+}
+
+// namedCase is a case in API answers with the name of its jurisdiction beside the code.
+type namedCase struct {
+	workflow.Case
+	JurisdictionName *lang.Text `json:"jurisdiction_name,omitempty"`
+}
+
+// namedEvent is an entry of a case's history in API answers with the name of who acted (none for the
+// system's own work).
+type namedEvent struct {
+	workflow.Event
+	ActorName string `json:"actor_name,omitempty"`
+}
+
+func (n names) cases(cases []workflow.Case) []namedCase {
+	out := make([]namedCase, 0, len(cases))
+	for _, cs := range cases {
+		out = append(out, n.namedCase(cs))
+	}
+	return out
+}
+
+func (n names) namedCase(cs workflow.Case) namedCase {
+	out := namedCase{Case: cs}
+	if t, ok := n.places[cs.Jurisdiction]; ok {
+		out.JurisdictionName = &t
+	}
+	return out
+}
+
+func (n names) events(events []workflow.Event) []namedEvent {
+	out := make([]namedEvent, 0, len(events))
+	for _, ev := range events {
+		ne := namedEvent{Event: ev}
+		if ev.ActorUserID != nil {
+			ne.ActorName = n.people[*ev.ActorUserID]
+		}
+		out = append(out, ne)
+	}
+	return out
+}
