@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/problem"
 )
 
 // Within reports whether every jurisdiction the grant pattern inner covers is covered by the grant
@@ -94,4 +95,29 @@ func (v Visibility) Grants(gs []Grant) []Grant {
 // Holder reports whether the caller sees the account that holds the grants.
 func (v Visibility) Holder(gs []Grant) bool {
 	return v.everywhere || slices.ContainsFunc(gs, v.Grant)
+}
+
+// GrantsSeenBy returns the grants of the user that the viewer may see under role:read
+// (VisibilityOf). A user the viewer may not see is problem.ErrNotFound, exactly like a user that does
+// not exist, so that the answer tells nothing of accounts beyond the viewer's reach.
+func (e *Enforcer) GrantsSeenBy(ctx context.Context, viewerID, userID int64) ([]Grant, error) {
+	see, err := e.VisibilityOf(ctx, viewerID, "role", "read")
+	if err != nil {
+		return nil, err
+	}
+	u, err := findGrantee(ctx, e.db, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, problem.ErrNotFound
+	}
+	grants, err := e.Grants(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if !see.Holder(grants) {
+		return nil, problem.ErrNotFound
+	}
+	return see.Grants(grants), nil
 }
