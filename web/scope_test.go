@@ -2,7 +2,7 @@ package web_test
 
 import (
 	"context"
-	"io"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,20 +12,6 @@ import (
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/stacktest"
 )
-
-// rawGet fetches path with a bearer token and returns the status and the body as sent.
-func (st *site) rawGet(path, token string) (int, string) {
-	st.t.Helper()
-	req, _ := http.NewRequest("GET", st.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		st.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
 
 // Dalian's admin cannot take org_applicant from a Shenyang applicant; the admin of the whole
 // installation (Liaoning, its only province) can.
@@ -75,9 +61,11 @@ func TestUsersAndGrantsAreScopedToTheReader(t *testing.T) {
 			len(got.Grants) != 1 || got.Grants[0].Role != "acceptor" || got.Grants[0].Pattern != "210102" {
 			t.Errorf("Shenyang's admin reading the clerk's grants: %d %+v, want only acceptor in 210102", code, got)
 		}
-		_, unknown := st.rawGet(grantsOf(999999), shenyang)
+		var unknown json.RawMessage
+		st.api("GET", grantsOf(999999), shenyang, nil, &unknown)
 		for name, id := range map[string]int64{"Dalian's clerk": dalianClerk, "an applicant": applicant, "an account without a role": newcomer} {
-			if code, body := st.rawGet(grantsOf(id), shenyang); code != http.StatusNotFound || body != unknown {
+			var body json.RawMessage
+			if code := st.api("GET", grantsOf(id), shenyang, nil, &body); code != http.StatusNotFound || string(body) != string(unknown) {
 				t.Errorf("Shenyang's admin reading the grants of %s: %d %s, want 404 %s", name, code, body, unknown)
 			}
 		}
@@ -125,17 +113,17 @@ func TestMetricsNeedTheWholeInstallation(t *testing.T) {
 		st.user("mx.city", "admin@2101*")
 		st.user("mx.province", "admin@21*")
 		city, province := st.token("mx.city"), st.token("mx.province")
-		if code, _ := st.rawGet("/metrics", city); code != http.StatusForbidden {
+		if code := st.api("GET", "/metrics", city, nil, nil); code != http.StatusForbidden {
 			t.Errorf("a city's admin reading /metrics: %d", code)
 		}
-		if code, _ := st.rawGet("/metrics", province); code != http.StatusOK {
+		if code := st.api("GET", "/metrics", province, nil, nil); code != http.StatusOK {
 			t.Errorf("the admin of the installation's only province reading /metrics: %d", code)
 		}
 		// With a second province, Liaoning's admin no longer sees the whole installation.
 		if err := jurisdictions.Add(context.Background(), s.DB, "220000", "吉林省", "Jilin"); err != nil {
 			t.Fatal(err)
 		}
-		if code, _ := st.rawGet("/metrics", province); code != http.StatusForbidden {
+		if code := st.api("GET", "/metrics", province, nil, nil); code != http.StatusForbidden {
 			t.Errorf("one province's admin of a two-province installation reading /metrics: %d", code)
 		}
 	})
