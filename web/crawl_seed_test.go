@@ -190,12 +190,13 @@ func (sd *seeder) accounts() {
 		}
 	}
 	for _, name := range couples {
-		sd.bookers[name] = &persona{name: "booker-" + name}
 		if name == "d-review" {
 			sd.bookers[name] = w.who["citizen"]
-		} else {
-			sd.bookers[name].id = sd.account(sd.bookers[name].name, "citizen")
+			continue
 		}
+		b := &persona{name: "booker-" + name}
+		b.id = sd.account(b.name, "citizen")
+		sd.bookers[name] = b
 	}
 	if err := sd.st.enf.Reload(sd.ctx); err != nil {
 		sd.t.Fatal(err)

@@ -281,16 +281,14 @@ func crawlTargets(routes []web.Route, w *crawlWorld) []target {
 	return out
 }
 
-// A GET route added to the table without a way to visit it in crawlRoutes fails the crawl.
+// A GET route added to the table without a way to visit it in crawlRoutes fails the crawl; a POST
+// route does not concern it.
 func TestCrawlKnowsEveryGETRoute(t *testing.T) {
-	routes := startSite(t, stacktest.SQLite(t)).srv.Routes()
-	if wrong := uncrawled(routes); len(wrong) != 0 {
-		t.Fatalf("the crawl's table:\n%s", strings.Join(wrong, "\n"))
-	}
-	added := append(slices.Clone(routes), web.Route{Method: http.MethodGet, Path: "/new/:id", Permission: web.LoggedIn},
+	routes := append(startSite(t, stacktest.SQLite(t)).srv.Routes(),
+		web.Route{Method: http.MethodGet, Path: "/new/:id", Permission: web.LoggedIn},
 		web.Route{Method: http.MethodPost, Path: "/new/:id", Permission: web.LoggedIn})
-	if wrong := uncrawled(added); len(wrong) != 1 || !strings.Contains(wrong[0], "GET /new/:id") {
-		t.Fatalf("a GET route the crawl does not know: %q", wrong)
+	if wrong := uncrawled(routes); len(wrong) != 1 || !strings.Contains(wrong[0], "GET /new/:id") {
+		t.Fatalf("what the crawl says of a GET route it does not know: %q", wrong)
 	}
 }
 
