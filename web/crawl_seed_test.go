@@ -33,7 +33,7 @@ type persona struct {
 	// reads gives, by object ("case", "appointment"), the grant pattern in which the persona's role
 	// reads it; absent for none. Written from policies/policy.csv by hand, not asked of the enforcer.
 	reads map[string]string
-	// allWays makes the persona ask for every address in every way of crawlWays, not only in the way
+	// allWays makes the persona ask for every address in every way (persona.ways), not only in the way
 	// of its kind (a browser for pages, a client with a token for the API).
 	allWays bool
 	id      int64
@@ -66,7 +66,7 @@ var staffReads = map[string][]string{
 func crawlPersonas() []*persona {
 	ps := []*persona{
 		{name: "anonymous", allWays: true},
-		{name: "citizen", grants: []string{"citizen"}, allWays: true},
+		{name: "citizen", grants: []string{"citizen"}},
 		{name: "applicant", grants: []string{"org_applicant"}, allWays: true},
 		{name: "other-applicant", grants: []string{"org_applicant", "citizen"}},
 	}
@@ -77,8 +77,7 @@ func crawlPersonas() []*persona {
 			for _, obj := range staffReads[role] {
 				reads[obj] = pattern
 			}
-			ps = append(ps, &persona{name: role + "-" + where, grants: []string{role + "@" + pattern}, reads: reads,
-				allWays: role == "acceptor"})
+			ps = append(ps, &persona{name: role + "-" + where, grants: []string{role + "@" + pattern}, reads: reads})
 		}
 	}
 	for _, role := range []string{"admin", "auditor"} {

@@ -178,14 +178,16 @@ func byMaterial(format string) func(*crawlWorld) []target {
 	}
 }
 
-// byOffice visits every office and one that does not exist, with each query.
+// byOffice visits every office and one that does not exist with the first query, and the office
+// with bookings (Heping's) with each other query too.
 func byOffice(format string, queries ...string) func(*crawlWorld) []target {
 	return func(w *crawlWorld) []target {
 		var out []target
 		for _, id := range append(slices.Clone(w.offices), unknownID) {
-			for _, q := range queries {
-				out = append(out, target{path: fmt.Sprintf(format, id) + w.fill(q)})
-			}
+			out = append(out, target{path: fmt.Sprintf(format, id) + w.fill(queries[0])})
+		}
+		for _, q := range queries[1:] {
+			out = append(out, target{path: fmt.Sprintf(format, w.heping) + w.fill(q)})
 		}
 		return out
 	}
