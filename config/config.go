@@ -30,7 +30,8 @@ type Config struct {
 	RedisURL string
 	// ListenAddr is where the HTTP server listens.
 	ListenAddr string
-	// MetricsAddr, when set, serves /metrics there without login instead of on the main listener for admins.
+	// MetricsAddr, when set, serves /metrics there without login instead of on the main listener for
+	// admins over the whole installation.
 	MetricsAddr string
 	// SecureCookies forces the Secure attribute on cookies (it is also set whenever a request came over TLS).
 	SecureCookies bool
@@ -136,7 +137,7 @@ var options = []option{
 		}},
 	{"CIVICFLOW_LISTEN", "127.0.0.1:8080", "HTTP listen address", false,
 		func(c *Config, v string) error { return hostPort(&c.ListenAddr, v) }},
-	{"CIVICFLOW_METRICS_LISTEN", "", "separate listen address for Prometheus /metrics (empty: /metrics on the main address, admins only)", false,
+	{"CIVICFLOW_METRICS_LISTEN", "", "separate listen address for Prometheus /metrics (empty: /metrics on the main address, for admins over the whole installation only)", false,
 		func(c *Config, v string) error {
 			if v == "" {
 				c.MetricsAddr = ""

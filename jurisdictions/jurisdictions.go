@@ -126,6 +126,18 @@ func List(ctx context.Context, db bun.IDB) ([]Jurisdiction, error) {
 	return out, nil
 }
 
+// Roots returns the codes of the jurisdictions with nothing above them (the provinces of the
+// installation), in code order: whoever holds a permission over each of their subtrees holds it over
+// the whole installation.
+func Roots(ctx context.Context, db bun.IDB) ([]string, error) {
+	var codes []string
+	if err := db.NewSelect().Model((*Jurisdiction)(nil)).Column("code").Where("parent_code IS NULL").
+		Order("code").Scan(ctx, &codes); err != nil {
+		return nil, fmt.Errorf("listing the root jurisdictions: %w", err)
+	}
+	return codes, nil
+}
+
 // Names returns the names of the jurisdictions with the given codes in one query, for pages and
 // answers that show many codes; a code without a row is left out.
 func Names(ctx context.Context, db bun.IDB, codes []string) (map[string]lang.Text, error) {

@@ -60,22 +60,23 @@ func unknownJurisdiction(f *problem.Fields, path string) {
 	f.Add(path, "unknown_jurisdiction", "没有这个行政区划。", "There is no such jurisdiction.")
 }
 
-// mayGrant reports whether the actor may grant or revoke role in the jurisdictions of pattern:
-// for a staff role, the actor needs role:grant in the pattern's representative code (for a
-// subtree, its top, which the actor's grant covers only if it covers the whole subtree); for the
-// public's roles, held everywhere and giving no power over others, role:grant anywhere suffices.
-func (e *Enforcer) mayGrant(actor audit.Actor, role, pattern string) bool {
+// mayGrant reports whether the actor may grant or revoke role in the jurisdictions of pattern: a
+// staff role needs role:grant in one grant that covers all of pattern (a city's subtree takes a grant
+// of the city's subtree or above, not of the city's own code); the public's roles, held everywhere and
+// the condition of applying at all, need role:grant over the whole installation (AllowedEverywhere),
+// so that no local admin can lock a person out of the service hall.
+func (e *Enforcer) mayGrant(ctx context.Context, actor audit.Actor, role, pattern string) (bool, error) {
 	if StaffRole(role) {
-		return e.Allowed(actor.UserID, Representative(pattern), "role", "grant")
+		return e.AllowedWithin(actor.UserID, pattern, "role", "grant"), nil
 	}
-	return e.AllowedSomewhere(actor.UserID, "role", "grant")
+	return e.AllowedEverywhere(ctx, actor.UserID, "role", "grant")
 }
 
 // Grant gives the user role in the jurisdiction with code, and in everything below it when
 // subtree is set; citizen and org_applicant are held everywhere and take no code. The actor needs
-// role:grant there. The grant, its audit entry, a notification to the user and the revision bump
-// that makes other processes reload are one transaction; granting a role the user holds already
-// changes nothing.
+// role:grant there (mayGrant). The grant, its audit entry, a notification to the user and the
+// revision bump that makes other processes reload are one transaction; granting a role the user
+// holds already changes nothing.
 func (e *Enforcer) Grant(ctx context.Context, actor audit.Actor, userID int64, role, code string, subtree bool) error {
 	var fields problem.Fields
 	r, known := RoleByName(role)
@@ -95,7 +96,9 @@ func (e *Enforcer) Grant(ctx context.Context, actor audit.Actor, userID int64, r
 	if err := fields.Err(); err != nil {
 		return err
 	}
-	if !e.mayGrant(actor, role, pattern) {
+	if may, err := e.mayGrant(ctx, actor, role, pattern); err != nil {
+		return err
+	} else if !may {
 		return problem.ErrForbidden
 	}
 
@@ -144,8 +147,8 @@ func (e *Enforcer) Grant(ctx context.Context, actor audit.Actor, userID int64, r
 }
 
 // Revoke takes role in the grant pattern (as Grants lists it) from the user. The actor needs
-// role:grant where the pattern applies. The removal, its audit entry and the revision bump are one
-// transaction; revoking a grant the user does not hold changes nothing.
+// role:grant where the pattern applies (mayGrant). The removal, its audit entry and the revision
+// bump are one transaction; revoking a grant the user does not hold changes nothing.
 func (e *Enforcer) Revoke(ctx context.Context, actor audit.Actor, userID int64, role, pattern string) error {
 	var fields problem.Fields
 	if _, ok := RoleByName(role); !ok {
@@ -157,7 +160,9 @@ func (e *Enforcer) Revoke(ctx context.Context, actor audit.Actor, userID int64, 
 	if err := fields.Err(); err != nil {
 		return err
 	}
-	if !e.mayGrant(actor, role, pattern) {
+	if may, err := e.mayGrant(ctx, actor, role, pattern); err != nil {
+		return err
+	} else if !may {
 		return problem.ErrForbidden
 	}
 	err := e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -117,11 +116,15 @@ func (s *Server) apiJurisdictions(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiUsers(c *fiber.Ctx) error {
-	users, err := s.readUsers(c)
+	rows, err := s.readUsers(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"users": nonNil(users)})
+	users := make([]accounts.User, 0, len(rows))
+	for _, r := range rows {
+		users = append(users, r.User)
+	}
+	return c.JSON(fiber.Map{"users": users})
 }
 
 func (s *Server) apiCreateUser(c *fiber.Ctx) error {
@@ -141,14 +144,11 @@ func (s *Server) apiGrants(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := accounts.Get(c.UserContext(), s.DB, id); err != nil {
-		return err
-	}
-	grants, err := s.Enforcer.Grants(c.UserContext(), id)
+	grants, err := s.Enforcer.GrantsSeenBy(c.UserContext(), currentUser(c).ID, id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"grants": nonNil(grants)})
+	return c.JSON(fiber.Map{"grants": grants})
 }
 
 type grantRequest struct {
@@ -193,7 +193,7 @@ func (s *Server) apiRevoke(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiFailedDeliveries(c *fiber.Ctx) error {
-	failed, err := s.failedDeliveries(c)
+	failed, err := notify.ListFailed(c.UserContext(), s.DB, 200)
 	if err != nil {
 		return err
 	}
@@ -216,74 +216,45 @@ func nonNil[T any](xs []T) []T {
 	return xs
 }
 
-// readUsers lists accounts for staff: everybody for province-wide readers, else the people holding a
-// role inside the reader's jurisdictions. Reading others' contact details is audited.
-func (s *Server) readUsers(c *fiber.Ctx) ([]accounts.User, error) {
+// readUsers lists the accounts the caller may see under user:read (policies.Visibility), each with
+// the grants the caller may see under role:read. Reading others' contact details is audited.
+func (s *Server) readUsers(c *fiber.Ctx) ([]userRow, error) {
 	ctx := c.UserContext()
+	uid := currentUser(c).ID
 	users, err := accounts.List(ctx, s.DB)
 	if err != nil {
 		return nil, err
 	}
-	if uid := currentUser(c).ID; !s.provinceWide(uid, "user", "read") {
-		if users, err = s.usersWithin(ctx, users, s.Enforcer.Scopes(uid, "user", "read")); err != nil {
-			return nil, err
-		}
-	}
-	if err := audit.Record(ctx, s.DB, actor(c), "user.list", "user", "*", "", map[string]any{"count": len(users)}); err != nil {
+	all, err := s.Enforcer.AllGrants(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return users, nil
+	byUser := map[int64][]policies.Grant{}
+	for _, g := range all {
+		byUser[g.UserID] = append(byUser[g.UserID], g.Grant)
+	}
+	seeUsers, err := s.Enforcer.VisibilityOf(ctx, uid, "user", "read")
+	if err != nil {
+		return nil, err
+	}
+	seeGrants, err := s.Enforcer.VisibilityOf(ctx, uid, "role", "read")
+	if err != nil {
+		return nil, err
+	}
+	rows := []userRow{}
+	for _, u := range users {
+		if seeUsers.Holder(byUser[u.ID]) {
+			rows = append(rows, userRow{User: u, Grants: seeGrants.Grants(byUser[u.ID])})
+		}
+	}
+	if err := audit.Record(ctx, s.DB, actor(c), "user.list", "user", "*", "", map[string]any{"count": len(rows)}); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // auditEntries lists the audit log entries of the jurisdictions the caller may read.
 func (s *Server) auditEntries(c *fiber.Ctx, objectType string) ([]audit.Entry, error) {
 	where, args := policies.ScopeFilter("jurisdiction", s.Enforcer.Scopes(currentUser(c).ID, "audit", "read"))
 	return audit.List(c.UserContext(), s.DB, objectType, 200, where, args...)
-}
-
-// failedDeliveries lists messages that could not be delivered. Messages belong to people, not to a
-// jurisdiction, so only province-wide readers see them.
-func (s *Server) failedDeliveries(c *fiber.Ctx) ([]notify.Outbox, error) {
-	if !s.seesAllDeliveries(currentUser(c).ID) {
-		return nil, errForbidden
-	}
-	return notify.ListFailed(c.UserContext(), s.DB, 200)
-}
-
-func (s *Server) seesAllDeliveries(userID int64) bool {
-	return s.provinceWide(userID, "delivery", "read")
-}
-
-// usersWithin keeps the users holding a grant inside one of the scopes.
-func (s *Server) usersWithin(ctx context.Context, users []accounts.User, scopes []string) ([]accounts.User, error) {
-	grants, err := s.Enforcer.AllGrants(ctx)
-	if err != nil {
-		return nil, err
-	}
-	inside := map[int64]bool{}
-	for _, g := range grants {
-		for _, scope := range scopes {
-			if policies.Covers(scope, policies.Representative(g.Pattern)) {
-				inside[g.UserID] = true
-			}
-		}
-	}
-	out := users[:0]
-	for _, u := range users {
-		if inside[u.ID] {
-			out = append(out, u)
-		}
-	}
-	return out, nil
-}
-
-// provinceWide reports whether the user may do act on obj across at least a whole province, as lists
-// of things that belong to no jurisdiction require.
-func (s *Server) provinceWide(userID int64, obj, act string) bool {
-	for _, p := range s.Enforcer.Scopes(userID, obj, act) {
-		if policies.CoversProvince(p) {
-			return true
-		}
-	}
-	return false
 }

@@ -99,7 +99,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		slog.ErrorContext(c.UserContext(), "internal error", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
 		body.Message = errInternal.In(locale)
 	}
-	if status == fiber.StatusUnauthorized && !isAPI(c) && c.Method() == fiber.MethodGet && acceptsHTML(c) && c.Get(fiber.HeaderAuthorization) == "" {
+	readsPage := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
+	if status == fiber.StatusUnauthorized && !isAPI(c) && readsPage && acceptsHTML(c) && c.Get(fiber.HeaderAuthorization) == "" {
 		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
 	c.Status(status)

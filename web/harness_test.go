@@ -41,10 +41,13 @@ type site struct {
 	engine *workflow.Engine
 	// desk is the site's booking desk, for tests that prepare offices and bookings directly.
 	desk *appointments.Desk
-	// clock is the desk's time, the real time until a test moves it (to check people in on their day).
+	// clock is the time of the desk and the engine, the real time until a test moves it (to check people
+	// in on their day, or to let a time limit pass).
 	clock *stacktest.Clock
 	// broker is the site's Redis, for tests that run the worker beside the site.
 	broker *queue.Broker
+	// srv is the site's application, for tests that read its route table.
+	srv *web.Server
 }
 
 // startSite serves CivicFlow on the stack with the demo jurisdictions and a throttle tight enough to test.
@@ -92,11 +95,11 @@ func startSiteWith(t *testing.T, s *stacktest.Stack, catalogDir string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clock := stacktest.NewClock(time.Now())
 	engine := workflow.New(s.DB, enf, func(ctx context.Context, hash string) (*catalog.Item, error) {
 		return catalog.Version(ctx, s.DB, hash)
-	}, cat.Item)
+	}, cat.Item, workflow.WithClock(clock.Now))
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
-	clock := stacktest.NewClock(time.Now())
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)
 	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine, Desk: desk,
@@ -114,7 +117,7 @@ func startSiteWith(t *testing.T, s *stacktest.Stack, catalogDir string) *site {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	return &site{t: t, stack: s, base: "http://" + ln.Addr().String(), enf: enf, engine: engine, desk: desk, clock: clock, broker: broker}
+	return &site{t: t, stack: s, base: "http://" + ln.Addr().String(), enf: enf, engine: engine, desk: desk, clock: clock, broker: broker, srv: srv}
 }
 
 // user creates an account with grants ("role@pattern") and returns its id.

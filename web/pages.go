@@ -112,21 +112,9 @@ func (s *Server) usersPage(c *fiber.Ctx) error { return s.renderUsers(c, "", nil
 // together with what was typed.
 func (s *Server) renderUsers(c *fiber.Ctx, notice string, formErr error) error {
 	ctx := c.UserContext()
-	users, err := s.readUsers(c)
+	rows, err := s.readUsers(c)
 	if err != nil {
 		return err
-	}
-	all, err := s.Enforcer.AllGrants(ctx)
-	if err != nil {
-		return err
-	}
-	byUser := map[int64][]policies.Grant{}
-	for _, g := range all {
-		byUser[g.UserID] = append(byUser[g.UserID], g.Grant)
-	}
-	rows := make([]userRow, 0, len(users))
-	for _, u := range users {
-		rows = append(rows, userRow{User: u, Grants: byUser[u.ID]})
 	}
 	js, err := jurisdictions.List(ctx, s.DB)
 	if err != nil {
@@ -182,7 +170,7 @@ func (s *Server) revokePage(c *fiber.Ctx) error {
 }
 
 func (s *Server) deliveriesPage(c *fiber.Ctx) error {
-	failed, err := s.failedDeliveries(c)
+	failed, err := notify.ListFailed(c.UserContext(), s.DB, 200)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 
 // A route added without stating its permission must stop the server from starting.
 func TestRouteWithoutPermissionRefusesStart(t *testing.T) {
-	s := &Server{app: fiber.New(), perms: map[string]Permission{}}
+	s := &Server{app: fiber.New()}
 	s.route(fiber.MethodGet, "/fine", Public, func(c *fiber.Ctx) error { return nil })
 	if err := s.checkPermissions(); err != nil {
 		t.Fatalf("all routes have permissions: %v", err)

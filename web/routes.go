@@ -10,7 +10,7 @@ func (s *Server) routes() {
 	s.route(get, "/healthz", Public, s.health)
 	s.route(get, "/readyz", Public, s.ready)
 	if s.Metrics != nil {
-		s.route(get, "/metrics", Need("metrics", "read"), s.metrics)
+		s.route(get, "/metrics", NeedEverywhere("metrics", "read"), s.metrics)
 	}
 	s.route(get, "/static/*", Public, s.static)
 
@@ -29,7 +29,7 @@ func (s *Server) routes() {
 	s.route(post, "/admin/users", Need("user", "write"), s.createUserPage)
 	s.route(post, "/admin/grants", Need("role", "grant"), s.grantPage)
 	s.route(post, "/admin/grants/revoke", Need("role", "grant"), s.revokePage)
-	s.route(get, "/admin/deliveries", Need("delivery", "read"), s.deliveriesPage)
+	s.route(get, "/admin/deliveries", NeedEverywhere("delivery", "read"), s.deliveriesPage)
 	s.route(get, "/admin/audit", Need("audit", "read"), s.auditPage)
 	s.route(get, "/admin/catalog", Need("catalog", "read"), s.adminCatalogPage)
 	s.route(get, "/admin/calendar", Need("calendar", "read"), s.calendarPage)
@@ -87,7 +87,7 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/users/:id/grants", Need("role", "read"), s.apiGrants)
 	s.route(post, "/api/v1/users/:id/grants", Need("role", "grant"), s.apiGrant)
 	s.route(del, "/api/v1/users/:id/grants", Need("role", "grant"), s.apiRevoke)
-	s.route(get, "/api/v1/deliveries/failed", Need("delivery", "read"), s.apiFailedDeliveries)
+	s.route(get, "/api/v1/deliveries/failed", NeedEverywhere("delivery", "read"), s.apiFailedDeliveries)
 	s.route(get, "/api/v1/audit", Need("audit", "read"), s.apiAudit)
 	s.route(get, "/api/v1/statistics", Need("statistics", "read"), s.apiStatistics)
 	s.route(get, "/api/v1/catalog", Public, s.apiCatalog)

@@ -62,8 +62,8 @@ type Server struct {
 	app   *fiber.App
 	pages *pages
 	tr    *translations
-	// perms records the permission of every route, by "METHOD path".
-	perms map[string]Permission
+	// table is the route table in the order routes registers it.
+	table []Route
 }
 
 // New builds the application with every route and refuses a route registered without a permission.
@@ -76,7 +76,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, tr: tr, pages: pg, perms: map[string]Permission{}}
+	s := &Server{Deps: d, tr: tr, pages: pg}
 	cfg := fiber.Config{
 		AppName: "civicflow",
 		// Values from the request outlive it (metric labels, audit rows, goroutines); Immutable makes
@@ -143,9 +143,10 @@ type Permission struct {
 type permissionKind int
 
 const (
-	permPublic   permissionKind = iota + 1 // anyone, logged in or not
-	permLoggedIn                           // any logged-in user; the operation checks ownership
-	permPolicy                             // a casbin permission held in at least one jurisdiction
+	permPublic     permissionKind = iota + 1 // anyone, logged in or not
+	permLoggedIn                             // any logged-in user; the operation checks ownership
+	permPolicy                               // a casbin permission held in at least one jurisdiction
+	permEverywhere                           // a casbin permission held over the whole installation
 )
 
 // The permissions a route can state.
@@ -157,6 +158,12 @@ var (
 // Need is the permission to do act on obj somewhere; the operation checks the jurisdiction at hand.
 func Need(obj, act string) Permission { return Permission{kind: permPolicy, Object: obj, Action: act} }
 
+// NeedEverywhere is the permission to do act on obj over the whole installation
+// (policies.Enforcer.AllowedEverywhere), for what belongs to no jurisdiction.
+func NeedEverywhere(obj, act string) Permission {
+	return Permission{kind: permEverywhere, Object: obj, Action: act}
+}
+
 func (p Permission) String() string {
 	switch p.kind {
 	case permPublic:
@@ -165,46 +172,81 @@ func (p Permission) String() string {
 		return "logged-in"
 	case permPolicy:
 		return p.Object + ":" + p.Action
+	case permEverywhere:
+		return p.Object + ":" + p.Action + " everywhere"
 	}
 	return "none"
 }
 
-// route registers a handler with the permission it requires; the permission check runs first.
+// Route is one line of the route table: a method, a path pattern in Fiber's syntax and the
+// permission the route requires.
+type Route struct {
+	Method, Path string
+	Permission   Permission
+}
+
+// Routes lists the route table in the order of routes.go, for tests that must visit every route. A
+// GET route also answers HEAD, which the table does not list separately.
+func (s *Server) Routes() []Route { return slices.Clone(s.table) }
+
+// route registers a handler with the permission it requires; the permission check runs first. A GET
+// route answers HEAD too, as HTTP asks of every resource.
 func (s *Server) route(method, path string, perm Permission, h fiber.Handler) {
-	s.perms[method+" "+path] = perm
+	s.table = append(s.table, Route{Method: method, Path: path, Permission: perm})
 	s.app.Add(method, path, s.require(perm), h)
+	if method == fiber.MethodGet {
+		s.app.Add(fiber.MethodHead, path, s.require(perm), h)
+	}
 }
 
 // require enforces a route's permission.
 func (s *Server) require(p Permission) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		switch p.kind {
-		case permPublic:
-			return c.Next()
-		case permLoggedIn, permPolicy:
-			u := currentUser(c)
-			if u == nil {
-				return errLoginRequired // the error boundary sends people with a browser to the login page
-			}
-			if p.kind == permPolicy && !s.Enforcer.AllowedSomewhere(u.ID, p.Object, p.Action) {
-				return errForbidden
-			}
+		if p.kind == permPublic {
 			return c.Next()
 		}
-		return errForbidden
+		u := currentUser(c)
+		if u == nil {
+			return errLoginRequired // the error boundary sends people with a browser to the login page
+		}
+		ok, err := s.holds(c.UserContext(), u.ID, p)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errForbidden
+		}
+		return c.Next()
 	}
+}
+
+// holds reports whether the logged-in user has the permission.
+func (s *Server) holds(ctx context.Context, userID int64, p Permission) (bool, error) {
+	switch p.kind {
+	case permPublic, permLoggedIn:
+		return true, nil
+	case permPolicy:
+		return s.Enforcer.AllowedSomewhere(userID, p.Object, p.Action), nil
+	case permEverywhere:
+		return s.Enforcer.AllowedEverywhere(ctx, userID, p.Object, p.Action)
+	}
+	return false, nil
 }
 
 // checkPermissions refuses to start when a route of the application was registered without stating
 // its permission through route (for example with app.Get directly).
 func (s *Server) checkPermissions() error {
+	stated := map[string]bool{}
+	for _, r := range s.table {
+		stated[r.Method+" "+r.Path] = true
+	}
 	var missing []string
 	for _, r := range s.app.GetRoutes(true) {
 		method := r.Method
 		if method == fiber.MethodHead {
 			method = fiber.MethodGet
 		}
-		if _, ok := s.perms[method+" "+r.Path]; !ok {
+		if !stated[method+" "+r.Path] {
 			missing = append(missing, r.Method+" "+r.Path)
 		}
 	}

@@ -1,0 +1,416 @@
+package web_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/web"
+)
+
+// target is one address the crawl asks for. When seen is set the answer is checked: 200 to those
+// it reports true for, and to everybody else what a missing page answers (404; a login for the
+// anonymous).
+type target struct {
+	path string
+	seen func(p *persona) bool
+}
+
+// unknownID is an id no seeded record has.
+const unknownID = 987654321
+
+// crawlRoutes says how to visit each GET route of the route table: the addresses to ask for, filled
+// in from the seeded world. A GET route missing here fails the crawl, so that no page escapes it.
+var crawlRoutes = map[string]func(w *crawlWorld) []target{
+	"/healthz":                     paths("/healthz"),
+	"/readyz":                      paths("/readyz"),
+	"/metrics":                     paths("/metrics"),
+	"/static/*":                    paths("/static/site.css", "/static/print.js", "/static/nothing.css"),
+	"/":                            paths("/", "/?lang=en"),
+	"/login":                       paths("/login", "/login?next=/cases"),
+	"/messages":                    paths("/messages"),
+	"/account":                     paths("/account"),
+	"/admin/users":                 paths("/admin/users"),
+	"/admin/deliveries":            paths("/admin/deliveries"),
+	"/admin/audit":                 paths("/admin/audit"),
+	"/admin/catalog":               paths("/admin/catalog"),
+	"/admin/calendar":              paths("/admin/calendar", "/admin/calendar?year=2027", "/admin/calendar?year=x"),
+	"/admin/statistics":            statisticsPaths("/admin/statistics"),
+	"/admin/statistics.csv":        statisticsPaths("/admin/statistics.csv"),
+	"/catalog":                     paths("/catalog"),
+	"/catalog/:code":               byItem("/catalog/%s"),
+	"/catalog/:code/apply":         byItem("/catalog/%s/apply"),
+	"/catalog/:code/flowchart.svg": byItem("/catalog/%s/flowchart.svg", "?lang=en", "?lang=xx"),
+	"/drafts/:code/discard":        byItem("/drafts/%s/discard"),
+	"/cases":                       paths("/cases"),
+	"/cases/:id":                   byCase("/cases/%d"),
+	"/cases/:id/edit": func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf("/cases/%d/edit?action=x", unknownID)}}
+		for _, c := range w.cases {
+			if c.edit != "" {
+				out = append(out, target{path: fmt.Sprintf("/cases/%d/edit", c.ID)}, target{path: fmt.Sprintf("/cases/%d/edit?action=%s", c.ID, c.edit)})
+			}
+		}
+		return out
+	},
+	"/inbox":                              inboxPaths("/inbox"),
+	"/materials/:id":                      byMaterial("/materials/%d"),
+	"/appointments":                       appointmentsPaths,
+	"/appointments/offices/:id":           byOffice("/appointments/offices/%d", "", "?service=divorce&day={day}", "?service=divorce&case={appearing}"),
+	"/appointments/book":                  bookPaths,
+	"/appointments/mine":                  paths("/appointments/mine"),
+	"/appointments/mine/:id":              byBooking("/appointments/mine/%d?booked=1&moved=1&cancelled=1", nil),
+	"/appointments/mine/:id/calendar.ics": byBooking("/appointments/mine/%d/calendar.ics", ownerOnly),
+	"/office/:id/day":                     byOffice("/office/%d/day", "", "?day={first}&checked_in=1", "?day=2999-12-31", "?day=x"),
+	"/admin/offices":                      paths("/admin/offices"),
+	"/admin/offices/:id":                  byOffice("/admin/offices/%d", "", "?saved=1"),
+
+	"/api/v1/openapi.json":      paths("/api/v1/openapi.json"),
+	"/api/v1/me":                paths("/api/v1/me"),
+	"/api/v1/me/messages":       paths("/api/v1/me/messages"),
+	"/api/v1/me/ban":            paths("/api/v1/me/ban"),
+	"/api/v1/jurisdictions":     paths("/api/v1/jurisdictions"),
+	"/api/v1/calendar/holidays": paths("/api/v1/calendar/holidays", "/api/v1/calendar/holidays?year=2027", "/api/v1/calendar/holidays?year=1"),
+	"/api/v1/calendar/due": paths("/api/v1/calendar/due", "/api/v1/calendar/due?from=2026-09-24&days=20&unit=working_days&jurisdiction=210100",
+		"/api/v1/calendar/due?from=2026-09-24&days=-1", "/api/v1/calendar/due?from=0001-01-01&days=99999999999999999999&unit=calendar_days"),
+	"/api/v1/calendar/overrides":        paths("/api/v1/calendar/overrides", "/api/v1/calendar/overrides?year=2027"),
+	"/api/v1/users":                     paths("/api/v1/users"),
+	"/api/v1/users/:id/grants":          grantsPaths,
+	"/api/v1/deliveries/failed":         paths("/api/v1/deliveries/failed"),
+	"/api/v1/audit":                     paths("/api/v1/audit", "/api/v1/audit?object_type=case"),
+	"/api/v1/statistics":                statisticsPaths("/api/v1/statistics"),
+	"/api/v1/catalog":                   paths("/api/v1/catalog"),
+	"/api/v1/catalog/:code":             byItem("/api/v1/catalog/%s"),
+	"/api/v1/catalog/:code/form-schema": byItem("/api/v1/catalog/%s/form-schema", "?form=sg_establishment", "?form=x"),
+	"/api/v1/drafts/:code":              draftsPaths,
+	"/api/v1/materials/:id":             byMaterial("/api/v1/materials/%d"),
+	"/api/v1/cases":                     paths("/api/v1/cases"),
+	"/api/v1/cases/:id":                 byCase("/api/v1/cases/%d"),
+	"/api/v1/inbox":                     inboxPaths("/api/v1/inbox"),
+	"/api/v1/offices":                   paths("/api/v1/offices"),
+	"/api/v1/offices/:id":               byOffice("/api/v1/offices/%d", ""),
+	"/api/v1/offices/:id/slots": byOffice("/api/v1/offices/%d/slots", "", "?day={day}&service=marriage",
+		"?day={day}&service=divorce&case={appearing}", "?day=1900-01-01&service=marriage", "?day=2999-12-31&service=divorce", "?day=x&service=y"),
+	"/api/v1/offices/:id/days":          byOffice("/api/v1/offices/%d/days", "?service=divorce", "?service=divorce&case={appearing}", "?service=y"),
+	"/api/v1/offices/:id/day-sheet":     byOffice("/api/v1/offices/%d/day-sheet", "", "?day={first}"),
+	"/api/v1/bookings":                  paths("/api/v1/bookings"),
+	"/api/v1/bookings/:id":              byBooking("/api/v1/bookings/%d", ownerOrOffice),
+	"/api/v1/bookings/:id/calendar.ics": byBooking("/api/v1/bookings/%d/calendar.ics", ownerOnly),
+}
+
+// paths visits the addresses as they are.
+func paths(addresses ...string) func(*crawlWorld) []target {
+	return func(*crawlWorld) []target {
+		out := make([]target, len(addresses))
+		for i, p := range addresses {
+			out[i] = target{path: p}
+		}
+		return out
+	}
+}
+
+// fill replaces {day}, {first} and {appearing} in a query by the world's values.
+func (w *crawlWorld) fill(query string) string {
+	return strings.NewReplacer("{day}", w.day, "{first}", w.firstDay, "{appearing}", fmt.Sprint(w.appearing)).Replace(query)
+}
+
+func statisticsPaths(path string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		return paths(path, path+"?from=2026-01-01&to=2027-12-31&item="+sgItem+"&sort=overdue&overdue=1",
+			path+"?sort=on_time", path+"?from=x&to=2026-02-30")(w)
+	}
+}
+
+func inboxPaths(path string) func(*crawlWorld) []target {
+	return paths(path, path+"?item="+sgItem+"&state=prep_review&overdue=1&sort=due", path+"?item=x&state=y")
+}
+
+// byItem visits every item of the catalogue and one that does not exist, with each query.
+func byItem(format string, queries ...string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		var out []target
+		codes := []string{"no-such-item"}
+		for _, it := range w.items {
+			codes = append(codes, it.Code)
+		}
+		for _, code := range codes {
+			for _, q := range append([]string{""}, queries...) {
+				out = append(out, target{path: fmt.Sprintf(format, code) + q})
+			}
+		}
+		return out
+	}
+}
+
+// byCase visits every seeded case, checking who sees it, and one that does not exist.
+func byCase(format string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID), seen: nobody}}
+		for _, c := range w.cases {
+			out = append(out, target{path: fmt.Sprintf(format, c.ID), seen: func(p *persona) bool { return w.caseSeen(p, c.Case) }})
+		}
+		return out
+	}
+}
+
+func nobody(*persona) bool { return false }
+
+// byMaterial visits a material attached to a case, loose ones of two applicants, and none.
+func byMaterial(format string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID), seen: nobody}}
+		for _, m := range w.materials {
+			out = append(out, target{path: fmt.Sprintf(format, m.id), seen: func(p *persona) bool {
+				if p.id == m.owner {
+					return true
+				}
+				for _, c := range w.cases {
+					if c.ID == m.caseID {
+						return w.caseSeen(p, c.Case)
+					}
+				}
+				return false
+			}})
+		}
+		return out
+	}
+}
+
+// byOffice visits every office and one that does not exist with the first query, and the office
+// with bookings (Heping's) with each other query too.
+func byOffice(format string, queries ...string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		var out []target
+		for _, id := range append(slices.Clone(w.offices), unknownID) {
+			out = append(out, target{path: fmt.Sprintf(format, id) + w.fill(queries[0])})
+		}
+		for _, q := range queries[1:] {
+			out = append(out, target{path: fmt.Sprintf(format, w.heping) + w.fill(q)})
+		}
+		return out
+	}
+}
+
+// ownerOnly and ownerOrOffice say who sees a booking: its owner, and staff reading appointments in
+// the office's jurisdiction.
+func ownerOnly(p *persona, b crawlBooking) bool { return p.id == b.owner }
+
+func ownerOrOffice(p *persona, b crawlBooking) bool {
+	return p.id == b.owner || p.readsIn("appointment", b.jurisdiction)
+}
+
+// byBooking visits every booking (the citizen's and others', of every status) and one that does not
+// exist, checking who sees it when seen is set.
+func byBooking(format string, seen func(*persona, crawlBooking) bool) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID)}}
+		for _, b := range w.bookings {
+			t := target{path: fmt.Sprintf(format, b.id)}
+			if seen != nil {
+				t.seen = func(p *persona) bool { return seen(p, b) }
+			}
+			out = append(out, t)
+		}
+		if seen != nil {
+			out[0].seen = nobody
+		}
+		return out
+	}
+}
+
+func appointmentsPaths(w *crawlWorld) []target {
+	return paths("/appointments", "/appointments?service=marriage", w.fill("/appointments?service=divorce&case={appearing}"),
+		fmt.Sprintf("/appointments?case=%d", unknownID), "/appointments?case=x")(w)
+}
+
+func bookPaths(w *crawlWorld) []target {
+	q := fmt.Sprintf("/appointments/book?office=%d&day=%s&start=09:00", w.heping, w.day)
+	return paths("/appointments/book", q+"&service=marriage", q+"&service=divorce&case="+fmt.Sprint(w.appearing),
+		fmt.Sprintf("/appointments/book?office=%d&service=y&day=x&start=z", unknownID))(w)
+}
+
+func grantsPaths(w *crawlWorld) []target {
+	var out []target
+	for _, id := range append(slices.Clone(w.users), unknownID) {
+		out = append(out, target{path: fmt.Sprintf("/api/v1/users/%d/grants", id)})
+	}
+	return out
+}
+
+func draftsPaths(w *crawlWorld) []target {
+	out := byItem("/api/v1/drafts/%s", "?case_id=x")(w)
+	for _, c := range w.cases {
+		if c.edit != "" {
+			out = append(out, target{path: fmt.Sprintf("/api/v1/drafts/%s?case_id=%d", c.ItemCode, c.ID)})
+		}
+	}
+	return out
+}
+
+// uncrawled lists what is wrong with crawlRoutes for the route table: a GET route it does not know
+// how to visit, an entry that is no GET route.
+func uncrawled(routes []web.Route) []string {
+	var wrong []string
+	known := map[string]bool{}
+	for _, r := range routes {
+		if r.Method != http.MethodGet {
+			continue
+		}
+		known[r.Path] = true
+		if _, ok := crawlRoutes[r.Path]; !ok {
+			wrong = append(wrong, fmt.Sprintf("GET %s (%s) is in the route table, but the crawl does not know how to visit it: add it to crawlRoutes", r.Path, r.Permission))
+		}
+	}
+	for path := range crawlRoutes {
+		if !known[path] {
+			wrong = append(wrong, fmt.Sprintf("crawlRoutes has %s, which is no GET route of the table", path))
+		}
+	}
+	slices.Sort(wrong)
+	return wrong
+}
+
+// crawlTargets fills in the addresses of every GET route of the table that crawlRoutes knows.
+func crawlTargets(routes []web.Route, w *crawlWorld) []target {
+	var out []target
+	for _, r := range routes {
+		if fill, ok := crawlRoutes[r.Path]; ok && r.Method == http.MethodGet {
+			out = append(out, fill(w)...)
+		}
+	}
+	return out
+}
+
+// A GET route added to the table without a way to visit it in crawlRoutes fails the crawl; a POST
+// route does not concern it.
+func TestCrawlKnowsEveryGETRoute(t *testing.T) {
+	routes := append(startSite(t, stacktest.SQLite(t)).srv.Routes(),
+		web.Route{Method: http.MethodGet, Path: "/new/:id", Permission: web.LoggedIn},
+		web.Route{Method: http.MethodPost, Path: "/new/:id", Permission: web.LoggedIn})
+	if wrong := uncrawled(routes); len(wrong) != 1 || !strings.Contains(wrong[0], "GET /new/:id") {
+		t.Fatalf("what the crawl says of a GET route it does not know: %q", wrong)
+	}
+}
+
+// The crawl: every GET route of the route table, as every kind of visitor, over a database with
+// cases in every state of every built-in item, bookings of every status, offices, materials, drafts
+// and messages, with a browser's Accept, with JSON's, and as HEAD. No answer may be a 5xx, and who may
+// see a case, a booking or a material sees it while everybody else is told it does not exist.
+func TestCrawlEveryGETRoute(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		w := seedCrawlWorld(t, st)
+		checkEveryState(t, w)
+		for _, msg := range uncrawled(st.srv.Routes()) {
+			t.Error(msg)
+		}
+		targets := crawlTargets(st.srv.Routes(), w)
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			Transport: &http.Transport{MaxIdleConnsPerHost: len(w.personas)}}
+		for _, p := range w.personas {
+			t.Run(p.name, func(t *testing.T) {
+				t.Parallel()
+				for _, tg := range targets {
+					for _, way := range p.ways(tg.path) {
+						status := way.send(t, client, st.base, p, tg.path)
+						if status >= 500 {
+							t.Errorf("%s %s as %s: %d", way.name, tg.path, p.name, status)
+						} else if tg.seen != nil {
+							if want := way.expect(p, tg); status != want {
+								t.Errorf("%s %s as %s: %d, want %d", way.name, tg.path, p.name, status, want)
+							}
+						}
+					}
+				}
+			})
+		}
+	})
+}
+
+// crawlWay is one way the crawl asks for an address.
+type crawlWay struct {
+	name   string
+	method string
+	accept string
+	// bearer sends the persona's token instead of its session cookie.
+	bearer bool
+}
+
+// The ways of the crawl: a browser with its session, an API client with its token, and HEAD.
+var (
+	browserWay = crawlWay{name: "GET (browser)", method: http.MethodGet, accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+	jsonWay    = crawlWay{name: "GET (JSON)", method: http.MethodGet, accept: "application/json", bearer: true}
+	headWay    = crawlWay{name: "HEAD", method: http.MethodHead, accept: "text/html,*/*;q=0.8"}
+)
+
+// ways are the ways the persona asks for the address: the way of its kind (a browser for a page, an
+// API client for the API), and for personas crawling all ways, every way. Asking every address in
+// three ways as every persona would take a minute: the ways change how answers are written, the
+// personas what they hold.
+func (p *persona) ways(path string) []crawlWay {
+	switch {
+	case p.allWays:
+		return []crawlWay{browserWay, jsonWay, headWay}
+	case strings.HasPrefix(path, "/api/"):
+		return []crawlWay{jsonWay}
+	}
+	return []crawlWay{browserWay}
+}
+
+// send asks for the path as the persona and returns the status.
+func (v crawlWay) send(t *testing.T, client *http.Client, base string, p *persona, path string) int {
+	t.Helper()
+	req, err := http.NewRequest(v.method, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", v.accept)
+	switch {
+	case p.id == 0:
+	case v.bearer:
+		req.Header.Set("Authorization", "Bearer "+p.token)
+	default:
+		req.AddCookie(&http.Cookie{Name: "cf_session", Value: p.session})
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s as %s: %v", v.name, path, p.name, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// expect is the status a checked target answers the persona: 200 if it sees the record; else 404,
+// or for the anonymous a login (a redirect to the login page for a browser asking for a page).
+func (v crawlWay) expect(p *persona, tg target) int {
+	switch {
+	case tg.seen(p):
+		return http.StatusOK
+	case p.id != 0:
+		return http.StatusNotFound
+	case !v.bearer && !strings.HasPrefix(tg.path, "/api/"):
+		return http.StatusSeeOther
+	}
+	return http.StatusUnauthorized
+}
+
+// checkEveryState fails the test unless the world has a case in every state of every built-in item.
+func checkEveryState(t *testing.T, w *crawlWorld) {
+	t.Helper()
+	have := map[string]bool{}
+	for _, c := range w.cases {
+		have[c.ItemCode+" "+c.State] = true
+	}
+	for _, it := range w.items {
+		for _, s := range it.Workflow.States {
+			if !have[it.Code+" "+s.ID] {
+				t.Errorf("no seeded case of %s is in state %s: seed one in crawl_seed_test.go", it.Code, s.ID)
+			}
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+// Dalian's admin cannot take org_applicant from a Shenyang applicant; the admin of the whole
+// installation (Liaoning, its only province) can.
+func TestOnlyAnInstallationWideAdminRevokesPublicRoles(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("pr.dalian", "admin@2102*")
+		st.user("pr.province", "admin@21*")
+		applicant := st.user("pr.applicant", "org_applicant")
+		st.startPreparation(st.token("pr.applicant"), "沈阳市公共角色测试协会") // a 210100 applicant indeed
+		grants := "/api/v1/users/" + strconv.FormatInt(applicant, 10) + "/grants"
+		revoke := map[string]string{"role": "org_applicant", "pattern": "*"}
+		var e apiErr
+		if code := st.api("DELETE", grants, st.token("pr.dalian"), revoke, &e); code != http.StatusForbidden || e.Error.Code != "forbidden" {
+			t.Fatalf("Dalian's admin revoking org_applicant: %d %+v", code, e)
+		}
+		if !st.enf.AllowedSomewhere(applicant, "case", "apply") {
+			t.Fatal("a refused revoke took the role")
+		}
+		if code := st.api("DELETE", grants, st.token("pr.province"), revoke, nil); code != http.StatusNoContent {
+			t.Fatalf("the province's admin revoking org_applicant: %d", code)
+		}
+		if st.enf.AllowedSomewhere(applicant, "case", "apply") {
+			t.Fatal("the revoked applicant may still apply")
+		}
+	})
+}
+
+// A reader of accounts and grants sees the grants within its own scope and the accounts holding
+// one; any other account answers exactly like one that does not exist.
+func TestUsersAndGrantsAreScopedToTheReader(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("sc.shenyang", "admin@2101*")
+		st.user("sc.province", "auditor@21*")
+		clerk := st.user("sc.clerk", "acceptor@210102", "reviewer@2102*")
+		dalianClerk := st.user("sc.dalian.clerk", "reviewer@2102*")
+		applicant := st.user("sc.applicant", "org_applicant")
+		newcomer := st.user("sc.newcomer")
+		shenyang, province := st.token("sc.shenyang"), st.token("sc.province")
+		grantsOf := func(id int64) string { return "/api/v1/users/" + strconv.FormatInt(id, 10) + "/grants" }
+
+		var got struct {
+			Grants []struct{ Role, Pattern string }
+		}
+		if code := st.api("GET", grantsOf(clerk), shenyang, nil, &got); code != http.StatusOK ||
+			len(got.Grants) != 1 || got.Grants[0].Role != "acceptor" || got.Grants[0].Pattern != "210102" {
+			t.Errorf("Shenyang's admin reading the clerk's grants: %d %+v, want only acceptor in 210102", code, got)
+		}
+		var unknown json.RawMessage
+		st.api("GET", grantsOf(999999), shenyang, nil, &unknown)
+		for name, id := range map[string]int64{"Dalian's clerk": dalianClerk, "an applicant": applicant, "an account without a role": newcomer} {
+			var body json.RawMessage
+			if code := st.api("GET", grantsOf(id), shenyang, nil, &body); code != http.StatusNotFound || string(body) != string(unknown) {
+				t.Errorf("Shenyang's admin reading the grants of %s: %d %s, want 404 %s", name, code, body, unknown)
+			}
+		}
+		got.Grants = nil
+		if code := st.api("GET", grantsOf(applicant), province, nil, &got); code != http.StatusOK || len(got.Grants) != 1 || got.Grants[0].Role != "org_applicant" {
+			t.Errorf("the province's auditor reading the applicant's grants: %d %+v", code, got)
+		}
+		if code := st.api("GET", grantsOf(newcomer), province, nil, &got); code != http.StatusOK || len(got.Grants) != 0 {
+			t.Errorf("the province's auditor reading the grants of an account without a role: %d %+v", code, got)
+		}
+
+		logins := func(token string) []string {
+			var out struct{ Users []struct{ Login string } }
+			if code := st.api("GET", "/api/v1/users", token, nil, &out); code != http.StatusOK {
+				t.Fatalf("listing users: %d", code)
+			}
+			var l []string
+			for _, u := range out.Users {
+				l = append(l, u.Login)
+			}
+			slices.Sort(l)
+			return l
+		}
+		if got, want := logins(shenyang), []string{"sc.clerk", "sc.shenyang"}; !slices.Equal(got, want) {
+			t.Errorf("Shenyang's admin lists %v, want %v", got, want)
+		}
+		if got := logins(province); len(got) != 6 {
+			t.Errorf("the province's auditor lists %v, want all six accounts", got)
+		}
+
+		b := st.browser()
+		b.login("sc.shenyang")
+		body, _ := b.page("/admin/users", http.StatusOK)
+		if !strings.Contains(body, "sc.clerk") || strings.Contains(body, "sc.dalian.clerk") || strings.Contains(body, "sc.applicant") ||
+			strings.Contains(body, "sc.newcomer") || strings.Contains(body, `value="2102*"`) {
+			t.Errorf("Shenyang's admin's users page shows what lies outside Shenyang:\n%s", body)
+		}
+	})
+}
+
+// /metrics on the main address is for those who may read metrics over the whole installation.
+func TestMetricsNeedTheWholeInstallation(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("mx.city", "admin@2101*")
+		st.user("mx.province", "admin@21*")
+		city, province := st.token("mx.city"), st.token("mx.province")
+		if code := st.api("GET", "/metrics", city, nil, nil); code != http.StatusForbidden {
+			t.Errorf("a city's admin reading /metrics: %d", code)
+		}
+		if code := st.api("GET", "/metrics", province, nil, nil); code != http.StatusOK {
+			t.Errorf("the admin of the installation's only province reading /metrics: %d", code)
+		}
+		// With a second province, Liaoning's admin no longer sees the whole installation.
+		if err := jurisdictions.Add(context.Background(), s.DB, "220000", "吉林省", "Jilin"); err != nil {
+			t.Fatal(err)
+		}
+		if code := st.api("GET", "/metrics", province, nil, nil); code != http.StatusForbidden {
+			t.Errorf("one province's admin of a two-province installation reading /metrics: %d", code)
+		}
+	})
+}
