@@ -217,3 +217,20 @@ func TestPurgeForgetsWhatNothingReads(t *testing.T) {
 		}
 	})
 }
+
+func TestSecretIsGeneratedOnceAndShared(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		first, err := accounts.Secret(ctx, s.DB, "csrf_secret")
+		if err != nil || len(first) < 32 {
+			t.Fatalf("first secret %q: %v", first, err)
+		}
+		again, err := accounts.Secret(ctx, s.DB, "csrf_secret")
+		if err != nil || string(again) != string(first) {
+			t.Fatalf("second read gave another secret: %v", err)
+		}
+		if other, _ := accounts.Secret(ctx, s.DB, "another"); string(other) == string(first) {
+			t.Fatal("two names share a secret")
+		}
+	})
+}
