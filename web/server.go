@@ -93,11 +93,16 @@ func New(d Deps) (*Server, error) {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          d.Config.TrustedProxies,
 		EnableIPValidation:      true,
+		// The request line and headers must fit in this buffer, which every open connection holds:
+		// 16 KiB takes a list URL with long filters and the cookies of a browser (4 KiB each at
+		// most; this site sets three small ones) with room to spare, where Fiber's 4 KiB would not.
+		ReadBufferSize: 16 << 10,
 	}
 	if len(d.Config.TrustedProxies) > 0 {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	s.app = fiber.New(cfg)
+	s.app.Server().ErrorHandler = s.answerUnreadable(s.app.Server().ErrorHandler)
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		slog.ErrorContext(c.UserContext(), "panic in handler", "request_id", requestID(c), "panic", fmt.Sprint(e))
 	}}))
