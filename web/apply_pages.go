@@ -110,7 +110,7 @@ func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form) (map[
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		mf, err := c.MultipartForm()
 		if err != nil {
-			return nil, nil, problem.New(problem.BadRequest, "bad_form", "表单内容无法读取。", "The form could not be read.")
+			return nil, nil, errBadForm
 		}
 		for k, vs := range mf.Value {
 			values[k] = vs
