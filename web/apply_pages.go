@@ -199,7 +199,8 @@ func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *mu
 		return nil, err
 	}
 	defer r.Close()
-	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r, mat.Types, int64(mat.MaxSizeMB)<<20)
+	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r,
+		materials.Limits{Types: mat.Types, MaxBytes: int64(mat.MaxSizeMB) << 20, MaxPixels: int64(s.Config.UploadMaxPixels)})
 }
 
 // materialOf finds the material slot of the file field at path ("members[2].photo" looks inside the

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"maps"
 	"mime/multipart"
@@ -792,6 +794,13 @@ func applications(t *testing.T, k *contract, st *site, admin, citizen, dalian st
 	e = k.fails(upload(citizen, code, "sponsor_approval", "big.pdf", big), 413, "file_too_large")
 	if e.Error.Detail["max_bytes"] != float64(20<<20) {
 		t.Errorf("file over the limit: %+v", e.Error.Detail)
+	}
+	// The header of a PNG of 100000×100000 pixels: what a decompression bomb shows before it is decoded.
+	ihdr := []byte("IHDR\x00\x01\x86\xa0\x00\x01\x86\xa0\x08\x02\x00\x00\x00")
+	bomb := binary.BigEndian.AppendUint32(append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d"), ihdr...), crc32.ChecksumIEEE(ihdr))
+	e = k.fails(upload(citizen, code, "sponsor_approval", "scan.png", bomb), 422, "image_too_large")
+	if e.Error.Detail["max_pixels"] != float64(50_000_000) || e.Error.Detail["width"] != float64(100000) {
+		t.Errorf("an image of too many pixels: %+v", e.Error.Detail)
 	}
 	e = k.fails(upload(citizen, code, "no_such_slot", "x.pdf", tinyPDF), 422, "invalid_input")
 	if !e.hasField("slot", "unknown_material") {
