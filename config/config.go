@@ -172,7 +172,7 @@ var options = []option{
 			c.SecretKey = v
 			return nil
 		}},
-	{"CIVICFLOW_BODY_LIMIT", "33554432", "largest request body in bytes (an application form posts its uploads with it)", false,
+	{"CIVICFLOW_BODY_LIMIT", "33554432", "largest request body in bytes (an application form posts its uploads with it; a body without files may have 4 MiB at most)", false,
 		func(c *Config, v string) error { return intRange(&c.BodyLimit, v, 1024, 1<<30) }},
 	{"CIVICFLOW_SESSION_TTL", "12h", "how long an idle login session lasts", false,
 		func(c *Config, v string) error { return duration(&c.SessionTTL, v, time.Minute) }},
