@@ -153,7 +153,9 @@ func (s *Server) answerUnreadable(fiberHandler func(*fasthttp.RequestCtx, error)
 // reports whether the request line itself was what did not fit. fasthttp forgets such a request
 // entirely, but its error quotes the first and the last 200 bytes of the buffer: the method and the
 // start of the URI are put back from them, so that the answer (JSON on the API) and the log know the
-// path; a request line that did not fit has no line break in either.
+// path; a request line that did not fit has no line break in either. (Nor has a request line over
+// 200 bytes followed by one header line that fills the rest of the buffer; that rare request is
+// answered 414 too.)
 func restoreRequestLine(fctx *fasthttp.RequestCtx, err error) (lineTooLong bool) {
 	_, contents, _ := strings.Cut(err.Error(), "contents: ")
 	head, tail, ok := quotedEnds(contents)
