@@ -2,6 +2,8 @@ package accounts_test
 
 import (
 	"context"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,6 +95,61 @@ func TestLoginThrottleAndSessions(t *testing.T) {
 	})
 }
 
+// TestLoginThrottleHoldsUnderConcurrency fires a hundred guesses at once: however they interleave, no
+// more passwords are compared than the limit allows, per account and per address, and the right
+// password is refused once the limit is reached.
+func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
+	th := accounts.Throttle{MaxPerAccount: 5, MaxPerIP: 20, Window: time.Minute}
+	attempt := func(t *testing.T, n int, try func(i int) error) (answers map[error]int, compared int64) {
+		t.Helper()
+		before := accounts.Comparisons()
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { errs <- try(i) })
+		}
+		wg.Wait()
+		close(errs)
+		answers = map[error]int{}
+		for err := range errs {
+			if err != accounts.ErrBadCredentials && err != accounts.ErrThrottled {
+				t.Fatalf("unexpected answer: %v", err)
+			}
+			answers[err]++
+		}
+		return answers, accounts.Comparisons() - before
+	}
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		if _, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "target", Password: "the right password"}); err != nil {
+			t.Fatal(err)
+		}
+		// One account, a hundred addresses.
+		answers, compared := attempt(t, 100, func(i int) error {
+			_, err := accounts.Authenticate(ctx, s.DB, th, "target", "guess-"+strconv.Itoa(i), "10.2.0."+strconv.Itoa(i))
+			return err
+		})
+		if compared > 5 || answers[accounts.ErrBadCredentials] != 5 {
+			t.Fatalf("per account: %d passwords compared, answers %v; want 5", compared, answers)
+		}
+		answers, compared = attempt(t, 10, func(i int) error {
+			_, err := accounts.Authenticate(ctx, s.DB, th, "target", "the right password", "10.3.0."+strconv.Itoa(i))
+			return err
+		})
+		if compared != 0 || answers[accounts.ErrThrottled] != 10 {
+			t.Fatalf("the right password after the limit: %d compared, answers %v", compared, answers)
+		}
+		// One address, a hundred login names (existing or not, they are counted alike).
+		answers, compared = attempt(t, 100, func(i int) error {
+			_, err := accounts.Authenticate(ctx, s.DB, th, "name-"+strconv.Itoa(i), "guess", "10.4.0.1")
+			return err
+		})
+		if compared > 20 || answers[accounts.ErrBadCredentials] != 20 {
+			t.Fatalf("per address: %d passwords compared, answers %v; want 20", compared, answers)
+		}
+	})
+}
+
 func TestAPITokens(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
@@ -146,17 +203,34 @@ func TestPurgeForgetsWhatNothingReads(t *testing.T) {
 		if err := accounts.Purge(ctx, s.DB, time.Now(), time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if count("sessions") != 1 || count("login_failures") != 2 {
-			t.Fatalf("purged too much: %d sessions, %d failures", count("sessions"), count("login_failures"))
+		if count("sessions") != 1 || count("login_failures") != 2 || count("login_throttle") != 2 {
+			t.Fatalf("purged too much: %d sessions, %d failures, %d throttle keys", count("sessions"), count("login_failures"), count("login_throttle"))
 		}
 		if err := accounts.Purge(ctx, s.DB, time.Now().Add(2*time.Hour), time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if count("sessions") != 0 || count("login_failures") != 0 {
-			t.Fatalf("left behind: %d sessions, %d failures", count("sessions"), count("login_failures"))
+		if count("sessions") != 0 || count("login_failures") != 0 || count("login_throttle") != 0 {
+			t.Fatalf("left behind: %d sessions, %d failures, %d throttle keys", count("sessions"), count("login_failures"), count("login_throttle"))
 		}
 		if _, err := accounts.SessionUser(ctx, s.DB, live, time.Hour); err == nil {
 			t.Fatal("a purged session still works")
+		}
+	})
+}
+
+func TestSecretIsGeneratedOnceAndShared(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		first, err := accounts.Secret(ctx, s.DB, "csrf_secret")
+		if err != nil || len(first) < 32 {
+			t.Fatalf("first secret %q: %v", first, err)
+		}
+		again, err := accounts.Secret(ctx, s.DB, "csrf_secret")
+		if err != nil || string(again) != string(first) {
+			t.Fatalf("second read gave another secret: %v", err)
+		}
+		if other, _ := accounts.Secret(ctx, s.DB, "another"); string(other) == string(first) {
+			t.Fatal("two names share a secret")
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -33,24 +34,17 @@ var ErrThrottled = problem.New(problem.TooManyRequests, "login_throttled",
 // a wrong password.
 var dummyHash, _ = HashPassword("civicflow-no-such-account")
 
-// Authenticate checks a login name and password from the client address ip. Failures are counted per
-// login name (whether or not it exists) and per address; past the limits every attempt is refused
-// until the window has passed, even with the right password.
+// Authenticate checks a login name and password from the client address ip. Each attempt is counted
+// as a failure per login name (whether or not it exists) and per address before its password is
+// checked, and taken back only when it succeeds; past the limits every attempt is refused until the
+// window has passed, even with the right password. Counting first means that attempts made at once
+// cannot check more passwords than the limits allow, and that an attempt cut short counts as failed.
 func Authenticate(ctx context.Context, db bun.IDB, th Throttle, login, password, ip string) (*User, error) {
 	login = strings.ToLower(strings.TrimSpace(login))
 	accountKey, ipKey := "login:"+login, "ip:"+ip
-	since := time.Now().UTC().Add(-th.Window)
-	for _, k := range []struct {
-		key string
-		max int
-	}{{accountKey, th.MaxPerAccount}, {ipKey, th.MaxPerIP}} {
-		n, err := db.NewSelect().Table("login_failures").Where("key = ? AND at > ?", k.key, since).Count(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("counting login failures: %w", err)
-		}
-		if n >= int64(k.max) {
-			return nil, ErrThrottled
-		}
+	ipAttempt, err := reserveAttempt(ctx, db, th, accountKey, ipKey)
+	if err != nil {
+		return nil, err
 	}
 	u, err := GetByLogin(ctx, db, login)
 	hash := dummyHash
@@ -64,33 +58,61 @@ func Authenticate(ctx context.Context, db bun.IDB, th Throttle, login, password,
 		return nil, fmt.Errorf("checking password of %s: %w", login, cerr)
 	}
 	if err != nil || !match || u.Disabled {
-		if ferr := recordFailure(ctx, db, since, accountKey, ipKey); ferr != nil {
-			return nil, ferr
-		}
 		return nil, ErrBadCredentials
 	}
-	if _, err := db.NewDelete().Table("login_failures").Where("key = ?", accountKey).Exec(ctx); err != nil {
+	if _, err := db.NewDelete().Table("login_failures").Where("key = ? OR id = ?", accountKey, ipAttempt).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("clearing login failures: %w", err)
 	}
 	return u, nil
 }
 
-// recordFailure counts one failed login against each key and forgets failures older than the window.
-func recordFailure(ctx context.Context, db bun.IDB, since time.Time, keys ...string) error {
+// reserveAttempt records one failed login against the address key and the account key, unless
+// either has reached its limit within the window (ErrThrottled), and returns the id of the address
+// key's record. Each key's row of login_throttle is upserted first, which locks it until the
+// transaction ends (SQLite's write transactions take turns anyway), so attempts on one key count in
+// turn and each sees the records of those before it. Every attempt locks the address key first
+// ("ip:" sorts before "login:"), so two attempts never wait for each other in a circle.
+func reserveAttempt(ctx context.Context, db bun.IDB, th Throttle, accountKey, ipKey string) (int64, error) {
 	now := time.Now().UTC()
-	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		for _, k := range keys {
-			if _, err := tx.NewInsert().Model(&map[string]any{"key": k, "at": now}).
-				TableExpr("login_failures").Exec(ctx); err != nil {
-				return fmt.Errorf("recording login failure: %w", err)
+	since := now.Add(-th.Window)
+	var ipAttempt int64
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for _, k := range []struct {
+			key string
+			max int
+		}{{ipKey, th.MaxPerIP}, {accountKey, th.MaxPerAccount}} {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO login_throttle (key, last_at) VALUES (?, ?) "+
+				"ON CONFLICT (key) DO UPDATE SET last_at = excluded.last_at", k.key, now); err != nil {
+				return fmt.Errorf("locking login throttle key: %w", err)
 			}
-			if _, err := tx.NewDelete().Table("login_failures").Where("key = ? AND at <= ?", k, since).Exec(ctx); err != nil {
+			n, err := tx.NewSelect().Table("login_failures").Where("key = ? AND at > ?", k.key, since).Count(ctx)
+			if err != nil {
+				return fmt.Errorf("counting login failures: %w", err)
+			}
+			if n >= int64(k.max) {
+				return ErrThrottled
+			}
+		}
+		for _, key := range []string{ipKey, accountKey} {
+			var id int64
+			if err := tx.QueryRowContext(ctx, "INSERT INTO login_failures (key, at) VALUES (?, ?) RETURNING id", key, now).Scan(&id); err != nil {
+				return fmt.Errorf("recording login attempt: %w", err)
+			}
+			if key == ipKey {
+				ipAttempt = id
+			}
+			if _, err := tx.NewDelete().Table("login_failures").Where("key = ? AND at <= ?", key, since).Exec(ctx); err != nil {
 				return fmt.Errorf("pruning login failures: %w", err)
 			}
 		}
 		return nil
 	})
+	return ipAttempt, err
 }
+
+// comparisons counts the password comparisons made, so that tests can tell how many guesses the
+// throttle let through.
+var comparisons atomic.Int64
 
 // passwordChecks bounds the argon2id comparisons running at once: each takes 19 MiB, so a flood of
 // logins must queue rather than exhaust memory.
@@ -104,5 +126,6 @@ func comparePassword(ctx context.Context, password, hash string) (bool, error) {
 		return false, ctx.Err()
 	}
 	defer func() { <-passwordChecks }()
+	comparisons.Add(1)
 	return argon2id.ComparePasswordAndHash(password, hash)
 }

@@ -201,14 +201,18 @@ func RevokeToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID, tok
 	})
 }
 
-// Purge deletes expired sessions and login failures older than the throttle window, which nothing
-// reads any more; without it both tables would only grow. Workers run it now and then.
+// Purge deletes expired sessions, and login failures and throttle keys older than the throttle window,
+// which nothing reads any more; without it these tables would only grow. Workers run it now and then.
 func Purge(ctx context.Context, db bun.IDB, now time.Time, window time.Duration) error {
 	if _, err := db.NewDelete().Model((*Session)(nil)).Where("expires_at < ?", now.UTC()).Exec(ctx); err != nil {
 		return fmt.Errorf("deleting expired sessions: %w", err)
 	}
 	if _, err := db.NewDelete().Table("login_failures").Where("at < ?", now.UTC().Add(-window)).Exec(ctx); err != nil {
 		return fmt.Errorf("deleting old login failures: %w", err)
+	}
+	// A key's lock row goes with its last attempt; an attempt running now has just renewed its own.
+	if _, err := db.NewDelete().Table("login_throttle").Where("last_at < ?", now.UTC().Add(-window)).Exec(ctx); err != nil {
+		return fmt.Errorf("deleting old login throttle keys: %w", err)
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ type Config struct {
 	MaterialsDir string
 	// UploadMaxMB is the default size limit of one uploaded file.
 	UploadMaxMB int
+	// UploadMaxPixels bounds the pixels (width × height) of an uploaded image.
+	UploadMaxPixels int
 	// RedisURL is empty for the in-process Redis (miniredis) or redis://… for a real server.
 	RedisURL string
 	// ListenAddr is where the HTTP server listens.
@@ -124,6 +126,8 @@ var options = []option{
 		func(c *Config, v string) error { c.MaterialsDir = v; return nil }},
 	{"CIVICFLOW_UPLOAD_MAX_MB", "20", "default size limit of one uploaded file, in MB (an item's material may set its own)", false,
 		func(c *Config, v string) error { return intRange(&c.UploadMaxMB, v, 1, 1024) }},
+	{"CIVICFLOW_UPLOAD_MAX_PIXELS", "50000000", "largest uploaded image in pixels, width × height (a page scanned at 600 dpi has 35 million)", false,
+		func(c *Config, v string) error { return intRange(&c.UploadMaxPixels, v, 1_000_000, 1_000_000_000) }},
 	{"CIVICFLOW_REDIS_URL", "", "empty for the in-process Redis; redis://[:pass@]host:6379/0 for a Redis server", true,
 		func(c *Config, v string) error {
 			if v != "" {
@@ -169,7 +173,7 @@ var options = []option{
 			c.SecretKey = v
 			return nil
 		}},
-	{"CIVICFLOW_BODY_LIMIT", "33554432", "largest request body in bytes (an application form posts its uploads with it)", false,
+	{"CIVICFLOW_BODY_LIMIT", "33554432", "largest request body in bytes (an application form posts its uploads with it; a body without files may have 4 MiB at most)", false,
 		func(c *Config, v string) error { return intRange(&c.BodyLimit, v, 1024, 1<<30) }},
 	{"CIVICFLOW_SESSION_TTL", "12h", "how long an idle login session lasts", false,
 		func(c *Config, v string) error { return duration(&c.SessionTTL, v, time.Minute) }},

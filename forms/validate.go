@@ -36,6 +36,8 @@ type Options struct {
 // invalid_money, money_precision, negative, invalid_date, not_an_option, duplicate, too_few, too_many,
 // invalid_phone, invalid_email, id_card_format, id_card_check, id_card_birth_date, uscc_format,
 // uscc_check, division_format, division_unknown, invalid_file, rule. Warning code: uscc_org_code.
+// At most 100 errors are listed, then one entry with path "" and code more_errors counts the rest; a
+// list longer than its max_items is refused (too_many) without looking at its items.
 //
 // A non-problem error means the form definition itself is broken (an unknown type, a rule that does
 // not compile); the linter catches both before a form is published.
@@ -51,6 +53,10 @@ func Validate(f *Form, in map[string]any, opts Options) (map[string]any, []probl
 		v.now = time.Now()
 	}
 	out := v.level(f.Fields, in, "")
+	if more := v.errCount - len(v.errs); more > 0 {
+		v.errs.Add("", "more_errors", fmt.Sprintf("另有 %d 处错误未列出，请先修改以上各项。", more),
+			fmt.Sprintf("And %d more errors not listed; correct the ones above first.", more))
+	}
 	if err := v.errs.Err(); err != nil {
 		return nil, v.warnings, err
 	}
@@ -78,11 +84,16 @@ func checkDefinition(fields []Field, prefix string) error {
 	return nil
 }
 
+// maxFieldErrors is how many field errors Validate lists; the rest are counted in one last entry
+// ("and N more", path "", code more_errors), so that a hostile input cannot make a huge answer.
+const maxFieldErrors = 100
+
 // validator carries the errors and warnings of one Validate call through the recursion.
 type validator struct {
 	opts     Options
 	now      time.Time
-	errs     problem.Fields
+	errs     problem.Fields // the first maxFieldErrors errors
+	errCount int            // all errors found
 	warnings problem.Fields
 }
 
@@ -93,11 +104,11 @@ func (v *validator) level(fields []Field, in map[string]any, prefix string) map[
 	clean := make([]bool, len(fields))
 	for i := range fields {
 		fd := &fields[i]
-		before := len(v.errs)
+		before := v.errCount
 		if val, ok := v.field(fd, in[fd.Name], prefix+fd.Name); ok {
 			out[fd.Name] = val
 		}
-		clean[i] = len(v.errs) == before
+		clean[i] = v.errCount == before
 	}
 	for i := range fields {
 		if clean[i] {
@@ -108,7 +119,12 @@ func (v *validator) level(fields []Field, in map[string]any, prefix string) map[
 }
 
 // add records an error on path.
-func (v *validator) add(path, code, zh, en string) { v.errs.Add(path, code, zh, en) }
+func (v *validator) add(path, code, zh, en string) {
+	v.errCount++
+	if len(v.errs) < maxFieldErrors {
+		v.errs.Add(path, code, zh, en)
+	}
+}
 
 // field validates one value, reporting whether the field has a value to keep.
 func (v *validator) field(fd *Field, raw any, path string) (any, bool) {
@@ -273,7 +289,11 @@ func (v *validator) choice(fd *Field, raw any, path string) (any, bool) {
 // choices checks a multiselect: option values without repeats, MinItems to MaxItems of them. Empty
 // strings are skipped, as a page may post one to mean "none".
 func (v *validator) choices(fd *Field, raw any, path string) (any, bool) {
-	out, bad, dup := uniqueList(asValues(raw), func(item any) (string, bool) {
+	list := asValues(raw)
+	if v.tooMany(fd, nonBlank(list), path) {
+		return nil, false
+	}
+	out, bad, dup := uniqueList(list, func(item any) (string, bool) {
 		s, ok := asString(item)
 		s = strings.TrimSpace(s)
 		return s, ok && hasOption(fd, s)
@@ -288,6 +308,16 @@ func (v *validator) choices(fd *Field, raw any, path string) (any, bool) {
 		return nil, false
 	}
 	return v.count(fd, out, len(out), path)
+}
+
+// tooMany refuses a list of n items longer than MaxItems before any item is read, so that an
+// over-long list costs no more than counting it.
+func (v *validator) tooMany(fd *Field, n int, path string) bool {
+	if fd.MaxItems == nil || n <= *fd.MaxItems {
+		return false
+	}
+	v.count(fd, nil, n, path)
+	return true
 }
 
 // count applies Required, MinItems and MaxItems to a list of n items.
@@ -412,7 +442,11 @@ func (v *validator) division(raw any, path string) (any, bool) {
 // files reads a material slot: the IDs of uploaded materials, without repeats. Whether they belong to
 // the applicant is for the caller to check.
 func (v *validator) files(fd *Field, raw any, path string) (any, bool) {
-	out, bad, dup := uniqueList(asValues(raw), func(item any) (int64, bool) {
+	list := asValues(raw)
+	if v.tooMany(fd, nonBlank(list), path) {
+		return nil, false
+	}
+	out, bad, dup := uniqueList(list, func(item any) (int64, bool) {
 		id, ok := asInt(item)
 		return id, ok && id > 0
 	})
@@ -434,7 +468,7 @@ func uniqueList[T comparable](list []any, parse func(any) (T, bool)) (out []T, b
 	out = make([]T, 0, len(list))
 	seen := map[T]bool{}
 	for _, item := range list {
-		if s, ok := item.(string); ok && strings.TrimSpace(s) == "" {
+		if isBlank(item) {
 			continue
 		}
 		x, ok := parse(item)
@@ -451,12 +485,32 @@ func uniqueList[T comparable](list []any, parse func(any) (T, bool)) (out []T, b
 	return out, bad, dup
 }
 
+// isBlank reports whether a list element is a blank string, which lists skip.
+func isBlank(item any) bool {
+	s, ok := item.(string)
+	return ok && strings.TrimSpace(s) == ""
+}
+
+// nonBlank counts the elements of a list that are not blank strings.
+func nonBlank(list []any) int {
+	n := 0
+	for _, item := range list {
+		if !isBlank(item) {
+			n++
+		}
+	}
+	return n
+}
+
 // repeat validates a list of objects, each item under its own path members[i]., and the number of
-// items.
+// items; a list longer than MaxItems is refused before its items are validated.
 func (v *validator) repeat(fd *Field, raw any, path string) (any, bool) {
 	list, ok := asList(raw)
 	if !ok {
 		v.wrongType(path, "列表", "a list")
+		return nil, false
+	}
+	if v.tooMany(fd, len(list), path) {
 		return nil, false
 	}
 	out := make([]map[string]any, 0, len(list))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -377,6 +378,36 @@ func TestValidateReportsEveryError(t *testing.T) {
 				t.Errorf("values returned with errors: %v", got)
 			}
 		})
+	}
+}
+
+// A hostile input costs no more than its size: a list over max_items is refused without looking at
+// its items, and the errors listed stop at 100 with a count of the rest.
+func TestValidateBoundsHostileInput(t *testing.T) {
+	t.Parallel()
+	in := validInput()
+	in["members"] = make([]any, 1_000_000) // a million items that would each fail to be an object
+	in["areas"] = slices.Repeat([]any{"x"}, 1_000_000)
+	in["articles"] = slices.Repeat([]any{"x"}, 1_000_000)
+	_, _, err := Validate(sampleForm(), in, testOpts)
+	if codes := pathCodes(fieldErrors(t, err)); !reflect.DeepEqual(codes, []string{"areas:too_many", "articles:too_many", "members:too_many"}) {
+		t.Fatalf("%d errors %v ..., want only too_many on the three lists", len(codes), codes[:min(len(codes), 5)])
+	}
+
+	in = validInput()
+	list := members(500) // within max_items, each member missing its name and kind
+	for _, m := range list {
+		delete(m.(map[string]any), "name")
+		delete(m.(map[string]any), "kind")
+	}
+	in["members"] = list
+	fields := fieldErrors(t, func() error { _, _, err := Validate(sampleForm(), in, testOpts); return err }())
+	if len(fields) != 101 || fields[0].Path != "members[0].name" || fields[99].Path != "members[49].kind" {
+		t.Fatalf("%d errors listed (%v ...), want the first 100 and a count", len(fields), pathCodes(fields[:3]))
+	}
+	last := fields[100]
+	if last.Path != "" || last.Code != "more_errors" || !strings.Contains(last.Message.ZH, "900") || !strings.Contains(last.Message.EN, "900 more") {
+		t.Fatalf("last entry %+v, want a count of the 900 errors not listed", last)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -107,7 +109,7 @@ func (f *fixture) newCase(t *testing.T, applicant int64, jurisdiction string) in
 
 func (f *fixture) upload(t *testing.T, owner int64, itemCode, name string, content []byte) *materials.Material {
 	t.Helper()
-	m, err := f.store.Upload(context.Background(), f.s.DB, owner, itemCode, "application", name, bytes.NewReader(content), nil, 0)
+	m, err := f.store.Upload(context.Background(), f.s.DB, owner, itemCode, "application", name, bytes.NewReader(content), materials.Limits{})
 	if err != nil {
 		t.Fatalf("uploading %q: %v", name, err)
 	}
@@ -199,23 +201,23 @@ func TestUploadRefusesOtherContent(t *testing.T) {
 			"gif":            []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
 			"zip":            []byte("PK\x03\x04\x14\x00\x00\x00"),
 		} {
-			_, err := f.store.Upload(ctx, s.DB, owner, item, "application", "file.pdf", bytes.NewReader(content), nil, 0)
+			_, err := f.store.Upload(ctx, s.DB, owner, item, "application", "file.pdf", bytes.NewReader(content), materials.Limits{})
 			if p, ok := problem.As(err); !ok || p.Kind != problem.Unsupported || p.Message.ZH == "" || p.Message.EN == "" {
 				t.Errorf("%s: want Unsupported, got %v", name, err)
 			}
 		}
 		// A real PNG where only PDF is allowed.
-		_, err := f.store.Upload(ctx, s.DB, owner, item, "application", "a.pdf", bytes.NewReader(sampleImage(t, "png")), []string{materials.TypePDF}, 0)
+		_, err := f.store.Upload(ctx, s.DB, owner, item, "application", "a.pdf", bytes.NewReader(sampleImage(t, "png")), materials.Limits{Types: []string{materials.TypePDF}})
 		if p, ok := problem.As(err); !ok || p.Kind != problem.Unsupported || !strings.Contains(p.Message.EN, "PDF") || strings.Contains(p.Message.EN, "PNG") {
 			t.Errorf("png where pdf only: %v", err)
 		}
-		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "a.pdf", bytes.NewReader(nil), nil, 0); !problem.Is(err, problem.Invalid) {
+		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "a.pdf", bytes.NewReader(nil), materials.Limits{}); !problem.Is(err, problem.Invalid) {
 			t.Errorf("empty file: %v", err)
 		}
-		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "a.pdf", bytes.NewReader(samplePDF("")), []string{"docx"}, 0); err == nil {
+		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "a.pdf", bytes.NewReader(samplePDF("")), materials.Limits{Types: []string{"docx"}}); err == nil {
 			t.Error("unknown allowed type accepted")
 		}
-		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "a.pdf", iotestErr{}, nil, 0); err == nil || problem.Is(err, problem.Unsupported) {
+		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "a.pdf", iotestErr{}, materials.Limits{}); err == nil || problem.Is(err, problem.Unsupported) {
 			t.Errorf("read error: %v", err)
 		}
 		if files := f.files(t); len(files) != 0 {
@@ -238,14 +240,14 @@ func TestUploadTooLarge(t *testing.T) {
 		owner := f.user(t)
 		big := samplePDF(strings.Repeat("% padding\n", 300_000)) // about 3 MB
 		// Over the store's default.
-		_, err := f.store.Upload(ctx, s.DB, owner, item, "application", "big.pdf", bytes.NewReader(big), nil, 0)
+		_, err := f.store.Upload(ctx, s.DB, owner, item, "application", "big.pdf", bytes.NewReader(big), materials.Limits{})
 		p, ok := problem.As(err)
 		if !ok || p.Kind != problem.TooLarge || !strings.Contains(p.Message.ZH, "2 MB") || !strings.Contains(p.Message.EN, "2 MB") {
 			t.Fatalf("over the default: %v", err)
 		}
 		// Over the item's own limit, including one smaller than the sniffed head.
 		for _, limit := range []int64{1 << 20, 100} {
-			_, err := f.store.Upload(ctx, s.DB, owner, item, "application", "big.pdf", bytes.NewReader(big), nil, limit)
+			_, err := f.store.Upload(ctx, s.DB, owner, item, "application", "big.pdf", bytes.NewReader(big), materials.Limits{MaxBytes: limit})
 			if !problem.Is(err, problem.TooLarge) {
 				t.Errorf("limit %d: %v", limit, err)
 			}
@@ -258,11 +260,58 @@ func TestUploadTooLarge(t *testing.T) {
 		}
 		// Exactly at the limit is fine; one byte more is not.
 		exact := samplePDF("")
-		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "ok.pdf", bytes.NewReader(exact), nil, int64(len(exact))); err != nil {
+		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "ok.pdf", bytes.NewReader(exact), materials.Limits{MaxBytes: int64(len(exact))}); err != nil {
 			t.Errorf("at the limit: %v", err)
 		}
-		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "ok.pdf", bytes.NewReader(exact), nil, int64(len(exact)-1)); !problem.Is(err, problem.TooLarge) {
+		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "ok.pdf", bytes.NewReader(exact), materials.Limits{MaxBytes: int64(len(exact) - 1)}); !problem.Is(err, problem.TooLarge) {
 			t.Errorf("a byte over: %v", err)
+		}
+	})
+}
+
+// claimingSize is a real one-pixel image of format whose header claims width × height pixels: what
+// a decompression bomb shows before it is decoded.
+func claimingSize(t *testing.T, format string, width, height int) []byte {
+	t.Helper()
+	b := sampleImage(t, format)
+	if format == "png" { // IHDR is the first chunk: width and height, then its CRC
+		binary.BigEndian.PutUint32(b[16:], uint32(width))
+		binary.BigEndian.PutUint32(b[20:], uint32(height))
+		binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+		return b
+	}
+	sof := bytes.Index(b, []byte{0xff, 0xc0}) // baseline frame: length, precision, height, width
+	binary.BigEndian.PutUint16(b[sof+5:], uint16(height))
+	binary.BigEndian.PutUint16(b[sof+7:], uint16(width))
+	return b
+}
+
+func TestUploadRefusesImagesOfTooManyPixels(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := setup(t, s, 1<<20)
+		ctx := context.Background()
+		owner := f.user(t)
+		for _, tc := range []struct {
+			name    string
+			content []byte
+			limits  materials.Limits
+		}{
+			{"png of 100000×100000", claimingSize(t, "png", 100000, 100000), materials.Limits{}},
+			{"jpeg of 60000×60000", claimingSize(t, "jpeg", 60000, 60000), materials.Limits{}},
+			{"png over a configured limit", claimingSize(t, "png", 2000, 1001), materials.Limits{MaxPixels: 2_000_000}},
+		} {
+			_, err := f.store.Upload(ctx, s.DB, owner, item, "application", "scan.png", bytes.NewReader(tc.content), tc.limits)
+			p, ok := problem.As(err)
+			if !ok || p.Kind != problem.Invalid || p.Code != "image_too_large" || !strings.Contains(p.Message.EN, "megapixels") || p.Message.ZH == "" {
+				t.Errorf("%s: want image_too_large, got %v", tc.name, err)
+			}
+		}
+		if files, n := f.files(t), f.rows(t); len(files) != 0 || n != 0 {
+			t.Errorf("refused images left %d files and %d rows", len(files), n)
+		}
+		if _, err := f.store.Upload(ctx, s.DB, owner, item, "application", "scan.png", bytes.NewReader(claimingSize(t, "png", 2000, 1000)),
+			materials.Limits{MaxPixels: 2_000_000}); err != nil {
+			t.Errorf("an image of exactly the limit: %v", err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package materials
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -86,16 +87,33 @@ func NewStore(dir string, defaultMaxBytes int64) (*Store, error) {
 	return &Store{dir: dir, defaultMaxBytes: defaultMaxBytes}, nil
 }
 
+// Limits are what an upload may be.
+type Limits struct {
+	// Types are the upload types allowed; empty allows all of Types.
+	Types []string
+	// MaxBytes bounds the size; 0 is the store's default.
+	MaxBytes int64
+	// MaxPixels bounds the width × height of an image; 0 is DefaultMaxPixels.
+	MaxPixels int64
+}
+
+// DefaultMaxPixels is the largest image accepted unless Limits say otherwise: 50 megapixels, well
+// above a page scanned at 600 dpi (35 million), far below an image that would exhaust the memory of
+// whoever opens it.
+const DefaultMaxPixels = 50_000_000
+
 // Upload stores what r yields as ownerID's material for slot of itemCode, not yet in any case. The
 // type is judged from the content alone (the file name and the client's media type are ignored) and
-// must be one of allowedTypes (empty: all of Types), else the answer is an Unsupported problem; more
-// than maxBytes (0: the store's default) is a TooLarge problem, and an empty file an Invalid one.
-// Nothing is kept of a refused upload. The file name is only kept for display, cleaned and given an
-// extension that matches the content. Identical contents share one stored file.
-func (s *Store) Upload(ctx context.Context, db bun.IDB, ownerID int64, itemCode, slot, filename string, r io.Reader, allowedTypes []string, maxBytes int64) (*Material, error) {
+// must be one of the allowed types, else the answer is an Unsupported problem; a file over the size
+// limit is a TooLarge problem, an empty file an Invalid one, and so is an image of more pixels than
+// allowed, judged from its header. Nothing is kept of a refused upload. The file name is only kept for
+// display, cleaned and given an extension that matches the content. Identical contents share one
+// stored file.
+func (s *Store) Upload(ctx context.Context, db bun.IDB, ownerID int64, itemCode, slot, filename string, r io.Reader, limits Limits) (*Material, error) {
 	if ownerID <= 0 || itemCode == "" || slot == "" {
 		return nil, fmt.Errorf("materials: upload needs an owner, an item and a slot (got %d, %q, %q)", ownerID, itemCode, slot)
 	}
+	allowedTypes, maxBytes, maxPixels := limits.Types, limits.MaxBytes, cmp.Or(limits.MaxPixels, DefaultMaxPixels)
 	if len(allowedTypes) == 0 {
 		allowedTypes = Types
 	}
@@ -130,10 +148,14 @@ func (s *Store) Upload(ctx context.Context, db bun.IDB, ownerID int64, itemCode,
 		if typ == TypePDF {
 			return nil
 		}
-		// An image must also parse as one: its signature alone could front anything.
+		// An image must also parse as one: its signature alone could front anything. Its header says
+		// its size, which must not be more than anyone can open.
 		cfg, format, err := image.DecodeConfig(f)
 		if err != nil || format != typ || cfg.Width <= 0 || cfg.Height <= 0 {
 			return unsupported(allowedTypes)
+		}
+		if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+			return tooManyPixels(cfg.Width, cfg.Height, maxPixels)
 		}
 		return nil
 	})
@@ -318,6 +340,15 @@ func tooLarge(maxBytes int64) error {
 	p := problem.New(problem.TooLarge, "file_too_large",
 		fmt.Sprintf("文件不能超过 %s MB。", mb), fmt.Sprintf("The file must not be larger than %s MB.", mb))
 	p.Detail = map[string]any{"max_bytes": maxBytes}
+	return p
+}
+
+func tooManyPixels(width, height int, maxPixels int64) error {
+	mp := strconv.FormatFloat(math.Floor(float64(maxPixels)/1e5)/10, 'f', -1, 64)
+	p := problem.New(problem.Invalid, "image_too_large",
+		fmt.Sprintf("图片像素过多（%d×%d）：不能超过 %s 百万像素，请缩小后重新上传。", width, height, mp),
+		fmt.Sprintf("The image has too many pixels (%d×%d): at most %s megapixels. Make it smaller and upload it again.", width, height, mp))
+	p.Detail = map[string]any{"max_pixels": maxPixels, "width": width, "height": height}
 	return p
 }
 

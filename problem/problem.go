@@ -27,6 +27,8 @@ const (
 	TooManyRequests                  // 429: throttled
 	MethodNotAllowed                 // 405: the path exists, the method does not
 	Timeout                          // 408: the request did not arrive in time
+	URITooLong                       // 414: the request line is longer than the server reads
+	HeadersTooLarge                  // 431: the request's headers are larger than the server reads
 )
 
 // Text is a message in both languages of the service.

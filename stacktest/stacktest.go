@@ -102,7 +102,7 @@ func migrate(t testing.TB, db *bun.DB) {
 
 // Broker returns the stack's Redis: an in-process one for SQLite, and for PostgreSQL a database of
 // the Redis server at CIVICFLOW_TEST_REDIS_URL that this test holds alone until it ends.
-func (s *Stack) Broker(t *testing.T) *queue.Broker {
+func (s *Stack) Broker(t testing.TB) *queue.Broker {
 	t.Helper()
 	ctx := context.Background()
 	if s.Name == "sqlite" {
@@ -133,7 +133,7 @@ func BrokerURL(b *queue.Broker) string {
 
 // claimRedisDB takes one of the Redis server's databases 1–15 for this test, empties it and frees it
 // when the test ends, so that test processes running at once never see each other's tasks.
-func claimRedisDB(t *testing.T, base string) string {
+func claimRedisDB(t testing.TB, base string) string {
 	t.Helper()
 	opt, err := redis.ParseURL(base)
 	if err != nil {

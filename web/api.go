@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 
@@ -16,12 +18,17 @@ import (
 	"github.com/civicflow/civicflow/problem"
 )
 
-// decodeJSON reads a JSON request body into dst, refusing other content types and unknown fields.
+// decodeJSON reads a JSON request body into dst, refusing other content types, unknown fields, data
+// after the JSON value, and bodies too deeply nested or too full to decode cheaply (checkJSONShape).
 func decodeJSON(c *fiber.Ctx, dst any) error {
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
 		return problem.New(problem.Unsupported, "json_required", "请求内容类型须为 application/json。", "The request body must be application/json.")
 	}
-	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	body := c.Request().Body() // decoding copies what it keeps
+	if err := checkJSONShape(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var typeErr *json.UnmarshalTypeError
@@ -32,6 +39,9 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 			return fe.Err()
 		}
 		return errBadJSON
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errBadJSON // more after the value: a body is one JSON value
 	}
 	return nil
 }

@@ -125,7 +125,7 @@ func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form, errPr
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		mf, err := c.MultipartForm()
 		if err != nil {
-			return nil, nil, problem.New(problem.BadRequest, "bad_form", "表单内容无法读取。", "The form could not be read.")
+			return nil, nil, errBadForm
 		}
 		for k, vs := range mf.Value {
 			values[k] = vs
@@ -199,7 +199,8 @@ func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *mu
 		return nil, err
 	}
 	defer r.Close()
-	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r, mat.Types, int64(mat.MaxSizeMB)<<20)
+	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r,
+		materials.Limits{Types: mat.Types, MaxBytes: int64(mat.MaxSizeMB) << 20, MaxPixels: int64(s.Config.UploadMaxPixels)})
 }
 
 // applyPost saves the draft, adds a row, or submits the application, as the pressed button says.

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -27,26 +26,13 @@ const (
 	localViaToken = "via_token"
 )
 
-// LoadSecret returns the key that signs CSRF tokens: the configured one, or else one generated on
-// first use and kept in the database so that every web process shares it.
-func LoadSecret(ctx context.Context, db *bun.DB, configured string) ([]byte, error) {
+// LoadSecret returns the key that signs CSRF tokens: the configured one, or else the one generated once
+// and kept in the database, so that every web process shares it.
+func LoadSecret(ctx context.Context, db bun.IDB, configured string) ([]byte, error) {
 	if configured != "" {
 		return []byte(configured), nil
 	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, fmt.Errorf("generating secret: %w", err)
-	}
-	fresh := base64.RawStdEncoding.EncodeToString(b)
-	if _, err := db.NewInsert().Model(&map[string]any{"name": "csrf_secret", "value": fresh}).TableExpr("settings").
-		On("CONFLICT (name) DO NOTHING").Exec(ctx); err != nil {
-		return nil, fmt.Errorf("storing secret: %w", err)
-	}
-	var stored string
-	if err := db.NewSelect().TableExpr("settings").Column("value").Where("name = ?", "csrf_secret").Scan(ctx, &stored); err != nil {
-		return nil, fmt.Errorf("reading secret: %w", err)
-	}
-	return []byte(stored), nil
+	return accounts.Secret(ctx, db, "csrf_secret")
 }
 
 // authenticate finds the caller: a bearer API token, or else the session cookie.

@@ -40,7 +40,7 @@ var prepSlots = []string{"application_letter", "sponsor_approval", "capital_veri
 
 // residentID is the n-th valid resident identity number of people born in Shenyang's 和平区 on
 // 1990-01-01: 17 digits and the check character that forms.ParseIDCard accepts.
-func residentID(t *testing.T, n int) string {
+func residentID(t testing.TB, n int) string {
 	t.Helper()
 	body := fmt.Sprintf("21010219900101%03d", n%1000)
 	for _, c := range "0123456789X" {
@@ -87,7 +87,7 @@ func (st *site) uploadPDF(token, item, slot string) int64 {
 
 // preparationData is a valid 筹备 application of a city-level group in Shenyang: 50 individual
 // members with valid identity numbers, 50,000 yuan of funds, and the uploads by slot.
-func preparationData(t *testing.T, name string, uploads map[string]int64) map[string]any {
+func preparationData(t testing.TB, name string, uploads map[string]int64) map[string]any {
 	t.Helper()
 	members := make([]any, 50)
 	for i := range members {

@@ -4,8 +4,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/valyala/fasthttp"
 
 	"github.com/civicflow/civicflow/problem"
 )
@@ -32,10 +36,12 @@ var statusByKind = map[problem.Kind]int{
 	problem.TooManyRequests:  fiber.StatusTooManyRequests,
 	problem.MethodNotAllowed: fiber.StatusMethodNotAllowed,
 	problem.Timeout:          fiber.StatusRequestTimeout,
+	problem.URITooLong:       fiber.StatusRequestURITooLong,
+	problem.HeadersTooLarge:  fiber.StatusRequestHeaderFieldsTooLarge,
 }
 
 // fiberProblems words Fiber's own errors (unknown route, wrong method, body too large, a request not
-// read within the read timeout) as problems.
+// read within the read timeout, a request line or headers beyond the read buffer) as problems.
 var fiberProblems = map[int]*problem.Error{
 	fiber.StatusRequestTimeout:        problem.New(problem.Timeout, "request_timeout", "请求超时，请重试。", "The request took too long to arrive; try again."),
 	fiber.StatusNotFound:              problem.ErrNotFound,
@@ -43,6 +49,10 @@ var fiberProblems = map[int]*problem.Error{
 	fiber.StatusRequestEntityTooLarge: problem.New(problem.TooLarge, "too_large", "提交的内容过大。", "The request is too large."),
 	fiber.StatusBadRequest:            problem.New(problem.BadRequest, "bad_request", "请求格式不正确。", "The request is malformed."),
 	fiber.StatusUnsupportedMediaType:  problem.New(problem.Unsupported, "unsupported_media_type", "不支持的内容类型。", "Unsupported content type."),
+	fiber.StatusRequestURITooLong: problem.New(problem.URITooLong, "uri_too_long",
+		"网址过长，请缩短网址或减少筛选条件后重试。", "The address (URL) is too long; shorten it or use fewer filters and try again."),
+	fiber.StatusRequestHeaderFieldsTooLarge: problem.New(problem.HeadersTooLarge, "headers_too_large",
+		"请求头过大，通常是本站的 Cookie 过多：请清除本站 Cookie 后重试。", "The request headers are too large, usually because of too many cookies: clear this site's cookies and try again."),
 }
 
 var errInternal = problem.Text{ZH: "系统内部错误，我们已记录。请稍后再试。", EN: "Something went wrong on our side and has been logged. Please try again later."}
@@ -114,4 +124,69 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 
 func acceptsHTML(c *fiber.Ctx) bool {
 	return c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMETextHTML
+}
+
+// answerUnreadable wraps Fiber's handler of the requests that fasthttp could not read (a request line
+// or headers beyond the read buffer, a body over the limit, a read timeout): they never reach routing
+// or middleware, so it gives them the request id that the requestid middleware would have, and logs
+// them at warn, as the caller's doing. Fiber answers them through handleError, but takes a request
+// line that did not fit for oversized headers (431); that one is answered here as a URI too long (414).
+func (s *Server) answerUnreadable(fiberHandler func(*fasthttp.RequestCtx, error)) func(*fasthttp.RequestCtx, error) {
+	return func(fctx *fasthttp.RequestCtx, err error) {
+		id := requestid.ConfigDefault.Generator()
+		fctx.SetUserValue(requestid.ConfigDefault.ContextKey, id)
+		fctx.Response.Header.Set(requestid.ConfigDefault.Header, id)
+		if errors.As(err, new(*fasthttp.ErrSmallBuffer)) && restoreRequestLine(fctx, err) {
+			c := s.app.AcquireCtx(fctx)
+			if herr := s.handleError(c, fiber.ErrRequestURITooLong); herr != nil {
+				fctx.Error(fiber.ErrRequestURITooLong.Message, fiber.StatusRequestURITooLong)
+			}
+			s.app.ReleaseCtx(c)
+		} else {
+			fiberHandler(fctx, err)
+		}
+		slog.Warn("unreadable request", "status", fctx.Response.StatusCode(), "request_id", id,
+			"method", string(fctx.Method()), "path", string(fctx.Path()), "ip", fctx.RemoteIP().String(), "error", err)
+	}
+}
+
+// restoreRequestLine recovers what it can of a request whose headers overflowed the read buffer, and
+// reports whether the request line itself was what did not fit. fasthttp forgets such a request
+// entirely, but its error quotes the first and the last 200 bytes of the buffer: the method and the
+// start of the URI are put back from them, so that the answer (JSON on the API) and the log know the
+// path; a request line that did not fit has no line break in either. (Nor has a request line over
+// 200 bytes followed by one header line that fills the rest of the buffer; that rare request is
+// answered 414 too.)
+func restoreRequestLine(fctx *fasthttp.RequestCtx, err error) (lineTooLong bool) {
+	_, contents, _ := strings.Cut(err.Error(), "contents: ")
+	head, tail, ok := quotedEnds(contents)
+	if !ok {
+		return false
+	}
+	line, _, complete := strings.Cut(head, "\n")
+	method, uri, _ := strings.Cut(strings.TrimSuffix(line, "\r"), " ")
+	if complete {
+		uri, _, _ = strings.Cut(uri, " ") // drop the protocol
+	}
+	if strings.HasPrefix(uri, "/") {
+		fctx.Request.Header.SetMethod(method)
+		fctx.Request.SetRequestURI(uri)
+	}
+	return !complete && !strings.Contains(tail, "\n")
+}
+
+// quotedEnds reads the two ends of a buffer as fasthttp's errors quote it: "first"..."last", or
+// "whole" when it is short.
+func quotedEnds(s string) (head, tail string, ok bool) {
+	q, err := strconv.QuotedPrefix(s)
+	if err != nil {
+		return "", "", false
+	}
+	head, _ = strconv.Unquote(q)
+	if rest, found := strings.CutPrefix(s[len(q):], "..."); found {
+		if q, err = strconv.QuotedPrefix(rest); err == nil {
+			tail, _ = strconv.Unquote(q)
+		}
+	}
+	return head, tail, true
 }

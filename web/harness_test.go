@@ -33,7 +33,7 @@ import (
 
 // site is a CivicFlow web server listening on a real port of the loopback interface.
 type site struct {
-	t     *testing.T
+	t     testing.TB
 	stack *stacktest.Stack
 	base  string
 	enf   *policies.Enforcer
@@ -51,7 +51,7 @@ type site struct {
 }
 
 // startSite serves CivicFlow on the stack with the demo jurisdictions and a throttle tight enough to test.
-func startSite(t *testing.T, s *stacktest.Stack) *site {
+func startSite(t testing.TB, s *stacktest.Stack) *site {
 	t.Helper()
 	return startSiteWith(t, s, "")
 }
@@ -59,7 +59,7 @@ func startSite(t *testing.T, s *stacktest.Stack) *site {
 // startSiteWith is startSite with catalogDir as CIVICFLOW_CATALOG_DIR: the service items and forms
 // of its items/ and forms/ added to or laid over the built-in ones ("" for none). A file of the
 // directory that the loader skips fails the test.
-func startSiteWith(t *testing.T, s *stacktest.Stack, catalogDir string) *site {
+func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.Load(func(string) (string, bool) { return "", false })

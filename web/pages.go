@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -217,12 +218,14 @@ func (v *view) showProblem(err error, status int) (int, error) {
 	return statusByKind[p.Kind], nil
 }
 
-// setErrors puts a problem on the page: field errors next to their fields, anything else on top.
+// setErrors puts a problem on the page: field errors next to their fields, anything else, such as
+// the count of errors not listed (a field error without a path), on top.
 func (v *view) setErrors(p *problem.Error) {
 	for _, f := range p.Fields {
-		if _, seen := v.Errors[f.Path]; !seen {
-			v.Errors[f.Path] = f.Message.In(v.Locale)
-			v.reported = append(v.reported, f.Path)
+		path := cmp.Or(f.Path, "_")
+		if _, seen := v.Errors[path]; !seen {
+			v.Errors[path] = f.Message.In(v.Locale)
+			v.reported = append(v.reported, path)
 		}
 	}
 	if len(p.Fields) == 0 {

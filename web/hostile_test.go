@@ -1,0 +1,228 @@
+package web_test
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+// send writes req over a connection of its own and returns the answer, read while the request is
+// still being written: the server may answer and close before reading all of a body it refuses. It
+// writes whatever req holds, however large its URL or headers, which a Go client would not send.
+func (st *site) send(req *http.Request) (*http.Response, string) {
+	st.t.Helper()
+	conn, err := net.Dial("tcp", req.URL.Host)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	defer conn.Close()
+	go func() { _ = req.Write(conn) }()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		st.t.Fatalf("reading the answer to %s %.60s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// request is a request to the site with the given headers, for send.
+func (st *site) request(method, path, contentType string, body []byte, header ...string) *http.Request {
+	req, err := http.NewRequest(method, st.base+path, bytes.NewReader(body))
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	return req
+}
+
+// logBuffer collects what the default logger writes while a test runs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// captureLog sends the default logger to a buffer until the test ends.
+func captureLog(t *testing.T) *logBuffer {
+	logs := &logBuffer{}
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	return logs
+}
+
+// A request line or headers too large for the read buffer get 414 or 431 in the usual shape (JSON on
+// the API, the error page for browsers), a request id, and a warning in the log with the path;
+// a long but reasonable URL with cookies still works.
+func TestOversizedRequestLineAndHeaders(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	logs := captureLog(t)
+	long := strings.Repeat("a", 100<<10)
+	for _, tc := range []struct {
+		name    string
+		request *http.Request
+		status  int
+		code    string // the API's error code, or else
+		page    string // a text of the error page
+		path    string
+	}{
+		{"long API URI", st.request("GET", "/api/v1/catalog?q="+long, "", nil), 414, "uri_too_long", "", "/api/v1/catalog"},
+		{"large API headers", st.request("GET", "/api/v1/catalog", "", nil, "X-Filler", long), 431, "headers_too_large", "", "/api/v1/catalog"},
+		{"long page URI", st.request("GET", "/catalog?q="+long, "", nil), 414, "", "网址过长", "/catalog"},
+		{"large cookies on the home page", st.request("GET", "/", "", nil, "Cookie", "big="+long), 431, "", "Cookie 过多", "/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := st.send(tc.request)
+			id := resp.Header.Get("X-Request-Id")
+			if resp.StatusCode != tc.status || id == "" {
+				t.Fatalf("status %d, request id %q; want %d with an id: %.300s", resp.StatusCode, id, tc.status, body)
+			}
+			if tc.code != "" {
+				var e apiErr
+				if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Code != tc.code || e.Error.Message == "" {
+					t.Fatalf("answer %.300s, want the problem %s", body, tc.code)
+				}
+			} else if !strings.Contains(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, tc.page) {
+				t.Fatalf("error page (%s) without %q: %.300s", resp.Header.Get("Content-Type"), tc.page, body)
+			}
+			var line string
+			for l := range strings.SplitSeq(logs.String(), "\n") {
+				if strings.Contains(l, "request_id="+id) {
+					line = l
+				}
+			}
+			if !strings.Contains(line, "level=WARN") || !strings.Contains(line, "path="+tc.path+" ") {
+				t.Fatalf("log line %q, want a warning with path %s", line, tc.path)
+			}
+		})
+	}
+	if strings.Contains(logs.String(), "internal error") {
+		t.Errorf("logged as internal errors:\n%s", logs.String())
+	}
+	filter, cookie := strings.Repeat("x", 8<<10), strings.Repeat("c", 4000)
+	resp, body := st.send(st.request("GET", "/api/v1/catalog?q="+filter, "", nil, "Cookie", "a="+cookie+"; b="+cookie))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("an 8 KB filter with 8 KB of cookies: %d %.300s", resp.StatusCode, body)
+	}
+}
+
+// Bodies built to cost the server far more than their size are refused before they are parsed, each
+// with a clear answer; invalid text is refused in every kind of body.
+func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	st.user("hostile.citizen", "citizen")
+	token := st.token("hostile.citizen")
+	const jsonType, form = "application/json", "application/x-www-form-urlencoded"
+	members := func(n int) []byte {
+		return []byte(`{"item":"` + sgItem + `","jurisdiction":"210100","data":{"individual_members":[` + strings.Repeat("{},", n-1) + `{}]}}`)
+	}
+	multipartBody := func(fields ...string) ([]byte, string) {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		for i := 0; i+1 < len(fields); i += 2 {
+			_ = w.WriteField(fields[i], fields[i+1])
+		}
+		_ = w.Close()
+		return b.Bytes(), w.FormDataContentType()
+	}
+	var bomb bytes.Buffer
+	zw := gzip.NewWriter(&bomb)
+	_, _ = zw.Write(make([]byte, 64<<20))
+	_ = zw.Close()
+	// The form posts carry the login page's CSRF token and cookie, so that only the checks of the body
+	// stand between them and a login attempt.
+	visitor := st.browser()
+	_, _, csrf := visitor.get("/login")
+	loginURL, _ := url.Parse(st.base + "/login")
+	cookie := []string{"Cookie", visitor.c.Jar.Cookies(loginURL)[0].String()}
+	loginParts, loginType := multipartBody("_csrf", csrf, "login", "li\xffming", "password", "whatever-long")
+	nulParts, nulType := multipartBody("_csrf", csrf, "login", "li\x00ming", "password", "whatever-long")
+	auth := []string{"Authorization", "Bearer " + token}
+	for _, tc := range []struct {
+		name   string
+		req    *http.Request
+		status int
+		code   string
+	}{
+		{"a million empty members", st.request("POST", "/api/v1/cases", jsonType, members(1_000_000), auth...), 400, "json_too_many_values"},
+		{"deep nesting", st.request("POST", "/api/v1/cases", jsonType, []byte(`{"item":"x","data":{"a":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}}`), auth...), 400, "json_too_deep"},
+		{"data after the JSON value", st.request("POST", "/api/v1/tokens", jsonType, []byte(`{"login":"hostile.citizen","password":"hostile.citizen-password","name":"t"} {"name":"again"}`)), 400, "bad_json"},
+		{"JSON of 5 MB", st.request("POST", "/api/v1/cases", jsonType, []byte(`{"item":"`+strings.Repeat("x", 5<<20)+`"}`), auth...), 413, "too_large"},
+		{"a gzip bomb", st.request("POST", "/api/v1/cases", jsonType, bomb.Bytes(), append(auth, "Content-Encoding", "gzip")...), 415, "compressed_body"},
+		{"a form of 1001 fields", st.request("POST", "/login", form, []byte("_csrf="+csrf+"&login=x&password=y"+strings.Repeat("&a=", 998)), cookie...), 400, "too_many_fields"},
+		{"a malformed form hiding invalid UTF-8", st.request("POST", "/login", form, []byte("_csrf="+csrf+"&next=%zz&login=%ff&password=whatever-long"), cookie...), 400, "bad_form"},
+		{"invalid UTF-8 in a multipart form", st.request("POST", "/login", loginType, loginParts, cookie...), 400, "unreadable_text"},
+		{"NUL in a multipart form", st.request("POST", "/login", nulType, nulParts, cookie...), 400, "unreadable_text"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.req.Header.Set("Accept", "application/json")
+			resp, body := st.send(tc.req)
+			var e apiErr
+			if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != tc.status || e.Error.Code != tc.code {
+				t.Fatalf("%d %.300s, want %d %s", resp.StatusCode, body, tc.status, tc.code)
+			}
+		})
+	}
+
+	// A list over max_items is refused as such, without an error for each of its items.
+	resp, body := st.send(st.request("POST", "/api/v1/cases", jsonType, members(6000), auth...))
+	var e apiErr
+	_ = json.Unmarshal([]byte(body), &e)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !hasFieldError(e, "individual_members", "too_many") || len(e.Error.Fields) > 20 {
+		t.Fatalf("6000 members: %d with %d field errors: %.300s", resp.StatusCode, len(e.Error.Fields), body)
+	}
+
+	// On the page, an index far beyond max_items is only a name: rows are numbered by their order.
+	b := st.browser()
+	b.login("hostile.citizen")
+	_, _, csrf = b.get("/catalog/" + sgItem + "/apply")
+	posted, page := b.post("/catalog/"+sgItem+"/apply", url.Values{"_csrf": {csrf}, "jurisdiction": {"210100"},
+		"individual_members[999999999999].name": {"张三"}})
+	var draft struct{ Data map[string]any }
+	st.api("GET", "/api/v1/drafts/"+sgItem, token, nil, &draft)
+	if rows := asAnySlice(draft.Data["individual_members"]); posted.StatusCode != http.StatusOK || len(rows) != 1 {
+		t.Fatalf("a far index: %d, draft rows %v: %.300s", posted.StatusCode, rows, page)
+	}
+
+	// The errors listed on the page stop at 100, then their count.
+	submitted := url.Values{"_csrf": {csrf}, "jurisdiction": {"210100"}, "intent": {"submit"}}
+	for i := range 150 {
+		submitted.Set("individual_members["+strconv.Itoa(i)+"].phone", "13800000000")
+	}
+	_, page = b.post("/catalog/"+sgItem+"/apply", submitted)
+	_, summary, _ := strings.Cut(page, `id="error-summary-title"`)
+	summary, _, _ = strings.Cut(summary, "</ul>")
+	if n := strings.Count(summary, "<li>"); n > 101 || !strings.Contains(summary, "处错误未列出") {
+		t.Errorf("the page lists %d errors, or does not count those not listed:\n%.1000s", n, summary)
+	}
+}
