@@ -229,7 +229,7 @@ func (s *Server) readUsers(c *fiber.Ctx) ([]accounts.User, error) {
 			return nil, err
 		}
 	}
-	if err := audit.Record(ctx, s.DB, actor(c), "user.list", "user", "*", "", map[string]any{"count": len(users)}); err != nil {
+	if err := audit.RecordRead(ctx, s.DB, actor(c), "user.list", "user", "*", "", map[string]any{"count": len(users)}); err != nil {
 		return nil, err
 	}
 	return users, nil
