@@ -15,6 +15,16 @@ import (
 	"github.com/civicflow/civicflow/database"
 )
 
+// redisLog takes go-redis's own messages, such as each failed dial while Redis is down, to slog at debug
+// level: a Broker's Ping reports an outage, once.
+type redisLog struct{}
+
+func (redisLog) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
+}
+
+func init() { redis.SetLogger(redisLog{}) }
+
 // Broker is the Redis connection shared by the task client, the worker and the readiness check.
 type Broker struct {
 	// Opt configures asynq clients and servers.

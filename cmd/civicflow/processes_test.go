@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,11 +27,7 @@ import (
 // database and one Redis: a grant made through one web process takes effect in the other, its
 // notification is delivered by the worker, and SIGTERM stops all three cleanly.
 func TestSplitWebAndWorkerProcesses(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "civicflow")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building civicflow: %v\n%s", err, out)
-	}
+	bin := civicflowBinary(t)
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
 		broker := s.Broker(t)
@@ -84,24 +81,63 @@ func TestSplitWebAndWorkerProcesses(t *testing.T) {
 			call(t, webB, "GET", "/api/v1/me/messages", auditor, "", &out)
 			return len(out.Messages) == 1
 		})
-		for _, p := range procs {
-			if err := p.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
+		stopAll(t, procs...)
+	})
+}
+
+// binary is the civicflow binary the process tests run, built once.
+var binary struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+// civicflowBinary builds the civicflow binary (once per test run) and returns its path.
+func civicflowBinary(t *testing.T) string {
+	t.Helper()
+	binary.once.Do(func() {
+		if binary.dir, binary.err = os.MkdirTemp("", "civicflow-test-"); binary.err != nil {
+			return
 		}
-		for i, p := range procs {
-			done := make(chan error, 1)
-			go func() { done <- p.Wait() }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("process %d did not stop cleanly on SIGTERM: %v", i, err)
-				}
-			case <-time.After(20 * time.Second):
-				t.Errorf("process %d still running 20s after SIGTERM", i)
-			}
+		binary.path = filepath.Join(binary.dir, "civicflow")
+		if out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput(); err != nil {
+			binary.err = fmt.Errorf("%v\n%s", err, out)
 		}
 	})
+	if binary.err != nil {
+		t.Fatalf("building civicflow: %v", binary.err)
+	}
+	return binary.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.dir != "" {
+		os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
+}
+
+// stopAll sends SIGTERM to the processes and fails the test unless each exits cleanly within 20 s.
+func stopAll(t *testing.T, procs ...*exec.Cmd) {
+	t.Helper()
+	for _, p := range procs {
+		if err := p.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range procs {
+		done := make(chan error, 1)
+		go func() { done <- p.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("process %d did not stop cleanly on SIGTERM: %v", i, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("process %d still running 20s after SIGTERM", i)
+		}
+	}
 }
 
 func start(t *testing.T, bin string, env []string, args ...string) *exec.Cmd {
