@@ -1,18 +1,23 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"mime/multipart"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // draftJurisdiction is where a page's draft keeps the chosen jurisdiction beside the form's values;
@@ -29,6 +34,8 @@ type applyForm struct {
 	Action        string // where the form posts
 	// ExpectedVersion is the case version the page was drawn from, for a form that acts on a case.
 	ExpectedVersion int64
+	// Once is the one-time token of a form that files a new application (see onceField).
+	Once string
 }
 
 func (s *Server) applyPage(c *fiber.Ctx) error {
@@ -75,7 +82,7 @@ func (s *Server) renderApply(c *fiber.Ctx, it *catalog.Item, data map[string]any
 	jur, _ := data[draftJurisdiction].(string)
 	f := it.Forms[it.Form]
 	v.Data = applyForm{Item: it, Form: f, Fields: v.formFields(f, it, data, "", uploads, nil), Jurisdictions: js,
-		Jurisdiction: jur, Action: "/catalog/" + it.Code + "/apply"}
+		Jurisdiction: jur, Action: "/catalog/" + it.Code + "/apply", Once: newOnce()}
 	return s.renderStatus(c, status, "apply", v)
 }
 
@@ -184,7 +191,7 @@ func dropBlankRows(fs []forms.Field, values map[string][]string, prefix string) 
 }
 
 // storeUpload saves one uploaded file into the item's material slot.
-func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *multipart.FileHeader) (*materials.Material, error) {
+func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *multipart.FileHeader, opts ...materials.UploadOption) (*materials.Material, error) {
 	var mat *catalog.Material
 	for i := range it.Materials {
 		if it.Materials[i].ID == slot {
@@ -199,7 +206,7 @@ func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *mu
 		return nil, err
 	}
 	defer r.Close()
-	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r, mat.Types, int64(mat.MaxSizeMB)<<20)
+	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r, mat.Types, int64(mat.MaxSizeMB)<<20, opts...)
 }
 
 // materialOf finds the material slot of the file field at path ("members[2].photo" looks inside the
@@ -220,10 +227,15 @@ func materialOf(fs []forms.Field, path string) string {
 }
 
 // applyPost saves the draft, adds a row, or submits the application, as the pressed button says.
-// Whatever happens, what the applicant typed is kept: in the draft and on the page.
+// Whatever happens, what the applicant typed is kept: in the draft and on the page. A second post of
+// the form that filed an application (a double click, a reload) shows that application.
 func (s *Server) applyPost(c *fiber.Ctx) error {
 	it, err := s.item(c)
 	if err != nil {
+		return err
+	}
+	once, _ := requestKey(c, nil)
+	if filed, err := s.toEarlier(c, once, false, caseAddress); filed || err != nil {
 		return err
 	}
 	f := it.Forms[it.Form]
@@ -247,10 +259,18 @@ func (s *Server) applyPost(c *fiber.Ctx) error {
 		return s.renderApply(c, it, data, nil, v.T("draft_saved"), fiber.StatusOK)
 	}
 	delete(data, draftJurisdiction)
-	cs, err := s.Engine.Start(ctx, actor(c), it.Code, jur, data)
+	cs, err := s.Engine.Start(ctx, actor(c), it.Code, jur, data, workflow.WithinStart(func(ctx context.Context, tx bun.Tx, cs *workflow.Case) error {
+		return claimOf(once)(ctx, tx, cs.ID)
+	}))
 	if err != nil {
+		if filed, err := s.toEarlier(c, once, errors.Is(err, idempotency.ErrTaken), caseAddress); filed || err != nil {
+			return err
+		}
 		data[draftJurisdiction] = jur
 		return s.renderApply(c, it, data, err, "", fiber.StatusOK)
 	}
-	return c.Redirect("/cases/"+strconv.FormatInt(cs.ID, 10)+"?started=1", fiber.StatusSeeOther)
+	return c.Redirect(caseAddress(cs.ID), fiber.StatusSeeOther)
 }
+
+// caseAddress is the page of a case just filed.
+func caseAddress(id int64) string { return "/cases/" + strconv.FormatInt(id, 10) + "?started=1" }

@@ -23,6 +23,7 @@ import (
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
+	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/notify"
@@ -177,7 +178,7 @@ func named(name string, fn func() error) func() error {
 }
 
 // newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers
-// and the hourly clean-up of login records.
+// and the hourly clean-up of login records and expired idempotency keys.
 func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk) (*worker.Worker, error) {
 	senders, err := notify.SendersFromConfig(cfg)
 	if err != nil {
@@ -188,8 +189,10 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 			func(ctx context.Context) error { return engine.RunClock(ctx, time.Now()) }),
 		worker.WithTicker("appointments", cfg.ClockInterval,
 			func(ctx context.Context) error { return desk.RunTimers(ctx, time.Now()) }),
-		worker.WithTicker("account clean-up", time.Hour,
-			func(ctx context.Context) error { return accounts.Purge(ctx, db, time.Now(), cfg.LoginThrottleWindow) })), nil
+		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
+			now := time.Now()
+			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now))
+		})), nil
 }
 
 // prepareSchema migrates SQLite by itself; PostgreSQL, shared by many processes and upgraded with
