@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,6 +15,13 @@ import (
 
 	"github.com/civicflow/civicflow/stacktest"
 )
+
+// answer is a raw HTTP answer: status, headers and body.
+type answer struct {
+	status int
+	header http.Header
+	body   string
+}
 
 // send sends a request with a bearer token, an Idempotency-Key (none when empty) and a body of the
 // content type, and returns the whole answer.
@@ -101,14 +107,8 @@ func TestIdempotentCaseStart(t *testing.T) {
 		}
 		refused(t, "the key with another body", st.send("POST", "/api/v1/cases", token, "start-1", js, start("沈阳市另一个协会")),
 			http.StatusUnprocessableEntity, "idempotency_key_reused")
-		var upload bytes.Buffer
-		w := multipart.NewWriter(&upload)
-		_ = w.WriteField("item", sgItem)
-		_ = w.WriteField("slot", prepSlots[0])
-		fw, _ := w.CreateFormFile("file", "a.pdf")
-		_, _ = fw.Write([]byte("%PDF-1.4\n%%EOF\n"))
-		_ = w.Close()
-		refused(t, "the key on another operation", st.send("POST", "/api/v1/materials", token, "start-1", w.FormDataContentType(), upload.Bytes()),
+		upload, ct := multipartBody(t, sgItem, prepSlots[0], "a.pdf", []byte("%PDF-1.4\n%%EOF\n"))
+		refused(t, "the key on another operation", st.send("POST", "/api/v1/materials", token, "start-1", ct, []byte(upload)),
 			http.StatusUnprocessableEntity, "idempotency_key_reused")
 		refused(t, "a key of 256 characters", st.send("POST", "/api/v1/cases", token, strings.Repeat("k", 256), js, start("x")),
 			http.StatusBadRequest, "invalid_idempotency_key")
@@ -214,14 +214,8 @@ func TestIdempotentBookingAndUpload(t *testing.T) {
 		}
 
 		upload := func(content string) (string, []byte) {
-			var body bytes.Buffer
-			w := multipart.NewWriter(&body)
-			_ = w.WriteField("item", "marriage-registration")
-			_ = w.WriteField("slot", "declaration")
-			fw, _ := w.CreateFormFile("file", "声明书.pdf")
-			fmt.Fprintf(fw, "%%PDF-1.4\n%% %s\n%%%%EOF\n", content)
-			_ = w.Close()
-			return w.FormDataContentType(), body.Bytes()
+			body, ct := multipartBody(t, "marriage-registration", "declaration", "声明书.pdf", []byte("%PDF-1.4\n% "+content+"\n%%EOF\n"))
+			return ct, []byte(body)
 		}
 		ct, body := upload("first")
 		first = st.send("POST", "/api/v1/materials", citizen, "upload-1", ct, body)
@@ -323,4 +317,37 @@ func TestPageFormsFileOnce(t *testing.T) {
 			t.Fatalf("posting the booking form twice led to %v with %d bookings", bookedAt, countRows(t, s, "bookings", "user_id = ?", uid))
 		}
 	})
+}
+
+// The answers of idempotent requests are the documented ones.
+func TestIdempotencyAnswersAsDocumented(t *testing.T) {
+	doc := loadOpenAPI(t)
+	st := startSite(t, stacktest.SQLite(t))
+	k := newContract(t, st, doc)
+	st.user("li.applicant", "org_applicant")
+	token := st.token("li.applicant")
+	key := func(k string) http.Header { return http.Header{"Idempotency-Key": {k}} }
+	start := map[string]any{"item": sgItem, "jurisdiction": "210100",
+		"data": preparationData(t, "沈阳市青年创业协会", st.uploadAll(token, sgItem, prepSlots...))}
+	var replayed http.Header
+	k.do(call{method: "POST", path: "/api/v1/cases", token: token, body: start, header: key("case-1"), valid: true}, 201)
+	k.do(call{method: "POST", path: "/api/v1/cases", token: token, body: start, header: key("case-1"), valid: true, respHeader: &replayed}, 201)
+	if replayed.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("a replayed start is not marked: %v", replayed)
+	}
+	k.fails(call{method: "POST", path: "/api/v1/cases", token: token, body: map[string]any{"item": sgItem, "jurisdiction": "210100", "data": map[string]any{}},
+		header: key("case-1"), valid: true}, 422, "idempotency_key_reused")
+	k.fails(call{method: "POST", path: "/api/v1/cases", token: token, body: start, header: key("two words")}, 400, "invalid_idempotency_key")
+
+	body, ct := multipartBody(t, sgItem, prepSlots[0], "a.pdf", []byte("%PDF-1.4\n%%EOF\n"))
+	k.do(call{method: "POST", path: "/api/v1/materials", token: token, body: body, contentType: ct, header: key("upload-1"), valid: true}, 201)
+	k.do(call{method: "POST", path: "/api/v1/materials", token: token, body: body, contentType: ct, header: key("upload-1"), valid: true,
+		respHeader: &replayed}, 201)
+	if replayed.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("a replayed upload is not marked: %v", replayed)
+	}
+	other, ct := multipartBody(t, sgItem, prepSlots[0], "b.pdf", []byte("%PDF-1.4\n%%EOF\n"))
+	k.fails(call{method: "POST", path: "/api/v1/materials", token: token, body: other, contentType: ct, header: key("upload-1"), valid: true},
+		422, "idempotency_key_reused")
+	k.fails(call{method: "POST", path: "/api/v1/materials", token: token, body: other, contentType: ct, header: key(strings.Repeat("k", 256))}, 400, "invalid_idempotency_key")
 }
