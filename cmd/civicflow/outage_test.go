@@ -18,7 +18,6 @@ import (
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
-	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/stacktest"
 )
@@ -85,28 +84,10 @@ func (p *proxy) cut() {
 	p.conns = nil
 }
 
-// fetch sends a GET with a bearer token (none when empty) and an Accept header, and returns the
-// status, the headers and the body.
-func fetch(t *testing.T, addr, path, token, accept string) (int, http.Header, string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
-	req.Header.Set("Accept", accept)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(body)
-}
-
 // readiness returns the status of /readyz and its checks.
 func readiness(t *testing.T, addr string) (int, map[string]string) {
 	t.Helper()
-	code, _, body := fetch(t, addr, "/readyz", "", "application/json")
+	code, _, body := send(t, addr, "GET", "/readyz", "", "", "application/json")
 	var out struct{ Checks map[string]string }
 	_ = json.Unmarshal([]byte(body), &out)
 	return code, out.Checks
@@ -158,7 +139,7 @@ func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
 
 	pg.cut()
 	for i := range 5 {
-		code, header, body := fetch(t, addr, "/api/v1/me", token, "application/json")
+		code, header, body := send(t, addr, "GET", "/api/v1/me", token, "", "application/json")
 		var e struct {
 			Error struct{ Code, Message string }
 		}
@@ -167,7 +148,7 @@ func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
 			t.Fatalf("API request %d during the outage: %d, Retry-After %q: %s", i, code, header.Get("Retry-After"), body)
 		}
 	}
-	code, header, body := fetch(t, addr, "/appointments", "", "text/html")
+	code, header, body := send(t, addr, "GET", "/appointments", "", "", "text/html")
 	if code != http.StatusServiceUnavailable || header.Get("Retry-After") != "5" || !strings.Contains(body, "<html") {
 		t.Fatalf("page during the outage: %d, Retry-After %q: %s", code, header.Get("Retry-After"), body)
 	}
@@ -181,7 +162,7 @@ func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
 
 	pg.restore(t)
 	waitReady(t, addr)
-	if code, _, body := fetch(t, addr, "/api/v1/me", token, "application/json"); code != http.StatusOK {
+	if code, _, body := send(t, addr, "GET", "/api/v1/me", token, "", "application/json"); code != http.StatusOK {
 		t.Fatalf("API request after the outage: %d %s", code, body)
 	}
 	log = logOf(t, web)
@@ -197,21 +178,7 @@ func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
 func TestProcessesStartWhileRedisIsDown(t *testing.T) {
 	bin := civicflowBinary(t)
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
-		ctx := context.Background()
-		if _, err := demo.Seed(ctx, s.DB); err != nil {
-			t.Fatal(err)
-		}
-		for _, login := range []string{"ops.admin", "new.auditor"} {
-			u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: login, Password: login + "-password"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if login == "ops.admin" {
-				if err := policies.GrantSystem(ctx, s.DB, u.ID, policies.Admin, "21*"); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		seedAdminAndAuditor(t, s)
 		redisAddr := freeAddr(t) // nothing listens there yet
 		env := append(os.Environ(),
 			"CIVICFLOW_DATABASE_URL="+s.DatabaseURL,
@@ -243,11 +210,7 @@ func TestProcessesStartWhileRedisIsDown(t *testing.T) {
 		}
 		defer m.Close()
 		waitReady(t, addr)
-		eventually(t, "the worker delivers the notification caused while Redis was down", func() bool {
-			var out struct{ Messages []struct{ Subject string } }
-			call(t, addr, "GET", "/api/v1/me/messages", auditor, "", &out)
-			return len(out.Messages) == 1
-		})
+		waitForMessage(t, addr, auditor)
 		stopAll(t, procs...)
 	})
 }

@@ -29,22 +29,8 @@ import (
 func TestSplitWebAndWorkerProcesses(t *testing.T) {
 	bin := civicflowBinary(t)
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
-		ctx := context.Background()
 		broker := s.Broker(t)
-		if _, err := demo.Seed(ctx, s.DB); err != nil {
-			t.Fatal(err)
-		}
-		for _, login := range []string{"ops.admin", "new.auditor"} {
-			u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: login, Password: login + "-password"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if login == "ops.admin" {
-				if err := policies.GrantSystem(ctx, s.DB, u.ID, policies.Admin, "21*"); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		seedAdminAndAuditor(t, s)
 		env := append(os.Environ(),
 			"CIVICFLOW_DATABASE_URL="+s.DatabaseURL,
 			"CIVICFLOW_REDIS_URL="+stacktest.BrokerURL(broker),
@@ -76,12 +62,40 @@ func TestSplitWebAndWorkerProcesses(t *testing.T) {
 		eventually(t, "web B sees the grant", func() bool {
 			return call(t, webB, "GET", "/api/v1/audit", auditor, "", nil) == http.StatusOK
 		})
-		eventually(t, "the worker delivers the notification", func() bool {
-			var out struct{ Messages []struct{ Subject string } }
-			call(t, webB, "GET", "/api/v1/me/messages", auditor, "", &out)
-			return len(out.Messages) == 1
-		})
+		waitForMessage(t, webB, auditor)
 		stopAll(t, procs...)
+	})
+}
+
+// seedAdminAndAuditor creates the demo jurisdictions, an admin of the province (ops.admin) and a user
+// without roles (new.auditor), each with the password login+"-password", for tests in which the one
+// grants the other a role, which notifies them.
+func seedAdminAndAuditor(t *testing.T, s *stacktest.Stack) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := demo.Seed(ctx, s.DB); err != nil {
+		t.Fatal(err)
+	}
+	for _, login := range []string{"ops.admin", "new.auditor"} {
+		u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: login, Password: login + "-password"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if login == "ops.admin" {
+			if err := policies.GrantSystem(ctx, s.DB, u.ID, policies.Admin, "21*"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// waitForMessage waits until the worker has delivered one message to the in-app inbox of token's user.
+func waitForMessage(t *testing.T, addr, token string) {
+	t.Helper()
+	eventually(t, "the worker delivers the notification", func() bool {
+		var out struct{ Messages []struct{ Subject string } }
+		call(t, addr, "GET", "/api/v1/me/messages", token, "", &out)
+		return len(out.Messages) == 1
 	})
 }
 
@@ -206,9 +220,23 @@ func apiToken(t *testing.T, addr, login string) string {
 	return out.Token
 }
 
+// call sends a request with a bearer token (none when empty) and a JSON body (none when empty),
+// decodes the answer into out (unless nil) and returns the status.
 func call(t *testing.T, addr, method, path, token, body string, out any) int {
 	t.Helper()
+	code, _, answer := send(t, addr, method, path, token, body, "application/json")
+	if out != nil {
+		_ = json.Unmarshal([]byte(answer), out)
+	}
+	return code
+}
+
+// send sends a request with a bearer token (none when empty), a JSON body (none when empty) and an
+// Accept header, and returns the status, the headers and the body of the answer.
+func send(t *testing.T, addr, method, path, token, body, accept string) (int, http.Header, string) {
+	t.Helper()
 	req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+	req.Header.Set("Accept", accept)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -220,9 +248,6 @@ func call(t *testing.T, addr, method, path, token, body string, out any) int {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if out != nil {
-		b, _ := io.ReadAll(resp.Body)
-		_ = json.Unmarshal(b, out)
-	}
-	return resp.StatusCode
+	answer, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(answer)
 }
