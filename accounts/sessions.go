@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -104,8 +105,10 @@ func SessionUser(ctx context.Context, db bun.IDB, token string, ttl time.Duratio
 		return nil, problem.ErrLoginRequired
 	}
 	if now.Sub(s.LastSeenAt) > sessionRefresh {
+		// A database that refuses writes for now (database.Unavailable) keeps the session as it is:
+		// its user may still read.
 		if _, err := db.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", now).Set("expires_at = ?", now.Add(ttl)).
-			Where("id_hash = ?", s.IDHash).Exec(ctx); err != nil {
+			Where("id_hash = ?", s.IDHash).Exec(ctx); err != nil && !database.Unavailable(err) {
 			return nil, fmt.Errorf("refreshing session: %w", err)
 		}
 	}
@@ -170,7 +173,9 @@ func TokenUser(ctx context.Context, db bun.IDB, secret string) (*User, error) {
 		return nil, problem.ErrLoginRequired
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > sessionRefresh {
-		if _, err := db.NewUpdate().Model((*APIToken)(nil)).Set("last_used_at = ?", now).Where("id = ?", t.ID).Exec(ctx); err != nil {
+		// As for sessions, a database that refuses writes for now leaves the token usable for reads.
+		if _, err := db.NewUpdate().Model((*APIToken)(nil)).Set("last_used_at = ?", now).Where("id = ?", t.ID).Exec(ctx); err != nil &&
+			!database.Unavailable(err) {
 			return nil, fmt.Errorf("recording API token use: %w", err)
 		}
 	}

@@ -246,11 +246,25 @@ func seatsTaken(ctx context.Context, db bun.IDB, k slotKey) (int, error) {
 
 func (b *Booking) slot() slotKey { return slotKey{b.OfficeID, b.Day, b.Start, b.Service} }
 
+// BookOption changes how Book files a booking.
+type BookOption func(*bookOptions)
+
+type bookOptions struct {
+	within func(ctx context.Context, tx bun.Tx, b *Booking) error
+}
+
+// WithinBooking runs fn in the transaction that books, once the booking row exists, so that what the
+// caller records about the booking (an idempotency key) commits or rolls back with it; an error from
+// fn is returned as it is.
+func WithinBooking(fn func(ctx context.Context, tx bun.Tx, b *Booking) error) BookOption {
+	return func(o *bookOptions) { o.within = fn }
+}
+
 // Book books a time for the actor (appointment:book). Every error of the input is reported at once
 // (see BookingInput and the problem codes of the package): an account whose ID number is bound books
 // only for that number. Then one transaction claims both people, takes a seat and inserts the
 // booking with its confirmation code, and writes the appointment_booked notice.
-func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*Booking, error) {
+func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opts ...BookOption) (*Booking, error) {
 	if actor.UserID <= 0 {
 		return nil, problem.ErrLoginRequired
 	}
@@ -293,6 +307,10 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*B
 		return nil, err
 	}
 	capacity := p.office.Capacity[in.Service]
+	var o bookOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	insert := func(ctx context.Context, tx bun.Tx) error {
 		if err := claimPeople(ctx, tx, b.BookerIDNumber, b.PartnerIDNumber); err != nil {
 			return err
@@ -312,6 +330,11 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*B
 		}
 		if err := record(ctx, tx, actor, "booking.create", &p.office, b, map[string]any{"service": b.Service}); err != nil {
 			return err
+		}
+		if o.within != nil {
+			if err := o.within(ctx, tx, b); err != nil {
+				return err
+			}
 		}
 		return d.send(ctx, tx, b.UserID, "appointment_booked", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil)
 	}

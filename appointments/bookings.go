@@ -64,7 +64,7 @@ func (d *Desk) Booking(ctx context.Context, actor audit.Actor, id int64) (*Booki
 	if !d.allowed(actor, o.Jurisdiction, "appointment", "read") {
 		return nil, problem.ErrNotFound
 	}
-	if err := audit.Record(ctx, d.db, actor, "booking.read", "booking", strconv.FormatInt(b.ID, 10), o.Jurisdiction, nil); err != nil {
+	if err := audit.RecordRead(ctx, d.db, actor, "booking.read", "booking", strconv.FormatInt(b.ID, 10), o.Jurisdiction, nil); err != nil {
 		return nil, err
 	}
 	return b, nil

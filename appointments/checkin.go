@@ -54,7 +54,7 @@ func (d *Desk) DaySheet(ctx context.Context, actor audit.Actor, officeID int64, 
 	for _, b := range bookings {
 		sheet.Lines = append(sheet.Lines, SheetLine{Booking: b, Session: sessionOf(sessions, b.Start)})
 	}
-	if err := audit.Record(ctx, d.db, actor, "daysheet.read", "office", strconv.FormatInt(officeID, 10), p.office.Jurisdiction,
+	if err := audit.RecordRead(ctx, d.db, actor, "daysheet.read", "office", strconv.FormatInt(officeID, 10), p.office.Jurisdiction,
 		map[string]any{"day": day}); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/problem"
 )
 
 // Actor is who does something: a user, or the system itself (a worker, the CLI, a timer).
@@ -50,6 +52,21 @@ func Record(ctx context.Context, db bun.IDB, actor Actor, action, objectType, ob
 	}
 	if _, err := db.NewInsert().Model(e).Exec(ctx); err != nil {
 		return fmt.Errorf("writing audit entry %s %s/%s: %w", action, objectType, objectID, err)
+	}
+	return nil
+}
+
+// errReadNotRecorded answers a staff read whose audit entry could not be written.
+var errReadNotRecorded = problem.New(problem.Unavailable, "audit_unavailable",
+	"本次查阅无法记入审计日志，因此暂不显示。请稍后再试。",
+	"This read could not be recorded in the audit log, so it is not shown. Please try again later.")
+
+// RecordRead appends the entry of a staff read of personal data. A read that cannot be recorded must
+// not be shown: when the entry cannot be written, the answer is a 503 problem (audit_unavailable)
+// that says so, with the failure behind it for the log.
+func RecordRead(ctx context.Context, db bun.IDB, actor Actor, action, objectType, objectID, jurisdiction string, detail map[string]any) error {
+	if err := Record(ctx, db, actor, action, objectType, objectID, jurisdiction, detail); err != nil {
+		return errReadNotRecorded.Because(err)
 	}
 	return nil
 }

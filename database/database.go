@@ -35,7 +35,8 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
-// OpenPostgres connects to PostgreSQL at url and checks that it answers.
+// OpenPostgres connects to PostgreSQL at url and checks that it answers. Its outages are logged
+// once each (see OutageLog).
 func OpenPostgres(ctx context.Context, url string) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -48,6 +49,7 @@ func OpenPostgres(ctx context.Context, url string) (*bun.DB, error) {
 	sqldb.SetMaxOpenConns(32)
 	sqldb.SetMaxIdleConns(16)
 	db := bun.NewDB(sqldb, pgdialect.New())
+	LogOutages(db, &OutageLog{Name: "database"})
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
@@ -57,7 +59,8 @@ func OpenPostgres(ctx context.Context, url string) (*bun.DB, error) {
 
 // OpenSQLite opens (creating if needed) the SQLite file at path. Write transactions start with
 // BEGIN IMMEDIATE and wait for a busy database instead of failing, so that concurrent requests queue
-// up rather than erroring; WAL lets readers go on while one writer works.
+// up rather than erroring; WAL lets readers go on while one writer works. Its outages (a full disk, a
+// read-only file) are logged once each (see OutageLog).
 func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("creating the directory of %s: %w", path, err)
@@ -70,6 +73,7 @@ func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
 	}
 	sqldb.SetMaxOpenConns(8)
 	db := bun.NewDB(sqldb, sqlitedialect.New())
+	LogOutages(db, &OutageLog{Name: "database"})
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening SQLite %s: %w", path, err)

@@ -145,6 +145,6 @@ func RecordDownload(ctx context.Context, db bun.IDB, actor audit.Actor, m *Mater
 			return fmt.Errorf("reading the jurisdiction of case %d: %w", *m.CaseID, err)
 		}
 	}
-	return audit.Record(ctx, db, actor, "material.download", "material", strconv.FormatInt(m.ID, 10), jurisdiction,
+	return audit.RecordRead(ctx, db, actor, "material.download", "material", strconv.FormatInt(m.ID, 10), jurisdiction,
 		map[string]any{"case_id": caseID, "slot": m.Slot})
 }

@@ -109,7 +109,8 @@ const DefaultMaxPixels = 50_000_000
 // allowed, judged from its header. Nothing is kept of a refused upload. The file name is only kept for
 // display, cleaned and given an extension that matches the content. Identical contents share one
 // stored file.
-func (s *Store) Upload(ctx context.Context, db bun.IDB, ownerID int64, itemCode, slot, filename string, r io.Reader, limits Limits) (*Material, error) {
+func (s *Store) Upload(ctx context.Context, db bun.IDB, ownerID int64, itemCode, slot, filename string, r io.Reader, limits Limits,
+	opts ...UploadOption) (*Material, error) {
 	if ownerID <= 0 || itemCode == "" || slot == "" {
 		return nil, fmt.Errorf("materials: upload needs an owner, an item and a slot (got %d, %q, %q)", ownerID, itemCode, slot)
 	}
@@ -168,10 +169,37 @@ func (s *Store) Upload(ctx context.Context, db bun.IDB, ownerID int64, itemCode,
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}
 	// A blob whose row fails to insert stays on disk: another upload may already share it.
-	if _, err := db.NewInsert().Model(m).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("recording upload %s of user %d: %w", sum, ownerID, err)
+	var o uploadOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(m).Exec(ctx); err != nil {
+			return fmt.Errorf("recording upload %s of user %d: %w", sum, ownerID, err)
+		}
+		if o.within != nil {
+			return o.within(ctx, tx, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// UploadOption changes how Upload records an upload.
+type UploadOption func(*uploadOptions)
+
+type uploadOptions struct {
+	within func(ctx context.Context, tx bun.Tx, m *Material) error
+}
+
+// WithinUpload runs fn in the transaction that records the upload, once its row exists, so that what
+// the caller records about it (an idempotency key) commits or rolls back with it; an error from fn is
+// returned as it is.
+func WithinUpload(fn func(ctx context.Context, tx bun.Tx, m *Material) error) UploadOption {
+	return func(o *uploadOptions) { o.within = fn }
 }
 
 // write copies head and the rest of r into the store and returns the content's SHA-256 and size.

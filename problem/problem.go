@@ -29,6 +29,7 @@ const (
 	Timeout                          // 408: the request did not arrive in time
 	URITooLong                       // 414: the request line is longer than the server reads
 	HeadersTooLarge                  // 431: the request's headers are larger than the server reads
+	Unavailable                      // 503: the database (or another service) is out for now; retry later
 )
 
 // Text is a message in both languages of the service.
@@ -49,13 +50,29 @@ type Error struct {
 	Fields  []Field
 	// Detail is optional data for the client, such as the current state on a conflict.
 	Detail any
+	// Err is the failure behind the problem, if any: logged, never shown.
+	Err error
 }
 
 func (e *Error) Error() string {
-	if len(e.Fields) == 0 {
-		return fmt.Sprintf("%s: %s", e.Code, e.Message.EN)
+	s := fmt.Sprintf("%s: %s", e.Code, e.Message.EN)
+	if len(e.Fields) > 0 {
+		s += fmt.Sprintf(" (%d field errors, first %s: %s)", len(e.Fields), e.Fields[0].Path, e.Fields[0].Message.EN)
 	}
-	return fmt.Sprintf("%s: %s (%d field errors, first %s: %s)", e.Code, e.Message.EN, len(e.Fields), e.Fields[0].Path, e.Fields[0].Message.EN)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the failure behind the problem.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Because returns a copy of the problem with err as the failure behind it.
+func (e *Error) Because(err error) *Error {
+	c := *e
+	c.Err = err
+	return &c
 }
 
 // New returns a problem of kind with a code and a message in Chinese and English.
@@ -98,4 +115,6 @@ var (
 	ErrForbidden     = New(Forbidden, "forbidden", "您没有执行此操作的权限。", "You are not allowed to do this.")
 	ErrLoginRequired = New(Unauthenticated, "login_required", "请先登录。", "Please log in first.")
 	ErrNotFound      = New(NotFound, "not_found", "未找到该内容，或您无权查看。", "Not found, or not yours to see.")
+	ErrUnavailable   = New(Unavailable, "unavailable", "系统暂时无法处理请求（数据库暂不可用），请稍后再试。",
+		"The service cannot handle requests right now (its database is unavailable). Please try again in a few moments.")
 )

@@ -11,7 +11,19 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/civicflow/civicflow/database"
 )
+
+// redisLog takes go-redis's own messages, such as each failed dial while Redis is down, to slog at debug
+// level: a Broker's Ping reports an outage, once.
+type redisLog struct{}
+
+func (redisLog) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
+}
+
+func init() { redis.SetLogger(redisLog{}) }
 
 // Broker is the Redis connection shared by the task client, the worker and the readiness check.
 type Broker struct {
@@ -20,9 +32,13 @@ type Broker struct {
 	Embedded bool
 	rdb      redis.UniversalClient
 	mini     *miniredis.Miniredis
+	outages  database.OutageLog
 }
 
-// Open connects to the Redis at url, or starts an in-process Redis when url is empty.
+// Open connects to the Redis at url, or starts an in-process Redis when url is empty. A Redis server
+// that does not answer yet is no reason to fail: the broker is returned all the same, its Ping fails
+// (so /readyz says "redis: unreachable"), the outbox keeps every message, and the client connects
+// when Redis answers. Open fails only on a malformed URL or an in-process Redis that cannot start.
 func Open(ctx context.Context, url string) (*Broker, error) {
 	if url == "" {
 		m := miniredis.NewMiniRedis()
@@ -44,17 +60,17 @@ func newBroker(ctx context.Context, opt asynq.RedisConnOpt, mini *miniredis.Mini
 	if !ok {
 		return nil, fmt.Errorf("unsupported Redis connection option %T", opt)
 	}
-	b := &Broker{Opt: opt, Embedded: mini != nil, rdb: rdb, mini: mini}
-	if err := b.Ping(ctx); err != nil {
-		b.Close()
-		return nil, err
-	}
+	b := &Broker{Opt: opt, Embedded: mini != nil, rdb: rdb, mini: mini, outages: database.OutageLog{Name: "redis"}}
+	_ = b.Ping(ctx) // logs an outage; the connection comes when Redis answers
 	return b, nil
 }
 
-// Ping checks that Redis answers.
+// Ping checks that Redis answers. The first failure of an outage and the first success after it are
+// logged, once each.
 func (b *Broker) Ping(ctx context.Context) error {
-	if err := b.rdb.Ping(ctx).Err(); err != nil {
+	err := b.rdb.Ping(ctx).Err()
+	b.outages.Observe(ctx, err, true)
+	if err != nil {
 		return fmt.Errorf("reaching Redis: %w", err)
 	}
 	return nil

@@ -178,3 +178,31 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// ReadOnly makes the stack's database refuse every write from now on, as a PostgreSQL server in
+// read-only mode or a read-only SQLite file does, while reads go on: it narrows the pool to one
+// connection and sets that session read-only (SET SESSION CHARACTERISTICS … READ ONLY, PRAGMA
+// query_only). Nothing may use the database while it is called. The returned function makes the
+// database writable again.
+func (s *Stack) ReadOnly(t testing.TB) (writable func()) {
+	t.Helper()
+	ctx := context.Background()
+	maxOpen := s.DB.Stats().MaxOpenConnections
+	s.DB.SetMaxIdleConns(1)
+	s.DB.SetMaxOpenConns(1)
+	on, off := "PRAGMA query_only = 1", "PRAGMA query_only = 0"
+	if s.Name == "postgres" {
+		on, off = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE"
+	}
+	if _, err := s.DB.ExecContext(ctx, on); err != nil {
+		t.Fatalf("making the database read-only: %v", err)
+	}
+	return func() {
+		t.Helper()
+		if _, err := s.DB.ExecContext(ctx, off); err != nil {
+			t.Fatalf("making the database writable again: %v", err)
+		}
+		s.DB.SetMaxOpenConns(maxOpen)
+		s.DB.SetMaxIdleConns(maxOpen)
+	}
+}

@@ -257,7 +257,7 @@ func (s *Server) readUsers(c *fiber.Ctx) ([]userRow, error) {
 			rows = append(rows, userRow{User: u, Grants: seeGrants.Grants(byUser[u.ID])})
 		}
 	}
-	if err := audit.Record(ctx, s.DB, actor(c), "user.list", "user", "*", "", map[string]any{"count": len(rows)}); err != nil {
+	if err := audit.RecordRead(ctx, s.DB, actor(c), "user.list", "user", "*", "", map[string]any{"count": len(rows)}); err != nil {
 		return nil, err
 	}
 	return rows, nil

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"maps"
 	"mime/multipart"
 	"slices"
@@ -8,12 +10,15 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // draftJurisdiction is where a page's draft keeps the chosen jurisdiction beside the form's values;
@@ -35,6 +40,8 @@ type applyForm struct {
 	Submit          string // the label of the submit button
 	// Notice is the supplement notice that the form answers, if it does.
 	Notice *noticeView
+	// Once is the one-time token of a form that files a new application (see onceField).
+	Once string
 }
 
 // noticeView is a supplement notice as a page shows it: its text and what it asks to correct.
@@ -89,7 +96,7 @@ func (s *Server) renderApply(c *fiber.Ctx, it *catalog.Item, data map[string]any
 	v.noteInput("jurisdiction", v.T("apply_jurisdiction"), "jurisdiction") // first on the page
 	v.Data = applyForm{Item: it, Form: f, Fields: v.formFields(f, it, data, formOptions{uploads: uploads}), Jurisdictions: js,
 		Jurisdiction: jur, Action: "/catalog/" + it.Code + "/apply", Back: "/catalog/" + it.Code, BackLabel: v.T("back_to_guide"),
-		Submit: v.T("apply_submit")}
+		Submit: v.T("apply_submit"), Once: newOnce()}
 	return s.renderStatus(c, status, "apply", v)
 }
 
@@ -184,7 +191,7 @@ func allErrors(uploads problem.Fields, check error) error {
 }
 
 // storeUpload saves one uploaded file into the item's material slot.
-func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *multipart.FileHeader) (*materials.Material, error) {
+func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *multipart.FileHeader, opts ...materials.UploadOption) (*materials.Material, error) {
 	var mat *catalog.Material
 	for i := range it.Materials {
 		if it.Materials[i].ID == slot {
@@ -200,14 +207,19 @@ func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *mu
 	}
 	defer r.Close()
 	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r,
-		materials.Limits{Types: mat.Types, MaxBytes: int64(mat.MaxSizeMB) << 20, MaxPixels: int64(s.Config.UploadMaxPixels)})
+		materials.Limits{Types: mat.Types, MaxBytes: int64(mat.MaxSizeMB) << 20, MaxPixels: int64(s.Config.UploadMaxPixels)}, opts...)
 }
 
 // applyPost saves the draft, adds a row, or submits the application, as the pressed button says.
-// Whatever happens, what the applicant typed is kept: in the draft and on the page.
+// Whatever happens, what the applicant typed is kept: in the draft and on the page. A second post of
+// the form that filed an application (a double click, a reload) shows that application.
 func (s *Server) applyPost(c *fiber.Ctx) error {
 	it, err := s.item(c)
 	if err != nil {
+		return err
+	}
+	once, _ := requestKey(c, nil)
+	if filed, err := s.toEarlier(c, once, false, caseAddress); filed || err != nil {
 		return err
 	}
 	f := it.Forms[it.Form]
@@ -235,9 +247,17 @@ func (s *Server) applyPost(c *fiber.Ctx) error {
 	if !submit {
 		return s.renderApply(c, it, draft, nil, s.view(c, "apply_title").T("draft_saved"), fiber.StatusOK)
 	}
-	cs, err := s.Engine.Start(ctx, actor(c), it.Code, jur, data)
+	cs, err := s.Engine.Start(ctx, actor(c), it.Code, jur, data, workflow.WithinStart(func(ctx context.Context, tx bun.Tx, cs *workflow.Case) error {
+		return claimOf(once)(ctx, tx, cs.ID)
+	}))
 	if err != nil {
+		if filed, err := s.toEarlier(c, once, errors.Is(err, idempotency.ErrTaken), caseAddress); filed || err != nil {
+			return err
+		}
 		return s.renderApply(c, it, draft, err, "", fiber.StatusOK)
 	}
-	return c.Redirect("/cases/"+strconv.FormatInt(cs.ID, 10)+"?started=1", fiber.StatusSeeOther)
+	return c.Redirect(caseAddress(cs.ID), fiber.StatusSeeOther)
 }
+
+// caseAddress is the page of a case just filed.
+func caseAddress(id int64) string { return "/cases/" + strconv.FormatInt(id, 10) + "?started=1" }

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/appointments"
 )
@@ -182,11 +184,11 @@ func (s *Server) apiBook(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	b, err := s.Desk.Book(c.UserContext(), actor(c), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(b)
+	load := func(ctx context.Context, id int64) (any, error) { return s.Desk.Booking(ctx, actor(c), id) }
+	return s.createOnce(c, in, load, func(claim claimFunc) (any, error) {
+		return s.Desk.Book(c.UserContext(), actor(c), in,
+			appointments.WithinBooking(func(ctx context.Context, tx bun.Tx, b *appointments.Booking) error { return claim(ctx, tx, b.ID) }))
+	})
 }
 
 func (s *Server) apiMyBookings(c *fiber.Ctx) error {

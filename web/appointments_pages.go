@@ -1,16 +1,20 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -204,16 +208,27 @@ func bookingFromQuery(c *fiber.Ctx) appointments.BookingInput {
 		Day: c.Query("day"), Start: c.Query("start"), CaseID: caseID}
 }
 
+// bookPost books the time of the form. A second post of the form that booked (a double click, a
+// reload) shows that booking.
 func (s *Server) bookPost(c *fiber.Ctx) error {
+	once, _ := requestKey(c, nil)
+	if booked, err := s.toEarlier(c, once, false, bookingAddress); booked || err != nil {
+		return err
+	}
 	officeID, _ := strconv.ParseInt(c.FormValue("office_id"), 10, 64)
 	caseID, _ := strconv.ParseInt(c.FormValue("case_id"), 10, 64)
 	in := appointments.BookingInput{OfficeID: officeID, Service: appointments.Service(c.FormValue("service")),
 		Day: c.FormValue("day"), Start: c.FormValue("start"), CaseID: caseID,
 		BookerName: c.FormValue("booker_name"), BookerIDNumber: c.FormValue("booker_id_number"),
 		PartnerName: c.FormValue("partner_name"), PartnerIDNumber: c.FormValue("partner_id_number"), Phone: c.FormValue("phone")}
-	b, err := s.Desk.Book(c.UserContext(), actor(c), in)
+	b, err := s.Desk.Book(c.UserContext(), actor(c), in, appointments.WithinBooking(func(ctx context.Context, tx bun.Tx, b *appointments.Booking) error {
+		return claimOf(once)(ctx, tx, b.ID)
+	}))
 	if err == nil {
-		return c.Redirect("/appointments/mine/"+strconv.FormatInt(b.ID, 10)+"?booked=1", fiber.StatusSeeOther)
+		return c.Redirect(bookingAddress(b.ID), fiber.StatusSeeOther)
+	}
+	if booked, err := s.toEarlier(c, once, errors.Is(err, idempotency.ErrTaken), bookingAddress); booked || err != nil {
+		return err
 	}
 	if _, ok := problem.As(err); !ok {
 		return err
@@ -224,6 +239,11 @@ func (s *Server) bookPost(c *fiber.Ctx) error {
 		v.Form[k] = c.FormValue(k)
 	}
 	return s.renderBookForm(c, v, in, err)
+}
+
+// bookingAddress is the page of a booking just made.
+func bookingAddress(id int64) string {
+	return "/appointments/mine/" + strconv.FormatInt(id, 10) + "?booked=1"
 }
 
 // renderBookForm shows the booking form for the chosen time, with the errors of a refused booking:
@@ -245,7 +265,7 @@ func (s *Server) renderBookForm(c *fiber.Ctx, v *view, in appointments.BookingIn
 		v.Labels[k] = v.T("book_" + k)
 	}
 	v.Labels["day"], v.Labels["start"] = v.T("book_day"), v.T("book_time")
-	d := map[string]any{"In": in, "Bound": bound != "", "Query": bookingQuery(in.OfficeID, in.Service, in.Day, "", in.CaseID)}
+	d := map[string]any{"In": in, "Bound": bound != "", "Query": bookingQuery(in.OfficeID, in.Service, in.Day, "", in.CaseID), "Once": newOnce()}
 	if o, err := s.Desk.Office(ctx, in.OfficeID); err == nil {
 		d["Office"] = o
 		if slots, err := s.Desk.Slots(ctx, in.OfficeID, in.Day, in.Service); err == nil {

@@ -1,9 +1,16 @@
 package web
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"mime/multipart"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
@@ -113,11 +120,36 @@ func (s *Server) apiUpload(c *fiber.Ctx) error {
 	if err != nil {
 		return fieldProblem("file", "required", "请选择要上传的文件。", "Choose a file to upload.")
 	}
-	m, err := s.storeUpload(c, it, c.FormValue("slot"), fh)
+	content, err := uploadContent(it.Code, c.FormValue("slot"), fh)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(m)
+	load := func(ctx context.Context, id int64) (any, error) { return materials.Get(ctx, s.DB, id) }
+	return s.createOnce(c, content, load, func(claim claimFunc) (any, error) {
+		return s.storeUpload(c, it, content.Slot, fh, materials.WithinUpload(func(ctx context.Context, tx bun.Tx, m *materials.Material) error {
+			return claim(ctx, tx, m.ID)
+		}))
+	})
+}
+
+// upload is what identifies an upload for an idempotent retry: its item, slot, file name and content.
+type upload struct {
+	Item, Slot, Filename string
+	SHA256               string
+}
+
+// uploadContent reads the uploaded file of fh to identify the upload.
+func uploadContent(item, slot string, fh *multipart.FileHeader) (upload, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return upload{}, fmt.Errorf("reading an upload: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return upload{}, fmt.Errorf("reading an upload: %w", err)
+	}
+	return upload{Item: item, Slot: slot, Filename: fh.Filename, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // download serves a material to its owner or to whoever may see its case, as an attachment; staff
@@ -167,11 +199,17 @@ func (s *Server) apiStart(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	cs, err := s.Engine.Start(c.UserContext(), actor(c), body.Item, body.Jurisdiction, body.Data)
-	if err != nil {
-		return err
+	load := func(ctx context.Context, id int64) (any, error) {
+		v, err := s.Engine.Get(ctx, actor(c), id)
+		if err != nil {
+			return nil, err
+		}
+		return v.Case, nil
 	}
-	return c.Status(fiber.StatusCreated).JSON(cs)
+	return s.createOnce(c, body, load, func(claim claimFunc) (any, error) {
+		return s.Engine.Start(c.UserContext(), actor(c), body.Item, body.Jurisdiction, body.Data,
+			workflow.WithinStart(func(ctx context.Context, tx bun.Tx, cs *workflow.Case) error { return claim(ctx, tx, cs.ID) }))
+	})
 }
 
 func (s *Server) apiMyCases(c *fiber.Ctx) error {

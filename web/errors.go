@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/valyala/fasthttp"
 
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -38,7 +39,12 @@ var statusByKind = map[problem.Kind]int{
 	problem.Timeout:          fiber.StatusRequestTimeout,
 	problem.URITooLong:       fiber.StatusRequestURITooLong,
 	problem.HeadersTooLarge:  fiber.StatusRequestHeaderFieldsTooLarge,
+	problem.Unavailable:      fiber.StatusServiceUnavailable,
 }
+
+// retryAfter is the Retry-After of a 503, in seconds: long enough not to hammer a database that is
+// coming back, short enough for a restart or a failover.
+const retryAfter = "5"
 
 // fiberProblems words Fiber's own errors (unknown route, wrong method, body too large, a request not
 // read within the read timeout, a request line or headers beyond the read buffer) as problems.
@@ -58,7 +64,7 @@ var fiberProblems = map[int]*problem.Error{
 var errInternal = problem.Text{ZH: "系统内部错误，我们已记录。请稍后再试。", EN: "Something went wrong on our side and has been logged. Please try again later."}
 
 func statusOf(err error) int {
-	if p, ok := problem.As(err); ok {
+	if p, ok := problemOf(err); ok {
 		return statusByKind[p.Kind]
 	}
 	var fe *fiber.Error
@@ -66,6 +72,23 @@ func statusOf(err error) int {
 		return fe.Code
 	}
 	return fiber.StatusInternalServerError
+}
+
+// problemOf is the problem err stands for: a problem itself, one of Fiber's errors, or an outage of
+// the database (database.Unavailable), which is no bug but 503 until it is over. Anything else is an
+// internal error.
+func problemOf(err error) (*problem.Error, bool) {
+	if p, ok := problem.As(err); ok {
+		return p, true
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) && fiberProblems[fe.Code] != nil {
+		return fiberProblems[fe.Code], true
+	}
+	if database.Unavailable(err) {
+		return problem.ErrUnavailable.Because(err), true
+	}
+	return nil, false
 }
 
 // apiError is the JSON shape of every API error.
@@ -88,12 +111,15 @@ type apiFieldError struct {
 
 // handleError is the one error boundary: problems become their status with a message in the
 // caller's language; anything else is logged once with the request id and shown as a generic 500.
+// An outage of the database answers 503 with Retry-After and is not logged per request: the
+// database's OutageLog says when it starts and ends. A 503 whose cause is no outage (an audit entry
+// that failed for another reason) is logged like an internal error.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	p, ok := problem.As(err)
-	if !ok {
-		var fe *fiber.Error
-		if errors.As(err, &fe) && fiberProblems[fe.Code] != nil {
-			p, ok = fiberProblems[fe.Code], true
+	p, ok := problemOf(err)
+	if ok && p.Kind == problem.Unavailable {
+		c.Set(fiber.HeaderRetryAfter, retryAfter)
+		if p.Err != nil && !database.Unavailable(p.Err) {
+			slog.ErrorContext(c.UserContext(), "internal error", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
 		}
 	}
 	status := fiber.StatusInternalServerError

@@ -1128,6 +1128,12 @@ func TestOpenAPIDocumentsErrorsAndSecurity(t *testing.T) {
 			}
 			if p != "/api/v1/openapi.json" {
 				want = append(want, 500)
+				if p != "/readyz" { // whose 503 is its own answer, not an error
+					want = append(want, 503)
+					if ref := op.Responses.Status(503); ref != nil && ref.Value.Headers["Retry-After"] == nil {
+						t.Errorf("%s: the 503 answer must declare the Retry-After header", name)
+					}
+				}
 			}
 			if !public && op.Extensions["x-permission"] != nil && method == http.MethodGet {
 				want = append(want, 403)

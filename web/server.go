@@ -9,6 +9,7 @@ import (
 
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -31,6 +32,7 @@ import (
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
@@ -128,8 +130,8 @@ func New(d Deps) (*Server, error) {
 // App exposes the Fiber application, for tests and the server loop.
 func (s *Server) App() *fiber.App { return s.app }
 
-// Listen serves HTTP on addr until Shutdown.
-func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+// Serve serves HTTP on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
 // Shutdown stops accepting connections and waits for requests in flight, up to the context's deadline.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -315,21 +317,30 @@ func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
 // health answers whether the process is up.
 func (s *Server) health(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) }
 
-// ready answers whether the database and Redis are reachable.
+// ready answers whether the database answers and takes writes (database.Probe) and whether Redis
+// answers. Each check is "ok", "unreachable", "read-only" (the database answers but refuses writes) or
+// "error" (a failure that is no outage: a bug, logged). Outages are logged once each by the
+// database's and the broker's OutageLog, not once per check.
 func (s *Server) ready(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
-	checks := fiber.Map{"database": "ok", "redis": "ok"}
-	status := fiber.StatusOK
-	if err := s.DB.PingContext(ctx); err != nil {
-		checks["database"], status = "unreachable", fiber.StatusServiceUnavailable
-		slog.WarnContext(ctx, "readiness: database unreachable", "error", err)
+	checks := fiber.Map{"database": readiness(ctx, "database", database.Probe(ctx, s.DB)), "redis": readiness(ctx, "redis", s.Broker.Ping(ctx))}
+	if checks["database"] != "ok" || checks["redis"] != "ok" {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
 	}
-	if err := s.Broker.Ping(ctx); err != nil {
-		checks["redis"], status = "unreachable", fiber.StatusServiceUnavailable
-		slog.WarnContext(ctx, "readiness: redis unreachable", "error", err)
+	return c.JSON(fiber.Map{"status": "ok", "checks": checks})
+}
+
+// readiness is the state of one store after a use of it that ended with err.
+func readiness(ctx context.Context, name string, err error) string {
+	if err == nil {
+		return "ok"
 	}
-	return c.Status(status).JSON(fiber.Map{"status": map[bool]string{true: "ok", false: "unavailable"}[status == fiber.StatusOK], "checks": checks})
+	if o := database.Classify(err); o != database.NoOutage {
+		return o.String()
+	}
+	slog.ErrorContext(ctx, "readiness: check failed", "check", name, "error", err)
+	return "error"
 }
 
 func (s *Server) metrics(c *fiber.Ctx) error {

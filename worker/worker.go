@@ -159,6 +159,9 @@ func (w *Worker) Handle(pattern string, h asynq.Handler) error {
 // Run processes tasks and relays the outbox until ctx is cancelled, then shuts down gracefully: the
 // relay stops, the server takes no new task, tasks in flight get the configured shutdown timeout to
 // finish, and those that do not are pushed back to Redis for another worker. A Worker runs once.
+// Redis need not answer when Run starts: asynq's Server.Start does not reach it (its processor,
+// heartbeat and subscriber retry until it answers), and the relay tries again each pass while the
+// outbox keeps the messages.
 func (w *Worker) Run(ctx context.Context) error {
 	w.mu.Lock()
 	if w.started {

@@ -54,7 +54,7 @@ func (e *Engine) Get(ctx context.Context, viewer audit.Actor, caseID int64) (*Vi
 		return nil, err
 	}
 	if !c.isParty(viewer.UserID) {
-		if err := audit.Record(ctx, e.db, viewer, "case.read", "case", strconv.FormatInt(c.ID, 10), c.Jurisdiction,
+		if err := audit.RecordRead(ctx, e.db, viewer, "case.read", "case", strconv.FormatInt(c.ID, 10), c.Jurisdiction,
 			map[string]any{"number": c.Number}); err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,28 +27,10 @@ import (
 // database and one Redis: a grant made through one web process takes effect in the other, its
 // notification is delivered by the worker, and SIGTERM stops all three cleanly.
 func TestSplitWebAndWorkerProcesses(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "civicflow")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building civicflow: %v\n%s", err, out)
-	}
+	bin := civicflowBinary(t)
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
-		ctx := context.Background()
 		broker := s.Broker(t)
-		if _, err := demo.Seed(ctx, s.DB); err != nil {
-			t.Fatal(err)
-		}
-		for _, login := range []string{"ops.admin", "new.auditor"} {
-			u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: login, Password: login + "-password"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if login == "ops.admin" {
-				if err := policies.GrantSystem(ctx, s.DB, u.ID, policies.Admin, "21*"); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		seedAdminAndAuditor(t, s)
 		env := append(os.Environ(),
 			"CIVICFLOW_DATABASE_URL="+s.DatabaseURL,
 			"CIVICFLOW_REDIS_URL="+stacktest.BrokerURL(broker),
@@ -79,29 +62,96 @@ func TestSplitWebAndWorkerProcesses(t *testing.T) {
 		eventually(t, "web B sees the grant", func() bool {
 			return call(t, webB, "GET", "/api/v1/audit", auditor, "", nil) == http.StatusOK
 		})
-		eventually(t, "the worker delivers the notification", func() bool {
-			var out struct{ Messages []struct{ Subject string } }
-			call(t, webB, "GET", "/api/v1/me/messages", auditor, "", &out)
-			return len(out.Messages) == 1
-		})
-		for _, p := range procs {
-			if err := p.Process.Signal(syscall.SIGTERM); err != nil {
+		waitForMessage(t, webB, auditor)
+		stopAll(t, procs...)
+	})
+}
+
+// seedAdminAndAuditor creates the demo jurisdictions, an admin of the province (ops.admin) and a user
+// without roles (new.auditor), each with the password login+"-password", for tests in which the one
+// grants the other a role, which notifies them.
+func seedAdminAndAuditor(t *testing.T, s *stacktest.Stack) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := demo.Seed(ctx, s.DB); err != nil {
+		t.Fatal(err)
+	}
+	for _, login := range []string{"ops.admin", "new.auditor"} {
+		u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: login, Password: login + "-password"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if login == "ops.admin" {
+			if err := policies.GrantSystem(ctx, s.DB, u.ID, policies.Admin, "21*"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		for i, p := range procs {
-			done := make(chan error, 1)
-			go func() { done <- p.Wait() }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("process %d did not stop cleanly on SIGTERM: %v", i, err)
-				}
-			case <-time.After(20 * time.Second):
-				t.Errorf("process %d still running 20s after SIGTERM", i)
-			}
+	}
+}
+
+// waitForMessage waits until the worker has delivered one message to the in-app inbox of token's user.
+func waitForMessage(t *testing.T, addr, token string) {
+	t.Helper()
+	eventually(t, "the worker delivers the notification", func() bool {
+		var out struct{ Messages []struct{ Subject string } }
+		call(t, addr, "GET", "/api/v1/me/messages", token, "", &out)
+		return len(out.Messages) == 1
+	})
+}
+
+// binary is the civicflow binary the process tests run, built once.
+var binary struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+// civicflowBinary builds the civicflow binary (once per test run) and returns its path.
+func civicflowBinary(t *testing.T) string {
+	t.Helper()
+	binary.once.Do(func() {
+		if binary.dir, binary.err = os.MkdirTemp("", "civicflow-test-"); binary.err != nil {
+			return
+		}
+		binary.path = filepath.Join(binary.dir, "civicflow")
+		if out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput(); err != nil {
+			binary.err = fmt.Errorf("%v\n%s", err, out)
 		}
 	})
+	if binary.err != nil {
+		t.Fatalf("building civicflow: %v", binary.err)
+	}
+	return binary.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.dir != "" {
+		os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
+}
+
+// stopAll sends SIGTERM to the processes and fails the test unless each exits cleanly within 20 s.
+func stopAll(t *testing.T, procs ...*exec.Cmd) {
+	t.Helper()
+	for _, p := range procs {
+		if err := p.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range procs {
+		done := make(chan error, 1)
+		go func() { done <- p.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("process %d did not stop cleanly on SIGTERM: %v", i, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("process %d still running 20s after SIGTERM", i)
+		}
+	}
 }
 
 func start(t *testing.T, bin string, env []string, args ...string) *exec.Cmd {
@@ -170,9 +220,23 @@ func apiToken(t *testing.T, addr, login string) string {
 	return out.Token
 }
 
+// call sends a request with a bearer token (none when empty) and a JSON body (none when empty),
+// decodes the answer into out (unless nil) and returns the status.
 func call(t *testing.T, addr, method, path, token, body string, out any) int {
 	t.Helper()
+	code, _, answer := send(t, addr, method, path, token, body, "application/json")
+	if out != nil {
+		_ = json.Unmarshal([]byte(answer), out)
+	}
+	return code
+}
+
+// send sends a request with a bearer token (none when empty), a JSON body (none when empty) and an
+// Accept header, and returns the status, the headers and the body of the answer.
+func send(t *testing.T, addr, method, path, token, body, accept string) (int, http.Header, string) {
+	t.Helper()
 	req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+	req.Header.Set("Accept", accept)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -184,9 +248,6 @@ func call(t *testing.T, addr, method, path, token, body string, out any) int {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if out != nil {
-		b, _ := io.ReadAll(resp.Body)
-		_ = json.Unmarshal(b, out)
-	}
-	return resp.StatusCode
+	answer, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(answer)
 }

@@ -5,23 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"github.com/uptrace/bun"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
+	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/notify"
@@ -121,20 +123,6 @@ func serve(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-
-	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	run := func(name string, fn func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := fn(); err != nil {
-				errs <- fmt.Errorf("%s: %w", name, err)
-				stop()
-			}
-		}()
-	}
-	run("policy watcher", func() error { return enforcer.Watch(ctx, cfg.PolicyReloadInterval) })
 	cat, engine, err := loadEngine(ctx, db, enforcer, cfg)
 	if err != nil {
 		return err
@@ -145,39 +133,66 @@ func serve(cmd *cobra.Command, o serveOptions) error {
 			return err
 		}
 	}
+
+	// Everything is built and every address taken before anything runs: a failure so far ends serve
+	// at once. From here on, the first component to fail stops the others, and serve returns its
+	// error once all have stopped.
+	var w *worker.Worker
 	if o.role != "web" {
-		senders, err := notify.SendersFromConfig(cfg)
-		if err != nil {
+		if w, err = newWorker(db, broker, cfg, engine, desk); err != nil {
 			return err
 		}
-		w := worker.New(db, broker, cfg, senders,
-			worker.WithTicker("legal clock", cfg.ClockInterval,
-				func(ctx context.Context) error { return engine.RunClock(ctx, time.Now()) }),
-			worker.WithTicker("appointments", cfg.ClockInterval,
-				func(ctx context.Context) error { return desk.RunTimers(ctx, time.Now()) }),
-			worker.WithTicker("account clean-up", time.Hour,
-				func(ctx context.Context) error { return accounts.Purge(ctx, db, time.Now(), cfg.LoginThrottleWindow) }))
-		run("worker", func() error { return w.Run(ctx) })
 	}
+	var site *listeners
 	if o.role != "worker" {
 		deps, err := webDeps(ctx, db, broker, enforcer, cfg, cat, engine, desk)
 		if err != nil {
 			return err
 		}
-		if err := startWeb(ctx, run, deps, cfg); err != nil {
+		if site, err = listenWeb(deps, cfg); err != nil {
 			return err
 		}
 	}
-	slog.InfoContext(ctx, "civicflow started", "role", o.role, "version", buildVersion(), "postgres", cfg.IsPostgres(), "embedded_redis", broker.Embedded)
-	<-ctx.Done()
-	slog.Info("shutting down: finishing requests and tasks in flight", "timeout", cfg.ShutdownTimeout)
-	wg.Wait()
-	close(errs)
-	var all []error
-	for e := range errs {
-		all = append(all, e)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(named("policy watcher", func() error { return enforcer.Watch(gctx, cfg.PolicyReloadInterval) }))
+	if w != nil {
+		g.Go(named("worker", func() error { return w.Run(gctx) }))
 	}
-	return errors.Join(all...)
+	if site != nil {
+		site.serve(gctx, g, cfg)
+	}
+	slog.InfoContext(ctx, "civicflow started", "role", o.role, "version", buildVersion(), "postgres", cfg.IsPostgres(), "embedded_redis", broker.Embedded)
+	<-gctx.Done()
+	slog.Info("shutting down: finishing requests and tasks in flight", "timeout", cfg.ShutdownTimeout)
+	return g.Wait()
+}
+
+// named prefixes the error of fn with the name of the component it runs.
+func named(name string, fn func() error) func() error {
+	return func() error {
+		if err := fn(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	}
+}
+
+// newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers
+// and the hourly clean-up of login records and expired idempotency keys.
+func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk) (*worker.Worker, error) {
+	senders, err := notify.SendersFromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return worker.New(db, broker, cfg, senders,
+		worker.WithTicker("legal clock", cfg.ClockInterval,
+			func(ctx context.Context) error { return engine.RunClock(ctx, time.Now()) }),
+		worker.WithTicker("appointments", cfg.ClockInterval,
+			func(ctx context.Context) error { return desk.RunTimers(ctx, time.Now()) }),
+		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
+			now := time.Now()
+			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now))
+		})), nil
 }
 
 // prepareSchema migrates SQLite by itself; PostgreSQL, shared by many processes and upgraded with
@@ -264,36 +279,67 @@ func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *po
 	return deps, nil
 }
 
-// startWeb starts the HTTP server (and a separate metrics listener when configured) and stops it
-// gracefully when ctx ends.
-func startWeb(ctx context.Context, run func(string, func() error), deps web.Deps, cfg config.Config) error {
+// listeners are the web server and the addresses it serves, taken but not yet served.
+type listeners struct {
+	srv     *web.Server
+	web     net.Listener
+	metrics net.Listener // nil unless CIVICFLOW_METRICS_LISTEN is set
+}
+
+// listenWeb builds the web server and takes its address (and the metrics address when configured),
+// so that a taken address is an error before anything runs.
+func listenWeb(deps web.Deps, cfg config.Config) (*listeners, error) {
 	srv, err := web.New(deps)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	run("web", func() error {
-		slog.InfoContext(ctx, "listening", "address", "http://"+cfg.ListenAddr)
-		return srv.Listen(cfg.ListenAddr)
-	})
-	run("web shutdown", func() error {
+	l := &listeners{srv: srv}
+	if l.web, err = net.Listen("tcp", cfg.ListenAddr); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if cfg.MetricsAddr != "" {
+		if l.metrics, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			l.web.Close()
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
+	return l, nil
+}
+
+// serve serves the addresses in g until ctx ends, then shuts the web server down gracefully within
+// the shutdown timeout.
+func (l *listeners) serve(ctx context.Context, g *errgroup.Group, cfg config.Config) {
+	g.Go(named("web", func() error {
+		slog.InfoContext(ctx, "listening", "address", "http://"+l.web.Addr().String())
+		return serveUntil(ctx, l.web, l.srv.Serve)
+	}))
+	g.Go(named("web shutdown", func() error {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
-		return srv.Shutdown(sctx)
-	})
-	if cfg.MetricsAddr != "" {
-		ms := &http.Server{Addr: cfg.MetricsAddr, Handler: promhttp.Handler(), ReadHeaderTimeout: 5 * time.Second}
-		run("metrics", func() error {
-			slog.InfoContext(ctx, "metrics listening", "address", "http://"+cfg.MetricsAddr+"/metrics")
-			if err := ms.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		})
-		run("metrics shutdown", func() error {
-			<-ctx.Done()
-			return ms.Close()
-		})
+		err := l.srv.Shutdown(sctx)
+		l.web.Close() // in case Shutdown came before Serve took the listener: Serve then ends at once
+		return err
+	}))
+	if l.metrics == nil {
+		return
 	}
-	return nil
+	ms := &http.Server{Handler: promhttp.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	g.Go(named("metrics", func() error {
+		slog.InfoContext(ctx, "metrics listening", "address", "http://"+l.metrics.Addr().String()+"/metrics")
+		return serveUntil(ctx, l.metrics, ms.Serve)
+	}))
+	g.Go(named("metrics shutdown", func() error {
+		<-ctx.Done()
+		return ms.Close()
+	}))
+}
+
+// serveUntil serves ln until ctx ends: an error after that is the listener closing, not a failure.
+func serveUntil(ctx context.Context, ln net.Listener, serve func(net.Listener) error) error {
+	err := serve(ln)
+	if ctx.Err() != nil || errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
 }

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+
+	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+// proxy forwards TCP connections to a server until it is cut, which takes the server away from its
+// clients as a network failure or a crashed server would: open connections break, new ones are
+// refused. restore listens again on the same address.
+type proxy struct {
+	target, addr string
+	mu           sync.Mutex
+	ln           net.Listener
+	conns        []net.Conn
+}
+
+func startProxy(t *testing.T, target string) *proxy {
+	t.Helper()
+	p := &proxy{target: target, addr: "127.0.0.1:0"}
+	p.restore(t)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *proxy) restore(t *testing.T) {
+	t.Helper()
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.ln, p.addr = ln, ln.Addr().String()
+	p.mu.Unlock()
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", p.target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, client, server)
+			p.mu.Unlock()
+			pipe := func(dst, src net.Conn) {
+				_, _ = io.Copy(dst, src)
+				dst.Close()
+				src.Close()
+			}
+			go pipe(server, client)
+			go pipe(client, server)
+		}
+	}()
+}
+
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ln.Close()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// readiness returns the status of /readyz and its checks.
+func readiness(t *testing.T, addr string) (int, map[string]string) {
+	t.Helper()
+	code, _, body := send(t, addr, "GET", "/readyz", "", "", "application/json")
+	var out struct{ Checks map[string]string }
+	_ = json.Unmarshal([]byte(body), &out)
+	return code, out.Checks
+}
+
+// logOf returns what the process started by start has logged so far.
+func logOf(t *testing.T, p *exec.Cmd) string {
+	t.Helper()
+	b, err := os.ReadFile(p.Stdout.(*os.File).Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A web process whose PostgreSQL goes away answers 503 unavailable with Retry-After on the API and on
+// pages, /readyz says the database is unreachable, and the log has one line for the outage however
+// many requests met it (and no internal error); when PostgreSQL is back, so is the site, and the log
+// says so once.
+func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
+	if os.Getenv("CIVICFLOW_TEST_DATABASE_URL") == "" {
+		t.Skip("needs PostgreSQL: set CIVICFLOW_TEST_DATABASE_URL")
+	}
+	bin := civicflowBinary(t)
+	s := stacktest.Postgres(t)
+	broker := s.Broker(t)
+	ctx := context.Background()
+	u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "li.citizen", Password: "li.citizen-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := policies.GrantSystem(ctx, s.DB, u.ID, policies.Citizen, "*"); err != nil {
+		t.Fatal(err)
+	}
+	dbURL, err := url.Parse(s.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := startProxy(t, dbURL.Host)
+	dbURL.Host = pg.addr
+	addr := freeAddr(t)
+	web := start(t, bin, append(os.Environ(),
+		"CIVICFLOW_DATABASE_URL="+dbURL.String(),
+		"CIVICFLOW_REDIS_URL="+stacktest.BrokerURL(broker),
+		"CIVICFLOW_DATA_DIR="+t.TempDir(),
+	), "serve", "--role", "web", "--listen", addr)
+	waitReady(t, addr)
+	token := apiToken(t, addr, "li.citizen")
+
+	pg.cut()
+	for i := range 5 {
+		code, header, body := send(t, addr, "GET", "/api/v1/me", token, "", "application/json")
+		var e struct {
+			Error struct{ Code, Message string }
+		}
+		_ = json.Unmarshal([]byte(body), &e)
+		if code != http.StatusServiceUnavailable || header.Get("Retry-After") != "5" || e.Error.Code != "unavailable" || e.Error.Message == "" {
+			t.Fatalf("API request %d during the outage: %d, Retry-After %q: %s", i, code, header.Get("Retry-After"), body)
+		}
+	}
+	code, header, body := send(t, addr, "GET", "/appointments", "", "", "text/html")
+	if code != http.StatusServiceUnavailable || header.Get("Retry-After") != "5" || !strings.Contains(body, "<html") {
+		t.Fatalf("page during the outage: %d, Retry-After %q: %s", code, header.Get("Retry-After"), body)
+	}
+	if code, checks := readiness(t, addr); code != http.StatusServiceUnavailable || checks["database"] != "unreachable" || checks["redis"] != "ok" {
+		t.Fatalf("/readyz during the outage: %d %v", code, checks)
+	}
+	log := logOf(t, web)
+	if n := strings.Count(log, `msg="database unavailable"`); n != 1 || strings.Contains(log, "internal error") {
+		t.Fatalf("%d outage lines for 7 failed requests (want 1, and no internal error):\n%s", n, log)
+	}
+
+	pg.restore(t)
+	waitReady(t, addr)
+	if code, _, body := send(t, addr, "GET", "/api/v1/me", token, "", "application/json"); code != http.StatusOK {
+		t.Fatalf("API request after the outage: %d %s", code, body)
+	}
+	log = logOf(t, web)
+	if n, m := strings.Count(log, `msg="database unavailable"`), strings.Count(log, `msg="database available again"`); n != 1 || m != 1 {
+		t.Fatalf("%d outage and %d end lines, want 1 and 1:\n%s", n, m, log)
+	}
+	stopAll(t, web)
+}
+
+// A web process and a worker started while Redis is down run all the same: the web process serves,
+// /readyz says Redis is unreachable, and a notification caused meanwhile waits in the outbox; once
+// Redis answers on its address, /readyz is ready and the worker delivers the notification.
+func TestProcessesStartWhileRedisIsDown(t *testing.T) {
+	bin := civicflowBinary(t)
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		seedAdminAndAuditor(t, s)
+		redisAddr := freeAddr(t) // nothing listens there yet
+		env := append(os.Environ(),
+			"CIVICFLOW_DATABASE_URL="+s.DatabaseURL,
+			"CIVICFLOW_REDIS_URL=redis://"+redisAddr+"/0",
+			"CIVICFLOW_DATA_DIR="+t.TempDir(),
+			"CIVICFLOW_RELAY_INTERVAL=100ms",
+			"CIVICFLOW_SHUTDOWN_TIMEOUT=5s",
+		)
+		addr := freeAddr(t)
+		procs := []*exec.Cmd{start(t, bin, env, "serve", "--role", "web", "--listen", addr), start(t, bin, env, "worker")}
+		eventually(t, "the web process answers /readyz", func() bool {
+			_, err := http.Get("http://" + addr + "/readyz")
+			return err == nil
+		})
+		if code, checks := readiness(t, addr); code != http.StatusServiceUnavailable || checks["redis"] != "unreachable" || checks["database"] != "ok" {
+			t.Fatalf("/readyz without Redis: %d %v", code, checks)
+		}
+		admin, auditor := apiToken(t, addr, "ops.admin"), apiToken(t, addr, "new.auditor")
+		var me struct{ User struct{ ID int64 } }
+		call(t, addr, "GET", "/api/v1/me", auditor, "", &me)
+		grant := fmt.Sprintf("/api/v1/users/%d/grants", me.User.ID)
+		if code := call(t, addr, "POST", grant, admin, `{"role":"auditor","jurisdiction":"210000","subtree":true}`, nil); code != http.StatusOK {
+			t.Fatalf("grant without Redis: %d", code)
+		}
+
+		m := miniredis.NewMiniRedis()
+		if err := m.StartAddr(redisAddr); err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		waitReady(t, addr)
+		waitForMessage(t, addr, auditor)
+		stopAll(t, procs...)
+	})
+}

@@ -1,0 +1,162 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Outage says how a store (the database, or Redis) is failing: not at all, not answering, or
+// answering but refusing to write.
+type Outage int
+
+// The outages Classify tells apart.
+const (
+	NoOutage    Outage = iota
+	Unreachable        // no connection, a dropped connection, no answer in time, a server shutting down or full of clients
+	ReadOnly           // reads work, writes are refused: read-only mode or file, disk full
+)
+
+// String is the outage as /readyz reports it.
+func (o Outage) String() string {
+	switch o {
+	case Unreachable:
+		return "unreachable"
+	case ReadOnly:
+		return "read-only"
+	}
+	return "ok"
+}
+
+// Classify tells whether err means that the database (or Redis, reached over the network too) cannot
+// be reached or cannot write right now: an outage that retrying later cures, as opposed to a mistake
+// in the request or a bug. It is the one place that knows the drivers' errors: pgx's connection
+// errors, network errors, database/sql's bad connections, deadlines, PostgreSQL's read-only
+// transactions (SQLSTATE 25006), shutdowns (57P01–57P03), connection errors (class 08), full disk
+// (53100) and too many clients (53300), SQLite's full disk, read-only file, I/O errors and busy
+// timeouts. A cancelled context is no outage: the caller went away.
+func Classify(err error) Outage {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
+		return NoOutage
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, context.DeadlineExceeded):
+		return Unreachable
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch {
+		case pg.Code == "25006", pg.Code == "53100":
+			return ReadOnly
+		case strings.HasPrefix(pg.Code, "08"), pg.Code == "53300", pg.Code == "57P01", pg.Code == "57P02", pg.Code == "57P03":
+			return Unreachable
+		}
+		return NoOutage
+	}
+	var lite *sqlite.Error
+	if errors.As(err, &lite) {
+		switch lite.Code() & 0xff { // the primary code of an extended one
+		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_FULL:
+			return ReadOnly
+		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_CANTOPEN:
+			return Unreachable
+		}
+		return NoOutage
+	}
+	var connect *pgconn.ConnectError
+	var netErr net.Error
+	// pgconn marks the errors of its own transport (a connection lost mid-query, a timeout) with
+	// SafeToRetry; the server's own answers are PgErrors, handled above.
+	var transport interface{ SafeToRetry() bool }
+	if errors.As(err, &connect) || errors.As(err, &netErr) || errors.As(err, &transport) {
+		return Unreachable
+	}
+	return NoOutage
+}
+
+// Unavailable reports whether err is an outage (see Classify): the web layer answers 503 for it.
+func Unavailable(err error) bool { return Classify(err) != NoOutage }
+
+// Probe checks that db answers and can write, cheaply: it updates the one row of readiness_probe.
+func Probe(ctx context.Context, db bun.IDB) error {
+	if _, err := db.ExecContext(ctx, "INSERT INTO readiness_probe (id, checked_at) VALUES (1, ?) "+
+		"ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at", time.Now().UTC()); err != nil {
+		return fmt.Errorf("writing the readiness probe: %w", err)
+	}
+	return nil
+}
+
+// OutageLog logs once when a store becomes unavailable (at error level, with the first error) and
+// once when it is back (at info level, with how long it was out), so that an outage is two lines in
+// the log and not one per request. It is safe for concurrent use.
+type OutageLog struct {
+	// Name is the store ("database", "redis").
+	Name string
+	// Logger is slog.Default() when nil.
+	Logger *slog.Logger
+
+	state atomic.Int32 // the Outage in progress
+	mu    sync.Mutex
+	since time.Time
+}
+
+// Observe records the outcome of one use of the store: err nil for a success; write says whether the
+// use wrote, since only a write proves a read-only outage over. Errors that are no outage say
+// nothing about the store and change nothing.
+func (l *OutageLog) Observe(ctx context.Context, err error, write bool) {
+	o := Classify(err)
+	current := Outage(l.state.Load())
+	switch {
+	case err != nil && o == NoOutage, o == current,
+		err == nil && (current == NoOutage || current == ReadOnly && !write):
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if current = Outage(l.state.Load()); o == current {
+		return // another goroutine logged it meanwhile
+	}
+	log := l.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if o == NoOutage {
+		log.InfoContext(ctx, l.Name+" available again", "outage", current.String(), "after", time.Since(l.since).Round(time.Millisecond).String())
+	} else {
+		if current == NoOutage {
+			l.since = time.Now()
+		}
+		log.ErrorContext(ctx, l.Name+" unavailable", "outage", o.String(), "error", err)
+	}
+	l.state.Store(int32(o))
+}
+
+// queryHook feeds every query's outcome to an OutageLog.
+type queryHook struct{ log *OutageLog }
+
+func (h queryHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (h queryHook) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
+	switch e.Operation() {
+	case "INSERT", "UPDATE", "DELETE":
+		h.log.Observe(ctx, e.Err, true)
+	default:
+		h.log.Observe(ctx, e.Err, false)
+	}
+}
+
+// LogOutages makes db log its outages through l (see OutageLog). The Open functions do it with a
+// log named "database".
+func LogOutages(db *bun.DB, l *OutageLog) { db.AddQueryHook(queryHook{l}) }
