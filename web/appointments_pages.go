@@ -426,6 +426,7 @@ func (v *view) RulesText(r appointments.Rules) []string {
 		v.T("rules_in_person"),
 		v.Tf("rules_ban", "Lookback", r.LookbackDays, "NoShows", r.NoShowLimit, "Cancels", r.CancelLimit,
 			"ShortLookback", r.ShortLookbackDays, "ShortCancels", r.ShortCancelLimit, "BanDays", r.BanDays),
+		v.Tf("rules_one_booking", "N", r.DailyBookings),
 	}
 }
 

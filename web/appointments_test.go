@@ -183,9 +183,10 @@ func appointmentsContract(t *testing.T, k *contract, st *site, admin, citizen, d
 	}
 	full["booker_id_number"], full["partner_id_number"], full["booker_name"] = other, otherPartner, "孙丽"
 	k.fails(call{method: "POST", path: "/api/v1/bookings", token: bride, valid: true, body: full}, 409, "slot_full")
+	// Naming the same partner is no claim on her; a second active booking of the account is refused.
 	full["start"] = "09:30"
 	full["partner_id_number"] = brideID
-	k.fails(call{method: "POST", path: "/api/v1/bookings", token: bride, valid: true, body: full}, 409, "partner_unavailable")
+	k.fails(call{method: "POST", path: "/api/v1/bookings", token: citizen, valid: true, body: full}, 409, "already_booked")
 
 	bookingPath := "/api/v1/bookings/" + strconv.FormatInt(b.ID, 10)
 	var mine struct{ Bookings []appointments.Booking }
@@ -495,6 +496,38 @@ func TestAppointmentPages(t *testing.T) {
 			t.Errorf("Dalian's day sheet of Heping: %d", code)
 		}
 		st.clock.Set(time.Now())
+	})
+}
+
+// Two bookings name the same partner: the clerk's day sheet marks her on both, and says why.
+func TestDaySheetMarksThePersonNamedTwice(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		ctx := context.Background()
+		admin := audit.Actor{UserID: st.user("same.admin", "admin@21*"), Label: "same.admin"}
+		st.user("same.clerk", "acceptor@2101*")
+		office, err := st.desk.CreateOffice(ctx, admin, appointments.OfficeInput{Jurisdiction: "210102",
+			Name: lang.Text{ZH: "和平区婚姻登记处"}, Address: lang.Text{ZH: "南京北街1号"}, Phone: "024-12345678",
+			Capacity: map[appointments.Service]int{appointments.Marriage: 2}, SlotMinutes: 30, Active: true,
+			Sessions: []appointments.Session{{Start: "09:00", End: "10:00"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		day := st.bookableDays(office.ID, "marriage", 1)[0]
+		bride := personID(t, "210102", "19920202", "002")
+		for i, groom := range []string{personID(t, "210102", "19900101", "001"), personID(t, "210102", "19910101", "003")} {
+			who := audit.Actor{UserID: st.user(fmt.Sprintf("same.groom%d", i), "citizen"), Label: "groom"}
+			if _, err := st.desk.Book(ctx, who, appointments.BookingInput{OfficeID: office.ID, Service: appointments.Marriage, Day: day,
+				Start: "09:00", BookerName: "张伟", BookerIDNumber: groom, PartnerName: "李娜", PartnerIDNumber: bride, Phone: "13800138000"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clerk := st.browser()
+		clerk.login("same.clerk")
+		body, _ := clerk.page(fmt.Sprintf("/office/%d/day?day=%s", office.ID, day), http.StatusOK)
+		if strings.Count(body, "另有1个预约填写了此人") != 2 || !strings.Contains(body, "请在窗口核验身份证件") {
+			t.Errorf("the day sheet does not mark the person named twice: %s", body)
+		}
 	})
 }
 
