@@ -106,6 +106,18 @@ type Office struct {
 	UpdatedAt   time.Time       `json:"updated_at"`
 }
 
+// Offered lists the services the office takes bookings for (a capacity above 0), in the order of
+// Services.
+func (o *Office) Offered() []Service {
+	var out []Service
+	for _, sv := range Services {
+		if o.Capacity[sv] > 0 {
+			out = append(out, sv)
+		}
+	}
+	return out
+}
+
 // OfficeInput is what an admin enters to create or change an office.
 type OfficeInput struct {
 	Jurisdiction string          `json:"jurisdiction"`
@@ -153,6 +165,9 @@ type DayFree struct {
 	Day  string `json:"day"`
 	Open bool   `json:"open"`
 	Free int    `json:"free"`
+	// ChangeableOnline is false for a day within the office's change cut-off: a booking made for it
+	// today can never be moved or cancelled online, which the booker must know before booking.
+	ChangeableOnline bool `json:"changeable_online"`
 }
 
 // DaySlots is the answer of Slots: whether the office is open that day and its slots for a service.
@@ -163,8 +178,10 @@ type DaySlots struct {
 	Open     bool    `json:"open"`
 	// Bookable says whether the day is inside the booking window (and, for a case's confirmation
 	// booking, inside the case's window).
-	Bookable bool   `json:"bookable"`
-	Slots    []Slot `json:"slots"`
+	Bookable bool `json:"bookable"`
+	// ChangeableOnline is false for a day within the office's change cut-off (see DayFree).
+	ChangeableOnline bool   `json:"changeable_online"`
+	Slots            []Slot `json:"slots"`
 }
 
 // Booking statuses.

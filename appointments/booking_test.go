@@ -23,29 +23,7 @@ func TestCapacityUnderConcurrency(t *testing.T) {
 		for i := range inputs {
 			inputs[i] = f.couple("2026-11-04", "09:00")
 		}
-		var wg sync.WaitGroup
-		errs := make([]error, racers)
-		start := make(chan struct{})
-		for i := range racers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, errs[i] = f.desk.Book(f.ctx, actors[i], inputs[i])
-			}()
-		}
-		close(start)
-		wg.Wait()
-		ok := 0
-		for _, err := range errs {
-			if err == nil {
-				ok++
-				continue
-			}
-			if c := code(t, err); c != "slot_full" {
-				t.Fatalf("a losing booker got %q (%v), want slot_full", c, err)
-			}
-		}
+		ok := won(t, f.race(actors, inputs), "slot_full")
 		if ok != 10 {
 			t.Fatalf("%d bookings succeeded, want 10", ok)
 		}

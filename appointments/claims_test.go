@@ -1,7 +1,6 @@
 package appointments_test
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/civicflow/civicflow/accounts"
@@ -9,39 +8,6 @@ import (
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/stacktest"
 )
-
-// race sends n bookings at once, the i-th by actors[i] for inputs[i], and returns their errors.
-func (f *fixture) race(actors []audit.Actor, inputs []appointments.BookingInput) []error {
-	errs := make([]error, len(inputs))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range inputs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			_, errs[i] = f.desk.Book(f.ctx, actors[i], inputs[i])
-		}()
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
-
-// won counts the bookings of a race that succeeded, failing the test when a loser got another
-// answer than want.
-func won(t *testing.T, errs []error, want string) int {
-	t.Helper()
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
-		} else if c := code(t, err); c != want {
-			t.Fatalf("a losing booking got %q (%v), want %q", c, err, want)
-		}
-	}
-	return ok
-}
 
 // Anyone may type anyone's ID number, as partner or as booker from an account that is not verified
 // for it: that never keeps the person from booking for herself, verified or not, nor gets her banned.

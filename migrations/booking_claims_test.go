@@ -18,15 +18,7 @@ import (
 func TestBookingClaimsMigration(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
-		for {
-			names, err := migrations.Down(ctx, s.DB)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(names) == 0 {
-				break
-			}
-		}
+		downAll(t, s.DB)
 		before := migrate.NewMigrations()
 		for _, m := range migrations.All.Sorted() {
 			if m.Name < "20261206000003" {

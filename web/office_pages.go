@@ -83,7 +83,7 @@ func (s *Server) renderDaySheet(c *fiber.Ctx, officeID int64, day, notice string
 		sessions = append(sessions, other)
 	}
 	u := currentUser(c)
-	v.Data = map[string]any{"Sheet": sheet, "Sessions": sessions, "Services": offered(&sheet.Office), "Present": present, "SamePerson": samePerson,
+	v.Data = map[string]any{"Sheet": sheet, "Sessions": sessions, "Services": sheet.Office.Offered(), "Present": present, "SamePerson": samePerson,
 		"CanCheckIn": s.Enforcer.Allowed(u.ID, sheet.Office.Jurisdiction, "appointment", "checkin")}
 	return s.renderStatus(c, status, "office_day", v)
 }
