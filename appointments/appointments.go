@@ -3,10 +3,23 @@
 // seats, check-in at the window, no-shows, the booking ban, reminders and iCalendar files. Pages, the
 // API, the CLI and the worker all call the functions of this package; every rule lives here.
 //
-// Capacity holds under any concurrency on both databases: a booking increments its slot's counter
-// with one conditional UPDATE (booked < capacity) and claims each person's ID number in
-// active_people (primary key) in the same transaction, so neither an extra seat nor a second active
-// booking of one person can ever commit.
+// What a booking guarantees, under any concurrency on both databases, each decided in the booking's
+// one transaction by a conditional UPDATE or a primary key:
+//   - never more bookings than seats: the slot's counter rises with one conditional UPDATE
+//     (booked < capacity);
+//   - one active booking per account: the account's row in active_accounts;
+//   - one active booking per verified person: the booker's ID number in active_people, claimed only
+//     by the account verified for that number (users.id_number: bound at the window's check-in, or by
+//     the identity platform). A number typed without that verification, the partner's always, claims
+//     nothing: anyone can type anyone's number, so it must never keep the person herself from booking.
+//     Such unverified namings coexist, and the day sheet counts for each person of a booking the
+//     other bookings naming her, for the clerk to look at;
+//   - at most Rules.DailyBookings bookings made per account a day: a counter per account and day with
+//     one conditional UPDATE.
+//
+// A ban follows whoever earned it: the no-shows and cancellations of an account's bookings ban that
+// account, and also the booker's ID number only when the account was verified for it; a ban on a
+// verified person keeps her from booking, and from being named as partner, from any account.
 package appointments
 
 import (
@@ -69,11 +82,12 @@ type Rules struct {
 	ShortCancelLimit  int `json:"short_cancel_limit"`  // or 3 cancellations …
 	ShortLookbackDays int `json:"short_lookback_days"` // … within 30 days
 	BanDays           int `json:"ban_days"`            // → no booking for 180 days
+	DailyBookings     int `json:"daily_bookings"`      // 2: an account makes at most 2 bookings a day
 }
 
 // DefaultRules are the numbers of the Guangdong practice (domain.md §3).
 var DefaultRules = Rules{MinDaysAhead: 1, MaxDaysAhead: 30, ChangeCutoffDays: 2, NoShowLimit: 2, CancelLimit: 5,
-	LookbackDays: 180, ShortCancelLimit: 3, ShortLookbackDays: 30, BanDays: 180}
+	LookbackDays: 180, ShortCancelLimit: 3, ShortLookbackDays: 30, BanDays: 180, DailyBookings: 2}
 
 // Office is a marriage registration office (婚姻登记处) of a jurisdiction, a row of table offices.
 type Office struct {
@@ -90,6 +104,18 @@ type Office struct {
 	Active      bool            `json:"active"` // an inactive office takes no new bookings
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`
+}
+
+// Offered lists the services the office takes bookings for (a capacity above 0), in the order of
+// Services.
+func (o *Office) Offered() []Service {
+	var out []Service
+	for _, sv := range Services {
+		if o.Capacity[sv] > 0 {
+			out = append(out, sv)
+		}
+	}
+	return out
 }
 
 // OfficeInput is what an admin enters to create or change an office.
@@ -139,6 +165,9 @@ type DayFree struct {
 	Day  string `json:"day"`
 	Open bool   `json:"open"`
 	Free int    `json:"free"`
+	// ChangeableOnline is false for a day within the office's change cut-off: a booking made for it
+	// today can never be moved or cancelled online, which the booker must know before booking.
+	ChangeableOnline bool `json:"changeable_online"`
 }
 
 // DaySlots is the answer of Slots: whether the office is open that day and its slots for a service.
@@ -149,8 +178,10 @@ type DaySlots struct {
 	Open     bool    `json:"open"`
 	// Bookable says whether the day is inside the booking window (and, for a case's confirmation
 	// booking, inside the case's window).
-	Bookable bool   `json:"bookable"`
-	Slots    []Slot `json:"slots"`
+	Bookable bool `json:"bookable"`
+	// ChangeableOnline is false for a day within the office's change cut-off (see DayFree).
+	ChangeableOnline bool   `json:"changeable_online"`
+	Slots            []Slot `json:"slots"`
 }
 
 // Booking statuses.
@@ -204,11 +235,13 @@ type BookingInput struct {
 	CaseID int64 `json:"case_id,omitempty"`
 }
 
-// Ban is a stop on booking for one resident ID number, a row of table booking_bans.
+// Ban is a stop on booking for the account that earned it and, when that account was verified for
+// its booker's ID number, for that person, a row of table booking_bans.
 type Ban struct {
 	bun.BaseModel `bun:"table:booking_bans,alias:bb"`
 
-	IDNumber  string    `json:"-"`
+	UserID    int64     `json:"-"`
+	IDNumber  string    `json:"-"`      // the verified person's, or ""
 	Reason    string    `json:"reason"` // no_shows, cancellations or recent_cancellations
 	Count     int       `json:"count"`
 	Until     string    `json:"until"` // last day of the ban, YYYY-MM-DD
@@ -228,7 +261,16 @@ type CheckInInput struct {
 // SheetLine is one booking on an office's day sheet.
 type SheetLine struct {
 	Booking
-	Session int `json:"session"` // index into the day's sessions
+	Session    int        `json:"session"` // index into the day's sessions
+	SamePerson SamePerson `json:"same_person"`
+}
+
+// SamePerson counts, for each person of a booking, the other bookings that name her ID number too (as
+// booker or partner): those still booked, at any office, and those on the same day sheet. Anyone can
+// type anyone's number, so at most one of them is hers: the clerk checks the ID cards.
+type SamePerson struct {
+	Booker  int `json:"booker"`
+	Partner int `json:"partner"`
 }
 
 // DaySheet is what an office expects on a day: its sessions and the bookings in each.

@@ -35,10 +35,22 @@ var (
 	errAlreadyBooked = problem.New(problem.Conflict, "already_booked", "您已有一个尚未办理的预约，请先取消或办理该预约。",
 		"You already have an active appointment; cancel it or attend it first.")
 	// errPartnerUnavailable says no more about the partner, whom anyone can name, than that they
-	// cannot be booked now: not whether they have another booking or are banned, nor until when.
+	// cannot be booked now (a ban of theirs): not why, nor until when.
 	errPartnerUnavailable = problem.New(problem.Conflict, "partner_unavailable", "另一方当事人目前不能预约，请与其本人确认。",
 		"The partner cannot be booked at present; check with them.")
+	// errBookerUnavailable is the answer to an account that types, as booker, the ID number of a
+	// verified person under a ban: it says nothing of someone else's ban.
+	errBookerUnavailable = problem.New(problem.Conflict, "booker_unavailable", "该预约人身份证号目前不能预约。",
+		"This booker's ID number cannot be booked at present.")
 )
+
+// dailyLimitProblem is the answer to an account that made the office's limit of bookings today.
+func dailyLimitProblem(limit int) error {
+	p := problem.New(problem.Conflict, "daily_limit", fmt.Sprintf("您今天已预约%d次，达到每日上限，请明天再预约。", limit),
+		fmt.Sprintf("You have made %d bookings today, the most allowed in a day; book again tomorrow.", limit))
+	p.Detail = map[string]any{"limit": limit}
+	return p
+}
 
 // normalise trims the input and writes ID numbers with a capital X.
 func (in *BookingInput) normalise() {
@@ -135,17 +147,42 @@ func checkTime(fe *problem.Fields, p *plan, day, start string, w window) (calend
 	return date, slot, true
 }
 
-// activeBan returns the ban in force on any of the ID numbers on today, or nil.
-func activeBan(ctx context.Context, db bun.IDB, today calendar.Date, idNumbers ...string) (*Ban, error) {
+// activeBans returns the bans in force on today on the account or on any of the (verified people's)
+// ID numbers, the longest first.
+func activeBans(ctx context.Context, db bun.IDB, today calendar.Date, userID int64, idNumbers ...string) ([]Ban, error) {
 	var bans []Ban
-	if err := db.NewSelect().Model(&bans).Where("id_number IN (?) AND until >= ?", bun.In(idNumbers), today.String()).
-		OrderExpr("until DESC").Limit(1).Scan(ctx); err != nil {
+	q := db.NewSelect().Model(&bans).Where("until >= ?", today.String()).WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("user_id = ?", userID)
+		if len(idNumbers) > 0 {
+			q = q.WhereOr("id_number IN (?)", bun.In(idNumbers))
+		}
+		return q
+	})
+	if err := q.OrderExpr("until DESC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading booking bans: %w", err)
 	}
-	if len(bans) == 0 {
-		return nil, nil
+	return bans, nil
+}
+
+// refuseBanned answers a booking by the account userID for in when one of bans stands in its way:
+// the account's own ban, or its verified booker's, with its reason and end (banned); the ban of a
+// verified person typed by another account as booker (booker_unavailable) or as partner
+// (partner_unavailable), without a word about someone else's ban.
+func refuseBanned(bans []Ban, userID int64, in *BookingInput, verified bool) error {
+	for i := range bans {
+		if bans[i].UserID == userID || verified && bans[i].IDNumber == in.BookerIDNumber {
+			return bannedProblem(&bans[i])
+		}
 	}
-	return &bans[0], nil
+	for _, b := range bans {
+		if b.IDNumber == in.BookerIDNumber {
+			return errBookerUnavailable
+		}
+	}
+	if len(bans) > 0 {
+		return errPartnerUnavailable
+	}
+	return nil
 }
 
 // banReasons are the reasons of a ban in both languages.
@@ -165,37 +202,77 @@ func bannedProblem(b *Ban) error {
 	return p
 }
 
-// claimPeople records that the booker's and the partner's ID numbers have an active booking: of
-// requests racing for the same person, exactly one inserts each row (on PostgreSQL the others wait
-// for it and then find it), and all others get already_booked (partner_unavailable for the partner).
-// The rows name booking 0 until the booking is inserted.
-func claimPeople(ctx context.Context, tx bun.Tx, booker, partner string) error {
-	for _, n := range sortedPair([]string{booker, partner}) {
-		res, err := tx.ExecContext(ctx, "INSERT INTO active_people (id_number, booking_id) VALUES (?, 0) ON CONFLICT DO NOTHING", n)
-		if err != nil {
-			return fmt.Errorf("claiming a person for a booking: %w", err)
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			if n == partner {
-				return errPartnerUnavailable
-			}
-			return errAlreadyBooked
-		}
+// claim records that the booking's account, and its booker when the account is verified for the
+// booker's ID number, hold an active booking: of requests racing for the same account or person,
+// exactly one inserts each row (its primary key decides; on PostgreSQL the others wait for it and
+// then find it), and all others get already_booked. The partner's number, which anyone can type,
+// claims nothing. The rows name booking 0 until link.
+func claim(ctx context.Context, tx bun.Tx, b *Booking, verified bool) error {
+	if err := claimRow(ctx, tx, "INSERT INTO active_accounts (user_id, booking_id) VALUES (?, 0) ON CONFLICT DO NOTHING", b.UserID); err != nil {
+		return err
+	}
+	if verified {
+		return claimRow(ctx, tx, "INSERT INTO active_people (id_number, booking_id) VALUES (?, 0) ON CONFLICT DO NOTHING", b.BookerIDNumber)
 	}
 	return nil
 }
 
-// releasePeople frees the booking's two people to book again.
-func releasePeople(ctx context.Context, tx bun.IDB, b *Booking) error {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM active_people WHERE booking_id = ? AND id_number IN (?)",
-		b.ID, bun.In(sortedPair([]string{b.BookerIDNumber, b.PartnerIDNumber}))); err != nil {
-		return fmt.Errorf("releasing the people of booking %d: %w", b.ID, err)
+// claimRow runs one claim's INSERT … ON CONFLICT DO NOTHING: already_booked when the row was there.
+func claimRow(ctx context.Context, tx bun.Tx, insert string, key any) error {
+	res, err := tx.ExecContext(ctx, insert, key)
+	if err != nil {
+		return fmt.Errorf("claiming an active booking: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errAlreadyBooked
 	}
 	return nil
 }
 
-// sortedPair returns the two ID numbers in order, so that every transaction locks them in the same
-// order and two bookings naming the same people the other way round cannot deadlock.
+// link names the inserted booking in the rows of its claim.
+func link(ctx context.Context, tx bun.Tx, b *Booking, verified bool) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE active_accounts SET booking_id = ? WHERE user_id = ?", b.ID, b.UserID); err != nil {
+		return fmt.Errorf("linking the account to booking %d: %w", b.ID, err)
+	}
+	if !verified {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE active_people SET booking_id = ? WHERE id_number = ?", b.ID, b.BookerIDNumber); err != nil {
+		return fmt.Errorf("linking the booker to booking %d: %w", b.ID, err)
+	}
+	return nil
+}
+
+// release frees the booking's account and, if it claimed it, its booker to book again.
+func release(ctx context.Context, tx bun.IDB, b *Booking) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM active_accounts WHERE user_id = ? AND booking_id = ?", b.UserID, b.ID); err != nil {
+		return fmt.Errorf("releasing the account of booking %d: %w", b.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM active_people WHERE id_number = ? AND booking_id = ?", b.BookerIDNumber, b.ID); err != nil {
+		return fmt.Errorf("releasing the booker of booking %d: %w", b.ID, err)
+	}
+	return nil
+}
+
+// countBooking counts a booking the account makes on today unless it made limit already: like a
+// slot's seats, with one conditional UPDATE, so that the limit holds under any concurrency.
+func countBooking(ctx context.Context, tx bun.Tx, userID int64, today calendar.Date, limit int) error {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO account_days (user_id, day, booked) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+		userID, today.String()); err != nil {
+		return fmt.Errorf("creating the booking count of user %d: %w", userID, err)
+	}
+	res, err := tx.ExecContext(ctx, "UPDATE account_days SET booked = booked + 1 WHERE user_id = ? AND day = ? AND booked < ?",
+		userID, today.String(), limit)
+	if err != nil {
+		return fmt.Errorf("counting a booking of user %d: %w", userID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return dailyLimitProblem(limit)
+	}
+	return nil
+}
+
+// sortedPair returns the two ID numbers in order, to compare the people of a booking as a set.
 func sortedPair(n []string) []string {
 	if n[1] < n[0] {
 		return []string{n[1], n[0]}
@@ -262,8 +339,9 @@ func WithinBooking(fn func(ctx context.Context, tx bun.Tx, b *Booking) error) Bo
 
 // Book books a time for the actor (appointment:book). Every error of the input is reported at once
 // (see BookingInput and the problem codes of the package): an account whose ID number is bound books
-// only for that number. Then one transaction claims both people, takes a seat and inserts the
-// booking with its confirmation code, and writes the appointment_booked notice.
+// only for that number. Then one transaction claims the account and its verified booker (see the
+// package comment), counts the day's bookings of the account, takes a seat and inserts the booking
+// with its confirmation code, and writes the appointment_booked notice.
 func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opts ...BookOption) (*Booking, error) {
 	if actor.UserID <= 0 {
 		return nil, problem.ErrLoginRequired
@@ -302,7 +380,7 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opt
 	if !d.allowed(actor, p.office.Jurisdiction, "appointment", "book") {
 		return nil, problem.ErrForbidden
 	}
-	b, err := d.checkBooking(ctx, conn, actor, p, &in)
+	b, verified, err := d.checkBooking(ctx, conn, actor, p, &in)
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +390,10 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opt
 		opt(&o)
 	}
 	insert := func(ctx context.Context, tx bun.Tx) error {
-		if err := claimPeople(ctx, tx, b.BookerIDNumber, b.PartnerIDNumber); err != nil {
+		if err := claim(ctx, tx, b, verified); err != nil {
+			return err
+		}
+		if err := countBooking(ctx, tx, b.UserID, d.Today(), p.office.Rules.DailyBookings); err != nil {
 			return err
 		}
 		if err := takeSeat(ctx, tx, b.slot(), capacity); err != nil {
@@ -324,9 +405,8 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opt
 		if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
 			return fmt.Errorf("inserting a booking: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE active_people SET booking_id = ? WHERE id_number IN (?)",
-			b.ID, bun.In([]string{b.BookerIDNumber, b.PartnerIDNumber})); err != nil {
-			return fmt.Errorf("linking the people to booking %d: %w", b.ID, err)
+		if err := link(ctx, tx, b, verified); err != nil {
+			return err
 		}
 		if err := record(ctx, tx, actor, "booking.create", &p.office, b, map[string]any{"service": b.Service}); err != nil {
 			return err
@@ -377,8 +457,9 @@ func (d *Desk) fullNow(ctx context.Context, db bun.IDB, k slotKey) error {
 	return nil
 }
 
-// checkBooking validates a booking's input for the office of p and returns the booking to insert.
-func (d *Desk) checkBooking(ctx context.Context, db bun.IDB, actor audit.Actor, p *plan, in *BookingInput) (*Booking, error) {
+// checkBooking validates a booking's input for the office of p and returns the booking to insert and
+// whether the account is verified for its booker's ID number.
+func (d *Desk) checkBooking(ctx context.Context, db bun.IDB, actor audit.Actor, p *plan, in *BookingInput) (*Booking, bool, error) {
 	today := d.Today()
 	var fe problem.Fields
 	w := p.office.Rules.bookingWindow(today)
@@ -391,29 +472,29 @@ func (d *Desk) checkBooking(ctx context.Context, db bun.IDB, actor audit.Actor, 
 		if p, ok := problem.As(err); ok && p.Kind == problem.Invalid {
 			fe = append(fe, p.Fields...)
 		} else if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		w = w.intersect(cw)
 	}
 	date, slot, _ := checkTime(&fe, p, in.Day, in.Start, w)
 	checkPeople(&fe, in, date, today)
-	if bound, err := accounts.IDNumberOf(ctx, db, actor.UserID); err != nil {
-		return nil, err
-	} else if bound != "" && bound != in.BookerIDNumber {
+	bound, err := accounts.IDNumberOf(ctx, db, actor.UserID)
+	if err != nil {
+		return nil, false, err
+	}
+	if bound != "" && bound != in.BookerIDNumber {
 		fe.Add("booker_id_number", accounts.ErrIDMismatch.Code, accounts.ErrIDMismatch.Message.ZH, accounts.ErrIDMismatch.Message.EN)
 	}
 	if err := fe.Err(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	ban, err := activeBan(ctx, db, today, in.BookerIDNumber, in.PartnerIDNumber)
+	verified := bound != ""
+	bans, err := activeBans(ctx, db, today, actor.UserID, in.BookerIDNumber, in.PartnerIDNumber)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if ban != nil && ban.IDNumber == in.BookerIDNumber {
-		return nil, bannedProblem(ban)
-	}
-	if ban != nil {
-		return nil, errPartnerUnavailable
+	if err := refuseBanned(bans, actor.UserID, in, verified); err != nil {
+		return nil, false, err
 	}
 	now := d.now()
 	b := &Booking{Code: newCode(), OfficeID: p.office.ID, Service: in.Service, Day: in.Day, Start: slot.Start, End: slot.End,
@@ -422,5 +503,5 @@ func (d *Desk) checkBooking(ctx context.Context, db bun.IDB, actor audit.Actor, 
 	if in.CaseID > 0 {
 		b.CaseID = &in.CaseID
 	}
-	return b, nil
+	return b, verified, nil
 }

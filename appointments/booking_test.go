@@ -23,29 +23,7 @@ func TestCapacityUnderConcurrency(t *testing.T) {
 		for i := range inputs {
 			inputs[i] = f.couple("2026-11-04", "09:00")
 		}
-		var wg sync.WaitGroup
-		errs := make([]error, racers)
-		start := make(chan struct{})
-		for i := range racers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, errs[i] = f.desk.Book(f.ctx, actors[i], inputs[i])
-			}()
-		}
-		close(start)
-		wg.Wait()
-		ok := 0
-		for _, err := range errs {
-			if err == nil {
-				ok++
-				continue
-			}
-			if c := code(t, err); c != "slot_full" {
-				t.Fatalf("a losing booker got %q (%v), want slot_full", c, err)
-			}
-		}
+		ok := won(t, f.race(actors, inputs), "slot_full")
 		if ok != 10 {
 			t.Fatalf("%d bookings succeeded, want 10", ok)
 		}
@@ -55,50 +33,19 @@ func TestCapacityUnderConcurrency(t *testing.T) {
 		if n := f.count("bookings", "status = ?", appointments.StatusBooked); n != 10 {
 			t.Fatalf("%d booking rows, want 10", n)
 		}
-		if n := f.count("active_people", "booking_id > 0"); n != 20 {
-			t.Fatalf("%d people hold a booking, want 20", n)
+		if n := f.count("active_accounts", "booking_id > 0"); n != 10 {
+			t.Fatalf("%d accounts hold a booking, want 10", n)
 		}
 	})
 }
 
-// One person sending two bookings at once ends up with one; so does a partner named by two bookers.
-func TestSamePersonRacing(t *testing.T) {
+// Once a check-in bound the account to the booker's ID number, booking for someone else is refused:
+// booking agents are banned.
+func TestBoundAccountBooksForItself(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		f := newFixture(t, s, t0)
-		me, other := f.citizen(), f.citizen()
+		me := f.citizen()
 		in := f.couple("2026-11-04", "09:00")
-		again := in
-		again.Day, again.Start = "2026-11-05", "14:00"
-		var wg sync.WaitGroup
-		errs := make([]error, 2)
-		for i, x := range []appointments.BookingInput{in, again} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = f.desk.Book(f.ctx, me, x)
-			}()
-		}
-		wg.Wait()
-		failed := 0
-		for _, err := range errs {
-			if err != nil {
-				failed++
-				if c := code(t, err); c != "already_booked" {
-					t.Fatalf("the second booking got %q, want already_booked", c)
-				}
-			}
-		}
-		if failed != 1 || f.count("bookings", "user_id = ?", me.UserID) != 1 {
-			t.Fatalf("%d failed, %d bookings: want exactly one booking", failed, f.count("bookings", "user_id = ?", me.UserID))
-		}
-		// Another account naming the same partner is refused too, without learning why.
-		theirs := f.couple("2026-11-06", "09:00")
-		theirs.PartnerIDNumber = in.PartnerIDNumber
-		if _, err := f.desk.Book(f.ctx, other, theirs); code(t, err) != "partner_unavailable" {
-			t.Fatalf("partner booked twice: %v", err)
-		}
-		// Once a check-in bound the account to the booker's ID number, booking for someone else is
-		// refused.
 		if err := accounts.BindIDNumber(f.ctx, f.db, me.UserID, in.BookerIDNumber); err != nil {
 			t.Fatal(err)
 		}
@@ -106,6 +53,7 @@ func TestSamePersonRacing(t *testing.T) {
 		if _, err := f.desk.Book(f.ctx, me, agent); fieldCodes(t, err)["booker_id_number"] != "id_mismatch" {
 			t.Fatalf("booking agent: %v", err)
 		}
+		f.book(me, in)
 	})
 }
 
@@ -224,14 +172,18 @@ func TestCutoffs(t *testing.T) {
 
 func (f *fixture) actorOf(b *appointments.Booking) audit.Actor { return f.actor(b.UserID) }
 
-// 5 cancellations in 180 days, or 3 in 30, ban the booker for 180 days, and so do 2 no-shows; the
-// partner, whom anyone can name, is never banned for the booker's doings.
+// 5 cancellations in 180 days, or 3 in 30, ban the account for 180 days, and so do 2 no-shows; the
+// ban of an account verified for its booker is that person's too. The partner, whom anyone can name,
+// is never banned for the booker's doings.
 func TestBans(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		f := newFixture(t, s, t0)
 		// Five cancellations 40 days apart: never 3 within 30 days.
 		me := f.citizen()
 		in := f.couple("", "09:00")
+		if err := accounts.BindIDNumber(f.ctx, f.db, me.UserID, in.BookerIDNumber); err != nil {
+			t.Fatal(err)
+		}
 		for i := range 5 {
 			if i > 0 {
 				f.clock.AddDate(0, 0, 40)
@@ -258,11 +210,17 @@ func TestBans(t *testing.T) {
 		if f.count("outbox", "template = ? AND user_id = ?", "appointment_banned", me.UserID) == 0 {
 			t.Fatal("no ban notice")
 		}
-		// A partner under a ban cannot be booked for either, and the booker does not learn why.
+		// The verified person under a ban cannot be booked from another account either, as partner or
+		// as booker, and that account does not learn why.
 		withBanned := f.couple(f.openDay(3), "09:00")
 		withBanned.BookerIDNumber, withBanned.PartnerIDNumber = idNumber("19970101", false), in.BookerIDNumber
 		if code(t, bookErr(f, f.citizen(), withBanned)) != "partner_unavailable" {
 			t.Fatal("booked with a banned person")
+		}
+		asBooker := f.couple(f.openDay(3), "09:00")
+		asBooker.BookerIDNumber = in.BookerIDNumber
+		if code(t, bookErr(f, f.citizen(), asBooker)) != "booker_unavailable" {
+			t.Fatal("a banned person booked from another account")
 		}
 
 		// Three cancellations within 30 days.

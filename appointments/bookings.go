@@ -132,7 +132,7 @@ func (d *Desk) Move(ctx context.Context, actor audit.Actor, id int64, day, start
 		in.CaseID = *b.CaseID
 	}
 	in.normalise()
-	moved, err := d.checkBooking(ctx, d.db, actor, p, &in)
+	moved, _, err := d.checkBooking(ctx, d.db, actor, p, &in)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +183,8 @@ func moveSeat(ctx context.Context, tx bun.Tx, from, to slotKey, capacity int) er
 	return takeSeat(ctx, tx, to, capacity)
 }
 
-// Cancel cancels the actor's booking up to the office's cut-off: the seat and both people are free
-// again, and the cancellation counts toward a booking ban of the booker.
+// Cancel cancels the actor's booking up to the office's cut-off: the seat, the account and its
+// verified booker are free again, and the cancellation counts toward a booking ban of the account.
 func (d *Desk) Cancel(ctx context.Context, actor audit.Actor, id int64) (*Booking, error) {
 	b, err := d.ownBooking(ctx, actor, id)
 	if err != nil {
@@ -207,7 +207,7 @@ func (d *Desk) Cancel(ctx context.Context, actor audit.Actor, id int64) (*Bookin
 		} else if !ok {
 			return errNotBooked
 		}
-		if err := releasePeople(ctx, tx, b); err != nil {
+		if err := release(ctx, tx, b); err != nil {
 			return err
 		}
 		if err := freeSeat(ctx, tx, b.slot()); err != nil {
@@ -250,46 +250,43 @@ func setStatus(ctx context.Context, tx bun.IDB, b *Booking, status, column strin
 	return true, nil
 }
 
-// BanOf returns the ban in force on the actor: on the account's bound ID number or on a number it
-// booked for as booker, or nil.
+// BanOf returns the ban in force on the actor, or nil: on the account, or on the verified person the
+// account is bound to (a ban she earned from another account of hers).
 func (d *Desk) BanOf(ctx context.Context, actor audit.Actor) (*Ban, error) {
 	if actor.UserID <= 0 {
 		return nil, problem.ErrLoginRequired
-	}
-	var numbers []string
-	if err := d.db.NewSelect().Model((*Booking)(nil)).Distinct().Column("booker_id_number").
-		Where("user_id = ?", actor.UserID).Scan(ctx, &numbers); err != nil {
-		return nil, fmt.Errorf("reading the ID numbers user %d booked for: %w", actor.UserID, err)
 	}
 	bound, err := accounts.IDNumberOf(ctx, d.db, actor.UserID)
 	if err != nil {
 		return nil, err
 	}
+	var numbers []string
 	if bound != "" {
 		numbers = append(numbers, bound)
 	}
-	if len(numbers) == 0 {
-		return nil, nil
+	bans, err := activeBans(ctx, d.db, d.Today(), actor.UserID, numbers...)
+	if err != nil || len(bans) == 0 {
+		return nil, err
 	}
-	return activeBan(ctx, d.db, d.Today(), numbers...)
+	return &bans[0], nil
 }
 
-// countCancellations bans the booker when the cancellations of the office's rules are reached: in
+// countCancellations bans the account of b when its cancellations reach the office's rules: in
 // LookbackDays (reason cancellations) or in ShortLookbackDays (recent_cancellations). Only
-// cancellations since the person's last ban count, so that the ones that led to it do not ban again.
+// cancellations since the account's last ban count, so that the ones that led to it do not ban again.
 func (d *Desk) countCancellations(ctx context.Context, tx bun.IDB, o *Office, b *Booking, now time.Time) error {
-	r, idNumber := o.Rules, b.BookerIDNumber
+	r := o.Rules
 	for _, limit := range []struct {
 		reason string
 		count  int
 		days   int
 	}{{"cancellations", r.CancelLimit, r.LookbackDays}, {"recent_cancellations", r.ShortCancelLimit, r.ShortLookbackDays}} {
-		since, err := countSince(ctx, tx, idNumber, now.AddDate(0, 0, -limit.days))
+		since, err := countSince(ctx, tx, b.UserID, now.AddDate(0, 0, -limit.days))
 		if err != nil {
 			return err
 		}
 		n, err := tx.NewSelect().Model((*Booking)(nil)).
-			Where("booker_id_number = ? AND status = ? AND cancelled_at > ?", idNumber, StatusCancelled, since).Count(ctx)
+			Where("user_id = ? AND status = ? AND cancelled_at > ?", b.UserID, StatusCancelled, since).Count(ctx)
 		if err != nil {
 			return fmt.Errorf("counting cancellations: %w", err)
 		}
@@ -300,16 +297,15 @@ func (d *Desk) countCancellations(ctx context.Context, tx bun.IDB, o *Office, b 
 	return nil
 }
 
-// countNoShows bans the booker of b once the bookings of that person (as booker) missed reach the
-// office's NoShowLimit within LookbackDays since the last ban.
+// countNoShows bans the account of b once its missed bookings reach the office's NoShowLimit within
+// LookbackDays since its last ban.
 func (d *Desk) countNoShows(ctx context.Context, tx bun.IDB, o *Office, b *Booking, now time.Time) error {
-	idNumber := b.BookerIDNumber
-	since, err := countSince(ctx, tx, idNumber, now.AddDate(0, 0, -o.Rules.LookbackDays))
+	since, err := countSince(ctx, tx, b.UserID, now.AddDate(0, 0, -o.Rules.LookbackDays))
 	if err != nil {
 		return err
 	}
 	n, err := tx.NewSelect().Model((*Booking)(nil)).
-		Where("booker_id_number = ? AND status = ? AND no_show_at > ?", idNumber, StatusNoShow, since).
+		Where("user_id = ? AND status = ? AND no_show_at > ?", b.UserID, StatusNoShow, since).
 		Count(ctx)
 	if err != nil {
 		return fmt.Errorf("counting no-shows: %w", err)
@@ -320,11 +316,11 @@ func (d *Desk) countNoShows(ctx context.Context, tx bun.IDB, o *Office, b *Booki
 	return nil
 }
 
-// countSince returns the start of the counting period: from, or the creation of the person's last
+// countSince returns the start of the counting period: from, or the creation of the account's last
 // ban when that is later.
-func countSince(ctx context.Context, tx bun.IDB, idNumber string, from time.Time) (time.Time, error) {
+func countSince(ctx context.Context, tx bun.IDB, userID int64, from time.Time) (time.Time, error) {
 	var last []time.Time
-	if err := tx.NewSelect().Model((*Ban)(nil)).Column("created_at").Where("id_number = ?", idNumber).
+	if err := tx.NewSelect().Model((*Ban)(nil)).Column("created_at").Where("user_id = ?", userID).
 		OrderExpr("created_at DESC").Limit(1).Scan(ctx, &last); err != nil {
 		return time.Time{}, fmt.Errorf("reading the last ban: %w", err)
 	}
@@ -334,16 +330,24 @@ func countSince(ctx context.Context, tx bun.IDB, idNumber string, from time.Time
 	return from, nil
 }
 
-// ban stops the booker of booking from booking for the office's BanDays days, today the first of
-// them (so Until is today + BanDays - 1), unless a ban is in force already, and tells the account
-// that made the booking.
+// ban stops the account that made booking from booking for the office's BanDays days, today the
+// first of them (so Until is today + BanDays - 1), unless a ban of the account is in force already,
+// and tells it. When the account is verified for the booking's booker, the ban is that person's too:
+// she cannot escape it with another account. A number the account merely typed is never banned, so
+// that nobody gets a stranger banned by missing appointments in her name.
 func (d *Desk) ban(ctx context.Context, tx bun.IDB, o *Office, booking *Booking, reason string, count int, now time.Time) error {
 	today := calendar.DateOf(now)
-	idNumber := booking.BookerIDNumber
-	if b, err := activeBan(ctx, tx, today, idNumber); err != nil || b != nil {
+	if bans, err := activeBans(ctx, tx, today, booking.UserID); err != nil || len(bans) > 0 {
 		return err
 	}
-	b := &Ban{IDNumber: idNumber, Reason: reason, Count: count, Until: today.AddDays(o.Rules.BanDays - 1).String(), CreatedAt: now}
+	bound, err := accounts.IDNumberOf(ctx, tx, booking.UserID)
+	if err != nil {
+		return err
+	}
+	b := &Ban{UserID: booking.UserID, Reason: reason, Count: count, Until: today.AddDays(o.Rules.BanDays - 1).String(), CreatedAt: now}
+	if bound == booking.BookerIDNumber {
+		b.IDNumber = bound
+	}
 	if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
 		return fmt.Errorf("inserting a booking ban: %w", err)
 	}

@@ -113,6 +113,24 @@ func (d *Desk) checkAppearance(ctx context.Context, actor audit.Actor, o *Office
 	return w, fe.Err()
 }
 
+// BookingOffices lists the active offices a booking may be made at: all of them, or for a case's
+// confirmation booking (caseID > 0) those of the case's jurisdiction, to a party of the case.
+func (d *Desk) BookingOffices(ctx context.Context, actor audit.Actor, caseID int64) ([]Office, error) {
+	offices, err := d.Offices(ctx, true)
+	if err != nil || caseID == 0 {
+		return offices, err
+	}
+	c, _, _, err := d.partyCase(ctx, actor, caseID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(offices, func(o Office) bool {
+		var fe problem.Fields
+		checkCaseOffice(&fe, c, &o)
+		return len(fe) > 0
+	}), nil
+}
+
 // checkCaseOffice adds not_case_office on office_id unless the office is one of the case's
 // jurisdiction, whose clerks may take the appearance's action on it.
 func checkCaseOffice(fe *problem.Fields, c *workflow.Case, o *Office) {

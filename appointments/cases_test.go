@@ -137,6 +137,26 @@ func TestDivorceConfirmationBooking(t *testing.T) {
 		if err != nil || len(days) == 0 || days[0].Day < from || days[len(days)-1].Day > to {
 			t.Fatalf("bookable days %v in window %s–%s: %v", days, from, to, err)
 		}
+		// A day's slots are bookable for the case exactly when they are for anyone and the day is in
+		// the case's window, which ends before the booking window five days on.
+		f.clock.AddDate(0, 0, 5)
+		for n := 1; n <= 30; n++ {
+			day := f.day(n)
+			public, err := f.slots(day, appointments.Divorce)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forCase, err := f.desk.Slots(f.ctx, f.office.ID, day, appointments.Divorce, c.ID, me)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := public.Bookable && day >= from && day <= to; forCase.Bookable != want {
+				t.Fatalf("slots of %s for the case (window %s–%s): bookable %v", day, from, to, forCase.Bookable)
+			}
+		}
+		if _, err := f.desk.Slots(f.ctx, f.office.ID, f.day(3), appointments.Divorce, c.ID, f.citizen()); !problem.Is(err, problem.NotFound) {
+			t.Fatalf("a stranger's slots for the case: %v", err)
+		}
 		confirm := in
 		confirm.CaseID = c.ID
 		confirm.Day = f.openDay(3)

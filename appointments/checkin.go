@@ -2,8 +2,6 @@ package appointments
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -24,8 +22,18 @@ var (
 		"The people at the window are not the two people of the booking; both must come in person.")
 )
 
+// severalBookings is the answer to a check-in by an ID number that names several of the day's
+// bookings, none of them (or more than one) with exactly the people present.
+func severalBookings() error {
+	var fe problem.Fields
+	fe.Add("code", "several_bookings", "该身份证号出现在当天多个预约中，请输入预约码。",
+		"That ID number is on several of today's bookings; enter the confirmation code.")
+	return fe.Err()
+}
+
 // DaySheet is what an office expects on a day (appointment:read in its jurisdiction; a staff read of
-// personal data, audited daysheet.read): its sessions and every booking not cancelled, by time.
+// personal data, audited daysheet.read): its sessions and every booking not cancelled, by time, each
+// with the other bookings naming one of its people (SamePerson).
 func (d *Desk) DaySheet(ctx context.Context, actor audit.Actor, officeID int64, day string) (*DaySheet, error) {
 	p, err := d.loadPlan(ctx, d.db, officeID)
 	if err != nil {
@@ -51,14 +59,50 @@ func (d *Desk) DaySheet(ctx context.Context, actor audit.Actor, officeID int64, 
 		OrderExpr("start, id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading the day sheet of office %d: %w", officeID, err)
 	}
-	for _, b := range bookings {
-		sheet.Lines = append(sheet.Lines, SheetLine{Booking: b, Session: sessionOf(sessions, b.Start)})
+	same, err := d.samePerson(ctx, officeID, day, bookings)
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range bookings {
+		sheet.Lines = append(sheet.Lines, SheetLine{Booking: b, Session: sessionOf(sessions, b.Start), SamePerson: same[i]})
 	}
 	if err := audit.RecordRead(ctx, d.db, actor, "daysheet.read", "office", strconv.FormatInt(officeID, 10), p.office.Jurisdiction,
 		map[string]any{"day": day}); err != nil {
 		return nil, err
 	}
 	return sheet, nil
+}
+
+// samePerson counts, for each of the day sheet's bookings, the other bookings naming its booker and
+// its partner: the ones still booked anywhere and the ones not cancelled on the same sheet.
+func (d *Desk) samePerson(ctx context.Context, officeID int64, day string, sheet []Booking) ([]SamePerson, error) {
+	out := make([]SamePerson, len(sheet))
+	if len(sheet) == 0 {
+		return out, nil
+	}
+	var numbers []string
+	for _, b := range sheet {
+		numbers = append(numbers, b.BookerIDNumber, b.PartnerIDNumber)
+	}
+	var others []Booking
+	if err := d.db.NewSelect().Model(&others).Column("id", "booker_id_number", "partner_id_number").
+		Where("booker_id_number IN (?) OR partner_id_number IN (?)", bun.In(numbers), bun.In(numbers)).
+		Where("status = ? OR office_id = ? AND day = ? AND status <> ?", StatusBooked, officeID, day, StatusCancelled).
+		Scan(ctx); err != nil {
+		return nil, fmt.Errorf("finding the bookings naming the people of office %d's day sheet: %w", officeID, err)
+	}
+	named := map[string][]int64{} // ID number → the bookings naming it
+	for _, o := range others {
+		named[o.BookerIDNumber] = append(named[o.BookerIDNumber], o.ID)
+		named[o.PartnerIDNumber] = append(named[o.PartnerIDNumber], o.ID)
+	}
+	elsewhere := func(number string, id int64) int {
+		return len(slices.DeleteFunc(slices.Clone(named[number]), func(o int64) bool { return o == id }))
+	}
+	for i, b := range sheet {
+		out[i] = SamePerson{Booker: elsewhere(b.BookerIDNumber, b.ID), Partner: elsewhere(b.PartnerIDNumber, b.ID)}
+	}
+	return out, nil
 }
 
 // sessionOf returns the index of the session a slot starting at start belongs to, or -1.
@@ -72,9 +116,10 @@ func sessionOf(sessions []Session, start string) int {
 }
 
 // CheckIn checks the people of a booking in at the office's window today (appointment:checkin in the
-// office's jurisdiction). It finds the booking by its code or by one of the ID numbers, checks the
-// business asked for (wrong_service) and the people present (people_mismatch: exactly the booking's
-// two ID numbers), and then marks it checked in and frees both people to book again. For a case's
+// office's jurisdiction). It finds the booking by its code or by one of the ID numbers (see
+// findForCheckIn), checks the business asked for (wrong_service) and the people present
+// (people_mismatch: exactly the booking's two ID numbers), and then marks it checked in and frees its
+// account and verified booker to book again. For a case's
 // confirmation booking the item's appearance action is taken on the case, as the clerk, in the same
 // transaction.
 func (d *Desk) CheckIn(ctx context.Context, actor audit.Actor, officeID int64, in CheckInInput) (*Booking, error) {
@@ -97,7 +142,14 @@ func (d *Desk) CheckIn(ctx context.Context, actor audit.Actor, officeID int64, i
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	b, err := d.findForCheckIn(ctx, officeID, today, code, idNumber)
+	present := make([]string, 0, len(in.Present))
+	for _, n := range in.Present {
+		if n = strings.ToUpper(strings.TrimSpace(n)); !slices.Contains(present, n) {
+			present = append(present, n)
+		}
+	}
+	slices.Sort(present)
+	b, err := d.findForCheckIn(ctx, officeID, today, code, idNumber, present)
 	if err != nil {
 		return nil, err
 	}
@@ -112,14 +164,7 @@ func (d *Desk) CheckIn(ctx context.Context, actor audit.Actor, officeID int64, i
 	if in.Service != "" && in.Service != b.Service {
 		return nil, errWrongService
 	}
-	present := make([]string, 0, len(in.Present))
-	for _, n := range in.Present {
-		if n = strings.ToUpper(strings.TrimSpace(n)); !slices.Contains(present, n) {
-			present = append(present, n)
-		}
-	}
-	slices.Sort(present)
-	if !slices.Equal(present, sortedPair([]string{b.BookerIDNumber, b.PartnerIDNumber})) {
+	if !b.names(present) {
 		return nil, errPeopleMismatch
 	}
 	now := d.now()
@@ -129,7 +174,7 @@ func (d *Desk) CheckIn(ctx context.Context, actor audit.Actor, officeID int64, i
 		} else if !ok {
 			return errNotBooked
 		}
-		if err := releasePeople(ctx, tx, b); err != nil {
+		if err := release(ctx, tx, b); err != nil {
 			return err
 		}
 		if err := bindBooker(ctx, tx, b); err != nil {
@@ -159,22 +204,33 @@ func bindBooker(ctx context.Context, tx bun.IDB, b *Booking) error {
 	return accounts.BindIDNumber(ctx, tx, b.UserID, b.BookerIDNumber)
 }
 
+// names reports whether the booking's two people are exactly people (sorted).
+func (b *Booking) names(people []string) bool {
+	return slices.Equal(people, sortedPair([]string{b.BookerIDNumber, b.PartnerIDNumber}))
+}
+
 // findForCheckIn finds the booking of the office by its code, or today's active booking naming the ID
-// number.
-func (d *Desk) findForCheckIn(ctx context.Context, officeID int64, today calendar.Date, code, idNumber string) (*Booking, error) {
-	b := new(Booking)
-	q := d.db.NewSelect().Model(b).Where("office_id = ?", officeID)
+// number. Since anyone can type anyone's number, several may name it: then the one whose two people
+// are those present (sorted) is hers, and without exactly one such the clerk is asked for the code.
+func (d *Desk) findForCheckIn(ctx context.Context, officeID int64, today calendar.Date, code, idNumber string, present []string) (*Booking, error) {
+	var found []Booking
+	q := d.db.NewSelect().Model(&found).Where("office_id = ?", officeID)
 	if code != "" {
 		q = q.Where("code = ?", code)
 	} else {
 		q = q.Where("day = ? AND status = ? AND (booker_id_number = ? OR partner_id_number = ?)", today.String(), StatusBooked, idNumber, idNumber)
 	}
-	err := q.Limit(1).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, problem.ErrNotFound
-	}
-	if err != nil {
+	if err := q.OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("finding a booking to check in: %w", err)
 	}
-	return b, nil
+	if len(found) > 1 {
+		found = slices.DeleteFunc(found, func(b Booking) bool { return !b.names(present) })
+		if len(found) != 1 {
+			return nil, severalBookings()
+		}
+	}
+	if len(found) == 0 {
+		return nil, problem.ErrNotFound
+	}
+	return &found[0], nil
 }

@@ -3,6 +3,7 @@ package appointments_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -157,11 +158,16 @@ func (f *fixture) couple(day, start string) appointments.BookingInput {
 // day is the date n days after the clock's day, YYYY-MM-DD.
 func (f *fixture) day(n int) string { return calendar.DateOf(f.clock.Now()).AddDays(n).String() }
 
+// slots are the public slots of the fixture's office on day for a service.
+func (f *fixture) slots(day string, s appointments.Service) (*appointments.DaySlots, error) {
+	return f.desk.Slots(f.ctx, f.office.ID, day, s, 0, audit.Actor{})
+}
+
 // openDay is the first day the office opens from n days after the clock's day on, YYYY-MM-DD.
 func (f *fixture) openDay(n int) string {
 	f.t.Helper()
 	for ; ; n++ {
-		ds, err := f.desk.Slots(f.ctx, f.office.ID, f.day(n), appointments.Marriage)
+		ds, err := f.slots(f.day(n), appointments.Marriage)
 		if err != nil {
 			f.t.Fatal(err)
 		}
@@ -237,4 +243,37 @@ func fieldCodes(t *testing.T, err error) map[string]string {
 		out[f.Path] = f.Code
 	}
 	return out
+}
+
+// race sends n bookings at once, the i-th by actors[i] for inputs[i], and returns their errors.
+func (f *fixture) race(actors []audit.Actor, inputs []appointments.BookingInput) []error {
+	errs := make([]error, len(inputs))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range inputs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = f.desk.Book(f.ctx, actors[i], inputs[i])
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// won counts the bookings of a race that succeeded, failing the test when a loser got another
+// answer than want.
+func won(t *testing.T, errs []error, want string) int {
+	t.Helper()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		} else if c := code(t, err); c != want {
+			t.Fatalf("a losing booking got %q (%v), want %q", c, err, want)
+		}
+	}
+	return ok
 }

@@ -19,7 +19,7 @@ func TestSlotsFromRules(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		f := newFixture(t, s, t0)
 		f.book(f.citizen(), f.couple("2026-11-04", "13:30"))
-		ds, err := f.desk.Slots(f.ctx, f.office.ID, "2026-11-04", appointments.Marriage)
+		ds, err := f.slots("2026-11-04", appointments.Marriage)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,13 +29,13 @@ func TestSlotsFromRules(t *testing.T) {
 			t.Fatalf("slots: %+v", ds)
 		}
 		// A day outside the window shows its slots but takes no booking; a Sunday is closed.
-		if ds, _ := f.desk.Slots(f.ctx, f.office.ID, "2026-11-02", appointments.Marriage); ds.Bookable || ds.Slots[0].Bookable {
+		if ds, _ := f.slots("2026-11-02", appointments.Marriage); ds.Bookable || ds.Slots[0].Bookable {
 			t.Fatalf("today is bookable: %+v", ds)
 		}
-		if ds, _ := f.desk.Slots(f.ctx, f.office.ID, "2026-11-08", appointments.Marriage); ds.Open || len(ds.Slots) != 0 {
+		if ds, _ := f.slots("2026-11-08", appointments.Marriage); ds.Open || len(ds.Slots) != 0 {
 			t.Fatalf("Sunday: %+v", ds)
 		}
-		if _, err := f.desk.Slots(f.ctx, f.office.ID, "2026-11-04", appointments.Replacement); fieldCodes(t, err)["service"] != "not_bookable" {
+		if _, err := f.slots("2026-11-04", appointments.Replacement); fieldCodes(t, err)["service"] != "not_bookable" {
 			t.Fatalf("a service not offered: %v", err)
 		}
 		days, err := f.desk.BookableDays(f.ctx, f.office.ID, appointments.Marriage, 0, f.citizen())
@@ -78,7 +78,7 @@ func TestSlotsFromRules(t *testing.T) {
 		if _, err := f.desk.UpdateOffice(f.ctx, f.admin, f.office.ID, changed); err != nil {
 			t.Fatal(err)
 		}
-		if ds, _ := f.desk.Slots(f.ctx, f.office.ID, "2026-11-04", appointments.Marriage); ds.Slots[5].Free != 3 || ds.Bookable {
+		if ds, _ := f.slots("2026-11-04", appointments.Marriage); ds.Slots[5].Free != 3 || ds.Bookable {
 			t.Fatalf("slots after the change: %+v", ds.Slots[5])
 		}
 		if list, err := f.desk.Offices(f.ctx, true); err != nil || len(list) != 0 {
@@ -106,7 +106,7 @@ func TestOfficeDays(t *testing.T) {
 			t.Fatal(err)
 		}
 		open := func(day string) (bool, int) {
-			ds, err := f.desk.Slots(f.ctx, f.office.ID, day, appointments.Marriage)
+			ds, err := f.slots(day, appointments.Marriage)
 			if err != nil {
 				t.Fatal(err)
 			}

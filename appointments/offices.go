@@ -68,6 +68,7 @@ func (r *Rules) Numbers() []RuleNumber {
 		{"min_days_ahead", &r.MinDaysAhead}, {"max_days_ahead", &r.MaxDaysAhead}, {"change_cutoff_days", &r.ChangeCutoffDays},
 		{"no_show_limit", &r.NoShowLimit}, {"cancel_limit", &r.CancelLimit}, {"lookback_days", &r.LookbackDays},
 		{"short_cancel_limit", &r.ShortCancelLimit}, {"short_lookback_days", &r.ShortLookbackDays}, {"ban_days", &r.BanDays},
+		{"daily_bookings", &r.DailyBookings},
 	}
 }
 

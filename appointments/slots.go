@@ -33,6 +33,35 @@ func (r Rules) bookingWindow(today calendar.Date) window {
 	return window{today.AddDays(r.MinDaysAhead), today.AddDays(r.MaxDaysAhead)}
 }
 
+// changeableOnline reports whether a booking made on today for day could still be moved or cancelled
+// online: day is not within the change cut-off.
+func (r Rules) changeableOnline(today, day calendar.Date) bool {
+	return checkCutoff(r, today, day.String()) == nil
+}
+
+// window is the span of days a booking at the office of p can be made for today: the booking window
+// and, for a case's confirmation booking (caseID > 0, by a party of the case at an office of its
+// jurisdiction), the case's window too.
+func (d *Desk) window(ctx context.Context, p *plan, caseID int64, actor audit.Actor) (window, error) {
+	w := p.office.Rules.bookingWindow(d.Today())
+	if caseID == 0 {
+		return w, nil
+	}
+	c, _, ap, err := d.partyCase(ctx, actor, caseID)
+	if err != nil {
+		return window{}, err
+	}
+	var fe problem.Fields
+	if checkCaseOffice(&fe, c, &p.office); fe.Err() != nil {
+		return window{}, fe.Err()
+	}
+	cw, err := d.caseWindow(ctx, c, ap)
+	if err != nil {
+		return window{}, err
+	}
+	return w.intersect(cw), nil
+}
+
 // slotKey names one counter of table slot_counts.
 type slotKey struct {
 	office  int64
@@ -89,8 +118,9 @@ func (p *plan) checkService(fe *problem.Fields, service Service) {
 }
 
 // Slots returns the slots of an office on day for a service with their free seats (public, no
-// login): the office's plan is cached, so it costs one small query.
-func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Service) (*DaySlots, error) {
+// login): the office's plan is cached, so it costs one small query. For a case's confirmation booking
+// (caseID > 0, see BookableDays) only the days of the case's window are bookable.
+func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Service, caseID int64, actor audit.Actor) (*DaySlots, error) {
 	p, err := d.cachedPlan(ctx, d.db, officeID)
 	if err != nil {
 		return nil, err
@@ -104,15 +134,20 @@ func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Se
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
+	w, err := d.window(ctx, p, caseID, actor)
+	if err != nil {
+		return nil, err
+	}
 	// Only the days of the booking window are remembered: anyone may ask about any date.
-	memo := p.office.Rules.bookingWindow(d.Today()).contains(date)
+	today := d.Today()
+	memo := p.office.Rules.bookingWindow(today).contains(date)
 	booked, err := d.recentlyBooked(ctx, slotKey{office: officeID, day: day, service: service}, memo)
 	if err != nil {
 		return nil, err
 	}
-	ds := &DaySlots{OfficeID: officeID, Day: day, Service: service}
+	ds := &DaySlots{OfficeID: officeID, Day: day, Service: service, ChangeableOnline: p.office.Rules.changeableOnline(today, date)}
 	ds.Open, ds.Slots = p.daySlots(date, service, booked)
-	ds.Bookable = p.office.Active && ds.Open && p.office.Rules.bookingWindow(d.Today()).contains(date)
+	ds.Bookable = p.office.Active && ds.Open && w.contains(date)
 	for i := range ds.Slots {
 		ds.Slots[i].Bookable = ds.Bookable && ds.Slots[i].Free > 0
 	}
@@ -148,8 +183,8 @@ func (d *Desk) recentlyBooked(ctx context.Context, k slotKey, memo bool) (map[st
 }
 
 // BookableDays lists the days of the booking window (for a case's confirmation booking, of its
-// intersection with the case's window) with whether the office opens and how many seats of the
-// service are free that day.
+// intersection with the case's window) with whether the office opens, how many seats of the service
+// are free that day, and whether a booking for it could still be changed online.
 func (d *Desk) BookableDays(ctx context.Context, officeID int64, service Service, caseID int64, actor audit.Actor) ([]DayFree, error) {
 	p, err := d.cachedPlan(ctx, d.db, officeID)
 	if err != nil {
@@ -159,20 +194,9 @@ func (d *Desk) BookableDays(ctx context.Context, officeID int64, service Service
 	if p.checkService(&fe, service); fe.Err() != nil {
 		return nil, fe.Err()
 	}
-	w := p.office.Rules.bookingWindow(d.Today())
-	if caseID > 0 {
-		c, _, ap, err := d.partyCase(ctx, actor, caseID)
-		if err != nil {
-			return nil, err
-		}
-		if checkCaseOffice(&fe, c, &p.office); fe.Err() != nil {
-			return nil, fe.Err()
-		}
-		cw, err := d.caseWindow(ctx, c, ap)
-		if err != nil {
-			return nil, err
-		}
-		w = w.intersect(cw)
+	w, err := d.window(ctx, p, caseID, actor)
+	if err != nil {
+		return nil, err
 	}
 	out := []DayFree{}
 	if w.from.After(w.to) {
@@ -182,13 +206,15 @@ func (d *Desk) BookableDays(ctx context.Context, officeID int64, service Service
 	if err != nil {
 		return nil, err
 	}
+	today := d.Today()
 	for day := w.from; !day.After(w.to); day = day.AddDays(1) {
 		open, slots := p.daySlots(day, service, booked[day.String()])
 		free := 0
 		for _, s := range slots {
 			free += s.Free
 		}
-		out = append(out, DayFree{Day: day.String(), Open: open && p.office.Active, Free: free})
+		out = append(out, DayFree{Day: day.String(), Open: open && p.office.Active, Free: free,
+			ChangeableOnline: p.office.Rules.changeableOnline(today, day)})
 	}
 	return out, nil
 }

@@ -23,8 +23,8 @@ func (d *Desk) RunTimers(ctx context.Context, now time.Time) error {
 }
 
 // MarkNoShows marks as missed every booking still booked after the end of the session its slot
-// belongs to (in China's time), frees its people, tells the booker and counts the no-show toward a
-// ban of each of the two people. Each booking is claimed by a conditional UPDATE in its own
+// belongs to (in China's time), frees its account and verified booker, tells the booker and counts
+// the no-show toward a ban of the account that booked. Each booking is claimed by a conditional UPDATE in its own
 // transaction, so that any number of workers mark it once. It returns how many it marked.
 func (d *Desk) MarkNoShows(ctx context.Context, now time.Time) (int, error) {
 	var due []Booking
@@ -83,7 +83,7 @@ func (d *Desk) markNoShow(ctx context.Context, p *plan, b *Booking, now time.Tim
 			return err
 		}
 		marked = true
-		if err := releasePeople(ctx, tx, b); err != nil {
+		if err := release(ctx, tx, b); err != nil {
 			return err
 		}
 		if err := record(ctx, tx, audit.System, "booking.no_show", &p.office, b, nil); err != nil {
@@ -92,8 +92,8 @@ func (d *Desk) markNoShow(ctx context.Context, p *plan, b *Booking, now time.Tim
 		if err := d.send(ctx, tx, b.UserID, "appointment_no_show", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil); err != nil {
 			return err
 		}
-		// The booker's alone: anyone can name anyone as partner, and a stranger must not be banned
-		// for appointments they never made.
+		// The account's alone (and its verified booker's): anyone can type anyone's ID number, and a
+		// stranger must not be banned for appointments they never made.
 		return d.countNoShows(ctx, tx, &p.office, b, now)
 	})
 	return marked && err == nil, err

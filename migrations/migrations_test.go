@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/uptrace/bun"
+
 	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/stacktest"
 )
@@ -19,15 +21,7 @@ func TestUpDownUp(t *testing.T) {
 			t.Fatalf("pending after up: %v", pending)
 		}
 		// Every table must be gone after down and back after up again.
-		for {
-			names, err := migrations.Down(ctx, s.DB)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(names) == 0 {
-				break
-			}
-		}
+		downAll(t, s.DB)
 		var n int
 		if err := s.DB.NewSelect().ColumnExpr("count(*)").TableExpr("users").Scan(ctx, &n); err == nil {
 			t.Fatal("users table still exists after migrating down")
@@ -82,4 +76,18 @@ func TestConcurrentUp(t *testing.T) {
 			t.Fatalf("pending after concurrent up: %v %v", pending, err)
 		}
 	})
+}
+
+// downAll rolls every migration back.
+func downAll(t *testing.T, db *bun.DB) {
+	t.Helper()
+	for {
+		names, err := migrations.Down(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(names) == 0 {
+			return
+		}
+	}
 }

@@ -90,22 +90,23 @@ func (s *Server) apiUpdateOffice(c *fiber.Ctx) error {
 	return c.JSON(o)
 }
 
-// apiSlots answers the free seats of an office on a day for a service, to anyone.
+// apiSlots answers the free seats of an office on a day for a service, to anyone; for a case's
+// confirmation booking (?case=) only to a party of the case.
 func (s *Server) apiSlots(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, caseID, err := officeAndCase(c)
 	if err != nil {
 		return err
 	}
-	slots, err := s.Desk.Slots(c.UserContext(), id, c.Query("day"), appointments.Service(c.Query("service")))
+	slots, err := s.Desk.Slots(c.UserContext(), id, c.Query("day"), appointments.Service(c.Query("service")), caseID, actor(c))
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderCacheControl, publicSlotCache)
+	setSlotCache(c, caseID)
 	return c.JSON(slots)
 }
 
 // apiBookableDays answers the days of the booking window, to anyone; for a case's confirmation
-// booking (?case=) only to a party of the case, and then not for shared caches.
+// booking (?case=) only to a party of the case.
 func (s *Server) apiBookableDays(c *fiber.Ctx) error {
 	id, caseID, err := officeAndCase(c)
 	if err != nil {
@@ -115,12 +116,17 @@ func (s *Server) apiBookableDays(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	setSlotCache(c, caseID)
+	return c.JSON(fiber.Map{"days": nonNil(days)})
+}
+
+// setSlotCache lets shared caches keep a public answer about free seats briefly, and none of a case's.
+func setSlotCache(c *fiber.Ctx, caseID int64) {
 	if caseID == 0 {
 		c.Set(fiber.HeaderCacheControl, publicSlotCache)
 	} else {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	}
-	return c.JSON(fiber.Map{"days": nonNil(days)})
 }
 
 func (s *Server) apiSetOfficeDay(c *fiber.Ctx) error {

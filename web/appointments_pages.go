@@ -24,17 +24,6 @@ type officeChoice struct {
 	Services []appointments.Service
 }
 
-// offered lists the services an office takes bookings for, in the order pages show them.
-func offered(o *appointments.Office) []appointments.Service {
-	var out []appointments.Service
-	for _, sv := range appointments.Services {
-		if o.Capacity[sv] > 0 {
-			out = append(out, sv)
-		}
-	}
-	return out
-}
-
 // appointmentsPage lets anyone choose an office and a service, and explains the booking rules;
 // ?service= narrows the choice (the guide's link), ?case= carries a confirmation booking along and
 // offers only the offices of the case's jurisdiction.
@@ -43,30 +32,17 @@ func (s *Server) appointmentsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	// A case's appearance is booked at an office of the case's jurisdiction: only those are offered.
-	caseJurisdiction := ""
-	if caseID != 0 {
-		if currentUser(c) == nil {
-			return errLoginRequired
-		}
-		vw, err := s.Engine.Get(ctx, actor(c), caseID)
-		if err != nil {
-			return err
-		}
-		caseJurisdiction = vw.Case.Jurisdiction
+	if caseID != 0 && currentUser(c) == nil {
+		return errLoginRequired
 	}
-	offices, err := s.Desk.Offices(ctx, true)
+	offices, err := s.Desk.BookingOffices(c.UserContext(), actor(c), caseID)
 	if err != nil {
 		return err
 	}
 	only := appointments.Service(c.Query("service"))
 	var choices []officeChoice
 	for _, o := range offices {
-		if caseJurisdiction != "" && o.Jurisdiction != caseJurisdiction {
-			continue
-		}
-		services := offered(&o)
+		services := o.Offered()
 		if only != "" {
 			services = slices.DeleteFunc(services, func(sv appointments.Service) bool { return sv != only })
 		}
@@ -121,13 +97,13 @@ func (s *Server) officeSlotsPage(c *fiber.Ctx) error {
 	}
 	service := appointments.Service(c.Query("service"))
 	if service == "" {
-		if sv := offered(o); len(sv) > 0 {
+		if sv := o.Offered(); len(sv) > 0 {
 			service = sv[0]
 		}
 	}
 	v := s.view(c, "appointments_title")
 	v.Title = o.Name.In(v.Locale)
-	data := map[string]any{"Office": o, "Service": service, "Services": offered(o), "CaseID": caseID}
+	data := map[string]any{"Office": o, "Service": service, "Services": o.Offered(), "CaseID": caseID}
 	v.Data = data
 	days, err := s.Desk.BookableDays(ctx, id, service, caseID, actor(c))
 	if err != nil {
@@ -152,21 +128,20 @@ func (s *Server) officeSlotsPage(c *fiber.Ctx) error {
 	}
 	status := fiber.StatusOK
 	if day != "" {
-		slots, err := s.Desk.Slots(ctx, id, day, service)
+		slots, err := s.Desk.Slots(ctx, id, day, service, caseID, actor(c))
 		if status, err = v.showProblem(err, fiber.StatusOK); err != nil {
 			return err
 		}
 		if slots != nil {
-			inWindow := slices.ContainsFunc(days, func(d appointments.DayFree) bool { return d.Day == day && d.Open })
 			var links []slotLink
 			for _, sl := range slots.Slots {
 				l := slotLink{Slot: sl}
-				if sl.Bookable && inWindow {
+				if sl.Bookable {
 					l.Link = "/appointments/book?" + bookingQuery(id, service, day, sl.Start, caseID)
 				}
 				links = append(links, l)
 			}
-			data["Slots"], data["Open"] = links, slots.Open
+			data["Slots"], data["Open"], data["Final"] = links, slots.Open, slots.Bookable && !slots.ChangeableOnline
 		}
 	}
 	if err := s.renderStatus(c, status, "appointments_office", v); err != nil {
@@ -268,7 +243,8 @@ func (s *Server) renderBookForm(c *fiber.Ctx, v *view, in appointments.BookingIn
 	d := map[string]any{"In": in, "Bound": bound != "", "Query": bookingQuery(in.OfficeID, in.Service, in.Day, "", in.CaseID), "Once": newOnce()}
 	if o, err := s.Desk.Office(ctx, in.OfficeID); err == nil {
 		d["Office"] = o
-		if slots, err := s.Desk.Slots(ctx, in.OfficeID, in.Day, in.Service); err == nil {
+		if slots, err := s.Desk.Slots(ctx, in.OfficeID, in.Day, in.Service, in.CaseID, actor(c)); err == nil {
+			d["Final"] = slots.Bookable && !slots.ChangeableOnline
 			for _, sl := range slots.Slots {
 				if sl.Start == in.Start {
 					d["End"] = sl.End
@@ -372,7 +348,7 @@ func (s *Server) renderBooking(c *fiber.Ctx, id int64, notice string, formErr er
 		moveDay := c.Query("day", c.FormValue("day"))
 		v.Form["day"], v.Form["start"] = moveDay, c.FormValue("start")
 		if moveDay != "" {
-			if slots, err := s.Desk.Slots(ctx, b.OfficeID, moveDay, b.Service); err == nil {
+			if slots, err := s.Desk.Slots(ctx, b.OfficeID, moveDay, b.Service, caseID, actor(c)); err == nil {
 				d["MoveSlots"] = slots.Slots
 			}
 		}
@@ -446,6 +422,7 @@ func (v *view) RulesText(r appointments.Rules) []string {
 		v.T("rules_in_person"),
 		v.Tf("rules_ban", "Lookback", r.LookbackDays, "NoShows", r.NoShowLimit, "Cancels", r.CancelLimit,
 			"ShortLookback", r.ShortLookbackDays, "ShortCancels", r.ShortCancelLimit, "BanDays", r.BanDays),
+		v.Tf("rules_one_booking", "N", r.DailyBookings),
 	}
 }
 

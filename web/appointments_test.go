@@ -130,7 +130,7 @@ func appointmentsContract(t *testing.T, k *contract, st *site, admin, citizen, d
 	var hdr http.Header
 	var slots appointments.DaySlots
 	k.do(call{method: "GET", path: officePath + "/slots?service=marriage&day=" + days[0], valid: true, out: &slots, respHeader: &hdr}, 200)
-	if !slots.Open || len(slots.Slots) != 2 || slots.Slots[0].Free != 1 || !slots.Slots[0].Bookable {
+	if !slots.Open || len(slots.Slots) != 2 || slots.Slots[0].Free != 1 || !slots.Slots[0].Bookable || !slots.ChangeableOnline {
 		t.Errorf("slots: %+v", slots)
 	}
 	if hdr.Get("Cache-Control") != "public, max-age=5" {
@@ -143,6 +143,7 @@ func appointmentsContract(t *testing.T, k *contract, st *site, admin, citizen, d
 		t.Errorf("days Cache-Control %q", hdr.Get("Cache-Control"))
 	}
 	k.fails(call{method: "GET", path: officePath + "/days?service=divorce&case=1"}, 401, "login_required")
+	k.fails(call{method: "GET", path: officePath + "/slots?service=divorce&day=" + days[0] + "&case=1"}, 401, "login_required")
 	k.fails(call{method: "GET", path: officePath + "/days?service=replacement"}, 422, "invalid_input")
 
 	// Closures and extra openings.
@@ -183,9 +184,10 @@ func appointmentsContract(t *testing.T, k *contract, st *site, admin, citizen, d
 	}
 	full["booker_id_number"], full["partner_id_number"], full["booker_name"] = other, otherPartner, "孙丽"
 	k.fails(call{method: "POST", path: "/api/v1/bookings", token: bride, valid: true, body: full}, 409, "slot_full")
+	// Naming the same partner is no claim on her; a second active booking of the account is refused.
 	full["start"] = "09:30"
 	full["partner_id_number"] = brideID
-	k.fails(call{method: "POST", path: "/api/v1/bookings", token: bride, valid: true, body: full}, 409, "partner_unavailable")
+	k.fails(call{method: "POST", path: "/api/v1/bookings", token: citizen, valid: true, body: full}, 409, "already_booked")
 
 	bookingPath := "/api/v1/bookings/" + strconv.FormatInt(b.ID, 10)
 	var mine struct{ Bookings []appointments.Booking }
@@ -498,6 +500,99 @@ func TestAppointmentPages(t *testing.T) {
 	})
 }
 
+// hepingOffice creates, as admin, an office of Heping District open 09:00–11:30 in slots of 30
+// minutes with two seats for the service.
+func (st *site) hepingOffice(admin audit.Actor, service appointments.Service) *appointments.Office {
+	st.t.Helper()
+	office, err := st.desk.CreateOffice(context.Background(), admin, appointments.OfficeInput{Jurisdiction: "210102",
+		Name: lang.Text{ZH: "和平区婚姻登记处"}, Address: lang.Text{ZH: "南京北街1号"}, Phone: "024-12345678",
+		Capacity: map[appointments.Service]int{service: 2}, SlotMinutes: 30, Active: true,
+		Sessions: []appointments.Session{{Start: "09:00", End: "11:30"}}})
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	return office
+}
+
+// A day within the change cut-off (tomorrow, with a cut-off of 2 days) is offered with a warning,
+// before booking: on the day list, above its times and on the booking form, and in the API's days
+// and slots as changeable_online false; a later day has none.
+func TestFinalDaysAreSaidBeforeBooking(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		ctx := context.Background()
+		admin := audit.Actor{UserID: st.user("final.admin", "admin@21*"), Label: "final.admin"}
+		st.user("final.citizen", "citizen")
+		office := st.hepingOffice(admin, appointments.Marriage)
+		tomorrow := calendar.DateOf(st.clock.Now()).AddDays(1).String()
+		if _, err := st.desk.SetDay(ctx, admin, office.ID, appointments.OfficeDay{Day: tomorrow, Kind: appointments.DayOpen}); err != nil {
+			t.Fatal(err)
+		}
+		later := st.bookableDays(office.ID, "marriage", 1)[0]
+		var days struct{ Days []appointments.DayFree }
+		if code := st.api("GET", fmt.Sprintf("/api/v1/offices/%d/days?service=marriage", office.ID), "", nil, &days); code != http.StatusOK {
+			t.Fatalf("days: %d", code)
+		}
+		changeable := map[string]bool{}
+		for _, d := range days.Days {
+			changeable[d.Day] = d.ChangeableOnline
+		}
+		if changeable[tomorrow] || !changeable[later] {
+			t.Errorf("changeable_online of tomorrow %v, of %s %v", changeable[tomorrow], later, changeable[later])
+		}
+		var slots appointments.DaySlots
+		if code := st.api("GET", fmt.Sprintf("/api/v1/offices/%d/slots?service=marriage&day=%s", office.ID, tomorrow), "", nil, &slots); code != http.StatusOK ||
+			slots.ChangeableOnline || !slots.Bookable {
+			t.Errorf("tomorrow's slots: %d %+v", code, slots)
+		}
+
+		const note = "该日的预约一经成功，不能在网上改期或取消"
+		visitor := st.browser()
+		body, _ := visitor.page(fmt.Sprintf("/appointments/offices/%d?service=marriage&day=%s", office.ID, tomorrow), http.StatusOK)
+		if !strings.Contains(body, note) || !strings.Contains(body, "约后不可网上改约") {
+			t.Errorf("tomorrow's times say nothing of the cut-off: %s", body)
+		}
+		body, _ = visitor.page(fmt.Sprintf("/appointments/offices/%d?service=marriage&day=%s", office.ID, later), http.StatusOK)
+		if strings.Contains(body, note) {
+			t.Errorf("a later day's times warn of the cut-off: %s", body)
+		}
+		citizen := st.browser()
+		citizen.login("final.citizen")
+		for day, want := range map[string]bool{tomorrow: true, later: false} {
+			body, _ := citizen.page(fmt.Sprintf("/appointments/book?office=%d&service=marriage&day=%s&start=09:00", office.ID, day), http.StatusOK)
+			if strings.Contains(body, note) != want {
+				t.Errorf("booking form of %s: the cut-off note shown %v, want %v\n%s", day, !want, want, body)
+			}
+		}
+	})
+}
+
+// Two bookings name the same partner: the clerk's day sheet marks her on both, and says why.
+func TestDaySheetMarksThePersonNamedTwice(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		ctx := context.Background()
+		admin := audit.Actor{UserID: st.user("same.admin", "admin@21*"), Label: "same.admin"}
+		st.user("same.clerk", "acceptor@2101*")
+		office := st.hepingOffice(admin, appointments.Marriage)
+		day := st.bookableDays(office.ID, "marriage", 1)[0]
+		bride := personID(t, "210102", "19920202", "002")
+		for i, groom := range []string{personID(t, "210102", "19900101", "001"), personID(t, "210102", "19910101", "003")} {
+			who := audit.Actor{UserID: st.user(fmt.Sprintf("same.groom%d", i), "citizen"), Label: "groom"}
+			if _, err := st.desk.Book(ctx, who, appointments.BookingInput{OfficeID: office.ID, Service: appointments.Marriage, Day: day,
+				Start: "09:00", BookerName: "张伟", BookerIDNumber: groom, PartnerName: "李娜", PartnerIDNumber: bride, Phone: "13800138000"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clerk := st.browser()
+		clerk.login("same.clerk")
+		body, _ := clerk.page(fmt.Sprintf("/office/%d/day?day=%s", office.ID, day), http.StatusOK)
+		if strings.Count(body, "另有1个预约填写了此人") != 2 || !strings.Contains(body, "请在窗口核验身份证件") {
+			t.Errorf("the day sheet does not mark the person named twice: %s", body)
+		}
+	})
+}
+
 // A divorce case waiting for the couple's second visit invites its parties, and only them, to book it
 // within the window on the case page.
 func TestDivorceCasePageInvitesThePartiesToBook(t *testing.T) {
@@ -509,13 +604,7 @@ func TestDivorceCasePageInvitesThePartiesToBook(t *testing.T) {
 		wife := audit.Actor{UserID: st.user("dv.wife", "citizen"), Label: "dv.wife"}
 		husband := audit.Actor{UserID: st.user("dv.husband", "citizen"), Label: "dv.husband"}
 		st.user("dv.stranger", "citizen")
-		office, err := st.desk.CreateOffice(ctx, admin, appointments.OfficeInput{Jurisdiction: "210102",
-			Name: lang.Text{ZH: "和平区婚姻登记处"}, Address: lang.Text{ZH: "南京北街1号"}, Phone: "024-12345678",
-			Capacity: map[appointments.Service]int{appointments.Divorce: 2}, SlotMinutes: 30, Active: true,
-			Sessions: []appointments.Session{{Start: "09:00", End: "11:30"}}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		office := st.hepingOffice(admin, appointments.Divorce)
 		days, err := st.desk.BookableDays(ctx, office.ID, appointments.Divorce, 0, wife)
 		if err != nil {
 			t.Fatal(err)

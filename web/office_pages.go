@@ -70,7 +70,9 @@ func (s *Server) renderDaySheet(c *fiber.Ctx, officeID int64, day, notice string
 		sessions[i].Session = ss
 	}
 	other := sheetSession{Other: true}
+	samePerson := false
 	for _, l := range sheet.Lines {
+		samePerson = samePerson || l.SamePerson != (appointments.SamePerson{})
 		if l.Session >= 0 && l.Session < len(sessions) {
 			sessions[l.Session].Lines = append(sessions[l.Session].Lines, l)
 		} else {
@@ -81,7 +83,7 @@ func (s *Server) renderDaySheet(c *fiber.Ctx, officeID int64, day, notice string
 		sessions = append(sessions, other)
 	}
 	u := currentUser(c)
-	v.Data = map[string]any{"Sheet": sheet, "Sessions": sessions, "Services": offered(&sheet.Office), "Present": present,
+	v.Data = map[string]any{"Sheet": sheet, "Sessions": sessions, "Services": sheet.Office.Offered(), "Present": present, "SamePerson": samePerson,
 		"CanCheckIn": s.Enforcer.Allowed(u.ID, sheet.Office.Jurisdiction, "appointment", "checkin")}
 	return s.renderStatus(c, status, "office_day", v)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/appointments"
+	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
@@ -133,7 +134,7 @@ func TestDemoSeedingTwiceDuplicatesNothing(t *testing.T) {
 			t.Fatalf("demo offices after seeding twice: %+v, %v", offices, err)
 		}
 		monday := calendar.NewDate(2027, time.March, 1).String() // a working day
-		slots, err := desk.Slots(ctx, offices[0].ID, monday, appointments.Marriage)
+		slots, err := desk.Slots(ctx, offices[0].ID, monday, appointments.Marriage, 0, audit.Actor{})
 		if err != nil || !slots.Open || len(slots.Slots) != 12 || slots.Slots[0].Capacity != 6 {
 			t.Fatalf("demo office on %s: %+v, %v", monday, slots, err)
 		}
