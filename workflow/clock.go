@@ -166,48 +166,16 @@ func periodStart(now, timerDue time.Time) (base, started calendar.Date) {
 }
 
 // moveClocks does, in tx, what the case's move from state from ("" at the start) to state to does
-// to its timers and clocks, and records it in changes: it cancels the case's pending timers and
-// schedules those of the new state; it starts the clocks the case enters, pauses those whose pause
-// states it enters, resumes (or restarts) those it comes back to and stops those it leaves. timerDue
-// is when the timer whose action makes the move was due (zero for a person's action): see
-// periodStart.
+// to its timers and clocks, and records it in changes: see moveTimers for the timers; of the clocks,
+// it starts those the case enters, pauses those whose pause states it enters, resumes (or restarts)
+// those it comes back to and stops those it leaves. timerDue is when the timer whose action makes the
+// move was due (zero for a person's action): see periodStart.
 func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, item *catalog.Item,
 	from, to string, now, timerDue time.Time, changes map[string]any) error {
-	today := calendar.DateOf(now)
-	day := today.String()
 	base, started := periodStart(now, timerDue)
-
-	// Timers exist only for states that have them: leaving another state has none to cancel.
-	if slices.ContainsFunc(item.Workflow.Timers, func(t catalog.Timer) bool { return t.State == from }) {
-		res, err := tx.NewUpdate().Model((*CaseTimer)(nil)).Set("cancelled_at = ?", now).
-			Where("case_id = ? AND fired_at IS NULL AND cancelled_at IS NULL", c.ID).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("cancelling the timers of case %d: %w", c.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			changes["timers_cancelled"] = n
-		}
+	if err := moveTimers(ctx, tx, s, c, item, from, to, base, now, changes); err != nil {
+		return err
 	}
-	var scheduled []map[string]any
-	for _, t := range item.Workflow.Timers {
-		if t.State != to {
-			continue
-		}
-		d, err := s.Due(base, t.After.Days, t.After.Unit)
-		if err != nil {
-			return fmt.Errorf("item %s: timer of %s: %w", item.Code, t.State, err)
-		}
-		// The period's last day is a whole day: the timer fires when it is over.
-		row := &CaseTimer{CaseID: c.ID, State: t.State, Action: t.Action, DueAt: d.AddDays(1).Time().UTC(), CreatedAt: now}
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-			return fmt.Errorf("scheduling timer %s of case %d: %w", t.Action, c.ID, err)
-		}
-		scheduled = append(scheduled, map[string]any{"action": t.Action, "due_at": row.DueAt.Format(time.RFC3339)})
-	}
-	if len(scheduled) > 0 {
-		changes["timers"] = scheduled
-	}
-
 	if !clocksChange(item, from, to) {
 		return nil
 	}
@@ -218,68 +186,104 @@ func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule
 	var moved []map[string]any
 	for i := range item.Workflow.Clocks {
 		k := &item.Workflow.Clocks[i]
-		running, paused := slices.Contains(k.States, to), slices.Contains(k.Pauses, to)
-		row := active[k.ID]
-		note := map[string]any{"clock": k.ID}
-		closePause := true
-		switch {
-		case row == nil && running:
-			row = &CaseClock{CaseID: c.ID, Clock: k.ID, Status: ClockRunning, StartedOn: started.String()}
-			if row.StatutoryDue, err = due(s, base, k.Statutory); err != nil {
-				return err
-			}
-			if row.PromisedDue, err = due(s, base, k.Promised); err != nil {
-				return err
-			}
-			// A clock started again on the day it stopped takes its row back.
-			_, err := tx.NewInsert().Model(row).
-				On("CONFLICT (case_id, clock, started_on) DO UPDATE").
-				Set("status = EXCLUDED.status, statutory_due = EXCLUDED.statutory_due, promised_due = EXCLUDED.promised_due").
-				Set("paused_on = '', stopped_on = '', extended_days = 0").Exec(ctx)
-			if err != nil {
-				return fmt.Errorf("starting clock %s of case %d: %w", k.ID, c.ID, err)
-			}
-			note["started"] = row.StartedOn
-		case row == nil:
-			continue
-		case row.Status == ClockRunning && paused:
-			row.Status, row.PausedOn = ClockPaused, day
-			if _, err := tx.NewInsert().Model(&ClockPause{ClockID: row.ID, State: to, PausedOn: day}).Exec(ctx); err != nil {
-				return fmt.Errorf("pausing clock %s of case %d: %w", k.ID, c.ID, err)
-			}
-			note["paused"] = day
-			closePause = false
-		case row.Status == ClockPaused && running:
-			if err := resume(s, k, row, today); err != nil {
-				return err
-			}
-			note["resumed"] = day
-			if k.Restarts {
-				note["restarted"] = day
-			}
-		case !running && !paused:
-			row.Status, row.StoppedOn, row.PausedOn = ClockStopped, day, ""
-			note["stopped"] = day
-		default:
-			continue // running on, or from one pause state to another
+		note, err := moveClock(ctx, tx, s, c, k, active[k.ID], to, calendar.DateOf(now), base, started)
+		if err != nil {
+			return err
 		}
-		if _, ok := note["started"]; !ok {
-			if _, err := tx.NewUpdate().Model(row).Column("status", "statutory_due", "promised_due", "paused_on", "stopped_on").
-				WherePK().Exec(ctx); err != nil {
-				return fmt.Errorf("updating clock %s of case %d: %w", k.ID, c.ID, err)
-			}
-			if !closePause {
-				// the pause just began
-			} else if _, err := tx.NewUpdate().Model((*ClockPause)(nil)).Set("resumed_on = ?", day).
-				Where("clock_id = ? AND resumed_on = ''", row.ID).Exec(ctx); err != nil {
-				return fmt.Errorf("ending the pause of clock %s of case %d: %w", k.ID, c.ID, err)
-			}
+		if note != nil {
+			moved = append(moved, note)
 		}
-		note["status"], note["statutory_due"], note["promised_due"] = row.Status, row.StatutoryDue, row.PromisedDue
-		moved = append(moved, note)
 	}
 	if len(moved) > 0 {
 		changes["clocks"] = moved
+	}
+	return nil
+}
+
+// moveClock does to clock k of the case, whose row is nil when it does not run, what entering state
+// to does to it on today, and returns what the event records of it: nil when the clock is not
+// concerned (not running, running on, or moving from one pause state to another).
+func moveClock(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, k *catalog.Clock, row *CaseClock,
+	to string, today, base, started calendar.Date) (map[string]any, error) {
+	running, paused := slices.Contains(k.States, to), slices.Contains(k.Pauses, to)
+	day := today.String()
+	note := map[string]any{"clock": k.ID}
+	var err error
+	switch {
+	case row == nil && running:
+		if row, err = startClock(ctx, tx, s, c, k, base, started); err != nil {
+			return nil, err
+		}
+		note["started"] = row.StartedOn
+	case row == nil:
+		return nil, nil
+	case row.Status == ClockRunning && paused:
+		row.Status, row.PausedOn = ClockPaused, day
+		if _, err := tx.NewInsert().Model(&ClockPause{ClockID: row.ID, State: to, PausedOn: day}).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("pausing clock %s of case %d: %w", k.ID, c.ID, err)
+		}
+		err = saveClock(ctx, tx, c, row, "")
+		note["paused"] = day
+	case row.Status == ClockPaused && running:
+		if err := resume(s, k, row, today); err != nil {
+			return nil, err
+		}
+		err = saveClock(ctx, tx, c, row, day)
+		note["resumed"] = day
+		if k.Restarts {
+			note["restarted"] = day
+		}
+	case !running && !paused:
+		row.Status, row.StoppedOn, row.PausedOn = ClockStopped, day, ""
+		err = saveClock(ctx, tx, c, row, day)
+		note["stopped"] = day
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	note["status"], note["statutory_due"], note["promised_due"] = row.Status, row.StatutoryDue, row.PromisedDue
+	return note, nil
+}
+
+// startClock inserts a running row of clock k on the case, started on started with its periods
+// counted from base. A clock started again on the day it stopped takes its row back.
+func startClock(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, k *catalog.Clock,
+	base, started calendar.Date) (*CaseClock, error) {
+	row := &CaseClock{CaseID: c.ID, Clock: k.ID, Status: ClockRunning, StartedOn: started.String()}
+	var err error
+	if row.StatutoryDue, err = due(s, base, k.Statutory); err != nil {
+		return nil, err
+	}
+	if row.PromisedDue, err = due(s, base, k.Promised); err != nil {
+		return nil, err
+	}
+	_, err = tx.NewInsert().Model(row).
+		On("CONFLICT (case_id, clock, started_on) DO UPDATE").
+		Set("status = EXCLUDED.status, statutory_due = EXCLUDED.statutory_due, promised_due = EXCLUDED.promised_due").
+		Set("paused_on = '', stopped_on = '', extended_days = 0").Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("starting clock %s of case %d: %w", k.ID, c.ID, err)
+	}
+	return row, nil
+}
+
+// saveClock writes the clock row's status and due dates and, unless pauseEnds is "" (a pause just
+// began), ends on that day the pause the clock may have been in.
+func saveClock(ctx context.Context, tx bun.Tx, c *Case, row *CaseClock, pauseEnds string) error {
+	_, err := tx.NewUpdate().Model(row).Column("status", "statutory_due", "promised_due", "paused_on", "stopped_on").
+		WherePK().Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("updating clock %s of case %d: %w", row.Clock, c.ID, err)
+	}
+	if pauseEnds == "" {
+		return nil
+	}
+	_, err = tx.NewUpdate().Model((*ClockPause)(nil)).Set("resumed_on = ?", pauseEnds).
+		Where("clock_id = ? AND resumed_on = ''", row.ID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("ending the pause of clock %s of case %d: %w", row.Clock, c.ID, err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/problem"
 )
@@ -43,6 +44,43 @@ func (e *Engine) RunClock(ctx context.Context, now time.Time) error {
 		slog.InfoContext(ctx, "workflow: legal clock", "timers_fired", fired, "notices_sent", sent)
 	}
 	return errors.Join(err1, err2)
+}
+
+// moveTimers does to the case's timers what its move from state from to state to does, in tx, and
+// records it in changes: it cancels the pending timers when the case leaves a state that has timers
+// (another state has none to cancel) and schedules those of the state it enters, counted from base.
+func moveTimers(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, item *catalog.Item, from, to string,
+	base calendar.Date, now time.Time, changes map[string]any) error {
+	if slices.ContainsFunc(item.Workflow.Timers, func(t catalog.Timer) bool { return t.State == from }) {
+		res, err := tx.NewUpdate().Model((*CaseTimer)(nil)).Set("cancelled_at = ?", now).
+			Where("case_id = ? AND fired_at IS NULL AND cancelled_at IS NULL", c.ID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("cancelling the timers of case %d: %w", c.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			changes["timers_cancelled"] = n
+		}
+	}
+	var scheduled []map[string]any
+	for _, t := range item.Workflow.Timers {
+		if t.State != to {
+			continue
+		}
+		d, err := s.Due(base, t.After.Days, t.After.Unit)
+		if err != nil {
+			return fmt.Errorf("item %s: timer of %s: %w", item.Code, t.State, err)
+		}
+		// The period's last day is a whole day: the timer fires when it is over.
+		row := &CaseTimer{CaseID: c.ID, State: t.State, Action: t.Action, DueAt: d.AddDays(1).Time().UTC(), CreatedAt: now}
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return fmt.Errorf("scheduling timer %s of case %d: %w", t.Action, c.ID, err)
+		}
+		scheduled = append(scheduled, map[string]any{"action": t.Action, "due_at": row.DueAt.Format(time.RFC3339)})
+	}
+	if len(scheduled) > 0 {
+		changes["timers"] = scheduled
+	}
+	return nil
 }
 
 // timerBatch bounds the timers one FireDueTimers call takes.
