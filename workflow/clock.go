@@ -347,7 +347,7 @@ func extensionDays(fields map[string]any, fe *problem.Fields) int {
 		}
 	}
 	if n < 1 || n > MaxExtension {
-		if slices.ContainsFunc(*fe, func(f problem.Field) bool { return f.Path == "fields.days" }) {
+		if hasPath(*fe, "fields.days") {
 			return 0 // reported by the field's own validation
 		}
 		fe.Add("fields.days", "out_of_range", fmt.Sprintf("延长天数须在1到%d之间。", MaxExtension),
