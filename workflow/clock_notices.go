@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 
@@ -108,62 +109,20 @@ func (e *Engine) clockNotices(ctx context.Context, row *CaseClock, today calenda
 		}
 		schedules[c.Jurisdiction] = s
 	}
-	// within reports whether to is at most p away from from (negative when to is before from).
-	within := func(from, to calendar.Date, p catalog.Period) (bool, int, error) {
-		if p.Unit == catalog.WorkingDays {
-			n, err := s.WorkingDaysBetween(from, to)
-			return n <= p.Days, n, err
-		}
-		n := to.Sub(from)
-		return n <= p.Days, n, nil
-	}
 	base := noticeData(c, item, nil, "")
 	base["clock"], base["clock_name"] = k.ID, nonEmpty(k.Name.ZH, k.ID)
 	base["clock_name_en"] = nonEmpty(k.Name.EN, nonEmpty(k.Name.ZH, k.ID))
 	base["promised_due"], base["statutory_due"] = row.PromisedDue, row.StatutoryDue
-	var notices []clockNotice
-
-	if k.RemindBefore != nil && row.PromisedDue != "" {
-		d, err := calendar.ParseDate(row.PromisedDue)
-		if err != nil {
-			return 0, err
-		}
-		near, _, err := within(today, d, *k.RemindBefore)
-		if err != nil {
-			return 0, err
-		}
-		if near {
-			notices = append(notices, clockNotice{kind: "reminder:" + row.PromisedDue, template: ReminderTemplate,
-				recipients: actingUsers(grants, item, c), data: base})
-		}
+	reminders, err := reminder(s, k, row, today, base, grants, item, c)
+	if err != nil {
+		return 0, err
 	}
-	if row.StatutoryDue != "" && k.EscalateAfter != nil {
-		d, err := calendar.ParseDate(row.StatutoryDue)
-		if err != nil {
-			return 0, err
-		}
-		if today.After(d) {
-			data := clone(base)
-			data["level"], data["days_overdue"] = 1, today.Sub(d)
-			notices = append(notices, clockNotice{kind: "overdue1:" + row.StatutoryDue, template: OverdueTemplate,
-				recipients: holders(grants, policies.Approver, c.Jurisdiction, c), data: data})
-			parent := jurisdictions.ParentOf(c.Jurisdiction)
-			if parent != "" {
-				inTime, _, err := within(d, today, *k.EscalateAfter)
-				if err != nil {
-					return 0, err
-				}
-				if !inTime {
-					data := clone(base)
-					data["level"], data["days_overdue"], data["escalated_to"] = 2, today.Sub(d), parent
-					notices = append(notices, clockNotice{kind: "overdue2:" + row.StatutoryDue, template: OverdueTemplate,
-						recipients: holders(grants, policies.Approver, parent, c), data: data})
-				}
-			}
-		}
+	escalations, err := overdue(s, k, row, today, base, grants, c)
+	if err != nil {
+		return 0, err
 	}
 	sent := 0
-	for _, n := range notices {
+	for _, n := range append(reminders, escalations...) {
 		ok, err := e.sendNotice(ctx, row, n, now)
 		if err != nil {
 			return sent, err
@@ -173,6 +132,64 @@ func (e *Engine) clockNotices(ctx context.Context, row *CaseClock, today calenda
 		}
 	}
 	return sent, nil
+}
+
+// within reports whether to is at most p away from from on s (negative when to is before from).
+func within(s *calendar.Schedule, from, to calendar.Date, p catalog.Period) (bool, error) {
+	if p.Unit == catalog.WorkingDays {
+		n, err := s.WorkingDaysBetween(from, to)
+		return n <= p.Days, err
+	}
+	return to.Sub(from) <= p.Days, nil
+}
+
+// reminder is the reminder a clock with RemindBefore is due to send once its promised due date is
+// that near, to the staff who may act in the case's state; none otherwise.
+func reminder(s *calendar.Schedule, k *catalog.Clock, row *CaseClock, today calendar.Date, data map[string]any,
+	grants []policies.UserGrant, item *catalog.Item, c *Case) ([]clockNotice, error) {
+	if k.RemindBefore == nil || row.PromisedDue == "" {
+		return nil, nil
+	}
+	d, err := calendar.ParseDate(row.PromisedDue)
+	if err != nil {
+		return nil, err
+	}
+	near, err := within(s, today, d, *k.RemindBefore)
+	if err != nil || !near {
+		return nil, err
+	}
+	return []clockNotice{{kind: "reminder:" + row.PromisedDue, template: ReminderTemplate,
+		recipients: actingUsers(grants, item, c), data: data}}, nil
+}
+
+// overdue is what a clock with EscalateAfter is due to send once its statutory due date has passed:
+// clock_overdue (level 1) to the approvers of the case's jurisdiction, and once EscalateAfter more
+// has passed, clock_overdue (level 2) to those of the jurisdiction above.
+func overdue(s *calendar.Schedule, k *catalog.Clock, row *CaseClock, today calendar.Date, base map[string]any,
+	grants []policies.UserGrant, c *Case) ([]clockNotice, error) {
+	if row.StatutoryDue == "" || k.EscalateAfter == nil {
+		return nil, nil
+	}
+	d, err := calendar.ParseDate(row.StatutoryDue)
+	if err != nil || !today.After(d) {
+		return nil, err
+	}
+	data := maps.Clone(base)
+	data["level"], data["days_overdue"] = 1, today.Sub(d)
+	out := []clockNotice{{kind: "overdue1:" + row.StatutoryDue, template: OverdueTemplate,
+		recipients: holders(grants, policies.Approver, c.Jurisdiction, c), data: data}}
+	parent := jurisdictions.ParentOf(c.Jurisdiction)
+	if parent == "" {
+		return out, nil
+	}
+	inTime, err := within(s, d, today, *k.EscalateAfter)
+	if err != nil || inTime {
+		return out, err
+	}
+	data = maps.Clone(base)
+	data["level"], data["days_overdue"], data["escalated_to"] = 2, today.Sub(d), parent
+	return append(out, clockNotice{kind: "overdue2:" + row.StatutoryDue, template: OverdueTemplate,
+		recipients: holders(grants, policies.Approver, parent, c), data: data}), nil
 }
 
 // sendNotice records the notice and writes its outbox rows in one transaction, unless it was sent
@@ -233,13 +250,5 @@ func actingUsers(grants []policies.UserGrant, item *catalog.Item, c *Case) []int
 		}
 	}
 	slices.Sort(out)
-	return out
-}
-
-func clone(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
 	return out
 }
