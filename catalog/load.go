@@ -122,50 +122,11 @@ func load(builtin fs.FS, dir string) (c *Catalog, builtinDiags, overrideDiags []
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("reading the built-in catalog: %w", err)
 	}
-	builtinDiags = append(builtinDiags, base.diags...)
-	formSet := map[string]*formDef{}
-	seenForms := map[string]string{}
-	for _, fd := range base.forms {
-		ds := lintForm(fd)
-		if other, dup := seenForms[fd.form.ID]; dup && fd.form.ID != "" {
-			ds = append(ds, Diagnostic{fd.file, fd.lines["id"], fmt.Sprintf("duplicate form id %q (also in %s)", fd.form.ID, other)})
-		} else {
-			seenForms[fd.form.ID] = fd.file
-		}
-		builtinDiags = append(builtinDiags, ds...)
-		if len(ds) == 0 {
-			formSet[fd.form.ID] = fd
-		}
-	}
-	itemSet := map[string]*itemDef{}
-	seen := map[string]string{}
-	for _, idf := range base.items {
-		ds := lintItem(idf, formSet)
-		if other, dup := seen[idf.item.Code]; dup && idf.item.Code != "" {
-			ds = append(ds, Diagnostic{idf.file, idf.lines["code"], fmt.Sprintf("duplicate item code %q (also in %s)", idf.item.Code, other)})
-		}
-		if d, taken := serviceTaken(idf, itemSet); taken {
-			ds = append(ds, d)
-		}
-		builtinDiags = append(builtinDiags, ds...)
-		if _, dup := seen[idf.item.Code]; !dup {
-			seen[idf.item.Code] = idf.file
-		}
-		if len(ds) == 0 {
-			itemSet[idf.item.Code] = idf
-		}
-	}
+	formSet, itemSet, builtinDiags := lintBuiltin(base)
 	if dir != "" {
-		st, err := os.Stat(dir)
+		over, err := readDir(dir)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("the catalog directory: %w", err)
-		}
-		if !st.IsDir() {
-			return nil, nil, nil, fmt.Errorf("the catalog directory %s is not a directory", dir)
-		}
-		over, err := readTree(os.DirFS(dir), dir)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("reading the catalog directory %s: %w", dir, err)
+			return nil, nil, nil, err
 		}
 		overrideDiags = overlay(over, formSet, itemSet)
 	}
@@ -190,6 +151,61 @@ func load(builtin fs.FS, dir string) (c *Catalog, builtinDiags, overrideDiags []
 	}
 	sort.Strings(c.codes)
 	return c, sortDiags(builtinDiags), c.warnings, nil
+}
+
+// lintBuiltin lints the built-in forms and items as a whole and returns those that lint clean, by ID
+// and by code, with the problems of the others.
+func lintBuiltin(base *tree) (formSet map[string]*formDef, itemSet map[string]*itemDef, diags []Diagnostic) {
+	diags = append(diags, base.diags...)
+	formSet = map[string]*formDef{}
+	seenForms := map[string]string{}
+	for _, fd := range base.forms {
+		ds := lintForm(fd)
+		if other, dup := seenForms[fd.form.ID]; dup && fd.form.ID != "" {
+			ds = append(ds, Diagnostic{fd.file, fd.lines["id"], fmt.Sprintf("duplicate form id %q (also in %s)", fd.form.ID, other)})
+		} else {
+			seenForms[fd.form.ID] = fd.file
+		}
+		diags = append(diags, ds...)
+		if len(ds) == 0 {
+			formSet[fd.form.ID] = fd
+		}
+	}
+	itemSet = map[string]*itemDef{}
+	seen := map[string]string{}
+	for _, idf := range base.items {
+		ds := lintItem(idf, formSet)
+		if other, dup := seen[idf.item.Code]; dup && idf.item.Code != "" {
+			ds = append(ds, Diagnostic{idf.file, idf.lines["code"], fmt.Sprintf("duplicate item code %q (also in %s)", idf.item.Code, other)})
+		}
+		if d, taken := serviceTaken(idf, itemSet); taken {
+			ds = append(ds, d)
+		}
+		diags = append(diags, ds...)
+		if _, dup := seen[idf.item.Code]; !dup {
+			seen[idf.item.Code] = idf.file
+		}
+		if len(ds) == 0 {
+			itemSet[idf.item.Code] = idf
+		}
+	}
+	return formSet, itemSet, diags
+}
+
+// readDir reads the override directory dir.
+func readDir(dir string) (*tree, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("the catalog directory: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("the catalog directory %s is not a directory", dir)
+	}
+	over, err := readTree(os.DirFS(dir), dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading the catalog directory %s: %w", dir, err)
+	}
+	return over, nil
 }
 
 // overlay lays the override tree over the built-in forms and items, changing both maps, and returns
