@@ -11,7 +11,7 @@ import (
 
 func builtinItem(t *testing.T, code string) *Item {
 	t.Helper()
-	c, _, err := Load(Builtin, "")
+	c, _, err := Load(Builtin, "", testNames)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,12 +61,16 @@ func knownEffect(name string) bool {
 	return effectNames.set[name]
 }
 
-// lintCtx collects the problems of one file.
+// lintCtx collects the problems of one file; names are those an item may use (nil for a form).
 type lintCtx struct {
 	file  string
 	lines map[string]int
 	diags []Diagnostic
+	names *Names
 }
+
+// staffRole reports whether r is a role staff hold in a jurisdiction.
+func (l *lintCtx) staffRole(r string) bool { return slices.Contains(l.names.StaffRoles, r) }
 
 func (l *lintCtx) at(line int, format string, args ...any) {
 	l.diags = append(l.diags, Diagnostic{File: l.file, Line: line, Message: fmt.Sprintf(format, args...)})

@@ -8,14 +8,12 @@ import (
 	"strings"
 
 	"github.com/civicflow/civicflow/forms"
-	"github.com/civicflow/civicflow/notify"
-	"github.com/civicflow/civicflow/policies"
 )
 
 // lintItem checks one item against the forms in effect: its guide, its form references and its
 // workflow. Every problem is reported in the item's file.
-func lintItem(idf *itemDef, formSet map[string]*formDef) []Diagnostic {
-	l := &lintCtx{file: idf.file, lines: idf.lines, diags: append([]Diagnostic(nil), idf.diags...)}
+func lintItem(idf *itemDef, formSet map[string]*formDef, names *Names) []Diagnostic {
+	l := &lintCtx{file: idf.file, lines: idf.lines, diags: append([]Diagnostic(nil), idf.diags...), names: names}
 	if idf.fatal {
 		return l.diags
 	}
@@ -120,7 +118,7 @@ func (l *lintCtx) appearance(it *Item, ap *Appearance) {
 		l.at(l.line("appointment.appearance.action"), "appointment: unknown action %q in appearance", ap.Action)
 	case !slices.Contains(w.Actions[j].From, ap.State):
 		l.at(l.line("appointment.appearance.action"), "appointment: action %s cannot be taken in state %s (not in its from)", ap.Action, ap.State)
-	case !slices.ContainsFunc(w.Actions[j].By, policies.StaffRole):
+	case !slices.ContainsFunc(w.Actions[j].By, l.staffRole):
 		l.at(l.line("appointment.appearance.action"), "appointment: action %s is taken at check-in by the clerk: name a staff role in its by:", ap.Action)
 	case len(w.Actions[j].Fields) > 0 || w.Actions[j].Cosign > 1:
 		l.at(l.line("appointment.appearance.action"), "appointment: action %s is taken at check-in: it must be a plain action without fields or co-signing", ap.Action)
@@ -315,12 +313,8 @@ func (l *lintCtx) actionBy(a *Action, path string) {
 		l.at(a.Line, "action %s: nobody may take it; list roles or %s in by:", a.ID, Applicant)
 	}
 	for j, r := range a.By {
-		if _, ok := policies.RoleByName(r); !ok && r != Applicant && r != System {
-			names := []string{Applicant}
-			for _, role := range policies.Roles {
-				names = append(names, role.Name)
-			}
-			names = append(names, System)
+		if !slices.Contains(l.names.Roles, r) && r != Applicant && r != System {
+			names := slices.Concat([]string{Applicant}, l.names.Roles, []string{System})
 			l.at(l.line(fmt.Sprintf("%s.by[%d]", path, j)), "action %s: unknown role %q; the roles are: %s", a.ID, r, strings.Join(names, ", "))
 		}
 	}
@@ -338,12 +332,12 @@ func (l *lintCtx) effect(a *Action, e Effect, path string) {
 		l.at(e.Line, "action %s: an effect does one thing: write notify, set, run and issue as separate list entries", a.ID)
 	}
 	if e.Notify != nil {
-		if _, ok := policies.RoleByName(e.Notify.To); !ok && e.Notify.To != Applicant {
+		if !slices.Contains(l.names.Roles, e.Notify.To) && e.Notify.To != Applicant {
 			l.at(l.line(path+".notify.to"), "action %s: notify to %q: write %s or a role", a.ID, e.Notify.To, Applicant)
 		}
-		if !slices.Contains(notify.TemplateNames(), e.Notify.Template) {
+		if !slices.Contains(l.names.Templates, e.Notify.Template) {
 			l.at(l.line(path+".notify.template"), "action %s: unknown notification template %q; the templates are: %s",
-				a.ID, e.Notify.Template, strings.Join(notify.TemplateNames(), ", "))
+				a.ID, e.Notify.Template, strings.Join(l.names.Templates, ", "))
 		}
 	}
 	names := make([]string, 0, len(e.Set))
@@ -380,7 +374,7 @@ func (l *lintCtx) kind(a *Action, states map[string]*State, all []Action) {
 		}
 	case KindSupplement:
 		for _, r := range a.By {
-			if !policies.StaffRole(r) {
+			if !l.staffRole(r) {
 				l.at(a.Line, "action %s: a supplement action is taken by staff, not by %s", a.ID, r)
 			}
 		}

@@ -718,7 +718,7 @@ var expectedVersionField = regexp.MustCompile(`name="expected_version" value="(\
 // runs through it by the API and by the pages with no change to the program.
 func TestCatalogDirItemRunsThroughAPIAndPages(t *testing.T) {
 	const code = "sg-name-preapproval"
-	builtin, _, err := catalog.Load(catalog.Builtin, "")
+	builtin, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
 	if err != nil {
 		t.Fatal(err)
 	}

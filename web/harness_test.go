@@ -78,7 +78,7 @@ func startSiteWith(t *testing.T, s *stacktest.Stack, catalogDir string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, warnings, err := catalog.Load(catalog.Builtin, cfg.CatalogDir)
+	cat, warnings, err := catalog.Load(catalog.Builtin, cfg.CatalogDir, workflow.CatalogNames())
 	if err != nil {
 		t.Fatal(err)
 	}

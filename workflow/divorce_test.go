@@ -22,7 +22,7 @@ type divorce struct {
 
 func newDivorce(t *testing.T, s *stacktest.Stack) *divorce {
 	f := newFixture(t, s)
-	cat, _, err := catalog.Load(catalog.Builtin, "")
+	cat, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
 	if err != nil {
 		t.Fatal(err)
 	}

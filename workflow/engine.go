@@ -25,6 +25,7 @@ import (
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
 )
@@ -77,6 +78,19 @@ func New(db *bun.DB, enf *policies.Enforcer, versions func(ctx context.Context, 
 		e.cal = calendar.New(db)
 	}
 	return e
+}
+
+// CatalogNames are the roles and notification templates the engine acts with, for catalog.Load and
+// catalog.Lint to check definitions against.
+func CatalogNames() catalog.Names {
+	n := catalog.Names{Templates: notify.TemplateNames()}
+	for _, r := range policies.Roles {
+		n.Roles = append(n.Roles, r.Name)
+		if policies.StaffRole(r.Name) {
+			n.StaffRoles = append(n.StaffRoles, r.Name)
+		}
+	}
+	return n
 }
 
 // RegisterEffect makes fn the effect that definitions run by name. Registering a name again
