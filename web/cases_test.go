@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/forms"
@@ -302,7 +303,7 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 		// Start the case from the draft's data.
 		c := st.startCase(app, sgItem, "210100", draft.Data)
 		var e apiErr
-		year := time.Now().In(catalog.Shanghai).Year()
+		year := time.Now().In(calendar.Zone).Year()
 		if want := fmt.Sprintf("210100-%d-000001", year); c.Number != want || c.State != "prep_acceptance" || c.Version != 1 {
 			t.Fatalf("started case: number %q state %s version %d, want %s in prep_acceptance at 1", c.Number, c.State, c.Version, want)
 		}
@@ -379,7 +380,7 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 		// The 成立登记 application, on the form of the establishment_application state.
 		est := st.uploadAll(app, sgItem, "registration_form", "assembly_minutes", "adopted_articles", "leaders_list")
 		estData := map[string]any{
-			"assembly_date": time.Now().In(catalog.Shanghai).AddDate(0, 0, -3).Format(time.DateOnly), "members_present": 46,
+			"assembly_date": time.Now().In(calendar.Zone).AddDate(0, 0, -3).Format(time.DateOnly), "members_present": 46,
 			"articles_adopted":     true,
 			"legal_representative": map[string]any{"name": "张伟", "id_number": residentID(t, 901), "phone": "13912345678"},
 			"leaders": []any{

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/policies"
 )
@@ -138,7 +139,7 @@ func (v *view) When(t any) string {
 	default:
 		return ""
 	}
-	return tm.In(shanghai).Format("2006-01-02 15:04")
+	return tm.In(calendar.Zone).Format("2006-01-02 15:04")
 }
 
 // RoleLabel names a role in the page's language.
@@ -219,14 +220,6 @@ func (v *view) ScopeLabel(pattern string) string {
 	}
 	return pattern
 }
-
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600) // China has kept UTC+8 without daylight saving since 1991
-	}
-	return loc
-}()
 
 // view starts the data of a page for the request.
 func (s *Server) view(c *fiber.Ctx, titleID string) *view {

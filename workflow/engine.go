@@ -353,8 +353,8 @@ func (e *Engine) env(actor audit.Actor, c *Case, now time.Time) catalog.Env {
 		Actor: catalog.ActorEnv{ID: actor.UserID, Applicant: c.isParty(actor.UserID),
 			Roles: e.rolesIn(actor.UserID, c.Jurisdiction)},
 		Case: catalog.CaseEnv{Number: c.Number, State: c.State, Jurisdiction: c.Jurisdiction,
-			CreatedAt: c.CreatedAt.In(catalog.Shanghai), StateEnteredAt: c.StateEnteredAt.In(catalog.Shanghai)},
-		Now: now.In(catalog.Shanghai),
+			CreatedAt: c.CreatedAt.In(calendar.Zone), StateEnteredAt: c.StateEnteredAt.In(calendar.Zone)},
+		Now: now.In(calendar.Zone),
 	}
 }
 
@@ -366,7 +366,7 @@ func envFields(fields map[string]any) map[string]any {
 	for k, v := range fields {
 		if s, ok := v.(string); ok && len(s) >= len("2006-01-02T15:04:05Z") {
 			if t, err := time.Parse(time.RFC3339, s); err == nil {
-				out[k] = t.In(catalog.Shanghai)
+				out[k] = t.In(calendar.Zone)
 				continue
 			}
 		}
@@ -444,7 +444,7 @@ func (e *Engine) formOptions(ctx context.Context, now time.Time) forms.Options {
 			return err == nil
 		}
 	}
-	return forms.Options{Division: known, Now: now.In(catalog.Shanghai)}
+	return forms.Options{Division: known, Now: now.In(calendar.Zone)}
 }
 
 // actorLabel is how events name the actor.

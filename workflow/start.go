@@ -213,7 +213,7 @@ func (e *Engine) validateStart(ctx context.Context, item *catalog.Item, form *fo
 // insertCase numbers the new case (per jurisdiction and year in Asia/Shanghai) and inserts it with
 // its parties, in tx; then within, if given, records what the caller keeps with it.
 func insertCase(ctx context.Context, tx bun.Tx, c *Case, now time.Time, within func(context.Context, bun.Tx, *Case) error) error {
-	year := now.In(catalog.Shanghai).Year()
+	year := now.In(calendar.Zone).Year()
 	n, err := sequences.Next(ctx, tx, fmt.Sprintf("case:%s:%d", c.Jurisdiction, year))
 	if err != nil {
 		return err
