@@ -52,10 +52,6 @@ type ClockPause struct {
 	ResumedOn string `json:"resumed_on,omitempty"` // "" while the pause lasts
 }
 
-// WithCalendar replaces the working-day calendar the clocks and timers reckon with (by default
-// calendar.New over the engine's database).
-func WithCalendar(c *calendar.Calendar) Option { return func(e *Engine) { e.cal = c } }
-
 // needsDates reports whether action a, moving a case of item from one state to another, reckons
 // dates: an extension, a timer of the state entered, or a clock starting or coming back from a pause.
 // Only then is the jurisdiction's calendar read; most transitions (acceptance to review, say) keep

@@ -39,13 +39,12 @@ type EffectFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item
 
 // Engine runs cases. It is safe for concurrent use; every process builds its own.
 type Engine struct {
-	db        *bun.DB
-	enf       *policies.Enforcer
-	versions  func(ctx context.Context, hash string) (*catalog.Item, error)
-	current   func(code string) (*catalog.Item, bool)
-	clock     func() time.Time
-	divisions func(code string) bool
-	cal       *calendar.Calendar
+	db       *bun.DB
+	enf      *policies.Enforcer
+	versions func(ctx context.Context, hash string) (*catalog.Item, error)
+	current  func(code string) (*catalog.Item, bool)
+	clock    func() time.Time
+	cal      *calendar.Calendar
 
 	mu      sync.RWMutex
 	effects map[string]EffectFunc
@@ -60,22 +59,14 @@ type Option func(*Engine)
 // WithClock replaces the wall clock, so that tests can move time forward past a time limit.
 func WithClock(now func() time.Time) Option { return func(e *Engine) { e.clock = now } }
 
-// WithDivisions tells form validation which division codes exist; without it the jurisdictions
-// table is asked.
-func WithDivisions(known func(code string) bool) Option {
-	return func(e *Engine) { e.divisions = known }
-}
-
 // New returns an engine over db. versions loads a pinned catalogue version by its hash (normally
 // catalog.Version); current returns the definition new cases start on (normally (*Catalog).Item).
 func New(db *bun.DB, enf *policies.Enforcer, versions func(ctx context.Context, hash string) (*catalog.Item, error),
 	current func(code string) (*catalog.Item, bool), opts ...Option) *Engine {
-	e := &Engine{db: db, enf: enf, versions: versions, current: current, clock: time.Now, effects: map[string]EffectFunc{}}
+	e := &Engine{db: db, enf: enf, versions: versions, current: current, clock: time.Now, cal: calendar.New(db),
+		effects: map[string]EffectFunc{}}
 	for _, o := range opts {
 		o(e)
-	}
-	if e.cal == nil {
-		e.cal = calendar.New(db)
 	}
 	return e
 }
@@ -434,15 +425,12 @@ func findAction(item *catalog.Item, id, state string) (*catalog.Action, bool) {
 	return nil, false
 }
 
-// formOptions are the validation options at now: known divisions from WithDivisions or the
+// formOptions are the validation options at now: the division codes that exist are those of the
 // jurisdictions table.
 func (e *Engine) formOptions(ctx context.Context, now time.Time) forms.Options {
-	known := e.divisions
-	if known == nil {
-		known = func(code string) bool {
-			_, err := jurisdictions.Get(ctx, e.db, code)
-			return err == nil
-		}
+	known := func(code string) bool {
+		_, err := jurisdictions.Get(ctx, e.db, code)
+		return err == nil
 	}
 	return forms.Options{Division: known, Now: now.In(calendar.Zone)}
 }
