@@ -450,9 +450,9 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 			t.Errorf("timeline %v, want %v", timeline, want)
 		}
 
-		broken, err := workflow.VerifyChains(ctx, s.DB)
-		if err != nil || len(broken) != 0 {
-			t.Errorf("event chains: %+v %v", broken, err)
+		r, err := workflow.CheckChains(ctx, s.DB)
+		if err != nil || len(r.Broken) != 0 {
+			t.Errorf("event chains: %+v %v", r.Broken, err)
 		}
 
 		// The worker delivers the applicant's messages to the inbox: one per step that notifies.
@@ -660,8 +660,8 @@ func TestConcurrentActionsOnACaseOneWins(t *testing.T) {
 		if err != nil || accepted != 1 {
 			t.Errorf("%d case_accepted messages (%v)", accepted, err)
 		}
-		if broken, err := workflow.VerifyChains(ctx, s.DB); err != nil || len(broken) != 0 {
-			t.Errorf("event chains: %+v %v", broken, err)
+		if r, err := workflow.CheckChains(ctx, s.DB); err != nil || len(r.Broken) != 0 {
+			t.Errorf("event chains: %+v %v", r.Broken, err)
 		}
 	})
 }

@@ -124,7 +124,7 @@ func TestClockStartsPausesResumesExtendsStops(t *testing.T) {
 		c = f.resubmit(c)
 		k = f.clocks(c)[0]
 		// 5 working days (13–16 and 19 October) and 7 plain days paused.
-		promised, _ := cal.AddWorkingDays(f.ctx, day("2026-10-29"), 5, shenyang)
+		promised, _ := cal.Due(f.ctx, day("2026-10-29"), 5, calendar.WorkingDays, shenyang)
 		if promised.String() != "2026-11-05" {
 			t.Fatalf("promised after the pause: %s", promised)
 		}

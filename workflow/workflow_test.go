@@ -165,8 +165,8 @@ func TestHappyPath(t *testing.T) {
 		if err != nil || len(mine) != 1 || mine[0].ID != c.ID {
 			t.Errorf("MyCases: %v %v", mine, err)
 		}
-		if broken, err := workflow.VerifyChains(f.ctx, f.db); err != nil || len(broken) != 0 {
-			t.Errorf("VerifyChains: %v %v", broken, err)
+		if r, err := workflow.CheckChains(f.ctx, f.db); err != nil || len(r.Broken) != 0 {
+			t.Errorf("CheckChains: %v %v", r.Broken, err)
 		}
 	})
 }
@@ -349,15 +349,15 @@ func TestConcurrentActionsOneWinner(t *testing.T) {
 			Where("case_id = ? AND seq = 1", c.ID).Exec(f.ctx); err != nil {
 			t.Fatal(err)
 		}
-		broken, err := workflow.VerifyChains(f.ctx, f.db)
-		if err != nil || len(broken) != 1 || broken[0].CaseID != c.ID || broken[0].Seq != 1 {
-			t.Fatalf("after tampering: %+v %v", broken, err)
+		r, err := workflow.CheckChains(f.ctx, f.db)
+		if err != nil || len(r.Broken) != 1 || r.Broken[0].CaseID != c.ID || r.Broken[0].Seq != 1 {
+			t.Fatalf("after tampering: %+v %v", r.Broken, err)
 		}
 		if _, err := f.db.NewUpdate().TableExpr("cases").Set("state = 'registered'").Where("id = ?", c.ID).Exec(f.ctx); err != nil {
 			t.Fatal(err)
 		}
-		if broken, _ := workflow.VerifyChains(f.ctx, f.db); len(broken) != 2 {
-			t.Fatalf("after changing the case row: %+v", broken)
+		if r, _ := workflow.CheckChains(f.ctx, f.db); len(r.Broken) != 2 {
+			t.Fatalf("after changing the case row: %+v", r.Broken)
 		}
 	})
 }
