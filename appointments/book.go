@@ -138,7 +138,7 @@ func checkTime(fe *problem.Fields, p *plan, day, start string, w window) (calend
 // activeBan returns the ban in force on any of the ID numbers on today, or nil.
 func activeBan(ctx context.Context, db bun.IDB, today calendar.Date, idNumbers ...string) (*Ban, error) {
 	var bans []Ban
-	if err := db.NewSelect().Model(&bans).Where("id_number IN (?) AND until >= ?", bun.In(idNumbers), today.String()).
+	if err := db.NewSelect().Model(&bans).Where("id_number IN (?) AND until >= ?", bun.List(idNumbers), today.String()).
 		OrderExpr("until DESC").Limit(1).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading booking bans: %w", err)
 	}
@@ -188,7 +188,7 @@ func claimPeople(ctx context.Context, tx bun.Tx, booker, partner string) error {
 // releasePeople frees the booking's two people to book again.
 func releasePeople(ctx context.Context, tx bun.IDB, b *Booking) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM active_people WHERE booking_id = ? AND id_number IN (?)",
-		b.ID, bun.In(sortedPair([]string{b.BookerIDNumber, b.PartnerIDNumber}))); err != nil {
+		b.ID, bun.List(sortedPair([]string{b.BookerIDNumber, b.PartnerIDNumber}))); err != nil {
 		return fmt.Errorf("releasing the people of booking %d: %w", b.ID, err)
 	}
 	return nil
@@ -307,7 +307,7 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput) (*B
 			return fmt.Errorf("inserting a booking: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE active_people SET booking_id = ? WHERE id_number IN (?)",
-			b.ID, bun.In([]string{b.BookerIDNumber, b.PartnerIDNumber})); err != nil {
+			b.ID, bun.List([]string{b.BookerIDNumber, b.PartnerIDNumber})); err != nil {
 			return fmt.Errorf("linking the people to booking %d: %w", b.ID, err)
 		}
 		if err := record(ctx, tx, actor, "booking.create", &p.office, b, map[string]any{"service": b.Service}); err != nil {

@@ -83,7 +83,7 @@ func (c *Calendar) For(ctx context.Context, code string) (*Schedule, error) {
 	levels := ancestry(code)
 	var rows []overrideRow
 	if err := c.db.NewSelect().Model(&rows).Column("jurisdiction", "day", "kind").
-		Where("jurisdiction IN (?)", bun.In(levels)).Scan(ctx); err != nil {
+		Where("jurisdiction IN (?)", bun.List(levels)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading the calendar overrides of %s: %w", code, err)
 	}
 	// From the top down, so that the more specific override of a day replaces the broader one.

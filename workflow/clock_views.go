@@ -59,7 +59,7 @@ func (e *Engine) clockViews(ctx context.Context, c *Case, item *catalog.Item) ([
 		ids[i] = rows[i].ID
 	}
 	var pauses []ClockPause
-	if err := e.db.NewSelect().Model(&pauses).Where("clock_id IN (?)", bun.In(ids)).OrderExpr("id").Scan(ctx); err != nil {
+	if err := e.db.NewSelect().Model(&pauses).Where("clock_id IN (?)", bun.List(ids)).OrderExpr("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading the pauses of case %d: %w", c.ID, err)
 	}
 	today := calendar.DateOf(e.now()).String()
@@ -94,7 +94,7 @@ func (e *Engine) fillDue(ctx context.Context, cases []Case) error {
 		ids[i] = cases[i].ID
 	}
 	var rows []CaseClock
-	err := e.db.NewSelect().Model(&rows).Where("case_id IN (?)", bun.In(ids)).Where("status <> ?", ClockStopped).
+	err := e.db.NewSelect().Model(&rows).Where("case_id IN (?)", bun.List(ids)).Where("status <> ?", ClockStopped).
 		OrderExpr("id").Scan(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the clocks of %d cases: %w", len(ids), err)

@@ -162,7 +162,7 @@ func partiesOf(ctx context.Context, db bun.IDB, caseIDs []int64) (map[int64][]in
 		return out, nil
 	}
 	var rows []caseParty
-	if err := db.NewSelect().Model(&rows).Where("case_id IN (?)", bun.In(caseIDs)).OrderExpr("case_id, user_id").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&rows).Where("case_id IN (?)", bun.List(caseIDs)).OrderExpr("case_id, user_id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading the parties of %d cases: %w", len(caseIDs), err)
 	}
 	for _, r := range rows {
