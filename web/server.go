@@ -157,6 +157,18 @@ var (
 // Need is the permission to do act on obj somewhere; the operation checks the jurisdiction at hand.
 func Need(obj, act string) Permission { return Permission{kind: permPolicy, Object: obj, Action: act} }
 
+func (p Permission) String() string {
+	switch p.kind {
+	case permPublic:
+		return "public"
+	case permLoggedIn:
+		return "logged-in"
+	case permPolicy:
+		return p.Object + ":" + p.Action
+	}
+	return "none"
+}
+
 // route registers a handler with the permission it requires; the permission check runs first.
 func (s *Server) route(method, path string, perm Permission, h fiber.Handler) {
 	s.perms[method+" "+path] = perm
