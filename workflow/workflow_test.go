@@ -2,7 +2,6 @@ package workflow_test
 
 import (
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -219,7 +218,7 @@ func TestSupplementAndResubmit(t *testing.T) {
 			map[string]any{"name": "张伟", "id_number": "110101200001011232"},
 			map[string]any{"name": "李娜", "id_number": "110101200001011232"},
 		}
-		sneaky := maps.Clone(fixed)
+		sneaky := clone(fixed)
 		sneaky["funds"] = "60000"
 		sneaky["members"] = []any{
 			map[string]any{"name": "张大伟", "id_number": "110101200001011232"},
@@ -543,6 +542,14 @@ func names(as []catalog.Action) []string {
 	out := []string{}
 	for _, a := range as {
 		out = append(out, a.ID)
+	}
+	return out
+}
+
+func clone(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
 	return out
 }
