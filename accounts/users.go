@@ -167,7 +167,7 @@ func Names(ctx context.Context, db bun.IDB, ids []int64) (map[int64]string, erro
 		return out, nil
 	}
 	var users []User
-	if err := db.NewSelect().Model(&users).Column("id", "login", "display_name").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&users).Column("id", "login", "display_name").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading the names of users: %w", err)
 	}
 	for _, u := range users {

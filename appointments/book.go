@@ -154,7 +154,7 @@ func activeBans(ctx context.Context, db bun.IDB, today calendar.Date, userID int
 	q := db.NewSelect().Model(&bans).Where("until >= ?", today.String()).WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Where("user_id = ?", userID)
 		if len(idNumbers) > 0 {
-			q = q.WhereOr("id_number IN (?)", bun.In(idNumbers))
+			q = q.WhereOr("id_number IN (?)", bun.List(idNumbers))
 		}
 		return q
 	})

@@ -86,7 +86,7 @@ func (d *Desk) samePerson(ctx context.Context, officeID int64, day string, sheet
 	}
 	var others []Booking
 	if err := d.db.NewSelect().Model(&others).Column("id", "booker_id_number", "partner_id_number").
-		Where("booker_id_number IN (?) OR partner_id_number IN (?)", bun.In(numbers), bun.In(numbers)).
+		Where("booker_id_number IN (?) OR partner_id_number IN (?)", bun.List(numbers), bun.List(numbers)).
 		Where("status = ? OR office_id = ? AND day = ? AND status <> ?", StatusBooked, officeID, day, StatusCancelled).
 		Scan(ctx); err != nil {
 		return nil, fmt.Errorf("finding the bookings naming the people of office %d's day sheet: %w", officeID, err)

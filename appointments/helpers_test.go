@@ -67,7 +67,7 @@ func newFixture(t *testing.T, s *stacktest.Stack, start time.Time) *fixture {
 		t.Fatal(err)
 	}
 	f.enf, f.admin, f.clerk = enf, f.actor(admin), f.actor(clerk)
-	cat, _, err := catalog.Load(catalog.Builtin, "")
+	cat, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
 	if err != nil {
 		t.Fatal(err)
 	}

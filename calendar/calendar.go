@@ -83,7 +83,7 @@ func (c *Calendar) For(ctx context.Context, code string) (*Schedule, error) {
 	levels := ancestry(code)
 	var rows []overrideRow
 	if err := c.db.NewSelect().Model(&rows).Column("jurisdiction", "day", "kind").
-		Where("jurisdiction IN (?)", bun.In(levels)).Scan(ctx); err != nil {
+		Where("jurisdiction IN (?)", bun.List(levels)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading the calendar overrides of %s: %w", code, err)
 	}
 	// From the top down, so that the more specific override of a day replaces the broader one.
@@ -111,25 +111,6 @@ func ancestry(code string) []string {
 	return out
 }
 
-// IsWorkingDay reports whether day is a working day in the jurisdiction.
-func (c *Calendar) IsWorkingDay(ctx context.Context, day Date, jurisdiction string) (bool, error) {
-	var fields problem.Fields
-	if day.IsZero() {
-		fields.Add("day", "required", "请填写日期。", "Enter a date.")
-	}
-	s, err := c.schedule(ctx, jurisdiction, fields)
-	if err != nil {
-		return false, err
-	}
-	return s.IsWorkingDay(day), nil
-}
-
-// AddWorkingDays returns the n-th working day after from in the jurisdiction (the package comment
-// states the conventions).
-func (c *Calendar) AddWorkingDays(ctx context.Context, from Date, n int, jurisdiction string) (Date, error) {
-	return c.Due(ctx, from, n, WorkingDays, jurisdiction)
-}
-
 // WorkingDaysBetween returns the number of working days after from up to and including to.
 func (c *Calendar) WorkingDaysBetween(ctx context.Context, from, to Date, jurisdiction string) (int, error) {
 	var fields problem.Fields
@@ -139,11 +120,6 @@ func (c *Calendar) WorkingDaysBetween(ctx context.Context, from, to Date, jurisd
 		return 0, err
 	}
 	return s.WorkingDaysBetween(from, to)
-}
-
-// AddCalendarDays returns the last day of a period of n days from from by 民法典 arts. 201–203.
-func (c *Calendar) AddCalendarDays(ctx context.Context, from Date, n int, jurisdiction string) (Date, error) {
-	return c.Due(ctx, from, n, CalendarDays, jurisdiction)
 }
 
 // Due returns the last day of a period of n days in unit (WorkingDays or CalendarDays) from from.

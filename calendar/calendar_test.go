@@ -72,8 +72,10 @@ func TestNationalSchedule(t *testing.T) {
 }
 
 func TestIsWorkingDay(t *testing.T) {
-	ctx := context.Background()
-	cal := calendar.New(nil)
+	sched, err := calendar.New(nil).For(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for d, want := range map[string]bool{
 		"2026-09-18": true, "2026-09-19": false, "2026-09-20": true, "2026-09-25": false, "2026-09-28": true,
 		"2026-10-01": false, "2026-10-07": false, "2026-10-08": true, "2026-10-10": true, "2026-10-11": false,
@@ -81,11 +83,7 @@ func TestIsWorkingDay(t *testing.T) {
 		"2026-01-04": true, "2026-05-09": true, "2026-05-05": false, "2026-06-19": false,
 		"2030-10-01": true, "2030-10-05": false,
 	} {
-		got, err := cal.IsWorkingDay(ctx, day(t, d), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != want {
+		if got := sched.IsWorkingDay(day(t, d)); got != want {
 			t.Errorf("IsWorkingDay(%s) = %v, want %v", d, got, want)
 		}
 	}
@@ -96,14 +94,18 @@ func TestIsWorkingDay(t *testing.T) {
 func TestWorkingDaysBetweenRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	cal := calendar.New(nil)
+	sched, err := cal.For(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for from := day(t, "2025-12-20"); from.Before(day(t, "2027-01-10")); from = from.AddDays(3) {
 		for _, n := range []int{0, 1, 2, 5, 15, 20, 60} {
-			due, err := cal.AddWorkingDays(ctx, from, n, "")
+			due, err := cal.Due(ctx, from, n, calendar.WorkingDays, "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if n > 0 {
-				if ok, _ := cal.IsWorkingDay(ctx, due, ""); !ok {
+				if !sched.IsWorkingDay(due) {
 					t.Errorf("AddWorkingDays(%s, %d) = %s, not a working day", from, n, due)
 				}
 			}
@@ -170,7 +172,7 @@ func TestTimeZoneOfTheServerIsIrrelevant(t *testing.T) {
 	if got := calendar.DateOf(received.UTC()); got.String() != "2026-09-24" {
 		t.Fatalf("DateOf(%s) = %s", received.UTC(), got)
 	}
-	due, err := calendar.New(nil).AddWorkingDays(context.Background(), calendar.DateOf(received), 20, "")
+	due, err := calendar.New(nil).Due(context.Background(), calendar.DateOf(received), 20, calendar.WorkingDays, "")
 	if err != nil || due.String() != "2026-10-29" {
 		t.Fatalf("due %s, %v", due, err)
 	}
@@ -234,9 +236,9 @@ func TestInvalidPeriods(t *testing.T) {
 		err  func() error
 		want string
 	}{
-		{"negative days", func() error { _, err := cal.AddWorkingDays(ctx, from, -1, ""); return err }, "days:out_of_range"},
-		{"too many days", func() error { _, err := cal.AddCalendarDays(ctx, from, calendar.MaxDays+1, ""); return err }, "days:out_of_range"},
-		{"no start", func() error { _, err := cal.AddWorkingDays(ctx, calendar.Date{}, 1, ""); return err }, "from:required"},
+		{"negative days", func() error { _, err := cal.Due(ctx, from, -1, calendar.WorkingDays, ""); return err }, "days:out_of_range"},
+		{"too many days", func() error { _, err := cal.Due(ctx, from, calendar.MaxDays+1, calendar.CalendarDays, ""); return err }, "days:out_of_range"},
+		{"no start", func() error { _, err := cal.Due(ctx, calendar.Date{}, 1, calendar.WorkingDays, ""); return err }, "from:required"},
 		{"bad unit", func() error { _, err := cal.Due(ctx, from, -5, "weeks", ""); return err }, "days:out_of_range unit:invalid_unit"},
 		{"bad jurisdiction", func() error { _, err := cal.Due(ctx, from, 5, calendar.WorkingDays, "2101"); return err }, "jurisdiction:invalid_code"},
 		{"everything wrong at once", func() error { _, err := cal.Due(ctx, calendar.Date{}, -1, "weeks", "2101"); return err },
@@ -245,7 +247,6 @@ func TestInvalidPeriods(t *testing.T) {
 			_, err := cal.WorkingDaysBetween(ctx, from, from.AddDays(calendar.MaxDays+1), "")
 			return err
 		}, "to:out_of_range"},
-		{"no day", func() error { _, err := cal.IsWorkingDay(ctx, calendar.Date{}, ""); return err }, "day:required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := fieldErrors(t, tc.err()); got != tc.want {

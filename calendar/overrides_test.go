@@ -83,8 +83,12 @@ func TestLocalOverrides(t *testing.T) {
 			{"210102", "2026-10-12", false}, {"210200", "2026-10-12", true}, {"210102", "2026-10-16", true},
 			{"210100", "2026-10-16", false}, {"210200", "2026-10-07", true}, {"210100", "2026-10-07", false},
 		} {
-			if got, err := cal.IsWorkingDay(ctx, day(t, tc.day), tc.jurisdiction); err != nil || got != tc.want {
-				t.Errorf("IsWorkingDay(%s, %s) = %v, %v", tc.day, tc.jurisdiction, got, err)
+			s, err := cal.For(ctx, tc.jurisdiction)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.IsWorkingDay(day(t, tc.day)); got != tc.want {
+				t.Errorf("IsWorkingDay(%s) in %s = %v", tc.day, tc.jurisdiction, got)
 			}
 		}
 		// One schedule answers many questions without the database.
@@ -138,7 +142,7 @@ func TestSetAndRemoveOverrides(t *testing.T) {
 		cal := calendar.New(s.DB)
 		due := func(code string) string {
 			t.Helper()
-			d, err := cal.AddWorkingDays(ctx, day(t, "2026-09-24"), 20, code)
+			d, err := cal.Due(ctx, day(t, "2026-09-24"), 20, calendar.WorkingDays, code)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -92,7 +92,7 @@ func TestOverrideBookingATakenService(t *testing.T) {
 		"items/other-divorce.yaml": strings.Replace(divorce, "code: divorce-registration", "code: other-divorce", 1),
 		"items/divorce.yaml":       strings.Replace(divorce, "name:\n  zh: 离婚登记", "name:\n  zh: 协议离婚登记", 1),
 	})
-	c, warnings, err := Load(Builtin, dir)
+	c, warnings, err := Load(Builtin, dir, testNames)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,10 +12,10 @@ import (
 var exampleBlock = regexp.MustCompile("(?s)<!-- example: ([^ ]+) -->\n```yaml\n(.*?)```\n")
 
 func TestDocumentedExampleLintsClean(t *testing.T) {
-	for _, d := range Lint(Builtin, "testdata/example") {
+	for _, d := range Lint(Builtin, "testdata/example", testNames) {
 		t.Error(d)
 	}
-	c, _, err := Load(Builtin, "testdata/example")
+	c, _, err := Load(Builtin, "testdata/example", testNames)
 	if err != nil {
 		t.Fatal(err)
 	}

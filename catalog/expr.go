@@ -7,6 +7,7 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/forms"
 )
 
@@ -60,22 +61,13 @@ var exprFunctions = []expr.Option{
 		return monthsBetween(p[0].(time.Time), p[1].(time.Time)), nil
 	}, new(func(time.Time, time.Time) int)),
 	expr.Function("date", func(p ...any) (any, error) {
-		return time.ParseInLocation("2006-01-02", fmt.Sprint(p[0]), Shanghai)
+		return time.ParseInLocation("2006-01-02", fmt.Sprint(p[0]), calendar.Zone)
 	}, new(func(string) time.Time)),
 }
 
-// Shanghai is the time zone of every date and deadline the service computes.
-var Shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600) // UTC+8 without daylight saving since 1991
-	}
-	return loc
-}()
-
 // monthsBetween counts whole calendar months from a to b (negative when b is before a).
 func monthsBetween(a, b time.Time) int {
-	a, b = a.In(Shanghai), b.In(Shanghai)
+	a, b = a.In(calendar.Zone), b.In(calendar.Zone)
 	m := (b.Year()-a.Year())*12 + int(b.Month()-a.Month())
 	if b.Day() < a.Day() {
 		m--

@@ -80,7 +80,6 @@ type flowBox struct {
 
 func (b *flowBox) cx() float64     { return b.x + b.w/2 }
 func (b *flowBox) bottom() float64 { return b.y + svgBoxH }
-func (b *flowBox) rect() rect      { return rect{b.x, b.y, b.w, svgBoxH} }
 
 // laneEntry is where the lane of a state meets it: the line runs at height y to x on the state's top
 // edge, or on its bottom edge for states of the last rank (below).

@@ -24,7 +24,7 @@ func builtinItem(t *testing.T, code string) *Item {
 
 func builtinItems(t *testing.T) []*Item {
 	t.Helper()
-	c, _, err := Load(Builtin, "")
+	c, _, err := Load(Builtin, "", testNames)
 	if err != nil {
 		t.Fatal(err)
 	}

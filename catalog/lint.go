@@ -61,12 +61,16 @@ func knownEffect(name string) bool {
 	return effectNames.set[name]
 }
 
-// lintCtx collects the problems of one file.
+// lintCtx collects the problems of one file; names are those an item may use (nil for a form).
 type lintCtx struct {
 	file  string
 	lines map[string]int
 	diags []Diagnostic
+	names *Names
 }
+
+// staffRole reports whether r is a role staff hold in a jurisdiction.
+func (l *lintCtx) staffRole(r string) bool { return slices.Contains(l.names.StaffRoles, r) }
 
 func (l *lintCtx) at(line int, format string, args ...any) {
 	l.diags = append(l.diags, Diagnostic{File: l.file, Line: line, Message: fmt.Sprintf(format, args...)})
@@ -129,70 +133,86 @@ func (l *lintCtx) fields(fs []forms.Field, path string) {
 		if fd.Label.ZH == "" {
 			l.at(fd.Line, "field %s: missing label.zh", fd.Name)
 		}
-		if !slices.Contains(forms.Types, fd.Type) {
-			l.at(l.line(p+".type"), "field %s: unknown type %q; the types are: %s", fd.Name, fd.Type, strings.Join(forms.Types, ", "))
-		}
-		switch fd.Type {
-		case forms.TypeSelect, forms.TypeMultiSelect:
-			if len(fd.Options) == 0 {
-				l.at(fd.Line, "field %s: a %s needs options", fd.Name, fd.Type)
-			}
-		case forms.TypeGroup, forms.TypeRepeat:
-			if len(fd.Fields) == 0 {
-				l.at(fd.Line, "field %s: a %s needs fields", fd.Name, fd.Type)
-			}
-		case forms.TypeFile:
-			if fd.Material == "" {
-				l.at(fd.Line, "field %s: a file field needs material: (the item's material it uploads to)", fd.Name)
-			}
-		}
-		if len(fd.Options) > 0 && fd.Type != forms.TypeSelect && fd.Type != forms.TypeMultiSelect {
-			l.at(l.line(p+".options"), "field %s: options are for select and multiselect fields", fd.Name)
-		}
-		if len(fd.Fields) > 0 && fd.Type != forms.TypeGroup && fd.Type != forms.TypeRepeat {
-			l.at(l.line(p+".fields"), "field %s: sub-fields are for group and repeat fields", fd.Name)
-		}
-		if fd.Material != "" && fd.Type != forms.TypeFile {
-			l.at(l.line(p+".material"), "field %s: material is for file fields", fd.Name)
-		}
-		values := map[string]int{}
-		for j, o := range fd.Options {
-			op := fmt.Sprintf("%s.options[%d]", p, j)
-			if o.Value == "" {
-				l.at(l.line(op), "field %s: option without a value", fd.Name)
-			}
-			if first, dup := values[o.Value]; dup {
-				l.at(l.line(op), "field %s: duplicate option %q (first on line %d)", fd.Name, o.Value, first)
-			} else {
-				values[o.Value] = l.line(op)
-			}
-			if o.Label.ZH == "" {
-				l.at(l.line(op), "field %s: option %s: missing label.zh", fd.Name, o.Value)
-			}
-		}
+		l.fieldType(fd, p)
+		l.options(fd, p)
 		if fd.MinItems != nil && fd.MaxItems != nil && *fd.MinItems > *fd.MaxItems {
 			l.at(l.line(p+".min_items"), "field %s: min_items is more than max_items", fd.Name)
 		}
 		if fd.Min != nil && fd.Max != nil && *fd.Min > *fd.Max {
 			l.at(l.line(p+".min"), "field %s: min is more than max", fd.Name)
 		}
-		for j, r := range fd.Rules {
-			switch {
-			case strings.TrimSpace(r.When) == "":
-				l.at(r.Line, "field %s: rule without when:", fd.Name)
-			default:
-				if err := forms.CompileRule(r.When); err != nil {
-					if inner := errors.Unwrap(err); inner != nil {
-						err = inner
-					}
-					l.at(l.line(fmt.Sprintf("%s.rules[%d].when", p, j)), "field %s: rule does not compile: %s", fd.Name, firstLine(err))
+		l.rules(fd, p)
+		l.fields(fd.Fields, p+".fields")
+	}
+}
+
+// fieldType checks a field's type and the keys that belong to some types only: options for selects,
+// sub-fields for groups and repeats, a material for file fields.
+func (l *lintCtx) fieldType(fd *forms.Field, p string) {
+	if !slices.Contains(forms.Types, fd.Type) {
+		l.at(l.line(p+".type"), "field %s: unknown type %q; the types are: %s", fd.Name, fd.Type, strings.Join(forms.Types, ", "))
+	}
+	switch fd.Type {
+	case forms.TypeSelect, forms.TypeMultiSelect:
+		if len(fd.Options) == 0 {
+			l.at(fd.Line, "field %s: a %s needs options", fd.Name, fd.Type)
+		}
+	case forms.TypeGroup, forms.TypeRepeat:
+		if len(fd.Fields) == 0 {
+			l.at(fd.Line, "field %s: a %s needs fields", fd.Name, fd.Type)
+		}
+	case forms.TypeFile:
+		if fd.Material == "" {
+			l.at(fd.Line, "field %s: a file field needs material: (the item's material it uploads to)", fd.Name)
+		}
+	}
+	if len(fd.Options) > 0 && fd.Type != forms.TypeSelect && fd.Type != forms.TypeMultiSelect {
+		l.at(l.line(p+".options"), "field %s: options are for select and multiselect fields", fd.Name)
+	}
+	if len(fd.Fields) > 0 && fd.Type != forms.TypeGroup && fd.Type != forms.TypeRepeat {
+		l.at(l.line(p+".fields"), "field %s: sub-fields are for group and repeat fields", fd.Name)
+	}
+	if fd.Material != "" && fd.Type != forms.TypeFile {
+		l.at(l.line(p+".material"), "field %s: material is for file fields", fd.Name)
+	}
+}
+
+// options checks a field's options: each with a value, given once, and a label.
+func (l *lintCtx) options(fd *forms.Field, p string) {
+	values := map[string]int{}
+	for j, o := range fd.Options {
+		op := fmt.Sprintf("%s.options[%d]", p, j)
+		if o.Value == "" {
+			l.at(l.line(op), "field %s: option without a value", fd.Name)
+		}
+		if first, dup := values[o.Value]; dup {
+			l.at(l.line(op), "field %s: duplicate option %q (first on line %d)", fd.Name, o.Value, first)
+		} else {
+			values[o.Value] = l.line(op)
+		}
+		if o.Label.ZH == "" {
+			l.at(l.line(op), "field %s: option %s: missing label.zh", fd.Name, o.Value)
+		}
+	}
+}
+
+// rules checks a field's rules: a condition that compiles and a message.
+func (l *lintCtx) rules(fd *forms.Field, p string) {
+	for j, r := range fd.Rules {
+		switch {
+		case strings.TrimSpace(r.When) == "":
+			l.at(r.Line, "field %s: rule without when:", fd.Name)
+		default:
+			if err := forms.CompileRule(r.When); err != nil {
+				if inner := errors.Unwrap(err); inner != nil {
+					err = inner
 				}
-			}
-			if r.Message.ZH == "" {
-				l.at(r.Line, "field %s: rule without message.zh", fd.Name)
+				l.at(l.line(fmt.Sprintf("%s.rules[%d].when", p, j)), "field %s: rule does not compile: %s", fd.Name, firstLine(err))
 			}
 		}
-		l.fields(fd.Fields, p+".fields")
+		if r.Message.ZH == "" {
+			l.at(r.Line, "field %s: rule without message.zh", fd.Name)
+		}
 	}
 }
 

@@ -8,14 +8,12 @@ import (
 	"strings"
 
 	"github.com/civicflow/civicflow/forms"
-	"github.com/civicflow/civicflow/notify"
-	"github.com/civicflow/civicflow/policies"
 )
 
 // lintItem checks one item against the forms in effect: its guide, its form references and its
 // workflow. Every problem is reported in the item's file.
-func lintItem(idf *itemDef, formSet map[string]*formDef) []Diagnostic {
-	l := &lintCtx{file: idf.file, lines: idf.lines, diags: append([]Diagnostic(nil), idf.diags...)}
+func lintItem(idf *itemDef, formSet map[string]*formDef, names *Names) []Diagnostic {
+	l := &lintCtx{file: idf.file, lines: idf.lines, diags: append([]Diagnostic(nil), idf.diags...), names: names}
 	if idf.fatal {
 		return l.diags
 	}
@@ -120,7 +118,7 @@ func (l *lintCtx) appearance(it *Item, ap *Appearance) {
 		l.at(l.line("appointment.appearance.action"), "appointment: unknown action %q in appearance", ap.Action)
 	case !slices.Contains(w.Actions[j].From, ap.State):
 		l.at(l.line("appointment.appearance.action"), "appointment: action %s cannot be taken in state %s (not in its from)", ap.Action, ap.State)
-	case !slices.ContainsFunc(w.Actions[j].By, policies.StaffRole):
+	case !slices.ContainsFunc(w.Actions[j].By, l.staffRole):
 		l.at(l.line("appointment.appearance.action"), "appointment: action %s is taken at check-in by the clerk: name a staff role in its by:", ap.Action)
 	case len(w.Actions[j].Fields) > 0 || w.Actions[j].Cosign > 1:
 		l.at(l.line("appointment.appearance.action"), "appointment: action %s is taken at check-in: it must be a plain action without fields or co-signing", ap.Action)
@@ -263,6 +261,29 @@ func (l *lintCtx) action(a *Action, path string, states map[string]*State, seen 
 	if !slices.Contains(Kinds, a.Kind) {
 		l.at(l.line(path+".kind"), "action %s: unknown kind %q; the kinds are: %s", a.ID, a.Kind, strings.Join(Kinds[1:], ", "))
 	}
+	l.actionStates(a, path, states)
+	l.actionBy(a, path)
+	if a.Guard != "" {
+		if _, err := CompileBool(a.Guard); err != nil {
+			l.at(l.line(path+".guard"), "action %s: guard does not compile: %s", a.ID, firstLine(err))
+		}
+	}
+	if a.Cosign < 0 {
+		l.at(l.line(path+".cosign"), "action %s: cosign cannot be negative", a.ID)
+	}
+	l.fields(a.Fields, path+".fields")
+	fileFields(a.Fields, "", func(f *forms.Field, p string) {
+		if f.Material != "" && !materials[f.Material] {
+			l.at(f.Line, "action %s: file field %s uploads to material %q, which this item does not list", a.ID, p, f.Material)
+		}
+	})
+	for j, e := range a.Effects {
+		l.effect(a, e, fmt.Sprintf("%s.effects[%d]", path, j))
+	}
+}
+
+// actionStates checks the states an action leaves (from:, open states, each once) and enters (to:).
+func (l *lintCtx) actionStates(a *Action, path string, states map[string]*State) {
 	if len(a.From) == 0 {
 		l.at(a.Line, "action %s has no from: (the states it may be taken in)", a.ID)
 	}
@@ -284,35 +305,18 @@ func (l *lintCtx) action(a *Action, path string, states map[string]*State, seen 
 	case states[a.To] == nil:
 		l.at(l.line(path+".to"), "action %s: unknown state %q in to", a.ID, a.To)
 	}
+}
+
+// actionBy checks who may take an action: someone, and each a role, the applicant or the system.
+func (l *lintCtx) actionBy(a *Action, path string) {
 	if len(a.By) == 0 {
 		l.at(a.Line, "action %s: nobody may take it; list roles or %s in by:", a.ID, Applicant)
 	}
 	for j, r := range a.By {
-		if _, ok := policies.RoleByName(r); !ok && r != Applicant && r != System {
-			names := []string{Applicant}
-			for _, role := range policies.Roles {
-				names = append(names, role.Name)
-			}
-			names = append(names, System)
+		if !slices.Contains(l.names.Roles, r) && r != Applicant && r != System {
+			names := slices.Concat([]string{Applicant}, l.names.Roles, []string{System})
 			l.at(l.line(fmt.Sprintf("%s.by[%d]", path, j)), "action %s: unknown role %q; the roles are: %s", a.ID, r, strings.Join(names, ", "))
 		}
-	}
-	if a.Guard != "" {
-		if _, err := CompileBool(a.Guard); err != nil {
-			l.at(l.line(path+".guard"), "action %s: guard does not compile: %s", a.ID, firstLine(err))
-		}
-	}
-	if a.Cosign < 0 {
-		l.at(l.line(path+".cosign"), "action %s: cosign cannot be negative", a.ID)
-	}
-	l.fields(a.Fields, path+".fields")
-	fileFields(a.Fields, "", func(f *forms.Field, p string) {
-		if f.Material != "" && !materials[f.Material] {
-			l.at(f.Line, "action %s: file field %s uploads to material %q, which this item does not list", a.ID, p, f.Material)
-		}
-	})
-	for j, e := range a.Effects {
-		l.effect(a, e, fmt.Sprintf("%s.effects[%d]", path, j))
 	}
 }
 
@@ -328,12 +332,12 @@ func (l *lintCtx) effect(a *Action, e Effect, path string) {
 		l.at(e.Line, "action %s: an effect does one thing: write notify, set, run and issue as separate list entries", a.ID)
 	}
 	if e.Notify != nil {
-		if _, ok := policies.RoleByName(e.Notify.To); !ok && e.Notify.To != Applicant {
+		if !slices.Contains(l.names.Roles, e.Notify.To) && e.Notify.To != Applicant {
 			l.at(l.line(path+".notify.to"), "action %s: notify to %q: write %s or a role", a.ID, e.Notify.To, Applicant)
 		}
-		if !slices.Contains(notify.TemplateNames(), e.Notify.Template) {
+		if !slices.Contains(l.names.Templates, e.Notify.Template) {
 			l.at(l.line(path+".notify.template"), "action %s: unknown notification template %q; the templates are: %s",
-				a.ID, e.Notify.Template, strings.Join(notify.TemplateNames(), ", "))
+				a.ID, e.Notify.Template, strings.Join(l.names.Templates, ", "))
 		}
 	}
 	names := make([]string, 0, len(e.Set))
@@ -360,17 +364,22 @@ func (l *lintCtx) effect(a *Action, e Effect, path string) {
 
 // kind checks what the engine's built-in behaviour of an action's kind needs.
 func (l *lintCtx) kind(a *Action, states map[string]*State, all []Action) {
-	applicantOnly := len(a.By) == 1 && a.By[0] == Applicant
 	switch a.Kind {
 	case KindSubmit, KindResubmit, KindWithdraw:
-		if !applicantOnly {
+		if len(a.By) != 1 || a.By[0] != Applicant {
 			l.at(a.Line, "action %s: a %s action is taken by the applicant: write by: [%s]", a.ID, a.Kind, Applicant)
+		}
+		if a.Kind == KindSubmit {
+			l.submitForms(a, states)
 		}
 	case KindSupplement:
 		for _, r := range a.By {
-			if !policies.StaffRole(r) {
+			if !l.staffRole(r) {
 				l.at(a.Line, "action %s: a supplement action is taken by staff, not by %s", a.ID, r)
 			}
+		}
+		if states[a.To] != nil {
+			l.supplementAnswered(a, states, all)
 		}
 	case KindExtend:
 		if slices.Contains(a.By, Applicant) || slices.Contains(a.By, System) {
@@ -380,32 +389,31 @@ func (l *lintCtx) kind(a *Action, states map[string]*State, all []Action) {
 			l.at(a.Line, "action %s: an extend action leaves the case where it is: its to must be one of its from states", a.ID)
 		}
 	case KindRefuse:
-		ok := false
-		for _, f := range a.Fields {
-			ok = ok || (f.Name == "reason" && f.Required)
-		}
-		if !ok {
+		if !slices.ContainsFunc(a.Fields, func(f forms.Field) bool { return f.Name == "reason" && f.Required }) {
 			l.at(a.Line, "action %s: a refuse action needs a required field named reason", a.ID)
 		}
 	}
-	if a.Kind == KindSubmit {
-		for _, f := range a.From {
-			if s := states[f]; s != nil && s.Form == "" {
-				l.at(a.Line, "action %s: submit leaves state %s, which has no form for the applicant to fill in", a.ID, f)
-			}
+}
+
+// submitForms checks that each state a submit action leaves has a form for the applicant to fill in.
+func (l *lintCtx) submitForms(a *Action, states map[string]*State) {
+	for _, f := range a.From {
+		if s := states[f]; s != nil && s.Form == "" {
+			l.at(a.Line, "action %s: submit leaves state %s, which has no form for the applicant to fill in", a.ID, f)
 		}
 	}
-	if a.Kind == KindSupplement && states[a.To] != nil {
-		for _, back := range a.From {
-			found := false
-			for _, r := range all {
-				found = found || (r.Kind == KindResubmit && slices.Contains(r.From, a.To) &&
-					slices.Contains(r.By, Applicant) && r.To == back)
-			}
-			if !found && states[back] != nil {
-				l.at(a.Line, "action %s: supplement goes to %s, which needs a resubmit action by the applicant back to %s",
-					a.ID, a.To, back)
-			}
+}
+
+// supplementAnswered checks that the applicant can answer a supplement action: from the state it
+// leads to, a resubmit action by the applicant goes back to each state the notice was sent from.
+func (l *lintCtx) supplementAnswered(a *Action, states map[string]*State, all []Action) {
+	for _, back := range a.From {
+		answered := slices.ContainsFunc(all, func(r Action) bool {
+			return r.Kind == KindResubmit && slices.Contains(r.From, a.To) && slices.Contains(r.By, Applicant) && r.To == back
+		})
+		if !answered && states[back] != nil {
+			l.at(a.Line, "action %s: supplement goes to %s, which needs a resubmit action by the applicant back to %s",
+				a.ID, a.To, back)
 		}
 	}
 }
@@ -415,7 +423,6 @@ func (l *lintCtx) clocks(w *Workflow, states map[string]*State) map[string]*Cloc
 	out := map[string]*Clock{}
 	for i := range w.Clocks {
 		c := &w.Clocks[i]
-		path := fmt.Sprintf("workflow.clocks[%d]", i)
 		switch {
 		case c.ID == "":
 			l.at(c.Line, "clock without an id")
@@ -427,38 +434,43 @@ func (l *lintCtx) clocks(w *Workflow, states map[string]*State) map[string]*Cloc
 		if c.ID != "" && out[c.ID] == nil {
 			out[c.ID] = c
 		}
-		if c.Name.ZH == "" {
-			l.at(c.Line, "clock %s: missing name.zh", c.ID)
-		}
-		if len(c.States) == 0 {
-			l.at(c.Line, "clock %s has no states: (the states in which it runs)", c.ID)
-		}
-		for j, s := range c.States {
-			l.clockState(c, s, states, l.line(fmt.Sprintf("%s.states[%d]", path, j)), "states")
-		}
-		for j, s := range c.Pauses {
-			line := l.line(fmt.Sprintf("%s.pauses[%d]", path, j))
-			l.clockState(c, s, states, line, "pauses")
-			if slices.Contains(c.States, s) {
-				l.at(line, "clock %s: state %s is both in states and in pauses", c.ID, s)
-			}
-		}
-		if c.Statutory.Days == 0 && c.Statutory.Unit == "" && c.Promised.Days == 0 && c.Promised.Unit == "" {
-			l.at(c.Line, "clock %s: give a statutory or a promised time limit, e.g. {days: 20, unit: working_days}", c.ID)
-		}
-		l.period(c.Statutory, path+".statutory")
-		l.period(c.Promised, path+".promised")
-		if s, p := c.Statutory, c.Promised; s.Unit == p.Unit && s.Days > 0 && p.Days > s.Days {
-			l.at(p.Line, "clock %s: the promised time limit (%d) is longer than the statutory one (%d)", c.ID, p.Days, s.Days)
-		}
-		if c.RemindBefore != nil {
-			l.needPeriod(*c.RemindBefore, path+".remind_before")
-		}
-		if c.EscalateAfter != nil {
-			l.needPeriod(*c.EscalateAfter, path+".escalate_after")
-		}
+		l.clock(c, fmt.Sprintf("workflow.clocks[%d]", i), states)
 	}
 	return out
+}
+
+// clock checks one time limit: a name, the states in which it runs or pauses, and its periods.
+func (l *lintCtx) clock(c *Clock, path string, states map[string]*State) {
+	if c.Name.ZH == "" {
+		l.at(c.Line, "clock %s: missing name.zh", c.ID)
+	}
+	if len(c.States) == 0 {
+		l.at(c.Line, "clock %s has no states: (the states in which it runs)", c.ID)
+	}
+	for j, s := range c.States {
+		l.clockState(c, s, states, l.line(fmt.Sprintf("%s.states[%d]", path, j)), "states")
+	}
+	for j, s := range c.Pauses {
+		line := l.line(fmt.Sprintf("%s.pauses[%d]", path, j))
+		l.clockState(c, s, states, line, "pauses")
+		if slices.Contains(c.States, s) {
+			l.at(line, "clock %s: state %s is both in states and in pauses", c.ID, s)
+		}
+	}
+	if c.Statutory.Days == 0 && c.Statutory.Unit == "" && c.Promised.Days == 0 && c.Promised.Unit == "" {
+		l.at(c.Line, "clock %s: give a statutory or a promised time limit, e.g. {days: 20, unit: working_days}", c.ID)
+	}
+	l.period(c.Statutory, path+".statutory")
+	l.period(c.Promised, path+".promised")
+	if s, p := c.Statutory, c.Promised; s.Unit == p.Unit && s.Days > 0 && p.Days > s.Days {
+		l.at(p.Line, "clock %s: the promised time limit (%d) is longer than the statutory one (%d)", c.ID, p.Days, s.Days)
+	}
+	if c.RemindBefore != nil {
+		l.needPeriod(*c.RemindBefore, path+".remind_before")
+	}
+	if c.EscalateAfter != nil {
+		l.needPeriod(*c.EscalateAfter, path+".escalate_after")
+	}
 }
 
 // clockState checks a state a clock names.

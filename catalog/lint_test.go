@@ -2,6 +2,8 @@ package catalog
 
 import (
 	_ "embed"
+	"go/build"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -31,13 +33,16 @@ func edit(src string, n int, text string) string {
 }
 
 // lintFiles lints a built-in catalog made of the given files (path under the catalog folder → text).
-func lintFiles(files map[string]string) []string {
+func lintFiles(files map[string]string) []string { return lintWith(testNames, files) }
+
+// lintWith lints the files as lintFiles does, against names.
+func lintWith(names Names, files map[string]string) []string {
 	fsys := fstest.MapFS{}
 	for name, text := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(text)}
 	}
 	var out []string
-	for _, d := range Lint(fsys, "") {
+	for _, d := range Lint(fsys, "", names) {
 		out = append(out, d.String())
 	}
 	return out
@@ -140,14 +145,14 @@ func TestLintRules(t *testing.T) {
 }
 
 func TestBuiltinCatalogLintsClean(t *testing.T) {
-	if ds := Lint(Builtin, ""); len(ds) > 0 {
+	if ds := Lint(Builtin, "", testNames); len(ds) > 0 {
 		var b strings.Builder
 		for _, d := range ds {
 			b.WriteString("\n" + d.String())
 		}
 		t.Fatalf("the built-in catalog has problems:%s", b.String())
 	}
-	c, warnings, err := Load(Builtin, "")
+	c, warnings, err := Load(Builtin, "", testNames)
 	if err != nil || len(warnings) > 0 {
 		t.Fatalf("Load: %v %v", err, warnings)
 	}
@@ -175,5 +180,33 @@ func TestEffectRegistry(t *testing.T) {
 	RegisterEffectName("test.effect_registry")
 	if ds := lintFiles(files); len(ds) != 0 {
 		t.Fatalf("a registered effect is rejected: %v", ds)
+	}
+}
+
+// The roles and templates a definition may name are those the caller passes in: the catalogue
+// imports neither policies nor notify to learn them.
+func TestLintChecksTheNamesGiven(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, imp := range pkg.Imports {
+		if strings.HasSuffix(imp, "/policies") || strings.HasSuffix(imp, "/notify") {
+			t.Errorf("the catalogue imports %s", imp)
+		}
+	}
+
+	files := map[string]string{"items/x.yaml": edit(baseItem, 35, "      by: [clerk]"), "forms/f.yaml": baseForm}
+	if ds := lintWith(testNames, files); len(ds) != 1 || !strings.Contains(ds[0], `unknown role "clerk"`) {
+		t.Errorf("clerk is no role of testNames: %v", ds)
+	}
+	names := Names{Roles: append(slices.Clone(testNames.Roles), "clerk"), StaffRoles: testNames.StaffRoles,
+		Templates: testNames.Templates}
+	if ds := lintWith(names, files); len(ds) != 0 {
+		t.Errorf("a role the caller names is refused: %v", ds)
+	}
+	names.Templates = slices.DeleteFunc(slices.Clone(names.Templates), func(n string) bool { return n == "case_accepted" })
+	if ds := lintWith(names, files); len(ds) != 1 || !strings.Contains(ds[0], `unknown notification template "case_accepted"`) {
+		t.Errorf("a template the caller does not name is accepted: %v", ds)
 	}
 }

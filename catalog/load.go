@@ -85,12 +85,22 @@ type tree struct {
 	diags []Diagnostic // files in the wrong place
 }
 
+// Names are the names a definition may use that other packages own: the roles that take actions and
+// receive notices (policies) and the notification templates (notify). Load and Lint take them from
+// the caller, so that the catalogue depends on neither package; workflow.CatalogNames gives the
+// engine's.
+type Names struct {
+	Roles      []string // every role, in the order messages list them
+	StaffRoles []string // the roles staff hold in a jurisdiction, a subset of Roles
+	Templates  []string // the notification templates
+}
+
 // Load reads the built-in definitions and those of dir (the override directory, "" for none). A
 // problem in a built-in definition is an error: the binary is broken and must not serve. An override
 // file with problems is skipped and its diagnostics are returned (and kept in Warnings) for the
 // caller to log and to show to administrators.
-func Load(builtin fs.FS, dir string) (*Catalog, []Diagnostic, error) {
-	c, builtinDiags, overrideDiags, err := load(builtin, dir)
+func Load(builtin fs.FS, dir string, names Names) (*Catalog, []Diagnostic, error) {
+	c, builtinDiags, overrideDiags, err := load(builtin, dir, names)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,8 +117,8 @@ func Load(builtin fs.FS, dir string) (*Catalog, []Diagnostic, error) {
 // Lint checks the built-in definitions and those of dir ("" for none) and returns every problem,
 // sorted by file and line. The files of dir are checked as the loader reads them: as overrides of the
 // built-in ones, so that they may use built-in forms.
-func Lint(builtin fs.FS, dir string) []Diagnostic {
-	_, builtinDiags, overrideDiags, err := load(builtin, dir)
+func Lint(builtin fs.FS, dir string, names Names) []Diagnostic {
+	_, builtinDiags, overrideDiags, err := load(builtin, dir, names)
 	if err != nil {
 		return []Diagnostic{{File: dir, Message: err.Error()}}
 	}
@@ -117,57 +127,18 @@ func Lint(builtin fs.FS, dir string) []Diagnostic {
 
 // load does the work of Load and Lint: it lints the built-in set as a whole, then lays each override
 // file over it, dropping the ones that do not lint, and resolves the result.
-func load(builtin fs.FS, dir string) (c *Catalog, builtinDiags, overrideDiags []Diagnostic, err error) {
+func load(builtin fs.FS, dir string, names Names) (c *Catalog, builtinDiags, overrideDiags []Diagnostic, err error) {
 	base, err := readTree(builtin, BuiltinName)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("reading the built-in catalog: %w", err)
 	}
-	builtinDiags = append(builtinDiags, base.diags...)
-	formSet := map[string]*formDef{}
-	seenForms := map[string]string{}
-	for _, fd := range base.forms {
-		ds := lintForm(fd)
-		if other, dup := seenForms[fd.form.ID]; dup && fd.form.ID != "" {
-			ds = append(ds, Diagnostic{fd.file, fd.lines["id"], fmt.Sprintf("duplicate form id %q (also in %s)", fd.form.ID, other)})
-		} else {
-			seenForms[fd.form.ID] = fd.file
-		}
-		builtinDiags = append(builtinDiags, ds...)
-		if len(ds) == 0 {
-			formSet[fd.form.ID] = fd
-		}
-	}
-	itemSet := map[string]*itemDef{}
-	seen := map[string]string{}
-	for _, idf := range base.items {
-		ds := lintItem(idf, formSet)
-		if other, dup := seen[idf.item.Code]; dup && idf.item.Code != "" {
-			ds = append(ds, Diagnostic{idf.file, idf.lines["code"], fmt.Sprintf("duplicate item code %q (also in %s)", idf.item.Code, other)})
-		}
-		if d, taken := serviceTaken(idf, itemSet); taken {
-			ds = append(ds, d)
-		}
-		builtinDiags = append(builtinDiags, ds...)
-		if _, dup := seen[idf.item.Code]; !dup {
-			seen[idf.item.Code] = idf.file
-		}
-		if len(ds) == 0 {
-			itemSet[idf.item.Code] = idf
-		}
-	}
+	formSet, itemSet, builtinDiags := lintBuiltin(base, &names)
 	if dir != "" {
-		st, err := os.Stat(dir)
+		over, err := readDir(dir)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("the catalog directory: %w", err)
+			return nil, nil, nil, err
 		}
-		if !st.IsDir() {
-			return nil, nil, nil, fmt.Errorf("the catalog directory %s is not a directory", dir)
-		}
-		over, err := readTree(os.DirFS(dir), dir)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("reading the catalog directory %s: %w", dir, err)
-		}
-		overrideDiags = overlay(over, formSet, itemSet)
+		overrideDiags = overlay(over, formSet, itemSet, &names)
 	}
 	c = &Catalog{items: map[string]*Item{}, forms: map[string]*forms.Form{}, warnings: sortDiags(overrideDiags)}
 	for id, fd := range formSet {
@@ -192,10 +163,65 @@ func load(builtin fs.FS, dir string) (c *Catalog, builtinDiags, overrideDiags []
 	return c, sortDiags(builtinDiags), c.warnings, nil
 }
 
+// lintBuiltin lints the built-in forms and items as a whole and returns those that lint clean, by ID
+// and by code, with the problems of the others.
+func lintBuiltin(base *tree, names *Names) (formSet map[string]*formDef, itemSet map[string]*itemDef, diags []Diagnostic) {
+	diags = append(diags, base.diags...)
+	formSet = map[string]*formDef{}
+	seenForms := map[string]string{}
+	for _, fd := range base.forms {
+		ds := lintForm(fd)
+		if other, dup := seenForms[fd.form.ID]; dup && fd.form.ID != "" {
+			ds = append(ds, Diagnostic{fd.file, fd.lines["id"], fmt.Sprintf("duplicate form id %q (also in %s)", fd.form.ID, other)})
+		} else {
+			seenForms[fd.form.ID] = fd.file
+		}
+		diags = append(diags, ds...)
+		if len(ds) == 0 {
+			formSet[fd.form.ID] = fd
+		}
+	}
+	itemSet = map[string]*itemDef{}
+	seen := map[string]string{}
+	for _, idf := range base.items {
+		ds := lintItem(idf, formSet, names)
+		if other, dup := seen[idf.item.Code]; dup && idf.item.Code != "" {
+			ds = append(ds, Diagnostic{idf.file, idf.lines["code"], fmt.Sprintf("duplicate item code %q (also in %s)", idf.item.Code, other)})
+		}
+		if d, taken := serviceTaken(idf, itemSet); taken {
+			ds = append(ds, d)
+		}
+		diags = append(diags, ds...)
+		if _, dup := seen[idf.item.Code]; !dup {
+			seen[idf.item.Code] = idf.file
+		}
+		if len(ds) == 0 {
+			itemSet[idf.item.Code] = idf
+		}
+	}
+	return formSet, itemSet, diags
+}
+
+// readDir reads the override directory dir.
+func readDir(dir string) (*tree, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("the catalog directory: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("the catalog directory %s is not a directory", dir)
+	}
+	over, err := readTree(os.DirFS(dir), dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading the catalog directory %s: %w", dir, err)
+	}
+	return over, nil
+}
+
 // overlay lays the override tree over the built-in forms and items, changing both maps, and returns
 // the problems of the files it skipped. An override form is dropped again when a built-in item that
 // uses it no longer lints with it, so that an override can never break a built-in item.
-func overlay(over *tree, formSet map[string]*formDef, itemSet map[string]*itemDef) []Diagnostic {
+func overlay(over *tree, formSet map[string]*formDef, itemSet map[string]*itemDef, names *Names) []Diagnostic {
 	diags := append([]Diagnostic(nil), over.diags...)
 	builtinForms := maps.Clone(formSet)
 	builtinItems := maps.Clone(itemSet)
@@ -218,12 +244,12 @@ func overlay(over *tree, formSet map[string]*formDef, itemSet map[string]*itemDe
 	seenItems := map[string]string{}
 	for _, idf := range over.items {
 		if other, dup := seenItems[idf.item.Code]; dup && idf.item.Code != "" {
-			ds := append(lintItem(idf, formSet), Diagnostic{idf.file, idf.lines["code"],
+			ds := append(lintItem(idf, formSet, names), Diagnostic{idf.file, idf.lines["code"],
 				fmt.Sprintf("duplicate item code %q (also in %s)", idf.item.Code, other)})
 			diags = append(diags, skipped(idf.file, ds)...)
 			continue
 		}
-		ds := lintItem(idf, formSet)
+		ds := lintItem(idf, formSet, names)
 		if d, taken := serviceTaken(idf, itemSet); taken {
 			ds = append(ds, d)
 		}
@@ -241,7 +267,7 @@ func overlay(over *tree, formSet map[string]*formDef, itemSet map[string]*itemDe
 		codes := slices.Sorted(maps.Keys(itemSet))
 		for _, code := range codes {
 			idf := itemSet[code]
-			ds := lintItem(idf, formSet)
+			ds := lintItem(idf, formSet, names)
 			if len(ds) == 0 {
 				continue
 			}

@@ -6,7 +6,23 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/civicflow/civicflow/notify"
+	"github.com/civicflow/civicflow/policies"
 )
+
+// testNames are the real roles and notification templates, as workflow.CatalogNames gives them (the
+// catalogue's own tests cannot import workflow).
+var testNames = func() Names {
+	n := Names{Templates: notify.TemplateNames()}
+	for _, r := range policies.Roles {
+		n.Roles = append(n.Roles, r.Name)
+		if policies.StaffRole(r.Name) {
+			n.StaffRoles = append(n.StaffRoles, r.Name)
+		}
+	}
+	return n
+}()
 
 // builtinFS is a built-in catalog made of the lint fixture.
 func builtinFS() fstest.MapFS {
@@ -33,7 +49,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 func TestLoadRefusesBrokenBuiltin(t *testing.T) {
 	fsys := builtinFS()
 	fsys["items/x.yaml"] = &fstest.MapFile{Data: []byte(edit(baseItem, 35, "      by: [acceptr]"))}
-	_, _, err := Load(fsys, "")
+	_, _, err := Load(fsys, "", testNames)
 	if err == nil || !strings.Contains(err.Error(), itemFile+`:35: action accept: unknown role "acceptr"`) {
 		t.Fatalf("want an error naming the problem, got %v", err)
 	}
@@ -50,7 +66,7 @@ func TestLoadOverrides(t *testing.T) {
 		"items/c-broken.yaml":  broken,
 		"stray.yaml":           "code: stray",
 	})
-	c, warnings, err := Load(builtinFS(), dir)
+	c, warnings, err := Load(builtinFS(), dir, testNames)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +106,7 @@ func TestLoadOverrides(t *testing.T) {
 		t.Fatal("Warnings() differs from the warnings Load returned")
 	}
 	// Lint reports the same problems for the directory.
-	if ds := Lint(builtinFS(), dir); len(ds) != len(warnings) {
+	if ds := Lint(builtinFS(), dir, testNames); len(ds) != len(warnings) {
 		t.Fatalf("Lint found %d problems, Load %d", len(ds), len(warnings))
 	}
 }
@@ -99,7 +115,7 @@ func TestOverrideFormThatBreaksABuiltinItemIsSkipped(t *testing.T) {
 	dir := t.TempDir()
 	// The new form uploads to a material the built-in item does not list.
 	writeFiles(t, dir, map[string]string{"forms/f.yaml": edit(baseForm, 20, "    material: photo")})
-	c, warnings, err := Load(builtinFS(), dir)
+	c, warnings, err := Load(builtinFS(), dir, testNames)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +129,7 @@ func TestOverrideFormThatBreaksABuiltinItemIsSkipped(t *testing.T) {
 	// An override item that uses the new form's material makes the pair consistent.
 	item := edit(baseItem, 8, "    required: true\n  - id: photo\n    name: {zh: 照片, en: Photo}")
 	writeFiles(t, dir, map[string]string{"items/x.yaml": item})
-	c, warnings, err = Load(builtinFS(), dir)
+	c, warnings, err = Load(builtinFS(), dir, testNames)
 	if err != nil || len(warnings) != 0 {
 		t.Fatalf("%v %v", err, warnings)
 	}
@@ -123,25 +139,25 @@ func TestOverrideFormThatBreaksABuiltinItemIsSkipped(t *testing.T) {
 }
 
 func TestLoadMissingDirectory(t *testing.T) {
-	if _, _, err := Load(builtinFS(), filepath.Join(t.TempDir(), "none")); err == nil {
+	if _, _, err := Load(builtinFS(), filepath.Join(t.TempDir(), "none"), testNames); err == nil {
 		t.Fatal("a missing CIVICFLOW_CATALOG_DIR must be an error")
 	}
 }
 
 func TestHashFollowsSharedForms(t *testing.T) {
-	c1, _, err := Load(builtinFS(), "")
+	c1, _, err := Load(builtinFS(), "", testNames)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fsys := builtinFS()
 	fsys["forms/f.yaml"] = &fstest.MapFile{Data: []byte(edit(baseForm, 5, "    label: {zh: 全称, en: Full name}"))}
-	c2, _, err := Load(fsys, "")
+	c2, _, err := Load(fsys, "", testNames)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Moving lines or adding comments does not make a new version.
 	fsys["forms/f.yaml"] = &fstest.MapFile{Data: []byte("# a comment\n\n" + baseForm)}
-	c3, _, err := Load(fsys, "")
+	c3, _, err := Load(fsys, "", testNames)
 	if err != nil {
 		t.Fatal(err)
 	}

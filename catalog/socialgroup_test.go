@@ -8,12 +8,13 @@ import (
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // The built-in 筹备 form refuses a social group with fewer than 50 individual members (or 30 units),
 // and one whose activity funds are below the local minimum, naming the field each time.
 func TestSocialGroupPreparationRules(t *testing.T) {
-	cat, _, err := catalog.Load(catalog.Builtin, "")
+	cat, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func idNumber(n int) string {
 // 成立登记 within 30, plain days; the promised limits in working days), 补正 pausing it, and timers
 // that deem an unanswered 补正 withdrawn by the system.
 func TestSocialGroupClocksAndTimers(t *testing.T) {
-	cat, _, err := catalog.Load(catalog.Builtin, "")
+	cat, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
 	if err != nil {
 		t.Fatal(err)
 	}

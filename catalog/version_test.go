@@ -14,7 +14,7 @@ func TestVersionsPinCases(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
 		fsys := builtinFS()
-		v1, _, err := Load(fsys, "")
+		v1, _, err := Load(fsys, "", testNames)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +28,7 @@ func TestVersionsPinCases(t *testing.T) {
 
 		// The file changes: the name and an action's role.
 		fsys["items/x.yaml"] = &fstest.MapFile{Data: []byte(edit(edit(baseItem, 2, "name: {zh: 新名称, en: New name}"), 54, "      by: [approver, reviewer]"))}
-		v2, _, err := Load(fsys, "")
+		v2, _, err := Load(fsys, "", testNames)
 		if err != nil {
 			t.Fatal(err)
 		}

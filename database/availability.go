@@ -157,6 +157,6 @@ func (h queryHook) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
 	}
 }
 
-// LogOutages makes db log its outages through l (see OutageLog). The Open functions do it with a
-// log named "database".
-func LogOutages(db *bun.DB, l *OutageLog) { db.AddQueryHook(queryHook{l}) }
+// LogOutages returns db logging its outages through l (see OutageLog). The Open functions do it with
+// a log named "database".
+func LogOutages(db *bun.DB, l *OutageLog) *bun.DB { return db.WithQueryHook(queryHook{l}) }

@@ -48,8 +48,7 @@ func OpenPostgres(ctx context.Context, url string) (*bun.DB, error) {
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(32)
 	sqldb.SetMaxIdleConns(16)
-	db := bun.NewDB(sqldb, pgdialect.New())
-	LogOutages(db, &OutageLog{Name: "database"})
+	db := LogOutages(bun.NewDB(sqldb, pgdialect.New()), &OutageLog{Name: "database"})
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
@@ -72,8 +71,7 @@ func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
 		return nil, fmt.Errorf("opening SQLite %s: %w", path, err)
 	}
 	sqldb.SetMaxOpenConns(8)
-	db := bun.NewDB(sqldb, sqlitedialect.New())
-	LogOutages(db, &OutageLog{Name: "database"})
+	db := LogOutages(bun.NewDB(sqldb, sqlitedialect.New()), &OutageLog{Name: "database"})
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening SQLite %s: %w", path, err)

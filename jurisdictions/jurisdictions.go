@@ -146,7 +146,7 @@ func Names(ctx context.Context, db bun.IDB, codes []string) (map[string]lang.Tex
 		return out, nil
 	}
 	var js []Jurisdiction
-	if err := db.NewSelect().Model(&js).Column("code", "name_zh", "name_en").Where("code IN (?)", bun.In(codes)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&js).Column("code", "name_zh", "name_en").Where("code IN (?)", bun.List(codes)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading the names of jurisdictions: %w", err)
 	}
 	for _, j := range js {

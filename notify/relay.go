@@ -113,7 +113,7 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	if len(ids) > 0 {
 		if _, err := r.db.NewUpdate().Model((*Outbox)(nil)).
 			Set("enqueued_at = ?", now).
-			Where("id IN (?)", bun.In(ids)).
+			Where("id IN (?)", bun.List(ids)).
 			Exec(ctx); err != nil {
 			// The tasks are queued; the rows will merely be enqueued again (harmlessly) later.
 			return len(ids), errors.Join(enqErr, fmt.Errorf("marking %d outbox rows enqueued: %w", len(ids), err))

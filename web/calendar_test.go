@@ -53,7 +53,7 @@ func TestCalendarAdminPage(t *testing.T) {
 		}
 		cal := calendar.New(s.DB)
 		for code, want := range map[string]string{"210102": "2026-10-30", "210200": "2026-10-29"} {
-			due, err := cal.AddWorkingDays(context.Background(), calendar.NewDate(2026, 9, 24), 20, code)
+			due, err := cal.Due(context.Background(), calendar.NewDate(2026, 9, 24), 20, calendar.WorkingDays, code)
 			if err != nil || due.String() != want {
 				t.Errorf("due in %s: %s %v, want %s", code, due, err, want)
 			}

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/forms"
@@ -276,220 +277,242 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 		st.user("sy.reviewer", "reviewer@2101*")
 		st.user("sy.approver", "approver@2101*")
 		app, acc, rev, apr := st.token("zhang.applicant"), st.token("sy.acceptor"), st.token("sy.reviewer"), st.token("sy.approver")
-
-		// Upload the six materials and keep the application as a draft.
-		uploads := st.uploadAll(app, sgItem, prepSlots...)
-		data := preparationData(t, "沈阳市青年创业促进会", uploads)
-		if code := st.api("PUT", "/api/v1/drafts/"+sgItem, app, map[string]any{"data": data}, nil); code != http.StatusNoContent {
-			t.Fatalf("saving the draft: %d", code)
-		}
+		var data map[string]any
 		var draft struct{ Data map[string]any }
-		if code := st.api("GET", "/api/v1/drafts/"+sgItem, app, nil, &draft); code != http.StatusOK {
-			t.Fatalf("reading the draft: %d", code)
-		}
-		if draft.Data["name"] != "沈阳市青年创业促进会" || len(asAnySlice(draft.Data["individual_members"])) != 50 ||
-			fmt.Sprint(draft.Data["draft_articles"]) != fmt.Sprintf("[%d]", uploads["draft_articles"]) {
-			t.Fatalf("the draft read back differs: name %v, %d members, draft_articles %v",
-				draft.Data["name"], len(asAnySlice(draft.Data["individual_members"])), draft.Data["draft_articles"])
-		}
-		// Another applicant does not see it.
-		st.user("li.other", "org_applicant@*")
-		var otherDraft struct{ Data map[string]any }
-		if code := st.api("GET", "/api/v1/drafts/"+sgItem, st.token("li.other"), nil, &otherDraft); code != http.StatusOK || len(otherDraft.Data) != 0 {
-			t.Fatalf("another applicant reading the draft: %d %v", code, otherDraft.Data)
-		}
-
-		// Start the case from the draft's data.
-		c := st.startCase(app, sgItem, "210100", draft.Data)
-		var e apiErr
-		year := time.Now().In(catalog.Shanghai).Year()
-		if want := fmt.Sprintf("210100-%d-000001", year); c.Number != want || c.State != "prep_acceptance" || c.Version != 1 {
-			t.Fatalf("started case: number %q state %s version %d, want %s in prep_acceptance at 1", c.Number, c.State, c.Version, want)
-		}
-		var after struct{ Data map[string]any }
-		if code := st.api("GET", "/api/v1/drafts/"+sgItem, app, nil, &after); code != http.StatusOK || len(after.Data) != 0 {
-			t.Errorf("the draft is still there after the start: %d %v", code, after.Data)
-		}
-		if got := st.getCase(app, c.ID).allowed(); !slices.Equal(got, []string{"withdraw"}) {
-			t.Errorf("the applicant may take %v at prep_acceptance, want [withdraw]", got)
-		}
-		if got := st.getCase(acc, c.ID).allowed(); !slices.Equal(got, []string{"accept_prep", "reject", "supplement_prep"}) {
-			t.Errorf("the acceptor may take %v at prep_acceptance", got)
-		}
-
-		// 补正: the name and the draft articles.
-		if code := st.act(acc, c.ID, map[string]any{"action": "supplement_prep", "expected_version": c.Version, "items": []string{"name"}}, &e); code != http.StatusUnprocessableEntity || !hasFieldError(e, "comment", "required") {
-			t.Errorf("a supplement without a notice: %d %+v", code, e)
-		}
+		var c caseState
+		var final caseView
 		notice := "名称不符合《社会组织名称管理办法》，请修改；章程草案缺少会员权利义务一章。"
-		c = st.step(acc, c, "supplement_prep", "prep_supplement", map[string]any{"items": []string{"name", "draft_articles"}, "comment": notice})
-		v := st.getCase(app, c.ID)
-		if v.Case.Supplement == nil || v.Case.Supplement.Notice != notice || !slices.Equal(v.Case.Supplement.Items, []string{"name", "draft_articles"}) {
-			t.Fatalf("the applicant's view of the supplement notice: %+v", v.Case.Supplement)
-		}
-		if got := v.allowed(); !slices.Equal(got, []string{"resubmit_prep", "withdraw"}) {
-			t.Errorf("the applicant may take %v at prep_supplement", got)
-		}
+
+		// Upload the six materials and keep the application as a draft, which only its author reads.
+		stacktest.Step(&st.t, "draft", func(t *testing.T) {
+			uploads := st.uploadAll(app, sgItem, prepSlots...)
+			data = preparationData(t, "沈阳市青年创业促进会", uploads)
+			if code := st.api("PUT", "/api/v1/drafts/"+sgItem, app, map[string]any{"data": data}, nil); code != http.StatusNoContent {
+				t.Fatalf("saving the draft: %d", code)
+			}
+			if code := st.api("GET", "/api/v1/drafts/"+sgItem, app, nil, &draft); code != http.StatusOK {
+				t.Fatalf("reading the draft: %d", code)
+			}
+			if draft.Data["name"] != "沈阳市青年创业促进会" || len(asAnySlice(draft.Data["individual_members"])) != 50 ||
+				fmt.Sprint(draft.Data["draft_articles"]) != fmt.Sprintf("[%d]", uploads["draft_articles"]) {
+				t.Fatalf("the draft read back differs: name %v, %d members, draft_articles %v",
+					draft.Data["name"], len(asAnySlice(draft.Data["individual_members"])), draft.Data["draft_articles"])
+			}
+			st.user("li.other", "org_applicant@*")
+			var otherDraft struct{ Data map[string]any }
+			if code := st.api("GET", "/api/v1/drafts/"+sgItem, st.token("li.other"), nil, &otherDraft); code != http.StatusOK || len(otherDraft.Data) != 0 {
+				t.Fatalf("another applicant reading the draft: %d %v", code, otherDraft.Data)
+			}
+		})
+
+		// Start the case from the draft's data: numbered, draft gone, each side offered its actions.
+		stacktest.Step(&st.t, "start", func(t *testing.T) {
+			c = st.startCase(app, sgItem, "210100", draft.Data)
+			year := time.Now().In(calendar.Zone).Year()
+			if want := fmt.Sprintf("210100-%d-000001", year); c.Number != want || c.State != "prep_acceptance" || c.Version != 1 {
+				t.Fatalf("started case: number %q state %s version %d, want %s in prep_acceptance at 1", c.Number, c.State, c.Version, want)
+			}
+			var after struct{ Data map[string]any }
+			if code := st.api("GET", "/api/v1/drafts/"+sgItem, app, nil, &after); code != http.StatusOK || len(after.Data) != 0 {
+				t.Errorf("the draft is still there after the start: %d %v", code, after.Data)
+			}
+			if got := st.getCase(app, c.ID).allowed(); !slices.Equal(got, []string{"withdraw"}) {
+				t.Errorf("the applicant may take %v at prep_acceptance, want [withdraw]", got)
+			}
+			if got := st.getCase(acc, c.ID).allowed(); !slices.Equal(got, []string{"accept_prep", "reject", "supplement_prep"}) {
+				t.Errorf("the acceptor may take %v at prep_acceptance", got)
+			}
+		})
+
+		// 补正 of the name and the draft articles, with a notice the applicant reads.
+		stacktest.Step(&st.t, "supplement", func(t *testing.T) {
+			var e apiErr
+			if code := st.act(acc, c.ID, map[string]any{"action": "supplement_prep", "expected_version": c.Version, "items": []string{"name"}}, &e); code != http.StatusUnprocessableEntity || !hasFieldError(e, "comment", "required") {
+				t.Errorf("a supplement without a notice: %d %+v", code, e)
+			}
+			c = st.step(acc, c, "supplement_prep", "prep_supplement", map[string]any{"items": []string{"name", "draft_articles"}, "comment": notice})
+			v := st.getCase(app, c.ID)
+			if v.Case.Supplement == nil || v.Case.Supplement.Notice != notice || !slices.Equal(v.Case.Supplement.Items, []string{"name", "draft_articles"}) {
+				t.Fatalf("the applicant's view of the supplement notice: %+v", v.Case.Supplement)
+			}
+			if got := v.allowed(); !slices.Equal(got, []string{"resubmit_prep", "withdraw"}) {
+				t.Errorf("the applicant may take %v at prep_supplement", got)
+			}
+		})
 
 		// Changing what the notice does not list is refused, and nothing moves.
-		wrong := maps.Clone(data)
-		wrong["name"] = "沈阳市青年创新创业促进会"
-		wrong["domicile"] = "沈阳市沈河区青年大街2号"
-		e = apiErr{}
-		if code := st.act(app, c.ID, map[string]any{"action": "resubmit_prep", "expected_version": c.Version, "data": wrong}, &e); code != http.StatusUnprocessableEntity ||
-			!hasFieldError(e, "data.domicile", "not_requested") || hasFieldError(e, "data.name", "not_requested") {
-			t.Fatalf("resubmitting a changed domicile: %d %+v", code, e)
-		}
-		if v := st.getCase(app, c.ID); v.Case.State != "prep_supplement" || v.Case.Version != c.Version {
-			t.Fatalf("a refused resubmission moved the case to %s at %d", v.Case.State, v.Case.Version)
-		}
+		stacktest.Step(&st.t, "refused resubmission", func(t *testing.T) {
+			wrong := maps.Clone(data)
+			wrong["name"] = "沈阳市青年创新创业促进会"
+			wrong["domicile"] = "沈阳市沈河区青年大街2号"
+			var e apiErr
+			if code := st.act(app, c.ID, map[string]any{"action": "resubmit_prep", "expected_version": c.Version, "data": wrong}, &e); code != http.StatusUnprocessableEntity ||
+				!hasFieldError(e, "data.domicile", "not_requested") || hasFieldError(e, "data.name", "not_requested") {
+				t.Fatalf("resubmitting a changed domicile: %d %+v", code, e)
+			}
+			if v := st.getCase(app, c.ID); v.Case.State != "prep_supplement" || v.Case.Version != c.Version {
+				t.Fatalf("a refused resubmission moved the case to %s at %d", v.Case.State, v.Case.Version)
+			}
+		})
 
-		// The name and a new draft of the articles.
-		fixed := maps.Clone(data)
-		fixed["name"] = "沈阳市青年创新创业促进会"
-		newArticles := st.uploadPDF(app, sgItem, "draft_articles")
-		fixed["draft_articles"] = []int64{newArticles}
-		c = st.step(app, c, "resubmit_prep", "prep_acceptance", map[string]any{"data": fixed})
-		v = st.getCase(acc, c.ID)
-		if v.Case.Supplement != nil {
-			t.Error("the supplement notice is still open after the resubmission")
-		}
-		prep, _ := v.Case.Data["sg_preparation"].(map[string]any)
-		if prep["name"] != "沈阳市青年创新创业促进会" || fmt.Sprint(prep["draft_articles"]) != fmt.Sprintf("[%d]", newArticles) {
-			t.Errorf("the case's data after the resubmission: name %v, draft_articles %v", prep["name"], prep["draft_articles"])
-		}
+		// The name and a new draft of the articles close the notice.
+		stacktest.Step(&st.t, "resubmission", func(t *testing.T) {
+			fixed := maps.Clone(data)
+			fixed["name"] = "沈阳市青年创新创业促进会"
+			newArticles := st.uploadPDF(app, sgItem, "draft_articles")
+			fixed["draft_articles"] = []int64{newArticles}
+			c = st.step(app, c, "resubmit_prep", "prep_acceptance", map[string]any{"data": fixed})
+			v := st.getCase(acc, c.ID)
+			if v.Case.Supplement != nil {
+				t.Error("the supplement notice is still open after the resubmission")
+			}
+			prep, _ := v.Case.Data["sg_preparation"].(map[string]any)
+			if prep["name"] != "沈阳市青年创新创业促进会" || fmt.Sprint(prep["draft_articles"]) != fmt.Sprintf("[%d]", newArticles) {
+				t.Errorf("the case's data after the resubmission: name %v, draft_articles %v", prep["name"], prep["draft_articles"])
+			}
+		})
 
-		// Acceptance, review and the decision on the preparation.
-		c = st.step(acc, c, "accept_prep", "prep_review", nil)
-		e = apiErr{}
-		if code := st.act(rev, c.ID, map[string]any{"action": "propose_prep", "expected_version": c.Version}, &e); code != http.StatusUnprocessableEntity || !hasFieldError(e, "fields.opinion", "required") {
-			t.Errorf("a proposal without an opinion: %d %+v", code, e)
-		}
-		c = st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "材料齐全，符合条件，建议准予筹备。"}})
-		e = apiErr{}
-		if code := st.act(acc, c.ID, map[string]any{"action": "approve_preparation", "expected_version": c.Version,
-			"fields": map[string]any{"decision_number": "沈民社准〔2026〕1号"}}, &e); code != http.StatusForbidden || e.Error.Code != "forbidden" {
-			t.Errorf("the acceptor approving the preparation: %d %+v", code, e)
-		}
-		c = st.step(apr, c, "approve_preparation", "establishment_application", map[string]any{"fields": map[string]any{"decision_number": "沈民社准〔2026〕1号"}})
-		if got := st.getCase(app, c.ID).allowed(); !slices.Equal(got, []string{"submit_establishment", "withdraw"}) {
-			t.Errorf("the applicant may take %v once preparation is approved", got)
-		}
+		// Acceptance, review and the decision on the preparation, each refusing a wrong request first.
+		stacktest.Step(&st.t, "preparation approved", func(t *testing.T) {
+			c = st.step(acc, c, "accept_prep", "prep_review", nil)
+			var e apiErr
+			if code := st.act(rev, c.ID, map[string]any{"action": "propose_prep", "expected_version": c.Version}, &e); code != http.StatusUnprocessableEntity || !hasFieldError(e, "fields.opinion", "required") {
+				t.Errorf("a proposal without an opinion: %d %+v", code, e)
+			}
+			c = st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "材料齐全，符合条件，建议准予筹备。"}})
+			e = apiErr{}
+			if code := st.act(acc, c.ID, map[string]any{"action": "approve_preparation", "expected_version": c.Version,
+				"fields": map[string]any{"decision_number": "沈民社准〔2026〕1号"}}, &e); code != http.StatusForbidden || e.Error.Code != "forbidden" {
+				t.Errorf("the acceptor approving the preparation: %d %+v", code, e)
+			}
+			c = st.step(apr, c, "approve_preparation", "establishment_application", map[string]any{"fields": map[string]any{"decision_number": "沈民社准〔2026〕1号"}})
+			if got := st.getCase(app, c.ID).allowed(); !slices.Equal(got, []string{"submit_establishment", "withdraw"}) {
+				t.Errorf("the applicant may take %v once preparation is approved", got)
+			}
+		})
 
-		// The 成立登记 application, on the form of the establishment_application state.
-		est := st.uploadAll(app, sgItem, "registration_form", "assembly_minutes", "adopted_articles", "leaders_list")
-		estData := map[string]any{
-			"assembly_date": time.Now().In(catalog.Shanghai).AddDate(0, 0, -3).Format(time.DateOnly), "members_present": 46,
-			"articles_adopted":     true,
-			"legal_representative": map[string]any{"name": "张伟", "id_number": residentID(t, 901), "phone": "13912345678"},
-			"leaders": []any{
-				map[string]any{"name": "张伟", "id_number": residentID(t, 901), "position": "会长"},
-				map[string]any{"name": "王芳", "id_number": residentID(t, 902), "position": "秘书长"},
-			},
-			"leaders_confirmed": true,
-			"registration_form": []int64{est["registration_form"]}, "assembly_minutes": []int64{est["assembly_minutes"]},
-			"articles": []int64{est["adopted_articles"]}, "leaders_list": []int64{est["leaders_list"]},
-		}
-		e = apiErr{}
-		if code := st.act(app, c.ID, map[string]any{"action": "submit_establishment", "expected_version": c.Version, "data": data}, &e); code != http.StatusUnprocessableEntity ||
-			!hasFieldError(e, "data.assembly_date", "required") {
-			t.Errorf("submitting the 筹备 form as the establishment application: %d %+v", code, e)
-		}
-		c = st.step(app, c, "submit_establishment", "est_acceptance", map[string]any{"data": estData})
-		c = st.step(acc, c, "accept_est", "est_review", nil)
-		c = st.step(rev, c, "propose_est", "est_decision", map[string]any{"fields": map[string]any{"opinion": "会议程序合法，建议准予登记。"}})
-		c = st.step(apr, c, "approve_establishment", "registered", map[string]any{"fields": map[string]any{"decision_number": "沈民社登〔2026〕1号"}})
+		// The 成立登记 application, on the form of the establishment_application state, through to registration.
+		stacktest.Step(&st.t, "establishment", func(t *testing.T) {
+			est := st.uploadAll(app, sgItem, "registration_form", "assembly_minutes", "adopted_articles", "leaders_list")
+			estData := map[string]any{
+				"assembly_date": time.Now().In(calendar.Zone).AddDate(0, 0, -3).Format(time.DateOnly), "members_present": 46,
+				"articles_adopted":     true,
+				"legal_representative": map[string]any{"name": "张伟", "id_number": residentID(t, 901), "phone": "13912345678"},
+				"leaders": []any{
+					map[string]any{"name": "张伟", "id_number": residentID(t, 901), "position": "会长"},
+					map[string]any{"name": "王芳", "id_number": residentID(t, 902), "position": "秘书长"},
+				},
+				"leaders_confirmed": true,
+				"registration_form": []int64{est["registration_form"]}, "assembly_minutes": []int64{est["assembly_minutes"]},
+				"articles": []int64{est["adopted_articles"]}, "leaders_list": []int64{est["leaders_list"]},
+			}
+			var e apiErr
+			if code := st.act(app, c.ID, map[string]any{"action": "submit_establishment", "expected_version": c.Version, "data": data}, &e); code != http.StatusUnprocessableEntity ||
+				!hasFieldError(e, "data.assembly_date", "required") {
+				t.Errorf("submitting the 筹备 form as the establishment application: %d %+v", code, e)
+			}
+			c = st.step(app, c, "submit_establishment", "est_acceptance", map[string]any{"data": estData})
+			c = st.step(acc, c, "accept_est", "est_review", nil)
+			c = st.step(rev, c, "propose_est", "est_decision", map[string]any{"fields": map[string]any{"opinion": "会议程序合法，建议准予登记。"}})
+			c = st.step(apr, c, "approve_establishment", "registered", map[string]any{"fields": map[string]any{"decision_number": "沈民社登〔2026〕1号"}})
+		})
 
 		// The group is on the register with a new credit code.
-		final := st.getCase(app, c.ID)
-		if final.Case.Outcome != "approved" || final.Case.ClosedAt == nil {
-			t.Errorf("the registered case: outcome %q, closed at %v", final.Case.Outcome, final.Case.ClosedAt)
-		}
-		if got := final.allowed(); len(got) != 0 {
-			t.Errorf("the applicant may still take %v on the registered case", got)
-		}
-		uscc, _ := final.Case.Fields["uscc"].(string)
-		if !strings.HasPrefix(uscc, "51210100") {
-			t.Fatalf("the case's credit code is %q, want 51210100…", uscc)
-		}
-		if warning, err := forms.ValidateUSCC(uscc); err != nil || warning != "" {
-			t.Errorf("the issued credit code %s: %v %s", uscc, err, warning)
-		}
-		org, err := register.ByUSCC(ctx, s.DB, uscc)
-		if err != nil {
-			t.Fatalf("the register has no %s: %v", uscc, err)
-		}
-		if org.Name != "沈阳市青年创新创业促进会" || org.Status != register.StatusActive || org.Kind != register.KindSocialGroup ||
-			org.Jurisdiction != "210100" || org.LegalRepresentative != "张伟" || org.Domicile != "沈阳市和平区南京北街1号" ||
-			org.CaseID == nil || *org.CaseID != c.ID {
-			t.Errorf("the register's entry: %+v", org)
-		}
-		found, err := register.Search(ctx, s.DB, "青年创新创业", 10)
-		if err != nil || len(found) != 1 || found[0].USCC != uscc {
-			t.Errorf("searching the register: %+v %v", found, err)
-		}
+		stacktest.Step(&st.t, "register", func(t *testing.T) {
+			final = st.getCase(app, c.ID)
+			if final.Case.Outcome != "approved" || final.Case.ClosedAt == nil {
+				t.Errorf("the registered case: outcome %q, closed at %v", final.Case.Outcome, final.Case.ClosedAt)
+			}
+			if got := final.allowed(); len(got) != 0 {
+				t.Errorf("the applicant may still take %v on the registered case", got)
+			}
+			uscc, _ := final.Case.Fields["uscc"].(string)
+			if !strings.HasPrefix(uscc, "51210100") {
+				t.Fatalf("the case's credit code is %q, want 51210100…", uscc)
+			}
+			if warning, err := forms.ValidateUSCC(uscc); err != nil || warning != "" {
+				t.Errorf("the issued credit code %s: %v %s", uscc, err, warning)
+			}
+			org, err := register.ByUSCC(ctx, s.DB, uscc)
+			if err != nil {
+				t.Fatalf("the register has no %s: %v", uscc, err)
+			}
+			if org.Name != "沈阳市青年创新创业促进会" || org.Status != register.StatusActive || org.Kind != register.KindSocialGroup ||
+				org.Jurisdiction != "210100" || org.LegalRepresentative != "张伟" || org.Domicile != "沈阳市和平区南京北街1号" ||
+				org.CaseID == nil || *org.CaseID != c.ID {
+				t.Errorf("the register's entry: %+v", org)
+			}
+			found, err := register.Search(ctx, s.DB, "青年创新创业", 10)
+			if err != nil || len(found) != 1 || found[0].USCC != uscc {
+				t.Errorf("searching the register: %+v %v", found, err)
+			}
+		})
 
-		// Every decision left its document.
-		var kinds []string
-		for _, d := range final.Documents {
-			kinds = append(kinds, d.Kind+" "+d.Number)
-		}
-		want := []string{"supplement_notice " + "supplement_notice-" + c.Number, "acceptance_notice acceptance_notice-" + c.Number,
-			"preparation_approval preparation_approval-" + c.Number, "acceptance_notice acceptance_notice-" + c.Number + "-2",
-			"registration_certificate registration_certificate-" + c.Number}
-		if !slices.Equal(kinds, want) {
-			t.Errorf("documents:\n got %q\nwant %q", kinds, want)
-		}
-		var timeline []string
-		for _, ev := range final.Events {
-			timeline = append(timeline, ev.Action)
-		}
-		if want := []string{"start", "supplement_prep", "resubmit_prep", "accept_prep", "propose_prep", "approve_preparation",
-			"submit_establishment", "accept_est", "propose_est", "approve_establishment"}; !slices.Equal(timeline, want) {
-			t.Errorf("timeline %v, want %v", timeline, want)
-		}
+		// Every decision left its document; the events form an intact chain.
+		stacktest.Step(&st.t, "documents and history", func(t *testing.T) {
+			var kinds []string
+			for _, d := range final.Documents {
+				kinds = append(kinds, d.Kind+" "+d.Number)
+			}
+			want := []string{"supplement_notice " + "supplement_notice-" + c.Number, "acceptance_notice acceptance_notice-" + c.Number,
+				"preparation_approval preparation_approval-" + c.Number, "acceptance_notice acceptance_notice-" + c.Number + "-2",
+				"registration_certificate registration_certificate-" + c.Number}
+			if !slices.Equal(kinds, want) {
+				t.Errorf("documents:\n got %q\nwant %q", kinds, want)
+			}
+			var timeline []string
+			for _, ev := range final.Events {
+				timeline = append(timeline, ev.Action)
+			}
+			if want := []string{"start", "supplement_prep", "resubmit_prep", "accept_prep", "propose_prep", "approve_preparation",
+				"submit_establishment", "accept_est", "propose_est", "approve_establishment"}; !slices.Equal(timeline, want) {
+				t.Errorf("timeline %v, want %v", timeline, want)
+			}
 
-		broken, err := workflow.VerifyChains(ctx, s.DB)
-		if err != nil || len(broken) != 0 {
-			t.Errorf("event chains: %+v %v", broken, err)
-		}
+			r, err := workflow.CheckChains(ctx, s.DB)
+			if err != nil || len(r.Broken) != 0 {
+				t.Errorf("event chains: %+v %v", r.Broken, err)
+			}
+		})
 
 		// The worker delivers the applicant's messages to the inbox: one per step that notifies.
-		runWorker(t, st)
-		var pending int
-		type messages struct {
-			Messages []struct{ Subject, Body string }
-		}
-		var inbox messages
-		wantMessages := 10 // start, 补正 requested and received, accepted, progress, preparation approved, submitted, accepted, progress, registered
-		waitUntil(t, 20*time.Second, fmt.Sprintf("%d messages in the applicant's inbox", wantMessages), func() bool {
-			inbox = messages{}
-			st.api("GET", "/api/v1/me/messages", app, nil, &inbox)
-			return len(inbox.Messages) >= wantMessages
+		stacktest.Step(&st.t, "messages", func(t *testing.T) {
+			runWorker(t, st)
+			var pending int
+			type messages struct {
+				Messages []struct{ Subject, Body string }
+			}
+			var inbox messages
+			wantMessages := 10 // start, 补正 requested and received, accepted, progress, preparation approved, submitted, accepted, progress, registered
+			waitUntil(t, 20*time.Second, fmt.Sprintf("%d messages in the applicant's inbox", wantMessages), func() bool {
+				inbox = messages{}
+				st.api("GET", "/api/v1/me/messages", app, nil, &inbox)
+				return len(inbox.Messages) >= wantMessages
+			})
+			if len(inbox.Messages) != wantMessages {
+				t.Errorf("the applicant has %d messages, want %d", len(inbox.Messages), wantMessages)
+			}
+			subjects := ""
+			for _, m := range inbox.Messages {
+				if !strings.Contains(m.Subject, c.Number) {
+					t.Errorf("message %q does not name the case %s", m.Subject, c.Number)
+				}
+				subjects += m.Subject + "\n"
+			}
+			for _, subject := range []string{"申请已提交", "请补正申请材料", "补正材料已收到", "您的申请已受理", "办理进度更新", "社会团体已成立登记"} {
+				if !strings.Contains(subjects, subject) {
+					t.Errorf("no message about %q among:\n%s", subject, subjects)
+				}
+			}
+			if !strings.Contains(inboxBody(inbox.Messages, "请补正申请材料"), notice) {
+				t.Errorf("the supplement message does not carry the notice")
+			}
+			err := s.DB.NewSelect().Model((*notify.Outbox)(nil)).ColumnExpr("count(*)").
+				Where("user_id = ? AND status <> ?", applicantID, notify.StatusDelivered).Scan(ctx, &pending)
+			if err != nil || pending != 0 {
+				t.Errorf("%d of the applicant's outbox rows are not delivered (%v)", pending, err)
+			}
 		})
-		if len(inbox.Messages) != wantMessages {
-			t.Errorf("the applicant has %d messages, want %d", len(inbox.Messages), wantMessages)
-		}
-		subjects := ""
-		for _, m := range inbox.Messages {
-			if !strings.Contains(m.Subject, c.Number) {
-				t.Errorf("message %q does not name the case %s", m.Subject, c.Number)
-			}
-			subjects += m.Subject + "\n"
-		}
-		for _, subject := range []string{"申请已提交", "请补正申请材料", "补正材料已收到", "您的申请已受理", "办理进度更新", "社会团体已成立登记"} {
-			if !strings.Contains(subjects, subject) {
-				t.Errorf("no message about %q among:\n%s", subject, subjects)
-			}
-		}
-		if !strings.Contains(inboxBody(inbox.Messages, "请补正申请材料"), notice) {
-			t.Errorf("the supplement message does not carry the notice")
-		}
-		err = s.DB.NewSelect().Model((*notify.Outbox)(nil)).ColumnExpr("count(*)").
-			Where("user_id = ? AND status <> ?", applicantID, notify.StatusDelivered).Scan(ctx, &pending)
-		if err != nil || pending != 0 {
-			t.Errorf("%d of the applicant's outbox rows are not delivered (%v)", pending, err)
-		}
 	})
 }
 
@@ -529,73 +552,85 @@ func TestCasesAreVisibleToTheirApplicantAndJurisdictionOnly(t *testing.T) {
 		unlinked := st.uploadPDF(app, sgItem, "application_letter")
 		path := "/api/v1/cases/" + strconv.FormatInt(c.ID, 10)
 
-		for _, who := range []struct{ name, token string }{{"another applicant", other}, {"a Dalian acceptor", dl}} {
-			var e apiErr
-			if code := st.api("GET", path, who.token, nil, &e); code != http.StatusNotFound || e.Error.Code != "not_found" {
-				t.Errorf("%s reading the case: %d %+v", who.name, code, e)
-			}
-			e = apiErr{}
-			if code := st.act(who.token, c.ID, map[string]any{"action": "accept_prep", "expected_version": v.Case.Version}, &e); code != http.StatusNotFound {
-				t.Errorf("%s accepting the case: %d %+v", who.name, code, e)
-			}
-			for _, id := range []int64{linked, unlinked} {
-				if code := st.api("GET", "/api/v1/materials/"+strconv.FormatInt(id, 10), who.token, nil, nil); code != http.StatusNotFound {
-					t.Errorf("%s downloading material %d: %d", who.name, id, code)
+		// Another applicant and staff of another jurisdiction neither read, act on, download nor list it.
+		stacktest.Step(&st.t, "strangers", func(t *testing.T) {
+			for _, who := range []struct{ name, token string }{{"another applicant", other}, {"a Dalian acceptor", dl}} {
+				var e apiErr
+				if code := st.api("GET", path, who.token, nil, &e); code != http.StatusNotFound || e.Error.Code != "not_found" {
+					t.Errorf("%s reading the case: %d %+v", who.name, code, e)
+				}
+				e = apiErr{}
+				if code := st.act(who.token, c.ID, map[string]any{"action": "accept_prep", "expected_version": v.Case.Version}, &e); code != http.StatusNotFound {
+					t.Errorf("%s accepting the case: %d %+v", who.name, code, e)
+				}
+				for _, id := range []int64{linked, unlinked} {
+					if code := st.api("GET", "/api/v1/materials/"+strconv.FormatInt(id, 10), who.token, nil, nil); code != http.StatusNotFound {
+						t.Errorf("%s downloading material %d: %d", who.name, id, code)
+					}
+				}
+				var list struct{ Cases []caseState }
+				st.api("GET", "/api/v1/cases", who.token, nil, &list)
+				if len(list.Cases) != 0 {
+					t.Errorf("%s lists %d cases", who.name, len(list.Cases))
 				}
 			}
-			var list struct{ Cases []caseState }
-			st.api("GET", "/api/v1/cases", who.token, nil, &list)
-			if len(list.Cases) != 0 {
-				t.Errorf("%s lists %d cases", who.name, len(list.Cases))
+		})
+
+		// Only the inbox of the case's jurisdiction lists it.
+		stacktest.Step(&st.t, "inboxes", func(t *testing.T) {
+			var inbox struct{ Cases []caseState }
+			if code := st.api("GET", "/api/v1/inbox", dl, nil, &inbox); code != http.StatusOK || len(inbox.Cases) != 0 {
+				t.Errorf("the Dalian acceptor's inbox: %d %+v", code, inbox.Cases)
 			}
-		}
-		var inbox struct{ Cases []caseState }
-		if code := st.api("GET", "/api/v1/inbox", dl, nil, &inbox); code != http.StatusOK || len(inbox.Cases) != 0 {
-			t.Errorf("the Dalian acceptor's inbox: %d %+v", code, inbox.Cases)
-		}
-		if code := st.api("GET", "/api/v1/inbox", acc, nil, &inbox); code != http.StatusOK || len(inbox.Cases) != 1 || inbox.Cases[0].ID != c.ID {
-			t.Errorf("the Shenyang acceptor's inbox: %d %+v", code, inbox.Cases)
-		}
+			if code := st.api("GET", "/api/v1/inbox", acc, nil, &inbox); code != http.StatusOK || len(inbox.Cases) != 1 || inbox.Cases[0].ID != c.ID {
+				t.Errorf("the Shenyang acceptor's inbox: %d %+v", code, inbox.Cases)
+			}
+		})
+
 		// The applicant and Shenyang's staff may download; the applicant's own unlinked upload too.
-		for _, d := range []struct {
-			token string
-			id    int64
-		}{{app, linked}, {app, unlinked}, {acc, linked}} {
-			req, _ := http.NewRequest("GET", st.base+"/api/v1/materials/"+strconv.FormatInt(d.id, 10), nil)
-			req.Header.Set("Authorization", "Bearer "+d.token)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatalf("downloading material %d: %v", d.id, err)
+		stacktest.Step(&st.t, "downloads", func(t *testing.T) {
+			for _, d := range []struct {
+				token string
+				id    int64
+			}{{app, linked}, {app, unlinked}, {acc, linked}} {
+				req, _ := http.NewRequest("GET", st.base+"/api/v1/materials/"+strconv.FormatInt(d.id, 10), nil)
+				req.Header.Set("Authorization", "Bearer "+d.token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatalf("downloading material %d: %v", d.id, err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(b, []byte("%PDF-")) || resp.Header.Get("Content-Type") != "application/pdf" {
+					t.Errorf("downloading material %d: %d %s %q", d.id, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+				}
 			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(b, []byte("%PDF-")) || resp.Header.Get("Content-Type") != "application/pdf" {
-				t.Errorf("downloading material %d: %d %s %q", d.id, resp.StatusCode, resp.Header.Get("Content-Type"), b)
-			}
-		}
+		})
 
 		// Staff in the case's jurisdiction see it but take only their roles' actions.
-		var e apiErr
-		if code := st.act(rev, c.ID, map[string]any{"action": "accept_prep", "expected_version": c.Version}, &e); code != http.StatusForbidden || e.Error.Code != "forbidden" {
-			t.Errorf("a reviewer accepting: %d %+v", code, e)
-		}
-		if code := st.act(acc, c.ID, map[string]any{"action": "withdraw", "expected_version": c.Version}, &e); code != http.StatusForbidden {
-			t.Errorf("the acceptor withdrawing the applicant's case: %d %+v", code, e)
-		}
-		c = st.step(acc, c, "accept_prep", "prep_review", nil)
-		c = st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "同意"}})
-		e = apiErr{}
-		if code := st.act(acc, c.ID, map[string]any{"action": "approve_preparation", "expected_version": c.Version,
-			"fields": map[string]any{"decision_number": "沈民社准〔2026〕9号"}}, &e); code != http.StatusForbidden || e.Error.Code != "forbidden" {
-			t.Errorf("the acceptor approving: %d %+v", code, e)
-		}
-		e = apiErr{}
-		if code := st.act(acc, c.ID, map[string]any{"action": "accept_prep", "expected_version": c.Version}, &e); code != http.StatusConflict || e.Error.Code != "action_not_available" {
-			t.Errorf("accepting a case in prep_decision: %d %+v", code, e)
-		}
-		if v := st.getCase(acc, c.ID); v.Case.State != "prep_decision" || v.Case.Version != c.Version {
-			t.Errorf("refused actions moved the case to %s at %d", v.Case.State, v.Case.Version)
-		}
+		stacktest.Step(&st.t, "roles", func(t *testing.T) {
+			var e apiErr
+			if code := st.act(rev, c.ID, map[string]any{"action": "accept_prep", "expected_version": c.Version}, &e); code != http.StatusForbidden || e.Error.Code != "forbidden" {
+				t.Errorf("a reviewer accepting: %d %+v", code, e)
+			}
+			if code := st.act(acc, c.ID, map[string]any{"action": "withdraw", "expected_version": c.Version}, &e); code != http.StatusForbidden {
+				t.Errorf("the acceptor withdrawing the applicant's case: %d %+v", code, e)
+			}
+			c = st.step(acc, c, "accept_prep", "prep_review", nil)
+			c = st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "同意"}})
+			e = apiErr{}
+			if code := st.act(acc, c.ID, map[string]any{"action": "approve_preparation", "expected_version": c.Version,
+				"fields": map[string]any{"decision_number": "沈民社准〔2026〕9号"}}, &e); code != http.StatusForbidden || e.Error.Code != "forbidden" {
+				t.Errorf("the acceptor approving: %d %+v", code, e)
+			}
+			e = apiErr{}
+			if code := st.act(acc, c.ID, map[string]any{"action": "accept_prep", "expected_version": c.Version}, &e); code != http.StatusConflict || e.Error.Code != "action_not_available" {
+				t.Errorf("accepting a case in prep_decision: %d %+v", code, e)
+			}
+			if v := st.getCase(acc, c.ID); v.Case.State != "prep_decision" || v.Case.Version != c.Version {
+				t.Errorf("refused actions moved the case to %s at %d", v.Case.State, v.Case.Version)
+			}
+		})
 	})
 }
 
@@ -659,8 +694,8 @@ func TestConcurrentActionsOnACaseOneWins(t *testing.T) {
 		if err != nil || accepted != 1 {
 			t.Errorf("%d case_accepted messages (%v)", accepted, err)
 		}
-		if broken, err := workflow.VerifyChains(ctx, s.DB); err != nil || len(broken) != 0 {
-			t.Errorf("event chains: %+v %v", broken, err)
+		if r, err := workflow.CheckChains(ctx, s.DB); err != nil || len(r.Broken) != 0 {
+			t.Errorf("event chains: %+v %v", r.Broken, err)
 		}
 	})
 }
@@ -703,7 +738,7 @@ var expectedVersionField = regexp.MustCompile(`name="expected_version" value="(\
 // runs through it by the API and by the pages with no change to the program.
 func TestCatalogDirItemRunsThroughAPIAndPages(t *testing.T) {
 	const code = "sg-name-preapproval"
-	builtin, _, err := catalog.Load(catalog.Builtin, "")
+	builtin, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -718,141 +753,159 @@ func TestCatalogDirItemRunsThroughAPIAndPages(t *testing.T) {
 		st.user("sy.reviewer", "reviewer@2101*")
 		st.user("sy.approver", "approver@2101*")
 		app, acc, rev, apr := st.token("chen.citizen"), st.token("sy.acceptor"), st.token("sy.reviewer"), st.token("sy.approver")
+		b := st.browser()
+		var token, casePath string
+		var upload []string
 
-		var list struct{ Items []struct{ Code string } }
-		st.api("GET", "/api/v1/catalog", "", nil, &list)
-		if !slices.ContainsFunc(list.Items, func(i struct{ Code string }) bool { return i.Code == code }) ||
-			!slices.ContainsFunc(list.Items, func(i struct{ Code string }) bool { return i.Code == sgItem }) {
-			t.Fatalf("the catalogue lists %+v", list.Items)
-		}
-		var schema map[string]any
-		if c := st.api("GET", "/api/v1/catalog/"+code+"/form-schema", "", nil, &schema); c != http.StatusOK || schema["properties"] == nil {
-			t.Errorf("the new item's form schema: %d %v", c, schema)
-		}
+		// The catalogue lists the new item beside the built-in ones, with its form's schema.
+		stacktest.Step(&st.t, "catalogue", func(t *testing.T) {
+			var list struct{ Items []struct{ Code string } }
+			st.api("GET", "/api/v1/catalog", "", nil, &list)
+			if !slices.ContainsFunc(list.Items, func(i struct{ Code string }) bool { return i.Code == code }) ||
+				!slices.ContainsFunc(list.Items, func(i struct{ Code string }) bool { return i.Code == sgItem }) {
+				t.Fatalf("the catalogue lists %+v", list.Items)
+			}
+			var schema map[string]any
+			if c := st.api("GET", "/api/v1/catalog/"+code+"/form-schema", "", nil, &schema); c != http.StatusOK || schema["properties"] == nil {
+				t.Errorf("the new item's form schema: %d %v", c, schema)
+			}
+		})
 
 		// By the API: start, 补正, resubmission, acceptance, review, decision.
-		letter := st.uploadPDF(app, code, "application")
-		data := map[string]any{"proposed_name": "沈阳市青年创业协会", "level": "city", "application": []int64{letter}}
-		c := st.startCase(app, code, "210100", data)
-		if c.State != "acceptance" || !strings.HasPrefix(c.Number, "210100-") {
-			t.Fatalf("the new case: %+v", c)
-		}
-		c = st.step(acc, c, "request_supplement", "supplement", map[string]any{"items": []string{"proposed_name"}, "comment": "名称须含组织形式。"})
-		data["proposed_name"] = "沈阳市青年创业促进会"
-		c = st.step(app, c, "resubmit", "acceptance", map[string]any{"data": data})
-		c = st.step(acc, c, "accept", "review", nil)
-		c = st.step(rev, c, "propose", "decision", map[string]any{"fields": map[string]any{"opinion": "名称规范，建议核准。"}})
-		c = st.step(apr, c, "approve", "approved", map[string]any{"fields": map[string]any{"decision_number": "沈民名核〔2026〕1号"}})
-		v := st.getCase(app, c.ID)
-		if v.Case.Fields["approved_name"] != "沈阳市青年创业促进会" || len(v.Documents) != 1 || v.Documents[0].Kind != "name_approval_notice" ||
-			v.Case.Outcome != "approved" || len(v.allowed()) != 0 {
-			t.Errorf("the approved case: fields %v, documents %+v, outcome %q, allowed %v", v.Case.Fields, v.Documents, v.Case.Outcome, v.allowed())
-		}
+		stacktest.Step(&st.t, "API", func(t *testing.T) {
+			letter := st.uploadPDF(app, code, "application")
+			data := map[string]any{"proposed_name": "沈阳市青年创业协会", "level": "city", "application": []int64{letter}}
+			c := st.startCase(app, code, "210100", data)
+			if c.State != "acceptance" || !strings.HasPrefix(c.Number, "210100-") {
+				t.Fatalf("the new case: %+v", c)
+			}
+			c = st.step(acc, c, "request_supplement", "supplement", map[string]any{"items": []string{"proposed_name"}, "comment": "名称须含组织形式。"})
+			data["proposed_name"] = "沈阳市青年创业促进会"
+			c = st.step(app, c, "resubmit", "acceptance", map[string]any{"data": data})
+			c = st.step(acc, c, "accept", "review", nil)
+			c = st.step(rev, c, "propose", "decision", map[string]any{"fields": map[string]any{"opinion": "名称规范，建议核准。"}})
+			c = st.step(apr, c, "approve", "approved", map[string]any{"fields": map[string]any{"decision_number": "沈民名核〔2026〕1号"}})
+			v := st.getCase(app, c.ID)
+			if v.Case.Fields["approved_name"] != "沈阳市青年创业促进会" || len(v.Documents) != 1 || v.Documents[0].Kind != "name_approval_notice" ||
+				v.Case.Outcome != "approved" || len(v.allowed()) != 0 {
+				t.Errorf("the approved case: fields %v, documents %+v, outcome %q, allowed %v", v.Case.Fields, v.Documents, v.Case.Outcome, v.allowed())
+			}
+		})
 
 		// By the pages: the guide with its flowchart…
-		visitor := st.browser()
-		status, body, _ := visitor.get("/catalog")
-		if status != http.StatusOK || !strings.Contains(body, `href="/catalog/`+code+`"`) {
-			t.Errorf("the catalogue page does not link the new item: %d", status)
-		}
-		status, body, _ = visitor.get("/catalog/" + code)
-		if status != http.StatusOK || !strings.Contains(body, "社会团体名称预先核准") || !strings.Contains(body, "<svg") ||
-			!strings.Contains(body, "待补正") || !strings.Contains(body, "准予核准") || !strings.Contains(body, "名称预先核准申请书") {
-			t.Fatalf("the guide page of the new item: %d\n%s", status, body)
-		}
+		stacktest.Step(&st.t, "guide page", func(t *testing.T) {
+			visitor := st.browser()
+			status, body, _ := visitor.get("/catalog")
+			if status != http.StatusOK || !strings.Contains(body, `href="/catalog/`+code+`"`) {
+				t.Errorf("the catalogue page does not link the new item: %d", status)
+			}
+			status, body, _ = visitor.get("/catalog/" + code)
+			if status != http.StatusOK || !strings.Contains(body, "社会团体名称预先核准") || !strings.Contains(body, "<svg") ||
+				!strings.Contains(body, "待补正") || !strings.Contains(body, "准予核准") || !strings.Contains(body, "名称预先核准申请书") {
+				t.Fatalf("the guide page of the new item: %d\n%s", status, body)
+			}
+		})
 
 		// …the application page renders the form…
-		b := st.browser()
-		b.login("chen.citizen")
-		status, body, token := b.get("/catalog/" + code + "/apply")
-		for _, want := range []string{`name="proposed_name"`, `name="level"`, `name="alternative_names[0].name"`, `name="upload:application"`,
-			`<option value="210100"`, `value="city"`} {
-			if !strings.Contains(body, want) {
-				t.Errorf("the application page lacks %s", want)
+		stacktest.Step(&st.t, "application page", func(t *testing.T) {
+			b.login("chen.citizen")
+			status, body, tok := b.get("/catalog/" + code + "/apply")
+			token = tok
+			for _, want := range []string{`name="proposed_name"`, `name="level"`, `name="alternative_names[0].name"`, `name="upload:application"`,
+				`<option value="210100"`, `value="city"`} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the application page lacks %s", want)
+				}
 			}
-		}
-		if status != http.StatusOK || token == "" {
-			t.Fatalf("the application page: %d, token %q", status, token)
-		}
+			if status != http.StatusOK || token == "" {
+				t.Fatalf("the application page: %d, token %q", status, token)
+			}
+		})
 
 		// …a missing required field comes back on the page, with everything typed kept…
-		form := url.Values{"_csrf": {token}, "jurisdiction": {"210100"}, "proposed_name": {""}, "level": {"city"},
-			"alternative_names[0].name": {"沈阳市青年创业者协会"}, "intent": {"submit"}}
-		resp, body := b.postMultipart("/catalog/"+code+"/apply", form, map[string]string{"upload:application": "申请书.pdf"})
-		if resp.StatusCode != http.StatusUnprocessableEntity {
-			t.Errorf("submitting without a name: %d", resp.StatusCode)
-		}
-		if !strings.Contains(body, `id="f-proposed_name-error"`) || !strings.Contains(body, `aria-invalid="true" aria-describedby="f-proposed_name-error"`) {
-			t.Errorf("no error at the name field:\n%s", body)
-		}
-		for _, kept := range []string{`value="沈阳市青年创业者协会"`, `<option value="city" selected>`, `<option value="210100" selected>`, `申请书.pdf`} {
-			if !strings.Contains(body, kept) {
-				t.Errorf("the page lost %s", kept)
+		stacktest.Step(&st.t, "refused application", func(t *testing.T) {
+			form := url.Values{"_csrf": {token}, "jurisdiction": {"210100"}, "proposed_name": {""}, "level": {"city"},
+				"alternative_names[0].name": {"沈阳市青年创业者协会"}, "intent": {"submit"}}
+			resp, body := b.postMultipart("/catalog/"+code+"/apply", form, map[string]string{"upload:application": "申请书.pdf"})
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("submitting without a name: %d", resp.StatusCode)
 			}
-		}
-		upload := regexp.MustCompile(`type="checkbox" checked name="application" value="(\d+)"`).FindStringSubmatch(body)
-		if upload == nil {
-			t.Fatalf("the page does not keep the uploaded letter:\n%s", body)
-		}
+			if !strings.Contains(body, `id="f-proposed_name-error"`) || !strings.Contains(body, `aria-invalid="true" aria-describedby="f-proposed_name-error"`) {
+				t.Errorf("no error at the name field:\n%s", body)
+			}
+			for _, kept := range []string{`value="沈阳市青年创业者协会"`, `<option value="city" selected>`, `<option value="210100" selected>`, `申请书.pdf`} {
+				if !strings.Contains(body, kept) {
+					t.Errorf("the page lost %s", kept)
+				}
+			}
+			upload = regexp.MustCompile(`type="checkbox" checked name="application" value="(\d+)"`).FindStringSubmatch(body)
+			if upload == nil {
+				t.Fatalf("the page does not keep the uploaded letter:\n%s", body)
+			}
+		})
 
 		// …and a valid one leads to the case page. The page shows an empty row to add an alternative
 		// name, which a browser posts as it is.
-		form = url.Values{"_csrf": {token}, "jurisdiction": {"210100"}, "proposed_name": {"沈阳市青年创业促进会"}, "level": {"city"},
-			"alternative_names[0].name": {"沈阳市青年创业者协会"}, "alternative_names[1].name": {""}, "application": {upload[1]},
-			"intent": {"submit"}}
-		resp, body = b.postMultipart("/catalog/"+code+"/apply", form, nil)
-		loc := resp.Header.Get("Location")
-		m := regexp.MustCompile(`^/cases/(\d+)\?started=1$`).FindStringSubmatch(loc)
-		if resp.StatusCode != http.StatusSeeOther || m == nil {
-			t.Fatalf("a valid application: %d, Location %q\n%s", resp.StatusCode, loc, body)
-		}
-		casePath := "/cases/" + m[1]
-		status, body, _ = b.get(loc)
-		if status != http.StatusOK || !strings.Contains(body, "210100-") || !strings.Contains(body, `<strong class="state">受理</strong>`) {
-			t.Fatalf("the applicant's case page: %d\n%s", status, body)
-		}
-		if strings.Contains(body, casePath+`/actions/accept"`) || !strings.Contains(body, casePath+`/actions/withdraw"`) {
-			t.Errorf("the applicant's case page offers the wrong actions")
-		}
+		stacktest.Step(&st.t, "application", func(t *testing.T) {
+			form := url.Values{"_csrf": {token}, "jurisdiction": {"210100"}, "proposed_name": {"沈阳市青年创业促进会"}, "level": {"city"},
+				"alternative_names[0].name": {"沈阳市青年创业者协会"}, "alternative_names[1].name": {""}, "application": {upload[1]},
+				"intent": {"submit"}}
+			resp, body := b.postMultipart("/catalog/"+code+"/apply", form, nil)
+			loc := resp.Header.Get("Location")
+			m := regexp.MustCompile(`^/cases/(\d+)\?started=1$`).FindStringSubmatch(loc)
+			if resp.StatusCode != http.StatusSeeOther || m == nil {
+				t.Fatalf("a valid application: %d, Location %q\n%s", resp.StatusCode, loc, body)
+			}
+			casePath = "/cases/" + m[1]
+			status, body, _ := b.get(loc)
+			if status != http.StatusOK || !strings.Contains(body, "210100-") || !strings.Contains(body, `<strong class="state">受理</strong>`) {
+				t.Fatalf("the applicant's case page: %d\n%s", status, body)
+			}
+			if strings.Contains(body, casePath+`/actions/accept"`) || !strings.Contains(body, casePath+`/actions/withdraw"`) {
+				t.Errorf("the applicant's case page offers the wrong actions")
+			}
+		})
 
 		// The acceptor's page offers the acceptor's actions only, and accepting works from it.
-		clerk := st.browser()
-		clerk.login("sy.acceptor")
-		status, body, token = clerk.get(casePath)
-		if status != http.StatusOK {
-			t.Fatalf("the acceptor's case page: %d", status)
-		}
-		offered := regexp.MustCompile(`action="`+regexp.QuoteMeta(casePath)+`/actions/([a-z_]+)"`).FindAllStringSubmatch(body, -1)
-		var actions []string
-		for _, o := range offered {
-			actions = append(actions, o[1])
-		}
-		slices.Sort(actions)
-		if !slices.Equal(actions, []string{"accept", "refuse", "request_supplement"}) {
-			t.Errorf("the acceptor's case page offers %v", actions)
-		}
-		version := expectedVersionField.FindStringSubmatch(body)
-		if version == nil || token == "" {
-			t.Fatalf("the case page's action forms lack the version or the CSRF token")
-		}
-		if resp, _ := clerk.post(casePath+"/actions/accept", url.Values{"expected_version": {version[1]}}); resp.StatusCode != http.StatusForbidden {
-			t.Errorf("accepting without the CSRF token: %d", resp.StatusCode)
-		}
-		resp, _ = clerk.post(casePath+"/actions/accept", url.Values{"_csrf": {token}, "expected_version": {version[1]}, "comment": {"材料齐全"}})
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != casePath {
-			t.Fatalf("accepting from the page: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-		}
-		status, body, _ = clerk.get(casePath)
-		if status != http.StatusOK || !strings.Contains(body, `<strong class="state">审查</strong>`) || strings.Contains(body, casePath+`/actions/accept"`) {
-			t.Errorf("the case page after accepting: %d", status)
-		}
-		id, _ := strconv.ParseInt(m[1], 10, 64)
-		if v := st.getCase(app, id); v.Case.State != "review" || len(v.Events) != 2 || v.Events[1].Comment != "材料齐全" {
-			t.Errorf("after accepting from the page: %s, events %+v", v.Case.State, v.Events)
-		}
-		pageData, _ := st.getCase(app, id).Case.Data["name_preapproval"].(map[string]any)
-		if pageData["proposed_name"] != "沈阳市青年创业促进会" || len(asAnySlice(pageData["alternative_names"])) != 1 {
-			t.Errorf("the case's data from the page: %v", pageData)
-		}
+		stacktest.Step(&st.t, "accept from the page", func(t *testing.T) {
+			clerk := st.browser()
+			clerk.login("sy.acceptor")
+			status, body, token := clerk.get(casePath)
+			if status != http.StatusOK {
+				t.Fatalf("the acceptor's case page: %d", status)
+			}
+			offered := regexp.MustCompile(`action="`+regexp.QuoteMeta(casePath)+`/actions/([a-z_]+)"`).FindAllStringSubmatch(body, -1)
+			var actions []string
+			for _, o := range offered {
+				actions = append(actions, o[1])
+			}
+			slices.Sort(actions)
+			if !slices.Equal(actions, []string{"accept", "refuse", "request_supplement"}) {
+				t.Errorf("the acceptor's case page offers %v", actions)
+			}
+			version := expectedVersionField.FindStringSubmatch(body)
+			if version == nil || token == "" {
+				t.Fatalf("the case page's action forms lack the version or the CSRF token")
+			}
+			if resp, _ := clerk.post(casePath+"/actions/accept", url.Values{"expected_version": {version[1]}}); resp.StatusCode != http.StatusForbidden {
+				t.Errorf("accepting without the CSRF token: %d", resp.StatusCode)
+			}
+			resp, _ := clerk.post(casePath+"/actions/accept", url.Values{"_csrf": {token}, "expected_version": {version[1]}, "comment": {"材料齐全"}})
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != casePath {
+				t.Fatalf("accepting from the page: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			status, body, _ = clerk.get(casePath)
+			if status != http.StatusOK || !strings.Contains(body, `<strong class="state">审查</strong>`) || strings.Contains(body, casePath+`/actions/accept"`) {
+				t.Errorf("the case page after accepting: %d", status)
+			}
+			id, _ := strconv.ParseInt(strings.TrimPrefix(casePath, "/cases/"), 10, 64)
+			if v := st.getCase(app, id); v.Case.State != "review" || len(v.Events) != 2 || v.Events[1].Comment != "材料齐全" {
+				t.Errorf("after accepting from the page: %s, events %+v", v.Case.State, v.Events)
+			}
+			pageData, _ := st.getCase(app, id).Case.Data["name_preapproval"].(map[string]any)
+			if pageData["proposed_name"] != "沈阳市青年创业促进会" || len(asAnySlice(pageData["alternative_names"])) != 1 {
+				t.Errorf("the case's data from the page: %v", pageData)
+			}
+		})
 	})
 }

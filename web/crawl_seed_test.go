@@ -159,7 +159,7 @@ func seedCrawlWorld(t *testing.T, st *site) *crawlWorld {
 	sd := &seeder{t: t, st: st, ctx: context.Background(), bookers: map[string]*persona{}, self: map[int64]string{},
 		w: &crawlWorld{personas: crawlPersonas(), who: map[string]*persona{}}}
 	sd.accounts()
-	cat, _, err := catalog.Load(catalog.Builtin, "")
+	cat, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
 	if err != nil {
 		t.Fatal(err)
 	}

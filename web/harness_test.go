@@ -81,7 +81,7 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, warnings, err := catalog.Load(catalog.Builtin, cfg.CatalogDir)
+	cat, warnings, err := catalog.Load(catalog.Builtin, cfg.CatalogDir, workflow.CatalogNames())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/policies"
 )
@@ -198,7 +199,7 @@ func (v *view) When(t any) string {
 	default:
 		return ""
 	}
-	return tm.In(shanghai).Format("2006-01-02 15:04")
+	return tm.In(calendar.Zone).Format("2006-01-02 15:04")
 }
 
 // RoleLabel names a role in the page's language, or who else an action of a workflow may be given
@@ -246,14 +247,6 @@ func (v *view) Period(p catalog.Period) string {
 	}
 	return v.Tf("period_"+p.Unit, "Days", p.Days)
 }
-
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600) // China has kept UTC+8 without daylight saving since 1991
-	}
-	return loc
-}()
 
 // view starts the data of a page for the request.
 func (s *Server) view(c *fiber.Ctx, titleID string) *view {

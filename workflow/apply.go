@@ -172,96 +172,127 @@ func (e *Engine) prepare(ctx context.Context, actor audit.Actor, c *Case, item *
 	}
 	comment := strings.TrimSpace(req.Comment)
 	switch {
-	case !utf8.ValidString(comment) || strings.ContainsRune(comment, 0):
+	case !readable(comment):
 		fe.Add("comment", "invalid_text", "含有无法识别的字符。", "Contains characters that cannot be read.")
 	case utf8.RuneCountInString(comment) > MaxCommentLength:
 		fe.Add("comment", "too_long", fmt.Sprintf("最多填写 %d 个字。", MaxCommentLength),
 			fmt.Sprintf("Enter at most %d characters.", MaxCommentLength))
 	}
 
+	var err error
 	switch a.Kind {
 	case catalog.KindSubmit:
 		formID := item.Form
 		if st, ok := item.State(c.State); ok && st.Form != "" {
 			formID = st.Form
 		}
-		if err := e.prepareData(ch, item, formID, req.Data, opts, collect); err != nil {
-			return nil, err
-		}
-
+		err = e.prepareData(ch, item, formID, req.Data, opts, collect)
 	case catalog.KindSupplement:
-		formID, err := lastForm(ctx, e.db, c, item)
-		if err != nil {
-			return nil, err
-		}
-		var items []string
-		for i, it := range req.Items {
-			it = strings.TrimSpace(it)
-			if !validItem(item, item.Forms[formID], asMap(c.Data[formID]), it) {
-				fe.Add(fmt.Sprintf("items[%d]", i), "unknown_item", "没有这一项材料或表单内容。",
-					"There is no such material or form field.")
-				continue
-			}
-			if !slices.Contains(items, it) {
-				items = append(items, it)
-			}
-		}
-		if len(req.Items) == 0 {
-			fe.Add("items", "required", "请一次列出需要补正的全部材料和内容。",
-				"List every material and field the applicant must correct, all in this one notice.")
-		}
-		if comment == "" {
-			fe.Add("comment", "required", "请填写补正通知的内容。", "Write the supplement notice.")
-		}
-		ch.supplement = &Supplement{Form: formID, Items: items, Notice: comment, RequestedBy: actor.UserID, RequestedAt: now}
-
+		ch.supplement, err = e.prepareSupplement(ctx, actor, c, item, req.Items, comment, now, &fe)
 	case catalog.KindResubmit:
-		s := c.Supplement
-		if s == nil {
-			return nil, errNoSupplement
-		}
-		if err := e.prepareData(ch, item, s.Form, req.Data, opts, collect); err != nil {
-			return nil, err
-		}
-		if ch.data != nil {
-			changedPaths(ch.formDef.Fields, "", asMap(c.Data[s.Form]), ch.data, func(path string, f *forms.Field) {
-				ch.dataPaths = append(ch.dataPaths, path)
-				if !covered(s.Items, path, f) {
-					fe.Add("data."+path, "not_requested", "补正通知没有要求修改这一项，请恢复原内容。",
-						"The supplement notice did not ask for this to change; put back what was there.")
-				}
-			})
-		}
-		ch.answered = true
-
+		err = e.prepareResubmit(ch, c, item, req.Data, opts, collect, &fe)
 	case catalog.KindExtend:
-		ch.days = extensionDays(ch.fields, &fe)
-		if r, _ := ch.fields["reason"].(string); strings.TrimSpace(r) == "" &&
-			!slices.ContainsFunc(fe, func(f problem.Field) bool { return f.Path == "fields.reason" }) {
-			fe.Add("fields.reason", "required", "请填写延长期限的理由。", "Give the reason for the extension.")
-		}
-
+		prepareExtend(ch, &fe)
 	case catalog.KindRefuse:
-		reason, _ := ch.fields["reason"].(string)
-		if !slices.ContainsFunc(a.Fields, func(f forms.Field) bool { return f.Name == "reason" }) {
-			reason, _ = req.Fields["reason"].(string)
-			reason = strings.TrimSpace(reason)
-			if !utf8.ValidString(reason) || strings.ContainsRune(reason, 0) {
-				fe.Add("fields.reason", "invalid_text", "含有无法识别的字符。", "Contains characters that cannot be read.")
-				reason = ""
-			}
-		}
-		if reason == "" && !slices.ContainsFunc(fe, func(f problem.Field) bool { return f.Path == "fields.reason" }) {
-			fe.Add("fields.reason", "required", "请填写不予受理或不予批准的理由。", "Give the reason for the refusal.")
-		}
-		if reason != "" {
-			ch.fields["reason"] = reason
-		}
+		prepareRefuse(ch, a, req.Fields, &fe)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	return ch, nil
+}
+
+// readable reports whether text is valid UTF-8 without NUL characters.
+func readable(text string) bool { return utf8.ValidString(text) && !strings.ContainsRune(text, 0) }
+
+// prepareSupplement checks a supplement notice (the items to correct, each once, and the notice
+// itself) and returns it; the items name the form whose data the applicant submitted last.
+func (e *Engine) prepareSupplement(ctx context.Context, actor audit.Actor, c *Case, item *catalog.Item, reqItems []string,
+	notice string, now time.Time, fe *problem.Fields) (*Supplement, error) {
+	formID, err := lastForm(ctx, e.db, c, item)
+	if err != nil {
+		return nil, err
+	}
+	var items []string
+	for i, it := range reqItems {
+		it = strings.TrimSpace(it)
+		if !validItem(item, item.Forms[formID], asMap(c.Data[formID]), it) {
+			fe.Add(fmt.Sprintf("items[%d]", i), "unknown_item", "没有这一项材料或表单内容。",
+				"There is no such material or form field.")
+			continue
+		}
+		if !slices.Contains(items, it) {
+			items = append(items, it)
+		}
+	}
+	if len(reqItems) == 0 {
+		fe.Add("items", "required", "请一次列出需要补正的全部材料和内容。",
+			"List every material and field the applicant must correct, all in this one notice.")
+	}
+	if notice == "" {
+		fe.Add("comment", "required", "请填写补正通知的内容。", "Write the supplement notice.")
+	}
+	return &Supplement{Form: formID, Items: items, Notice: notice, RequestedBy: actor.UserID, RequestedAt: now}, nil
+}
+
+// prepareResubmit validates the applicant's answer to the open supplement notice into ch: the whole
+// form again, in which only what the notice lists may change.
+func (e *Engine) prepareResubmit(ch *change, c *Case, item *catalog.Item, data map[string]any, opts forms.Options,
+	collect func(error, string) error, fe *problem.Fields) error {
+	s := c.Supplement
+	if s == nil {
+		return errNoSupplement
+	}
+	if err := e.prepareData(ch, item, s.Form, data, opts, collect); err != nil {
+		return err
+	}
+	if ch.data != nil {
+		changedPaths(ch.formDef.Fields, "", asMap(c.Data[s.Form]), ch.data, func(path string, f *forms.Field) {
+			ch.dataPaths = append(ch.dataPaths, path)
+			if !covered(s.Items, path, f) {
+				fe.Add("data."+path, "not_requested", "补正通知没有要求修改这一项，请恢复原内容。",
+					"The supplement notice did not ask for this to change; put back what was there.")
+			}
+		})
+	}
+	ch.answered = true
+	return nil
+}
+
+// prepareExtend reads the days and checks the reason of an extend action.
+func prepareExtend(ch *change, fe *problem.Fields) {
+	ch.days = extensionDays(ch.fields, fe)
+	if r, _ := ch.fields["reason"].(string); strings.TrimSpace(r) == "" && !hasPath(*fe, "fields.reason") {
+		fe.Add("fields.reason", "required", "请填写延长期限的理由。", "Give the reason for the extension.")
+	}
+}
+
+// prepareRefuse requires the reason of a refusal, from the action's reason field or, when the
+// definition gives it none, from the request's fields as they are.
+func prepareRefuse(ch *change, a *catalog.Action, reqFields map[string]any, fe *problem.Fields) {
+	reason, _ := ch.fields["reason"].(string)
+	if !slices.ContainsFunc(a.Fields, func(f forms.Field) bool { return f.Name == "reason" }) {
+		reason, _ = reqFields["reason"].(string)
+		reason = strings.TrimSpace(reason)
+		if !readable(reason) {
+			fe.Add("fields.reason", "invalid_text", "含有无法识别的字符。", "Contains characters that cannot be read.")
+			reason = ""
+		}
+	}
+	if reason == "" && !hasPath(*fe, "fields.reason") {
+		fe.Add("fields.reason", "required", "请填写不予受理或不予批准的理由。", "Give the reason for the refusal.")
+	}
+	if reason != "" {
+		ch.fields["reason"] = reason
+	}
+}
+
+// hasPath reports whether fe has an error at path already.
+func hasPath(fe problem.Fields, path string) bool {
+	return slices.ContainsFunc(fe, func(f problem.Field) bool { return f.Path == path })
 }
 
 // prepareData validates the applicant's data for formID into ch.

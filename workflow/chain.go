@@ -15,7 +15,7 @@ import (
 
 // The events of a case form a hash chain: each event's hash is the SHA-256 of the previous event's
 // hash and a canonical JSON of the event's own content, so that editing, inserting or deleting an
-// event breaks every later link. VerifyChains recomputes the chains; `civicflow audit verify` runs it.
+// event breaks every later link. CheckChains recomputes the chains; `civicflow audit verify` runs it.
 
 // hashedContent is the content of an event that its hash covers, in a fixed order.
 type hashedContent struct {
@@ -118,13 +118,6 @@ type ChainReport struct {
 	Cases  int      `json:"cases"`
 	Events int      `json:"events"`
 	Broken []Broken `json:"broken"`
-}
-
-// VerifyChains recomputes every case's event chain and returns the breaks; none means every
-// event is as it was written.
-func VerifyChains(ctx context.Context, db bun.IDB) ([]Broken, error) {
-	r, err := CheckChains(ctx, db)
-	return r.Broken, err
 }
 
 // chainBatch is how many cases CheckChains reads at a time.

@@ -106,91 +106,108 @@ func TestClockStartsPausesResumesExtendsStops(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		f := clockFixture(t, s, false)
 		cal := calendar.New(f.db)
-		c := f.start()
+		var c *workflow.Case
+
 		// 20 working days from Thursday 24 September 2026 cross the National Day holiday.
-		k := f.clocks(c)[0]
-		wantDue(t, "started", k, workflow.ClockRunning, "2026-11-23", "2026-10-29")
-		if k.StartedOn != "2026-09-24" || k.Name.ZH != "筹备审批" {
-			t.Fatalf("started %+v", k)
-		}
+		stacktest.Step(&f.t, "start", func(t *testing.T) {
+			c = f.start()
+			k := f.clocks(c)[0]
+			wantDue(t, "started", k, workflow.ClockRunning, "2026-11-23", "2026-10-29")
+			if k.StartedOn != "2026-09-24" || k.Name.ZH != "筹备审批" {
+				t.Fatalf("started %+v", k)
+			}
+		})
 
-		f.at("2026-10-12")
-		c = f.supplement(c)
-		k = f.clocks(c)[0]
-		if k.Status != workflow.ClockPaused || k.PausedOn != "2026-10-12" || len(k.Pauses) != 1 || k.Pauses[0].ResumedOn != "" {
-			t.Fatalf("paused %+v", k)
-		}
-		f.at("2026-10-19")
-		c = f.resubmit(c)
-		k = f.clocks(c)[0]
-		// 5 working days (13–16 and 19 October) and 7 plain days paused.
-		promised, _ := cal.AddWorkingDays(f.ctx, day("2026-10-29"), 5, shenyang)
-		if promised.String() != "2026-11-05" {
-			t.Fatalf("promised after the pause: %s", promised)
-		}
-		wantDue(t, "resumed", k, workflow.ClockRunning, "2026-11-30", "2026-11-05")
-		if p := k.Pauses[0]; p.State != "supplementing" || p.PausedOn != "2026-10-12" || p.ResumedOn != "2026-10-19" {
-			t.Fatalf("pause %+v", p)
-		}
+		// 补正 on 12 October stops the clock.
+		stacktest.Step(&f.t, "pause", func(t *testing.T) {
+			f.at("2026-10-12")
+			c = f.supplement(c)
+			k := f.clocks(c)[0]
+			if k.Status != workflow.ClockPaused || k.PausedOn != "2026-10-12" || len(k.Pauses) != 1 || k.Pauses[0].ResumedOn != "" {
+				t.Fatalf("paused %+v", k)
+			}
+		})
 
-		c = f.apply(c, f.acceptor, workflow.ApplyRequest{Action: "accept"})
-		c = f.apply(c, f.reviewer, workflow.ApplyRequest{Action: "propose", Fields: map[string]any{"opinion": "符合条件"}})
-		// Extensions: only the roles named, with days in range and a reason.
-		_, err := f.eng.Apply(f.ctx, f.actor(f.reviewer), c.ID, workflow.ApplyRequest{Action: "extend", ExpectedVersion: c.Version,
-			Fields: map[string]any{"days": 10, "reason": "需要实地核查"}})
-		wantProblem(t, err, problem.Forbidden, "")
-		_, err = f.eng.Apply(f.ctx, f.actor(f.approver1), c.ID, workflow.ApplyRequest{Action: "extend", ExpectedVersion: c.Version,
-			Fields: map[string]any{"days": 400, "reason": " "}})
-		if p, ok := problem.As(err); !ok || p.Kind != problem.Invalid || len(p.Fields) != 2 {
-			t.Fatalf("bad extension: %v", err)
-		}
-		c = f.apply(c, f.approver1, workflow.ApplyRequest{Action: "extend", Fields: map[string]any{"days": 10, "reason": "需要实地核查"}})
-		if c.State != "deciding" {
-			t.Fatalf("extension moved the case to %s", c.State)
-		}
-		k = f.clocks(c)[0]
-		// Statutory: 30 November + 10 days = 10 December (a Thursday); promised: 10 working days on.
-		wantDue(t, "extended", k, workflow.ClockRunning, "2026-12-10", "2026-11-19")
-		if k.ExtendedDays != 10 {
-			t.Fatalf("extended_days %d", k.ExtendedDays)
-		}
-		v, err := f.eng.Get(f.ctx, f.actor(f.acceptor), c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ext, _ := v.Events[len(v.Events)-1].Changes["extension"].(map[string]any)
-		if ext["reason"] != "需要实地核查" || fmt.Sprint(ext["days"]) != "10" {
-			t.Fatalf("extension event %v", v.Events[len(v.Events)-1].Changes)
-		}
-		// The timeline shows the pause: its events record the clock's changes.
-		var seen []string
-		for _, ev := range v.Events {
-			if cl, ok := ev.Changes["clocks"].([]any); ok {
-				for _, x := range cl {
-					m := x.(map[string]any)
-					for _, what := range []string{"started", "paused", "resumed", "stopped"} {
-						if d, ok := m[what]; ok {
-							seen = append(seen, what+" "+d.(string))
+		// 5 working days (13–16 and 19 October) and 7 plain days paused move the due dates on.
+		stacktest.Step(&f.t, "resume", func(t *testing.T) {
+			f.at("2026-10-19")
+			c = f.resubmit(c)
+			k := f.clocks(c)[0]
+			promised, _ := cal.Due(f.ctx, day("2026-10-29"), 5, calendar.WorkingDays, shenyang)
+			if promised.String() != "2026-11-05" {
+				t.Fatalf("promised after the pause: %s", promised)
+			}
+			wantDue(t, "resumed", k, workflow.ClockRunning, "2026-11-30", "2026-11-05")
+			if p := k.Pauses[0]; p.State != "supplementing" || p.PausedOn != "2026-10-12" || p.ResumedOn != "2026-10-19" {
+				t.Fatalf("pause %+v", p)
+			}
+		})
+
+		// Only the roles named extend, with days in range and a reason; the case stays where it is.
+		stacktest.Step(&f.t, "extend", func(t *testing.T) {
+			c = f.apply(c, f.acceptor, workflow.ApplyRequest{Action: "accept"})
+			c = f.apply(c, f.reviewer, workflow.ApplyRequest{Action: "propose", Fields: map[string]any{"opinion": "符合条件"}})
+			_, err := f.eng.Apply(f.ctx, f.actor(f.reviewer), c.ID, workflow.ApplyRequest{Action: "extend", ExpectedVersion: c.Version,
+				Fields: map[string]any{"days": 10, "reason": "需要实地核查"}})
+			wantProblem(t, err, problem.Forbidden, "")
+			_, err = f.eng.Apply(f.ctx, f.actor(f.approver1), c.ID, workflow.ApplyRequest{Action: "extend", ExpectedVersion: c.Version,
+				Fields: map[string]any{"days": 400, "reason": " "}})
+			if p, ok := problem.As(err); !ok || p.Kind != problem.Invalid || len(p.Fields) != 2 {
+				t.Fatalf("bad extension: %v", err)
+			}
+			c = f.apply(c, f.approver1, workflow.ApplyRequest{Action: "extend", Fields: map[string]any{"days": 10, "reason": "需要实地核查"}})
+			if c.State != "deciding" {
+				t.Fatalf("extension moved the case to %s", c.State)
+			}
+			k := f.clocks(c)[0]
+			// Statutory: 30 November + 10 days = 10 December (a Thursday); promised: 10 working days on.
+			wantDue(t, "extended", k, workflow.ClockRunning, "2026-12-10", "2026-11-19")
+			if k.ExtendedDays != 10 {
+				t.Fatalf("extended_days %d", k.ExtendedDays)
+			}
+		})
+
+		// The events record the extension and the clock's changes.
+		stacktest.Step(&f.t, "timeline", func(t *testing.T) {
+			v, err := f.eng.Get(f.ctx, f.actor(f.acceptor), c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ext, _ := v.Events[len(v.Events)-1].Changes["extension"].(map[string]any)
+			if ext["reason"] != "需要实地核查" || fmt.Sprint(ext["days"]) != "10" {
+				t.Fatalf("extension event %v", v.Events[len(v.Events)-1].Changes)
+			}
+			var seen []string
+			for _, ev := range v.Events {
+				if cl, ok := ev.Changes["clocks"].([]any); ok {
+					for _, x := range cl {
+						m := x.(map[string]any)
+						for _, what := range []string{"started", "paused", "resumed", "stopped"} {
+							if d, ok := m[what]; ok {
+								seen = append(seen, what+" "+d.(string))
+							}
 						}
 					}
 				}
 			}
-		}
-		if want := []string{"started 2026-09-24", "paused 2026-10-12", "resumed 2026-10-19"}; !slices.Equal(seen, want) {
-			t.Fatalf("timeline %v, want %v", seen, want)
-		}
+			if want := []string{"started 2026-09-24", "paused 2026-10-12", "resumed 2026-10-19"}; !slices.Equal(seen, want) {
+				t.Fatalf("timeline %v, want %v", seen, want)
+			}
+		})
 
-		f.at("2026-11-02")
-		c = f.apply(c, f.approver1, workflow.ApplyRequest{Action: "approve", Fields: map[string]any{"decision_number": "1号"}})
-		c = f.apply(c, f.approver2, workflow.ApplyRequest{Action: "approve", Fields: map[string]any{"decision_number": "1号"}})
-		k = f.clocks(c)[0]
-		if k.Status != workflow.ClockStopped || k.StoppedOn != "2026-11-02" {
-			t.Fatalf("after the decision: %+v", k)
-		}
-		// An extension needs the clock running.
-		if f.count("case_clocks", "case_id = ? AND status = 'stopped'", c.ID) != 1 {
-			t.Fatal("clock not stopped in the table")
-		}
+		// The decision stops the clock.
+		stacktest.Step(&f.t, "stop", func(t *testing.T) {
+			f.at("2026-11-02")
+			c = f.apply(c, f.approver1, workflow.ApplyRequest{Action: "approve", Fields: map[string]any{"decision_number": "1号"}})
+			c = f.apply(c, f.approver2, workflow.ApplyRequest{Action: "approve", Fields: map[string]any{"decision_number": "1号"}})
+			k := f.clocks(c)[0]
+			if k.Status != workflow.ClockStopped || k.StoppedOn != "2026-11-02" {
+				t.Fatalf("after the decision: %+v", k)
+			}
+			if f.count("case_clocks", "case_id = ? AND status = 'stopped'", c.ID) != 1 {
+				t.Fatal("clock not stopped in the table")
+			}
+		})
 	})
 }
 
@@ -337,52 +354,70 @@ func TestRemindersOnceAndEscalation(t *testing.T) {
 		province := f.user("province.approver", policies.Approver, liaoning)
 		c := f.start() // promised 2026-10-29, statutory 2026-11-23
 		send := func(d string, want int) {
-			t.Helper()
+			f.t.Helper()
 			f.at(d)
 			n, err := f.eng.SendClockNotices(f.ctx, f.clock.Now())
 			if err != nil || n != want {
-				t.Fatalf("%s: sent %d notices (%v), want %d", d, n, err, want)
+				f.t.Fatalf("%s: sent %d notices (%v), want %d", d, n, err, want)
 			}
 		}
 		notices := func(user int64, template string) int {
 			return f.count("outbox", "user_id = ? AND template = ? AND channel = 'inbox'", user, template)
 		}
-		send("2026-10-20", 0)
-		send("2026-10-26", 1) // 3 working days before 29 October
-		send("2026-10-26", 0)
-		send("2026-10-27", 0)
-		if notices(f.acceptor, "clock_reminder") != 1 || notices(f.reviewer, "clock_reminder") != 0 || notices(f.dalianAcceptor, "clock_reminder") != 0 {
-			t.Fatal("the reminder goes once to those who may act in the case's state")
-		}
-		send("2026-11-23", 0) // the statutory due date itself is not late
-		send("2026-11-24", 1)
-		send("2026-11-24", 0)
-		if notices(f.approver1, "clock_overdue") != 1 || notices(f.approver2, "clock_overdue") != 1 || notices(province, "clock_overdue") != 0 {
-			t.Fatal("overdue level 1 goes to the approvers of the case's jurisdiction")
-		}
-		// The inbox shows the due dates and can keep the overdue cases.
-		in, err := f.eng.Inbox(f.ctx, f.acceptor, workflow.InboxFilter{Overdue: true, Sort: workflow.SortDue})
-		if err != nil || len(in) != 1 || in[0].Due == nil || in[0].Due.Statutory != "2026-11-23" || !in[0].Due.StatutoryOverdue {
-			t.Fatalf("overdue inbox %+v, %v", in, err)
-		}
-		mine, err := f.eng.MyCases(f.ctx, f.applicant, 0)
-		if err != nil || len(mine) != 1 || mine[0].Due == nil || mine[0].Due.Promised != "2026-10-29" {
-			t.Fatalf("my cases %+v, %v", mine, err)
-		}
-		send("2026-11-30", 0) // 5 working days after
-		send("2026-12-01", 1)
-		send("2026-12-02", 0)
-		if notices(province, "clock_overdue") != 1 || notices(f.approver1, "clock_overdue") != 1 {
-			t.Fatal("overdue level 2 goes once to the approvers of the jurisdiction above")
-		}
-		// A closed case sends nothing more.
-		c = f.apply(c, f.applicant, workflow.ApplyRequest{Action: "withdraw"})
-		if c.State != "withdrawn" {
-			t.Fatal(c.State)
-		}
-		in, err = f.eng.Inbox(f.ctx, f.acceptor, workflow.InboxFilter{Overdue: true})
-		if err != nil || len(in) != 0 {
-			t.Fatalf("inbox after withdrawal %+v, %v", in, err)
-		}
+
+		// Once, 3 working days before the promised 29 October, to those who may act in the case's state.
+		stacktest.Step(&f.t, "reminder", func(t *testing.T) {
+			send("2026-10-20", 0)
+			send("2026-10-26", 1)
+			send("2026-10-26", 0)
+			send("2026-10-27", 0)
+			if notices(f.acceptor, "clock_reminder") != 1 || notices(f.reviewer, "clock_reminder") != 0 || notices(f.dalianAcceptor, "clock_reminder") != 0 {
+				t.Fatal("the reminder goes once to those who may act in the case's state")
+			}
+		})
+
+		// Once, the day after the statutory due date, to the approvers of the case's jurisdiction.
+		stacktest.Step(&f.t, "overdue level 1", func(t *testing.T) {
+			send("2026-11-23", 0) // the statutory due date itself is not late
+			send("2026-11-24", 1)
+			send("2026-11-24", 0)
+			if notices(f.approver1, "clock_overdue") != 1 || notices(f.approver2, "clock_overdue") != 1 || notices(province, "clock_overdue") != 0 {
+				t.Fatal("overdue level 1 goes to the approvers of the case's jurisdiction")
+			}
+		})
+
+		// The inbox shows the due dates and can keep the overdue cases; so do the applicant's cases.
+		stacktest.Step(&f.t, "lists", func(t *testing.T) {
+			in, err := f.eng.Inbox(f.ctx, f.acceptor, workflow.InboxFilter{Overdue: true, Sort: workflow.SortDue})
+			if err != nil || len(in) != 1 || in[0].Due == nil || in[0].Due.Statutory != "2026-11-23" || !in[0].Due.StatutoryOverdue {
+				t.Fatalf("overdue inbox %+v, %v", in, err)
+			}
+			mine, err := f.eng.MyCases(f.ctx, f.applicant, 0)
+			if err != nil || len(mine) != 1 || mine[0].Due == nil || mine[0].Due.Promised != "2026-10-29" {
+				t.Fatalf("my cases %+v, %v", mine, err)
+			}
+		})
+
+		// Once, 5 working days later, to the approvers of the jurisdiction above.
+		stacktest.Step(&f.t, "overdue level 2", func(t *testing.T) {
+			send("2026-11-30", 0)
+			send("2026-12-01", 1)
+			send("2026-12-02", 0)
+			if notices(province, "clock_overdue") != 1 || notices(f.approver1, "clock_overdue") != 1 {
+				t.Fatal("overdue level 2 goes once to the approvers of the jurisdiction above")
+			}
+		})
+
+		// A withdrawn case is overdue no more.
+		stacktest.Step(&f.t, "closed case", func(t *testing.T) {
+			c = f.apply(c, f.applicant, workflow.ApplyRequest{Action: "withdraw"})
+			if c.State != "withdrawn" {
+				t.Fatal(c.State)
+			}
+			in, err := f.eng.Inbox(f.ctx, f.acceptor, workflow.InboxFilter{Overdue: true})
+			if err != nil || len(in) != 0 {
+				t.Fatalf("inbox after withdrawal %+v, %v", in, err)
+			}
+		})
 	})
 }

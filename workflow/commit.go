@@ -53,48 +53,21 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 	next.UpdatedAt = now
 	changes := map[string]any{}
 	eventAction := a.ID
-
-	complete := true
-	if a.Cosign > 1 {
-		signers := append(slices.Clone(c.Cosign[a.ID]), actor.UserID)
-		changes["cosign"] = map[string]any{"action": a.ID, "signed": signers, "required": a.Cosign}
-		if len(signers) < a.Cosign {
-			complete = false
-			eventAction = "cosign"
-			next.Cosign[a.ID] = signers
-			if len(ch.fields) > 0 {
-				changes["fields"] = ch.fields
-			}
-		}
+	complete := sign(c, next, a, actor, ch, changes)
+	if !complete {
+		eventAction = "cosign"
 	}
-	var recipients map[string][]int64
 	to := a.To
 	if a.Kind == catalog.KindExtend {
 		to = c.State // an extension leaves the case where it is
 	}
+	var recipients map[string][]int64
 	var sched *calendar.Schedule
 	if complete {
-		applyChange(next, ch, changes)
-		if to != c.State {
-			next.State = to
-			next.StateEnteredAt = now
-			next.Cosign = map[string][]int64{} // signatures belong to the state they were given in
-		} else {
-			delete(next.Cosign, a.ID)
-		}
-		if st, ok := item.State(next.State); ok && st.Final {
-			next.ClosedAt, next.Outcome = &now, st.Outcome
-		}
-		// Read before the transaction: on SQLite a read on another connection while holding the
-		// write lock could wait for a connection held by a transaction queued behind this one.
+		advance(next, c, item, a, ch, to, now, changes)
 		var err error
-		if recipients, err = e.roleRecipients(ctx, a, c.Jurisdiction); err != nil {
+		if recipients, sched, err = e.readBeforeCommit(ctx, item, a, c, to); err != nil {
 			return nil, err
-		}
-		if needsDates(item, a, c.State, to) {
-			if sched, err = e.schedule(ctx, item, c.Jurisdiction); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if len(next.Cosign) == 0 {
@@ -107,46 +80,22 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 				return err
 			}
 		}
-		res, err := tx.NewUpdate().Model((*Case)(nil)).Set("version = version + 1").
-			Where("id = ? AND version = ?", c.ID, c.Version).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("claiming version %d of case %d: %w", c.Version, c.ID, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return currentStale(ctx, tx, c.ID)
+		if err := claimVersion(ctx, tx, c); err != nil {
+			return err
 		}
 		if complete {
-			if ch.data != nil {
-				if err := linkMaterials(ctx, tx, next, ch.formDef, ch.data, "data."); err != nil {
-					return err
-				}
-				if err := deleteDraft(ctx, tx, c.ApplicantID, c.ItemCode, c.ID); err != nil {
-					return err
-				}
+			if err := linkData(ctx, tx, c, next, ch); err != nil {
+				return err
 			}
-			if to != c.State {
-				if err := e.moveClocks(ctx, tx, sched, next, item, c.State, to, now, ch.timerDue, changes); err != nil {
-					return err
-				}
-			}
-			if a.Kind == catalog.KindExtend {
-				reason, _ := ch.fields["reason"].(string)
-				if err := e.extendClock(ctx, tx, sched, next, item, a, ch.days, reason, changes); err != nil {
-					return err
-				}
+			if err := e.reckonClocks(ctx, tx, sched, c.State, next, item, a, ch, now, changes); err != nil {
+				return err
 			}
 			if err := e.runEffects(ctx, tx, actor, next, item, a, comment, recipients, changes, now); err != nil {
 				return err
 			}
 		}
-		columns := []string{"state", "version", "fields", "supplement", "cosign", "outcome", "updated_at",
-			"state_entered_at", "closed_at"}
-		if complete && ch.data != nil {
-			columns = append(columns, "data") // the application is large: rewrite it only when it changed
-		}
-		_, err = tx.NewUpdate().Model(next).Column(columns...).WherePK().Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("updating case %d: %w", c.ID, err)
+		if err := updateCase(ctx, tx, next, complete && ch.data != nil); err != nil {
+			return err
 		}
 		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: eventAction,
 			From: c.State, To: next.State, Comment: comment, Changes: changes}
@@ -159,6 +108,116 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 		return nil, fmt.Errorf("taking action %s on case %d: %w", a.ID, c.ID, err)
 	}
 	return next, nil
+}
+
+// sign records the actor's signature of a co-signed action in changes and reports whether the
+// action is complete: at once for an action without co-signing, else with its last signature. Short
+// of that, next keeps the signatures and the event records the fields given.
+func sign(c, next *Case, a *catalog.Action, actor audit.Actor, ch *change, changes map[string]any) bool {
+	if a.Cosign <= 1 {
+		return true
+	}
+	signers := append(slices.Clone(c.Cosign[a.ID]), actor.UserID)
+	changes["cosign"] = map[string]any{"action": a.ID, "signed": signers, "required": a.Cosign}
+	if len(signers) >= a.Cosign {
+		return true
+	}
+	next.Cosign[a.ID] = signers
+	if len(ch.fields) > 0 {
+		changes["fields"] = ch.fields
+	}
+	return false
+}
+
+// advance puts the complete action's change on next and moves it to state to: signatures belong to
+// the state they were given in, and a final state closes the case.
+func advance(next, c *Case, item *catalog.Item, a *catalog.Action, ch *change, to string, now time.Time,
+	changes map[string]any) {
+	applyChange(next, ch, changes)
+	if to != c.State {
+		next.State = to
+		next.StateEnteredAt = now
+		next.Cosign = map[string][]int64{}
+	} else {
+		delete(next.Cosign, a.ID)
+	}
+	if st, ok := item.State(next.State); ok && st.Final {
+		next.ClosedAt, next.Outcome = &now, st.Outcome
+	}
+}
+
+// readBeforeCommit reads what the action's transaction needs from other tables: the holders of the
+// roles it notifies and, when it reckons dates, the jurisdiction's calendar. It runs before the
+// transaction: on SQLite a read on another connection while holding the write lock could wait for a
+// connection held by a transaction queued behind this one.
+func (e *Engine) readBeforeCommit(ctx context.Context, item *catalog.Item, a *catalog.Action, c *Case,
+	to string) (map[string][]int64, *calendar.Schedule, error) {
+	recipients, err := e.roleRecipients(ctx, a, c.Jurisdiction)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !needsDates(item, a, c.State, to) {
+		return recipients, nil, nil
+	}
+	sched, err := e.schedule(ctx, item, c.Jurisdiction)
+	if err != nil {
+		return nil, nil, err
+	}
+	return recipients, sched, nil
+}
+
+// reckonClocks does to the case's clocks and timers what the complete action does, in tx: an extension
+// lengthens its clock; a move out of state from moves them (moveClocks).
+func (e *Engine) reckonClocks(ctx context.Context, tx bun.Tx, sched *calendar.Schedule, from string, next *Case,
+	item *catalog.Item, a *catalog.Action, ch *change, now time.Time, changes map[string]any) error {
+	switch {
+	case a.Kind == catalog.KindExtend:
+		reason, _ := ch.fields["reason"].(string)
+		return e.extendClock(ctx, tx, sched, next, item, a, ch.days, reason, changes)
+	case next.State != from:
+		return e.moveClocks(ctx, tx, sched, next, item, from, next.State, now, ch.timerDue, changes)
+	}
+	return nil
+}
+
+// claimVersion bumps the case's version from the one the action was prepared on, in tx, or returns
+// the stale_version conflict when another change came first.
+func claimVersion(ctx context.Context, tx bun.Tx, c *Case) error {
+	res, err := tx.NewUpdate().Model((*Case)(nil)).Set("version = version + 1").
+		Where("id = ? AND version = ?", c.ID, c.Version).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("claiming version %d of case %d: %w", c.Version, c.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return currentStale(ctx, tx, c.ID)
+	}
+	return nil
+}
+
+// linkData links the materials of the data the action brings (a submission or a resubmission) to the
+// case and deletes the applicant's draft of it, in tx.
+func linkData(ctx context.Context, tx bun.Tx, c, next *Case, ch *change) error {
+	if ch.data == nil {
+		return nil
+	}
+	if err := linkMaterials(ctx, tx, next, ch.formDef, ch.data, "data."); err != nil {
+		return err
+	}
+	return deleteDraft(ctx, tx, c.ApplicantID, c.ItemCode, c.ID)
+}
+
+// updateCase writes the case row after the action, in tx; the application's data, which is large,
+// only when withData says it changed.
+func updateCase(ctx context.Context, tx bun.Tx, next *Case, withData bool) error {
+	columns := []string{"state", "version", "fields", "supplement", "cosign", "outcome", "updated_at",
+		"state_entered_at", "closed_at"}
+	if withData {
+		columns = append(columns, "data")
+	}
+	if _, err := tx.NewUpdate().Model(next).Column(columns...).WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("updating case %d: %w", next.ID, err)
+	}
+	return nil
 }
 
 // currentStale reads the case's state and version as they are now, for the stale_version answer.
@@ -227,77 +286,104 @@ func (e *Engine) roleRecipients(ctx context.Context, a *catalog.Action, jurisdic
 // set stores computed fields, run calls a registered EffectFunc, issue writes a document.
 func (e *Engine) runEffects(ctx context.Context, tx bun.Tx, actor audit.Actor, next *Case, item *catalog.Item,
 	a *catalog.Action, comment string, recipients map[string][]int64, changes map[string]any, now time.Time) error {
-	// Templates show the comment; for a refusal what the applicant must read is the reason.
-	noteComment := comment
-	if r, ok := next.Fields["reason"].(string); ok && r != "" && a.Kind == catalog.KindRefuse {
-		noteComment = r
-	}
+	noteComment := noticeComment(next, a, comment)
 	for i, ef := range a.Effects {
+		var err error
 		switch {
 		case ef.Notify != nil:
-			users := recipients[ef.Notify.To]
-			if ef.Notify.To == catalog.Applicant {
-				users = next.people()
-			} else if len(users) == 0 {
-				slog.WarnContext(ctx, "workflow: nobody holds the role to notify", "case", next.ID, "action", a.ID,
-					"role", ef.Notify.To, "jurisdiction", next.Jurisdiction)
-			}
-			data := noticeData(next, item, a, noteComment)
-			data["fields"] = maps.Clone(next.Fields)
-			if ef.Notify.To == catalog.Applicant {
-				data["fields"] = publicFields(next.Fields, item)
-				if a.Internal {
-					data["comment"] = "" // staff work the applicant does not see
-				}
-			}
-			if s := next.Supplement; s != nil {
-				data["notice"], data["items"] = s.Notice, s.Items
-			}
-			for _, uid := range users {
-				if err := notify.Send(ctx, tx, notify.Message{UserID: uid, Template: ef.Notify.Template, Data: data}); err != nil {
-					return err
-				}
-			}
-
+			err = notifyEffect(ctx, tx, next, item, a, ef.Notify, noteComment, recipients)
 		case len(ef.Set) > 0:
-			names := slices.Sorted(maps.Keys(ef.Set))
-			set := map[string]any{}
-			for _, name := range names {
-				key := item.Hash + "\x00set\x00" + a.ID + "\x00" + strconv.Itoa(i) + "\x00" + name
-				p, err := e.program(key, ef.Set[name], catalog.CompileValue)
-				if err != nil {
-					return err
-				}
-				v, err := catalog.Run(p, e.env(actor, next, now))
-				if err != nil {
-					return fmt.Errorf("item %s action %s: computing %s: %w", item.Code, a.ID, name, err)
-				}
-				next.Fields[name] = storedValue(v)
-				set[name] = next.Fields[name]
-			}
-			mergeInto(changes, "set", set)
-
+			err = e.setEffect(actor, next, item, a, i, ef.Set, changes, now)
 		case ef.Run != "":
-			fn := e.effect(ef.Run)
-			if fn == nil {
-				return fmt.Errorf("item %s action %s: effect %q is not registered with the engine", item.Code, a.ID, ef.Run)
-			}
-			if err := fn(ctx, tx, next, item); err != nil {
-				if _, ok := problem.As(err); ok {
-					return err
-				}
-				return fmt.Errorf("effect %s: %w", ef.Run, err)
-			}
-			changes["ran"] = append(asStrings(changes["ran"]), ef.Run)
-
+			err = e.runEffect(ctx, tx, next, item, a, ef.Run, changes)
 		case ef.Issue != "":
-			d, err := issueDocument(ctx, tx, next, item, ef.Issue, now)
-			if err != nil {
-				return err
+			var d *Document
+			if d, err = issueDocument(ctx, tx, next, item, ef.Issue, now); err == nil {
+				changes["documents"] = append(asStrings(changes["documents"]), d.Number)
 			}
-			changes["documents"] = append(asStrings(changes["documents"]), d.Number)
+		}
+		if err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// noticeComment is the comment the action's notices show: for a refusal the applicant must read the
+// reason, for anything else the actor's comment.
+func noticeComment(next *Case, a *catalog.Action, comment string) string {
+	if r, ok := next.Fields["reason"].(string); ok && r != "" && a.Kind == catalog.KindRefuse {
+		return r
+	}
+	return comment
+}
+
+// notifyEffect writes the outbox rows of a notify effect, in tx: to the applicant and the other
+// parties, or to the holders of a role in the case's jurisdiction (recipients, by role).
+func notifyEffect(ctx context.Context, tx bun.Tx, next *Case, item *catalog.Item, a *catalog.Action, n *catalog.NotifyEffect,
+	comment string, recipients map[string][]int64) error {
+	users := recipients[n.To]
+	if n.To == catalog.Applicant {
+		users = next.people()
+	} else if len(users) == 0 {
+		slog.WarnContext(ctx, "workflow: nobody holds the role to notify", "case", next.ID, "action", a.ID,
+			"role", n.To, "jurisdiction", next.Jurisdiction)
+	}
+	data := noticeData(next, item, a, comment)
+	data["fields"] = maps.Clone(next.Fields)
+	if n.To == catalog.Applicant {
+		data["fields"] = publicFields(next.Fields, item)
+		if a.Internal {
+			data["comment"] = "" // staff work the applicant does not see
+		}
+	}
+	if s := next.Supplement; s != nil {
+		data["notice"], data["items"] = s.Notice, s.Items
+	}
+	for _, uid := range users {
+		if err := notify.Send(ctx, tx, notify.Message{UserID: uid, Template: n.Template, Data: data}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setEffect computes the fields of the i-th effect of the action, a set effect, in name order, stores
+// them on next and records them in changes.
+func (e *Engine) setEffect(actor audit.Actor, next *Case, item *catalog.Item, a *catalog.Action, i int,
+	set map[string]string, changes map[string]any, now time.Time) error {
+	done := map[string]any{}
+	for _, name := range slices.Sorted(maps.Keys(set)) {
+		key := item.Hash + "\x00set\x00" + a.ID + "\x00" + strconv.Itoa(i) + "\x00" + name
+		p, err := e.program(key, set[name], catalog.CompileValue)
+		if err != nil {
+			return err
+		}
+		v, err := catalog.Run(p, e.env(actor, next, now))
+		if err != nil {
+			return fmt.Errorf("item %s action %s: computing %s: %w", item.Code, a.ID, name, err)
+		}
+		next.Fields[name] = storedValue(v)
+		done[name] = next.Fields[name]
+	}
+	mergeInto(changes, "set", done)
+	return nil
+}
+
+// runEffect calls the EffectFunc registered as name, in tx, and records it in changes.
+func (e *Engine) runEffect(ctx context.Context, tx bun.Tx, next *Case, item *catalog.Item, a *catalog.Action, name string,
+	changes map[string]any) error {
+	fn := e.effect(name)
+	if fn == nil {
+		return fmt.Errorf("item %s action %s: effect %q is not registered with the engine", item.Code, a.ID, name)
+	}
+	if err := fn(ctx, tx, next, item); err != nil {
+		if _, ok := problem.As(err); ok {
+			return err
+		}
+		return fmt.Errorf("effect %s: %w", name, err)
+	}
+	changes["ran"] = append(asStrings(changes["ran"]), name)
 	return nil
 }
 

@@ -22,7 +22,7 @@ type divorce struct {
 
 func newDivorce(t *testing.T, s *stacktest.Stack) *divorce {
 	f := newFixture(t, s)
-	cat, _, err := catalog.Load(catalog.Builtin, "")
+	cat, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,79 +101,89 @@ func (d *divorce) notices(user int64, template string) int {
 func TestDivorceCoolingOffAcrossNationalDay(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		d := newDivorce(t, s)
+		var c *workflow.Case
+		var v *workflow.View
+
 		// Receipt on Thursday 2 September 2027: day 30 is Saturday 2 October, in the holiday
 		// (1–7 October), so the cooling-off ends on Friday 8 October (民法典 art. 203).
-		c := d.accept("2027-09-02")
-		if c.State != "cooling_off" {
-			t.Fatalf("after the receipt: %s", c.State)
-		}
-		d.wantClock(c, "cooling_off", workflow.ClockRunning, "2027-09-02", "2027-10-08")
-		if k, err := d.eng.Clock(d.ctx, c.ID, "confirmation"); k != nil || err != nil {
-			t.Fatalf("the confirmation window before it opens: %+v, %v", k, err)
-		}
-		if d.notices(d.wife, "divorce_cooling_off") != 1 || d.notices(d.husband, "divorce_cooling_off") != 1 {
-			t.Fatal("both spouses are told of the cooling-off")
-		}
-
-		// The last day of the cooling-off, late in the evening: nothing happens yet.
-		d.runAt(midnight("2027-10-09").Add(-time.Minute))
-		if v := d.get(d.wife, c); v.Case.State != "cooling_off" {
-			t.Fatalf("on the last day of the cooling-off: %s", v.Case.State)
-		}
-		// The first moment of the next day the window opens, from that day to its 30th day counted
-		// from the end of the cooling-off: Sunday 7 November, so Monday 8 November.
-		d.runAt(midnight("2027-10-09"))
-		v := d.get(d.wife, c)
-		if v.Case.State != "confirmation" {
-			t.Fatalf("after the cooling-off: %s", v.Case.State)
-		}
-		d.wantClock(c, "cooling_off", workflow.ClockStopped, "2027-09-02", "2027-10-08")
-		d.wantClock(c, "confirmation", workflow.ClockRunning, "2027-10-09", "2027-11-08")
-		if d.notices(d.wife, "divorce_confirmation_open") != 1 || d.notices(d.husband, "divorce_confirmation_open") != 1 {
-			t.Fatal("both spouses are told the window is open")
-		}
-
-		// Both spouses see the case, as theirs; nobody else does.
-		for _, u := range []int64{d.wife, d.husband} {
-			mine, err := d.eng.MyCases(d.ctx, u, 0)
-			if err != nil || len(mine) != 1 || mine[0].ID != c.ID || len(mine[0].Parties) != 1 {
-				t.Fatalf("my cases of %d: %+v, %v", u, mine, err)
+		stacktest.Step(&d.t, "receipt", func(t *testing.T) {
+			c = d.accept("2027-09-02")
+			if c.State != "cooling_off" {
+				t.Fatalf("after the receipt: %s", c.State)
 			}
-		}
-		if _, err := d.eng.Get(d.ctx, d.actor(d.stranger), c.ID); !problem.Is(err, problem.NotFound) {
-			t.Fatalf("a stranger reads the case: %v", err)
-		}
-		if mine, err := d.eng.MyCases(d.ctx, d.stranger, 0); err != nil || len(mine) != 0 {
-			t.Fatalf("my cases of a stranger: %+v, %v", mine, err)
-		}
-		// A spouse cannot confirm for the office.
-		_, err := d.eng.Apply(d.ctx, d.actor(d.husband), c.ID, workflow.ApplyRequest{Action: "confirm", ExpectedVersion: v.Case.Version})
-		if !problem.Is(err, problem.Forbidden) {
-			t.Fatalf("a spouse confirms: %v", err)
-		}
+			d.wantClock(c, "cooling_off", workflow.ClockRunning, "2027-09-02", "2027-10-08")
+			if k, err := d.eng.Clock(d.ctx, c.ID, "confirmation"); k != nil || err != nil {
+				t.Fatalf("the confirmation window before it opens: %+v, %v", k, err)
+			}
+			if d.notices(d.wife, "divorce_cooling_off") != 1 || d.notices(d.husband, "divorce_cooling_off") != 1 {
+				t.Fatal("both spouses are told of the cooling-off")
+			}
+		})
+
+		// The last day of the cooling-off, late in the evening, nothing happens yet. The first moment of
+		// the next day the window opens, from that day to its 30th day counted from the end of the
+		// cooling-off: Sunday 7 November, so Monday 8 November.
+		stacktest.Step(&d.t, "window opens", func(t *testing.T) {
+			d.runAt(midnight("2027-10-09").Add(-time.Minute))
+			if v := d.get(d.wife, c); v.Case.State != "cooling_off" {
+				t.Fatalf("on the last day of the cooling-off: %s", v.Case.State)
+			}
+			d.runAt(midnight("2027-10-09"))
+			v = d.get(d.wife, c)
+			if v.Case.State != "confirmation" {
+				t.Fatalf("after the cooling-off: %s", v.Case.State)
+			}
+			d.wantClock(c, "cooling_off", workflow.ClockStopped, "2027-09-02", "2027-10-08")
+			d.wantClock(c, "confirmation", workflow.ClockRunning, "2027-10-09", "2027-11-08")
+			if d.notices(d.wife, "divorce_confirmation_open") != 1 || d.notices(d.husband, "divorce_confirmation_open") != 1 {
+				t.Fatal("both spouses are told the window is open")
+			}
+		})
+
+		// Both spouses see the case, as theirs; nobody else does, and a spouse cannot confirm for the office.
+		stacktest.Step(&d.t, "who sees it", func(t *testing.T) {
+			for _, u := range []int64{d.wife, d.husband} {
+				mine, err := d.eng.MyCases(d.ctx, u, 0)
+				if err != nil || len(mine) != 1 || mine[0].ID != c.ID || len(mine[0].Parties) != 1 {
+					t.Fatalf("my cases of %d: %+v, %v", u, mine, err)
+				}
+			}
+			if _, err := d.eng.Get(d.ctx, d.actor(d.stranger), c.ID); !problem.Is(err, problem.NotFound) {
+				t.Fatalf("a stranger reads the case: %v", err)
+			}
+			if mine, err := d.eng.MyCases(d.ctx, d.stranger, 0); err != nil || len(mine) != 0 {
+				t.Fatalf("my cases of a stranger: %+v, %v", mine, err)
+			}
+			_, err := d.eng.Apply(d.ctx, d.actor(d.husband), c.ID, workflow.ApplyRequest{Action: "confirm", ExpectedVersion: v.Case.Version})
+			if !problem.Is(err, problem.Forbidden) {
+				t.Fatalf("a spouse confirms: %v", err)
+			}
+		})
 
 		// They appear on 20 October; the clerk checks them in and the certificate is issued.
-		d.at("2027-10-20")
-		c = d.apply(v.Case, d.acceptor, workflow.ApplyRequest{Action: "confirm"})
-		c = d.apply(c, d.approver1, workflow.ApplyRequest{Action: "issue_certificate"})
-		if c.State != "issued" || c.Outcome != "approved" {
-			t.Fatalf("after the certificate: %s %s", c.State, c.Outcome)
-		}
-		d.wantClock(c, "confirmation", workflow.ClockStopped, "2027-10-09", "2027-11-08")
-		v = d.get(d.husband, c)
-		if len(v.Documents) != 2 || v.Documents[0].Kind != "divorce_acceptance_receipt" || v.Documents[1].Kind != "divorce_certificate" {
-			t.Fatalf("documents %+v", v.Documents)
-		}
-		if d.notices(d.wife, "marriage_registered") != 1 || d.notices(d.husband, "marriage_registered") != 1 {
-			t.Fatal("both spouses are told of the certificate")
-		}
-		// The start event names the clerk; nothing was overdue for the office at any time.
-		if ev := v.Events[0]; ev.Action != "start" || ev.ActorUserID == nil || *ev.ActorUserID != d.acceptor {
-			t.Fatalf("start event %+v", ev)
-		}
-		if n := d.count("outbox", "template = ?", workflow.OverdueTemplate); n != 0 {
-			t.Fatalf("%d overdue notices", n)
-		}
+		stacktest.Step(&d.t, "certificate", func(t *testing.T) {
+			d.at("2027-10-20")
+			c = d.apply(v.Case, d.acceptor, workflow.ApplyRequest{Action: "confirm"})
+			c = d.apply(c, d.approver1, workflow.ApplyRequest{Action: "issue_certificate"})
+			if c.State != "issued" || c.Outcome != "approved" {
+				t.Fatalf("after the certificate: %s %s", c.State, c.Outcome)
+			}
+			d.wantClock(c, "confirmation", workflow.ClockStopped, "2027-10-09", "2027-11-08")
+			v = d.get(d.husband, c)
+			if len(v.Documents) != 2 || v.Documents[0].Kind != "divorce_acceptance_receipt" || v.Documents[1].Kind != "divorce_certificate" {
+				t.Fatalf("documents %+v", v.Documents)
+			}
+			if d.notices(d.wife, "marriage_registered") != 1 || d.notices(d.husband, "marriage_registered") != 1 {
+				t.Fatal("both spouses are told of the certificate")
+			}
+			// The start event names the clerk; nothing was overdue for the office at any time.
+			if ev := v.Events[0]; ev.Action != "start" || ev.ActorUserID == nil || *ev.ActorUserID != d.acceptor {
+				t.Fatalf("start event %+v", ev)
+			}
+			if n := d.count("outbox", "template = ?", workflow.OverdueTemplate); n != 0 {
+				t.Fatalf("%d overdue notices", n)
+			}
+		})
 	})
 }
 

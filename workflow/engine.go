@@ -25,6 +25,7 @@ import (
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
 )
@@ -38,13 +39,12 @@ type EffectFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item
 
 // Engine runs cases. It is safe for concurrent use; every process builds its own.
 type Engine struct {
-	db        *bun.DB
-	enf       *policies.Enforcer
-	versions  func(ctx context.Context, hash string) (*catalog.Item, error)
-	current   func(code string) (*catalog.Item, bool)
-	clock     func() time.Time
-	divisions func(code string) bool
-	cal       *calendar.Calendar
+	db       *bun.DB
+	enf      *policies.Enforcer
+	versions func(ctx context.Context, hash string) (*catalog.Item, error)
+	current  func(code string) (*catalog.Item, bool)
+	clock    func() time.Time
+	cal      *calendar.Calendar
 
 	mu      sync.RWMutex
 	effects map[string]EffectFunc
@@ -59,24 +59,29 @@ type Option func(*Engine)
 // WithClock replaces the wall clock, so that tests can move time forward past a time limit.
 func WithClock(now func() time.Time) Option { return func(e *Engine) { e.clock = now } }
 
-// WithDivisions tells form validation which division codes exist; without it the jurisdictions
-// table is asked.
-func WithDivisions(known func(code string) bool) Option {
-	return func(e *Engine) { e.divisions = known }
-}
-
 // New returns an engine over db. versions loads a pinned catalogue version by its hash (normally
 // catalog.Version); current returns the definition new cases start on (normally (*Catalog).Item).
 func New(db *bun.DB, enf *policies.Enforcer, versions func(ctx context.Context, hash string) (*catalog.Item, error),
 	current func(code string) (*catalog.Item, bool), opts ...Option) *Engine {
-	e := &Engine{db: db, enf: enf, versions: versions, current: current, clock: time.Now, effects: map[string]EffectFunc{}}
+	e := &Engine{db: db, enf: enf, versions: versions, current: current, clock: time.Now, cal: calendar.New(db),
+		effects: map[string]EffectFunc{}}
 	for _, o := range opts {
 		o(e)
 	}
-	if e.cal == nil {
-		e.cal = calendar.New(db)
-	}
 	return e
+}
+
+// CatalogNames are the roles and notification templates the engine acts with, for catalog.Load and
+// catalog.Lint to check definitions against.
+func CatalogNames() catalog.Names {
+	n := catalog.Names{Templates: notify.TemplateNames()}
+	for _, r := range policies.Roles {
+		n.Roles = append(n.Roles, r.Name)
+		if policies.StaffRole(r.Name) {
+			n.StaffRoles = append(n.StaffRoles, r.Name)
+		}
+	}
+	return n
 }
 
 // RegisterEffect makes fn the effect that definitions run by name. Registering a name again
@@ -157,7 +162,7 @@ func partiesOf(ctx context.Context, db bun.IDB, caseIDs []int64) (map[int64][]in
 		return out, nil
 	}
 	var rows []caseParty
-	if err := db.NewSelect().Model(&rows).Where("case_id IN (?)", bun.In(caseIDs)).OrderExpr("case_id, user_id").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&rows).Where("case_id IN (?)", bun.List(caseIDs)).OrderExpr("case_id, user_id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("reading the parties of %d cases: %w", len(caseIDs), err)
 	}
 	for _, r := range rows {
@@ -339,8 +344,8 @@ func (e *Engine) env(actor audit.Actor, c *Case, now time.Time) catalog.Env {
 		Actor: catalog.ActorEnv{ID: actor.UserID, Applicant: c.isParty(actor.UserID),
 			Roles: e.rolesIn(actor.UserID, c.Jurisdiction)},
 		Case: catalog.CaseEnv{Number: c.Number, State: c.State, Jurisdiction: c.Jurisdiction,
-			CreatedAt: c.CreatedAt.In(catalog.Shanghai), StateEnteredAt: c.StateEnteredAt.In(catalog.Shanghai)},
-		Now: now.In(catalog.Shanghai),
+			CreatedAt: c.CreatedAt.In(calendar.Zone), StateEnteredAt: c.StateEnteredAt.In(calendar.Zone)},
+		Now: now.In(calendar.Zone),
 	}
 }
 
@@ -352,7 +357,7 @@ func envFields(fields map[string]any) map[string]any {
 	for k, v := range fields {
 		if s, ok := v.(string); ok && len(s) >= len("2006-01-02T15:04:05Z") {
 			if t, err := time.Parse(time.RFC3339, s); err == nil {
-				out[k] = t.In(catalog.Shanghai)
+				out[k] = t.In(calendar.Zone)
 				continue
 			}
 		}
@@ -420,17 +425,14 @@ func findAction(item *catalog.Item, id, state string) (*catalog.Action, bool) {
 	return nil, false
 }
 
-// formOptions are the validation options at now: known divisions from WithDivisions or the
+// formOptions are the validation options at now: the division codes that exist are those of the
 // jurisdictions table.
 func (e *Engine) formOptions(ctx context.Context, now time.Time) forms.Options {
-	known := e.divisions
-	if known == nil {
-		known = func(code string) bool {
-			_, err := jurisdictions.Get(ctx, e.db, code)
-			return err == nil
-		}
+	known := func(code string) bool {
+		_, err := jurisdictions.Get(ctx, e.db, code)
+		return err == nil
 	}
-	return forms.Options{Division: known, Now: now.In(catalog.Shanghai)}
+	return forms.Options{Division: known, Now: now.In(calendar.Zone)}
 }
 
 // actorLabel is how events name the actor.

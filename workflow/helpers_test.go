@@ -15,6 +15,7 @@ import (
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
@@ -66,7 +67,7 @@ func newFixture(t *testing.T, s *stacktest.Stack) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{t: t, ctx: ctx, db: s.DB, current: map[string]*catalog.Item{}}
-	f.clock = stacktest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, catalog.Shanghai))
+	f.clock = stacktest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, calendar.Zone))
 
 	for _, j := range []struct{ code, zh, en string }{
 		{liaoning, "辽宁省", "Liaoning"}, {shenyang, "沈阳市", "Shenyang"}, {heping, "和平区", "Heping"}, {dalian, "大连市", "Dalian"},

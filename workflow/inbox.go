@@ -51,55 +51,17 @@ func (e *Engine) Inbox(ctx context.Context, userID int64, f InboxFilter) ([]Case
 	if len(patterns) == 0 {
 		return out, nil
 	}
-
-	var hashes []string
-	q := e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("DISTINCT c.version_hash").Where("c.closed_at IS NULL")
-	if f.ItemCode != "" {
-		q = q.Where("c.item_code = ?", f.ItemCode)
+	byRole, err := e.actingStates(ctx, patterns, f)
+	if err != nil {
+		return nil, err
 	}
-	if err := q.Scan(ctx, &hashes); err != nil {
-		return nil, fmt.Errorf("listing the catalogue versions of open cases: %w", err)
-	}
-	type pair struct{ hash, state string }
-	byRole := map[string][]pair{}
-	for _, hash := range hashes {
-		item, err := e.item(ctx, hash)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range item.Workflow.Actions {
-			for _, role := range a.By {
-				if _, ok := patterns[role]; !ok {
-					continue
-				}
-				for _, from := range a.From {
-					p := pair{hash, from}
-					if (f.State == "" || from == f.State) && !slices.Contains(byRole[role], p) {
-						byRole[role] = append(byRole[role], p)
-					}
-				}
-			}
-		}
-	}
-
-	var conds []string
-	var args []any
-	for _, role := range slices.Sorted(maps.Keys(byRole)) {
-		scope, scopeArgs := policies.ScopeFilter("c.jurisdiction", patterns[role])
-		pairs := make([]string, len(byRole[role]))
-		args = append(args, scopeArgs...)
-		for i, p := range byRole[role] {
-			pairs[i] = "(c.version_hash = ? AND c.state = ?)"
-			args = append(args, p.hash, p.state)
-		}
-		conds = append(conds, "("+scope+" AND ("+strings.Join(pairs, " OR ")+"))")
-	}
-	if len(conds) == 0 {
+	if len(byRole) == 0 {
 		return out, nil
 	}
+	cond, args := inboxCondition(patterns, byRole)
 	// A list needs no application data: leaving it out keeps applicants' personal data out of bulk
 	// reads (opening a case reads it, audited).
-	q = e.db.NewSelect().Model(&out).ExcludeColumn("data", "fields").Where("c.closed_at IS NULL").Where("("+strings.Join(conds, " OR ")+")", args...)
+	q := e.db.NewSelect().Model(&out).ExcludeColumn("data", "fields").Where("c.closed_at IS NULL").Where(cond, args...)
 	if f.ItemCode != "" {
 		q = q.Where("c.item_code = ?", f.ItemCode)
 	}
@@ -120,4 +82,59 @@ func (e *Engine) Inbox(ctx context.Context, userID int64, f InboxFilter) ([]Case
 		return nil, err
 	}
 	return out, nil
+}
+
+// versionState is a state of one catalogue version.
+type versionState struct{ hash, state string }
+
+// actingStates lists, for each role of patterns, the states of the catalogue versions open cases run
+// on (of f's item and in f's state, when f names them) from which the role takes an action.
+func (e *Engine) actingStates(ctx context.Context, patterns map[string][]string, f InboxFilter) (map[string][]versionState, error) {
+	var hashes []string
+	q := e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("DISTINCT c.version_hash").Where("c.closed_at IS NULL")
+	if f.ItemCode != "" {
+		q = q.Where("c.item_code = ?", f.ItemCode)
+	}
+	if err := q.Scan(ctx, &hashes); err != nil {
+		return nil, fmt.Errorf("listing the catalogue versions of open cases: %w", err)
+	}
+	byRole := map[string][]versionState{}
+	for _, hash := range hashes {
+		item, err := e.item(ctx, hash)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range item.Workflow.Actions {
+			for _, role := range a.By {
+				if _, ok := patterns[role]; !ok {
+					continue
+				}
+				for _, from := range a.From {
+					p := versionState{hash, from}
+					if (f.State == "" || from == f.State) && !slices.Contains(byRole[role], p) {
+						byRole[role] = append(byRole[role], p)
+					}
+				}
+			}
+		}
+	}
+	return byRole, nil
+}
+
+// inboxCondition is the SQL condition of the cases waiting for the user: for some role, a
+// jurisdiction its grant patterns cover and a (version, state) pair where it acts.
+func inboxCondition(patterns map[string][]string, byRole map[string][]versionState) (string, []any) {
+	var conds []string
+	var args []any
+	for _, role := range slices.Sorted(maps.Keys(byRole)) {
+		scope, scopeArgs := policies.ScopeFilter("c.jurisdiction", patterns[role])
+		pairs := make([]string, len(byRole[role]))
+		args = append(args, scopeArgs...)
+		for i, p := range byRole[role] {
+			pairs[i] = "(c.version_hash = ? AND c.state = ?)"
+			args = append(args, p.hash, p.state)
+		}
+		conds = append(conds, "("+scope+" AND ("+strings.Join(pairs, " OR ")+"))")
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
 }

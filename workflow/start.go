@@ -15,7 +15,6 @@ import (
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
-	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/sequences"
@@ -88,65 +87,20 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 	for _, opt := range opts {
 		opt(&o)
 	}
-	c := &Case{ItemCode: item.Code, VersionHash: item.Hash, Jurisdiction: jurisdiction, ApplicantID: actor.UserID}
-	switch {
-	case item.Appointment != nil && !o.onBehalf:
-		return nil, errApplyByAppointment
-	case item.Appointment == nil && o.onBehalf:
-		return nil, errNotByAppointment
-	case o.onBehalf:
-		if o.applicant <= 0 {
-			return nil, fmt.Errorf("starting a case of %s on behalf of user %d: no such applicant", item.Code, o.applicant)
-		}
-		c.ApplicantID = o.applicant
-		for _, p := range o.parties {
-			if p > 0 && !c.isParty(p) {
-				c.Parties = append(c.Parties, p)
-			}
-		}
-		if c.isParty(actor.UserID) {
-			return nil, errOwnCase
-		}
-		if !e.enf.Allowed(actor.UserID, jurisdiction, "appointment", "checkin") {
-			return nil, problem.ErrForbidden
-		}
+	c, err := e.newCase(actor, item, jurisdiction, &o)
+	if err != nil {
+		return nil, err
 	}
 	form := item.Forms[item.Form]
 	if form == nil {
 		return nil, fmt.Errorf("item %s (version %s): its application form %q is not loaded", item.Code, item.Hash, item.Form)
 	}
 	now := e.now()
-	var fe problem.Fields
-	if err := e.checkJurisdiction(ctx, item, jurisdiction, &fe); err != nil {
-		return nil, err
-	}
-	values, warnings, err := forms.Validate(form, data, e.formOptions(ctx, now))
+	values, warnings, err := e.validateStart(ctx, item, form, jurisdiction, data, now)
 	if err != nil {
-		p, ok := problem.As(err)
-		if !ok || p.Kind != problem.Invalid {
-			return nil, fmt.Errorf("validating an application for %s: %w", item.Code, err)
-		}
-		fe = append(fe, p.Fields...)
-	}
-	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-
-	c.State, c.Version, c.Data, c.Fields = item.Workflow.Start, 1, map[string]any{item.Form: values}, map[string]any{}
-	c.CreatedAt, c.UpdatedAt, c.StateEnteredAt = now, now, now
-	if st, ok := item.State(c.State); ok && st.Final {
-		c.ClosedAt, c.Outcome = &now, st.Outcome
-	}
-	changes := map[string]any{"form": item.Form}
-	if o.onBehalf {
-		changes["applicant"] = c.ApplicantID
-		if len(c.Parties) > 0 {
-			changes["parties"] = c.Parties
-		}
-	}
-	if len(warnings) > 0 {
-		changes["warnings"] = fieldList(warnings)
-	}
+	changes := enterStart(c, item, values, warnings, o.onBehalf, now)
 	var sched *calendar.Schedule
 	if needsDates(item, &catalog.Action{}, "", item.Workflow.Start) {
 		if sched, err = e.schedule(ctx, item, jurisdiction); err != nil {
@@ -154,24 +108,8 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		}
 	}
 	err = e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		year := now.In(catalog.Shanghai).Year()
-		n, err := sequences.Next(ctx, tx, fmt.Sprintf("case:%s:%d", jurisdiction, year))
-		if err != nil {
+		if err := insertCase(ctx, tx, c, now, o.within); err != nil {
 			return err
-		}
-		c.Number = fmt.Sprintf("%s-%d-%06d", jurisdiction, year, n)
-		if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-			return fmt.Errorf("inserting case %s: %w", c.Number, err)
-		}
-		for _, p := range c.Parties {
-			if _, err := tx.NewInsert().Model(&caseParty{CaseID: c.ID, UserID: p}).Exec(ctx); err != nil {
-				return fmt.Errorf("recording party %d of case %s: %w", p, c.Number, err)
-			}
-		}
-		if o.within != nil {
-			if err := o.within(ctx, tx, c); err != nil {
-				return err
-			}
 		}
 		if err := linkMaterials(ctx, tx, c, form, values, ""); err != nil {
 			return err
@@ -184,15 +122,8 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		if err := appendEvent(ctx, tx, ev); err != nil {
 			return err
 		}
-		if hasTemplate(ReceivedTemplate) {
-			for _, uid := range c.people() {
-				msg := notify.Message{UserID: uid, Template: ReceivedTemplate, Data: noticeData(c, item, nil, "")}
-				if err := notify.Send(ctx, tx, msg); err != nil {
-					return err
-				}
-			}
-		} else {
-			slog.WarnContext(ctx, "workflow: no notification template for received cases", "template", ReceivedTemplate)
+		if err := notifyReceived(ctx, tx, c, item); err != nil {
+			return err
 		}
 		return deleteDraft(ctx, tx, c.ApplicantID, c.ItemCode, 0)
 	})
@@ -203,6 +134,118 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		return nil, fmt.Errorf("starting a case of %s in %s: %w", item.Code, jurisdiction, err)
 	}
 	return c, nil
+}
+
+// enterStart puts the new case in the workflow's start state at version 1 with the application's
+// values (closed at once if that state is final) and returns what its start event records.
+func enterStart(c *Case, item *catalog.Item, values map[string]any, warnings []problem.Field, onBehalf bool,
+	now time.Time) map[string]any {
+	c.State, c.Version, c.Data, c.Fields = item.Workflow.Start, 1, map[string]any{item.Form: values}, map[string]any{}
+	c.CreatedAt, c.UpdatedAt, c.StateEnteredAt = now, now, now
+	if st, ok := item.State(c.State); ok && st.Final {
+		c.ClosedAt, c.Outcome = &now, st.Outcome
+	}
+	changes := map[string]any{"form": item.Form}
+	if onBehalf {
+		changes["applicant"] = c.ApplicantID
+		if len(c.Parties) > 0 {
+			changes["parties"] = c.Parties
+		}
+	}
+	if len(warnings) > 0 {
+		changes["warnings"] = fieldList(warnings)
+	}
+	return changes
+}
+
+// newCase is the case the actor files for item in jurisdiction: the actor's own, or, with OnBehalfOf,
+// that of the people who booked the item, filed by a clerk who may check them in and is none of them.
+// An item booked at an office is filed only on behalf of its people, any other item never.
+func (e *Engine) newCase(actor audit.Actor, item *catalog.Item, jurisdiction string, o *startOptions) (*Case, error) {
+	c := &Case{ItemCode: item.Code, VersionHash: item.Hash, Jurisdiction: jurisdiction, ApplicantID: actor.UserID}
+	switch {
+	case item.Appointment != nil && !o.onBehalf:
+		return nil, errApplyByAppointment
+	case item.Appointment == nil && o.onBehalf:
+		return nil, errNotByAppointment
+	case !o.onBehalf:
+		return c, nil
+	case o.applicant <= 0:
+		return nil, fmt.Errorf("starting a case of %s on behalf of user %d: no such applicant", item.Code, o.applicant)
+	}
+	c.ApplicantID = o.applicant
+	for _, p := range o.parties {
+		if p > 0 && !c.isParty(p) {
+			c.Parties = append(c.Parties, p)
+		}
+	}
+	if c.isParty(actor.UserID) {
+		return nil, errOwnCase
+	}
+	if !e.enf.Allowed(actor.UserID, jurisdiction, "appointment", "checkin") {
+		return nil, problem.ErrForbidden
+	}
+	return c, nil
+}
+
+// validateStart checks the jurisdiction and the application's data against form and returns the
+// normalised values and the warnings, or one Invalid problem with every field error.
+func (e *Engine) validateStart(ctx context.Context, item *catalog.Item, form *forms.Form, jurisdiction string,
+	data map[string]any, now time.Time) (map[string]any, []problem.Field, error) {
+	var fe problem.Fields
+	if err := e.checkJurisdiction(ctx, item, jurisdiction, &fe); err != nil {
+		return nil, nil, err
+	}
+	values, warnings, err := forms.Validate(form, data, e.formOptions(ctx, now))
+	if err != nil {
+		p, ok := problem.As(err)
+		if !ok || p.Kind != problem.Invalid {
+			return nil, nil, fmt.Errorf("validating an application for %s: %w", item.Code, err)
+		}
+		fe = append(fe, p.Fields...)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, nil, err
+	}
+	return values, warnings, nil
+}
+
+// insertCase numbers the new case (per jurisdiction and year in Asia/Shanghai) and inserts it with
+// its parties, in tx; then within, if given, records what the caller keeps with it.
+func insertCase(ctx context.Context, tx bun.Tx, c *Case, now time.Time, within func(context.Context, bun.Tx, *Case) error) error {
+	year := now.In(calendar.Zone).Year()
+	n, err := sequences.Next(ctx, tx, fmt.Sprintf("case:%s:%d", c.Jurisdiction, year))
+	if err != nil {
+		return err
+	}
+	c.Number = fmt.Sprintf("%s-%d-%06d", c.Jurisdiction, year, n)
+	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+		return fmt.Errorf("inserting case %s: %w", c.Number, err)
+	}
+	for _, p := range c.Parties {
+		if _, err := tx.NewInsert().Model(&caseParty{CaseID: c.ID, UserID: p}).Exec(ctx); err != nil {
+			return fmt.Errorf("recording party %d of case %s: %w", p, c.Number, err)
+		}
+	}
+	if within == nil {
+		return nil
+	}
+	return within(ctx, tx, c)
+}
+
+// notifyReceived tells the applicant and the other parties that the case was received, in tx.
+func notifyReceived(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item) error {
+	if !hasTemplate(ReceivedTemplate) {
+		slog.WarnContext(ctx, "workflow: no notification template for received cases", "template", ReceivedTemplate)
+		return nil
+	}
+	for _, uid := range c.people() {
+		msg := notify.Message{UserID: uid, Template: ReceivedTemplate, Data: noticeData(c, item, nil, "")}
+		if err := notify.Send(ctx, tx, msg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkJurisdiction records on "jurisdiction" why a case of item cannot be handled there: not a
@@ -226,78 +269,5 @@ func (e *Engine) checkJurisdiction(ctx context.Context, item *catalog.Item, code
 	return nil
 }
 
-// linkMaterials attaches the materials named by the file fields of values (data of form) to the
-// case, and checks that each was uploaded for the material its field is for; errors name the field
-// under prefix.
-func linkMaterials(ctx context.Context, tx bun.IDB, c *Case, form *forms.Form, values map[string]any, prefix string) error {
-	refs := fileRefs(form.Fields, values)
-	if len(refs) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(refs))
-	for i, r := range refs {
-		ids[i] = r.ID
-	}
-	if err := materials.Link(ctx, tx, c.ApplicantID, c.ID, c.ItemCode, ids); err != nil {
-		return err
-	}
-	var rows []materials.Material
-	if err := tx.NewSelect().Model(&rows).Column("id", "slot").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
-		return fmt.Errorf("reading the slots of the materials of case %d: %w", c.ID, err)
-	}
-	slot := make(map[int64]string, len(rows))
-	for _, m := range rows {
-		slot[m.ID] = m.Slot
-	}
-	var fe problem.Fields
-	for _, r := range refs {
-		if slot[r.ID] != r.Slot {
-			fe.Add(prefix+r.Path, "wrong_material", "该文件是为其他材料上传的，请在此处重新上传。",
-				"This file was uploaded for another material; upload it again here.")
-		}
-	}
-	return fe.Err()
-}
-
-// fieldList is field errors or warnings as event data: path and code of each.
-func fieldList(fs []problem.Field) []map[string]any {
-	out := make([]map[string]any, len(fs))
-	for i, f := range fs {
-		out[i] = map[string]any{"path": f.Path, "code": f.Code}
-	}
-	return out
-}
-
-// userRef is the actor's user ID for a nullable column.
-func userRef(a audit.Actor) *int64 {
-	if a.UserID <= 0 {
-		return nil
-	}
-	id := a.UserID
-	return &id
-}
-
 // hasTemplate reports whether the notify package has a template called name.
 func hasTemplate(name string) bool { return slices.Contains(notify.TemplateNames(), name) }
-
-// noticeData is what notification templates about a case get: case_id, case_number, item_code,
-// item_name and item_name_en, state, state_name and state_name_en (the state the case is now in),
-// action, action_name and action_name_en (empty at the start), and comment.
-func noticeData(c *Case, item *catalog.Item, a *catalog.Action, comment string) map[string]any {
-	d := map[string]any{
-		"case_id": c.ID, "case_number": c.Number, "item_code": c.ItemCode,
-		"item_name": item.Name.ZH, "item_name_en": nonEmpty(item.Name.EN, item.Name.ZH),
-		"state": c.State, "state_name": c.State, "state_name_en": c.State,
-		"action": "", "action_name": "", "action_name_en": "", "comment": comment,
-	}
-	if st, ok := item.State(c.State); ok {
-		d["state_name"] = nonEmpty(st.Name.ZH, st.ID)
-		d["state_name_en"] = nonEmpty(st.Name.EN, nonEmpty(st.Name.ZH, st.ID))
-	}
-	if a != nil {
-		d["action"] = a.ID
-		d["action_name"] = nonEmpty(a.Name.ZH, a.ID)
-		d["action_name_en"] = nonEmpty(a.Name.EN, nonEmpty(a.Name.ZH, a.ID))
-	}
-	return d
-}

@@ -61,112 +61,131 @@ func TestStartRejectsBadInputAndWritesNothing(t *testing.T) {
 func TestHappyPath(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		f := newFixture(t, s)
-		if err := f.eng.SaveDraft(f.ctx, f.applicant, itemCode, 0, map[string]any{"name": "草稿"}); err != nil {
-			t.Fatal(err)
-		}
-		c := f.start()
-		if !regexp.MustCompile(`^210100-2026-000001$`).MatchString(c.Number) || c.State != "accepting" || c.Version != 1 {
-			t.Fatalf("started case: %+v", c)
-		}
-		if got := c.Data["sg_prep"].(map[string]any)["funds"]; got != int64(5000000) {
-			t.Errorf("funds stored as %v (%T), want 5000000 fen", got, got)
-		}
-		if d, err := f.eng.Draft(f.ctx, f.applicant, itemCode, 0); err != nil || d != nil {
-			t.Errorf("draft after start: %v %v", d, err)
-		}
-		if n := f.count("materials", "case_id = ?", c.ID); n != 1 {
-			t.Errorf("%d materials linked, want 1", n)
-		}
-		if n := f.count("outbox", "user_id = ? AND template = ? AND channel = 'inbox'", f.applicant, workflow.ReceivedTemplate); n != 1 {
-			t.Errorf("applicant notified of the new case %d times, want 1", n)
-		}
-		_, err := f.eng.Apply(f.ctx, f.actor(f.acceptor), c.ID, workflow.ApplyRequest{Action: "accept", ExpectedVersion: c.Version, Comment: "a\x00b"})
-		wantPaths(t, err, "comment=invalid_text")
+		var c *workflow.Case
 
-		c = f.apply(c, f.acceptor, workflow.ApplyRequest{Action: "accept", Comment: "材料齐全"})
-		_, err = f.eng.Apply(f.ctx, f.actor(f.reviewer), c.ID, workflow.ApplyRequest{Action: "propose", ExpectedVersion: c.Version})
-		wantPaths(t, err, "fields.opinion=required")
-		c = f.apply(c, f.reviewer, workflow.ApplyRequest{Action: "propose", Fields: map[string]any{"opinion": "符合条件"}})
+		// Numbered, data stored, draft gone, materials linked, applicant notified.
+		stacktest.Step(&f.t, "start", func(t *testing.T) {
+			if err := f.eng.SaveDraft(f.ctx, f.applicant, itemCode, 0, map[string]any{"name": "草稿"}); err != nil {
+				t.Fatal(err)
+			}
+			c = f.start()
+			if !regexp.MustCompile(`^210100-2026-000001$`).MatchString(c.Number) || c.State != "accepting" || c.Version != 1 {
+				t.Fatalf("started case: %+v", c)
+			}
+			if got := c.Data["sg_prep"].(map[string]any)["funds"]; got != int64(5000000) {
+				t.Errorf("funds stored as %v (%T), want 5000000 fen", got, got)
+			}
+			if d, err := f.eng.Draft(f.ctx, f.applicant, itemCode, 0); err != nil || d != nil {
+				t.Errorf("draft after start: %v %v", d, err)
+			}
+			if n := f.count("materials", "case_id = ?", c.ID); n != 1 {
+				t.Errorf("%d materials linked, want 1", n)
+			}
+			if n := f.count("outbox", "user_id = ? AND template = ? AND channel = 'inbox'", f.applicant, workflow.ReceivedTemplate); n != 1 {
+				t.Errorf("applicant notified of the new case %d times, want 1", n)
+			}
+		})
 
-		// Co-signing: the first signature keeps the case where it is.
-		c = f.apply(c, f.approver1, workflow.ApplyRequest{Action: "approve", Fields: map[string]any{"decision_number": "辽民审〔2026〕1号"}})
-		if c.State != "deciding" || c.Version != 4 || !slices.Equal(c.Cosign["approve"], []int64{f.approver1}) {
-			t.Fatalf("after one signature: state %s version %d cosign %v", c.State, c.Version, c.Cosign)
-		}
-		_, err = f.eng.Apply(f.ctx, f.actor(f.approver1), c.ID, workflow.ApplyRequest{Action: "approve", ExpectedVersion: c.Version,
-			Fields: map[string]any{"decision_number": "辽民审〔2026〕1号"}})
-		wantProblem(t, err, problem.Conflict, "already_signed")
-		approvedAt := f.clock.Now()
-		c = f.apply(c, f.approver2, workflow.ApplyRequest{Action: "approve", Fields: map[string]any{"decision_number": "辽民审〔2026〕1号"}})
-		if c.State != "preparing" || len(c.Cosign) != 0 {
-			t.Fatalf("after two signatures: state %s cosign %v", c.State, c.Cosign)
-		}
-		if got := c.Fields["preparation_approved_at"]; got != approvedAt.UTC().Format(time.RFC3339) {
-			t.Errorf("preparation_approved_at = %v, want %s", got, approvedAt.UTC().Format(time.RFC3339))
-		}
+		// Each refuses a wrong request first.
+		stacktest.Step(&f.t, "accept and propose", func(t *testing.T) {
+			_, err := f.eng.Apply(f.ctx, f.actor(f.acceptor), c.ID, workflow.ApplyRequest{Action: "accept", ExpectedVersion: c.Version, Comment: "a\x00b"})
+			wantPaths(t, err, "comment=invalid_text")
+			c = f.apply(c, f.acceptor, workflow.ApplyRequest{Action: "accept", Comment: "材料齐全"})
+			_, err = f.eng.Apply(f.ctx, f.actor(f.reviewer), c.ID, workflow.ApplyRequest{Action: "propose", ExpectedVersion: c.Version})
+			wantPaths(t, err, "fields.opinion=required")
+			c = f.apply(c, f.reviewer, workflow.ApplyRequest{Action: "propose", Fields: map[string]any{"opinion": "符合条件"}})
+		})
 
-		f.clock.AddDate(0, 2, 0)
-		c = f.apply(c, f.applicant, workflow.ApplyRequest{Action: "submit_establishment",
-			Data: map[string]any{"assembly_date": "2026-04-20", "chair": "张伟"}})
-		if c.State != "accepting2" || c.Data["sg_est"] == nil || c.Data["sg_prep"] == nil {
-			t.Fatalf("after stage two: %s %v", c.State, c.Data)
-		}
-		c = f.apply(c, f.approver1, workflow.ApplyRequest{Action: "register"})
-		if c.State != "registered" || c.Outcome != "approved" || c.ClosedAt == nil || f.ran.Load() != 1 {
-			t.Fatalf("after registration: state %s outcome %q closed %v runs %d", c.State, c.Outcome, c.ClosedAt, f.ran.Load())
-		}
-		if c.Fields["organisation"] != "registered by "+itemCode {
-			t.Errorf("the run effect's field was not kept: %v", c.Fields)
-		}
+		// The first signature keeps the case where it is; a second by the same approver is refused.
+		stacktest.Step(&f.t, "co-signed approval", func(t *testing.T) {
+			c = f.apply(c, f.approver1, workflow.ApplyRequest{Action: "approve", Fields: map[string]any{"decision_number": "辽民审〔2026〕1号"}})
+			if c.State != "deciding" || c.Version != 4 || !slices.Equal(c.Cosign["approve"], []int64{f.approver1}) {
+				t.Fatalf("after one signature: state %s version %d cosign %v", c.State, c.Version, c.Cosign)
+			}
+			_, err := f.eng.Apply(f.ctx, f.actor(f.approver1), c.ID, workflow.ApplyRequest{Action: "approve", ExpectedVersion: c.Version,
+				Fields: map[string]any{"decision_number": "辽民审〔2026〕1号"}})
+			wantProblem(t, err, problem.Conflict, "already_signed")
+			approvedAt := f.clock.Now()
+			c = f.apply(c, f.approver2, workflow.ApplyRequest{Action: "approve", Fields: map[string]any{"decision_number": "辽民审〔2026〕1号"}})
+			if c.State != "preparing" || len(c.Cosign) != 0 {
+				t.Fatalf("after two signatures: state %s cosign %v", c.State, c.Cosign)
+			}
+			if got := c.Fields["preparation_approved_at"]; got != approvedAt.UTC().Format(time.RFC3339) {
+				t.Errorf("preparation_approved_at = %v, want %s", got, approvedAt.UTC().Format(time.RFC3339))
+			}
+		})
 
-		v, err := f.eng.Get(f.ctx, f.actor(f.applicant), c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var actions []string
-		for _, ev := range v.Events {
-			actions = append(actions, ev.Action)
-		}
-		want := []string{"start", "accept", "propose", "cosign", "approve", "submit_establishment", "register"}
-		if !slices.Equal(actions, want) {
-			t.Errorf("events %v, want %v", actions, want)
-		}
-		var docs []string
-		for _, d := range v.Documents {
-			docs = append(docs, d.Number)
-		}
-		if !slices.Equal(docs, []string{"preparation_approval-" + c.Number, "certificate-" + c.Number}) {
-			t.Errorf("documents %v", docs)
-		}
-		if v.Documents[0].Data["decision_number"] != "辽民审〔2026〕1号" {
-			t.Errorf("decision document data %v", v.Documents[0].Data)
-		}
-		if len(v.Allowed) != 0 || v.Item.Hash != hashA {
-			t.Errorf("closed case: allowed %v, item %s", v.Allowed, v.Item.Hash)
-		}
-		if n := f.count("audit_log", "action = 'case.read'"); n != 0 {
-			t.Errorf("the applicant's own read was audited")
-		}
-		if _, err := f.eng.Get(f.ctx, f.actor(f.auditor), c.ID); err != nil {
-			t.Fatal(err)
-		}
-		if n := f.count("audit_log", "action = 'case.read' AND object_id = ? AND actor_user_id = ?", fmt.Sprint(c.ID), f.auditor); n != 1 {
-			t.Errorf("staff read audited %d times, want 1", n)
-		}
-		// Notifications: the approval and the reviewers (role recipients) of the registration.
-		if n := f.count("outbox", "user_id = ? AND channel = 'inbox'", f.reviewer); n != 1 {
-			t.Errorf("reviewer notified %d times, want 1", n)
-		}
-		if n := f.count("outbox", "user_id = ? AND channel = 'inbox'", f.applicant); n < 1 {
-			t.Errorf("applicant never notified")
-		}
-		mine, err := f.eng.MyCases(f.ctx, f.applicant, 10)
-		if err != nil || len(mine) != 1 || mine[0].ID != c.ID {
-			t.Errorf("MyCases: %v %v", mine, err)
-		}
-		if broken, err := workflow.VerifyChains(f.ctx, f.db); err != nil || len(broken) != 0 {
-			t.Errorf("VerifyChains: %v %v", broken, err)
-		}
+		// The second stage, registered by the run effect.
+		stacktest.Step(&f.t, "establishment", func(t *testing.T) {
+			f.clock.AddDate(0, 2, 0)
+			c = f.apply(c, f.applicant, workflow.ApplyRequest{Action: "submit_establishment",
+				Data: map[string]any{"assembly_date": "2026-04-20", "chair": "张伟"}})
+			if c.State != "accepting2" || c.Data["sg_est"] == nil || c.Data["sg_prep"] == nil {
+				t.Fatalf("after stage two: %s %v", c.State, c.Data)
+			}
+			c = f.apply(c, f.approver1, workflow.ApplyRequest{Action: "register"})
+			if c.State != "registered" || c.Outcome != "approved" || c.ClosedAt == nil || f.ran.Load() != 1 {
+				t.Fatalf("after registration: state %s outcome %q closed %v runs %d", c.State, c.Outcome, c.ClosedAt, f.ran.Load())
+			}
+			if c.Fields["organisation"] != "registered by "+itemCode {
+				t.Errorf("the run effect's field was not kept: %v", c.Fields)
+			}
+		})
+
+		// History, documents, nothing more to do, and staff reads audited.
+		stacktest.Step(&f.t, "closed case", func(t *testing.T) {
+			v, err := f.eng.Get(f.ctx, f.actor(f.applicant), c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var actions []string
+			for _, ev := range v.Events {
+				actions = append(actions, ev.Action)
+			}
+			want := []string{"start", "accept", "propose", "cosign", "approve", "submit_establishment", "register"}
+			if !slices.Equal(actions, want) {
+				t.Errorf("events %v, want %v", actions, want)
+			}
+			var docs []string
+			for _, d := range v.Documents {
+				docs = append(docs, d.Number)
+			}
+			if !slices.Equal(docs, []string{"preparation_approval-" + c.Number, "certificate-" + c.Number}) {
+				t.Errorf("documents %v", docs)
+			}
+			if v.Documents[0].Data["decision_number"] != "辽民审〔2026〕1号" {
+				t.Errorf("decision document data %v", v.Documents[0].Data)
+			}
+			if len(v.Allowed) != 0 || v.Item.Hash != hashA {
+				t.Errorf("closed case: allowed %v, item %s", v.Allowed, v.Item.Hash)
+			}
+			if n := f.count("audit_log", "action = 'case.read'"); n != 0 {
+				t.Errorf("the applicant's own read was audited")
+			}
+			if _, err := f.eng.Get(f.ctx, f.actor(f.auditor), c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n := f.count("audit_log", "action = 'case.read' AND object_id = ? AND actor_user_id = ?", fmt.Sprint(c.ID), f.auditor); n != 1 {
+				t.Errorf("staff read audited %d times, want 1", n)
+			}
+		})
+
+		// The approval and the reviewers (role recipients) of the registration are notified; the chains hold.
+		stacktest.Step(&f.t, "notifications and chains", func(t *testing.T) {
+			if n := f.count("outbox", "user_id = ? AND channel = 'inbox'", f.reviewer); n != 1 {
+				t.Errorf("reviewer notified %d times, want 1", n)
+			}
+			if n := f.count("outbox", "user_id = ? AND channel = 'inbox'", f.applicant); n < 1 {
+				t.Errorf("applicant never notified")
+			}
+			mine, err := f.eng.MyCases(f.ctx, f.applicant, 10)
+			if err != nil || len(mine) != 1 || mine[0].ID != c.ID {
+				t.Errorf("MyCases: %v %v", mine, err)
+			}
+			if r, err := workflow.CheckChains(f.ctx, f.db); err != nil || len(r.Broken) != 0 {
+				t.Errorf("CheckChains: %v %v", r.Broken, err)
+			}
+		})
 	})
 }
 
@@ -348,15 +367,15 @@ func TestConcurrentActionsOneWinner(t *testing.T) {
 			Where("case_id = ? AND seq = 1", c.ID).Exec(f.ctx); err != nil {
 			t.Fatal(err)
 		}
-		broken, err := workflow.VerifyChains(f.ctx, f.db)
-		if err != nil || len(broken) != 1 || broken[0].CaseID != c.ID || broken[0].Seq != 1 {
-			t.Fatalf("after tampering: %+v %v", broken, err)
+		r, err := workflow.CheckChains(f.ctx, f.db)
+		if err != nil || len(r.Broken) != 1 || r.Broken[0].CaseID != c.ID || r.Broken[0].Seq != 1 {
+			t.Fatalf("after tampering: %+v %v", r.Broken, err)
 		}
 		if _, err := f.db.NewUpdate().TableExpr("cases").Set("state = 'registered'").Where("id = ?", c.ID).Exec(f.ctx); err != nil {
 			t.Fatal(err)
 		}
-		if broken, _ := workflow.VerifyChains(f.ctx, f.db); len(broken) != 2 {
-			t.Fatalf("after changing the case row: %+v", broken)
+		if r, _ := workflow.CheckChains(f.ctx, f.db); len(r.Broken) != 2 {
+			t.Fatalf("after changing the case row: %+v", r.Broken)
 		}
 	})
 }

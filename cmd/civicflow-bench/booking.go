@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/civicflow/civicflow/calendar"
 )
 
 // The hot day: one office, one morning session cut into five 20-minute slots of 20 marriage seats
@@ -45,7 +47,7 @@ func runBooking(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	day := time.Now().In(shanghai).AddDate(0, 0, 10).Format(time.DateOnly)
+	day := time.Now().In(calendar.Zone).AddDate(0, 0, 10).Format(time.DateOnly)
 	officeID, err := b.hotOffice(ctx, day)
 	if err != nil {
 		return err

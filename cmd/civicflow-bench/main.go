@@ -56,9 +56,6 @@ type options struct {
 	timeout                                           time.Duration
 }
 
-// shanghai is China's time (UTC+8 all year), in which the booking window's days are counted.
-var shanghai = time.FixedZone("CST", 8*3600)
-
 func run(ctx context.Context, o options) error {
 	b, err := setUp(ctx, o)
 	if err != nil {

@@ -46,6 +46,7 @@ func calendarAddCommand() *cobra.Command {
 			}
 			n, err := strconv.Atoi(args[1])
 			if err != nil || n < 0 {
+				//lint:ignore ST1005 N is the argument's name as the usage writes it, like FROM and YEAR in the other messages
 				return fmt.Errorf("N: %q is not a number of days (0 or more)", args[1])
 			}
 			unit := calendar.WorkingDays

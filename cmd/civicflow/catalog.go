@@ -9,6 +9,7 @@ import (
 
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // catalogDirEnv names the setting of the directory of administrators' definitions, for help texts.
@@ -49,14 +50,14 @@ func catalogLintCommand() *cobra.Command {
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			ds := catalog.Lint(catalog.Builtin, dir)
+			ds := catalog.Lint(catalog.Builtin, dir, workflow.CatalogNames())
 			for _, d := range ds {
 				fmt.Fprintln(cmd.OutOrStdout(), d)
 			}
 			if len(ds) > 0 {
 				return fmt.Errorf("%d problem(s) in the catalog", len(ds))
 			}
-			c, _, err := catalog.Load(catalog.Builtin, dir)
+			c, _, err := catalog.Load(catalog.Builtin, dir, workflow.CatalogNames())
 			if err != nil {
 				return err
 			}
@@ -99,7 +100,7 @@ func catalogVersionsCommand() *cobra.Command {
 			}
 			current := ""
 			if dir, err := catalogDir(); err == nil {
-				if c, _, err := catalog.Load(catalog.Builtin, dir); err == nil {
+				if c, _, err := catalog.Load(catalog.Builtin, dir, workflow.CatalogNames()); err == nil {
 					if it, ok := c.Item(args[0]); ok {
 						current = it.Hash
 					}
@@ -137,7 +138,7 @@ func catalogGraphCommand() *cobra.Command {
 					return err
 				}
 			}
-			c, warnings, err := catalog.Load(catalog.Builtin, dir)
+			c, warnings, err := catalog.Load(catalog.Builtin, dir, workflow.CatalogNames())
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 func TestCatalogLintCommand(t *testing.T) {
@@ -51,7 +52,7 @@ func TestCatalogGraphCommand(t *testing.T) {
 func TestCatalogVersionsCommand(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		t.Setenv(catalogDirEnv, "")
-		c, _, err := catalog.Load(catalog.Builtin, "")
+		c, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
 		if err != nil {
 			t.Fatal(err)
 		}

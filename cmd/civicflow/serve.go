@@ -243,7 +243,7 @@ func seedDemo(ctx context.Context, db *bun.DB, cmd *cobra.Command, cfg config.Co
 // file is skipped, logged and shown to admins), stores its versions and builds the workflow engine
 // with its Go effects: what both the web side and the worker (timers, reminders) work with.
 func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cfg config.Config) (*catalog.Catalog, *workflow.Engine, error) {
-	cat, warnings, err := catalog.Load(catalog.Builtin, cfg.CatalogDir)
+	cat, warnings, err := catalog.Load(catalog.Builtin, cfg.CatalogDir, workflow.CatalogNames())
 	if err != nil {
 		return nil, nil, fmt.Errorf("the service catalogue: %w", err)
 	}
