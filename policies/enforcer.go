@@ -307,8 +307,13 @@ func (e *Enforcer) Scopes(userID int64, obj, act string) []string {
 
 // Grants returns the user's grants as stored, ordered by role and pattern.
 func (e *Enforcer) Grants(ctx context.Context, userID int64) ([]Grant, error) {
+	return grantsOf(ctx, e.db, userID)
+}
+
+// grantsOf is Grants read through db, which may be a transaction.
+func grantsOf(ctx context.Context, db bun.IDB, userID int64) ([]Grant, error) {
 	var rows []casbinRule
-	err := e.db.NewSelect().Model(&rows).Where("ptype = 'g'").Where("v0 = ?", Subject(userID)).
+	err := db.NewSelect().Model(&rows).Where("ptype = 'g'").Where("v0 = ?", Subject(userID)).
 		Order("v1", "v2").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading the grants of user %d: %w", userID, err)

@@ -105,17 +105,21 @@ func TestGrantNeedsRoleGrantInTheTarget(t *testing.T) {
 		if e.Allowed(clerk, shenyang, "jurisdiction", "read") {
 			t.Fatal("county grant reaches the city")
 		}
-		// Dalian's admin can grant in Dalian, for the whole city.
-		if err := e.Grant(ctx, actor(dalianAdmin, "dalian-admin"), clerk, policies.Reviewer, dalian, true); err != nil {
+		// To Dalian's admin the clerk, who holds a role in Shenyang only, does not exist.
+		err = e.Grant(ctx, actor(dalianAdmin, "dalian-admin"), clerk, policies.Reviewer, dalian, true)
+		if got := fieldPaths(t, err); !reflect.DeepEqual(got, []string{"user_id"}) {
+			t.Fatalf("Dalian admin granting to Shenyang's clerk: fields %v, want user_id", got)
+		}
+		// It grants in Dalian, for the whole city, to an account without a role.
+		newcomer := addUser(t, s.DB, "newcomer", "zh-CN")
+		if err := e.Grant(ctx, actor(dalianAdmin, "dalian-admin"), newcomer, policies.Reviewer, dalian, true); err != nil {
 			t.Fatalf("Dalian admin granting in Dalian: %v", err)
 		}
-		got, err := e.Grants(ctx, clerk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []policies.Grant{{Role: policies.Acceptor, Pattern: heping}, {Role: policies.Reviewer, Pattern: "2102*"}}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("Grants = %v, want %v", got, want)
+		for id, want := range map[int64][]policies.Grant{clerk: {{Role: policies.Acceptor, Pattern: heping}},
+			newcomer: {{Role: policies.Reviewer, Pattern: "2102*"}}} {
+			if got, err := e.Grants(ctx, id); err != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("Grants(%d) = %v, %v, want %v", id, got, err, want)
+			}
 		}
 		// The system actor is nobody's admin.
 		err = e.Grant(ctx, audit.System, clerk, policies.Acceptor, heping, false)

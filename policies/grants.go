@@ -72,67 +72,80 @@ func (e *Enforcer) mayGrant(ctx context.Context, actor audit.Actor, role, patter
 	return e.AllowedEverywhere(ctx, actor.UserID, "role", "grant")
 }
 
-// Grant gives the user role in the jurisdiction with code, and in everything below it when
-// subtree is set; citizen and org_applicant are held everywhere and take no code. The actor needs
-// role:grant there (mayGrant). The grant, its audit entry, a notification to the user and the
-// revision bump that makes other processes reload are one transaction; granting a role the user
-// holds already changes nothing.
-func (e *Enforcer) Grant(ctx context.Context, actor audit.Actor, userID int64, role, code string, subtree bool) error {
-	var fields problem.Fields
-	r, known := RoleByName(role)
-	if !known {
-		unknownRole(&fields)
+// mayChange is what granting or revoking role in pattern asks of the actor before it looks at the
+// user: problem.ErrForbidden unless mayGrant, and otherwise the accounts the actor sees under
+// role:read, the only ones it may change.
+func (e *Enforcer) mayChange(ctx context.Context, actor audit.Actor, role, pattern string) (Visibility, error) {
+	may, err := e.mayGrant(ctx, actor, role, pattern)
+	if err != nil {
+		return Visibility{}, err
 	}
-	pattern := everywhere
-	if known && !StaffRole(role) {
-		code = ""
-	} else if !jurisdictions.ValidCode(code) {
+	if !may {
+		return Visibility{}, problem.ErrForbidden
+	}
+	return e.VisibilityOf(ctx, actor.UserID, "role", "read")
+}
+
+// visibleGrantee returns the user and its grants when the viewer sees the account (see), and nil
+// both when there is no user with the id and when the viewer may not see it. Both cases do the same
+// two reads and end alike, so that neither the answer nor the time it takes tells a hidden account
+// from a missing one.
+func visibleGrantee(ctx context.Context, db bun.IDB, see Visibility, userID int64) (*grantee, []Grant, error) {
+	u, err := findGrantee(ctx, db, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	grants, err := grantsOf(ctx, db, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u == nil || !see.Holder(grants) {
+		return nil, nil, nil
+	}
+	return u, grants, nil
+}
+
+// grantPattern checks the role and the jurisdiction of a grant and returns the pattern it is stored
+// under and the jurisdiction code it names: the code, or its subtree when subtree is set, for a staff
+// role; "*" and no code for citizen and org_applicant, which are held everywhere.
+func grantPattern(role, code string, subtree bool) (string, string, error) {
+	var fields problem.Fields
+	_, known := RoleByName(role)
+	switch {
+	case !known:
+		unknownRole(&fields)
+	case !StaffRole(role):
+		return everywhere, "", nil
+	}
+	if !jurisdictions.ValidCode(code) {
 		fields.Add("jurisdiction", "invalid_code", "请填写六位行政区划代码。", "Enter a six-digit division code.")
-	} else if subtree {
-		pattern = jurisdictions.Subtree(code)
-	} else {
-		pattern = code
 	}
 	if err := fields.Err(); err != nil {
-		return err
+		return "", "", err
 	}
-	if may, err := e.mayGrant(ctx, actor, role, pattern); err != nil {
-		return err
-	} else if !may {
-		return problem.ErrForbidden
+	if subtree {
+		return jurisdictions.Subtree(code), code, nil
 	}
+	return code, code, nil
+}
 
-	err := e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		u, err := findGrantee(ctx, tx, userID)
-		if err != nil {
-			return err
-		}
-		if u == nil {
-			unknownUser(&fields)
-		}
-		var j *jurisdictions.Jurisdiction
-		if code != "" {
-			if j, err = findJurisdiction(ctx, tx, code); err != nil {
-				return err
-			}
-			if j == nil {
-				unknownJurisdiction(&fields, "jurisdiction")
-			}
-		}
-		if err := fields.Err(); err != nil {
-			return err
-		}
-		added, err := grant(ctx, tx, actor, userID, role, pattern, code)
-		if err != nil || !added {
-			return err
-		}
-		where := problem.Text{ZH: "全部地区", EN: "all areas"}
-		if j != nil {
-			where = problem.Text{ZH: j.Name("zh-CN"), EN: j.Name("en")}
-		}
-		return notify.Send(ctx, tx, notify.Message{UserID: userID, Template: "role_granted", Data: map[string]any{
-			"role": r.Label(u.Locale), "jurisdiction": where.In(u.Locale),
-		}})
+// Grant gives the user role in the jurisdiction with code, and in everything below it when
+// subtree is set; citizen and org_applicant are held everywhere and take no code. The actor needs
+// role:grant there (mayGrant) and must see the account (mayChange): one it may not see is
+// unknown_user, exactly like an id without an account. The grant, its audit entry, a notification
+// to the user and the revision bump that makes other processes reload are one transaction; granting
+// a role the user holds already changes nothing.
+func (e *Enforcer) Grant(ctx context.Context, actor audit.Actor, userID int64, role, code string, subtree bool) error {
+	pattern, code, err := grantPattern(role, code, subtree)
+	if err != nil {
+		return err
+	}
+	see, err := e.mayChange(ctx, actor, role, pattern)
+	if err != nil {
+		return err
+	}
+	err = e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return grantSeen(ctx, tx, see, actor, userID, role, pattern, code)
 	})
 	if err != nil {
 		if _, ok := problem.As(err); ok {
@@ -146,9 +159,47 @@ func (e *Enforcer) Grant(ctx context.Context, actor audit.Actor, userID int64, r
 	return nil
 }
 
+// grantSeen is Grant's transaction: it stores the grant to a user the actor sees, with its audit
+// entry, and notifies the user.
+func grantSeen(ctx context.Context, tx bun.Tx, see Visibility, actor audit.Actor, userID int64, role, pattern, code string) error {
+	var fields problem.Fields
+	u, _, err := visibleGrantee(ctx, tx, see, userID)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		unknownUser(&fields)
+	}
+	var j *jurisdictions.Jurisdiction
+	if code != "" {
+		if j, err = findJurisdiction(ctx, tx, code); err != nil {
+			return err
+		}
+		if j == nil {
+			unknownJurisdiction(&fields, "jurisdiction")
+		}
+	}
+	if err := fields.Err(); err != nil {
+		return err
+	}
+	added, err := grant(ctx, tx, actor, userID, role, pattern, code)
+	if err != nil || !added {
+		return err
+	}
+	where := problem.Text{ZH: "全部地区", EN: "all areas"}
+	if j != nil {
+		where = problem.Text{ZH: j.Name("zh-CN"), EN: j.Name("en")}
+	}
+	r, _ := RoleByName(role)
+	return notify.Send(ctx, tx, notify.Message{UserID: userID, Template: "role_granted", Data: map[string]any{
+		"role": r.Label(u.Locale), "jurisdiction": where.In(u.Locale),
+	}})
+}
+
 // Revoke takes role in the grant pattern (as Grants lists it) from the user. The actor needs
-// role:grant where the pattern applies (mayGrant). The removal, its audit entry and the revision
-// bump are one transaction; revoking a grant the user does not hold changes nothing.
+// role:grant where the pattern applies (mayGrant) and must see the account (mayChange): one it may
+// not see is unknown_user, exactly like an id without an account. The removal, its audit entry and
+// the revision bump are one transaction; revoking a grant the user does not hold changes nothing.
 func (e *Enforcer) Revoke(ctx context.Context, actor audit.Actor, userID int64, role, pattern string) error {
 	var fields problem.Fields
 	if _, ok := RoleByName(role); !ok {
@@ -160,13 +211,12 @@ func (e *Enforcer) Revoke(ctx context.Context, actor audit.Actor, userID int64, 
 	if err := fields.Err(); err != nil {
 		return err
 	}
-	if may, err := e.mayGrant(ctx, actor, role, pattern); err != nil {
+	see, err := e.mayChange(ctx, actor, role, pattern)
+	if err != nil {
 		return err
-	} else if !may {
-		return problem.ErrForbidden
 	}
-	err := e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		u, err := findGrantee(ctx, tx, userID)
+	err = e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		u, _, err := visibleGrantee(ctx, tx, see, userID)
 		if err != nil {
 			return err
 		}

@@ -57,13 +57,19 @@ func (e *Enforcer) AllowedEverywhere(ctx context.Context, userID int64, obj, act
 }
 
 // Visibility is what one caller may see of accounts and their grants under a read permission
-// (user:read for the list of accounts, role:read for grants). An installation-wide holder
-// (AllowedEverywhere) sees every account and every grant. Anyone else sees the grants lying within
-// the patterns of its own grants of the permission, and the accounts holding at least one such
-// grant: staff of its jurisdictions, but not citizens, organisation applicants, accounts without a
-// role, nor staff elsewhere, all of whom are to it as if they did not exist.
+// (user:read for the list of accounts, role:read for grants and for whom one may grant or revoke a
+// role). An installation-wide holder (AllowedEverywhere) sees every account and every grant. Anyone
+// else sees the grants lying within the patterns of its own grants of the permission, and the
+// accounts holding at least one such grant: staff of its jurisdictions, but not citizens,
+// organisation applicants, nor staff elsewhere, all of whom are to it as if they did not exist.
+//
+// An account without any role belongs to no jurisdiction yet, and is seen by every holder who may
+// grant roles somewhere (role:grant): so that a county's admin can find a new colleague's fresh
+// account and give it its first role in the county, after which only those whose scope covers that
+// role see it.
 type Visibility struct {
 	everywhere bool
+	fresh      bool // sees accounts without any role: the caller may grant roles somewhere
 	scopes     []string
 }
 
@@ -73,7 +79,9 @@ func (e *Enforcer) VisibilityOf(ctx context.Context, userID int64, obj, act stri
 	if err != nil {
 		return Visibility{}, err
 	}
-	return Visibility{everywhere: all, scopes: e.Scopes(userID, obj, act)}, nil
+	scopes := e.Scopes(userID, obj, act)
+	fresh := len(scopes) > 0 && e.AllowedSomewhere(userID, "role", "grant")
+	return Visibility{everywhere: all, fresh: fresh, scopes: scopes}, nil
 }
 
 // Grant reports whether the caller sees the grant.
@@ -94,29 +102,22 @@ func (v Visibility) Grants(gs []Grant) []Grant {
 
 // Holder reports whether the caller sees the account that holds the grants.
 func (v Visibility) Holder(gs []Grant) bool {
-	return v.everywhere || slices.ContainsFunc(gs, v.Grant)
+	return v.everywhere || (v.fresh && len(gs) == 0) || slices.ContainsFunc(gs, v.Grant)
 }
 
 // GrantsSeenBy returns the grants of the user that the viewer may see under role:read
 // (VisibilityOf). A user the viewer may not see is problem.ErrNotFound, exactly like a user that does
-// not exist, so that the answer tells nothing of accounts beyond the viewer's reach.
+// not exist (visibleGrantee), so that the answer tells nothing of accounts beyond the viewer's reach.
 func (e *Enforcer) GrantsSeenBy(ctx context.Context, viewerID, userID int64) ([]Grant, error) {
 	see, err := e.VisibilityOf(ctx, viewerID, "role", "read")
 	if err != nil {
 		return nil, err
 	}
-	u, err := findGrantee(ctx, e.db, userID)
+	u, grants, err := visibleGrantee(ctx, e.db, see, userID)
 	if err != nil {
 		return nil, err
 	}
 	if u == nil {
-		return nil, problem.ErrNotFound
-	}
-	grants, err := e.Grants(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	if !see.Holder(grants) {
 		return nil, problem.ErrNotFound
 	}
 	return see.Grants(grants), nil

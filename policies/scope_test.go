@@ -112,8 +112,8 @@ func TestStaffGrantsNeedTheWholePattern(t *testing.T) {
 	})
 }
 
-// What a scoped reader sees of accounts and grants: the grants within its patterns and their holders;
-// an installation-wide reader sees everything, accounts without any grant included.
+// What a scoped reader sees of accounts and grants: the grants within its patterns and their holders,
+// and accounts without any grant when it may grant roles; an installation-wide reader sees everything.
 func TestVisibility(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
@@ -141,7 +141,7 @@ func TestVisibility(t *testing.T) {
 			grants []policies.Grant
 			want   bool
 		}{"clerk": {clerk, true}, "applicant": {applicant, false}, "Dalian's staff": {dalianStaff, false},
-			"province staff": {province, false}, "an account without a role": {nil, false}} {
+			"province staff": {province, false}, "an account without a role": {nil, true}} {
 			if got := city.Holder(c.grants); got != c.want {
 				t.Errorf("the city admin sees %s: %v, want %v", name, got, c.want)
 			}
@@ -152,6 +152,18 @@ func TestVisibility(t *testing.T) {
 		}
 		if got := all.Grants(clerk); !reflect.DeepEqual(got, clerk) || !all.Holder(nil) || !all.Holder(applicant) {
 			t.Errorf("the province auditor of a one-province installation sees %v of the clerk's grants, or misses accounts", got)
+		}
+		cityAuditor := addUser(t, s.DB, "city-auditor", "zh-CN")
+		grantSystem(t, s.DB, cityAuditor, policies.Auditor, "2101*")
+		if err := e.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		auditor, err := e.VisibilityOf(ctx, cityAuditor, "user", "read")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if auditor.Holder(nil) || !auditor.Holder(clerk) {
+			t.Error("the city auditor, who grants nothing, sees an account without a role, or misses the clerk")
 		}
 		nobody, err := e.VisibilityOf(ctx, cityAdmin, "case", "decide")
 		if err != nil {

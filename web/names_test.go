@@ -166,3 +166,25 @@ func TestCategoriesInTheLanguageOfThePage(t *testing.T) {
 		}
 	}
 }
+
+// The audit page names each action in the reader's language, with its code beside it.
+func TestAuditPageNamesActions(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("au.admin", "admin@21*")
+		clerk := st.user("au.clerk")
+		if code := st.api("POST", "/api/v1/users/"+strconv.FormatInt(clerk, 10)+"/grants", st.token("au.admin"),
+			map[string]any{"role": "reviewer", "jurisdiction": "210100"}, nil); code != http.StatusOK {
+			t.Fatalf("granting: %d", code)
+		}
+		b := st.browser()
+		b.login("au.admin")
+		for lang, name := range map[string]string{"en": "Role granted", "zh-CN": "授予角色"} {
+			b.inLanguage(lang)
+			body, _ := b.page("/admin/audit", http.StatusOK)
+			if !strings.Contains(body, name+` <span class="meta">role.grant</span>`) {
+				t.Errorf("the audit page in %s does not show %q with the code role.grant", lang, name)
+			}
+		}
+	})
+}

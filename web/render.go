@@ -240,6 +240,18 @@ func (v *view) ActionName(it *catalog.Item, id string) string {
 	return v.T("action_" + id)
 }
 
+// AuditAction names the action of an audit log entry ("role.grant": "Role granted"), from the
+// locale's audit_<code with dots as underscores>; an action without a name shows as its code.
+func (v *view) AuditAction(code string) string {
+	if s, ok := v.tr.lookup(v.Locale, auditActionID(code), nil); ok {
+		return s
+	}
+	return code
+}
+
+// auditActionID is the message id of an audit action's name.
+func auditActionID(code string) string { return "audit_" + strings.ReplaceAll(code, ".", "_") }
+
 // Period words a time limit: "60 working days" / "60个工作日".
 func (v *view) Period(p catalog.Period) string {
 	if p.Days == 0 {

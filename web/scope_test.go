@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +42,8 @@ func TestOnlyAnInstallationWideAdminRevokesPublicRoles(t *testing.T) {
 }
 
 // A reader of accounts and grants sees the grants within its own scope and the accounts holding
-// one; any other account answers exactly like one that does not exist.
+// one, and an admin the accounts without a role; any other account answers exactly like one that
+// does not exist.
 func TestUsersAndGrantsAreScopedToTheReader(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		st := startSite(t, s)
@@ -63,11 +65,14 @@ func TestUsersAndGrantsAreScopedToTheReader(t *testing.T) {
 		}
 		var unknown json.RawMessage
 		st.api("GET", grantsOf(999999), shenyang, nil, &unknown)
-		for name, id := range map[string]int64{"Dalian's clerk": dalianClerk, "an applicant": applicant, "an account without a role": newcomer} {
+		for name, id := range map[string]int64{"Dalian's clerk": dalianClerk, "an applicant": applicant} {
 			var body json.RawMessage
 			if code := st.api("GET", grantsOf(id), shenyang, nil, &body); code != http.StatusNotFound || string(body) != string(unknown) {
 				t.Errorf("Shenyang's admin reading the grants of %s: %d %s, want 404 %s", name, code, body, unknown)
 			}
+		}
+		if code := st.api("GET", grantsOf(newcomer), shenyang, nil, &got); code != http.StatusOK || len(got.Grants) != 0 {
+			t.Errorf("Shenyang's admin reading the grants of an account without a role: %d %+v", code, got)
 		}
 		got.Grants = nil
 		if code := st.api("GET", grantsOf(applicant), province, nil, &got); code != http.StatusOK || len(got.Grants) != 1 || got.Grants[0].Role != "org_applicant" {
@@ -89,7 +94,7 @@ func TestUsersAndGrantsAreScopedToTheReader(t *testing.T) {
 			slices.Sort(l)
 			return l
 		}
-		if got, want := logins(shenyang), []string{"sc.clerk", "sc.shenyang"}; !slices.Equal(got, want) {
+		if got, want := logins(shenyang), []string{"sc.clerk", "sc.newcomer", "sc.shenyang"}; !slices.Equal(got, want) {
 			t.Errorf("Shenyang's admin lists %v, want %v", got, want)
 		}
 		if got := logins(province); len(got) != 6 {
@@ -100,7 +105,7 @@ func TestUsersAndGrantsAreScopedToTheReader(t *testing.T) {
 		b.login("sc.shenyang")
 		body, _ := b.page("/admin/users", http.StatusOK)
 		if !strings.Contains(body, "sc.clerk") || strings.Contains(body, "sc.dalian.clerk") || strings.Contains(body, "sc.applicant") ||
-			strings.Contains(body, "sc.newcomer") || strings.Contains(body, `value="2102*"`) {
+			!strings.Contains(body, "sc.newcomer") || strings.Contains(body, `value="2102*"`) {
 			t.Errorf("Shenyang's admin's users page shows what lies outside Shenyang:\n%s", body)
 		}
 	})
@@ -125,6 +130,135 @@ func TestMetricsNeedTheWholeInstallation(t *testing.T) {
 		}
 		if code := st.api("GET", "/metrics", province, nil, nil); code != http.StatusForbidden {
 			t.Errorf("one province's admin of a two-province installation reading /metrics: %d", code)
+		}
+	})
+}
+
+// To Dalian's admin a Shenyang clerk does not exist: granting her a role, revoking one and reading
+// her grants answer exactly as for an id without an account, on the API and on the page, and leave
+// her unchanged and off Dalian's list.
+func TestHiddenAccountsAnswerLikeMissingOnes(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("hd.dalian", "admin@2102*")
+		clerk := st.user("hd.clerk", "reviewer@210102")
+		const missing = 999999
+		dalian := st.token("hd.dalian")
+		grantsOf := func(id int64) string { return "/api/v1/users/" + strconv.FormatInt(id, 10) + "/grants" }
+
+		for _, r := range []struct {
+			method string
+			body   any
+		}{
+			{"GET", nil},
+			{"POST", map[string]any{"role": "reviewer", "jurisdiction": "210200"}},
+			{"DELETE", map[string]string{"role": "reviewer", "pattern": "210200"}},
+		} {
+			var hidden, none json.RawMessage
+			hiddenCode := st.api(r.method, grantsOf(clerk), dalian, r.body, &hidden)
+			noneCode := st.api(r.method, grantsOf(missing), dalian, r.body, &none)
+			if hiddenCode != noneCode || string(hidden) != string(none) || hiddenCode < 400 {
+				t.Errorf("%s by Dalian's admin: the Shenyang clerk answers %d %s, a missing id %d %s",
+					r.method, hiddenCode, hidden, noneCode, none)
+			}
+		}
+
+		b := st.browser()
+		b.login("hd.dalian")
+		_, _, csrf := b.get("/admin/users")
+		for path, form := range map[string]url.Values{
+			"/admin/grants":        {"role": {"reviewer"}, "jurisdiction": {"210200"}},
+			"/admin/grants/revoke": {"role": {"reviewer"}, "pattern": {"210200"}},
+		} {
+			answer := func(id int64) (int, string) {
+				f := url.Values{"_csrf": {csrf}, "user_id": {strconv.FormatInt(id, 10)}}
+				for k, v := range form {
+					f[k] = v
+				}
+				resp, body := b.post(path, f)
+				return resp.StatusCode, body
+			}
+			hiddenCode, hidden := answer(clerk)
+			noneCode, none := answer(missing)
+			if hiddenCode != noneCode || hidden != none || hiddenCode != http.StatusUnprocessableEntity {
+				t.Errorf("POST %s by Dalian's admin: the Shenyang clerk answers %d, a missing id %d; pages equal: %v",
+					path, hiddenCode, noneCode, hidden == none)
+			}
+		}
+
+		if got, _ := st.enf.Grants(context.Background(), clerk); len(got) != 1 || got[0].Pattern != "210102" {
+			t.Errorf("the Shenyang clerk's grants after Dalian's attempts: %+v", got)
+		}
+		var list struct{ Users []struct{ Login string } }
+		st.api("GET", "/api/v1/users", dalian, nil, &list)
+		for _, u := range list.Users {
+			if u.Login == "hd.clerk" {
+				t.Errorf("Dalian's admin lists the Shenyang clerk: %+v", list.Users)
+			}
+		}
+	})
+}
+
+// A county's admin gives a new colleague a role: the account it creates has no role yet, so it is on
+// the admin's list (and on every admin's, but not on a mere auditor's) until the first grant puts it
+// in the county; from then on Shenyang's admin no longer sees it.
+func TestScopedAdminOnboardsAColleague(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("ob.dalian", "admin@2102*")
+		st.user("ob.shenyang", "admin@2101*")
+		st.user("ob.auditor", "auditor@2101*")
+		shenyang, auditor := st.token("ob.shenyang"), st.token("ob.auditor")
+		listed := func(token, login string) bool {
+			var out struct{ Users []struct{ Login string } }
+			if code := st.api("GET", "/api/v1/users", token, nil, &out); code != http.StatusOK {
+				t.Fatalf("listing users: %d", code)
+			}
+			return slices.ContainsFunc(out.Users, func(u struct{ Login string }) bool { return u.Login == login })
+		}
+
+		b := st.browser()
+		b.login("ob.dalian")
+		_, _, csrf := b.get("/admin/users")
+		resp, body := b.post("/admin/users", url.Values{"_csrf": {csrf}, "login": {"ob.colleague"}, "password": {"ob.colleague-password"}})
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `>ob.colleague</td>`) {
+			t.Fatalf("Dalian's admin creating an account: %d, or the new account is not on its page", resp.StatusCode)
+		}
+		var created struct {
+			Users []struct {
+				ID    int64
+				Login string
+			}
+		}
+		st.api("GET", "/api/v1/users", st.token("ob.dalian"), nil, &created)
+		var colleague int64
+		for _, u := range created.Users {
+			if u.Login == "ob.colleague" {
+				colleague = u.ID
+			}
+		}
+		if colleague == 0 {
+			t.Fatalf("Dalian's admin does not list the account it created: %+v", created.Users)
+		}
+		if !listed(shenyang, "ob.colleague") || listed(auditor, "ob.colleague") {
+			t.Error("a fresh account: Shenyang's admin should list it, Shenyang's auditor not")
+		}
+
+		resp, _ = b.post("/admin/grants", url.Values{"_csrf": {csrf}, "user_id": {strconv.FormatInt(colleague, 10)},
+			"role": {"reviewer"}, "jurisdiction": {"210200"}})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("Dalian's admin granting its new colleague reviewer in 210200: %d", resp.StatusCode)
+		}
+		if got, _ := st.enf.Grants(context.Background(), colleague); len(got) != 1 || got[0].Pattern != "210200" {
+			t.Fatalf("the colleague's grants: %+v", got)
+		}
+		if listed(shenyang, "ob.colleague") {
+			t.Error("Shenyang's admin still lists Dalian's new reviewer")
+		}
+		var none, hidden json.RawMessage
+		st.api("GET", "/api/v1/users/999999/grants", shenyang, nil, &none)
+		if code := st.api("GET", "/api/v1/users/"+strconv.FormatInt(colleague, 10)+"/grants", shenyang, nil, &hidden); code != http.StatusNotFound || string(hidden) != string(none) {
+			t.Errorf("Shenyang's admin reading the grants of Dalian's new reviewer: %d %s", code, hidden)
 		}
 	})
 }
