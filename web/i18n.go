@@ -37,15 +37,22 @@ func loadTranslations() (*translations, error) {
 // text returns the message id in locale, filled with data. A missing id shows as the id itself in
 // square brackets, so a gap is visible on the page and caught by the locale test.
 func (t *translations) text(locale, id string, data map[string]any) string {
+	s, ok := t.lookup(locale, id, data)
+	if !ok {
+		return "[" + id + "]"
+	}
+	return s
+}
+
+// lookup is text for the ids a page may lack on purpose (the name of a document kind that a
+// catalogue directory added), so that the caller can fall back to a general word.
+func (t *translations) lookup(locale, id string, data map[string]any) (string, bool) {
 	l, ok := t.byLang[locale]
 	if !ok {
 		l = t.byLang[Locales[0]]
 	}
 	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
-	if err != nil {
-		return "[" + id + "]"
-	}
-	return s
+	return s, err == nil
 }
 
 // pickLocale chooses the interface language: an explicit choice (cookie), else the user's, else the
