@@ -34,10 +34,11 @@ func TestBrowserLockedTablesUseTheWidth(t *testing.T) {
 		widths, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[
 			document.querySelector("#f-leaders .table-scroll").getBoundingClientRect().width,
 			document.querySelector("main").clientWidth,
-			document.querySelector("#f-name").getBoundingClientRect().width]`))
+			document.querySelector("#f-name").getBoundingClientRect().width].map(Math.round)`))
 		if err != nil || len(widths) != 3 {
 			t.Fatalf("measuring the answer page: %v", err)
 		}
+		t.Logf("leaders' table %d px, main %d px, an input %d px", widths[0], widths[1], widths[2])
 		return widths
 	}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(editURL), chromedp.WaitVisible(chromedp.ID("f-leaders"))); err != nil {
@@ -47,6 +48,9 @@ func TestBrowserLockedTablesUseTheWidth(t *testing.T) {
 	if w := measure(); w[0] < w[1]-40 || w[0] <= w[2] {
 		t.Errorf("on a desktop the leaders' table is %d px wide in a %d px column (an input %d px)", w[0], w[1], w[2])
 	}
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.ID("f-leaders"))); err != nil {
+		t.Fatal(err)
+	}
 	saveViewport(t, ctx, "supplement-locked-desktop")
 	if err := chromedp.Do(ctx, chromedp.Emulate(device.IPhone12Pro), chromedp.Navigate(editURL), chromedp.WaitVisible(chromedp.ID("f-leaders"))); err != nil {
 		t.Fatal(err)
@@ -55,5 +59,48 @@ func TestBrowserLockedTablesUseTheWidth(t *testing.T) {
 		t.Errorf("on a phone the leaders' table is %d px wide in a %d px column", w[0], w[1])
 	}
 	fitsPhone(t, ctx, "the supplement answer with locked tables")
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.ID("f-leaders"))); err != nil {
+		t.Fatal(err)
+	}
 	saveViewport(t, ctx, "supplement-locked-phone")
+}
+
+// In the header the logout button's text sits on the line of the links' text; a refused login's
+// error summary has the focus when the page opens, so that a screen reader announces it.
+func TestBrowserHeaderAlignedAndErrorSummaryFocused(t *testing.T) {
+	if os.Getenv("CIVICFLOW_TEST_BROWSER") != "1" {
+		t.Log("browser test not run: set CIVICFLOW_TEST_BROWSER=1 (CI does) to measure the header and the focus")
+		return
+	}
+	st := startSite(t, stacktest.SQLite(t))
+	st.user("head.citizen", "citizen")
+	ctx := newBrowser(t, 60*time.Second)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(st.base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), "head.citizen"),
+		chromedp.SendKeys(chromedp.ID("password"), "wrong"),
+		chromedp.Click(chromedp.CSS(`main form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".error-summary")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	focused, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.activeElement === document.querySelector(".error-summary")`))
+	if err != nil || !focused {
+		t.Errorf("the error summary does not have the focus (%v)", err)
+	}
+
+	loginInBrowser(t, ctx, st.base, "head.citizen")
+	// The bottom of each item's text, measured on the text itself, not on its box.
+	bottoms, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const textBottom = el => { const r = document.createRange(); r.selectNodeContents(el); return r.getBoundingClientRect().bottom; };
+		return [textBottom(document.querySelector('.nav a[href="/account"]')), textBottom(document.querySelector('.nav form[action="/logout"] button'))];
+	})()`))
+	if err != nil || len(bottoms) != 2 {
+		t.Fatalf("measuring the header: %v", err)
+	}
+	if d := bottoms[1] - bottoms[0]; d > 1 || d < -1 {
+		t.Errorf("the logout button's text is %.1f px below the links' text", d)
+	}
+	saveViewport(t, ctx, "header-logged-in")
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -40,6 +41,27 @@ func TestLocalesHaveTheSameKeys(t *testing.T) {
 		t.Fatalf("locale keys differ:\nzh-CN %v\nen    %v", keys["zh-CN"], keys["en"])
 	}
 }
+
+// Chinese texts use full-width punctuation: no ( ) : ; , ? ! beside a Chinese character, as in
+// "格式:PDF(按内容判断)".
+func TestChineseTextsUseFullWidthPunctuation(t *testing.T) {
+	b, err := os.ReadFile("locales/zh-CN.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	halfWidth := regexp.MustCompile(`\p{Han}[(),:;?!]|[(),:;?!]\p{Han}`)
+	for k, v := range m {
+		if bad := halfWidth.FindString(templateAction.ReplaceAllString(v, "")); bad != "" {
+			t.Errorf("%s: half-width punctuation in %q", k, bad)
+		}
+	}
+}
+
+var templateAction = regexp.MustCompile(`{{.*?}}`)
 
 func TestPagesInBothLanguagesForEveryRole(t *testing.T) {
 	st := startSite(t, stacktest.SQLite(t))
