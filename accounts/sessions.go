@@ -133,7 +133,7 @@ func CreateToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID int6
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {
 		var fe problem.Fields
-		fe.Add("name", "required", "请为令牌起一个名称(最多100个字符)。", "Give the token a name (at most 100 characters).")
+		fe.Add("name", "required", "请为令牌起一个名称（最多100个字符）。", "Give the token a name (at most 100 characters).")
 		return "", nil, fe.Err()
 	}
 	secret := TokenPrefix + newSecret()

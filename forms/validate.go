@@ -242,7 +242,7 @@ func (v *validator) money(fd *Field, raw any, path string) (any, bool) {
 		v.add(path, code, "金额过大。", "The amount is too large.")
 		return nil, false
 	default:
-		v.add(path, "invalid_money", "请填写金额(元),如 30000 或 30,000.50。", "Enter an amount in yuan, such as 30000 or 30,000.50.")
+		v.add(path, "invalid_money", "请填写金额（元），如 30000 或 30,000.50。", "Enter an amount in yuan, such as 30000 or 30,000.50.")
 		return nil, false
 	}
 	if fd.Min == nil && fen < 0 {
@@ -412,7 +412,7 @@ func (v *validator) uscc(raw any, path string) (any, bool) {
 		v.add(path, "uscc_check", "统一社会信用代码校验位不正确，请核对。", "The credit code's check character is wrong; please check the code.")
 		return nil, false
 	case err != nil:
-		v.add(path, "uscc_format", "统一社会信用代码应为 18 位数字或大写字母(不含 I、O、S、V、Z)。", "A unified social credit code is 18 digits or capital letters other than I, O, S, V and Z.")
+		v.add(path, "uscc_format", "统一社会信用代码应为 18 位数字或大写字母（不含 I、O、S、V、Z）。", "A unified social credit code is 18 digits or capital letters other than I, O, S, V and Z.")
 		return nil, false
 	}
 	if warning != "" {

@@ -8,7 +8,7 @@ const warnUSCCOrgCode = "uscc_org_code"
 // warnings word the warnings Validate gives by code: input that passes but deserves a second look.
 var warnings = map[string]lang.Text{
 	warnUSCCOrgCode: {
-		ZH: "统一社会信用代码中的组织机构代码校验位不符，请核对(部分早期代码属此情况)。",
+		ZH: "统一社会信用代码中的组织机构代码校验位不符，请核对（部分早期代码属此情况）。",
 		EN: "The organisation code inside the credit code fails its check; please verify it (some early codes do).",
 	},
 }

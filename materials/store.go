@@ -389,15 +389,36 @@ func formatMB(n int64) string {
 	return strconv.FormatFloat(mb, 'f', -1, 64)
 }
 
-func unsupported(allowed []string) error {
-	names := make([]string, 0, len(allowed))
+// TypeNames names the allowed upload types as people know them ("PDF", "JPEG"), in the order of
+// Types; none allowed by name means all of them.
+func TypeNames(allowed []string) []string {
+	names := make([]string, 0, len(Types))
 	for _, t := range Types {
-		if slices.Contains(allowed, t) {
+		if len(allowed) == 0 || slices.Contains(allowed, t) {
 			names = append(names, typeNames[t])
 		}
 	}
+	return names
+}
+
+// Accept is the accept attribute of a file input for the allowed upload types (all when none): each
+// one's media type and file name endings, so that the browser's file picker offers only files that
+// the upload takes.
+func Accept(allowed []string) string {
+	var parts []string
+	for _, t := range Types {
+		if len(allowed) == 0 || slices.Contains(allowed, t) {
+			parts = append(parts, contentTypes[t])
+			parts = append(parts, extensions[t]...)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+func unsupported(allowed []string) error {
+	names := TypeNames(allowed)
 	p := problem.New(problem.Unsupported, "unsupported_file_type",
-		fmt.Sprintf("只接受以下格式的文件:%s(按文件内容判断，与文件名无关)。", strings.Join(names, "、")),
+		fmt.Sprintf("只接受以下格式的文件：%s（按文件内容判断，与文件名无关）。", strings.Join(names, "、")),
 		fmt.Sprintf("Accepted file types: %s (judged by the content, not the name).", strings.Join(names, ", ")))
 	p.Detail = map[string]any{"allowed": names}
 	return p

@@ -22,8 +22,11 @@ const (
 	sessionCookie = "cf_session"
 	anonCookie    = "cf_visitor" // binds CSRF tokens of visitors not logged in, such as the login form
 	langCookie    = "cf_lang"
-	localUser     = "user"
-	localViaToken = "via_token"
+	// langChosenCookie marks, for the browser session only, that the language switch was used: the
+	// choice of this visit, which the next login makes the account's.
+	langChosenCookie = "cf_lang_chosen"
+	localUser        = "user"
+	localViaToken    = "via_token"
 )
 
 // LoadSecret returns the key that signs CSRF tokens: the configured one, or else the one generated once
@@ -191,13 +194,16 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// A language chosen before logging in stays, and becomes the account's: its messages and its
-	// pages on other devices follow it.
-	if lang := c.Cookies(langCookie); isLocale(lang) && lang != u.Locale {
+	// A language chosen in this visit before logging in stays, and becomes the account's: its
+	// messages and its pages on other devices follow it. One remembered from an earlier visit (the
+	// long-lived cookie alone) does not: the account's language wins, so that a shared or old browser
+	// never changes it unasked.
+	if lang := c.Cookies(langCookie); c.Cookies(langChosenCookie) != "" && isLocale(lang) && lang != u.Locale {
 		if err := accounts.SetLocale(c.UserContext(), s.DB, u.ID, lang); err != nil {
 			return err
 		}
 	}
+	s.clearCookie(c, langChosenCookie) // the choice is the account's now, not the next person's to log in
 	s.setCookie(c, sessionCookie, token, 0)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
@@ -212,18 +218,19 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	return c.Redirect("/", fiber.StatusSeeOther)
 }
 
-// setLanguage remembers the chosen interface language, and for a logged-in user also the language of
-// their messages.
+// setLanguage remembers the chosen interface language: for a visitor in the browser (and, at the next
+// login in this visit, in the account), for a logged-in user in the account, which their pages and
+// messages follow.
 func (s *Server) setLanguage(c *fiber.Ctx) error {
 	lang := c.FormValue("lang")
 	if !isLocale(lang) {
 		return problem.New(problem.BadRequest, "bad_language", "不支持的语言。", "Unsupported language.")
 	}
 	s.setCookie(c, langCookie, lang, 365*24*time.Hour)
-	if u := currentUser(c); u != nil {
-		if err := accounts.SetLocale(c.UserContext(), s.DB, u.ID, lang); err != nil {
-			return err
-		}
+	if u := currentUser(c); u == nil {
+		s.setCookie(c, langChosenCookie, "1", 0)
+	} else if err := accounts.SetLocale(c.UserContext(), s.DB, u.ID, lang); err != nil {
+		return err
 	}
 	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
 }

@@ -160,7 +160,7 @@ func TestStaffReadTheOpinionAndWarningsOfACase(t *testing.T) {
 			}
 		}
 		want := []string{
-			"start warning sponsor_uscc 业务主管单位统一社会信用代码=统一社会信用代码中的组织机构代码校验位不符，请核对(部分早期代码属此情况)。|The organisation code inside the credit code fails its check; please verify it (some early codes do).",
+			"start warning sponsor_uscc 业务主管单位统一社会信用代码=统一社会信用代码中的组织机构代码校验位不符，请核对（部分早期代码属此情况）。|The organisation code inside the credit code fails its check; please verify it (some early codes do).",
 			"propose_prep field opinion 审查意见=" + opinion + "|" + opinion,
 		}
 		if !slices.Equal(lines, want) {
@@ -195,7 +195,7 @@ func TestErrorSummaryInFormOrderWithUploads(t *testing.T) {
 		}
 		entries := errorSummary(body)
 		inOrder(t, body, entries,
-			"受理机关(辖区)：",
+			"受理机关（辖区）：",
 			"拟成立社会团体名称：此项为必填项",
 			"个人会员 第1行 居民身份证号码：",
 			"拟任负责人 第2行 姓名：此项为必填项",
@@ -225,7 +225,7 @@ func TestErrorSummaryInFormOrderWithUploads(t *testing.T) {
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("a notice without items and text: %d", resp.StatusCode)
 		}
-		inOrder(t, body, errorSummary(body), "需补正的内容(请一次性全部勾选)：", "补正说明：")
+		inOrder(t, body, errorSummary(body), "需补正的内容（请一次性全部勾选）：", "补正说明：")
 		resp, body = clerk.post(casePath+"/actions/reject", url.Values{"_csrf": {token}, "expected_version": {strconv.FormatInt(c.Version, 10)}})
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("a rejection without a reason: %d", resp.StatusCode)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -303,4 +304,20 @@ func inboxFilter(c *fiber.Ctx) workflow.InboxFilter {
 		f.Sort = workflow.SortDue
 	}
 	return f
+}
+
+// inboxStates are the choices of the inbox page's state filter: the states where the caller acts,
+// and the state the query names if it is none of them (a state of an older catalogue version, a link
+// from elsewhere), so that the filter the list obeys is the one the form shows.
+func (s *Server) inboxStates(c *fiber.Ctx) ([]workflow.InboxState, error) {
+	grants, err := s.Enforcer.Grants(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return nil, err
+	}
+	states := workflow.InboxStates(s.Catalog.Items(), grants)
+	state := c.Query("state")
+	if state != "" && !slices.ContainsFunc(states, func(st workflow.InboxState) bool { return st.ID == state }) {
+		states = append(states, workflow.InboxState{ID: state, Name: lang.Text{ZH: state, EN: state}})
+	}
+	return states, nil
 }

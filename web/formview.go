@@ -39,6 +39,9 @@ type formField struct {
 	AddLabel string // the accessible name of a repeat's add-row button
 	// ReplaceHint, on a file field of a supplement answer, says that a new upload replaces the files.
 	ReplaceHint string
+	// Accept and TypesHint, on a file field, are the input's accept attribute and the sentence naming
+	// the file types of its material.
+	Accept, TypesHint string
 }
 
 type formOption struct{ Value, Label string }
@@ -138,9 +141,7 @@ func (b formBuilder) field(f *forms.Field, path string, v any) formField {
 				ff.Material = &b.it.Materials[i]
 			}
 		}
-		if b.opts.answer != nil {
-			ff.ReplaceHint = b.view.T("upload_replaces")
-		}
+		b.fileTypes(&ff)
 	case forms.TypeCheckbox:
 		if slices.Equal(entered, []string{"true"}) {
 			ff.Value = "true"
@@ -155,6 +156,21 @@ func (b formBuilder) field(f *forms.Field, path string, v any) formField {
 	}
 	ff.Display = f.Display(v).In(locale)
 	return ff
+}
+
+// fileTypes fills in the accept attribute and the hint of a file field from the types its material
+// allows (all when it names none, or the field names no material of the item), and on a supplement
+// answer the hint that a new upload replaces the files.
+func (b formBuilder) fileTypes(ff *formField) {
+	var allowed []string
+	if ff.Material != nil {
+		allowed = ff.Material.Types
+	}
+	ff.Accept = materials.Accept(allowed)
+	ff.TypesHint = b.view.Tf("upload_types", "Types", strings.Join(materials.TypeNames(allowed), b.view.T("list_sep")))
+	if b.opts.answer != nil {
+		ff.ReplaceHint = b.view.T("upload_replaces")
+	}
 }
 
 // access says whether the field at path is open for editing, or locked with something open inside

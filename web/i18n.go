@@ -37,13 +37,15 @@ func loadTranslations() (*translations, error) {
 // text returns the message id in locale, filled with data. A missing id shows as the id itself in
 // square brackets, so a gap is visible on the page and caught by the locale test.
 func (t *translations) text(locale, id string, data map[string]any) string {
-	if s, ok := t.lookup(locale, id, data); ok {
-		return s
+	s, ok := t.lookup(locale, id, data)
+	if !ok {
+		return "[" + id + "]"
 	}
-	return "[" + id + "]"
+	return s
 }
 
-// lookup returns the message id in locale, filled with data, and whether there is one.
+// lookup is text for the ids a page may lack on purpose (the name of a document kind that a
+// catalogue directory added), so that the caller can fall back to a general word.
 func (t *translations) lookup(locale, id string, data map[string]any) (string, bool) {
 	l, ok := t.byLang[locale]
 	if !ok {
@@ -53,24 +55,30 @@ func (t *translations) lookup(locale, id string, data map[string]any) (string, b
 	return s, err == nil
 }
 
-// pickLocale chooses the interface language: an explicit choice (cookie), else the user's, else the
-// browser's Accept-Language, else Chinese.
-func pickLocale(cookie, userLocale, acceptLanguage string) string {
-	for _, c := range []string{cookie, userLocale} {
+// pickLocale chooses the language of an answer: the first of choices that is one of Locales, else
+// Chinese.
+func pickLocale(choices ...string) string {
+	for _, c := range choices {
 		if isLocale(c) {
 			return c
 		}
 	}
-	tags, _, _ := language.ParseAcceptLanguage(acceptLanguage)
+	return Locales[0]
+}
+
+// acceptedLocale is the first language of an Accept-Language header that the interface speaks, or ""
+// when the header names none.
+func acceptedLocale(header string) string {
+	tags, _, _ := language.ParseAcceptLanguage(header)
 	for _, tag := range tags {
-		if base, _ := tag.Base(); base.String() == "en" {
+		switch base, _ := tag.Base(); base.String() {
+		case "en":
 			return "en"
-		}
-		if base, _ := tag.Base(); base.String() == "zh" {
+		case "zh":
 			return "zh-CN"
 		}
 	}
-	return Locales[0]
+	return ""
 }
 
 func isLocale(s string) bool {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
@@ -88,6 +89,22 @@ func (v *view) Person(userID *int64, label string) string {
 		return v.T("actor_system")
 	}
 	return label
+}
+
+// DocumentKind names the kind of an issued document (受理通知书, Registration certificate). The kinds
+// of the built-in catalogue are named in the locale files as document_<kind>; a kind that only a
+// catalogue directory knows shows as a document in general.
+func (v *view) DocumentKind(kind string) string {
+	if s, ok := v.tr.lookup(v.Locale, "document_"+kind, nil); ok {
+		return s
+	}
+	return v.T("document_other")
+}
+
+// DocumentNumber is a document's number as people read it beside its kind's name: the stored number
+// without its "<kind>-" prefix, which the name says already.
+func (*view) DocumentNumber(d workflow.Document) string {
+	return strings.TrimPrefix(d.Number, d.Kind+"-")
 }
 
 // ScopeLabel explains a grant pattern: "*" everywhere, "21*" a province with all below it.

@@ -188,3 +188,27 @@ func TestAuditPageNamesActions(t *testing.T) {
 		}
 	})
 }
+
+// A case page names its documents by kind in the page's language, with the number people quote,
+// never by the stored code "<kind>-<case number>".
+func TestDocumentsNamedByKind(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("doc.applicant", "org_applicant@*")
+		st.user("doc.acceptor", "acceptor@2101*")
+		c := st.startPreparation(st.token("doc.applicant"), "沈阳市青年书法协会")
+		st.step(st.token("doc.acceptor"), c, "accept_prep", "prep_review", nil)
+		b := st.browser()
+		b.login("doc.applicant")
+		for lang, name := range map[string]string{"zh-CN": "受理通知书", "en": "Acceptance notice"} {
+			b.inLanguage(lang)
+			body, _ := b.page("/cases/"+strconv.FormatInt(c.ID, 10), http.StatusOK)
+			if want := name + ` <span class="document-number">` + c.Number + `</span>`; !strings.Contains(body, want) {
+				t.Errorf("the %s case page does not list %s", lang, want)
+			}
+			if strings.Contains(body, "acceptance_notice") {
+				t.Errorf("the %s case page shows the document's code", lang)
+			}
+		}
+	})
+}

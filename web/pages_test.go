@@ -5,13 +5,16 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // Every text of the interface exists in both languages.
@@ -38,6 +41,27 @@ func TestLocalesHaveTheSameKeys(t *testing.T) {
 		t.Fatalf("locale keys differ:\nzh-CN %v\nen    %v", keys["zh-CN"], keys["en"])
 	}
 }
+
+// Chinese texts use full-width punctuation: no ( ) : ; , ? ! beside a Chinese character, as in
+// "格式:PDF(按内容判断)".
+func TestChineseTextsUseFullWidthPunctuation(t *testing.T) {
+	b, err := os.ReadFile("locales/zh-CN.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	halfWidth := regexp.MustCompile(`\p{Han}[(),:;?!]|[(),:;?!]\p{Han}`)
+	for k, v := range m {
+		if bad := halfWidth.FindString(templateAction.ReplaceAllString(v, "")); bad != "" {
+			t.Errorf("%s: half-width punctuation in %q", k, bad)
+		}
+	}
+}
+
+var templateAction = regexp.MustCompile(`{{.*?}}`)
 
 func TestPagesInBothLanguagesForEveryRole(t *testing.T) {
 	st := startSite(t, stacktest.SQLite(t))
@@ -123,5 +147,31 @@ func TestSessionCookieAttributes(t *testing.T) {
 	}
 	if session.Secure {
 		t.Fatal("Secure set on plain HTTP without CIVICFLOW_SECURE_COOKIES")
+	}
+}
+
+// Every kind of document the built-in catalogue issues has a name in the locale files, so that no
+// case page falls back to the general word for one of them.
+func TestDocumentKindsOfTheCatalogueAreNamed(t *testing.T) {
+	cat, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("locales/en.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range cat.Items() {
+		for _, a := range it.Workflow.Actions {
+			for _, e := range a.Effects {
+				if _, ok := m["document_"+e.Issue]; e.Issue != "" && !ok {
+					t.Errorf("%s: action %s issues %s, which has no name document_%s", it.Code, a.ID, e.Issue, e.Issue)
+				}
+			}
+		}
 	}
 }

@@ -306,13 +306,20 @@ func (s *Server) renderStatus(c *fiber.Ctx, status int, name string, v *view) er
 	return c.Status(status).Send(buf.Bytes())
 }
 
-// locale is the interface language of the request.
+// locale is the language of the answer. Pages follow the account's language (which the switch in
+// their header sets for someone logged in), else the visitor's choice (the cf_lang cookie), else the
+// browser's. The API follows the request's Accept-Language, as HTTP clients expect, else the
+// account's language.
 func (s *Server) locale(c *fiber.Ctx) string {
-	userLocale := ""
+	account := ""
 	if u := currentUser(c); u != nil {
-		userLocale = u.Locale
+		account = u.Locale
 	}
-	return pickLocale(c.Cookies(langCookie), userLocale, c.Get(fiber.HeaderAcceptLanguage))
+	accept := acceptedLocale(c.Get(fiber.HeaderAcceptLanguage))
+	if isAPI(c) {
+		return pickLocale(accept, account, c.Cookies(langCookie))
+	}
+	return pickLocale(account, c.Cookies(langCookie), accept)
 }
 
 // static serves the embedded CSS and images with long caching; they change only with the binary.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/policies"
 )
 
@@ -82,6 +84,60 @@ func (e *Engine) Inbox(ctx context.Context, userID int64, f InboxFilter) ([]Case
 		return nil, err
 	}
 	return out, nil
+}
+
+// InboxState is a choice of the inbox's state filter: a state's id and its name.
+type InboxState struct {
+	ID   string
+	Name lang.Text
+}
+
+// InboxStates lists the states of items from which a staff role of grants takes an action, in the
+// order of the items and their workflows: the states an inbox can hold, which its state filter
+// offers. A state id that several items share ("accepted") is one choice, named by each of its
+// distinct names joined with " / ".
+func InboxStates(items []*catalog.Item, grants []policies.Grant) []InboxState {
+	var roles []string
+	for _, g := range grants {
+		if policies.StaffRole(g.Role) {
+			roles = append(roles, g.Role)
+		}
+	}
+	var out []InboxState
+	for _, it := range items {
+		for _, st := range it.Workflow.States {
+			if actsIn(it, st.ID, roles) {
+				out = addInboxState(out, st)
+			}
+		}
+	}
+	return out
+}
+
+// actsIn reports whether one of roles takes an action of item from state.
+func actsIn(item *catalog.Item, state string, roles []string) bool {
+	for _, a := range item.Workflow.Actions {
+		if slices.Contains(a.From, state) && slices.ContainsFunc(a.By, func(r string) bool { return slices.Contains(roles, r) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// addInboxState adds st to the choices, or its name to the choice of the same id.
+func addInboxState(choices []InboxState, st catalog.State) []InboxState {
+	i := slices.IndexFunc(choices, func(c InboxState) bool { return c.ID == st.ID })
+	if i < 0 {
+		return append(choices, InboxState{ID: st.ID, Name: st.Name})
+	}
+	c := &choices[i]
+	if !slices.Contains(strings.Split(c.Name.ZH, " / "), st.Name.ZH) {
+		c.Name.ZH += " / " + st.Name.ZH
+	}
+	if !slices.Contains(strings.Split(c.Name.EN, " / "), st.Name.EN) {
+		c.Name.EN += " / " + st.Name.EN
+	}
+	return choices
 }
 
 // versionState is a state of one catalogue version.
