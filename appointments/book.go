@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,14 +35,17 @@ var (
 	errSlotFull      = problem.New(problem.Conflict, "slot_full", "该时段已约满。", "This time is fully booked.")
 	errAlreadyBooked = problem.New(problem.Conflict, "already_booked", "您已有一个尚未办理的预约，请先取消或办理该预约。",
 		"You already have an active appointment; cancel it or attend it first.")
-	// errPartnerUnavailable says no more about the partner, whom anyone can name, than that they
-	// cannot be booked now (a ban of theirs): not why, nor until when.
-	errPartnerUnavailable = problem.New(problem.Conflict, "partner_unavailable", "另一方当事人目前不能预约，请与其本人确认。",
-		"The partner cannot be booked at present; check with them.")
-	// errBookerUnavailable is the answer to an account that types, as booker, the ID number of a
-	// verified person under a ban: it says nothing of someone else's ban.
-	errBookerUnavailable = problem.New(problem.Conflict, "booker_unavailable", "该预约人身份证号目前不能预约。",
-		"This booker's ID number cannot be booked at present.")
+	// bookerUnavailable is the answer, on booker_id_number, to an account not verified for the
+	// booker's ID number when that number is a verified person's (bound to another account) or under
+	// her ban: she books only from her own account. It says nothing of who holds the number, nor why.
+	bookerUnavailable = problem.Field{Path: "booker_id_number", Code: "booker_unavailable",
+		Message: problem.Text{ZH: "该身份证号目前不能由本账户预约，请由本人预约。",
+			EN: "This ID number cannot be booked from this account; the person must book herself."}}
+	// partnerUnavailable is the answer, on partner_id_number, to naming as partner a verified person
+	// under a ban: it says no more about the partner, whom anyone can name, than that they cannot be
+	// booked now, not why nor until when. A verified partner not under a ban may be named by anyone.
+	partnerUnavailable = problem.Field{Path: "partner_id_number", Code: "partner_unavailable",
+		Message: problem.Text{ZH: "另一方当事人目前不能预约，请与其本人确认。", EN: "The partner cannot be booked at present; check with them."}}
 )
 
 // dailyLimitProblem is the answer to an account that made the office's limit of bookings today.
@@ -167,22 +171,23 @@ func activeBans(ctx context.Context, db bun.IDB, today calendar.Date, userID int
 // refuseBanned answers a booking by the account userID for in when one of bans stands in its way:
 // the account's own ban, or its verified booker's, with its reason and end (banned); the ban of a
 // verified person typed by another account as booker (booker_unavailable) or as partner
-// (partner_unavailable), without a word about someone else's ban.
+// (partner_unavailable), field errors without a word about someone else's ban.
 func refuseBanned(bans []Ban, userID int64, in *BookingInput, verified bool) error {
 	for i := range bans {
 		if bans[i].UserID == userID || verified && bans[i].IDNumber == in.BookerIDNumber {
 			return bannedProblem(&bans[i])
 		}
 	}
+	var fe problem.Fields
 	for _, b := range bans {
-		if b.IDNumber == in.BookerIDNumber {
-			return errBookerUnavailable
+		switch {
+		case b.IDNumber == in.BookerIDNumber && !slices.Contains(fe, bookerUnavailable):
+			fe = append(fe, bookerUnavailable)
+		case b.IDNumber == in.PartnerIDNumber && !slices.Contains(fe, partnerUnavailable):
+			fe = append(fe, partnerUnavailable)
 		}
 	}
-	if len(bans) > 0 {
-		return errPartnerUnavailable
-	}
-	return nil
+	return fe.Err()
 }
 
 // banReasons are the reasons of a ban in both languages.
@@ -457,6 +462,29 @@ func (d *Desk) fullNow(ctx context.Context, db bun.IDB, k slotKey) error {
 	return nil
 }
 
+// checkBooker adds the errors of the booker's ID number for the account userID and reports whether
+// the account is verified for it. A verified account books only for its own number (id_mismatch);
+// an account that is not may not name a number bound to another account (booker_unavailable), so
+// that one active booking per verified person holds whoever types her number. The partner is not
+// checked so: naming a verified person as partner claims nothing and never blocks her own booking.
+func checkBooker(ctx context.Context, db bun.IDB, fe *problem.Fields, userID int64, idNumber string) (bool, error) {
+	bound, err := accounts.IDNumberOf(ctx, db, userID)
+	if err != nil {
+		return false, err
+	}
+	if bound != "" {
+		if bound != idNumber {
+			fe.Add("booker_id_number", accounts.ErrIDMismatch.Code, accounts.ErrIDMismatch.Message.ZH, accounts.ErrIDMismatch.Message.EN)
+		}
+		return true, nil
+	}
+	_, held, err := accounts.UserByIDNumber(ctx, db, idNumber)
+	if held {
+		*fe = append(*fe, bookerUnavailable)
+	}
+	return false, err
+}
+
 // checkBooking validates a booking's input for the office of p and returns the booking to insert and
 // whether the account is verified for its booker's ID number.
 func (d *Desk) checkBooking(ctx context.Context, db bun.IDB, actor audit.Actor, p *plan, in *BookingInput) (*Booking, bool, error) {
@@ -478,17 +506,13 @@ func (d *Desk) checkBooking(ctx context.Context, db bun.IDB, actor audit.Actor, 
 	}
 	date, slot, _ := checkTime(&fe, p, in.Day, in.Start, w)
 	checkPeople(&fe, in, date, today)
-	bound, err := accounts.IDNumberOf(ctx, db, actor.UserID)
+	verified, err := checkBooker(ctx, db, &fe, actor.UserID, in.BookerIDNumber)
 	if err != nil {
 		return nil, false, err
-	}
-	if bound != "" && bound != in.BookerIDNumber {
-		fe.Add("booker_id_number", accounts.ErrIDMismatch.Code, accounts.ErrIDMismatch.Message.ZH, accounts.ErrIDMismatch.Message.EN)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, false, err
 	}
-	verified := bound != ""
 	bans, err := activeBans(ctx, db, today, actor.UserID, in.BookerIDNumber, in.PartnerIDNumber)
 	if err != nil {
 		return nil, false, err

@@ -19,11 +19,6 @@ func TestStrangersCannotBlockAPerson(t *testing.T) {
 		for _, verified := range []bool{false, true} {
 			victim, groom := idNumber("19950310", false), idNumber("19930101", true)
 			her := f.citizen()
-			if verified {
-				if err := accounts.BindIDNumber(f.ctx, f.db, her.UserID, victim); err != nil {
-					t.Fatal(err)
-				}
-			}
 			asPartner := f.couple("2026-11-04", "09:00")
 			asPartner.PartnerIDNumber = victim
 			f.book(f.citizen(), asPartner)
@@ -31,6 +26,15 @@ func TestStrangersCannotBlockAPerson(t *testing.T) {
 			asBooker := f.couple("2026-11-04", "09:30")
 			asBooker.BookerIDNumber, asBooker.BookerName, asBooker.PartnerIDNumber = victim, "李娜", idNumber("19900101", true)
 			f.book(squatter, asBooker)
+			if verified {
+				// Verified after the squatter typed her number: his booking claims nothing.
+				if err := accounts.BindIDNumber(f.ctx, f.db, her.UserID, victim); err != nil {
+					t.Fatal(err)
+				}
+				again := f.couple("2026-11-04", "09:00") // as partner anyone may still name her
+				again.PartnerIDNumber = victim
+				f.book(f.citizen(), again)
+			}
 
 			own := f.couple("2026-11-04", "10:00")
 			own.BookerIDNumber, own.BookerName, own.PartnerIDNumber, own.PartnerName = victim, "李娜", groom, "张伟"
@@ -50,8 +54,12 @@ func TestStrangersCannotBlockAPerson(t *testing.T) {
 					flags[l.Start] = l.SamePerson
 				}
 			}
-			if flags["09:00"] != (appointments.SamePerson{Partner: 2}) || flags["09:30"] != (appointments.SamePerson{Booker: 2}) ||
-				flags["10:00"] != (appointments.SamePerson{Booker: 2}) {
+			named := 2 // the bookings naming her besides each one
+			if verified {
+				named = 3
+			}
+			if flags["09:00"] != (appointments.SamePerson{Partner: named}) || flags["09:30"] != (appointments.SamePerson{Booker: named}) ||
+				flags["10:00"] != (appointments.SamePerson{Booker: named}) {
 				t.Fatalf("verified %v: same person on the day sheet: %+v", verified, flags)
 			}
 
@@ -66,12 +74,19 @@ func TestStrangersCannotBlockAPerson(t *testing.T) {
 				t.Fatalf("verified %v: checking her in by her ID number: %+v %v", verified, got, err)
 			}
 
-			// The squatter misses both appointments he made in her name: he is banned, she is not.
+			// The check-in bound her number to her account: from now on no other account may name her
+			// as booker, and nothing says whose the number is.
 			f.at("2026-11-04", 18, 0)
 			if _, err := f.desk.MarkNoShows(f.ctx, f.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			asBooker.Day = "2026-11-06"
+			if c := fieldCodes(t, bookErr(f, squatter, asBooker)); c["booker_id_number"] != "booker_unavailable" {
+				t.Fatalf("verified %v: another account booked for her once she was verified: %v", verified, c)
+			}
+			// The squatter misses the appointment he made in her name and another one: he is banned,
+			// she is not.
+			asBooker.BookerIDNumber = idNumber("19950310", false)
 			f.book(squatter, asBooker)
 			f.at("2026-11-06", 18, 0)
 			if _, err := f.desk.MarkNoShows(f.ctx, f.clock.Now()); err != nil {
