@@ -248,19 +248,40 @@ func link(ctx context.Context, tx bun.Tx, b *Booking, verified bool) error {
 	return nil
 }
 
-// release frees the booking's account and, if it claimed it, its booker to book again.
+// release frees the booking's account and, if it claimed it, its booker to book again. An account or
+// person may still hold another active booking made before one active booking was the rule
+// (migration 20261206000003 kept those and claimed the earliest): the claim then passes to the
+// earliest other one, so that nobody books again while a booking of theirs is still active.
 func release(ctx context.Context, tx bun.IDB, b *Booking) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM active_accounts WHERE user_id = ? AND booking_id = ?", b.UserID, b.ID); err != nil {
 		return fmt.Errorf("releasing the account of booking %d: %w", b.ID, err)
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM active_people WHERE id_number = ? AND booking_id = ?", b.BookerIDNumber, b.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO active_accounts (user_id, booking_id)
+		SELECT user_id, MIN(id) FROM bookings WHERE user_id = ? AND status = ? GROUP BY user_id
+		ON CONFLICT DO NOTHING`, b.UserID, StatusBooked); err != nil {
+		return fmt.Errorf("passing the account's claim on from booking %d: %w", b.ID, err)
+	}
+	res, err := tx.ExecContext(ctx, "DELETE FROM active_people WHERE id_number = ? AND booking_id = ?", b.BookerIDNumber, b.ID)
+	if err != nil {
 		return fmt.Errorf("releasing the booker of booking %d: %w", b.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // the booking claimed no person
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO active_people (id_number, booking_id)
+		SELECT b.booker_id_number, MIN(b.id) FROM bookings b JOIN users u ON u.id = b.user_id AND u.id_number = b.booker_id_number
+		WHERE b.booker_id_number = ? AND b.status = ? GROUP BY b.booker_id_number
+		ON CONFLICT DO NOTHING`, b.BookerIDNumber, StatusBooked); err != nil {
+		return fmt.Errorf("passing the booker's claim on from booking %d: %w", b.ID, err)
 	}
 	return nil
 }
 
 // countBooking counts a booking the account makes on today unless it made limit already: like a
-// slot's seats, with one conditional UPDATE, so that the limit holds under any concurrency.
+// slot's seats, with one conditional UPDATE, so that the limit holds under any concurrency. The count
+// is the account's on the day (China's date) at all offices together, and the office booked sets the
+// limit: an account cannot get round a strict office by booking at others first. A cancellation does
+// not give a booking back, nor does a move take one.
 func countBooking(ctx context.Context, tx bun.Tx, userID int64, today calendar.Date, limit int) error {
 	if _, err := tx.ExecContext(ctx, "INSERT INTO account_days (user_id, day, booked) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
 		userID, today.String()); err != nil {
@@ -273,6 +294,15 @@ func countBooking(ctx context.Context, tx bun.Tx, userID int64, today calendar.D
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return dailyLimitProblem(limit)
+	}
+	return nil
+}
+
+// Purge deletes the daily booking counts of the days before now's (China's date): only today's
+// decide a booking. The worker's hourly clean-up runs it.
+func Purge(ctx context.Context, db bun.IDB, now time.Time) error {
+	if _, err := db.NewDelete().Table("account_days").Where("day < ?", calendar.DateOf(now).String()).Exec(ctx); err != nil {
+		return fmt.Errorf("purging past daily booking counts: %w", err)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package appointments_test
 
 import (
+	"sync"
+
 	"testing"
 
 	"github.com/civicflow/civicflow/accounts"
@@ -190,5 +192,119 @@ func TestOneActiveBookingPerVerifiedPerson(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.book(second, inputs[racers])
+	})
+}
+
+// A booking released by a cancellation, a check-in or a no-show passes the claim of its account on to
+// another active booking of the account, if it still has one from before one active booking was the
+// rule: the account books again only when it has none.
+func TestReleasePassesTheClaimOn(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := newFixture(t, s, t0)
+		me := f.citizen()
+		first := f.book(me, f.couple("2026-11-04", "09:00"))
+		older := *first // a second active booking, as migration 20261206000003 found some
+		older.ID, older.Code, older.Start, older.End = 0, "LEGACY01", "10:00", "10:30"
+		if _, err := f.db.NewInsert().Model(&older).Exec(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.desk.Cancel(f.ctx, me, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count("active_accounts", "user_id = ? AND booking_id = ?", me.UserID, older.ID); n != 1 {
+			t.Fatalf("the account's claim did not pass to its other active booking (%d rows)", n)
+		}
+		if c := code(t, bookErr(f, me, f.couple("2026-11-05", "09:00"))); c != "already_booked" {
+			t.Fatalf("booking while another booking is active: %s", c)
+		}
+		if _, err := f.desk.Cancel(f.ctx, me, older.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count("active_accounts", "user_id = ?", me.UserID); n != 0 {
+			t.Fatalf("%d claims left after the last active booking ended", n)
+		}
+	})
+}
+
+// A cancellation racing with a new booking of the same account leaves the claims and the seats
+// matching the bookings, whichever wins: at most one active booking, claimed by its account, and every
+// slot's counter equal to its active bookings.
+func TestCancelRacingWithBook(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := newFixture(t, s, t0)
+		for round := range 8 {
+			me := f.citizen()
+			old := f.book(me, f.couple("2026-11-04", "09:00"))
+			var wg sync.WaitGroup
+			var cancelErr, bookErr error
+			start := make(chan struct{})
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, cancelErr = f.desk.Cancel(f.ctx, me, old.ID)
+			}()
+			go func() {
+				defer wg.Done()
+				<-start
+				_, bookErr = f.desk.Book(f.ctx, me, f.couple("2026-11-05", "09:00"))
+			}()
+			close(start)
+			wg.Wait()
+			if cancelErr != nil {
+				t.Fatalf("round %d: cancelling: %v", round, cancelErr)
+			}
+			if bookErr != nil && code(t, bookErr) != "already_booked" {
+				t.Fatalf("round %d: booking: %v", round, bookErr)
+			}
+			active := f.count("bookings", "user_id = ? AND status = ?", me.UserID, appointments.StatusBooked)
+			claimed := f.count("active_accounts a JOIN bookings b ON b.id = a.booking_id", "a.user_id = ? AND b.status = ?", me.UserID, appointments.StatusBooked)
+			if active != (map[bool]int{true: 0, false: 1})[bookErr != nil] || claimed != active || f.count("active_accounts", "user_id = ?", me.UserID) != active {
+				t.Fatalf("round %d: %d active bookings, %d claimed (booking: %v)", round, active, claimed, bookErr)
+			}
+		}
+		for _, day := range []string{"2026-11-04", "2026-11-05"} {
+			if n, want := f.booked(day, "09:00", appointments.Marriage), f.count("bookings", "day = ? AND status = ?", day, appointments.StatusBooked); n != want {
+				t.Fatalf("%s: counter %d, %d active bookings", day, n, want)
+			}
+		}
+	})
+}
+
+// The daily limit counts the bookings an account makes on a day (China's date) at all offices
+// together; the office booked sets the limit.
+func TestDailyLimitCountsEveryOffice(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := newFixture(t, s, t0)
+		strict := officeInput()
+		strict.Rules.DailyBookings = 1
+		other, err := f.desk.CreateOffice(f.ctx, f.admin, strict)
+		if err != nil {
+			t.Fatal(err)
+		}
+		me := f.citizen()
+		b := f.book(me, f.couple("2026-11-04", "09:00"))
+		if _, err := f.desk.Cancel(f.ctx, me, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		there := f.couple("2026-11-04", "09:00")
+		there.OfficeID = other.ID
+		if c := code(t, bookErr(f, me, there)); c != "daily_limit" {
+			t.Fatalf("a second booking today at an office allowing one a day: %s", c)
+		}
+		f.book(me, f.couple("2026-11-04", "09:00")) // the first office allows two
+		// Past days' counts are purged; today's stays.
+		if err := appointments.Purge(f.ctx, f.db, f.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count("account_days", "user_id = ?", me.UserID); n != 1 {
+			t.Fatalf("%d daily counts of today after the purge", n)
+		}
+		if err := appointments.Purge(f.ctx, f.db, f.clock.Now().AddDate(0, 0, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count("account_days", "user_id = ?", me.UserID); n != 0 {
+			t.Fatalf("%d past daily counts left after the purge", n)
+		}
 	})
 }
