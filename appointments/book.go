@@ -386,77 +386,27 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opt
 	if seen, ok := d.full.Load(k); ok && time.Since(seen.(time.Time)) < fullMemo {
 		return nil, errSlotFull
 	}
-	// One connection for the whole booking, checks and transaction: on a hot day every request
-	// waits in line for a connection, and a booking that had to queue for each of its reads again
-	// would take its seat seconds later. A case's appearance booking asks the engine, which takes
-	// connections of its own, so it keeps to the pool: holding one while waiting for another could
-	// leave a full pool waiting on itself.
-	var conn bun.IDB = d.db
-	if in.CaseID == 0 {
-		c, err := d.db.Conn(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("taking a database connection for a booking: %w", err)
-		}
-		defer c.Close()
-		conn = c
+	conn, done, err := d.bookingConn(ctx, in.CaseID)
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	if err := d.fullNow(ctx, conn, k); err != nil {
 		return nil, err
 	}
-	p, err := d.loadPlan(ctx, conn, in.OfficeID)
-	if problem.Is(err, problem.NotFound) {
-		var fe problem.Fields
-		fe.Add("office_id", "not_found", "没有这个婚姻登记处。", "There is no such registration office.")
-		return nil, fe.Err()
-	}
+	p, b, verified, err := d.prepareBooking(ctx, conn, actor, &in)
 	if err != nil {
 		return nil, err
 	}
-	if !d.allowed(actor, p.office.Jurisdiction, "appointment", "book") {
-		return nil, problem.ErrForbidden
-	}
-	b, verified, err := d.checkBooking(ctx, conn, actor, p, &in)
-	if err != nil {
-		return nil, err
-	}
-	capacity := p.office.Capacity[in.Service]
 	var o bookOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	insert := func(ctx context.Context, tx bun.Tx) error {
-		if err := claim(ctx, tx, b, verified); err != nil {
-			return err
-		}
-		if err := countBooking(ctx, tx, b.UserID, d.Today(), p.office.Rules.DailyBookings); err != nil {
-			return err
-		}
-		if err := takeSeat(ctx, tx, b.slot(), capacity); err != nil {
-			if errors.Is(err, errSlotFull) {
-				d.full.Store(b.slot(), time.Now())
-			}
-			return err
-		}
-		if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
-			return fmt.Errorf("inserting a booking: %w", err)
-		}
-		if err := link(ctx, tx, b, verified); err != nil {
-			return err
-		}
-		if err := record(ctx, tx, actor, "booking.create", &p.office, b, map[string]any{"service": b.Service}); err != nil {
-			return err
-		}
-		if o.within != nil {
-			if err := o.within(ctx, tx, b); err != nil {
-				return err
-			}
-		}
-		return d.send(ctx, tx, b.UserID, "appointment_booked", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil)
-	}
 	// The only unique constraint the transaction can meet is the confirmation code's: with 40 random
 	// bits, codes start to collide after about a million bookings. Another code, another try.
 	for range 3 {
-		if err = conn.RunInTx(ctx, nil, insert); !database.IsUniqueViolation(err) {
+		err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return d.fileBooking(ctx, tx, actor, p, b, verified, o) })
+		if !database.IsUniqueViolation(err) {
 			break
 		}
 		b.Code = newCode()
@@ -465,6 +415,78 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opt
 		return nil, err
 	}
 	return b, nil
+}
+
+// bookingConn returns the connection a booking runs on, and what to call when it is done.
+//
+// One connection for the whole booking, checks and transaction: on a hot day every request waits in
+// line for a connection, and a booking that had to queue for each of its reads again would take its
+// seat seconds later. A case's appearance booking (caseID > 0) asks the engine, which takes
+// connections of its own, so it keeps to the pool: holding one while waiting for another could leave
+// a full pool waiting on itself.
+func (d *Desk) bookingConn(ctx context.Context, caseID int64) (bun.IDB, func(), error) {
+	if caseID != 0 {
+		return d.db, func() {}, nil
+	}
+	c, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("taking a database connection for a booking: %w", err)
+	}
+	return c, func() { _ = c.Close() }, nil
+}
+
+// prepareBooking reads the plan of the booking's office, checks that the actor may book there and
+// validates the input: it returns the plan, the booking to insert and whether the account is
+// verified for its booker.
+func (d *Desk) prepareBooking(ctx context.Context, conn bun.IDB, actor audit.Actor, in *BookingInput) (*plan, *Booking, bool, error) {
+	p, err := d.loadPlan(ctx, conn, in.OfficeID)
+	if problem.Is(err, problem.NotFound) {
+		var fe problem.Fields
+		fe.Add("office_id", "not_found", "没有这个婚姻登记处。", "There is no such registration office.")
+		return nil, nil, false, fe.Err()
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if !d.allowed(actor, p.office.Jurisdiction, "appointment", "book") {
+		return nil, nil, false, problem.ErrForbidden
+	}
+	b, verified, err := d.checkBooking(ctx, conn, actor, p, in)
+	return p, b, verified, err
+}
+
+// fileBooking is the transaction of a booking: it claims the account and its verified booker,
+// counts the account's booking of the day, takes a seat (remembering a full slot), inserts the
+// booking, names it in the claims, audits it, runs the caller's WithinBooking and writes the
+// appointment_booked notice.
+func (d *Desk) fileBooking(ctx context.Context, tx bun.Tx, actor audit.Actor, p *plan, b *Booking, verified bool, o bookOptions) error {
+	if err := claim(ctx, tx, b, verified); err != nil {
+		return err
+	}
+	if err := countBooking(ctx, tx, b.UserID, d.Today(), p.office.Rules.DailyBookings); err != nil {
+		return err
+	}
+	if err := takeSeat(ctx, tx, b.slot(), p.office.Capacity[b.Service]); err != nil {
+		if errors.Is(err, errSlotFull) {
+			d.full.Store(b.slot(), time.Now())
+		}
+		return err
+	}
+	if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
+		return fmt.Errorf("inserting a booking: %w", err)
+	}
+	if err := link(ctx, tx, b, verified); err != nil {
+		return err
+	}
+	if err := record(ctx, tx, actor, "booking.create", &p.office, b, map[string]any{"service": b.Service}); err != nil {
+		return err
+	}
+	if o.within != nil {
+		if err := o.within(ctx, tx, b); err != nil {
+			return err
+		}
+	}
+	return d.send(ctx, tx, b.UserID, "appointment_booked", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil)
 }
 
 // fullMemo is how long a process answers slot_full from memory for a slot it saw full (Book checks
