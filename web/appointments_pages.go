@@ -51,6 +51,9 @@ func (s *Server) appointmentsPage(c *fiber.Ctx) error {
 		}
 	}
 	v := s.view(c, "appointments_title")
+	if c.Query("from") == "apply" { // sent here from the application page of a booked item
+		v.Notice = v.T("appointments_booked_not_applied")
+	}
 	v.Data = map[string]any{"Offices": choices, "CaseID": caseID}
 	return s.render(c, "appointments", v)
 }

@@ -732,3 +732,46 @@ func TestBookingFormShowsEveryRefusal(t *testing.T) {
 		}
 	})
 }
+
+// The items booked at a registration office have no online application: their application page
+// leads to the offices with a notice, and the API refuses their drafts and cases (409
+// apply_by_appointment).
+func TestBookedItemsAreNotAppliedForOnline(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("booked.citizen", "citizen")
+		citizen := st.browser()
+		citizen.login("booked.citizen")
+		token := st.token("booked.citizen")
+		for item, service := range map[string]string{"marriage-registration": "marriage", "divorce-registration": "divorce",
+			"marriage-certificate-replacement": "replacement"} {
+			code, _, _ := citizen.get("/catalog/" + item + "/apply")
+			_, page, csrf := citizen.get("/appointments")
+			resp, _ := citizen.post("/catalog/"+item+"/apply", url.Values{"_csrf": {csrf}, "intent": {"save"}})
+			to := "/appointments?service=" + service + "&from=apply"
+			if code != http.StatusSeeOther || resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != to {
+				t.Errorf("%s: the application page answers %d, its post %d to %q", item, code, resp.StatusCode, resp.Header.Get("Location"))
+			}
+			if page, _ = citizen.page(to, http.StatusOK); !strings.Contains(page, "该事项不能网上申请") {
+				t.Errorf("%s: the appointments page does not say why: %s", item, page)
+			}
+			var e struct{ Error struct{ Code string } }
+			for _, call := range []struct {
+				method, path string
+				body         any
+			}{
+				{"GET", "/api/v1/drafts/" + item, nil},
+				{"PUT", "/api/v1/drafts/" + item, map[string]any{"data": map[string]any{"booker_name": "周伟"}}},
+				{"POST", "/api/v1/cases", map[string]any{"item": item, "jurisdiction": "210102", "data": map[string]any{}}},
+			} {
+				e.Error.Code = ""
+				if code := st.api(call.method, call.path, token, call.body, &e); code != http.StatusConflict || e.Error.Code != "apply_by_appointment" {
+					t.Errorf("%s %s: %d %q, want 409 apply_by_appointment", call.method, call.path, code, e.Error.Code)
+				}
+			}
+		}
+		if n, err := s.DB.NewSelect().Table("drafts").Count(context.Background()); err != nil || n != 0 {
+			t.Errorf("%d drafts of booked items saved (%v)", n, err)
+		}
+	})
+}
