@@ -746,13 +746,13 @@ func TestBookedItemsAreNotAppliedForOnline(t *testing.T) {
 		for item, service := range map[string]string{"marriage-registration": "marriage", "divorce-registration": "divorce",
 			"marriage-certificate-replacement": "replacement"} {
 			code, _, _ := citizen.get("/catalog/" + item + "/apply")
-			_, page, csrf := citizen.get("/appointments")
+			_, _, csrf := citizen.get("/appointments")
 			resp, _ := citizen.post("/catalog/"+item+"/apply", url.Values{"_csrf": {csrf}, "intent": {"save"}})
 			to := "/appointments?service=" + service + "&from=apply"
 			if code != http.StatusSeeOther || resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != to {
 				t.Errorf("%s: the application page answers %d, its post %d to %q", item, code, resp.StatusCode, resp.Header.Get("Location"))
 			}
-			if page, _ = citizen.page(to, http.StatusOK); !strings.Contains(page, "该事项不能网上申请") {
+			if page, _ := citizen.page(to, http.StatusOK); !strings.Contains(page, "该事项不能网上申请") {
 				t.Errorf("%s: the appointments page does not say why: %s", item, page)
 			}
 			var e struct{ Error struct{ Code string } }
