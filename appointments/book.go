@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,14 +35,17 @@ var (
 	errSlotFull      = problem.New(problem.Conflict, "slot_full", "该时段已约满。", "This time is fully booked.")
 	errAlreadyBooked = problem.New(problem.Conflict, "already_booked", "您已有一个尚未办理的预约，请先取消或办理该预约。",
 		"You already have an active appointment; cancel it or attend it first.")
-	// errPartnerUnavailable says no more about the partner, whom anyone can name, than that they
-	// cannot be booked now (a ban of theirs): not why, nor until when.
-	errPartnerUnavailable = problem.New(problem.Conflict, "partner_unavailable", "另一方当事人目前不能预约，请与其本人确认。",
-		"The partner cannot be booked at present; check with them.")
-	// errBookerUnavailable is the answer to an account that types, as booker, the ID number of a
-	// verified person under a ban: it says nothing of someone else's ban.
-	errBookerUnavailable = problem.New(problem.Conflict, "booker_unavailable", "该预约人身份证号目前不能预约。",
-		"This booker's ID number cannot be booked at present.")
+	// bookerUnavailable is the answer, on booker_id_number, to an account not verified for the
+	// booker's ID number when that number is a verified person's (bound to another account) or under
+	// her ban: she books only from her own account. It says nothing of who holds the number, nor why.
+	bookerUnavailable = problem.Field{Path: "booker_id_number", Code: "booker_unavailable",
+		Message: problem.Text{ZH: "该身份证号目前不能由本账户预约，请由本人预约。",
+			EN: "This ID number cannot be booked from this account; the person must book herself."}}
+	// partnerUnavailable is the answer, on partner_id_number, to naming as partner a verified person
+	// under a ban: it says no more about the partner, whom anyone can name, than that they cannot be
+	// booked now, not why nor until when. A verified partner not under a ban may be named by anyone.
+	partnerUnavailable = problem.Field{Path: "partner_id_number", Code: "partner_unavailable",
+		Message: problem.Text{ZH: "另一方当事人目前不能预约，请与其本人确认。", EN: "The partner cannot be booked at present; check with them."}}
 )
 
 // dailyLimitProblem is the answer to an account that made the office's limit of bookings today.
@@ -167,22 +171,23 @@ func activeBans(ctx context.Context, db bun.IDB, today calendar.Date, userID int
 // refuseBanned answers a booking by the account userID for in when one of bans stands in its way:
 // the account's own ban, or its verified booker's, with its reason and end (banned); the ban of a
 // verified person typed by another account as booker (booker_unavailable) or as partner
-// (partner_unavailable), without a word about someone else's ban.
+// (partner_unavailable), field errors without a word about someone else's ban.
 func refuseBanned(bans []Ban, userID int64, in *BookingInput, verified bool) error {
 	for i := range bans {
 		if bans[i].UserID == userID || verified && bans[i].IDNumber == in.BookerIDNumber {
 			return bannedProblem(&bans[i])
 		}
 	}
+	var fe problem.Fields
 	for _, b := range bans {
-		if b.IDNumber == in.BookerIDNumber {
-			return errBookerUnavailable
+		switch {
+		case b.IDNumber == in.BookerIDNumber && !slices.Contains(fe, bookerUnavailable):
+			fe = append(fe, bookerUnavailable)
+		case b.IDNumber == in.PartnerIDNumber && !slices.Contains(fe, partnerUnavailable):
+			fe = append(fe, partnerUnavailable)
 		}
 	}
-	if len(bans) > 0 {
-		return errPartnerUnavailable
-	}
-	return nil
+	return fe.Err()
 }
 
 // banReasons are the reasons of a ban in both languages.
@@ -243,19 +248,40 @@ func link(ctx context.Context, tx bun.Tx, b *Booking, verified bool) error {
 	return nil
 }
 
-// release frees the booking's account and, if it claimed it, its booker to book again.
+// release frees the booking's account and, if it claimed it, its booker to book again. An account or
+// person may still hold another active booking made before one active booking was the rule
+// (migration 20261206000003 kept those and claimed the earliest): the claim then passes to the
+// earliest other one, so that nobody books again while a booking of theirs is still active.
 func release(ctx context.Context, tx bun.IDB, b *Booking) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM active_accounts WHERE user_id = ? AND booking_id = ?", b.UserID, b.ID); err != nil {
 		return fmt.Errorf("releasing the account of booking %d: %w", b.ID, err)
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM active_people WHERE id_number = ? AND booking_id = ?", b.BookerIDNumber, b.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO active_accounts (user_id, booking_id)
+		SELECT user_id, MIN(id) FROM bookings WHERE user_id = ? AND status = ? GROUP BY user_id
+		ON CONFLICT DO NOTHING`, b.UserID, StatusBooked); err != nil {
+		return fmt.Errorf("passing the account's claim on from booking %d: %w", b.ID, err)
+	}
+	res, err := tx.ExecContext(ctx, "DELETE FROM active_people WHERE id_number = ? AND booking_id = ?", b.BookerIDNumber, b.ID)
+	if err != nil {
 		return fmt.Errorf("releasing the booker of booking %d: %w", b.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // the booking claimed no person
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO active_people (id_number, booking_id)
+		SELECT b.booker_id_number, MIN(b.id) FROM bookings b JOIN users u ON u.id = b.user_id AND u.id_number = b.booker_id_number
+		WHERE b.booker_id_number = ? AND b.status = ? GROUP BY b.booker_id_number
+		ON CONFLICT DO NOTHING`, b.BookerIDNumber, StatusBooked); err != nil {
+		return fmt.Errorf("passing the booker's claim on from booking %d: %w", b.ID, err)
 	}
 	return nil
 }
 
 // countBooking counts a booking the account makes on today unless it made limit already: like a
-// slot's seats, with one conditional UPDATE, so that the limit holds under any concurrency.
+// slot's seats, with one conditional UPDATE, so that the limit holds under any concurrency. The count
+// is the account's on the day (China's date) at all offices together, and the office booked sets the
+// limit: an account cannot get round a strict office by booking at others first. A cancellation does
+// not give a booking back, nor does a move take one.
 func countBooking(ctx context.Context, tx bun.Tx, userID int64, today calendar.Date, limit int) error {
 	if _, err := tx.ExecContext(ctx, "INSERT INTO account_days (user_id, day, booked) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
 		userID, today.String()); err != nil {
@@ -268,6 +294,15 @@ func countBooking(ctx context.Context, tx bun.Tx, userID int64, today calendar.D
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return dailyLimitProblem(limit)
+	}
+	return nil
+}
+
+// Purge deletes the daily booking counts of the days before now's (China's date): only today's
+// decide a booking. The worker's hourly clean-up runs it.
+func Purge(ctx context.Context, db bun.IDB, now time.Time) error {
+	if _, err := db.NewDelete().Table("account_days").Where("day < ?", calendar.DateOf(now).String()).Exec(ctx); err != nil {
+		return fmt.Errorf("purging past daily booking counts: %w", err)
 	}
 	return nil
 }
@@ -351,77 +386,27 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opt
 	if seen, ok := d.full.Load(k); ok && time.Since(seen.(time.Time)) < fullMemo {
 		return nil, errSlotFull
 	}
-	// One connection for the whole booking, checks and transaction: on a hot day every request
-	// waits in line for a connection, and a booking that had to queue for each of its reads again
-	// would take its seat seconds later. A case's appearance booking asks the engine, which takes
-	// connections of its own, so it keeps to the pool: holding one while waiting for another could
-	// leave a full pool waiting on itself.
-	var conn bun.IDB = d.db
-	if in.CaseID == 0 {
-		c, err := d.db.Conn(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("taking a database connection for a booking: %w", err)
-		}
-		defer c.Close()
-		conn = c
+	conn, done, err := d.bookingConn(ctx, in.CaseID)
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	if err := d.fullNow(ctx, conn, k); err != nil {
 		return nil, err
 	}
-	p, err := d.loadPlan(ctx, conn, in.OfficeID)
-	if problem.Is(err, problem.NotFound) {
-		var fe problem.Fields
-		fe.Add("office_id", "not_found", "没有这个婚姻登记处。", "There is no such registration office.")
-		return nil, fe.Err()
-	}
+	p, b, verified, err := d.prepareBooking(ctx, conn, actor, &in)
 	if err != nil {
 		return nil, err
 	}
-	if !d.allowed(actor, p.office.Jurisdiction, "appointment", "book") {
-		return nil, problem.ErrForbidden
-	}
-	b, verified, err := d.checkBooking(ctx, conn, actor, p, &in)
-	if err != nil {
-		return nil, err
-	}
-	capacity := p.office.Capacity[in.Service]
 	var o bookOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	insert := func(ctx context.Context, tx bun.Tx) error {
-		if err := claim(ctx, tx, b, verified); err != nil {
-			return err
-		}
-		if err := countBooking(ctx, tx, b.UserID, d.Today(), p.office.Rules.DailyBookings); err != nil {
-			return err
-		}
-		if err := takeSeat(ctx, tx, b.slot(), capacity); err != nil {
-			if errors.Is(err, errSlotFull) {
-				d.full.Store(b.slot(), time.Now())
-			}
-			return err
-		}
-		if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
-			return fmt.Errorf("inserting a booking: %w", err)
-		}
-		if err := link(ctx, tx, b, verified); err != nil {
-			return err
-		}
-		if err := record(ctx, tx, actor, "booking.create", &p.office, b, map[string]any{"service": b.Service}); err != nil {
-			return err
-		}
-		if o.within != nil {
-			if err := o.within(ctx, tx, b); err != nil {
-				return err
-			}
-		}
-		return d.send(ctx, tx, b.UserID, "appointment_booked", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil)
-	}
 	// The only unique constraint the transaction can meet is the confirmation code's: with 40 random
 	// bits, codes start to collide after about a million bookings. Another code, another try.
 	for range 3 {
-		if err = conn.RunInTx(ctx, nil, insert); !database.IsUniqueViolation(err) {
+		err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return d.fileBooking(ctx, tx, actor, p, b, verified, o) })
+		if !database.IsUniqueViolation(err) {
 			break
 		}
 		b.Code = newCode()
@@ -430,6 +415,78 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opt
 		return nil, err
 	}
 	return b, nil
+}
+
+// bookingConn returns the connection a booking runs on, and what to call when it is done.
+//
+// One connection for the whole booking, checks and transaction: on a hot day every request waits in
+// line for a connection, and a booking that had to queue for each of its reads again would take its
+// seat seconds later. A case's appearance booking (caseID > 0) asks the engine, which takes
+// connections of its own, so it keeps to the pool: holding one while waiting for another could leave
+// a full pool waiting on itself.
+func (d *Desk) bookingConn(ctx context.Context, caseID int64) (bun.IDB, func(), error) {
+	if caseID != 0 {
+		return d.db, func() {}, nil
+	}
+	c, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("taking a database connection for a booking: %w", err)
+	}
+	return c, func() { _ = c.Close() }, nil
+}
+
+// prepareBooking reads the plan of the booking's office, checks that the actor may book there and
+// validates the input: it returns the plan, the booking to insert and whether the account is
+// verified for its booker.
+func (d *Desk) prepareBooking(ctx context.Context, conn bun.IDB, actor audit.Actor, in *BookingInput) (*plan, *Booking, bool, error) {
+	p, err := d.loadPlan(ctx, conn, in.OfficeID)
+	if problem.Is(err, problem.NotFound) {
+		var fe problem.Fields
+		fe.Add("office_id", "not_found", "没有这个婚姻登记处。", "There is no such registration office.")
+		return nil, nil, false, fe.Err()
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if !d.allowed(actor, p.office.Jurisdiction, "appointment", "book") {
+		return nil, nil, false, problem.ErrForbidden
+	}
+	b, verified, err := d.checkBooking(ctx, conn, actor, p, in)
+	return p, b, verified, err
+}
+
+// fileBooking is the transaction of a booking: it claims the account and its verified booker,
+// counts the account's booking of the day, takes a seat (remembering a full slot), inserts the
+// booking, names it in the claims, audits it, runs the caller's WithinBooking and writes the
+// appointment_booked notice.
+func (d *Desk) fileBooking(ctx context.Context, tx bun.Tx, actor audit.Actor, p *plan, b *Booking, verified bool, o bookOptions) error {
+	if err := claim(ctx, tx, b, verified); err != nil {
+		return err
+	}
+	if err := countBooking(ctx, tx, b.UserID, d.Today(), p.office.Rules.DailyBookings); err != nil {
+		return err
+	}
+	if err := takeSeat(ctx, tx, b.slot(), p.office.Capacity[b.Service]); err != nil {
+		if errors.Is(err, errSlotFull) {
+			d.full.Store(b.slot(), time.Now())
+		}
+		return err
+	}
+	if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
+		return fmt.Errorf("inserting a booking: %w", err)
+	}
+	if err := link(ctx, tx, b, verified); err != nil {
+		return err
+	}
+	if err := record(ctx, tx, actor, "booking.create", &p.office, b, map[string]any{"service": b.Service}); err != nil {
+		return err
+	}
+	if o.within != nil {
+		if err := o.within(ctx, tx, b); err != nil {
+			return err
+		}
+	}
+	return d.send(ctx, tx, b.UserID, "appointment_booked", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil)
 }
 
 // fullMemo is how long a process answers slot_full from memory for a slot it saw full (Book checks
@@ -457,6 +514,29 @@ func (d *Desk) fullNow(ctx context.Context, db bun.IDB, k slotKey) error {
 	return nil
 }
 
+// checkBooker adds the errors of the booker's ID number for the account userID and reports whether
+// the account is verified for it. A verified account books only for its own number (id_mismatch);
+// an account that is not may not name a number bound to another account (booker_unavailable), so
+// that one active booking per verified person holds whoever types her number. The partner is not
+// checked so: naming a verified person as partner claims nothing and never blocks her own booking.
+func checkBooker(ctx context.Context, db bun.IDB, fe *problem.Fields, userID int64, idNumber string) (bool, error) {
+	bound, err := accounts.IDNumberOf(ctx, db, userID)
+	if err != nil {
+		return false, err
+	}
+	if bound != "" {
+		if bound != idNumber {
+			fe.Add("booker_id_number", accounts.ErrIDMismatch.Code, accounts.ErrIDMismatch.Message.ZH, accounts.ErrIDMismatch.Message.EN)
+		}
+		return true, nil
+	}
+	_, held, err := accounts.UserByIDNumber(ctx, db, idNumber)
+	if held {
+		*fe = append(*fe, bookerUnavailable)
+	}
+	return false, err
+}
+
 // checkBooking validates a booking's input for the office of p and returns the booking to insert and
 // whether the account is verified for its booker's ID number.
 func (d *Desk) checkBooking(ctx context.Context, db bun.IDB, actor audit.Actor, p *plan, in *BookingInput) (*Booking, bool, error) {
@@ -478,17 +558,13 @@ func (d *Desk) checkBooking(ctx context.Context, db bun.IDB, actor audit.Actor, 
 	}
 	date, slot, _ := checkTime(&fe, p, in.Day, in.Start, w)
 	checkPeople(&fe, in, date, today)
-	bound, err := accounts.IDNumberOf(ctx, db, actor.UserID)
+	verified, err := checkBooker(ctx, db, &fe, actor.UserID, in.BookerIDNumber)
 	if err != nil {
 		return nil, false, err
-	}
-	if bound != "" && bound != in.BookerIDNumber {
-		fe.Add("booker_id_number", accounts.ErrIDMismatch.Code, accounts.ErrIDMismatch.Message.ZH, accounts.ErrIDMismatch.Message.EN)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, false, err
 	}
-	verified := bound != ""
 	bans, err := activeBans(ctx, db, today, actor.UserID, in.BookerIDNumber, in.PartnerIDNumber)
 	if err != nil {
 		return nil, false, err

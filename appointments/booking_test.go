@@ -214,13 +214,13 @@ func TestBans(t *testing.T) {
 		// as booker, and that account does not learn why.
 		withBanned := f.couple(f.openDay(3), "09:00")
 		withBanned.BookerIDNumber, withBanned.PartnerIDNumber = idNumber("19970101", false), in.BookerIDNumber
-		if code(t, bookErr(f, f.citizen(), withBanned)) != "partner_unavailable" {
-			t.Fatal("booked with a banned person")
+		if c := fieldCodes(t, bookErr(f, f.citizen(), withBanned)); c["partner_id_number"] != "partner_unavailable" {
+			t.Fatalf("booked with a banned person: %v", c)
 		}
 		asBooker := f.couple(f.openDay(3), "09:00")
 		asBooker.BookerIDNumber = in.BookerIDNumber
-		if code(t, bookErr(f, f.citizen(), asBooker)) != "booker_unavailable" {
-			t.Fatal("a banned person booked from another account")
+		if c := fieldCodes(t, bookErr(f, f.citizen(), asBooker)); c["booker_id_number"] != "booker_unavailable" {
+			t.Fatalf("a banned person booked from another account: %v", c)
 		}
 
 		// Three cancellations within 30 days.

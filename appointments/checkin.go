@@ -131,41 +131,16 @@ func (d *Desk) CheckIn(ctx context.Context, actor audit.Actor, officeID int64, i
 		return nil, problem.ErrForbidden
 	}
 	today := d.Today()
-	var fe problem.Fields
-	if in.Day != "" && in.Day != today.String() {
-		fe.Add("day", "not_today", "只能为当天的预约签到。", "Only today's appointments can be checked in.")
-	}
-	code, idNumber := strings.ToUpper(strings.TrimSpace(in.Code)), strings.ToUpper(strings.TrimSpace(in.IDNumber))
-	if code == "" && idNumber == "" {
-		fe.Add("code", "required", "请输入预约码或身份证号。", "Enter the confirmation code or an ID number.")
-	}
-	if err := fe.Err(); err != nil {
+	code, idNumber, present, err := readCheckIn(in, today)
+	if err != nil {
 		return nil, err
 	}
-	present := make([]string, 0, len(in.Present))
-	for _, n := range in.Present {
-		if n = strings.ToUpper(strings.TrimSpace(n)); !slices.Contains(present, n) {
-			present = append(present, n)
-		}
-	}
-	slices.Sort(present)
 	b, err := d.findForCheckIn(ctx, officeID, today, code, idNumber, present)
 	if err != nil {
 		return nil, err
 	}
-	if b.Status != StatusBooked {
-		return nil, errNotBooked
-	}
-	if b.Day != today.String() {
-		var fe problem.Fields
-		fe.Add("day", "not_today", fmt.Sprintf("该预约的日期是 %s，不是今天。", b.Day), fmt.Sprintf("This appointment is on %s, not today.", b.Day))
-		return nil, fe.Err()
-	}
-	if in.Service != "" && in.Service != b.Service {
-		return nil, errWrongService
-	}
-	if !b.names(present) {
-		return nil, errPeopleMismatch
+	if err := b.checkArrival(today, in.Service, present); err != nil {
+		return nil, err
 	}
 	now := d.now()
 	checkIn := func(ctx context.Context, tx bun.Tx) error {
@@ -191,6 +166,52 @@ func (d *Desk) CheckIn(ctx context.Context, actor audit.Actor, officeID int64, i
 		return nil, err
 	}
 	return b, nil
+}
+
+// readCheckIn checks what the clerk entered for today's check-in and returns the confirmation code
+// and the ID number to find the booking by, in capitals, and the ID numbers of the people present,
+// once each and sorted.
+func readCheckIn(in CheckInInput, today calendar.Date) (code, idNumber string, present []string, err error) {
+	var fe problem.Fields
+	if in.Day != "" && in.Day != today.String() {
+		fe.Add("day", "not_today", "只能为当天的预约签到。", "Only today's appointments can be checked in.")
+	}
+	code, idNumber = strings.ToUpper(strings.TrimSpace(in.Code)), strings.ToUpper(strings.TrimSpace(in.IDNumber))
+	if code == "" && idNumber == "" {
+		fe.Add("code", "required", "请输入预约码或身份证号。", "Enter the confirmation code or an ID number.")
+	}
+	if err := fe.Err(); err != nil {
+		return "", "", nil, err
+	}
+	present = make([]string, 0, len(in.Present))
+	for _, n := range in.Present {
+		if n = strings.ToUpper(strings.TrimSpace(n)); !slices.Contains(present, n) {
+			present = append(present, n)
+		}
+	}
+	slices.Sort(present)
+	return code, idNumber, present, nil
+}
+
+// checkArrival answers why the booking cannot be checked in today for service ("" for the booked one)
+// with the people present (sorted): it is not booked, not today's, for another business, or for
+// other people.
+func (b *Booking) checkArrival(today calendar.Date, service Service, present []string) error {
+	if b.Status != StatusBooked {
+		return errNotBooked
+	}
+	if b.Day != today.String() {
+		var fe problem.Fields
+		fe.Add("day", "not_today", fmt.Sprintf("该预约的日期是 %s，不是今天。", b.Day), fmt.Sprintf("This appointment is on %s, not today.", b.Day))
+		return fe.Err()
+	}
+	if service != "" && service != b.Service {
+		return errWrongService
+	}
+	if !b.names(present) {
+		return errPeopleMismatch
+	}
+	return nil
 }
 
 // bindBooker binds the booker's ID number to the account that booked, now that a clerk has seen the

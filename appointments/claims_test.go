@@ -1,6 +1,8 @@
 package appointments_test
 
 import (
+	"sync"
+
 	"testing"
 
 	"github.com/civicflow/civicflow/accounts"
@@ -19,11 +21,6 @@ func TestStrangersCannotBlockAPerson(t *testing.T) {
 		for _, verified := range []bool{false, true} {
 			victim, groom := idNumber("19950310", false), idNumber("19930101", true)
 			her := f.citizen()
-			if verified {
-				if err := accounts.BindIDNumber(f.ctx, f.db, her.UserID, victim); err != nil {
-					t.Fatal(err)
-				}
-			}
 			asPartner := f.couple("2026-11-04", "09:00")
 			asPartner.PartnerIDNumber = victim
 			f.book(f.citizen(), asPartner)
@@ -31,6 +28,15 @@ func TestStrangersCannotBlockAPerson(t *testing.T) {
 			asBooker := f.couple("2026-11-04", "09:30")
 			asBooker.BookerIDNumber, asBooker.BookerName, asBooker.PartnerIDNumber = victim, "李娜", idNumber("19900101", true)
 			f.book(squatter, asBooker)
+			if verified {
+				// Verified after the squatter typed her number: his booking claims nothing.
+				if err := accounts.BindIDNumber(f.ctx, f.db, her.UserID, victim); err != nil {
+					t.Fatal(err)
+				}
+				again := f.couple("2026-11-04", "09:00") // as partner anyone may still name her
+				again.PartnerIDNumber = victim
+				f.book(f.citizen(), again)
+			}
 
 			own := f.couple("2026-11-04", "10:00")
 			own.BookerIDNumber, own.BookerName, own.PartnerIDNumber, own.PartnerName = victim, "李娜", groom, "张伟"
@@ -50,8 +56,12 @@ func TestStrangersCannotBlockAPerson(t *testing.T) {
 					flags[l.Start] = l.SamePerson
 				}
 			}
-			if flags["09:00"] != (appointments.SamePerson{Partner: 2}) || flags["09:30"] != (appointments.SamePerson{Booker: 2}) ||
-				flags["10:00"] != (appointments.SamePerson{Booker: 2}) {
+			named := 2 // the bookings naming her besides each one
+			if verified {
+				named = 3
+			}
+			if flags["09:00"] != (appointments.SamePerson{Partner: named}) || flags["09:30"] != (appointments.SamePerson{Booker: named}) ||
+				flags["10:00"] != (appointments.SamePerson{Booker: named}) {
 				t.Fatalf("verified %v: same person on the day sheet: %+v", verified, flags)
 			}
 
@@ -66,12 +76,19 @@ func TestStrangersCannotBlockAPerson(t *testing.T) {
 				t.Fatalf("verified %v: checking her in by her ID number: %+v %v", verified, got, err)
 			}
 
-			// The squatter misses both appointments he made in her name: he is banned, she is not.
+			// The check-in bound her number to her account: from now on no other account may name her
+			// as booker, and nothing says whose the number is.
 			f.at("2026-11-04", 18, 0)
 			if _, err := f.desk.MarkNoShows(f.ctx, f.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			asBooker.Day = "2026-11-06"
+			if c := fieldCodes(t, bookErr(f, squatter, asBooker)); c["booker_id_number"] != "booker_unavailable" {
+				t.Fatalf("verified %v: another account booked for her once she was verified: %v", verified, c)
+			}
+			// The squatter misses the appointment he made in her name and another one: he is banned,
+			// she is not.
+			asBooker.BookerIDNumber = idNumber("19950310", false)
 			f.book(squatter, asBooker)
 			f.at("2026-11-06", 18, 0)
 			if _, err := f.desk.MarkNoShows(f.ctx, f.clock.Now()); err != nil {
@@ -175,5 +192,119 @@ func TestOneActiveBookingPerVerifiedPerson(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.book(second, inputs[racers])
+	})
+}
+
+// A booking released by a cancellation, a check-in or a no-show passes the claim of its account on to
+// another active booking of the account, if it still has one from before one active booking was the
+// rule: the account books again only when it has none.
+func TestReleasePassesTheClaimOn(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := newFixture(t, s, t0)
+		me := f.citizen()
+		first := f.book(me, f.couple("2026-11-04", "09:00"))
+		older := *first // a second active booking, as migration 20261206000003 found some
+		older.ID, older.Code, older.Start, older.End = 0, "LEGACY01", "10:00", "10:30"
+		if _, err := f.db.NewInsert().Model(&older).Exec(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.desk.Cancel(f.ctx, me, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count("active_accounts", "user_id = ? AND booking_id = ?", me.UserID, older.ID); n != 1 {
+			t.Fatalf("the account's claim did not pass to its other active booking (%d rows)", n)
+		}
+		if c := code(t, bookErr(f, me, f.couple("2026-11-05", "09:00"))); c != "already_booked" {
+			t.Fatalf("booking while another booking is active: %s", c)
+		}
+		if _, err := f.desk.Cancel(f.ctx, me, older.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count("active_accounts", "user_id = ?", me.UserID); n != 0 {
+			t.Fatalf("%d claims left after the last active booking ended", n)
+		}
+	})
+}
+
+// A cancellation racing with a new booking of the same account leaves the claims and the seats
+// matching the bookings, whichever wins: at most one active booking, claimed by its account, and every
+// slot's counter equal to its active bookings.
+func TestCancelRacingWithBook(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := newFixture(t, s, t0)
+		for round := range 8 {
+			me := f.citizen()
+			old := f.book(me, f.couple("2026-11-04", "09:00"))
+			var wg sync.WaitGroup
+			var cancelErr, bookErr error
+			start := make(chan struct{})
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, cancelErr = f.desk.Cancel(f.ctx, me, old.ID)
+			}()
+			go func() {
+				defer wg.Done()
+				<-start
+				_, bookErr = f.desk.Book(f.ctx, me, f.couple("2026-11-05", "09:00"))
+			}()
+			close(start)
+			wg.Wait()
+			if cancelErr != nil {
+				t.Fatalf("round %d: cancelling: %v", round, cancelErr)
+			}
+			if bookErr != nil && code(t, bookErr) != "already_booked" {
+				t.Fatalf("round %d: booking: %v", round, bookErr)
+			}
+			active := f.count("bookings", "user_id = ? AND status = ?", me.UserID, appointments.StatusBooked)
+			claimed := f.count("active_accounts a JOIN bookings b ON b.id = a.booking_id", "a.user_id = ? AND b.status = ?", me.UserID, appointments.StatusBooked)
+			if active != (map[bool]int{true: 0, false: 1})[bookErr != nil] || claimed != active || f.count("active_accounts", "user_id = ?", me.UserID) != active {
+				t.Fatalf("round %d: %d active bookings, %d claimed (booking: %v)", round, active, claimed, bookErr)
+			}
+		}
+		for _, day := range []string{"2026-11-04", "2026-11-05"} {
+			if n, want := f.booked(day, "09:00", appointments.Marriage), f.count("bookings", "day = ? AND status = ?", day, appointments.StatusBooked); n != want {
+				t.Fatalf("%s: counter %d, %d active bookings", day, n, want)
+			}
+		}
+	})
+}
+
+// The daily limit counts the bookings an account makes on a day (China's date) at all offices
+// together; the office booked sets the limit.
+func TestDailyLimitCountsEveryOffice(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := newFixture(t, s, t0)
+		strict := officeInput()
+		strict.Rules.DailyBookings = 1
+		other, err := f.desk.CreateOffice(f.ctx, f.admin, strict)
+		if err != nil {
+			t.Fatal(err)
+		}
+		me := f.citizen()
+		b := f.book(me, f.couple("2026-11-04", "09:00"))
+		if _, err := f.desk.Cancel(f.ctx, me, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		there := f.couple("2026-11-04", "09:00")
+		there.OfficeID = other.ID
+		if c := code(t, bookErr(f, me, there)); c != "daily_limit" {
+			t.Fatalf("a second booking today at an office allowing one a day: %s", c)
+		}
+		f.book(me, f.couple("2026-11-04", "09:00")) // the first office allows two
+		// Past days' counts are purged; today's stays.
+		if err := appointments.Purge(f.ctx, f.db, f.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count("account_days", "user_id = ?", me.UserID); n != 1 {
+			t.Fatalf("%d daily counts of today after the purge", n)
+		}
+		if err := appointments.Purge(f.ctx, f.db, f.clock.Now().AddDate(0, 0, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.count("account_days", "user_id = ?", me.UserID); n != 0 {
+			t.Fatalf("%d past daily counts left after the purge", n)
+		}
 	})
 }

@@ -241,13 +241,32 @@ func (in *OfficeInput) normalise() {
 // validate reports every error of an office's input at once.
 func (in *OfficeInput) validate(ctx context.Context, db bun.IDB) error {
 	var fe problem.Fields
-	if !jurisdictions.ValidCode(in.Jurisdiction) {
-		fe.Add("jurisdiction", "invalid", "请选择行政区划。", "Choose a jurisdiction.")
-	} else if _, err := jurisdictions.Get(ctx, db, in.Jurisdiction); errors.Is(err, jurisdictions.ErrNotFound) {
-		fe.Add("jurisdiction", "not_found", "该行政区划不存在。", "That jurisdiction does not exist.")
-	} else if err != nil {
+	if err := in.checkJurisdiction(ctx, db, &fe); err != nil {
 		return err
 	}
+	in.checkContact(&fe)
+	in.checkSeats(&fe)
+	in.checkOpening(&fe)
+	in.Rules.check(&fe)
+	return fe.Err()
+}
+
+// checkJurisdiction adds the error of the office's jurisdiction: a code of one that exists.
+func (in *OfficeInput) checkJurisdiction(ctx context.Context, db bun.IDB, fe *problem.Fields) error {
+	if !jurisdictions.ValidCode(in.Jurisdiction) {
+		fe.Add("jurisdiction", "invalid", "请选择行政区划。", "Choose a jurisdiction.")
+		return nil
+	}
+	_, err := jurisdictions.Get(ctx, db, in.Jurisdiction)
+	if errors.Is(err, jurisdictions.ErrNotFound) {
+		fe.Add("jurisdiction", "not_found", "该行政区划不存在。", "That jurisdiction does not exist.")
+		return nil
+	}
+	return err
+}
+
+// checkContact adds the errors of the office's name, address and phone.
+func (in *OfficeInput) checkContact(fe *problem.Fields) {
 	text := func(path, value string, required bool, max int) {
 		if required && value == "" {
 			fe.Add(path, "required", "此项必填。", "This field is required.")
@@ -263,6 +282,10 @@ func (in *OfficeInput) validate(ctx context.Context, db bun.IDB) error {
 	if in.Phone != "" && !officePhonePattern.MatchString(in.Phone) {
 		fe.Add("phone", "invalid", "请填写电话号码，如 024-12345678。", "Enter a telephone number, e.g. 024-12345678.")
 	}
+}
+
+// checkSeats adds the errors of the seats per slot: known services, 0 to 1000 each, one offered.
+func (in *OfficeInput) checkSeats(fe *problem.Fields) {
 	offered := 0
 	for s, n := range in.Capacity {
 		path := "capacity." + string(s)
@@ -278,14 +301,22 @@ func (in *OfficeInput) validate(ctx context.Context, db bun.IDB) error {
 	if offered == 0 {
 		fe.Add("capacity", "no_service", "至少开放一项业务的预约名额。", "Offer seats for at least one service.")
 	}
+}
+
+// checkOpening adds the errors of the opening sessions and the slot length.
+func (in *OfficeInput) checkOpening(fe *problem.Fields) {
 	if len(in.Sessions) == 0 {
 		fe.Add("sessions", "required", "至少设置一个办公时段。", "Set at least one session.")
 	}
-	checkSessions(&fe, "sessions", in.Sessions)
+	checkSessions(fe, "sessions", in.Sessions)
 	if in.SlotMinutes < 5 || in.SlotMinutes > 240 {
 		fe.Add("slot_minutes", "out_of_range", "每个预约时段应为5至240分钟。", "A slot lasts 5 to 240 minutes.")
 	}
-	r := in.Rules
+}
+
+// check adds the errors of the booking rules: each 0 (the default) to 3660, and a booking window that
+// does not end before it starts.
+func (r *Rules) check(fe *problem.Fields) {
 	for _, n := range r.Numbers() {
 		if *n.Value < 0 || *n.Value > 3660 {
 			fe.Add("rules."+n.Name, "out_of_range", "应为0（取默认值）至3660。", "Must be 0 (the default) to 3660.")
@@ -295,7 +326,6 @@ func (in *OfficeInput) validate(ctx context.Context, db bun.IDB) error {
 		fe.Add("rules.max_days_ahead", "before_min", "最远可约天数不能小于最早可约天数。",
 			"The latest bookable day cannot come before the earliest.")
 	}
-	return fe.Err()
 }
 
 // mayWriteOffices answers Forbidden unless the actor may manage offices in jurisdiction.

@@ -225,6 +225,11 @@ type NotifyEffect struct {
 	Template string `yaml:"template" json:"template"`
 }
 
+// Booked reports whether the item is applied for only by booking a time at a registration office
+// (its Appointment is set): the office files its case at the window from the booking, so it has no
+// online application, draft or submission.
+func (it *Item) Booked() bool { return it.Appointment != nil }
+
 // The services an item can be booked as at a registration office (Appointment.Service).
 const (
 	ServiceMarriage    = "marriage"

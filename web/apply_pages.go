@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"mime/multipart"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,11 +56,20 @@ func (s *Server) applyPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if workflow.ApplyOnline(it) != nil {
+		return toBooking(c, it)
+	}
 	data, err := s.Engine.Draft(c.UserContext(), currentUser(c).ID, it.Code, 0)
 	if err != nil {
 		return err
 	}
 	return s.renderApply(c, it, data, nil, "", fiber.StatusOK)
+}
+
+// toBooking sends the application page of an item booked at a registration office to the offices
+// that book it, where a notice says that it is booked, not applied for online.
+func toBooking(c *fiber.Ctx, it *catalog.Item) error {
+	return c.Redirect("/appointments?service="+url.QueryEscape(it.Appointment.Service)+"&from=apply", fiber.StatusSeeOther)
 }
 
 // renderApply shows the application form filled with data, with errors by path and a notice.
@@ -217,6 +227,9 @@ func (s *Server) applyPost(c *fiber.Ctx) error {
 	it, err := s.item(c)
 	if err != nil {
 		return err
+	}
+	if workflow.ApplyOnline(it) != nil {
+		return toBooking(c, it)
 	}
 	once, _ := requestKey(c, nil)
 	if filed, err := s.toEarlier(c, once, false, caseAddress); filed || err != nil {

@@ -51,6 +51,9 @@ func (s *Server) appointmentsPage(c *fiber.Ctx) error {
 		}
 	}
 	v := s.view(c, "appointments_title")
+	if c.Query("from") == "apply" { // sent here from the application page of a booked item
+		v.Notice = v.T("appointments_booked_not_applied")
+	}
 	v.Data = map[string]any{"Offices": choices, "CaseID": caseID}
 	return s.render(c, "appointments", v)
 }
@@ -184,26 +187,13 @@ func bookingFromQuery(c *fiber.Ctx) appointments.BookingInput {
 }
 
 // bookPost books the time of the form. A second post of the form that booked (a double click, a
-// reload) shows that booking.
+// reload) shows that booking; every refusal, that of the one-time token too, is shown on the form
+// with what was typed.
 func (s *Server) bookPost(c *fiber.Ctx) error {
-	once, _ := requestKey(c, nil)
-	if booked, err := s.toEarlier(c, once, false, bookingAddress); booked || err != nil {
-		return err
-	}
-	officeID, _ := strconv.ParseInt(c.FormValue("office_id"), 10, 64)
-	caseID, _ := strconv.ParseInt(c.FormValue("case_id"), 10, 64)
-	in := appointments.BookingInput{OfficeID: officeID, Service: appointments.Service(c.FormValue("service")),
-		Day: c.FormValue("day"), Start: c.FormValue("start"), CaseID: caseID,
-		BookerName: c.FormValue("booker_name"), BookerIDNumber: c.FormValue("booker_id_number"),
-		PartnerName: c.FormValue("partner_name"), PartnerIDNumber: c.FormValue("partner_id_number"), Phone: c.FormValue("phone")}
-	b, err := s.Desk.Book(c.UserContext(), actor(c), in, appointments.WithinBooking(func(ctx context.Context, tx bun.Tx, b *appointments.Booking) error {
-		return claimOf(once)(ctx, tx, b.ID)
-	}))
+	in := bookingFromForm(c)
+	id, err := s.bookOnce(c, in)
 	if err == nil {
-		return c.Redirect(bookingAddress(b.ID), fiber.StatusSeeOther)
-	}
-	if booked, err := s.toEarlier(c, once, errors.Is(err, idempotency.ErrTaken), bookingAddress); booked || err != nil {
-		return err
+		return c.Redirect(bookingAddress(id), fiber.StatusSeeOther)
 	}
 	if _, ok := problem.As(err); !ok {
 		return err
@@ -214,6 +204,44 @@ func (s *Server) bookPost(c *fiber.Ctx) error {
 		v.Form[k] = c.FormValue(k)
 	}
 	return s.renderBookForm(c, v, in, err)
+}
+
+// bookingFromForm reads the booking form.
+func bookingFromForm(c *fiber.Ctx) appointments.BookingInput {
+	officeID, _ := strconv.ParseInt(c.FormValue("office_id"), 10, 64)
+	caseID, _ := strconv.ParseInt(c.FormValue("case_id"), 10, 64)
+	return appointments.BookingInput{OfficeID: officeID, Service: appointments.Service(c.FormValue("service")),
+		Day: c.FormValue("day"), Start: c.FormValue("start"), CaseID: caseID,
+		BookerName: c.FormValue("booker_name"), BookerIDNumber: c.FormValue("booker_id_number"),
+		PartnerName: c.FormValue("partner_name"), PartnerIDNumber: c.FormValue("partner_id_number"), Phone: c.FormValue("phone")}
+}
+
+// bookOnce books in under the form's one-time token and returns the booking's ID, or that of the
+// booking an earlier post of the same form made.
+func (s *Server) bookOnce(c *fiber.Ctx, in appointments.BookingInput) (int64, error) {
+	ctx := c.UserContext()
+	once, _ := requestKey(c, nil)
+	if first, err := s.earlier(ctx, once, false); first != nil || err != nil {
+		return earlierID(first, err)
+	}
+	b, err := s.Desk.Book(ctx, actor(c), in, appointments.WithinBooking(func(ctx context.Context, tx bun.Tx, b *appointments.Booking) error {
+		return claimOf(once)(ctx, tx, b.ID)
+	}))
+	if err == nil {
+		return b.ID, nil
+	}
+	if first, earlierErr := s.earlier(ctx, once, errors.Is(err, idempotency.ErrTaken)); first != nil || earlierErr != nil {
+		return earlierID(first, earlierErr)
+	}
+	return 0, err
+}
+
+// earlierID is the record an earlier claim of a form's token made, or the refusal of the token.
+func earlierID(first *idempotency.Key, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return first.RecordID, nil
 }
 
 // bookingAddress is the page of a booking just made.

@@ -17,6 +17,7 @@ import (
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/workflow"
@@ -673,5 +674,104 @@ func TestDivorceCasePageInvitesThePartiesToBook(t *testing.T) {
 			t.Errorf("a stranger's view of the case: %d", code)
 		}
 		st.clock.Set(time.Now())
+	})
+}
+
+// Every refusal of a booking is on the form, with what was typed kept: a field's next to it, any
+// other on top, whatever its kind.
+func TestBookingFormShowsEveryRefusal(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		ctx := context.Background()
+		admin := audit.Actor{UserID: st.user("refused.admin", "admin@21*"), Label: "refused.admin"}
+		citizenID := st.user("refused.citizen", "citizen")
+		// A one-time token that another form used already.
+		const usedToken = "token-of-another-form-0123456789"
+		if err := idempotency.Claim(ctx, s.DB, &idempotency.Key{UserID: citizenID, Key: usedToken, Request: "POST /catalog/:code/apply"},
+			time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		office := st.hepingOffice(admin, appointments.Marriage)
+		day := st.bookableDays(office.ID, "marriage", 1)[0]
+		citizen := st.browser()
+		citizen.login("refused.citizen")
+		form := fmt.Sprintf("/appointments/book?office=%d&service=marriage&day=%s&start=09:00", office.ID, day)
+		fields := func(token, groom, bride string) url.Values {
+			return url.Values{"_csrf": {token}, "_once": {""}, "office_id": {strconv.FormatInt(office.ID, 10)}, "service": {"marriage"},
+				"day": {day}, "start": {"09:00"}, "booker_name": {"周伟"}, "booker_id_number": {groom}, "partner_name": {"李娜"},
+				"partner_id_number": {bride}, "phone": {"13800000000"}}
+		}
+		_, token := citizen.page(form, http.StatusOK)
+		resp, _ := citizen.post("/appointments/book", fields(token, personID(t, "210102", "19900101", "001"), personID(t, "210102", "19920202", "002")))
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("booking: %d", resp.StatusCode)
+		}
+		for name, tc := range map[string]struct {
+			form url.Values
+			want int
+			says string
+		}{
+			"a second booking": {fields(token, personID(t, "210102", "19910101", "003"), personID(t, "210102", "19930303", "004")),
+				http.StatusConflict, "您已有一个尚未办理的预约"},
+			"a case that is not there": {func() url.Values {
+				f := fields(token, personID(t, "210102", "19910101", "005"), personID(t, "210102", "19930303", "006"))
+				f.Set("case_id", "999999")
+				return f
+			}(), http.StatusNotFound, "未找到"},
+			"a token another form used": {func() url.Values {
+				f := fields(token, personID(t, "210102", "19910101", "007"), personID(t, "210102", "19930303", "008"))
+				f.Set("_once", usedToken)
+				return f
+			}(), http.StatusUnprocessableEntity, "Idempotency-Key 已用于另一个不同的请求"},
+		} {
+			resp, body := citizen.post("/appointments/book", tc.form)
+			if resp.StatusCode != tc.want || !strings.Contains(body, tc.says) || !strings.Contains(body, `value="周伟"`) ||
+				!strings.Contains(body, `value="`+tc.form.Get("partner_id_number")+`"`) {
+				t.Errorf("%s: %d, want %d saying %q with the form kept\n%s", name, resp.StatusCode, tc.want, tc.says, body)
+			}
+		}
+	})
+}
+
+// The items booked at a registration office have no online application: their application page
+// leads to the offices with a notice, and the API refuses their drafts and cases (409
+// apply_by_appointment).
+func TestBookedItemsAreNotAppliedForOnline(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("booked.citizen", "citizen")
+		citizen := st.browser()
+		citizen.login("booked.citizen")
+		token := st.token("booked.citizen")
+		for item, service := range map[string]string{"marriage-registration": "marriage", "divorce-registration": "divorce",
+			"marriage-certificate-replacement": "replacement"} {
+			code, _, _ := citizen.get("/catalog/" + item + "/apply")
+			_, _, csrf := citizen.get("/appointments")
+			resp, _ := citizen.post("/catalog/"+item+"/apply", url.Values{"_csrf": {csrf}, "intent": {"save"}})
+			to := "/appointments?service=" + service + "&from=apply"
+			if code != http.StatusSeeOther || resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != to {
+				t.Errorf("%s: the application page answers %d, its post %d to %q", item, code, resp.StatusCode, resp.Header.Get("Location"))
+			}
+			if page, _ := citizen.page(to, http.StatusOK); !strings.Contains(page, "该事项不能网上申请") {
+				t.Errorf("%s: the appointments page does not say why: %s", item, page)
+			}
+			var e struct{ Error struct{ Code string } }
+			for _, call := range []struct {
+				method, path string
+				body         any
+			}{
+				{"GET", "/api/v1/drafts/" + item, nil},
+				{"PUT", "/api/v1/drafts/" + item, map[string]any{"data": map[string]any{"booker_name": "周伟"}}},
+				{"POST", "/api/v1/cases", map[string]any{"item": item, "jurisdiction": "210102", "data": map[string]any{}}},
+			} {
+				e.Error.Code = ""
+				if code := st.api(call.method, call.path, token, call.body, &e); code != http.StatusConflict || e.Error.Code != "apply_by_appointment" {
+					t.Errorf("%s %s: %d %q, want 409 apply_by_appointment", call.method, call.path, code, e.Error.Code)
+				}
+			}
+		}
+		if n, err := s.DB.NewSelect().Table("drafts").Count(context.Background()); err != nil || n != 0 {
+			t.Errorf("%d drafts of booked items saved (%v)", n, err)
+		}
 	})
 }

@@ -37,7 +37,8 @@ var errDraftTooLarge = problem.New(problem.TooLarge, "draft_too_large",
 // SaveDraft keeps what the user has typed so far for the item (and case, or 0 for a new
 // application), replacing any earlier draft, so that nothing is lost when a session ends or the input
 // is not yet valid. It is not validated beyond being at most MaxDraftBytes of JSON. The item must
-// exist, and a case must be the user's own (else problem.ErrNotFound).
+// exist, and a case must be the user's own (else problem.ErrNotFound); an item booked at an office
+// has no draft of a new application (ErrApplyByAppointment).
 func (e *Engine) SaveDraft(ctx context.Context, userID int64, itemCode string, caseID int64, data map[string]any) error {
 	if userID <= 0 {
 		return problem.ErrLoginRequired
@@ -71,8 +72,13 @@ func (e *Engine) SaveDraft(ctx context.Context, userID int64, itemCode string, c
 }
 
 // Draft returns the user's draft for the item and case (0 for a new application), or nil when
-// there is none.
+// there is none. An item booked at an office has no draft of a new application (ErrApplyByAppointment).
 func (e *Engine) Draft(ctx context.Context, userID int64, itemCode string, caseID int64) (map[string]any, error) {
+	if item, ok := e.current(itemCode); ok && caseID == 0 {
+		if err := ApplyOnline(item); err != nil {
+			return nil, err
+		}
+	}
 	d := new(draft)
 	err := e.db.NewSelect().Model(d).Where("user_id = ? AND item_code = ? AND case_id = ?", userID, itemCode, caseID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -129,10 +135,11 @@ func (e *Engine) DiscardDraft(ctx context.Context, userID int64, itemCode string
 // draftTarget checks that a draft may be kept for the item and case.
 func (e *Engine) draftTarget(ctx context.Context, userID int64, itemCode string, caseID int64) error {
 	if caseID == 0 {
-		if _, ok := e.current(itemCode); !ok {
+		item, ok := e.current(itemCode)
+		if !ok {
 			return problem.ErrNotFound
 		}
-		return nil
+		return ApplyOnline(item)
 	}
 	c, err := loadCase(ctx, e.db, caseID)
 	if err != nil {

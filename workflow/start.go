@@ -26,7 +26,9 @@ const ReceivedTemplate = "case_submitted"
 
 // Problems of Start for items booked at a registration office.
 var (
-	errApplyByAppointment = problem.New(problem.Conflict, "apply_by_appointment",
+	// ErrApplyByAppointment refuses an online application, or a draft of one, for an item booked at
+	// a registration office (catalog.Item.Booked): people book a time instead.
+	ErrApplyByAppointment = problem.New(problem.Conflict, "apply_by_appointment",
 		"该事项须预约后到婚姻登记机关现场办理，请先预约。",
 		"This item is applied for in person: book an appointment at a registration office.")
 	errNotByAppointment = problem.New(problem.Conflict, "not_by_appointment",
@@ -36,6 +38,15 @@ var (
 		"您是该申请的当事人，不能为自己办理，请由其他工作人员办理。",
 		"You are a party to this application and cannot handle it yourself; another clerk must.")
 )
+
+// ApplyOnline answers ErrApplyByAppointment for an item that is booked at a registration office, not
+// applied for online: its application page, drafts and submission are refused alike.
+func ApplyOnline(item *catalog.Item) error {
+	if item.Booked() {
+		return ErrApplyByAppointment
+	}
+	return nil
+}
 
 // StartOption changes how Start files a case.
 type StartOption func(*startOptions)
@@ -164,9 +175,9 @@ func enterStart(c *Case, item *catalog.Item, values map[string]any, warnings []p
 func (e *Engine) newCase(actor audit.Actor, item *catalog.Item, jurisdiction string, o *startOptions) (*Case, error) {
 	c := &Case{ItemCode: item.Code, VersionHash: item.Hash, Jurisdiction: jurisdiction, ApplicantID: actor.UserID}
 	switch {
-	case item.Appointment != nil && !o.onBehalf:
-		return nil, errApplyByAppointment
-	case item.Appointment == nil && o.onBehalf:
+	case item.Booked() && !o.onBehalf:
+		return nil, ErrApplyByAppointment
+	case !item.Booked() && o.onBehalf:
 		return nil, errNotByAppointment
 	case !o.onBehalf:
 		return c, nil

@@ -178,7 +178,7 @@ func named(name string, fn func() error) func() error {
 }
 
 // newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers
-// and the hourly clean-up of login records and expired idempotency keys.
+// and the hourly clean-up of login records, expired idempotency keys and past daily booking counts.
 func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk) (*worker.Worker, error) {
 	senders, err := notify.SendersFromConfig(cfg)
 	if err != nil {
@@ -191,7 +191,8 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 			func(ctx context.Context) error { return desk.RunTimers(ctx, time.Now()) }),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
 			now := time.Now()
-			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now))
+			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now),
+				appointments.Purge(ctx, db, now))
 		})), nil
 }
 
