@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/redis/go-redis/v9"
@@ -36,7 +37,7 @@ func closedAddr(t *testing.T) string {
 func TestClassify(t *testing.T) {
 	ctx := context.Background()
 	addr := closedAddr(t)
-	_, pgDown := database.OpenPostgres(ctx, "postgres://civicflow@"+addr+"/civicflow?sslmode=disable&connect_timeout=2")
+	_, pgDown := database.OpenPostgres(ctx, "postgres://civicflow@"+addr+"/civicflow?sslmode=disable", 2*time.Second)
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer rdb.Close()
 	redisDown := rdb.Ping(ctx).Err()

@@ -118,6 +118,7 @@ func New(d Deps) (*Server, error) {
 	}))
 	s.app.Use(boundBodies)
 	s.app.Use(rejectUnreadableText)
+	s.app.Use(s.boundDatabaseWork)
 	s.app.Use(s.authenticate)
 	s.app.Use(s.checkCSRF)
 	s.routes()
@@ -313,6 +314,17 @@ func requestID(c *fiber.Ctx) string {
 }
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// boundDatabaseWork gives the work of a request a deadline, CIVICFLOW_DATABASE_TIMEOUT from here: a
+// database that stops answering without closing its connections (packets dropped, no reset) would
+// otherwise hold the request for as long as TCP takes to give up, minutes. Past the deadline its
+// queries fail with context.DeadlineExceeded, which answers 503 unavailable.
+func (s *Server) boundDatabaseWork(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.Config.DatabaseTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
+}
 
 // health answers whether the process is up.
 func (s *Server) health(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) }
