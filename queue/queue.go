@@ -5,8 +5,12 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"strings"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
@@ -24,6 +28,25 @@ func (redisLog) Printf(ctx context.Context, format string, v ...any) {
 }
 
 func init() { redis.SetLogger(redisLog{}) }
+
+// Classify tells whether err, from go-redis or from asynq over it, means that Redis cannot be reached
+// right now (database.Classify is the database's): a network error, an EOF of its connection, a
+// deadline, or a Redis still LOADING its data set after a restart. A cancelled context, a client
+// closed at shutdown and Redis's other answers are no outage.
+func Classify(err error) database.Outage {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, redis.ErrClosed):
+		return database.NoOutage
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return database.Unreachable
+	}
+	var netErr net.Error
+	var answer redis.Error
+	if errors.As(err, &netErr) || errors.As(err, &answer) && strings.HasPrefix(answer.Error(), "LOADING ") {
+		return database.Unreachable
+	}
+	return database.NoOutage
+}
 
 // Broker is the Redis connection shared by the task client, the worker and the readiness check.
 type Broker struct {
@@ -60,7 +83,7 @@ func newBroker(ctx context.Context, opt asynq.RedisConnOpt, mini *miniredis.Mini
 	if !ok {
 		return nil, fmt.Errorf("unsupported Redis connection option %T", opt)
 	}
-	b := &Broker{Opt: opt, Embedded: mini != nil, rdb: rdb, mini: mini, outages: database.OutageLog{Name: "redis"}}
+	b := &Broker{Opt: opt, Embedded: mini != nil, rdb: rdb, mini: mini, outages: database.OutageLog{Name: "redis", Classify: Classify}}
 	_ = b.Ping(ctx) // logs an outage; the connection comes when Redis answers
 	return b, nil
 }

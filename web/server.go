@@ -336,19 +336,20 @@ func (s *Server) health(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": 
 func (s *Server) ready(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
-	checks := fiber.Map{"database": readiness(ctx, "database", database.Probe(ctx, s.DB)), "redis": readiness(ctx, "redis", s.Broker.Ping(ctx))}
+	checks := fiber.Map{"database": readiness(ctx, "database", database.Probe(ctx, s.DB), database.Classify),
+		"redis": readiness(ctx, "redis", s.Broker.Ping(ctx), queue.Classify)}
 	if checks["database"] != "ok" || checks["redis"] != "ok" {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
 	}
 	return c.JSON(fiber.Map{"status": "ok", "checks": checks})
 }
 
-// readiness is the state of one store after a use of it that ended with err.
-func readiness(ctx context.Context, name string, err error) string {
+// readiness is the state of one store after a use of it that ended with err, which classify tells.
+func readiness(ctx context.Context, name string, err error, classify func(error) database.Outage) string {
 	if err == nil {
 		return "ok"
 	}
-	if o := database.Classify(err); o != database.NoOutage {
+	if o := classify(err); o != database.NoOutage {
 		return o.String()
 	}
 	slog.ErrorContext(ctx, "readiness: check failed", "check", name, "error", err)
