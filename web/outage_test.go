@@ -8,7 +8,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/stacktest"
 )
@@ -77,6 +82,7 @@ func TestReadOnlyDatabaseAnswers503(t *testing.T) {
 		}
 
 		writable()
+		time.Sleep(time.Second) // /readyz answers what it found within the last second
 		k.do(call{method: "GET", path: "/readyz", valid: true}, 200)
 		k.do(call{method: "GET", path: casePath, token: acceptor, valid: true}, 200)
 		st.startCase(applicant, sgItem, "210100", preparationData(t, "沈阳市第三协会", st.uploadAll(applicant, sgItem, prepSlots...)))
@@ -112,5 +118,47 @@ func TestUnrecordedStaffReadIs500UnlessTheDatabaseIsOut(t *testing.T) {
 		k.fails(call{method: "GET", path: casePath, token: acceptor, valid: true}, 500, "internal")
 		restore()
 		k.do(call{method: "GET", path: casePath, token: acceptor, valid: true}, 200)
+	})
+}
+
+// probeCounter counts the writes of /readyz's database check.
+type probeCounter struct{ n atomic.Int32 }
+
+func (h *probeCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (h *probeCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if strings.Contains(e.Query, "readiness_probe") {
+		h.n.Add(1)
+	}
+}
+
+// A burst of /readyz probes checks the database once or twice, not once each: concurrent probes share
+// one check, and later ones within a second get its outcome.
+func TestReadinessBurstChecksTheDatabaseOnce(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		counted := *s
+		probes := &probeCounter{}
+		counted.DB = s.DB.WithQueryHook(probes)
+		st := startSite(t, &counted)
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Go(func() {
+				resp, err := http.Get(st.base + "/readyz")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Errorf("/readyz: %d", resp.StatusCode)
+				}
+			})
+		}
+		wg.Wait()
+		if n := probes.n.Load(); n < 1 || n > 2 {
+			t.Fatalf("50 concurrent probes checked the database %d times, want once or twice", n)
+		}
 	})
 }

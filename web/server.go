@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/uptrace/bun"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/appointments"
@@ -66,6 +68,8 @@ type Server struct {
 	tr    *translations
 	// table is the route table in the order routes registers it.
 	table []Route
+	// readiness is the last answer of /readyz's checks.
+	readiness readinessCache
 }
 
 // New builds the application with every route and refuses a route registered without a permission.
@@ -329,19 +333,75 @@ func (s *Server) boundDatabaseWork(c *fiber.Ctx) error {
 // health answers whether the process is up.
 func (s *Server) health(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) }
 
+// The budgets of /readyz's checks, and how long their outcome is the answer. Each check has its own
+// budget, so that a Redis that does not answer does not use up the database's, and they run at once.
+const (
+	readyDatabaseBudget = 2 * time.Second
+	readyRedisBudget    = time.Second
+	readyCacheFor       = time.Second
+)
+
+// readinessCache keeps the outcome of /readyz's checks for readyCacheFor: a burst of probes (a load
+// balancer's, a monitor's, a client's) writes to the database once, not once each.
+type readinessCache struct {
+	flight singleflight.Group
+	mu     sync.Mutex
+	at     time.Time
+	checks map[string]string
+}
+
 // ready answers whether the database answers and takes writes (database.Probe) and whether Redis
 // answers. Each check is "ok", "unreachable", "read-only" (the database answers but refuses writes) or
 // "error" (a failure that is no outage: a bug, logged). Outages are logged once each by the
 // database's and the broker's OutageLog, not once per check.
 func (s *Server) ready(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-	defer cancel()
-	checks := fiber.Map{"database": readiness(ctx, "database", database.Probe(ctx, s.DB), database.Classify),
-		"redis": readiness(ctx, "redis", s.Broker.Ping(ctx), queue.Classify)}
-	if checks["database"] != "ok" || checks["redis"] != "ok" {
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
+	checks := s.checkReadiness(c.UserContext())
+	status := "ok"
+	for _, state := range checks {
+		if state != "ok" {
+			status = "unavailable"
+			c.Status(fiber.StatusServiceUnavailable)
+		}
 	}
-	return c.JSON(fiber.Map{"status": "ok", "checks": checks})
+	return c.JSON(fiber.Map{"status": status, "checks": checks})
+}
+
+// checkReadiness returns the outcome of the checks of the last readyCacheFor, or runs them: once for
+// all the probes that ask meanwhile, whichever of them goes away.
+func (s *Server) checkReadiness(ctx context.Context) map[string]string {
+	r := &s.readiness
+	r.mu.Lock()
+	checks, fresh := r.checks, time.Since(r.at) < readyCacheFor
+	r.mu.Unlock()
+	if fresh {
+		return checks
+	}
+	v, _, _ := r.flight.Do("checks", func() (any, error) {
+		checks := s.runReadinessChecks(context.WithoutCancel(ctx))
+		r.mu.Lock()
+		r.at, r.checks = time.Now(), checks
+		r.mu.Unlock()
+		return checks, nil
+	})
+	return v.(map[string]string)
+}
+
+// runReadinessChecks checks the database and Redis at once, each within its budget.
+func (s *Server) runReadinessChecks(ctx context.Context) map[string]string {
+	var db, redis string
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, readyDatabaseBudget)
+		defer cancel()
+		db = readiness(ctx, "database", database.Probe(ctx, s.DB), database.Classify)
+	})
+	wg.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, readyRedisBudget)
+		defer cancel()
+		redis = readiness(ctx, "redis", s.Broker.Ping(ctx), queue.Classify)
+	})
+	wg.Wait()
+	return map[string]string{"database": db, "redis": redis}
 }
 
 // readiness is the state of one store after a use of it that ended with err, which classify tells.
