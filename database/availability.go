@@ -157,10 +157,18 @@ func (l *OutageLog) Observe(ctx context.Context, err error, write bool) {
 		classify = Classify
 	}
 	o := classify(err)
+	if err != nil && o == NoOutage {
+		return
+	}
+	l.Report(ctx, o, err, write)
+}
+
+// Report records the outcome of one use of the store that the caller classified itself: outage o
+// with err behind it, or NoOutage (and err nil) for a success. It is Observe for failures known only
+// by their text, such as the ones asynq logs.
+func (l *OutageLog) Report(ctx context.Context, o Outage, err error, write bool) {
 	current := Outage(l.state.Load())
-	switch {
-	case err != nil && o == NoOutage, o == current,
-		err == nil && (current == NoOutage || current == ReadOnly && !write):
+	if o == current || o == NoOutage && current == ReadOnly && !write {
 		return
 	}
 	l.mu.Lock()
