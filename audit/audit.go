@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -62,13 +63,15 @@ var errReadNotRecorded = problem.New(problem.Unavailable, "audit_unavailable",
 	"This read could not be recorded in the audit log, so it is not shown. Please try again later.")
 
 // RecordRead appends the entry of a staff read of personal data. A read that cannot be recorded must
-// not be shown: when the entry cannot be written, the answer is a 503 problem (audit_unavailable)
-// that says so, with the failure behind it for the log.
+// not be shown: when the database is out (database.Unavailable), the answer is a 503 problem
+// (audit_unavailable) that says so and asks to try again, with the failure behind it for the log; any
+// other failure is a bug, an internal error (500).
 func RecordRead(ctx context.Context, db bun.IDB, actor Actor, action, objectType, objectID, jurisdiction string, detail map[string]any) error {
-	if err := Record(ctx, db, actor, action, objectType, objectID, jurisdiction, detail); err != nil {
+	err := Record(ctx, db, actor, action, objectType, objectID, jurisdiction, detail)
+	if database.Unavailable(err) {
 		return errReadNotRecorded.Because(err)
 	}
-	return nil
+	return err
 }
 
 // List returns the latest entries, newest first, optionally for one object type, limited to the rows

@@ -2,15 +2,16 @@ package database
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,49 +42,82 @@ func (o Outage) String() string {
 	return "ok"
 }
 
-// Classify tells whether err means that the database (or Redis, reached over the network too) cannot
-// be reached or cannot write right now: an outage that retrying later cures, as opposed to a mistake
-// in the request or a bug. It is the one place that knows the drivers' errors: pgx's connection
-// errors, network errors, database/sql's bad connections, deadlines, PostgreSQL's read-only
-// transactions (SQLSTATE 25006), shutdowns (57P01–57P03), connection errors (class 08), full disk
-// (53100) and too many clients (53300), SQLite's full disk, read-only file, I/O errors and busy
-// timeouts. A cancelled context is no outage: the caller went away.
+// Classify tells whether err means that the database cannot be reached or cannot write right now:
+// an outage that retrying later cures, as opposed to a mistake in the request or a bug. It is the one
+// place that knows the drivers' errors, and it classifies only what comes from them (or from
+// database/sql): an application's own error is never an outage, whatever it wraps.
+//
+// Outages are a request's deadline passing while it waits for the database; database/sql finding no
+// working connection; PostgreSQL refusing connections (class 08, 57P01–57P03 shutting down or
+// starting, 53300 too many clients) or writes (25006 read-only, 53100 disk full); pgx failing to
+// connect or losing its connection (refused, reset, EOF, timed out); SQLite's full disk, read-only
+// file, I/O errors, a file it cannot open, and a database still locked when its busy timeout is over
+// (an immediate SQLITE_BUSY_SNAPSHOT is a conflict of transactions, no outage). A cancelled context
+// is no outage: the caller went away.
 func Classify(err error) Outage {
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
 		return NoOutage
-	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, driver.ErrBadConn):
 		return Unreachable
 	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
-		switch {
-		case pg.Code == "25006", pg.Code == "53100":
-			return ReadOnly
-		case strings.HasPrefix(pg.Code, "08"), pg.Code == "53300", pg.Code == "57P01", pg.Code == "57P02", pg.Code == "57P03":
-			return Unreachable
-		}
-		return NoOutage
+		return postgresOutage(pg.Code)
 	}
 	var lite *sqlite.Error
 	if errors.As(err, &lite) {
-		switch lite.Code() & 0xff { // the primary code of an extended one
-		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_FULL:
-			return ReadOnly
-		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_CANTOPEN:
-			return Unreachable
-		}
-		return NoOutage
+		return sqliteOutage(lite.Code())
 	}
-	var connect *pgconn.ConnectError
-	var netErr net.Error
-	// pgconn marks the errors of its own transport (a connection lost mid-query, a timeout) with
-	// SafeToRetry; the server's own answers are PgErrors, handled above.
-	var transport interface{ SafeToRetry() bool }
-	if errors.As(err, &connect) || errors.As(err, &netErr) || errors.As(err, &transport) {
+	if lostConnection(err) {
 		return Unreachable
 	}
 	return NoOutage
+}
+
+// postgresOutage classifies a SQLSTATE that PostgreSQL answered.
+func postgresOutage(code string) Outage {
+	switch {
+	case code == "25006", code == "53100":
+		return ReadOnly
+	case strings.HasPrefix(code, "08"), code == "53300", code == "57P01", code == "57P02", code == "57P03":
+		return Unreachable
+	}
+	return NoOutage
+}
+
+// sqliteOutage classifies an (extended) SQLite result code.
+func sqliteOutage(code int) Outage {
+	switch code & 0xff { // the primary code of an extended one
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_FULL:
+		return ReadOnly
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+		return Unreachable
+	case sqlite3.SQLITE_BUSY:
+		if code == sqlite3.SQLITE_BUSY {
+			return Unreachable // the busy timeout is over: the database is locked for longer than requests wait
+		}
+	}
+	return NoOutage
+}
+
+// lostConnection reports whether err is pgx failing to connect or losing its connection: a
+// pgconn.ConnectError, or one of pgconn's own errors (they alone have SafeToRetry) around a network
+// error, an EOF, a timeout or a closed connection. A network error or an EOF that pgx did not report
+// is someone else's.
+func lostConnection(err error) bool {
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) {
+		return true
+	}
+	var fromPgx interface{ SafeToRetry() bool }
+	if !errors.As(err, &fromPgx) {
+		return false
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, pgconn.ErrConnClosed) || pgconn.Timeout(err)
 }
 
 // Unavailable reports whether err is an outage (see Classify): the web layer answers 503 for it.
@@ -106,6 +140,8 @@ type OutageLog struct {
 	Name string
 	// Logger is slog.Default() when nil.
 	Logger *slog.Logger
+	// Classify tells the store's outages from its other errors; nil is the database's (Classify).
+	Classify func(error) Outage
 
 	state atomic.Int32 // the Outage in progress
 	mu    sync.Mutex
@@ -116,11 +152,23 @@ type OutageLog struct {
 // use wrote, since only a write proves a read-only outage over. Errors that are no outage say
 // nothing about the store and change nothing.
 func (l *OutageLog) Observe(ctx context.Context, err error, write bool) {
-	o := Classify(err)
+	classify := l.Classify
+	if classify == nil {
+		classify = Classify
+	}
+	o := classify(err)
+	if err != nil && o == NoOutage {
+		return
+	}
+	l.Report(ctx, o, err, write)
+}
+
+// Report records the outcome of one use of the store that the caller classified itself: outage o
+// with err behind it, or NoOutage (and err nil) for a success. It is Observe for failures known only
+// by their text, such as the ones asynq logs.
+func (l *OutageLog) Report(ctx context.Context, o Outage, err error, write bool) {
 	current := Outage(l.state.Load())
-	switch {
-	case err != nil && o == NoOutage, o == current,
-		err == nil && (current == NoOutage || current == ReadOnly && !write):
+	if o == current || o == NoOutage && current == ReadOnly && !write {
 		return
 	}
 	l.mu.Lock()

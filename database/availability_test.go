@@ -3,14 +3,19 @@ package database_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/redis/go-redis/v9"
@@ -32,41 +37,134 @@ func closedAddr(t *testing.T) string {
 	return addr
 }
 
-// The errors of real drivers are told apart: outages from mistakes and bugs.
+// listen serves each connection to a loopback address with serve, until the test ends.
+func listen(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// sqliteBusy is the error of a write to a SQLite file that another connection keeps locked for longer
+// than the writer's busy timeout.
+func sqliteBusy(t *testing.T) error {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "busy.db")
+	holder, err := database.OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	tx, err := holder.BeginTx(ctx, nil) // BEGIN IMMEDIATE: takes the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	writer, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(50)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	_, err = writer.ExecContext(ctx, "CREATE TABLE t (x int)")
+	return err
+}
+
+// The errors of real drivers are told apart: their outages from mistakes and bugs, and the
+// application's own errors, whatever they wrap, from the drivers'.
 func TestClassify(t *testing.T) {
 	ctx := context.Background()
 	addr := closedAddr(t)
-	_, pgDown := database.OpenPostgres(ctx, "postgres://civicflow@"+addr+"/civicflow?sslmode=disable&connect_timeout=2")
-	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
-	defer rdb.Close()
-	redisDown := rdb.Ping(ctx).Err()
+	pgURL := func(addr string) string { return "postgres://civicflow@" + addr + "/civicflow?sslmode=disable" }
+	_, pgDown := database.OpenPostgres(ctx, pgURL(addr), 2*time.Second)
+	_, pgHangsUp := database.OpenPostgres(ctx, pgURL(listen(t, func(c net.Conn) { c.Close() })), 2*time.Second)
+	_, pgResets := database.OpenPostgres(ctx, pgURL(listen(t, func(c net.Conn) {
+		c.(*net.TCPConn).SetLinger(0) //nolint:errcheck // a close with RST
+		c.Close()
+	})), 2*time.Second)
+	_, pgStalls := database.OpenPostgres(ctx, pgURL(listen(t, func(c net.Conn) { time.Sleep(2 * time.Second); c.Close() })), 100*time.Millisecond)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, pgCallerGone := database.OpenPostgres(cancelled, pgURL(addr), 2*time.Second)
+	_, appNetErr := net.Dial("tcp", addr) // say, a mail server's
 	for _, tc := range []struct {
 		name string
 		err  error
 		want database.Outage
 	}{
 		{"PostgreSQL not listening", pgDown, database.Unreachable},
-		{"Redis not listening", fmt.Errorf("enqueueing: %w", redisDown), database.Unreachable},
+		{"PostgreSQL hangs up (EOF)", pgHangsUp, database.Unreachable},
+		{"PostgreSQL resets the connection", pgResets, database.Unreachable},
+		{"PostgreSQL does not answer within the connect timeout", pgStalls, database.Unreachable},
+		{"SQLite locked past its busy timeout", sqliteBusy(t), database.Unreachable},
 		{"bad connection", fmt.Errorf("reading: %w", driver.ErrBadConn), database.Unreachable},
-		{"deadline", fmt.Errorf("reading: %w", context.DeadlineExceeded), database.Unreachable},
+		{"the request's deadline", fmt.Errorf("reading: %w", context.DeadlineExceeded), database.Unreachable},
 		{"PostgreSQL read-only", &pgconn.PgError{Code: "25006"}, database.ReadOnly},
 		{"PostgreSQL disk full", &pgconn.PgError{Code: "53100"}, database.ReadOnly},
 		{"PostgreSQL shutting down", &pgconn.PgError{Code: "57P01"}, database.Unreachable},
+		{"PostgreSQL starting up", &pgconn.PgError{Code: "57P03"}, database.Unreachable},
 		{"PostgreSQL too many clients", &pgconn.PgError{Code: "53300"}, database.Unreachable},
 		{"PostgreSQL connection failure", &pgconn.PgError{Code: "08006"}, database.Unreachable},
 		{"PostgreSQL unique violation", &pgconn.PgError{Code: "23505"}, database.NoOutage},
 		{"PostgreSQL syntax error", &pgconn.PgError{Code: "42601"}, database.NoOutage},
+		{"PostgreSQL statement cancelled", &pgconn.PgError{Code: "57014"}, database.NoOutage},
+		{"PostgreSQL wrong password", &pgconn.PgError{Code: "28P01"}, database.NoOutage},
 		{"caller went away", fmt.Errorf("reading: %w", context.Canceled), database.NoOutage},
+		{"caller went away while connecting", pgCallerGone, database.NoOutage},
+		{"no rows", fmt.Errorf("reading: %w", sql.ErrNoRows), database.NoOutage},
+		{"a connection used after its release (a bug)", sql.ErrConnDone, database.NoOutage},
+		{"the application's EOF", fmt.Errorf("reading the upload: %w", io.EOF), database.NoOutage},
+		{"the application's network error", fmt.Errorf("sending mail: %w", appNetErr), database.NoOutage},
+		{"Redis not listening (not the database's)", redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1}).Ping(ctx).Err(), database.NoOutage},
 		{"a problem", problem.ErrNotFound, database.NoOutage},
 		{"a bug", errors.New("nil map"), database.NoOutage},
 		{"nothing", nil, database.NoOutage},
 	} {
-		if pgDown == nil || redisDown == nil {
-			t.Fatal("connecting to a closed port succeeded")
-		}
 		if got := database.Classify(tc.err); got != tc.want {
 			t.Errorf("%s (%v): %s, want %s", tc.name, tc.err, got, tc.want)
 		}
+	}
+	for _, err := range []error{pgDown, pgHangsUp, pgResets, pgStalls, pgCallerGone, appNetErr} {
+		if err == nil {
+			t.Fatal("connecting to a closed or broken port succeeded")
+		}
+	}
+}
+
+// A connection that PostgreSQL ends in the middle of a session is an outage of it.
+func TestClassifyConnectionEndedByPostgres(t *testing.T) {
+	if os.Getenv("CIVICFLOW_TEST_DATABASE_URL") == "" {
+		t.Skip("needs PostgreSQL: set CIVICFLOW_TEST_DATABASE_URL")
+	}
+	s := stacktest.Postgres(t)
+	ctx := context.Background()
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var pid int
+	if err := conn.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.ExecContext(ctx, "SELECT pg_terminate_backend(?)", pid); err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.ExecContext(ctx, "SELECT 1")
+	if o := database.Classify(err); err == nil || o != database.Unreachable {
+		t.Errorf("a query on a terminated connection: %v classified %s", err, o)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -35,12 +36,17 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
-// OpenPostgres connects to PostgreSQL at url and checks that it answers. Its outages are logged
-// once each (see OutageLog).
-func OpenPostgres(ctx context.Context, url string) (*bun.DB, error) {
+// OpenPostgres connects to PostgreSQL at url and checks that it answers. Opening a connection may
+// take connectTimeout at most (unless url sets connect_timeout): a server that stops answering
+// without closing its connections would otherwise keep a dial waiting for minutes. Its outages are
+// logged once each (see OutageLog).
+func OpenPostgres(ctx context.Context, url string, connectTimeout time.Duration) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the PostgreSQL URL: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout
 	}
 	// bun writes the arguments into the SQL text, so every statement is new to the server: preparing
 	// and caching them would cost a round trip each and fill the cache for nothing.

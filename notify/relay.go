@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/uptrace/bun"
 
+	"github.com/civicflow/civicflow/queue"
 	"github.com/civicflow/civicflow/tasks"
 )
 
@@ -59,8 +60,9 @@ func NewRelay(db *bun.DB, client *asynq.Client, interval, redeliverAfter time.Du
 	return r
 }
 
-// Run relays at once and then every interval until ctx is cancelled. A failed pass (database or
-// Redis unreachable) is logged and tried again on the next tick: the rows wait in the outbox.
+// Run relays at once and then every interval until ctx is cancelled. A failed pass is tried again on
+// the next tick: the rows wait in the outbox. It is logged unless the database or Redis is out,
+// which their outage logs report once (see queue.Unavailable).
 func (r *Relay) Run(ctx context.Context) {
 	t := time.NewTicker(r.interval)
 	defer t.Stop()
@@ -68,7 +70,7 @@ func (r *Relay) Run(ctx context.Context) {
 		for {
 			n, err := r.RelayOnce(ctx)
 			if err != nil {
-				if ctx.Err() == nil {
+				if ctx.Err() == nil && !queue.Unavailable(err) {
 					slog.WarnContext(ctx, "outbox relay pass failed", "error", err)
 				}
 				break

@@ -90,7 +90,7 @@ func secondPool(t *testing.T, s *stacktest.Stack) *bun.DB {
 	if path, ok := strings.CutPrefix(s.DatabaseURL, "sqlite:"); ok {
 		db, err = database.OpenSQLite(ctx, path)
 	} else {
-		db, err = database.OpenPostgres(ctx, s.DatabaseURL)
+		db, err = database.OpenPostgres(ctx, s.DatabaseURL, 5*time.Second)
 	}
 	if err != nil {
 		t.Fatal(err)

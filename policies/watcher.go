@@ -9,6 +9,8 @@ import (
 
 	"github.com/casbin/casbin/v2/persist"
 	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/database"
 )
 
 // DefaultWatchInterval is how often a watcher polls when given no usable interval.
@@ -80,7 +82,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 func (w *Watcher) poll(ctx context.Context) {
 	rev, err := readRevision(ctx, w.db)
 	if err != nil {
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && !database.Unavailable(err) { // an outage: the database's outage log says it once
 			slog.WarnContext(ctx, "policies: polling the policy revision", "err", err)
 		}
 		return
@@ -114,7 +116,7 @@ func (e *Enforcer) Watch(ctx context.Context, interval time.Duration) error {
 			return
 		}
 		if err := e.Reload(ctx); err != nil {
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && !database.Unavailable(err) { // an outage: the database's outage log says it once
 				slog.ErrorContext(ctx, "policies: reloading after a change elsewhere", "revision", rev, "err", err)
 			}
 			w.forget()

@@ -5,8 +5,13 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"slices"
+	"strings"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
@@ -15,15 +20,41 @@ import (
 	"github.com/civicflow/civicflow/database"
 )
 
-// redisLog takes go-redis's own messages, such as each failed dial while Redis is down, to slog at debug
-// level: a Broker's Ping reports an outage, once.
+// LogRedisAtDebug sends go-redis's own messages, such as each failed dial while Redis is down, to
+// slog at debug level: a Broker's outage log reports an outage, once. go-redis has one logger for
+// the whole process, so the process's main sets it.
+func LogRedisAtDebug() { redis.SetLogger(redisLog{}) }
+
 type redisLog struct{}
 
 func (redisLog) Printf(ctx context.Context, format string, v ...any) {
 	slog.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
 }
 
-func init() { redis.SetLogger(redisLog{}) }
+// Classify tells whether err, from go-redis or from asynq over it, means that Redis cannot be reached
+// right now (database.Classify is the database's): a network error, an EOF of its connection, a
+// deadline, or a Redis still LOADING its data set after a restart. A cancelled context, a client
+// closed at shutdown and Redis's other answers are no outage.
+func Classify(err error) database.Outage {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, redis.ErrClosed):
+		return database.NoOutage
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return database.Unreachable
+	}
+	var netErr net.Error
+	var answer redis.Error
+	if errors.As(err, &netErr) || errors.As(err, &answer) && strings.HasPrefix(answer.Error(), "LOADING ") {
+		return database.Unreachable
+	}
+	return database.NoOutage
+}
+
+// Unavailable reports whether err is an outage of the database or of Redis. Their outage logs say
+// when one starts and when it ends, so background work that meets it on every pass logs nothing more.
+func Unavailable(err error) bool {
+	return database.Unavailable(err) || Classify(err) != database.NoOutage
+}
 
 // Broker is the Redis connection shared by the task client, the worker and the readiness check.
 type Broker struct {
@@ -60,7 +91,7 @@ func newBroker(ctx context.Context, opt asynq.RedisConnOpt, mini *miniredis.Mini
 	if !ok {
 		return nil, fmt.Errorf("unsupported Redis connection option %T", opt)
 	}
-	b := &Broker{Opt: opt, Embedded: mini != nil, rdb: rdb, mini: mini, outages: database.OutageLog{Name: "redis"}}
+	b := &Broker{Opt: opt, Embedded: mini != nil, rdb: rdb, mini: mini, outages: database.OutageLog{Name: "redis", Classify: Classify}}
 	_ = b.Ping(ctx) // logs an outage; the connection comes when Redis answers
 	return b, nil
 }
@@ -74,6 +105,22 @@ func (b *Broker) Ping(ctx context.Context) error {
 		return fmt.Errorf("reaching Redis: %w", err)
 	}
 	return nil
+}
+
+// unreachableWords are in the text of the errors that say Redis cannot be reached (see Classify), as
+// asynq logs them: as text, their types lost.
+var unreachableWords = []string{"connection refused", "connection reset", "broken pipe", "i/o timeout", "EOF",
+	"LOADING ", "no such host", "network is unreachable"}
+
+// ObserveLogged takes a message that asynq logged. One that says Redis cannot be reached goes to the
+// broker's outage log, which reports the outage once however many passes of asynq's meet it, and
+// ObserveLogged returns true; the caller logs any other message itself.
+func (b *Broker) ObserveLogged(ctx context.Context, msg string) bool {
+	if !slices.ContainsFunc(unreachableWords, func(w string) bool { return strings.Contains(msg, w) }) {
+		return false
+	}
+	b.outages.Report(ctx, database.Unreachable, errors.New(msg), false)
+	return true
 }
 
 // Redis returns the underlying client, for tests and inspection.

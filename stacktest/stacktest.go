@@ -65,7 +65,7 @@ func Postgres(t *testing.T) *Stack {
 		t.Fatal("CIVICFLOW_TEST_DATABASE_URL is not set")
 	}
 	ctx := context.Background()
-	admin, err := database.OpenPostgres(ctx, base)
+	admin, err := database.OpenPostgres(ctx, base, 5*time.Second)
 	if err != nil {
 		t.Fatalf("CIVICFLOW_TEST_DATABASE_URL: %v", err)
 	}
@@ -84,7 +84,7 @@ func Postgres(t *testing.T) *Stack {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := database.OpenPostgres(ctx, u.String())
+	db, err := database.OpenPostgres(ctx, u.String(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

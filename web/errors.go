@@ -112,15 +112,11 @@ type apiFieldError struct {
 // handleError is the one error boundary: problems become their status with a message in the
 // caller's language; anything else is logged once with the request id and shown as a generic 500.
 // An outage of the database answers 503 with Retry-After and is not logged per request: the
-// database's OutageLog says when it starts and ends. A 503 whose cause is no outage (an audit entry
-// that failed for another reason) is logged like an internal error.
+// database's OutageLog says when it starts and ends.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	p, ok := problemOf(err)
 	if ok && p.Kind == problem.Unavailable {
 		c.Set(fiber.HeaderRetryAfter, retryAfter)
-		if p.Err != nil && !database.Unavailable(p.Err) {
-			slog.ErrorContext(c.UserContext(), "internal error", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "error", err)
-		}
 	}
 	status := fiber.StatusInternalServerError
 	body := apiErrorBody{Code: "internal", Fields: []apiFieldError{}}

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/uptrace/bun"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/appointments"
@@ -66,6 +68,8 @@ type Server struct {
 	tr    *translations
 	// table is the route table in the order routes registers it.
 	table []Route
+	// readiness is the last answer of /readyz's checks.
+	readiness readinessCache
 }
 
 // New builds the application with every route and refuses a route registered without a permission.
@@ -118,6 +122,7 @@ func New(d Deps) (*Server, error) {
 	}))
 	s.app.Use(boundBodies)
 	s.app.Use(rejectUnreadableText)
+	s.app.Use(s.boundDatabaseWork)
 	s.app.Use(s.authenticate)
 	s.app.Use(s.checkCSRF)
 	s.routes()
@@ -314,29 +319,97 @@ func requestID(c *fiber.Ctx) string {
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
 
+// boundDatabaseWork gives the work of a request a deadline, CIVICFLOW_DATABASE_TIMEOUT from here: a
+// database that stops answering without closing its connections (packets dropped, no reset) would
+// otherwise hold the request for as long as TCP takes to give up, minutes. Past the deadline its
+// queries fail with context.DeadlineExceeded, which answers 503 unavailable.
+func (s *Server) boundDatabaseWork(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.Config.DatabaseTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
+}
+
 // health answers whether the process is up.
 func (s *Server) health(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) }
+
+// The budgets of /readyz's checks, and how long their outcome is the answer. Each check has its own
+// budget, so that a Redis that does not answer does not use up the database's, and they run at once.
+const (
+	readyDatabaseBudget = 2 * time.Second
+	readyRedisBudget    = time.Second
+	readyCacheFor       = time.Second
+)
+
+// readinessCache keeps the outcome of /readyz's checks for readyCacheFor: a burst of probes (a load
+// balancer's, a monitor's, a client's) writes to the database once, not once each.
+type readinessCache struct {
+	flight singleflight.Group
+	mu     sync.Mutex
+	at     time.Time
+	checks map[string]string
+}
 
 // ready answers whether the database answers and takes writes (database.Probe) and whether Redis
 // answers. Each check is "ok", "unreachable", "read-only" (the database answers but refuses writes) or
 // "error" (a failure that is no outage: a bug, logged). Outages are logged once each by the
 // database's and the broker's OutageLog, not once per check.
 func (s *Server) ready(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-	defer cancel()
-	checks := fiber.Map{"database": readiness(ctx, "database", database.Probe(ctx, s.DB)), "redis": readiness(ctx, "redis", s.Broker.Ping(ctx))}
-	if checks["database"] != "ok" || checks["redis"] != "ok" {
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
+	checks := s.checkReadiness(c.UserContext())
+	status := "ok"
+	for _, state := range checks {
+		if state != "ok" {
+			status = "unavailable"
+			c.Status(fiber.StatusServiceUnavailable)
+		}
 	}
-	return c.JSON(fiber.Map{"status": "ok", "checks": checks})
+	return c.JSON(fiber.Map{"status": status, "checks": checks})
 }
 
-// readiness is the state of one store after a use of it that ended with err.
-func readiness(ctx context.Context, name string, err error) string {
+// checkReadiness returns the outcome of the checks of the last readyCacheFor, or runs them: once for
+// all the probes that ask meanwhile, whichever of them goes away.
+func (s *Server) checkReadiness(ctx context.Context) map[string]string {
+	r := &s.readiness
+	r.mu.Lock()
+	checks, fresh := r.checks, time.Since(r.at) < readyCacheFor
+	r.mu.Unlock()
+	if fresh {
+		return checks
+	}
+	v, _, _ := r.flight.Do("checks", func() (any, error) {
+		checks := s.runReadinessChecks(context.WithoutCancel(ctx))
+		r.mu.Lock()
+		r.at, r.checks = time.Now(), checks
+		r.mu.Unlock()
+		return checks, nil
+	})
+	return v.(map[string]string)
+}
+
+// runReadinessChecks checks the database and Redis at once, each within its budget.
+func (s *Server) runReadinessChecks(ctx context.Context) map[string]string {
+	var db, redis string
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, readyDatabaseBudget)
+		defer cancel()
+		db = readiness(ctx, "database", database.Probe(ctx, s.DB), database.Classify)
+	})
+	wg.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, readyRedisBudget)
+		defer cancel()
+		redis = readiness(ctx, "redis", s.Broker.Ping(ctx), queue.Classify)
+	})
+	wg.Wait()
+	return map[string]string{"database": db, "redis": redis}
+}
+
+// readiness is the state of one store after a use of it that ended with err, which classify tells.
+func readiness(ctx context.Context, name string, err error, classify func(error) database.Outage) string {
 	if err == nil {
 		return "ok"
 	}
-	if o := database.Classify(err); o != database.NoOutage {
+	if o := classify(err); o != database.NoOutage {
 		return o.String()
 	}
 	slog.ErrorContext(ctx, "readiness: check failed", "check", name, "error", err)

@@ -4,16 +4,27 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+
+	"github.com/civicflow/civicflow/queue"
 )
 
 // slogLogger makes asynq log through slog, so that its lines share the format and destination of
-// the rest of CivicFlow.
-type slogLogger struct{ l *slog.Logger }
+// the rest of CivicFlow. Its complaints that Redis cannot be reached, which asynq repeats every pass
+// of its dequeuing, heartbeat and recovery loops while Redis is down, go to the broker's outage
+// log instead: one line when the outage starts, one when it ends.
+type slogLogger struct {
+	l      *slog.Logger
+	broker *queue.Broker
+}
 
 func (s slogLogger) log(level slog.Level, args []any) {
 	ctx := context.Background()
+	msg := fmt.Sprint(args...)
+	if level >= slog.LevelWarn && s.broker.ObserveLogged(ctx, msg) {
+		level = slog.LevelDebug
+	}
 	if s.l.Enabled(ctx, level) {
-		s.l.Log(ctx, level, fmt.Sprint(args...))
+		s.l.Log(ctx, level, msg)
 	}
 }
 

@@ -111,9 +111,11 @@ func New(db *bun.DB, broker *queue.Broker, cfg config.Config, senders notify.Sen
 		opt(&o)
 	}
 	w := &Worker{
-		mux:      asynq.NewServeMux(),
-		log:      o.logger,
-		tickers:  o.tickers,
+		mux: asynq.NewServeMux(),
+		log: o.logger,
+		// Redis is pinged as often as the relay looks for messages, so that its outage log says when
+		// an outage begins and ends: asynq's own complaints say only that it goes on.
+		tickers:  append(o.tickers, ticker{"redis", cfg.RelayInterval, broker.Ping}),
 		patterns: map[string]bool{},
 	}
 	w.base, w.cancelBase = context.WithCancel(context.Background())
@@ -125,7 +127,7 @@ func New(db *bun.DB, broker *queue.Broker, cfg config.Config, senders notify.Sen
 		RetryDelayFunc:           o.retryDelay,
 		Queues:                   map[string]int{tasks.Queue: 1},
 		ErrorHandler:             asynq.ErrorHandlerFunc(w.logFailure),
-		Logger:                   slogLogger{l: o.logger.With("component", "asynq")},
+		Logger:                   slogLogger{l: o.logger.With("component", "asynq"), broker: broker},
 		LogLevel:                 asynq.InfoLevel,
 		ShutdownTimeout:          cfg.ShutdownTimeout,
 	})
@@ -218,7 +220,7 @@ func (w *Worker) tick(ctx context.Context, t ticker) {
 		case <-ctx.Done():
 			return
 		case <-tk.C:
-			if err := t.fn(ctx); err != nil && ctx.Err() == nil {
+			if err := t.fn(ctx); err != nil && ctx.Err() == nil && !queue.Unavailable(err) {
 				w.log.ErrorContext(ctx, "periodic work failed", "ticker", t.name, "error", err)
 			}
 		}

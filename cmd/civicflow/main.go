@@ -5,9 +5,12 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/civicflow/civicflow/queue"
 )
 
 func main() {
+	queue.LogRedisAtDebug()
 	if err := rootCommand().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "civicflow:", err)
 		os.Exit(1)

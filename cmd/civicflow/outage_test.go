@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 
@@ -24,12 +24,15 @@ import (
 
 // proxy forwards TCP connections to a server until it is cut, which takes the server away from its
 // clients as a network failure or a crashed server would: open connections break, new ones are
-// refused. restore listens again on the same address.
+// refused. restore listens again on the same address. stall takes the server away without a word, as
+// a network that drops packets does: connections stay open and are accepted, but nothing more goes
+// through them either way.
 type proxy struct {
 	target, addr string
 	mu           sync.Mutex
 	ln           net.Listener
 	conns        []net.Conn
+	stalled      bool
 }
 
 func startProxy(t *testing.T, target string) *proxy {
@@ -55,23 +58,53 @@ func (p *proxy) restore(t *testing.T) {
 			if err != nil {
 				return
 			}
+			p.mu.Lock()
+			p.conns = append(p.conns, client)
+			stalled := p.stalled
+			p.mu.Unlock()
+			if stalled {
+				continue // accepted, and never answered
+			}
 			server, err := net.Dial("tcp", p.target)
 			if err != nil {
 				client.Close()
 				continue
 			}
 			p.mu.Lock()
-			p.conns = append(p.conns, client, server)
+			p.conns = append(p.conns, server)
 			p.mu.Unlock()
-			pipe := func(dst, src net.Conn) {
-				_, _ = io.Copy(dst, src)
-				dst.Close()
-				src.Close()
-			}
-			go pipe(server, client)
-			go pipe(client, server)
+			go p.pipe(server, client)
+			go p.pipe(client, server)
 		}
 	}()
+}
+
+// pipe copies src to dst, dropping what arrives while the proxy is stalled.
+func (p *proxy) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		stalled := p.stalled
+		p.mu.Unlock()
+		if stalled {
+			continue
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+func (p *proxy) stall() {
+	p.mu.Lock()
+	p.stalled = true
+	p.mu.Unlock()
 }
 
 func (p *proxy) cut() {
@@ -152,9 +185,10 @@ func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
 	if code != http.StatusServiceUnavailable || header.Get("Retry-After") != "5" || !strings.Contains(body, "<html") {
 		t.Fatalf("page during the outage: %d, Retry-After %q: %s", code, header.Get("Retry-After"), body)
 	}
-	if code, checks := readiness(t, addr); code != http.StatusServiceUnavailable || checks["database"] != "unreachable" || checks["redis"] != "ok" {
-		t.Fatalf("/readyz during the outage: %d %v", code, checks)
-	}
+	eventually(t, "/readyz says the database is unreachable", func() bool { // it answers what it found within the last second
+		code, checks := readiness(t, addr)
+		return code == http.StatusServiceUnavailable && checks["database"] == "unreachable" && checks["redis"] == "ok"
+	})
 	log := logOf(t, web)
 	if n := strings.Count(log, `msg="database unavailable"`); n != 1 || strings.Contains(log, "internal error") {
 		t.Fatalf("%d outage lines for 7 failed requests (want 1, and no internal error):\n%s", n, log)
@@ -169,6 +203,56 @@ func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
 	if n, m := strings.Count(log, `msg="database unavailable"`), strings.Count(log, `msg="database available again"`); n != 1 || m != 1 {
 		t.Fatalf("%d outage and %d end lines, want 1 and 1:\n%s", n, m, log)
 	}
+	stopAll(t, web)
+}
+
+// A PostgreSQL that stops answering without closing its connections (a network dropping packets)
+// makes logged-in requests answer 503 unavailable within CIVICFLOW_DATABASE_TIMEOUT, on a connection
+// of the pool as on a new one, instead of hanging until TCP gives up; /readyz says unreachable as
+// fast.
+func TestStalledDatabaseAnswers503InTime(t *testing.T) {
+	if os.Getenv("CIVICFLOW_TEST_DATABASE_URL") == "" {
+		t.Skip("needs PostgreSQL: set CIVICFLOW_TEST_DATABASE_URL")
+	}
+	bin := civicflowBinary(t)
+	s := stacktest.Postgres(t)
+	broker := s.Broker(t)
+	ctx := context.Background()
+	if _, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "li.citizen", Password: "li.citizen-password"}); err != nil {
+		t.Fatal(err)
+	}
+	dbURL, err := url.Parse(s.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := startProxy(t, dbURL.Host)
+	dbURL.Host = pg.addr
+	addr := freeAddr(t)
+	web := start(t, bin, append(os.Environ(),
+		"CIVICFLOW_DATABASE_URL="+dbURL.String(),
+		"CIVICFLOW_REDIS_URL="+stacktest.BrokerURL(broker),
+		"CIVICFLOW_DATA_DIR="+t.TempDir(),
+		"CIVICFLOW_DATABASE_TIMEOUT=1s",
+	), "serve", "--role", "web", "--listen", addr)
+	waitReady(t, addr)
+	token := apiToken(t, addr, "li.citizen")
+
+	pg.stall()
+	for i := range 3 { // the first on a pooled connection, the later ones on new ones
+		began := time.Now()
+		code, header, body := send(t, addr, "GET", "/api/v1/me", token, "", "application/json")
+		if took := time.Since(began); code != http.StatusServiceUnavailable || header.Get("Retry-After") != "5" || took > 3*time.Second {
+			t.Fatalf("API request %d to a stalled database: %d after %s, want 503 within 3s: %s", i, code, took, body)
+		}
+	}
+	began := time.Now()
+	if code, checks := readiness(t, addr); code != http.StatusServiceUnavailable || checks["database"] != "unreachable" || time.Since(began) > 3*time.Second {
+		t.Fatalf("/readyz with a stalled database: %d %v after %s", code, checks, time.Since(began))
+	}
+	if log := logOf(t, web); strings.Contains(log, "internal error") {
+		t.Fatalf("a stalled database is no internal error:\n%s", log)
+	}
+	pg.cut()
 	stopAll(t, web)
 }
 

@@ -111,7 +111,7 @@ func loadConfig() (config.Config, error) {
 // openDatabase opens the configured database.
 func openDatabase(ctx context.Context, cfg config.Config) (*bun.DB, error) {
 	if cfg.IsPostgres() {
-		return database.OpenPostgres(ctx, cfg.DatabaseURL)
+		return database.OpenPostgres(ctx, cfg.DatabaseURL, cfg.DatabaseTimeout)
 	}
 	return database.OpenSQLite(ctx, cfg.SQLitePath())
 }

@@ -84,19 +84,9 @@ func workerCommand() *cobra.Command {
 // serve runs the parts of CivicFlow that o.role asks for until SIGINT or SIGTERM, then lets requests and
 // tasks in flight finish within CIVICFLOW_SHUTDOWN_TIMEOUT.
 func serve(cmd *cobra.Command, o serveOptions) error {
-	if o.role != "web" && o.role != "worker" && o.role != "all" {
-		return fmt.Errorf("--role must be web, worker or all, not %q", o.role)
-	}
-	cfg, err := loadConfig()
+	cfg, err := serveConfig(o)
 	if err != nil {
 		return err
-	}
-	if o.listen != "" {
-		cfg.ListenAddr = o.listen
-	}
-	if o.role != "all" && cfg.RedisURL == "" {
-		return errors.New("--role web and worker run as separate processes, which must share one Redis: set CIVICFLOW_REDIS_URL " +
-			"(the in-process Redis serves only --role all)")
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -106,62 +96,106 @@ func serve(cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	if err := prepareSchema(ctx, db, cfg, o.migrate); err != nil {
+	if err := prepareData(ctx, cmd, db, cfg, o); err != nil {
 		return err
-	}
-	if o.demo {
-		if err := seedDemo(ctx, db, cmd, cfg); err != nil {
-			return err
-		}
 	}
 	broker, err := queue.Open(ctx, cfg.RedisURL)
 	if err != nil {
 		return err
 	}
 	defer broker.Close()
-	enforcer, err := policies.New(ctx, db)
+	parts, err := build(ctx, db, broker, cfg, o)
 	if err != nil {
 		return err
 	}
+	return parts.run(ctx, cfg, o.role, broker.Embedded)
+}
+
+// serveConfig is the configuration with serve's flags applied, refused when the role is unknown or
+// split roles have no Redis to share.
+func serveConfig(o serveOptions) (config.Config, error) {
+	if o.role != "web" && o.role != "worker" && o.role != "all" {
+		return config.Config{}, fmt.Errorf("--role must be web, worker or all, not %q", o.role)
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return config.Config{}, err
+	}
+	if o.listen != "" {
+		cfg.ListenAddr = o.listen
+	}
+	if o.role != "all" && cfg.RedisURL == "" {
+		return config.Config{}, errors.New("--role web and worker run as separate processes, which must share one Redis: set CIVICFLOW_REDIS_URL " +
+			"(the in-process Redis serves only --role all)")
+	}
+	return cfg, nil
+}
+
+// prepareData brings the schema up to date (see prepareSchema) and seeds the demo data when asked.
+func prepareData(ctx context.Context, cmd *cobra.Command, db *bun.DB, cfg config.Config, o serveOptions) error {
+	if err := prepareSchema(ctx, db, cfg, o.migrate); err != nil {
+		return err
+	}
+	if !o.demo {
+		return nil
+	}
+	return seedDemo(ctx, db, cmd, cfg)
+}
+
+// parts are the components of a serve process, built and with their addresses taken, not yet running.
+type parts struct {
+	enforcer *policies.Enforcer
+	worker   *worker.Worker // nil for --role web
+	site     *listeners     // nil for --role worker
+}
+
+// build builds everything o.role runs and takes every address before anything runs, so that a
+// failure so far ends serve at once.
+func build(ctx context.Context, db *bun.DB, broker *queue.Broker, cfg config.Config, o serveOptions) (*parts, error) {
+	enforcer, err := policies.New(ctx, db)
+	if err != nil {
+		return nil, err
+	}
 	cat, engine, err := loadEngine(ctx, db, enforcer, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	desk := appointments.New(db, enforcer, engine, cat.Items)
 	if o.demo {
 		if err := demo.SeedOffice(ctx, db, desk); err != nil {
-			return err
+			return nil, err
 		}
 	}
-
-	// Everything is built and every address taken before anything runs: a failure so far ends serve
-	// at once. From here on, the first component to fail stops the others, and serve returns its
-	// error once all have stopped.
-	var w *worker.Worker
+	p := &parts{enforcer: enforcer}
 	if o.role != "web" {
-		if w, err = newWorker(db, broker, cfg, engine, desk); err != nil {
-			return err
+		if p.worker, err = newWorker(db, broker, cfg, engine, desk); err != nil {
+			return nil, err
 		}
 	}
-	var site *listeners
 	if o.role != "worker" {
 		deps, err := webDeps(ctx, db, broker, enforcer, cfg, cat, engine, desk)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if site, err = listenWeb(deps, cfg); err != nil {
-			return err
+		if p.site, err = listenWeb(deps, cfg); err != nil {
+			return nil, err
 		}
 	}
+	return p, nil
+}
+
+// run runs the parts until ctx ends or one of them fails, which stops the others; it returns that
+// failure once all have stopped.
+func (p *parts) run(ctx context.Context, cfg config.Config, role string, embeddedRedis bool) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(named("policy watcher", func() error { return enforcer.Watch(gctx, cfg.PolicyReloadInterval) }))
-	if w != nil {
-		g.Go(named("worker", func() error { return w.Run(gctx) }))
+	g.Go(named("policy watcher", func() error { return p.enforcer.Watch(gctx, cfg.PolicyReloadInterval) }))
+	if p.worker != nil {
+		g.Go(named("worker", func() error { return p.worker.Run(gctx) }))
 	}
-	if site != nil {
-		site.serve(gctx, g, cfg)
+	if p.site != nil {
+		p.site.serve(gctx, g, cfg)
 	}
-	slog.InfoContext(ctx, "civicflow started", "role", o.role, "version", buildVersion(), "postgres", cfg.IsPostgres(), "embedded_redis", broker.Embedded)
+	slog.InfoContext(ctx, "civicflow started", "role", role, "version", buildVersion(), "postgres", cfg.IsPostgres(), "embedded_redis", embeddedRedis)
 	<-gctx.Done()
 	slog.Info("shutting down: finishing requests and tasks in flight", "timeout", cfg.ShutdownTimeout)
 	return g.Wait()
