@@ -226,3 +226,85 @@ func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
 		t.Errorf("the page lists %d errors, or does not count those not listed:\n%.1000s", n, summary)
 	}
 }
+
+// sendRaw writes raw bytes as a request over a connection of its own and returns the answer.
+func (st *site) sendRaw(raw string) (*http.Response, string) {
+	st.t.Helper()
+	u, _ := url.Parse(st.base)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	defer conn.Close()
+	go func() { _, _ = io.WriteString(conn, raw) }()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		st.t.Fatalf("reading the answer to %.60q: %v", raw, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// logLine is the line of the log that names the request id.
+func logLine(logs *logBuffer, id string) string {
+	if id == "" {
+		return ""
+	}
+	for l := range strings.SplitSeq(logs.String(), "\n") {
+		if strings.Contains(l, "request_id="+id) {
+			return l
+		}
+	}
+	return ""
+}
+
+// Oversized headers carrying a session cookie and a bearer token are answered 431 without either
+// reaching the log, which names only the kind and sizes of the request.
+func TestOversizedHeadersKeepSecretsOutOfTheLog(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	logs := captureLog(t)
+	const token, session = "SECRET-BEARER-TOKEN-4711", "SECRET-SESSION-0815"
+	resp, body := st.sendRaw("GET /api/v1/catalog HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+		"\r\nX-Filler: " + strings.Repeat("f", 20<<10) + "\r\nCookie: cf_session=" + session + "\r\nX-End: " + token + "\r\n\r\n")
+	var e apiErr
+	if err := json.Unmarshal([]byte(body), &e); resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge || err != nil || e.Error.Code != "headers_too_large" {
+		t.Fatalf("%d %.300s, want 431 headers_too_large", resp.StatusCode, body)
+	}
+	line := logLine(logs, resp.Header.Get("X-Request-Id"))
+	if !strings.Contains(line, "kind=headers_too_large") || !strings.Contains(line, "path=/api/v1/catalog ") {
+		t.Errorf("log line %q, want the kind and the path", line)
+	}
+	if l := logs.String(); strings.Contains(l, token) || strings.Contains(l, session) || strings.Contains(l, "fffff") {
+		t.Errorf("the log quotes the headers:\n%s", l)
+	}
+}
+
+// Requests that cannot be read answer the API's JSON problem on API paths and are logged with their
+// real method and path, or "unknown" when even the request line cannot be read.
+func TestUnreadableAPIRequestsAnswerJSON(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	logs := captureLog(t)
+	multipartBody := "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n--b\r\nbroken"
+	for _, tc := range []struct {
+		name, raw, method, path string
+		status                  int
+	}{
+		{"bad Content-Length", "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}", "POST", "/api/v1/cases", 400},
+		{"broken multipart", "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
+			strconv.Itoa(len(multipartBody)) + "\r\n\r\n" + multipartBody, "POST", "/api/v1/cases", 400},
+		{"oversized headers", "PUT /api/v1/drafts/x HTTP/1.1\r\nHost: x\r\nX-Filler: " + strings.Repeat("f", 20<<10) + "\r\n\r\n", "PUT", "/api/v1/drafts/x", 431},
+		{"no path in the request line", "POST api HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "unknown", "unknown", 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := st.sendRaw(tc.raw)
+			var e apiErr
+			if err := json.Unmarshal([]byte(body), &e); resp.StatusCode != tc.status || (tc.path != "unknown" && (err != nil || e.Error.Code == "")) {
+				t.Fatalf("%d %s %.300s, want %d with the JSON problem", resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.status)
+			}
+			if line := logLine(logs, resp.Header.Get("X-Request-Id")); !strings.Contains(line, "method="+tc.method+" path="+tc.path+" ") {
+				t.Errorf("log line %q, want method %s path %s", line, tc.method, tc.path)
+			}
+		})
+	}
+}

@@ -99,6 +99,10 @@ func New(d Deps) (*Server, error) {
 		// 16 KiB takes a list URL with long filters and the cookies of a browser (4 KiB each at
 		// most; this site sets three small ones) with room to spare, where Fiber's 4 KiB would not.
 		ReadBufferSize: 16 << 10,
+		// fasthttp would parse a multipart body, writing its files to disk, before any middleware
+		// runs; checkMultipart reads it after authentication and CSRF instead, and a broken one is
+		// answered by the routes' error boundary, with the request's path.
+		DisablePreParseMultipartForm: true,
 	}
 	if len(d.Config.TrustedProxies) > 0 {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
@@ -393,7 +397,11 @@ func rejectUnreadableText(c *fiber.Ctx) error {
 			return errUnreadableText
 		}
 	case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
-		if mf, err := c.MultipartForm(); err == nil && bad(mf.Value) {
+		mf, err := c.MultipartForm()
+		if err != nil {
+			return errBadForm
+		}
+		if bad(mf.Value) {
 			return errUnreadableText
 		}
 	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
