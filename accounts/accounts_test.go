@@ -150,6 +150,48 @@ func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 	})
 }
 
+// TestLoginThrottleLetsRightPasswordsThroughAtOnce logs a dozen staff in at once from one address
+// (an office behind one NAT) and one account from a dozen browsers at once: only failures count
+// against the limits, so every right password succeeds, while wrong guesses stay bounded.
+func TestLoginThrottleLetsRightPasswordsThroughAtOnce(t *testing.T) {
+	th := accounts.Throttle{MaxPerAccount: 2, MaxPerIP: 3, Window: time.Minute}
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		for i := range 12 {
+			if _, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "staff-" + strconv.Itoa(i), Password: "the right password"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 24)
+		for i := range 12 {
+			wg.Go(func() {
+				_, err := accounts.Authenticate(ctx, s.DB, th, "staff-"+strconv.Itoa(i), "the right password", "10.5.0.1")
+				errs <- err
+			})
+			wg.Go(func() {
+				_, err := accounts.Authenticate(ctx, s.DB, th, "staff-0", "the right password", "10.6.0."+strconv.Itoa(i))
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("a right password sent at once: %v", err)
+			}
+		}
+		before := accounts.Comparisons()
+		for i := range 10 {
+			wg.Go(func() { _, _ = accounts.Authenticate(ctx, s.DB, th, "staff-"+strconv.Itoa(i), "wrong", "10.5.0.1") })
+		}
+		wg.Wait()
+		if n := accounts.Comparisons() - before; n > 3 {
+			t.Fatalf("%d wrong guesses checked from one address, want at most 3", n)
+		}
+	})
+}
+
 func TestAPITokens(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
