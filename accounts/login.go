@@ -2,6 +2,10 @@ package accounts
 
 import (
 	"context"
+	"crypto/hmac"
+	cryptorand "crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -21,6 +25,14 @@ type Throttle struct {
 	MaxPerAccount int
 	MaxPerIP      int
 	Window        time.Duration
+	// DeviceSecret signs known-device tokens (DeviceToken); without it no device is known.
+	DeviceSecret []byte
+}
+
+// Credentials are what a login attempt presents: a login name and password, from the client address
+// IP, with the known-device token that the client holds (DeviceToken), if any.
+type Credentials struct {
+	Login, Password, IP, Device string
 }
 
 // ErrBadCredentials is the one answer to a wrong login name or password, so that the answer does not
@@ -44,9 +56,16 @@ var dummyHash, _ = HashPassword("civicflow-no-such-account")
 // limits allow: one that finds the limit taken up by attempts still being checked waits for their
 // outcome (reserveAttempt), so right passwords sent at once from one address (an office behind one
 // NAT) all succeed. An attempt cut short counts as failed once pendingFor has passed.
-func Authenticate(ctx context.Context, db bun.IDB, th Throttle, login, password, ip string) (*User, error) {
-	login = strings.ToLower(strings.TrimSpace(login))
-	accountKey, ipKey := "login:"+login, "ip:"+ip
+//
+// The attempts of a device known to the account (one holding a token of DeviceToken for this login
+// name) count under that device instead of the login name: others failing on the account cannot lock
+// it out, only its own failures can.
+func Authenticate(ctx context.Context, db bun.IDB, th Throttle, cr Credentials) (*User, error) {
+	login := strings.ToLower(strings.TrimSpace(cr.Login))
+	accountKey, ipKey := "login:"+login, "ip:"+cr.IP
+	if device, ok := knownDevice(th, login, cr.Device); ok {
+		accountKey = "device:" + device
+	}
 	reserved, err := reserveAttempt(ctx, db, th, accountKey, ipKey)
 	if err != nil {
 		return nil, err
@@ -58,7 +77,7 @@ func Authenticate(ctx context.Context, db bun.IDB, th Throttle, login, password,
 	} else if !problem.Is(err, problem.NotFound) {
 		return nil, err
 	}
-	match, cerr := comparePassword(ctx, password, hash)
+	match, cerr := comparePassword(ctx, cr.Password, hash)
 	if cerr != nil {
 		return nil, fmt.Errorf("checking password of %s: %w", login, cerr)
 	}
@@ -103,7 +122,7 @@ func reserveAttempt(ctx context.Context, db bun.IDB, th Throttle, accountKey, ip
 // locks it until the transaction ends (SQLite's write transactions take turns anyway), so attempts on
 // one key count in turn and each sees the reservations of those before it. Every attempt locks the
 // address key first ("ip:" sorts before "login:"), so two attempts never wait for each other in a
-// circle.
+// circle (the account key is a login name or a device; never an address).
 func tryReserve(ctx context.Context, db bun.IDB, th Throttle, accountKey, ipKey string) ([]int64, error) {
 	now := time.Now().UTC()
 	since, staleBefore := now.Add(-th.Window), now.Add(-pendingFor)
@@ -166,4 +185,29 @@ func comparePassword(ctx context.Context, password, hash string) (bool, error) {
 	defer func() { <-passwordChecks }()
 	comparisons.Add(1)
 	return argon2id.ComparePasswordAndHash(password, hash)
+}
+
+// DeviceToken is a new token that marks the client holding it as a device known to the account of
+// login: Authenticate then throttles its attempts by themselves (see there). The web layer gives it to a
+// browser in a cookie after a successful login.
+func DeviceToken(th Throttle, login string) string {
+	b := make([]byte, 16)
+	_, _ = cryptorand.Read(b)
+	id := base64.RawURLEncoding.EncodeToString(b)
+	return id + "." + deviceMAC(th, strings.ToLower(strings.TrimSpace(login)), id)
+}
+
+// knownDevice returns the id of a device token signed for login.
+func knownDevice(th Throttle, login, token string) (string, bool) {
+	id, mac, ok := strings.Cut(token, ".")
+	if !ok || len(th.DeviceSecret) == 0 || !hmac.Equal([]byte(mac), []byte(deviceMAC(th, login, id))) {
+		return "", false
+	}
+	return id, true
+}
+
+func deviceMAC(th Throttle, login, id string) string {
+	m := hmac.New(sha256.New, th.DeviceSecret)
+	m.Write([]byte("known-device\x00" + login + "\x00" + id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

@@ -76,7 +76,7 @@ func (s *Server) apiCreateToken(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	u, err := accounts.Authenticate(ctx, s.DB, s.throttle(), req.Login, req.Password, c.IP())
+	u, err := accounts.Authenticate(ctx, s.DB, s.throttle(), accounts.Credentials{Login: req.Login, Password: req.Password, IP: c.IP()})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,9 @@ const (
 	sessionCookie = "cf_session"
 	anonCookie    = "cf_visitor" // binds CSRF tokens of visitors not logged in, such as the login form
 	langCookie    = "cf_lang"
+	// deviceCookie marks a browser where the account last logged in (accounts.DeviceToken): others
+	// failing on the account cannot lock it out there.
+	deviceCookie = "cf_device"
 	localUser     = "user"
 	localViaToken = "via_token"
 )
@@ -150,7 +153,8 @@ func actor(c *fiber.Ctx) audit.Actor {
 }
 
 func (s *Server) throttle() accounts.Throttle {
-	return accounts.Throttle{MaxPerAccount: s.Config.LoginMaxFailuresPerAccount, MaxPerIP: s.Config.LoginMaxFailuresPerIP, Window: s.Config.LoginThrottleWindow}
+	return accounts.Throttle{MaxPerAccount: s.Config.LoginMaxFailuresPerAccount, MaxPerIP: s.Config.LoginMaxFailuresPerIP,
+		Window: s.Config.LoginThrottleWindow, DeviceSecret: s.Secret}
 }
 
 // safeNext keeps post-login redirects on this site: a path of its own, nothing a browser could read
@@ -175,7 +179,9 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 
 func (s *Server) login(c *fiber.Ctx) error {
 	login, next := c.FormValue("login"), safeNext(c.FormValue("next"))
-	u, err := accounts.Authenticate(c.UserContext(), s.DB, s.throttle(), login, c.FormValue("password"), c.IP())
+	th := s.throttle()
+	u, err := accounts.Authenticate(c.UserContext(), s.DB, th, accounts.Credentials{
+		Login: login, Password: c.FormValue("password"), IP: c.IP(), Device: c.Cookies(deviceCookie)})
 	if err != nil {
 		p, ok := problem.As(err)
 		if !ok {
@@ -199,8 +205,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 		}
 	}
 	s.setCookie(c, sessionCookie, token, 0)
+	s.setCookie(c, deviceCookie, accounts.DeviceToken(th, u.Login), deviceCookieAge)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
+
+// deviceCookieAge is how long a browser stays known to the account it last logged in to.
+const deviceCookieAge = 180 * 24 * time.Hour
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	if token := c.Cookies(sessionCookie); token != "" {
