@@ -109,7 +109,11 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 		return c.Next() // no session to ride on; the route's own checks answer 401 or 415
 	}
 	given := c.Get("X-CSRF-Token")
-	if given == "" && !jsonBody {
+	switch {
+	case given != "" || jsonBody:
+	case strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm):
+		given = multipartCSRF(c)
+	default:
 		given = c.FormValue("_csrf")
 	}
 	binding := s.csrfBinding(c, false)

@@ -165,8 +165,29 @@ func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
 	_, _, csrf := visitor.get("/login")
 	loginURL, _ := url.Parse(st.base + "/login")
 	cookie := []string{"Cookie", visitor.c.Jar.Cookies(loginURL)[0].String()}
-	loginParts, loginType := multipartBody("_csrf", csrf, "login", "li\xffming", "password", "whatever-long")
-	nulParts, nulType := multipartBody("_csrf", csrf, "login", "li\x00ming", "password", "whatever-long")
+	// The multipart posts go to the application page of a logged-in citizen: nobody else may send one.
+	citizen := st.browser()
+	citizen.login("hostile.citizen")
+	apply := "/catalog/" + sgItem + "/apply"
+	_, _, applyCSRF := citizen.get(apply)
+	applyURL, _ := url.Parse(st.base + apply)
+	var session []string
+	for _, ck := range citizen.c.Jar.Cookies(applyURL) {
+		session = append(session, ck.String())
+	}
+	sessionCookie := []string{"Cookie", strings.Join(session, "; ")}
+	megabyte := strings.Repeat("m", 1<<20)
+	badParts, badType := multipartBody("_csrf", applyCSRF, "jurisdiction", "21\xff0100")
+	nulParts, nulType := multipartBody("_csrf", applyCSRF, "jurisdiction", "21\x000100")
+	bigParts, bigType := multipartBody("_csrf", applyCSRF, "remarks", megabyte+"x")
+	manyParts, manyType := multipartBody("_csrf", applyCSRF, "a", megabyte, "b", megabyte, "c", megabyte, "d", megabyte, "e", "x")
+	anonParts, anonType := multipartBody("_csrf", csrf, "login", "li.ming", "password", "whatever-long")
+	var named bytes.Buffer
+	nw := multipart.NewWriter(&named)
+	_ = nw.WriteField("_csrf", applyCSRF)
+	fw, _ := nw.CreateFormFile("business_license", "licence-\xff.pdf")
+	_, _ = fw.Write([]byte("%PDF-1.4"))
+	_ = nw.Close()
 	auth := []string{"Authorization", "Bearer " + token}
 	for _, tc := range []struct {
 		name   string
@@ -181,8 +202,12 @@ func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
 		{"a gzip bomb", st.request("POST", "/api/v1/cases", jsonType, bomb.Bytes(), append(auth, "Content-Encoding", "gzip")...), 415, "compressed_body"},
 		{"a form of 1001 fields", st.request("POST", "/login", form, []byte("_csrf="+csrf+"&login=x&password=y"+strings.Repeat("&a=", 998)), cookie...), 400, "too_many_fields"},
 		{"a malformed form hiding invalid UTF-8", st.request("POST", "/login", form, []byte("_csrf="+csrf+"&next=%zz&login=%ff&password=whatever-long"), cookie...), 400, "bad_form"},
-		{"invalid UTF-8 in a multipart form", st.request("POST", "/login", loginType, loginParts, cookie...), 400, "unreadable_text"},
-		{"NUL in a multipart form", st.request("POST", "/login", nulType, nulParts, cookie...), 400, "unreadable_text"},
+		{"invalid UTF-8 in a multipart form", st.request("POST", apply, badType, badParts, sessionCookie...), 400, "unreadable_text"},
+		{"NUL in a multipart form", st.request("POST", apply, nulType, nulParts, sessionCookie...), 400, "unreadable_text"},
+		{"a multipart value over 1 MiB", st.request("POST", apply, bigType, bigParts, sessionCookie...), 413, "value_too_large"},
+		{"multipart values over 4 MiB", st.request("POST", apply, manyType, manyParts, sessionCookie...), 413, "too_large"},
+		{"a file name that is not UTF-8", st.request("POST", apply, nw.FormDataContentType(), named.Bytes(), sessionCookie...), 422, "invalid_input"},
+		{"a multipart form from a visitor", st.request("POST", "/login", anonType, anonParts, cookie...), 401, "login_required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.req.Header.Set("Accept", "application/json")
@@ -190,6 +215,9 @@ func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
 			var e apiErr
 			if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != tc.status || e.Error.Code != tc.code {
 				t.Fatalf("%d %.300s, want %d %s", resp.StatusCode, body, tc.status, tc.code)
+			}
+			if strings.Contains(body, "mmmm") || tc.status == 422 && !hasFieldError(e, "business_license", "invalid_filename") {
+				t.Fatalf("the answer echoes the value or names no field: %.300s", body)
 			}
 		})
 	}
@@ -284,6 +312,8 @@ func TestOversizedHeadersKeepSecretsOutOfTheLog(t *testing.T) {
 // real method and path, or "unknown" when even the request line cannot be read.
 func TestUnreadableAPIRequestsAnswerJSON(t *testing.T) {
 	st := startSite(t, stacktest.SQLite(t))
+	st.user("broken.multipart", "citizen")
+	token := st.token("broken.multipart")
 	logs := captureLog(t)
 	multipartBody := "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n--b\r\nbroken"
 	for _, tc := range []struct {
@@ -291,7 +321,7 @@ func TestUnreadableAPIRequestsAnswerJSON(t *testing.T) {
 		status                  int
 	}{
 		{"bad Content-Length", "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}", "POST", "/api/v1/cases", 400},
-		{"broken multipart", "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
+		{"broken multipart", "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
 			strconv.Itoa(len(multipartBody)) + "\r\n\r\n" + multipartBody, "POST", "/api/v1/cases", 400},
 		{"oversized headers", "PUT /api/v1/drafts/x HTTP/1.1\r\nHost: x\r\nX-Filler: " + strings.Repeat("f", 20<<10) + "\r\n\r\n", "PUT", "/api/v1/drafts/x", 431},
 		{"no path in the request line", "POST api HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "unknown", "unknown", 400},

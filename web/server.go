@@ -101,7 +101,7 @@ func New(d Deps) (*Server, error) {
 		ReadBufferSize: 16 << 10,
 		// fasthttp would parse a multipart body, writing its files to disk, before any middleware
 		// runs; checkMultipart reads it after authentication and CSRF instead, and a broken one is
-		// answered by the routes' error boundary, with the request's path.
+		// answered by the error boundary of the routes, with the request's path.
 		DisablePreParseMultipartForm: true,
 	}
 	if len(d.Config.TrustedProxies) > 0 {
@@ -124,6 +124,7 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(rejectUnreadableText)
 	s.app.Use(s.authenticate)
 	s.app.Use(s.checkCSRF)
+	s.app.Use(checkMultipart)
 	s.routes()
 	if err := s.checkPermissions(); err != nil {
 		return nil, err
@@ -368,7 +369,7 @@ var (
 
 // rejectUnreadableText refuses, with one clear 400, query strings and form or JSON bodies carrying NUL
 // characters or invalid UTF-8: neither database stores them, so they would otherwise fail deep inside
-// an operation. Of a multipart form only the values are checked; uploaded files are checked by type.
+// an operation. Multipart forms are checked by checkMultipart; uploaded files are checked by type.
 func rejectUnreadableText(c *fiber.Ctx) error {
 	bad := func(values map[string][]string) bool {
 		for _, vs := range values {
@@ -394,14 +395,6 @@ func rejectUnreadableText(c *fiber.Ctx) error {
 			return errBadForm // what a browser never sends, and fasthttp would read otherwise than checked here
 		}
 		if bad(values) {
-			return errUnreadableText
-		}
-	case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
-		mf, err := c.MultipartForm()
-		if err != nil {
-			return errBadForm
-		}
-		if bad(mf.Value) {
 			return errUnreadableText
 		}
 	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
