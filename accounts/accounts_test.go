@@ -126,14 +126,14 @@ func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 		}
 		// One account, a hundred addresses.
 		answers, compared := attempt(t, 100, func(i int) error {
-			_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "target", Password: "guess-"+strconv.Itoa(i), IP: "10.2.0."+strconv.Itoa(i)})
+			_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "target", Password: "guess-" + strconv.Itoa(i), IP: "10.2.0." + strconv.Itoa(i)})
 			return err
 		})
 		if compared > 5 || answers[accounts.ErrBadCredentials] != 5 {
 			t.Fatalf("per account: %d passwords compared, answers %v; want 5", compared, answers)
 		}
 		answers, compared = attempt(t, 10, func(i int) error {
-			_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "target", Password: "the right password", IP: "10.3.0."+strconv.Itoa(i)})
+			_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "target", Password: "the right password", IP: "10.3.0." + strconv.Itoa(i)})
 			return err
 		})
 		if compared != 0 || answers[accounts.ErrThrottled] != 10 {
@@ -141,7 +141,7 @@ func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 		}
 		// One address, a hundred login names (existing or not, they are counted alike).
 		answers, compared = attempt(t, 100, func(i int) error {
-			_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "name-"+strconv.Itoa(i), Password: "guess", IP: "10.4.0.1"})
+			_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "name-" + strconv.Itoa(i), Password: "guess", IP: "10.4.0.1"})
 			return err
 		})
 		if compared > 20 || answers[accounts.ErrBadCredentials] != 20 {
@@ -166,11 +166,11 @@ func TestLoginThrottleLetsRightPasswordsThroughAtOnce(t *testing.T) {
 		errs := make(chan error, 24)
 		for i := range 12 {
 			wg.Go(func() {
-				_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "staff-"+strconv.Itoa(i), Password: "the right password", IP: "10.5.0.1"})
+				_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "staff-" + strconv.Itoa(i), Password: "the right password", IP: "10.5.0.1"})
 				errs <- err
 			})
 			wg.Go(func() {
-				_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "staff-0", Password: "the right password", IP: "10.6.0."+strconv.Itoa(i)})
+				_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "staff-0", Password: "the right password", IP: "10.6.0." + strconv.Itoa(i)})
 				errs <- err
 			})
 		}
@@ -183,7 +183,9 @@ func TestLoginThrottleLetsRightPasswordsThroughAtOnce(t *testing.T) {
 		}
 		before := accounts.Comparisons()
 		for i := range 10 {
-			wg.Go(func() { _, _ = accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "staff-"+strconv.Itoa(i), Password: "wrong", IP: "10.5.0.1"}) })
+			wg.Go(func() {
+				_, _ = accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "staff-" + strconv.Itoa(i), Password: "wrong", IP: "10.5.0.1"})
+			})
 		}
 		wg.Wait()
 		if n := accounts.Comparisons() - before; n > 3 {

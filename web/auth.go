@@ -24,7 +24,7 @@ const (
 	langCookie    = "cf_lang"
 	// deviceCookie marks a browser where the account last logged in (accounts.DeviceToken): others
 	// failing on the account cannot lock it out there.
-	deviceCookie = "cf_device"
+	deviceCookie  = "cf_device"
 	localUser     = "user"
 	localViaToken = "via_token"
 )
