@@ -48,7 +48,8 @@ var ErrThrottled = problem.New(problem.TooManyRequests, "login_throttled",
 // a wrong password.
 var dummyHash, _ = HashPassword("civicflow-no-such-account")
 
-// Authenticate checks a login name and password from the client address ip. Before its password is
+// Authenticate checks a login name and password from the client address ip; a name or password
+// longer than any account can have is refused first (422), before anything is hashed. Before its password is
 // checked, each attempt reserves a place under the limits per login name (whether or not it exists)
 // and per address; the reservation becomes a failure when the check fails, and is taken back when it
 // succeeds. Past the limits every attempt is refused until the window has passed, even with the right
@@ -62,6 +63,10 @@ var dummyHash, _ = HashPassword("civicflow-no-such-account")
 // it out, only its own failures can.
 func Authenticate(ctx context.Context, db bun.IDB, th Throttle, cr Credentials) (*User, error) {
 	login := strings.ToLower(strings.TrimSpace(cr.Login))
+	var fe problem.Fields
+	if checkLengths(&fe, login, cr.Password); len(fe) > 0 {
+		return nil, fe.Err()
+	}
 	accountKey, ipKey := "login:"+login, "ip:"+cr.IP
 	if device, ok := knownDevice(th, login, cr.Device); ok {
 		accountKey = "device:" + device

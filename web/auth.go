@@ -194,6 +194,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 		v := s.view(c, "login_title")
 		v.Path = "/login"
 		v.Errors["login"] = p.Message.In(v.Locale)
+		if len(p.Fields) > 0 { // a name or password too long
+			v.Errors["login"] = p.Fields[0].Message.In(v.Locale)
+		}
 		v.Data = map[string]string{"Next": next, "Login": login}
 		return s.renderStatus(c, statusByKind[p.Kind], "login", v)
 	}

@@ -121,6 +121,33 @@ func TestKnownDeviceIsNotLockedOutByOthers(t *testing.T) {
 	})
 }
 
+// A login name or password longer than any account can have is refused with a 422 on the field,
+// on the API and the login page, before anything is hashed or counted.
+func TestOverlongCredentialsAreRefused(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	st.user("long.password", "citizen")
+	for _, tc := range []struct{ login, password, field string }{
+		{strings.Repeat("a", 65), "whatever-long", "login"},
+		{"long.password", strings.Repeat("p", 1025), "password"},
+		{"long.password", strings.Repeat("p", 2000), "password"},
+	} {
+		var e apiErr
+		code := st.api("POST", "/api/v1/tokens", "", map[string]string{"login": tc.login, "password": tc.password, "name": "x"}, &e)
+		if code != http.StatusUnprocessableEntity || !hasFieldError(e, tc.field, "too_long") {
+			t.Fatalf("an overlong %s: %d %+v", tc.field, code, e)
+		}
+		b := st.browser()
+		_, _, token := b.get("/login")
+		resp, body := b.post("/login", url.Values{"login": {tc.login}, "password": {tc.password}, "_csrf": {token}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "最多") {
+			t.Fatalf("an overlong %s on the login page: %d", tc.field, resp.StatusCode)
+		}
+	}
+	// None of them counted as a failure: four would have passed the limit per account (3).
+	b := st.browser()
+	b.login("long.password")
+}
+
 func TestStateChangesWithoutCSRFTokenAreRefused(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		st := startSite(t, s)
