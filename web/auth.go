@@ -42,8 +42,8 @@ func LoadSecret(ctx context.Context, db bun.IDB, configured string) ([]byte, err
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") { // auth schemes are case-insensitive (RFC 7235)
 			return problem.New(problem.Unauthenticated, "bad_authorization", "Authorization 头格式应为 Bearer 令牌。", "The Authorization header must be “Bearer <token>”.")
 		}
 		u, err := accounts.TokenUser(ctx, s.DB, strings.TrimSpace(token))

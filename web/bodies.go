@@ -7,7 +7,9 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -208,4 +210,44 @@ func multipartCSRF(c *fiber.Ctx) string {
 		}
 	}
 	return ""
+}
+
+var errLoneSurrogate = problem.New(problem.Invalid, "invalid_text",
+	"请求中含有无效的字符（不成对的 UTF-16 代理项，如 \\ud800）。", "The request contains an invalid character (an unpaired UTF-16 surrogate such as \\ud800).")
+
+// loneSurrogate reports whether a JSON body escapes half of a UTF-16 surrogate pair (\ud800 without
+// its low half, or a low half alone), which Go's decoder would silently replace with U+FFFD.
+func loneSurrogate(body []byte) bool {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' || i+1 >= len(body) {
+			continue
+		}
+		i++
+		r, ok := escapedRune(body, i)
+		if !ok {
+			continue
+		}
+		i += 4
+		if !utf16.IsSurrogate(r) {
+			continue
+		}
+		if r >= 0xdc00 { // a low half with no high half before it
+			return true
+		}
+		low, ok := escapedRune(body, i+2)
+		if !ok || i+1 >= len(body) || body[i+1] != '\\' || low < 0xdc00 || low > 0xdfff {
+			return true
+		}
+		i += 6
+	}
+	return false
+}
+
+// escapedRune reads the rune of a \uXXXX escape whose "u" is at body[i].
+func escapedRune(body []byte, i int) (rune, bool) {
+	if i+4 >= len(body) || body[i] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(body[i+1:i+5]), 16, 32)
+	return rune(n), err == nil
 }

@@ -338,3 +338,42 @@ func TestUnreadableAPIRequestsAnswerJSON(t *testing.T) {
 		})
 	}
 }
+
+// Small points of the API: the auth scheme in any case, a body that is no object, a token name too
+// long, and a lone UTF-16 surrogate, which Go's decoder would silently replace.
+func TestAPIRequestDetails(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	st.user("api.details", "citizen")
+	token := st.token("api.details")
+	resp, body := st.send(st.request("GET", "/api/v1/me", "", nil, "Authorization", "bearer "+token))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a lowercase bearer scheme: %d %.300s", resp.StatusCode, body)
+	}
+	auth := []string{"Authorization", "Bearer " + token}
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		code, field      string
+	}{
+		{"a null body", "/api/v1/cases", `null`, 400, "json_object_required", ""},
+		{"a list body", "/api/v1/cases", ` []`, 400, "json_object_required", ""},
+		{"a token name too long", "/api/v1/tokens", `{"login":"api.details","password":"api.details-password","name":"` + strings.Repeat("n", 101) + `"}`, 422, "invalid_input", "name"},
+		{"a lone high surrogate", "/api/v1/cases", `{"item":"` + sgItem + `","data":{"name":"a\ud800b"}}`, 422, "invalid_text", ""},
+		{"a lone low surrogate", "/api/v1/cases", `{"item":"` + sgItem + `","data":{"name":"\udc00"}}`, 422, "invalid_text", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := st.send(st.request("POST", tc.path, "application/json", []byte(tc.body), auth...))
+			var e apiErr
+			if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != tc.status || e.Error.Code != tc.code ||
+				tc.field != "" && !hasFieldError(e, tc.field, "too_long") {
+				t.Fatalf("%d %.300s, want %d %s", resp.StatusCode, body, tc.status, tc.code)
+			}
+		})
+	}
+	// A surrogate pair, and an escaped backslash before "ud800", are fine.
+	resp, body = st.send(st.request("POST", "/api/v1/cases", "application/json",
+		[]byte(`{"item":"no-such-item","data":{"name":"\ud83d\ude00 \\ud800"}}`), auth...))
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a surrogate pair: %d %.300s, want the 404 of the unknown item", resp.StatusCode, body)
+	}
+}

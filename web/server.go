@@ -398,8 +398,12 @@ func rejectUnreadableText(c *fiber.Ctx) error {
 			return errUnreadableText
 		}
 	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
-		if body := c.Request().Body(); !utf8.Valid(body) || bytes.Contains(body, []byte(`\u0000`)) {
+		body := c.Request().Body()
+		if !utf8.Valid(body) || bytes.Contains(body, []byte(`\u0000`)) {
 			return errUnreadableText
+		}
+		if loneSurrogate(body) {
+			return errLoneSurrogate
 		}
 	}
 	return c.Next()
