@@ -159,24 +159,15 @@ func HashPassword(password string) (string, error) {
 	return h, nil
 }
 
-// Get returns the user with id, or problem.ErrNotFound.
-func Get(ctx context.Context, db bun.IDB, id int64) (*User, error) {
-	return getWhere(ctx, db, "id = ?", id)
-}
-
 // GetByLogin returns the user with the login name, or problem.ErrNotFound.
 func GetByLogin(ctx context.Context, db bun.IDB, login string) (*User, error) {
-	return getWhere(ctx, db, "login = ?", strings.ToLower(strings.TrimSpace(login)))
-}
-
-func getWhere(ctx context.Context, db bun.IDB, where string, arg any) (*User, error) {
 	u := new(User)
-	err := db.NewSelect().Model(u).Where(where, arg).Scan(ctx)
+	err := db.NewSelect().Model(u).Where("login = ?", strings.ToLower(strings.TrimSpace(login))).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, problem.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading user: %w", err)
+		return nil, fmt.Errorf("reading user %s: %w", login, err)
 	}
 	return u, nil
 }
