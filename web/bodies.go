@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -124,7 +123,7 @@ func checkMultipart(c *fiber.Ctx) error {
 	total := 0
 	for parts := 0; ; parts++ {
 		part, err := r.NextRawPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // only a bare io.EOF is the final boundary; a wrapped one is a body cut short
 			break
 		}
 		if err != nil {
