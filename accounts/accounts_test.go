@@ -50,28 +50,28 @@ func TestLoginThrottleAndSessions(t *testing.T) {
 			t.Fatalf("duplicate login: %v", err)
 		}
 		// Unknown account and wrong password get the same answer.
-		_, errUnknown := accounts.Authenticate(ctx, s.DB, throttle, "nobody", "whatever123", "10.0.0.1")
-		_, errWrong := accounts.Authenticate(ctx, s.DB, throttle, "alice", "wrong password", "10.0.0.2")
+		_, errUnknown := accounts.Authenticate(ctx, s.DB, throttle, accounts.Credentials{Login: "nobody", Password: "whatever123", IP: "10.0.0.1"})
+		_, errWrong := accounts.Authenticate(ctx, s.DB, throttle, accounts.Credentials{Login: "alice", Password: "wrong password", IP: "10.0.0.2"})
 		if errUnknown != accounts.ErrBadCredentials || errWrong != accounts.ErrBadCredentials {
 			t.Fatalf("answers differ: %v / %v", errUnknown, errWrong)
 		}
-		if got, err := accounts.Authenticate(ctx, s.DB, throttle, "ALICE", "correct horse battery", "10.0.0.2"); err != nil || got.ID != u.ID {
+		if got, err := accounts.Authenticate(ctx, s.DB, throttle, accounts.Credentials{Login: "ALICE", Password: "correct horse battery", IP: "10.0.0.2"}); err != nil || got.ID != u.ID {
 			t.Fatalf("good login: %v", err)
 		}
 		// Per account: three failures from different addresses lock the account, even for the right password.
 		for i, ip := range []string{"10.1.0.1", "10.1.0.2", "10.1.0.3"} {
-			if _, err := accounts.Authenticate(ctx, s.DB, throttle, "alice", "wrong", ip); err != accounts.ErrBadCredentials {
+			if _, err := accounts.Authenticate(ctx, s.DB, throttle, accounts.Credentials{Login: "alice", Password: "wrong", IP: ip}); err != accounts.ErrBadCredentials {
 				t.Fatalf("failure %d: %v", i, err)
 			}
 		}
-		if _, err := accounts.Authenticate(ctx, s.DB, throttle, "alice", "correct horse battery", "10.1.0.9"); err != accounts.ErrThrottled {
+		if _, err := accounts.Authenticate(ctx, s.DB, throttle, accounts.Credentials{Login: "alice", Password: "correct horse battery", IP: "10.1.0.9"}); err != accounts.ErrThrottled {
 			t.Fatalf("locked account: %v", err)
 		}
 		// Per address: five failures on different names block the address.
 		for _, name := range []string{"a1", "a2", "a3", "a4", "a5"} {
-			accounts.Authenticate(ctx, s.DB, throttle, name, "x", "10.9.9.9")
+			accounts.Authenticate(ctx, s.DB, throttle, accounts.Credentials{Login: name, Password: "x", IP: "10.9.9.9"})
 		}
-		if _, err := accounts.Authenticate(ctx, s.DB, throttle, "someone", "x", "10.9.9.9"); err != accounts.ErrThrottled {
+		if _, err := accounts.Authenticate(ctx, s.DB, throttle, accounts.Credentials{Login: "someone", Password: "x", IP: "10.9.9.9"}); err != accounts.ErrThrottled {
 			t.Fatalf("blocked address: %v", err)
 		}
 
@@ -126,14 +126,14 @@ func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 		}
 		// One account, a hundred addresses.
 		answers, compared := attempt(t, 100, func(i int) error {
-			_, err := accounts.Authenticate(ctx, s.DB, th, "target", "guess-"+strconv.Itoa(i), "10.2.0."+strconv.Itoa(i))
+			_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "target", Password: "guess-" + strconv.Itoa(i), IP: "10.2.0." + strconv.Itoa(i)})
 			return err
 		})
 		if compared > 5 || answers[accounts.ErrBadCredentials] != 5 {
 			t.Fatalf("per account: %d passwords compared, answers %v; want 5", compared, answers)
 		}
 		answers, compared = attempt(t, 10, func(i int) error {
-			_, err := accounts.Authenticate(ctx, s.DB, th, "target", "the right password", "10.3.0."+strconv.Itoa(i))
+			_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "target", Password: "the right password", IP: "10.3.0." + strconv.Itoa(i)})
 			return err
 		})
 		if compared != 0 || answers[accounts.ErrThrottled] != 10 {
@@ -141,11 +141,55 @@ func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 		}
 		// One address, a hundred login names (existing or not, they are counted alike).
 		answers, compared = attempt(t, 100, func(i int) error {
-			_, err := accounts.Authenticate(ctx, s.DB, th, "name-"+strconv.Itoa(i), "guess", "10.4.0.1")
+			_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "name-" + strconv.Itoa(i), Password: "guess", IP: "10.4.0.1"})
 			return err
 		})
 		if compared > 20 || answers[accounts.ErrBadCredentials] != 20 {
 			t.Fatalf("per address: %d passwords compared, answers %v; want 20", compared, answers)
+		}
+	})
+}
+
+// TestLoginThrottleLetsRightPasswordsThroughAtOnce logs a dozen staff in at once from one address
+// (an office behind one NAT) and one account from a dozen browsers at once: only failures count
+// against the limits, so every right password succeeds, while wrong guesses stay bounded.
+func TestLoginThrottleLetsRightPasswordsThroughAtOnce(t *testing.T) {
+	th := accounts.Throttle{MaxPerAccount: 2, MaxPerIP: 3, Window: time.Minute}
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		for i := range 12 {
+			if _, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "staff-" + strconv.Itoa(i), Password: "the right password"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 24)
+		for i := range 12 {
+			wg.Go(func() {
+				_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "staff-" + strconv.Itoa(i), Password: "the right password", IP: "10.5.0.1"})
+				errs <- err
+			})
+			wg.Go(func() {
+				_, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "staff-0", Password: "the right password", IP: "10.6.0." + strconv.Itoa(i)})
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("a right password sent at once: %v", err)
+			}
+		}
+		before := accounts.Comparisons()
+		for i := range 10 {
+			wg.Go(func() {
+				_, _ = accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "staff-" + strconv.Itoa(i), Password: "wrong", IP: "10.5.0.1"})
+			})
+		}
+		wg.Wait()
+		if n := accounts.Comparisons() - before; n > 3 {
+			t.Fatalf("%d wrong guesses checked from one address, want at most 3", n)
 		}
 	})
 }
@@ -192,7 +236,7 @@ func TestPurgeForgetsWhatNothingReads(t *testing.T) {
 		}
 		live, _ := accounts.StartSession(ctx, s.DB, u.ID, time.Hour, "", "")
 		accounts.StartSession(ctx, s.DB, u.ID, -time.Minute, "", "") // already expired
-		accounts.Authenticate(ctx, s.DB, throttle, "purge.me", "wrong", "10.0.0.1")
+		accounts.Authenticate(ctx, s.DB, throttle, accounts.Credentials{Login: "purge.me", Password: "wrong", IP: "10.0.0.1"})
 		count := func(table string) int {
 			n, err := s.DB.NewSelect().TableExpr(table).Count(ctx)
 			if err != nil {

@@ -2,7 +2,13 @@ package accounts
 
 import (
 	"context"
+	"crypto/hmac"
+	cryptorand "crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -19,6 +25,14 @@ type Throttle struct {
 	MaxPerAccount int
 	MaxPerIP      int
 	Window        time.Duration
+	// DeviceSecret signs known-device tokens (DeviceToken); without it no device is known.
+	DeviceSecret []byte
+}
+
+// Credentials are what a login attempt presents: a login name and password, from the client address
+// IP, with the known-device token that the client holds (DeviceToken), if any.
+type Credentials struct {
+	Login, Password, IP, Device string
 }
 
 // ErrBadCredentials is the one answer to a wrong login name or password, so that the answer does not
@@ -34,15 +48,30 @@ var ErrThrottled = problem.New(problem.TooManyRequests, "login_throttled",
 // a wrong password.
 var dummyHash, _ = HashPassword("civicflow-no-such-account")
 
-// Authenticate checks a login name and password from the client address ip. Each attempt is counted
-// as a failure per login name (whether or not it exists) and per address before its password is
-// checked, and taken back only when it succeeds; past the limits every attempt is refused until the
-// window has passed, even with the right password. Counting first means that attempts made at once
-// cannot check more passwords than the limits allow, and that an attempt cut short counts as failed.
-func Authenticate(ctx context.Context, db bun.IDB, th Throttle, login, password, ip string) (*User, error) {
-	login = strings.ToLower(strings.TrimSpace(login))
-	accountKey, ipKey := "login:"+login, "ip:"+ip
-	ipAttempt, err := reserveAttempt(ctx, db, th, accountKey, ipKey)
+// Authenticate checks a login name and password from the client address ip; a name or password
+// longer than any account can have is refused first (422), before anything is hashed. Before its password is
+// checked, each attempt reserves a place under the limits per login name (whether or not it exists)
+// and per address; the reservation becomes a failure when the check fails, and is taken back when it
+// succeeds. Past the limits every attempt is refused until the window has passed, even with the right
+// password. Reserving first means that attempts made at once cannot check more passwords than the
+// limits allow: one that finds the limit taken up by attempts still being checked waits for their
+// outcome (reserveAttempt), so right passwords sent at once from one address (an office behind one
+// NAT) all succeed. An attempt cut short counts as failed once pendingFor has passed.
+//
+// The attempts of a device known to the account (one holding a token of DeviceToken for this login
+// name) count under that device instead of the login name: others failing on the account cannot lock
+// it out, only its own failures can.
+func Authenticate(ctx context.Context, db bun.IDB, th Throttle, cr Credentials) (*User, error) {
+	login := strings.ToLower(strings.TrimSpace(cr.Login))
+	var fe problem.Fields
+	if checkLengths(&fe, login, cr.Password); len(fe) > 0 {
+		return nil, fe.Err()
+	}
+	accountKey, ipKey := "login:"+login, "ip:"+cr.IP
+	if device, ok := knownDevice(th, login, cr.Device); ok {
+		accountKey = "device:" + device
+	}
+	reserved, err := reserveAttempt(ctx, db, th, accountKey, ipKey)
 	if err != nil {
 		return nil, err
 	}
@@ -53,30 +82,58 @@ func Authenticate(ctx context.Context, db bun.IDB, th Throttle, login, password,
 	} else if !problem.Is(err, problem.NotFound) {
 		return nil, err
 	}
-	match, cerr := comparePassword(ctx, password, hash)
+	match, cerr := comparePassword(ctx, cr.Password, hash)
 	if cerr != nil {
 		return nil, fmt.Errorf("checking password of %s: %w", login, cerr)
 	}
 	if err != nil || !match || u.Disabled {
+		if _, err := db.NewUpdate().Table("login_failures").Set("pending = FALSE").Where("id IN (?)", bun.List(reserved)).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("recording login failure: %w", err)
+		}
 		return nil, ErrBadCredentials
 	}
-	if _, err := db.NewDelete().Table("login_failures").Where("key = ? OR id = ?", accountKey, ipAttempt).Exec(ctx); err != nil {
+	if _, err := db.NewDelete().Table("login_failures").Where("key = ? OR id IN (?)", accountKey, bun.List(reserved)).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("clearing login failures: %w", err)
 	}
 	return u, nil
 }
 
-// reserveAttempt records one failed login against the address key and the account key, unless
-// either has reached its limit within the window (ErrThrottled), and returns the id of the address
-// key's record. Each key's row of login_throttle is upserted first, which locks it until the
-// transaction ends (SQLite's write transactions take turns anyway), so attempts on one key count in
-// turn and each sees the records of those before it. Every attempt locks the address key first
-// ("ip:" sorts before "login:"), so two attempts never wait for each other in a circle.
-func reserveAttempt(ctx context.Context, db bun.IDB, th Throttle, accountKey, ipKey string) (int64, error) {
+// pendingFor is how long a reservation may stay pending: longer than any password check, queue
+// included. One older than that was cut short, and counts as a failure.
+const pendingFor = 30 * time.Second
+
+// errWait says that the limit of a key is taken up by attempts still being checked.
+var errWait = errors.New("login throttle: waiting for pending attempts")
+
+// reserveAttempt reserves one pending attempt under the address key and the account key and returns
+// the ids of the two reservations. It refuses (ErrThrottled) when either key has reached its limit of
+// failures within the window, and waits, polling, while failures and pending attempts together reach
+// it: the pending ones may yet succeed and be taken back.
+func reserveAttempt(ctx context.Context, db bun.IDB, th Throttle, accountKey, ipKey string) ([]int64, error) {
+	for pause := 10 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
+		reserved, err := tryReserve(ctx, db, th, accountKey, ipKey)
+		if !errors.Is(err, errWait) {
+			return reserved, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause + rand.N(pause)):
+		}
+	}
+}
+
+// tryReserve is one try of reserveAttempt. Each key's row of login_throttle is upserted first, which
+// locks it until the transaction ends (SQLite's write transactions take turns anyway), so attempts on
+// one key count in turn and each sees the reservations of those before it. Every attempt locks the
+// address key first ("ip:" sorts before "login:"), so two attempts never wait for each other in a
+// circle (the account key is a login name or a device; never an address).
+func tryReserve(ctx context.Context, db bun.IDB, th Throttle, accountKey, ipKey string) ([]int64, error) {
 	now := time.Now().UTC()
-	since := now.Add(-th.Window)
-	var ipAttempt int64
+	since, staleBefore := now.Add(-th.Window), now.Add(-pendingFor)
+	var reserved []int64
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		wait := false
 		for _, k := range []struct {
 			key string
 			max int
@@ -85,29 +142,34 @@ func reserveAttempt(ctx context.Context, db bun.IDB, th Throttle, accountKey, ip
 				"ON CONFLICT (key) DO UPDATE SET last_at = excluded.last_at", k.key, now); err != nil {
 				return fmt.Errorf("locking login throttle key: %w", err)
 			}
-			n, err := tx.NewSelect().Table("login_failures").Where("key = ? AND at > ?", k.key, since).Count(ctx)
-			if err != nil {
+			var failed, pending int
+			if err := tx.NewSelect().Table("login_failures").
+				ColumnExpr("COUNT(CASE WHEN NOT pending OR at <= ? THEN 1 END)", staleBefore).
+				ColumnExpr("COUNT(CASE WHEN pending AND at > ? THEN 1 END)", staleBefore).
+				Where("key = ? AND at > ?", k.key, since).Scan(ctx, &failed, &pending); err != nil {
 				return fmt.Errorf("counting login failures: %w", err)
 			}
-			if n >= int64(k.max) {
+			if failed >= k.max {
 				return ErrThrottled
 			}
+			wait = wait || failed+pending >= k.max
+		}
+		if wait {
+			return errWait
 		}
 		for _, key := range []string{ipKey, accountKey} {
 			var id int64
-			if err := tx.QueryRowContext(ctx, "INSERT INTO login_failures (key, at) VALUES (?, ?) RETURNING id", key, now).Scan(&id); err != nil {
+			if err := tx.QueryRowContext(ctx, "INSERT INTO login_failures (key, at, pending) VALUES (?, ?, TRUE) RETURNING id", key, now).Scan(&id); err != nil {
 				return fmt.Errorf("recording login attempt: %w", err)
 			}
-			if key == ipKey {
-				ipAttempt = id
-			}
+			reserved = append(reserved, id)
 			if _, err := tx.NewDelete().Table("login_failures").Where("key = ? AND at <= ?", key, since).Exec(ctx); err != nil {
 				return fmt.Errorf("pruning login failures: %w", err)
 			}
 		}
 		return nil
 	})
-	return ipAttempt, err
+	return reserved, err
 }
 
 // comparisons counts the password comparisons made, so that tests can tell how many guesses the
@@ -128,4 +190,29 @@ func comparePassword(ctx context.Context, password, hash string) (bool, error) {
 	defer func() { <-passwordChecks }()
 	comparisons.Add(1)
 	return argon2id.ComparePasswordAndHash(password, hash)
+}
+
+// DeviceToken is a new token that marks the client holding it as a device known to the account of
+// login: Authenticate then throttles its attempts by themselves (see there). The web layer gives it to a
+// browser in a cookie after a successful login.
+func DeviceToken(th Throttle, login string) string {
+	b := make([]byte, 16)
+	_, _ = cryptorand.Read(b)
+	id := base64.RawURLEncoding.EncodeToString(b)
+	return id + "." + deviceMAC(th, strings.ToLower(strings.TrimSpace(login)), id)
+}
+
+// knownDevice returns the id of a device token signed for login.
+func knownDevice(th Throttle, login, token string) (string, bool) {
+	id, mac, ok := strings.Cut(token, ".")
+	if !ok || len(th.DeviceSecret) == 0 || !hmac.Equal([]byte(mac), []byte(deviceMAC(th, login, id))) {
+		return "", false
+	}
+	return id, true
+}
+
+func deviceMAC(th Throttle, login, id string) string {
+	m := hmac.New(sha256.New, th.DeviceSecret)
+	m.Write([]byte("known-device\x00" + login + "\x00" + id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

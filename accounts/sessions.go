@@ -131,9 +131,14 @@ func EndSession(ctx context.Context, db bun.IDB, token string) error {
 // stored. ttl 0 means it does not expire.
 func CreateToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID int64, name string, ttl time.Duration) (string, *APIToken, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 100 {
-		var fe problem.Fields
+	var fe problem.Fields
+	switch {
+	case name == "":
 		fe.Add("name", "required", "请为令牌起一个名称（最多100个字符）。", "Give the token a name (at most 100 characters).")
+	case utf8.RuneCountInString(name) > 100:
+		fe.Add("name", "too_long", "令牌名称最多100个字符。", "The token name may have at most 100 characters.")
+	}
+	if len(fe) > 0 {
 		return "", nil, fe.Err()
 	}
 	secret := TokenPrefix + newSecret()

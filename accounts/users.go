@@ -54,8 +54,29 @@ type NewUser struct {
 	Locale      string `json:"locale"`
 }
 
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 10
+// MinPasswordLength is the shortest password accepted, MaxPasswordLength the longest: hashing costs
+// grow with the length, so a longer one is refused before it is hashed or checked.
+const (
+	MinPasswordLength = 10
+	MaxPasswordLength = 1024
+)
+
+// maxLoginLength is the longest login name (loginPattern); a longer one is refused at login before
+// anything is checked.
+const maxLoginLength = 64
+
+// checkLengths refuses a login name or password longer than any account can have, with a 422 on the
+// field, before anything is hashed.
+func checkLengths(fe *problem.Fields, login, password string) {
+	if utf8.RuneCountInString(login) > maxLoginLength {
+		fe.Add("login", "too_long", fmt.Sprintf("登录名最多%d个字符。", maxLoginLength),
+			fmt.Sprintf("The login name may have at most %d characters.", maxLoginLength))
+	}
+	if utf8.RuneCountInString(password) > MaxPasswordLength {
+		fe.Add("password", "too_long", fmt.Sprintf("密码最多%d个字符。", MaxPasswordLength),
+			fmt.Sprintf("The password may have at most %d characters.", MaxPasswordLength))
+	}
+}
 
 // passwordParams follow the OWASP recommendation for argon2id (19 MiB, 2 passes, 1 lane).
 var passwordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
@@ -79,6 +100,7 @@ func Create(ctx context.Context, db bun.IDB, actor audit.Actor, nu NewUser) (*Us
 		nu.Locale = "zh-CN"
 	}
 	var fe problem.Fields
+	checkLengths(&fe, "", nu.Password)
 	if !loginPattern.MatchString(nu.Login) {
 		fe.Add("login", "invalid", "登录名须为3至64位小写字母、数字或“._-”，以字母或数字开头。",
 			"The login name must be 3–64 lowercase letters, digits or “._-”, starting with a letter or digit.")
@@ -137,24 +159,15 @@ func HashPassword(password string) (string, error) {
 	return h, nil
 }
 
-// Get returns the user with id, or problem.ErrNotFound.
-func Get(ctx context.Context, db bun.IDB, id int64) (*User, error) {
-	return getWhere(ctx, db, "id = ?", id)
-}
-
 // GetByLogin returns the user with the login name, or problem.ErrNotFound.
 func GetByLogin(ctx context.Context, db bun.IDB, login string) (*User, error) {
-	return getWhere(ctx, db, "login = ?", strings.ToLower(strings.TrimSpace(login)))
-}
-
-func getWhere(ctx context.Context, db bun.IDB, where string, arg any) (*User, error) {
 	u := new(User)
-	err := db.NewSelect().Model(u).Where(where, arg).Scan(ctx)
+	err := db.NewSelect().Model(u).Where("login = ?", strings.ToLower(strings.TrimSpace(login))).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, problem.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading user: %w", err)
+		return nil, fmt.Errorf("reading user %s: %w", login, err)
 	}
 	return u, nil
 }

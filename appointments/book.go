@@ -68,8 +68,8 @@ func (in *BookingInput) normalise() {
 // person checks one person's name and ID number (path prefix "booker" or "partner") and returns what
 // the number tells, or false when it is wrong.
 func person(fe *problem.Fields, prefix, name, idNumber string, today calendar.Date) (forms.IDInfo, bool) {
-	if n := utf8.RuneCountInString(name); n < 1 || n > 50 {
-		fe.Add(prefix+"_name", "invalid_name", "请填写姓名（1至50个字）。", "Enter the name (1 to 50 characters).")
+	if n := utf8.RuneCountInString(name); n < 1 || n > 50 || !forms.OneLine(name) {
+		fe.Add(prefix+"_name", "invalid_name", "请填写姓名（1至50个字，一行）。", "Enter the name (1 to 50 characters, one line).")
 	}
 	path := prefix + "_id_number"
 	info, err := forms.ParseIDCard(idNumber)

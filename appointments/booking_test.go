@@ -99,6 +99,11 @@ func TestLegalAgeOnTheBoundaryDay(t *testing.T) {
 		if fc["partner_id_number"] != "invalid_id_check" || fc["start"] != "no_such_slot" || fc["partner_name"] != "invalid_name" {
 			t.Fatalf("errors: %v", fc)
 		}
+		lined := f.couple("2026-11-10", "09:00")
+		lined.BookerName = "周伟\r\n李娜"
+		if fc := fieldCodes(t, bookErr(f, f.citizen(), lined)); fc["booker_name"] != "invalid_name" {
+			t.Fatalf("a name of two lines: %v", fc)
+		}
 		same := f.couple("2026-11-10", "09:00")
 		same.PartnerIDNumber = same.BookerIDNumber
 		if fc := fieldCodes(t, bookErr(f, f.citizen(), same)); fc["partner_id_number"] != "same_person" {

@@ -199,6 +199,10 @@ func (v *validator) text(fd *Field, raw any, path string) (any, bool) {
 		v.add(path, "invalid_text", "含有无法识别的字符。", "Contains characters that cannot be read.")
 		return nil, false
 	}
+	if fd.Type == TypeText && !OneLine(s) {
+		v.add(path, "invalid_text", "此项只能填写一行，不能换行。", "This field takes one line: no line breaks.")
+		return nil, false
+	}
 	n := utf8.RuneCountInString(s)
 	if fd.MinLength != nil && n < *fd.MinLength {
 		v.add(path, "too_short", fmt.Sprintf("至少填写 %d 个字。", *fd.MinLength), fmt.Sprintf("Enter at least %d characters.", *fd.MinLength))
@@ -210,6 +214,10 @@ func (v *validator) text(fd *Field, raw any, path string) (any, bool) {
 	}
 	return s, true
 }
+
+// OneLine reports whether s holds no line break: single-line text (a text field, a name) must not,
+// for it is shown, listed and exported as one line.
+func OneLine(s string) bool { return !strings.ContainsAny(s, "\r\n") }
 
 // integer checks a whole number given as a JSON number or a numeric string, within Min and Max.
 func (v *validator) integer(fd *Field, raw any, path string) (any, bool) {

@@ -580,3 +580,15 @@ func TestValidateNilInput(t *testing.T) {
 		t.Errorf("%d errors for an empty submission, want one per required field (9): %v", got, pathCodes(fieldErrors(t, err)))
 	}
 }
+
+// A line break in a single-line text field is refused; a textarea keeps its lines.
+func TestSingleLineTextRefusesLineBreaks(t *testing.T) {
+	t.Parallel()
+	f := &Form{ID: "t", Fields: []Field{{Name: "name", Type: TypeText}, {Name: "notes", Type: TypeTextarea}}}
+	for _, name := range []string{"张三\n李四", "张三\r李四"} {
+		_, _, err := Validate(f, map[string]any{"name": name, "notes": "a\r\nb"}, testOpts)
+		if got := pathCodes(fieldErrors(t, err)); !slices.Equal(got, []string{"name:invalid_text"}) {
+			t.Errorf("%q: errors %v, want name:invalid_text only", name, got)
+		}
+	}
+}

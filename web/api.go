@@ -20,6 +20,8 @@ import (
 
 // decodeJSON reads a JSON request body into dst, refusing other content types, unknown fields, data
 // after the JSON value, and bodies too deeply nested or too full to decode cheaply (checkJSONShape).
+var errJSONObject = problem.New(problem.BadRequest, "json_object_required", "请求内容须为一个 JSON 对象。", "The request body must be a JSON object.")
+
 func decodeJSON(c *fiber.Ctx, dst any) error {
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
 		return problem.New(problem.Unsupported, "json_required", "请求内容类型须为 application/json。", "The request body must be application/json.")
@@ -27,6 +29,9 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	body := c.Request().Body() // decoding copies what it keeps
 	if err := checkJSONShape(body); err != nil {
 		return err
+	}
+	if !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")) {
+		return errJSONObject // null, a list or a scalar would leave every field unset
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -76,7 +81,7 @@ func (s *Server) apiCreateToken(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	u, err := accounts.Authenticate(ctx, s.DB, s.throttle(), req.Login, req.Password, c.IP())
+	u, err := accounts.Authenticate(ctx, s.DB, s.throttle(), accounts.Credentials{Login: req.Login, Password: req.Password, IP: c.IP()})
 	if err != nil {
 		return err
 	}

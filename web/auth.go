@@ -25,8 +25,11 @@ const (
 	// langChosenCookie marks, for the browser session only, that the language switch was used: the
 	// choice of this visit, which the next login makes the account's.
 	langChosenCookie = "cf_lang_chosen"
-	localUser        = "user"
-	localViaToken    = "via_token"
+	// deviceCookie marks a browser where the account last logged in (accounts.DeviceToken): others
+	// failing on the account cannot lock it out there.
+	deviceCookie  = "cf_device"
+	localUser     = "user"
+	localViaToken = "via_token"
 )
 
 // LoadSecret returns the key that signs CSRF tokens: the configured one, or else the one generated once
@@ -42,8 +45,8 @@ func LoadSecret(ctx context.Context, db bun.IDB, configured string) ([]byte, err
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") { // auth schemes are case-insensitive (RFC 7235)
 			return problem.New(problem.Unauthenticated, "bad_authorization", "Authorization 头格式应为 Bearer 令牌。", "The Authorization header must be “Bearer <token>”.")
 		}
 		u, err := accounts.TokenUser(ctx, s.DB, strings.TrimSpace(token))
@@ -109,7 +112,11 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 		return c.Next() // no session to ride on; the route's own checks answer 401 or 415
 	}
 	given := c.Get("X-CSRF-Token")
-	if given == "" && !jsonBody {
+	switch {
+	case given != "" || jsonBody:
+	case strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm):
+		given = multipartCSRF(c)
+	default:
 		given = c.FormValue("_csrf")
 	}
 	binding := s.csrfBinding(c, false)
@@ -153,7 +160,8 @@ func actor(c *fiber.Ctx) audit.Actor {
 }
 
 func (s *Server) throttle() accounts.Throttle {
-	return accounts.Throttle{MaxPerAccount: s.Config.LoginMaxFailuresPerAccount, MaxPerIP: s.Config.LoginMaxFailuresPerIP, Window: s.Config.LoginThrottleWindow}
+	return accounts.Throttle{MaxPerAccount: s.Config.LoginMaxFailuresPerAccount, MaxPerIP: s.Config.LoginMaxFailuresPerIP,
+		Window: s.Config.LoginThrottleWindow, DeviceSecret: s.Secret}
 }
 
 // safeNext keeps post-login redirects on this site: a path of its own, nothing a browser could read
@@ -178,7 +186,9 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 
 func (s *Server) login(c *fiber.Ctx) error {
 	login, next := c.FormValue("login"), safeNext(c.FormValue("next"))
-	u, err := accounts.Authenticate(c.UserContext(), s.DB, s.throttle(), login, c.FormValue("password"), c.IP())
+	th := s.throttle()
+	u, err := accounts.Authenticate(c.UserContext(), s.DB, th, accounts.Credentials{
+		Login: login, Password: c.FormValue("password"), IP: c.IP(), Device: c.Cookies(deviceCookie)})
 	if err != nil {
 		p, ok := problem.As(err)
 		if !ok {
@@ -187,6 +197,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 		v := s.view(c, "login_title")
 		v.Path = "/login"
 		v.Errors["login"] = p.Message.In(v.Locale)
+		if len(p.Fields) > 0 { // a name or password too long
+			v.Errors["login"] = p.Fields[0].Message.In(v.Locale)
+		}
 		v.Data = map[string]string{"Next": next, "Login": login}
 		return s.renderStatus(c, statusByKind[p.Kind], "login", v)
 	}
@@ -205,8 +218,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	s.clearCookie(c, langChosenCookie) // the choice is the account's now, not the next person's to log in
 	s.setCookie(c, sessionCookie, token, 0)
+	s.setCookie(c, deviceCookie, accounts.DeviceToken(th, u.Login), deviceCookieAge)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
+
+// deviceCookieAge is how long a browser stays known to the account it last logged in to.
+const deviceCookieAge = 180 * 24 * time.Hour
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	if token := c.Cookies(sessionCookie); token != "" {

@@ -3,7 +3,13 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -14,12 +20,13 @@ import (
 // application, is a draft of at most 1 MiB (workflow.MaxDraftBytes), nested five levels deep (a group
 // in a repeat in the data) with tens of thousands of values. Decoding costs far more than the bytes
 // (some 100 bytes per JSON value, a map entry per form field), so the counts are bounded as well as
-// the size. Multipart bodies, which carry uploads, are read by Go's multipart reader, which bounds
-// them itself: at most 1,000 parts and 10 MB of values beside the files; a url-encoded form is
-// allowed as many fields. Compressed bodies are refused: no browser sends one, and a few megabytes
+// the size. Multipart bodies carry uploads, which the body limit bounds; their text values are
+// form data and bounded like a url-encoded form: 4 MiB in all, 1 MiB each (a whole draft), 1,000
+// parts (checkMultipart). Compressed bodies are refused: no browser sends one, and a few megabytes
 // of gzip can inflate to gigabytes.
 const (
 	maxTextBody   = 4 << 20
+	maxTextValue  = 1 << 20
 	maxFormFields = 1000
 	maxJSONDepth  = 32
 	maxJSONValues = 200_000
@@ -30,6 +37,8 @@ var (
 		"请求体不能压缩（Content-Encoding）。", "The request body must not be compressed (Content-Encoding).")
 	errTextBodyTooLarge = problem.New(problem.TooLarge, "too_large",
 		"提交的内容过大：不含上传文件的请求体不能超过 4 MB。", "The request is too large: a body without files may be at most 4 MiB.")
+	errValueTooLarge = problem.New(problem.TooLarge, "value_too_large",
+		"表单中的某一项内容过大：每项不能超过 1 MB。", "A value of the form is too large: each may be at most 1 MiB.")
 	errTooManyFields = problem.New(problem.BadRequest, "too_many_fields",
 		fmt.Sprintf("表单的字段过多：最多 %d 个。", maxFormFields), fmt.Sprintf("The form has too many fields: at most %d.", maxFormFields))
 	errJSONTooDeep = problem.New(problem.BadRequest, "json_too_deep",
@@ -91,4 +100,153 @@ func checkJSONShape(body []byte) error {
 		}
 	}
 	return nil
+}
+
+// checkMultipart reads a multipart body part by part, keeping nothing, before any handler parses it:
+// it refuses more than maxFormFields parts, a text value over maxTextValue or text values over
+// maxTextBody in all (413, naming the field but not echoing it), text values with invalid UTF-8 or
+// NUL characters, file names that are not UTF-8 (422 on the field), and a body that is no valid
+// multipart (400). It runs after authentication and the CSRF check, and refuses multipart bodies of
+// callers not logged in (only uploads, by logged-in users, need them), so that a request nobody may
+// send is refused before its body is read.
+func checkMultipart(c *fiber.Ctx) error {
+	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		return c.Next()
+	}
+	if currentUser(c) == nil {
+		return errLoginRequired
+	}
+	r, err := multipartReader(c)
+	if err != nil {
+		return err
+	}
+	total := 0
+	for parts := 0; ; parts++ {
+		part, err := r.NextRawPart()
+		if err == io.EOF { // only a bare io.EOF is the final boundary; a wrapped one is a body cut short
+			break
+		}
+		if err != nil {
+			return errBadForm
+		}
+		if parts >= maxFormFields {
+			return errTooManyFields
+		}
+		if err := checkPart(part, &total); err != nil {
+			return err
+		}
+	}
+	return c.Next()
+}
+
+// multipartReader reads the multipart body of c where fasthttp keeps it.
+func multipartReader(c *fiber.Ctx) (*multipart.Reader, error) {
+	_, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || params["boundary"] == "" {
+		return nil, errBadForm
+	}
+	return multipart.NewReader(bytes.NewReader(c.Request().Body()), params["boundary"]), nil
+}
+
+// checkPart checks one part of a multipart body for checkMultipart, adding the size of a text value
+// to total.
+func checkPart(part *multipart.Part, total *int) error {
+	_, disposition, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
+	if err != nil {
+		return errBadForm
+	}
+	name := disposition["name"]
+	if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+		return errUnreadableText
+	}
+	if filename, ok := disposition["filename"]; ok {
+		if !utf8.ValidString(filename) || strings.ContainsRune(filename, 0) {
+			var f problem.Fields
+			f.Add(name, "invalid_filename", "文件名不是有效的 UTF-8 文本，请重命名文件后重新上传。",
+				"The file name is not valid UTF-8 text; rename the file and upload it again.")
+			return f.Err()
+		}
+		return nil
+	}
+	value, err := io.ReadAll(io.LimitReader(part, maxTextValue+1))
+	switch {
+	case err != nil:
+		return errBadForm
+	case len(value) > maxTextValue:
+		return fieldTooLarge(errValueTooLarge, name)
+	}
+	if *total += len(value); *total > maxTextBody {
+		return fieldTooLarge(errTextBodyTooLarge, name)
+	}
+	if !utf8.Valid(value) || bytes.IndexByte(value, 0) >= 0 {
+		return errUnreadableText
+	}
+	return nil
+}
+
+// fieldTooLarge is p naming the field that made the body too large.
+func fieldTooLarge(p *problem.Error, field string) *problem.Error {
+	e := *p
+	e.Fields = []problem.Field{{Path: field, Code: "too_large", Message: p.Message}}
+	return &e
+}
+
+// multipartCSRF is the value of the multipart body's _csrf field, read without parsing the rest of
+// the body: the CSRF check runs before checkMultipart has bounded it.
+func multipartCSRF(c *fiber.Ctx) string {
+	r, err := multipartReader(c)
+	if err != nil {
+		return ""
+	}
+	for parts := 0; parts < maxFormFields; parts++ {
+		part, err := r.NextRawPart()
+		if err != nil {
+			return ""
+		}
+		if part.FormName() == "_csrf" {
+			b, _ := io.ReadAll(io.LimitReader(part, 256))
+			return string(b)
+		}
+	}
+	return ""
+}
+
+var errLoneSurrogate = problem.New(problem.Invalid, "invalid_text",
+	"请求中含有无效的字符（不成对的 UTF-16 代理项，如 \\ud800）。", "The request contains an invalid character (an unpaired UTF-16 surrogate such as \\ud800).")
+
+// loneSurrogate reports whether a JSON body escapes half of a UTF-16 surrogate pair (\ud800 without
+// its low half, or a low half alone), which Go's decoder would silently replace with U+FFFD.
+func loneSurrogate(body []byte) bool {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' || i+1 >= len(body) {
+			continue
+		}
+		i++
+		r, ok := escapedRune(body, i)
+		if !ok {
+			continue
+		}
+		i += 4
+		if !utf16.IsSurrogate(r) {
+			continue
+		}
+		if r >= 0xdc00 { // a low half with no high half before it
+			return true
+		}
+		low, ok := escapedRune(body, i+2)
+		if !ok || i+1 >= len(body) || body[i+1] != '\\' || low < 0xdc00 || low > 0xdfff {
+			return true
+		}
+		i += 6
+	}
+	return false
+}
+
+// escapedRune reads the rune of a \uXXXX escape whose "u" is at body[i].
+func escapedRune(body []byte, i int) (rune, bool) {
+	if i+4 >= len(body) || body[i] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(body[i+1:i+5]), 16, 32)
+	return rune(n), err == nil
 }

@@ -149,16 +149,25 @@ func acceptsHTML(c *fiber.Ctx) bool {
 }
 
 // answerUnreadable wraps Fiber's handler of the requests that fasthttp could not read (a request line
-// or headers beyond the read buffer, a body over the limit, a read timeout): they never reach routing
-// or middleware, so it gives them the request id that the requestid middleware would have, and logs
-// them at warn, as the caller's doing. Fiber answers them through handleError, but takes a request
-// line that did not fit for oversized headers (431); that one is answered here as a URI too long (414).
+// or headers beyond the read buffer, headers it cannot parse, a body over the limit, a read timeout):
+// they never reach routing or middleware, so it gives them the request id that the requestid
+// middleware would have, and logs them at warn, as the caller's doing. Headers that could not be read
+// are forgotten by fasthttp; their method and path are put back from the request line when it can be
+// recovered (restoreRequestLine), so that the API answers JSON, and are logged as "unknown" otherwise.
+// Fiber answers them through handleError, but takes a request line that did not fit for oversized
+// headers (431); that one is answered here as a URI too long (414). The log names only the kind and
+// the sizes: fasthttp's error quotes the raw headers, cookies and bearer tokens included.
 func (s *Server) answerUnreadable(fiberHandler func(*fasthttp.RequestCtx, error)) func(*fasthttp.RequestCtx, error) {
 	return func(fctx *fasthttp.RequestCtx, err error) {
 		id := requestid.ConfigDefault.Generator()
 		fctx.SetUserValue(requestid.ConfigDefault.ContextKey, id)
 		fctx.Response.Header.Set(requestid.ConfigDefault.Header, id)
-		if errors.As(err, new(*fasthttp.ErrSmallBuffer)) && restoreRequestLine(fctx, err) {
+		headersRead := !strings.HasPrefix(err.Error(), "error when reading request headers")
+		known, lineTooLong := headersRead, false
+		if !headersRead {
+			known, lineTooLong = restoreRequestLine(fctx, err)
+		}
+		if lineTooLong {
 			c := s.app.AcquireCtx(fctx)
 			if herr := s.handleError(c, fiber.ErrRequestURITooLong); herr != nil {
 				fctx.Error(fiber.ErrRequestURITooLong.Message, fiber.StatusRequestURITooLong)
@@ -167,34 +176,70 @@ func (s *Server) answerUnreadable(fiberHandler func(*fasthttp.RequestCtx, error)
 		} else {
 			fiberHandler(fctx, err)
 		}
-		slog.Warn("unreadable request", "status", fctx.Response.StatusCode(), "request_id", id,
-			"method", string(fctx.Method()), "path", string(fctx.Path()), "ip", fctx.RemoteIP().String(), "error", err)
+		method, path := "unknown", "unknown"
+		if known {
+			method, path = string(fctx.Method()), string(fctx.Path())
+		}
+		attrs := []any{"status", fctx.Response.StatusCode(), "request_id", id, "kind", unreadableKind(err, lineTooLong),
+			"method", method, "path", path, "ip", fctx.RemoteIP().String()}
+		if headersRead {
+			attrs = append(attrs, "content_length", fctx.Request.Header.ContentLength())
+		} else if _, size, ok := strings.Cut(err.Error(), "Buffer size="); ok {
+			size, _, _ = strings.Cut(size, ",")
+			attrs = append(attrs, "header_bytes", size)
+		}
+		slog.Warn("unreadable request", attrs...)
 	}
 }
 
-// restoreRequestLine recovers what it can of a request whose headers overflowed the read buffer, and
-// reports whether the request line itself was what did not fit. fasthttp forgets such a request
+// unreadableKind classifies why a request could not be read, for the log, which must not quote the
+// error itself.
+func unreadableKind(err error, lineTooLong bool) string {
+	switch {
+	case lineTooLong:
+		return "request_line_too_long"
+	case errors.As(err, new(*fasthttp.ErrSmallBuffer)):
+		return "headers_too_large"
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		return "body_too_large"
+	case strings.Contains(err.Error(), "timeout"):
+		return "timeout"
+	case strings.HasPrefix(err.Error(), "error when reading request headers"):
+		return "malformed_headers"
+	}
+	return "malformed_body"
+}
+
+// restoreRequestLine recovers what it can of a request whose headers could not be read, and reports
+// whether it recovered the method and path, and whether the request line itself was what did not fit
+// the read buffer. fasthttp forgets such a request
 // entirely, but its error quotes the first and the last 200 bytes of the buffer: the method and the
 // start of the URI are put back from them, so that the answer (JSON on the API) and the log know the
 // path; a request line that did not fit has no line break in either. (Nor has a request line over
 // 200 bytes followed by one header line that fills the rest of the buffer; that rare request is
 // answered 414 too.)
-func restoreRequestLine(fctx *fasthttp.RequestCtx, err error) (lineTooLong bool) {
+func restoreRequestLine(fctx *fasthttp.RequestCtx, err error) (known, lineTooLong bool) {
 	_, contents, _ := strings.Cut(err.Error(), "contents: ")
 	head, tail, ok := quotedEnds(contents)
 	if !ok {
-		return false
+		return false, false
 	}
 	line, _, complete := strings.Cut(head, "\n")
 	method, uri, _ := strings.Cut(strings.TrimSuffix(line, "\r"), " ")
 	if complete {
 		uri, _, _ = strings.Cut(uri, " ") // drop the protocol
 	}
-	if strings.HasPrefix(uri, "/") {
+	known = strings.HasPrefix(uri, "/") && validMethod(method)
+	if known {
 		fctx.Request.Header.SetMethod(method)
 		fctx.Request.SetRequestURI(uri)
 	}
-	return !complete && !strings.Contains(tail, "\n")
+	return known, !complete && !strings.Contains(tail, "\n") && errors.As(err, new(*fasthttp.ErrSmallBuffer))
+}
+
+// validMethod reports whether m is a method token of letters, the only kind worth logging.
+func validMethod(m string) bool {
+	return m != "" && len(m) <= 16 && !strings.ContainsFunc(m, func(r rune) bool { return r < 'A' || r > 'Z' })
 }
 
 // quotedEnds reads the two ends of a buffer as fasthttp's errors quote it: "first"..."last", or

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -50,6 +51,18 @@ func hostileBodies(csrf string) []hostileBody {
 		_ = mw.WriteField(fmt.Sprintf("individual_members[%d].name", i), "x")
 	}
 	_ = mw.Close()
+	multipartOf := func(values ...string) ([]byte, []string) {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		_ = w.WriteField("_csrf", csrf)
+		for i, v := range values {
+			_ = w.WriteField(fmt.Sprintf("individual_members[%d].name", i), v)
+		}
+		_ = w.Close()
+		return b.Bytes(), []string{"Content-Type", w.FormDataContentType()}
+	}
+	oneValue, oneType := multipartOf(strings.Repeat("v", 30<<20))
+	mebibytes, mebiType := multipartOf(slices.Repeat([]string{strings.Repeat("v", 1<<20)}, 30)...)
 	var bomb bytes.Buffer // a gigabyte of zeros, gzipped to about a megabyte
 	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
 	zeros := make([]byte, 1<<20)
@@ -71,6 +84,8 @@ func hostileBodies(csrf string) []hostileBody {
 		{"form/index-far-beyond-max", apply, form, []byte("_csrf=" + url.QueryEscape(csrf) +
 			"&jurisdiction=210100&individual_members[999999999999].name=x"), true, http.StatusOK},
 		{"multipart/parts-30MB", apply, []string{"Content-Type", mw.FormDataContentType()}, parts.Bytes(), true, http.StatusBadRequest},
+		{"multipart/one-value-30MB", apply, oneType, oneValue, true, http.StatusRequestEntityTooLarge},
+		{"multipart/30-values-of-1MiB", apply, mebiType, mebibytes, true, http.StatusRequestEntityTooLarge},
 	}
 }
 

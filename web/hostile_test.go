@@ -165,8 +165,29 @@ func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
 	_, _, csrf := visitor.get("/login")
 	loginURL, _ := url.Parse(st.base + "/login")
 	cookie := []string{"Cookie", visitor.c.Jar.Cookies(loginURL)[0].String()}
-	loginParts, loginType := multipartBody("_csrf", csrf, "login", "li\xffming", "password", "whatever-long")
-	nulParts, nulType := multipartBody("_csrf", csrf, "login", "li\x00ming", "password", "whatever-long")
+	// The multipart posts go to the application page of a logged-in citizen: nobody else may send one.
+	citizen := st.browser()
+	citizen.login("hostile.citizen")
+	apply := "/catalog/" + sgItem + "/apply"
+	_, _, applyCSRF := citizen.get(apply)
+	applyURL, _ := url.Parse(st.base + apply)
+	var session []string
+	for _, ck := range citizen.c.Jar.Cookies(applyURL) {
+		session = append(session, ck.String())
+	}
+	sessionCookie := []string{"Cookie", strings.Join(session, "; ")}
+	megabyte := strings.Repeat("m", 1<<20)
+	badParts, badType := multipartBody("_csrf", applyCSRF, "jurisdiction", "21\xff0100")
+	nulParts, nulType := multipartBody("_csrf", applyCSRF, "jurisdiction", "21\x000100")
+	bigParts, bigType := multipartBody("_csrf", applyCSRF, "remarks", megabyte+"x")
+	manyParts, manyType := multipartBody("_csrf", applyCSRF, "a", megabyte, "b", megabyte, "c", megabyte, "d", megabyte, "e", "x")
+	anonParts, anonType := multipartBody("_csrf", csrf, "login", "li.ming", "password", "whatever-long")
+	var named bytes.Buffer
+	nw := multipart.NewWriter(&named)
+	_ = nw.WriteField("_csrf", applyCSRF)
+	fw, _ := nw.CreateFormFile("business_license", "licence-\xff.pdf")
+	_, _ = fw.Write([]byte("%PDF-1.4"))
+	_ = nw.Close()
 	auth := []string{"Authorization", "Bearer " + token}
 	for _, tc := range []struct {
 		name   string
@@ -181,8 +202,12 @@ func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
 		{"a gzip bomb", st.request("POST", "/api/v1/cases", jsonType, bomb.Bytes(), append(auth, "Content-Encoding", "gzip")...), 415, "compressed_body"},
 		{"a form of 1001 fields", st.request("POST", "/login", form, []byte("_csrf="+csrf+"&login=x&password=y"+strings.Repeat("&a=", 998)), cookie...), 400, "too_many_fields"},
 		{"a malformed form hiding invalid UTF-8", st.request("POST", "/login", form, []byte("_csrf="+csrf+"&next=%zz&login=%ff&password=whatever-long"), cookie...), 400, "bad_form"},
-		{"invalid UTF-8 in a multipart form", st.request("POST", "/login", loginType, loginParts, cookie...), 400, "unreadable_text"},
-		{"NUL in a multipart form", st.request("POST", "/login", nulType, nulParts, cookie...), 400, "unreadable_text"},
+		{"invalid UTF-8 in a multipart form", st.request("POST", apply, badType, badParts, sessionCookie...), 400, "unreadable_text"},
+		{"NUL in a multipart form", st.request("POST", apply, nulType, nulParts, sessionCookie...), 400, "unreadable_text"},
+		{"a multipart value over 1 MiB", st.request("POST", apply, bigType, bigParts, sessionCookie...), 413, "value_too_large"},
+		{"multipart values over 4 MiB", st.request("POST", apply, manyType, manyParts, sessionCookie...), 413, "too_large"},
+		{"a file name that is not UTF-8", st.request("POST", apply, nw.FormDataContentType(), named.Bytes(), sessionCookie...), 422, "invalid_input"},
+		{"a multipart form from a visitor", st.request("POST", "/login", anonType, anonParts, cookie...), 401, "login_required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.req.Header.Set("Accept", "application/json")
@@ -190,6 +215,9 @@ func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
 			var e apiErr
 			if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != tc.status || e.Error.Code != tc.code {
 				t.Fatalf("%d %.300s, want %d %s", resp.StatusCode, body, tc.status, tc.code)
+			}
+			if strings.Contains(body, "mmmm") || tc.status == 422 && !hasFieldError(e, "business_license", "invalid_filename") {
+				t.Fatalf("the answer echoes the value or names no field: %.300s", body)
 			}
 		})
 	}
@@ -224,5 +252,128 @@ func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
 	summary, _, _ = strings.Cut(summary, "</ul>")
 	if n := strings.Count(summary, "<li>"); n > 101 || !strings.Contains(summary, "处错误未列出") {
 		t.Errorf("the page lists %d errors, or does not count those not listed:\n%.1000s", n, summary)
+	}
+}
+
+// sendRaw writes raw bytes as a request over a connection of its own and returns the answer.
+func (st *site) sendRaw(raw string) (*http.Response, string) {
+	st.t.Helper()
+	u, _ := url.Parse(st.base)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	defer conn.Close()
+	go func() { _, _ = io.WriteString(conn, raw) }()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		st.t.Fatalf("reading the answer to %.60q: %v", raw, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// logLine is the line of the log that names the request id.
+func logLine(logs *logBuffer, id string) string {
+	if id == "" {
+		return ""
+	}
+	for l := range strings.SplitSeq(logs.String(), "\n") {
+		if strings.Contains(l, "request_id="+id) {
+			return l
+		}
+	}
+	return ""
+}
+
+// Oversized headers carrying a session cookie and a bearer token are answered 431 without either
+// reaching the log, which names only the kind and sizes of the request.
+func TestOversizedHeadersKeepSecretsOutOfTheLog(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	logs := captureLog(t)
+	const token, session = "SECRET-BEARER-TOKEN-4711", "SECRET-SESSION-0815"
+	resp, body := st.sendRaw("GET /api/v1/catalog HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+		"\r\nX-Filler: " + strings.Repeat("f", 20<<10) + "\r\nCookie: cf_session=" + session + "\r\nX-End: " + token + "\r\n\r\n")
+	var e apiErr
+	if err := json.Unmarshal([]byte(body), &e); resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge || err != nil || e.Error.Code != "headers_too_large" {
+		t.Fatalf("%d %.300s, want 431 headers_too_large", resp.StatusCode, body)
+	}
+	line := logLine(logs, resp.Header.Get("X-Request-Id"))
+	if !strings.Contains(line, "kind=headers_too_large") || !strings.Contains(line, "path=/api/v1/catalog ") {
+		t.Errorf("log line %q, want the kind and the path", line)
+	}
+	if l := logs.String(); strings.Contains(l, token) || strings.Contains(l, session) || strings.Contains(l, "fffff") {
+		t.Errorf("the log quotes the headers:\n%s", l)
+	}
+}
+
+// Requests that cannot be read answer the API's JSON problem on API paths and are logged with their
+// real method and path, or "unknown" when even the request line cannot be read.
+func TestUnreadableAPIRequestsAnswerJSON(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	st.user("broken.multipart", "citizen")
+	token := st.token("broken.multipart")
+	logs := captureLog(t)
+	multipartBody := "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n--b\r\nbroken"
+	for _, tc := range []struct {
+		name, raw, method, path string
+		status                  int
+	}{
+		{"bad Content-Length", "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}", "POST", "/api/v1/cases", 400},
+		{"broken multipart", "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
+			strconv.Itoa(len(multipartBody)) + "\r\n\r\n" + multipartBody, "POST", "/api/v1/cases", 400},
+		{"oversized headers", "PUT /api/v1/drafts/x HTTP/1.1\r\nHost: x\r\nX-Filler: " + strings.Repeat("f", 20<<10) + "\r\n\r\n", "PUT", "/api/v1/drafts/x", 431},
+		{"no path in the request line", "POST api HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "unknown", "unknown", 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := st.sendRaw(tc.raw)
+			var e apiErr
+			if err := json.Unmarshal([]byte(body), &e); resp.StatusCode != tc.status || (tc.path != "unknown" && (err != nil || e.Error.Code == "")) {
+				t.Fatalf("%d %s %.300s, want %d with the JSON problem", resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.status)
+			}
+			if line := logLine(logs, resp.Header.Get("X-Request-Id")); !strings.Contains(line, "method="+tc.method+" path="+tc.path+" ") {
+				t.Errorf("log line %q, want method %s path %s", line, tc.method, tc.path)
+			}
+		})
+	}
+}
+
+// Small points of the API: the auth scheme in any case, a body that is no object, a token name too
+// long, and a lone UTF-16 surrogate, which Go's decoder would silently replace.
+func TestAPIRequestDetails(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	st.user("api.details", "citizen")
+	token := st.token("api.details")
+	resp, body := st.send(st.request("GET", "/api/v1/me", "", nil, "Authorization", "bearer "+token))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a lowercase bearer scheme: %d %.300s", resp.StatusCode, body)
+	}
+	auth := []string{"Authorization", "Bearer " + token}
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		code, field      string
+	}{
+		{"a null body", "/api/v1/cases", `null`, 400, "json_object_required", ""},
+		{"a list body", "/api/v1/cases", ` []`, 400, "json_object_required", ""},
+		{"a token name too long", "/api/v1/tokens", `{"login":"api.details","password":"api.details-password","name":"` + strings.Repeat("n", 101) + `"}`, 422, "invalid_input", "name"},
+		{"a lone high surrogate", "/api/v1/cases", `{"item":"` + sgItem + `","data":{"name":"a\ud800b"}}`, 422, "invalid_text", ""},
+		{"a lone low surrogate", "/api/v1/cases", `{"item":"` + sgItem + `","data":{"name":"\udc00"}}`, 422, "invalid_text", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := st.send(st.request("POST", tc.path, "application/json", []byte(tc.body), auth...))
+			var e apiErr
+			if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != tc.status || e.Error.Code != tc.code ||
+				tc.field != "" && !hasFieldError(e, tc.field, "too_long") {
+				t.Fatalf("%d %.300s, want %d %s", resp.StatusCode, body, tc.status, tc.code)
+			}
+		})
+	}
+	// A surrogate pair, and an escaped backslash before "ud800", are fine.
+	resp, body = st.send(st.request("POST", "/api/v1/cases", "application/json",
+		[]byte(`{"item":"no-such-item","data":{"name":"\ud83d\ude00 \\ud800"}}`), auth...))
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a surrogate pair: %d %.300s, want the 404 of the unknown item", resp.StatusCode, body)
 	}
 }

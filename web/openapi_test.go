@@ -815,10 +815,9 @@ func applications(t *testing.T, k *contract, st *site, admin, citizen, dalian st
 		t.Errorf("no file: %+v", e)
 	}
 	k.fails(upload(citizen, code, "application_letter", "empty.pdf", []byte{}), 422, "empty_file")
-	// A body that is no multipart form is refused while it is read, before the application sees the
-	// request: the server has forgotten by then that it was an API call and answers with its HTML page.
-	k.do(call{method: "POST", path: "/api/v1/materials", token: citizen, body: "--nope\r\nnot a part",
-		contentType: "multipart/form-data; boundary=xyz"}, 400)
+	// A body that is no multipart form is refused before the application reads it, as the API answers.
+	k.fails(call{method: "POST", path: "/api/v1/materials", token: citizen, body: "--nope\r\nnot a part",
+		contentType: "multipart/form-data; boundary=xyz"}, 400, "bad_form")
 	tooBig := upload(citizen, code, "application_letter", "x.pdf", tinyPDF)
 	tooBig.announce = tooLarge
 	k.fails(tooBig, 413, "too_large")

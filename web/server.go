@@ -103,6 +103,10 @@ func New(d Deps) (*Server, error) {
 		// 16 KiB takes a list URL with long filters and the cookies of a browser (4 KiB each at
 		// most; this site sets three small ones) with room to spare, where Fiber's 4 KiB would not.
 		ReadBufferSize: 16 << 10,
+		// fasthttp would parse a multipart body, writing its files to disk, before any middleware
+		// runs; checkMultipart reads it after authentication and CSRF instead, and a broken one is
+		// answered by the error boundary of the routes, with the request's path.
+		DisablePreParseMultipartForm: true,
 	}
 	if len(d.Config.TrustedProxies) > 0 {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
@@ -125,6 +129,7 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.boundDatabaseWork)
 	s.app.Use(s.authenticate)
 	s.app.Use(s.checkCSRF)
+	s.app.Use(checkMultipart)
 	s.routes()
 	if err := s.checkPermissions(); err != nil {
 		return nil, err
@@ -437,7 +442,7 @@ var (
 
 // rejectUnreadableText refuses, with one clear 400, query strings and form or JSON bodies carrying NUL
 // characters or invalid UTF-8: neither database stores them, so they would otherwise fail deep inside
-// an operation. Of a multipart form only the values are checked; uploaded files are checked by type.
+// an operation. Multipart forms are checked by checkMultipart; uploaded files are checked by type.
 func rejectUnreadableText(c *fiber.Ctx) error {
 	bad := func(values map[string][]string) bool {
 		for _, vs := range values {
@@ -465,13 +470,13 @@ func rejectUnreadableText(c *fiber.Ctx) error {
 		if bad(values) {
 			return errUnreadableText
 		}
-	case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
-		if mf, err := c.MultipartForm(); err == nil && bad(mf.Value) {
+	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
+		body := c.Request().Body()
+		if !utf8.Valid(body) || bytes.Contains(body, []byte(`\u0000`)) {
 			return errUnreadableText
 		}
-	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
-		if body := c.Request().Body(); !utf8.Valid(body) || bytes.Contains(body, []byte(`\u0000`)) {
-			return errUnreadableText
+		if loneSurrogate(body) {
+			return errLoneSurrogate
 		}
 	}
 	return c.Next()

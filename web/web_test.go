@@ -73,6 +73,81 @@ func TestLoginThrottle(t *testing.T) {
 	})
 }
 
+// A browser where the account logged in before holds a known-device cookie: others failing on the
+// account lock it out everywhere else, but not there; its own failures still lock it out there.
+func TestKnownDeviceIsNotLockedOutByOthers(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("device.owner", "citizen")
+		base, _ := url.Parse(st.base)
+		// tries logs in with each password in turn from a fresh browser holding device (if any), and
+		// returns the status of the last answer and the device cookie it holds then.
+		tries := func(device *http.Cookie, passwords ...string) (int, *http.Cookie) {
+			b := st.browser()
+			if device != nil {
+				b.c.Jar.SetCookies(base, []*http.Cookie{device})
+			}
+			_, _, token := b.get("/login")
+			status := 0
+			for _, pw := range passwords {
+				resp, _ := b.post("/login", url.Values{"login": {"device.owner"}, "password": {pw}, "_csrf": {token}})
+				status = resp.StatusCode
+			}
+			for _, ck := range b.c.Jar.Cookies(base) {
+				if ck.Name == "cf_device" {
+					device = &http.Cookie{Name: ck.Name, Value: ck.Value}
+				}
+			}
+			return status, device
+		}
+		status, device := tries(nil, "device.owner-password")
+		if status != http.StatusSeeOther || device == nil {
+			t.Fatalf("first login: %d, device cookie %v", status, device)
+		}
+		if status, _ := tries(nil, "wrong-1", "wrong-2", "wrong-3", "device.owner-password"); status != http.StatusTooManyRequests {
+			t.Fatalf("the right password after others failed, on an unknown browser: %d, want 429", status)
+		}
+		forged := &http.Cookie{Name: "cf_device", Value: "made-up." + strings.Repeat("A", 43)}
+		if status, _ := tries(forged, "device.owner-password"); status != http.StatusTooManyRequests {
+			t.Fatalf("a forged device cookie: %d, want 429", status)
+		}
+		status, device = tries(device, "device.owner-password")
+		if status != http.StatusSeeOther {
+			t.Fatalf("the right password on the known browser: %d, want 303", status)
+		}
+		if status, _ := tries(device, "wrong-1", "wrong-2", "wrong-3", "device.owner-password"); status != http.StatusTooManyRequests {
+			t.Fatalf("the right password after the known browser's own failures: %d, want 429", status)
+		}
+	})
+}
+
+// A login name or password longer than any account can have is refused with a 422 on the field,
+// on the API and the login page, before anything is hashed or counted.
+func TestOverlongCredentialsAreRefused(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	st.user("long.password", "citizen")
+	for _, tc := range []struct{ login, password, field string }{
+		{strings.Repeat("a", 65), "whatever-long", "login"},
+		{"long.password", strings.Repeat("p", 1025), "password"},
+		{"long.password", strings.Repeat("p", 2000), "password"},
+	} {
+		var e apiErr
+		code := st.api("POST", "/api/v1/tokens", "", map[string]string{"login": tc.login, "password": tc.password, "name": "x"}, &e)
+		if code != http.StatusUnprocessableEntity || !hasFieldError(e, tc.field, "too_long") {
+			t.Fatalf("an overlong %s: %d %+v", tc.field, code, e)
+		}
+		b := st.browser()
+		_, _, token := b.get("/login")
+		resp, body := b.post("/login", url.Values{"login": {tc.login}, "password": {tc.password}, "_csrf": {token}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "最多") {
+			t.Fatalf("an overlong %s on the login page: %d", tc.field, resp.StatusCode)
+		}
+	}
+	// None of them counted as a failure: four would have passed the limit per account (3).
+	b := st.browser()
+	b.login("long.password")
+}
+
 func TestStateChangesWithoutCSRFTokenAreRefused(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		st := startSite(t, s)

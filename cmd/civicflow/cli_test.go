@@ -48,7 +48,7 @@ func TestUserAddWithRoles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := accounts.Authenticate(ctx, s.DB, accounts.Throttle{MaxPerAccount: 5, MaxPerIP: 5, Window: time.Minute}, "li.ming", "a long enough password", "cli"); err != nil {
+		if _, err := accounts.Authenticate(ctx, s.DB, accounts.Throttle{MaxPerAccount: 5, MaxPerIP: 5, Window: time.Minute}, accounts.Credentials{Login: "li.ming", Password: "a long enough password", IP: "cli"}); err != nil {
 			t.Fatalf("password from stdin: %v", err)
 		}
 		enf, err := policies.New(ctx, s.DB)
