@@ -22,7 +22,7 @@ func queryCaseID(c *fiber.Ctx) (int64, error) {
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fieldProblem("case", "invalid", "case 应为办件编号(数字)。", "case must be a case's numeric id.")
+		return 0, fieldProblem("case", "invalid", "case 应为办件编号（数字）。", "case must be a case's numeric id.")
 	}
 	return id, nil
 }

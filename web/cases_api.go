@@ -100,7 +100,7 @@ func (s *Server) apiDraft(c *fiber.Ctx) error {
 	}
 	caseID, err := strconv.ParseInt(c.Query("case_id", "0"), 10, 64)
 	if err != nil || caseID < 0 {
-		return fieldProblem("case_id", "invalid", "case_id 应为办件编号(数字)。", "case_id must be a case's numeric id.")
+		return fieldProblem("case_id", "invalid", "case_id 应为办件编号（数字）。", "case_id must be a case's numeric id.")
 	}
 	data, err := s.Engine.Draft(c.UserContext(), currentUser(c).ID, it.Code, caseID)
 	if err != nil {
