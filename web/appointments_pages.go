@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -14,7 +13,6 @@ import (
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/calendar"
-	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -186,10 +184,14 @@ func bookingFromQuery(c *fiber.Ctx) appointments.BookingInput {
 // bookPost books the time of the form. A second post of the form that booked (a double click, a
 // reload) shows that booking.
 func (s *Server) bookPost(c *fiber.Ctx) error {
-	once, _ := requestKey(c, nil)
-	if booked, err := s.toEarlier(c, once, false, bookingAddress); booked || err != nil {
+	once, booked, err := s.claimOnce(c)
+	if err != nil {
 		return err
 	}
+	if booked != 0 {
+		return c.Redirect(bookingAddress(booked), fiber.StatusSeeOther)
+	}
+	defer s.releaseOnce(c, once)
 	officeID, _ := strconv.ParseInt(c.FormValue("office_id"), 10, 64)
 	caseID, _ := strconv.ParseInt(c.FormValue("case_id"), 10, 64)
 	in := appointments.BookingInput{OfficeID: officeID, Service: appointments.Service(c.FormValue("service")),
@@ -197,13 +199,10 @@ func (s *Server) bookPost(c *fiber.Ctx) error {
 		BookerName: c.FormValue("booker_name"), BookerIDNumber: c.FormValue("booker_id_number"),
 		PartnerName: c.FormValue("partner_name"), PartnerIDNumber: c.FormValue("partner_id_number"), Phone: c.FormValue("phone")}
 	b, err := s.Desk.Book(c.UserContext(), actor(c), in, appointments.WithinBooking(func(ctx context.Context, tx bun.Tx, b *appointments.Booking) error {
-		return claimOf(once)(ctx, tx, b.ID)
+		return bindOnce(once)(ctx, tx, b.ID)
 	}))
 	if err == nil {
 		return c.Redirect(bookingAddress(b.ID), fiber.StatusSeeOther)
-	}
-	if booked, err := s.toEarlier(c, once, errors.Is(err, idempotency.ErrTaken), bookingAddress); booked || err != nil {
-		return err
 	}
 	if _, ok := problem.As(err); !ok {
 		return err
