@@ -44,7 +44,7 @@ type actionForm struct {
 	Fields []formField
 	// EditURL leads to the form page for actions that take a form (submit, resubmit).
 	EditURL string
-	// Choices are what a supplement notice can list: the form's fields and the item's materials.
+	// Choices are what a supplement notice can list (workflow.SupplementChoices).
 	Choices []formOption
 	// Comment and Checked keep what the actor entered when the action was refused.
 	Comment string
@@ -234,15 +234,8 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 		case catalog.KindSubmit, catalog.KindResubmit:
 			af.EditURL = "/cases/" + strconv.FormatInt(id, 10) + "/edit?action=" + a.ID
 		case catalog.KindSupplement:
-			if f, ok := it.Forms[vw.SupplementForm()]; ok {
-				for _, fl := range f.Fields {
-					if fl.Type != forms.TypeFile {
-						af.Choices = append(af.Choices, formOption{Value: fl.Name, Label: fl.Label.In(v.Locale)})
-					}
-				}
-			}
-			for _, m := range it.Materials {
-				af.Choices = append(af.Choices, formOption{Value: m.ID, Label: m.Name.In(v.Locale)})
+			for _, ch := range workflow.SupplementChoices(it, vw.SupplementForm()) {
+				af.Choices = append(af.Choices, formOption{Value: ch.ID, Label: ch.Label.In(v.Locale)})
 			}
 		}
 		af.Fields = v.formFields(&forms.Form{Fields: a.Fields}, it, entered,

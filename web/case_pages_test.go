@@ -220,7 +220,11 @@ func TestErrorSummaryInFormOrderWithUploads(t *testing.T) {
 		casePath := "/cases/" + strconv.FormatInt(c.ID, 10)
 		clerk := st.browser()
 		clerk.login("sy.acceptor")
-		_, _, token = clerk.get(casePath)
+		_, body, token = clerk.get(casePath)
+		// The notice offers what the 筹备 form holds, not the establishment's materials.
+		if !strings.Contains(body, `name="items" value="draft_articles"`) || strings.Contains(body, `name="items" value="assembly_minutes"`) {
+			t.Error("the supplement notice does not offer the materials of the 筹备 form only")
+		}
 		resp, body = clerk.post(casePath+"/actions/supplement_prep", url.Values{"_csrf": {token}, "expected_version": {strconv.FormatInt(c.Version, 10)}})
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("a notice without items and text: %d", resp.StatusCode)

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 )
 
@@ -182,16 +181,15 @@ func covered(items []string, path string, f *forms.Field) bool {
 	return false
 }
 
-// validItem reports whether a supplement item names something the applicant can correct: a
-// material of the item, or a path of the form that exists (an index within the submitted list).
-func validItem(item *catalog.Item, form *forms.Form, data map[string]any, path string) bool {
-	for _, m := range item.Materials {
-		if m.ID == path {
-			return true
-		}
-	}
+// validItem reports whether a supplement item names something the applicant can correct on the
+// page of form, the one the notice is about: a material that a file field of form uploads, or a path
+// of form that exists (an index within the submitted list). Materials of other forms are not.
+func validItem(form *forms.Form, data map[string]any, path string) bool {
 	if form == nil || path == "" {
 		return false
+	}
+	if slices.Contains(materialsOf(form.Fields), path) {
+		return true
 	}
 	fields := form.Fields
 	for seg := range strings.SplitSeq(path, ".") {
