@@ -204,11 +204,16 @@ func (s *Server) apiStart(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, err
 		}
-		return v.Case, nil
+		return s.Engine.CaseInYuan(ctx, v.Case)
 	}
 	return s.createOnce(c, body, load, func(claim claimFunc) (any, error) {
-		return s.Engine.Start(c.UserContext(), actor(c), body.Item, body.Jurisdiction, body.Data,
+		ctx := c.UserContext()
+		cs, err := s.Engine.Start(ctx, actor(c), body.Item, body.Jurisdiction, body.Data,
 			workflow.WithinStart(func(ctx context.Context, tx bun.Tx, cs *workflow.Case) error { return claim(ctx, tx, cs.ID) }))
+		if err != nil {
+			return nil, err
+		}
+		return s.Engine.CaseInYuan(ctx, cs)
 	})
 }
 
@@ -246,7 +251,9 @@ func caseJSON(v *workflow.View, n names) fiber.Map {
 	for i := range named {
 		events[i] = eventJSON{namedEvent: named[i], Details: details[i]}
 	}
-	return fiber.Map{"case": n.namedCase(*v.Case), "events": events, "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
+	cs := *v.Case
+	cs.Data = workflow.DataInYuan(v.Item, cs.Data)
+	return fiber.Map{"case": n.namedCase(cs), "events": events, "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
 		"clocks": nonNil(v.Clocks)}
 }
 
@@ -265,8 +272,12 @@ func (s *Server) apiApply(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	cs, err := s.Engine.Apply(c.UserContext(), actor(c), id, req)
+	ctx := c.UserContext()
+	cs, err := s.Engine.Apply(ctx, actor(c), id, req)
 	if err != nil {
+		return err
+	}
+	if cs, err = s.Engine.CaseInYuan(ctx, cs); err != nil {
 		return err
 	}
 	return c.JSON(cs)

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 )
 
@@ -235,4 +237,34 @@ func splitSegment(seg string) (name string, index int, hasIndex, ok bool) {
 		return "", 0, false, false
 	}
 	return seg[:open], n, true, true
+}
+
+// DataInYuan is a case's data (by form ID) with money in yuan, the unit the item's forms take (see
+// forms.Form.InYuan), as the API answers it, so that a client may send back what it read; the stored
+// data, in fen, is not changed.
+func DataInYuan(item *catalog.Item, data map[string]any) map[string]any {
+	if data == nil {
+		return nil
+	}
+	out := make(map[string]any, len(data))
+	for id, v := range data {
+		out[id] = v
+		if f := item.Forms[id]; f != nil {
+			if m := asMap(v); m != nil {
+				out[id] = f.InYuan(m)
+			}
+		}
+	}
+	return out
+}
+
+// CaseInYuan is a copy of c with its data in yuan (DataInYuan), for an API answer.
+func (e *Engine) CaseInYuan(ctx context.Context, c *Case) (*Case, error) {
+	item, err := e.item(ctx, c.VersionHash)
+	if err != nil {
+		return nil, fmt.Errorf("case %d: %w", c.ID, err)
+	}
+	out := *c
+	out.Data = DataInYuan(item, c.Data)
+	return &out, nil
 }
