@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"mime/multipart"
 	"slices"
@@ -165,7 +166,9 @@ func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form, errPr
 			if replace && !replaced {
 				values[path], replaced = nil, true
 			}
-			values[path] = append(values[path], strconv.FormatInt(m.ID, 10))
+			if id := strconv.FormatInt(m.ID, 10); !slices.Contains(values[path], id) { // a file attached again is the same material
+				values[path] = append(values[path], id)
+			}
 		}
 	}
 	forms.DropBlankRows(f, values)
@@ -201,7 +204,7 @@ func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *mu
 	}
 	r, err := fh.Open()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("opening the upload %q for %s/%s: %w", fh.Filename, it.Code, slot, err)
 	}
 	defer r.Close()
 	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r,

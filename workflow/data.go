@@ -268,3 +268,17 @@ func (e *Engine) CaseInYuan(ctx context.Context, c *Case) (*Case, error) {
 	out.Data = DataInYuan(item, c.Data)
 	return &out, nil
 }
+
+// Materials are the IDs of the materials the case's submitted forms name now, in form order: not
+// those an answer to a supplement notice replaced, which stay linked to the case for its history.
+func (v *View) Materials() []int64 {
+	var out []int64
+	for _, id := range v.Item.FormIDs() {
+		if f := v.Item.Forms[id]; f != nil {
+			for _, ref := range fileRefs(f.Fields, asMap(v.Case.Data[id])) {
+				out = append(out, ref.ID)
+			}
+		}
+	}
+	return out
+}
