@@ -1,7 +1,9 @@
 package forms
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,4 +104,49 @@ func scalarText(v any) string {
 		return strconv.FormatFloat(n, 'f', -1, 64)
 	}
 	return fmt.Sprint(v)
+}
+
+// InYuan is stored data of the form with its money in yuan, the unit the form takes, as exact JSON
+// numbers (5000000 fen → 50000), so that what the API answers may be sent back as it is: stored
+// in fen, an amount sent back would read as a hundred times as much. Everything else is as stored;
+// data is not changed.
+func (f *Form) InYuan(data map[string]any) map[string]any { return inYuan(f.Fields, data) }
+
+func inYuan(fields []Field, data map[string]any) map[string]any {
+	if data == nil {
+		return nil
+	}
+	out := maps.Clone(data)
+	for i := range fields {
+		fd := &fields[i]
+		switch v := data[fd.Name]; fd.Type {
+		case TypeMoney:
+			if fen, ok := asInt(v); ok {
+				if _, typed := v.(string); !typed {
+					out[fd.Name] = json.Number(yuanText(fen))
+				}
+			}
+		case TypeGroup:
+			if m, ok := asObject(v); ok {
+				out[fd.Name] = inYuan(fd.Fields, m)
+			}
+		case TypeRepeat:
+			if rows, ok := asList(v); ok {
+				out[fd.Name] = rowsInYuan(fd.Fields, rows)
+			}
+		}
+	}
+	return out
+}
+
+// rowsInYuan is inYuan of each row of a repeat.
+func rowsInYuan(fields []Field, rows []any) []any {
+	out := make([]any, len(rows))
+	for i, row := range rows {
+		out[i] = row
+		if m, ok := asObject(row); ok {
+			out[i] = inYuan(fields, m)
+		}
+	}
+	return out
 }

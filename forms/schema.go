@@ -1,5 +1,7 @@
 package forms
 
+import "maps"
+
 // JSON Schema patterns of the identifier types, matching what Validate accepts after trimming.
 const (
 	phoneSchemaPattern    = `^1[3-9][0-9]{9}$`
@@ -50,9 +52,23 @@ func objectSchema(fields []Field) map[string]any {
 	return s
 }
 
+// stringSchemas are the schemas of the fields that are strings of a fixed form, beside "type".
+var stringSchemas = map[string]map[string]any{
+	TypeDate:     {"format": "date", "pattern": dateSchemaPattern},
+	TypePhone:    {"pattern": phoneSchemaPattern},
+	TypeEmail:    {"format": "email", "maxLength": 254},
+	TypeIDCard:   {"pattern": idCardSchemaPattern},
+	TypeUSCC:     {"pattern": usccSchemaPattern},
+	TypeDivision: {"pattern": divisionSchemaPattern},
+}
+
 // fieldSchema describes one field.
 func fieldSchema(fd *Field) map[string]any {
 	s := map[string]any{}
+	if fixed, ok := stringSchemas[fd.Type]; ok {
+		s["type"] = "string"
+		maps.Copy(s, fixed)
+	}
 	switch fd.Type {
 	case TypeText, TypeTextarea:
 		s["type"] = "string"
@@ -61,51 +77,14 @@ func fieldSchema(fd *Field) map[string]any {
 		s["type"] = "integer"
 		bounds(s, fd.Min, fd.Max)
 	case TypeMoney:
-		s["type"] = []string{"number", "string"}
-		s["pattern"] = moneySchemaPattern // applies to strings only
-		s["x-unit"] = "yuan"
-		s["$comment"] = "An amount in yuan with at most two decimals, as a number or a string such as \"30,000.50\"; stored in fen."
-		lo := fd.Min
-		if lo == nil {
-			zero := 0.0 // negative amounts need an explicit Min
-			lo = &zero
-		}
-		bounds(s, lo, fd.Max)
-	case TypeDate:
-		s["type"] = "string"
-		s["format"] = "date"
-		s["pattern"] = dateSchemaPattern
-	case TypeSelect:
-		s["type"] = "string"
-		s["enum"] = optionValues(fd)
-		s["x-options"] = optionLabels(fd)
-	case TypeMultiSelect:
-		s["type"] = "array"
-		s["items"] = map[string]any{"type": "string", "enum": optionValues(fd)}
-		s["uniqueItems"] = true
-		s["x-options"] = optionLabels(fd)
-		items(s, fd)
+		moneySchema(s, fd)
+	case TypeSelect, TypeMultiSelect:
+		choiceSchema(s, fd)
 	case TypeCheckbox:
 		s["type"] = "boolean"
 		if fd.Required {
 			s["const"] = true
 		}
-	case TypePhone:
-		s["type"] = "string"
-		s["pattern"] = phoneSchemaPattern
-	case TypeEmail:
-		s["type"] = "string"
-		s["format"] = "email"
-		s["maxLength"] = 254
-	case TypeIDCard:
-		s["type"] = "string"
-		s["pattern"] = idCardSchemaPattern
-	case TypeUSCC:
-		s["type"] = "string"
-		s["pattern"] = usccSchemaPattern
-	case TypeDivision:
-		s["type"] = "string"
-		s["pattern"] = divisionSchemaPattern
 	case TypeFile:
 		s["type"] = "array"
 		s["items"] = map[string]any{"type": "integer", "minimum": 1}
@@ -115,27 +94,51 @@ func fieldSchema(fd *Field) map[string]any {
 		}
 		items(s, fd)
 	case TypeGroup:
-		for k, v := range objectSchema(fd.Fields) {
-			s[k] = v
-		}
+		maps.Copy(s, objectSchema(fd.Fields))
 	case TypeRepeat:
 		s["type"] = "array"
 		s["items"] = objectSchema(fd.Fields)
 		items(s, fd)
 	}
-	if fd.Label.ZH != "" {
-		s["title"] = fd.Label.ZH
-	}
-	if fd.Label.EN != "" {
-		s["x-label-en"] = fd.Label.EN
-	}
-	if fd.Help.ZH != "" {
-		s["description"] = fd.Help.ZH
-	}
-	if fd.Help.EN != "" {
-		s["x-help-en"] = fd.Help.EN
-	}
+	describe(s, fd)
 	return s
+}
+
+// moneySchema describes an amount in yuan, as a number or a string, not negative unless Min allows.
+func moneySchema(s map[string]any, fd *Field) {
+	s["type"] = []string{"number", "string"}
+	s["pattern"] = moneySchemaPattern // applies to strings only
+	s["x-unit"] = "yuan"
+	s["$comment"] = "An amount in yuan with at most two decimals, as a number or a string such as \"30,000.50\"; stored in fen."
+	lo := fd.Min
+	if lo == nil {
+		zero := 0.0 // negative amounts need an explicit Min
+		lo = &zero
+	}
+	bounds(s, lo, fd.Max)
+}
+
+// choiceSchema describes a select (one option's value) or a multiselect (a list of them).
+func choiceSchema(s map[string]any, fd *Field) {
+	s["x-options"] = optionLabels(fd)
+	if fd.Type == TypeSelect {
+		s["type"] = "string"
+		s["enum"] = optionValues(fd)
+		return
+	}
+	s["type"] = "array"
+	s["items"] = map[string]any{"type": "string", "enum": optionValues(fd)}
+	s["uniqueItems"] = true
+	items(s, fd)
+}
+
+// describe adds the field's label and help, in Chinese and English.
+func describe(s map[string]any, fd *Field) {
+	for key, text := range map[string]string{"title": fd.Label.ZH, "x-label-en": fd.Label.EN, "description": fd.Help.ZH, "x-help-en": fd.Help.EN} {
+		if text != "" {
+			s[key] = text
+		}
+	}
 }
 
 // lengths adds a text's length bounds; a required text must not be empty.

@@ -162,3 +162,31 @@ func TestJSONSchemaValidates(t *testing.T) {
 		})
 	}
 }
+
+// InYuan gives money in yuan, at any depth, as exact JSON numbers that Validate reads back as the
+// same fen; typed text (a draft) and other values stay as they are.
+func TestInYuanReadsBack(t *testing.T) {
+	f := &Form{ID: "f", Fields: []Field{
+		{Name: "funds", Type: TypeMoney},
+		{Name: "typed", Type: TypeMoney},
+		{Name: "org", Type: TypeGroup, Fields: []Field{{Name: "capital", Type: TypeMoney}}},
+		{Name: "rows", Type: TypeRepeat, Fields: []Field{{Name: "fee", Type: TypeMoney}, {Name: "name", Type: TypeText}}},
+	}}
+	stored := map[string]any{"funds": int64(5000000), "typed": "30,000.5", "org": map[string]any{"capital": float64(3000050)},
+		"rows": []any{map[string]any{"fee": int64(1), "name": "甲"}}}
+	got, err := json.Marshal(f.InYuan(stored))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"funds":50000,"org":{"capital":30000.5},"rows":[{"fee":0.01,"name":"甲"}],"typed":"30,000.5"}`; string(got) != want {
+		t.Errorf("InYuan = %s, want %s", got, want)
+	}
+	if stored["funds"] != int64(5000000) {
+		t.Error("InYuan changed the stored data")
+	}
+	for _, s := range []string{"50000", "30000.5", "0.01"} {
+		if fen, code := parseYuan(json.Number(s)); code != "" || yuanText(fen) != s {
+			t.Errorf("%s reads back as %d %s", s, fen, code)
+		}
+	}
+}

@@ -129,16 +129,7 @@ func (v *validator) add(path, code, zh, en string) {
 // field validates one value, reporting whether the field has a value to keep.
 func (v *validator) field(fd *Field, raw any, path string) (any, bool) {
 	if isEmpty(raw) {
-		switch {
-		case fd.Type == TypeCheckbox && fd.Required:
-			v.add(path, "required", "请勾选此项。", "This box must be ticked.")
-		case fd.Required:
-			v.add(path, "required", "此项为必填项。", "This field is required.")
-		}
-		if fd.Type == TypeCheckbox {
-			return false, true // an HTML form posts nothing for an unticked box
-		}
-		return nil, false
+		return v.empty(fd, path)
 	}
 	switch fd.Type {
 	case TypeText, TypeTextarea:
@@ -155,6 +146,36 @@ func (v *validator) field(fd *Field, raw any, path string) (any, bool) {
 		return v.choices(fd, raw, path)
 	case TypeCheckbox:
 		return v.checkbox(fd, raw, path)
+	case TypeFile:
+		return v.files(fd, raw, path)
+	case TypeGroup:
+		return v.group(fd, raw, path)
+	case TypeRepeat:
+		return v.repeat(fd, raw, path)
+	}
+	return v.identifier(fd, raw, path)
+}
+
+// empty reports a required field left empty; an unticked checkbox is kept as false, as an HTML form
+// posts nothing for it.
+func (v *validator) empty(fd *Field, path string) (any, bool) {
+	switch {
+	case fd.Type == TypeCheckbox && fd.Required:
+		v.add(path, "required", "请勾选此项。", "This box must be ticked.")
+	case fd.Required:
+		v.add(path, "required", "此项为必填项。", "This field is required.")
+	}
+	if fd.Type == TypeCheckbox {
+		return false, true
+	}
+	return nil, false
+}
+
+// identifier checks a phone number, an email address, a resident ID number, a unified social credit
+// code or a division code: the types left once field has taken the others (checkDefinition has ruled
+// out any type not in Types).
+func (v *validator) identifier(fd *Field, raw any, path string) (any, bool) {
+	switch fd.Type {
 	case TypePhone:
 		return v.pattern(raw, path, phonePattern, "invalid_phone", "请填写 11 位手机号码。", "Enter an 11-digit mainland mobile number.")
 	case TypeEmail:
@@ -163,20 +184,18 @@ func (v *validator) field(fd *Field, raw any, path string) (any, bool) {
 		return v.idCard(raw, path)
 	case TypeUSCC:
 		return v.uscc(raw, path)
-	case TypeDivision:
-		return v.division(raw, path)
-	case TypeFile:
-		return v.files(fd, raw, path)
-	case TypeGroup:
-		obj, ok := asObject(raw)
-		if !ok {
-			v.wrongType(path, "一组内容", "an object")
-			return nil, false
-		}
-		return v.level(fd.Fields, obj, path+"."), true
-	default: // TypeRepeat, the last of Types; checkDefinition has ruled out any other
-		return v.repeat(fd, raw, path)
 	}
+	return v.division(raw, path)
+}
+
+// group checks a group: an object whose fields are checked in turn.
+func (v *validator) group(fd *Field, raw any, path string) (any, bool) {
+	obj, ok := asObject(raw)
+	if !ok {
+		v.wrongType(path, "一组内容", "an object")
+		return nil, false
+	}
+	return v.level(fd.Fields, obj, path+"."), true
 }
 
 // wrongType records a value of the wrong JSON type.

@@ -107,7 +107,8 @@ func (k *Key) Matches(request, fingerprint string) error {
 	return nil
 }
 
-// Claim writes k, stamped with now, in tx: the transaction that inserts the record k.RecordID. When
+// Claim writes k, stamped with now, in tx: the transaction that inserts the record k.RecordID (or,
+// with RecordID 0, on its own before the request writes anything: see Bind and Release). When
 // another request holds the key it returns ErrTaken (on PostgreSQL after waiting for that request's
 // transaction to end). An expired claim of the key is replaced.
 func Claim(ctx context.Context, tx bun.IDB, k *Key, now time.Time) error {
@@ -122,6 +123,33 @@ func Claim(ctx context.Context, tx bun.IDB, k *Key, now time.Time) error {
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return ErrTaken
+	}
+	return nil
+}
+
+// Bind records, in tx (the transaction that inserts record recordID), that the request holding k
+// created that record. It is for a key claimed on its own before the request wrote anything, with
+// RecordID 0 (a page form's one-time token, claimed first so that a second post of the form writes
+// nothing, not even an upload); ErrTaken when k is no longer so held.
+func Bind(ctx context.Context, tx bun.IDB, k *Key, recordID int64) error {
+	res, err := tx.NewUpdate().Model((*Key)(nil)).Set("record_id = ?", recordID).
+		Where("user_id = ? AND key = ? AND record_id = 0", k.UserID, k.Key).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("binding idempotency key of user %d to record %d: %w", k.UserID, recordID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrTaken
+	}
+	k.RecordID = recordID
+	return nil
+}
+
+// Release gives up k, claimed with RecordID 0, when its request created nothing (it failed, or only
+// saved a draft), so that the form may be posted again with it. A key bound to a record stays.
+func Release(ctx context.Context, db bun.IDB, k *Key) error {
+	if _, err := db.NewDelete().Model((*Key)(nil)).Where("user_id = ? AND key = ? AND record_id = 0", k.UserID, k.Key).
+		Exec(ctx); err != nil {
+		return fmt.Errorf("releasing idempotency key of user %d: %w", k.UserID, err)
 	}
 	return nil
 }

@@ -88,3 +88,42 @@ func TestClaimFindPurge(t *testing.T) {
 		}
 	})
 }
+
+// A page's one-time token claimed before its request writes: bound to the record the request files,
+// or released when it files nothing, so that the form may be posted again with it.
+func TestClaimBindRelease(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "li.ming", Password: "li.ming-password"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		k := &idempotency.Key{UserID: u.ID, Key: "once-1", Request: "POST /catalog/:code/apply"}
+		if err := idempotency.Claim(ctx, s.DB, k, now); err != nil {
+			t.Fatal(err)
+		}
+		second := *k
+		if err := idempotency.Claim(ctx, s.DB, &second, now); !errors.Is(err, idempotency.ErrTaken) {
+			t.Fatalf("a second claim of a held token: %v", err)
+		}
+		if err := idempotency.Release(ctx, s.DB, k); err != nil {
+			t.Fatal(err)
+		}
+		if err := idempotency.Claim(ctx, s.DB, &second, now); err != nil {
+			t.Fatalf("claiming a released token: %v", err)
+		}
+		if err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return idempotency.Bind(ctx, tx, &second, 42) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := idempotency.Release(ctx, s.DB, &second); err != nil {
+			t.Fatal(err)
+		}
+		if found, err := idempotency.Find(ctx, s.DB, u.ID, "once-1", now); err != nil || found == nil || found.RecordID != 42 {
+			t.Fatalf("a bound token after a release: %+v %v", found, err)
+		}
+		if err := idempotency.Bind(ctx, s.DB, &second, 43); !errors.Is(err, idempotency.ErrTaken) {
+			t.Fatalf("binding a bound token again: %v", err)
+		}
+	})
+}

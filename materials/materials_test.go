@@ -335,6 +335,32 @@ func TestSameContentOneBlob(t *testing.T) {
 	})
 }
 
+// The owner's file attached again for the same slot (a refused submit posted again) is the same
+// upload while it is in no case; another name, or once it is in a case, is a new upload.
+func TestSameFileAttachedAgain(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := setup(t, s, 1<<20)
+		owner := f.user(t)
+		content := samplePDF("% letter\n")
+		m1 := f.upload(t, owner, item, "letter.pdf", content)
+		if again := f.upload(t, owner, item, "letter.pdf", content); again.ID != m1.ID {
+			t.Fatalf("the same file attached again is upload %d, not %d", again.ID, m1.ID)
+		}
+		if renamed := f.upload(t, owner, item, "other.pdf", content); renamed.ID == m1.ID {
+			t.Fatal("the same content under another name is the same upload")
+		}
+		if err := materials.Link(context.Background(), s.DB, owner, f.newCase(t, owner, "210100"), item, []int64{m1.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if later := f.upload(t, owner, item, "letter.pdf", content); later.ID == m1.ID {
+			t.Fatal("an upload in a case was returned for a new attachment")
+		}
+		if n := f.rows(t); n != 3 {
+			t.Fatalf("%d rows, want 3", n)
+		}
+	})
+}
+
 func TestLink(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -108,58 +109,23 @@ const DefaultMaxPixels = 50_000_000
 // limit is a TooLarge problem, an empty file an Invalid one, and so is an image of more pixels than
 // allowed, judged from its header. Nothing is kept of a refused upload. The file name is only kept for
 // display, cleaned and given an extension that matches the content. Identical contents share one
-// stored file.
+// stored file, and the owner's upload of the same file (content and name) for the same slot, not yet
+// in a case, is returned again rather than recorded twice (a file attached again after a refused submit).
 func (s *Store) Upload(ctx context.Context, db bun.IDB, ownerID int64, itemCode, slot, filename string, r io.Reader, limits Limits,
 	opts ...UploadOption) (*Material, error) {
 	if ownerID <= 0 || itemCode == "" || slot == "" {
 		return nil, fmt.Errorf("materials: upload needs an owner, an item and a slot (got %d, %q, %q)", ownerID, itemCode, slot)
 	}
-	allowedTypes, maxBytes, maxPixels := limits.Types, limits.MaxBytes, cmp.Or(limits.MaxPixels, DefaultMaxPixels)
-	if len(allowedTypes) == 0 {
-		allowedTypes = Types
+	limits, err := s.complete(limits)
+	if err != nil {
+		return nil, fmt.Errorf("materials: %s/%s: %w", itemCode, slot, err)
 	}
-	for _, t := range allowedTypes {
-		if _, ok := contentTypes[t]; !ok {
-			return nil, fmt.Errorf("materials: unknown upload type %q for %s/%s", t, itemCode, slot)
-		}
+	lr := &ctxReader{ctx: ctx, r: io.LimitReader(r, limits.MaxBytes+1)}
+	head, typ, err := sniffUpload(lr, limits)
+	if err != nil {
+		return nil, err
 	}
-	if maxBytes <= 0 {
-		maxBytes = s.defaultMaxBytes
-	}
-	lr := &ctxReader{ctx: ctx, r: io.LimitReader(r, maxBytes+1)}
-
-	head := make([]byte, sniffLength)
-	n, err := io.ReadFull(lr, head)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, fmt.Errorf("reading the upload: %w", err)
-	}
-	head = head[:n]
-	if n == 0 {
-		return nil, problem.New(problem.Invalid, "empty_file", "文件是空的。", "The file is empty.")
-	}
-	if int64(n) > maxBytes {
-		return nil, tooLarge(maxBytes)
-	}
-	typ := sniff(head)
-	if typ == "" || !slices.Contains(allowedTypes, typ) {
-		return nil, unsupported(allowedTypes)
-	}
-
-	sum, size, err := s.write(head, lr, maxBytes, func(f io.Reader) error {
-		if typ == TypePDF {
-			return nil
-		}
-		// An image must also parse as one: its signature alone could front anything. Its header says
-		// its size, which must not be more than anyone can open.
-		cfg, format, err := image.DecodeConfig(f)
-		if err != nil || format != typ || cfg.Width <= 0 || cfg.Height <= 0 {
-			return unsupported(allowedTypes)
-		}
-		if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
-			return tooManyPixels(cfg.Width, cfg.Height, maxPixels)
-		}
-		return nil
-	})
+	sum, size, err := s.write(head, lr, limits.MaxBytes, func(f io.Reader) error { return checkImage(f, typ, limits) })
 	if err != nil {
 		return nil, err
 	}
@@ -168,24 +134,90 @@ func (s *Store) Upload(ctx context.Context, db bun.IDB, ownerID int64, itemCode,
 		ContentType: contentTypes[typ], Filename: cleanFilename(filename, typ),
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}
-	// A blob whose row fails to insert stays on disk: another upload may already share it.
 	var o uploadOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(m).Exec(ctx); err != nil {
-			return fmt.Errorf("recording upload %s of user %d: %w", sum, ownerID, err)
-		}
-		if o.within != nil {
-			return o.within(ctx, tx, m)
-		}
-		return nil
-	})
-	if err != nil {
+	// A blob whose row fails to insert stays on disk: another upload may already share it.
+	if err := record(ctx, db, m, o.within); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// complete fills in the defaults of limits (every type, the store's size limit, DefaultMaxPixels)
+// and refuses a type the store does not know.
+func (s *Store) complete(limits Limits) (Limits, error) {
+	if len(limits.Types) == 0 {
+		limits.Types = Types
+	}
+	for _, t := range limits.Types {
+		if _, ok := contentTypes[t]; !ok {
+			return limits, fmt.Errorf("unknown upload type %q", t)
+		}
+	}
+	if limits.MaxBytes <= 0 {
+		limits.MaxBytes = s.defaultMaxBytes
+	}
+	limits.MaxPixels = cmp.Or(limits.MaxPixels, DefaultMaxPixels)
+	return limits, nil
+}
+
+// sniffUpload reads the head of an upload and judges its type from it: an empty file, one over the
+// size limit already, or one of a type not allowed is refused.
+func sniffUpload(r io.Reader, limits Limits) (head []byte, typ string, err error) {
+	head = make([]byte, sniffLength)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, "", fmt.Errorf("reading the upload: %w", err)
+	}
+	head = head[:n]
+	switch typ = sniff(head); {
+	case n == 0:
+		return nil, "", problem.New(problem.Invalid, "empty_file", "文件是空的。", "The file is empty.")
+	case int64(n) > limits.MaxBytes:
+		return nil, "", tooLarge(limits.MaxBytes)
+	case typ == "" || !slices.Contains(limits.Types, typ):
+		return nil, "", unsupported(limits.Types)
+	}
+	return head, typ, nil
+}
+
+// checkImage checks that an upload of type typ, an image, parses as one: its signature alone could
+// front anything. Its header says its size, which must not be more than anyone can open. A PDF passes.
+func checkImage(f io.Reader, typ string, limits Limits) error {
+	if typ == TypePDF {
+		return nil
+	}
+	cfg, format, err := image.DecodeConfig(f)
+	if err != nil || format != typ || cfg.Width <= 0 || cfg.Height <= 0 {
+		return unsupported(limits.Types)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > limits.MaxPixels {
+		return tooManyPixels(cfg.Width, cfg.Height, limits.MaxPixels)
+	}
+	return nil
+}
+
+// record inserts m, or fills it with the owner's upload of the same file (content and name) for the
+// same item and slot that is in no case yet, and runs within (if not nil) in the same transaction.
+func record(ctx context.Context, db bun.IDB, m *Material, within func(ctx context.Context, tx bun.Tx, m *Material) error) error {
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		err := tx.NewSelect().Model(m).Where("owner_id = ? AND item_code = ? AND slot = ? AND sha256 = ? AND filename = ? AND case_id IS NULL",
+			m.OwnerID, m.ItemCode, m.Slot, m.SHA256, m.Filename).OrderExpr("id").Limit(1).Scan(ctx)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.NewInsert().Model(m).Exec(ctx); err != nil {
+				return fmt.Errorf("recording upload %s of user %d: %w", m.SHA256, m.OwnerID, err)
+			}
+		case err != nil:
+			return fmt.Errorf("looking for upload %s of user %d: %w", m.SHA256, m.OwnerID, err)
+		}
+		if within != nil {
+			return within(ctx, tx, m)
+		}
+		return nil
+	})
 }
 
 // UploadOption changes how Upload records an upload.

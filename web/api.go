@@ -35,6 +35,7 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
+	dec.UseNumber() // a number in form data is checked, at its path, by the form (1e5000 is no float64)
 	if err := dec.Decode(dst); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {

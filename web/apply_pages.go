@@ -2,7 +2,7 @@ package web
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"maps"
 	"mime/multipart"
 	"net/url"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
-	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/problem"
@@ -177,7 +176,9 @@ func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form, errPr
 			if replace && !replaced {
 				values[path], replaced = nil, true
 			}
-			values[path] = append(values[path], strconv.FormatInt(m.ID, 10))
+			if id := strconv.FormatInt(m.ID, 10); !slices.Contains(values[path], id) { // a file attached again is the same material
+				values[path] = append(values[path], id)
+			}
 		}
 	}
 	forms.DropBlankRows(f, values)
@@ -213,7 +214,7 @@ func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *mu
 	}
 	r, err := fh.Open()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("opening the upload %q for %s/%s: %w", fh.Filename, it.Code, slot, err)
 	}
 	defer r.Close()
 	return s.Materials.Upload(c.UserContext(), s.DB, currentUser(c).ID, it.Code, slot, fh.Filename, r,
@@ -221,8 +222,10 @@ func (s *Server) storeUpload(c *fiber.Ctx, it *catalog.Item, slot string, fh *mu
 }
 
 // applyPost saves the draft, adds a row, or submits the application, as the pressed button says.
-// Whatever happens, what the applicant typed is kept: in the draft and on the page. A second post of
-// the form that filed an application (a double click, a reload) shows that application.
+// Whatever happens, what the applicant typed is kept: in the draft and on the page. The form's
+// one-time token is claimed before anything is written, so that a second post of the form that filed
+// an application (a double click, a reload) writes nothing and shows that application. A submit
+// saves no draft unless the application is refused: filing it deletes the draft.
 func (s *Server) applyPost(c *fiber.Ctx) error {
 	it, err := s.item(c)
 	if err != nil {
@@ -231,10 +234,14 @@ func (s *Server) applyPost(c *fiber.Ctx) error {
 	if workflow.ApplyOnline(it) != nil {
 		return toBooking(c, it)
 	}
-	once, _ := requestKey(c, nil)
-	if filed, err := s.toEarlier(c, once, false, caseAddress); filed || err != nil {
+	once, filed, err := s.claimOnce(c)
+	if err != nil {
 		return err
 	}
+	if filed != 0 {
+		return c.Redirect(caseAddress(filed), fiber.StatusSeeOther)
+	}
+	defer s.releaseOnce(c, once)
 	f := it.Forms[it.Form]
 	values, uploadErrs, err := s.postedForm(c, it, f, "", false)
 	if err != nil {
@@ -242,34 +249,34 @@ func (s *Server) applyPost(c *fiber.Ctx) error {
 	}
 	data := forms.FromFormValues(f, values)
 	jur := c.FormValue("jurisdiction")
-	draft := maps.Clone(data)
-	draft[draftJurisdiction] = jur
 	ctx := c.UserContext()
-	u := currentUser(c)
-	if err := s.Engine.SaveDraft(ctx, u.ID, it.Code, 0, draft); err != nil {
-		return s.renderApply(c, it, draft, err, "", fiber.StatusOK) // a problem shows on the form, nothing typed is lost
-	}
-	submit := c.FormValue("intent") == "submit"
-	if len(uploadErrs) > 0 {
-		var check error
-		if submit {
-			check = s.Engine.CheckStart(ctx, actor(c), it.Code, jur, data)
+	if c.FormValue("intent") != "submit" {
+		if len(uploadErrs) > 0 {
+			return s.keepDraft(c, it, data, jur, uploadErrs.Err(), "")
 		}
-		return s.renderApply(c, it, draft, allErrors(uploadErrs, check), "", fiber.StatusOK)
+		return s.keepDraft(c, it, data, jur, nil, s.view(c, "apply_title").T("draft_saved"))
 	}
-	if !submit {
-		return s.renderApply(c, it, draft, nil, s.view(c, "apply_title").T("draft_saved"), fiber.StatusOK)
+	if len(uploadErrs) > 0 {
+		return s.keepDraft(c, it, data, jur, allErrors(uploadErrs, s.Engine.CheckStart(ctx, actor(c), it.Code, jur, data)), "")
 	}
 	cs, err := s.Engine.Start(ctx, actor(c), it.Code, jur, data, workflow.WithinStart(func(ctx context.Context, tx bun.Tx, cs *workflow.Case) error {
-		return claimOf(once)(ctx, tx, cs.ID)
+		return bindOnce(once)(ctx, tx, cs.ID)
 	}))
 	if err != nil {
-		if filed, err := s.toEarlier(c, once, errors.Is(err, idempotency.ErrTaken), caseAddress); filed || err != nil {
-			return err
-		}
-		return s.renderApply(c, it, draft, err, "", fiber.StatusOK)
+		return s.keepDraft(c, it, data, jur, err, "")
 	}
 	return c.Redirect(caseAddress(cs.ID), fiber.StatusSeeOther)
+}
+
+// keepDraft saves what the applicant posted as the draft of the application and shows the form again
+// with formErr (nil for none) and notice. A draft that cannot be saved shows its own problem.
+func (s *Server) keepDraft(c *fiber.Ctx, it *catalog.Item, data map[string]any, jur string, formErr error, notice string) error {
+	draft := maps.Clone(data)
+	draft[draftJurisdiction] = jur
+	if err := s.Engine.SaveDraft(c.UserContext(), currentUser(c).ID, it.Code, 0, draft); err != nil {
+		return s.renderApply(c, it, draft, err, "", fiber.StatusOK)
+	}
+	return s.renderApply(c, it, draft, formErr, notice, fiber.StatusOK)
 }
 
 // caseAddress is the page of a case just filed.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -14,7 +13,6 @@ import (
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/calendar"
-	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -219,29 +217,18 @@ func bookingFromForm(c *fiber.Ctx) appointments.BookingInput {
 // bookOnce books in under the form's one-time token and returns the booking's ID, or that of the
 // booking an earlier post of the same form made.
 func (s *Server) bookOnce(c *fiber.Ctx, in appointments.BookingInput) (int64, error) {
-	ctx := c.UserContext()
-	once, _ := requestKey(c, nil)
-	if first, err := s.earlier(ctx, once, false); first != nil || err != nil {
-		return earlierID(first, err)
+	once, booked, err := s.claimOnce(c)
+	if err != nil || booked != 0 {
+		return booked, err
 	}
-	b, err := s.Desk.Book(ctx, actor(c), in, appointments.WithinBooking(func(ctx context.Context, tx bun.Tx, b *appointments.Booking) error {
-		return claimOf(once)(ctx, tx, b.ID)
+	defer s.releaseOnce(c, once)
+	b, err := s.Desk.Book(c.UserContext(), actor(c), in, appointments.WithinBooking(func(ctx context.Context, tx bun.Tx, b *appointments.Booking) error {
+		return bindOnce(once)(ctx, tx, b.ID)
 	}))
-	if err == nil {
-		return b.ID, nil
-	}
-	if first, earlierErr := s.earlier(ctx, once, errors.Is(err, idempotency.ErrTaken)); first != nil || earlierErr != nil {
-		return earlierID(first, earlierErr)
-	}
-	return 0, err
-}
-
-// earlierID is the record an earlier claim of a form's token made, or the refusal of the token.
-func earlierID(first *idempotency.Key, err error) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return first.RecordID, nil
+	return b.ID, nil
 }
 
 // bookingAddress is the page of a booking just made.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -44,7 +45,7 @@ type actionForm struct {
 	Fields []formField
 	// EditURL leads to the form page for actions that take a form (submit, resubmit).
 	EditURL string
-	// Choices are what a supplement notice can list: the form's fields and the item's materials.
+	// Choices are what a supplement notice can list (workflow.SupplementChoices).
 	Choices []formOption
 	// Comment and Checked keep what the actor entered when the action was refused.
 	Comment string
@@ -196,76 +197,113 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 	if err != nil {
 		return err
 	}
-	d := casePageData{View: vw, Item: it}
-	if ap := it.Appointment; ap != nil && ap.Appearance != nil && vw.Case.State == ap.Appearance.State {
-		from, to, err := s.Desk.Window(ctx, actor(c), id)
-		if _, isProblem := problem.As(err); err != nil && !isProblem {
-			return err
-		}
-		if err == nil { // a problem says the viewer is not a party who books it
-			d.Appearance = &appearanceLink{From: from, To: to, Service: ap.Service}
-		}
-	}
-	for _, m := range uploads {
-		if m.CaseID != nil && *m.CaseID == id {
-			d.Uploads = append(d.Uploads, uploadLink{ID: m.ID, Filename: m.Filename, Slot: workflow.ItemLabel(it, "", m.Slot).In(v.Locale)})
-		}
-	}
-	if sup := vw.Case.Supplement; sup != nil {
-		for _, item := range sup.Items {
-			d.Supplement = append(d.Supplement, workflow.ItemLabel(it, sup.Form, item).In(v.Locale))
-		}
-	}
-	d.Details = vw.EventDetails()
-	for _, fid := range it.FormIDs() {
-		data, ok := vw.Case.Data[fid].(map[string]any)
-		if f := it.Forms[fid]; ok && f != nil {
-			d.Forms = append(d.Forms, formSection{Title: f.Title.In(v.Locale),
-				Fields: v.formFields(f, it, data, formOptions{uploads: uploads, locked: true, quiet: true})})
-		}
+	d := casePageData{View: vw, Item: it, Uploads: caseUploads(vw, uploads, v.Locale), Supplement: supplementLabels(vw, v.Locale),
+		Details: vw.EventDetails(), Forms: v.submittedForms(vw, uploads)}
+	if d.Appearance, err = s.appearance(c, vw); err != nil {
+		return err
 	}
 	for _, a := range vw.Allowed {
-		af := actionForm{Action: a, Checked: map[string]bool{}, Confirm: a.Kind == catalog.KindWithdraw}
-		var entered map[string]any
-		wasPosted := posted != nil && posted.Action == a.ID
-		if wasPosted {
-			af.Comment, entered, af.Errors = posted.Comment, posted.Fields, v.Errors
-			for _, item := range posted.Items {
-				af.Checked[item] = true
-			}
-		}
-		switch a.Kind {
-		case catalog.KindSubmit, catalog.KindResubmit:
-			af.EditURL = "/cases/" + strconv.FormatInt(id, 10) + "/edit?action=" + a.ID
-		case catalog.KindSupplement:
-			if f, ok := it.Forms[vw.SupplementForm()]; ok {
-				for _, fl := range f.Fields {
-					if fl.Type != forms.TypeFile {
-						af.Choices = append(af.Choices, formOption{Value: fl.Name, Label: fl.Label.In(v.Locale)})
-					}
-				}
-			}
-			for _, m := range it.Materials {
-				af.Choices = append(af.Choices, formOption{Value: m.ID, Label: m.Name.In(v.Locale)})
-			}
-		}
-		af.Fields = v.formFields(&forms.Form{Fields: a.Fields}, it, entered,
-			formOptions{errPrefix: "fields.", idPrefix: a.ID + ".", quiet: !wasPosted})
-		if wasPosted { // the inputs after the action's fields, for the error summary
-			comment := "comment"
-			if len(af.Choices) > 0 {
-				v.noteInput("items", v.T("supplement_items"), a.ID+"-items")
-				comment = "supplement_text"
-			}
-			v.noteInput("comment", v.T(comment), a.ID+"-comment")
-			if af.Confirm {
-				v.noteInput("confirm", v.T("withdraw_confirm_short"), a.ID+"-confirm")
-			}
-		}
-		d.Actions = append(d.Actions, af)
+		d.Actions = append(d.Actions, v.actionForm(vw, a, posted))
 	}
 	v.Data = d
 	return s.renderStatus(c, status, "case", v)
+}
+
+// appearance is the invitation to book the visit in person that the case waits for, or nil when it
+// waits for none or the viewer is not a party who books it.
+func (s *Server) appearance(c *fiber.Ctx, vw *workflow.View) (*appearanceLink, error) {
+	ap := vw.Item.Appointment
+	if ap == nil || ap.Appearance == nil || vw.Case.State != ap.Appearance.State {
+		return nil, nil
+	}
+	from, to, err := s.Desk.Window(c.UserContext(), actor(c), vw.Case.ID)
+	if _, isProblem := problem.As(err); isProblem { // the viewer is not a party who books it
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &appearanceLink{From: from, To: to, Service: ap.Service}, nil
+}
+
+// caseUploads lists the files of the case in form order: the current ones, not those a supplement
+// answer replaced.
+func caseUploads(vw *workflow.View, uploads map[int64]materials.Material, locale string) []uploadLink {
+	var out []uploadLink
+	for _, id := range vw.Materials() {
+		if m, ok := uploads[id]; ok {
+			out = append(out, uploadLink{ID: m.ID, Filename: m.Filename, Slot: workflow.ItemLabel(vw.Item, "", m.Slot).In(locale)})
+		}
+	}
+	return out
+}
+
+// supplementLabels names what the open supplement notice asks to correct, if one is open.
+func supplementLabels(vw *workflow.View, locale string) []string {
+	sup := vw.Case.Supplement
+	if sup == nil {
+		return nil
+	}
+	out := make([]string, 0, len(sup.Items))
+	for _, item := range sup.Items {
+		out = append(out, workflow.ItemLabel(vw.Item, sup.Form, item).In(locale))
+	}
+	return out
+}
+
+// submittedForms are the forms submitted so far, read-only, in the order of the stages.
+func (v *view) submittedForms(vw *workflow.View, uploads map[int64]materials.Material) []formSection {
+	var out []formSection
+	for _, fid := range vw.Item.FormIDs() {
+		data, ok := vw.Case.Data[fid].(map[string]any)
+		if f := vw.Item.Forms[fid]; ok && f != nil {
+			out = append(out, formSection{Title: f.Title.In(v.Locale),
+				Fields: v.formFields(f, vw.Item, data, formOptions{uploads: uploads, locked: true, quiet: true})})
+		}
+	}
+	return out
+}
+
+// actionForm is the form of action a on the case page, with what was entered for it when posted is
+// the refused request of this action.
+func (v *view) actionForm(vw *workflow.View, a catalog.Action, posted *workflow.ApplyRequest) actionForm {
+	af := actionForm{Action: a, Checked: map[string]bool{}, Confirm: a.Kind == catalog.KindWithdraw}
+	var entered map[string]any
+	wasPosted := posted != nil && posted.Action == a.ID
+	if wasPosted {
+		af.Comment, entered, af.Errors = posted.Comment, posted.Fields, v.Errors
+		for _, item := range posted.Items {
+			af.Checked[item] = true
+		}
+	}
+	switch a.Kind {
+	case catalog.KindSubmit, catalog.KindResubmit:
+		af.EditURL = "/cases/" + strconv.FormatInt(vw.Case.ID, 10) + "/edit?action=" + a.ID
+	case catalog.KindSupplement:
+		for _, ch := range workflow.SupplementChoices(vw.Item, vw.SupplementForm()) {
+			af.Choices = append(af.Choices, formOption{Value: ch.ID, Label: ch.Label.In(v.Locale)})
+		}
+	}
+	af.Fields = v.formFields(&forms.Form{Fields: a.Fields}, vw.Item, entered,
+		formOptions{errPrefix: "fields.", idPrefix: a.ID + ".", quiet: !wasPosted})
+	if wasPosted {
+		v.noteActionInputs(&af)
+	}
+	return af
+}
+
+// noteActionInputs notes the inputs after an action's fields for the error summary: the items of a
+// supplement notice, the comment, the confirmation.
+func (v *view) noteActionInputs(af *actionForm) {
+	comment := "comment"
+	if len(af.Choices) > 0 {
+		v.noteInput("items", v.T("supplement_items"), af.Action.ID+"-items")
+		comment = "supplement_text"
+	}
+	v.noteInput("comment", v.T(comment), af.Action.ID+"-comment")
+	if af.Confirm {
+		v.noteInput("confirm", v.T("withdraw_confirm_short"), af.Action.ID+"-confirm")
+	}
 }
 
 // actionPost applies an action from the case page.

@@ -220,7 +220,11 @@ func TestErrorSummaryInFormOrderWithUploads(t *testing.T) {
 		casePath := "/cases/" + strconv.FormatInt(c.ID, 10)
 		clerk := st.browser()
 		clerk.login("sy.acceptor")
-		_, _, token = clerk.get(casePath)
+		_, body, token = clerk.get(casePath)
+		// The notice offers what the 筹备 form holds, not the establishment's materials.
+		if !strings.Contains(body, `name="items" value="draft_articles"`) || strings.Contains(body, `name="items" value="assembly_minutes"`) {
+			t.Error("the supplement notice does not offer the materials of the 筹备 form only")
+		}
 		resp, body = clerk.post(casePath+"/actions/supplement_prep", url.Values{"_csrf": {token}, "expected_version": {strconv.FormatInt(c.Version, 10)}})
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("a notice without items and text: %d", resp.StatusCode)
@@ -314,6 +318,36 @@ func TestSupplementAnswerPage(t *testing.T) {
 		_, body, _ = b.get(casePath)
 		if !strings.Contains(body, "章程草案-清晰版.pdf") {
 			t.Error("the case page does not list the new file")
+		}
+		if old := fmt.Sprintf(`href="/materials/%v"`, before["draft_articles"].([]any)[0]); strings.Contains(body, old) {
+			t.Error("the case page lists the replaced file beside the new one")
+		}
+	})
+}
+
+// A file attached again after a refused submit is the same material, listed once.
+func TestFileAttachedAgainListedOnce(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		uid := st.user("zhang.applicant", "org_applicant@*")
+		b := st.browser()
+		b.login("zhang.applicant")
+		letter := map[string]upload{"upload:application_letter": {"申请书.pdf", "%PDF-1.4\n% letter\n%%EOF\n"}}
+		_, _, token := b.get("/catalog/" + sgItem + "/apply")
+		form := url.Values{"_csrf": {token}, "intent": {"submit"}, "name": {"沈阳市青年创业促进会"}}
+		_, body := b.postFiles("/catalog/"+sgItem+"/apply", form, letter)
+		m := regexp.MustCompile(`name="application_letter" value="(\d+)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("the refused submit does not list the attached file:\n%s", body)
+		}
+		form.Set("application_letter", m[1])
+		form.Set("_once", onceToken.FindStringSubmatch(body)[1])
+		_, body = b.postFiles("/catalog/"+sgItem+"/apply", form, letter)
+		if n := strings.Count(body, ">申请书.pdf</a>"); n != 1 {
+			t.Errorf("the file attached twice is listed %d times", n)
+		}
+		if n := countRows(t, s, "materials", "owner_id = ?", uid); n != 1 {
+			t.Errorf("%d materials from one file attached twice", n)
 		}
 	})
 }

@@ -121,13 +121,17 @@ func (s *Server) apiUpload(c *fiber.Ctx) error {
 	if err != nil {
 		return fieldProblem("file", "required", "请选择要上传的文件。", "Choose a file to upload.")
 	}
-	content, err := uploadContent(it.Code, c.FormValue("slot"), fh)
-	if err != nil {
-		return err
+	slot := c.FormValue("slot")
+	// The file is read for the fingerprint of the request only when a retry may need it: with a key.
+	var content *upload
+	if c.Get(idempotencyKeyHeader) != "" {
+		if content, err = uploadContent(it.Code, slot, fh); err != nil {
+			return err
+		}
 	}
 	load := func(ctx context.Context, id int64) (any, error) { return materials.Get(ctx, s.DB, id) }
 	return s.createOnce(c, content, load, func(claim claimFunc) (any, error) {
-		return s.storeUpload(c, it, content.Slot, fh, materials.WithinUpload(func(ctx context.Context, tx bun.Tx, m *materials.Material) error {
+		return s.storeUpload(c, it, slot, fh, materials.WithinUpload(func(ctx context.Context, tx bun.Tx, m *materials.Material) error {
 			return claim(ctx, tx, m.ID)
 		}))
 	})
@@ -140,17 +144,17 @@ type upload struct {
 }
 
 // uploadContent reads the uploaded file of fh to identify the upload.
-func uploadContent(item, slot string, fh *multipart.FileHeader) (upload, error) {
+func uploadContent(item, slot string, fh *multipart.FileHeader) (*upload, error) {
 	f, err := fh.Open()
 	if err != nil {
-		return upload{}, fmt.Errorf("reading an upload: %w", err)
+		return nil, fmt.Errorf("opening an upload to fingerprint it: %w", err)
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return upload{}, fmt.Errorf("reading an upload: %w", err)
+		return nil, fmt.Errorf("reading an upload to fingerprint it: %w", err)
 	}
-	return upload{Item: item, Slot: slot, Filename: fh.Filename, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return &upload{Item: item, Slot: slot, Filename: fh.Filename, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // download serves a material to its owner or to whoever may see its case, as an attachment; staff
@@ -205,11 +209,16 @@ func (s *Server) apiStart(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, err
 		}
-		return v.Case, nil
+		return s.Engine.CaseInYuan(ctx, v.Case)
 	}
 	return s.createOnce(c, body, load, func(claim claimFunc) (any, error) {
-		return s.Engine.Start(c.UserContext(), actor(c), body.Item, body.Jurisdiction, body.Data,
+		ctx := c.UserContext()
+		cs, err := s.Engine.Start(ctx, actor(c), body.Item, body.Jurisdiction, body.Data,
 			workflow.WithinStart(func(ctx context.Context, tx bun.Tx, cs *workflow.Case) error { return claim(ctx, tx, cs.ID) }))
+		if err != nil {
+			return nil, err
+		}
+		return s.Engine.CaseInYuan(ctx, cs)
 	})
 }
 
@@ -247,7 +256,9 @@ func caseJSON(v *workflow.View, n names) fiber.Map {
 	for i := range named {
 		events[i] = eventJSON{namedEvent: named[i], Details: details[i]}
 	}
-	return fiber.Map{"case": n.namedCase(*v.Case), "events": events, "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
+	cs := *v.Case
+	cs.Data = workflow.DataInYuan(v.Item, cs.Data)
+	return fiber.Map{"case": n.namedCase(cs), "events": events, "allowed_actions": nonNil(v.Allowed), "documents": nonNil(v.Documents),
 		"clocks": nonNil(v.Clocks)}
 }
 
@@ -266,8 +277,12 @@ func (s *Server) apiApply(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	cs, err := s.Engine.Apply(c.UserContext(), actor(c), id, req)
+	ctx := c.UserContext()
+	cs, err := s.Engine.Apply(ctx, actor(c), id, req)
 	if err != nil {
+		return err
+	}
+	if cs, err = s.Engine.CaseInYuan(ctx, cs); err != nil {
 		return err
 	}
 	return c.JSON(cs)

@@ -93,55 +93,21 @@ func (b formBuilder) fields(fs []forms.Field, prefix string, data map[string]any
 	return out
 }
 
+// field builds the input of f at path with the stored or typed value v.
 func (b formBuilder) field(f *forms.Field, path string, v any) formField {
-	locale := b.view.Locale
-	ff := formField{Path: path, ID: htmlID(b.opts.idPrefix + path), Label: f.Label.In(locale), Help: f.Help.In(locale), Type: f.Type,
-		Required: f.Required, Error: b.errs[path], Selected: map[string]bool{}, AddLabel: b.view.T("add_row")}
-	open, partly := b.access(path)
-	ff.ReadOnly = !open && !partly
-	if open && b.opts.answer != nil && !b.inOpen {
-		ff.Tag = b.view.T("to_correct")
-	}
-	if !b.opts.quiet {
-		b.view.noteInput(b.opts.errPrefix+path, b.form.Label(path).In(locale), ff.ID)
-	}
+	ff, open := b.input(f, path)
 	inner := b
 	inner.inOpen = b.inOpen || open
-	for _, o := range f.Options {
-		ff.Options = append(ff.Options, formOption{Value: o.Value, Label: o.Label.In(locale)})
-	}
 	entered := f.Entered(v)
 	switch f.Type {
 	case forms.TypeGroup:
 		m, _ := v.(map[string]any)
 		ff.Children = inner.fields(f.Fields, path+".", m)
 	case forms.TypeRepeat:
-		items := rowsOf(v)
-		n := len(items)
-		ff.CanAdd = open && (f.MaxItems == nil || n < *f.MaxItems)
-		if ff.CanAdd {
-			n++ // one empty row to fill in
-		}
-		for i := 0; i < n; i++ {
-			var m map[string]any
-			if i < len(items) {
-				m = items[i]
-			}
-			ff.Rows = append(ff.Rows, inner.fields(f.Fields, fmt.Sprintf("%s[%d].", path, i), m))
-		}
+		ff.CanAdd = open && (f.MaxItems == nil || len(rowsOf(v)) < *f.MaxItems)
+		ff.Rows = inner.rows(f, path, rowsOf(v), ff.CanAdd)
 	case forms.TypeFile:
-		for _, x := range entered {
-			id, _ := strconv.ParseInt(x, 10, 64)
-			if m, ok := b.opts.uploads[id]; ok {
-				ff.Uploads = append(ff.Uploads, m)
-			}
-		}
-		for i := range b.it.Materials {
-			if b.it.Materials[i].ID == f.Material {
-				ff.Material = &b.it.Materials[i]
-			}
-		}
-		b.fileTypes(&ff)
+		b.fileField(&ff, f, entered)
 	case forms.TypeCheckbox:
 		if slices.Equal(entered, []string{"true"}) {
 			ff.Value = "true"
@@ -154,14 +120,63 @@ func (b formBuilder) field(f *forms.Field, path string, v any) formField {
 	for _, x := range entered {
 		ff.Selected[x] = true
 	}
-	ff.Display = f.Display(v).In(locale)
+	ff.Display = f.Display(v).In(b.view.Locale)
 	return ff
 }
 
-// fileTypes fills in the accept attribute and the hint of a file field from the types its material
-// allows (all when it names none, or the field names no material of the item), and on a supplement
-// answer the hint that a new upload replaces the files.
-func (b formBuilder) fileTypes(ff *formField) {
+// input is what the input of f at path shows whatever its type and value: its names, its error, its
+// options, whether it is open for editing (open) and marked as to correct; unless quiet, it is noted
+// for the error summary.
+func (b formBuilder) input(f *forms.Field, path string) (ff formField, open bool) {
+	locale := b.view.Locale
+	ff = formField{Path: path, ID: htmlID(b.opts.idPrefix + path), Label: f.Label.In(locale), Help: f.Help.In(locale), Type: f.Type,
+		Required: f.Required, Error: b.errs[path], Selected: map[string]bool{}, AddLabel: b.view.T("add_row")}
+	open, partly := b.access(path)
+	ff.ReadOnly = !open && !partly
+	if open && b.opts.answer != nil && !b.inOpen {
+		ff.Tag = b.view.T("to_correct")
+	}
+	if !b.opts.quiet {
+		b.view.noteInput(b.opts.errPrefix+path, b.form.Label(path).In(locale), ff.ID)
+	}
+	for _, o := range f.Options {
+		ff.Options = append(ff.Options, formOption{Value: o.Value, Label: o.Label.In(locale)})
+	}
+	return ff, open
+}
+
+// rows builds the rows of the repeat f at path, with one empty row to fill in when one may be added.
+func (b formBuilder) rows(f *forms.Field, path string, items []map[string]any, canAdd bool) [][]formField {
+	n := len(items)
+	if canAdd {
+		n++
+	}
+	out := make([][]formField, 0, n)
+	for i := range n {
+		var m map[string]any
+		if i < len(items) {
+			m = items[i]
+		}
+		out = append(out, b.fields(f.Fields, fmt.Sprintf("%s[%d].", path, i), m))
+	}
+	return out
+}
+
+// fileField fills in the file input ff of f: the uploads it names (entered), its material, the
+// accept attribute and hint of the types the material allows (all when it names none), and on a
+// supplement answer the hint that a new upload replaces them.
+func (b formBuilder) fileField(ff *formField, f *forms.Field, entered []string) {
+	for _, x := range entered {
+		id, _ := strconv.ParseInt(x, 10, 64)
+		if m, ok := b.opts.uploads[id]; ok {
+			ff.Uploads = append(ff.Uploads, m)
+		}
+	}
+	for i := range b.it.Materials {
+		if b.it.Materials[i].ID == f.Material {
+			ff.Material = &b.it.Materials[i]
+		}
+	}
 	var allowed []string
 	if ff.Material != nil {
 		allowed = ff.Material.Types

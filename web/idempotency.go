@@ -56,11 +56,11 @@ func requestKey(c *fiber.Ctx, content any) (*idempotency.Key, error) {
 	return k, err
 }
 
-// earlier returns the claim of k by an earlier request, or nil when this request is the first (or k
+// firstClaim returns the claim of k by an earlier request, or nil when this request is the first (or k
 // is nil). taken says that claiming k met idempotency.ErrTaken: then an earlier claim exists, or the
 // answer is idempotency.ErrInFlight. A claim for another request or other content is 422
 // idempotency_key_reused.
-func (s *Server) earlier(ctx context.Context, k *idempotency.Key, taken bool) (*idempotency.Key, error) {
+func (s *Server) firstClaim(ctx context.Context, k *idempotency.Key, taken bool) (*idempotency.Key, error) {
 	if k == nil {
 		return nil, nil
 	}
@@ -106,13 +106,13 @@ func (s *Server) createOnce(c *fiber.Ctx, content any, load func(ctx context.Con
 	if err != nil {
 		return err
 	}
-	first, err := s.earlier(ctx, k, false)
+	first, err := s.firstClaim(ctx, k, false)
 	if first == nil && err == nil {
 		out, failed := create(claimOf(k))
 		if failed == nil {
 			return s.answerFirst(c, k, out)
 		}
-		if first, err = s.earlier(ctx, k, errors.Is(failed, idempotency.ErrTaken)); first == nil && err == nil {
+		if first, err = s.firstClaim(ctx, k, errors.Is(failed, idempotency.ErrTaken)); first == nil && err == nil {
 			return failed
 		}
 	}
@@ -147,14 +147,66 @@ func (s *Server) answerFirst(c *fiber.Ctx, k *idempotency.Key, record any) error
 	return c.Status(fiber.StatusCreated).Send(body)
 }
 
-// toEarlier sends a page post whose one-time token k an earlier post used to what that post filed
-// (to gives the address of a record id) and reports true; false when this post is the first. A post
-// that failed is asked again, with taken as for earlier: a post racing with it under the same token
-// may have filed the record it failed on.
-func (s *Server) toEarlier(c *fiber.Ctx, k *idempotency.Key, taken bool, to func(id int64) string) (bool, error) {
-	first, err := s.earlier(c.UserContext(), k, taken)
-	if first == nil || err != nil {
-		return false, err
+// onceWait is how long a second post of a page form's one-time token waits for the first post to
+// finish (see claimOnce); onceRetry is how often it looks.
+const (
+	onceWait  = 15 * time.Second
+	onceRetry = 50 * time.Millisecond
+)
+
+// claimOnce claims the one-time token of a page post before the post writes anything (a draft, an
+// upload), so that of the posts of one form (a double click, a reload) one does the work and the
+// others write nothing. It returns the key this post now holds (nil when the post carries no
+// valid token: then it holds nothing), or, for a post that came second, the id of the record the first
+// filed, after waiting up to onceWait for the first to finish (else 409 idempotency_key_in_flight).
+// The holder binds the key to what it files (bindOnce) and gives it up otherwise (releaseOnce); a
+// post that waited on a first that filed nothing takes the token over.
+func (s *Server) claimOnce(c *fiber.Ctx) (k *idempotency.Key, filed int64, err error) {
+	ctx := c.UserContext()
+	if k, _ = requestKey(c, nil); k == nil {
+		return nil, 0, nil
 	}
-	return true, c.Redirect(to(first.RecordID), fiber.StatusSeeOther)
+	until := time.Now().Add(onceWait)
+	for {
+		err := idempotency.Claim(ctx, s.DB, k, time.Now())
+		if !errors.Is(err, idempotency.ErrTaken) {
+			return k, 0, err
+		}
+		first, err := idempotency.Find(ctx, s.DB, k.UserID, k.Key, time.Now())
+		switch {
+		case err != nil:
+			return nil, 0, err
+		case first != nil && first.RecordID != 0:
+			return nil, first.RecordID, first.Matches(k.Request, k.Fingerprint)
+		case time.Now().After(until):
+			return nil, 0, idempotency.ErrInFlight
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-time.After(onceRetry):
+		}
+	}
+}
+
+// bindOnce is the claimFunc of a key that claimOnce returned: it binds the key to the record filed.
+func bindOnce(k *idempotency.Key) claimFunc {
+	return func(ctx context.Context, tx bun.IDB, recordID int64) error {
+		if k == nil {
+			return nil
+		}
+		return idempotency.Bind(ctx, tx, k, recordID)
+	}
+}
+
+// releaseOnce gives up the key that claimOnce returned unless the post filed a record with it.
+func (s *Server) releaseOnce(c *fiber.Ctx, k *idempotency.Key) {
+	if k == nil {
+		return
+	}
+	ctx := context.WithoutCancel(c.UserContext())
+	if err := idempotency.Release(ctx, s.DB, k); err != nil {
+		// The token then stays taken until it expires: a later post of it waits, then answers 409.
+		slog.WarnContext(ctx, "releasing a form's one-time token", "request_id", requestID(c), "error", err)
+	}
 }

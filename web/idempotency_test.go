@@ -290,6 +290,13 @@ func TestPageFormsFileOnce(t *testing.T) {
 		if n := countRows(t, s, "cases", "applicant_id = ?", uid); n != 2 {
 			t.Fatalf("%d cases from two forms posted twice each, want 2", n)
 		}
+		// The second post of each pair wrote nothing: no draft saved again, no file left outside a case.
+		if n := countRows(t, s, "drafts", "user_id = ?", uid); n != 0 {
+			t.Fatalf("%d drafts left after the application was filed", n)
+		}
+		if n := countRows(t, s, "materials", "owner_id = ? AND case_id IS NULL", uid); n != 0 {
+			t.Fatalf("%d uploads left outside a case", n)
+		}
 
 		// The booking form.
 		var office struct{ ID int64 }

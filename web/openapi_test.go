@@ -894,7 +894,7 @@ func applications(t *testing.T, k *contract, st *site, admin, citizen, dalian st
 	k.do(call{method: "POST", path: "/api/v1/cases", token: citizen, valid: true, out: &cs,
 		body: map[string]any{"item": code, "jurisdiction": "210100", "data": data}}, 201)
 	if cs.ID <= 0 || cs.Version != 1 || cs.State != "prep_acceptance" || cs.ItemCode != code || !strings.HasPrefix(cs.Number, "210100-") ||
-		cs.Data["sg_preparation"]["funds"] != float64(5000000) || len(cs.Data["sg_preparation"]["individual_members"].([]any)) != 50 {
+		cs.Data["sg_preparation"]["funds"] != float64(50000) || len(cs.Data["sg_preparation"]["individual_members"].([]any)) != 50 {
 		t.Fatalf("filed case: %+v", cs)
 	}
 	draft.Data = nil

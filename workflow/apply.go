@@ -219,9 +219,9 @@ func (e *Engine) prepareSupplement(ctx context.Context, actor audit.Actor, c *Ca
 	var items []string
 	for i, it := range reqItems {
 		it = strings.TrimSpace(it)
-		if !validItem(item, item.Forms[formID], asMap(c.Data[formID]), it) {
-			fe.Add(fmt.Sprintf("items[%d]", i), "unknown_item", "没有这一项材料或表单内容。",
-				"There is no such material or form field.")
+		if !validItem(item.Forms[formID], asMap(c.Data[formID]), it) {
+			fe.Add(fmt.Sprintf("items[%d]", i), "unknown_item", "申请人本阶段的表单中没有这一项材料或内容。",
+				"The applicant's form of this stage has no such material or field.")
 			continue
 		}
 		if !slices.Contains(items, it) {

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -182,16 +183,15 @@ func covered(items []string, path string, f *forms.Field) bool {
 	return false
 }
 
-// validItem reports whether a supplement item names something the applicant can correct: a
-// material of the item, or a path of the form that exists (an index within the submitted list).
-func validItem(item *catalog.Item, form *forms.Form, data map[string]any, path string) bool {
-	for _, m := range item.Materials {
-		if m.ID == path {
-			return true
-		}
-	}
+// validItem reports whether a supplement item names something the applicant can correct on the
+// page of form, the one the notice is about: a material that a file field of form uploads, or a path
+// of form that exists (an index within the submitted list). Materials of other forms are not.
+func validItem(form *forms.Form, data map[string]any, path string) bool {
 	if form == nil || path == "" {
 		return false
+	}
+	if slices.Contains(materialsOf(form.Fields), path) {
+		return true
 	}
 	fields := form.Fields
 	for seg := range strings.SplitSeq(path, ".") {
@@ -237,4 +237,48 @@ func splitSegment(seg string) (name string, index int, hasIndex, ok bool) {
 		return "", 0, false, false
 	}
 	return seg[:open], n, true, true
+}
+
+// DataInYuan is a case's data (by form ID) with money in yuan, the unit the item's forms take (see
+// forms.Form.InYuan), as the API answers it, so that a client may send back what it read; the stored
+// data, in fen, is not changed.
+func DataInYuan(item *catalog.Item, data map[string]any) map[string]any {
+	if data == nil {
+		return nil
+	}
+	out := make(map[string]any, len(data))
+	for id, v := range data {
+		out[id] = v
+		if f := item.Forms[id]; f != nil {
+			if m := asMap(v); m != nil {
+				out[id] = f.InYuan(m)
+			}
+		}
+	}
+	return out
+}
+
+// CaseInYuan is a copy of c with its data in yuan (DataInYuan), for an API answer.
+func (e *Engine) CaseInYuan(ctx context.Context, c *Case) (*Case, error) {
+	item, err := e.item(ctx, c.VersionHash)
+	if err != nil {
+		return nil, fmt.Errorf("case %d: %w", c.ID, err)
+	}
+	out := *c
+	out.Data = DataInYuan(item, c.Data)
+	return &out, nil
+}
+
+// Materials are the IDs of the materials the case's submitted forms name now, in form order: not
+// those an answer to a supplement notice replaced, which stay linked to the case for its history.
+func (v *View) Materials() []int64 {
+	var out []int64
+	for _, id := range v.Item.FormIDs() {
+		if f := v.Item.Forms[id]; f != nil {
+			for _, ref := range fileRefs(f.Fields, asMap(v.Case.Data[id])) {
+				out = append(out, ref.ID)
+			}
+		}
+	}
+	return out
 }

@@ -296,6 +296,7 @@ func testItem(hash string, withSupplement bool) *catalog.Item {
 	est := &forms.Form{ID: "sg_est", Title: text("成立登记申请"), Fields: []forms.Field{
 		{Name: "assembly_date", Label: text("成立大会日期"), Type: forms.TypeDate, Required: true},
 		{Name: "chair", Label: text("理事长"), Type: forms.TypeText, Required: true},
+		{Name: "minutes", Label: text("成立大会纪要"), Type: forms.TypeFile, Material: "assembly_minutes"},
 	}}
 	notice := template("case_supplement_requested", "case_progress", "case_submitted")
 	states := []catalog.State{
@@ -356,6 +357,7 @@ func testItem(hash string, withSupplement bool) *catalog.Item {
 		Materials: []catalog.Material{
 			{ID: "application_letter", Name: text("申请书"), Required: true, Copies: 1},
 			{ID: "articles", Name: text("章程草案"), Copies: 1},
+			{ID: "assembly_minutes", Name: text("成立大会纪要"), Copies: 1}, // uploaded with the establishment form
 		},
 		Form:     "sg_prep",
 		Workflow: catalog.Workflow{Start: "accepting", States: states, Actions: actions},

@@ -63,13 +63,49 @@ func (s *Supplement) Encloses(form *forms.Form, path string) bool {
 
 // listsFileIn reports whether a file field among fields, or below them, uploads a listed material.
 func (s *Supplement) listsFileIn(fields []forms.Field) bool {
+	return slices.ContainsFunc(materialsOf(fields), func(m string) bool { return slices.Contains(s.Items, m) })
+}
+
+// materialsOf lists the materials that the file fields among fields, or below them, upload.
+func materialsOf(fields []forms.Field) []string {
+	var out []string
 	for i := range fields {
-		f := &fields[i]
-		if f.Type == forms.TypeFile && slices.Contains(s.Items, f.Material) || s.listsFileIn(f.Fields) {
-			return true
+		if f := &fields[i]; f.Type == forms.TypeFile {
+			out = append(out, f.Material)
+		}
+		out = append(out, materialsOf(fields[i].Fields)...)
+	}
+	return out
+}
+
+// Choice is something a supplement notice may list: a field path or a material ID, with its name.
+type Choice struct {
+	ID    string
+	Label lang.Text
+}
+
+// SupplementChoices are what a notice about the form formID may list, for a staff page to offer: the
+// form's fields other than files, then the materials its file fields upload. The applicant answers a
+// notice on that form's page, so a material of another stage (an establishment document while the
+// case is in 筹备) is not among them; Apply refuses it (see validItem).
+func SupplementChoices(item *catalog.Item, formID string) []Choice {
+	form := item.Forms[formID]
+	if form == nil {
+		return nil
+	}
+	var out []Choice
+	for _, f := range form.Fields {
+		if f.Type != forms.TypeFile {
+			out = append(out, Choice{ID: f.Name, Label: f.Label})
 		}
 	}
-	return false
+	uploaded := materialsOf(form.Fields)
+	for _, m := range item.Materials {
+		if slices.Contains(uploaded, m.ID) {
+			out = append(out, Choice{ID: m.ID, Label: m.Name})
+		}
+	}
+	return out
 }
 
 // Answer builds the data an answer to the notice submits from what a page posted (values by path,

@@ -29,6 +29,14 @@ func TestSupplementAnswerRules(t *testing.T) {
 		if got := staff.SupplementForm(); got != "sg_prep" {
 			t.Errorf("a notice now would be about %q", got)
 		}
+		// The fields of the 筹备 form and the materials it uploads; not the establishment's minutes.
+		var choices []string
+		for _, ch := range workflow.SupplementChoices(item, staff.SupplementForm()) {
+			choices = append(choices, ch.ID+"="+ch.Label.ZH)
+		}
+		if want := []string{"name=名称", "funds=活动资金", "members=发起人", "application_letter=申请书", "articles=章程草案"}; !slices.Equal(choices, want) {
+			t.Errorf("SupplementChoices = %v, want %v", choices, want)
+		}
 		c = f.apply(c, f.acceptor, workflow.ApplyRequest{Action: "request_supplement", Comment: "第二位发起人身份证号码有误；申请书未盖章。",
 			Items: []string{"name", "members[1].id_number", "application_letter"}})
 		resubmit := item.Workflow.Actions[slices.IndexFunc(item.Workflow.Actions, func(a catalog.Action) bool { return a.ID == "resubmit" })]

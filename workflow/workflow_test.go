@@ -196,8 +196,10 @@ func TestSupplementAndResubmit(t *testing.T) {
 		orig := c.Data["sg_prep"].(map[string]any)
 
 		_, err := f.eng.Apply(f.ctx, f.actor(f.acceptor), c.ID, workflow.ApplyRequest{Action: "request_supplement",
-			ExpectedVersion: c.Version, Items: []string{"name", "nope", "members[5].name", "members.name"}})
-		wantPaths(t, err, "items[1]=unknown_item", "items[2]=unknown_item", "items[3]=unknown_item", "comment=required")
+			ExpectedVersion: c.Version, Items: []string{"name", "nope", "members[5].name", "members.name", "assembly_minutes", "chair"}})
+		// A material or field of the establishment form, a later stage, cannot be answered now.
+		wantPaths(t, err, "items[1]=unknown_item", "items[2]=unknown_item", "items[3]=unknown_item", "items[4]=unknown_item",
+			"items[5]=unknown_item", "comment=required")
 		_, err = f.eng.Apply(f.ctx, f.actor(f.acceptor), c.ID, workflow.ApplyRequest{Action: "request_supplement",
 			ExpectedVersion: c.Version, Comment: "请补正"})
 		wantPaths(t, err, "items=required")
