@@ -173,16 +173,23 @@ func (s *Server) claimOnce(c *fiber.Ctx) (k *idempotency.Key, filed int64, err e
 			return k, 0, err
 		}
 		first, err := idempotency.Find(ctx, s.DB, k.UserID, k.Key, time.Now())
-		switch {
-		case err != nil:
+		if err != nil {
 			return nil, 0, err
-		case first != nil && first.RecordID != 0:
-			return nil, first.RecordID, first.Matches(k.Request, k.Fingerprint)
-		case time.Now().After(until):
+		}
+		if first != nil {
+			// Used by another form (no use waiting), or the first post filed its record.
+			if err := first.Matches(k.Request, k.Fingerprint); err != nil || first.RecordID != 0 {
+				return nil, first.RecordID, err
+			}
+		}
+		if time.Now().After(until) {
 			return nil, 0, idempotency.ErrInFlight
 		}
 		select {
 		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return nil, 0, idempotency.ErrInFlight // the request's deadline came first: still the first post's
+			}
 			return nil, 0, ctx.Err()
 		case <-time.After(onceRetry):
 		}
