@@ -37,26 +37,6 @@ func closedAddr(t *testing.T) string {
 	return addr
 }
 
-// listen serves each connection to a loopback address with serve, until the test ends.
-func listen(t *testing.T, serve func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serve(c)
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // sqliteBusy is the error of a write to a SQLite file that another connection keeps locked for longer
 // than the writer's busy timeout.
 func sqliteBusy(t *testing.T) error {
@@ -89,12 +69,12 @@ func TestClassify(t *testing.T) {
 	addr := closedAddr(t)
 	pgURL := func(addr string) string { return "postgres://civicflow@" + addr + "/civicflow?sslmode=disable" }
 	_, pgDown := database.OpenPostgres(ctx, pgURL(addr), 2*time.Second)
-	_, pgHangsUp := database.OpenPostgres(ctx, pgURL(listen(t, func(c net.Conn) { c.Close() })), 2*time.Second)
-	_, pgResets := database.OpenPostgres(ctx, pgURL(listen(t, func(c net.Conn) {
+	_, pgHangsUp := database.OpenPostgres(ctx, pgURL(stacktest.ServeTCP(t, func(c net.Conn) { c.Close() })), 2*time.Second)
+	_, pgResets := database.OpenPostgres(ctx, pgURL(stacktest.ServeTCP(t, func(c net.Conn) {
 		c.(*net.TCPConn).SetLinger(0) //nolint:errcheck // a close with RST
 		c.Close()
 	})), 2*time.Second)
-	_, pgStalls := database.OpenPostgres(ctx, pgURL(listen(t, func(c net.Conn) { time.Sleep(2 * time.Second); c.Close() })), 100*time.Millisecond)
+	_, pgStalls := database.OpenPostgres(ctx, pgURL(stacktest.ServeTCP(t, func(c net.Conn) { time.Sleep(2 * time.Second); c.Close() })), 100*time.Millisecond)
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	_, pgCallerGone := database.OpenPostgres(cancelled, pgURL(addr), 2*time.Second)

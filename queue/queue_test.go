@@ -12,27 +12,8 @@ import (
 
 	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/queue"
+	"github.com/civicflow/civicflow/stacktest"
 )
-
-// serve answers each connection to a loopback address with answer, until the test ends.
-func serve(t *testing.T, answer func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go answer(c)
-		}
-	}()
-	return ln.Addr().String()
-}
 
 // Redis's errors, as go-redis reports them, are told apart: a Redis that cannot be reached or is still
 // loading its data is an outage; its other answers, a closed client and a cancelled call are none.
@@ -43,8 +24,8 @@ func TestClassify(t *testing.T) {
 		defer rdb.Close()
 		return rdb.Ping(ctx).Err()
 	}
-	closed := serve(t, func(c net.Conn) { c.Close() })
-	loading := serve(t, func(c net.Conn) {
+	closed := stacktest.ServeTCP(t, func(c net.Conn) { c.Close() })
+	loading := stacktest.ServeTCP(t, func(c net.Conn) {
 		defer c.Close()
 		r := bufio.NewReader(c)
 		for {
