@@ -2,10 +2,13 @@ package accounts_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
@@ -275,6 +278,74 @@ func TestSecretIsGeneratedOnceAndShared(t *testing.T) {
 		}
 		if other, _ := accounts.Secret(ctx, s.DB, "another"); string(other) == string(first) {
 			t.Fatal("two names share a secret")
+		}
+	})
+}
+
+// An attempt whose password was never checked (its request ran out of time in the queue of checks)
+// is taken back, not left pending to count as a failure later; a success clears the account's
+// failures but not the reservation of another attempt still being checked.
+func TestLoginThrottleCountsOnlyChecks(t *testing.T) {
+	th := accounts.Throttle{MaxPerAccount: 2, MaxPerIP: 20, Window: time.Minute}
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		if _, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "queued", Password: "the right password"}); err != nil {
+			t.Fatal(err)
+		}
+		release := accounts.HoldPasswordChecks()
+		for i := range 3 {
+			short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+			_, err := accounts.Authenticate(short, s.DB, th, accounts.Credentials{Login: "queued", Password: "the right password", IP: "10.7.0." + strconv.Itoa(i)})
+			cancel()
+			if err == nil {
+				t.Fatal("a login got through while every password check was taken")
+			}
+		}
+		release()
+		soon, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if _, err := accounts.Authenticate(soon, s.DB, th, accounts.Credentials{Login: "queued", Password: "the right password", IP: "10.7.1.1"}); err != nil {
+			t.Fatalf("after attempts that were never checked, the right password: %v", err)
+		}
+
+		inFlight, err := accounts.ReserveAttempt(ctx, s.DB, th, "login:queued", "ip:10.7.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "queued", Password: "the right password", IP: "10.7.1.1"}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.DB.NewSelect().Table("login_failures").Where("id IN (?) AND pending", bun.List(inFlight)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(n) != len(inFlight) {
+			t.Fatalf("a success removed %d of the %d reservations of an attempt still being checked", len(inFlight)-int(n), len(inFlight))
+		}
+	})
+}
+
+// A known-device token is honoured for DeviceTokenAge after the login that issued it, not for ever:
+// an old one counts its attempts under the login name like any stranger's.
+func TestKnownDeviceTokensExpire(t *testing.T) {
+	th := accounts.Throttle{MaxPerAccount: 2, MaxPerIP: 20, Window: time.Minute, DeviceSecret: []byte("a test secret of enough length...")}
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		if _, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "kept", Password: "the right password"}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			if _, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "kept", Password: "wrong", IP: "10.8.0." + strconv.Itoa(i)}); !errors.Is(err, accounts.ErrBadCredentials) {
+				t.Fatalf("a stranger's guess: %v", err)
+			}
+		}
+		fresh := accounts.DeviceToken(th, "kept", time.Now())
+		old := accounts.DeviceToken(th, "kept", time.Now().Add(-accounts.DeviceTokenAge-time.Hour))
+		if _, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "kept", Password: "the right password", IP: "10.8.1.1", Device: old}); !errors.Is(err, accounts.ErrThrottled) {
+			t.Fatalf("an expired device token on a locked account: %v, want throttled", err)
+		}
+		if _, err := accounts.Authenticate(ctx, s.DB, th, accounts.Credentials{Login: "kept", Password: "the right password", IP: "10.8.1.1", Device: fresh}); err != nil {
+			t.Fatalf("a fresh device token on a locked account: %v", err)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -75,27 +76,46 @@ func Authenticate(ctx context.Context, db bun.IDB, th Throttle, cr Credentials) 
 	if err != nil {
 		return nil, err
 	}
+	// The outcome is recorded even when the request's deadline has passed meanwhile: a reservation
+	// left pending would count as a failure later.
+	record := context.WithoutCancel(ctx)
+	u, match, err := checkPassword(ctx, db, login, cr.Password)
+	if err != nil {
+		// No comparison ran to its end (a queue too long, a database gone): nothing was learnt, so
+		// the attempt is taken back rather than counted.
+		if _, derr := db.NewDelete().Table("login_failures").Where("id IN (?)", bun.List(reserved)).Exec(record); derr != nil {
+			return nil, fmt.Errorf("taking back login attempt: %w", derr)
+		}
+		return nil, err
+	}
+	if !match {
+		if _, err := db.NewUpdate().Table("login_failures").Set("pending = FALSE").Where("id IN (?)", bun.List(reserved)).Exec(record); err != nil {
+			return nil, fmt.Errorf("recording login failure: %w", err)
+		}
+		return nil, ErrBadCredentials
+	}
+	// Success clears the account's failures, not the reservations of other attempts still being checked.
+	if _, err := db.NewDelete().Table("login_failures").Where("(key = ? AND NOT pending) OR id IN (?)", accountKey, bun.List(reserved)).Exec(record); err != nil {
+		return nil, fmt.Errorf("clearing login failures: %w", err)
+	}
+	return u, nil
+}
+
+// checkPassword returns the account of login and whether password is its password; an unknown or
+// disabled account never matches, after as long a check as a known one.
+func checkPassword(ctx context.Context, db bun.IDB, login, password string) (*User, bool, error) {
 	u, err := GetByLogin(ctx, db, login)
 	hash := dummyHash
 	if err == nil {
 		hash = u.PasswordHash
 	} else if !problem.Is(err, problem.NotFound) {
-		return nil, err
+		return nil, false, err
 	}
-	match, cerr := comparePassword(ctx, cr.Password, hash)
+	match, cerr := comparePassword(ctx, password, hash)
 	if cerr != nil {
-		return nil, fmt.Errorf("checking password of %s: %w", login, cerr)
+		return nil, false, fmt.Errorf("checking password of %s: %w", login, cerr)
 	}
-	if err != nil || !match || u.Disabled {
-		if _, err := db.NewUpdate().Table("login_failures").Set("pending = FALSE").Where("id IN (?)", bun.List(reserved)).Exec(ctx); err != nil {
-			return nil, fmt.Errorf("recording login failure: %w", err)
-		}
-		return nil, ErrBadCredentials
-	}
-	if _, err := db.NewDelete().Table("login_failures").Where("key = ? OR id IN (?)", accountKey, bun.List(reserved)).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("clearing login failures: %w", err)
-	}
-	return u, nil
+	return u, err == nil && match && !u.Disabled, nil
 }
 
 // pendingFor is how long a reservation may stay pending: longer than any password check, queue
@@ -192,20 +212,32 @@ func comparePassword(ctx context.Context, password, hash string) (bool, error) {
 	return argon2id.ComparePasswordAndHash(password, hash)
 }
 
-// DeviceToken is a new token that marks the client holding it as a device known to the account of
-// login: Authenticate then throttles its attempts by themselves (see there). The web layer gives it to a
-// browser in a cookie after a successful login.
-func DeviceToken(th Throttle, login string) string {
+// DeviceTokenAge is how long a device stays known after the login that made it known.
+const DeviceTokenAge = 180 * 24 * time.Hour
+
+// DeviceToken is a new token, issued at now and valid for DeviceTokenAge, that marks the client holding it as a device
+// known to the account of login: Authenticate then throttles its attempts by themselves (see there).
+// The web layer gives it to a browser in a cookie after a successful login.
+func DeviceToken(th Throttle, login string, now time.Time) string {
 	b := make([]byte, 16)
 	_, _ = cryptorand.Read(b)
-	id := base64.RawURLEncoding.EncodeToString(b)
+	id := base64.RawURLEncoding.EncodeToString(b) + "." + strconv.FormatInt(now.Unix(), 10)
 	return id + "." + deviceMAC(th, strings.ToLower(strings.TrimSpace(login)), id)
 }
 
-// knownDevice returns the id of a device token signed for login.
+// knownDevice returns the id of a device token signed for login and issued within DeviceTokenAge.
 func knownDevice(th Throttle, login, token string) (string, bool) {
-	id, mac, ok := strings.Cut(token, ".")
-	if !ok || len(th.DeviceSecret) == 0 || !hmac.Equal([]byte(mac), []byte(deviceMAC(th, login, id))) {
+	cut := strings.LastIndexByte(token, '.')
+	if cut < 0 || len(th.DeviceSecret) == 0 {
+		return "", false
+	}
+	id, mac := token[:cut], token[cut+1:]
+	if !hmac.Equal([]byte(mac), []byte(deviceMAC(th, login, id))) {
+		return "", false
+	}
+	_, issued, _ := strings.Cut(id, ".")
+	at, err := strconv.ParseInt(issued, 10, 64)
+	if err != nil || time.Since(time.Unix(at, 0)) > DeviceTokenAge {
 		return "", false
 	}
 	return id, true

@@ -218,12 +218,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	s.clearCookie(c, langChosenCookie) // the choice is the account's now, not the next person's to log in
 	s.setCookie(c, sessionCookie, token, 0)
-	s.setCookie(c, deviceCookie, accounts.DeviceToken(th, u.Login), deviceCookieAge)
+	s.setCookie(c, deviceCookie, accounts.DeviceToken(th, u.Login, time.Now()), accounts.DeviceTokenAge)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
-
-// deviceCookieAge is how long a browser stays known to the account it last logged in to.
-const deviceCookieAge = 180 * 24 * time.Hour
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	if token := c.Cookies(sessionCookie); token != "" {

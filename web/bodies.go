@@ -149,10 +149,11 @@ func multipartReader(c *fiber.Ctx) (*multipart.Reader, error) {
 }
 
 // checkPart checks one part of a multipart body for checkMultipart, adding the size of a text value
-// to total.
+// to total. A part with a Content-Transfer-Encoding is refused: no browser sends one, and the form
+// parser would decode what this check reads raw (quoted-printable hides NUL and invalid UTF-8).
 func checkPart(part *multipart.Part, total *int) error {
 	_, disposition, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
-	if err != nil {
+	if err != nil || part.Header.Get("Content-Transfer-Encoding") != "" {
 		return errBadForm
 	}
 	name := disposition["name"]

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -188,6 +189,13 @@ func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
 	fw, _ := nw.CreateFormFile("business_license", "licence-\xff.pdf")
 	_, _ = fw.Write([]byte("%PDF-1.4"))
 	_ = nw.Close()
+	var encoded bytes.Buffer
+	ew := multipart.NewWriter(&encoded)
+	_ = ew.WriteField("_csrf", applyCSRF)
+	qp, _ := ew.CreatePart(textproto.MIMEHeader{"Content-Disposition": {`form-data; name="jurisdiction"`},
+		"Content-Transfer-Encoding": {"quoted-printable"}})
+	_, _ = qp.Write([]byte("21=00=FF0100")) // NUL and invalid UTF-8 once decoded
+	_ = ew.Close()
 	auth := []string{"Authorization", "Bearer " + token}
 	for _, tc := range []struct {
 		name   string
@@ -204,6 +212,7 @@ func TestHostileBodiesAreRefusedCheaply(t *testing.T) {
 		{"a malformed form hiding invalid UTF-8", st.request("POST", "/login", form, []byte("_csrf="+csrf+"&next=%zz&login=%ff&password=whatever-long"), cookie...), 400, "bad_form"},
 		{"invalid UTF-8 in a multipart form", st.request("POST", apply, badType, badParts, sessionCookie...), 400, "unreadable_text"},
 		{"NUL in a multipart form", st.request("POST", apply, nulType, nulParts, sessionCookie...), 400, "unreadable_text"},
+		{"a quoted-printable multipart value", st.request("POST", apply, ew.FormDataContentType(), encoded.Bytes(), sessionCookie...), 400, "bad_form"},
 		{"a multipart value over 1 MiB", st.request("POST", apply, bigType, bigParts, sessionCookie...), 413, "value_too_large"},
 		{"multipart values over 4 MiB", st.request("POST", apply, manyType, manyParts, sessionCookie...), 413, "too_large"},
 		{"a file name that is not UTF-8", st.request("POST", apply, nw.FormDataContentType(), named.Bytes(), sessionCookie...), 422, "invalid_input"},
