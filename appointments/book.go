@@ -398,6 +398,11 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opt
 	if err != nil {
 		return nil, err
 	}
+	if !verified {
+		if err := d.refuseHeldBooker(ctx, conn, p, b); err != nil {
+			return nil, err
+		}
+	}
 	var o bookOptions
 	for _, opt := range opts {
 		opt(&o)
@@ -515,26 +520,38 @@ func (d *Desk) fullNow(ctx context.Context, db bun.IDB, k slotKey) error {
 }
 
 // checkBooker adds the errors of the booker's ID number for the account userID and reports whether
-// the account is verified for it. A verified account books only for its own number (id_mismatch);
-// an account that is not may not name a number bound to another account (booker_unavailable), so
-// that one active booking per verified person holds whoever types her number. The partner is not
-// checked so: naming a verified person as partner claims nothing and never blocks her own booking.
+// the account is verified for it. A verified account books only for its own number (id_mismatch).
+// Whether a number is bound to another account is asked only once everything else passed
+// (refuseHeldBooker), so that a refused form does not tell it for free.
 func checkBooker(ctx context.Context, db bun.IDB, fe *problem.Fields, userID int64, idNumber string) (bool, error) {
 	bound, err := accounts.IDNumberOf(ctx, db, userID)
-	if err != nil {
+	if err != nil || bound == "" {
 		return false, err
 	}
-	if bound != "" {
-		if bound != idNumber {
-			fe.Add("booker_id_number", accounts.ErrIDMismatch.Code, accounts.ErrIDMismatch.Message.ZH, accounts.ErrIDMismatch.Message.EN)
-		}
-		return true, nil
+	if bound != idNumber {
+		fe.Add("booker_id_number", accounts.ErrIDMismatch.Code, accounts.ErrIDMismatch.Message.ZH, accounts.ErrIDMismatch.Message.EN)
 	}
-	_, held, err := accounts.UserByIDNumber(ctx, db, idNumber)
-	if held {
-		*fe = append(*fe, bookerUnavailable)
+	return true, nil
+}
+
+// refuseHeldBooker refuses, for an account not verified for its booker, a number bound to another
+// account (booker_unavailable), so that one active booking per verified person holds whoever types
+// her number. It runs once every other check has passed, and the refusal counts against the
+// account's bookings of the day like a booking: trying numbers costs what booking would. The
+// partner is not checked so: naming a verified person as partner claims nothing and never blocks her
+// own booking.
+func (d *Desk) refuseHeldBooker(ctx context.Context, conn bun.IDB, p *plan, b *Booking) error {
+	_, held, err := accounts.UserByIDNumber(ctx, conn, b.BookerIDNumber)
+	if err != nil || !held {
+		return err
 	}
-	return false, err
+	if err := conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return countBooking(ctx, tx, b.UserID, d.Today(), p.office.Rules.DailyBookings)
+	}); err != nil {
+		return err
+	}
+	fe := problem.Fields{bookerUnavailable}
+	return fe.Err()
 }
 
 // checkBooking validates a booking's input for the office of p and returns the booking to insert and

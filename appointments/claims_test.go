@@ -308,3 +308,32 @@ func TestDailyLimitCountsEveryOffice(t *testing.T) {
 		}
 	})
 }
+
+// Whether an ID number is bound to a verified account is not told for free: a form refused for
+// anything else does not say it, and each refusal of a number bound to another account counts
+// against the day's bookings like a booking.
+func TestTryingNumbersCostsBookings(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := newFixture(t, s, t0)
+		her, person := f.citizen(), idNumber("19960412", true)
+		if err := accounts.BindIDNumber(f.ctx, f.db, her.UserID, person); err != nil {
+			t.Fatal(err)
+		}
+		prober := f.citizen()
+		probe := f.couple("2026-11-04", "09:00")
+		probe.BookerIDNumber = person
+		badDay := probe
+		badDay.Day = f.day(0)
+		if c := fieldCodes(t, bookErr(f, prober, badDay)); c["booker_id_number"] != "" || c["day"] == "" {
+			t.Fatalf("a form refused for its day also says about the number: %v", c)
+		}
+		for range 2 { // the office allows two bookings a day
+			if c := fieldCodes(t, bookErr(f, prober, probe)); c["booker_id_number"] != "booker_unavailable" {
+				t.Fatalf("a number bound to another account: %v", c)
+			}
+		}
+		if c := code(t, bookErr(f, prober, probe)); c != "daily_limit" {
+			t.Fatalf("a third try of the day: %s, want daily_limit", c)
+		}
+	})
+}
