@@ -124,7 +124,10 @@ func lostConnection(err error) bool {
 func Unavailable(err error) bool { return Classify(err) != NoOutage }
 
 // Probe checks that db answers and can write, cheaply: it updates the one row of readiness_probe.
+// Its context's deadline is a budget for finding a database that does not answer, so the outage log
+// takes that deadline passing for an outage (see queryHook).
 func Probe(ctx context.Context, db bun.IDB) error {
+	ctx = context.WithValue(ctx, probing{}, true)
 	if _, err := db.ExecContext(ctx, "INSERT INTO readiness_probe (id, checked_at) VALUES (1, ?) "+
 		"ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at", time.Now().UTC()); err != nil {
 		return fmt.Errorf("writing the readiness probe: %w", err)
@@ -191,12 +194,21 @@ func (l *OutageLog) Report(ctx context.Context, o Outage, err error, write bool)
 	l.state.Store(int32(o))
 }
 
-// queryHook feeds every query's outcome to an OutageLog.
+// probing marks the context of Probe.
+type probing struct{}
+
+// queryHook feeds every query's outcome to an OutageLog. A query that ran out of its caller's time
+// (a request's deadline) is not reported: a slow query on a healthy database would log a false
+// outage. Only Probe's deadline passing counts, so a database that stops answering is logged by the
+// readiness checks (and requests still answer 503 for it: Classify is unchanged).
 type queryHook struct{ log *OutageLog }
 
 func (h queryHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
 
 func (h queryHook) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
+	if errors.Is(e.Err, context.DeadlineExceeded) && ctx.Value(probing{}) == nil {
+		return
+	}
 	switch e.Operation() {
 	case "INSERT", "UPDATE", "DELETE":
 		h.log.Observe(ctx, e.Err, true)

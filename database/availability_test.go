@@ -232,3 +232,25 @@ func TestOutageLogLogsOnceEach(t *testing.T) {
 		t.Errorf("the outage line names its kind at error level:\n%s", buf.String())
 	}
 }
+
+// A query that runs out of its caller's time says nothing certain about the database: the outage log
+// stays quiet, though the request answers 503. The readiness probe's deadline passing is an outage.
+func TestOutageLogIgnoresCallersDeadlines(t *testing.T) {
+	var buf bytes.Buffer
+	l := &database.OutageLog{Name: "database", Logger: slog.New(slog.NewTextHandler(&buf, nil))}
+	db := database.LogOutages(stacktest.SQLite(t).DB, l)
+	late, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	if _, err := db.NewSelect().ColumnExpr("1").Exec(late); !database.Unavailable(err) {
+		t.Fatalf("a query past its deadline: %v, want an error that answers 503", err)
+	}
+	if strings.Contains(buf.String(), "database unavailable") {
+		t.Fatalf("a caller's deadline was logged as an outage:\n%s", buf.String())
+	}
+	if err := database.Probe(late, db); err == nil {
+		t.Fatal("a probe past its deadline succeeded")
+	}
+	if !strings.Contains(buf.String(), "database unavailable") {
+		t.Fatalf("a probe that ran out of its budget was not logged as an outage:\n%s", buf.String())
+	}
+}
