@@ -38,6 +38,20 @@ func TestMoneyRoundTripsThroughTheAPI(t *testing.T) {
 		if a.status != http.StatusUnprocessableEntity || !hasFieldPath(e, "funds") || hasFieldPath(e, "data") {
 			t.Errorf("funds of 1e5000: %d %s", a.status, a.body)
 		}
+
+		// A draft too: it is refused rather than stored unreadable, which broke its application page.
+		for _, n := range []string{"1e5000", "-1e5000"} {
+			d := st.sendKeyed("PUT", "/api/v1/drafts/social-group-establishment", app, "", "application/json",
+				[]byte(`{"data":{"funds":`+n+`,"individual_members":[{"age":`+n+`}]}}`))
+			var e apiErr
+			_ = json.Unmarshal([]byte(d.body), &e)
+			if d.status != http.StatusUnprocessableEntity || !hasFieldPath(e, "funds") || !hasFieldPath(e, "individual_members[0].age") {
+				t.Errorf("a draft with funds of %s: %d %s", n, d.status, d.body)
+			}
+		}
+		if code := st.api("GET", "/api/v1/drafts/social-group-establishment", app, nil, nil); code >= 500 {
+			t.Errorf("reading the draft after refused saves: %d", code)
+		}
 	})
 }
 

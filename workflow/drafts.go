@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -56,8 +57,9 @@ func (e *Engine) SaveDraft(ctx context.Context, userID int64, itemCode string, c
 	if len(b) > MaxDraftBytes {
 		return errDraftTooLarge
 	}
-	if hasNUL(b) { // PostgreSQL's jsonb cannot hold NUL characters
-		return problem.New(problem.BadRequest, "bad_draft", "草稿含有无法识别的字符。", "The draft contains characters that cannot be stored.")
+	var fe problem.Fields
+	if checkStorable(&fe, "", data); len(fe) > 0 {
+		return fe.Err()
 	}
 	d := &draft{UserID: userID, ItemCode: itemCode, CaseID: caseID, Data: data, UpdatedAt: e.now()}
 	_, err = e.db.NewInsert().Model(d).
@@ -160,31 +162,33 @@ func deleteDraft(ctx context.Context, tx bun.IDB, userID int64, itemCode string,
 	return nil
 }
 
-// hasNUL reports whether the JSON document holds a NUL character in a key or string.
-func hasNUL(doc []byte) bool {
-	var v any
-	if err := json.Unmarshal(doc, &v); err != nil {
-		return false
-	}
-	var walk func(v any) bool
-	walk = func(v any) bool {
-		switch t := v.(type) {
-		case string:
-			return strings.ContainsRune(t, 0)
-		case []any:
-			for _, el := range t {
-				if walk(el) {
-					return true
-				}
-			}
-		case map[string]any:
-			for k, el := range t {
-				if strings.ContainsRune(k, 0) || walk(el) {
-					return true
-				}
-			}
+// checkStorable adds an error at path for each value under v that a draft could not store and read
+// back: a NUL character (PostgreSQL's jsonb holds none) or a number beyond float64 (1e5000), which
+// would leave the draft, and the application page that shows it, unreadable.
+func checkStorable(fe *problem.Fields, path string, v any) {
+	switch t := v.(type) {
+	case string:
+		if strings.ContainsRune(t, 0) {
+			fe.Add(path, "invalid_text", "含有无法识别的字符。", "Contains characters that cannot be stored.")
 		}
-		return false
+	case json.Number:
+		if f, err := t.Float64(); err != nil || math.IsInf(f, 0) {
+			fe.Add(path, "invalid_number", "数值超出范围。", "The number is out of range.")
+		}
+	case []any:
+		for i, el := range t {
+			checkStorable(fe, fmt.Sprintf("%s[%d]", path, i), el)
+		}
+	case map[string]any:
+		for k, el := range t {
+			at := k
+			if path != "" {
+				at = path + "." + k
+			}
+			if strings.ContainsRune(k, 0) {
+				fe.Add(at, "invalid_text", "含有无法识别的字符。", "Contains characters that cannot be stored.")
+			}
+			checkStorable(fe, at, el)
+		}
 	}
-	return walk(v)
 }

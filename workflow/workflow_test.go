@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -525,7 +526,12 @@ func TestDrafts(t *testing.T) {
 		err = f.eng.SaveDraft(f.ctx, f.applicant, itemCode, 0, map[string]any{"name": strings.Repeat("长", workflow.MaxDraftBytes/3+1)})
 		wantProblem(t, err, problem.TooLarge, "")
 		err = f.eng.SaveDraft(f.ctx, f.applicant, itemCode, 0, map[string]any{"name": []any{"a\x00"}})
-		wantProblem(t, err, problem.BadRequest, "")
+		wantProblem(t, err, problem.Invalid, "")
+		// A number no float64 holds would leave the draft unreadable: refused at its path.
+		err = f.eng.SaveDraft(f.ctx, f.applicant, itemCode, 0, map[string]any{"funds": json.Number("1e5000")})
+		if p, ok := problem.As(err); !ok || len(p.Fields) != 1 || p.Fields[0].Path != "funds" || p.Fields[0].Code != "invalid_number" {
+			t.Fatalf("a draft of funds 1e5000: %v", err)
+		}
 		c := f.start()
 		err = f.eng.SaveDraft(f.ctx, f.other, itemCode, c.ID, map[string]any{})
 		wantProblem(t, err, problem.NotFound, "")
