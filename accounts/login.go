@@ -53,7 +53,7 @@ var dummyHash, _ = HashPassword("civicflow-no-such-account")
 // longer than any account can have is refused first (422), before anything is hashed. Before its password is
 // checked, each attempt reserves a place under the limits per login name (whether or not it exists)
 // and per address; the reservation becomes a failure when the check fails, and is taken back when it
-// succeeds. Past the limits every attempt is refused until the window has passed, even with the right
+// succeeds (earlier failures stay: a success does not reset the count). Past the limits every attempt is refused until the window has passed, even with the right
 // password. Reserving first means that attempts made at once cannot check more passwords than the
 // limits allow: one that finds the limit taken up by attempts still being checked waits for their
 // outcome (reserveAttempt), so right passwords sent at once from one address (an office behind one
@@ -94,9 +94,10 @@ func Authenticate(ctx context.Context, db bun.IDB, th Throttle, cr Credentials) 
 		}
 		return nil, ErrBadCredentials
 	}
-	// Success clears the account's failures, not the reservations of other attempts still being checked.
-	if _, err := db.NewDelete().Table("login_failures").Where("(key = ? AND NOT pending) OR id IN (?)", accountKey, bun.List(reserved)).Exec(record); err != nil {
-		return nil, fmt.Errorf("clearing login failures: %w", err)
+	// Success takes back this attempt only: earlier failures stay until the window has passed, so that
+	// guesses slipped between the owner's logins still count.
+	if _, err := db.NewDelete().Table("login_failures").Where("id IN (?)", bun.List(reserved)).Exec(record); err != nil {
+		return nil, fmt.Errorf("taking back a successful login attempt: %w", err)
 	}
 	return u, nil
 }

@@ -47,6 +47,28 @@ var (
 		fmt.Sprintf("JSON 中的数据项过多：最多 %d 项。", maxJSONValues), fmt.Sprintf("The JSON holds too many values: at most %d.", maxJSONValues))
 )
 
+// errBadHeaders answers headers that cannot be trusted: see checkHeaders.
+var errBadHeaders = problem.New(problem.BadRequest, "bad_headers", "请求头格式不正确。", "The request headers are malformed.")
+
+// checkHeaders refuses a request with more than one Content-Length header or a NUL byte in its
+// headers, and closes its connection. Two lengths frame the body ambiguously: a proxy in front that
+// went by the other one would take part of this body for a request of its own, or the other way
+// round (request smuggling); what follows on such a connection cannot be trusted.
+func checkHeaders(c *fiber.Ctx) error {
+	raw := c.Request().Header.RawHeaders()
+	lengths := 0
+	for line := range bytes.SplitSeq(raw, []byte("\n")) {
+		if name, _, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(bytes.TrimSpace(name), []byte(fiber.HeaderContentLength)) {
+			lengths++
+		}
+	}
+	if lengths > 1 || bytes.IndexByte(raw, 0) >= 0 {
+		c.Context().SetConnectionClose()
+		return errBadHeaders
+	}
+	return c.Next()
+}
+
 // boundBodies refuses, before anything parses them, compressed bodies, JSON and url-encoded bodies
 // larger than maxTextBody, and url-encoded forms of more than maxFormFields fields. It reads the
 // body where fasthttp keeps it: Fiber's Body would copy it.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/civicflow/civicflow/stacktest"
 )
@@ -384,5 +385,45 @@ func TestAPIRequestDetails(t *testing.T) {
 		[]byte(`{"item":"no-such-item","data":{"name":"\ud83d\ude00 \\ud800"}}`), auth...))
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("a surrogate pair: %d %.300s, want the 404 of the unknown item", resp.StatusCode, body)
+	}
+}
+
+// A request framed ambiguously (two Content-Length headers) or with NUL in its headers is refused and
+// its connection closed: what a proxy in front might take for a second request is never answered.
+func TestAmbiguousFramingIsRefused(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	smuggled := "GET /api/v1/SMUGGLED HTTP/1.1\r\nHost: x\r\n\r\n"
+	for name, raw := range map[string]string{
+		"long then short": "POST /api/v1/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+			strconv.Itoa(2+len(smuggled)) + "\r\nContent-Length: 2\r\n\r\n{}" + smuggled,
+		"short then long": "POST /api/v1/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: " +
+			strconv.Itoa(2+len(smuggled)) + "\r\n\r\n{}" + smuggled,
+		"NUL in a header": "GET /api/v1/catalog HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n" + smuggled,
+	} {
+		t.Run(name, func(t *testing.T) {
+			u, _ := url.Parse(st.base)
+			conn, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.WriteString(conn, raw); err != nil {
+				t.Fatal(err)
+			}
+			r := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			var e apiErr
+			if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(body, &e) != nil || e.Error.Code != "bad_headers" {
+				t.Fatalf("%d %.300s, want 400 bad_headers", resp.StatusCode, body)
+			}
+			if second, err := http.ReadResponse(r, nil); err == nil {
+				t.Fatalf("a second request on the connection was answered: %d", second.StatusCode)
+			}
+		})
 	}
 }

@@ -124,6 +124,7 @@ func New(d Deps) (*Server, error) {
 		ReferrerPolicy:            "same-origin",
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))
+	s.app.Use(checkHeaders)
 	s.app.Use(boundBodies)
 	s.app.Use(rejectUnreadableText)
 	s.app.Use(s.boundDatabaseWork)
