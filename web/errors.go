@@ -163,7 +163,9 @@ func (s *Server) answerUnreadable(fiberHandler func(*fasthttp.RequestCtx, error)
 		fctx.SetUserValue(requestid.ConfigDefault.ContextKey, id)
 		fctx.Response.Header.Set(requestid.ConfigDefault.Header, id)
 		headersRead := !strings.HasPrefix(err.Error(), "error when reading request headers")
-		known, lineTooLong := headersRead, false
+		// A body that could not be read (a broken chunk, a client gone quiet) resets the request, its
+		// raw headers included: its method and path are lost, not GET /.
+		known, lineTooLong := headersRead && len(fctx.Request.Header.RawHeaders()) > 0, false
 		if !headersRead {
 			known, lineTooLong = restoreRequestLine(fctx, err)
 		}

@@ -335,6 +335,7 @@ func TestUnreadableAPIRequestsAnswerJSON(t *testing.T) {
 			strconv.Itoa(len(multipartBody)) + "\r\n\r\n" + multipartBody, "POST", "/api/v1/cases", 400},
 		{"oversized headers", "PUT /api/v1/drafts/x HTTP/1.1\r\nHost: x\r\nX-Filler: " + strings.Repeat("f", 20<<10) + "\r\n\r\n", "PUT", "/api/v1/drafts/x", 431},
 		{"no path in the request line", "POST api HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "unknown", "unknown", 400},
+		{"a broken chunk", "POST /api/v1/tokens HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "unknown", "unknown", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := st.sendRaw(tc.raw)
