@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/civicflow/civicflow/problem"
 )
@@ -46,6 +47,39 @@ var (
 	errJSONTooManyValues = problem.New(problem.BadRequest, "json_too_many_values",
 		fmt.Sprintf("JSON 中的数据项过多：最多 %d 项。", maxJSONValues), fmt.Sprintf("The JSON holds too many values: at most %d.", maxJSONValues))
 )
+
+// maxNonUploadBody bounds the body of a request that cannot be an upload: maxTextBody of text, with
+// room for the framing of a multipart form without files.
+const maxNonUploadBody = maxTextBody + 256<<10
+
+// bodyLimit is fasthttp's HeaderReceived hook: it sets how large a body may be once its headers are
+// read, before the body is. Only an upload (a POST to a route that takes files, from a caller showing
+// a session cookie or a bearer token) may use CIVICFLOW_BODY_LIMIT; any other body is refused (413)
+// past maxNonUploadBody, before the rest of it is read into memory. Whether the credentials are
+// good is for authenticate to say: this only keeps strangers' bodies small.
+func bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if mayUpload(h) {
+		return fasthttp.RequestConfig{} // the server's BodyLimit
+	}
+	return fasthttp.RequestConfig{MaxRequestBodySize: maxNonUploadBody}
+}
+
+// mayUpload reports whether h is a POST with credentials to a route that takes files.
+func mayUpload(h *fasthttp.RequestHeader) bool {
+	if !h.IsPost() || len(h.Cookie(sessionCookie)) == 0 && len(h.Peek(fiber.HeaderAuthorization)) == 0 {
+		return false
+	}
+	path, _, _ := strings.Cut(string(h.RequestURI()), "?")
+	switch {
+	case path == "/api/v1/materials":
+		return true
+	case strings.HasPrefix(path, "/catalog/"):
+		return strings.HasSuffix(path, "/apply")
+	case strings.HasPrefix(path, "/cases/"):
+		return strings.HasSuffix(path, "/edit") || strings.Contains(path, "/actions/")
+	}
+	return false
+}
 
 // errBadHeaders answers headers that cannot be trusted: see checkHeaders.
 var errBadHeaders = problem.New(problem.BadRequest, "bad_headers", "请求头格式不正确。", "The request headers are malformed.")

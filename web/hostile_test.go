@@ -428,3 +428,33 @@ func TestAmbiguousFramingIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// A body that cannot be an upload (no credentials, or a route that takes no files) is refused with
+// 413 once it passes the text limit, before the rest is read: strangers cannot make the server hold
+// 32 MiB bodies. An upload route with credentials still takes a large body to its checks.
+func TestLargeBodiesOnlyForUploads(t *testing.T) {
+	st := startSite(t, stacktest.SQLite(t))
+	st.user("large.citizen", "citizen")
+	token := st.token("large.citizen")
+	big := bytes.Repeat([]byte("x"), 6<<20)
+	const multipartType = "multipart/form-data; boundary=b"
+	for _, tc := range []struct {
+		name   string
+		req    *http.Request
+		status int
+	}{
+		{"anonymous, to the upload API", st.request("POST", "/api/v1/materials", multipartType, big), 413},
+		{"anonymous, to a page", st.request("POST", "/login", multipartType, big), 413},
+		{"with a token, to a route without files", st.request("POST", "/api/v1/tokens", multipartType, big, "Authorization", "Bearer "+token), 413},
+		{"with a token, to the upload API", st.request("POST", "/api/v1/materials", multipartType, big, "Authorization", "Bearer "+token), 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.req.Header.Set("Accept", "application/json")
+			resp, body := st.send(tc.req)
+			var e apiErr
+			if resp.StatusCode != tc.status || json.Unmarshal([]byte(body), &e) != nil {
+				t.Fatalf("%d %.300s, want %d with the JSON problem", resp.StatusCode, body, tc.status)
+			}
+		})
+	}
+}
