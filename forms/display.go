@@ -97,11 +97,15 @@ func yuanText(fen int64) string {
 // scalarText writes a single value as text; whole numbers read back from JSON (float64) without an
 // exponent or decimals.
 func scalarText(v any) string {
-	if n, ok := v.(float64); ok {
-		if i, exact := asInt(n); exact {
+	switch t := v.(type) {
+	case float64:
+		if i, exact := asInt(t); exact {
 			return strconv.FormatInt(i, 10)
 		}
-		return strconv.FormatFloat(n, 'f', -1, 64)
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	case map[string]any, []any: // a draft's value of the wrong shape, shown as sent rather than as Go prints it
+		b, _ := json.Marshal(t)
+		return string(b)
 	}
 	return fmt.Sprint(v)
 }

@@ -82,6 +82,8 @@ func TestEnteredAndDisplay(t *testing.T) {
 		{"articles", []int64{17, 18}, []string{"17", "18"}, "2 个文件", "2 file(s)"},
 		{"articles", []any{float64(17)}, []string{"17"}, "1 个文件", "1 file(s)"},
 		{"name", nil, nil, "", ""},
+		{"name", map[string]any{"a": float64(1)}, []string{`{"a":1}`}, `{"a":1}`, `{"a":1}`}, // a draft of the wrong shape
+		{"staff", []any{float64(1), float64(2)}, []string{"[1,2]"}, "[1,2]", "[1,2]"},
 		{"leader", map[string]any{"name": "张三"}, nil, "", ""},
 	}
 	for _, tt := range tests {
