@@ -186,7 +186,7 @@ var options = []option{
 		func(c *Config, v string) error { return intRange(&c.LoginMaxFailuresPerIP, v, 1, 100000) }},
 	{"CIVICFLOW_LOGIN_THROTTLE_WINDOW", "15m", "window of the login throttle", false,
 		func(c *Config, v string) error { return duration(&c.LoginThrottleWindow, v, time.Second) }},
-	{"CIVICFLOW_DATABASE_TIMEOUT", "5s", "how long one request may wait for the database (and a new PostgreSQL connection may take to open) before it answers 503", false,
+	{"CIVICFLOW_DATABASE_TIMEOUT", "10s", "how long one request may wait for the database, queueing for a connection included (and a new PostgreSQL connection may take to open), before it answers 503", false,
 		func(c *Config, v string) error { return duration(&c.DatabaseTimeout, v, 100*time.Millisecond) }},
 	{"CIVICFLOW_WORKER_CONCURRENCY", "8", "background tasks run at once by one worker process", false,
 		func(c *Config, v string) error { return intRange(&c.WorkerConcurrency, v, 1, 1000) }},
