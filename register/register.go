@@ -84,7 +84,6 @@ const (
 	maxNameLength     = 200
 	maxDomicileLength = 500
 	maxPersonLength   = 100
-	maxQueryLength    = 100
 )
 
 // Create validates o, issues its credit code and puts it on the register as active, registered now.
@@ -133,6 +132,9 @@ func Create(ctx context.Context, tx bun.IDB, o NewOrganisation) (*Organisation, 
 	if _, err := tx.NewInsert().Model(org).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("registering %s: %w", o.Name, err)
 	}
+	if err := indexName(ctx, tx, org.ID, org.Name); err != nil {
+		return nil, fmt.Errorf("registering %s: %w", o.Name, err)
+	}
 	return org, nil
 }
 
@@ -174,39 +176,4 @@ func getWhere(ctx context.Context, db bun.IDB, where string, arg any) (*Organisa
 		return nil, fmt.Errorf("reading organisation (%s %v): %w", where, arg, err)
 	}
 	return o, nil
-}
-
-// Search finds organisations whose name contains query, or whose credit code is query, whatever
-// their status: active ones first, then by name. An empty query lists the register. limit is capped
-// at 100 (0 or less means 20). A query longer than 100 characters is an Invalid problem.
-func Search(ctx context.Context, db bun.IDB, query string, limit int) ([]Organisation, error) {
-	query = strings.TrimSpace(query)
-	if !utf8.ValidString(query) || utf8.RuneCountInString(query) > maxQueryLength {
-		var fe problem.Fields
-		fe.Add("q", "too_long", fmt.Sprintf("查询内容最多%d个字符。", maxQueryLength),
-			fmt.Sprintf("The query may have at most %d characters.", maxQueryLength))
-		return nil, fe.Err()
-	}
-	switch {
-	case limit <= 0:
-		limit = 20
-	case limit > 100:
-		limit = 100
-	}
-	out := []Organisation{}
-	q := db.NewSelect().Model(&out)
-	if query != "" {
-		pattern := "%" + escapeLike(strings.ToLower(query)) + "%"
-		q = q.Where(`lower(name) LIKE ? ESCAPE '\' OR uscc = ?`, pattern, strings.ToUpper(query))
-	}
-	q = q.OrderExpr("CASE WHEN status = ? THEN 0 ELSE 1 END, name, id", StatusActive).Limit(int64(limit))
-	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("searching the register for %q: %w", query, err)
-	}
-	return out, nil
-}
-
-// escapeLike makes the wildcards of a LIKE pattern literal, with backslash as the escape character.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

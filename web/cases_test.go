@@ -442,8 +442,8 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 				org.CaseID == nil || *org.CaseID != c.ID {
 				t.Errorf("the register's entry: %+v", org)
 			}
-			found, err := register.Search(ctx, s.DB, "青年创新创业", 10)
-			if err != nil || len(found) != 1 || found[0].USCC != uscc {
+			found, err := register.Search(ctx, s.DB, register.Query{Q: "青年创新创业"})
+			if err != nil || found.Total != 1 || found.Organisations[0].USCC != uscc {
 				t.Errorf("searching the register: %+v %v", found, err)
 			}
 		})

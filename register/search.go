@@ -1,0 +1,282 @@
+package register
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// Most searches for a Chinese name are two to four characters ("围棋", "养老服务"). Trigram indexes
+// do not serve two characters (pg_trgm falls back to a scan, SQLite's FTS5 trigram tokenizer finds
+// nothing), so the register keeps its own index of the names' grams, the same on both databases and
+// in every test schema: org_name_bigrams holds each distinct character and each distinct pair of
+// adjacent characters of a name (ASCII letters folded to lower case). A query of two or more
+// characters looks up its pairs, a query of one character that character; the organisations holding
+// every one of them are the candidates, and a substring check on the name confirms them.
+
+// nameGram is one row of the name index.
+type nameGram struct {
+	bun.BaseModel `bun:"table:org_name_bigrams"`
+
+	Bigram         string `bun:"bigram"`
+	OrganisationID int64  `bun:"organisation_id"`
+}
+
+// foldName is the form of a name or query the index and the substring check compare: ASCII letters
+// in lower case, as SQL's lower() gives them on both databases. Other characters stay as they are.
+func foldName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+// nameGrams returns the distinct characters and pairs of adjacent characters of name, folded.
+func nameGrams(name string) []string {
+	rs := []rune(foldName(name))
+	seen := map[string]bool{}
+	var out []string
+	add := func(g string) {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	for i := range rs {
+		add(string(rs[i]))
+		if i+1 < len(rs) {
+			add(string(rs[i : i+2]))
+		}
+	}
+	return out
+}
+
+// queryGrams returns what a query looks up in the index: its distinct pairs, or the character itself
+// when it has only one.
+func queryGrams(q string) []string {
+	rs := []rune(foldName(q))
+	if len(rs) == 1 {
+		return []string{string(rs)}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for i := 0; i+1 < len(rs); i++ {
+		if g := string(rs[i : i+2]); !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// indexName replaces the index rows of organisation id with those of name. Call it in the
+// transaction that writes the name, so that a search finds the organisation as soon as it commits.
+func indexName(ctx context.Context, db bun.IDB, id int64, name string) error {
+	if _, err := db.NewDelete().Model((*nameGram)(nil)).Where("organisation_id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("unindexing organisation %d: %w", id, err)
+	}
+	var rows []nameGram
+	for _, g := range nameGrams(name) {
+		rows = append(rows, nameGram{Bigram: g, OrganisationID: id})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return fmt.Errorf("indexing the name of organisation %d: %w", id, err)
+	}
+	return nil
+}
+
+// Reindex rebuilds the name index of the whole register, a thousand organisations at a time. The
+// migration that creates the index calls it; run it in one transaction.
+func Reindex(ctx context.Context, db bun.IDB) error {
+	if _, err := db.NewDelete().Model((*nameGram)(nil)).Where("1 = 1").Exec(ctx); err != nil {
+		return fmt.Errorf("emptying the name index: %w", err)
+	}
+	var last int64
+	for {
+		var batch []Organisation
+		if err := db.NewSelect().Model(&batch).Column("id", "name").Where("id > ?", last).
+			Order("id").Limit(1000).Scan(ctx); err != nil {
+			return fmt.Errorf("reading organisations after %d: %w", last, err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		var rows []nameGram
+		for _, o := range batch {
+			for _, g := range nameGrams(o.Name) {
+				rows = append(rows, nameGram{Bigram: g, OrganisationID: o.ID})
+			}
+		}
+		if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return fmt.Errorf("indexing organisations after %d: %w", last, err)
+		}
+		last = batch[len(batch)-1].ID
+	}
+}
+
+// Limits of a search.
+const (
+	MaxQueryLength = 50  // characters of Query.Q
+	MaxPerPage     = 100 // Query.PerPage
+	DefaultPerPage = 20
+	maxPage        = 10000
+)
+
+// Query is a search of the register; every filter given must hold.
+type Query struct {
+	Q            string // part of the name, or a whole credit code
+	USCC         string // a credit code, exactly (letters in either case)
+	Kind         string // one of Kinds
+	Status       string // one of Statuses
+	Jurisdiction string // a division code: its organisations and those of every division below it
+	Year         int    // the year of registration, in China's time
+	Page         int    // from 1; 0 means 1
+	PerPage      int    // at most MaxPerPage; 0 means DefaultPerPage
+}
+
+// Results is one page of a search.
+type Results struct {
+	Organisations []Organisation `json:"organisations"`
+	Total         int            `json:"total"` // matches on every page
+	Page          int            `json:"page"`
+	PerPage       int            `json:"per_page"`
+}
+
+// check trims and completes q, and reports every invalid filter at once as one Invalid problem.
+func (q *Query) check() error {
+	var fe problem.Fields
+	q.Q = strings.TrimSpace(q.Q)
+	q.USCC = strings.ToUpper(strings.TrimSpace(q.USCC))
+	q.Jurisdiction = strings.TrimSpace(q.Jurisdiction)
+	if !utf8.ValidString(q.Q) || utf8.RuneCountInString(q.Q) > MaxQueryLength {
+		fe.Add("q", "too_long", fmt.Sprintf("查询内容最多%d个字符。", MaxQueryLength),
+			fmt.Sprintf("The query may have at most %d characters.", MaxQueryLength))
+	}
+	if q.USCC != "" && !usccShape(q.USCC) {
+		fe.Add("uscc", "invalid", "统一社会信用代码须为18位数字或大写字母。",
+			"The credit code must be 18 digits or capital letters.")
+	}
+	if q.Kind != "" && kindDigits[q.Kind] == 0 {
+		fe.Add("kind", "invalid", "没有该组织类型。", "There is no such kind.")
+	}
+	if q.Status != "" && !validStatus(q.Status) {
+		fe.Add("status", "invalid", "没有该登记状态。", "There is no such status.")
+	}
+	if q.Jurisdiction != "" && !jurisdictions.ValidCode(q.Jurisdiction) {
+		fe.Add("jurisdiction", "invalid", "登记管理机关须为六位行政区划代码。",
+			"The jurisdiction must be a six-digit division code.")
+	}
+	if q.Year != 0 && (q.Year < 1949 || q.Year > 9999) {
+		fe.Add("year", "invalid", "登记年份须在1949年以后。", "The year of registration must be 1949 or later.")
+	}
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	if q.Page < 1 || q.Page > maxPage {
+		fe.Add("page", "invalid", fmt.Sprintf("页码须在1到%d之间。", maxPage), fmt.Sprintf("The page must be from 1 to %d.", maxPage))
+	}
+	if q.PerPage == 0 {
+		q.PerPage = DefaultPerPage
+	}
+	if q.PerPage < 1 || q.PerPage > MaxPerPage {
+		fe.Add("per_page", "invalid", fmt.Sprintf("每页条数须在1到%d之间。", MaxPerPage),
+			fmt.Sprintf("Results per page must be from 1 to %d.", MaxPerPage))
+	}
+	return fe.Err()
+}
+
+// usccShape reports whether code has the shape of a credit code: 18 digits or capital letters. The
+// search does not check its check character: a wrong code simply finds nothing.
+func usccShape(code string) bool {
+	if len(code) != 18 {
+		return false
+	}
+	for _, c := range []byte(code) {
+		if (c < '0' || c > '9') && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func validStatus(s string) bool {
+	for _, v := range Statuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Search returns one page of the organisations that match q, whatever their status unless q says:
+// active ones first, then by name. Invalid filters are one Invalid problem with a field for each.
+func Search(ctx context.Context, db bun.IDB, q Query) (*Results, error) {
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	res := &Results{Organisations: []Organisation{}, Page: q.Page, PerPage: q.PerPage}
+	sel := searchQuery(db, q, &res.Organisations).
+		OrderExpr("CASE WHEN status = ? THEN 0 ELSE 1 END, name, id", StatusActive).
+		Limit(int64(q.PerPage)).Offset(int64((q.Page - 1) * q.PerPage))
+	total, err := sel.ScanAndCount(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("searching the register (%+v): %w", q, err)
+	}
+	res.Total = int(total)
+	return res, nil
+}
+
+// searchQuery selects the organisations that match the checked query q into dest.
+func searchQuery(db bun.IDB, q Query, dest *[]Organisation) *bun.SelectQuery {
+	sel := db.NewSelect().Model(dest)
+	if q.Q != "" {
+		grams := queryGrams(q.Q)
+		byName := `id IN (SELECT organisation_id FROM org_name_bigrams WHERE bigram IN (?)
+			GROUP BY organisation_id HAVING COUNT(*) = ?) AND lower(name) LIKE ? ESCAPE '\'`
+		args := []any{bun.In(grams), len(grams), "%" + escapeLike(foldName(q.Q)) + "%"}
+		// Only a query shaped like a credit code may also be one: an OR on every query would cost
+		// PostgreSQL the index.
+		if code := strings.ToUpper(q.Q); usccShape(code) {
+			byName = "(" + byName + ") OR uscc = ?"
+			args = append(args, code)
+		}
+		sel = sel.Where("("+byName+")", args...)
+	}
+	if q.USCC != "" {
+		sel = sel.Where("uscc = ?", q.USCC)
+	}
+	if q.Kind != "" {
+		sel = sel.Where("kind = ?", q.Kind)
+	}
+	if q.Status != "" {
+		sel = sel.Where("status = ?", q.Status)
+	}
+	if q.Jurisdiction != "" {
+		// Division codes nest by prefix: 21 for the province 210000, 2101 for the city 210100.
+		prefix := strings.TrimSuffix(jurisdictions.Subtree(q.Jurisdiction), "*")
+		sel = sel.Where("jurisdiction LIKE ?", prefix+"%")
+	}
+	if q.Year != 0 {
+		from := time.Date(q.Year, time.January, 1, 0, 0, 0, 0, calendar.Zone).UTC()
+		sel = sel.Where("registered_at >= ? AND registered_at < ?", from, from.AddDate(1, 0, 0))
+	}
+	return sel
+}
+
+// escapeLike makes the wildcards of a LIKE pattern literal, with backslash as the escape character.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
