@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -66,6 +67,53 @@ func (o Organisation) Public() Organisation {
 	o.CaseID = nil
 	o.Data = nil
 	return o
+}
+
+// Particulars are the further particulars the public register shows, as people read them (an
+// option's label, money in yuan), empty when unknown: an organisation imported from paper may have
+// none. They name no person.
+type Particulars struct {
+	BusinessScope lang.Text `json:"business_scope"`
+	ActivityArea  lang.Text `json:"activity_area"`
+	Funds         lang.Text `json:"funds"`
+	SponsorUnit   lang.Text `json:"sponsor_unit"`
+}
+
+// Particulars reads the public particulars from the entry's data, where the registration put them.
+func (o Organisation) Particulars() Particulars {
+	stored, _ := o.Data["particulars"].(map[string]any)
+	text := func(key string) lang.Text {
+		switch v := stored[key].(type) {
+		case lang.Text:
+			return v
+		case map[string]any: // read back from the database
+			zh, _ := v["zh"].(string)
+			en, _ := v["en"].(string)
+			return lang.Text{ZH: zh, EN: en}
+		}
+		return lang.Text{}
+	}
+	return Particulars{BusinessScope: text("business_scope"), ActivityArea: text("activity_area"),
+		Funds: text("funds"), SponsorUnit: text("sponsor_unit")}
+}
+
+// The kinds of registered event.
+const (
+	EventEstablished = "established" // 成立登记
+)
+
+// Event is a registered event in an organisation's public history: its establishment now; changes
+// and deregistration when the register records them.
+type Event struct {
+	Kind     string    `json:"kind"` // EventEstablished
+	At       time.Time `json:"at"`
+	Decision string    `json:"decision_number,omitempty"` // the number of the approving decision, when known
+}
+
+// History lists the registered events of the organisation, the oldest first.
+func (o Organisation) History() []Event {
+	number, _ := o.Data["decision_number"].(string)
+	return []Event{{Kind: EventEstablished, At: o.RegisteredAt, Decision: number}}
 }
 
 // NewOrganisation is what a registration decision puts on the register.

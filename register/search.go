@@ -227,10 +227,31 @@ func Search(ctx context.Context, db bun.IDB, q Query) (*Results, error) {
 	if err := q.check(); err != nil {
 		return nil, err
 	}
+	return search(ctx, db, q, q.PerPage, (q.Page-1)*q.PerPage)
+}
+
+// MaxExport is how many organisations Export returns at most.
+const MaxExport = 10000
+
+// Export returns the first MaxExport organisations that match q in the order of Search, whatever
+// q's page; Results.Total says how many match in all.
+func Export(ctx context.Context, db bun.IDB, q Query) (*Results, error) {
+	q.Page, q.PerPage = 0, 0
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	res, err := search(ctx, db, q, MaxExport, 0)
+	if res != nil {
+		res.PerPage = MaxExport
+	}
+	return res, err
+}
+
+func search(ctx context.Context, db bun.IDB, q Query, limit, offset int) (*Results, error) {
 	res := &Results{Organisations: []Organisation{}, Page: q.Page, PerPage: q.PerPage}
 	sel := searchQuery(db, q, &res.Organisations).
 		OrderExpr("CASE WHEN status = ? THEN 0 ELSE 1 END, name, id", StatusActive).
-		Limit(int64(q.PerPage)).Offset(int64((q.Page - 1) * q.PerPage))
+		Limit(int64(limit)).Offset(int64(offset))
 	total, err := sel.ScanAndCount(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("searching the register (%+v): %w", q, err)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/policies"
@@ -168,3 +170,22 @@ func (n names) events(events []workflow.Event) []namedEvent {
 	}
 	return out
 }
+
+// OrgKind names a kind of social organisation of the register (社会团体, Social group).
+func (v *view) OrgKind(kind string) string { return v.T("register_kind_" + kind) }
+
+// OrgStatus names the status of an organisation on the register (正常, Active).
+func (v *view) OrgStatus(status string) string { return v.T("register_status_" + status) }
+
+// Authority names the registration authority of a jurisdiction: the civil-affairs department of a
+// province (民政厅), the civil-affairs bureau of a city or county (民政局).
+func (v *view) Authority(code string) string {
+	id := "register_authority_bureau"
+	if jurisdictions.ValidCode(code) && jurisdictions.LevelOf(code) == jurisdictions.Province {
+		id = "register_authority_department"
+	}
+	return v.Tf(id, "Place", v.Place(code))
+}
+
+// Day is the day of an instant in China, YYYY-MM-DD.
+func (*view) Day(t time.Time) string { return calendar.DateOf(t).String() }
