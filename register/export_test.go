@@ -1,13 +1,19 @@
 package register
 
 import (
+	"context"
+
 	"github.com/uptrace/bun"
 )
 
 // SearchSQL is the statement Search runs for q, for tests that explain its plan.
-func SearchSQL(db bun.IDB, q Query) (string, error) {
+func SearchSQL(ctx context.Context, db bun.IDB, q Query) (string, error) {
 	if err := q.check(); err != nil {
 		return "", err
 	}
-	return searchQuery(db, q, &[]Organisation{}).String(), nil
+	grams, err := rarestGrams(ctx, db, queryGrams(q.Q))
+	if err != nil {
+		return "", err
+	}
+	return searchQuery(db, q, grams, &[]Organisation{}).String(), nil
 }

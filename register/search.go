@@ -3,6 +3,7 @@ package register
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -248,8 +249,12 @@ func Export(ctx context.Context, db bun.IDB, q Query) (*Results, error) {
 }
 
 func search(ctx context.Context, db bun.IDB, q Query, limit, offset int) (*Results, error) {
+	grams, err := rarestGrams(ctx, db, queryGrams(q.Q))
+	if err != nil {
+		return nil, err
+	}
 	res := &Results{Organisations: []Organisation{}, Page: q.Page, PerPage: q.PerPage}
-	sel := searchQuery(db, q, &res.Organisations).
+	sel := searchQuery(db, q, grams, &res.Organisations).
 		OrderExpr("CASE WHEN status = ? THEN 0 ELSE 1 END, name, id", StatusActive).
 		Limit(int64(limit)).Offset(int64(offset))
 	total, err := sel.ScanAndCount(ctx)
@@ -260,11 +265,50 @@ func search(ctx context.Context, db bun.IDB, q Query, limit, offset int) (*Resul
 	return res, nil
 }
 
-// searchQuery selects the organisations that match the checked query q into dest.
-func searchQuery(db bun.IDB, q Query, dest *[]Organisation) *bun.SelectQuery {
+// maxLookups is how many of a query's grams the search looks up in the index; countCap is where it
+// stops counting the organisations of a gram.
+const (
+	maxLookups = 2
+	countCap   = 5000
+)
+
+// gramCount is how many organisations a gram of a query has, up to countCap.
+type gramCount struct {
+	Bigram string
+	N      int
+}
+
+// rarestGrams picks the grams of a query that the index holds for the fewest organisations, at most
+// maxLookups of them: the candidates of the rarest two are few, and the substring check confirms
+// the rest of the query. Intersecting every pair instead would read every organisation with a
+// common pair such as 协会 or 服务; counting stops at countCap for the same reason. A gram no name
+// has is returned alone: nothing matches.
+func rarestGrams(ctx context.Context, db bun.IDB, grams []string) ([]string, error) {
+	if len(grams) <= maxLookups {
+		return grams, nil
+	}
+	parts := make([]string, len(grams))
+	args := make([]any, 0, 3*len(grams))
+	for i, g := range grams {
+		parts[i] = "SELECT ? AS bigram, (SELECT count(*) FROM (SELECT 1 FROM org_name_bigrams WHERE bigram = ? LIMIT ?) AS g) AS n"
+		args = append(args, g, g, countCap)
+	}
+	var counts []gramCount
+	if err := db.NewRaw(strings.Join(parts, " UNION ALL "), args...).Scan(ctx, &counts); err != nil {
+		return nil, fmt.Errorf("counting the organisations of %v: %w", grams, err)
+	}
+	slices.SortStableFunc(counts, func(a, b gramCount) int { return a.N - b.N })
+	if counts[0].N == 0 {
+		return []string{counts[0].Bigram}, nil
+	}
+	return []string{counts[0].Bigram, counts[1].Bigram}, nil
+}
+
+// searchQuery selects the organisations that match the checked query q into dest, looking up
+// grams of q.Q in the name index.
+func searchQuery(db bun.IDB, q Query, grams []string, dest *[]Organisation) *bun.SelectQuery {
 	sel := db.NewSelect().Model(dest)
 	if q.Q != "" {
-		grams := queryGrams(q.Q)
 		byName := `id IN (SELECT organisation_id FROM org_name_bigrams WHERE bigram IN (?)
 			GROUP BY organisation_id HAVING COUNT(*) = ?) AND lower(name) LIKE ? ESCAPE '\'`
 		args := []any{bun.In(grams), len(grams), "%" + escapeLike(foldName(q.Q)) + "%"}

@@ -49,12 +49,12 @@ func TestSearchUsesTheNameIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []register.Query{{Q: "围棋"}, {Q: "养蜂"}, {Q: "营口市信鸽"}} {
-		query, err := register.SearchSQL(s.DB, q)
+		query, err := register.SearchSQL(ctx, s.DB, q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var lines []string
-		if err := s.DB.NewRaw("EXPLAIN " + query).Scan(ctx, &lines); err != nil {
+		if err := s.DB.NewRaw("EXPLAIN "+query).Scan(ctx, &lines); err != nil {
 			t.Fatal(err)
 		}
 		plan := strings.Join(lines, "\n")
@@ -83,16 +83,20 @@ func BenchmarkSearch(b *testing.B) {
 	if err := register.Reindex(ctx, s.DB); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.DB.ExecContext(ctx, "ANALYZE organisations; ANALYZE org_name_bigrams"); err != nil {
-		b.Fatal(err)
+	for _, table := range []string{"organisations", "org_name_bigrams"} {
+		if _, err := s.DB.ExecContext(ctx, "VACUUM ANALYZE "+table); err != nil { // as autovacuum would have
+			b.Fatal(err)
+		}
 	}
 	b.Logf("%d organisations inserted and indexed in %s", n, time.Since(start).Round(time.Millisecond))
-	// The baseline: the same substring found by reading the whole table, as without the index.
-	for _, q := range []string{"围棋", "养老服务"} {
+	// The baseline: the same page and count found by reading the whole table, as without the index.
+	for _, q := range []string{"围棋", "信鸽", "养老服务", "协会"} {
 		b.Run("scan/"+q, func(b *testing.B) {
+			pattern := "%" + q + "%"
 			for b.Loop() {
-				var total int
-				if err := s.DB.NewRaw("SELECT count(*) FROM organisations WHERE name LIKE ?", "%"+q+"%").Scan(ctx, &total); err != nil {
+				var page []register.Organisation
+				if _, err := s.DB.NewSelect().Model(&page).Where("lower(name) LIKE ?", pattern).
+					OrderExpr("CASE WHEN status = 'active' THEN 0 ELSE 1 END, name, id").Limit(20).ScanAndCount(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -65,7 +65,7 @@ func TestSearch(t *testing.T) {
 			{register.Query{Q: "摄影"}, "大连市摄影协会,沈阳市摄影家协会"},
 			{register.Query{Q: "围棋"}, "沈阳市围棋协会"},
 			{register.Query{Q: "养老服务"}, "辽宁省养老服务基金会"},
-			{register.Query{Q: "摄影协会"}, "大连市摄影协会"}, // every pair present is not enough: 摄影家协会 has no 影协
+			{register.Query{Q: "摄影协会"}, "大连市摄影协会"},          // every pair present is not enough: 摄影家协会 has no 影协
 			{register.Query{Q: "家协会"}, "沈阳市摄影家协会,沈阳市书法家协会"}, // active first, revoked included
 			{register.Query{Q: "棋"}, "沈阳市围棋协会"},
 			{register.Query{Q: "协"}, "协,大连市摄影协会,沈阳市围棋协会,沈阳市摄影家协会,沈阳市书法家协会"},
