@@ -483,6 +483,7 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 			var org map[string]any
 			if code := st.api("GET", "/api/v1/register/"+strings.ToLower(uscc), "", nil, &org); code != http.StatusOK ||
 				org["name"] != "沈阳市青年创新创业促进会" || org["case_id"] != nil || org["data"] != nil ||
+				!strings.Contains(fmt.Sprint(org["jurisdiction_name"]), "沈阳市") ||
 				fmt.Sprint(org["particulars"]) != "map[activity_area:map[en:One city zh:本市] business_scope:map[en:开展青年创业培训、交流和咨询服务。 zh:开展青年创业培训、交流和咨询服务。] funds:map[en:50000 yuan zh:50000 元] sponsor_unit:map[en:沈阳市科学技术局 zh:沈阳市科学技术局]]" {
 				t.Errorf("the API's organisation: %d %v", code, org)
 			}

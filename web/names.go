@@ -12,6 +12,7 @@ import (
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -154,6 +155,21 @@ func (n names) cases(cases []workflow.Case) []namedCase {
 func (n names) namedCase(cs workflow.Case) namedCase {
 	out := namedCase{Case: cs}
 	if t, ok := n.places[cs.Jurisdiction]; ok {
+		out.JurisdictionName = &t
+	}
+	return out
+}
+
+// namedOrganisation is an organisation of the public register in API answers, as anyone may see
+// it, with the name of its jurisdiction beside the code.
+type namedOrganisation struct {
+	register.Organisation
+	JurisdictionName *lang.Text `json:"jurisdiction_name,omitempty"`
+}
+
+func (n names) organisation(o register.Organisation) namedOrganisation {
+	out := namedOrganisation{Organisation: o.Public()}
+	if t, ok := n.places[o.Jurisdiction]; ok {
 		out.JurisdictionName = &t
 	}
 	return out

@@ -118,15 +118,24 @@ func (s *Server) apiRegister(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	for i, o := range res.Organisations {
-		res.Organisations[i] = o.Public()
+	codes := make([]string, 0, len(res.Organisations))
+	for _, o := range res.Organisations {
+		codes = append(codes, o.Jurisdiction)
 	}
-	return c.JSON(res)
+	n, err := s.loadNames(c.UserContext(), codes, nil)
+	if err != nil {
+		return err
+	}
+	out := make([]namedOrganisation, 0, len(res.Organisations))
+	for _, o := range res.Organisations {
+		out = append(out, n.organisation(o))
+	}
+	return c.JSON(fiber.Map{"organisations": out, "total": res.Total, "page": res.Page, "per_page": res.PerPage})
 }
 
 // organisationAnswer is an organisation of the register as the API answers it.
 type organisationAnswer struct {
-	register.Organisation
+	namedOrganisation
 	Particulars register.Particulars `json:"particulars"`
 	History     []register.Event     `json:"history"`
 }
@@ -136,7 +145,11 @@ func (s *Server) apiOrganisation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(organisationAnswer{Organisation: o.Public(), Particulars: o.Particulars(), History: o.History()})
+	n, err := s.loadNames(c.UserContext(), []string{o.Jurisdiction}, nil)
+	if err != nil {
+		return err
+	}
+	return c.JSON(organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: o.History()})
 }
 
 // registerCSVHeader names the columns of the export in both languages.
