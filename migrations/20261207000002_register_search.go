@@ -6,7 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/civicflow/civicflow/register"
+	"github.com/civicflow/civicflow/nameindex"
 )
 
 // The register's name index: each character and each pair of adjacent characters of every
@@ -28,7 +28,7 @@ func init() {
 					return fmt.Errorf("%s: %w", firstLine(s), err)
 				}
 			}
-			return register.Reindex(ctx, tx)
+			return nameindex.Rebuild(ctx, tx)
 		})
 	}, statements(
 		`DROP TABLE org_name_bigrams`,

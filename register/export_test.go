@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/nameindex"
 )
 
 // SearchSQL is the statement Search runs for q, for tests that explain its plan.
@@ -11,7 +13,7 @@ func SearchSQL(ctx context.Context, db bun.IDB, q Query) (string, error) {
 	if err := q.check(); err != nil {
 		return "", err
 	}
-	grams, err := rarestGrams(ctx, db, queryGrams(q.Q))
+	grams, err := nameindex.Lookup(ctx, db, q.Q)
 	if err != nil {
 		return "", err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/lang"
+	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -180,7 +181,7 @@ func Create(ctx context.Context, tx bun.IDB, o NewOrganisation) (*Organisation, 
 	if _, err := tx.NewInsert().Model(org).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("registering %s: %w", o.Name, err)
 	}
-	if err := indexName(ctx, tx, org.ID, org.Name); err != nil {
+	if err := nameindex.Index(ctx, tx, org.ID, org.Name); err != nil {
 		return nil, fmt.Errorf("registering %s: %w", o.Name, err)
 	}
 	return org, nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
 )
@@ -42,7 +43,7 @@ func TestSearchUsesTheNameIndex(t *testing.T) {
 	ctx := context.Background()
 	seed(t, s.DB)
 	insertBare(t, s, syntheticNames(20000))
-	if err := register.Reindex(ctx, s.DB); err != nil {
+	if err := nameindex.Rebuild(ctx, s.DB); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.DB.ExecContext(ctx, "ANALYZE organisations; ANALYZE org_name_bigrams"); err != nil {
@@ -80,7 +81,7 @@ func BenchmarkSearch(b *testing.B) {
 	seed(b, s.DB)
 	start := time.Now()
 	insertBare(b, s, syntheticNames(n))
-	if err := register.Reindex(ctx, s.DB); err != nil {
+	if err := nameindex.Rebuild(ctx, s.DB); err != nil {
 		b.Fatal(err)
 	}
 	for _, table := range []string{"organisations", "org_name_bigrams"} {

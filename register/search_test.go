@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
@@ -167,8 +168,8 @@ func TestSearchIndexFollowsTheTransaction(t *testing.T) {
 	})
 }
 
-// Reindex, which the migration runs, rebuilds the index of names written without it.
-func TestReindex(t *testing.T) {
+// nameindex.Rebuild, which the migration runs, rebuilds the index of names written without it.
+func TestRebuildIndex(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
 		seed(t, s.DB)
@@ -176,7 +177,7 @@ func TestReindex(t *testing.T) {
 		if res, err := register.Search(ctx, s.DB, register.Query{Q: "足球"}); err != nil || res.Total != 0 {
 			t.Fatalf("unindexed: %+v %v", res, err)
 		}
-		if err := register.Reindex(ctx, s.DB); err != nil {
+		if err := nameindex.Rebuild(ctx, s.DB); err != nil {
 			t.Fatal(err)
 		}
 		for q, want := range map[string]int{"足球": 1, "篮球": 1, "球协": 2, "球": 2} {
