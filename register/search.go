@@ -3,6 +3,7 @@ package register
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,6 +47,12 @@ type Results struct {
 // check trims and completes q, and reports every invalid filter at once as one Invalid problem.
 func (q *Query) check() error {
 	var fe problem.Fields
+	q.checkFilters(&fe)
+	q.checkPage(&fe)
+	return fe.Err()
+}
+
+func (q *Query) checkFilters(fe *problem.Fields) {
 	q.Q = strings.TrimSpace(q.Q)
 	q.USCC = strings.ToUpper(strings.TrimSpace(q.USCC))
 	q.Jurisdiction = strings.TrimSpace(q.Jurisdiction)
@@ -60,7 +67,7 @@ func (q *Query) check() error {
 	if q.Kind != "" && kindDigits[q.Kind] == 0 {
 		fe.Add("kind", "invalid", "没有该组织类型。", "There is no such kind.")
 	}
-	if q.Status != "" && !validStatus(q.Status) {
+	if q.Status != "" && !slices.Contains(Statuses, q.Status) {
 		fe.Add("status", "invalid", "没有该登记状态。", "There is no such status.")
 	}
 	if q.Jurisdiction != "" && !jurisdictions.ValidCode(q.Jurisdiction) {
@@ -70,6 +77,10 @@ func (q *Query) check() error {
 	if q.Year != 0 && (q.Year < 1949 || q.Year > 9999) {
 		fe.Add("year", "invalid", "登记年份须在1949年以后。", "The year of registration must be 1949 or later.")
 	}
+}
+
+// checkPage gives the page and its size their defaults and checks them.
+func (q *Query) checkPage(fe *problem.Fields) {
 	if q.Page == 0 {
 		q.Page = 1
 	}
@@ -83,7 +94,6 @@ func (q *Query) check() error {
 		fe.Add("per_page", "invalid", fmt.Sprintf("每页条数须在1到%d之间。", MaxPerPage),
 			fmt.Sprintf("Results per page must be from 1 to %d.", MaxPerPage))
 	}
-	return fe.Err()
 }
 
 // usccShape reports whether code has the shape of a credit code: 18 digits or capital letters. The
@@ -98,15 +108,6 @@ func usccShape(code string) bool {
 		}
 	}
 	return true
-}
-
-func validStatus(s string) bool {
-	for _, v := range Statuses {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Search returns one page of the organisations that match q, whatever their status unless q says:
