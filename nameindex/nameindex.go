@@ -6,8 +6,9 @@
 // nothing), so the register keeps its own index of the names' grams, the same on both databases and
 // in every test schema: org_name_bigrams holds each distinct character and each distinct pair of
 // adjacent characters of a name (ASCII letters folded to lower case). A query of two or more
-// characters looks up its pairs, a query of one character that character; the organisations holding
-// every one of them are the candidates, and a substring check on the name confirms them.
+// characters looks up its two rarest pairs, a query of one character that character (Lookup); the
+// organisations holding all of them are the candidates, and a substring check on the name confirms
+// them (register.Search).
 package nameindex
 
 import (
@@ -120,8 +121,10 @@ func Rebuild(ctx context.Context, db bun.IDB) error {
 				rows = append(rows, row{Bigram: g, OrganisationID: o.ID})
 			}
 		}
-		if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
-			return fmt.Errorf("indexing organisations after %d: %w", last, err)
+		if len(rows) > 0 {
+			if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
+				return fmt.Errorf("indexing organisations after %d: %w", last, err)
+			}
 		}
 		last = batch[len(batch)-1].ID
 	}
