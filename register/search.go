@@ -160,7 +160,7 @@ func searchQuery(db bun.IDB, q Query, grams []string, dest *[]Organisation) *bun
 	sel := db.NewSelect().Model(dest)
 	if q.Q != "" {
 		byName := `id IN (SELECT organisation_id FROM org_name_bigrams WHERE bigram IN (?)
-			GROUP BY organisation_id HAVING COUNT(*) = ?) AND lower(name) LIKE ? ESCAPE '\'`
+			GROUP BY organisation_id HAVING COUNT(*) = ?) AND lower(name) LIKE lower(?) ESCAPE '\'`
 		args := []any{bun.List(grams), len(grams), "%" + escapeLike(nameindex.Fold(q.Q)) + "%"}
 		// Only a query shaped like a credit code may also be one: an OR on every query would cost
 		// PostgreSQL the index.
