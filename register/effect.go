@@ -11,12 +11,18 @@ import (
 	"github.com/civicflow/civicflow/workflow"
 )
 
+// particularFields are the answers of an establishment's forms that the public register shows
+// beside the name (see Particulars), as people read them: an option's label, money in yuan.
+var particularFields = []string{"business_scope", "activity_area", "funds", "sponsor_unit"}
+
 // CreateOrganisationEffect is the workflow effect "register.create_organisation": an approved
 // establishment case enters its organisation in the register with a new credit code, inside the
-// transaction of the approval. It reads the name, domicile and legal representative from the case's
-// forms, the latest stage first, so that a later form's answer wins over the first application's.
+// transaction of the approval. It reads the name, domicile, legal representative and the public
+// particulars from the case's forms, the latest stage first, so that a later form's answer wins over
+// the first application's, and keeps the number of the approving decision for the history.
 func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
 	var name, domicile, legalRep string
+	particulars := map[string]any{}
 	ids := item.FormIDs()
 	slices.Reverse(ids) // the latest stage's answer wins
 	for _, formID := range ids {
@@ -30,13 +36,25 @@ func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, 
 		if lr, ok := values["legal_representative"].(map[string]any); ok && legalRep == "" {
 			legalRep, _ = lr["name"].(string)
 		}
+		form := item.Forms[formID]
+		for _, p := range particularFields {
+			fd, ok := form.Field(p)
+			if _, done := particulars[p]; done || !ok || values[p] == nil {
+				continue
+			}
+			particulars[p] = fd.Display(values[p])
+		}
 	}
 	kind, _ := c.Fields["organisation_kind"].(string)
 	if kind == "" {
 		kind = KindSocialGroup
 	}
+	data := map[string]any{"case_number": c.Number, "item_code": c.ItemCode, "particulars": particulars}
+	if dn, ok := c.Fields["decision_number"].(string); ok {
+		data["decision_number"] = dn
+	}
 	o, err := Create(ctx, tx, NewOrganisation{Name: name, Kind: kind, Jurisdiction: c.Jurisdiction, Domicile: domicile,
-		LegalRepresentative: legalRep, CaseID: c.ID, Data: map[string]any{"case_number": c.Number, "item_code": c.ItemCode}})
+		LegalRepresentative: legalRep, CaseID: c.ID, Data: data})
 	if err != nil {
 		return fmt.Errorf("entering case %s in the register: %w", c.Number, err)
 	}

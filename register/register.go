@@ -16,6 +16,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/lang"
+	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -68,6 +70,53 @@ func (o Organisation) Public() Organisation {
 	return o
 }
 
+// Particulars are the further particulars the public register shows, as people read them (an
+// option's label, money in yuan), empty when unknown: an organisation imported from paper may have
+// none. They name no person.
+type Particulars struct {
+	BusinessScope lang.Text `json:"business_scope"`
+	ActivityArea  lang.Text `json:"activity_area"`
+	Funds         lang.Text `json:"funds"`
+	SponsorUnit   lang.Text `json:"sponsor_unit"`
+}
+
+// Particulars reads the public particulars from the entry's data, where the registration put them.
+func (o Organisation) Particulars() Particulars {
+	stored, _ := o.Data["particulars"].(map[string]any)
+	text := func(key string) lang.Text {
+		switch v := stored[key].(type) {
+		case lang.Text:
+			return v
+		case map[string]any: // read back from the database
+			zh, _ := v["zh"].(string)
+			en, _ := v["en"].(string)
+			return lang.Text{ZH: zh, EN: en}
+		}
+		return lang.Text{}
+	}
+	return Particulars{BusinessScope: text("business_scope"), ActivityArea: text("activity_area"),
+		Funds: text("funds"), SponsorUnit: text("sponsor_unit")}
+}
+
+// The kinds of registered event.
+const (
+	EventEstablished = "established" // 成立登记
+)
+
+// Event is a registered event in an organisation's public history: its establishment now; changes
+// and deregistration when the register records them.
+type Event struct {
+	Kind     string    `json:"kind"` // EventEstablished
+	At       time.Time `json:"at"`
+	Decision string    `json:"decision_number,omitempty"` // the number of the approving decision, when known
+}
+
+// History lists the registered events of the organisation, the oldest first.
+func (o Organisation) History() []Event {
+	number, _ := o.Data["decision_number"].(string)
+	return []Event{{Kind: EventEstablished, At: o.RegisteredAt, Decision: number}}
+}
+
 // NewOrganisation is what a registration decision puts on the register.
 type NewOrganisation struct {
 	Name                string
@@ -84,7 +133,6 @@ const (
 	maxNameLength     = 200
 	maxDomicileLength = 500
 	maxPersonLength   = 100
-	maxQueryLength    = 100
 )
 
 // Create validates o, issues its credit code and puts it on the register as active, registered now.
@@ -133,6 +181,9 @@ func Create(ctx context.Context, tx bun.IDB, o NewOrganisation) (*Organisation, 
 	if _, err := tx.NewInsert().Model(org).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("registering %s: %w", o.Name, err)
 	}
+	if err := nameindex.Index(ctx, tx, org.ID, org.Name); err != nil {
+		return nil, fmt.Errorf("registering %s: %w", o.Name, err)
+	}
 	return org, nil
 }
 
@@ -174,39 +225,4 @@ func getWhere(ctx context.Context, db bun.IDB, where string, arg any) (*Organisa
 		return nil, fmt.Errorf("reading organisation (%s %v): %w", where, arg, err)
 	}
 	return o, nil
-}
-
-// Search finds organisations whose name contains query, or whose credit code is query, whatever
-// their status: active ones first, then by name. An empty query lists the register. limit is capped
-// at 100 (0 or less means 20). A query longer than 100 characters is an Invalid problem.
-func Search(ctx context.Context, db bun.IDB, query string, limit int) ([]Organisation, error) {
-	query = strings.TrimSpace(query)
-	if !utf8.ValidString(query) || utf8.RuneCountInString(query) > maxQueryLength {
-		var fe problem.Fields
-		fe.Add("q", "too_long", fmt.Sprintf("查询内容最多%d个字符。", maxQueryLength),
-			fmt.Sprintf("The query may have at most %d characters.", maxQueryLength))
-		return nil, fe.Err()
-	}
-	switch {
-	case limit <= 0:
-		limit = 20
-	case limit > 100:
-		limit = 100
-	}
-	out := []Organisation{}
-	q := db.NewSelect().Model(&out)
-	if query != "" {
-		pattern := "%" + escapeLike(strings.ToLower(query)) + "%"
-		q = q.Where(`lower(name) LIKE ? ESCAPE '\' OR uscc = ?`, pattern, strings.ToUpper(query))
-	}
-	q = q.OrderExpr("CASE WHEN status = ? THEN 0 ELSE 1 END, name, id", StatusActive).Limit(int64(limit))
-	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("searching the register for %q: %w", query, err)
-	}
-	return out, nil
-}
-
-// escapeLike makes the wildcards of a LIKE pattern literal, with backslash as the escape character.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -67,7 +67,7 @@ func TestValidUSCCHelper(t *testing.T) {
 	}
 }
 
-func seed(t *testing.T, db bun.IDB) {
+func seed(t testing.TB, db bun.IDB) {
 	t.Helper()
 	ctx := context.Background()
 	for _, j := range [][2]string{{"210000", "辽宁省"}, {"210100", "沈阳市"}, {"210102", "和平区"}, {"210200", "大连市"}} {
@@ -259,71 +259,6 @@ func TestCreateValidates(t *testing.T) {
 		}
 		if err := s.DB.NewSelect().ColumnExpr("count(*)").TableExpr("sequences").Scan(ctx, &n); err != nil || n != 0 {
 			t.Fatalf("sequence advanced by refused creates: %d %v", n, err)
-		}
-	})
-}
-
-func TestSearch(t *testing.T) {
-	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
-		ctx := context.Background()
-		seed(t, s.DB)
-		names := []string{"沈阳市摄影家协会", "沈阳市书法家协会", "大连市摄影协会", "100%公益促进会", "Shenyang Chess Club"}
-		orgs := map[string]*register.Organisation{}
-		for _, name := range names {
-			o, err := register.Create(ctx, s.DB, register.NewOrganisation{Name: name, Kind: register.KindSocialGroup, Jurisdiction: "210100"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			orgs[name] = o
-		}
-		if _, err := s.DB.NewUpdate().Model((*register.Organisation)(nil)).Set("status = ?", register.StatusRevoked).
-			Where("id = ?", orgs["沈阳市书法家协会"].ID).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
-		search := func(q string, limit int) []string {
-			t.Helper()
-			res, err := register.Search(ctx, s.DB, q, limit)
-			if err != nil {
-				t.Fatalf("%q: %v", q, err)
-			}
-			var out []string
-			for _, o := range res {
-				out = append(out, o.Name)
-			}
-			return out
-		}
-		if got := search("摄影", 0); strings.Join(got, ",") != "大连市摄影协会,沈阳市摄影家协会" {
-			t.Errorf("摄影: %v", got)
-		}
-		if got := search("家协会", 0); strings.Join(got, ",") != "沈阳市摄影家协会,沈阳市书法家协会" {
-			t.Errorf("active first, revoked included: %v", got)
-		}
-		if got := search(strings.ToLower(orgs["大连市摄影协会"].USCC), 0); len(got) != 1 || got[0] != "大连市摄影协会" {
-			t.Errorf("by code: %v", got)
-		}
-		if got := search("100%", 0); len(got) != 1 || got[0] != "100%公益促进会" {
-			t.Errorf("literal %%: %v", got)
-		}
-		if got := search("%", 0); len(got) != 1 {
-			t.Errorf("%% alone must be literal: %v", got)
-		}
-		if got := search("_", 0); len(got) != 0 {
-			t.Errorf("_ must be literal: %v", got)
-		}
-		if got := search("chess", 0); len(got) != 1 {
-			t.Errorf("case-insensitive: %v", got)
-		}
-		if got := search("", 2); len(got) != 2 {
-			t.Errorf("limit: %v", got)
-		}
-		if got := search("", -5); len(got) != len(names) {
-			t.Errorf("default limit: %v", got)
-		}
-		if _, err := register.Search(ctx, s.DB, strings.Repeat("协", 101), 10); !problem.Is(err, problem.Invalid) {
-			t.Errorf("long query: %v", err)
-		}
-		if _, err := register.Search(ctx, s.DB, "\xff\xfe", 10); !problem.Is(err, problem.Invalid) {
-			t.Errorf("invalid UTF-8: %v", err)
 		}
 	})
 }

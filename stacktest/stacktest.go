@@ -58,7 +58,7 @@ func SQLite(t testing.TB) *Stack {
 
 // Postgres returns a migrated PostgreSQL stack in a fresh schema of the test database. It fails the
 // test when the server configured by CIVICFLOW_TEST_DATABASE_URL cannot be reached.
-func Postgres(t *testing.T) *Stack {
+func Postgres(t testing.TB) *Stack {
 	t.Helper()
 	base := os.Getenv("CIVICFLOW_TEST_DATABASE_URL")
 	if base == "" {

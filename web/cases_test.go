@@ -442,9 +442,50 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 				org.CaseID == nil || *org.CaseID != c.ID {
 				t.Errorf("the register's entry: %+v", org)
 			}
-			found, err := register.Search(ctx, s.DB, "青年创新创业", 10)
-			if err != nil || len(found) != 1 || found[0].USCC != uscc {
+			found, err := register.Search(ctx, s.DB, register.Query{Q: "青年创新创业"})
+			if err != nil || found.Total != 1 || found.Organisations[0].USCC != uscc {
 				t.Errorf("searching the register: %+v %v", found, err)
+			}
+		})
+
+		// The public register finds the group by two characters of its name at once, without a login,
+		// and shows its particulars but no personal data beyond the legal representative's name.
+		stacktest.Step(&st.t, "public register", func(t *testing.T) {
+			uscc, _ := final.Case.Fields["uscc"].(string)
+			anon := st.browser()
+			code, body, _ := anon.get("/register?q=" + url.QueryEscape("创新"))
+			if code != http.StatusOK || !strings.Contains(body, "沈阳市青年创新创业促进会") || !strings.Contains(body, `href="/register/`+uscc+`"`) {
+				t.Fatalf("searching the register for 创新: %d %s", code, body)
+			}
+			var found struct {
+				Organisations []struct{ USCC, Name string }
+				Total         int
+			}
+			if code := st.api("GET", "/api/v1/register?q="+url.QueryEscape("创新"), "", nil, &found); code != http.StatusOK ||
+				found.Total != 1 || found.Organisations[0].USCC != uscc {
+				t.Errorf("the API's search for 创新: %d %+v", code, found)
+			}
+			code, body, _ = anon.get("/register/" + uscc)
+			for _, want := range []string{"沈阳市青年创新创业促进会", uscc, "沈阳市和平区南京北街1号", "张伟", "开展青年创业培训、交流和咨询服务。",
+				"本市", "50000 元", "沈阳市科学技术局", "沈阳市民政局", "成立登记", "沈民社登〔2026〕1号"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the organisation's page lacks %q", want)
+				}
+			}
+			for _, secret := range []string{residentID(t, 901), "13912345678", "王芳", final.Case.Number} {
+				if strings.Contains(body, secret) {
+					t.Errorf("the organisation's page shows %q", secret)
+				}
+			}
+			if code != http.StatusOK {
+				t.Errorf("the organisation's page: %d", code)
+			}
+			var org map[string]any
+			if code := st.api("GET", "/api/v1/register/"+strings.ToLower(uscc), "", nil, &org); code != http.StatusOK ||
+				org["name"] != "沈阳市青年创新创业促进会" || org["case_id"] != nil || org["data"] != nil ||
+				!strings.Contains(fmt.Sprint(org["jurisdiction_name"]), "沈阳市") ||
+				fmt.Sprint(org["particulars"]) != "map[activity_area:map[en:One city zh:本市] business_scope:map[en:开展青年创业培训、交流和咨询服务。 zh:开展青年创业培训、交流和咨询服务。] funds:map[en:50000 yuan zh:50000 元] sponsor_unit:map[en:沈阳市科学技术局 zh:沈阳市科学技术局]]" {
+				t.Errorf("the API's organisation: %d %v", code, org)
 			}
 		})
 

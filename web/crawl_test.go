@@ -67,6 +67,9 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/appointments/mine/:id/calendar.ics": byBooking("/appointments/mine/%d/calendar.ics", ownerOnly),
 	"/office/:id/day":                     byOffice("/office/%d/day", "", "?day={first}&checked_in=1", "?day=2999-12-31", "?day=x"),
 	"/admin/offices":                      paths("/admin/offices"),
+	"/register":                           registerPaths("/register"),
+	"/register.csv":                       registerPaths("/register.csv"),
+	"/register/:uscc":                     byOrganisation("/register/%s"),
 	"/admin/offices/:id":                  byOffice("/admin/offices/%d", "", "?saved=1"),
 
 	"/api/v1/openapi.json":      paths("/api/v1/openapi.json"),
@@ -100,6 +103,8 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/bookings":                  paths("/api/v1/bookings"),
 	"/api/v1/bookings/:id":              byBooking("/api/v1/bookings/%d", ownerOrOffice),
 	"/api/v1/bookings/:id/calendar.ics": byBooking("/api/v1/bookings/%d/calendar.ics", ownerOnly),
+	"/api/v1/register":                  registerPaths("/api/v1/register"),
+	"/api/v1/register/:uscc":            byOrganisation("/api/v1/register/%s"),
 }
 
 // paths visits the addresses as they are.
@@ -128,6 +133,28 @@ func statisticsPaths(path string) func(*crawlWorld) []target {
 func inboxPaths(path string) func(*crawlWorld) []target {
 	return paths(path, path+"?item="+sgItem+"&state=prep_review&overdue=1&sort=due", path+"?item=x&state=y")
 }
+
+// registerPaths searches the register with every filter, page by page, and with invalid filters.
+func registerPaths(path string) func(*crawlWorld) []target {
+	return paths(path, path+"?q=%E5%8D%8F%E4%BC%9A", path+"?q=%E4%BC%9A&kind=social_group&status=active&jurisdiction=210000&year=2026&page=2&per_page=1",
+		path+"?uscc=51210100MJ0000000X", path+"?q=%25_&page=x&per_page=1000&year=1&kind=x&status=y&jurisdiction=z&uscc=%27")
+}
+
+// byOrganisation visits every organisation on the register, which everybody sees, and a code that
+// is on no register.
+func byOrganisation(format string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, "51210100MJ0000000X")}, {path: fmt.Sprintf(format, "x")}}
+		for _, c := range w.cases {
+			if uscc, ok := c.Fields["uscc"].(string); ok {
+				out = append(out, target{path: fmt.Sprintf(format, uscc), seen: everybody})
+			}
+		}
+		return out
+	}
+}
+
+func everybody(*persona) bool { return true }
 
 // byItem visits every item of the catalogue and one that does not exist, with each query.
 func byItem(format string, queries ...string) func(*crawlWorld) []target {

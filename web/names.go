@@ -4,12 +4,15 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -157,6 +160,21 @@ func (n names) namedCase(cs workflow.Case) namedCase {
 	return out
 }
 
+// namedOrganisation is an organisation of the public register in API answers, as anyone may see
+// it, with the name of its jurisdiction beside the code.
+type namedOrganisation struct {
+	register.Organisation
+	JurisdictionName *lang.Text `json:"jurisdiction_name,omitempty"`
+}
+
+func (n names) organisation(o register.Organisation) namedOrganisation {
+	out := namedOrganisation{Organisation: o.Public()}
+	if t, ok := n.places[o.Jurisdiction]; ok {
+		out.JurisdictionName = &t
+	}
+	return out
+}
+
 func (n names) events(events []workflow.Event) []namedEvent {
 	out := make([]namedEvent, 0, len(events))
 	for _, ev := range events {
@@ -168,3 +186,22 @@ func (n names) events(events []workflow.Event) []namedEvent {
 	}
 	return out
 }
+
+// OrgKind names a kind of social organisation of the register (社会团体, Social group).
+func (v *view) OrgKind(kind string) string { return v.T("register_kind_" + kind) }
+
+// OrgStatus names the status of an organisation on the register (正常, Active).
+func (v *view) OrgStatus(status string) string { return v.T("register_status_" + status) }
+
+// Authority names the registration authority of a jurisdiction: the civil-affairs department of a
+// province (民政厅), the civil-affairs bureau of a city or county (民政局).
+func (v *view) Authority(code string) string {
+	id := "register_authority_bureau"
+	if jurisdictions.ValidCode(code) && jurisdictions.LevelOf(code) == jurisdictions.Province {
+		id = "register_authority_department"
+	}
+	return v.Tf(id, "Place", v.Place(code))
+}
+
+// Day is the day of an instant in China, YYYY-MM-DD.
+func (*view) Day(t time.Time) string { return calendar.DateOf(t).String() }

@@ -34,6 +34,7 @@ import (
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/tasks"
 	"github.com/civicflow/civicflow/web"
@@ -409,6 +410,31 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 			t.Errorf("jurisdictions: %+v", js)
 		}
 		k.fails(call{method: "GET", path: "/api/v1/jurisdictions", auth: "Token abc"}, 401, "bad_authorization")
+
+		// The register needs no login; bad filters are field errors, an unknown code is not found.
+		org, err := register.Create(context.Background(), s.DB, register.NewOrganisation{Name: "沈阳市围棋协会", Kind: register.KindSocialGroup,
+			Jurisdiction: "210100", Domicile: "沈阳市和平区某路1号", LegalRepresentative: "张三",
+			Data: map[string]any{"particulars": map[string]any{"funds": map[string]string{"zh": "30000 元", "en": "30000 yuan"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found struct {
+			Organisations []struct{ USCC string }
+			Total         int
+		}
+		k.do(call{method: "GET", path: "/api/v1/register?q=%E5%9B%B4%E6%A3%8B&kind=social_group&status=active&jurisdiction=210000&page=1&per_page=5",
+			valid: true, out: &found}, 200)
+		if found.Total != 1 || found.Organisations[0].USCC != org.USCC {
+			t.Errorf("searching the register: %+v", found)
+		}
+		k.do(call{method: "GET", path: "/api/v1/register?year=2001", valid: true}, 200)
+		e = k.fails(call{method: "GET", path: "/api/v1/register?per_page=101&year=x&kind=charity"}, 422, "invalid_input")
+		if !e.hasField("per_page", "invalid") || !e.hasField("year", "invalid") || !e.hasField("kind", "invalid") {
+			t.Errorf("bad register filters: %+v", e)
+		}
+		k.do(call{method: "GET", path: "/api/v1/register/" + strings.ToLower(org.USCC), valid: true}, 200)
+		k.fails(call{method: "GET", path: "/api/v1/register/51210100MJ0000000X", valid: true}, 404, "not_found")
+		k.fails(call{method: "GET", path: "/api/v1/register", auth: "Token abc"}, 401, "bad_authorization")
 
 		// Users.
 		k.do(call{method: "GET", path: "/api/v1/users", token: admin, valid: true}, 200)

@@ -63,6 +63,9 @@ func (s *Server) routes() {
 	s.route(get, "/office/:id/day", Need("appointment", "read"), s.daySheetPage)
 	s.route(post, "/office/:id/check-in", Need("appointment", "checkin"), s.checkInPost)
 	s.route(post, "/office/bookings/:id/open-case", Need("appointment", "checkin"), s.openCasePost)
+	s.route(get, "/register", Public, s.registerPage)
+	s.route(get, "/register.csv", Public, s.registerCSV)
+	s.route(get, "/register/:uscc", Public, s.organisationPage)
 	s.route(get, "/admin/offices", Need("office", "read"), s.officesPage)
 	s.route(post, "/admin/offices", Need("office", "write"), s.createOfficePost)
 	s.route(get, "/admin/offices/:id", Need("office", "read"), s.officePage)
@@ -120,4 +123,6 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/bookings/:id/calendar.ics", LoggedIn, s.sendICS)
 	s.route(post, "/api/v1/bookings/:id/open-case", Need("appointment", "checkin"), s.apiOpenCase)
 	s.route(get, "/api/v1/me/ban", LoggedIn, s.apiMyBan)
+	s.route(get, "/api/v1/register", Public, s.apiRegister)
+	s.route(get, "/api/v1/register/:uscc", Public, s.apiOrganisation)
 }

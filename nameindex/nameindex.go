@@ -1,0 +1,171 @@
+// Package nameindex is the index of organisations' names that finds a name by any two of its
+// characters, on PostgreSQL and SQLite alike.
+//
+// Most searches for a Chinese name are two to four characters ("围棋", "养老服务"). Trigram indexes
+// do not serve two characters (pg_trgm falls back to a scan, SQLite's FTS5 trigram tokenizer finds
+// nothing), so the register keeps its own index of the names' grams, the same on both databases and
+// in every test schema: org_name_bigrams holds each distinct character and each distinct pair of
+// adjacent characters of a name (ASCII letters folded to lower case). A query of two or more
+// characters looks up its two rarest pairs, a query of one character that character (Lookup); the
+// organisations holding all of them are the candidates, and a substring check on the name confirms
+// them (register.Search).
+package nameindex
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// row is one row of the name index.
+type row struct {
+	bun.BaseModel `bun:"table:org_name_bigrams"`
+
+	Bigram         string `bun:"bigram"`
+	OrganisationID int64  `bun:"organisation_id"`
+}
+
+// Fold is the form of a name or query the index and the substring check compare: ASCII letters
+// in lower case, as SQL's lower() gives them on both databases. Other characters stay as they are.
+func Fold(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+// nameGrams returns the distinct characters and pairs of adjacent characters of name, folded.
+func nameGrams(name string) []string {
+	rs := []rune(Fold(name))
+	seen := map[string]bool{}
+	var out []string
+	add := func(g string) {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	for i := range rs {
+		add(string(rs[i]))
+		if i+1 < len(rs) {
+			add(string(rs[i : i+2]))
+		}
+	}
+	return out
+}
+
+// queryGrams returns what a query looks up in the index: its distinct pairs, or the character itself
+// when it has only one.
+func queryGrams(q string) []string {
+	rs := []rune(Fold(q))
+	if len(rs) == 1 {
+		return []string{string(rs)}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for i := 0; i+1 < len(rs); i++ {
+		if g := string(rs[i : i+2]); !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Index replaces the index rows of organisation id with those of name. Call it in the
+// transaction that writes the name, so that a search finds the organisation as soon as it commits.
+func Index(ctx context.Context, db bun.IDB, id int64, name string) error {
+	if _, err := db.NewDelete().Model((*row)(nil)).Where("organisation_id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("unindexing organisation %d: %w", id, err)
+	}
+	var rows []row
+	for _, g := range nameGrams(name) {
+		rows = append(rows, row{Bigram: g, OrganisationID: id})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return fmt.Errorf("indexing the name of organisation %d: %w", id, err)
+	}
+	return nil
+}
+
+// Rebuild rebuilds the name index of the whole register, a thousand organisations at a time. The
+// migration that creates the index calls it; run it in one transaction.
+func Rebuild(ctx context.Context, db bun.IDB) error {
+	if _, err := db.NewDelete().Model((*row)(nil)).Where("1 = 1").Exec(ctx); err != nil {
+		return fmt.Errorf("emptying the name index: %w", err)
+	}
+	var last int64
+	for {
+		var batch []struct {
+			ID   int64
+			Name string
+		}
+		if err := db.NewSelect().Table("organisations").Column("id", "name").Where("id > ?", last).
+			Order("id").Limit(1000).Scan(ctx, &batch); err != nil {
+			return fmt.Errorf("reading organisations after %d: %w", last, err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		var rows []row
+		for _, o := range batch {
+			for _, g := range nameGrams(o.Name) {
+				rows = append(rows, row{Bigram: g, OrganisationID: o.ID})
+			}
+		}
+		if len(rows) > 0 {
+			if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
+				return fmt.Errorf("indexing organisations after %d: %w", last, err)
+			}
+		}
+		last = batch[len(batch)-1].ID
+	}
+}
+
+// maxLookups is how many of a query's grams the search looks up in the index; countCap is where it
+// stops counting the organisations of a gram.
+const (
+	maxLookups = 2
+	countCap   = 5000
+)
+
+// gramCount is how many organisations a gram of a query has, up to countCap.
+type gramCount struct {
+	Bigram string
+	N      int
+}
+
+// Lookup returns what a search for q looks up in the index: the grams of q (its pairs, or its one
+// character) that the index holds for the fewest organisations , at most maxLookups of them: the candidates of the rarest two are few, and the substring check confirms
+// the rest of the query. Intersecting every pair instead would read every organisation with a
+// common pair such as 协会 or 服务; counting stops at countCap for the same reason. A gram no name
+// has is returned alone: nothing matches.
+func Lookup(ctx context.Context, db bun.IDB, q string) ([]string, error) {
+	grams := queryGrams(q)
+	if len(grams) <= maxLookups {
+		return grams, nil
+	}
+	parts := make([]string, len(grams))
+	args := make([]any, 0, 3*len(grams))
+	for i, g := range grams {
+		parts[i] = "SELECT ? AS bigram, (SELECT count(*) FROM (SELECT 1 FROM org_name_bigrams WHERE bigram = ? LIMIT ?) AS g) AS n"
+		args = append(args, g, g, countCap)
+	}
+	var counts []gramCount
+	if err := db.NewRaw(strings.Join(parts, " UNION ALL "), args...).Scan(ctx, &counts); err != nil {
+		return nil, fmt.Errorf("counting the organisations of %v: %w", grams, err)
+	}
+	slices.SortStableFunc(counts, func(a, b gramCount) int { return a.N - b.N })
+	if counts[0].N == 0 {
+		return []string{counts[0].Bigram}, nil
+	}
+	return []string{counts[0].Bigram, counts[1].Bigram}, nil
+}

@@ -1,0 +1,197 @@
+package register
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/nameindex"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// Limits of a search.
+const (
+	MaxQueryLength = 50  // characters of Query.Q
+	MaxPerPage     = 100 // Query.PerPage
+	DefaultPerPage = 20
+	maxPage        = 10000
+)
+
+// Query is a search of the register; every filter given must hold.
+type Query struct {
+	Q            string // part of the name, or a whole credit code
+	USCC         string // a credit code, exactly (letters in either case)
+	Kind         string // one of Kinds
+	Status       string // one of Statuses
+	Jurisdiction string // a division code: its organisations and those of every division below it
+	Year         int    // the year of registration, in China's time
+	Page         int    // from 1; 0 means 1
+	PerPage      int    // at most MaxPerPage; 0 means DefaultPerPage
+}
+
+// Results is one page of a search.
+type Results struct {
+	Organisations []Organisation `json:"organisations"`
+	Total         int            `json:"total"` // matches on every page
+	Page          int            `json:"page"`
+	PerPage       int            `json:"per_page"`
+}
+
+// check trims and completes q, and reports every invalid filter at once as one Invalid problem.
+func (q *Query) check() error {
+	var fe problem.Fields
+	q.checkFilters(&fe)
+	q.checkPage(&fe)
+	return fe.Err()
+}
+
+func (q *Query) checkFilters(fe *problem.Fields) {
+	q.Q = strings.TrimSpace(q.Q)
+	q.USCC = strings.ToUpper(strings.TrimSpace(q.USCC))
+	q.Jurisdiction = strings.TrimSpace(q.Jurisdiction)
+	if !utf8.ValidString(q.Q) || utf8.RuneCountInString(q.Q) > MaxQueryLength {
+		fe.Add("q", "too_long", fmt.Sprintf("查询内容最多%d个字符。", MaxQueryLength),
+			fmt.Sprintf("The query may have at most %d characters.", MaxQueryLength))
+	}
+	if q.USCC != "" && !usccShape(q.USCC) {
+		fe.Add("uscc", "invalid", "统一社会信用代码须为18位数字或大写字母。",
+			"The credit code must be 18 digits or capital letters.")
+	}
+	if q.Kind != "" && kindDigits[q.Kind] == 0 {
+		fe.Add("kind", "invalid", "没有该组织类型。", "There is no such kind.")
+	}
+	if q.Status != "" && !slices.Contains(Statuses, q.Status) {
+		fe.Add("status", "invalid", "没有该登记状态。", "There is no such status.")
+	}
+	if q.Jurisdiction != "" && !jurisdictions.ValidCode(q.Jurisdiction) {
+		fe.Add("jurisdiction", "invalid", "登记管理机关须为六位行政区划代码。",
+			"The jurisdiction must be a six-digit division code.")
+	}
+	if q.Year != 0 && (q.Year < 1949 || q.Year > 9999) {
+		fe.Add("year", "invalid", "登记年份须在1949年以后。", "The year of registration must be 1949 or later.")
+	}
+}
+
+// checkPage gives the page and its size their defaults and checks them.
+func (q *Query) checkPage(fe *problem.Fields) {
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	if q.Page < 1 || q.Page > maxPage {
+		fe.Add("page", "invalid", fmt.Sprintf("页码须在1到%d之间。", maxPage), fmt.Sprintf("The page must be from 1 to %d.", maxPage))
+	}
+	if q.PerPage == 0 {
+		q.PerPage = DefaultPerPage
+	}
+	if q.PerPage < 1 || q.PerPage > MaxPerPage {
+		fe.Add("per_page", "invalid", fmt.Sprintf("每页条数须在1到%d之间。", MaxPerPage),
+			fmt.Sprintf("Results per page must be from 1 to %d.", MaxPerPage))
+	}
+}
+
+// usccShape reports whether code has the shape of a credit code: 18 digits or capital letters. The
+// search does not check its check character: a wrong code simply finds nothing.
+func usccShape(code string) bool {
+	if len(code) != 18 {
+		return false
+	}
+	for _, c := range []byte(code) {
+		if (c < '0' || c > '9') && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// Search returns one page of the organisations that match q, whatever their status unless q says:
+// active ones first, then by name. Invalid filters are one Invalid problem with a field for each.
+func Search(ctx context.Context, db bun.IDB, q Query) (*Results, error) {
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	return search(ctx, db, q, q.PerPage, (q.Page-1)*q.PerPage)
+}
+
+// MaxExport is how many organisations Export returns at most.
+const MaxExport = 10000
+
+// Export returns the first MaxExport organisations that match q in the order of Search, whatever
+// q's page; Results.Total says how many match in all.
+func Export(ctx context.Context, db bun.IDB, q Query) (*Results, error) {
+	q.Page, q.PerPage = 0, 0
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	res, err := search(ctx, db, q, MaxExport, 0)
+	if res != nil {
+		res.PerPage = MaxExport
+	}
+	return res, err
+}
+
+func search(ctx context.Context, db bun.IDB, q Query, limit, offset int) (*Results, error) {
+	grams, err := nameindex.Lookup(ctx, db, q.Q)
+	if err != nil {
+		return nil, err
+	}
+	res := &Results{Organisations: []Organisation{}, Page: q.Page, PerPage: q.PerPage}
+	sel := searchQuery(db, q, grams, &res.Organisations).
+		OrderExpr("CASE WHEN status = ? THEN 0 ELSE 1 END, name, id", StatusActive).
+		Limit(int64(limit)).Offset(int64(offset))
+	total, err := sel.ScanAndCount(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("searching the register (%+v): %w", q, err)
+	}
+	res.Total = int(total)
+	return res, nil
+}
+
+// searchQuery selects the organisations that match the checked query q into dest, looking up
+// grams of q.Q (nameindex.Lookup) in the name index, and confirming the candidates with a substring
+// check on the name.
+func searchQuery(db bun.IDB, q Query, grams []string, dest *[]Organisation) *bun.SelectQuery {
+	sel := db.NewSelect().Model(dest)
+	if q.Q != "" {
+		byName := `id IN (SELECT organisation_id FROM org_name_bigrams WHERE bigram IN (?)
+			GROUP BY organisation_id HAVING COUNT(*) = ?) AND lower(name) LIKE lower(?) ESCAPE '\'`
+		args := []any{bun.List(grams), len(grams), "%" + escapeLike(nameindex.Fold(q.Q)) + "%"}
+		// Only a query shaped like a credit code may also be one: an OR on every query would cost
+		// PostgreSQL the index.
+		if code := strings.ToUpper(q.Q); usccShape(code) {
+			byName = "(" + byName + ") OR uscc = ?"
+			args = append(args, code)
+		}
+		sel = sel.Where("("+byName+")", args...)
+	}
+	if q.USCC != "" {
+		sel = sel.Where("uscc = ?", q.USCC)
+	}
+	if q.Kind != "" {
+		sel = sel.Where("kind = ?", q.Kind)
+	}
+	if q.Status != "" {
+		sel = sel.Where("status = ?", q.Status)
+	}
+	if q.Jurisdiction != "" {
+		// Division codes nest by prefix: 21 for the province 210000, 2101 for the city 210100.
+		prefix := strings.TrimSuffix(jurisdictions.Subtree(q.Jurisdiction), "*")
+		sel = sel.Where("jurisdiction LIKE ?", prefix+"%")
+	}
+	if q.Year != 0 {
+		from := time.Date(q.Year, time.January, 1, 0, 0, 0, 0, calendar.Zone).UTC()
+		sel = sel.Where("registered_at >= ? AND registered_at < ?", from, from.AddDate(1, 0, 0))
+	}
+	return sel
+}
+
+// escapeLike makes the wildcards of a LIKE pattern literal, with backslash as the escape character.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

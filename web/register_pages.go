@@ -1,0 +1,194 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/register"
+)
+
+// The public register (社会组织登记信息): anyone may search it and read an organisation's
+// particulars, on pages, in the API and as CSV, without logging in.
+
+// readRegisterQuery reads the search of the register from the query string. A number that does not
+// parse becomes -1, which register.Search reports on its field with the other invalid filters.
+func readRegisterQuery(c *fiber.Ctx) register.Query {
+	number := func(name string) int {
+		s := strings.TrimSpace(c.Query(name))
+		if s == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return -1
+		}
+		return n
+	}
+	return register.Query{Q: c.Query("q"), USCC: c.Query("uscc"), Kind: c.Query("kind"), Status: c.Query("status"),
+		Jurisdiction: c.Query("jurisdiction"), Year: number("year"), Page: number("page"), PerPage: number("per_page")}
+}
+
+// registerValues is the query string of the search q on page (0 for none), for links.
+func registerValues(q register.Query, page int) string {
+	v := url.Values{}
+	for k, s := range map[string]string{"q": q.Q, "uscc": q.USCC, "kind": q.Kind, "status": q.Status, "jurisdiction": q.Jurisdiction} {
+		if s = strings.TrimSpace(s); s != "" {
+			v.Set(k, s)
+		}
+	}
+	if q.Year > 0 {
+		v.Set("year", strconv.Itoa(q.Year))
+	}
+	if q.PerPage > 0 && q.PerPage != register.DefaultPerPage {
+		v.Set("per_page", strconv.Itoa(q.PerPage))
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return v.Encode()
+}
+
+// registerPage is the search form and a page of its results.
+func (s *Server) registerPage(c *fiber.Ctx) error {
+	q := readRegisterQuery(c)
+	v := s.view(c, "register_title")
+	for k, val := range map[string]string{"q": q.Q, "uscc": q.USCC, "kind": q.Kind, "status": q.Status, "jurisdiction": q.Jurisdiction,
+		"year": c.Query("year")} {
+		v.Form[k] = strings.TrimSpace(val)
+	}
+	v.Labels = map[string]string{"q": v.T("register_q"), "uscc": v.T("register_uscc"), "kind": v.T("register_kind"),
+		"status": v.T("register_status"), "jurisdiction": v.T("register_jurisdiction"), "year": v.T("register_year"),
+		"page": v.T("register_page"), "per_page": v.T("register_per_page")}
+	all, err := jurisdictions.List(c.UserContext(), s.DB)
+	if err != nil {
+		return err
+	}
+	v.names = placesOf(all)
+	res, err := register.Search(c.UserContext(), s.DB, q)
+	status, err := v.showProblem(err, fiber.StatusOK)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Jurisdictions": all, "Kinds": register.Kinds, "Statuses": register.Statuses,
+		"Results": res, "CSV": "/register.csv", "MaxExport": register.MaxExport}
+	if res != nil {
+		qs := registerValues(q, 0)
+		if qs != "" {
+			data["CSV"] = "/register.csv?" + qs
+		}
+		pages := (res.Total + res.PerPage - 1) / res.PerPage
+		if res.Page > 1 {
+			data["Prev"] = "/register?" + registerValues(q, res.Page-1)
+		}
+		if res.Page < pages {
+			data["Next"] = "/register?" + registerValues(q, res.Page+1)
+		}
+		data["Pages"] = max(pages, 1)
+	}
+	v.Data = data
+	return s.renderStatus(c, status, "register", v)
+}
+
+// organisationPage shows an organisation's public particulars and history.
+func (s *Server) organisationPage(c *fiber.Ctx) error {
+	o, err := register.ByUSCC(c.UserContext(), s.DB, c.Params("uscc"))
+	if err != nil {
+		return err
+	}
+	v := s.view(c, "register_title")
+	v.Title = o.Name
+	if v.names, err = s.loadNames(c.UserContext(), []string{o.Jurisdiction}, nil); err != nil {
+		return err
+	}
+	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History()}
+	return s.render(c, "register_organisation", v)
+}
+
+// apiRegister answers a page of the search of the register.
+func (s *Server) apiRegister(c *fiber.Ctx) error {
+	res, err := register.Search(c.UserContext(), s.DB, readRegisterQuery(c))
+	if err != nil {
+		return err
+	}
+	codes := make([]string, 0, len(res.Organisations))
+	for _, o := range res.Organisations {
+		codes = append(codes, o.Jurisdiction)
+	}
+	n, err := s.loadNames(c.UserContext(), codes, nil)
+	if err != nil {
+		return err
+	}
+	out := make([]namedOrganisation, 0, len(res.Organisations))
+	for _, o := range res.Organisations {
+		out = append(out, n.organisation(o))
+	}
+	return c.JSON(fiber.Map{"organisations": out, "total": res.Total, "page": res.Page, "per_page": res.PerPage})
+}
+
+// organisationAnswer is an organisation of the register as the API answers it.
+type organisationAnswer struct {
+	namedOrganisation
+	Particulars register.Particulars `json:"particulars"`
+	History     []register.Event     `json:"history"`
+}
+
+func (s *Server) apiOrganisation(c *fiber.Ctx) error {
+	o, err := register.ByUSCC(c.UserContext(), s.DB, c.Params("uscc"))
+	if err != nil {
+		return err
+	}
+	n, err := s.loadNames(c.UserContext(), []string{o.Jurisdiction}, nil)
+	if err != nil {
+		return err
+	}
+	return c.JSON(organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: o.History()})
+}
+
+// registerCSVHeader names the columns of the export in both languages.
+var registerCSVHeader = []string{
+	"统一社会信用代码 Credit code", "名称 Name", "类型 Kind", "登记状态 Status", "登记管理机关代码 Jurisdiction code",
+	"登记管理机关 Registration authority", "住所 Domicile", "法定代表人 Legal representative", "成立登记日期 Registered on",
+}
+
+// registerCSV exports the search as CSV in UTF-8 with a byte order mark, which Excel needs to read
+// Chinese correctly: the first register.MaxExport matches, in the order of the page. The
+// X-Total-Count header says how many match in all, so that a cut export can be told from a whole.
+func (s *Server) registerCSV(c *fiber.Ctx) error {
+	res, err := register.Export(c.UserContext(), s.DB, readRegisterQuery(c))
+	if err != nil {
+		return err
+	}
+	v := s.view(c, "register_title")
+	all, err := jurisdictions.List(c.UserContext(), s.DB)
+	if err != nil {
+		return err
+	}
+	v.names = placesOf(all)
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	_ = w.Write(registerCSVHeader)
+	for _, o := range res.Organisations {
+		_ = w.Write([]string{o.USCC, csvCell(o.Name), v.OrgKind(o.Kind), v.OrgStatus(o.Status), o.Jurisdiction,
+			csvCell(v.Authority(o.Jurisdiction)), csvCell(o.Domicile), csvCell(o.LegalRepresentative),
+			calendar.DateOf(o.RegisteredAt).String()})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="register-%s.csv"`, calendar.Today()))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Total-Count", strconv.Itoa(res.Total))
+	return c.Send(buf.Bytes())
+}
