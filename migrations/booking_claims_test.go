@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun/migrate"
-
 	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/stacktest"
 )
@@ -18,20 +16,7 @@ import (
 func TestBookingClaimsMigration(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
-		downAll(t, s.DB)
-		before := migrate.NewMigrations()
-		for _, m := range migrations.All.Sorted() {
-			if m.Name < "20261206000003" {
-				before.Add(m)
-			}
-		}
-		older := migrate.NewMigrator(s.DB, before, migrate.WithMarkAppliedOnSuccess(true))
-		if err := older.Init(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := older.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		migrateBefore(t, s.DB, "20261206000003")
 		exec := func(query string, args ...any) {
 			t.Helper()
 			if _, err := s.DB.ExecContext(ctx, query, args...); err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
 
 	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/stacktest"
@@ -89,5 +90,26 @@ func downAll(t *testing.T, db *bun.DB) {
 		if len(names) == 0 {
 			return
 		}
+	}
+}
+
+// migrateBefore brings db down to nothing and up to the migration before name: the schema an upgrade
+// to name starts from.
+func migrateBefore(t *testing.T, db *bun.DB, name string) {
+	t.Helper()
+	ctx := context.Background()
+	downAll(t, db)
+	before := migrate.NewMigrations()
+	for _, m := range migrations.All.Sorted() {
+		if m.Name < name {
+			before.Add(m)
+		}
+	}
+	older := migrate.NewMigrator(db, before, migrate.WithMarkAppliedOnSuccess(true))
+	if err := older.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := older.Migrate(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

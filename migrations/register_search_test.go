@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun/migrate"
-
 	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
@@ -18,20 +16,7 @@ import (
 func TestRegisterSearchMigration(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
-		downAll(t, s.DB)
-		before := migrate.NewMigrations()
-		for _, m := range migrations.All.Sorted() {
-			if m.Name < "20261207000002" {
-				before.Add(m)
-			}
-		}
-		older := migrate.NewMigrator(s.DB, before, migrate.WithMarkAppliedOnSuccess(true))
-		if err := older.Init(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := older.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		migrateBefore(t, s.DB, "20261207000002")
 		now := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)
 		if _, err := s.DB.ExecContext(ctx, `INSERT INTO jurisdictions (code, name_zh, created_at) VALUES ('210100', '沈阳市', ?)`, now); err != nil {
 			t.Fatal(err)
