@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -125,10 +124,7 @@ func TestClassify(t *testing.T) {
 
 // A connection that PostgreSQL ends in the middle of a session is an outage of it.
 func TestClassifyConnectionEndedByPostgres(t *testing.T) {
-	if os.Getenv("CIVICFLOW_TEST_DATABASE_URL") == "" {
-		t.Skip("needs PostgreSQL: set CIVICFLOW_TEST_DATABASE_URL")
-	}
-	s := stacktest.Postgres(t)
+	s := stacktest.PostgresOnly(t)
 	ctx := context.Background()
 	conn, err := s.DB.Conn(ctx)
 	if err != nil {

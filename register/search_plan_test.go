@@ -36,10 +36,7 @@ func syntheticNames(n int) []string {
 // of organisations (and statistics), the plan of "围棋" (a field none of them has) uses the index's
 // key and never scans organisations or org_name_bigrams sequentially.
 func TestSearchUsesTheNameIndex(t *testing.T) {
-	if os.Getenv("CIVICFLOW_TEST_DATABASE_URL") == "" {
-		t.Skip("the plan is PostgreSQL's; set CIVICFLOW_TEST_DATABASE_URL")
-	}
-	s := stacktest.Postgres(t)
+	s := stacktest.PostgresOnly(t) // the plan is PostgreSQL's
 	ctx := context.Background()
 	seed(t, s.DB)
 	insertBare(t, s, syntheticNames(20000))
@@ -69,14 +66,11 @@ func TestSearchUsesTheNameIndex(t *testing.T) {
 // organisations (default 20,000), each query on a page of 20 with its total; docs/benchmarks.md
 // has a run.
 func BenchmarkSearch(b *testing.B) {
-	if os.Getenv("CIVICFLOW_TEST_DATABASE_URL") == "" {
-		b.Skip("set CIVICFLOW_TEST_DATABASE_URL")
-	}
+	s := stacktest.PostgresOnly(b)
 	n, _ := strconv.Atoi(os.Getenv("CIVICFLOW_BENCH_ORGANISATIONS"))
 	if n <= 0 {
 		n = 20000
 	}
-	s := stacktest.Postgres(b)
 	ctx := context.Background()
 	seed(b, s.DB)
 	start := time.Now()

@@ -38,9 +38,33 @@ type Stack struct {
 func Each(t *testing.T, fn func(t *testing.T, s *Stack)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
-	if os.Getenv("CIVICFLOW_TEST_DATABASE_URL") != "" {
+	if HasPostgres(t) {
 		t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 	}
+}
+
+// HasPostgres reports whether the PostgreSQL stack is configured (CIVICFLOW_TEST_DATABASE_URL). On a
+// machine without it the PostgreSQL tests are left out; with CIVICFLOW_TEST_REQUIRE_POSTGRES set (CI
+// sets it) its absence fails the test instead, so that CI can never leave them out.
+func HasPostgres(t testing.TB) bool {
+	t.Helper()
+	if os.Getenv("CIVICFLOW_TEST_DATABASE_URL") != "" {
+		return true
+	}
+	if os.Getenv("CIVICFLOW_TEST_REQUIRE_POSTGRES") != "" {
+		t.Fatal("CIVICFLOW_TEST_REQUIRE_POSTGRES is set but CIVICFLOW_TEST_DATABASE_URL is not")
+	}
+	return false
+}
+
+// PostgresOnly is Postgres for a test that only PostgreSQL can run (its plans, its connections): the
+// test is skipped where PostgreSQL is not configured, and fails where it is required (HasPostgres).
+func PostgresOnly(t testing.TB) *Stack {
+	t.Helper()
+	if !HasPostgres(t) {
+		t.Skip("needs PostgreSQL: set CIVICFLOW_TEST_DATABASE_URL")
+	}
+	return Postgres(t)
 }
 
 // SQLite returns a migrated SQLite stack in a temporary directory.

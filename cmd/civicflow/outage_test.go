@@ -141,34 +141,7 @@ func logOf(t *testing.T, p *exec.Cmd) string {
 // many requests met it (and no internal error); when PostgreSQL is back, so is the site, and the log
 // says so once.
 func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
-	if os.Getenv("CIVICFLOW_TEST_DATABASE_URL") == "" {
-		t.Skip("needs PostgreSQL: set CIVICFLOW_TEST_DATABASE_URL")
-	}
-	bin := civicflowBinary(t)
-	s := stacktest.Postgres(t)
-	broker := s.Broker(t)
-	ctx := context.Background()
-	u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "li.citizen", Password: "li.citizen-password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := policies.GrantSystem(ctx, s.DB, u.ID, policies.Citizen, "*"); err != nil {
-		t.Fatal(err)
-	}
-	dbURL, err := url.Parse(s.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg := startProxy(t, dbURL.Host)
-	dbURL.Host = pg.addr
-	addr := freeAddr(t)
-	web := start(t, bin, append(os.Environ(),
-		"CIVICFLOW_DATABASE_URL="+dbURL.String(),
-		"CIVICFLOW_REDIS_URL="+stacktest.BrokerURL(broker),
-		"CIVICFLOW_DATA_DIR="+t.TempDir(),
-	), "serve", "--role", "web", "--listen", addr)
-	waitReady(t, addr)
-	token := apiToken(t, addr, "li.citizen")
+	pg, addr, web, token := webBehindProxy(t, policies.Citizen)
 
 	pg.cut()
 	for i := range 5 {
@@ -211,31 +184,7 @@ func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
 // of the pool as on a new one, instead of hanging until TCP gives up; /readyz says unreachable as
 // fast.
 func TestStalledDatabaseAnswers503InTime(t *testing.T) {
-	if os.Getenv("CIVICFLOW_TEST_DATABASE_URL") == "" {
-		t.Skip("needs PostgreSQL: set CIVICFLOW_TEST_DATABASE_URL")
-	}
-	bin := civicflowBinary(t)
-	s := stacktest.Postgres(t)
-	broker := s.Broker(t)
-	ctx := context.Background()
-	if _, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "li.citizen", Password: "li.citizen-password"}); err != nil {
-		t.Fatal(err)
-	}
-	dbURL, err := url.Parse(s.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg := startProxy(t, dbURL.Host)
-	dbURL.Host = pg.addr
-	addr := freeAddr(t)
-	web := start(t, bin, append(os.Environ(),
-		"CIVICFLOW_DATABASE_URL="+dbURL.String(),
-		"CIVICFLOW_REDIS_URL="+stacktest.BrokerURL(broker),
-		"CIVICFLOW_DATA_DIR="+t.TempDir(),
-		"CIVICFLOW_DATABASE_TIMEOUT=1s",
-	), "serve", "--role", "web", "--listen", addr)
-	waitReady(t, addr)
-	token := apiToken(t, addr, "li.citizen")
+	pg, addr, web, token := webBehindProxy(t, "", "CIVICFLOW_DATABASE_TIMEOUT=1s")
 
 	pg.stall()
 	for i := range 3 { // the first on a pooled connection, the later ones on new ones
@@ -297,4 +246,38 @@ func TestProcessesStartWhileRedisIsDown(t *testing.T) {
 		waitForMessage(t, addr, auditor)
 		stopAll(t, procs...)
 	})
+}
+
+// webBehindProxy starts a web process on PostgreSQL reached through a proxy the test can cut or
+// stall, with extra environment env, and returns the proxy, the process's address, the process and
+// the API token of a citizen account li.citizen (granted role, when not empty).
+func webBehindProxy(t *testing.T, role string, env ...string) (*proxy, string, *exec.Cmd, string) {
+	t.Helper()
+	bin := civicflowBinary(t)
+	s := stacktest.PostgresOnly(t)
+	broker := s.Broker(t)
+	ctx := context.Background()
+	u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "li.citizen", Password: "li.citizen-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if role != "" {
+		if err := policies.GrantSystem(ctx, s.DB, u.ID, role, "*"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dbURL, err := url.Parse(s.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := startProxy(t, dbURL.Host)
+	dbURL.Host = pg.addr
+	addr := freeAddr(t)
+	web := start(t, bin, append(append(os.Environ(),
+		"CIVICFLOW_DATABASE_URL="+dbURL.String(),
+		"CIVICFLOW_REDIS_URL="+stacktest.BrokerURL(broker),
+		"CIVICFLOW_DATA_DIR="+t.TempDir(),
+	), env...), "serve", "--role", "web", "--listen", addr)
+	waitReady(t, addr)
+	return pg, addr, web, apiToken(t, addr, "li.citizen")
 }
