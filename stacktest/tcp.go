@@ -1,7 +1,10 @@
 package stacktest
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
 	"testing"
 )
 
@@ -24,4 +27,35 @@ func ServeTCP(t testing.TB, answer func(net.Conn)) string {
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// FreeAddr returns a loopback address nothing listens on, for a server the test starts, stops and
+// starts again there. The port is below the kernel's ephemeral range: a port the kernel hands out
+// (":0") may, while nothing listens on it, become the local end of some other test's outgoing
+// connection, and a server restarted there would then fail to bind.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	low := ephemeralLow()
+	for range 100 {
+		addr := fmt.Sprintf("127.0.0.1:%d", 10000+rand.IntN(low-10000))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return addr
+	}
+	t.Fatalf("no free port below %d", low)
+	return ""
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's default where unknown).
+func ephemeralLow() int {
+	low, high := 32768, 0
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if _, err := fmt.Sscan(string(b), &low, &high); err != nil || low <= 11000 {
+			low = 32768
+		}
+	}
+	return low
 }

@@ -65,17 +65,19 @@ func TestOutagesAreLoggedOnceByTheWorker(t *testing.T) {
 	defer slog.SetDefault(slog.Default())
 	slog.SetDefault(logger) // the outage logs of the database and the broker, the relay, the policies
 	m := miniredis.NewMiniRedis()
-	if err := m.Start(); err != nil {
+	if err := m.StartAddr(stacktest.FreeAddr(t)); err != nil { // restarted there below
 		t.Fatal(err)
 	}
-	defer m.Close()
+	t.Cleanup(m.Close)
 	ctx := context.Background()
 	s := stacktest.SQLite(t)
 	b, err := queue.Open(ctx, "redis://"+m.Addr()+"/0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	// Cleanups run last first: the worker stops (start's cleanup) before its Redis client closes,
+	// whose closing under a running asynq server panics in asynq's subscriber.
+	t.Cleanup(b.Close)
 	w := New(s.DB, b, testConfig(), notify.Senders{}, WithLogger(logger), WithPollInterval(20*time.Millisecond),
 		WithTicker("probe", 20*time.Millisecond, func(ctx context.Context) error { return database.Probe(ctx, s.DB) }))
 	stop := start(t, w)

@@ -212,7 +212,7 @@ func TestProcessesStartWhileRedisIsDown(t *testing.T) {
 	bin := civicflowBinary(t)
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		seedAdminAndAuditor(t, s)
-		redisAddr := freeAddr(t) // nothing listens there yet
+		redisAddr := stacktest.FreeAddr(t) // nothing listens there yet
 		env := append(os.Environ(),
 			"CIVICFLOW_DATABASE_URL="+s.DatabaseURL,
 			"CIVICFLOW_REDIS_URL=redis://"+redisAddr+"/0",
@@ -220,7 +220,7 @@ func TestProcessesStartWhileRedisIsDown(t *testing.T) {
 			"CIVICFLOW_RELAY_INTERVAL=100ms",
 			"CIVICFLOW_SHUTDOWN_TIMEOUT=5s",
 		)
-		addr := freeAddr(t)
+		addr := stacktest.FreeAddr(t)
 		procs := []*exec.Cmd{start(t, bin, env, "serve", "--role", "web", "--listen", addr), start(t, bin, env, "worker")}
 		eventually(t, "the web process answers /readyz", func() bool {
 			_, err := http.Get("http://" + addr + "/readyz")
@@ -272,7 +272,7 @@ func webBehindProxy(t *testing.T, role string, env ...string) (*proxy, string, *
 	}
 	pg := startProxy(t, dbURL.Host)
 	dbURL.Host = pg.addr
-	addr := freeAddr(t)
+	addr := stacktest.FreeAddr(t)
 	web := start(t, bin, append(append(os.Environ(),
 		"CIVICFLOW_DATABASE_URL="+dbURL.String(),
 		"CIVICFLOW_REDIS_URL="+stacktest.BrokerURL(broker),

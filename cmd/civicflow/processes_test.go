@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -39,7 +38,7 @@ func TestSplitWebAndWorkerProcesses(t *testing.T) {
 			"CIVICFLOW_RELAY_INTERVAL=100ms",
 			"CIVICFLOW_SHUTDOWN_TIMEOUT=5s",
 		)
-		webA, webB := freeAddr(t), freeAddr(t)
+		webA, webB := stacktest.FreeAddr(t), stacktest.FreeAddr(t)
 		procs := []*exec.Cmd{
 			start(t, bin, env, "serve", "--role", "web", "--listen", webA),
 			start(t, bin, env, "serve", "--role", "web", "--listen", webB),
@@ -174,16 +173,6 @@ func start(t *testing.T, bin string, env []string, args ...string) *exec.Cmd {
 		}
 	})
 	return cmd
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func waitReady(t *testing.T, addr string) {

@@ -29,7 +29,7 @@ func TestServeEndsWithTheErrorOfAFailingComponent(t *testing.T) {
 			t.Setenv("CIVICFLOW_METRICS_LISTEN", tc.metrics)
 			listen := taken.Addr().String()
 			if tc.metrics != "" {
-				listen = freeAddr(t)
+				listen = stacktest.FreeAddr(t)
 			}
 			done := make(chan error, 1)
 			go func() {
