@@ -230,6 +230,7 @@ func insertCase(ctx context.Context, tx bun.Tx, c *Case, now time.Time, within f
 		return err
 	}
 	c.Number = fmt.Sprintf("%s-%d-%06d", c.Jurisdiction, year, n)
+	c.QueryCode = NewQueryCode()
 	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
 		return fmt.Errorf("inserting case %s: %w", c.Number, err)
 	}
