@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
 	"database/sql"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/sequences"
 )
 
 // Progress lookup: anyone holding a case's number and its query code learns how far the case has
@@ -24,28 +24,12 @@ import (
 // and given only to the case's people (their case page, the acceptance notice), is what makes an
 // answer possible, so that a number alone reveals nothing.
 
-// queryCodeAlphabet leaves out what people misread or mistype: 0/O, 1/I/L.
-const queryCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-// QueryCodeLength is the length of a query code: 31⁶ ≈ 887 million codes, against a handful of
-// wrong guesses per address and window (accounts.GuessLimit).
+// QueryCodeLength is the length of a query code: 31⁶ ≈ 887 million codes (sequences.Code), against
+// a handful of wrong guesses per address and window (accounts.GuessLimit).
 const QueryCodeLength = 6
 
 // NewQueryCode is a random query code for a new case.
-func NewQueryCode() string {
-	const limit = 256 - 256%len(queryCodeAlphabet) // bytes at or above it would favour some letters
-	out := make([]byte, 0, QueryCodeLength)
-	buf := make([]byte, 2*QueryCodeLength)
-	for len(out) < QueryCodeLength {
-		_, _ = rand.Read(buf) // crypto/rand.Read never fails
-		for _, b := range buf {
-			if int(b) < limit && len(out) < QueryCodeLength {
-				out = append(out, queryCodeAlphabet[int(b)%len(queryCodeAlphabet)])
-			}
-		}
-	}
-	return string(out)
-}
+func NewQueryCode() string { return sequences.Code(QueryCodeLength) }
 
 // normalQueryCode is a query code as typed, in capitals without spaces or dashes.
 func normalQueryCode(s string) string {
