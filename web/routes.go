@@ -73,7 +73,8 @@ func (s *Server) routes() {
 	s.route(post, "/admin/offices/:id/days", Need("office", "write"), s.setOfficeDayPost)
 	s.route(post, "/admin/offices/:id/days/remove", Need("office", "write"), s.removeOfficeDayPost)
 
-	// The service hall: public progress lookup by case number and query code.
+	// The service hall: site search and public progress lookup by case number and query code.
+	s.route(get, "/search", Public, s.searchPage)
 	s.route(get, "/progress", Public, s.progressPage)
 
 	// JSON API, described by openapi.json.
