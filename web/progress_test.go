@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/civicflow/civicflow/stacktest"
@@ -102,6 +103,37 @@ func TestProgressLookupWithoutLogin(t *testing.T) {
 		}
 		if code, _, _ := anon.get("/progress?number=" + c.Number + "&code=" + qc); code != http.StatusTooManyRequests {
 			t.Errorf("the page after ten wrong lookups: %d", code)
+		}
+	})
+}
+
+// A burst of wrong lookups sent at once from one address gets no more wrong answers than the limit
+// allows, and 429 for the rest: never a 5xx.
+func TestProgressLookupBurst(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		const burst = 40
+		codes := make(chan int, burst)
+		var wg sync.WaitGroup
+		for i := range burst {
+			wg.Go(func() {
+				resp, err := http.Get(fmt.Sprintf("%s/api/v1/progress?number=210100-2026-%06d&code=ABCDEF", st.base, i+1))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			})
+		}
+		wg.Wait()
+		close(codes)
+		count := map[int]int{}
+		for c := range codes {
+			count[c]++
+		}
+		if count[http.StatusNotFound] > 10 || count[http.StatusNotFound]+count[http.StatusTooManyRequests] != burst {
+			t.Errorf("answers to a burst of %d wrong lookups (limit 10): %v", burst, count)
 		}
 	})
 }

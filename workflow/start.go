@@ -144,6 +144,7 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		}
 		return nil, fmt.Errorf("starting a case of %s in %s: %w", item.Code, jurisdiction, err)
 	}
+	c.hideQueryCode(actor.UserID) // the clerk at a window is none of the case's people
 	return c, nil
 }
 
