@@ -1,6 +1,8 @@
 package web
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/civicflow/civicflow/catalog"
@@ -50,7 +52,7 @@ const searchPerKind = 10
 func (s *Server) searchPage(c *fiber.Ctx) error {
 	v := s.view(c, "search_title")
 	v.Labels = map[string]string{"q": v.T("search_q")}
-	q := c.Query("q")
+	q := strings.TrimSpace(c.Query("q")) // blank is no search, not every organisation
 	v.Form["q"] = q
 	res := &searchResults{Q: q}
 	status := fiber.StatusOK

@@ -69,6 +69,9 @@ func TestSiteSearch(t *testing.T) {
 		if code != http.StatusOK || !strings.Contains(body, `href="/catalog/social-group-establishment"`) {
 			t.Errorf("searching 社团 (a keyword): %d", code)
 		}
+		if _, body, _ = anon.get("/search?q=+"); strings.Contains(body, "沈阳市围棋协会") {
+			t.Error("a blank search lists organisations")
+		}
 		code, body, _ = anon.get("/search?q=" + url.QueryEscape(strings.Repeat("协", 51)))
 		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="q-error"`) {
 			t.Errorf("too long a query: %d", code)
