@@ -16,6 +16,7 @@ import (
 
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/lang"
@@ -450,7 +451,10 @@ func (im *importer) flush(ctx context.Context) error {
 // another, the changed ones one by one (an import of a register already imported changes few).
 func (im *importer) write(ctx context.Context, inserts []Organisation, updates, renamed []*Organisation) error {
 	if len(inserts) > 0 {
-		if _, err := im.tx.NewInsert().Model(&inserts).Exec(ctx); err != nil {
+		if _, err := im.tx.NewInsert().Model(&inserts).Exec(ctx); database.IsUniqueViolation(err) {
+			return problem.New(problem.Conflict, "import_conflict", "导入期间另有导入或登记写入了相同的统一社会信用代码，本次未导入任何内容；请重新导入。",
+				"Another import or registration wrote one of the same credit codes meanwhile; nothing was imported: import again.").Because(err)
+		} else if err != nil {
 			return fmt.Errorf("inserting %d organisations from %s: %w", len(inserts), inserts[0].USCC, err)
 		}
 		named := make([]nameindex.Named, len(inserts))

@@ -3,6 +3,7 @@ package register_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -276,8 +277,8 @@ func TestImportRefusesABadFileAndACaseRegisteredHere(t *testing.T) {
 }
 
 // BenchmarkImport imports CIVICFLOW_BENCH_ORGANISATIONS rows (default 30,000) of CSV into an empty
-// register on PostgreSQL, then the same file again (every row unchanged); docs/benchmarks.md has a
-// run.
+// register on PostgreSQL, then the same file again (every row unchanged), then the same rows as XLSX
+// into an empty register; docs/benchmarks.md has a run.
 func BenchmarkImport(b *testing.B) {
 	s := stacktest.PostgresOnly(b)
 	n, _ := strconv.Atoi(os.Getenv("CIVICFLOW_BENCH_ORGANISATIONS"))
@@ -288,14 +289,38 @@ func BenchmarkImport(b *testing.B) {
 	seed(b, s.DB)
 	var file bytes.Buffer
 	file.WriteString(zhHeader + "\n")
-	names := syntheticNames(n)
-	divisions := []string{"210000", "210100", "210102", "210200"}
-	for i, name := range names {
-		div := divisions[i%len(divisions)]
-		fmt.Fprintf(&file, "%s,%s,社会团体,%s,%s某路%d号,张%d,%d-%02d-%02d,正常,%s的业务,%s,3万元,某主管单位\n",
-			oldCode(b, '1', div, i+1, true), name, div, name, i, i, 1990+i%30, 1+i%12, 1+i%28, name, div)
+	book := excelize.NewFile()
+	sheet, err := book.NewStreamWriter(book.GetSheetName(0))
+	if err != nil {
+		b.Fatal(err)
 	}
-	run := func(b *testing.B, fresh bool) {
+	header := []any{}
+	for _, h := range strings.Split(zhHeader, ",") {
+		header = append(header, h)
+	}
+	if err := sheet.SetRow("A1", header); err != nil {
+		b.Fatal(err)
+	}
+	divisions := []string{"210000", "210100", "210102", "210200"}
+	for i, name := range syntheticNames(n) {
+		div := divisions[i%len(divisions)]
+		row := []string{oldCode(b, '1', div, i+1, true), name, "社会团体", div, fmt.Sprintf("%s某路%d号", name, i), fmt.Sprintf("张%d", i),
+			fmt.Sprintf("%d-%02d-%02d", 1990+i%30, 1+i%12, 1+i%28), "正常", name + "的业务", div, "3万元", "某主管单位"}
+		file.WriteString(strings.Join(row, ",") + "\n")
+		cells := make([]any, len(row))
+		for j, c := range row {
+			cells[j] = c
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sheet.SetRow(cell, cells); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var xlsx bytes.Buffer
+	if err := errors.Join(sheet.Flush(), book.Write(&xlsx)); err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, file *bytes.Buffer, fresh bool) {
 		for b.Loop() {
 			if fresh {
 				b.StopTimer()
@@ -313,6 +338,7 @@ func BenchmarkImport(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "rows")
 	}
-	b.Run("insert", func(b *testing.B) { run(b, true) })
-	b.Run("unchanged", func(b *testing.B) { run(b, false) })
+	b.Run("csv/insert", func(b *testing.B) { run(b, &file, true) })
+	b.Run("csv/unchanged", func(b *testing.B) { run(b, &file, false) })
+	b.Run("xlsx/insert", func(b *testing.B) { run(b, &xlsx, true) })
 }

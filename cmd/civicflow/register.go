@@ -82,8 +82,12 @@ func printImport(out io.Writer, rep *register.ImportReport) {
 	if len(rep.IgnoredColumns) > 0 {
 		fmt.Fprintf(out, "ignored columns: %s\n", strings.Join(rep.IgnoredColumns, ", "))
 	}
-	fmt.Fprintf(out, "read %d, inserted %d, updated %d, unchanged %d, warnings %d, errors %d (rows skipped %d)\n",
-		rep.Read, rep.Inserted, rep.Updated, rep.Unchanged, len(rep.Warnings), len(rep.Errors), rep.Skipped)
+	inserted, updated := "inserted", "updated"
+	if !rep.Written {
+		inserted, updated = "would insert", "would update"
+	}
+	fmt.Fprintf(out, "read %d, %s %d, %s %d, unchanged %d, warnings %d, errors %d (rows skipped %d)\n",
+		rep.Read, inserted, rep.Inserted, updated, rep.Updated, rep.Unchanged, len(rep.Warnings), len(rep.Errors), rep.Skipped)
 	switch {
 	case rep.DryRun:
 		fmt.Fprintln(out, "dry run: nothing was written")

@@ -32,7 +32,7 @@ func TestRegisterImport(t *testing.T) {
 			"51210100T0000001X0,沈阳市象棋协会,210100,2015-03-20")
 		out, err := run(t, s, "", "register", "import", file)
 		if err == nil || !strings.Contains(out, "line 3, column 统一社会信用代码: error: The credit code's check character is wrong.") ||
-			!strings.Contains(out, "read 2, inserted 1, updated 0, unchanged 0, warnings 0, errors 1") ||
+			!strings.Contains(out, "read 2, would insert 1, would update 0, unchanged 0, warnings 0, errors 1") ||
 			!strings.Contains(out, "nothing was written") {
 			t.Fatalf("a bad row: %v\n%s", err, out)
 		}
