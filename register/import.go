@@ -406,7 +406,7 @@ func (im *importer) flush(ctx context.Context) error {
 		codes[i] = r.org.USCC
 	}
 	var existing []Organisation
-	if err := im.tx.NewSelect().Model(&existing).Where("uscc IN (?)", bun.In(codes)).Scan(ctx); err != nil {
+	if err := im.tx.NewSelect().Model(&existing).Where("uscc IN (?)", bun.List(codes)).Scan(ctx); err != nil {
 		return fmt.Errorf("looking up %d credit codes from line %d: %w", len(codes), batch[0].line, err)
 	}
 	byCode := map[string]*Organisation{}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -281,10 +279,7 @@ func TestImportRefusesABadFileAndACaseRegisteredHere(t *testing.T) {
 // into an empty register; docs/benchmarks.md has a run.
 func BenchmarkImport(b *testing.B) {
 	s := stacktest.PostgresOnly(b)
-	n, _ := strconv.Atoi(os.Getenv("CIVICFLOW_BENCH_ORGANISATIONS"))
-	if n <= 0 {
-		n = 30000
-	}
+	n := benchOrganisations(30000)
 	ctx := context.Background()
 	seed(b, s.DB)
 	var file bytes.Buffer
