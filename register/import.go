@@ -55,7 +55,7 @@ type ImportReport struct {
 	Inserted  int `json:"inserted"`  // new organisations (in a dry run: that would be)
 	Updated   int `json:"updated"`   // existing organisations whose particulars the file changes
 	Unchanged int `json:"unchanged"` // existing organisations the file repeats as they are
-	Skipped   int `json:"skipped"`   // bad rows left out under SkipErrors
+	Skipped   int `json:"skipped"`   // rows with errors, left out (under SkipErrors; otherwise nothing is written)
 	// Errors and Warnings list every bad row, each error and warning with its line, in line order.
 	Errors   []ImportIssue `json:"errors"`
 	Warnings []ImportIssue `json:"warnings"`
@@ -348,6 +348,11 @@ func importKind(fe *problem.Fields, s string, digit byte) string {
 			return ""
 		}
 	}
+	if digit != 0 && fromCode == "" {
+		fe.Add("uscc", "unsupported_kind", "统一社会信用代码第2位须为1（社会团体）、2（民办非企业单位）或3（基金会）。",
+			"The credit code's second character must be 1 (social group), 2 (private non-enterprise unit) or 3 (foundation).")
+		return ""
+	}
 	if digit != 0 && kind != fromCode {
 		fe.Add("kind", "kind_mismatch", "组织类型与统一社会信用代码第2位（51社会团体、52民办非企业单位、53基金会）不符。",
 			"The kind does not match the credit code's second character (51 social group, 52 private non-enterprise unit, 53 foundation).")
@@ -356,7 +361,7 @@ func importKind(fe *problem.Fields, s string, digit byte) string {
 }
 
 // dateLayouts are the ways registers on paper and old systems write a date.
-var dateLayouts = []string{"2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日", "20060102"}
+var dateLayouts = []string{"2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日", "20060102", "2006-1-2 15:04:05", "2006/1/2 15:04:05"}
 
 // firstRegistration is the earliest date of registration the import takes.
 var firstRegistration = calendar.NewDate(1949, time.October, 1)

@@ -154,12 +154,13 @@ func TestImportReportsEveryBadRowAndWritesNothing(t *testing.T) {
 		a, b, c := oldCode(t, '1', "210100", 11, true), oldCode(t, '1', "210100", 12, true), oldCode(t, '2', "210200", 13, true)
 		d, old := oldCode(t, '2', "210200", 15, true), oldCode(t, '1', "210100", 14, false)
 		file := csvFile("名称,统一社会信用代码,登记管理机关,成立日期,类型,备注",
-			"沈阳市桥牌协会,"+a+",210100,2016-01-05,,",             // line 2: good
-			"沈阳市钓鱼协会,"+wrongCheck(b)+",210100,2016-01-05,,", // 3: check character
-			","+c+",210200,2016-01-05,,",                    // 4: no name
-			"沈阳市钓鱼协会,"+a+",210100,2016-01-05,,",             // 5: duplicate of line 2
-			"大连市某协会,"+d+",990100,2016-02-30,社会团体,",          // 6: unknown jurisdiction, bad date, kind against code 52
-			"沈阳市老年书画协会,"+old+",沈阳市民政局,2001-07-01,,旧代码")      // 7: warning only
+			"沈阳市桥牌协会,"+a+",210100,2016-01-05,,",                                          // line 2: good
+			"沈阳市钓鱼协会,"+wrongCheck(b)+",210100,2016-01-05,,",                              // 3: check character
+			","+c+",210200,2016-01-05,,",                                                 // 4: no name
+			"沈阳市钓鱼协会,"+a+",210100,2016-01-05,,",                                          // 5: duplicate of line 2
+			"大连市某协会,"+d+",990100,2016-02-30,社会团体,",                                       // 6: unknown jurisdiction, bad date, kind against code 52
+			"沈阳市老年书画协会,"+old+",沈阳市民政局,2001-07-01,,旧代码",                                   // 7: warning only
+			"某其他组织,"+oldCode(t, '9', "210100", 16, true)+",210100,2001-07-01 00:00:00,,") // 8: type 9 is no kind of the register
 		for _, dry := range []bool{false, true} {
 			rep := importFile(t, s, file, register.ImportOptions{DryRun: dry})
 			if rep.Written || countOrganisations(t, s) != 0 {
@@ -170,14 +171,14 @@ func TestImportReportsEveryBadRowAndWritesNothing(t *testing.T) {
 				got = append(got, fmt.Sprintf("%d %s %s", e.Line, e.Column, e.Code))
 			}
 			want := []string{"3 统一社会信用代码 check_character", "4 名称 required", "5 统一社会信用代码 duplicate",
-				"6 类型 kind_mismatch", "6 登记管理机关 unknown", "6 成立日期 invalid"}
+				"6 类型 kind_mismatch", "6 登记管理机关 unknown", "6 成立日期 invalid", "8 统一社会信用代码 unsupported_kind"}
 			if strings.Join(got, "|") != strings.Join(want, "|") {
 				t.Errorf("errors:\n got %q\nwant %q", got, want)
 			}
 			if len(rep.Warnings) != 1 || rep.Warnings[0].Line != 7 || rep.Warnings[0].Code != "org_code_check" {
 				t.Errorf("warnings: %+v", rep.Warnings)
 			}
-			if rep.Read != 6 || rep.Skipped != 4 || rep.Inserted != 2 || len(rep.IgnoredColumns) != 1 || rep.IgnoredColumns[0] != "备注" {
+			if rep.Read != 7 || rep.Skipped != 5 || rep.Inserted != 2 || len(rep.IgnoredColumns) != 1 || rep.IgnoredColumns[0] != "备注" {
 				t.Errorf("counts: %+v", rep)
 			}
 		}

@@ -86,7 +86,7 @@ func printImport(out io.Writer, rep *register.ImportReport) {
 	if !rep.Written {
 		inserted, updated = "would insert", "would update"
 	}
-	fmt.Fprintf(out, "read %d, %s %d, %s %d, unchanged %d, warnings %d, errors %d (rows skipped %d)\n",
+	fmt.Fprintf(out, "read %d, %s %d, %s %d, unchanged %d, warnings %d, errors %d in %d row(s)\n",
 		rep.Read, inserted, rep.Inserted, updated, rep.Updated, rep.Unchanged, len(rep.Warnings), len(rep.Errors), rep.Skipped)
 	switch {
 	case rep.DryRun:
