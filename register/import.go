@@ -427,7 +427,7 @@ func (im *importer) flush(ctx context.Context) error {
 			inserts = append(inserts, r.newOrganisation(im.imported()))
 			continue
 		}
-		changed := r.apply(o)
+		changed := r.apply(o, im.header)
 		switch {
 		case len(changed) == 0:
 			im.report.Unchanged++
@@ -507,11 +507,12 @@ func (r *importRow) newOrganisation(imported map[string]any) Organisation {
 }
 
 // apply puts the row's particulars on the existing entry o and returns the names of those that
-// change; the further particulars only where the file has their column.
-func (r *importRow) apply(o *Organisation) []string {
+// change: only those the file has a column for (h), so that a file without, say, the domicile leaves
+// the domicile on record as it is.
+func (r *importRow) apply(o *Organisation, h *importHeader) []string {
 	var changed []string
 	set := func(name string, dst *string, v string) {
-		if *dst != v {
+		if *dst != v && (h.has(name) || name == "kind") { // the kind follows from the code when not given
 			*dst = v
 			changed = append(changed, name)
 		}

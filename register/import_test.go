@@ -138,11 +138,19 @@ func TestImportCSV(t *testing.T) {
 		if o, _ := register.ByUSCC(ctx, s.DB, go1); len(o.History()) != 3 || o.Particulars().SponsorUnit.ZH != "沈阳市体育局" {
 			t.Errorf("after the update: %+v %+v", o.History(), o.Particulars())
 		}
-		// A file without the particulars' columns leaves them as they are.
-		rep = importFile(t, s, csvFile("uscc,name,jurisdiction,registered_on,kind,domicile,legal_representative,status",
-			go1+",沈阳市象棋协会,210100,2015-03-20,social_group,沈阳市和平区南京北街1号,王强,active"), register.ImportOptions{})
-		if rep.Unchanged != 1 || rep.Updated != 0 || len(rep.Errors) != 0 {
+		// A file with fewer columns leaves the others as they are.
+		rep = importFile(t, s, csvFile("uscc,name,jurisdiction,registered_on", go1+",沈阳市象棋协会,210100,2015-03-20",
+			fund+",辽宁省助学基金会,210000,2009-12-31"), register.ImportOptions{})
+		if rep.Unchanged != 2 || rep.Updated != 0 || len(rep.Errors) != 0 {
 			t.Errorf("fewer columns: %+v", rep)
+		}
+		// An empty cell in a column the file has empties the particular.
+		rep = importFile(t, s, csvFile("uscc,name,jurisdiction,registered_on,domicile,status,sponsor_unit",
+			go1+",沈阳市象棋协会,210100,2015-03-20,,revoked,"), register.ImportOptions{})
+		o, _ = register.ByUSCC(ctx, s.DB, go1)
+		if rep.Updated != 1 || o.Domicile != "" || o.Status != register.StatusRevoked || o.LegalRepresentative != "王强" ||
+			o.Particulars().SponsorUnit.ZH != "" || o.Particulars().BusinessScope.ZH != "围棋培训、比赛" {
+			t.Errorf("emptied: %+v %+v %+v", rep, o, o.Particulars())
 		}
 	})
 }
@@ -214,12 +222,16 @@ func TestImportXLSXAndGB18030(t *testing.T) {
 			}
 		}
 		_ = f.SetCellStyle(sheet, "D2", "D2", date)
+		// Row 3 is left empty; row 4 has a wrong check character, reported as row 4.
+		if err := f.SetSheetRow(sheet, "A4", &[]any{wrongCheck(code), "大连市某协会", "210200", "2012-05-17"}); err != nil {
+			t.Fatal(err)
+		}
 		var buf bytes.Buffer
 		if err := f.Write(&buf); err != nil {
 			t.Fatal(err)
 		}
-		rep := importFile(t, s, buf.Bytes(), register.ImportOptions{Source: "register.xlsx"})
-		if rep.Inserted != 1 || len(rep.Errors) != 0 {
+		rep := importFile(t, s, buf.Bytes(), register.ImportOptions{Source: "register.xlsx", SkipErrors: true})
+		if rep.Inserted != 1 || rep.Read != 2 || len(rep.Errors) != 1 || rep.Errors[0].Line != 4 || rep.Errors[0].Column != "Credit code" {
 			t.Fatalf("xlsx: %+v", rep)
 		}
 		o, err := register.ByUSCC(ctx, s.DB, code)
