@@ -99,23 +99,25 @@ func Import(ctx context.Context, db bun.IDB, r io.Reader, opts ImportOptions) (*
 	defer rows.Close()
 	cells, _, err := rows.Next()
 	if errors.Is(err, io.EOF) {
-		return nil, badFile(errors.New("the file is empty"))
+		return nil, problem.New(problem.Invalid, "empty_import_file", "文件为空。", "The file is empty.")
 	}
 	if err != nil {
 		return nil, badFile(err)
 	}
 	header, err := readHeader(cells)
 	if err != nil {
-		return nil, badFile(err)
+		return nil, err
 	}
 	im := &importer{opts: opts, header: header, seen: map[string]int{}, now: time.Now().UTC().Truncate(time.Microsecond),
 		report: &ImportReport{DryRun: opts.DryRun, IgnoredColumns: header.ignored, Errors: []ImportIssue{}, Warnings: []ImportIssue{}}}
 	errRollback := errors.New("roll back")
 	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		im.tx = tx
-		if im.places, err = placeIndex(ctx, tx); err != nil {
+		places, err := placeIndex(ctx, tx)
+		if err != nil {
 			return err
 		}
+		im.places = places
 		if err := im.readAll(ctx, rows); err != nil {
 			return err
 		}
@@ -145,6 +147,10 @@ func badFile(err error) error {
 		"The file cannot be imported: "+err.Error()).Because(err)
 }
 
+// ambiguousPlace marks in a placeIndex a name that several jurisdictions have (和平区 of Shenyang and
+// of Tianjin): such a file must give the code.
+const ambiguousPlace = "?"
+
 // placeIndex maps what a file may write in the jurisdiction column to a division code: the code, the
 // jurisdiction's Chinese name (沈阳市) and the name of its civil-affairs authority (沈阳市民政局).
 func placeIndex(ctx context.Context, db bun.IDB) (map[string]string, error) {
@@ -155,10 +161,15 @@ func placeIndex(ctx context.Context, db bun.IDB) (map[string]string, error) {
 	places := map[string]string{}
 	for _, j := range all {
 		places[j.Code] = j.Code
-		if j.NameZH != "" {
-			places[j.NameZH] = j.Code
-			places[j.NameZH+"民政局"] = j.Code
-			places[j.NameZH+"民政厅"] = j.Code
+		if j.NameZH == "" {
+			continue
+		}
+		for _, name := range []string{j.NameZH, j.NameZH + "民政局", j.NameZH + "民政厅"} {
+			if other, ok := places[name]; ok && other != j.Code {
+				places[name] = ambiguousPlace
+			} else {
+				places[name] = j.Code
+			}
 		}
 	}
 	return places, nil
@@ -254,7 +265,10 @@ func (im *importer) check(cells []string, line int) *importRow {
 	o.Kind = importKind(&fe, h.cell(cells, "kind"), kindDigit)
 	if place := h.cell(cells, "jurisdiction"); place == "" {
 		fe.Add("jurisdiction", "required", "必填。", "Required.")
-	} else if o.Jurisdiction = im.places[place]; o.Jurisdiction == "" {
+	} else if o.Jurisdiction = im.places[place]; o.Jurisdiction == ambiguousPlace {
+		fe.Add("jurisdiction", "ambiguous", "多个行政区划同名，请填写行政区划代码。",
+			"Several jurisdictions have this name: give the division code.")
+	} else if o.Jurisdiction == "" {
 		fe.Add("jurisdiction", "unknown", "没有该登记管理机关（须为已设置的行政区划代码或名称）。",
 			"There is no such registration authority (a division code or name of a configured jurisdiction).")
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/forms"
+	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
@@ -260,8 +261,24 @@ func TestImportRefusesABadFileAndACaseRegisteredHere(t *testing.T) {
 		ctx := context.Background()
 		seed(t, s.DB)
 		_, err := register.Import(ctx, s.DB, bytes.NewReader(csvFile("名称,登记管理机关,成立日期", "某协会,210100,2015-01-01")), register.ImportOptions{})
-		if p, ok := problem.As(err); !ok || p.Kind != problem.Invalid || !strings.Contains(p.Message.EN, "统一社会信用代码 (uscc) is missing") {
+		if p, ok := problem.As(err); !ok || p.Kind != problem.Invalid || !strings.Contains(p.Message.EN, "统一社会信用代码 (uscc) is missing") ||
+			!strings.Contains(p.Message.ZH, "缺少必需的列“统一社会信用代码”") {
 			t.Fatalf("missing column: %v", err)
+		}
+		_, err = register.Import(ctx, s.DB, bytes.NewReader(csvFile("uscc,名称,Name,登记管理机关,成立日期")), register.ImportOptions{})
+		if p, ok := problem.As(err); !ok || !strings.Contains(p.Message.EN, `columns "名称" and "Name" both give name`) {
+			t.Fatalf("a column twice: %v", err)
+		}
+		// A name two jurisdictions have must be given as a code.
+		for _, j := range [][2]string{{"120000", "天津市"}, {"120100", "天津市辖区"}, {"120101", "和平区"}} {
+			if err := jurisdictions.Add(ctx, s.DB, j[0], j[1], ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep := importFile(t, s, csvFile("uscc,name,jurisdiction,registered_on", oldCode(t, '1', "210102", 31, true)+",和平区围棋协会,和平区,2015-01-01"),
+			register.ImportOptions{})
+		if len(rep.Errors) != 1 || rep.Errors[0].Code != "ambiguous" {
+			t.Errorf("an ambiguous name: %+v", rep)
 		}
 		if _, err := register.Import(ctx, s.DB, bytes.NewReader(nil), register.ImportOptions{}); !problem.Is(err, problem.Invalid) {
 			t.Fatalf("empty file: %v", err)

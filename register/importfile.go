@@ -13,6 +13,8 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
+
+	"github.com/civicflow/civicflow/problem"
 )
 
 // ImportColumn is a column of an import file: the particular it gives and the header names it may
@@ -167,6 +169,7 @@ type importHeader struct {
 }
 
 // readHeader reads the header row: every required column must be there, and no particular twice.
+// Anything wrong is one Invalid problem that names every column concerned.
 func readHeader(cells []string) (*importHeader, error) {
 	h := &importHeader{index: map[string]int{}, names: map[string]string{}}
 	known := map[string]string{}
@@ -175,7 +178,7 @@ func readHeader(cells []string) (*importHeader, error) {
 			known[headerKey(n)] = c.Field
 		}
 	}
-	var problems []string
+	var zh, en []string
 	for i, cell := range cells {
 		field, ok := known[headerKey(cell)]
 		switch {
@@ -184,7 +187,8 @@ func readHeader(cells []string) (*importHeader, error) {
 				h.ignored = append(h.ignored, strings.TrimSpace(cell))
 			}
 		case h.names[field] != "":
-			problems = append(problems, fmt.Sprintf("columns %q and %q both give %s", h.names[field], cell, field))
+			zh = append(zh, fmt.Sprintf("“%s”与“%s”是同一列", h.names[field], cell))
+			en = append(en, fmt.Sprintf("columns %q and %q both give %s", h.names[field], cell, field))
 		default:
 			h.index[field] = i
 			h.names[field] = strings.TrimSpace(cell)
@@ -192,11 +196,13 @@ func readHeader(cells []string) (*importHeader, error) {
 	}
 	for _, c := range ImportColumns {
 		if _, ok := h.index[c.Field]; c.Required && !ok {
-			problems = append(problems, fmt.Sprintf("required column %s (%s) is missing", c.Names[0], c.Field))
+			zh = append(zh, fmt.Sprintf("缺少必需的列“%s”", c.Names[0]))
+			en = append(en, fmt.Sprintf("required column %s (%s) is missing", c.Names[0], c.Field))
 		}
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("the header row: %s", strings.Join(problems, "; "))
+	if len(en) > 0 {
+		return nil, problem.New(problem.Invalid, "bad_import_header", "无法导入该文件，标题行有误："+strings.Join(zh, "；")+"。",
+			"The file cannot be imported: the header row: "+strings.Join(en, "; ")+".")
 	}
 	return h, nil
 }
