@@ -86,8 +86,12 @@ func printImport(out io.Writer, rep *register.ImportReport) {
 	if !rep.Written {
 		inserted, updated = "would insert", "would update"
 	}
-	fmt.Fprintf(out, "read %d, %s %d, %s %d, unchanged %d, warnings %d, errors %d in %d row(s)\n",
-		rep.Read, inserted, rep.Inserted, updated, rep.Updated, rep.Unchanged, len(rep.Warnings), len(rep.Errors), rep.Skipped)
+	fmt.Fprintf(out, "read %d, %s %d, %s %d, unchanged %d, warnings %d, errors %d",
+		rep.Read, inserted, rep.Inserted, updated, rep.Updated, rep.Unchanged, len(rep.Warnings), len(rep.Errors))
+	if rep.Skipped > 0 {
+		fmt.Fprintf(out, " in %d row(s)", rep.Skipped)
+	}
+	fmt.Fprintln(out)
 	switch {
 	case rep.DryRun:
 		fmt.Fprintln(out, "dry run: nothing was written")
