@@ -35,6 +35,11 @@ func lintItem(idf *itemDef, formSet map[string]*formDef, names *Names) []Diagnos
 	if len(it.Levels) == 0 {
 		l.at(l.line("levels"), "missing levels (where the item is handled: %s)", strings.Join(Levels, ", "))
 	}
+	for i, a := range it.Audience {
+		if !slices.Contains(Audiences, a) {
+			l.at(l.line(fmt.Sprintf("audience[%d]", i)), "unknown audience %q; the audiences are: %s", a, strings.Join(Audiences, ", "))
+		}
+	}
 	for i, lv := range it.Levels {
 		if !slices.Contains(Levels, lv) {
 			l.at(l.line(fmt.Sprintf("levels[%d]", i)), "unknown level %q; the levels are: %s", lv, strings.Join(Levels, ", "))

@@ -80,6 +80,7 @@ func TestLintRules(t *testing.T) {
 		{"missing category", []lineEdit{{false, 3, ""}}, itemFile + ":1: missing category"},
 		{"unknown level", []lineEdit{{false, 4, "levels: [province, town]"}}, itemFile + `:4: unknown level "town"`},
 		{"missing levels", []lineEdit{{false, 4, "levels: []"}}, itemFile + ":4: missing levels"},
+		{"unknown audience", []lineEdit{{false, 4, "levels: [province]\naudience: [citizens, companies]"}}, itemFile + `:5: unknown audience "companies"`},
 		{"missing form", []lineEdit{{false, 12, ""}}, itemFile + ":1: missing form"},
 		{"unknown form", []lineEdit{{false, 12, "form: nope"}}, itemFile + `:12: unknown form "nope"; the forms are: test_form`},
 		{"missing start", []lineEdit{{false, 14, `  start: ""`}}, itemFile + ":14: missing workflow.start"},

@@ -50,6 +50,11 @@ type Config struct {
 	LoginMaxFailuresPerAccount int
 	LoginMaxFailuresPerIP      int
 	LoginThrottleWindow        time.Duration
+	// ProgressMaxFailuresPerIP bounds wrong progress lookups (case number and query code) from one
+	// address within LoginThrottleWindow, so that query codes cannot be guessed.
+	ProgressMaxFailuresPerIP int
+	// Hotline is the service hotline the home page shows.
+	Hotline string
 	// DatabaseTimeout bounds the database work of one request and each connection to PostgreSQL: a
 	// database that stops answering makes requests answer 503 after it instead of hanging.
 	DatabaseTimeout time.Duration
@@ -186,6 +191,10 @@ var options = []option{
 		func(c *Config, v string) error { return intRange(&c.LoginMaxFailuresPerIP, v, 1, 100000) }},
 	{"CIVICFLOW_LOGIN_THROTTLE_WINDOW", "15m", "window of the login throttle", false,
 		func(c *Config, v string) error { return duration(&c.LoginThrottleWindow, v, time.Second) }},
+	{"CIVICFLOW_PROGRESS_MAX_FAILURES_PER_IP", "10", "wrong progress lookups (case number and query code) from one address within the login throttle window before it is throttled", false,
+		func(c *Config, v string) error { return intRange(&c.ProgressMaxFailuresPerIP, v, 1, 100000) }},
+	{"CIVICFLOW_HOTLINE", "12345", "the service hotline the home page shows (12345: the government service hotline)", false,
+		func(c *Config, v string) error { return nonEmpty(&c.Hotline, v) }},
 	{"CIVICFLOW_DATABASE_TIMEOUT", "10s", "how long one request may wait for the database, queueing for a connection included (and a new PostgreSQL connection may take to open), before it answers 503", false,
 		func(c *Config, v string) error { return duration(&c.DatabaseTimeout, v, 100*time.Millisecond) }},
 	{"CIVICFLOW_WORKER_CONCURRENCY", "8", "background tasks run at once by one worker process", false,

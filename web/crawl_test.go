@@ -105,6 +105,9 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/bookings/:id/calendar.ics": byBooking("/api/v1/bookings/%d/calendar.ics", ownerOnly),
 	"/api/v1/register":                  registerPaths("/api/v1/register"),
 	"/api/v1/register/:uscc":            byOrganisation("/api/v1/register/%s"),
+	"/progress":                         progressPaths("/progress"),
+	"/search":                           searchPaths,
+	"/api/v1/progress":                  progressPaths("/api/v1/progress"),
 }
 
 // paths visits the addresses as they are.
@@ -155,6 +158,25 @@ func byOrganisation(format string) func(*crawlWorld) []target {
 }
 
 func everybody(*persona) bool { return true }
+
+// searchPaths searches for an organisation's and an item's words, for LIKE's wildcards and for too
+// long a query.
+func searchPaths(w *crawlWorld) []target {
+	return paths("/search", "/search?q=%E5%8D%8F%E4%BC%9A", "/search?q=%E5%A9%9A%E5%A7%BB&lang=en", "/search?q=%25_",
+		"/search?q="+strings.Repeat("%E5%8D%8F", 51))(w)
+}
+
+// progressPaths looks every case up by its number and code, with a wrong code and without input.
+// The answers are not checked: wrong lookups of the crawl throttle its address before it ends.
+func progressPaths(path string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := paths(path, path+"?number=x&code=", path+"?number=210100-2026-000001&code=AAAAAA")(w)
+		for _, c := range w.cases {
+			out = append(out, target{path: path + "?number=" + c.Number + "&code=" + strings.ToLower(c.QueryCode)})
+		}
+		return out
+	}
+}
 
 // byItem visits every item of the catalogue and one that does not exist, with each query.
 func byItem(format string, queries ...string) func(*crawlWorld) []target {

@@ -35,7 +35,7 @@ func TestRegisterPagesAndExport(t *testing.T) {
 		}
 		anon := st.browser()
 		_, home, _ := anon.get("/")
-		if !strings.Contains(home, `href="/register"`) || !strings.Contains(home, `action="/register"`) {
+		if !strings.Contains(home, `href="/register"`) || !strings.Contains(home, `action="/search"`) {
 			t.Error("the home page does not lead to the register")
 		}
 

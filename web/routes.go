@@ -73,6 +73,10 @@ func (s *Server) routes() {
 	s.route(post, "/admin/offices/:id/days", Need("office", "write"), s.setOfficeDayPost)
 	s.route(post, "/admin/offices/:id/days/remove", Need("office", "write"), s.removeOfficeDayPost)
 
+	// The service hall: site search and public progress lookup by case number and query code.
+	s.route(get, "/search", Public, s.searchPage)
+	s.route(get, "/progress", Public, s.progressPage)
+
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
 	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)
@@ -125,4 +129,7 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/me/ban", LoggedIn, s.apiMyBan)
 	s.route(get, "/api/v1/register", Public, s.apiRegister)
 	s.route(get, "/api/v1/register/:uscc", Public, s.apiOrganisation)
+
+	// The service hall's API: public progress lookup.
+	s.route(get, "/api/v1/progress", Public, s.apiProgress)
 }

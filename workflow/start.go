@@ -144,6 +144,7 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		}
 		return nil, fmt.Errorf("starting a case of %s in %s: %w", item.Code, jurisdiction, err)
 	}
+	c.hideQueryCode(actor.UserID) // the clerk at a window is none of the case's people
 	return c, nil
 }
 
@@ -230,6 +231,7 @@ func insertCase(ctx context.Context, tx bun.Tx, c *Case, now time.Time, within f
 		return err
 	}
 	c.Number = fmt.Sprintf("%s-%d-%06d", c.Jurisdiction, year, n)
+	c.QueryCode = NewQueryCode()
 	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
 		return fmt.Errorf("inserting case %s: %w", c.Number, err)
 	}
