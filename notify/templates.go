@@ -48,10 +48,10 @@ var templates = map[string]source{
 	"case_submitted": {
 		Subject: map[string]string{"zh-CN": "申请已提交：{{.case_number}}", "en": "Application submitted: {{.case_number}}"},
 		Body: map[string]string{
-			"zh-CN": "您已提交“{{.item_name}}”的申请（办件编号 {{.case_number}}），现处于“{{.state_name}}”环节。",
-			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) has been submitted and is now at the stage “{{.state_name}}”.",
+			"zh-CN": "您已提交“{{.item_name}}”的申请（办件编号 {{.case_number}}），现处于“{{.state_name}}”环节。{{with .query_code}}\n查询码：{{.}}。凭办件编号和查询码，无需登录即可在服务大厅首页查询办理进度。{{end}}",
+			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) has been submitted and is now at the stage “{{.state_name}}”.{{with .query_code}}\nQuery code: {{.}}. With the case number and this code anyone can look up its progress on the home page without logging in.{{end}}",
 		},
-		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "state_name": "成立登记受理"},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "state_name": "成立登记受理", "query_code": "K7M3QX"},
 	},
 	"case_progress": {
 		Subject: map[string]string{"zh-CN": "办理进度更新：{{.case_number}}", "en": "Progress on your application: {{.case_number}}"},

@@ -252,8 +252,10 @@ func notifyReceived(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item)
 		slog.WarnContext(ctx, "workflow: no notification template for received cases", "template", ReceivedTemplate)
 		return nil
 	}
+	data := noticeData(c, item, nil, "")
+	data["query_code"] = c.QueryCode // the people's own notice: with it they look progress up without logging in
 	for _, uid := range c.people() {
-		msg := notify.Message{UserID: uid, Template: ReceivedTemplate, Data: noticeData(c, item, nil, "")}
+		msg := notify.Message{UserID: uid, Template: ReceivedTemplate, Data: data}
 		if err := notify.Send(ctx, tx, msg); err != nil {
 			return err
 		}
