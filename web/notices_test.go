@@ -1,0 +1,279 @@
+package web_test
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/notices"
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+// noticeID reads the id of the notice a redirect leads to.
+func noticeID(t *testing.T, resp *http.Response) int64 {
+	t.Helper()
+	var id int64
+	if _, err := fmt.Sscanf(resp.Header.Get("Location"), "/notices/%d", &id); err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("no notice to go to: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return id
+}
+
+// A notice written, reviewed, corrected and withdrawn through the pages: invalid input is answered
+// beside its fields; the public never sees a draft; the author cannot pass its own text nor a
+// publisher of another city; a withdrawn notice stays public with its reason; a correction keeps the
+// version it corrects.
+func TestNoticePagesLifecycle(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("sy.writer", "reviewer@2101*", "publisher@210100")
+		st.user("sy.publisher", "publisher@2101*")
+		st.user("dl.publisher", "publisher@2102*")
+		st.user("zhang.citizen", "citizen@*")
+		writer, publisher, dalian, citizen, anon := st.browser(), st.browser(), st.browser(), st.browser(), st.browser()
+		writer.login("sy.writer")
+		publisher.login("sy.publisher")
+		dalian.login("dl.publisher")
+		citizen.login("zhang.citizen")
+
+		code, page, token := writer.get("/admin/notices")
+		if code != http.StatusOK || !strings.Contains(page, `action="/admin/notices"`) || !strings.Contains(page, "沈阳市民政局") {
+			t.Fatalf("the writer's notices page: %d %s", code, page)
+		}
+		if code, _, _ := citizen.get("/admin/notices"); code != http.StatusForbidden {
+			t.Errorf("a citizen on the staff's notices page: %d", code)
+		}
+		resp, body := writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {"x"}, "jurisdiction": {"210100"}, "title": {""}, "body": {"正文"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="title-error"`) || !strings.Contains(body, `id="category-error"`) {
+			t.Fatalf("an invalid notice: %d %s", resp.StatusCode, body)
+		}
+		resp, _ = writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210200"}, "title": {"大连"}, "body": {"正文"}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a Shenyang writer writing for Dalian: %d", resp.StatusCode)
+		}
+		resp, _ = writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210100"},
+			"title": {"关于调整办公时间的通知"}, "body": {"自12月1日起，窗口下午13:30开始办公。"}})
+		id := noticeID(t, resp)
+		path := fmt.Sprintf("/notices/%d", id)
+		for who, b := range map[string]*browser{"anonymous": anon, "a citizen": citizen, "Dalian's publisher": dalian} {
+			if code, _, _ := b.get(path); code != http.StatusNotFound {
+				t.Errorf("%s reading a draft: %d", who, code)
+			}
+		}
+		code, page, token = writer.get(path + "?saved=1")
+		if code != http.StatusOK || !strings.Contains(page, "草稿已保存") || !strings.Contains(page, `action="`+path+`/submit"`) {
+			t.Fatalf("the writer's draft: %d %s", code, page)
+		}
+		if resp, _ := writer.post(path+"/submit", url.Values{"_csrf": {token}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("submitting: %d", resp.StatusCode)
+		}
+		// The writer is a publisher of Shenyang too, but may not pass its own text; Dalian's may not either.
+		_, page, token = writer.get(path)
+		resp, body = writer.post(path+"/approve", url.Values{"_csrf": {token}})
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "不能审查自己撰写的内容") {
+			t.Errorf("the author approving: %d %s", resp.StatusCode, body)
+		}
+		_, _, dtoken := dalian.get("/admin/notices")
+		if resp, _ := dalian.post(path+"/approve", url.Values{"_csrf": {dtoken}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("Dalian's publisher approving: %d", resp.StatusCode)
+		}
+		code, page, ptoken := publisher.get("/admin/notices")
+		if code != http.StatusOK || !strings.Contains(page, "关于调整办公时间的通知") || !strings.Contains(page, "待我审查") {
+			t.Fatalf("the review queue: %d %s", code, page)
+		}
+		resp, body = publisher.post(path+"/return", url.Values{"_csrf": {ptoken}, "comment": {" "}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="comment-error"`) {
+			t.Errorf("returning without a comment: %d %s", resp.StatusCode, body)
+		}
+		if resp, _ := publisher.post(path+"/approve", url.Values{"_csrf": {ptoken}, "comment": {"同意"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approving: %d", resp.StatusCode)
+		}
+		code, page, _ = anon.get("/notices?category=general")
+		if code != http.StatusOK || !strings.Contains(page, "关于调整办公时间的通知") {
+			t.Fatalf("the public list: %d %s", code, page)
+		}
+
+		// A correction: the form asks what changed; the public keeps reading version 1 until it is passed.
+		code, page, token = writer.get(path + "/edit")
+		if code != http.StatusOK || !strings.Contains(page, `name="change"`) {
+			t.Fatalf("the correction form: %d %s", code, page)
+		}
+		resp, body = writer.post(path+"/edit", url.Values{"_csrf": {token}, "title": {"关于调整办公时间的通知"}, "body": {"自12月1日起，窗口下午14:00开始办公。"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="change-error"`) {
+			t.Fatalf("a correction without saying what changed: %d %s", resp.StatusCode, body)
+		}
+		writer.post(path+"/edit", url.Values{"_csrf": {token}, "title": {"关于调整办公时间的通知（更正）"}, "body": {"自12月1日起，窗口下午14:00开始办公。"},
+			"change": {"开始办公时间更正为14:00"}})
+		writer.post(path+"/submit", url.Values{"_csrf": {token}})
+		if _, page, _ := anon.get(path); strings.Contains(page, "14:00") {
+			t.Errorf("the public reads a correction before its review: %s", page)
+		}
+		publisher.post(path+"/approve", url.Values{"_csrf": {ptoken}})
+		_, page, _ = anon.get(path)
+		if !strings.Contains(page, "14:00") || !strings.Contains(page, "13:30") || !strings.Contains(page, "开始办公时间更正为14:00") || !strings.Contains(page, "第2版") {
+			t.Errorf("the corrected notice keeps both versions: %s", page)
+		}
+
+		// Withdrawal needs a reason; the notice stays, saying so.
+		resp, body = publisher.post(path+"/withdraw", url.Values{"_csrf": {ptoken}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="reason-error"`) {
+			t.Errorf("withdrawing without a reason: %d %s", resp.StatusCode, body)
+		}
+		publisher.post(path+"/withdraw", url.Values{"_csrf": {ptoken}, "reason": {"办公时间另行通知"}})
+		code, page, _ = anon.get(path)
+		if code != http.StatusOK || !strings.Contains(page, "已撤回") || !strings.Contains(page, "办公时间另行通知") {
+			t.Errorf("the withdrawn notice: %d %s", code, page)
+		}
+		var got struct {
+			Status          string
+			WithdrawnReason string `json:"withdrawn_reason"`
+			Versions        []struct{ Number int }
+		}
+		if code := st.api("GET", "/api/v1/notices/"+fmt.Sprint(id), "", nil, &got); code != http.StatusOK || got.Status != "withdrawn" ||
+			got.WithdrawnReason != "办公时间另行通知" || len(got.Versions) != 2 {
+			t.Errorf("the API's withdrawn notice: %d %+v", code, got)
+		}
+		if code, _, _ := anon.get("/notices?category=x&page=y"); code != http.StatusUnprocessableEntity {
+			t.Errorf("invalid filters: %d", code)
+		}
+	})
+}
+
+// atomFeed is what the test reads of an Atom feed.
+type atomFeed struct {
+	XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+	ID      string   `xml:"id"`
+	Updated string   `xml:"updated"`
+	Entries []struct {
+		Title   string `xml:"title"`
+		ID      string `xml:"id"`
+		Updated string `xml:"updated"`
+		Link    struct {
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+	} `xml:"entry"`
+}
+
+// A social group's registration publishes, in the decision's transaction and so at once, its
+// 成立公告 and the 双公示 entry of the licence; a refusal publishes its 双公示 entry. Neither needs a
+// review, both name the decision, neither shows an ID number, and both are in their category's feed.
+func TestDecisionsPublishNotices(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		st := startSite(t, s)
+		st.user("zhang.applicant", "org_applicant@*")
+		st.user("sy.acceptor", "acceptor@2101*")
+		st.user("sy.reviewer", "reviewer@2101*")
+		st.user("sy.approver", "approver@2101*")
+		app, acc, rev, apr := st.token("zhang.applicant"), st.token("sy.acceptor"), st.token("sy.reviewer"), st.token("sy.approver")
+
+		c := st.startPreparation(app, "沈阳市围棋公告测试协会")
+		c = st.step(acc, c, "accept_prep", "prep_review", nil)
+		c = st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予筹备。"}})
+		c = st.step(apr, c, "approve_preparation", "establishment_application", map[string]any{"fields": map[string]any{"decision_number": "沈民社准〔2026〕7号"}})
+		if latest, _ := notices.Latest(ctx, s.DB, 10); len(latest) != 0 {
+			t.Fatalf("the approval of the preparation published %+v", latest)
+		}
+		est := st.uploadAll(app, sgItem, "registration_form", "assembly_minutes", "adopted_articles", "leaders_list")
+		c = st.step(app, c, "submit_establishment", "est_acceptance", map[string]any{"data": map[string]any{
+			"assembly_date": time.Now().In(calendar.Zone).AddDate(0, 0, -3).Format(time.DateOnly), "members_present": 46, "articles_adopted": true,
+			"legal_representative": map[string]any{"name": "张伟", "id_number": residentID(t, 901), "phone": "13912345678"},
+			"leaders":              []any{map[string]any{"name": "张伟", "id_number": residentID(t, 901), "position": "会长"}},
+			"leaders_confirmed":    true, "registration_form": []int64{est["registration_form"]}, "assembly_minutes": []int64{est["assembly_minutes"]},
+			"articles": []int64{est["adopted_articles"]}, "leaders_list": []int64{est["leaders_list"]},
+		}})
+		c = st.step(acc, c, "accept_est", "est_review", nil)
+		c = st.step(rev, c, "propose_est", "est_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予登记。"}})
+		st.step(apr, c, "approve_establishment", "registered", map[string]any{"fields": map[string]any{"decision_number": "沈民社登〔2026〕9号"}})
+
+		refused := st.startPreparation(app, "沈阳市不予批准测试会")
+		refused = st.step(acc, refused, "accept_prep", "prep_review", nil)
+		refused = st.step(rev, refused, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "不符合条件。"}})
+		st.step(apr, refused, "refuse", "refused", map[string]any{"fields": map[string]any{"reason": "会员不足五十人。"}})
+
+		var list struct {
+			Notices []struct {
+				ID       int64
+				Category string
+				Kind     string
+				Status   string
+				Title    string
+			}
+			Total int
+		}
+		if code := st.api("GET", "/api/v1/notices", "", nil, &list); code != http.StatusOK || list.Total != 3 {
+			t.Fatalf("the notices after the decisions: %d %+v", code, list)
+		}
+		byKind := map[string][]int64{}
+		for _, n := range list.Notices {
+			if n.Status != notices.StatusPublished {
+				t.Errorf("a system entry not published at once: %+v", n)
+			}
+			byKind[n.Category+"/"+n.Kind] = append(byKind[n.Category+"/"+n.Kind], n.ID)
+		}
+		if len(byKind["organisations/establishment"]) != 1 || len(byKind["licensing/licence_decision"]) != 2 {
+			t.Fatalf("the kinds of notice: %v", byKind)
+		}
+		anon := st.browser()
+		_, page, _ := anon.get(fmt.Sprintf("/notices/%d", byKind["organisations/establishment"][0]))
+		if !strings.Contains(page, "沈阳市围棋公告测试协会成立登记公告") || !strings.Contains(page, "沈民社登〔2026〕9号") || !strings.Contains(page, "张伟") ||
+			!strings.Contains(page, "统一社会信用代码：51210100") {
+			t.Errorf("the 成立公告: %s", page)
+		}
+		idNumber := residentID(t, 901)
+		for _, id := range byKind["licensing/licence_decision"] {
+			var n struct {
+				Versions []struct{ Licence notices.Licence }
+			}
+			st.api("GET", fmt.Sprintf("/api/v1/notices/%d", id), "", nil, &n)
+			_, page, _ := anon.get(fmt.Sprintf("/notices/%d", id))
+			if strings.Contains(page, idNumber) || strings.Contains(page, "13912345678") {
+				t.Errorf("a 双公示 entry shows personal data: %s", page)
+			}
+			l := n.Versions[0].Licence
+			switch l.PartyName {
+			case "沈阳市围棋公告测试协会":
+				if l.Outcome != "approved" || l.DecisionNumber != "沈民社登〔2026〕9号" || !strings.HasPrefix(l.USCC, "51210100") || l.LegalRepresentative != "张伟" ||
+					l.Jurisdiction != "210100" || l.DecidedOn != calendar.Today().String() || !strings.Contains(page, "沈阳市民政局") {
+					t.Errorf("the approval's 双公示 entry: %+v", l)
+				}
+			case "沈阳市不予批准测试会":
+				if l.Outcome != "refused" || !strings.HasPrefix(l.DecisionNumber, "refusal_decision-") || l.USCC != "" || l.Content != "不予社会团体成立登记" {
+					t.Errorf("the refusal's 双公示 entry: %+v", l)
+				}
+			default:
+				t.Errorf("a 双公示 entry of %q", l.PartyName)
+			}
+		}
+
+		// The feed of each category is Atom with absolute links to the entries.
+		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 2, notices.CategoryGeneral: 0} {
+			resp, err := http.Get(st.base + "/notices/feed/" + category + ".atom")
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var feed atomFeed
+			if err := xml.Unmarshal(raw, &feed); err != nil || resp.StatusCode != http.StatusOK ||
+				!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") || len(feed.Entries) != want || feed.Updated == "" {
+				t.Fatalf("the %s feed: %d %v %s", category, resp.StatusCode, err, raw)
+			}
+			for _, e := range feed.Entries {
+				if !strings.HasPrefix(e.Link.Href, "http://127.0.0.1:8080/notices/") || e.ID != e.Link.Href || e.Updated == "" || e.Title == "" {
+					t.Errorf("an entry of the %s feed: %+v", category, e)
+				}
+			}
+		}
+		if resp, err := http.Get(st.base + "/notices/feed/x.atom"); err != nil || resp.StatusCode != http.StatusNotFound {
+			t.Errorf("the feed of no category: %v", err)
+		}
+	})
+}
