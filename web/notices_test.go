@@ -277,3 +277,40 @@ func TestDecisionsPublishNotices(t *testing.T) {
 		}
 	})
 }
+
+// seedNotices writes a staff notice in each status for the crawl, beside the system entries the
+// decisions of the seed published, and reads every notice into the world.
+func (sd *seeder) seedNotices() {
+	ctx, db, enf := sd.ctx, sd.st.stack.DB, sd.st.enf
+	writer, publisher := actorOf(sd.w.who["reviewer-in"]), actorOf(sd.w.who["publisher-in"])
+	must := func(_ *notices.Notice, err error) {
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+	}
+	for i, steps := range [][]string{{}, {"submit"}, {"submit", "approve"}, {"submit", "approve", "revise"}, {"submit", "approve", "withdraw"}} {
+		n, err := notices.Create(ctx, db, enf, writer, notices.Draft{Category: notices.CategoryGeneral, Jurisdiction: "210100",
+			Title: fmt.Sprintf("爬行测试通知%d", i), Body: "正文"})
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		for _, step := range steps {
+			switch step {
+			case "submit":
+				must(notices.Submit(ctx, db, enf, writer, n.ID))
+			case "approve":
+				must(notices.Approve(ctx, db, enf, publisher, n.ID, ""))
+			case "revise":
+				must(notices.Revise(ctx, db, enf, writer, n.ID, notices.Draft{Title: "更正", Body: "正文", Change: "更正"}))
+			case "withdraw":
+				must(notices.Withdraw(ctx, db, enf, publisher, n.ID, "撤回"))
+			}
+		}
+	}
+	if err := db.NewSelect().Model(&sd.w.notices).Order("id").Scan(ctx); err != nil {
+		sd.t.Fatal(err)
+	}
+	if len(sd.w.notices) < 7 {
+		sd.t.Fatalf("the crawl has %d notices; the decisions of the seed published none?", len(sd.w.notices))
+	}
+}
