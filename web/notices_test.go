@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/stacktest"
@@ -313,4 +314,50 @@ func (sd *seeder) seedNotices() {
 	if len(sd.w.notices) < 7 {
 		sd.t.Fatalf("the crawl has %d notices; the decisions of the seed published none?", len(sd.w.notices))
 	}
+}
+
+// noticesContract calls the notices API as documented: a list with every filter, invalid filters,
+// a notice with a correction (two versions), and one that is not public.
+func noticesContract(t *testing.T, k *contract) {
+	t.Helper()
+	ctx, db, enf := context.Background(), k.st.stack.DB, k.st.enf
+	writer := audit.Actor{UserID: k.st.user("contract.writer", "reviewer@210100"), Label: "contract.writer"}
+	publisher := audit.Actor{UserID: k.st.user("contract.publisher", "publisher@210100"), Label: "contract.publisher"}
+	var ids []int64
+	for _, title := range []string{"关于开展社会组织年检的通知", "草稿"} {
+		n, err := notices.Create(ctx, db, enf, writer, notices.Draft{Category: notices.CategoryGeneral, Jurisdiction: "210100", Title: title, Body: "正文"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, n.ID)
+	}
+	for _, step := range []func() (*notices.Notice, error){
+		func() (*notices.Notice, error) { return notices.Submit(ctx, db, enf, writer, ids[0]) },
+		func() (*notices.Notice, error) { return notices.Approve(ctx, db, enf, publisher, ids[0], "") },
+		func() (*notices.Notice, error) {
+			return notices.Revise(ctx, db, enf, writer, ids[0], notices.Draft{Title: "关于开展社会组织年检的通知（更正）", Body: "正文二", Change: "更正日期"})
+		},
+		func() (*notices.Notice, error) { return notices.Submit(ctx, db, enf, writer, ids[0]) },
+		func() (*notices.Notice, error) { return notices.Approve(ctx, db, enf, publisher, ids[0], "") },
+	} {
+		if _, err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list struct{ Total int }
+	k.do(call{method: "GET", path: "/api/v1/notices?category=general&q=%E5%B9%B4%E6%A3%80&page=1&per_page=5", valid: true, out: &list}, 200)
+	if list.Total != 1 {
+		t.Errorf("listing notices: %+v", list)
+	}
+	e := k.fails(call{method: "GET", path: "/api/v1/notices?category=x&per_page=101"}, 422, "invalid_input")
+	if !e.hasField("category", "invalid") || !e.hasField("per_page", "invalid") {
+		t.Errorf("bad notice filters: %+v", e)
+	}
+	var one struct{ Versions []struct{ Number int } }
+	k.do(call{method: "GET", path: fmt.Sprintf("/api/v1/notices/%d", ids[0]), valid: true, out: &one}, 200)
+	if len(one.Versions) != 2 {
+		t.Errorf("the corrected notice: %+v", one)
+	}
+	k.fails(call{method: "GET", path: fmt.Sprintf("/api/v1/notices/%d", ids[1]), valid: true}, 404, "not_found")
+	k.fails(call{method: "GET", path: "/api/v1/notices", auth: "Token abc"}, 401, "bad_authorization")
 }
