@@ -154,6 +154,8 @@ type Draft struct {
 	Title        string `json:"title"`
 	Body         string `json:"body"`
 	Change       string `json:"change"` // required on a correction of a published notice
+	// Attachments are uploads (materials of AttachmentItem, not yet attached) to add to the version.
+	Attachments []int64 `json:"attachments"`
 }
 
 // Problems worded once.
@@ -235,6 +237,9 @@ func Create(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 		v := &Version{NoticeID: n.ID, Number: 1, Status: VersionDraft, Title: d.Title, Body: d.Body,
 			AuthorID: ptr(actor.UserID), CreatedAt: t}
 		if _, err := tx.NewInsert().Model(v).Exec(ctx); err != nil {
+			return err
+		}
+		if err := attach(ctx, tx, actor.UserID, v, d.Attachments); err != nil {
 			return err
 		}
 		return record(ctx, tx, actor, "notice.create", n, nil)
@@ -366,6 +371,9 @@ func Edit(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, i
 		if err := updateVersion(ctx, tx, v, VersionDraft, "title", "body", "change"); err != nil {
 			return err
 		}
+		if err := attach(ctx, tx, actor.UserID, v, d.Attachments); err != nil {
+			return err
+		}
 		n.UpdatedAt = t
 		if n.Version == 0 {
 			n.Title = d.Title
@@ -396,6 +404,12 @@ func Revise(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 			Change: d.Change, Licence: latest.Licence, AuthorID: ptr(actor.UserID), CreatedAt: t}
 		if _, err := tx.NewInsert().Model(v).Exec(ctx); err != nil {
 			return fmt.Errorf("correcting notice %d: %w", n.ID, err)
+		}
+		if err := copyAttachments(ctx, tx, latest.ID, v.ID); err != nil {
+			return err
+		}
+		if err := attach(ctx, tx, actor.UserID, v, d.Attachments); err != nil {
+			return err
 		}
 		return record(ctx, tx, actor, "notice.revise", n, map[string]any{"version": v.Number})
 	})

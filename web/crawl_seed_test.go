@@ -126,7 +126,8 @@ type crawlWorld struct {
 	day       string // an open day of Heping's booking window at the end
 	appearing int64  // the divorce case waiting for its parties' appearance
 	// notices are every notice: those the decisions published and one staff notice in each status.
-	notices []notices.Notice
+	notices     []notices.Notice
+	noticeFiles []crawlNoticeFile
 }
 
 // caseSeen reports whether the persona may see the case: its applicant and parties, and staff reading

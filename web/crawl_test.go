@@ -77,6 +77,7 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/notices/feed/:feed":                 paths("/notices/feed/licensing.atom", "/notices/feed/organisations.atom", "/notices/feed/general.atom", "/notices/feed/x.atom", "/notices/feed/general"),
 	"/notices/:id":                        byNotice("/notices/%d", "", "?saved=1", "?done=approve"),
 	"/notices/:id/edit":                   byNotice("/notices/%d/edit", ""),
+	"/notices/:id/attachments/:file":      byNoticeFile,
 	"/admin/notices":                      paths("/admin/notices"),
 
 	"/api/v1/openapi.json":      paths("/api/v1/openapi.json"),

@@ -12,6 +12,8 @@ import (
 	"github.com/gorilla/feeds"
 
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/lang"
+	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/problem"
 )
@@ -112,6 +114,69 @@ func (s *Server) noticePage(c *fiber.Ctx) error {
 	return s.renderNotice(c, fiber.StatusOK, done, nil)
 }
 
+// noticeUploads stores the files posted as "attachments" (none when the form is not multipart) and
+// returns their ids; a refused file is an Invalid problem on "attachments" naming it.
+func (s *Server) noticeUploads(c *fiber.Ctx) ([]int64, error) {
+	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		return nil, nil
+	}
+	mf, err := c.MultipartForm()
+	if err != nil {
+		return nil, errBadForm
+	}
+	var ids []int64
+	var fe problem.Fields
+	for _, fh := range mf.File["attachments"] {
+		if fh.Size == 0 && fh.Filename == "" {
+			continue // an empty file input
+		}
+		r, err := fh.Open()
+		if err != nil {
+			return nil, fmt.Errorf("opening the upload %q: %w", fh.Filename, err)
+		}
+		m, err := s.Materials.Upload(c.UserContext(), s.DB, userID(c), notices.AttachmentItem, notices.AttachmentSlot, fh.Filename, r,
+			materials.Limits{Types: notices.AttachmentTypes, MaxPixels: int64(s.Config.UploadMaxPixels)})
+		r.Close()
+		if p, ok := problem.As(err); ok {
+			fe = append(fe, problem.Field{Path: "attachments", Code: p.Code, Message: lang.Text{ZH: fh.Filename + "：" + p.Message.ZH, EN: fh.Filename + ": " + p.Message.EN}})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, m.ID)
+	}
+	return ids, fe.Err()
+}
+
+// noticeAttachment serves a file attached to a version of the notice the caller may see.
+func (s *Server) noticeAttachment(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	mid, err := strconv.ParseInt(c.Params("file"), 10, 64)
+	if err != nil || mid <= 0 {
+		return errNotFound
+	}
+	_, vs, err := notices.Visible(c.UserContext(), s.DB, s.Enforcer, userID(c), id)
+	if err != nil {
+		return err
+	}
+	m, err := notices.Attachment(c.UserContext(), s.DB, vs, mid)
+	if err != nil {
+		return err
+	}
+	r, err := s.Materials.Open(m)
+	if err != nil {
+		return err
+	}
+	for k, v := range m.DownloadHeaders() {
+		c.Set(k, v)
+	}
+	return c.SendStream(r, int(m.Size)) // fasthttp closes the stream once sent
+}
+
 // noticeSteps are the steps of the review that noticeStepPost takes.
 var noticeSteps = []string{"submit", "approve", "return", "withdraw"}
 
@@ -144,7 +209,17 @@ func (s *Server) renderNotice(c *fiber.Ctx, status int, noticeID string, formErr
 		return err
 	}
 	published := notices.PublishedOnly(vs)
-	data := map[string]any{"Notice": n, "Versions": published}
+	attached, err := notices.Attachments(c.UserContext(), s.DB, vs)
+	if err != nil {
+		return err
+	}
+	files := map[int64][]noticeFile{}
+	for vid, ms := range attached {
+		for _, m := range ms {
+			files[vid] = append(files[vid], noticeFile{Name: m.Filename, Href: fmt.Sprintf("/notices/%d/attachments/%d", n.ID, m.ID)})
+		}
+	}
+	data := map[string]any{"Notice": n, "Versions": published, "Files": files}
 	if len(published) > 0 {
 		data["Current"] = published[len(published)-1]
 	}
@@ -159,6 +234,9 @@ func (s *Server) renderNotice(c *fiber.Ctx, status int, noticeID string, formErr
 	v.Data = data
 	return s.renderStatus(c, status, "notice", v)
 }
+
+// noticeFile is an attachment as a notice's page links to it.
+type noticeFile struct{ Name, Href string }
 
 // noticeFeed is the Atom feed of a category's public notices, the newest 50, with absolute links
 // from the public address of the installation.
@@ -345,8 +423,14 @@ func (s *Server) renderEditNotice(c *fiber.Ctx, status int, formErr error) error
 			v.Form[k] = c.FormValue(k)
 		}
 	}
-	v.Labels = map[string]string{"title": v.T("notices_field_title"), "body": v.T("notices_field_body"), "change": v.T("notices_field_change")}
-	v.Data = map[string]any{"Notice": n, "Correction": pending == nil || pending.Number > 1, "Pending": pending}
+	v.Labels = map[string]string{"title": v.T("notices_field_title"), "body": v.T("notices_field_body"), "change": v.T("notices_field_change"),
+		"attachments": v.T("notices_attachments")}
+	files, err := notices.Attachments(c.UserContext(), s.DB, vs[len(vs)-1:])
+	if err != nil {
+		return err
+	}
+	v.Data = map[string]any{"Notice": n, "Correction": pending == nil || pending.Number > 1, "Pending": pending,
+		"Files": files[latest.ID], "Accept": materials.Accept(notices.AttachmentTypes), "Types": strings.Join(materials.TypeNames(notices.AttachmentTypes), "、")}
 	return s.renderStatus(c, status, "notice_edit", v)
 }
 
@@ -360,6 +444,15 @@ func (s *Server) editNoticePost(c *fiber.Ctx) error {
 	ctx, uid := c.UserContext(), userID(c)
 	n, vs, err := notices.Visible(ctx, s.DB, s.Enforcer, uid, id)
 	if err != nil {
+		return err
+	}
+	if !notices.MayWrite(s.Enforcer, uid, n.Jurisdiction) {
+		return problem.ErrForbidden // before anything is uploaded
+	}
+	if d.Attachments, err = s.noticeUploads(c); err != nil {
+		if p, ok := problem.As(err); ok && p.Kind != problem.BadRequest {
+			return s.renderEditNotice(c, fiber.StatusUnprocessableEntity, err)
+		}
 		return err
 	}
 	if notices.Pending(vs) == nil && n.Status == notices.StatusPublished {

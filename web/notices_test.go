@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,23 @@ func TestNoticePagesLifecycle(t *testing.T) {
 		if code != http.StatusOK || !strings.Contains(page, "草稿已保存") || !strings.Contains(page, `action="`+path+`/submit"`) {
 			t.Fatalf("the writer's draft: %d %s", code, page)
 		}
+		// Attachments: checked by content like every upload; a refused file leaves the text as typed.
+		text := url.Values{"_csrf": {token}, "title": {"关于调整办公时间的通知"}, "body": {"自12月1日起，窗口下午13:30开始办公。"}}
+		resp, body = writer.postFiles(path+"/edit", text, map[string]upload{"attachments": {name: "时间表.exe", content: "MZ not a pdf"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="attachments-error"`) || !strings.Contains(body, "时间表.exe") {
+			t.Fatalf("a refused attachment: %d %s", resp.StatusCode, body)
+		}
+		if resp, body := writer.postMultipart(path+"/edit", text, map[string]string{"attachments": "办公时间表.pdf"}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("attaching a PDF: %d %s", resp.StatusCode, body)
+		}
+		_, page, _ = writer.get(path)
+		file := regexp.MustCompile(`href="(/notices/\d+/attachments/\d+)"`).FindStringSubmatch(page)
+		if file == nil || !strings.Contains(page, "办公时间表.pdf") {
+			t.Fatalf("the draft's attachment: %s", page)
+		}
+		if code, _, _ := anon.get(file[1]); code != http.StatusNotFound {
+			t.Errorf("the public downloading a draft's attachment: %d", code)
+		}
 		if resp, _ := writer.post(path+"/submit", url.Values{"_csrf": {token}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("submitting: %d", resp.StatusCode)
 		}
@@ -100,6 +118,9 @@ func TestNoticePagesLifecycle(t *testing.T) {
 		if code != http.StatusOK || !strings.Contains(page, "关于调整办公时间的通知") {
 			t.Fatalf("the public list: %d %s", code, page)
 		}
+		if code, body, _ := anon.get(file[1]); code != http.StatusOK || !strings.HasPrefix(body, "%PDF-") {
+			t.Errorf("the public downloading the published attachment: %d", code)
+		}
 
 		// A correction: the form asks what changed; the public keeps reading version 1 until it is passed.
 		code, page, token = writer.get(path + "/edit")
@@ -118,7 +139,8 @@ func TestNoticePagesLifecycle(t *testing.T) {
 		}
 		publisher.post(path+"/approve", url.Values{"_csrf": {ptoken}})
 		_, page, _ = anon.get(path)
-		if !strings.Contains(page, "14:00") || !strings.Contains(page, "13:30") || !strings.Contains(page, "开始办公时间更正为14:00") || !strings.Contains(page, "第2版") {
+		if !strings.Contains(page, "14:00") || !strings.Contains(page, "13:30") || !strings.Contains(page, "开始办公时间更正为14:00") || !strings.Contains(page, "第2版") ||
+			strings.Count(page, "办公时间表.pdf") != 3 { // the text shown and both versions
 			t.Errorf("the corrected notice keeps both versions: %s", page)
 		}
 
@@ -295,6 +317,9 @@ func (sd *seeder) seedNotices() {
 		if err != nil {
 			sd.t.Fatal(err)
 		}
+		if i < 3 { // a draft, one in review and one published have an attachment
+			sd.attachPDF(n.ID, sd.w.who["reviewer-in"])
+		}
 		for _, step := range steps {
 			switch step {
 			case "submit":
@@ -309,6 +334,10 @@ func (sd *seeder) seedNotices() {
 		}
 	}
 	if err := db.NewSelect().Model(&sd.w.notices).Order("id").Scan(ctx); err != nil {
+		sd.t.Fatal(err)
+	}
+	if err := db.NewRaw("SELECT na.material_id AS id, v.notice_id FROM notice_attachments AS na JOIN notice_versions AS v ON v.id = na.version_id").
+		Scan(ctx, &sd.w.noticeFiles); err != nil {
 		sd.t.Fatal(err)
 	}
 	if len(sd.w.notices) < 7 {
@@ -360,4 +389,48 @@ func noticesContract(t *testing.T, k *contract) {
 	}
 	k.fails(call{method: "GET", path: fmt.Sprintf("/api/v1/notices/%d", ids[1]), valid: true}, 404, "not_found")
 	k.fails(call{method: "GET", path: "/api/v1/notices", auth: "Token abc"}, 401, "bad_authorization")
+}
+
+// attachPDF attaches a PDF to the draft of the notice through its edit page, as the persona.
+func (sd *seeder) attachPDF(id int64, p *persona) {
+	b := sd.st.browser()
+	base, _ := url.Parse(sd.st.base)
+	b.c.Jar.SetCookies(base, []*http.Cookie{{Name: "cf_session", Value: p.session}})
+	edit := fmt.Sprintf("/notices/%d/edit", id)
+	_, page, token := b.get(edit)
+	title := regexp.MustCompile(`name="title" maxlength="200" value="([^"]*)"`).FindStringSubmatch(page)
+	if title == nil {
+		sd.t.Fatalf("the edit page of notice %d: %s", id, page)
+	}
+	if resp, body := b.postMultipart(edit, url.Values{"_csrf": {token}, "title": {title[1]}, "body": {"正文"}},
+		map[string]string{"attachments": "附件.pdf"}); resp.StatusCode != http.StatusSeeOther {
+		sd.t.Fatalf("attaching a PDF to notice %d: %d %s", id, resp.StatusCode, body)
+	}
+}
+
+// crawlNoticeFile is an attachment of the crawl's notices.
+type crawlNoticeFile struct {
+	ID       int64 `bun:"id"`
+	NoticeID int64 `bun:"notice_id"`
+}
+
+// byNoticeFile visits every attachment by each notice it belongs to, and by another notice: seen by
+// whoever sees a version that has it (every version listed is visible to staff of the jurisdiction;
+// the public see the published ones).
+func byNoticeFile(w *crawlWorld) []target {
+	out := []target{{path: fmt.Sprintf("/notices/%d/attachments/%d", unknownID, unknownID), seen: nobody, public: true}}
+	for _, f := range w.noticeFiles {
+		var n notices.Notice
+		for _, x := range w.notices {
+			if x.ID == f.NoticeID {
+				n = x
+			}
+		}
+		out = append(out,
+			target{path: fmt.Sprintf("/notices/%d/attachments/%d", f.NoticeID, f.ID), public: true,
+				seen: func(p *persona) bool { return n.Public() || p.readsIn("notice", n.Jurisdiction) }},
+			target{path: fmt.Sprintf("/notices/%d/attachments/%d", w.notices[0].ID, f.ID), public: true,
+				seen: func(*persona) bool { return false }})
+	}
+	return out
 }

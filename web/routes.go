@@ -70,6 +70,7 @@ func (s *Server) routes() {
 	s.route(get, "/notices", Public, s.noticesPage)
 	s.route(get, "/notices/feed/:feed", Public, s.noticeFeed)
 	s.route(get, "/notices/:id", Public, s.noticePage)
+	s.route(get, "/notices/:id/attachments/:file", Public, s.noticeAttachment)
 	s.route(get, "/notices/:id/edit", Need("notice", "write"), s.editNoticePage)
 	s.route(post, "/notices/:id/edit", Need("notice", "write"), s.editNoticePost)
 	s.route(post, "/notices/:id/submit", Need("notice", "write"), s.noticeStepPost("submit"))
