@@ -109,6 +109,10 @@ func TestLifecycle(t *testing.T) {
 			Body: "2月14日至2月23日暂停窗口办理。"}); err != nil {
 			t.Fatal(err)
 		}
+		_, err = notices.Edit(ctx, db, enf, w.writer, n.ID, notices.Draft{Title: "t", Body: "b", Attachments: []int64{987654321}})
+		if p, ok := problem.As(err); !ok || p.Kind != problem.Invalid || p.Fields[0].Path != "attachments" {
+			t.Fatalf("attaching an upload that does not exist: %v", err)
+		}
 		if _, err := notices.Submit(ctx, db, enf, w.writer, n.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -276,6 +276,22 @@ func TestDecisionsPublishNotices(t *testing.T) {
 			}
 		}
 
+		// A publisher of the jurisdiction withdraws a system entry with a reason; it stays public.
+		st.user("sy.publisher", "publisher@2101*")
+		publisher := st.browser()
+		publisher.login("sy.publisher")
+		estPath := fmt.Sprintf("/notices/%d", byKind["organisations/establishment"][0])
+		_, page, token := publisher.get(estPath)
+		if !strings.Contains(page, `action="`+estPath+`/withdraw"`) || strings.Contains(page, "/edit\"") {
+			t.Errorf("the publisher's view of a system entry: %s", page)
+		}
+		if resp, _ := publisher.post(estPath+"/withdraw", url.Values{"_csrf": {token}, "reason": {"名称登记有误，待更正"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("withdrawing the 成立公告: %d", resp.StatusCode)
+		}
+		if _, page, _ := anon.get(estPath); !strings.Contains(page, "已撤回") || !strings.Contains(page, "名称登记有误，待更正") {
+			t.Errorf("the withdrawn 成立公告: %s", page)
+		}
+
 		// The feed of each category is Atom with absolute links to the entries.
 		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 2, notices.CategoryGeneral: 0} {
 			resp, err := http.Get(st.base + "/notices/feed/" + category + ".atom")
