@@ -39,7 +39,7 @@ func attach(ctx context.Context, tx bun.IDB, ownerID int64, v *Version, ids []in
 		return nil
 	}
 	var ms []materials.Material
-	if err := tx.NewSelect().Model(&ms).Where("id IN (?)", bun.In(ids)).Where("owner_id = ? AND item_code = ? AND slot = ? AND case_id IS NULL",
+	if err := tx.NewSelect().Model(&ms).Where("id IN (?)", bun.List(ids)).Where("owner_id = ? AND item_code = ? AND slot = ? AND case_id IS NULL",
 		ownerID, AttachmentItem, AttachmentSlot).Scan(ctx); err != nil {
 		return fmt.Errorf("reading attachments: %w", err)
 	}
@@ -94,7 +94,7 @@ func Attachments(ctx context.Context, db bun.IDB, vs []Version) (map[int64][]mat
 		materials.Material
 	}
 	err := db.NewSelect().TableExpr("notice_attachments AS na").ColumnExpr("na.version_id, m.*").
-		Join("JOIN materials AS m ON m.id = na.material_id").Where("na.version_id IN (?)", bun.In(ids)).
+		Join("JOIN materials AS m ON m.id = na.material_id").Where("na.version_id IN (?)", bun.List(ids)).
 		OrderExpr("m.id").Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("reading the attachments of notice %d: %w", vs[0].NoticeID, err)

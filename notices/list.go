@@ -72,7 +72,7 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // q.Q must appear in the title. Titles are read with LIKE: notices number in the thousands, not the
 // register's hundreds of thousands, so they need no index of their own yet.
 func publicQuery(db bun.IDB, q Query, out *[]Notice) *bun.SelectQuery {
-	sel := db.NewSelect().Model(out).Where("n.status IN (?)", bun.In([]string{StatusPublished, StatusWithdrawn}))
+	sel := db.NewSelect().Model(out).Where("n.status IN (?)", bun.List([]string{StatusPublished, StatusWithdrawn}))
 	if q.Category != "" {
 		sel = sel.Where("n.category = ?", q.Category)
 	}
@@ -128,7 +128,7 @@ func InProgress(ctx context.Context, db bun.IDB, enf *policies.Enforcer, userID 
 	where, args := policies.ScopeFilter("n.jurisdiction", scopes)
 	var vs []Version
 	err := db.NewSelect().Model(&vs).
-		Where("nv.status IN (?)", bun.In([]string{VersionDraft, VersionReview})).
+		Where("nv.status IN (?)", bun.List([]string{VersionDraft, VersionReview})).
 		Where("nv.notice_id IN (?)", db.NewSelect().Model((*Notice)(nil)).Column("n.id").Where(where, args...)).
 		Order("nv.id").Scan(ctx)
 	if err != nil {
@@ -144,7 +144,7 @@ func InProgress(ctx context.Context, db bun.IDB, enf *policies.Enforcer, userID 
 		ids = append(ids, v.NoticeID)
 	}
 	var ns []Notice
-	if err := db.NewSelect().Model(&ns).Where("n.id IN (?)", bun.In(ids)).OrderExpr("n.updated_at DESC, n.id DESC").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&ns).Where("n.id IN (?)", bun.List(ids)).OrderExpr("n.updated_at DESC, n.id DESC").Scan(ctx); err != nil {
 		return nil, nil, fmt.Errorf("listing notices in progress: %w", err)
 	}
 	return ns, pending, nil

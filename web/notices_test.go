@@ -94,7 +94,7 @@ func TestNoticePagesLifecycle(t *testing.T) {
 			t.Fatalf("submitting: %d", resp.StatusCode)
 		}
 		// The writer is a publisher of Shenyang too, but may not pass its own text; Dalian's may not either.
-		_, page, token = writer.get(path)
+		_, _, token = writer.get(path)
 		resp, body = writer.post(path+"/approve", url.Values{"_csrf": {token}})
 		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "不能审查自己撰写的内容") {
 			t.Errorf("the author approving: %d %s", resp.StatusCode, body)
