@@ -21,21 +21,9 @@ import (
 // Notices (公告) and 双公示: the public portal, its feeds and API, and the staff's writing and the
 // publishers' review. The rules are in package notices; these handlers only read and show.
 
-// readNoticeQuery reads a listing from the query string; a number that does not parse becomes -1,
-// which notices.List reports on its field.
+// readNoticeQuery reads a listing from the query string.
 func readNoticeQuery(c *fiber.Ctx) notices.Query {
-	number := func(name string) int {
-		s := strings.TrimSpace(c.Query(name))
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return -1
-		}
-		return n
-	}
-	return notices.Query{Category: c.Query("category"), Q: c.Query("q"), Page: number("page"), PerPage: number("per_page")}
+	return notices.Query{Category: c.Query("category"), Q: c.Query("q"), Page: queryNumber(c, "page"), PerPage: queryNumber(c, "per_page")}
 }
 
 // noticesValues is the query string of listing q on page, for links.
@@ -151,15 +139,11 @@ func (s *Server) noticeUploads(c *fiber.Ctx) ([]int64, error) {
 
 // noticeAttachment serves a file attached to a version of the notice the caller may see.
 func (s *Server) noticeAttachment(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
 	mid, err := strconv.ParseInt(c.Params("file"), 10, 64)
 	if err != nil || mid <= 0 {
 		return errNotFound
 	}
-	_, vs, err := notices.Visible(c.UserContext(), s.DB, s.Enforcer, userID(c), id)
+	_, vs, err := s.visibleNotice(c)
 	if err != nil {
 		return err
 	}
@@ -167,14 +151,29 @@ func (s *Server) noticeAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Materials.Open(m)
+	return s.sendMaterial(c, m)
+}
+
+// visibleNotice is the notice of the route's :id as the caller may see it (notices.Visible).
+func (s *Server) visibleNotice(c *fiber.Ctx) (*notices.Notice, []notices.Version, error) {
+	id, err := pathID(c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	for k, v := range m.DownloadHeaders() {
-		c.Set(k, v)
+	return notices.Visible(c.UserContext(), s.DB, s.Enforcer, userID(c), id)
+}
+
+// refill puts formErr's problem on the page, which answers status then, with what was typed into
+// the inputs named keys and path as the address to come back to; nothing when formErr is nil.
+func (v *view) refill(c *fiber.Ctx, formErr error, status int, path string, keys ...string) (int, error) {
+	if formErr == nil {
+		return status, nil
 	}
-	return c.SendStream(r, int(m.Size)) // fasthttp closes the stream once sent
+	v.Path = path
+	for _, k := range keys {
+		v.Form[k] = c.FormValue(k)
+	}
+	return v.showProblem(formErr, status)
 }
 
 // noticeSteps are the steps of the review that noticeStepPost takes.
@@ -182,12 +181,8 @@ var noticeSteps = []string{"submit", "approve", "return", "withdraw"}
 
 // renderNotice shows the notice, with the message noticeID ("" for none) and formErr's problem.
 func (s *Server) renderNotice(c *fiber.Ctx, status int, noticeID string, formErr error) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
 	uid := userID(c)
-	n, vs, err := notices.Visible(c.UserContext(), s.DB, s.Enforcer, uid, id)
+	n, vs, err := s.visibleNotice(c)
 	if err != nil {
 		return err
 	}
@@ -196,14 +191,8 @@ func (s *Server) renderNotice(c *fiber.Ctx, status int, noticeID string, formErr
 	if noticeID != "" {
 		v.Notice = v.T(noticeID)
 	}
-	if formErr != nil {
-		if status, err = v.showProblem(formErr, status); err != nil {
-			return err
-		}
-		v.Path = fmt.Sprintf("/notices/%d", n.ID)
-		for _, k := range []string{"comment", "reason"} {
-			v.Form[k] = c.FormValue(k)
-		}
+	if status, err = v.refill(c, formErr, status, fmt.Sprintf("/notices/%d", n.ID), "comment", "reason"); err != nil {
+		return err
 	}
 	if v.names, err = s.loadNames(c.UserContext(), []string{n.Jurisdiction}, nil); err != nil {
 		return err
@@ -335,15 +324,9 @@ func (s *Server) staffNoticesPage(c *fiber.Ctx) error {
 func (s *Server) renderStaffNotices(c *fiber.Ctx, status int, formErr error) error {
 	v := s.view(c, "notices_staff_title")
 	uid := userID(c)
-	if formErr != nil {
-		var err error
-		if status, err = v.showProblem(formErr, status); err != nil {
-			return err
-		}
-		v.Path = "/admin/notices"
-		for _, k := range []string{"category", "jurisdiction", "title", "body"} {
-			v.Form[k] = c.FormValue(k)
-		}
+	status, err := v.refill(c, formErr, status, "/admin/notices", "category", "jurisdiction", "title", "body")
+	if err != nil {
+		return err
 	}
 	v.Labels = map[string]string{"category": v.T("notices_category"), "jurisdiction": v.T("notices_authority"),
 		"title": v.T("notices_field_title"), "body": v.T("notices_field_body")}
@@ -392,12 +375,8 @@ func (s *Server) editNoticePage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderEditNotice(c *fiber.Ctx, status int, formErr error) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
 	uid := userID(c)
-	n, vs, err := notices.Visible(c.UserContext(), s.DB, s.Enforcer, uid, id)
+	n, vs, err := s.visibleNotice(c)
 	if err != nil {
 		return err
 	}
@@ -414,14 +393,8 @@ func (s *Server) renderEditNotice(c *fiber.Ctx, status int, formErr error) error
 	if pending != nil {
 		v.Form["change"] = pending.Change
 	}
-	if formErr != nil {
-		if status, err = v.showProblem(formErr, status); err != nil {
-			return err
-		}
-		v.Path = fmt.Sprintf("/notices/%d/edit", n.ID)
-		for _, k := range []string{"title", "body", "change"} {
-			v.Form[k] = c.FormValue(k)
-		}
+	if status, err = v.refill(c, formErr, status, fmt.Sprintf("/notices/%d/edit", n.ID), "title", "body", "change"); err != nil {
+		return err
 	}
 	v.Labels = map[string]string{"title": v.T("notices_field_title"), "body": v.T("notices_field_body"), "change": v.T("notices_field_change"),
 		"attachments": v.T("notices_attachments")}
@@ -436,16 +409,13 @@ func (s *Server) renderEditNotice(c *fiber.Ctx, status int, formErr error) error
 
 // editNoticePost saves the draft, or starts a correction of a published notice.
 func (s *Server) editNoticePost(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
 	d := notices.Draft{Title: c.FormValue("title"), Body: c.FormValue("body"), Change: c.FormValue("change")}
 	ctx, uid := c.UserContext(), userID(c)
-	n, vs, err := notices.Visible(ctx, s.DB, s.Enforcer, uid, id)
+	n, vs, err := s.visibleNotice(c)
 	if err != nil {
 		return err
 	}
+	id := n.ID
 	if !notices.MayWrite(s.Enforcer, uid, n.Jurisdiction) {
 		return problem.ErrForbidden // before anything is uploaded
 	}
