@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,10 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // noticeID reads the id of the notice a redirect leads to.
@@ -214,6 +219,23 @@ func TestDecisionsPublishNotices(t *testing.T) {
 		}})
 		c = st.step(acc, c, "accept_est", "est_review", nil)
 		c = st.step(rev, c, "propose_est", "est_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予登记。"}})
+		// The entries are written in the decision's transaction: when an effect after them fails, the
+		// decision, the register entry and both notices are undone together.
+		st.engine.RegisterEffect(notices.EffectLicence, func(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
+			if err := notices.PublishLicenceDecisionEffect(ctx, tx, c, item); err != nil {
+				return err
+			}
+			return errors.New("the effect after the notices fails")
+		})
+		decide := map[string]any{"action": "approve_establishment", "expected_version": c.Version,
+			"fields": map[string]any{"decision_number": "沈民社登〔2026〕9号"}}
+		if code := st.act(apr, c.ID, decide, nil); code != http.StatusInternalServerError {
+			t.Fatalf("a decision whose last effect fails: %d", code)
+		}
+		if n, err := s.DB.NewSelect().Table("notices").Count(ctx); err != nil || n != 0 {
+			t.Fatalf("a failed decision left %d notices (%v)", n, err)
+		}
+		st.engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
 		st.step(apr, c, "approve_establishment", "registered", map[string]any{"fields": map[string]any{"decision_number": "沈民社登〔2026〕9号"}})
 
 		refused := st.startPreparation(app, "沈阳市不予批准测试会")
