@@ -69,7 +69,7 @@ func (q *Query) check() error {
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // publicQuery selects the public notices matching q, the newest publication first. Each word of
-// q.Q must appear in the title. Titles are read with LIKE: notices number in the thousands, not the
+// q.Q must appear in the title, letters in either case as the database lowers them (both sides alike). Titles are read with LIKE: notices number in the thousands, not the
 // register's hundreds of thousands, so they need no index of their own yet.
 func publicQuery(db bun.IDB, q Query, out *[]Notice) *bun.SelectQuery {
 	sel := db.NewSelect().Model(out).Where("n.status IN (?)", bun.List([]string{StatusPublished, StatusWithdrawn}))
@@ -77,7 +77,7 @@ func publicQuery(db bun.IDB, q Query, out *[]Notice) *bun.SelectQuery {
 		sel = sel.Where("n.category = ?", q.Category)
 	}
 	for _, w := range strings.Fields(q.Q) {
-		sel = sel.Where(`n.title LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(w)+"%")
+		sel = sel.Where(`LOWER(n.title) LIKE LOWER(?) ESCAPE '\'`, "%"+likeEscaper.Replace(w)+"%")
 	}
 	return sel.OrderExpr("n.published_at DESC, n.id DESC")
 }

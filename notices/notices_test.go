@@ -197,7 +197,7 @@ func TestListAndSearch(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
 		w := newWorld(t, s)
-		for _, title := range []string{"围棋协会换届公告", "养老服务通知", "围棋比赛100%通知"} {
+		for _, title := range []string{"围棋协会换届公告", "养老服务通知", "围棋比赛100%通知", "AI养老"} {
 			n, err := notices.Create(ctx, s.DB, w.enf, w.writer, notices.Draft{Category: notices.CategoryGeneral, Jurisdiction: "210100", Title: title, Body: "正文"})
 			if err != nil {
 				t.Fatal(err)
@@ -209,8 +209,11 @@ func TestListAndSearch(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		latest, err := notices.Latest(ctx, s.DB, 2)
-		if err != nil || len(latest) != 2 || latest[0].Title != "围棋比赛100%通知" || latest[1].Title != "养老服务通知" {
+		if found, _ := notices.Search(ctx, s.DB, "ai", 10); len(found) != 1 || found[0].Title != "AI养老" {
+			t.Fatalf("ai: %+v", found)
+		}
+		latest, err := notices.Latest(ctx, s.DB, 3)
+		if err != nil || len(latest) != 3 || latest[1].Title != "围棋比赛100%通知" || latest[2].Title != "养老服务通知" {
 			t.Fatalf("latest: %+v %v", latest, err)
 		}
 		found, err := notices.Search(ctx, s.DB, "围棋 通知", 10)
@@ -221,7 +224,7 @@ func TestListAndSearch(t *testing.T) {
 			t.Fatalf("a literal %%: %+v", found)
 		}
 		page, err := notices.List(ctx, s.DB, notices.Query{PerPage: 2, Page: 2})
-		if err != nil || page.Total != 3 || len(page.Notices) != 1 || page.Pages() != 2 || page.Notices[0].Title != "围棋协会换届公告" {
+		if err != nil || page.Total != 4 || len(page.Notices) != 2 || page.Pages() != 2 || page.Notices[1].Title != "围棋协会换届公告" {
 			t.Fatalf("page 2: %+v %v", page, err)
 		}
 		if page, _ := notices.List(ctx, s.DB, notices.Query{Category: notices.CategoryLicensing}); page.Total != 0 {
