@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/notify"
+	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -111,9 +114,10 @@ type Version struct {
 	PublishedAt   *time.Time `json:"published_at,omitempty"`
 }
 
-// Authorizer decides who may do what where: the casbin enforcer.
+// Authorizer decides who may do what where, and says who holds which grant: the casbin enforcer.
 type Authorizer interface {
 	Allowed(userID int64, jurisdiction, obj, act string) bool
+	AllGrants(ctx context.Context) ([]policies.UserGrant, error)
 }
 
 // The permissions of policies/policy.csv that notices check, in the notice's jurisdiction.
@@ -432,8 +436,37 @@ func Submit(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 		if err := updateNotice(ctx, tx, n, "status", "updated_at"); err != nil {
 			return err
 		}
+		if err := notifyReviewers(ctx, tx, auth, n, v); err != nil {
+			return err
+		}
 		return record(ctx, tx, actor, "notice.submit", n, map[string]any{"version": v.Number})
 	})
+}
+
+// notifyReviewers tells the publishers of the notice's jurisdiction, but the version's author, that
+// the version waits for their review: in tx, through the outbox, so that the message goes out exactly
+// when the submission commits.
+func notifyReviewers(ctx context.Context, tx bun.IDB, auth Authorizer, n *Notice, v *Version) error {
+	grants, err := auth.AllGrants(ctx)
+	if err != nil {
+		return fmt.Errorf("finding the publishers of %s: %w", n.Jurisdiction, err)
+	}
+	told := map[int64]bool{}
+	for _, g := range grants {
+		if told[g.UserID] || !policies.Covers(g.Pattern, n.Jurisdiction) || (v.AuthorID != nil && *v.AuthorID == g.UserID) ||
+			!MayReview(auth, g.UserID, n.Jurisdiction) {
+			continue
+		}
+		told[g.UserID] = true
+		if err := notify.Send(ctx, tx, notify.Message{UserID: g.UserID, Template: "notice_review_requested",
+			Data: map[string]any{"title": v.Title, "version": v.Number, "notice_id": n.ID}}); err != nil {
+			return err
+		}
+	}
+	if len(told) == 0 {
+		slog.WarnContext(ctx, "notices: nobody may review the notice", "notice", n.ID, "jurisdiction", n.Jurisdiction)
+	}
+	return nil
 }
 
 // Approve passes the version in review and publishes it at once: a publisher of the jurisdiction
@@ -486,6 +519,13 @@ func review(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 		n.UpdatedAt = t
 		if err := updateNotice(ctx, tx, n, "status", "version", "title", "published_at", "updated_at"); err != nil {
 			return err
+		}
+		if v.AuthorID != nil {
+			template := map[bool]string{true: "notice_published", false: "notice_returned"}[approve]
+			if err := notify.Send(ctx, tx, notify.Message{UserID: *v.AuthorID, Template: template,
+				Data: map[string]any{"title": v.Title, "version": v.Number, "comment": comment, "notice_id": n.ID}}); err != nil {
+				return err
+			}
 		}
 		return record(ctx, tx, actor, action, n, map[string]any{"version": v.Number, "comment": comment})
 	})

@@ -2,6 +2,7 @@ package notices_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,6 +56,20 @@ func newWorld(t *testing.T, s *stacktest.Stack) *world {
 	}
 	w.enf = enf
 	return w
+}
+
+// told lists the users who got an in-app message of the template, in order, and forgets them.
+func told(t *testing.T, s *stacktest.Stack, template string) []int64 {
+	t.Helper()
+	var ids []int64
+	ctx := context.Background()
+	if err := s.DB.NewSelect().Table("outbox").Column("user_id").Where("template = ? AND channel = 'inbox'", template).Order("id").Scan(ctx, &ids); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.NewDelete().Table("outbox").Where("template = ?", template).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
 
 func wantProblem(t *testing.T, what string, err error, kind problem.Kind, code string) {
@@ -118,6 +133,9 @@ func TestLifecycle(t *testing.T) {
 		}
 		_, err = notices.Edit(ctx, db, enf, w.writer, n.ID, notices.Draft{Title: "x", Body: "y"})
 		wantProblem(t, "editing a text in review", err, problem.Conflict, "not_draft")
+		if got := told(t, s, "notice_review_requested"); !slices.Equal(got, []int64{w.publisher.UserID, w.publisher2.UserID, w.writerPub.UserID}) {
+			t.Errorf("told of the review (Shenyang's publishers, not Dalian's): %v", got)
+		}
 		_, err = notices.Approve(ctx, db, enf, w.dalianPub, n.ID, "")
 		wantProblem(t, "Dalian's publisher approving", err, problem.NotFound, "")
 		_, err = notices.Approve(ctx, db, enf, w.writer, n.ID, "")
@@ -130,6 +148,7 @@ func TestLifecycle(t *testing.T) {
 		if _, err := notices.Submit(ctx, db, enf, w.writer, n.ID); err != nil {
 			t.Fatal(err)
 		}
+		told(t, s, "notice_review_requested")
 		if n, err = notices.Approve(ctx, db, enf, w.publisher2, n.ID, "同意发布"); err != nil {
 			t.Fatal(err)
 		}
@@ -155,11 +174,21 @@ func TestLifecycle(t *testing.T) {
 		}
 		_, err = notices.Approve(ctx, db, enf, w.writerPub, n.ID, "")
 		wantProblem(t, "a publisher approving its own text", err, problem.Forbidden, "own_text")
+		// Its publishers are told, once each, not the author; the author is told of the outcome.
+		if got := told(t, s, "notice_review_requested"); !slices.Equal(got, []int64{w.publisher.UserID, w.publisher2.UserID}) {
+			t.Errorf("told of the correction's review: %v", got)
+		}
 		if _, vs, _ := notices.Visible(ctx, db, enf, 0, n.ID); len(vs) != 1 {
 			t.Fatalf("the public sees a version in review: %+v", vs)
 		}
 		if _, err := notices.Approve(ctx, db, enf, w.publisher, n.ID, ""); err != nil {
 			t.Fatal(err)
+		}
+		if got := told(t, s, "notice_published"); !slices.Equal(got, []int64{w.writer.UserID, w.writerPub.UserID}) {
+			t.Errorf("told of the publications: %v", got)
+		}
+		if got := told(t, s, "notice_returned"); !slices.Equal(got, []int64{w.writer.UserID}) {
+			t.Errorf("told of the return: %v", got)
 		}
 		got, vs, _ = notices.Visible(ctx, db, enf, 0, n.ID)
 		if got.Version != 2 || got.Title != "关于春节期间暂停窗口办理的通知（更正）" || len(vs) != 2 || !strings.Contains(vs[0].Body, "2月23日") ||
