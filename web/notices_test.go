@@ -202,23 +202,10 @@ func TestDecisionsPublishNotices(t *testing.T) {
 		st.user("sy.approver", "approver@2101*")
 		app, acc, rev, apr := st.token("zhang.applicant"), st.token("sy.acceptor"), st.token("sy.reviewer"), st.token("sy.approver")
 
-		c := st.startPreparation(app, "沈阳市围棋公告测试协会")
-		c = st.step(acc, c, "accept_prep", "prep_review", nil)
-		c = st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予筹备。"}})
-		c = st.step(apr, c, "approve_preparation", "establishment_application", map[string]any{"fields": map[string]any{"decision_number": "沈民社准〔2026〕7号"}})
+		c := st.groupToDecision(app, acc, rev, apr, "沈阳市围棋公告测试协会")
 		if latest, _ := notices.Latest(ctx, s.DB, 10); len(latest) != 0 {
 			t.Fatalf("the approval of the preparation published %+v", latest)
 		}
-		est := st.uploadAll(app, sgItem, "registration_form", "assembly_minutes", "adopted_articles", "leaders_list")
-		c = st.step(app, c, "submit_establishment", "est_acceptance", map[string]any{"data": map[string]any{
-			"assembly_date": time.Now().In(calendar.Zone).AddDate(0, 0, -3).Format(time.DateOnly), "members_present": 46, "articles_adopted": true,
-			"legal_representative": map[string]any{"name": "张伟", "id_number": residentID(t, 901), "phone": "13912345678"},
-			"leaders":              []any{map[string]any{"name": "张伟", "id_number": residentID(t, 901), "position": "会长"}},
-			"leaders_confirmed":    true, "registration_form": []int64{est["registration_form"]}, "assembly_minutes": []int64{est["assembly_minutes"]},
-			"articles": []int64{est["adopted_articles"]}, "leaders_list": []int64{est["leaders_list"]},
-		}})
-		c = st.step(acc, c, "accept_est", "est_review", nil)
-		c = st.step(rev, c, "propose_est", "est_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予登记。"}})
 		// The entries are written in the decision's transaction: when an effect after them fails, the
 		// decision, the register entry and both notices are undone together.
 		st.engine.RegisterEffect(notices.EffectLicence, func(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
@@ -471,4 +458,24 @@ func byNoticeFile(w *crawlWorld) []target {
 				seen: func(*persona) bool { return false }})
 	}
 	return out
+}
+
+// groupToDecision takes a new 社会团体 case of the applicant through preparation and the
+// establishment application to the decision on its registration (state est_decision).
+func (st *site) groupToDecision(app, acc, rev, apr, name string) caseState {
+	t := st.t
+	c := st.startPreparation(app, name)
+	c = st.step(acc, c, "accept_prep", "prep_review", nil)
+	c = st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予筹备。"}})
+	c = st.step(apr, c, "approve_preparation", "establishment_application", map[string]any{"fields": map[string]any{"decision_number": "沈民社准〔2026〕7号"}})
+	est := st.uploadAll(app, sgItem, "registration_form", "assembly_minutes", "adopted_articles", "leaders_list")
+	c = st.step(app, c, "submit_establishment", "est_acceptance", map[string]any{"data": map[string]any{
+		"assembly_date": time.Now().In(calendar.Zone).AddDate(0, 0, -3).Format(time.DateOnly), "members_present": 46, "articles_adopted": true,
+		"legal_representative": map[string]any{"name": "张伟", "id_number": residentID(t, 901), "phone": "13912345678"},
+		"leaders":              []any{map[string]any{"name": "张伟", "id_number": residentID(t, 901), "position": "会长"}},
+		"leaders_confirmed":    true, "registration_form": []int64{est["registration_form"]}, "assembly_minutes": []int64{est["assembly_minutes"]},
+		"articles": []int64{est["adopted_articles"]}, "leaders_list": []int64{est["leaders_list"]},
+	}})
+	c = st.step(acc, c, "accept_est", "est_review", nil)
+	return st.step(rev, c, "propose_est", "est_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予登记。"}})
 }
