@@ -118,6 +118,10 @@ func TestLintRules(t *testing.T) {
 		{"refuse without a reason", []lineEdit{{false, 65, "        - name: why"}}, itemFile + ":58: action refuse: a refuse action needs a required field named reason"},
 		{"negative cosign", []lineEdit{{false, 54, "      by: [approver]\n      cosign: -1"}}, itemFile + ":55: action approve: cosign cannot be negative"},
 		{"final state without outcome", []lineEdit{{false, 25, ""}}, itemFile + ":22: final state approved needs an outcome"},
+		{"双公示 of an item that is no licence", []lineEdit{{false, 57, "        - run: notices.publish_licence_decision"}},
+			itemFile + `:57: action approve: notices.publish_licence_decision publishes licence decisions; this item's category is "其他", not 行政许可`},
+		{"双公示 of a step that decides nothing", []lineEdit{{false, 3, "category: 行政许可"}, {false, 37, "        - run: notices.publish_licence_decision"}},
+			itemFile + ":37: action accept: notices.publish_licence_decision runs on a decision"},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
 			item, form := baseItem, baseForm

@@ -32,6 +32,9 @@ type Config struct {
 	RedisURL string
 	// ListenAddr is where the HTTP server listens.
 	ListenAddr string
+	// PublicURL is the address the public reaches the installation at (https://host[/prefix], no
+	// trailing slash), for absolute links that leave the site: feeds, and later QR codes.
+	PublicURL string
 	// MetricsAddr, when set, serves /metrics there without login instead of on the main listener for
 	// admins over the whole installation.
 	MetricsAddr string
@@ -84,6 +87,14 @@ type Config struct {
 // IsPostgres reports whether the configured database is PostgreSQL.
 func (c Config) IsPostgres() bool {
 	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// PublicBase is PublicURL, or the listen address when none is set.
+func (c Config) PublicBase() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	return "http://" + c.ListenAddr
 }
 
 // MaterialsPath is the directory of uploaded materials.
@@ -149,6 +160,18 @@ var options = []option{
 		}},
 	{"CIVICFLOW_LISTEN", "127.0.0.1:8080", "HTTP listen address", false,
 		func(c *Config, v string) error { return hostPort(&c.ListenAddr, v) }},
+	{"CIVICFLOW_PUBLIC_URL", "", "the address the public reaches this installation at, for absolute links in feeds (empty: http://LISTEN)", false,
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+				return errors.New("must be http(s)://host[/path]")
+			}
+			c.PublicURL = strings.TrimRight(v, "/")
+			return nil
+		}},
 	{"CIVICFLOW_METRICS_LISTEN", "", "separate listen address for Prometheus /metrics (empty: /metrics on the main address, for admins over the whole installation only)", false,
 		func(c *Config, v string) error {
 			if v == "" {

@@ -18,6 +18,8 @@ import (
 type target struct {
 	path string
 	seen func(p *persona) bool
+	// public says the route needs no login, so that the anonymous too get 404 for what they may not see.
+	public bool
 }
 
 // unknownID is an id no seeded record has.
@@ -71,6 +73,12 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/register.csv":                       registerPaths("/register.csv"),
 	"/register/:uscc":                     byOrganisation("/register/%s"),
 	"/admin/offices/:id":                  byOffice("/admin/offices/%d", "", "?saved=1"),
+	"/notices":                            paths("/notices", "/notices?category=licensing&q=%E5%8D%8F%E4%BC%9A&page=1&per_page=1", "/notices?category=x&page=y&per_page=1000"),
+	"/notices/feed/:feed":                 paths("/notices/feed/licensing.atom", "/notices/feed/organisations.atom", "/notices/feed/general.atom", "/notices/feed/x.atom", "/notices/feed/general"),
+	"/notices/:id":                        byNotice("/notices/%d", "", "?saved=1", "?done=approve"),
+	"/notices/:id/edit":                   byNotice("/notices/%d/edit", ""),
+	"/notices/:id/attachments/:file":      byNoticeFile,
+	"/admin/notices":                      paths("/admin/notices"),
 
 	"/api/v1/openapi.json":      paths("/api/v1/openapi.json"),
 	"/api/v1/me":                paths("/api/v1/me"),
@@ -108,6 +116,8 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/progress":                         progressPaths("/progress"),
 	"/search":                           searchPaths,
 	"/api/v1/progress":                  progressPaths("/api/v1/progress"),
+	"/api/v1/notices":                   paths("/api/v1/notices", "/api/v1/notices?category=organisations&per_page=1&page=2", "/api/v1/notices?category=x"),
+	"/api/v1/notices/:id":               byNotice("/api/v1/notices/%d", ""),
 }
 
 // paths visits the addresses as they are.
@@ -173,6 +183,33 @@ func progressPaths(path string) func(*crawlWorld) []target {
 		out := paths(path, path+"?number=x&code=", path+"?number=210100-2026-000001&code=AAAAAA")(w)
 		for _, c := range w.cases {
 			out = append(out, target{path: path + "?number=" + c.Number + "&code=" + strings.ToLower(c.QueryCode)})
+		}
+		return out
+	}
+}
+
+// byNotice visits every notice of the world: a public one anybody reads (the API shows only those),
+// one not yet public only staff reading notices in its jurisdiction; the edit form is checked only
+// for its status code not being a server error, as what it answers depends on the notice's state.
+func byNotice(format string, queries ...string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		edit := strings.HasSuffix(format, "/edit")
+		out := []target{{path: fmt.Sprintf(format, unknownID), seen: nobody, public: true}}
+		if edit {
+			out[0] = target{path: out[0].path}
+		}
+		for _, n := range w.notices {
+			for _, q := range queries {
+				t := target{path: fmt.Sprintf(format, n.ID) + q, public: true}
+				switch {
+				case edit:
+				case strings.HasPrefix(format, "/api/"):
+					t.seen = func(*persona) bool { return n.Public() }
+				default:
+					t.seen = func(p *persona) bool { return n.Public() || p.readsIn("notice", n.Jurisdiction) }
+				}
+				out = append(out, t)
+			}
 		}
 		return out
 	}
@@ -440,7 +477,7 @@ func (v crawlWay) expect(p *persona, tg target) int {
 	switch {
 	case tg.seen(p):
 		return http.StatusOK
-	case p.id != 0:
+	case p.id != 0 || tg.public:
 		return http.StatusNotFound
 	case !v.bearer && !strings.HasPrefix(tg.path, "/api/"):
 		return http.StatusSeeOther

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/register"
 )
 
@@ -13,6 +14,9 @@ import (
 // notices, entrances for organisations (法人办事) and citizens (个人办事) from the items' audience,
 // the latest notices, the hotline and the progress lookup. It offers only procedures that exist:
 // the entrances list the catalogue's items, nothing else.
+
+// homeNotices is how many of the latest notices the home page lists.
+const homeNotices = 5
 
 // hallEntrance is an entrance of the home page: the items serving one audience.
 type hallEntrance struct {
@@ -29,9 +33,11 @@ func (s *Server) home(c *fiber.Ctx) error {
 			entrances = append(entrances, hallEntrance{Audience: a, Items: items})
 		}
 	}
-	// Notices: the notices package (issue 10) puts its latest published notices here, as
-	// "Notices", for the home page's notices slot.
-	v.Data = map[string]any{"Entrances": entrances, "Hotline": s.Config.Hotline}
+	latest, err := notices.Latest(c.UserContext(), s.DB, homeNotices)
+	if err != nil {
+		return err
+	}
+	v.Data = map[string]any{"Entrances": entrances, "Hotline": s.Config.Hotline, "Notices": latest}
 	return s.render(c, "home", v)
 }
 
@@ -42,13 +48,15 @@ type searchResults struct {
 	// Organisations are the first page of the register's search; OrganisationsTotal counts them all.
 	Organisations      []register.Organisation
 	OrganisationsTotal int
-	// Notices: the notices package (issue 10) adds the published notices found here.
+	// Notices are the newest public notices whose title has every word of the query.
+	Notices []notices.Notice
 }
 
 // searchPerKind is how many organisations the site search lists before linking to the register.
 const searchPerKind = 10
 
-// searchPage searches service items by name and keywords and the register by name or credit code.
+// searchPage searches service items by name and keywords, the register by name or credit code and
+// the public notices by their titles' words.
 func (s *Server) searchPage(c *fiber.Ctx) error {
 	v := s.view(c, "search_title")
 	v.Labels = map[string]string{"q": v.T("search_q")}
@@ -64,6 +72,11 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 		if orgs != nil {
 			res.Items = s.Catalog.Search(q)
 			res.Organisations, res.OrganisationsTotal = orgs.Organisations, orgs.Total
+			found, err := notices.Search(c.UserContext(), s.DB, q, searchPerKind)
+			if status, err = v.showProblem(err, status); err != nil {
+				return err
+			}
+			res.Notices = found
 		}
 	}
 	v.Data = res

@@ -23,6 +23,7 @@ import (
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/materials"
+	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
 	"github.com/civicflow/civicflow/register"
@@ -100,6 +101,8 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
 		return catalog.Version(ctx, s.DB, hash)
 	}, cat.Item, workflow.WithClock(clock.Now))
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	engine.RegisterEffect(notices.EffectEstablishment, notices.PublishEstablishmentEffect)
+	engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)
 	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine, Desk: desk,

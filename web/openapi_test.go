@@ -598,6 +598,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		calendarContract(t, k, admin, citizen, dalian)
 		statisticsContract(t, k, admin, citizen, dalian)
 		appointmentsContract(t, k, st, admin, citizen, dalian)
+		noticesContract(t, k)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {

@@ -26,6 +26,7 @@ import (
 	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/migrations"
+	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
@@ -292,6 +293,8 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 		return catalog.Version(ctx, db, hash)
 	}, cat.Item)
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	engine.RegisterEffect(notices.EffectEstablishment, notices.PublishEstablishmentEffect)
+	engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
 	return cat, engine, nil
 }
 
