@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -45,23 +44,9 @@ func (q *Query) check() error {
 	if q.Category != "" && !ValidCategory(q.Category) {
 		fe.Add("category", "invalid", "没有该公告类别。", "There is no such category.")
 	}
-	if !utf8.ValidString(q.Q) || utf8.RuneCountInString(q.Q) > MaxQuery {
-		fe.Add("q", "too_long", fmt.Sprintf("查询内容最多%d个字符。", MaxQuery),
-			fmt.Sprintf("The query may have at most %d characters.", MaxQuery))
-	}
-	if q.Page == 0 {
-		q.Page = 1
-	}
-	if q.Page < 1 || q.Page > maxPage {
-		fe.Add("page", "invalid", fmt.Sprintf("页码须在1到%d之间。", maxPage), fmt.Sprintf("The page must be from 1 to %d.", maxPage))
-	}
-	if q.PerPage == 0 {
-		q.PerPage = DefaultPerPage
-	}
-	if q.PerPage < 1 || q.PerPage > MaxPerPage {
-		fe.Add("per_page", "invalid", fmt.Sprintf("每页条数须在1到%d之间。", MaxPerPage),
-			fmt.Sprintf("The page size must be from 1 to %d.", MaxPerPage))
-	}
+	fe.CheckQuery("q", q.Q, MaxQuery)
+	q.Page, q.PerPage = fe.CheckPaging(problem.Paging{Page: q.Page, PerPage: q.PerPage,
+		DefaultPerPage: DefaultPerPage, MaxPerPage: MaxPerPage, MaxPage: maxPage})
 	return fe.Err()
 }
 
