@@ -75,10 +75,16 @@ func (q *Query) checkFilters(fe *problem.Fields) {
 	}
 }
 
-// checkPage gives the page and its size their defaults and checks them.
+// checkPage gives the page and its size their defaults and checks them. Pages end with the first
+// MaxExport matches, as the export does: a page far beyond costs the database the whole way there
+// and helps nobody, who would rather narrow the search.
 func (q *Query) checkPage(fe *problem.Fields) {
 	q.Page, q.PerPage = fe.CheckPaging(problem.Paging{Page: q.Page, PerPage: q.PerPage,
 		DefaultPerPage: DefaultPerPage, MaxPerPage: MaxPerPage, MaxPage: maxPage})
+	if q.Page >= 1 && q.Page <= maxPage && q.PerPage >= 1 && (q.Page-1)*q.PerPage >= MaxExport {
+		fe.Add("page", "beyond_results", fmt.Sprintf("只能翻阅前%d条结果，请增加查询条件缩小范围。", MaxExport),
+			fmt.Sprintf("Only the first %d results can be paged through: narrow the search with more filters.", MaxExport))
+	}
 }
 
 // usccShape reports whether code has the shape of a credit code: 18 digits or capital letters. The
@@ -127,9 +133,17 @@ func search(ctx context.Context, db bun.IDB, q Query, limit, offset int) (*Resul
 		return nil, err
 	}
 	res := &Results{Organisations: []Organisation{}, Page: q.Page, PerPage: q.PerPage}
-	sel := searchQuery(db, q, grams, &res.Organisations).
-		OrderExpr("CASE WHEN status = ? THEN 0 ELSE 1 END, name, id", StatusActive).
-		Limit(int64(limit)).Offset(int64(offset))
+	sel := searchQuery(db, q, grams, &res.Organisations)
+	if q.Q != "" {
+		// The organisation named exactly so first, then the closest names: the shorter, the less
+		// they add to the words looked for.
+		sel = sel.OrderExpr("CASE WHEN lower(name) = lower(?) THEN 0 ELSE 1 END", nameindex.Fold(q.Q))
+	}
+	sel = sel.OrderExpr("CASE WHEN status = ? THEN 0 ELSE 1 END", StatusActive)
+	if q.Q != "" {
+		sel = sel.OrderExpr("LENGTH(name)")
+	}
+	sel = sel.OrderExpr("name, id").Limit(int64(limit)).Offset(int64(offset))
 	total, err := sel.ScanAndCount(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("searching the register (%+v): %w", q, err)

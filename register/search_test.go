@@ -70,7 +70,8 @@ func TestSearch(t *testing.T) {
 			{register.Query{Q: "摄影协会"}, "大连市摄影协会"},          // every pair present is not enough: 摄影家协会 has no 影协
 			{register.Query{Q: "家协会"}, "沈阳市摄影家协会,沈阳市书法家协会"}, // active first, revoked included
 			{register.Query{Q: "棋"}, "沈阳市围棋协会"},
-			{register.Query{Q: "协"}, "协,大连市摄影协会,沈阳市围棋协会,沈阳市摄影家协会,ＣＦ全角协会,沈阳市书法家协会"},
+			// The name itself first, then active before revoked, the shortest names first.
+			{register.Query{Q: "协"}, "协,ＣＦ全角协会,大连市摄影协会,沈阳市围棋协会,沈阳市摄影家协会,沈阳市书法家协会"},
 			{register.Query{Q: "5g应用"}, "和平区5G应用促进会"},
 			{register.Query{Q: "5"}, "和平区5G应用促进会"},
 			{register.Query{Q: "ＣＦ全角"}, "ＣＦ全角协会"}, // as typed: lower() folds full-width letters on PostgreSQL only
@@ -87,7 +88,7 @@ func TestSearch(t *testing.T) {
 			{register.Query{Q: "促进会", Kind: register.KindPrivateNonEnterprise}, "和平区5G应用促进会"},
 			{register.Query{Jurisdiction: "210102"}, "和平区5G应用促进会,沈阳市围棋协会,沈阳市书法家协会"},
 			{register.Query{Q: "协会", Jurisdiction: "210100"}, "沈阳市围棋协会,沈阳市摄影家协会,沈阳市书法家协会"}, // and below
-			{register.Query{Q: "协会", Jurisdiction: "210000"}, "大连市摄影协会,沈阳市围棋协会,沈阳市摄影家协会,ＣＦ全角协会,沈阳市书法家协会"},
+			{register.Query{Q: "协会", Jurisdiction: "210000"}, "ＣＦ全角协会,大连市摄影协会,沈阳市围棋协会,沈阳市摄影家协会,沈阳市书法家协会"},
 			{register.Query{Year: 2025}, "沈阳市围棋协会"},
 			{register.Query{Q: "围棋", Year: time.Now().Year()}, ""},
 		} {
@@ -130,6 +131,13 @@ func TestSearch(t *testing.T) {
 		}
 		if want := "q,uscc,kind,status,jurisdiction,year,page,per_page"; strings.Join(paths, ",") != want {
 			t.Errorf("fields %v, want %s", paths, want)
+		}
+		// Pages end with the first MaxExport matches.
+		if _, err := register.Search(ctx, s.DB, register.Query{Page: register.MaxExport/20 + 1, PerPage: 20}); !problem.Is(err, problem.Invalid) {
+			t.Errorf("a page beyond the first %d matches: %v", register.MaxExport, err)
+		}
+		if _, err := register.Search(ctx, s.DB, register.Query{Page: register.MaxExport / 20, PerPage: 20}); err != nil {
+			t.Errorf("the last page of the first %d matches: %v", register.MaxExport, err)
 		}
 		if _, err := register.Search(ctx, s.DB, register.Query{Q: "\xff\xfe"}); !problem.Is(err, problem.Invalid) {
 			t.Errorf("invalid UTF-8: %v", err)

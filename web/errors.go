@@ -115,8 +115,13 @@ type apiFieldError struct {
 // database's OutageLog says when it starts and ends.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	p, ok := problemOf(err)
-	if ok && p.Kind == problem.Unavailable {
+	switch {
+	case ok && p.Kind == problem.Unavailable:
 		c.Set(fiber.HeaderRetryAfter, retryAfter)
+	case ok && p.Kind == problem.TooManyRequests:
+		// The throttles count within a sliding window: after a whole window the caller is sure to
+		// be let in again.
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(s.Config.LoginThrottleWindow.Seconds())))
 	}
 	status := fiber.StatusInternalServerError
 	body := apiErrorBody{Code: "internal", Fields: []apiFieldError{}}

@@ -104,6 +104,15 @@ func TestProgressLookupWithoutLogin(t *testing.T) {
 		if code, _, _ := anon.get("/progress?number=" + c.Number + "&code=" + qc); code != http.StatusTooManyRequests {
 			t.Errorf("the page after ten wrong lookups: %d", code)
 		}
+		// The refusal says when to come back: after the throttle's window (15 minutes by default).
+		resp, err := http.Get(st.base + "/api/v1/progress?number=" + c.Number + "&code=" + qc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "900" {
+			t.Errorf("a throttled lookup: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
 	})
 }
 

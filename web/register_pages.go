@@ -2,16 +2,20 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/register"
 )
 
@@ -162,10 +166,43 @@ var registerCSVHeader = []string{
 	"登记管理机关 Registration authority", "住所 Domicile", "法定代表人 Legal representative", "成立登记日期 Registered on",
 }
 
+// An export reads up to register.MaxExport organisations: a burst of them, which anyone may send,
+// would hold the database from everybody else. A process makes exportSlots at once; a request
+// waits exportWait for a slot and is then asked to come back (503 with Retry-After).
+const (
+	exportSlots = 2
+	exportWait  = 5 * time.Second
+)
+
+// exportGate lets exports in while a slot is free, waiting for one until wait has passed.
+type exportGate struct {
+	slots *semaphore.Weighted
+	wait  time.Duration
+}
+
+// enter takes a slot, waiting at most g.wait, and returns its release; errExportBusy when none
+// came free in time.
+func (g exportGate) enter(ctx context.Context) (release func(), err error) {
+	ctx, cancel := context.WithTimeout(ctx, g.wait)
+	defer cancel()
+	if err := g.slots.Acquire(ctx, 1); err != nil {
+		return nil, errExportBusy
+	}
+	return func() { g.slots.Release(1) }, nil
+}
+
+var errExportBusy = problem.New(problem.Unavailable, "export_busy",
+	"当前导出请求较多，请稍后再试。", "Many exports are being made just now: try again in a moment.")
+
 // registerCSV exports the search as CSV in UTF-8 with a byte order mark, which Excel needs to read
 // Chinese correctly: the first register.MaxExport matches, in the order of the page. The
 // X-Total-Count header says how many match in all, so that a cut export can be told from a whole.
 func (s *Server) registerCSV(c *fiber.Ctx) error {
+	release, err := s.exports.enter(c.UserContext())
+	if err != nil {
+		return err
+	}
+	defer release()
 	res, err := register.Export(c.UserContext(), s.DB, readRegisterQuery(c))
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ package web
 import (
 	"bytes"
 	"context"
-
 	"fmt"
 	"log/slog"
 	"net"
@@ -28,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/uptrace/bun"
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/civicflow/civicflow/accounts"
@@ -70,6 +70,8 @@ type Server struct {
 	table []Route
 	// readiness is the last answer of /readyz's checks.
 	readiness readinessCache
+	// exports bounds the register exports this process makes at once (see registerCSV).
+	exports exportGate
 }
 
 // New builds the application with every route and refuses a route registered without a permission.
@@ -82,7 +84,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, tr: tr, pages: pg}
+	s := &Server{Deps: d, tr: tr, pages: pg, exports: exportGate{slots: semaphore.NewWeighted(exportSlots), wait: exportWait}}
 	cfg := fiber.Config{
 		AppName: "civicflow",
 		// Values from the request outlive it (metric labels, audit rows, goroutines); Immutable makes

@@ -74,11 +74,17 @@ var ErrProgressNotFound = problem.New(problem.NotFound, "not_found",
 func (e *Engine) Progress(ctx context.Context, q ProgressQuery) (*Progress, error) {
 	number, code := strings.TrimSpace(q.Number), normalQueryCode(q.Code)
 	var fe problem.Fields
-	if number == "" || utf8.RuneCountInString(number) > 40 {
+	switch {
+	case number == "":
 		fe.Add("number", "invalid_number", "请输入办件编号。", "Enter the case number.")
+	case utf8.RuneCountInString(number) > 40:
+		fe.Add("number", "invalid_number", "办件编号过长，请核对后重新输入。", "That is too long for a case number: check it and enter it again.")
 	}
-	if code == "" || utf8.RuneCountInString(code) > 20 {
+	switch {
+	case code == "":
 		fe.Add("code", "invalid_code", "请输入查询码。", "Enter the query code.")
+	case utf8.RuneCountInString(code) > 20:
+		fe.Add("code", "invalid_code", "查询码过长，请核对后重新输入。", "That is too long for a query code: check it and enter it again.")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err

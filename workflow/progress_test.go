@@ -67,6 +67,10 @@ func TestProgressLookup(t *testing.T) {
 		if _, err := lookUp(c.Number, ""); !problem.Is(err, problem.Invalid) {
 			t.Errorf("no code: %v", err)
 		}
+		if p, _ := problem.As(func() error { _, err := lookUp(strings.Repeat("9", 5000), code); return err }()); p == nil ||
+			len(p.Fields) != 1 || !strings.Contains(p.Fields[0].Message.ZH, "过长") {
+			t.Errorf("a 5,000-digit number: %+v", p)
+		}
 		_, _ = lookUp(c.Number, wrong) // the third wrong guess
 		if _, err := lookUp(c.Number, code); err != accounts.ErrTooManyGuesses {
 			t.Errorf("the right code after the limit: %v", err)
