@@ -24,10 +24,10 @@ var templates = map[string]source{
 	"case_accepted": {
 		Subject: map[string]string{"zh-CN": "您的申请已受理：{{.case_number}}", "en": "Your application has been accepted: {{.case_number}}"},
 		Body: map[string]string{
-			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）已受理，现处于“{{.state_name}}”环节。",
-			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) has been accepted and is now at the stage “{{.state_name}}”.",
+			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）已受理，现处于“{{.state_name}}”环节。{{with index . \"query_code\"}}\n查询码：{{.}}。凭办件编号和查询码，无需登录即可在服务大厅首页查询办理进度。{{end}}",
+			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) has been accepted and is now at the stage “{{.state_name}}”.{{with index . \"query_code\"}}\nQuery code: {{.}}. With the case number and this code anyone can look up its progress on the home page without logging in.{{end}}",
 		},
-		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "state_name": "筹备审查"},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "state_name": "筹备审查", "query_code": "K7M3QX"},
 	},
 	"case_supplement_requested": {
 		Subject: map[string]string{"zh-CN": "请补正申请材料：{{.case_number}}", "en": "Please complete your application: {{.case_number}}"},

@@ -333,6 +333,7 @@ func notifyEffect(ctx context.Context, tx bun.Tx, next *Case, item *catalog.Item
 	data["fields"] = maps.Clone(next.Fields)
 	if n.To == catalog.Applicant {
 		data["fields"] = publicFields(next.Fields, item)
+		data["query_code"] = next.QueryCode // the people's own: progress lookup without logging in
 		if a.Internal {
 			data["comment"] = "" // staff work the applicant does not see
 		}

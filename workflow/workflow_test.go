@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
@@ -183,6 +185,21 @@ func TestHappyPath(t *testing.T) {
 			}
 			if n := f.count("outbox", "user_id = ? AND channel = 'inbox'", f.applicant); n < 1 {
 				t.Errorf("applicant never notified")
+			}
+			// The query code goes to the people's notices only, never to staff.
+			var code string
+			if err := f.db.NewSelect().Table("cases").Column("query_code").Where("id = ?", c.ID).Scan(f.ctx, &code); err != nil || code == "" {
+				t.Fatalf("the case's query code %q: %v", code, err)
+			}
+			var rows []notify.Outbox
+			if err := f.db.NewSelect().Model(&rows).Where("channel = 'inbox' AND user_id IN (?)", bun.List([]int64{f.applicant, f.reviewer})).
+				Scan(f.ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range rows {
+				if got, want := o.Data["query_code"], map[bool]any{true: code, false: nil}[*o.UserID == f.applicant]; got != want {
+					t.Errorf("%s to user %d carries query code %v, want %v", o.Template, *o.UserID, got, want)
+				}
 			}
 			mine, err := f.eng.MyCases(f.ctx, f.applicant, 10)
 			if err != nil || len(mine) != 1 || mine[0].ID != c.ID {
