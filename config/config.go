@@ -40,6 +40,12 @@ type Config struct {
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto headers are believed; requests from anywhere else are taken at face value.
 	TrustedProxies []string
+	// PublicURL is the address the public reaches the installation at, without a trailing slash:
+	// the QR codes of issued documents point to PublicURL/verify/<code>.
+	PublicURL string
+	// SealKeyFile holds the Ed25519 key that signs issued documents; empty means a key generated once
+	// and kept in the database.
+	SealKeyFile string
 	// SecretKey signs CSRF tokens; empty means a key generated once and kept in the database.
 	SecretKey string
 	// BodyLimit is the largest request body accepted, in bytes.
@@ -168,6 +174,17 @@ var options = []option{
 			}
 			return nil
 		}},
+	{"CIVICFLOW_PUBLIC_URL", "http://127.0.0.1:8080", "the installation's public address (scheme://host[:port][/path]); issued documents' QR codes open PUBLIC_URL/verify/<code>", false,
+		func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+				return errors.New("must be an http:// or https:// address without query, e.g. https://zwfw.example.gov.cn")
+			}
+			c.PublicURL = strings.TrimRight(v, "/")
+			return nil
+		}},
+	{"CIVICFLOW_SEAL_KEY_FILE", "", "file of the Ed25519 key that signs issued documents (PEM PKCS #8, or the 32-byte seed raw or base64); empty: generated once and kept in the database", false,
+		func(c *Config, v string) error { c.SealKeyFile = v; return nil }},
 	{"CIVICFLOW_SECRET_KEY", "", "key that signs CSRF tokens, at least 32 characters; empty: generated once and kept in the database", true,
 		func(c *Config, v string) error {
 			if v != "" && len(v) < 32 {

@@ -19,6 +19,7 @@ import (
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/jurisdictions"
@@ -100,9 +101,15 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
 		return catalog.Version(ctx, s.DB, hash)
 	}, cat.Item, workflow.WithClock(clock.Now))
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	seal, err := documents.LoadSeal(ctx, s.DB, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := documents.New(cat, cfg.PublicURL, seal)
+	engine.SetIssuer(issuer.Issue)
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)
-	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine, Desk: desk,
+	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine, Documents: issuer, Desk: desk,
 		Materials: store, Secret: secret, Metrics: promhttp.Handler()})
 	if err != nil {
 		t.Fatal(err)

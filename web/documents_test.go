@@ -1,0 +1,168 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/workflow"
+)
+
+// getBytes asks for path with the bearer token and returns the status and the body.
+func (st *site) getBytes(path, token string) (int, []byte) {
+	st.t.Helper()
+	req, _ := http.NewRequest("GET", st.base+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		st.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// verifyUploadAPI posts content to the verification API of code and returns the status and answer.
+func (st *site) verifyUploadAPI(code string, content []byte) (int, string) {
+	st.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	fw, _ := w.CreateFormFile("file", "document.pdf")
+	_, _ = fw.Write(content)
+	_ = w.Close()
+	resp, answer := st.send(st.request("POST", "/api/v1/verify/"+code, w.FormDataContentType(), body.Bytes()))
+	return resp.StatusCode, answer
+}
+
+var flateStream = regexp.MustCompile(`(?s)/Filter /FlateDecode[^>]*>>\s*stream\r?\n(.*?)endstream`)
+
+// pdfText inflates every compressed stream of the PDF and returns them joined: the page contents,
+// where fpdf writes text as UTF-16BE, and the embedded font subset.
+func pdfText(pdf []byte) []byte {
+	var out []byte
+	for _, m := range flateStream.FindAllSubmatch(pdf, -1) {
+		r, err := zlib.NewReader(bytes.NewReader(m[1]))
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(r)
+		// Undo the escapes of PDF strings: the bytes of 局 (U+5C40) start with a backslash.
+		b = []byte(strings.NewReplacer(`\\`, `\`, `\(`, `(`, `\)`, `)`).Replace(string(b)))
+		out = append(out, b...)
+	}
+	return out
+}
+
+func utf16be(s string) []byte {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u>>8), byte(u))
+	}
+	return b
+}
+
+// checkCertificate checks the registration certificate issued at the end of the establishment flow:
+// its PDF as the applicant downloads it, its signature, its verification page and API, the upload
+// check, and who may download it.
+func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id int64) {
+	ctx := context.Background()
+	var d workflow.Document
+	if err := s.DB.NewSelect().Model(&d).Where("id = ?", id).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	code, pdf := st.getBytes("/api/v1/documents/"+strconv.FormatInt(id, 10), app)
+	if code != http.StatusOK || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("downloading the certificate: %d %.40q", code, pdf)
+	}
+	if sum := sha256.Sum256(pdf); hex.EncodeToString(sum[:]) != d.SHA256 {
+		t.Errorf("the downloaded PDF hashes to %x, the document says %s", sum, d.SHA256)
+	}
+	text := pdfText(pdf)
+	for _, want := range []string{"社会团体法人登记证书", "沈阳市青年创新创业促进会", "沈阳市科学技术局", "沈阳市民政局", d.Number} {
+		if !bytes.Contains(text, utf16be(want)) {
+			t.Errorf("the certificate does not say %q", want)
+		}
+	}
+	verifyURL := "http://127.0.0.1:8080/verify/" + *d.VerifyCode
+	if !bytes.Contains(pdf, []byte("/URI ("+verifyURL+")")) {
+		t.Errorf("the certificate has no link to %s", verifyURL)
+	}
+
+	var key struct{ PublicKey string `json:"public_key"` }
+	if code := st.api("GET", "/api/v1/verify-key", "", nil, &key); code != http.StatusOK {
+		t.Fatalf("the public key: %d", code)
+	}
+	pub, _ := base64.StdEncoding.DecodeString(key.PublicKey)
+	var v struct {
+		Number, Holder, Status, SHA256, Particulars, Signature string
+		SignatureValid                                         bool `json:"signature_valid"`
+	}
+	if code := st.api("GET", "/api/v1/verify/"+strings.ToLower(*d.VerifyCode), "", nil, &v); code != http.StatusOK ||
+		v.Number != d.Number || v.Status != "valid" || v.SHA256 != d.SHA256 || !v.SignatureValid || v.Holder != "沈阳市青年创新创业促进会" {
+		t.Fatalf("verifying the certificate: %d %+v", code, v)
+	}
+	sig, _ := base64.StdEncoding.DecodeString(v.Signature)
+	if !ed25519.Verify(pub, []byte(v.Particulars), sig) || !strings.Contains(v.Particulars, d.SHA256) {
+		t.Errorf("the signature does not verify with the public key over %s", v.Particulars)
+	}
+	tampered := strings.Replace(v.Particulars, d.SHA256, strings.Repeat("0", 64), 1)
+	if ed25519.Verify(pub, []byte(tampered), sig) {
+		t.Error("the signature verifies over a tampered hash")
+	}
+
+	anon := st.browser()
+	if code, body, _ := anon.get("/verify/" + *d.VerifyCode); code != http.StatusOK || !strings.Contains(body, "有效") || !strings.Contains(body, d.Number) {
+		t.Errorf("the verification page: %d", code)
+	}
+	if code, _, _ := anon.get("/verify/AAAAAAAAAAAAAAAA"); code != http.StatusNotFound {
+		t.Errorf("an unknown code's page: %d, want 404", code)
+	}
+	if code, answer := st.verifyUploadAPI(*d.VerifyCode, pdf); code != http.StatusOK || !strings.Contains(answer, `"matches":true`) {
+		t.Errorf("checking the issued PDF: %d %s", code, answer)
+	}
+	changed := append(bytes.Clone(pdf), '\n') // a reader shows the same; the hash differs
+	if code, answer := st.verifyUploadAPI(*d.VerifyCode, changed); code != http.StatusOK || !strings.Contains(answer, `"matches":false`) {
+		t.Errorf("checking a changed PDF: %d %s", code, answer)
+	}
+
+	// The superseded acceptance notice of the 筹备 stage says so.
+	var old workflow.Document
+	if err := s.DB.NewSelect().Model(&old).Where("case_id = ? AND status = 'superseded'", d.CaseID).Limit(1).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code := st.api("GET", "/api/v1/verify/"+*old.VerifyCode, "", nil, &v); code != http.StatusOK || v.Status != "superseded" {
+		t.Errorf("verifying a superseded notice: %d %+v", code, v)
+	}
+
+	// Who may download: another applicant and staff of another city get 404; staff of the city get
+	// the file, and the download is audited.
+	st.user("li.applicant", "org_applicant@*")
+	st.user("dl.reviewer", "reviewer@2102*")
+	path := "/api/v1/documents/" + strconv.FormatInt(id, 10)
+	for _, login := range []string{"li.applicant", "dl.reviewer"} {
+		if code, _ := st.getBytes(path, st.token(login)); code != http.StatusNotFound {
+			t.Errorf("%s downloads the certificate: %d, want 404", login, code)
+		}
+	}
+	if code, got := st.getBytes(path, st.token("sy.reviewer")); code != http.StatusOK || !bytes.Equal(got, pdf) {
+		t.Errorf("the city's reviewer downloads the certificate: %d", code)
+	}
+	if n := countRows(t, s, "audit_log", "action = 'document.download' AND object_id = '"+strconv.FormatInt(id, 10)+"' AND actor = 'sy.reviewer'"); n != 1 {
+		t.Errorf("%d audit rows of the reviewer's download, want 1", n)
+	}
+}
