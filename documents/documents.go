@@ -15,8 +15,8 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/sequences"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -38,7 +38,9 @@ func New(cat *catalog.Catalog, publicURL string, seal *Seal) *Issuer {
 func (is *Issuer) Seal() *Seal { return is.seal }
 
 // Template returns the template of kind.
-func (is *Issuer) Template(kind string) (*catalog.DocumentTemplate, bool) { return is.cat.Document(kind) }
+func (is *Issuer) Template(kind string) (*catalog.DocumentTemplate, bool) {
+	return is.cat.Document(kind)
+}
 
 // VerifyURL is the public verification address of a code.
 func (is *Issuer) VerifyURL(code string) string { return is.publicURL + "/verify/" + code }
@@ -132,7 +134,7 @@ func nextNumber(ctx context.Context, tx bun.IDB, auth Authority, tpl *catalog.Do
 // defaultPrefix is the number prefix of a template that sets none: 民 for 民政.
 const defaultPrefix = "民"
 
-// codeAlphabet spells verification codes: RFC 4648 base32 without padding, upper case, no 0/1/8/9.
+// codeEncoding spells verification codes: RFC 4648 base32 (A–Z, 2–7) without padding.
 var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // newCode returns a fresh verification code: 80 random bits as 16 base32 characters, unguessable

@@ -103,7 +103,9 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 		t.Errorf("the certificate has no link to %s", verifyURL)
 	}
 
-	var key struct{ PublicKey string `json:"public_key"` }
+	var key struct {
+		PublicKey string `json:"public_key"`
+	}
 	if code := st.api("GET", "/api/v1/verify-key", "", nil, &key); code != http.StatusOK {
 		t.Fatalf("the public key: %d", code)
 	}
