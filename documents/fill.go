@@ -34,7 +34,7 @@ func fill(ctx context.Context, tx bun.IDB, c *workflow.Case, item *catalog.Item,
 	f := map[string]any{
 		"number":      number,
 		"date":        chineseDate(now),
-		"valid_until": chineseDate(now.AddDate(certificateYears, 0, -1)),
+		"valid_until": chineseDate(validUntil(now)),
 		"applicant":   applicant,
 		"case": map[string]any{"number": c.Number, "item": item.Name.ZH, "submitted": chineseDate(c.CreatedAt),
 			"jurisdiction": jname},

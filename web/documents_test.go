@@ -142,6 +142,19 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 		t.Errorf("checking a changed PDF: %d %s", code, answer)
 	}
 
+	// The register shows the certificate with its validity and verification link.
+	var uscc string
+	if d.OrganisationID == nil {
+		t.Fatal("the certificate names no organisation")
+	}
+	if err := s.DB.NewSelect().TableExpr("organisations").Column("uscc").Where("id = ?", *d.OrganisationID).Scan(ctx, &uscc); err != nil {
+		t.Fatal(err)
+	}
+	if code, body, _ := anon.get("/register/" + uscc); code != http.StatusOK || !strings.Contains(body, d.Number) ||
+		!strings.Contains(body, `href="`+verifyURL+`"`) || !strings.Contains(body, "有效期至") {
+		t.Errorf("the register's page of %s does not show the certificate: %d", uscc, code)
+	}
+
 	// The superseded acceptance notice of the 筹备 stage says so.
 	var old workflow.Document
 	if err := s.DB.NewSelect().Model(&old).Where("case_id = ? AND status = 'superseded'", d.CaseID).Limit(1).Scan(ctx); err != nil {
