@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -88,7 +89,7 @@ func (r *renderer) block(b catalog.DocumentBlock, number string, first bool) err
 			size = 24
 		}
 		p.SetFont(fontFamily, "", size)
-		p.MultiCell(0, size*0.5, s, "", "C", false)
+		r.multiCell(0, size*0.5, s, "C")
 		if first {
 			p.SetFont(fontFamily, "", 11)
 			p.CellFormat(0, 8, number, "", 1, "C", false, 0, "")
@@ -111,7 +112,7 @@ func (r *renderer) block(b catalog.DocumentBlock, number string, first bool) err
 			y := p.GetY()
 			p.CellFormat(labelW, 8, row.Label, "", 0, "L", false, 0, "")
 			p.SetXY(margin+labelW, y)
-			p.MultiCell(0, 8, v, "", "L", false)
+			r.multiCell(0, 8, v, "L")
 		}
 		p.Ln(2)
 	case b.SupplementItems:
@@ -130,8 +131,42 @@ func (r *renderer) block(b catalog.DocumentBlock, number string, first bool) err
 // paragraph draws one paragraph of body text.
 func (r *renderer) paragraph(s string) {
 	r.pdf.SetFont(fontFamily, "", 12)
-	r.pdf.MultiCell(0, 7.5, s, "", "L", false)
+	r.multiCell(0, 7.5, s, "L")
 	r.pdf.Ln(1.5)
+}
+
+// multiCell writes s in lines of height h from the current position to the right margin (w 0) or
+// over w, aligned by align. fpdf's own MultiCell drops the Chinese character at which it breaks a
+// line (it takes it for a space), so the lines are cut here, at any character that does not fit.
+func (r *renderer) multiCell(w, h float64, s, align string) {
+	p := r.pdf
+	x := p.GetX()
+	if w == 0 {
+		_, _, right, _ := p.GetMargins()
+		pw, _ := p.GetPageSize()
+		w = pw - right - x
+	}
+	for _, line := range r.wrap(s, w-2*p.GetCellMargin()) {
+		p.SetX(x)
+		p.CellFormat(w, h, line, "", 2, align, false, 0, "")
+	}
+}
+
+// wrap cuts s into lines no wider than w at the current font, keeping explicit line breaks.
+func (r *renderer) wrap(s string, w float64) []string {
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		line := []rune{}
+		for _, c := range para {
+			if len(line) > 0 && r.pdf.GetStringWidth(string(append(line, c))) > w {
+				lines = append(lines, string(line))
+				line = line[:0]
+			}
+			line = append(line, c)
+		}
+		lines = append(lines, string(line))
+	}
+	return lines
 }
 
 // signature writes the issuing authority and the date at the right, as a signed letter ends.

@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,8 +52,9 @@ func (st *site) verifyUploadAPI(code string, content []byte) (int, string) {
 
 var flateStream = regexp.MustCompile(`(?s)/Filter /FlateDecode[^>]*>>\s*stream\r?\n(.*?)endstream`)
 
-// pdfText inflates every compressed stream of the PDF and returns them joined: the page contents,
-// where fpdf writes text as UTF-16BE, and the embedded font subset.
+// pdfText inflates every compressed stream of the PDF and returns the strings of their text
+// operators joined, escapes undone: what the pages say as fpdf writes it, UTF-16BE, lines run
+// together (a wrapped paragraph reads as one).
 func pdfText(pdf []byte) []byte {
 	var out []byte
 	for _, m := range flateStream.FindAllSubmatch(pdf, -1) {
@@ -61,9 +63,33 @@ func pdfText(pdf []byte) []byte {
 			continue
 		}
 		b, _ := io.ReadAll(r)
-		// Undo the escapes of PDF strings: the bytes of 局 (U+5C40) start with a backslash.
-		b = []byte(strings.NewReplacer(`\\`, `\`, `\(`, `(`, `\)`, `)`).Replace(string(b)))
-		out = append(out, b...)
+		out = append(out, pdfStrings(b)...)
+	}
+	return out
+}
+
+// pdfStrings returns the literal strings (…) of a content stream, concatenated and unescaped: fpdf
+// escapes \\, ( and ) with a backslash and a carriage return as \r (the bytes of 局, U+5C40, start
+// with a backslash; those of 不, U+4E0D, end with a carriage return).
+func pdfStrings(b []byte) []byte {
+	var out []byte
+	in := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case !in:
+			in = c == '('
+		case c == '\\' && i+1 < len(b):
+			i++
+			if c = b[i]; c == 'r' {
+				c = '\r'
+			}
+			out = append(out, c)
+		case c == ')':
+			in = false
+		default:
+			out = append(out, c)
+		}
 	}
 	return out
 }
@@ -131,6 +157,18 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 	if code, body, _ := anon.get("/verify/" + *d.VerifyCode); code != http.StatusOK || !strings.Contains(body, "有效") || !strings.Contains(body, d.Number) {
 		t.Errorf("the verification page: %d", code)
 	}
+	_, _, token := anon.get("/verify/" + *d.VerifyCode)
+	if resp, body := anon.postFiles("/verify/"+*d.VerifyCode, url.Values{"_csrf": {token}}, map[string]upload{"file": {"c.pdf", string(pdf)}}); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, "上传的文件与签发的文书完全一致") {
+		t.Errorf("checking the PDF on the page: %d", resp.StatusCode)
+	}
+	if resp, body := anon.postFiles("/verify/"+*d.VerifyCode, url.Values{"_csrf": {token}}, map[string]upload{"file": {"c.pdf", "%PDF-1.4 other"}}); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, "上传的文件与签发的文书不一致") {
+		t.Errorf("checking another PDF on the page: %d", resp.StatusCode)
+	}
+	if resp, _ := anon.postFiles("/verify/"+*d.VerifyCode, nil, map[string]upload{"file": {"c.pdf", string(pdf)}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("checking a PDF on the page without the CSRF token: %d, want 403", resp.StatusCode)
+	}
 	if code, _, _ := anon.get("/verify/AAAAAAAAAAAAAAAA"); code != http.StatusNotFound {
 		t.Errorf("an unknown code's page: %d, want 404", code)
 	}
@@ -180,4 +218,40 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 	if n := countRows(t, s, "audit_log", "action = 'document.download' AND object_id = '"+strconv.FormatInt(id, 10)+"' AND actor = 'sy.reviewer'"); n != 1 {
 		t.Errorf("%d audit rows of the reviewer's download, want 1", n)
 	}
+}
+
+// A refusal not to accept produces a 不予受理决定书 with the reason and the remedies before the bodies
+// configured for the jurisdiction, which the applicant downloads.
+func TestRejectionNoticeStatesReasonAndRemedies(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("rj.applicant", "org_applicant@*")
+		st.user("rj.acceptor", "acceptor@2101*")
+		app := st.token("rj.applicant")
+		c := st.startPreparation(app, "沈阳市青年围棋协会")
+		reason := "发起人不足五十名，不符合《社会团体登记管理条例》第十条。"
+		st.step(st.token("rj.acceptor"), c, "reject", "refused", map[string]any{"fields": map[string]any{"reason": reason}})
+		view := st.getCase(app, c.ID)
+		if len(view.Documents) != 1 || view.Documents[0].Kind != "rejection_notice" {
+			t.Fatalf("documents of the refused case: %+v", view.Documents)
+		}
+		code, pdf := st.getBytes("/api/v1/documents/"+strconv.FormatInt(view.Documents[0].ID, 10), app)
+		if code != http.StatusOK {
+			t.Fatalf("downloading the notice: %d", code)
+		}
+		text := pdfText(pdf)
+		for _, want := range []string{"不予受理决定书", reason, "六十日内向沈阳市人民政府申请行政复议", "六个月内向沈阳市和平区人民法院提起行政诉讼"} {
+			if !bytes.Contains(text, utf16be(want)) {
+				t.Errorf("the notice does not say %q: %s", want, decodeUTF16(text))
+			}
+		}
+	})
+}
+
+func decodeUTF16(b []byte) string {
+	var u []uint16
+	for i := 0; i+1 < len(b); i += 2 {
+		u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+	}
+	return string(utf16.Decode(u))
 }
