@@ -20,7 +20,12 @@ import (
 //go:embed font/DroidSansFallbackFull.ttf
 var cjkFont []byte
 
-const fontFamily = "droid"
+// fontFamily names the embedded CJK font; latinFamily the standard font used for ASCII, which the
+// CJK font lacks.
+const (
+	fontFamily  = "droid"
+	latinFamily = "helvetica"
+)
 
 // Page geometry in millimetres (A4).
 const (
@@ -68,9 +73,10 @@ func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, 
 
 // renderer draws one document.
 type renderer struct {
-	pdf *fpdf.Fpdf
-	tpl *catalog.DocumentTemplate
-	f   map[string]any
+	pdf  *fpdf.Fpdf
+	tpl  *catalog.DocumentTemplate
+	f    map[string]any
+	size float64 // the font size of the text being drawn, in points
 }
 
 func (r *renderer) text(src string) (string, error) { return text(src, r.f) }
@@ -84,15 +90,14 @@ func (r *renderer) block(b catalog.DocumentBlock, number string, first bool) err
 		if err != nil {
 			return err
 		}
-		size := 18.0
+		r.size = 18
 		if r.tpl.Layout == catalog.LayoutCertificate {
-			size = 24
+			r.size = 24
 		}
-		p.SetFont(fontFamily, "", size)
-		r.multiCell(0, size*0.5, s, "C")
+		r.lines(margin, 0, r.size*0.5, s, "C")
 		if first {
-			p.SetFont(fontFamily, "", 11)
-			p.CellFormat(0, 8, number, "", 1, "C", false, 0, "")
+			r.size = 11
+			r.lines(margin, 0, 8, number, "C")
 		}
 		p.Ln(4)
 	case b.Paragraph != "":
@@ -102,17 +107,17 @@ func (r *renderer) block(b catalog.DocumentBlock, number string, first bool) err
 		}
 		r.paragraph(s)
 	case len(b.Rows) > 0:
-		p.SetFont(fontFamily, "", 12)
-		labelW := 38.0
+		r.size = 12
+		const labelW = 40.0
 		for _, row := range b.Rows {
 			v, err := r.text(row.Value)
 			if err != nil {
 				return err
 			}
 			y := p.GetY()
-			p.CellFormat(labelW, 8, row.Label, "", 0, "L", false, 0, "")
-			p.SetXY(margin+labelW, y)
-			r.multiCell(0, 8, v, "L")
+			r.lines(margin, labelW, 8, row.Label, "L")
+			p.SetY(y)
+			r.lines(margin+labelW, 0, 8, v, "L")
 		}
 		p.Ln(2)
 	case b.SupplementItems:
@@ -130,53 +135,116 @@ func (r *renderer) block(b catalog.DocumentBlock, number string, first bool) err
 
 // paragraph draws one paragraph of body text.
 func (r *renderer) paragraph(s string) {
-	r.pdf.SetFont(fontFamily, "", 12)
-	r.multiCell(0, 7.5, s, "L")
+	r.size = 12
+	r.lines(margin, 0, 7.5, s, "L")
 	r.pdf.Ln(1.5)
 }
 
-// multiCell writes s in lines of height h from the current position to the right margin (w 0) or
-// over w, aligned by align. fpdf's own MultiCell drops the Chinese character at which it breaks a
-// line (it takes it for a space), so the lines are cut here, at any character that does not fit.
-func (r *renderer) multiCell(w, h float64, s, align string) {
+// lines writes s from x over the width w (0: to the right margin) in lines of height h, aligned by
+// align (L, C or R), and leaves the position at the left margin below. The lines are cut here, at any
+// character that does not fit: fpdf's MultiCell drops the Chinese character at which it breaks a line
+// (it takes it for a space) and draws a text in one font only.
+func (r *renderer) lines(x, w, h float64, s, align string) {
 	p := r.pdf
-	x := p.GetX()
 	if w == 0 {
-		_, _, right, _ := p.GetMargins()
-		pw, _ := p.GetPageSize()
-		w = pw - right - x
+		w = pageW - margin - x
 	}
-	for _, line := range r.wrap(s, w-2*p.GetCellMargin()) {
+	for _, line := range r.wrap(s, w) {
 		p.SetX(x)
-		p.CellFormat(w, h, line, "", 2, align, false, 0, "")
+		r.line(x, w, h, line, align)
+		p.Ln(h)
 	}
 }
 
-// wrap cuts s into lines no wider than w at the current font, keeping explicit line breaks.
+// line draws one line of text that fits within w at the current position: runs of ASCII in
+// Helvetica (one of the PDF's standard fonts, which every reader has), the rest in the embedded CJK
+// font, which has no Latin letters or digits.
+func (r *renderer) line(x, w, h float64, s, align string) {
+	p := r.pdf
+	width := r.width(s)
+	switch align {
+	case "C":
+		x += (w - width) / 2
+	case "R":
+		x += w - width
+	}
+	p.SetX(x)
+	for _, run := range runs(s) {
+		r.font(run)
+		p.CellFormat(p.GetStringWidth(run), h, run, "", 0, "L", false, 0, "")
+	}
+}
+
+// font sets the font of a run at the current size.
+func (r *renderer) font(run string) {
+	if isLatin([]rune(run)[0]) {
+		r.pdf.SetFont(latinFamily, "", r.size)
+	} else {
+		r.pdf.SetFont(fontFamily, "", r.size)
+	}
+}
+
+// width measures s as line draws it.
+func (r *renderer) width(s string) float64 {
+	var w float64
+	for _, run := range runs(s) {
+		r.font(run)
+		w += r.pdf.GetStringWidth(run)
+	}
+	return w
+}
+
+// wrap cuts s into lines no wider than w at the current size (but for closing punctuation, see
+// noLineStart), keeping explicit line breaks.
 func (r *renderer) wrap(s string, w float64) []string {
 	var lines []string
 	for _, para := range strings.Split(s, "\n") {
-		line := []rune{}
+		var line []rune
+		var lw float64
 		for _, c := range para {
-			if len(line) > 0 && r.pdf.GetStringWidth(string(append(line, c))) > w {
+			cw := r.width(string(c))
+			if len(line) > 0 && lw+cw > w && !strings.ContainsRune(noLineStart, c) {
 				lines = append(lines, string(line))
-				line = line[:0]
+				line, lw = line[:0], 0
 			}
-			line = append(line, c)
+			line, lw = append(line, c), lw+cw
 		}
 		lines = append(lines, string(line))
 	}
 	return lines
 }
 
+// noLineStart are the punctuation marks that never begin a line in Chinese typesetting (避头点): they
+// stay at the end of the line before, a little beyond the margin.
+const noLineStart = "，。、；：？！）》」』〕”’"
+
+// runs cuts s where it changes between ASCII and other characters.
+func runs(s string) []string {
+	var out []string
+	start := 0
+	var prev rune = -1
+	for i, c := range s {
+		if prev >= 0 && isLatin(c) != isLatin(prev) {
+			out = append(out, s[start:i])
+			start = i
+		}
+		prev = c
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+func isLatin(c rune) bool { return c < 0x80 }
+
 // signature writes the issuing authority and the date at the right, as a signed letter ends.
 func (r *renderer) signature() {
 	auth, _ := r.f["authority"].(map[string]any)
-	p := r.pdf
-	p.Ln(8)
-	p.SetFont(fontFamily, "", 12)
-	p.CellFormat(0, 8, fmt.Sprint(auth["name"]), "", 1, "R", false, 0, "")
-	p.CellFormat(0, 8, fmt.Sprint(r.f["date"]), "", 1, "R", false, 0, "")
+	r.pdf.Ln(8)
+	r.size = 12
+	r.lines(margin, 0, 8, fmt.Sprint(auth["name"]), "R")
+	r.lines(margin, 0, 8, fmt.Sprint(r.f["date"]), "R")
 }
 
 // foot draws the QR code of the verification page (a link as well) and the code in words.
@@ -200,10 +268,11 @@ func (r *renderer) foot(verifyURL, code string) error {
 		}
 	}
 	p.LinkString(x, y, qrSize, qrSize, verifyURL)
-	p.SetXY(x+qrSize+4, y+4)
-	p.SetFont(fontFamily, "", 10)
-	p.CellFormat(0, 6, "验证码 "+GroupCode(code), "", 2, "L", false, 0, "")
-	p.CellFormat(0, 6, "扫描二维码或访问以下地址核验本文书：", "", 2, "L", false, 0, "")
-	p.CellFormat(0, 6, verifyURL, "", 2, "L", false, 0, verifyURL)
+	p.SetY(y + 4)
+	r.size = 10
+	tx := x + qrSize + 4
+	r.lines(tx, 0, 6, "验证码 "+GroupCode(code), "L")
+	r.lines(tx, 0, 6, "扫描二维码或访问以下地址核验本文书：", "L")
+	r.lines(tx, 0, 6, verifyURL, "L")
 	return nil
 }
