@@ -262,4 +262,3 @@ func TestRejectionNoticeStatesReasonAndRemedies(t *testing.T) {
 		}
 	})
 }
-
