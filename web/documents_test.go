@@ -25,17 +25,8 @@ import (
 // getBytes asks for path with the bearer token and returns the status and the body.
 func (st *site) getBytes(path, token string) (int, []byte) {
 	st.t.Helper()
-	req, _ := http.NewRequest("GET", st.base+path, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		st.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	resp, body := st.send(st.request("GET", path, "", nil, "Authorization", "Bearer "+token))
+	return resp.StatusCode, []byte(body)
 }
 
 // verifyUploadAPI posts content to the verification API of code and returns the status and answer.
