@@ -48,7 +48,8 @@ func (is *Issuer) VerifyURL(code string) string { return is.publicURL + "/verify
 // Issue is the engine's workflow.IssueFunc: it numbers the document, fills its template from the case,
 // renders and stores the PDF (unless the template says it is printed at the window), signs it,
 // inserts its row and supersedes the valid documents it replaces, all in tx.
-func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item, kind string, now time.Time) (*workflow.Document, error) {
+func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item, a *catalog.Action, kind string,
+	now time.Time) (*workflow.Document, error) {
 	tpl, ok := is.cat.Document(kind)
 	if !ok { // the linter makes this impossible for loaded items
 		return nil, fmt.Errorf("no document template for kind %q", kind)
@@ -69,7 +70,7 @@ func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *
 	if err != nil {
 		return nil, fmt.Errorf("document %s: holder: %w", kind, err)
 	}
-	d := &workflow.Document{CaseID: c.ID, Kind: kind, Number: number, Title: tpl.Title.ZH, Holder: holder,
+	d := &workflow.Document{CaseID: c.ID, Kind: kind, Action: a.ID, Number: number, Title: tpl.Title.ZH, Holder: holder,
 		HolderIsPerson: tpl.HolderIsPerson, IssuedAt: now, Status: workflow.DocumentValid,
 		Data: map[string]any{"case_number": c.Number, "item_code": c.ItemCode, "fields": f["fields"]}}
 	if org != nil {
@@ -97,18 +98,19 @@ func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *
 }
 
 // supersede marks the valid documents that d replaces as superseded by it: those of the same kind
-// for the same case, and, for an organisation's document, those of the same kind for the same
-// organisation (a new certificate after a change or a loss).
+// that the same action issued on the same case (a second 补正 notice in one stage; not the acceptance
+// notice of the 筹备 stage when the 成立 stage is accepted), and, for an organisation's document,
+// those of the same kind for the same organisation (a new certificate after a change or a loss).
 func supersede(ctx context.Context, tx bun.Tx, d *workflow.Document) error {
 	q := tx.NewUpdate().Model((*workflow.Document)(nil)).
 		Set("status = ?", workflow.DocumentSuperseded).Set("superseded_by = ?", d.ID).
 		Where("kind = ? AND status = ? AND id <> ?", d.Kind, workflow.DocumentValid, d.ID)
 	if d.OrganisationID != nil {
 		q = q.WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
-			return q.Where("case_id = ?", d.CaseID).WhereOr("organisation_id = ?", *d.OrganisationID)
+			return q.Where("case_id = ? AND action = ?", d.CaseID, d.Action).WhereOr("organisation_id = ?", *d.OrganisationID)
 		})
 	} else {
-		q = q.Where("case_id = ?", d.CaseID)
+		q = q.Where("case_id = ? AND action = ?", d.CaseID, d.Action)
 	}
 	if _, err := q.Exec(ctx); err != nil {
 		return fmt.Errorf("superseding the documents replaced by %s: %w", d.Number, err)

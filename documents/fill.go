@@ -13,6 +13,7 @@ import (
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -29,15 +30,17 @@ func fill(ctx context.Context, tx bun.IDB, c *workflow.Case, item *catalog.Item,
 	if err != nil {
 		return nil, nil, err
 	}
-	jname := auth.Jurisdiction
-	_ = tx.NewSelect().TableExpr("jurisdictions").Column("name_zh").Where("code = ?", c.Jurisdiction).Scan(ctx, &jname)
+	j, err := jurisdictions.Get(ctx, tx, c.Jurisdiction)
+	if err != nil {
+		return nil, nil, err
+	}
 	f := map[string]any{
 		"number":      number,
 		"date":        chineseDate(now),
 		"valid_until": chineseDate(validUntil(now)),
 		"applicant":   applicant,
 		"case": map[string]any{"number": c.Number, "item": item.Name.ZH, "submitted": chineseDate(c.CreatedAt),
-			"jurisdiction": jname},
+			"jurisdiction": j.NameZH},
 		"fields":    workflow.PublicFields(c.Fields, item),
 		"data":      c.Data,
 		"authority": map[string]any{"name": auth.Name, "abbreviation": auth.Abbreviation, "review_body": auth.ReviewBody, "court": auth.Court},

@@ -2,8 +2,8 @@ package migrations
 
 // Issued documents become real files: each PDF is stored once by its SHA-256 in document_files,
 // which every web process reads (no shared disk needed), and the document row gets what its
-// verification page shows and checks: title, holder, verification code, hash, signature, status and
-// the document that superseded it.
+// verification page shows and checks: the action that issued it, title, holder, verification code,
+// hash, signature, status, the document that superseded it and the organisation it concerns.
 func init() {
 	all.MustRegister(statements(
 		`CREATE TABLE document_files (
@@ -12,6 +12,7 @@ func init() {
 			size       BIGINT NOT NULL,
 			created_at {TIME} NOT NULL
 		)`,
+		`ALTER TABLE documents ADD COLUMN action TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE documents ADD COLUMN title TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE documents ADD COLUMN holder TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE documents ADD COLUMN holder_is_person BOOLEAN NOT NULL DEFAULT FALSE`,
@@ -35,6 +36,7 @@ func init() {
 		`ALTER TABLE documents DROP COLUMN holder_is_person`,
 		`ALTER TABLE documents DROP COLUMN holder`,
 		`ALTER TABLE documents DROP COLUMN title`,
+		`ALTER TABLE documents DROP COLUMN action`,
 		`DROP TABLE document_files`,
 	))
 }

@@ -500,7 +500,7 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 			for _, d := range final.Documents {
 				kinds = append(kinds, d.Kind+" "+d.Number+" "+d.Status)
 			}
-			want := []string{fmt.Sprintf("supplement_notice 沈民补字〔%d〕1号 valid", year), fmt.Sprintf("acceptance_notice 沈民受字〔%d〕1号 superseded", year),
+			want := []string{fmt.Sprintf("supplement_notice 沈民补字〔%d〕1号 valid", year), fmt.Sprintf("acceptance_notice 沈民受字〔%d〕1号 valid", year),
 				fmt.Sprintf("preparation_approval 沈民社筹〔%d〕1号 valid", year), fmt.Sprintf("acceptance_notice 沈民受字〔%d〕2号 valid", year),
 				fmt.Sprintf("registration_certificate 沈民社证〔%d〕1号 valid", year)}
 			if !slices.Equal(kinds, want) {

@@ -298,7 +298,7 @@ func (e *Engine) runEffects(ctx context.Context, tx bun.Tx, actor audit.Actor, n
 			err = e.runEffect(ctx, tx, next, item, a, ef.Run, changes)
 		case ef.Issue != "":
 			var d *Document
-			if d, err = e.issue()(ctx, tx, next, item, ef.Issue, now); err == nil {
+			if d, err = e.issue()(ctx, tx, next, item, a, ef.Issue, now); err == nil {
 				changes["documents"] = append(asStrings(changes["documents"]), d.Number)
 			}
 		}
@@ -404,7 +404,7 @@ func asStrings(v any) []string {
 
 // issueDocument writes a document of kind for the case, numbered <kind>-<case number> (with -2, -3…
 // when the case gets a second of the kind), with what certificates and notices are printed from.
-func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, kind string, now time.Time) (*Document, error) {
+func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, a *catalog.Action, kind string, now time.Time) (*Document, error) {
 	n, err := tx.NewSelect().Model((*Document)(nil)).Where("case_id = ? AND kind = ?", c.ID, kind).Count(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting documents %s of case %d: %w", kind, c.ID, err)
@@ -424,7 +424,7 @@ func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, 
 	if s := c.Supplement; s != nil {
 		data["supplement"] = map[string]any{"notice": s.Notice, "items": s.Items}
 	}
-	d := &Document{CaseID: c.ID, Kind: kind, Number: number, IssuedAt: now, Status: DocumentValid, Data: data}
+	d := &Document{CaseID: c.ID, Kind: kind, Action: a.ID, Number: number, IssuedAt: now, Status: DocumentValid, Data: data}
 	if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("issuing %s for case %d: %w", number, c.ID, err)
 	}

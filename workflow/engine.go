@@ -41,7 +41,7 @@ type EffectFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item
 // the effects before it ran (so that a certificate finds the organisation the register just created):
 // it numbers, renders, stores and signs it, and inserts its row. The documents package provides it;
 // an engine without one (workflow's own tests) records a row with a placeholder number instead.
-type IssueFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, kind string, now time.Time) (*Document, error)
+type IssueFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, a *catalog.Action, kind string, now time.Time) (*Document, error)
 
 // Engine runs cases. It is safe for concurrent use; every process builds its own.
 type Engine struct {
@@ -236,6 +236,7 @@ type Document struct {
 	ID             int64          `bun:",pk,autoincrement" json:"id"`
 	CaseID         int64          `json:"case_id"`
 	Kind           string         `json:"kind"`
+	Action         string         `json:"action"` // the action that issued it
 	Number         string         `json:"number"` // the document number (文号), unique
 	Title          string         `json:"title"`  // the template's Chinese title when issued
 	Holder         string         `json:"holder"` // to whom it is issued
