@@ -124,6 +124,9 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 	if sum := sha256.Sum256(pdf); hex.EncodeToString(sum[:]) != d.SHA256 {
 		t.Errorf("the downloaded PDF hashes to %x, the document says %s", sum, d.SHA256)
 	}
+	if !bytes.Contains(pdf, []byte("/FontFile2")) {
+		t.Error("the certificate embeds no TrueType font")
+	}
 	text := pdfText(pdf)
 	for _, want := range []string{"社会团体法人登记证书", "沈阳市青年创新创业促进会", "沈阳市科学技术局", "沈阳市民政局", d.Number} {
 		if !pdfSays(text, want) {

@@ -104,8 +104,9 @@ func (v *view) DocumentKind(kind string) string {
 	return v.T("document_other")
 }
 
-// DocumentNumber is a document's number as people read it beside its kind's name: the stored number
-// without its "<kind>-" prefix, which the name says already.
+// DocumentNumber is a document's number as people read it beside its kind's name: its 文号, or for a
+// document recorded before documents were numbered (<kind>-<case number>) the case number, which the
+// kind's name precedes already.
 func (*view) DocumentNumber(d workflow.Document) string {
 	return strings.TrimPrefix(d.Number, d.Kind+"-")
 }
