@@ -285,3 +285,21 @@ func TestSecondSupplementNoticeSupersedesTheFirst(t *testing.T) {
 		}
 	})
 }
+
+// checkReceipt checks the 离婚登记申请受理回执单 of a divorce case of 王芳 and 李强: both parties
+// download it, and its verification names them masked.
+func checkReceipt(t *testing.T, st *site, s *stacktest.Stack, caseID int64) {
+	var d workflow.Document
+	if err := s.DB.NewSelect().Model(&d).Where("case_id = ? AND kind = 'divorce_acceptance_receipt'", caseID).Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, login := range []string{"dv.wife", "dv.husband"} {
+		if code, _ := st.getBytes("/api/v1/documents/"+strconv.FormatInt(d.ID, 10), st.token(login)); code != http.StatusOK {
+			t.Errorf("%s downloads the receipt: %d", login, code)
+		}
+	}
+	var v struct{ Holder string }
+	if code := st.api("GET", "/api/v1/verify/"+*d.VerifyCode, "", nil, &v); code != http.StatusOK || v.Holder != "王*、李*" {
+		t.Errorf("verifying the receipt: %d, holder %q, want 王*、李*", code, v.Holder)
+	}
+}
