@@ -37,11 +37,6 @@ func New(cat *catalog.Catalog, publicURL string, seal *Seal) *Issuer {
 // Seal returns the issuer's signing key, whose public half verification shows.
 func (is *Issuer) Seal() *Seal { return is.seal }
 
-// Template returns the template of kind.
-func (is *Issuer) Template(kind string) (*catalog.DocumentTemplate, bool) {
-	return is.cat.Document(kind)
-}
-
 // VerifyURL is the public verification address of a code.
 func (is *Issuer) VerifyURL(code string) string { return is.publicURL + "/verify/" + code }
 
