@@ -96,10 +96,13 @@ func (v *view) Person(userID *int64, label string) string {
 
 // DocumentKind names the kind of an issued document (受理通知书, Registration certificate). The kinds
 // of the built-in catalogue are named in the locale files as document_<kind>; a kind that only a
-// catalogue directory knows shows as a document in general.
-func (v *view) DocumentKind(kind string) string {
-	if s, ok := v.tr.lookup(v.Locale, "document_"+kind, nil); ok {
+// catalogue directory knows shows by its template's title as issued, else as a document in general.
+func (v *view) DocumentKind(d workflow.Document) string {
+	if s, ok := v.tr.lookup(v.Locale, "document_"+d.Kind, nil); ok {
 		return s
+	}
+	if d.Title != "" {
+		return d.Title
 	}
 	return v.T("document_other")
 }
