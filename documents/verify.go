@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -71,10 +72,14 @@ func (is *Issuer) Verify(ctx context.Context, db bun.IDB, code string) (*Verific
 	return v, nil
 }
 
-// Matches reports whether content is exactly the PDF issued under the code.
-func (v *Verification) Matches(content []byte) bool {
-	sum := sha256.Sum256(content)
-	return hex.EncodeToString(sum[:]) == v.SHA256
+// Matches reports whether what r reads is exactly the PDF issued under the code, hashing it as it
+// streams (an upload is not held in memory twice).
+func (v *Verification) Matches(r io.Reader) (bool, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return false, fmt.Errorf("reading the file to check: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)) == v.SHA256, nil
 }
 
 // MaskNames masks each name of a list (张三、李四 → 张*、李*): the surname stays, so that the holder

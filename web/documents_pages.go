@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -45,27 +44,28 @@ func (s *Server) downloadDocument(c *fiber.Ctx) error {
 
 // verifyPage shows anyone what a verification code stands for, with a form to check a PDF against it.
 func (s *Server) verifyPage(c *fiber.Ctx) error {
-	return s.renderVerify(c, nil)
+	return s.renderVerify(c, false)
 }
 
 // verifyUploadPage checks an uploaded PDF against the code and shows the answer on the same page.
 func (s *Server) verifyUploadPage(c *fiber.Ctx) error {
-	content, err := verifyUpload(c)
-	if err != nil {
-		return err
-	}
-	return s.renderVerify(c, content)
+	return s.renderVerify(c, true)
 }
 
-func (s *Server) renderVerify(c *fiber.Ctx, upload []byte) error {
+// renderVerify shows the verification page of the code; with check, the answer for the uploaded file.
+func (s *Server) renderVerify(c *fiber.Ctx, check bool) error {
 	v, err := s.Documents.Verify(c.UserContext(), s.DB, c.Params("code"))
 	if err != nil {
 		return err
 	}
 	page := s.view(c, "verify_title")
 	data := map[string]any{"V": v, "Code": documents.GroupCode(v.Code)}
-	if upload != nil {
-		data["Checked"], data["Matches"] = true, v.Matches(upload)
+	if check {
+		matches, err := checkUpload(c, v)
+		if err != nil {
+			return err
+		}
+		data["Checked"], data["Matches"] = true, matches
 	}
 	page.Data = data
 	return s.render(c, "verify", page)
@@ -82,15 +82,15 @@ func (s *Server) apiVerify(c *fiber.Ctx) error {
 
 // apiVerifyUpload answers whether the uploaded PDF is exactly the document of the code.
 func (s *Server) apiVerifyUpload(c *fiber.Ctx) error {
-	content, err := verifyUpload(c)
-	if err != nil {
-		return err
-	}
 	v, err := s.Documents.Verify(c.UserContext(), s.DB, c.Params("code"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(map[string]any{"matches": v.Matches(content), "document": v})
+	matches, err := checkUpload(c, v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(map[string]any{"matches": matches, "document": v})
 }
 
 // apiVerifyKey answers the public key that signs documents, for checking signatures offline.
@@ -99,19 +99,20 @@ func (s *Server) apiVerifyKey(c *fiber.Ctx) error {
 	return c.JSON(map[string]string{"algorithm": "Ed25519", "public_key": seal.PublicKey(), "pem": seal.PublicKeyPEM()})
 }
 
-// verifyUpload reads the PDF of a verification upload (field file), refusing a missing or large one.
-func verifyUpload(c *fiber.Ctx) ([]byte, error) {
+// checkUpload reports whether the uploaded file (field file) is the document verified, refusing a
+// missing or large one.
+func checkUpload(c *fiber.Ctx, v *documents.Verification) (bool, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return nil, fieldProblem("file", "required", "请选择要核验的文件。", "Choose the file to check.")
+		return false, fieldProblem("file", "required", "请选择要核验的文件。", "Choose the file to check.")
 	}
 	if fh.Size > maxVerifyUpload {
-		return nil, fieldProblem("file", "too_large", "文件过大，签发的文书不超过 10 MB。", "The file is too large; issued documents are under 10 MB.")
+		return false, fieldProblem("file", "too_large", "文件过大，签发的文书不超过 10 MB。", "The file is too large; issued documents are under 10 MB.")
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, maxVerifyUpload))
+	return v.Matches(f)
 }
