@@ -402,8 +402,9 @@ func asStrings(v any) []string {
 	return s
 }
 
-// issueDocument writes a document of kind for the case, numbered <kind>-<case number> (with -2, -3…
-// when the case gets a second of the kind), with what certificates and notices are printed from.
+// issueDocument is what an engine without an issuer (SetIssuer) does for an issue effect: it records
+// a document of kind for the case, numbered <kind>-<case number> (with -2, -3… when the case gets a
+// second of the kind), with what certificates and notices are printed from, and renders nothing.
 func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, a *catalog.Action, kind string, now time.Time) (*Document, error) {
 	n, err := tx.NewSelect().Model((*Document)(nil)).Where("case_id = ? AND kind = ?", c.ID, kind).Count(ctx)
 	if err != nil {
