@@ -159,16 +159,9 @@ func tryReserve(ctx context.Context, db bun.IDB, th Throttle, accountKey, ipKey 
 			key string
 			max int
 		}{{ipKey, th.MaxPerIP}, {accountKey, th.MaxPerAccount}} {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO login_throttle (key, last_at) VALUES (?, ?) "+
-				"ON CONFLICT (key) DO UPDATE SET last_at = excluded.last_at", k.key, now); err != nil {
-				return fmt.Errorf("locking login throttle key: %w", err)
-			}
-			var failed, pending int
-			if err := tx.NewSelect().Table("login_failures").
-				ColumnExpr("COUNT(CASE WHEN NOT pending OR at <= ? THEN 1 END)", staleBefore).
-				ColumnExpr("COUNT(CASE WHEN pending AND at > ? THEN 1 END)", staleBefore).
-				Where("key = ? AND at > ?", k.key, since).Scan(ctx, &failed, &pending); err != nil {
-				return fmt.Errorf("counting login failures: %w", err)
+			failed, pending, err := lockAndCount(ctx, tx, k.key, now, since, staleBefore)
+			if err != nil {
+				return err
 			}
 			if failed >= k.max {
 				return ErrThrottled
@@ -184,13 +177,38 @@ func tryReserve(ctx context.Context, db bun.IDB, th Throttle, accountKey, ipKey 
 				return fmt.Errorf("recording login attempt: %w", err)
 			}
 			reserved = append(reserved, id)
-			if _, err := tx.NewDelete().Table("login_failures").Where("key = ? AND at <= ?", key, since).Exec(ctx); err != nil {
-				return fmt.Errorf("pruning login failures: %w", err)
+			if err := prune(ctx, tx, key, since); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
 	return reserved, err
+}
+
+// lockAndCount upserts the throttle row of key, which locks it until tx ends, and counts the key's
+// failures and its pending attempts since the start of the window (a pending one older than
+// staleBefore was cut short and counts as failed).
+func lockAndCount(ctx context.Context, tx bun.Tx, key string, now, since, staleBefore time.Time) (failed, pending int, err error) {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO login_throttle (key, last_at) VALUES (?, ?) "+
+		"ON CONFLICT (key) DO UPDATE SET last_at = excluded.last_at", key, now); err != nil {
+		return 0, 0, fmt.Errorf("locking throttle key: %w", err)
+	}
+	if err := tx.NewSelect().Table("login_failures").
+		ColumnExpr("COUNT(CASE WHEN NOT pending OR at <= ? THEN 1 END)", staleBefore).
+		ColumnExpr("COUNT(CASE WHEN pending AND at > ? THEN 1 END)", staleBefore).
+		Where("key = ? AND at > ?", key, since).Scan(ctx, &failed, &pending); err != nil {
+		return 0, 0, fmt.Errorf("counting failures: %w", err)
+	}
+	return failed, pending, nil
+}
+
+// prune deletes the failures of key that the window has left behind.
+func prune(ctx context.Context, tx bun.Tx, key string, since time.Time) error {
+	if _, err := tx.NewDelete().Table("login_failures").Where("key = ? AND at <= ?", key, since).Exec(ctx); err != nil {
+		return fmt.Errorf("pruning failures: %w", err)
+	}
+	return nil
 }
 
 // comparisons counts the password comparisons made, so that tests can tell how many guesses the

@@ -34,13 +34,26 @@ func CategoryName(category string) lang.Text {
 // Levels are the administrative levels that can handle an item.
 var Levels = []string{"province", "city", "county"}
 
+// Audiences are who an item serves, for the entrances of the home page: 法人办事 (organisations) and
+// 个人办事 (citizens).
+var Audiences = []string{AudienceOrganisations, AudienceCitizens}
+
+// The Audiences.
+const (
+	AudienceOrganisations = "organisations"
+	AudienceCitizens      = "citizens"
+)
+
 // Item is one service item: its guide, its form and its workflow.
 type Item struct {
-	Code       string      `yaml:"code" json:"code"`
-	Name       lang.Text   `yaml:"name" json:"name"`
-	Category   string      `yaml:"category" json:"category"`
-	Department lang.Text   `yaml:"department" json:"department"`
-	Levels     []string    `yaml:"levels" json:"levels"` // where it is handled: province, city, county
+	Code       string    `yaml:"code" json:"code"`
+	Name       lang.Text `yaml:"name" json:"name"`
+	Category   string    `yaml:"category" json:"category"`
+	Department lang.Text `yaml:"department" json:"department"`
+	Levels     []string  `yaml:"levels" json:"levels"` // where it is handled: province, city, county
+	// Audience is who the item serves (Audiences), Keywords the other words people search it by.
+	Audience   []string    `yaml:"audience,omitempty" json:"audience,omitempty"`
+	Keywords   []string    `yaml:"keywords,omitempty" json:"keywords,omitempty"`
 	LegalBasis []lang.Text `yaml:"legal_basis" json:"legal_basis"`
 	Conditions []lang.Text `yaml:"conditions" json:"conditions"`
 	Materials  []Material  `yaml:"materials" json:"materials"`

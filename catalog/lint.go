@@ -33,7 +33,10 @@ var MaterialTypes = []string{"pdf", "jpeg", "png"}
 var effectNames = struct {
 	sync.RWMutex
 	set map[string]bool
-}{set: map[string]bool{"register.create_organisation": true}}
+}{set: map[string]bool{
+	// Effects of packages that import this one, and so cannot register from their own init.
+	"register.create_organisation": true, "notices.publish_establishment": true, "notices.publish_licence_decision": true,
+}}
 
 // RegisterEffectName declares that an effect called name is implemented, so that definitions may
 // `run:` it. Packages that implement effects call it from init.

@@ -35,6 +35,11 @@ func lintItem(idf *itemDef, formSet map[string]*formDef, docs map[string]*docDef
 	if len(it.Levels) == 0 {
 		l.at(l.line("levels"), "missing levels (where the item is handled: %s)", strings.Join(Levels, ", "))
 	}
+	for i, a := range it.Audience {
+		if !slices.Contains(Audiences, a) {
+			l.at(l.line(fmt.Sprintf("audience[%d]", i)), "unknown audience %q; the audiences are: %s", a, strings.Join(Audiences, ", "))
+		}
+	}
 	for i, lv := range it.Levels {
 		if !slices.Contains(Levels, lv) {
 			l.at(l.line(fmt.Sprintf("levels[%d]", i)), "unknown level %q; the levels are: %s", lv, strings.Join(Levels, ", "))
@@ -244,6 +249,29 @@ func (l *lintCtx) workflow(it *Item, formSet map[string]*formDef, materials map[
 	}
 	l.timers(w, states, actions)
 	l.graph(w, states)
+	l.licenceEffects(it, states)
+}
+
+// licenceEffect is the effect that publishes the 双公示 entry of a licence decision (package notices).
+const licenceEffect = "notices.publish_licence_decision"
+
+// licenceEffects checks that only an administrative licence (category 行政许可) publishes 双公示
+// entries, and only at a decision: an action that ends the case approved or refused.
+func (l *lintCtx) licenceEffects(it *Item, states map[string]*State) {
+	for i, a := range it.Workflow.Actions {
+		for j, e := range a.Effects {
+			if e.Run != licenceEffect {
+				continue
+			}
+			line := l.line(fmt.Sprintf("workflow.actions[%d].effects[%d].run", i, j))
+			if it.Category != "行政许可" {
+				l.at(line, "action %s: %s publishes licence decisions; this item's category is %q, not 行政许可", a.ID, licenceEffect, it.Category)
+			}
+			if to := states[a.To]; to != nil && to.Outcome != "approved" && to.Outcome != "refused" {
+				l.at(line, "action %s: %s runs on a decision: an action whose to: state ends the case approved or refused", a.ID, licenceEffect)
+			}
+		}
+	}
 }
 
 // action checks one action on its own.

@@ -98,6 +98,7 @@ func TestLintRules(t *testing.T) {
 		{"missing category", []lineEdit{{false, 3, ""}}, itemFile + ":1: missing category"},
 		{"unknown level", []lineEdit{{false, 4, "levels: [province, town]"}}, itemFile + `:4: unknown level "town"`},
 		{"missing levels", []lineEdit{{false, 4, "levels: []"}}, itemFile + ":4: missing levels"},
+		{"unknown audience", []lineEdit{{false, 4, "levels: [province]\naudience: [citizens, companies]"}}, itemFile + `:5: unknown audience "companies"`},
 		{"missing form", []lineEdit{{false, 12, ""}}, itemFile + ":1: missing form"},
 		{"unknown form", []lineEdit{{false, 12, "form: nope"}}, itemFile + `:12: unknown form "nope"; the forms are: test_form`},
 		{"missing start", []lineEdit{{false, 14, `  start: ""`}}, itemFile + ":14: missing workflow.start"},
@@ -135,6 +136,10 @@ func TestLintRules(t *testing.T) {
 		{"refuse without a reason", []lineEdit{{false, 65, "        - name: why"}}, itemFile + ":58: action refuse: a refuse action needs a required field named reason"},
 		{"negative cosign", []lineEdit{{false, 54, "      by: [approver]\n      cosign: -1"}}, itemFile + ":55: action approve: cosign cannot be negative"},
 		{"final state without outcome", []lineEdit{{false, 25, ""}}, itemFile + ":22: final state approved needs an outcome"},
+		{"双公示 of an item that is no licence", []lineEdit{{false, 57, "        - run: notices.publish_licence_decision"}},
+			itemFile + `:57: action approve: notices.publish_licence_decision publishes licence decisions; this item's category is "其他", not 行政许可`},
+		{"双公示 of a step that decides nothing", []lineEdit{{false, 3, "category: 行政许可"}, {false, 37, "        - run: notices.publish_licence_decision"}},
+			itemFile + ":37: action accept: notices.publish_licence_decision runs on a decision"},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
 			item, form := baseItem, baseForm

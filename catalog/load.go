@@ -483,3 +483,32 @@ func sortDiags(ds []Diagnostic) []Diagnostic {
 	})
 	return ds
 }
+
+// ForAudience returns the items serving the audience (one of Audiences), sorted by code.
+func (c *Catalog) ForAudience(audience string) []*Item {
+	var out []*Item
+	for _, it := range c.Items() {
+		if slices.Contains(it.Audience, audience) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Search returns the items whose name, in either language, or one of whose keywords contains q,
+// ignoring case, sorted by code; nothing for a blank q. The catalogue is small and in memory, so
+// that a scan answers at once.
+func (c *Catalog) Search(q string) []*Item {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return nil
+	}
+	var out []*Item
+	for _, it := range c.Items() {
+		words := append([]string{it.Name.ZH, it.Name.EN}, it.Keywords...)
+		if slices.ContainsFunc(words, func(w string) bool { return strings.Contains(strings.ToLower(w), q) }) {
+			out = append(out, it)
+		}
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -167,5 +168,39 @@ func TestHashFollowsSharedForms(t *testing.T) {
 	}
 	if h(c1) != h(c3) {
 		t.Fatal("a comment must not change the item's hash")
+	}
+}
+
+// The home page's entrances and the site search read the built-in items' audience and keywords:
+// two characters of a name or a keyword find an item, in either case for English.
+func TestAudienceAndSearch(t *testing.T) {
+	cat, _, err := Load(Builtin, "", testNames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := func(items []*Item) []string {
+		var out []string
+		for _, it := range items {
+			out = append(out, it.Code)
+		}
+		return out
+	}
+	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"social-group-establishment"}) {
+		t.Errorf("for organisations: %v", got)
+	}
+	if got := codes(cat.ForAudience(AudienceCitizens)); !slices.Equal(got, []string{"divorce-registration",
+		"marriage-certificate-replacement", "marriage-registration"}) {
+		t.Errorf("for citizens: %v", got)
+	}
+	for q, want := range map[string][]string{
+		"离婚":        {"divorce-registration", "marriage-certificate-replacement"},
+		"社团":        {"social-group-establishment"},
+		" DIVORCE ": {"divorce-registration"},
+		"围棋":        nil,
+		"":          nil,
+	} {
+		if got := codes(cat.Search(q)); !slices.Equal(got, want) {
+			t.Errorf("searching %q: %v, want %v", q, got, want)
+		}
 	}
 }

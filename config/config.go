@@ -32,6 +32,10 @@ type Config struct {
 	RedisURL string
 	// ListenAddr is where the HTTP server listens.
 	ListenAddr string
+	// PublicURL is the address the public reaches the installation at (https://host[/prefix], no
+	// trailing slash), for absolute links that leave the site: feeds, and the QR codes of issued
+	// documents (PublicBase/verify/<code>).
+	PublicURL string
 	// MetricsAddr, when set, serves /metrics there without login instead of on the main listener for
 	// admins over the whole installation.
 	MetricsAddr string
@@ -40,9 +44,6 @@ type Config struct {
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto headers are believed; requests from anywhere else are taken at face value.
 	TrustedProxies []string
-	// PublicURL is the address the public reaches the installation at, without a trailing slash:
-	// the QR codes of issued documents point to PublicURL/verify/<code>.
-	PublicURL string
 	// SealKeyFile holds the Ed25519 key that signs issued documents; empty means a key generated once
 	// and kept in the database.
 	SealKeyFile string
@@ -56,6 +57,11 @@ type Config struct {
 	LoginMaxFailuresPerAccount int
 	LoginMaxFailuresPerIP      int
 	LoginThrottleWindow        time.Duration
+	// ProgressMaxFailuresPerIP bounds wrong progress lookups (case number and query code) from one
+	// address within LoginThrottleWindow, so that query codes cannot be guessed.
+	ProgressMaxFailuresPerIP int
+	// Hotline is the service hotline the home page shows.
+	Hotline string
 	// DatabaseTimeout bounds the database work of one request and each connection to PostgreSQL: a
 	// database that stops answering makes requests answer 503 after it instead of hanging.
 	DatabaseTimeout time.Duration
@@ -85,6 +91,14 @@ type Config struct {
 // IsPostgres reports whether the configured database is PostgreSQL.
 func (c Config) IsPostgres() bool {
 	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// PublicBase is PublicURL, or the listen address when none is set.
+func (c Config) PublicBase() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	return "http://" + c.ListenAddr
 }
 
 // MaterialsPath is the directory of uploaded materials.
@@ -150,6 +164,18 @@ var options = []option{
 		}},
 	{"CIVICFLOW_LISTEN", "127.0.0.1:8080", "HTTP listen address", false,
 		func(c *Config, v string) error { return hostPort(&c.ListenAddr, v) }},
+	{"CIVICFLOW_PUBLIC_URL", "", "the address the public reaches this installation at, for absolute links in feeds and the QR codes of issued documents (empty: http://LISTEN)", false,
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+				return errors.New("must be http(s)://host[/path]")
+			}
+			c.PublicURL = strings.TrimRight(v, "/")
+			return nil
+		}},
 	{"CIVICFLOW_METRICS_LISTEN", "", "separate listen address for Prometheus /metrics (empty: /metrics on the main address, for admins over the whole installation only)", false,
 		func(c *Config, v string) error {
 			if v == "" {
@@ -174,15 +200,6 @@ var options = []option{
 			}
 			return nil
 		}},
-	{"CIVICFLOW_PUBLIC_URL", "http://127.0.0.1:8080", "the installation's public address (scheme://host[:port][/path]); issued documents' QR codes open PUBLIC_URL/verify/<code>", false,
-		func(c *Config, v string) error {
-			u, err := url.Parse(v)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-				return errors.New("must be an http:// or https:// address without query, e.g. https://zwfw.example.gov.cn")
-			}
-			c.PublicURL = strings.TrimRight(v, "/")
-			return nil
-		}},
 	{"CIVICFLOW_SEAL_KEY_FILE", "", "file of the Ed25519 key that signs issued documents (PEM PKCS #8, or the 32-byte seed raw or base64); empty: generated once and kept in the database", false,
 		func(c *Config, v string) error { c.SealKeyFile = v; return nil }},
 	{"CIVICFLOW_SECRET_KEY", "", "key that signs CSRF tokens, at least 32 characters; empty: generated once and kept in the database", true,
@@ -203,6 +220,10 @@ var options = []option{
 		func(c *Config, v string) error { return intRange(&c.LoginMaxFailuresPerIP, v, 1, 100000) }},
 	{"CIVICFLOW_LOGIN_THROTTLE_WINDOW", "15m", "window of the login throttle", false,
 		func(c *Config, v string) error { return duration(&c.LoginThrottleWindow, v, time.Second) }},
+	{"CIVICFLOW_PROGRESS_MAX_FAILURES_PER_IP", "10", "wrong progress lookups (case number and query code) from one address within the login throttle window before it is throttled", false,
+		func(c *Config, v string) error { return intRange(&c.ProgressMaxFailuresPerIP, v, 1, 100000) }},
+	{"CIVICFLOW_HOTLINE", "12345", "the service hotline the home page shows (12345: the government service hotline)", false,
+		func(c *Config, v string) error { return nonEmpty(&c.Hotline, v) }},
 	{"CIVICFLOW_DATABASE_TIMEOUT", "10s", "how long one request may wait for the database, queueing for a connection included (and a new PostgreSQL connection may take to open), before it answers 503", false,
 		func(c *Config, v string) error { return duration(&c.DatabaseTimeout, v, 100*time.Millisecond) }},
 	{"CIVICFLOW_WORKER_CONCURRENCY", "8", "background tasks run at once by one worker process", false,

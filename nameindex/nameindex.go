@@ -83,15 +83,30 @@ func Index(ctx context.Context, db bun.IDB, id int64, name string) error {
 	if _, err := db.NewDelete().Model((*row)(nil)).Where("organisation_id = ?", id).Exec(ctx); err != nil {
 		return fmt.Errorf("unindexing organisation %d: %w", id, err)
 	}
+	return IndexNew(ctx, db, []Named{{ID: id, Name: name}})
+}
+
+// Named is an organisation's ID and name, as IndexNew takes them.
+type Named struct {
+	ID   int64
+	Name string
+}
+
+// IndexNew indexes organisations that have no index rows yet, all in one statement: a bulk write
+// such as the register's import calls it in its transaction for each batch it inserts, where Index
+// would cost two statements an organisation.
+func IndexNew(ctx context.Context, db bun.IDB, orgs []Named) error {
 	var rows []row
-	for _, g := range nameGrams(name) {
-		rows = append(rows, row{Bigram: g, OrganisationID: id})
+	for _, o := range orgs {
+		for _, g := range nameGrams(o.Name) {
+			rows = append(rows, row{Bigram: g, OrganisationID: o.ID})
+		}
 	}
 	if len(rows) == 0 {
 		return nil
 	}
 	if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return fmt.Errorf("indexing the name of organisation %d: %w", id, err)
+		return fmt.Errorf("indexing the names of %d organisations from %d: %w", len(orgs), orgs[0].ID, err)
 	}
 	return nil
 }
@@ -104,10 +119,7 @@ func Rebuild(ctx context.Context, db bun.IDB) error {
 	}
 	var last int64
 	for {
-		var batch []struct {
-			ID   int64
-			Name string
-		}
+		var batch []Named
 		if err := db.NewSelect().Table("organisations").Column("id", "name").Where("id > ?", last).
 			Order("id").Limit(1000).Scan(ctx, &batch); err != nil {
 			return fmt.Errorf("reading organisations after %d: %w", last, err)
@@ -115,16 +127,8 @@ func Rebuild(ctx context.Context, db bun.IDB) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		var rows []row
-		for _, o := range batch {
-			for _, g := range nameGrams(o.Name) {
-				rows = append(rows, row{Bigram: g, OrganisationID: o.ID})
-			}
-		}
-		if len(rows) > 0 {
-			if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
-				return fmt.Errorf("indexing organisations after %d: %w", last, err)
-			}
+		if err := IndexNew(ctx, db, batch); err != nil {
+			return err
 		}
 		last = batch[len(batch)-1].ID
 	}

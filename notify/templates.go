@@ -48,10 +48,10 @@ var templates = map[string]source{
 	"case_submitted": {
 		Subject: map[string]string{"zh-CN": "申请已提交：{{.case_number}}", "en": "Application submitted: {{.case_number}}"},
 		Body: map[string]string{
-			"zh-CN": "您已提交“{{.item_name}}”的申请（办件编号 {{.case_number}}），现处于“{{.state_name}}”环节。",
-			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) has been submitted and is now at the stage “{{.state_name}}”.",
+			"zh-CN": "您已提交“{{.item_name}}”的申请（办件编号 {{.case_number}}），现处于“{{.state_name}}”环节。{{with index . \"query_code\"}}\n查询码：{{.}}。凭办件编号和查询码，无需登录即可在服务大厅首页查询办理进度。{{end}}",
+			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) has been submitted and is now at the stage “{{.state_name}}”.{{with index . \"query_code\"}}\nQuery code: {{.}}. With the case number and this code anyone can look up its progress on the home page without logging in.{{end}}",
 		},
-		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "state_name": "成立登记受理"},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记", "state_name": "成立登记受理", "query_code": "K7M3QX"},
 	},
 	"case_progress": {
 		Subject: map[string]string{"zh-CN": "办理进度更新：{{.case_number}}", "en": "Progress on your application: {{.case_number}}"},
@@ -214,5 +214,30 @@ var templates = map[string]source{
 			"en":    "Your “{{.item_name}}” (case {{.case_number}}) is completed; the certificate was handed over at the window.",
 		},
 		Sample: map[string]any{"case_number": "210102-2026-000046", "item_name": "结婚登记"},
+	},
+	// Notices (package notices): the confidentiality review of what staff write.
+	"notice_review_requested": {
+		Subject: map[string]string{"zh-CN": "待保密审查的公告：{{.title}}", "en": "A notice awaits your confidentiality review: {{.title}}"},
+		Body: map[string]string{
+			"zh-CN": "公告“{{.title}}”（第{{.version}}版）已提交保密审查，请在“公告撰写与审核”页面审查。",
+			"en":    "The notice “{{.title}}” (version {{.version}}) was submitted for the confidentiality review; review it on the page Writing and reviewing notices.",
+		},
+		Sample: map[string]any{"title": "关于调整办公时间的通知", "version": 1},
+	},
+	"notice_returned": {
+		Subject: map[string]string{"zh-CN": "公告被退回修改：{{.title}}", "en": "Notice returned for changes: {{.title}}"},
+		Body: map[string]string{
+			"zh-CN": "您撰写的公告“{{.title}}”（第{{.version}}版）未通过保密审查，已退回修改。审查意见：{{.comment}}",
+			"en":    "Your notice “{{.title}}” (version {{.version}}) did not pass the confidentiality review and was returned. Comment: {{.comment}}",
+		},
+		Sample: map[string]any{"title": "关于调整办公时间的通知", "version": 1, "comment": "请删除内部联系电话。"},
+	},
+	"notice_published": {
+		Subject: map[string]string{"zh-CN": "公告已发布：{{.title}}", "en": "Notice published: {{.title}}"},
+		Body: map[string]string{
+			"zh-CN": "您撰写的公告“{{.title}}”（第{{.version}}版）已通过保密审查并发布。",
+			"en":    "Your notice “{{.title}}” (version {{.version}}) passed the confidentiality review and is published.",
+		},
+		Sample: map[string]any{"title": "关于调整办公时间的通知", "version": 2},
 	},
 }

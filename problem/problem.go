@@ -7,6 +7,7 @@ package problem
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/civicflow/civicflow/lang"
 )
@@ -87,6 +88,40 @@ type Fields []Field
 // Add records an error on path.
 func (f *Fields) Add(path, code, zh, en string) {
 	*f = append(*f, Field{Path: path, Code: code, Message: Text{ZH: zh, EN: en}})
+}
+
+// Paging is the page of a listing and its size. Zero means the first page and the listing's
+// default size; CheckPaging gives them those values.
+type Paging struct {
+	Page, PerPage, DefaultPerPage, MaxPerPage, MaxPage int
+}
+
+// CheckPaging completes p's defaults and records a page or a page size out of range on "page" and
+// "per_page", for every listing alike. It returns the page and the page size.
+func (f *Fields) CheckPaging(p Paging) (page, perPage int) {
+	page, perPage = p.Page, p.PerPage
+	if page == 0 {
+		page = 1
+	}
+	if page < 1 || page > p.MaxPage {
+		f.Add("page", "invalid", fmt.Sprintf("页码须在1到%d之间。", p.MaxPage), fmt.Sprintf("The page must be from 1 to %d.", p.MaxPage))
+	}
+	if perPage == 0 {
+		perPage = p.DefaultPerPage
+	}
+	if perPage < 1 || perPage > p.MaxPerPage {
+		f.Add("per_page", "invalid", fmt.Sprintf("每页条数须在1到%d之间。", p.MaxPerPage),
+			fmt.Sprintf("Results per page must be from 1 to %d.", p.MaxPerPage))
+	}
+	return page, perPage
+}
+
+// CheckQuery records on path a search text that is not UTF-8 or longer than maxChars characters.
+func (f *Fields) CheckQuery(path, q string, maxChars int) {
+	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > maxChars {
+		f.Add(path, "too_long", fmt.Sprintf("查询内容最多%d个字符。", maxChars),
+			fmt.Sprintf("The query may have at most %d characters.", maxChars))
+	}
 }
 
 // Err returns nil when nothing was recorded, else one Invalid problem listing every field.

@@ -106,15 +106,24 @@ const (
 // Event is a registered event in an organisation's public history: its establishment now; changes
 // and deregistration when the register records them.
 type Event struct {
-	Kind     string    `json:"kind"` // EventEstablished
+	Kind     string    `json:"kind"` // EventEstablished or EventImported
 	At       time.Time `json:"at"`
 	Decision string    `json:"decision_number,omitempty"` // the number of the approving decision, when known
 }
 
-// History lists the registered events of the organisation, the oldest first.
+// History lists the registered events of the organisation, the oldest first: its establishment, and
+// for an organisation taken over from the department's earlier register each import that wrote it.
 func (o Organisation) History() []Event {
 	number, _ := o.Data["decision_number"].(string)
-	return []Event{{Kind: EventEstablished, At: o.RegisteredAt, Decision: number}}
+	events := []Event{{Kind: EventEstablished, At: o.RegisteredAt, Decision: number}}
+	for _, i := range importsOf(o.Data) {
+		m, _ := i.(map[string]any)
+		at, _ := m["at"].(string)
+		if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
+			events = append(events, Event{Kind: EventImported, At: t})
+		}
+	}
+	return events
 }
 
 // NewOrganisation is what a registration decision puts on the register.

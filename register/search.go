@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -56,10 +55,7 @@ func (q *Query) checkFilters(fe *problem.Fields) {
 	q.Q = strings.TrimSpace(q.Q)
 	q.USCC = strings.ToUpper(strings.TrimSpace(q.USCC))
 	q.Jurisdiction = strings.TrimSpace(q.Jurisdiction)
-	if !utf8.ValidString(q.Q) || utf8.RuneCountInString(q.Q) > MaxQueryLength {
-		fe.Add("q", "too_long", fmt.Sprintf("查询内容最多%d个字符。", MaxQueryLength),
-			fmt.Sprintf("The query may have at most %d characters.", MaxQueryLength))
-	}
+	fe.CheckQuery("q", q.Q, MaxQueryLength)
 	if q.USCC != "" && !usccShape(q.USCC) {
 		fe.Add("uscc", "invalid", "统一社会信用代码须为18位数字或大写字母。",
 			"The credit code must be 18 digits or capital letters.")
@@ -81,19 +77,8 @@ func (q *Query) checkFilters(fe *problem.Fields) {
 
 // checkPage gives the page and its size their defaults and checks them.
 func (q *Query) checkPage(fe *problem.Fields) {
-	if q.Page == 0 {
-		q.Page = 1
-	}
-	if q.Page < 1 || q.Page > maxPage {
-		fe.Add("page", "invalid", fmt.Sprintf("页码须在1到%d之间。", maxPage), fmt.Sprintf("The page must be from 1 to %d.", maxPage))
-	}
-	if q.PerPage == 0 {
-		q.PerPage = DefaultPerPage
-	}
-	if q.PerPage < 1 || q.PerPage > MaxPerPage {
-		fe.Add("per_page", "invalid", fmt.Sprintf("每页条数须在1到%d之间。", MaxPerPage),
-			fmt.Sprintf("Results per page must be from 1 to %d.", MaxPerPage))
-	}
+	q.Page, q.PerPage = fe.CheckPaging(problem.Paging{Page: q.Page, PerPage: q.PerPage,
+		DefaultPerPage: DefaultPerPage, MaxPerPage: MaxPerPage, MaxPage: maxPage})
 }
 
 // usccShape reports whether code has the shape of a credit code: 18 digits or capital letters. The

@@ -62,15 +62,21 @@ func TestSearchUsesTheNameIndex(t *testing.T) {
 	}
 }
 
+// benchOrganisations is how many organisations a benchmark of the register makes:
+// CIVICFLOW_BENCH_ORGANISATIONS, or def.
+func benchOrganisations(def int) int {
+	if n, _ := strconv.Atoi(os.Getenv("CIVICFLOW_BENCH_ORGANISATIONS")); n > 0 {
+		return n
+	}
+	return def
+}
+
 // BenchmarkSearch measures searches on PostgreSQL over CIVICFLOW_BENCH_ORGANISATIONS synthetic
 // organisations (default 20,000), each query on a page of 20 with its total; docs/benchmarks.md
 // has a run.
 func BenchmarkSearch(b *testing.B) {
 	s := stacktest.PostgresOnly(b)
-	n, _ := strconv.Atoi(os.Getenv("CIVICFLOW_BENCH_ORGANISATIONS"))
-	if n <= 0 {
-		n = 20000
-	}
+	n := benchOrganisations(20000)
 	ctx := context.Background()
 	seed(b, s.DB)
 	start := time.Now()

@@ -86,6 +86,8 @@ func mayUpload(h *fasthttp.RequestHeader) bool {
 		return strings.HasSuffix(path, "/apply")
 	case strings.HasPrefix(path, "/cases/"):
 		return strings.HasSuffix(path, "/edit") || strings.Contains(path, "/actions/")
+	case strings.HasPrefix(path, "/notices/"):
+		return strings.HasSuffix(path, "/edit") // a notice's attachments
 	}
 	return false
 }

@@ -181,6 +181,11 @@ func (s *Server) download(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	return s.sendMaterial(c, m)
+}
+
+// sendMaterial answers the stored file of m as an attachment (materials.DownloadHeaders).
+func (s *Server) sendMaterial(c *fiber.Ctx, m *materials.Material) error {
 	r, err := s.Materials.Open(m)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
 
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/stacktest"
 )
 
@@ -57,7 +58,9 @@ func loginInBrowser(t *testing.T, ctx context.Context, base, login string) {
 }
 
 // An applicant fills in the 筹备 form on a phone and submits it; the acceptor finds the case among
-// the work to do and accepts it with the button on the case page.
+// the work to do and accepts it with the button on the case page; then the case goes through review,
+// approval, the 成立登记 application and its decision on the pages of each person, and what the
+// decision produces reaches people (see registrationReachesPeople).
 func TestBrowserApplicantSubmitsAndAcceptorAccepts(t *testing.T) {
 	if os.Getenv("CIVICFLOW_TEST_BROWSER") != "1" {
 		t.Log("browser test not run: set CIVICFLOW_TEST_BROWSER=1 (CI does) to drive Chromium through the case pages")
@@ -66,6 +69,8 @@ func TestBrowserApplicantSubmitsAndAcceptorAccepts(t *testing.T) {
 	st := startSite(t, stacktest.SQLite(t))
 	st.user("zhang.applicant", "org_applicant@*")
 	st.user("sy.acceptor", "acceptor@2101*")
+	st.user("sy.reviewer", "reviewer@2101*")
+	st.user("sy.approver", "approver@2101*")
 
 	// The 50 members, the sponsor and the six uploads are in a draft already, as if typed earlier.
 	app := st.token("zhang.applicant")
@@ -77,7 +82,7 @@ func TestBrowserApplicantSubmitsAndAcceptorAccepts(t *testing.T) {
 		t.Fatalf("saving the draft: %d", code)
 	}
 
-	ctx := newBrowser(t, 90*time.Second)
+	ctx := newBrowser(t, 180*time.Second)
 	if err := chromedp.Do(ctx, chromedp.Emulate(device.IPhone12Pro)); err != nil {
 		t.Fatal(err)
 	}
@@ -201,4 +206,97 @@ func TestBrowserApplicantSubmitsAndAcceptorAccepts(t *testing.T) {
 	}
 	saveViewport(t, actx, "case-acceptor-accepted")
 	saveScreenshot(t, actx, "case-acceptor-accepted-full")
+
+	// Review and decision, each by its own person in a browser context of their own.
+	staff := func(login string) context.Context {
+		c, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		if err := chromedp.Do(c, chromedp.EmulateViewport(1280, 900)); err != nil {
+			t.Fatal(err)
+		}
+		loginInBrowser(t, c, st.base, login)
+		return c
+	}
+	rctx, pctx := staff("sy.reviewer"), staff("sy.approver")
+	takeAction(t, rctx, st.base, casePath, "propose_prep", map[string]string{"opinion": "材料齐全，符合条件，建议准予筹备。"}, "筹备决定")
+	takeAction(t, pctx, st.base, casePath, "approve_preparation", map[string]string{"decision_number": "沈民社准〔2026〕1号"}, "筹备中（待提交成立登记申请）")
+
+	// The applicant fills in the 成立登记 application on the phone, with its four uploads.
+	scan := filepath.Join(t.TempDir(), "成立大会纪要.pdf")
+	if err := os.WriteFile(scan, []byte("%PDF-1.4\n% minutes\n%%EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(st.base+casePath+"/edit?action=submit_establishment"), chromedp.WaitVisible(chromedp.ID("f-assembly_date"))); err != nil {
+		t.Fatalf("opening the 成立登记 form: %v", err)
+	}
+	fitsPhone(t, ctx, "the 成立登记 form")
+	assembly := time.Now().In(calendar.Zone).AddDate(0, 0, -3).Format(time.DateOnly)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.getElementById("f-assembly_date").value = "`+assembly+`"`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("f-members_present"), "46"),
+		chromedp.Click(chromedp.ID("f-articles_adopted")),
+		chromedp.SendKeys(chromedp.ID("f-legal_representative-name"), "张伟"),
+		chromedp.SendKeys(chromedp.ID("f-legal_representative-id_number"), id(901)),
+		chromedp.SendKeys(chromedp.ID("f-legal_representative-phone"), "13912345678"),
+		chromedp.SendKeys(chromedp.ID("f-leaders-0-name"), "张伟"),
+		chromedp.SendKeys(chromedp.ID("f-leaders-0-id_number"), id(901)),
+		chromedp.SendKeys(chromedp.ID("f-leaders-0-position"), "会长"),
+		chromedp.Click(chromedp.ID("f-leaders_confirmed")),
+		chromedp.SetUploadFiles(chromedp.ID("f-registration_form"), []string{scan}),
+		chromedp.SetUploadFiles(chromedp.ID("f-assembly_minutes"), []string{scan}),
+		chromedp.SetUploadFiles(chromedp.ID("f-articles"), []string{scan}),
+		chromedp.SetUploadFiles(chromedp.ID("f-leaders_list"), []string{scan}),
+	); err != nil {
+		t.Fatalf("filling in the 成立登记 form: %v", err)
+	}
+	submit = chromedp.CSS(`form.application button[value=submit]`)
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(submit)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = chromedp.RunResponse(ctx, chromedp.Click(submit))
+	if err != nil || resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, casePath) {
+		summary, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(".error-summary") || {innerText: ""}).innerText`))
+		saveViewport(t, ctx, "establishment-refused")
+		t.Fatalf("submitting the 成立登记 application: %v %+v; errors: %s", err, resp, summary)
+	}
+	takeAction(t, actx, st.base, casePath, "accept_est", nil, "成立登记审查")
+	takeAction(t, rctx, st.base, casePath, "propose_est", map[string]string{"opinion": "会议程序合法，建议准予登记。"}, "成立登记决定")
+	takeAction(t, pctx, st.base, casePath, "approve_establishment", map[string]string{"decision_number": "沈民社登〔2026〕1号"}, "准予成立登记")
+	registrationReachesPeople(t, ctx, st, casePath)
+}
+
+// takeAction opens the case page in ctx, fills in the fields of action's form (by field name), sends
+// it and fails the test unless the case page then shows the state want.
+func takeAction(t *testing.T, ctx context.Context, base, casePath, action string, fields map[string]string, want string) {
+	t.Helper()
+	form := `form[action="` + casePath + `/actions/` + action + `"]`
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+casePath), chromedp.WaitVisible(chromedp.CSS(form))); err != nil {
+		t.Fatalf("%s is not offered on the case page: %v", action, err)
+	}
+	for name, value := range fields {
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(form+` [name="`+name+`"]`), value)); err != nil {
+			t.Fatalf("%s: filling in %s: %v", action, name, err)
+		}
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(form+` button[type=submit]`)))
+	if err != nil || resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, casePath) {
+		errs, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll(".field-error, .error-summary")).map(e => e.innerText).join("; ")`))
+		t.Fatalf("%s: %v %+v; errors: %s", action, err, resp, errs)
+	}
+	state, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".status-line .state")))
+	if err != nil || state != want {
+		t.Fatalf("after %s the case is at %q (%v), want %q", action, state, err, want)
+	}
+}
+
+// registrationReachesPeople follows what the registration produced, as the applicant on the phone in
+// ctx and as anyone: the certificate, its verification, the register, the notices.
+func registrationReachesPeople(t *testing.T, ctx context.Context, st *site, casePath string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(st.base+casePath), chromedp.WaitVisible(chromedp.CSS(".status-line .state"))); err != nil {
+		t.Fatal(err)
+	}
+	saveViewport(t, ctx, "case-registered")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/lang"
+	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/tasks"
@@ -56,8 +57,8 @@ const (
 
 // staffReads are the objects each staff role reads (policy.csv), for the crawl's expectations.
 var staffReads = map[string][]string{
-	"acceptor": {"case", "appointment"}, "reviewer": {"case"}, "approver": {"case"},
-	"disclosure_officer": nil, "publisher": nil, "admin": {"case", "appointment"}, "auditor": {"case", "appointment"},
+	"acceptor": {"case", "appointment"}, "reviewer": {"case", "notice"}, "approver": {"case", "notice"},
+	"disclosure_officer": nil, "publisher": {"notice"}, "admin": {"case", "appointment"}, "auditor": {"case", "appointment", "notice"},
 }
 
 // crawlPersonas are the visitors of the crawl: anonymous, a citizen, the applicant of the social
@@ -81,8 +82,11 @@ func crawlPersonas() []*persona {
 		}
 	}
 	for _, role := range []string{"admin", "auditor"} {
-		ps = append(ps, &persona{name: role + "-province", grants: []string{role + "@21*"},
-			reads: map[string]string{"case": "21*", "appointment": "21*"}, allWays: role == "admin"})
+		reads := map[string]string{"case": "21*", "appointment": "21*"}
+		if role == "auditor" {
+			reads["notice"] = "21*"
+		}
+		ps = append(ps, &persona{name: role + "-province", grants: []string{role + "@21*"}, reads: reads, allWays: role == "admin"})
 	}
 	return ps
 }
@@ -122,6 +126,9 @@ type crawlWorld struct {
 	firstDay  string // the day the first bookings were checked in
 	day       string // an open day of Heping's booking window at the end
 	appearing int64  // the divorce case waiting for its parties' appearance
+	// notices are every notice: those the decisions published and one staff notice in each status.
+	notices     []notices.Notice
+	noticeFiles []crawlNoticeFile
 }
 
 // caseSeen reports whether the persona may see the case: its applicant and parties, and staff reading
@@ -167,6 +174,7 @@ func seedCrawlWorld(t *testing.T, st *site) *crawlWorld {
 	sd.w.items = cat.Items()
 	sd.seed()
 	sd.readCases()
+	sd.seedNotices()
 	return sd.w
 }
 

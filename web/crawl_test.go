@@ -18,6 +18,8 @@ import (
 type target struct {
 	path string
 	seen func(p *persona) bool
+	// public says the route needs no login, so that the anonymous too get 404 for what they may not see.
+	public bool
 }
 
 // unknownID is an id no seeded record has.
@@ -73,6 +75,12 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/register.csv":                       registerPaths("/register.csv"),
 	"/register/:uscc":                     byOrganisation("/register/%s"),
 	"/admin/offices/:id":                  byOffice("/admin/offices/%d", "", "?saved=1"),
+	"/notices":                            paths("/notices", "/notices?category=licensing&q=%E5%8D%8F%E4%BC%9A&page=1&per_page=1", "/notices?category=x&page=y&per_page=1000"),
+	"/notices/feed/:feed":                 paths("/notices/feed/licensing.atom", "/notices/feed/organisations.atom", "/notices/feed/general.atom", "/notices/feed/x.atom", "/notices/feed/general"),
+	"/notices/:id":                        byNotice("/notices/%d", "", "?saved=1", "?done=approve"),
+	"/notices/:id/edit":                   byNotice("/notices/%d/edit", ""),
+	"/notices/:id/attachments/:file":      byNoticeFile,
+	"/admin/notices":                      paths("/admin/notices"),
 
 	"/api/v1/openapi.json":      paths("/api/v1/openapi.json"),
 	"/api/v1/me":                paths("/api/v1/me"),
@@ -110,6 +118,11 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/bookings/:id/calendar.ics": byBooking("/api/v1/bookings/%d/calendar.ics", ownerOnly),
 	"/api/v1/register":                  registerPaths("/api/v1/register"),
 	"/api/v1/register/:uscc":            byOrganisation("/api/v1/register/%s"),
+	"/progress":                         progressPaths("/progress"),
+	"/search":                           searchPaths,
+	"/api/v1/progress":                  progressPaths("/api/v1/progress"),
+	"/api/v1/notices":                   paths("/api/v1/notices", "/api/v1/notices?category=organisations&per_page=1&page=2", "/api/v1/notices?category=x"),
+	"/api/v1/notices/:id":               byNotice("/api/v1/notices/%d", ""),
 }
 
 // paths visits the addresses as they are.
@@ -160,6 +173,52 @@ func byOrganisation(format string) func(*crawlWorld) []target {
 }
 
 func everybody(*persona) bool { return true }
+
+// searchPaths searches for an organisation's and an item's words, for LIKE's wildcards and for too
+// long a query.
+func searchPaths(w *crawlWorld) []target {
+	return paths("/search", "/search?q=%E5%8D%8F%E4%BC%9A", "/search?q=%E5%A9%9A%E5%A7%BB&lang=en", "/search?q=%25_",
+		"/search?q="+strings.Repeat("%E5%8D%8F", 51))(w)
+}
+
+// progressPaths looks every case up by its number and code, with a wrong code and without input.
+// The answers are not checked: wrong lookups of the crawl throttle its address before it ends.
+func progressPaths(path string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := paths(path, path+"?number=x&code=", path+"?number=210100-2026-000001&code=AAAAAA")(w)
+		for _, c := range w.cases {
+			out = append(out, target{path: path + "?number=" + c.Number + "&code=" + strings.ToLower(c.QueryCode)})
+		}
+		return out
+	}
+}
+
+// byNotice visits every notice of the world: a public one anybody reads (the API shows only those),
+// one not yet public only staff reading notices in its jurisdiction; the edit form is checked only
+// for its status code not being a server error, as what it answers depends on the notice's state.
+func byNotice(format string, queries ...string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		edit := strings.HasSuffix(format, "/edit")
+		out := []target{{path: fmt.Sprintf(format, unknownID), seen: nobody, public: true}}
+		if edit {
+			out[0] = target{path: out[0].path}
+		}
+		for _, n := range w.notices {
+			for _, q := range queries {
+				t := target{path: fmt.Sprintf(format, n.ID) + q, public: true}
+				switch {
+				case edit:
+				case strings.HasPrefix(format, "/api/"):
+					t.seen = func(*persona) bool { return n.Public() }
+				default:
+					t.seen = func(p *persona) bool { return n.Public() || p.readsIn("notice", n.Jurisdiction) }
+				}
+				out = append(out, t)
+			}
+		}
+		return out
+	}
+}
 
 // byItem visits every item of the catalogue and one that does not exist, with each query.
 func byItem(format string, queries ...string) func(*crawlWorld) []target {
@@ -456,7 +515,7 @@ func (v crawlWay) expect(p *persona, tg target) int {
 	switch {
 	case tg.seen(p):
 		return http.StatusOK
-	case p.id != 0:
+	case p.id != 0 || tg.public:
 		return http.StatusNotFound
 	case !v.bearer && !strings.HasPrefix(tg.path, "/api/"):
 		return http.StatusSeeOther

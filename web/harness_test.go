@@ -24,6 +24,7 @@ import (
 	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/materials"
+	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
 	"github.com/civicflow/civicflow/register"
@@ -101,11 +102,13 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
 		return catalog.Version(ctx, s.DB, hash)
 	}, cat.Item, workflow.WithClock(clock.Now))
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	engine.RegisterEffect(notices.EffectEstablishment, notices.PublishEstablishmentEffect)
+	engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
 	seal, err := documents.LoadSeal(ctx, s.DB, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuer := documents.New(cat, cfg.PublicURL, seal)
+	issuer := documents.New(cat, cfg.PublicBase(), seal)
 	engine.SetIssuer(issuer.Issue)
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)

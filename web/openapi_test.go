@@ -599,6 +599,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		calendarContract(t, k, admin, citizen, dalian)
 		statisticsContract(t, k, admin, citizen, dalian)
 		appointmentsContract(t, k, st, admin, citizen, dalian)
+		noticesContract(t, k)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {
@@ -942,6 +943,7 @@ func applications(t *testing.T, k *contract, st *site, admin, citizen, dalian st
 		State       string
 		ItemCode    string `json:"item_code"`
 		ApplicantID int64  `json:"applicant_id"`
+		QueryCode   string `json:"query_code"`
 		Data        map[string]map[string]any
 	}
 	var cs caseJSON
@@ -1005,6 +1007,13 @@ func applications(t *testing.T, k *contract, st *site, admin, citizen, dalian st
 	}
 	k.do(call{method: "GET", path: caseURL, token: admin, valid: true}, 200)
 	k.fails(call{method: "GET", path: caseURL, token: other}, 404, "not_found")
+
+	// Its progress, by number and query code, without login.
+	progress := "/api/v1/progress?number=" + cs.Number + "&code="
+	k.do(call{method: "GET", path: progress + cs.QueryCode, valid: true}, 200)
+	k.fails(call{method: "GET", path: progress + "ZZZZZZ", valid: true}, 404, "not_found")
+	k.fails(call{method: "GET", path: progress, valid: true}, 422, "invalid_input")
+	k.fails(call{method: "GET", path: progress + cs.QueryCode, auth: "Token abc"}, 401, "bad_authorization")
 	k.fails(call{method: "GET", path: caseURL, token: dalian}, 404, "not_found")
 	k.fails(call{method: "GET", path: "/api/v1/cases/999999", token: citizen}, 404, "not_found")
 	k.fails(call{method: "GET", path: "/api/v1/cases/abc", token: citizen}, 404, "not_found")

@@ -13,8 +13,6 @@ import (
 	"github.com/civicflow/civicflow/problem"
 )
 
-func (s *Server) home(c *fiber.Ctx) error { return s.render(c, "home", s.view(c, "nav_home")) }
-
 func (s *Server) unreadCount(c *fiber.Ctx, userID int64) int {
 	n, err := notify.UnreadCount(c.UserContext(), s.DB, userID)
 	if err != nil {

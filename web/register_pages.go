@@ -22,19 +22,23 @@ import (
 // readRegisterQuery reads the search of the register from the query string. A number that does not
 // parse becomes -1, which register.Search reports on its field with the other invalid filters.
 func readRegisterQuery(c *fiber.Ctx) register.Query {
-	number := func(name string) int {
-		s := strings.TrimSpace(c.Query(name))
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return -1
-		}
-		return n
-	}
+	number := func(name string) int { return queryNumber(c, name) }
 	return register.Query{Q: c.Query("q"), USCC: c.Query("uscc"), Kind: c.Query("kind"), Status: c.Query("status"),
 		Jurisdiction: c.Query("jurisdiction"), Year: number("year"), Page: number("page"), PerPage: number("per_page")}
+}
+
+// queryNumber reads a non-negative number from the query string: 0 when absent, -1 when it does not
+// parse, for the search to report on its field with the other invalid filters.
+func queryNumber(c *fiber.Ctx, name string) int {
+	s := strings.TrimSpace(c.Query(name))
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
 }
 
 // registerValues is the query string of the search q on page (0 for none), for links.

@@ -35,7 +35,7 @@ func TestRegisterPagesAndExport(t *testing.T) {
 		}
 		anon := st.browser()
 		_, home, _ := anon.get("/")
-		if !strings.Contains(home, `href="/register"`) || !strings.Contains(home, `action="/register"`) {
+		if !strings.Contains(home, `href="/register"`) || !strings.Contains(home, `action="/search"`) {
 			t.Error("the home page does not lead to the register")
 		}
 
@@ -89,6 +89,34 @@ func TestRegisterPagesAndExport(t *testing.T) {
 		}
 		if resp, err := http.Get(st.base + "/register.csv?per_page=x&status=gone"); err != nil || resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("the CSV of invalid filters: %v %v", resp.StatusCode, err)
+		}
+	})
+}
+
+// An organisation taken over from the department's earlier register by an import: on its page and in
+// the API (checked against the OpenAPI document) with the particulars of the file and its import in
+// the history.
+func TestImportedOrganisation(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		const code = "51210100T0000001XG"
+		file := "统一社会信用代码,名称,登记管理机关,成立日期,业务范围\n" + code + ",沈阳市围棋协会,210100,2015-03-20,围棋培训\n"
+		rep, err := register.Import(context.Background(), s.DB, strings.NewReader(file), register.ImportOptions{Source: "old.csv"})
+		if err != nil || rep.Inserted != 1 {
+			t.Fatalf("import: %+v %v", rep, err)
+		}
+		code200, body, _ := st.browser().get("/register/" + code)
+		if code200 != http.StatusOK || !strings.Contains(body, "围棋培训") || !strings.Contains(body, "2015-03-20") ||
+			!strings.Contains(body, "自原登记档案导入") {
+			t.Errorf("the page of an imported organisation: %d %s", code200, body)
+		}
+		k := newContract(t, st, loadOpenAPI(t))
+		var got struct {
+			History []struct{ Kind string }
+		}
+		k.do(call{method: "GET", path: "/api/v1/register/" + code, valid: true, out: &got}, 200)
+		if len(got.History) != 2 || got.History[1].Kind != register.EventImported {
+			t.Errorf("history: %+v", got.History)
 		}
 	})
 }

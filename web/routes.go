@@ -69,12 +69,29 @@ func (s *Server) routes() {
 	s.route(get, "/register", Public, s.registerPage)
 	s.route(get, "/register.csv", Public, s.registerCSV)
 	s.route(get, "/register/:uscc", Public, s.organisationPage)
+	// Notices (公告) and 双公示: public pages and feeds; staff write, publishers review.
+	s.route(get, "/notices", Public, s.noticesPage)
+	s.route(get, "/notices/feed/:feed", Public, s.noticeFeed)
+	s.route(get, "/notices/:id", Public, s.noticePage)
+	s.route(get, "/notices/:id/attachments/:file", Public, s.noticeAttachment)
+	s.route(get, "/notices/:id/edit", Need("notice", "write"), s.editNoticePage)
+	s.route(post, "/notices/:id/edit", Need("notice", "write"), s.editNoticePost)
+	s.route(post, "/notices/:id/submit", Need("notice", "write"), s.noticeStepPost("submit"))
+	s.route(post, "/notices/:id/approve", Need("notice", "review"), s.noticeStepPost("approve"))
+	s.route(post, "/notices/:id/return", Need("notice", "review"), s.noticeStepPost("return"))
+	s.route(post, "/notices/:id/withdraw", Need("notice", "review"), s.noticeStepPost("withdraw"))
+	s.route(get, "/admin/notices", Need("notice", "read"), s.staffNoticesPage)
+	s.route(post, "/admin/notices", Need("notice", "write"), s.createNoticePost)
 	s.route(get, "/admin/offices", Need("office", "read"), s.officesPage)
 	s.route(post, "/admin/offices", Need("office", "write"), s.createOfficePost)
 	s.route(get, "/admin/offices/:id", Need("office", "read"), s.officePage)
 	s.route(post, "/admin/offices/:id", Need("office", "write"), s.updateOfficePost)
 	s.route(post, "/admin/offices/:id/days", Need("office", "write"), s.setOfficeDayPost)
 	s.route(post, "/admin/offices/:id/days/remove", Need("office", "write"), s.removeOfficeDayPost)
+
+	// The service hall: site search and public progress lookup by case number and query code.
+	s.route(get, "/search", Public, s.searchPage)
+	s.route(get, "/progress", Public, s.progressPage)
 
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
@@ -132,4 +149,9 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/me/ban", LoggedIn, s.apiMyBan)
 	s.route(get, "/api/v1/register", Public, s.apiRegister)
 	s.route(get, "/api/v1/register/:uscc", Public, s.apiOrganisation)
+
+	// The service hall's API: public progress lookup.
+	s.route(get, "/api/v1/progress", Public, s.apiProgress)
+	s.route(get, "/api/v1/notices", Public, s.apiNotices)
+	s.route(get, "/api/v1/notices/:id", Public, s.apiNotice)
 }

@@ -123,6 +123,7 @@ func (e *Engine) Apply(ctx context.Context, actor audit.Actor, caseID int64, req
 	if e.applicantOnly(actor, next) {
 		next.Fields = PublicFields(next.Fields, item)
 	}
+	next.hideQueryCode(actor.UserID)
 	return next, nil
 }
 

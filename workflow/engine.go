@@ -135,7 +135,11 @@ type Case struct {
 	ItemCode     string `json:"item_code"`
 	VersionHash  string `json:"version_hash"` // the catalogue version the case runs on
 	Jurisdiction string `json:"jurisdiction"`
-	ApplicantID  int64  `json:"applicant_id"`
+	// QueryCode, random and given to the case's people only, is what lets anyone look the case's
+	// progress up by its number without logging in (see Progress); the acceptance notice prints it.
+	// Views for anyone but the case's people leave it empty (hideQueryCode).
+	QueryCode   string `bun:",nullzero" json:"query_code,omitempty"`
+	ApplicantID int64  `json:"applicant_id"`
 	// Parties are the other people the case concerns (the other spouse of a divorce registration), a
 	// table of their own: see isParty.
 	Parties []int64 `bun:"-" json:"parties,omitempty"`
@@ -166,6 +170,14 @@ type Case struct {
 // handles the case, whatever roles they hold.
 func (c *Case) isParty(userID int64) bool {
 	return userID > 0 && (userID == c.ApplicantID || slices.Contains(c.Parties, userID))
+}
+
+// hideQueryCode empties the query code unless the viewer is one of the case's people: staff read
+// the case itself and need no lookup, and a code on their screens would only travel further.
+func (c *Case) hideQueryCode(viewerID int64) {
+	if !c.isParty(viewerID) {
+		c.QueryCode = ""
+	}
 }
 
 // people lists the applicant and the other parties, for notifications to the applicant.

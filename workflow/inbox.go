@@ -63,7 +63,7 @@ func (e *Engine) Inbox(ctx context.Context, userID int64, f InboxFilter) ([]Case
 	cond, args := inboxCondition(patterns, byRole)
 	// A list needs no application data: leaving it out keeps applicants' personal data out of bulk
 	// reads (opening a case reads it, audited).
-	q := e.db.NewSelect().Model(&out).ExcludeColumn("data", "fields").Where("c.closed_at IS NULL").Where(cond, args...)
+	q := e.db.NewSelect().Model(&out).ExcludeColumn("data", "fields", "query_code").Where("c.closed_at IS NULL").Where(cond, args...)
 	if f.ItemCode != "" {
 		q = q.Where("c.item_code = ?", f.ItemCode)
 	}

@@ -144,6 +144,7 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		}
 		return nil, fmt.Errorf("starting a case of %s in %s: %w", item.Code, jurisdiction, err)
 	}
+	c.hideQueryCode(actor.UserID) // the clerk at a window is none of the case's people
 	return c, nil
 }
 
@@ -230,6 +231,7 @@ func insertCase(ctx context.Context, tx bun.Tx, c *Case, now time.Time, within f
 		return err
 	}
 	c.Number = fmt.Sprintf("%s-%d-%06d", c.Jurisdiction, year, n)
+	c.QueryCode = NewQueryCode()
 	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
 		return fmt.Errorf("inserting case %s: %w", c.Number, err)
 	}
@@ -250,8 +252,10 @@ func notifyReceived(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item)
 		slog.WarnContext(ctx, "workflow: no notification template for received cases", "template", ReceivedTemplate)
 		return nil
 	}
+	data := noticeData(c, item, nil, "")
+	data["query_code"] = c.QueryCode // the people's own notice: with it they look progress up without logging in
 	for _, uid := range c.people() {
-		msg := notify.Message{UserID: uid, Template: ReceivedTemplate, Data: noticeData(c, item, nil, "")}
+		msg := notify.Message{UserID: uid, Template: ReceivedTemplate, Data: data}
 		if err := notify.Send(ctx, tx, msg); err != nil {
 			return err
 		}

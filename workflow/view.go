@@ -62,6 +62,7 @@ func (e *Engine) Get(ctx context.Context, viewer audit.Actor, caseID int64) (*Vi
 		}
 	}
 	v.Allowed = e.AllowedActions(viewer, c, item)
+	c.hideQueryCode(viewer.UserID)
 	if e.applicantOnly(viewer, c) {
 		redactInternal(v)
 	}

@@ -85,6 +85,11 @@ func TestHappyPath(t *testing.T) {
 			if n := f.count("outbox", "user_id = ? AND template = ? AND channel = 'inbox'", f.applicant, workflow.ReceivedTemplate); n != 1 {
 				t.Errorf("applicant notified of the new case %d times, want 1", n)
 			}
+			var o notify.Outbox
+			if err := f.db.NewSelect().Model(&o).Where("user_id = ? AND template = ?", f.applicant, workflow.ReceivedTemplate).
+				Limit(1).Scan(f.ctx); err != nil || c.QueryCode == "" || o.Data["query_code"] != c.QueryCode {
+				t.Errorf("the notice of receipt carries query code %v, the case has %q (%v)", o.Data["query_code"], c.QueryCode, err)
+			}
 		})
 
 		// Each refuses a wrong request first.

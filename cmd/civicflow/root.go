@@ -33,7 +33,7 @@ func rootCommand() *cobra.Command {
 	}
 	root.AddCommand(serveCommand(), workerCommand(), migrateCommand(), userCommand(), jurisdictionCommand(),
 		catalogCommand(), auditCommand(),
-		calendarCommand(),
+		calendarCommand(), registerCommand(),
 		configCommand(), versionCommand())
 	return root
 }

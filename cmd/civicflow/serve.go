@@ -27,6 +27,7 @@ import (
 	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/migrations"
+	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
@@ -293,11 +294,13 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	issuer := documents.New(cat, cfg.PublicURL, seal)
+	issuer := documents.New(cat, cfg.PublicBase(), seal)
 	engine := workflow.New(db, enforcer, func(ctx context.Context, hash string) (*catalog.Item, error) {
 		return catalog.Version(ctx, db, hash)
 	}, cat.Item)
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	engine.RegisterEffect(notices.EffectEstablishment, notices.PublishEstablishmentEffect)
+	engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
 	engine.SetIssuer(issuer.Issue)
 	return cat, engine, issuer, nil
 }

@@ -1,0 +1,224 @@
+package register
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+
+	"github.com/civicflow/civicflow/problem"
+)
+
+// ImportColumn is a column of an import file: the particular it gives and the header names it may
+// have, Chinese and English. The first name is the one messages use.
+type ImportColumn struct {
+	Field    string
+	Names    []string
+	Required bool
+}
+
+// ImportColumns are the columns an import file may have, in the order the README lists them.
+// Columns not listed are ignored (and named in the report); the order in the file does not matter.
+var ImportColumns = []ImportColumn{
+	{Field: "uscc", Names: []string{"统一社会信用代码", "信用代码", "uscc", "credit_code"}, Required: true},
+	{Field: "name", Names: []string{"名称", "社会组织名称", "组织名称", "name"}, Required: true},
+	{Field: "kind", Names: []string{"类型", "组织类型", "社会组织类型", "kind"}},
+	{Field: "jurisdiction", Names: []string{"登记管理机关", "登记管理机关代码", "登记机关", "jurisdiction"}, Required: true},
+	{Field: "domicile", Names: []string{"住所", "domicile"}},
+	{Field: "legal_representative", Names: []string{"法定代表人", "法定代表人姓名", "legal_representative"}},
+	{Field: "registered_on", Names: []string{"成立日期", "成立登记日期", "登记日期", "registered_on"}, Required: true},
+	{Field: "status", Names: []string{"状态", "登记状态", "status"}},
+	{Field: "business_scope", Names: []string{"业务范围", "business_scope"}},
+	{Field: "activity_area", Names: []string{"活动地域", "activity_area"}},
+	{Field: "funds", Names: []string{"注册资金", "开办资金", "原始基金", "funds"}},
+	{Field: "sponsor_unit", Names: []string{"业务主管单位", "sponsor_unit"}},
+}
+
+// rowSource yields the rows of an import file one at a time, so that a file of any size is read in
+// bounded memory. Next returns io.EOF after the last row; line is the row's line in the file (CSV:
+// the line its record starts on; XLSX: the row number), as a person finds it in an editor or Excel.
+type rowSource interface {
+	Next() (cells []string, line int, err error)
+	Close() error
+}
+
+// xlsxMagic starts every XLSX file (a ZIP archive).
+var xlsxMagic = []byte("PK\x03\x04")
+
+// openRows recognises the file by its content: an XLSX workbook (its first sheet), or else CSV in
+// UTF-8 (a byte order mark is dropped) or, when its start is not UTF-8, in GB18030 (which includes
+// GBK, the encoding Excel on Chinese Windows saves CSV in).
+func openRows(r io.Reader) (rowSource, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(br.Size())
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("reading the file: %w", err)
+	}
+	if bytes.HasPrefix(head, xlsxMagic) {
+		return openXLSX(br)
+	}
+	var in io.Reader = br
+	if !utf8Start(head, len(head) == br.Size()) {
+		in = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+	}
+	cr := csv.NewReader(in)
+	cr.FieldsPerRecord = -1 // rows may be shorter than the header; missing cells are empty
+	return &csvRows{r: cr}, nil
+}
+
+// utf8Start reports whether head is UTF-8; when head is only the start of the file, a character cut
+// at its end does not count against it.
+func utf8Start(head []byte, cut bool) bool {
+	for i := 0; cut && i < utf8.UTFMax-1 && !utf8.Valid(head) && len(head) > 0; i++ {
+		head = head[:len(head)-1]
+	}
+	return utf8.Valid(head)
+}
+
+type csvRows struct {
+	r     *csv.Reader
+	first bool
+}
+
+func (c *csvRows) Next() ([]string, int, error) {
+	rec, err := c.r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, pe.StartLine, fmt.Errorf("line %d: %w", pe.StartLine, pe.Err)
+		}
+		return nil, 0, err
+	}
+	line, _ := c.r.FieldPos(0)
+	if !c.first {
+		c.first = true
+		rec[0] = strings.TrimPrefix(rec[0], "\uFEFF")
+	}
+	return rec, line, nil
+}
+
+func (c *csvRows) Close() error { return nil }
+
+type xlsxRows struct {
+	f    *excelize.File
+	rows *excelize.Rows
+	line int
+}
+
+// openXLSX streams the first sheet with excelize's row iterator (a large sheet is unzipped to a
+// temporary file rather than into memory). Cells are read raw, unformatted: a date cell is its serial
+// number, which parseImportDate reads, rather than whatever display format the sheet gave it.
+func openXLSX(r io.Reader) (rowSource, error) {
+	f, err := excelize.OpenReader(r, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, fmt.Errorf("reading the XLSX workbook: %w", err)
+	}
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		_ = f.Close()
+		return nil, errors.New("the XLSX workbook has no sheet")
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("reading sheet %s: %w", sheets[0], err)
+	}
+	return &xlsxRows{f: f, rows: rows}, nil
+}
+
+func (x *xlsxRows) Next() ([]string, int, error) {
+	if !x.rows.Next() {
+		if err := x.rows.Error(); err != nil {
+			return nil, x.line, fmt.Errorf("row %d: %w", x.line+1, err)
+		}
+		return nil, x.line, io.EOF
+	}
+	x.line++
+	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, x.line, fmt.Errorf("row %d: %w", x.line, err)
+	}
+	return cells, x.line, nil
+}
+
+func (x *xlsxRows) Close() error {
+	err := x.rows.Close()
+	return errors.Join(err, x.f.Close())
+}
+
+// headerKey is how a header cell is compared with the column names: trimmed, in lower case, spaces
+// and hyphens as underscores ("Legal representative" is legal_representative).
+func headerKey(s string) string {
+	s = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(s, "\uFEFF")))
+	return strings.NewReplacer(" ", "_", "-", "_").Replace(s)
+}
+
+// importHeader maps the particulars to their column in the file.
+type importHeader struct {
+	index   map[string]int    // field → column index
+	names   map[string]string // field → the header as the file writes it, for messages
+	ignored []string          // headers of columns that give nothing
+}
+
+// readHeader reads the header row: every required column must be there, and no particular twice.
+// Anything wrong is one Invalid problem that names every column concerned.
+func readHeader(cells []string) (*importHeader, error) {
+	h := &importHeader{index: map[string]int{}, names: map[string]string{}}
+	known := map[string]string{}
+	for _, c := range ImportColumns {
+		for _, n := range c.Names {
+			known[headerKey(n)] = c.Field
+		}
+	}
+	var zh, en []string
+	for i, cell := range cells {
+		field, ok := known[headerKey(cell)]
+		switch {
+		case !ok:
+			if strings.TrimSpace(cell) != "" {
+				h.ignored = append(h.ignored, strings.TrimSpace(cell))
+			}
+		case h.names[field] != "":
+			zh = append(zh, fmt.Sprintf("“%s”与“%s”是同一列", h.names[field], cell))
+			en = append(en, fmt.Sprintf("columns %q and %q both give %s", h.names[field], cell, field))
+		default:
+			h.index[field] = i
+			h.names[field] = strings.TrimSpace(cell)
+		}
+	}
+	for _, c := range ImportColumns {
+		if _, ok := h.index[c.Field]; c.Required && !ok {
+			zh = append(zh, fmt.Sprintf("缺少必需的列“%s”", c.Names[0]))
+			en = append(en, fmt.Sprintf("required column %s (%s) is missing", c.Names[0], c.Field))
+		}
+	}
+	if len(en) > 0 {
+		return nil, problem.New(problem.Invalid, "bad_import_header", "无法导入该文件，标题行有误："+strings.Join(zh, "；")+"。",
+			"The file cannot be imported: the header row: "+strings.Join(en, "; ")+".")
+	}
+	return h, nil
+}
+
+// has reports whether the file has a column for field.
+func (h *importHeader) has(field string) bool {
+	_, ok := h.index[field]
+	return ok
+}
+
+// cell returns the trimmed value of field in a row; empty when the file has no such column or the
+// row is shorter.
+func (h *importHeader) cell(cells []string, field string) string {
+	i, ok := h.index[field]
+	if !ok || i >= len(cells) {
+		return ""
+	}
+	return strings.TrimSpace(cells[i])
+}

@@ -1,0 +1,489 @@
+package web_test
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/notices"
+	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/workflow"
+)
+
+// noticeID reads the id of the notice a redirect leads to.
+func noticeID(t *testing.T, resp *http.Response) int64 {
+	t.Helper()
+	var id int64
+	if _, err := fmt.Sscanf(resp.Header.Get("Location"), "/notices/%d", &id); err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("no notice to go to: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return id
+}
+
+// A notice written, reviewed, corrected and withdrawn through the pages: invalid input is answered
+// beside its fields; the public never sees a draft; the author cannot pass its own text nor a
+// publisher of another city; a withdrawn notice stays public with its reason; a correction keeps the
+// version it corrects.
+func TestNoticePagesLifecycle(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("sy.writer", "reviewer@2101*", "publisher@210100")
+		st.user("sy.publisher", "publisher@2101*")
+		st.user("dl.publisher", "publisher@2102*")
+		st.user("zhang.citizen", "citizen@*")
+		writer, publisher, dalian, citizen, anon := st.browser(), st.browser(), st.browser(), st.browser(), st.browser()
+		writer.login("sy.writer")
+		publisher.login("sy.publisher")
+		dalian.login("dl.publisher")
+		citizen.login("zhang.citizen")
+
+		code, page, token := writer.get("/admin/notices")
+		if code != http.StatusOK || !strings.Contains(page, `action="/admin/notices"`) || !strings.Contains(page, "沈阳市民政局") {
+			t.Fatalf("the writer's notices page: %d %s", code, page)
+		}
+		if code, _, _ := citizen.get("/admin/notices"); code != http.StatusForbidden {
+			t.Errorf("a citizen on the staff's notices page: %d", code)
+		}
+		resp, body := writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {"x"}, "jurisdiction": {"210100"}, "title": {""}, "body": {"正文"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="title-error"`) || !strings.Contains(body, `id="category-error"`) {
+			t.Fatalf("an invalid notice: %d %s", resp.StatusCode, body)
+		}
+		resp, _ = writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210200"}, "title": {"大连"}, "body": {"正文"}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a Shenyang writer writing for Dalian: %d", resp.StatusCode)
+		}
+		resp, _ = writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210100"},
+			"title": {"关于调整办公时间的通知"}, "body": {"自12月1日起，窗口下午13:30开始办公。"}})
+		id := noticeID(t, resp)
+		path := fmt.Sprintf("/notices/%d", id)
+		for who, b := range map[string]*browser{"anonymous": anon, "a citizen": citizen, "Dalian's publisher": dalian} {
+			if code, _, _ := b.get(path); code != http.StatusNotFound {
+				t.Errorf("%s reading a draft: %d", who, code)
+			}
+		}
+		code, page, token = writer.get(path + "?saved=1")
+		if code != http.StatusOK || !strings.Contains(page, "草稿已保存") || !strings.Contains(page, `action="`+path+`/submit"`) {
+			t.Fatalf("the writer's draft: %d %s", code, page)
+		}
+		// Attachments: checked by content like every upload; a refused file leaves the text as typed.
+		text := url.Values{"_csrf": {token}, "title": {"关于调整办公时间的通知"}, "body": {"自12月1日起，窗口下午13:30开始办公。"}}
+		resp, body = writer.postFiles(path+"/edit", text, map[string]upload{"attachments": {name: "时间表.exe", content: "MZ not a pdf"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="attachments-error"`) || !strings.Contains(body, "时间表.exe") {
+			t.Fatalf("a refused attachment: %d %s", resp.StatusCode, body)
+		}
+		if resp, body := writer.postMultipart(path+"/edit", text, map[string]string{"attachments": "办公时间表.pdf"}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("attaching a PDF: %d %s", resp.StatusCode, body)
+		}
+		_, page, _ = writer.get(path)
+		file := regexp.MustCompile(`href="(/notices/\d+/attachments/\d+)"`).FindStringSubmatch(page)
+		if file == nil || !strings.Contains(page, "办公时间表.pdf") {
+			t.Fatalf("the draft's attachment: %s", page)
+		}
+		if code, _, _ := anon.get(file[1]); code != http.StatusNotFound {
+			t.Errorf("the public downloading a draft's attachment: %d", code)
+		}
+		if resp, _ := writer.post(path+"/submit", url.Values{"_csrf": {token}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("submitting: %d", resp.StatusCode)
+		}
+		// The writer is a publisher of Shenyang too, but may not pass its own text; Dalian's may not either.
+		_, _, token = writer.get(path)
+		resp, body = writer.post(path+"/approve", url.Values{"_csrf": {token}})
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "不能审查自己撰写的内容") {
+			t.Errorf("the author approving: %d %s", resp.StatusCode, body)
+		}
+		_, _, dtoken := dalian.get("/admin/notices")
+		if resp, _ := dalian.post(path+"/approve", url.Values{"_csrf": {dtoken}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("Dalian's publisher approving: %d", resp.StatusCode)
+		}
+		code, page, ptoken := publisher.get("/admin/notices")
+		if code != http.StatusOK || !strings.Contains(page, "关于调整办公时间的通知") || !strings.Contains(page, "待我审查") {
+			t.Fatalf("the review queue: %d %s", code, page)
+		}
+		resp, body = publisher.post(path+"/return", url.Values{"_csrf": {ptoken}, "comment": {" "}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="comment-error"`) {
+			t.Errorf("returning without a comment: %d %s", resp.StatusCode, body)
+		}
+		if resp, _ := publisher.post(path+"/approve", url.Values{"_csrf": {ptoken}, "comment": {"同意"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approving: %d", resp.StatusCode)
+		}
+		code, page, _ = anon.get("/notices?category=general")
+		if code != http.StatusOK || !strings.Contains(page, "关于调整办公时间的通知") {
+			t.Fatalf("the public list: %d %s", code, page)
+		}
+		if code, body, _ := anon.get(file[1]); code != http.StatusOK || !strings.HasPrefix(body, "%PDF-") {
+			t.Errorf("the public downloading the published attachment: %d", code)
+		}
+
+		// A correction: the form asks what changed; the public keeps reading version 1 until it is passed.
+		code, page, token = writer.get(path + "/edit")
+		if code != http.StatusOK || !strings.Contains(page, `name="change"`) {
+			t.Fatalf("the correction form: %d %s", code, page)
+		}
+		resp, body = writer.post(path+"/edit", url.Values{"_csrf": {token}, "title": {"关于调整办公时间的通知"}, "body": {"自12月1日起，窗口下午14:00开始办公。"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="change-error"`) {
+			t.Fatalf("a correction without saying what changed: %d %s", resp.StatusCode, body)
+		}
+		writer.post(path+"/edit", url.Values{"_csrf": {token}, "title": {"关于调整办公时间的通知（更正）"}, "body": {"自12月1日起，窗口下午14:00开始办公。"},
+			"change": {"开始办公时间更正为14:00"}})
+		writer.post(path+"/submit", url.Values{"_csrf": {token}})
+		if _, page, _ := anon.get(path); strings.Contains(page, "14:00") {
+			t.Errorf("the public reads a correction before its review: %s", page)
+		}
+		publisher.post(path+"/approve", url.Values{"_csrf": {ptoken}})
+		_, page, _ = anon.get(path)
+		if !strings.Contains(page, "14:00") || !strings.Contains(page, "13:30") || !strings.Contains(page, "开始办公时间更正为14:00") || !strings.Contains(page, "第2版") ||
+			strings.Count(page, "办公时间表.pdf") != 3 { // the text shown and both versions
+			t.Errorf("the corrected notice keeps both versions: %s", page)
+		}
+
+		// Withdrawal needs a reason; the notice stays, saying so.
+		resp, body = publisher.post(path+"/withdraw", url.Values{"_csrf": {ptoken}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="reason-error"`) {
+			t.Errorf("withdrawing without a reason: %d %s", resp.StatusCode, body)
+		}
+		publisher.post(path+"/withdraw", url.Values{"_csrf": {ptoken}, "reason": {"办公时间另行通知"}})
+		code, page, _ = anon.get(path)
+		if code != http.StatusOK || !strings.Contains(page, "已撤回") || !strings.Contains(page, "办公时间另行通知") {
+			t.Errorf("the withdrawn notice: %d %s", code, page)
+		}
+		var got struct {
+			Status          string
+			WithdrawnReason string `json:"withdrawn_reason"`
+			Versions        []struct{ Number int }
+		}
+		if code := st.api("GET", "/api/v1/notices/"+fmt.Sprint(id), "", nil, &got); code != http.StatusOK || got.Status != "withdrawn" ||
+			got.WithdrawnReason != "办公时间另行通知" || len(got.Versions) != 2 {
+			t.Errorf("the API's withdrawn notice: %d %+v", code, got)
+		}
+		if code, _, _ := anon.get("/notices?category=x&page=y"); code != http.StatusUnprocessableEntity {
+			t.Errorf("invalid filters: %d", code)
+		}
+	})
+}
+
+// atomFeed is what the test reads of an Atom feed.
+type atomFeed struct {
+	XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+	ID      string   `xml:"id"`
+	Updated string   `xml:"updated"`
+	Entries []struct {
+		Title   string `xml:"title"`
+		ID      string `xml:"id"`
+		Updated string `xml:"updated"`
+		Link    struct {
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+	} `xml:"entry"`
+}
+
+// A social group's registration publishes, in the decision's transaction and so at once, its
+// 成立公告 and the 双公示 entry of the licence; a refusal publishes its 双公示 entry. Neither needs a
+// review, both name the decision, neither shows an ID number, and both are in their category's feed.
+func TestDecisionsPublishNotices(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		st := startSite(t, s)
+		st.user("zhang.applicant", "org_applicant@*")
+		st.user("sy.acceptor", "acceptor@2101*")
+		st.user("sy.reviewer", "reviewer@2101*")
+		st.user("sy.approver", "approver@2101*")
+		app, acc, rev, apr := st.token("zhang.applicant"), st.token("sy.acceptor"), st.token("sy.reviewer"), st.token("sy.approver")
+
+		c := st.groupToDecision(app, acc, rev, apr, "沈阳市围棋公告测试协会")
+		if latest, _ := notices.Latest(ctx, s.DB, 10); len(latest) != 0 {
+			t.Fatalf("the approval of the preparation published %+v", latest)
+		}
+		// The entries are written in the decision's transaction: when an effect after them fails, the
+		// decision, the register entry and both notices are undone together.
+		st.engine.RegisterEffect(notices.EffectLicence, func(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
+			if err := notices.PublishLicenceDecisionEffect(ctx, tx, c, item); err != nil {
+				return err
+			}
+			return errors.New("the effect after the notices fails")
+		})
+		decide := map[string]any{"action": "approve_establishment", "expected_version": c.Version,
+			"fields": map[string]any{"decision_number": "沈民社登〔2026〕9号"}}
+		if code := st.act(apr, c.ID, decide, nil); code != http.StatusInternalServerError {
+			t.Fatalf("a decision whose last effect fails: %d", code)
+		}
+		if n, err := s.DB.NewSelect().Table("notices").Count(ctx); err != nil || n != 0 {
+			t.Fatalf("a failed decision left %d notices (%v)", n, err)
+		}
+		st.engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
+		st.step(apr, c, "approve_establishment", "registered", map[string]any{"fields": map[string]any{"decision_number": "沈民社登〔2026〕9号"}})
+
+		refused := st.startPreparation(app, "沈阳市不予批准测试会")
+		refused = st.step(acc, refused, "accept_prep", "prep_review", nil)
+		refused = st.step(rev, refused, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "不符合条件。"}})
+		st.step(apr, refused, "refuse", "refused", map[string]any{"fields": map[string]any{"reason": "会员不足五十人。"}})
+
+		var list struct {
+			Notices []struct {
+				ID       int64
+				Category string
+				Kind     string
+				Status   string
+				Title    string
+			}
+			Total int
+		}
+		if code := st.api("GET", "/api/v1/notices", "", nil, &list); code != http.StatusOK || list.Total != 3 {
+			t.Fatalf("the notices after the decisions: %d %+v", code, list)
+		}
+		byKind := map[string][]int64{}
+		for _, n := range list.Notices {
+			if n.Status != notices.StatusPublished {
+				t.Errorf("a system entry not published at once: %+v", n)
+			}
+			byKind[n.Category+"/"+n.Kind] = append(byKind[n.Category+"/"+n.Kind], n.ID)
+		}
+		if len(byKind["organisations/establishment"]) != 1 || len(byKind["licensing/licence_decision"]) != 2 {
+			t.Fatalf("the kinds of notice: %v", byKind)
+		}
+		anon := st.browser()
+		// The service hall lists the entries among its latest notices, and its search finds them.
+		est := fmt.Sprintf(`href="/notices/%d"`, byKind["organisations/establishment"][0])
+		if _, home, _ := anon.get("/"); !strings.Contains(home, est) || !strings.Contains(home, "沈阳市围棋公告测试协会成立登记公告") {
+			t.Errorf("the home page does not list the 成立公告: %s", home)
+		}
+		if _, found, _ := anon.get("/search?q=" + url.QueryEscape("围棋")); !strings.Contains(found, est) || !strings.Contains(found, `href="/register/51210100`) {
+			t.Errorf("the site search for 围棋 does not find the 成立公告 and the organisation: %s", found)
+		}
+		_, page, _ := anon.get(fmt.Sprintf("/notices/%d", byKind["organisations/establishment"][0]))
+		if !strings.Contains(page, "沈阳市围棋公告测试协会成立登记公告") || !strings.Contains(page, "沈民社登〔2026〕9号") || !strings.Contains(page, "张伟") ||
+			!strings.Contains(page, "统一社会信用代码：51210100") {
+			t.Errorf("the 成立公告: %s", page)
+		}
+		idNumber := residentID(t, 901)
+		for _, id := range byKind["licensing/licence_decision"] {
+			var n struct {
+				Versions []struct{ Licence notices.Licence }
+			}
+			st.api("GET", fmt.Sprintf("/api/v1/notices/%d", id), "", nil, &n)
+			_, page, _ := anon.get(fmt.Sprintf("/notices/%d", id))
+			if strings.Contains(page, idNumber) || strings.Contains(page, "13912345678") {
+				t.Errorf("a 双公示 entry shows personal data: %s", page)
+			}
+			l := n.Versions[0].Licence
+			switch l.PartyName {
+			case "沈阳市围棋公告测试协会":
+				if l.Outcome != "approved" || l.DecisionNumber != "沈民社登〔2026〕9号" || !strings.HasPrefix(l.USCC, "51210100") || l.LegalRepresentative != "张伟" ||
+					l.Jurisdiction != "210100" || l.DecidedOn != calendar.Today().String() || !strings.Contains(page, "沈阳市民政局") {
+					t.Errorf("the approval's 双公示 entry: %+v", l)
+				}
+			case "沈阳市不予批准测试会":
+				if l.Outcome != "refused" || !strings.HasPrefix(l.DecisionNumber, "refusal_decision-") || l.USCC != "" || l.Content != "不予社会团体成立登记" {
+					t.Errorf("the refusal's 双公示 entry: %+v", l)
+				}
+			default:
+				t.Errorf("a 双公示 entry of %q", l.PartyName)
+			}
+		}
+
+		// A publisher of the jurisdiction withdraws a system entry with a reason; it stays public.
+		st.user("sy.publisher", "publisher@2101*")
+		publisher := st.browser()
+		publisher.login("sy.publisher")
+		estPath := fmt.Sprintf("/notices/%d", byKind["organisations/establishment"][0])
+		_, page, token := publisher.get(estPath)
+		if !strings.Contains(page, `action="`+estPath+`/withdraw"`) || strings.Contains(page, "/edit\"") {
+			t.Errorf("the publisher's view of a system entry: %s", page)
+		}
+		if resp, _ := publisher.post(estPath+"/withdraw", url.Values{"_csrf": {token}, "reason": {"名称登记有误，待更正"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("withdrawing the 成立公告: %d", resp.StatusCode)
+		}
+		if _, page, _ := anon.get(estPath); !strings.Contains(page, "已撤回") || !strings.Contains(page, "名称登记有误，待更正") {
+			t.Errorf("the withdrawn 成立公告: %s", page)
+		}
+
+		// The feed of each category is Atom with absolute links to the entries.
+		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 2, notices.CategoryGeneral: 0} {
+			resp, err := http.Get(st.base + "/notices/feed/" + category + ".atom")
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var feed atomFeed
+			if err := xml.Unmarshal(raw, &feed); err != nil || resp.StatusCode != http.StatusOK ||
+				!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") || len(feed.Entries) != want || feed.Updated == "" {
+				t.Fatalf("the %s feed: %d %v %s", category, resp.StatusCode, err, raw)
+			}
+			for _, e := range feed.Entries {
+				if !strings.HasPrefix(e.Link.Href, "http://127.0.0.1:8080/notices/") || e.ID != e.Link.Href || e.Updated == "" || e.Title == "" {
+					t.Errorf("an entry of the %s feed: %+v", category, e)
+				}
+			}
+		}
+		if resp, err := http.Get(st.base + "/notices/feed/x.atom"); err != nil || resp.StatusCode != http.StatusNotFound {
+			t.Errorf("the feed of no category: %v", err)
+		}
+	})
+}
+
+// seedNotices writes a staff notice in each status for the crawl, beside the system entries the
+// decisions of the seed published, and reads every notice into the world.
+func (sd *seeder) seedNotices() {
+	ctx, db, enf := sd.ctx, sd.st.stack.DB, sd.st.enf
+	writer, publisher := actorOf(sd.w.who["reviewer-in"]), actorOf(sd.w.who["publisher-in"])
+	must := func(_ *notices.Notice, err error) {
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+	}
+	for i, steps := range [][]string{{}, {"submit"}, {"submit", "approve"}, {"submit", "approve", "revise"}, {"submit", "approve", "withdraw"}} {
+		n, err := notices.Create(ctx, db, enf, writer, notices.Draft{Category: notices.CategoryGeneral, Jurisdiction: "210100",
+			Title: fmt.Sprintf("爬行测试通知%d", i), Body: "正文"})
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		if i < 3 { // a draft, one in review and one published have an attachment
+			sd.attachPDF(n.ID, sd.w.who["reviewer-in"])
+		}
+		for _, step := range steps {
+			switch step {
+			case "submit":
+				must(notices.Submit(ctx, db, enf, writer, n.ID))
+			case "approve":
+				must(notices.Approve(ctx, db, enf, publisher, n.ID, ""))
+			case "revise":
+				must(notices.Revise(ctx, db, enf, writer, n.ID, notices.Draft{Title: "更正", Body: "正文", Change: "更正"}))
+			case "withdraw":
+				must(notices.Withdraw(ctx, db, enf, publisher, n.ID, "撤回"))
+			}
+		}
+	}
+	if err := db.NewSelect().Model(&sd.w.notices).Order("id").Scan(ctx); err != nil {
+		sd.t.Fatal(err)
+	}
+	if err := db.NewRaw("SELECT na.material_id AS id, v.notice_id FROM notice_attachments AS na JOIN notice_versions AS v ON v.id = na.version_id").
+		Scan(ctx, &sd.w.noticeFiles); err != nil {
+		sd.t.Fatal(err)
+	}
+	if len(sd.w.notices) < 7 {
+		sd.t.Fatalf("the crawl has %d notices; the decisions of the seed published none?", len(sd.w.notices))
+	}
+}
+
+// noticesContract calls the notices API as documented: a list with every filter, invalid filters,
+// a notice with a correction (two versions), and one that is not public.
+func noticesContract(t *testing.T, k *contract) {
+	t.Helper()
+	ctx, db, enf := context.Background(), k.st.stack.DB, k.st.enf
+	writer := audit.Actor{UserID: k.st.user("contract.writer", "reviewer@210100"), Label: "contract.writer"}
+	publisher := audit.Actor{UserID: k.st.user("contract.publisher", "publisher@210100"), Label: "contract.publisher"}
+	var ids []int64
+	for _, title := range []string{"关于开展社会组织年检的通知", "草稿"} {
+		n, err := notices.Create(ctx, db, enf, writer, notices.Draft{Category: notices.CategoryGeneral, Jurisdiction: "210100", Title: title, Body: "正文"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, n.ID)
+	}
+	for _, step := range []func() (*notices.Notice, error){
+		func() (*notices.Notice, error) { return notices.Submit(ctx, db, enf, writer, ids[0]) },
+		func() (*notices.Notice, error) { return notices.Approve(ctx, db, enf, publisher, ids[0], "") },
+		func() (*notices.Notice, error) {
+			return notices.Revise(ctx, db, enf, writer, ids[0], notices.Draft{Title: "关于开展社会组织年检的通知（更正）", Body: "正文二", Change: "更正日期"})
+		},
+		func() (*notices.Notice, error) { return notices.Submit(ctx, db, enf, writer, ids[0]) },
+		func() (*notices.Notice, error) { return notices.Approve(ctx, db, enf, publisher, ids[0], "") },
+	} {
+		if _, err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list struct{ Total int }
+	k.do(call{method: "GET", path: "/api/v1/notices?category=general&q=%E5%B9%B4%E6%A3%80&page=1&per_page=5", valid: true, out: &list}, 200)
+	if list.Total != 1 {
+		t.Errorf("listing notices: %+v", list)
+	}
+	e := k.fails(call{method: "GET", path: "/api/v1/notices?category=x&per_page=101"}, 422, "invalid_input")
+	if !e.hasField("category", "invalid") || !e.hasField("per_page", "invalid") {
+		t.Errorf("bad notice filters: %+v", e)
+	}
+	var one struct{ Versions []struct{ Number int } }
+	k.do(call{method: "GET", path: fmt.Sprintf("/api/v1/notices/%d", ids[0]), valid: true, out: &one}, 200)
+	if len(one.Versions) != 2 {
+		t.Errorf("the corrected notice: %+v", one)
+	}
+	k.fails(call{method: "GET", path: fmt.Sprintf("/api/v1/notices/%d", ids[1]), valid: true}, 404, "not_found")
+	k.fails(call{method: "GET", path: "/api/v1/notices", auth: "Token abc"}, 401, "bad_authorization")
+}
+
+// attachPDF attaches a PDF to the draft of the notice through its edit page, as the persona.
+func (sd *seeder) attachPDF(id int64, p *persona) {
+	b := sd.st.browser()
+	base, _ := url.Parse(sd.st.base)
+	b.c.Jar.SetCookies(base, []*http.Cookie{{Name: "cf_session", Value: p.session}})
+	edit := fmt.Sprintf("/notices/%d/edit", id)
+	_, page, token := b.get(edit)
+	title := regexp.MustCompile(`name="title" maxlength="200" value="([^"]*)"`).FindStringSubmatch(page)
+	if title == nil {
+		sd.t.Fatalf("the edit page of notice %d: %s", id, page)
+	}
+	if resp, body := b.postMultipart(edit, url.Values{"_csrf": {token}, "title": {title[1]}, "body": {"正文"}},
+		map[string]string{"attachments": "附件.pdf"}); resp.StatusCode != http.StatusSeeOther {
+		sd.t.Fatalf("attaching a PDF to notice %d: %d %s", id, resp.StatusCode, body)
+	}
+}
+
+// crawlNoticeFile is an attachment of the crawl's notices.
+type crawlNoticeFile struct {
+	ID       int64 `bun:"id"`
+	NoticeID int64 `bun:"notice_id"`
+}
+
+// byNoticeFile visits every attachment by each notice it belongs to, and by another notice: seen by
+// whoever sees a version that has it (every version listed is visible to staff of the jurisdiction;
+// the public see the published ones).
+func byNoticeFile(w *crawlWorld) []target {
+	out := []target{{path: fmt.Sprintf("/notices/%d/attachments/%d", unknownID, unknownID), seen: nobody, public: true}}
+	for _, f := range w.noticeFiles {
+		var n notices.Notice
+		for _, x := range w.notices {
+			if x.ID == f.NoticeID {
+				n = x
+			}
+		}
+		out = append(out,
+			target{path: fmt.Sprintf("/notices/%d/attachments/%d", f.NoticeID, f.ID), public: true,
+				seen: func(p *persona) bool { return n.Public() || p.readsIn("notice", n.Jurisdiction) }},
+			target{path: fmt.Sprintf("/notices/%d/attachments/%d", w.notices[0].ID, f.ID), public: true,
+				seen: func(*persona) bool { return false }})
+	}
+	return out
+}
+
+// groupToDecision takes a new 社会团体 case of the applicant through preparation and the
+// establishment application to the decision on its registration (state est_decision).
+func (st *site) groupToDecision(app, acc, rev, apr, name string) caseState {
+	t := st.t
+	c := st.startPreparation(app, name)
+	c = st.step(acc, c, "accept_prep", "prep_review", nil)
+	c = st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予筹备。"}})
+	c = st.step(apr, c, "approve_preparation", "establishment_application", map[string]any{"fields": map[string]any{"decision_number": "沈民社准〔2026〕7号"}})
+	est := st.uploadAll(app, sgItem, "registration_form", "assembly_minutes", "adopted_articles", "leaders_list")
+	c = st.step(app, c, "submit_establishment", "est_acceptance", map[string]any{"data": map[string]any{
+		"assembly_date": time.Now().In(calendar.Zone).AddDate(0, 0, -3).Format(time.DateOnly), "members_present": 46, "articles_adopted": true,
+		"legal_representative": map[string]any{"name": "张伟", "id_number": residentID(t, 901), "phone": "13912345678"},
+		"leaders":              []any{map[string]any{"name": "张伟", "id_number": residentID(t, 901), "position": "会长"}},
+		"leaders_confirmed":    true, "registration_form": []int64{est["registration_form"]}, "assembly_minutes": []int64{est["assembly_minutes"]},
+		"articles": []int64{est["adopted_articles"]}, "leaders_list": []int64{est["leaders_list"]},
+	}})
+	c = st.step(acc, c, "accept_est", "est_review", nil)
+	return st.step(rev, c, "propose_est", "est_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予登记。"}})
+}
