@@ -202,6 +202,19 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 		t.Errorf("the register's page of %s does not show the certificate: %d", uscc, code)
 	}
 
+	// The acceptance notice prints the case's query code, for the progress lookup without login.
+	var notice workflow.Document
+	var queryCode string
+	if err := s.DB.NewSelect().Model(&notice).Where("case_id = ? AND action = 'accept_est'", d.CaseID).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.NewSelect().TableExpr("cases").Column("query_code").Where("id = ?", d.CaseID).Scan(ctx, &queryCode); err != nil {
+		t.Fatal(err)
+	}
+	if _, notePDF := st.getBytes("/api/v1/documents/"+strconv.FormatInt(notice.ID, 10), app); queryCode == "" || !pdfSays(pdfText(notePDF), queryCode) {
+		t.Errorf("the acceptance notice does not print the query code %q", queryCode)
+	}
+
 	// Who may download: another applicant and staff of another city get 404; staff of the city get
 	// the file, and the download is audited.
 	st.user("li.applicant", "org_applicant@*")
