@@ -30,8 +30,8 @@ func TestDocumentationShowsTheExampleFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocks := exampleBlock.FindAllStringSubmatch(string(doc), -1)
-	if len(blocks) != 2 {
-		t.Fatalf("docs/catalog.md should show the example form and item, found %d marked blocks", len(blocks))
+	if len(blocks) != 3 {
+		t.Fatalf("docs/catalog.md should show the example form, item and document template, found %d marked blocks", len(blocks))
 	}
 	seen := map[string]bool{}
 	for _, b := range blocks {
@@ -45,7 +45,7 @@ func TestDocumentationShowsTheExampleFiles(t *testing.T) {
 		}
 		seen[strings.TrimPrefix(path, "catalog/testdata/example/")] = true
 	}
-	for _, f := range []string{"items/name-preapproval.yaml", "forms/name-preapproval.yaml"} {
+	for _, f := range []string{"items/name-preapproval.yaml", "forms/name-preapproval.yaml", "documents/name_approval_notice.yaml"} {
 		if !seen[f] {
 			t.Errorf("docs/catalog.md does not show %s", f)
 		}

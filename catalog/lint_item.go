@@ -12,7 +12,7 @@ import (
 
 // lintItem checks one item against the forms in effect: its guide, its form references and its
 // workflow. Every problem is reported in the item's file.
-func lintItem(idf *itemDef, formSet map[string]*formDef, names *Names) []Diagnostic {
+func lintItem(idf *itemDef, formSet map[string]*formDef, docs map[string]*docDef, names *Names) []Diagnostic {
 	l := &lintCtx{file: idf.file, lines: idf.lines, diags: append([]Diagnostic(nil), idf.diags...), names: names}
 	if idf.fatal {
 		return l.diags
@@ -67,6 +67,7 @@ func lintItem(idf *itemDef, formSet map[string]*formDef, names *Names) []Diagnos
 		l.formRef(it.Form, l.line("form"), formSet, materials)
 	}
 	l.workflow(it, formSet, materials)
+	l.checkIssues(it, docs)
 	l.appointment(it, formSet)
 	return l.diags
 }

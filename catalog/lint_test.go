@@ -3,6 +3,7 @@ package catalog
 import (
 	_ "embed"
 	"go/build"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ func lintFiles(files map[string]string) []string { return lintWith(testNames, fi
 
 // lintWith lints the files as lintFiles does, against names.
 func lintWith(names Names, files map[string]string) []string {
-	fsys := fstest.MapFS{}
+	fsys := withBuiltinDocuments(fstest.MapFS{})
 	for name, text := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(text)}
 	}
@@ -46,6 +47,23 @@ func lintWith(names Names, files map[string]string) []string {
 		out = append(out, d.String())
 	}
 	return out
+}
+
+// withBuiltinDocuments adds the built-in document templates to fsys, so that a fixture's issue:
+// effects find theirs.
+func withBuiltinDocuments(fsys fstest.MapFS) fstest.MapFS {
+	entries, err := fs.ReadDir(Builtin, "documents")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		data, err := fs.ReadFile(Builtin, "documents/"+e.Name())
+		if err != nil {
+			panic(err)
+		}
+		fsys["documents/"+e.Name()] = &fstest.MapFile{Data: data}
+	}
+	return fsys
 }
 
 func TestLintFixtureIsClean(t *testing.T) {

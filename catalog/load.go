@@ -16,10 +16,11 @@ import (
 	"github.com/civicflow/civicflow/forms"
 )
 
-// Builtin holds the definitions compiled into the binary: items/*.yaml (one service item per file)
-// and forms/*.yaml (one application form per file).
+// Builtin holds the definitions compiled into the binary: items/*.yaml (one service item per file),
+// forms/*.yaml (one application form per file), documents/*.yaml (one document template per kind)
+// and authorities.yaml (what each jurisdiction's documents name).
 //
-//go:embed items/*.yaml forms/*.yaml
+//go:embed items/*.yaml forms/*.yaml documents/*.yaml authorities.yaml
 var Builtin embed.FS
 
 // BuiltinName is the folder built-in files are reported under, so that a message points at the file
@@ -29,10 +30,25 @@ const BuiltinName = "catalog"
 // Catalog is the set of service items in effect: the built-in ones with the valid files of the
 // override directory laid over them. It is read-only once loaded.
 type Catalog struct {
-	items    map[string]*Item
-	codes    []string
-	forms    map[string]*forms.Form
-	warnings []Diagnostic
+	items map[string]*Item
+	codes []string
+	forms map[string]*forms.Form
+	docs  map[string]*DocumentTemplate
+	// authorities holds the configured authorities by jurisdiction code.
+	authorities map[string]Authority
+	warnings    []Diagnostic
+}
+
+// Document returns the template of a document kind.
+func (c *Catalog) Document(kind string) (*DocumentTemplate, bool) {
+	d, ok := c.docs[kind]
+	return d, ok
+}
+
+// Authority returns what authorities.yaml configures for the jurisdiction code, if anything.
+func (c *Catalog) Authority(code string) (Authority, bool) {
+	a, ok := c.authorities[code]
+	return a, ok
 }
 
 // Items returns every item, sorted by code.
@@ -82,7 +98,10 @@ type formDef struct {
 type tree struct {
 	items []*itemDef
 	forms []*formDef
-	diags []Diagnostic // files in the wrong place
+	docs  []*docDef
+	// authorities is authorities.yaml, nil when the tree has none.
+	authorities *Authorities
+	diags       []Diagnostic // files in the wrong place, and the problems of authorities.yaml
 }
 
 // Names are the names a definition may use that other packages own: the roles that take actions and
@@ -132,17 +151,28 @@ func load(builtin fs.FS, dir string, names Names) (c *Catalog, builtinDiags, ove
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("reading the built-in catalog: %w", err)
 	}
-	formSet, itemSet, builtinDiags := lintBuiltin(base, &names)
+	docSet, builtinDiags := lintDocuments(base.docs, nil)
+	formSet, itemSet, itemDiags := lintBuiltin(base, docSet, &names)
+	builtinDiags = append(builtinDiags, itemDiags...)
+	c = &Catalog{items: map[string]*Item{}, forms: map[string]*forms.Form{}, docs: map[string]*DocumentTemplate{},
+		authorities: map[string]Authority{}}
+	c.addAuthorities(base.authorities)
 	if dir != "" {
 		over, err := readDir(dir)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		overrideDiags = overlay(over, formSet, itemSet, &names)
+		var docDiags []Diagnostic
+		docSet, docDiags = lintDocuments(over.docs, docSet)
+		overrideDiags = append(docDiags, overlay(over, formSet, itemSet, docSet, &names)...)
+		c.addAuthorities(over.authorities)
 	}
-	c = &Catalog{items: map[string]*Item{}, forms: map[string]*forms.Form{}, warnings: sortDiags(overrideDiags)}
+	c.warnings = sortDiags(overrideDiags)
 	for id, fd := range formSet {
 		c.forms[id] = fd.form
+	}
+	for kind, dd := range docSet {
+		c.docs[kind] = dd.doc
 	}
 	for code, idf := range itemSet {
 		it := idf.item
@@ -165,7 +195,7 @@ func load(builtin fs.FS, dir string, names Names) (c *Catalog, builtinDiags, ove
 
 // lintBuiltin lints the built-in forms and items as a whole and returns those that lint clean, by ID
 // and by code, with the problems of the others.
-func lintBuiltin(base *tree, names *Names) (formSet map[string]*formDef, itemSet map[string]*itemDef, diags []Diagnostic) {
+func lintBuiltin(base *tree, docSet map[string]*docDef, names *Names) (formSet map[string]*formDef, itemSet map[string]*itemDef, diags []Diagnostic) {
 	diags = append(diags, base.diags...)
 	formSet = map[string]*formDef{}
 	seenForms := map[string]string{}
@@ -184,7 +214,7 @@ func lintBuiltin(base *tree, names *Names) (formSet map[string]*formDef, itemSet
 	itemSet = map[string]*itemDef{}
 	seen := map[string]string{}
 	for _, idf := range base.items {
-		ds := lintItem(idf, formSet, names)
+		ds := lintItem(idf, formSet, docSet, names)
 		if other, dup := seen[idf.item.Code]; dup && idf.item.Code != "" {
 			ds = append(ds, Diagnostic{idf.file, idf.lines["code"], fmt.Sprintf("duplicate item code %q (also in %s)", idf.item.Code, other)})
 		}
@@ -221,7 +251,7 @@ func readDir(dir string) (*tree, error) {
 // overlay lays the override tree over the built-in forms and items, changing both maps, and returns
 // the problems of the files it skipped. An override form is dropped again when a built-in item that
 // uses it no longer lints with it, so that an override can never break a built-in item.
-func overlay(over *tree, formSet map[string]*formDef, itemSet map[string]*itemDef, names *Names) []Diagnostic {
+func overlay(over *tree, formSet map[string]*formDef, itemSet map[string]*itemDef, docSet map[string]*docDef, names *Names) []Diagnostic {
 	diags := append([]Diagnostic(nil), over.diags...)
 	builtinForms := maps.Clone(formSet)
 	builtinItems := maps.Clone(itemSet)
@@ -244,12 +274,12 @@ func overlay(over *tree, formSet map[string]*formDef, itemSet map[string]*itemDe
 	seenItems := map[string]string{}
 	for _, idf := range over.items {
 		if other, dup := seenItems[idf.item.Code]; dup && idf.item.Code != "" {
-			ds := append(lintItem(idf, formSet, names), Diagnostic{idf.file, idf.lines["code"],
+			ds := append(lintItem(idf, formSet, docSet, names), Diagnostic{idf.file, idf.lines["code"],
 				fmt.Sprintf("duplicate item code %q (also in %s)", idf.item.Code, other)})
 			diags = append(diags, skipped(idf.file, ds)...)
 			continue
 		}
-		ds := lintItem(idf, formSet, names)
+		ds := lintItem(idf, formSet, docSet, names)
 		if d, taken := serviceTaken(idf, itemSet); taken {
 			ds = append(ds, d)
 		}
@@ -267,7 +297,7 @@ func overlay(over *tree, formSet map[string]*formDef, itemSet map[string]*itemDe
 		codes := slices.Sorted(maps.Keys(itemSet))
 		for _, code := range codes {
 			idf := itemSet[code]
-			ds := lintItem(idf, formSet, names)
+			ds := lintItem(idf, formSet, docSet, names)
 			if len(ds) == 0 {
 				continue
 			}
@@ -330,7 +360,21 @@ func skipped(file string, ds []Diagnostic) []Diagnostic {
 	return append(ds, Diagnostic{File: file, Message: "file skipped: the built-in definition (if any) stays in effect"})
 }
 
-// readTree parses items/*.yaml and forms/*.yaml of fsys, naming files under name.
+// addAuthorities lays the entries of an authorities file over those read before, by jurisdiction.
+func (c *Catalog) addAuthorities(a *Authorities) {
+	if a == nil {
+		return
+	}
+	for _, au := range a.Authorities {
+		c.authorities[au.Jurisdiction] = au
+	}
+}
+
+// authoritiesFile is the name of the file of per-jurisdiction settings at the top of a tree.
+const authoritiesFile = "authorities.yaml"
+
+// readTree parses items/*.yaml, forms/*.yaml, documents/*.yaml and authorities.yaml of fsys, naming
+// files under name. An authorities.yaml with problems is reported and left out as a whole.
 func readTree(fsys fs.FS, name string) (*tree, error) {
 	t := &tree{}
 	entries, err := fs.ReadDir(fsys, ".")
@@ -338,12 +382,28 @@ func readTree(fsys fs.FS, name string) (*tree, error) {
 		return nil, err
 	}
 	for _, e := range entries {
+		if e.Name() == authoritiesFile {
+			data, err := fs.ReadFile(fsys, authoritiesFile)
+			if err != nil {
+				return nil, err
+			}
+			file := joinName(name, authoritiesFile)
+			d := newDecoder(file)
+			a := &Authorities{}
+			d.parse(data, a)
+			if ds := lintAuthorities(file, a, d.lines, d.diags); len(ds) > 0 {
+				t.diags = append(t.diags, ds...)
+			} else {
+				t.authorities = a
+			}
+			continue
+		}
 		if !e.IsDir() && isYAML(e.Name()) {
 			t.diags = append(t.diags, Diagnostic{File: joinName(name, e.Name()),
-				Message: "file not read: put item files in items/ and form files in forms/"})
+				Message: "file not read: put item files in items/, form files in forms/ and document templates in documents/"})
 		}
 	}
-	for _, sub := range []string{"items", "forms"} {
+	for _, sub := range []string{"items", "forms", "documents"} {
 		files, err := fs.ReadDir(fsys, sub)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -361,11 +421,16 @@ func readTree(fsys fs.FS, name string) (*tree, error) {
 			}
 			file := joinName(name, sub, f.Name())
 			d := newDecoder(file)
-			if sub == "items" {
+			switch sub {
+			case "items":
 				it := &Item{}
 				d.parse(data, it)
 				t.items = append(t.items, &itemDef{file: file, item: it, lines: d.lines, diags: d.diags, fatal: d.fatal})
-			} else {
+			case "documents":
+				doc := &DocumentTemplate{}
+				d.parse(data, doc)
+				t.docs = append(t.docs, &docDef{file: file, doc: doc, lines: d.lines, diags: d.diags, fatal: d.fatal})
+			default:
 				fm := &forms.Form{}
 				d.parse(data, fm)
 				fm.Source = file

@@ -27,10 +27,10 @@ var testNames = func() Names {
 
 // builtinFS is a built-in catalog made of the lint fixture.
 func builtinFS() fstest.MapFS {
-	return fstest.MapFS{
+	return withBuiltinDocuments(fstest.MapFS{
 		"items/x.yaml": &fstest.MapFile{Data: []byte(baseItem)},
 		"forms/f.yaml": &fstest.MapFile{Data: []byte(baseForm)},
-	}
+	})
 }
 
 // writeFiles writes files (path → text) under dir.

@@ -33,7 +33,8 @@ type Config struct {
 	// ListenAddr is where the HTTP server listens.
 	ListenAddr string
 	// PublicURL is the address the public reaches the installation at (https://host[/prefix], no
-	// trailing slash), for absolute links that leave the site: feeds, and later QR codes.
+	// trailing slash), for absolute links that leave the site: feeds, and the QR codes of issued
+	// documents (PublicBase/verify/<code>).
 	PublicURL string
 	// MetricsAddr, when set, serves /metrics there without login instead of on the main listener for
 	// admins over the whole installation.
@@ -43,6 +44,9 @@ type Config struct {
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto headers are believed; requests from anywhere else are taken at face value.
 	TrustedProxies []string
+	// SealKeyFile holds the Ed25519 key that signs issued documents; empty means a key generated once
+	// and kept in the database.
+	SealKeyFile string
 	// SecretKey signs CSRF tokens; empty means a key generated once and kept in the database.
 	SecretKey string
 	// BodyLimit is the largest request body accepted, in bytes.
@@ -160,7 +164,7 @@ var options = []option{
 		}},
 	{"CIVICFLOW_LISTEN", "127.0.0.1:8080", "HTTP listen address", false,
 		func(c *Config, v string) error { return hostPort(&c.ListenAddr, v) }},
-	{"CIVICFLOW_PUBLIC_URL", "", "the address the public reaches this installation at, for absolute links in feeds (empty: http://LISTEN)", false,
+	{"CIVICFLOW_PUBLIC_URL", "", "the address the public reaches this installation at, for absolute links in feeds and the QR codes of issued documents (empty: http://LISTEN)", false,
 		func(c *Config, v string) error {
 			if v == "" {
 				return nil
@@ -196,6 +200,8 @@ var options = []option{
 			}
 			return nil
 		}},
+	{"CIVICFLOW_SEAL_KEY_FILE", "", "file of the Ed25519 key that signs issued documents (PEM PKCS #8, or the 32-byte seed raw or base64); empty: generated once and kept in the database", false,
+		func(c *Config, v string) error { c.SealKeyFile = v; return nil }},
 	{"CIVICFLOW_SECRET_KEY", "", "key that signs CSRF tokens, at least 32 characters; empty: generated once and kept in the database", true,
 		func(c *Config, v string) error {
 			if v != "" && len(v) < 32 {

@@ -637,6 +637,7 @@ func TestDivorceCasePageInvitesThePartiesToBook(t *testing.T) {
 		if _, err := st.engine.Apply(ctx, clerk, c.ID, workflow.ApplyRequest{Action: "issue_receipt", ExpectedVersion: c.Version}); err != nil {
 			t.Fatal(err)
 		}
+		checkReceipt(t, st, s, c.ID)
 		// The cooling-off period is over: its timer is due now.
 		if _, err := s.DB.NewUpdate().Table("timers").Set("due_at = ?", time.Now().UTC().Add(-time.Second)).
 			Where("case_id = ? AND fired_at IS NULL", c.ID).Exec(ctx); err != nil {

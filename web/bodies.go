@@ -61,7 +61,16 @@ func bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	if mayUpload(h) {
 		return fasthttp.RequestConfig{} // the server's BodyLimit
 	}
+	if path, _, _ := strings.Cut(string(h.RequestURI()), "?"); h.IsPost() && verifyUploadPath(path) {
+		return fasthttp.RequestConfig{MaxRequestBodySize: maxVerifyUpload + 64<<10}
+	}
 	return fasthttp.RequestConfig{MaxRequestBodySize: maxNonUploadBody}
+}
+
+// verifyUploadPath reports whether path is where anyone, without logging in, may upload a PDF to
+// check it against an issued document (bounded by maxVerifyUpload).
+func verifyUploadPath(path string) bool {
+	return strings.HasPrefix(path, "/verify/") || strings.HasPrefix(path, "/api/v1/verify/")
 }
 
 // mayUpload reports whether h is a POST with credentials to a route that takes files.
@@ -166,12 +175,13 @@ func checkJSONShape(body []byte) error {
 // NUL characters, file names that are not UTF-8 (422 on the field), and a body that is no valid
 // multipart (400). It runs after authentication and the CSRF check, and refuses multipart bodies of
 // callers not logged in (only uploads, by logged-in users, need them), so that a request nobody may
-// send is refused before its body is read.
+// send is refused before its body is read. The verification of documents is the one upload open to
+// anyone (verifyUploadPath).
 func checkMultipart(c *fiber.Ctx) error {
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		return c.Next()
 	}
-	if currentUser(c) == nil {
+	if currentUser(c) == nil && !verifyUploadPath(c.Path()) {
 		return errLoginRequired
 	}
 	r, err := multipartReader(c)

@@ -142,7 +142,11 @@ type caseView struct {
 		Comment string
 	}
 	AllowedActions []struct{ ID string } `json:"allowed_actions"`
-	Documents      []struct{ Kind, Number string }
+	Documents      []struct {
+		ID                   int64
+		Kind, Number, Status string
+		IssuedAt             time.Time `json:"issued_at"`
+	}
 }
 
 func (v caseView) allowed() []string {
@@ -492,15 +496,17 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 		// Every decision left its document; the events form an intact chain.
 		stacktest.Step(&st.t, "documents and history", func(t *testing.T) {
 			var kinds []string
+			year := final.Documents[0].IssuedAt.In(calendar.Zone).Year()
 			for _, d := range final.Documents {
-				kinds = append(kinds, d.Kind+" "+d.Number)
+				kinds = append(kinds, d.Kind+" "+d.Number+" "+d.Status)
 			}
-			want := []string{"supplement_notice " + "supplement_notice-" + c.Number, "acceptance_notice acceptance_notice-" + c.Number,
-				"preparation_approval preparation_approval-" + c.Number, "acceptance_notice acceptance_notice-" + c.Number + "-2",
-				"registration_certificate registration_certificate-" + c.Number}
+			want := []string{fmt.Sprintf("supplement_notice 沈民补字〔%d〕1号 valid", year), fmt.Sprintf("acceptance_notice 沈民受字〔%d〕1号 valid", year),
+				fmt.Sprintf("preparation_approval 沈民社筹〔%d〕1号 valid", year), fmt.Sprintf("acceptance_notice 沈民受字〔%d〕2号 valid", year),
+				fmt.Sprintf("registration_certificate 沈民社证〔%d〕1号 valid", year)}
 			if !slices.Equal(kinds, want) {
 				t.Errorf("documents:\n got %q\nwant %q", kinds, want)
 			}
+			checkCertificate(t, st, s, app, final.Documents[len(final.Documents)-1].ID)
 			var timeline []string
 			for _, ev := range final.Events {
 				timeline = append(timeline, ev.Action)
@@ -746,16 +752,16 @@ func TestConcurrentActionsOnACaseOneWins(t *testing.T) {
 func copyExampleCatalog(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, sub := range []string{"items", "forms"} {
-		src := filepath.Join("..", "catalog", "testdata", "example", sub, "name-preapproval.yaml")
+	for _, f := range []string{"items/name-preapproval.yaml", "forms/name-preapproval.yaml", "documents/name_approval_notice.yaml"} {
+		src := filepath.Join("..", "catalog", "testdata", "example", f)
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, sub, "name-preapproval.yaml"), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

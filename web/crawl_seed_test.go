@@ -119,6 +119,7 @@ type crawlWorld struct {
 	// bookings, materials and users are those whose addresses the crawl visits: one of each kind.
 	bookings  []crawlBooking
 	materials []crawlMaterial
+	documents []workflow.Document
 	users     []int64
 	offices   []int64
 	heping    int64  // the office whose day sheet has bookings
@@ -597,4 +598,7 @@ func (sd *seeder) readCases() {
 		sd.t.Fatal(err)
 	}
 	w.materials = append(w.materials, m)
+	if err := db.NewSelect().Model(&w.documents).OrderExpr("id").Scan(sd.ctx); err != nil {
+		sd.t.Fatal(err)
+	}
 }

@@ -61,6 +61,8 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	},
 	"/inbox":                              inboxPaths("/inbox"),
 	"/materials/:id":                      byMaterial("/materials/%d"),
+	"/documents/:id":                      byDocument("/documents/%d"),
+	"/verify/:code":                       byVerifyCode("/verify/%s"),
 	"/appointments":                       appointmentsPaths,
 	"/appointments/offices/:id":           byOffice("/appointments/offices/%d", "", "?service=divorce&day={day}", "?service=divorce&case={appearing}"),
 	"/appointments/book":                  bookPaths,
@@ -99,6 +101,9 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/catalog/:code/form-schema": byItem("/api/v1/catalog/%s/form-schema", "?form=sg_establishment", "?form=x"),
 	"/api/v1/drafts/:code":              draftsPaths,
 	"/api/v1/materials/:id":             byMaterial("/api/v1/materials/%d"),
+	"/api/v1/documents/:id":             byDocument("/api/v1/documents/%d"),
+	"/api/v1/verify/:code":              byVerifyCode("/api/v1/verify/%s"),
+	"/api/v1/verify-key":                paths("/api/v1/verify-key"),
 	"/api/v1/cases":                     paths("/api/v1/cases"),
 	"/api/v1/cases/:id":                 byCase("/api/v1/cases/%d"),
 	"/api/v1/inbox":                     inboxPaths("/api/v1/inbox"),
@@ -261,6 +266,39 @@ func byMaterial(format string) func(*crawlWorld) []target {
 				}
 				return false
 			}})
+		}
+		return out
+	}
+}
+
+// byDocument visits every issued document, seen by those who see its case, and none.
+func byDocument(format string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID), seen: nobody}}
+		for _, d := range w.documents {
+			out = append(out, target{path: fmt.Sprintf(format, d.ID), seen: func(p *persona) bool {
+				for _, c := range w.cases {
+					if c.ID == d.CaseID {
+						return d.VerifyCode != nil && w.caseSeen(p, c.Case)
+					}
+				}
+				return false
+			}})
+		}
+		return out
+	}
+}
+
+// byVerifyCode visits the verification page of every rendered document, which anyone sees, and of
+// codes that are unknown or malformed (404 for everybody, which TestEstablishmentFlowThroughTheAPI
+// checks).
+func byVerifyCode(format string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, "AAAAAAAAAAAAAAAA")}, {path: fmt.Sprintf(format, "x")}}
+		for _, d := range w.documents {
+			if d.VerifyCode != nil {
+				out = append(out, target{path: fmt.Sprintf(format, *d.VerifyCode), seen: everybody})
+			}
 		}
 		return out
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
+	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/notices"
@@ -103,9 +104,15 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
 	engine.RegisterEffect(notices.EffectEstablishment, notices.PublishEstablishmentEffect)
 	engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
+	seal, err := documents.LoadSeal(ctx, s.DB, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := documents.New(cat, cfg.PublicBase(), seal)
+	engine.SetIssuer(issuer.Issue)
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)
-	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine, Desk: desk,
+	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine, Documents: issuer, Desk: desk,
 		Materials: store, Secret: secret, Metrics: promhttp.Handler()})
 	if err != nil {
 		t.Fatal(err)

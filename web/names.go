@@ -96,16 +96,20 @@ func (v *view) Person(userID *int64, label string) string {
 
 // DocumentKind names the kind of an issued document (受理通知书, Registration certificate). The kinds
 // of the built-in catalogue are named in the locale files as document_<kind>; a kind that only a
-// catalogue directory knows shows as a document in general.
-func (v *view) DocumentKind(kind string) string {
-	if s, ok := v.tr.lookup(v.Locale, "document_"+kind, nil); ok {
+// catalogue directory knows shows by its template's title as issued, else as a document in general.
+func (v *view) DocumentKind(d workflow.Document) string {
+	if s, ok := v.tr.lookup(v.Locale, "document_"+d.Kind, nil); ok {
 		return s
+	}
+	if d.Title != "" {
+		return d.Title
 	}
 	return v.T("document_other")
 }
 
-// DocumentNumber is a document's number as people read it beside its kind's name: the stored number
-// without its "<kind>-" prefix, which the name says already.
+// DocumentNumber is a document's number as people read it beside its kind's name: its 文号, or for a
+// document recorded before documents were numbered (<kind>-<case number>) the case number, which the
+// kind's name precedes already.
 func (*view) DocumentNumber(d workflow.Document) string {
 	return strings.TrimPrefix(d.Number, d.Kind+"-")
 }

@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/stacktest"
 )
 
@@ -189,8 +191,8 @@ func TestAuditPageNamesActions(t *testing.T) {
 	})
 }
 
-// A case page names its documents by kind in the page's language, with the number people quote,
-// never by the stored code "<kind>-<case number>".
+// A case page names its documents by kind in the page's language, with the number people quote and
+// a download link, never by the stored kind code.
 func TestDocumentsNamedByKind(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		st := startSite(t, s)
@@ -203,8 +205,12 @@ func TestDocumentsNamedByKind(t *testing.T) {
 		for lang, name := range map[string]string{"zh-CN": "受理通知书", "en": "Acceptance notice"} {
 			b.inLanguage(lang)
 			body, _ := b.page("/cases/"+strconv.FormatInt(c.ID, 10), http.StatusOK)
-			if want := name + ` <span class="document-number">` + c.Number + `</span>`; !strings.Contains(body, want) {
+			year := strconv.Itoa(time.Now().In(calendar.Zone).Year())
+			if want := name + ` <span class="document-number">沈民受字〔` + year + `〕1号</span>`; !strings.Contains(body, want) {
 				t.Errorf("the %s case page does not list %s", lang, want)
+			}
+			if !regexp.MustCompile(`<a href="/documents/\d+" download>`).MatchString(body) {
+				t.Errorf("the %s case page has no download link of the notice", lang)
 			}
 			if strings.Contains(body, "acceptance_notice") {
 				t.Errorf("the %s case page shows the document's code", lang)

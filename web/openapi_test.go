@@ -93,6 +93,7 @@ func requireCredentials(_ context.Context, in *openapi3filter.AuthenticationInpu
 func init() {
 	// The one answer of the API that is not JSON: the HTML error page of a malformed multipart body.
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 }
 
 // noRedirects is the client of API calls: the API answers, it never redirects.
@@ -632,6 +633,33 @@ func wrongCheck(id string) string {
 	return id[:17] + "0"
 }
 
+// checkDocumentRoutes calls the document routes on the acceptance notice issued on a case of the
+// citizen: its download, its verification, the check of a file against it and the public key.
+func checkDocumentRoutes(t *testing.T, k *contract, id int64, code, owner, stranger string) {
+	path := "/api/v1/documents/" + strconv.FormatInt(id, 10)
+	pdf := k.do(call{method: "GET", path: path, token: owner, valid: true}, 200)
+	k.fails(call{method: "GET", path: path, token: stranger}, 404, "not_found")
+	k.fails(call{method: "GET", path: path}, 401, "login_required")
+	k.do(call{method: "GET", path: "/api/v1/verify/" + code, valid: true}, 200)
+	k.fails(call{method: "GET", path: "/api/v1/verify/AAAAAAAAAAAAAAAA"}, 404, "not_found")
+	k.do(call{method: "GET", path: "/api/v1/verify-key", valid: true}, 200)
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	fw, _ := w.CreateFormFile("file", "notice.pdf")
+	_, _ = fw.Write(pdf)
+	_ = w.Close()
+	var answer struct{ Matches bool }
+	k.do(call{method: "POST", path: "/api/v1/verify/" + code, body: buf.String(), contentType: w.FormDataContentType(), valid: true, out: &answer}, 200)
+	if !answer.Matches {
+		t.Error("the downloaded notice does not match its verification")
+	}
+	empty := multipart.NewWriter(&buf)
+	buf.Reset()
+	_ = empty.WriteField("note", "no file")
+	_ = empty.Close()
+	k.fails(call{method: "POST", path: "/api/v1/verify/" + code, body: buf.String(), contentType: empty.FormDataContentType()}, 422, "invalid_input")
+}
+
 // multipartBody is an upload of content named filename for the item's material slot, as the
 // request body and its content type; a nil content leaves the file part out.
 func multipartBody(t *testing.T, item, slot, filename string, content []byte) (string, string) {
@@ -952,7 +980,11 @@ func applications(t *testing.T, k *contract, st *site, admin, citizen, dalian st
 		Case           caseJSON
 		Events         []struct{ Action, From, To string }
 		AllowedActions []struct{ ID string } `json:"allowed_actions"`
-		Documents      []struct{ Kind string }
+		Documents      []struct {
+			ID         int64
+			Kind       string
+			VerifyCode string `json:"verify_code"`
+		}
 	}
 	allowed := func(v viewJSON) []string {
 		var ids []string
@@ -1064,6 +1096,7 @@ func applications(t *testing.T, k *contract, st *site, admin, citizen, dalian st
 		len(view.Documents) != 1 || view.Documents[0].Kind != "acceptance_notice" {
 		t.Errorf("the applicant's view after acceptance: %+v", view)
 	}
+	checkDocumentRoutes(t, k, view.Documents[0].ID, view.Documents[0].VerifyCode, citizen, dalian)
 	k.do(call{method: "GET", path: "/api/v1/inbox", token: acceptor, valid: true, out: &inbox}, 200)
 	if len(inbox.Cases) != 0 {
 		t.Errorf("an accepted case stays in the acceptor's inbox: %+v", inbox)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"github.com/civicflow/civicflow/documents"
 	"net/url"
 	"strconv"
 	"strings"
@@ -116,7 +117,11 @@ func (s *Server) organisationPage(c *fiber.Ctx) error {
 	if v.names, err = s.loadNames(c.UserContext(), []string{o.Jurisdiction}, nil); err != nil {
 		return err
 	}
-	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History()}
+	cert, err := s.Documents.Certificate(c.UserContext(), s.DB, o.ID)
+	if err != nil {
+		return err
+	}
+	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History(), "Certificate": cert}
 	return s.render(c, "register_organisation", v)
 }
 
@@ -146,6 +151,8 @@ type organisationAnswer struct {
 	namedOrganisation
 	Particulars register.Particulars `json:"particulars"`
 	History     []register.Event     `json:"history"`
+	// Certificate is the current certificate, absent when there is none (an entry from paper).
+	Certificate *documents.Certificate `json:"certificate,omitempty"`
 }
 
 func (s *Server) apiOrganisation(c *fiber.Ctx) error {
@@ -157,7 +164,12 @@ func (s *Server) apiOrganisation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: o.History()})
+	cert, err := s.Documents.Certificate(c.UserContext(), s.DB, o.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: o.History(),
+		Certificate: cert})
 }
 
 // registerCSVHeader names the columns of the export in both languages.

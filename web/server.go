@@ -35,6 +35,7 @@ import (
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/database"
+	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
@@ -50,6 +51,8 @@ type Deps struct {
 	Enforcer *policies.Enforcer
 	Catalog  *catalog.Catalog
 	Engine   *workflow.Engine
+	// Documents issues and verifies documents (the engine issues through it too).
+	Documents *documents.Issuer
 	// Desk books citizens into the registration offices' opening hours.
 	Desk *appointments.Desk
 	// Materials stores uploaded application materials.

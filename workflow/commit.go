@@ -298,7 +298,7 @@ func (e *Engine) runEffects(ctx context.Context, tx bun.Tx, actor audit.Actor, n
 			err = e.runEffect(ctx, tx, next, item, a, ef.Run, changes)
 		case ef.Issue != "":
 			var d *Document
-			if d, err = issueDocument(ctx, tx, next, item, ef.Issue, now); err == nil {
+			if d, err = e.issue()(ctx, tx, next, item, a, ef.Issue, now); err == nil {
 				changes["documents"] = append(asStrings(changes["documents"]), d.Number)
 			}
 		}
@@ -332,7 +332,7 @@ func notifyEffect(ctx context.Context, tx bun.Tx, next *Case, item *catalog.Item
 	data := noticeData(next, item, a, comment)
 	data["fields"] = maps.Clone(next.Fields)
 	if n.To == catalog.Applicant {
-		data["fields"] = publicFields(next.Fields, item)
+		data["fields"] = PublicFields(next.Fields, item)
 		data["query_code"] = next.QueryCode // the people's own: progress lookup without logging in
 		if a.Internal {
 			data["comment"] = "" // staff work the applicant does not see
@@ -403,9 +403,10 @@ func asStrings(v any) []string {
 	return s
 }
 
-// issueDocument writes a document of kind for the case, numbered <kind>-<case number> (with -2, -3…
-// when the case gets a second of the kind), with what certificates and notices are printed from.
-func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, kind string, now time.Time) (*Document, error) {
+// issueDocument is what an engine without an issuer (SetIssuer) does for an issue effect: it records
+// a document of kind for the case, numbered <kind>-<case number> (with -2, -3… when the case gets a
+// second of the kind), with what certificates and notices are printed from, and renders nothing.
+func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, a *catalog.Action, kind string, now time.Time) (*Document, error) {
 	n, err := tx.NewSelect().Model((*Document)(nil)).Where("case_id = ? AND kind = ?", c.ID, kind).Count(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting documents %s of case %d: %w", kind, c.ID, err)
@@ -417,7 +418,7 @@ func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, 
 	data := map[string]any{
 		"case_number": c.Number, "item_code": c.ItemCode, "version_hash": c.VersionHash,
 		"jurisdiction": c.Jurisdiction, "applicant_id": c.ApplicantID, "state": c.State,
-		"fields": publicFields(c.Fields, item), // documents go to the applicant: no internal staff work
+		"fields": PublicFields(c.Fields, item), // documents go to the applicant: no internal staff work
 	}
 	if dn, ok := c.Fields["decision_number"]; ok {
 		data["decision_number"] = dn
@@ -425,7 +426,7 @@ func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, 
 	if s := c.Supplement; s != nil {
 		data["supplement"] = map[string]any{"notice": s.Notice, "items": s.Items}
 	}
-	d := &Document{CaseID: c.ID, Kind: kind, Number: number, IssuedAt: now, Data: data}
+	d := &Document{CaseID: c.ID, Kind: kind, Action: a.ID, Number: number, IssuedAt: now, Status: DocumentValid, Data: data}
 	if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("issuing %s for case %d: %w", number, c.ID, err)
 	}

@@ -37,6 +37,12 @@ import (
 // reaches the caller as it is (a duplicate organisation name, say); any other error is internal.
 type EffectFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item) error
 
+// IssueFunc makes the document of an `issue: kind` effect inside the transaction of the action, after
+// the effects before it ran (so that a certificate finds the organisation the register just created):
+// it numbers, renders, stores and signs it, and inserts its row. The documents package provides it;
+// an engine without one (workflow's own tests) records a row with a placeholder number instead.
+type IssueFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, a *catalog.Action, kind string, now time.Time) (*Document, error)
+
 // Engine runs cases. It is safe for concurrent use; every process builds its own.
 type Engine struct {
 	db       *bun.DB
@@ -48,6 +54,7 @@ type Engine struct {
 
 	mu      sync.RWMutex
 	effects map[string]EffectFunc
+	issuer  IssueFunc
 
 	items    sync.Map // version hash → *catalog.Item; versions never change once stored
 	programs sync.Map // program key → *vm.Program
@@ -90,6 +97,23 @@ func (e *Engine) RegisterEffect(name string, fn EffectFunc) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.effects[name] = fn
+}
+
+// SetIssuer makes fn what issue effects call.
+func (e *Engine) SetIssuer(fn IssueFunc) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.issuer = fn
+}
+
+// issue returns what issue effects call: the issuer set, else the placeholder issueDocument.
+func (e *Engine) issue() IssueFunc {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.issuer == nil {
+		return issueDocument
+	}
+	return e.issuer
 }
 
 func (e *Engine) effect(name string) EffectFunc {
@@ -216,16 +240,38 @@ type Event struct {
 }
 
 // Document is a decision notice or certificate issued by an issue effect, a row of table documents.
+// Its PDF is in document_files under SHA256 (none for a certificate printed at the window); a
+// reissue supersedes it rather than changing it.
 type Document struct {
 	bun.BaseModel `bun:"table:documents,alias:d"`
 
-	ID       int64          `bun:",pk,autoincrement" json:"id"`
-	CaseID   int64          `json:"case_id"`
-	Kind     string         `json:"kind"`
-	Number   string         `json:"number"` // <kind>-<case number>, unique
-	IssuedAt time.Time      `json:"issued_at"`
-	Data     map[string]any `bun:",nullzero" json:"data,omitempty"`
+	ID             int64          `bun:",pk,autoincrement" json:"id"`
+	CaseID         int64          `json:"case_id"`
+	Kind           string         `json:"kind"`
+	Action         string         `json:"action"` // the action that issued it
+	Number         string         `json:"number"` // the document number (文号), unique
+	Title          string         `json:"title"`  // the template's Chinese title when issued
+	Holder         string         `json:"holder"` // to whom it is issued
+	HolderIsPerson bool           `json:"holder_is_person"`
+	IssuedAt       time.Time      `json:"issued_at"`
+	VerifyCode     *string        `json:"verify_code,omitempty"` // nil when nothing was rendered
+	SHA256         string         `bun:"sha256" json:"sha256,omitempty"`
+	Signature      string         `json:"signature,omitempty"` // Ed25519, base64, over documents.Particulars
+	Status         string         `json:"status"`              // valid, superseded or revoked
+	SupersededBy   *int64         `json:"superseded_by,omitempty"`
+	OrganisationID *int64         `json:"organisation_id,omitempty"`
+	Data           map[string]any `bun:",nullzero" json:"data,omitempty"`
 }
+
+// The statuses of a document.
+const (
+	DocumentValid      = "valid"
+	DocumentSuperseded = "superseded"
+	DocumentRevoked    = "revoked"
+)
+
+// Printed reports whether the document exists only on paper printed at the window (no PDF).
+func (d *Document) Printed() bool { return d.SHA256 == "" }
 
 // Problems of Apply, worded once.
 var (

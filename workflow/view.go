@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -87,9 +89,9 @@ func internalFieldNames(item *catalog.Item) map[string]bool {
 	return names
 }
 
-// publicFields is a copy of a case's fields without those of internal actions, for the applicant's
+// PublicFields is a copy of a case's fields without those of internal actions, for the applicant's
 // view and for documents the applicant receives.
-func publicFields(fields map[string]any, item *catalog.Item) map[string]any {
+func PublicFields(fields map[string]any, item *catalog.Item) map[string]any {
 	internal := internalFieldNames(item)
 	out := make(map[string]any, len(fields))
 	for k, v := range fields {
@@ -103,7 +105,7 @@ func publicFields(fields map[string]any, item *catalog.Item) map[string]any {
 // redactInternal leaves out of an applicant's view what the definition marks as staff work: the
 // comments and changes of internal actions, and the fields those actions entered.
 func redactInternal(v *View) {
-	v.Case.Fields = publicFields(v.Case.Fields, v.Item)
+	v.Case.Fields = PublicFields(v.Case.Fields, v.Item)
 	for i := range v.Events {
 		ev := &v.Events[i]
 		action := ev.Action
@@ -118,7 +120,7 @@ func redactInternal(v *View) {
 	}
 	for i := range v.Documents {
 		if f, ok := v.Documents[i].Data["fields"].(map[string]any); ok {
-			v.Documents[i].Data["fields"] = publicFields(f, v.Item)
+			v.Documents[i].Data["fields"] = PublicFields(f, v.Item)
 		}
 	}
 }
@@ -196,7 +198,7 @@ func (e *Engine) MyCases(ctx context.Context, userID int64, limit int) ([]Case, 
 		if err != nil {
 			return nil, err
 		}
-		out[i].Fields = publicFields(out[i].Fields, item) // the list is the applicant's own view
+		out[i].Fields = PublicFields(out[i].Fields, item) // the list is the applicant's own view
 	}
 	if err := e.fillDue(ctx, out); err != nil {
 		return nil, err
@@ -229,3 +231,29 @@ func (e *Engine) Action(ctx context.Context, viewer audit.Actor, caseID int64, a
 	}
 	return nil, problem.ErrNotFound
 }
+
+// Document returns an issued document with its case, when the viewer may read the case (the same
+// rule as Get: the applicant, the other parties, staff with case:read in its jurisdiction); anyone
+// else gets problem.ErrNotFound, as for a document that does not exist.
+func (e *Engine) Document(ctx context.Context, viewer audit.Actor, id int64) (*Document, *Case, error) {
+	d := new(Document)
+	err := e.db.NewSelect().Model(d).Where("d.id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, problem.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading document %d: %w", id, err)
+	}
+	c, err := loadCase(ctx, e.db, d.CaseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !e.mayRead(viewer, c) {
+		return nil, nil, problem.ErrNotFound
+	}
+	return d, c, nil
+}
+
+// ReadsAsParty reports whether the viewer reads the case as one of its people rather than as staff,
+// whose reads are audited.
+func (c *Case) ReadsAsParty(viewer audit.Actor) bool { return c.isParty(viewer.UserID) }

@@ -119,7 +119,7 @@ func TestDemoSeedingTwiceDuplicatesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cat, engine, err := loadEngine(ctx, s.DB, enf, cfg)
+		cat, engine, _, err := loadEngine(ctx, s.DB, enf, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/demo"
+	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/migrations"
@@ -157,7 +158,7 @@ func build(ctx context.Context, db *bun.DB, broker *queue.Broker, cfg config.Con
 	if err != nil {
 		return nil, err
 	}
-	cat, engine, err := loadEngine(ctx, db, enforcer, cfg)
+	cat, engine, issuer, err := loadEngine(ctx, db, enforcer, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +175,7 @@ func build(ctx context.Context, db *bun.DB, broker *queue.Broker, cfg config.Con
 		}
 	}
 	if o.role != "worker" {
-		deps, err := webDeps(ctx, db, broker, enforcer, cfg, cat, engine, desk)
+		deps, err := webDeps(ctx, db, broker, enforcer, cfg, cat, engine, issuer, desk)
 		if err != nil {
 			return nil, err
 		}
@@ -278,30 +279,36 @@ func seedDemo(ctx context.Context, db *bun.DB, cmd *cobra.Command, cfg config.Co
 // loadEngine loads the catalogue (a broken built-in definition stops start-up; a broken override
 // file is skipped, logged and shown to admins), stores its versions and builds the workflow engine
 // with its Go effects: what both the web side and the worker (timers, reminders) work with.
-func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cfg config.Config) (*catalog.Catalog, *workflow.Engine, error) {
+func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cfg config.Config) (*catalog.Catalog, *workflow.Engine, *documents.Issuer, error) {
 	cat, warnings, err := catalog.Load(catalog.Builtin, cfg.CatalogDir, workflow.CatalogNames())
 	if err != nil {
-		return nil, nil, fmt.Errorf("the service catalogue: %w", err)
+		return nil, nil, nil, fmt.Errorf("the service catalogue: %w", err)
 	}
 	for _, w := range warnings {
 		slog.ErrorContext(ctx, "catalog: skipped a broken definition", "problem", w.String())
 	}
 	if err := cat.Store(ctx, db); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	seal, err := documents.LoadSeal(ctx, db, cfg.SealKeyFile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	issuer := documents.New(cat, cfg.PublicBase(), seal)
 	engine := workflow.New(db, enforcer, func(ctx context.Context, hash string) (*catalog.Item, error) {
 		return catalog.Version(ctx, db, hash)
 	}, cat.Item)
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
 	engine.RegisterEffect(notices.EffectEstablishment, notices.PublishEstablishmentEffect)
 	engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
-	return cat, engine, nil
+	engine.SetIssuer(issuer.Issue)
+	return cat, engine, issuer, nil
 }
 
 // webDeps gathers what the web side works with: the catalogue and the engine (loadEngine), the
 // booking desk, the material store and the session secret.
 func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *policies.Enforcer, cfg config.Config,
-	cat *catalog.Catalog, engine *workflow.Engine, desk *appointments.Desk) (web.Deps, error) {
+	cat *catalog.Catalog, engine *workflow.Engine, issuer *documents.Issuer, desk *appointments.Desk) (web.Deps, error) {
 	store, err := materials.NewStore(cfg.MaterialsPath(), int64(cfg.UploadMaxMB)<<20)
 	if err != nil {
 		return web.Deps{}, err
@@ -310,7 +317,7 @@ func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *po
 	if err != nil {
 		return web.Deps{}, err
 	}
-	deps := web.Deps{Config: cfg, DB: db, Broker: broker, Enforcer: enforcer, Catalog: cat, Engine: engine, Desk: desk, Materials: store, Secret: secret}
+	deps := web.Deps{Config: cfg, DB: db, Broker: broker, Enforcer: enforcer, Catalog: cat, Engine: engine, Documents: issuer, Desk: desk, Materials: store, Secret: secret}
 	if cfg.MetricsAddr == "" {
 		deps.Metrics = promhttp.Handler()
 	}

@@ -1,0 +1,173 @@
+// Package documents turns the issue: effects of the workflow into real documents: a PDF rendered from
+// the kind's template (catalog/documents), numbered per jurisdiction and year (文号), stored once by
+// its SHA-256, signed with the installation's Ed25519 key and verifiable by anyone through its
+// verification code. It is a verifiable electronic copy, not a legal electronic seal (SM2, GB/T 38540).
+package documents
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/sequences"
+	"github.com/civicflow/civicflow/workflow"
+)
+
+// Issuer issues documents for one process: it holds the catalogue's templates, the public address
+// that verification links point to and the seal key.
+type Issuer struct {
+	cat       *catalog.Catalog
+	publicURL string
+	seal      *Seal
+}
+
+// New returns an issuer over the catalogue's templates; publicURL is CIVICFLOW_PUBLIC_URL.
+func New(cat *catalog.Catalog, publicURL string, seal *Seal) *Issuer {
+	return &Issuer{cat: cat, publicURL: strings.TrimRight(publicURL, "/"), seal: seal}
+}
+
+// Seal returns the issuer's signing key, whose public half verification shows.
+func (is *Issuer) Seal() *Seal { return is.seal }
+
+// VerifyURL is the public verification address of a code.
+func (is *Issuer) VerifyURL(code string) string { return is.publicURL + "/verify/" + code }
+
+// Issue is the engine's workflow.IssueFunc: it numbers the document, fills its template from the case,
+// renders and stores the PDF (unless the template says it is printed at the window), signs it,
+// inserts its row and supersedes the valid documents it replaces, all in tx.
+func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item, a *catalog.Action, kind string,
+	now time.Time) (*workflow.Document, error) {
+	tpl, ok := is.cat.Document(kind)
+	if !ok { // the linter makes this impossible for loaded items
+		return nil, fmt.Errorf("no document template for kind %q", kind)
+	}
+	auth, err := AuthorityFor(ctx, tx, is.cat, c.Jurisdiction)
+	if err != nil {
+		return nil, err
+	}
+	number, err := nextNumber(ctx, tx, auth, tpl, c.Jurisdiction, now)
+	if err != nil {
+		return nil, err
+	}
+	f, org, err := fill(ctx, tx, c, item, auth, number, now)
+	if err != nil {
+		return nil, err
+	}
+	holder, err := text(tpl.Holder, f)
+	if err != nil {
+		return nil, fmt.Errorf("document %s: holder: %w", kind, err)
+	}
+	d := &workflow.Document{CaseID: c.ID, Kind: kind, Action: a.ID, Number: number, Title: tpl.Title.ZH, Holder: holder,
+		HolderIsPerson: tpl.HolderIsPerson, IssuedAt: now, Status: workflow.DocumentValid,
+		Data: map[string]any{"case_number": c.Number, "item_code": c.ItemCode, "fields": f["fields"]}}
+	if org != nil {
+		d.OrganisationID = &org.ID
+	}
+	if !tpl.PrintedAtWindow {
+		code, err := newCode()
+		if err != nil {
+			return nil, err
+		}
+		d.VerifyCode = &code
+		pdf, err := Render(tpl, f, is.VerifyURL(code), number, code, now)
+		if err != nil {
+			return nil, fmt.Errorf("rendering %s %s: %w", kind, number, err)
+		}
+		if d.SHA256, err = storeFile(ctx, tx, pdf, now); err != nil {
+			return nil, err
+		}
+		d.Signature = is.seal.Sign(Particulars(d))
+	}
+	if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("issuing %s for case %d: %w", number, c.ID, err)
+	}
+	return d, supersede(ctx, tx, d)
+}
+
+// supersede marks the valid documents that d replaces as superseded by it: those of the same kind
+// that the same action issued on the same case (a second 补正 notice in one stage; not the acceptance
+// notice of the 筹备 stage when the 成立 stage is accepted), and, for an organisation's document,
+// those of the same kind for the same organisation (a new certificate after a change or a loss).
+func supersede(ctx context.Context, tx bun.Tx, d *workflow.Document) error {
+	q := tx.NewUpdate().Model((*workflow.Document)(nil)).
+		Set("status = ?", workflow.DocumentSuperseded).Set("superseded_by = ?", d.ID).
+		Where("kind = ? AND status = ? AND id <> ?", d.Kind, workflow.DocumentValid, d.ID)
+	if d.OrganisationID != nil {
+		q = q.WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			return q.Where("case_id = ? AND action = ?", d.CaseID, d.Action).WhereOr("organisation_id = ?", *d.OrganisationID)
+		})
+	} else {
+		q = q.Where("case_id = ? AND action = ?", d.CaseID, d.Action)
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("superseding the documents replaced by %s: %w", d.Number, err)
+	}
+	return nil
+}
+
+// nextNumber takes the next document number of the template's prefix in the jurisdiction and the
+// year (China's) of now: <abbreviation><prefix>〔<year>〕<n>号.
+func nextNumber(ctx context.Context, tx bun.IDB, auth Authority, tpl *catalog.DocumentTemplate, jurisdiction string, now time.Time) (string, error) {
+	prefix := tpl.NumberPrefix
+	if prefix == "" {
+		prefix = defaultPrefix
+	}
+	year := now.In(calendar.Zone).Year()
+	n, err := sequences.Next(ctx, tx, fmt.Sprintf("document:%s:%s:%d", jurisdiction, prefix, year))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s%s〔%d〕%d号", auth.Abbreviation, prefix, year, n), nil
+}
+
+// defaultPrefix is the number prefix of a template that sets none: 民 for 民政.
+const defaultPrefix = "民"
+
+// codeEncoding spells verification codes: RFC 4648 base32 (A–Z, 2–7) without padding.
+var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newCode returns a fresh verification code: 80 random bits as 16 base32 characters, unguessable
+// and short enough to type from paper (shown in groups of four).
+func newCode() (string, error) {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("drawing a verification code: %w", err)
+	}
+	return codeEncoding.EncodeToString(b), nil
+}
+
+// NormaliseCode reads a code as people type it (lower case, with dashes or spaces) and reports
+// whether it has the form of one.
+func NormaliseCode(s string) (string, bool) {
+	s = strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(s))
+	if len(s) != 16 {
+		return "", false
+	}
+	if _, err := codeEncoding.DecodeString(s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// GroupCode shows a code in groups of four: ABCD-EFGH-IJKL-MNOP.
+func GroupCode(code string) string {
+	var b strings.Builder
+	for i, r := range code {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte('-')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ErrNoFile means the document has no stored file (it is printed at the window).
+var ErrNoFile = errors.New("the document has no file")

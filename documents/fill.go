@@ -1,0 +1,121 @@
+package documents
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/register"
+	"github.com/civicflow/civicflow/workflow"
+)
+
+// certificateYears is how long a registration certificate is valid: five years, as the
+// 社会团体法人登记证书 is printed.
+const certificateYears = 5
+
+// fill builds the data a template's texts see (docs/catalog.md lists it) and returns the register's
+// organisation of the case when there is one.
+func fill(ctx context.Context, tx bun.IDB, c *workflow.Case, item *catalog.Item, auth Authority, number string,
+	now time.Time) (map[string]any, *register.Organisation, error) {
+	applicant, err := applicantName(ctx, tx, c, item)
+	if err != nil {
+		return nil, nil, err
+	}
+	j, err := jurisdictions.Get(ctx, tx, c.Jurisdiction)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := map[string]any{
+		"number":      number,
+		"date":        chineseDate(now),
+		"valid_until": chineseDate(validUntil(now)),
+		"applicant":   applicant,
+		"case": map[string]any{"number": c.Number, "item": item.Name.ZH, "submitted": chineseDate(c.CreatedAt),
+			"jurisdiction": j.NameZH, "query_code": c.QueryCode},
+		"fields":    workflow.PublicFields(c.Fields, item),
+		"data":      c.Data,
+		"authority": map[string]any{"name": auth.Name, "abbreviation": auth.Abbreviation, "review_body": auth.ReviewBody, "court": auth.Court},
+	}
+	if s := c.Supplement; s != nil {
+		items := make([]string, len(s.Items))
+		for i, id := range s.Items {
+			items[i] = workflow.ItemLabel(item, s.Form, id).ZH
+		}
+		f["supplement"] = map[string]any{"notice": s.Notice, "items": items}
+	}
+	org, err := organisationOf(ctx, tx, c)
+	if err != nil || org == nil {
+		return f, nil, err
+	}
+	p := org.Particulars()
+	f["organisation"] = map[string]any{"name": org.Name, "uscc": org.USCC, "domicile": org.Domicile,
+		"legal_representative": org.LegalRepresentative, "business_scope": p.BusinessScope.ZH,
+		"activity_area": p.ActivityArea.ZH, "funds": p.Funds.ZH, "sponsor_unit": p.SponsorUnit.ZH,
+		"registered": chineseDate(org.RegisteredAt)}
+	return f, org, nil
+}
+
+// organisationOf reads the register's entry that the case created, if any.
+func organisationOf(ctx context.Context, tx bun.IDB, c *workflow.Case) (*register.Organisation, error) {
+	o := new(register.Organisation)
+	err := tx.NewSelect().Model(o).Where("case_id = ?", c.ID).OrderExpr("id DESC").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the organisation of case %d: %w", c.ID, err)
+	}
+	return o, nil
+}
+
+// applicantName is whom a document addresses: the organisation the application names (the name
+// field of its first form that has one), else the applicant account's name.
+func applicantName(ctx context.Context, tx bun.IDB, c *workflow.Case, item *catalog.Item) (string, error) {
+	for _, id := range item.FormIDs() {
+		if values, ok := c.Data[id].(map[string]any); ok {
+			if n, ok := values["name"].(string); ok && n != "" {
+				return n, nil
+			}
+		}
+	}
+	var display, login string
+	err := tx.NewSelect().TableExpr("users").Column("display_name", "login").Where("id = ?", c.ApplicantID).Scan(ctx, &display, &login)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("reading the applicant of case %d: %w", c.ID, err)
+	}
+	if display != "" {
+		return display, nil
+	}
+	return login, nil
+}
+
+// chineseDate writes the day of t in China as documents do: 2026年12月7日.
+func chineseDate(t time.Time) string {
+	t = t.In(calendar.Zone)
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// text executes one template text over the fill data; a missing value prints nothing.
+func text(src string, f map[string]any) (string, error) {
+	if src == "" {
+		return "", nil
+	}
+	t, err := catalog.ParseDocumentText("text", src)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, f); err != nil {
+		return "", err
+	}
+	return strings.ReplaceAll(b.String(), "<no value>", ""), nil
+}

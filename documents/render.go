@@ -1,0 +1,278 @@
+package documents
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+	"github.com/skip2/go-qrcode"
+
+	"github.com/civicflow/civicflow/catalog"
+)
+
+// cjkFont is Droid Sans Fallback (Debian's fonts-droid-fallback, Apache-2.0, see font/COPYRIGHT),
+// embedded so that Chinese renders on a machine without fonts; fpdf embeds only the glyphs used.
+//
+//go:embed font/DroidSansFallbackFull.ttf
+var cjkFont []byte
+
+// fontFamily names the embedded CJK font; latinFamily the standard font used for ASCII, which the
+// CJK font lacks.
+const (
+	fontFamily  = "droid"
+	latinFamily = "helvetica"
+)
+
+// Page geometry in millimetres (A4).
+const (
+	pageW, pageH = 210.0, 297.0
+	margin       = 25.0
+	qrSize       = 28.0
+)
+
+// Render draws the document: the template's blocks over the fill data, its number, and at the foot
+// the verification code and a QR code of verifyURL (also a link). The output depends only on its
+// inputs: the PDF's dates are the issue time, so that the same inputs give the same bytes.
+func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, code string, issued time.Time) ([]byte, error) {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCreationDate(issued)
+	pdf.SetModificationDate(issued)
+	pdf.SetCatalogSort(true)
+	pdf.SetTitle(tpl.Title.ZH+" "+number, true)
+	pdf.SetProducer("CivicFlow", true)
+	pdf.AddUTF8FontFromBytes(fontFamily, "", cjkFont)
+	pdf.SetMargins(margin, margin, margin)
+	pdf.SetAutoPageBreak(true, margin+qrSize)
+	pdf.AddPage()
+	r := &renderer{pdf: pdf, tpl: tpl, f: f}
+	if tpl.Layout == catalog.LayoutCertificate {
+		pdf.SetLineWidth(0.8)
+		pdf.Rect(12, 12, pageW-24, pageH-24, "D")
+		pdf.SetLineWidth(0.3)
+		pdf.Rect(14, 14, pageW-28, pageH-28, "D")
+	}
+	for i, b := range tpl.Blocks {
+		if err := r.block(b, number, i == 0); err != nil {
+			return nil, err
+		}
+	}
+	r.signature()
+	if err := r.foot(verifyURL, code); err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := pdf.Output(&out); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// renderer draws one document.
+type renderer struct {
+	pdf  *fpdf.Fpdf
+	tpl  *catalog.DocumentTemplate
+	f    map[string]any
+	size float64 // the font size of the text being drawn, in points
+}
+
+func (r *renderer) text(src string) (string, error) { return text(src, r.f) }
+
+// block draws one block; the first heading is followed by the document number.
+func (r *renderer) block(b catalog.DocumentBlock, number string, first bool) error {
+	p := r.pdf
+	switch {
+	case b.Heading != "":
+		s, err := r.text(b.Heading)
+		if err != nil {
+			return err
+		}
+		r.size = 18
+		if r.tpl.Layout == catalog.LayoutCertificate {
+			r.size = 24
+		}
+		r.lines(margin, 0, r.size*0.5, s, "C")
+		if first {
+			r.size = 11
+			r.lines(margin, 0, 8, number, "C")
+		}
+		p.Ln(4)
+	case b.Paragraph != "":
+		s, err := r.text(b.Paragraph)
+		if err != nil || s == "" {
+			return err
+		}
+		r.paragraph(s)
+	case len(b.Rows) > 0:
+		r.size = 12
+		const labelW = 40.0
+		for _, row := range b.Rows {
+			v, err := r.text(row.Value)
+			if err != nil {
+				return err
+			}
+			y := p.GetY()
+			r.lines(margin, labelW, 8, row.Label, "L")
+			p.SetY(y)
+			r.lines(margin+labelW, 0, 8, v, "L")
+		}
+		p.Ln(2)
+	case b.SupplementItems:
+		items, _ := r.f["supplement"].(map[string]any)["items"].([]string)
+		for i, it := range items {
+			r.paragraph(strconv.Itoa(i+1) + ". " + it)
+		}
+	case b.Remedies:
+		auth, _ := r.f["authority"].(map[string]any)
+		r.paragraph(fmt.Sprintf("如不服本决定，可以自收到本决定书之日起六十日内向%s申请行政复议，"+
+			"也可以自收到本决定书之日起六个月内向%s提起行政诉讼。", auth["review_body"], auth["court"]))
+	}
+	return nil
+}
+
+// paragraph draws one paragraph of body text.
+func (r *renderer) paragraph(s string) {
+	r.size = 12
+	r.lines(margin, 0, 7.5, s, "L")
+	r.pdf.Ln(1.5)
+}
+
+// lines writes s from x over the width w (0: to the right margin) in lines of height h, aligned by
+// align (L, C or R), and leaves the position at the left margin below. The lines are cut here, at any
+// character that does not fit: fpdf's MultiCell drops the Chinese character at which it breaks a line
+// (it takes it for a space) and draws a text in one font only.
+func (r *renderer) lines(x, w, h float64, s, align string) {
+	p := r.pdf
+	if w == 0 {
+		w = pageW - margin - x
+	}
+	for _, line := range r.wrap(s, w) {
+		p.SetX(x)
+		r.line(x, w, h, line, align)
+		p.Ln(h)
+	}
+}
+
+// line draws one line of text that fits within w at the current position: runs of ASCII in
+// Helvetica (one of the PDF's standard fonts, which every reader has), the rest in the embedded CJK
+// font, which has no Latin letters or digits.
+func (r *renderer) line(x, w, h float64, s, align string) {
+	p := r.pdf
+	width := r.width(s)
+	switch align {
+	case "C":
+		x += (w - width) / 2
+	case "R":
+		x += w - width
+	}
+	p.SetX(x)
+	for _, run := range runs(s) {
+		r.font(run)
+		p.CellFormat(p.GetStringWidth(run), h, run, "", 0, "L", false, 0, "")
+	}
+}
+
+// font sets the font of a run at the current size.
+func (r *renderer) font(run string) {
+	if isLatin([]rune(run)[0]) {
+		r.pdf.SetFont(latinFamily, "", r.size)
+	} else {
+		r.pdf.SetFont(fontFamily, "", r.size)
+	}
+}
+
+// width measures s as line draws it.
+func (r *renderer) width(s string) float64 {
+	var w float64
+	for _, run := range runs(s) {
+		r.font(run)
+		w += r.pdf.GetStringWidth(run)
+	}
+	return w
+}
+
+// wrap cuts s into lines no wider than w at the current size (but for closing punctuation, see
+// noLineStart), keeping explicit line breaks.
+func (r *renderer) wrap(s string, w float64) []string {
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		var line []rune
+		var lw float64
+		for _, c := range para {
+			cw := r.width(string(c))
+			if len(line) > 0 && lw+cw > w && !strings.ContainsRune(noLineStart, c) {
+				lines = append(lines, string(line))
+				line, lw = line[:0], 0
+			}
+			line, lw = append(line, c), lw+cw
+		}
+		lines = append(lines, string(line))
+	}
+	return lines
+}
+
+// noLineStart are the punctuation marks that never begin a line in Chinese typesetting (避头点): they
+// stay at the end of the line before, a little beyond the margin.
+const noLineStart = "，。、；：？！）》」』〕”’"
+
+// runs cuts s where it changes between ASCII and other characters.
+func runs(s string) []string {
+	var out []string
+	start := 0
+	var prev rune = -1
+	for i, c := range s {
+		if prev >= 0 && isLatin(c) != isLatin(prev) {
+			out = append(out, s[start:i])
+			start = i
+		}
+		prev = c
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+func isLatin(c rune) bool { return c < 0x80 }
+
+// signature writes the issuing authority and the date at the right, as a signed letter ends.
+func (r *renderer) signature() {
+	auth, _ := r.f["authority"].(map[string]any)
+	r.pdf.Ln(8)
+	r.size = 12
+	r.lines(margin, 0, 8, fmt.Sprint(auth["name"]), "R")
+	r.lines(margin, 0, 8, fmt.Sprint(r.f["date"]), "R")
+}
+
+// foot draws the QR code of the verification page (a link as well) and the code in words.
+func (r *renderer) foot(verifyURL, code string) error {
+	q, err := qrcode.New(verifyURL, qrcode.Medium)
+	if err != nil {
+		return fmt.Errorf("encoding the QR code: %w", err)
+	}
+	q.DisableBorder = true
+	bits := q.Bitmap()
+	p := r.pdf
+	p.SetAutoPageBreak(false, 0)
+	x, y := margin, pageH-margin-qrSize+6
+	cell := qrSize / float64(len(bits))
+	p.SetFillColor(0, 0, 0)
+	for i, row := range bits {
+		for j, on := range row {
+			if on {
+				p.Rect(x+float64(j)*cell, y+float64(i)*cell, cell, cell, "F")
+			}
+		}
+	}
+	p.LinkString(x, y, qrSize, qrSize, verifyURL)
+	p.SetY(y + 4)
+	r.size = 10
+	tx := x + qrSize + 4
+	r.lines(tx, 0, 6, "验证码 "+GroupCode(code), "L")
+	r.lines(tx, 0, 6, "扫描二维码或访问以下地址核验本文书：", "L")
+	r.lines(tx, 0, 6, verifyURL, "L")
+	return nil
+}

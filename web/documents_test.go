@@ -1,0 +1,318 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/workflow"
+)
+
+// getBytes asks for path with the bearer token and returns the status and the body.
+func (st *site) getBytes(path, token string) (int, []byte) {
+	st.t.Helper()
+	resp, body := st.send(st.request("GET", path, "", nil, "Authorization", "Bearer "+token))
+	return resp.StatusCode, []byte(body)
+}
+
+// verifyUploadAPI posts content to the verification API of code and returns the status and answer.
+func (st *site) verifyUploadAPI(code string, content []byte) (int, string) {
+	st.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	fw, _ := w.CreateFormFile("file", "document.pdf")
+	_, _ = fw.Write(content)
+	_ = w.Close()
+	resp, answer := st.send(st.request("POST", "/api/v1/verify/"+code, w.FormDataContentType(), body.Bytes()))
+	return resp.StatusCode, answer
+}
+
+var flateStream = regexp.MustCompile(`(?s)/Filter /FlateDecode[^>]*>>\s*stream\r?\n(.*?)endstream`)
+
+// pdfText inflates every compressed stream of the PDF and returns the strings of their text
+// operators joined, escapes undone: what the pages say as fpdf writes it, UTF-16BE, lines run
+// together (a wrapped paragraph reads as one).
+func pdfText(pdf []byte) []byte {
+	var out []byte
+	for _, m := range flateStream.FindAllSubmatch(pdf, -1) {
+		r, err := zlib.NewReader(bytes.NewReader(m[1]))
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(r)
+		out = append(out, pdfStrings(b)...)
+	}
+	return out
+}
+
+// pdfStrings returns the literal strings (…) of a content stream, concatenated and unescaped: fpdf
+// escapes \\, ( and ) with a backslash and a carriage return as \r (the bytes of 局, U+5C40, start
+// with a backslash; those of 不, U+4E0D, end with a carriage return).
+func pdfStrings(b []byte) []byte {
+	var out []byte
+	in := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case !in:
+			in = c == '('
+		case c == '\\' && i+1 < len(b):
+			i++
+			if c = b[i]; c == 'r' {
+				c = '\r'
+			}
+			out = append(out, c)
+		case c == ')':
+			in = false
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// pdfSays reports whether the text of pdfText has s: its Chinese runs in UTF-16BE (the embedded
+// font), its ASCII runs as they are (the standard font).
+func pdfSays(text []byte, s string) bool {
+	for _, run := range regexp.MustCompile(`[\x00-\x7f]+|[^\x00-\x7f]+`).FindAllString(s, -1) {
+		want := []byte(run)
+		if run[0] >= 0x80 {
+			want = utf16be(run)
+		}
+		if !bytes.Contains(text, want) {
+			return false
+		}
+	}
+	return true
+}
+
+func utf16be(s string) []byte {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u>>8), byte(u))
+	}
+	return b
+}
+
+// checkCertificate checks the registration certificate issued at the end of the establishment flow:
+// its PDF as the applicant downloads it, its signature, its verification page and API, the upload
+// check, and who may download it.
+func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id int64) {
+	ctx := context.Background()
+	var d workflow.Document
+	if err := s.DB.NewSelect().Model(&d).Where("id = ?", id).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	code, pdf := st.getBytes("/api/v1/documents/"+strconv.FormatInt(id, 10), app)
+	if code != http.StatusOK || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("downloading the certificate: %d %.40q", code, pdf)
+	}
+	if sum := sha256.Sum256(pdf); hex.EncodeToString(sum[:]) != d.SHA256 {
+		t.Errorf("the downloaded PDF hashes to %x, the document says %s", sum, d.SHA256)
+	}
+	if !bytes.Contains(pdf, []byte("/FontFile2")) {
+		t.Error("the certificate embeds no TrueType font")
+	}
+	text := pdfText(pdf)
+	for _, want := range []string{"社会团体法人登记证书", "沈阳市青年创新创业促进会", "沈阳市科学技术局", "沈阳市民政局", d.Number} {
+		if !pdfSays(text, want) {
+			t.Errorf("the certificate does not say %q", want)
+		}
+	}
+	verifyURL := "http://127.0.0.1:8080/verify/" + *d.VerifyCode
+	if !bytes.Contains(pdf, []byte("/URI ("+verifyURL+")")) {
+		t.Errorf("the certificate has no link to %s", verifyURL)
+	}
+
+	var key struct {
+		PublicKey string `json:"public_key"`
+	}
+	if code := st.api("GET", "/api/v1/verify-key", "", nil, &key); code != http.StatusOK {
+		t.Fatalf("the public key: %d", code)
+	}
+	pub, _ := base64.StdEncoding.DecodeString(key.PublicKey)
+	var v struct {
+		Number, Holder, Status, SHA256, Particulars, Signature string
+		SignatureValid                                         bool `json:"signature_valid"`
+	}
+	if code := st.api("GET", "/api/v1/verify/"+strings.ToLower(*d.VerifyCode), "", nil, &v); code != http.StatusOK ||
+		v.Number != d.Number || v.Status != "valid" || v.SHA256 != d.SHA256 || !v.SignatureValid || v.Holder != "沈阳市青年创新创业促进会" {
+		t.Fatalf("verifying the certificate: %d %+v", code, v)
+	}
+	sig, _ := base64.StdEncoding.DecodeString(v.Signature)
+	if !ed25519.Verify(pub, []byte(v.Particulars), sig) || !strings.Contains(v.Particulars, d.SHA256) {
+		t.Errorf("the signature does not verify with the public key over %s", v.Particulars)
+	}
+	tampered := strings.Replace(v.Particulars, d.SHA256, strings.Repeat("0", 64), 1)
+	if ed25519.Verify(pub, []byte(tampered), sig) {
+		t.Error("the signature verifies over a tampered hash")
+	}
+
+	anon := st.browser()
+	if code, body, _ := anon.get("/verify/" + *d.VerifyCode); code != http.StatusOK || !strings.Contains(body, "有效") || !strings.Contains(body, d.Number) {
+		t.Errorf("the verification page: %d", code)
+	}
+	_, _, token := anon.get("/verify/" + *d.VerifyCode)
+	if resp, body := anon.postFiles("/verify/"+*d.VerifyCode, url.Values{"_csrf": {token}}, map[string]upload{"file": {"c.pdf", string(pdf)}}); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, "上传的文件与签发的文书完全一致") {
+		t.Errorf("checking the PDF on the page: %d", resp.StatusCode)
+	}
+	if resp, body := anon.postFiles("/verify/"+*d.VerifyCode, url.Values{"_csrf": {token}}, map[string]upload{"file": {"c.pdf", "%PDF-1.4 other"}}); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, "上传的文件与签发的文书不一致") {
+		t.Errorf("checking another PDF on the page: %d", resp.StatusCode)
+	}
+	if resp, _ := anon.postFiles("/verify/"+*d.VerifyCode, nil, map[string]upload{"file": {"c.pdf", string(pdf)}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("checking a PDF on the page without the CSRF token: %d, want 403", resp.StatusCode)
+	}
+	if code, _, _ := anon.get("/verify/AAAAAAAAAAAAAAAA"); code != http.StatusNotFound {
+		t.Errorf("an unknown code's page: %d, want 404", code)
+	}
+	if code, answer := st.verifyUploadAPI(*d.VerifyCode, pdf); code != http.StatusOK || !strings.Contains(answer, `"matches":true`) {
+		t.Errorf("checking the issued PDF: %d %s", code, answer)
+	}
+	changed := append(bytes.Clone(pdf), '\n') // a reader shows the same; the hash differs
+	if code, answer := st.verifyUploadAPI(*d.VerifyCode, changed); code != http.StatusOK || !strings.Contains(answer, `"matches":false`) {
+		t.Errorf("checking a changed PDF: %d %s", code, answer)
+	}
+
+	// The register shows the certificate with its validity and verification link.
+	var uscc string
+	if d.OrganisationID == nil {
+		t.Fatal("the certificate names no organisation")
+	}
+	if err := s.DB.NewSelect().TableExpr("organisations").Column("uscc").Where("id = ?", *d.OrganisationID).Scan(ctx, &uscc); err != nil {
+		t.Fatal(err)
+	}
+	if code, body, _ := anon.get("/register/" + uscc); code != http.StatusOK || !strings.Contains(body, d.Number) ||
+		!strings.Contains(body, `href="`+verifyURL+`"`) || !strings.Contains(body, "有效期至") {
+		t.Errorf("the register's page of %s does not show the certificate: %d", uscc, code)
+	}
+
+	// The acceptance notice prints the case's query code, for the progress lookup without login.
+	var notice workflow.Document
+	var queryCode string
+	if err := s.DB.NewSelect().Model(&notice).Where("case_id = ? AND action = 'accept_est'", d.CaseID).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.NewSelect().TableExpr("cases").Column("query_code").Where("id = ?", d.CaseID).Scan(ctx, &queryCode); err != nil {
+		t.Fatal(err)
+	}
+	if _, notePDF := st.getBytes("/api/v1/documents/"+strconv.FormatInt(notice.ID, 10), app); queryCode == "" || !pdfSays(pdfText(notePDF), queryCode) {
+		t.Errorf("the acceptance notice does not print the query code %q", queryCode)
+	}
+
+	// Who may download: another applicant and staff of another city get 404; staff of the city get
+	// the file, and the download is audited.
+	st.user("li.applicant", "org_applicant@*")
+	st.user("dl.reviewer", "reviewer@2102*")
+	path := "/api/v1/documents/" + strconv.FormatInt(id, 10)
+	for _, login := range []string{"li.applicant", "dl.reviewer"} {
+		if code, _ := st.getBytes(path, st.token(login)); code != http.StatusNotFound {
+			t.Errorf("%s downloads the certificate: %d, want 404", login, code)
+		}
+	}
+	if code, got := st.getBytes(path, st.token("sy.reviewer")); code != http.StatusOK || !bytes.Equal(got, pdf) {
+		t.Errorf("the city's reviewer downloads the certificate: %d", code)
+	}
+	if n := countRows(t, s, "audit_log", "action = 'document.download' AND object_id = '"+strconv.FormatInt(id, 10)+"' AND actor = 'sy.reviewer'"); n != 1 {
+		t.Errorf("%d audit rows of the reviewer's download, want 1", n)
+	}
+}
+
+// A refusal not to accept produces a 不予受理决定书 with the reason and the remedies before the bodies
+// configured for the jurisdiction, which the applicant downloads.
+func TestRejectionNoticeStatesReasonAndRemedies(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("rj.applicant", "org_applicant@*")
+		st.user("rj.acceptor", "acceptor@2101*")
+		app := st.token("rj.applicant")
+		c := st.startPreparation(app, "沈阳市青年围棋协会")
+		reason := "发起人不足五十名，不符合《社会团体登记管理条例》第十条。"
+		st.step(st.token("rj.acceptor"), c, "reject", "refused", map[string]any{"fields": map[string]any{"reason": reason}})
+		view := st.getCase(app, c.ID)
+		if len(view.Documents) != 1 || view.Documents[0].Kind != "rejection_notice" {
+			t.Fatalf("documents of the refused case: %+v", view.Documents)
+		}
+		code, pdf := st.getBytes("/api/v1/documents/"+strconv.FormatInt(view.Documents[0].ID, 10), app)
+		if code != http.StatusOK {
+			t.Fatalf("downloading the notice: %d", code)
+		}
+		text := pdfText(pdf)
+		for _, want := range []string{"不予受理决定书", reason, "六十日内向沈阳市人民政府申请行政复议", "六个月内向沈阳市和平区人民法院提起行政诉讼"} {
+			if !pdfSays(text, want) {
+				t.Errorf("the notice does not say %q", want)
+			}
+		}
+	})
+}
+
+// A second 补正 notice in the same stage supersedes the first: its verification says so and names the
+// new one, which is valid.
+func TestSecondSupplementNoticeSupersedesTheFirst(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("sn.applicant", "org_applicant@*")
+		st.user("sn.acceptor", "acceptor@2101*")
+		app, acc := st.token("sn.applicant"), st.token("sn.acceptor")
+		c := st.startPreparation(app, "沈阳市青年象棋协会")
+		ask := map[string]any{"items": []string{"name"}, "comment": "名称不规范，请修改。"}
+		c = st.step(acc, c, "supplement_prep", "prep_supplement", ask)
+		data := st.getCase(app, c.ID).Case.Data["sg_preparation"]
+		c = st.step(app, c, "resubmit_prep", "prep_acceptance", map[string]any{"data": data})
+		st.step(acc, c, "supplement_prep", "prep_supplement", ask)
+		docs := st.getCase(app, c.ID).Documents
+		if len(docs) != 2 || docs[0].Status != "superseded" || docs[1].Status != "valid" {
+			t.Fatalf("documents after two notices: %+v", docs)
+		}
+		var codes []string
+		if err := s.DB.NewSelect().TableExpr("documents").Column("verify_code").OrderExpr("id").Scan(context.Background(), &codes); err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			Status       string
+			SupersededBy string `json:"superseded_by"`
+		}
+		if code := st.api("GET", "/api/v1/verify/"+codes[0], "", nil, &v); code != http.StatusOK || v.Status != "superseded" || v.SupersededBy != docs[1].Number {
+			t.Errorf("verifying the first notice: %d %+v", code, v)
+		}
+		if code, body, _ := st.browser().get("/verify/" + codes[0]); code != http.StatusOK || !strings.Contains(body, "已被替换") || !strings.Contains(body, docs[1].Number) {
+			t.Errorf("the first notice's verification page: %d", code)
+		}
+		if code := st.api("GET", "/api/v1/verify/"+codes[1], "", nil, &v); code != http.StatusOK || v.Status != "valid" {
+			t.Errorf("verifying the second notice: %d %+v", code, v)
+		}
+	})
+}
+
+// checkReceipt checks the 离婚登记申请受理回执单 of a divorce case of 王芳 and 李强: both parties
+// download it, and its verification names them masked.
+func checkReceipt(t *testing.T, st *site, s *stacktest.Stack, caseID int64) {
+	var d workflow.Document
+	if err := s.DB.NewSelect().Model(&d).Where("case_id = ? AND kind = 'divorce_acceptance_receipt'", caseID).Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, login := range []string{"dv.wife", "dv.husband"} {
+		if code, _ := st.getBytes("/api/v1/documents/"+strconv.FormatInt(d.ID, 10), st.token(login)); code != http.StatusOK {
+			t.Errorf("%s downloads the receipt: %d", login, code)
+		}
+	}
+	var v struct{ Holder string }
+	if code := st.api("GET", "/api/v1/verify/"+*d.VerifyCode, "", nil, &v); code != http.StatusOK || v.Holder != "王*、李*" {
+		t.Errorf("verifying the receipt: %d, holder %q, want 王*、李*", code, v.Holder)
+	}
+}
