@@ -1,11 +1,16 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -265,6 +270,22 @@ func TestBrowserApplicantSubmitsAndAcceptorAccepts(t *testing.T) {
 	takeAction(t, rctx, st.base, casePath, "propose_est", map[string]string{"opinion": "会议程序合法，建议准予登记。"}, "成立登记决定")
 	takeAction(t, pctx, st.base, casePath, "approve_establishment", map[string]string{"decision_number": "沈民社登〔2026〕1号"}, "准予成立登记")
 	registrationReachesPeople(t, ctx, st, casePath)
+
+	// A refusal: the approver refuses another group's preparation on the case page with the reason;
+	// the applicant downloads the 不予批准决定书, which states the reason and the remedies.
+	other := st.startPreparation(app, "沈阳市不予批准测试促进会")
+	other = st.step(st.token("sy.acceptor"), other, "accept_prep", "prep_review", nil)
+	other = st.step(st.token("sy.reviewer"), other, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "不符合条件。"}})
+	otherPath := "/cases/" + strconv.FormatInt(other.ID, 10)
+	const reason = "同一行政区域内已有业务范围相同的社会团体。"
+	takeAction(t, pctx, st.base, otherPath, "refuse", map[string]string{"reason": reason}, "不予受理或不予批准")
+	text := pdfText(downloadDocument(t, ctx, st.base+otherPath, "不予批准决定书"))
+	for _, says := range []string{"不予行政许可决定书", "沈阳市不予批准测试促进会", reason, "六十日内向沈阳市人民政府申请行政复议",
+		"六个月内向沈阳市和平区人民法院提起行政诉讼"} {
+		if !pdfSays(text, says) {
+			t.Errorf("the decision refusing the application does not say %s", says)
+		}
+	}
 }
 
 // takeAction opens the case page in ctx, fills in the fields of action's form (by field name), sends
@@ -292,11 +313,96 @@ func takeAction(t *testing.T, ctx context.Context, base, casePath, action string
 }
 
 // registrationReachesPeople follows what the registration produced, as the applicant on the phone in
-// ctx and as anyone: the certificate, its verification, the register, the notices.
+// ctx and as anyone: the certificate the applicant downloads, the verification page its QR code opens,
+// the register that finds the group by two characters of its name, and the 成立公告 and 双公示 entry
+// public and in their feeds.
 func registrationReachesPeople(t *testing.T, ctx context.Context, st *site, casePath string) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.Navigate(st.base+casePath), chromedp.WaitVisible(chromedp.CSS(".status-line .state"))); err != nil {
+	pdf := downloadDocument(t, ctx, st.base+casePath, "登记证书")
+	text := pdfText(pdf)
+	for _, says := range []string{"社会团体法人登记证书", "沈阳市青年创业促进会", "张伟", "沈阳市民政局"} {
+		if !pdfSays(text, says) {
+			t.Errorf("the certificate does not say %s", says)
+		}
+	}
+	// The QR code and the link under it carry the same address: the verification page at the
+	// installation's public address, here served by the test's site.
+	verify := regexp.MustCompile(`/URI \((https?://[^)]+/verify/([0-9A-Z-]+))\)`).FindSubmatch(pdf)
+	if verify == nil {
+		t.Fatal("the certificate links to no verification page")
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(st.base+"/verify/"+string(verify[2])), chromedp.WaitVisible(chromedp.CSS(".verify-status"))); err != nil {
+		t.Fatalf("opening %s: %v", verify[1], err)
+	}
+	fitsPhone(t, ctx, "the verification page")
+	page, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector(".verify-status").innerText, document.querySelector("dl.summary").innerText]`))
+	if err != nil || !strings.HasPrefix(page[0], "有效") || !strings.Contains(page[1], "签名有效") || !strings.Contains(page[1], "沈阳市青年创业促进会") {
+		t.Errorf("the verification page reads %q (%v)", page, err)
+	}
+	saveViewport(t, ctx, "verify-valid")
+
+	// Anyone finds the group in the register by two characters of its name, at once.
+	if err := chromedp.Do(ctx, chromedp.Navigate(st.base+"/register?q="+url.QueryEscape("创业")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/register/51210100"]`))); err != nil {
+		t.Fatalf("the register does not find the group by 创业: %v", err)
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`a[href^="/register/51210100"]`)))
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("opening the group's register page: %v %+v", err, resp)
+	}
+	org, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector("main").innerText,
+		String(document.querySelectorAll('main a[href$="/verify/`+string(verify[2])+`"]').length)]`))
+	if err != nil || !strings.Contains(org[0], "沈阳市青年创业促进会") || !strings.Contains(org[0], "社会团体法人登记证书") || org[1] != "1" {
+		t.Errorf("the group's register page reads %q and links to the certificate's verification %s times (%v)", org[0], org[1], err)
+	}
+	saveViewport(t, ctx, "register-organisation")
+
+	// The 成立公告 and the 双公示 entry are public, on the notices page and in the feeds.
+	if err := chromedp.Do(ctx, chromedp.Navigate(st.base+"/notices"), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
 		t.Fatal(err)
 	}
-	saveViewport(t, ctx, "case-registered")
+	list, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
+	if err != nil || !strings.Contains(list, "沈阳市青年创业促进会成立登记公告") || !strings.Contains(list, "行政许可") {
+		t.Errorf("the notices page reads %q (%v)", list, err)
+	}
+	saveViewport(t, ctx, "notices")
+	for _, feed := range []string{"organisations", "licensing"} {
+		resp, err := http.Get(st.base + "/notices/feed/" + feed + ".atom")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "沈阳市青年创业促进会") {
+			t.Errorf("the %s feed does not have the group: %d %s", feed, resp.StatusCode, body)
+		}
+	}
+}
+
+// downloadDocument opens the case page at casePath in ctx, finds the document whose name contains
+// kind and downloads it as the logged-in person of ctx does, returning the PDF.
+func downloadDocument(t *testing.T, ctx context.Context, casePath, kind string) []byte {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(casePath), chromedp.WaitVisible(chromedp.CSS("ul.documents"))); err != nil {
+		t.Fatalf("the case page lists no documents: %v", err)
+	}
+	saveViewport(t, ctx, "case-documents")
+	link, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(Array.from(document.querySelectorAll("ul.documents li")).
+		find(li => li.innerText.includes(`+strconv.Quote(kind)+`) && li.querySelector("a[href^='/documents/']")) || {querySelector: () => ({getAttribute: () => ""})}).
+		querySelector("a[href^='/documents/']").getAttribute("href")`))
+	if err != nil || link == "" {
+		t.Fatalf("the case page offers no %s to download (%v)", kind, err)
+	}
+	encoded, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(`+strconv.Quote(link)+`, {credentials: "same-origin"}).
+		then(r => r.ok ? r.arrayBuffer() : Promise.reject(new Error("HTTP " + r.status))).
+		then(b => { let s = ""; const u = new Uint8Array(b); for (let i = 0; i < u.length; i += 8192) { s += String.fromCharCode(...u.subarray(i, i + 8192)); } return btoa(s); })`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("downloading %s: %v", link, err)
+	}
+	pdf, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("%s is no PDF (%v): %.40q", link, err, pdf)
+	}
+	return pdf
 }
