@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/lang"
 )
 
@@ -35,6 +36,10 @@ type DocumentTemplate struct {
 	// NumberPrefix is the part of the document number (文号) between the authority's abbreviation and
 	// the year: 民社登 gives 辽民社登〔2026〕12号. Kinds with the same prefix share the sequence.
 	NumberPrefix string `yaml:"number_prefix" json:"number_prefix"`
+	// NumberField names a field of the issuing action whose value, when the person taking the action
+	// enters one, is the document's number: a decision numbered in the department's own document
+	// system. Left empty, the number is NumberPrefix's next.
+	NumberField string `yaml:"number_field" json:"number_field,omitempty"`
 	// Holder is a text template naming to whom the document is issued (the organisation, the
 	// applicant), shown on the verification page.
 	Holder string `yaml:"holder" json:"holder"`
@@ -218,9 +223,15 @@ func (l *lintCtx) checkIssues(it *Item, docs map[string]*docDef) {
 			if e.Issue == "" || !identifier.MatchString(e.Issue) {
 				continue
 			}
-			if _, ok := docs[e.Issue]; !ok {
+			dd, ok := docs[e.Issue]
+			if !ok {
 				l.at(l.line(fmt.Sprintf("workflow.actions[%d].effects[%d].issue", i, j)),
 					"action %s: no document template for kind %q (add documents/%s.yaml)", a.ID, e.Issue, e.Issue)
+				continue
+			}
+			if nf := dd.doc.NumberField; nf != "" && !slices.ContainsFunc(a.Fields, func(f forms.Field) bool { return f.Name == nf && f.Type == forms.TypeText }) {
+				l.at(l.line(fmt.Sprintf("workflow.actions[%d].effects[%d].issue", i, j)),
+					"action %s: document %s takes its number from the text field %q, which the action does not have", a.ID, e.Issue, nf)
 			}
 		}
 	}

@@ -15,6 +15,17 @@ func TestLintRefusesAnIssueWithoutTemplate(t *testing.T) {
 	}
 }
 
+// A document numbered from a field of its action needs the action to have that text field.
+func TestLintRefusesANumberFieldTheActionLacks(t *testing.T) {
+	item := edit(baseItem, 37, "        - issue: note")
+	doc := "kind: note\ntitle: {zh: 通知, en: Note}\nlayout: letter\nnumber_field: decision_number\nblocks:\n  - heading: 通知\n"
+	ds := lintFiles(map[string]string{"items/x.yaml": item, "forms/f.yaml": baseForm, "documents/note.yaml": doc})
+	want := itemFile + `:37: action accept: document note takes its number from the text field "decision_number", which the action does not have`
+	if !slices.Contains(ds, want) {
+		t.Fatalf("want %q, got:\n%s", want, strings.Join(ds, "\n"))
+	}
+}
+
 func TestLintDocumentTemplates(t *testing.T) {
 	good := "kind: note\ntitle: {zh: 通知, en: Note}\nlayout: letter\nblocks:\n  - heading: 通知\n  - paragraph: \"{{.applicant}}\"\n"
 	for _, tc := range []struct{ rule, text, want string }{

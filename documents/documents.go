@@ -53,9 +53,11 @@ func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *
 	if err != nil {
 		return nil, err
 	}
-	number, err := nextNumber(ctx, tx, auth, tpl, c.Jurisdiction, now)
-	if err != nil {
-		return nil, err
+	number, _ := c.Fields[tpl.NumberField].(string)
+	if number = strings.TrimSpace(number); tpl.NumberField == "" || number == "" {
+		if number, err = nextNumber(ctx, tx, auth, tpl, c.Jurisdiction, now); err != nil {
+			return nil, err
+		}
 	}
 	f, org, err := fill(ctx, tx, c, item, auth, number, now)
 	if err != nil {

@@ -224,7 +224,12 @@ func TestBrowserApplicantSubmitsAndAcceptorAccepts(t *testing.T) {
 	}
 	rctx, pctx := staff("sy.reviewer"), staff("sy.approver")
 	takeAction(t, rctx, st.base, casePath, "propose_prep", map[string]string{"opinion": "材料齐全，符合条件，建议准予筹备。"}, "筹备决定")
-	takeAction(t, pctx, st.base, casePath, "approve_preparation", map[string]string{"decision_number": "沈民社准〔2026〕1号"}, "筹备中（待提交成立登记申请）")
+	// The approver leaves the number of the approval to the system.
+	takeAction(t, pctx, st.base, casePath, "approve_preparation", nil, "筹备中（待提交成立登记申请）")
+	year := strconv.Itoa(time.Now().In(calendar.Zone).Year())
+	if docs, err := chromedp.Run(pctx, chromedp.Text(chromedp.CSS("ul.documents"))); err != nil || !strings.Contains(docs, "沈民社筹〔"+year+"〕1号") {
+		t.Errorf("the approval is not numbered by the system: %q (%v)", docs, err)
+	}
 
 	// The applicant fills in the 成立登记 application on the phone, with its four uploads.
 	scan := filepath.Join(t.TempDir(), "成立大会纪要.pdf")

@@ -501,7 +501,8 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 				kinds = append(kinds, d.Kind+" "+d.Number+" "+d.Status)
 			}
 			want := []string{fmt.Sprintf("supplement_notice 沈民补字〔%d〕1号 valid", year), fmt.Sprintf("acceptance_notice 沈民受字〔%d〕1号 valid", year),
-				fmt.Sprintf("preparation_approval 沈民社筹〔%d〕1号 valid", year), fmt.Sprintf("acceptance_notice 沈民受字〔%d〕2号 valid", year),
+				"preparation_approval 沈民社准〔2026〕1号 valid", // the number the approver entered
+				fmt.Sprintf("acceptance_notice 沈民受字〔%d〕2号 valid", year),
 				fmt.Sprintf("registration_certificate 沈民社证〔%d〕1号 valid", year)}
 			if !slices.Equal(kinds, want) {
 				t.Errorf("documents:\n got %q\nwant %q", kinds, want)
