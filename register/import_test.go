@@ -108,7 +108,7 @@ func TestImportCSV(t *testing.T) {
 		if p := o.Particulars(); p.BusinessScope.ZH != "养老服务" || p.Funds.ZH != "10万元" || p.SponsorUnit.ZH != "" {
 			t.Errorf("particulars: %+v", p)
 		}
-		if h := o.History(); len(h) != 2 || h[0].Kind != register.EventEstablished || h[1].Kind != register.EventImported {
+		if h := o.History(); len(h) != 1 || h[0].Kind != register.EventImported {
 			t.Errorf("history: %+v", h)
 		}
 		f, _ := register.ByUSCC(ctx, s.DB, fund)
@@ -121,7 +121,7 @@ func TestImportCSV(t *testing.T) {
 		if rep.Unchanged != 3 || rep.Inserted != 0 || rep.Updated != 0 || countOrganisations(t, s) != 3 {
 			t.Fatalf("again: %+v", rep)
 		}
-		if o, _ := register.ByUSCC(ctx, s.DB, pension); len(o.History()) != 2 {
+		if o, _ := register.ByUSCC(ctx, s.DB, pension); len(o.History()) != 1 {
 			t.Errorf("an unchanged import added to the history: %+v", o.History())
 		}
 		// A renamed organisation is updated, found by its new name only, with a second import event.
@@ -136,7 +136,7 @@ func TestImportCSV(t *testing.T) {
 		if res, _ := register.Search(ctx, s.DB, register.Query{Q: "象棋"}); res.Total != 1 {
 			t.Error("the new name is not found")
 		}
-		if o, _ := register.ByUSCC(ctx, s.DB, go1); len(o.History()) != 3 || o.Particulars().SponsorUnit.ZH != "沈阳市体育局" {
+		if o, _ := register.ByUSCC(ctx, s.DB, go1); len(o.History()) != 2 || o.Particulars().SponsorUnit.ZH != "沈阳市体育局" {
 			t.Errorf("after the update: %+v %+v", o.History(), o.Particulars())
 		}
 		// A file with fewer columns leaves the others as they are.
@@ -145,13 +145,21 @@ func TestImportCSV(t *testing.T) {
 		if rep.Unchanged != 2 || rep.Updated != 0 || len(rep.Errors) != 0 {
 			t.Errorf("fewer columns: %+v", rep)
 		}
-		// An empty cell in a column the file has empties the particular.
-		rep = importFile(t, s, csvFile("uscc,name,jurisdiction,registered_on,domicile,status,sponsor_unit",
-			go1+",沈阳市象棋协会,210100,2015-03-20,,revoked,"), register.ImportOptions{})
+		// An empty cell leaves what is on record: the deregistered foundation stays deregistered and
+		// keeps its legal representative and sponsor unit; a value given corrects one.
+		rep = importFile(t, s, csvFile(zhHeader, fund+",辽宁省助学基金会,,210000,,,2009-12-31,,,,,",
+			go1+",沈阳市象棋协会,,210100,,,2015-03-20,撤销,,,,"), register.ImportOptions{})
+		if rep.Updated != 1 || rep.Unchanged != 1 || len(rep.Errors) != 0 {
+			t.Errorf("empty cells: %+v", rep)
+		}
+		f, _ = register.ByUSCC(ctx, s.DB, fund)
+		if f.Status != register.StatusDeregistered || f.LegalRepresentative != "赵刚" || f.Domicile != "沈阳市皇姑区3号" ||
+			f.Particulars().SponsorUnit.ZH != "辽宁省教育厅" || len(f.History()) != 1 {
+			t.Errorf("emptied: %+v %+v", f, f.Particulars())
+		}
 		o, _ = register.ByUSCC(ctx, s.DB, go1)
-		if rep.Updated != 1 || o.Domicile != "" || o.Status != register.StatusRevoked || o.LegalRepresentative != "王强" ||
-			o.Particulars().SponsorUnit.ZH != "" || o.Particulars().BusinessScope.ZH != "围棋培训、比赛" {
-			t.Errorf("emptied: %+v %+v %+v", rep, o, o.Particulars())
+		if o.Status != register.StatusRevoked || o.LegalRepresentative != "王强" || o.Particulars().BusinessScope.ZH != "围棋培训、比赛" {
+			t.Errorf("corrected: %+v %+v", o, o.Particulars())
 		}
 	})
 }
