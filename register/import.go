@@ -357,7 +357,7 @@ var importKinds = map[string]string{
 	KindPrivateNonEnterprise: KindPrivateNonEnterprise, "民办非企业单位": KindPrivateNonEnterprise,
 	"社会服务机构": KindPrivateNonEnterprise, "民非": KindPrivateNonEnterprise,
 	"private_non_enterprise_unit": KindPrivateNonEnterprise, // as the register's export writes it in English
-	KindFoundation: KindFoundation, "基金会": KindFoundation,
+	KindFoundation:                KindFoundation, "基金会": KindFoundation,
 }
 
 // importStatuses reads the status column: the register's codes or the words of registers on paper.
