@@ -356,8 +356,9 @@ var importKinds = map[string]string{
 	KindSocialGroup: KindSocialGroup, "社会团体": KindSocialGroup, "社团": KindSocialGroup,
 	KindPrivateNonEnterprise: KindPrivateNonEnterprise, "民办非企业单位": KindPrivateNonEnterprise,
 	"社会服务机构": KindPrivateNonEnterprise, "民非": KindPrivateNonEnterprise,
-	"private_non_enterprise_unit": KindPrivateNonEnterprise, // as the register's export writes it in English
-	KindFoundation:                KindFoundation, "基金会": KindFoundation,
+	KindFoundation: KindFoundation, "基金会": KindFoundation,
+	// As the register's export writes it in English (Private non-enterprise unit).
+	"private_non_enterprise_unit": KindPrivateNonEnterprise,
 }
 
 // importStatuses reads the status column: the register's codes or the words of registers on paper.
