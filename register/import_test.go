@@ -404,7 +404,7 @@ func TestImportReadsCellsAsWritten(t *testing.T) {
 			codes[3]+",沈阳市丁协会,210100,2015-03-20 00:00:00,,",               // 6
 			"５"+codes[4][1:]+",沈阳市戊协会,210100,2015/3/20 9:30,,",            // 7: not midnight
 			codes[5]+",\"沈阳市己\n协会\",210100,2015-03-20,,\"3万\n元\"",         // 8: a name and funds over two lines
-			codes[6]+",沈阳市庚协会,210100,42083.5,,")                           // 10: an Excel date-time at noon
+			codes[6]+",沈阳市庚协会,210100,42083.5,,")                           // 11: an Excel date-time at noon
 		rep := importFile(t, s, file, register.ImportOptions{SkipErrors: true})
 		var got []string
 		for _, e := range rep.Errors {
