@@ -259,12 +259,6 @@ func countBlank(cells []string) int {
 	return n
 }
 
-// has reports whether the file has a column for field.
-func (h *importHeader) has(field string) bool {
-	_, ok := h.index[field]
-	return ok
-}
-
 // cell returns the trimmed value of field in a row; empty when the file has no such column or the
 // row is shorter. Line breaks are LF (a CSV saved on Windows or an Excel cell may have CRLF).
 func (h *importHeader) cell(cells []string, field string) string {
