@@ -251,19 +251,21 @@ func (im *importer) rowFailed(line int, fe problem.Fields) {
 	im.report.Skipped++
 }
 
-// check reads and checks one row; nil when it has errors, which it records.
+// check reads and checks one row; nil when it has errors, which it records. An empty cell gives
+// nothing: the row's Status and particulars are left empty for the defaults (a new organisation) or
+// the register's value (an existing one) to apply.
 func (im *importer) check(cells []string, line int) *importRow {
 	h := im.header
 	var fe problem.Fields
-	code := strings.ToUpper(h.cell(cells, "uscc"))
+	code := strings.ToUpper(h.code(cells, "uscc"))
 	kindDigit := im.checkUSCC(&fe, line, code)
 	o := Organisation{USCC: code, Name: h.cell(cells, "name"), Domicile: h.cell(cells, "domicile"),
-		LegalRepresentative: h.cell(cells, "legal_representative"), Status: StatusActive}
-	checkText(&fe, "name", o.Name, true, maxNameLength)
-	checkText(&fe, "domicile", o.Domicile, false, maxDomicileLength)
-	checkText(&fe, "legal_representative", o.LegalRepresentative, false, maxPersonLength)
-	o.Kind = importKind(&fe, h.cell(cells, "kind"), kindDigit)
-	if place := h.cell(cells, "jurisdiction"); place == "" {
+		LegalRepresentative: h.cell(cells, "legal_representative")}
+	checkLine(&fe, "name", o.Name, true, maxNameLength)
+	checkLine(&fe, "domicile", o.Domicile, false, maxDomicileLength)
+	checkLine(&fe, "legal_representative", o.LegalRepresentative, false, maxPersonLength)
+	o.Kind = importKind(&fe, h.code(cells, "kind"), kindDigit)
+	if place := h.code(cells, "jurisdiction"); place == "" {
 		fe.Add("jurisdiction", "required", "必填。", "Required.")
 	} else if o.Jurisdiction = im.places[place]; o.Jurisdiction == ambiguousPlace {
 		fe.Add("jurisdiction", "ambiguous", "多个行政区划同名，请填写行政区划代码。",
@@ -272,19 +274,23 @@ func (im *importer) check(cells []string, line int) *importRow {
 		fe.Add("jurisdiction", "unknown", "没有该登记管理机关（须为已设置的行政区划代码或名称）。",
 			"There is no such registration authority (a division code or name of a configured jurisdiction).")
 	}
-	if on, ok := importDate(&fe, h.cell(cells, "registered_on")); ok {
+	if on, ok := importDate(&fe, h.code(cells, "registered_on")); ok {
 		o.RegisteredAt = on.Time().UTC()
 	}
-	if s := h.cell(cells, "status"); s != "" {
+	if s := h.code(cells, "status"); s != "" {
 		if o.Status = importStatuses[headerKey(s)]; o.Status == "" {
 			fe.Add("status", "invalid", "登记状态须为正常、注销或撤销。", "The status must be active, deregistered or revoked.")
 		}
 	}
 	particulars := map[string]string{}
 	for _, p := range particularFields {
-		if h.has(p) {
-			particulars[p] = h.cell(cells, p)
-			checkText(&fe, p, particulars[p], false, maxParticularLength)
+		if v := h.cell(cells, p); v != "" {
+			particulars[p] = v
+			if multiLine[p] {
+				checkText(&fe, p, strings.ReplaceAll(v, "\n", ""), false, maxParticularLength)
+			} else {
+				checkLine(&fe, p, v, false, maxParticularLength)
+			}
 		}
 	}
 	if first, ok := im.seen[code]; ok && code != "" {
@@ -298,6 +304,21 @@ func (im *importer) check(cells []string, line int) *importRow {
 		return nil
 	}
 	return &importRow{line: line, org: o, particulars: particulars}
+}
+
+// multiLine are the particulars that may run over several lines, as a long business scope is
+// written (a line break in a quoted CSV field, Alt+Enter in an Excel cell); the register page keeps
+// its lines. Every other column is one line.
+var multiLine = map[string]bool{"business_scope": true, "activity_area": true}
+
+// checkLine is checkText for a value that must be one line, with a message that says so when it
+// is not (a line break is the likeliest character not allowed in a cell).
+func checkLine(fe *problem.Fields, path, s string, required bool, max int) {
+	if strings.ContainsAny(s, "\r\n") {
+		fe.Add(path, "line_break", "此列不允许换行，请写在一行内。", "Line breaks are not allowed in this column: write it on one line.")
+		return
+	}
+	checkText(fe, path, s, required, max)
 }
 
 // checkUSCC checks the credit code of the row on line: the characters and the check character
@@ -336,6 +357,8 @@ var importKinds = map[string]string{
 	KindPrivateNonEnterprise: KindPrivateNonEnterprise, "民办非企业单位": KindPrivateNonEnterprise,
 	"社会服务机构": KindPrivateNonEnterprise, "民非": KindPrivateNonEnterprise,
 	KindFoundation: KindFoundation, "基金会": KindFoundation,
+	// As the register's export writes it in English (Private non-enterprise unit).
+	"private_non_enterprise_unit": KindPrivateNonEnterprise,
 }
 
 // importStatuses reads the status column: the register's codes or the words of registers on paper.
@@ -343,6 +366,7 @@ var importStatuses = map[string]string{
 	StatusActive: StatusActive, "正常": StatusActive, "存续": StatusActive, "登记": StatusActive,
 	StatusDeregistered: StatusDeregistered, "注销": StatusDeregistered, "已注销": StatusDeregistered,
 	StatusRevoked: StatusRevoked, "撤销": StatusRevoked, "已撤销": StatusRevoked, "撤销登记": StatusRevoked,
+	"已撤销登记": StatusRevoked, "registration_revoked": StatusRevoked, // as the register's export writes it
 }
 
 // importKind reads the kind column, or takes the kind from the credit code's type digit when it is
@@ -375,21 +399,38 @@ func importKind(fe *problem.Fields, s string, digit byte) string {
 }
 
 // dateLayouts are the ways registers on paper and old systems write a date.
-var dateLayouts = []string{"2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日", "20060102", "2006-1-2 15:04:05", "2006/1/2 15:04:05"}
+var dateLayouts = []string{"2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日", "20060102"}
+
+// timeLayouts are the times of day a date may carry: Excel on Chinese Windows writes a date-time
+// cell as 2015/3/20 0:00, other systems 2015-03-20T00:00:00 or 2015-03-20 00:00:00.
+var timeLayouts = []string{"15:04", "15:04:05", "15:04:05.999999999", "15:04:05Z07:00", "15:04:05.999999999Z07:00"}
 
 // firstRegistration is the earliest date of registration the import takes.
 var firstRegistration = calendar.NewDate(1949, time.October, 1)
 
 // importDate reads the date of registration: one of dateLayouts, or the serial number of an Excel
-// date cell. It must lie between 1949-10-01 and today.
+// date cell. It must lie between 1949-10-01 and today. A time of day is taken only when it is
+// midnight, which is how a date is stored as a date-time; any other time is an error rather than
+// dropped silently, since it suggests the column holds something else (a time of entry).
 func importDate(fe *problem.Fields, s string) (calendar.Date, bool) {
 	if s == "" {
 		fe.Add("registered_on", "required", "必填。", "Required.")
 		return calendar.Date{}, false
 	}
+	day, clock, _ := strings.Cut(strings.Replace(s, "T", " ", 1), " ")
+	midnight := true
+	if clock = strings.TrimSpace(clock); clock != "" {
+		midnight = false
+		for _, layout := range timeLayouts {
+			if t, err := time.Parse(layout, clock); err == nil {
+				midnight = t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+				break
+			}
+		}
+	}
 	var d calendar.Date
 	for _, layout := range dateLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
+		if t, err := time.Parse(layout, day); err == nil {
 			d = calendar.NewDate(t.Year(), t.Month(), t.Day())
 			break
 		}
@@ -397,11 +438,15 @@ func importDate(fe *problem.Fields, s string) (calendar.Date, bool) {
 	if serial, err := strconv.ParseFloat(s, 64); d.IsZero() && err == nil && serial >= 1 && serial < 100000 {
 		if t, err := excelize.ExcelDateToTime(serial, false); err == nil {
 			d = calendar.NewDate(t.Year(), t.Month(), t.Day())
+			midnight = serial == float64(int64(serial))
 		}
 	}
 	switch {
 	case d.IsZero():
 		fe.Add("registered_on", "invalid", "不是有效日期（如2015-03-20）。", "Not a valid date (such as 2015-03-20).")
+	case !midnight:
+		fe.Add("registered_on", "time_of_day", "日期带有零点以外的时间，请只填写日期（如2015-03-20）。",
+			"The date has a time of day other than midnight: give the date only (such as 2015-03-20).")
 	case d.Before(firstRegistration) || d.After(calendar.Today()):
 		fe.Add("registered_on", "out_of_range", "成立日期须在1949年10月1日至今天之间。",
 			"The date of registration must lie between 1949-10-01 and today.")
@@ -441,7 +486,7 @@ func (im *importer) flush(ctx context.Context) error {
 			inserts = append(inserts, r.newOrganisation(im.imported()))
 			continue
 		}
-		changed := r.apply(o, im.header)
+		changed := r.apply(o)
 		switch {
 		case len(changed) == 0:
 			im.report.Unchanged++
@@ -512,6 +557,9 @@ func importsOf(data map[string]any) []any {
 // newOrganisation is the entry of a row whose code the register does not have.
 func (r *importRow) newOrganisation(imported map[string]any) Organisation {
 	o := r.org
+	if o.Status == "" {
+		o.Status = StatusActive
+	}
 	particulars := map[string]any{}
 	for k, v := range r.particulars {
 		particulars[k] = lang.Text{ZH: v}
@@ -521,18 +569,19 @@ func (r *importRow) newOrganisation(imported map[string]any) Organisation {
 }
 
 // apply puts the row's particulars on the existing entry o and returns the names of those that
-// change: only those the file has a column for (h), so that a file without, say, the domicile leaves
-// the domicile on record as it is.
-func (r *importRow) apply(o *Organisation, h *importHeader) []string {
+// change: only those the row gives, so that a file without, say, the domicile, or a row with the
+// domicile's cell empty, leaves the domicile on record as it is. An import never clears a
+// particular: an empty cell is more often a gap in an old register than a decision.
+func (r *importRow) apply(o *Organisation) []string {
 	var changed []string
 	set := func(name string, dst *string, v string) {
-		if *dst != v && (h.has(name) || name == "kind") { // the kind follows from the code when not given
+		if v != "" && *dst != v {
 			*dst = v
 			changed = append(changed, name)
 		}
 	}
 	set("name", &o.Name, r.org.Name)
-	set("kind", &o.Kind, r.org.Kind)
+	set("kind", &o.Kind, r.org.Kind) // from the code when the file has no kind
 	set("jurisdiction", &o.Jurisdiction, r.org.Jurisdiction)
 	set("domicile", &o.Domicile, r.org.Domicile)
 	set("legal_representative", &o.LegalRepresentative, r.org.LegalRepresentative)

@@ -108,7 +108,7 @@ func TestImportCSV(t *testing.T) {
 		if p := o.Particulars(); p.BusinessScope.ZH != "养老服务" || p.Funds.ZH != "10万元" || p.SponsorUnit.ZH != "" {
 			t.Errorf("particulars: %+v", p)
 		}
-		if h := o.History(); len(h) != 2 || h[0].Kind != register.EventEstablished || h[1].Kind != register.EventImported {
+		if h := o.History(); len(h) != 1 || h[0].Kind != register.EventImported {
 			t.Errorf("history: %+v", h)
 		}
 		f, _ := register.ByUSCC(ctx, s.DB, fund)
@@ -121,7 +121,7 @@ func TestImportCSV(t *testing.T) {
 		if rep.Unchanged != 3 || rep.Inserted != 0 || rep.Updated != 0 || countOrganisations(t, s) != 3 {
 			t.Fatalf("again: %+v", rep)
 		}
-		if o, _ := register.ByUSCC(ctx, s.DB, pension); len(o.History()) != 2 {
+		if o, _ := register.ByUSCC(ctx, s.DB, pension); len(o.History()) != 1 {
 			t.Errorf("an unchanged import added to the history: %+v", o.History())
 		}
 		// A renamed organisation is updated, found by its new name only, with a second import event.
@@ -136,7 +136,7 @@ func TestImportCSV(t *testing.T) {
 		if res, _ := register.Search(ctx, s.DB, register.Query{Q: "象棋"}); res.Total != 1 {
 			t.Error("the new name is not found")
 		}
-		if o, _ := register.ByUSCC(ctx, s.DB, go1); len(o.History()) != 3 || o.Particulars().SponsorUnit.ZH != "沈阳市体育局" {
+		if o, _ := register.ByUSCC(ctx, s.DB, go1); len(o.History()) != 2 || o.Particulars().SponsorUnit.ZH != "沈阳市体育局" {
 			t.Errorf("after the update: %+v %+v", o.History(), o.Particulars())
 		}
 		// A file with fewer columns leaves the others as they are.
@@ -145,13 +145,21 @@ func TestImportCSV(t *testing.T) {
 		if rep.Unchanged != 2 || rep.Updated != 0 || len(rep.Errors) != 0 {
 			t.Errorf("fewer columns: %+v", rep)
 		}
-		// An empty cell in a column the file has empties the particular.
-		rep = importFile(t, s, csvFile("uscc,name,jurisdiction,registered_on,domicile,status,sponsor_unit",
-			go1+",沈阳市象棋协会,210100,2015-03-20,,revoked,"), register.ImportOptions{})
+		// An empty cell leaves what is on record: the deregistered foundation stays deregistered and
+		// keeps its legal representative and sponsor unit; a value given corrects one.
+		rep = importFile(t, s, csvFile(zhHeader, fund+",辽宁省助学基金会,,210000,,,2009-12-31,,,,,",
+			go1+",沈阳市象棋协会,,210100,,,2015-03-20,撤销,,,,"), register.ImportOptions{})
+		if rep.Updated != 1 || rep.Unchanged != 1 || len(rep.Errors) != 0 {
+			t.Errorf("empty cells: %+v", rep)
+		}
+		f, _ = register.ByUSCC(ctx, s.DB, fund)
+		if f.Status != register.StatusDeregistered || f.LegalRepresentative != "赵刚" || f.Domicile != "沈阳市皇姑区3号" ||
+			f.Particulars().SponsorUnit.ZH != "辽宁省教育厅" || len(f.History()) != 1 {
+			t.Errorf("emptied: %+v %+v", f, f.Particulars())
+		}
 		o, _ = register.ByUSCC(ctx, s.DB, go1)
-		if rep.Updated != 1 || o.Domicile != "" || o.Status != register.StatusRevoked || o.LegalRepresentative != "王强" ||
-			o.Particulars().SponsorUnit.ZH != "" || o.Particulars().BusinessScope.ZH != "围棋培训、比赛" {
-			t.Errorf("emptied: %+v %+v %+v", rep, o, o.Particulars())
+		if o.Status != register.StatusRevoked || o.LegalRepresentative != "王强" || o.Particulars().BusinessScope.ZH != "围棋培训、比赛" {
+			t.Errorf("corrected: %+v %+v", o, o.Particulars())
 		}
 	})
 }
@@ -376,4 +384,94 @@ func BenchmarkImport(b *testing.B) {
 	b.Run("csv/insert", func(b *testing.B) { run(b, &file, true) })
 	b.Run("csv/unchanged", func(b *testing.B) { run(b, &file, false) })
 	b.Run("xlsx/insert", func(b *testing.B) { run(b, &xlsx, true) })
+}
+
+// The forms spreadsheets and people write a cell in: a date with a midnight time part (Excel on
+// Chinese Windows, ISO date-times), full-width digits, a numeric cell written 210100.0; a business
+// scope over several lines, while a name must be one line; a time other than midnight is an error.
+func TestImportReadsCellsAsWritten(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		seed(t, s.DB)
+		codes := make([]string, 8)
+		for i := range codes {
+			codes[i] = oldCode(t, '1', "210100", 40+i, true)
+		}
+		file := csvFile("统一社会信用代码,名称,登记管理机关,成立日期,业务范围,注册资金",
+			codes[0]+",沈阳市甲协会,210100,2015/3/20 0:00,\"围棋培训\r\n围棋比赛\",3万元", // line 2 (two lines)
+			codes[1]+",沈阳市乙协会,２１０１００,2015-03-20T00:00:00,,",               // 4
+			codes[2]+",沈阳市丙协会,210100.0,２０１５－０３－２０,,",                      // 5
+			codes[3]+",沈阳市丁协会,210100,2015-03-20 00:00:00,,",               // 6
+			"５"+codes[4][1:]+",沈阳市戊协会,210100,2015/3/20 9:30,,",            // 7: not midnight
+			codes[5]+",\"沈阳市己\n协会\",210100,2015-03-20,,\"3万\n元\"",         // 8: a name and funds over two lines
+			codes[6]+",沈阳市庚协会,210100,42083.5,,")                           // 11: an Excel date-time at noon
+		rep := importFile(t, s, file, register.ImportOptions{SkipErrors: true})
+		var got []string
+		for _, e := range rep.Errors {
+			got = append(got, fmt.Sprintf("%d %s %s", e.Line, e.Column, e.Code))
+		}
+		want := []string{"7 成立日期 time_of_day", "8 名称 line_break", "8 注册资金 line_break", "11 成立日期 time_of_day"}
+		if rep.Inserted != 4 || strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("errors:\n got %q\nwant %q\n%+v", got, want, rep)
+		}
+		if !strings.Contains(rep.Errors[1].Message.EN, "Line breaks are not allowed") {
+			t.Errorf("the message of a line break: %s", rep.Errors[1].Message.EN)
+		}
+		for _, c := range codes[:4] {
+			o, err := register.ByUSCC(ctx, s.DB, c)
+			if err != nil || o.Jurisdiction != "210100" || calendar.DateOf(o.RegisteredAt) != calendar.NewDate(2015, time.March, 20) {
+				t.Errorf("%s: %+v %v", c, o, err)
+			}
+		}
+		if o, _ := register.ByUSCC(ctx, s.DB, codes[0]); o.Particulars().BusinessScope.ZH != "围棋培训\n围棋比赛" {
+			t.Errorf("a business scope of two lines: %q", o.Particulars().BusinessScope.ZH)
+		}
+
+		// An XLSX cell with Alt+Enter, a numeric division code (210100.0 as pandas writes it).
+		f := excelize.NewFile()
+		sheet := f.GetSheetName(0)
+		for i, row := range [][]any{
+			{"统一社会信用代码", "名称", "登记管理机关", "成立日期", "业务范围"},
+			{codes[7], "沈阳市辛协会", 210100.0, "2015/3/20 0:00", "一、培训\r\n二、比赛"},
+		} {
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			if err := f.SetSheetRow(sheet, cell, &row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := f.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if rep := importFile(t, s, buf.Bytes(), register.ImportOptions{}); rep.Inserted != 1 || len(rep.Errors) != 0 {
+			t.Fatalf("xlsx: %+v", rep)
+		}
+		if o, _ := register.ByUSCC(ctx, s.DB, codes[7]); o.Particulars().BusinessScope.ZH != "一、培训\n二、比赛" || o.Jurisdiction != "210100" {
+			t.Errorf("xlsx organisation: %+v %q", o, o.Particulars().BusinessScope.ZH)
+		}
+	})
+}
+
+// The headers of the register's own export (统一社会信用代码 Credit code), of which the jurisdiction
+// code is read rather than the authority's name; a title above the header is pointed out.
+func TestImportHeaders(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		seed(t, s.DB)
+		code := oldCode(t, '3', "210100", 50, true)
+		rep := importFile(t, s, csvFile("统一社会信用代码 Credit code,名称 Name,类型 Kind,登记状态 Status,登记管理机关代码 Jurisdiction code,"+
+			"登记管理机关 Registration authority,住所 Domicile,法定代表人 Legal representative,成立登记日期 Registered on",
+			code+",沈阳市助学基金会,Foundation,Registration revoked,210100,某某局,沈阳市1号,'=王五,2015-03-20"), register.ImportOptions{})
+		if rep.Inserted != 1 || len(rep.Errors) != 0 || strings.Join(rep.IgnoredColumns, "|") != "登记管理机关 Registration authority" {
+			t.Fatalf("the export's headers: %+v", rep)
+		}
+		o, err := register.ByUSCC(ctx, s.DB, code)
+		if err != nil || o.Status != register.StatusRevoked || o.Jurisdiction != "210100" || o.LegalRepresentative != "=王五" || o.Kind != register.KindFoundation {
+			t.Fatalf("imported: %+v %v", o, err)
+		}
+		_, err = register.Import(ctx, s.DB, bytes.NewReader(csvFile("沈阳市社会组织登记档案,,,", "统一社会信用代码,名称,登记管理机关,成立日期")), register.ImportOptions{})
+		if p, ok := problem.As(err); !ok || !strings.Contains(p.Message.EN, "the header naming the columns must be the first row") {
+			t.Fatalf("a title row: %v", err)
+		}
+	})
 }

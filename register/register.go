@@ -111,12 +111,20 @@ type Event struct {
 	Decision string    `json:"decision_number,omitempty"` // the number of the approving decision, when known
 }
 
-// History lists the registered events of the organisation, the oldest first: its establishment, and
-// for an organisation taken over from the department's earlier register each import that wrote it.
+// History lists the registered events of the organisation, the oldest first: its establishment
+// registration, with the decision's number, when this installation registered it; for an
+// organisation taken over from the department's earlier register each import that wrote it. An
+// imported organisation has no establishment event: the earlier register gives its date of
+// registration (RegisteredAt, a particular the page shows) but not the decision, and an event
+// without its decision would read as one this register made.
 func (o Organisation) History() []Event {
-	number, _ := o.Data["decision_number"].(string)
-	events := []Event{{Kind: EventEstablished, At: o.RegisteredAt, Decision: number}}
-	for _, i := range importsOf(o.Data) {
+	imports := importsOf(o.Data)
+	var events []Event
+	if o.CaseID != nil || len(imports) == 0 {
+		number, _ := o.Data["decision_number"].(string)
+		events = append(events, Event{Kind: EventEstablished, At: o.RegisteredAt, Decision: number})
+	}
+	for _, i := range imports {
 		m, _ := i.(map[string]any)
 		at, _ := m["at"].(string)
 		if t, err := time.Parse(time.RFC3339Nano, at); err == nil {

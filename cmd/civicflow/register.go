@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -40,6 +41,9 @@ func registerCommand() *cobra.Command {
 		Example: "  civicflow register import --dry-run register.xlsx\n  civicflow register import --skip-errors register.csv",
 		Args:    cobra.ExactArgs(1),
 		RunE: withDatabase(func(cmd *cobra.Command, args []string, db *bun.DB) error {
+			if err := requireSchema(cmd.Context(), db); err != nil {
+				return err
+			}
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
@@ -64,20 +68,26 @@ func registerCommand() *cobra.Command {
 	return cmd
 }
 
-// printImport writes every error and warning, then the summary.
+// printImport writes every error and warning, in line order, then the summary.
 func printImport(out io.Writer, rep *register.ImportReport) {
-	issue := func(kind string, is register.ImportIssue) {
+	type issue struct {
+		kind string
+		register.ImportIssue
+	}
+	var all []issue
+	for _, is := range rep.Errors {
+		all = append(all, issue{"error", is})
+	}
+	for _, is := range rep.Warnings {
+		all = append(all, issue{"warning", is})
+	}
+	slices.SortStableFunc(all, func(a, b issue) int { return a.Line - b.Line })
+	for _, is := range all {
 		col := ""
 		if is.Column != "" {
 			col = ", column " + is.Column
 		}
-		fmt.Fprintf(out, "line %d%s: %s: %s\n", is.Line, col, kind, is.Message.EN)
-	}
-	for _, is := range rep.Errors {
-		issue("error", is)
-	}
-	for _, is := range rep.Warnings {
-		issue("warning", is)
+		fmt.Fprintf(out, "line %d%s: %s: %s\n", is.Line, col, is.kind, is.Message.EN)
 	}
 	if len(rep.IgnoredColumns) > 0 {
 		fmt.Fprintf(out, "ignored columns: %s\n", strings.Join(rep.IgnoredColumns, ", "))

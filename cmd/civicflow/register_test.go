@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
 )
@@ -51,9 +52,46 @@ func TestRegisterImport(t *testing.T) {
 		if err != nil || !strings.Contains(out, "unchanged 1,") || !strings.Contains(out, "dry run") {
 			t.Fatalf("again: %v\n%s", err, out)
 		}
+		// Warnings and errors together, in line order: 51210100T00000021T has a wrong organisation-code
+		// check character (8 is right) but a right 18th.
+		write("统一社会信用代码,名称,登记管理机关,成立日期", "51210100T00000021T,沈阳市桥牌协会,210100,2015-03-20",
+			"51210100T0000001X0,沈阳市象棋协会,210100,2015-03-20")
+		out, _ = run(t, s, "", "register", "import", "--dry-run", file)
+		if w, e := strings.Index(out, "line 2, column 统一社会信用代码: warning"), strings.Index(out, "line 3, column 统一社会信用代码: error"); w < 0 || e < w {
+			t.Errorf("not in line order:\n%s", out)
+		}
 		write("名称,登记管理机关,成立日期", "沈阳市围棋协会,沈阳市,2015-03-20")
 		if out, err := run(t, s, "", "register", "import", file); err == nil || !strings.Contains(err.Error(), "统一社会信用代码 (uscc) is missing") {
 			t.Fatalf("no code column: %v\n%s", err, out)
+		}
+	})
+}
+
+// On a database never migrated the import says what to do, not "no such table".
+func TestRegisterImportWithoutSchema(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		for {
+			rolled, err := migrations.Down(ctx, s.DB)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rolled) == 0 {
+				break
+			}
+		}
+		t.Cleanup(func() {
+			if _, err := migrations.Up(ctx, s.DB); err != nil {
+				t.Error(err)
+			}
+		})
+		file := filepath.Join(t.TempDir(), "register.csv")
+		if err := os.WriteFile(file, []byte("统一社会信用代码,名称,登记管理机关,成立日期\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := run(t, s, "", "register", "import", file); err == nil ||
+			err.Error() != "the database has no schema yet: run `civicflow migrate up`" {
+			t.Fatalf("no schema: %v\n%s", err, out)
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/civicflow/civicflow/config"
 	"github.com/civicflow/civicflow/database"
+	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -130,6 +131,29 @@ func withDatabase(fn func(cmd *cobra.Command, args []string, db *bun.DB) error) 
 		defer db.Close()
 		return fn(cmd, args, db)
 	}
+}
+
+// requireSchema checks that the database is migrated, so that a command on a database never
+// migrated says what to do rather than "no such table".
+func requireSchema(ctx context.Context, db *bun.DB) error {
+	all, err := migrations.List(ctx, db)
+	if err != nil {
+		return err
+	}
+	var pending []string
+	for _, m := range all {
+		if !m.Applied {
+			pending = append(pending, m.Name)
+		}
+	}
+	switch {
+	case len(pending) == len(all) && len(all) > 0:
+		return errors.New("the database has no schema yet: run `civicflow migrate up`")
+	case len(pending) > 0:
+		return fmt.Errorf("the database has %d pending migrations (%s): run `civicflow migrate up`",
+			len(pending), strings.Join(pending, ", "))
+	}
+	return nil
 }
 
 // describe words a problem for the terminal: its message and every field error.

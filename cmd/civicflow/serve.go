@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -236,13 +235,8 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 // care, migrates only when asked.
 func prepareSchema(ctx context.Context, db *bun.DB, cfg config.Config, migrate bool) error {
 	if cfg.IsPostgres() && !migrate {
-		pending, err := migrations.Pending(ctx, db)
-		if err != nil {
-			return err
-		}
-		if len(pending) > 0 {
-			return fmt.Errorf("the database has %d pending migrations (%s): run `civicflow migrate up` or start with --migrate",
-				len(pending), strings.Join(pending, ", "))
+		if err := requireSchema(ctx, db); err != nil {
+			return fmt.Errorf("%w or start with --migrate", err)
 		}
 		return nil
 	}
