@@ -285,7 +285,8 @@ func TestDecisionsPublishNotices(t *testing.T) {
 					t.Errorf("the approval's 双公示 entry: %+v", l)
 				}
 			case "沈阳市不予批准测试会":
-				if l.Outcome != "refused" || !strings.HasPrefix(l.DecisionNumber, "refusal_decision-") || l.USCC != "" || l.Content != "不予社会团体成立登记" {
+				// The decision's number is that of the 不予批准决定书 the refusal issued.
+				if l.Outcome != "refused" || l.DecisionNumber != fmt.Sprintf("沈民不批字〔%d〕1号", time.Now().In(calendar.Zone).Year()) || l.USCC != "" || l.Content != "不予社会团体成立登记" {
 					t.Errorf("the refusal's 双公示 entry: %+v", l)
 				}
 			default:
