@@ -15,6 +15,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/nameindex"
@@ -106,9 +107,11 @@ const (
 // Event is a registered event in an organisation's public history: its establishment now; changes
 // and deregistration when the register records them.
 type Event struct {
-	Kind     string    `json:"kind"` // EventEstablished or EventImported
-	At       time.Time `json:"at"`
-	Decision string    `json:"decision_number,omitempty"` // the number of the approving decision, when known
+	Kind string    `json:"kind"` // EventEstablished or EventImported
+	At   time.Time `json:"at"`
+	// On is At's day in China, what people read (At in UTC may fall on the day before).
+	On       calendar.Date `json:"on"`
+	Decision string        `json:"decision_number,omitempty"` // the number of the approving decision, when known
 }
 
 // History lists the registered events of the organisation, the oldest first: its establishment
@@ -122,13 +125,13 @@ func (o Organisation) History() []Event {
 	var events []Event
 	if o.CaseID != nil || len(imports) == 0 {
 		number, _ := o.Data["decision_number"].(string)
-		events = append(events, Event{Kind: EventEstablished, At: o.RegisteredAt, Decision: number})
+		events = append(events, Event{Kind: EventEstablished, At: o.RegisteredAt, On: calendar.DateOf(o.RegisteredAt), Decision: number})
 	}
 	for _, i := range imports {
 		m, _ := i.(map[string]any)
 		at, _ := m["at"].(string)
 		if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
-			events = append(events, Event{Kind: EventImported, At: t})
+			events = append(events, Event{Kind: EventImported, At: t, On: calendar.DateOf(t)})
 		}
 	}
 	return events

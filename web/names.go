@@ -168,11 +168,14 @@ func (n names) namedCase(cs workflow.Case) namedCase {
 // it, with the name of its jurisdiction beside the code.
 type namedOrganisation struct {
 	register.Organisation
-	JurisdictionName *lang.Text `json:"jurisdiction_name,omitempty"`
+	// RegisteredOn is the day of registration in China, what people read: RegisteredAt, a moment in
+	// UTC, falls on the day before for a registration at midnight.
+	RegisteredOn     calendar.Date `json:"registered_on"`
+	JurisdictionName *lang.Text    `json:"jurisdiction_name,omitempty"`
 }
 
 func (n names) organisation(o register.Organisation) namedOrganisation {
-	out := namedOrganisation{Organisation: o.Public()}
+	out := namedOrganisation{Organisation: o.Public(), RegisteredOn: calendar.DateOf(o.RegisteredAt)}
 	if t, ok := n.places[o.Jurisdiction]; ok {
 		out.JurisdictionName = &t
 	}

@@ -119,11 +119,16 @@ func TestImportedOrganisation(t *testing.T) {
 		}
 		k := newContract(t, st, loadOpenAPI(t))
 		var got struct {
-			History []struct{ Kind string }
+			RegisteredOn string `json:"registered_on"`
+			History      []struct{ Kind string }
 		}
 		k.do(call{method: "GET", path: "/api/v1/register/" + code, valid: true, out: &got}, 200)
 		if len(got.History) != 1 || got.History[0].Kind != register.EventImported {
 			t.Errorf("history: %+v", got.History)
+		}
+		// The day of registration as the register reads it, not the UTC moment's day (2015-03-19).
+		if got.RegisteredOn != "2015-03-20" {
+			t.Errorf("registered_on %q, want 2015-03-20", got.RegisteredOn)
 		}
 	})
 }
