@@ -166,6 +166,10 @@ func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
 	if n := strings.Count(log, `msg="database unavailable"`); n != 1 || strings.Contains(log, "internal error") {
 		t.Fatalf("%d outage lines for 7 failed requests (want 1, and no internal error):\n%s", n, log)
 	}
+	// The process was started without CIVICFLOW_PUBLIC_URL, and said so once at start.
+	if n := strings.Count(log, "CIVICFLOW_PUBLIC_URL is not set"); n != 1 {
+		t.Errorf("%d warnings that the public address is not set, want 1:\n%s", n, log)
+	}
 
 	pg.restore(t)
 	waitReady(t, addr)

@@ -197,6 +197,10 @@ func (p *parts) run(ctx context.Context, cfg config.Config, role string, embedde
 		p.site.serve(gctx, g, cfg)
 	}
 	slog.InfoContext(ctx, "civicflow started", "role", role, "version", buildVersion(), "postgres", cfg.IsPostgres(), "embedded_redis", embeddedRedis)
+	if cfg.PublicURL == "" {
+		slog.WarnContext(ctx, "CIVICFLOW_PUBLIC_URL is not set: the QR codes of issued documents and the links of the feeds "+
+			"point at the listen address; set it to the address the public reaches this installation at", "used", cfg.PublicBase())
+	}
 	<-gctx.Done()
 	slog.Info("shutting down: finishing requests and tasks in flight", "timeout", cfg.ShutdownTimeout)
 	return g.Wait()
