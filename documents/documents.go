@@ -17,6 +17,7 @@ import (
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/sequences"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -53,11 +54,9 @@ func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *
 	if err != nil {
 		return nil, err
 	}
-	number, _ := c.Fields[tpl.NumberField].(string)
-	if number = strings.TrimSpace(number); tpl.NumberField == "" || number == "" {
-		if number, err = nextNumber(ctx, tx, auth, tpl, c.Jurisdiction, now); err != nil {
-			return nil, err
-		}
+	number, err := documentNumber(ctx, tx, c, auth, tpl, now)
+	if err != nil {
+		return nil, err
 	}
 	f, org, err := fill(ctx, tx, c, item, auth, number, now)
 	if err != nil {
@@ -113,6 +112,27 @@ func supersede(ctx context.Context, tx bun.Tx, d *workflow.Document) error {
 		return fmt.Errorf("superseding the documents replaced by %s: %w", d.Number, err)
 	}
 	return nil
+}
+
+// documentNumber is the number of a new document of tpl for case c: the one entered in the action's
+// field tpl.NumberField, unless empty, which no other document may have; else the next of its prefix.
+func documentNumber(ctx context.Context, tx bun.Tx, c *workflow.Case, auth Authority, tpl *catalog.DocumentTemplate,
+	now time.Time) (string, error) {
+	entered, _ := c.Fields[tpl.NumberField].(string)
+	if entered = strings.TrimSpace(entered); tpl.NumberField == "" || entered == "" {
+		return nextNumber(ctx, tx, auth, tpl, c.Jurisdiction, now)
+	}
+	taken, err := tx.NewSelect().Model((*workflow.Document)(nil)).Where("number = ?", entered).Exists(ctx)
+	if err != nil {
+		return "", fmt.Errorf("looking up document number %s: %w", entered, err)
+	}
+	if taken {
+		var fe problem.Fields
+		fe.Add("fields."+tpl.NumberField, "taken", "该文号已被另一份文书使用，请核对。",
+			"Another document has this number already: check it.")
+		return "", fe.Err()
+	}
+	return entered, nil
 }
 
 // nextNumber takes the next document number of the template's prefix in the jurisdiction and the

@@ -316,3 +316,36 @@ func checkReceipt(t *testing.T, st *site, s *stacktest.Stack, caseID int64) {
 		t.Errorf("verifying the receipt: %d, holder %q, want 王*、李*", code, v.Holder)
 	}
 }
+
+// A number the approver enters from the department's document system is the document's number; one
+// another document has already is a field error, and the decision is not taken.
+func TestEnteredDocumentNumberIsUniqueOrRefused(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("dn.applicant", "org_applicant@*")
+		st.user("dn.acceptor", "acceptor@2101*")
+		st.user("dn.reviewer", "reviewer@2101*")
+		st.user("dn.approver", "approver@2101*")
+		app, acc, rev, apr := st.token("dn.applicant"), st.token("dn.acceptor"), st.token("dn.reviewer"), st.token("dn.approver")
+		toDecision := func(name string) caseState {
+			c := st.startPreparation(app, name)
+			c = st.step(acc, c, "accept_prep", "prep_review", nil)
+			return st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予筹备。"}})
+		}
+		const number = "沈民社准〔2026〕88号"
+		first := toDecision("沈阳市第一围棋协会")
+		st.step(apr, first, "approve_preparation", "establishment_application", map[string]any{"fields": map[string]any{"decision_number": number}})
+		if docs := st.getCase(app, first.ID).Documents; len(docs) < 2 || docs[len(docs)-1].Number != number {
+			t.Fatalf("the approval's documents: %+v", docs)
+		}
+		second := toDecision("沈阳市第二围棋协会")
+		var e apiErr
+		if code := st.act(apr, second.ID, map[string]any{"action": "approve_preparation", "expected_version": second.Version,
+			"fields": map[string]any{"decision_number": " " + number + " "}}, &e); code != http.StatusUnprocessableEntity || !hasFieldError(e, "fields.decision_number", "taken") {
+			t.Fatalf("a number already taken: %d %+v", code, e)
+		}
+		if v := st.getCase(app, second.ID); v.Case.State != "prep_decision" || v.Case.Version != second.Version {
+			t.Fatalf("a refused decision moved the case to %s at %d", v.Case.State, v.Case.Version)
+		}
+	})
+}
