@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -14,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -53,18 +55,38 @@ var (
 const maxNonUploadBody = maxTextBody + 256<<10
 
 // bodyLimit is fasthttp's HeaderReceived hook: it sets how large a body may be once its headers are
-// read, before the body is. Only an upload (a POST to a route that takes files, from a caller showing
-// a session cookie or a bearer token) may use CIVICFLOW_BODY_LIMIT; any other body is refused (413)
-// past maxNonUploadBody, before the rest of it is read into memory. Whether the credentials are
-// good is for authenticate to say: this only keeps strangers' bodies small.
-func bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if mayUpload(h) {
+// read, before the body is. Only an upload (a POST to a route that takes files, from a caller whose
+// session cookie or bearer token is good) may use CIVICFLOW_BODY_LIMIT; any other body is refused
+// (413) past maxNonUploadBody, before the rest of it is read into memory. The credentials are
+// checked here only when the body may be larger than that, so that a made-up token cannot make the
+// server read a large body from a stranger; authenticate checks them again for the request itself.
+func (s *Server) bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if n := h.ContentLength(); mayUpload(h) && (n >= 0 && n <= maxNonUploadBody || s.credentialsHold(h)) {
 		return fasthttp.RequestConfig{} // the server's BodyLimit
 	}
 	if path, _, _ := strings.Cut(string(h.RequestURI()), "?"); h.IsPost() && verifyUploadPath(path) {
 		return fasthttp.RequestConfig{MaxRequestBodySize: maxVerifyUpload + 64<<10}
 	}
 	return fasthttp.RequestConfig{MaxRequestBodySize: maxNonUploadBody}
+}
+
+// credentialsHold reports whether the bearer token, else the session cookie, of h belongs to an
+// account. When the database cannot say (an outage), it lets the request through to be answered
+// 503 rather than 413.
+func (s *Server) credentialsHold(h *fasthttp.RequestHeader) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), s.Config.DatabaseTimeout)
+	defer cancel()
+	var err error
+	if a := string(h.Peek(fiber.HeaderAuthorization)); a != "" {
+		scheme, token, ok := strings.Cut(a, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return false
+		}
+		_, err = accounts.TokenUser(ctx, s.DB, strings.TrimSpace(token))
+	} else {
+		_, err = accounts.SessionUser(ctx, s.DB, string(h.Cookie(sessionCookie)), s.Config.SessionTTL)
+	}
+	return err == nil || !problem.Is(err, problem.Unauthenticated)
 }
 
 // verifyUploadPath reports whether path is where anyone, without logging in, may upload a PDF to

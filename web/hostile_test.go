@@ -429,7 +429,7 @@ func TestAmbiguousFramingIsRefused(t *testing.T) {
 	}
 }
 
-// A body that cannot be an upload (no credentials, or a route that takes no files) is refused with
+// A body that cannot be an upload (no good credentials, or a route that takes no files) is refused with
 // 413 once it passes the text limit, before the rest is read: strangers cannot make the server hold
 // 32 MiB bodies. An upload route with credentials still takes a large body to its checks.
 func TestLargeBodiesOnlyForUploads(t *testing.T) {
@@ -447,6 +447,9 @@ func TestLargeBodiesOnlyForUploads(t *testing.T) {
 		{"anonymous, to a page", st.request("POST", "/login", multipartType, big), 413},
 		{"with a token, to a route without files", st.request("POST", "/api/v1/tokens", multipartType, big, "Authorization", "Bearer "+token), 413},
 		{"with a token, to the upload API", st.request("POST", "/api/v1/materials", multipartType, big, "Authorization", "Bearer "+token), 400},
+		// A made-up credential lifts nothing: it is checked before the large body is read.
+		{"with a made-up token, to the upload API", st.request("POST", "/api/v1/materials", multipartType, big, "Authorization", "Bearer cft_made-up-token"), 413},
+		{"with a made-up session, to an application", st.request("POST", "/catalog/"+sgItem+"/apply", multipartType, big, "Cookie", "cf_session=made-up"), 413},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.req.Header.Set("Accept", "application/json")

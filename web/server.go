@@ -118,7 +118,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.app = fiber.New(cfg)
 	s.app.Server().ErrorHandler = s.answerUnreadable(s.app.Server().ErrorHandler)
-	s.app.Server().HeaderReceived = bodyLimit
+	s.app.Server().HeaderReceived = s.bodyLimit
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		slog.ErrorContext(c.UserContext(), "panic in handler", "request_id", requestID(c), "panic", fmt.Sprint(e))
 	}}))
