@@ -148,7 +148,7 @@ func requireSchema(ctx context.Context, db *bun.DB) error {
 	}
 	switch {
 	case len(pending) == len(all) && len(all) > 0:
-		return errors.New("the database has no schema yet: run `civicflow migrate up`")
+		return fmt.Errorf("the database has no schema yet (%d pending migrations): run `civicflow migrate up`", len(pending))
 	case len(pending) > 0:
 		return fmt.Errorf("the database has %d pending migrations (%s): run `civicflow migrate up`",
 			len(pending), strings.Join(pending, ", "))
