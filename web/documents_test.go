@@ -16,8 +16,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -85,19 +90,31 @@ func pdfStrings(b []byte) []byte {
 	return out
 }
 
-// pdfSays reports whether the text of pdfText has s: its Chinese runs in UTF-16BE (the embedded
-// font), its ASCII runs as they are (the standard font).
+// pdfSays reports whether the text of pdfText has s: its runs in the embedded CJK font in UTF-16BE,
+// its runs in Helvetica as cp1252 (WinAnsi): ASCII and the other characters of cp1252, which the CJK
+// font lacks (“ ” · — … é). s says what is printed: a character neither font has is given as its
+// stand-in (〓 for 𠮷).
 func pdfSays(text []byte, s string) bool {
-	for _, run := range regexp.MustCompile(`[\x00-\x7f]+|[^\x00-\x7f]+`).FindAllString(s, -1) {
-		want := []byte(run)
-		if run[0] >= 0x80 {
-			want = utf16be(run)
+	latin := func(c rune) bool { _, ok := charmap.Windows1252.EncodeRune(c); return c < 0x80 || ok }
+	var run []rune
+	flush := func() bool {
+		if len(run) == 0 {
+			return true
 		}
-		if !bytes.Contains(text, want) {
+		want := utf16be(string(run))
+		if latin(run[0]) {
+			want, _ = charmap.Windows1252.NewEncoder().Bytes([]byte(string(run)))
+		}
+		run = run[:0]
+		return bytes.Contains(text, want)
+	}
+	for _, c := range s {
+		if len(run) > 0 && latin(c) != latin(run[0]) && !flush() {
 			return false
 		}
+		run = append(run, c)
 	}
-	return true
+	return flush()
 }
 
 func utf16be(s string) []byte {
@@ -315,4 +332,73 @@ func checkReceipt(t *testing.T, st *site, s *stacktest.Stack, caseID int64) {
 	if code := st.api("GET", "/api/v1/verify/"+*d.VerifyCode, "", nil, &v); code != http.StatusOK || v.Holder != "王*、李*" {
 		t.Errorf("verifying the receipt: %d, holder %q, want 王*、李*", code, v.Holder)
 	}
+}
+
+// Characters the CJK font lacks print all the same: Western punctuation in Helvetica, a character
+// outside the Basic Multilingual Plane (𠮷, common in names) as 〓, others in a compatible form; every
+// page has a footer with its number, the document number and the verification code.
+func TestDocumentsPrintCharactersTheFontLacks(t *testing.T) {
+	cat, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := make([]string, 67)
+	for i := range items {
+		items[i] = "请补正“发起人名单”第" + strconv.Itoa(i+1) + "项：买买提·艾力——身份证明……"
+	}
+	f := map[string]any{"applicant": "沈阳市𠮷祥“科技周”促进会", "date": "2026年12月7日", "valid_until": "2031年12月6日",
+		"case":      map[string]any{"number": "210100-2026-000001", "item": "社会团体成立登记", "submitted": "2026年12月1日"},
+		"authority": map[string]any{"name": "沈阳市民政局", "review_body": "沈阳市人民政府", "court": "沈阳市和平区人民法院"},
+		"organisation": map[string]any{"name": "沈阳市𠮷祥“科技周”促进会", "legal_representative": "买买提·艾力",
+			"business_scope": "举办①“科技周”——科普讲座……②℃温控培训", "funds": "3万元"},
+		"supplement": map[string]any{"items": items}}
+	at := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	const code = "AAAABBBBCCCCDDDD"
+	for kind, want := range map[string][]string{
+		"registration_certificate": {"沈阳市〓祥“科技周”促进会", "买买提·艾力", "举办(1)“科技周”——科普讲座……(2)°C温控培训",
+			"第 1 页 共 1 页 · 沈民社证〔2026〕1号 · 验证码 AAAA-BBBB-CCCC-DDDD"},
+		"supplement_notice": {"沈阳市〓祥“科技周”促进会：", "67. 请补正“发起人名单”第67项：买买提·艾力——身份证明……",
+			"第 1 页 共 4 页 · 沈民社证〔2026〕1号", "第 4 页 共 4 页 · 沈民社证〔2026〕1号 · 验证码 AAAA-BBBB-CCCC-DDDD"},
+	} {
+		tpl, _ := cat.Document(kind)
+		pdf, err := documents.Render(tpl, f, "https://example.gov.cn/verify/"+code, "沈民社证〔2026〕1号", code, at)
+		if err != nil {
+			t.Fatalf("rendering %s: %v", kind, err)
+		}
+		text := pdfText(pdf)
+		for _, w := range want {
+			if !pdfSays(text, w) {
+				t.Errorf("the %s does not say %q", kind, w)
+			}
+		}
+	}
+}
+
+// An application whose name has a character beyond the Basic Multilingual Plane can be refused: the
+// notice prints it as 〓 and the verification keeps the real name.
+func TestNoticeForANameBeyondTheBMP(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("bmp.applicant", "org_applicant@*")
+		st.user("bmp.acceptor", "acceptor@2101*")
+		app := st.token("bmp.applicant")
+		c := st.startPreparation(app, "沈阳市𠮷祥围棋协会")
+		st.step(st.token("bmp.acceptor"), c, "reject", "refused", map[string]any{"fields": map[string]any{"reason": "名称“𠮷祥”不规范。"}})
+		view := st.getCase(app, c.ID)
+		if len(view.Documents) != 1 {
+			t.Fatalf("documents of the refused case: %+v", view.Documents)
+		}
+		_, pdf := st.getBytes("/api/v1/documents/"+strconv.FormatInt(view.Documents[0].ID, 10), app)
+		if text := pdfText(pdf); !pdfSays(text, "沈阳市〓祥围棋协会：") || !pdfSays(text, "理由：名称“〓祥”不规范。") {
+			t.Error("the notice does not print the name and the reason with 〓")
+		}
+		var code string
+		if err := s.DB.NewSelect().TableExpr("documents").Column("verify_code").Where("case_id = ?", c.ID).Scan(context.Background(), &code); err != nil {
+			t.Fatal(err)
+		}
+		var v struct{ Holder string }
+		if status := st.api("GET", "/api/v1/verify/"+code, "", nil, &v); status != http.StatusOK || v.Holder != "沈阳市𠮷祥围棋协会" {
+			t.Errorf("verifying the notice: %d, holder %q", status, v.Holder)
+		}
+	})
 }
