@@ -129,6 +129,9 @@ func TestCodesAndNames(t *testing.T) {
 	if got, ok := NormaliseCode(" " + toLowerDashed(code)); !ok || got != code {
 		t.Errorf("NormaliseCode(%q) = %q %v", toLowerDashed(code), got, ok)
 	}
+	if got, ok := NormaliseCode("aaaa bbbb\u3000cccc  dddd"); !ok || got != "AAAABBBBCCCCDDDD" {
+		t.Errorf("a code typed with spaces: %q %v", got, ok)
+	}
 	if _, ok := NormaliseCode("AAAA"); ok {
 		t.Error("a short code was accepted")
 	}

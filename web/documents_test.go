@@ -402,3 +402,53 @@ func TestNoticeForANameBeyondTheBMP(t *testing.T) {
 		}
 	})
 }
+
+// A code read from paper is typed into /verify, with spaces or in lower case, and leads to its page;
+// an empty upload is a field error (422), not an answer; a file over 2 MiB is refused with 413.
+func TestVerifyLookupAndUploadLimits(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("vl.applicant", "org_applicant@*")
+		st.user("vl.acceptor", "acceptor@2101*")
+		c := st.startPreparation(st.token("vl.applicant"), "沈阳市青年桥牌协会")
+		st.step(st.token("vl.acceptor"), c, "reject", "refused", map[string]any{"fields": map[string]any{"reason": "材料不全。"}})
+		var code string
+		if err := s.DB.NewSelect().TableExpr("documents").Column("verify_code").Where("case_id = ?", c.ID).Scan(context.Background(), &code); err != nil {
+			t.Fatal(err)
+		}
+		anon := st.browser()
+		if status, body, _ := anon.get("/verify"); status != http.StatusOK || !strings.Contains(body, `action="/verify"`) || !strings.Contains(body, `name="code"`) {
+			t.Errorf("the lookup form: %d", status)
+		}
+		typed := strings.ToLower(strings.ReplaceAll(documents.GroupCode(code), "-", " "))
+		resp, err := anon.c.Get(st.base + "/verify?code=" + url.QueryEscape(typed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/verify/"+code {
+			t.Errorf("looking up %q: %d to %q", typed, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if status, body, _ := anon.get("/verify?code=12345"); status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="code-error"`) {
+			t.Errorf("looking up a malformed code: %d, want 422 with the field error", status)
+		}
+
+		if status, answer := st.verifyUploadAPI(code, nil); status != http.StatusUnprocessableEntity || !strings.Contains(answer, `"file"`) {
+			t.Errorf("checking an empty file: %d %s, want 422 on file", status, answer)
+		}
+		_, _, token := anon.get("/verify/" + code)
+		if resp, body := anon.postFiles("/verify/"+code, url.Values{"_csrf": {token}}, map[string]upload{"file": {"c.pdf", ""}}); resp.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(body, `id="file-error"`) {
+			t.Errorf("checking an empty file on the page: %d, want 422 with the field error", resp.StatusCode)
+		}
+		const limit = 2 << 20
+		if status, answer := st.verifyUploadAPI(code, make([]byte, limit)); status != http.StatusOK || !strings.Contains(answer, `"matches":false`) {
+			t.Errorf("checking a file of 2 MiB: %d %.80s", status, answer)
+		}
+		for _, n := range []int{limit + 1, limit + 1<<20} {
+			if status, _ := st.verifyUploadAPI(code, make([]byte, n)); status != http.StatusRequestEntityTooLarge {
+				t.Errorf("checking a file of %d bytes: %d, want 413", n, status)
+			}
+		}
+	})
+}
