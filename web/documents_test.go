@@ -231,6 +231,19 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 	if _, notePDF := st.getBytes("/api/v1/documents/"+strconv.FormatInt(notice.ID, 10), app); queryCode == "" || !pdfSays(pdfText(notePDF), queryCode) {
 		t.Errorf("the acceptance notice does not print the query code %q", queryCode)
 	}
+	// The notices of the two stages say which stage the acceptance opens.
+	var prepNotice workflow.Document
+	if err := s.DB.NewSelect().Model(&prepNotice).Where("case_id = ? AND action = 'accept_prep'", d.CaseID).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []struct {
+		id   int64
+		says string
+	}{{prepNotice.ID, "决定予以受理，进入筹备审查阶段。"}, {notice.ID, "决定予以受理，进入成立登记审查阶段。"}} {
+		if _, notePDF := st.getBytes("/api/v1/documents/"+strconv.FormatInt(n.id, 10), app); !pdfSays(pdfText(notePDF), n.says) {
+			t.Errorf("acceptance notice %d does not say %q", n.id, n.says)
+		}
+	}
 
 	// Who may download: another applicant and staff of another city get 404; staff of the city get
 	// the file, and the download is audited.
