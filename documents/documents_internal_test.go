@@ -149,7 +149,7 @@ func BenchmarkRender(b *testing.B) {
 	tpl, _ := cat.Document("registration_certificate")
 	f := map[string]any{"date": "2026年12月7日", "valid_until": "2031年12月6日",
 		"organisation": map[string]any{"name": "沈阳市青年创新创业促进会", "uscc": "51210100MJ0000010N", "domicile": "沈阳市和平区南京北街1号",
-			"legal_representative": "张伟", "business_scope": "开展青年创业培训、交流和咨询服务。", "activity_area": "本市", "funds": "50000 元", "sponsor_unit": "沈阳市科学技术局"},
+			"legal_representative": "张伟", "business_scope": "开展青年创业培训、交流和咨询服务。", "activity_area": "本市", "funds": "5万元", "sponsor_unit": "沈阳市科学技术局"},
 		"authority": map[string]any{"name": "沈阳市民政局"}}
 	at := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	b.ReportAllocs()

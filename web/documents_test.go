@@ -145,7 +145,7 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 		t.Error("the certificate embeds no TrueType font")
 	}
 	text := pdfText(pdf)
-	for _, want := range []string{"社会团体法人登记证书", "沈阳市青年创新创业促进会", "沈阳市科学技术局", "沈阳市民政局", d.Number} {
+	for _, want := range []string{"社会团体法人登记证书", "沈阳市青年创新创业促进会", "沈阳市科学技术局", "沈阳市民政局", d.Number, "5万元"} {
 		if !pdfSays(text, want) {
 			t.Errorf("the certificate does not say %q", want)
 		}
