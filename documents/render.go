@@ -56,8 +56,6 @@ func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, 
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, margin+qrSize)
 	r := &renderer{pdf: pdf, tpl: tpl, f: f}
-	pdf.AliasNbPages(pageCountAlias)
-	pdf.SetFooterFunc(func() { r.footer(number, code) })
 	pdf.AddPage()
 	if tpl.Layout == catalog.LayoutCertificate {
 		pdf.SetLineWidth(0.8)
@@ -74,6 +72,10 @@ func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, 
 	if err := r.foot(verifyURL, code); err != nil {
 		return nil, err
 	}
+	for n := range pdf.PageCount() {
+		pdf.SetPage(n + 1)
+		r.footer(n+1, pdf.PageCount(), number, code)
+	}
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
 		return nil, err
@@ -81,19 +83,14 @@ func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, 
 	return buf.Bytes(), nil
 }
 
-// pageCountAlias is replaced by the number of pages when the PDF is written.
-const pageCountAlias = "{nb}"
-
-// footer writes at the foot of every page its number among all, the document number and the
-// verification code, so that a page separated from the first still says which document it is of.
-// It is left-aligned: the page count is only known at the end, so a centred line would shift.
-func (r *renderer) footer(number, code string) {
-	size := r.size
+// footer writes at the foot of page n of all its number, the document number and the verification
+// code, so that a page separated from the first still says which document it is of. Footers are
+// drawn once every page is, when the number of pages is known (fpdf's page-count alias would be
+// measured as "{nb}" and leave a gap).
+func (r *renderer) footer(n, all int, number, code string) {
 	r.size = 8
 	r.pdf.SetY(pageH - 18)
-	r.lines(margin, 0, 4, fmt.Sprintf("第 %d 页 共 %s 页 · %s · 验证码 %s", r.pdf.PageNo(), pageCountAlias, number,
-		GroupCode(code)), "L")
-	r.size = size
+	r.lines(margin, 0, 4, fmt.Sprintf("第 %d 页 共 %d 页 · %s · 验证码 %s", n, all, number, GroupCode(code)), "C")
 }
 
 // renderer draws one document.
