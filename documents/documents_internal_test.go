@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,5 +159,20 @@ func BenchmarkRender(b *testing.B) {
 		if _, err := Render(tpl, f, "https://example.gov.cn/verify/AAAABBBBCCCCDDDD", "沈民社证〔2026〕1号", "AAAABBBBCCCCDDDD", at); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A character neither font has prints as its substitute or 〓, and the warning names the document
+// kind and the code point, not the text (personal data).
+func TestTypesetSubstitutesAndLogsNoText(t *testing.T) {
+	var logged bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	got := typeset("registration_certificate", "𠮷祥“科技周”〈论语〉①℃№·…")
+	if want := "〓祥“科技周”‹论语›(1)°CNo·…"; got != want {
+		t.Errorf("typeset = %q, want %q", got, want)
+	}
+	if s := logged.String(); !strings.Contains(s, "kind=registration_certificate") || !strings.Contains(s, "U+20BB7") || strings.Contains(s, "祥") {
+		t.Errorf("the warning: %s", s)
 	}
 }
