@@ -263,17 +263,25 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 	}
 }
 
+// refused files a preparation application of name by a new applicant (login <prefix>.applicant) that
+// a new acceptor of 沈阳市 refuses to accept for reason, which issues a 不予受理决定书. It returns the
+// applicant's token and the case.
+func (st *site) refused(prefix, name, reason string) (string, caseState) {
+	st.t.Helper()
+	st.user(prefix+".applicant", "org_applicant@*")
+	st.user(prefix+".acceptor", "acceptor@2101*")
+	app := st.token(prefix + ".applicant")
+	c := st.startPreparation(app, name)
+	return app, st.step(st.token(prefix+".acceptor"), c, "reject", "refused", map[string]any{"fields": map[string]any{"reason": reason}})
+}
+
 // A refusal not to accept produces a 不予受理决定书 with the reason and the remedies before the bodies
 // configured for the jurisdiction, which the applicant downloads.
 func TestRejectionNoticeStatesReasonAndRemedies(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		st := startSite(t, s)
-		st.user("rj.applicant", "org_applicant@*")
-		st.user("rj.acceptor", "acceptor@2101*")
-		app := st.token("rj.applicant")
-		c := st.startPreparation(app, "沈阳市青年围棋协会")
 		reason := "发起人不足五十名，不符合《社会团体登记管理条例》第十条。"
-		st.step(st.token("rj.acceptor"), c, "reject", "refused", map[string]any{"fields": map[string]any{"reason": reason}})
+		app, c := st.refused("rj", "沈阳市青年围棋协会", reason)
 		view := st.getCase(app, c.ID)
 		if len(view.Documents) != 1 || view.Documents[0].Kind != "rejection_notice" {
 			t.Fatalf("documents of the refused case: %+v", view.Documents)
@@ -392,11 +400,7 @@ func TestDocumentsPrintCharactersTheFontLacks(t *testing.T) {
 func TestNoticeForANameBeyondTheBMP(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		st := startSite(t, s)
-		st.user("bmp.applicant", "org_applicant@*")
-		st.user("bmp.acceptor", "acceptor@2101*")
-		app := st.token("bmp.applicant")
-		c := st.startPreparation(app, "沈阳市𠮷祥围棋协会")
-		st.step(st.token("bmp.acceptor"), c, "reject", "refused", map[string]any{"fields": map[string]any{"reason": "名称“𠮷祥”不规范。"}})
+		app, c := st.refused("bmp", "沈阳市𠮷祥围棋协会", "名称“𠮷祥”不规范。")
 		view := st.getCase(app, c.ID)
 		if len(view.Documents) != 1 {
 			t.Fatalf("documents of the refused case: %+v", view.Documents)
@@ -421,10 +425,7 @@ func TestNoticeForANameBeyondTheBMP(t *testing.T) {
 func TestVerifyLookupAndUploadLimits(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		st := startSite(t, s)
-		st.user("vl.applicant", "org_applicant@*")
-		st.user("vl.acceptor", "acceptor@2101*")
-		c := st.startPreparation(st.token("vl.applicant"), "沈阳市青年桥牌协会")
-		st.step(st.token("vl.acceptor"), c, "reject", "refused", map[string]any{"fields": map[string]any{"reason": "材料不全。"}})
+		_, c := st.refused("vl", "沈阳市青年桥牌协会", "材料不全。")
 		var code string
 		if err := s.DB.NewSelect().TableExpr("documents").Column("verify_code").Where("case_id = ?", c.ID).Scan(context.Background(), &code); err != nil {
 			t.Fatal(err)
