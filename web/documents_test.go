@@ -431,6 +431,9 @@ func TestVerifyLookupAndUploadLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		anon := st.browser()
+		if _, home, _ := anon.get("/"); !strings.Contains(home, `href="/verify"`) {
+			t.Error("the home page does not link to the verification form")
+		}
 		if status, body, _ := anon.get("/verify"); status != http.StatusOK || !strings.Contains(body, `action="/verify"`) || !strings.Contains(body, `name="code"`) {
 			t.Errorf("the lookup form: %d", status)
 		}
