@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/uptrace/bun"
 
@@ -166,10 +167,15 @@ func newCode() (string, error) {
 	return codeEncoding.EncodeToString(b), nil
 }
 
-// NormaliseCode reads a code as people type it (lower case, with dashes or spaces) and reports
-// whether it has the form of one.
+// NormaliseCode reads a code as people type it from paper (lower case, in groups with dashes or any
+// spaces, a Chinese input method's full-width ones too) and reports whether it has the form of one.
 func NormaliseCode(s string) (string, bool) {
-	s = strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(s))
+	s = strings.ToUpper(strings.Map(func(c rune) rune {
+		if c == '-' || c == '－' || unicode.IsSpace(c) {
+			return -1
+		}
+		return c
+	}, s))
 	if len(s) != 16 {
 		return "", false
 	}

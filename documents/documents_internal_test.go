@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,6 +131,9 @@ func TestCodesAndNames(t *testing.T) {
 	if got, ok := NormaliseCode(" " + toLowerDashed(code)); !ok || got != code {
 		t.Errorf("NormaliseCode(%q) = %q %v", toLowerDashed(code), got, ok)
 	}
+	if got, ok := NormaliseCode("aaaa bbbb\u3000cccc  dddd"); !ok || got != "AAAABBBBCCCCDDDD" {
+		t.Errorf("a code typed with spaces: %q %v", got, ok)
+	}
 	if _, ok := NormaliseCode("AAAA"); ok {
 		t.Error("a short code was accepted")
 	}
@@ -146,7 +151,7 @@ func BenchmarkRender(b *testing.B) {
 	tpl, _ := cat.Document("registration_certificate")
 	f := map[string]any{"date": "2026年12月7日", "valid_until": "2031年12月6日",
 		"organisation": map[string]any{"name": "沈阳市青年创新创业促进会", "uscc": "51210100MJ0000010N", "domicile": "沈阳市和平区南京北街1号",
-			"legal_representative": "张伟", "business_scope": "开展青年创业培训、交流和咨询服务。", "activity_area": "本市", "funds": "50000 元", "sponsor_unit": "沈阳市科学技术局"},
+			"legal_representative": "张伟", "business_scope": "开展青年创业培训、交流和咨询服务。", "activity_area": "本市", "funds": "5万元", "sponsor_unit": "沈阳市科学技术局"},
 		"authority": map[string]any{"name": "沈阳市民政局"}}
 	at := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	b.ReportAllocs()
@@ -154,5 +159,20 @@ func BenchmarkRender(b *testing.B) {
 		if _, err := Render(tpl, f, "https://example.gov.cn/verify/AAAABBBBCCCCDDDD", "沈民社证〔2026〕1号", "AAAABBBBCCCCDDDD", at); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A character neither font has prints as its substitute or 〓, and the warning names the document
+// kind and the code point, not the text (personal data).
+func TestTypesetSubstitutesAndLogsNoText(t *testing.T) {
+	var logged bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	got := typeset("registration_certificate", "𠮷祥“科技周”〈论语〉①℃№·…")
+	if want := "〓祥“科技周”‹论语›(1)°CNo·…"; got != want {
+		t.Errorf("typeset = %q, want %q", got, want)
+	}
+	if s := logged.String(); !strings.Contains(s, "kind=registration_certificate") || !strings.Contains(s, "U+20BB7") || strings.Contains(s, "祥") {
+		t.Errorf("the warning: %s", s)
 	}
 }

@@ -2,6 +2,7 @@ package documents
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -40,7 +41,7 @@ func fill(ctx context.Context, tx bun.IDB, c *workflow.Case, item *catalog.Item,
 		"valid_until": chineseDate(validUntil(now)),
 		"applicant":   applicant,
 		"case": map[string]any{"number": c.Number, "item": item.Name.ZH, "submitted": chineseDate(c.CreatedAt),
-			"jurisdiction": j.NameZH, "query_code": c.QueryCode},
+			"jurisdiction": j.NameZH, "query_code": c.QueryCode, "state": item.StateName(c.State, "zh-CN")},
 		"fields":    workflow.PublicFields(c.Fields, item),
 		"data":      c.Data,
 		"authority": map[string]any{"name": auth.Name, "abbreviation": auth.Abbreviation, "review_body": auth.ReviewBody, "court": auth.Court},
@@ -59,9 +60,25 @@ func fill(ctx context.Context, tx bun.IDB, c *workflow.Case, item *catalog.Item,
 	p := org.Particulars()
 	f["organisation"] = map[string]any{"name": org.Name, "uscc": org.USCC, "domicile": org.Domicile,
 		"legal_representative": org.LegalRepresentative, "business_scope": p.BusinessScope.ZH,
-		"activity_area": p.ActivityArea.ZH, "funds": p.Funds.ZH, "sponsor_unit": p.SponsorUnit.ZH,
+		"activity_area": p.ActivityArea.ZH, "funds": cmp.Or(fundsInWan(c, item), p.Funds.ZH), "sponsor_unit": p.SponsorUnit.ZH,
 		"registered": chineseDate(org.RegisteredAt)}
 	return f, org, nil
+}
+
+// fundsInWan is the activity funds of the application as a certificate prints them, in 万元 (3万元,
+// 3.05万元), from the latest form that has them, as the register takes its particulars; "" when
+// none has (then the register's text is printed).
+func fundsInWan(c *workflow.Case, item *catalog.Item) string {
+	ids := item.FormIDs()
+	for i := len(ids) - 1; i >= 0; i-- {
+		values, _ := c.Data[ids[i]].(map[string]any)
+		if fd, ok := item.Forms[ids[i]].Field("funds"); ok {
+			if s, ok := fd.InWanYuan(values["funds"]); ok {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 // organisationOf reads the register's entry that the case created, if any.

@@ -20,8 +20,8 @@ import (
 //go:embed font/DroidSansFallbackFull.ttf
 var cjkFont []byte
 
-// fontFamily names the embedded CJK font; latinFamily the standard font used for ASCII, which the
-// CJK font lacks.
+// fontFamily names the embedded CJK font; latinFamily the standard font used for the characters the
+// CJK font lacks (Latin letters, digits and Western punctuation, see typeset).
 const (
 	fontFamily  = "droid"
 	latinFamily = "helvetica"
@@ -36,8 +36,16 @@ const (
 
 // Render draws the document: the template's blocks over the fill data, its number, and at the foot
 // the verification code and a QR code of verifyURL (also a link). The output depends only on its
-// inputs: the PDF's dates are the issue time, so that the same inputs give the same bytes.
-func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, code string, issued time.Time) ([]byte, error) {
+// inputs: the PDF's dates are the issue time, so that the same inputs give the same bytes. Every page
+// has a footer with its page number, the document number and the verification code. A character that
+// no font has prints as a stand-in (see typeset); should fpdf panic all the same, the panic is an
+// error, so that an action fails cleanly instead of answering 500.
+func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, code string, issued time.Time) (out []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("rendering %s: fpdf failed: %v", tpl.Kind, p)
+		}
+	}()
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCreationDate(issued)
 	pdf.SetModificationDate(issued)
@@ -47,8 +55,8 @@ func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, 
 	pdf.AddUTF8FontFromBytes(fontFamily, "", cjkFont)
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, margin+qrSize)
-	pdf.AddPage()
 	r := &renderer{pdf: pdf, tpl: tpl, f: f}
+	pdf.AddPage()
 	if tpl.Layout == catalog.LayoutCertificate {
 		pdf.SetLineWidth(0.8)
 		pdf.Rect(12, 12, pageW-24, pageH-24, "D")
@@ -64,11 +72,25 @@ func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, 
 	if err := r.foot(verifyURL, code); err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
-	if err := pdf.Output(&out); err != nil {
+	for n := range pdf.PageCount() {
+		pdf.SetPage(n + 1)
+		r.footer(n+1, pdf.PageCount(), number, code)
+	}
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
 		return nil, err
 	}
-	return out.Bytes(), nil
+	return buf.Bytes(), nil
+}
+
+// footer writes at the foot of page n of all its number, the document number and the verification
+// code, so that a page separated from the first still says which document it is of. Footers are
+// drawn once every page is, when the number of pages is known (fpdf's page-count alias would be
+// measured as "{nb}" and leave a gap).
+func (r *renderer) footer(n, all int, number, code string) {
+	r.size = 8
+	r.pdf.SetY(pageH - 18)
+	r.lines(margin, 0, 4, fmt.Sprintf("第 %d 页 共 %d 页 · %s · 验证码 %s", n, all, number, GroupCode(code)), "C")
 }
 
 // renderer draws one document.
@@ -146,6 +168,7 @@ func (r *renderer) paragraph(s string) {
 // (it takes it for a space) and draws a text in one font only.
 func (r *renderer) lines(x, w, h float64, s, align string) {
 	p := r.pdf
+	s = typeset(r.tpl.Kind, s)
 	if w == 0 {
 		w = pageW - margin - x
 	}
@@ -156,9 +179,9 @@ func (r *renderer) lines(x, w, h float64, s, align string) {
 	}
 }
 
-// line draws one line of text that fits within w at the current position: runs of ASCII in
-// Helvetica (one of the PDF's standard fonts, which every reader has), the rest in the embedded CJK
-// font, which has no Latin letters or digits.
+// line draws one line of text that fits within w at the current position: runs of the characters the
+// embedded CJK font has in it, the others (it has no Latin letters, digits, “”, ·, — …) in Helvetica,
+// one of the PDF's standard fonts, which every reader has.
 func (r *renderer) line(x, w, h float64, s, align string) {
 	p := r.pdf
 	width := r.width(s)
@@ -170,26 +193,26 @@ func (r *renderer) line(x, w, h float64, s, align string) {
 	}
 	p.SetX(x)
 	for _, run := range runs(s) {
-		r.font(run)
+		run = r.font(run)
 		p.CellFormat(p.GetStringWidth(run), h, run, "", 0, "L", false, 0, "")
 	}
 }
 
-// font sets the font of a run at the current size.
-func (r *renderer) font(run string) {
+// font sets the font of a run at the current size and returns the run as that font takes it.
+func (r *renderer) font(run string) string {
 	if isLatin([]rune(run)[0]) {
 		r.pdf.SetFont(latinFamily, "", r.size)
-	} else {
-		r.pdf.SetFont(fontFamily, "", r.size)
+		return latinBytes(run)
 	}
+	r.pdf.SetFont(fontFamily, "", r.size)
+	return run
 }
 
 // width measures s as line draws it.
 func (r *renderer) width(s string) float64 {
 	var w float64
 	for _, run := range runs(s) {
-		r.font(run)
-		w += r.pdf.GetStringWidth(run)
+		w += r.pdf.GetStringWidth(r.font(run))
 	}
 	return w
 }
@@ -218,7 +241,7 @@ func (r *renderer) wrap(s string, w float64) []string {
 // stay at the end of the line before, a little beyond the margin.
 const noLineStart = "，。、；：？！）》」』〕”’"
 
-// runs cuts s where it changes between ASCII and other characters.
+// runs cuts s where it changes between the fonts (s is typeset).
 func runs(s string) []string {
 	var out []string
 	start := 0
@@ -236,7 +259,10 @@ func runs(s string) []string {
 	return out
 }
 
-func isLatin(c rune) bool { return c < 0x80 }
+// isLatin reports whether c of a typeset text prints in Helvetica rather than the CJK font: ASCII
+// (the CJK font has a space but no letters or digits; a Latin run stays whole) and what the CJK font
+// lacks.
+func isLatin(c rune) bool { return c < 0x80 || !inCJK(c) }
 
 // signature writes the issuing authority and the date at the right, as a signed letter ends.
 func (r *renderer) signature() {
@@ -257,7 +283,7 @@ func (r *renderer) foot(verifyURL, code string) error {
 	bits := q.Bitmap()
 	p := r.pdf
 	p.SetAutoPageBreak(false, 0)
-	x, y := margin, pageH-margin-qrSize+6
+	x, y := margin, pageH-margin-qrSize+3
 	cell := qrSize / float64(len(bits))
 	p.SetFillColor(0, 0, 0)
 	for i, row := range bits {

@@ -94,6 +94,26 @@ func yuanText(fen int64) string {
 	return s
 }
 
+// InWanYuan is a stored money value as certificates print amounts, in 万元 (ten thousand yuan) and
+// exact: 3000000 fen → "3万元", 3050000 → "3.05万元", 3000050 → "3.00005万元". ok is false for a field
+// that is not money or a value that is no stored amount (a draft's text).
+func (fd *Field) InWanYuan(v any) (string, bool) {
+	fen, ok := asInt(v)
+	if _, typed := v.(string); fd.Type != TypeMoney || !ok || typed {
+		return "", false
+	}
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	const fenPerWan = 1000000
+	s := sign + strconv.FormatInt(fen/fenPerWan, 10)
+	if rest := fen % fenPerWan; rest != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%06d", rest), "0")
+	}
+	return s + "万元", true
+}
+
 // scalarText writes a single value as text; whole numbers read back from JSON (float64) without an
 // exponent or decimals.
 func scalarText(v any) string {

@@ -156,3 +156,28 @@ func TestDropBlankRows(t *testing.T) {
 		t.Errorf("after DropBlankRows: %q", values)
 	}
 }
+
+func TestInWanYuan(t *testing.T) {
+	t.Parallel()
+	f := sampleForm()
+	funds, _ := f.Field("funds")
+	level, _ := f.Field("level")
+	for _, tt := range []struct {
+		fd   *Field
+		v    any
+		want string
+		ok   bool
+	}{
+		{funds, int64(3000000), "3万元", true},
+		{funds, float64(3050000), "3.05万元", true}, // read back from JSON
+		{funds, int64(3000050), "3.00005万元", true},
+		{funds, int64(1), "0.000001万元", true},
+		{funds, int64(-2500000), "-2.5万元", true},
+		{funds, "30000", "", false}, // a draft's text
+		{level, int64(3000000), "", false},
+	} {
+		if got, ok := tt.fd.InWanYuan(tt.v); got != tt.want || ok != tt.ok {
+			t.Errorf("InWanYuan(%v) = %q %v, want %q %v", tt.v, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -62,6 +62,7 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/inbox":                              inboxPaths("/inbox"),
 	"/materials/:id":                      byMaterial("/materials/%d"),
 	"/documents/:id":                      byDocument("/documents/%d"),
+	"/verify":                             paths("/verify", "/verify?code=x", "/verify?code=aaaa+aaaa+aaaa+aaaa"),
 	"/verify/:code":                       byVerifyCode("/verify/%s"),
 	"/appointments":                       appointmentsPaths,
 	"/appointments/offices/:id":           byOffice("/appointments/offices/%d", "", "?service=divorce&day={day}", "?service=divorce&case={appearing}"),

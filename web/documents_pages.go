@@ -6,10 +6,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/civicflow/civicflow/documents"
+	"github.com/civicflow/civicflow/problem"
 )
 
-// maxVerifyUpload bounds a PDF uploaded to the verification page: issued documents are far smaller.
-const maxVerifyUpload = 10 << 20
+// maxVerifyUpload bounds a PDF uploaded to the verification page, the one upload open to anyone:
+// issued documents are 20–100 KB, so 2 MiB is ample and keeps strangers' bodies small.
+const maxVerifyUpload = 2 << 20
 
 // downloadDocument sends an issued document's PDF to those who may read its case (the engine's rule);
 // anyone else, and a certificate printed at the window, gets 404. Staff downloads are audited.
@@ -42,6 +44,26 @@ func (s *Server) downloadDocument(c *fiber.Ctx) error {
 	return c.Send(content)
 }
 
+// verifyLookupPage is the form to type in a verification code read from paper. A code given goes to
+// its page, however it is typed (spaces, dashes, lower case: documents.NormaliseCode); one that
+// cannot be a code is a field error.
+func (s *Server) verifyLookupPage(c *fiber.Ctx) error {
+	v := s.view(c, "verify_title")
+	v.Labels = map[string]string{"code": v.T("verify_code")}
+	raw := c.Query("code")
+	v.Form["code"] = raw
+	status := fiber.StatusOK
+	if raw != "" {
+		code, ok := documents.NormaliseCode(raw)
+		if ok {
+			return c.Redirect("/verify/"+code, fiber.StatusSeeOther)
+		}
+		status, _ = v.showProblem(fieldProblem("code", "invalid_code", "验证码为 16 位字母和数字，可含空格或短横线。",
+			"A verification code has 16 letters and digits, spaces or dashes allowed."), status)
+	}
+	return s.renderStatus(c, status, "verify_lookup", v)
+}
+
 // verifyPage shows anyone what a verification code stands for, with a form to check a PDF against it.
 func (s *Server) verifyPage(c *fiber.Ctx) error {
 	return s.renderVerify(c, false)
@@ -59,16 +81,18 @@ func (s *Server) renderVerify(c *fiber.Ctx, check bool) error {
 		return err
 	}
 	page := s.view(c, "verify_title")
+	page.Labels = map[string]string{"file": page.T("verify_file")}
 	data := map[string]any{"V": v, "Code": documents.GroupCode(v.Code)}
+	status := fiber.StatusOK
 	if check {
 		matches, err := checkUpload(c, v)
-		if err != nil {
+		if status, err = page.showProblem(err, status); err != nil {
 			return err
 		}
-		data["Checked"], data["Matches"] = true, matches
+		data["Checked"], data["Matches"] = status == fiber.StatusOK, matches
 	}
 	page.Data = data
-	return s.render(c, "verify", page)
+	return s.renderStatus(c, status, "verify", page)
 }
 
 // apiVerify answers the verification of a code.
@@ -100,14 +124,20 @@ func (s *Server) apiVerifyKey(c *fiber.Ctx) error {
 }
 
 // checkUpload reports whether the uploaded file (field file) is the document verified, refusing a
-// missing or large one.
+// missing or empty one (422) and one over maxVerifyUpload (413, as a body over the limit is).
 func checkUpload(c *fiber.Ctx, v *documents.Verification) (bool, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		return false, fieldProblem("file", "required", "请选择要核验的文件。", "Choose the file to check.")
 	}
+	if fh.Size == 0 {
+		return false, fieldProblem("file", "empty", "文件是空的，请选择收到的 PDF 文件。", "The file is empty; choose the PDF you received.")
+	}
 	if fh.Size > maxVerifyUpload {
-		return false, fieldProblem("file", "too_large", "文件过大，签发的文书不超过 10 MB。", "The file is too large; issued documents are under 10 MB.")
+		msg := problem.Text{ZH: "文件过大：核验的文件不超过 2 MB，签发的文书远小于此。",
+			EN: "The file is too large: a file to check may have 2 MB at most; issued documents are far smaller."}
+		return false, &problem.Error{Kind: problem.TooLarge, Code: "too_large", Message: msg,
+			Fields: []problem.Field{{Path: "file", Code: "too_large", Message: msg}}}
 	}
 	f, err := fh.Open()
 	if err != nil {

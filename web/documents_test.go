@@ -16,8 +16,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -85,19 +90,31 @@ func pdfStrings(b []byte) []byte {
 	return out
 }
 
-// pdfSays reports whether the text of pdfText has s: its Chinese runs in UTF-16BE (the embedded
-// font), its ASCII runs as they are (the standard font).
+// pdfSays reports whether the text of pdfText has s: its runs in the embedded CJK font in UTF-16BE,
+// its runs in Helvetica as cp1252 (WinAnsi): ASCII and the other characters of cp1252, which the CJK
+// font lacks (“ ” · — … é). s says what is printed: a character neither font has is given as its
+// stand-in (〓 for 𠮷).
 func pdfSays(text []byte, s string) bool {
-	for _, run := range regexp.MustCompile(`[\x00-\x7f]+|[^\x00-\x7f]+`).FindAllString(s, -1) {
-		want := []byte(run)
-		if run[0] >= 0x80 {
-			want = utf16be(run)
+	latin := func(c rune) bool { _, ok := charmap.Windows1252.EncodeRune(c); return c < 0x80 || ok }
+	var run []rune
+	flush := func() bool {
+		if len(run) == 0 {
+			return true
 		}
-		if !bytes.Contains(text, want) {
+		want := utf16be(string(run))
+		if latin(run[0]) {
+			want, _ = charmap.Windows1252.NewEncoder().Bytes([]byte(string(run)))
+		}
+		run = run[:0]
+		return bytes.Contains(text, want)
+	}
+	for _, c := range s {
+		if len(run) > 0 && latin(c) != latin(run[0]) && !flush() {
 			return false
 		}
+		run = append(run, c)
 	}
-	return true
+	return flush()
 }
 
 func utf16be(s string) []byte {
@@ -128,7 +145,7 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 		t.Error("the certificate embeds no TrueType font")
 	}
 	text := pdfText(pdf)
-	for _, want := range []string{"社会团体法人登记证书", "沈阳市青年创新创业促进会", "沈阳市科学技术局", "沈阳市民政局", d.Number} {
+	for _, want := range []string{"社会团体法人登记证书", "沈阳市青年创新创业促进会", "沈阳市科学技术局", "沈阳市民政局", d.Number, "5万元"} {
 		if !pdfSays(text, want) {
 			t.Errorf("the certificate does not say %q", want)
 		}
@@ -214,6 +231,19 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 	if _, notePDF := st.getBytes("/api/v1/documents/"+strconv.FormatInt(notice.ID, 10), app); queryCode == "" || !pdfSays(pdfText(notePDF), queryCode) {
 		t.Errorf("the acceptance notice does not print the query code %q", queryCode)
 	}
+	// The notices of the two stages say which stage the acceptance opens.
+	var prepNotice workflow.Document
+	if err := s.DB.NewSelect().Model(&prepNotice).Where("case_id = ? AND action = 'accept_prep'", d.CaseID).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []struct {
+		id   int64
+		says string
+	}{{prepNotice.ID, "决定予以受理，进入筹备审查阶段。"}, {notice.ID, "决定予以受理，进入成立登记审查阶段。"}} {
+		if _, notePDF := st.getBytes("/api/v1/documents/"+strconv.FormatInt(n.id, 10), app); !pdfSays(pdfText(notePDF), n.says) {
+			t.Errorf("acceptance notice %d does not say %q", n.id, n.says)
+		}
+	}
 
 	// Who may download: another applicant and staff of another city get 404; staff of the city get
 	// the file, and the download is audited.
@@ -233,17 +263,25 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 	}
 }
 
+// refused files a preparation application of name by a new applicant (login <prefix>.applicant) that
+// a new acceptor of 沈阳市 refuses to accept for reason, which issues a 不予受理决定书. It returns the
+// applicant's token and the case.
+func (st *site) refused(prefix, name, reason string) (string, caseState) {
+	st.t.Helper()
+	st.user(prefix+".applicant", "org_applicant@*")
+	st.user(prefix+".acceptor", "acceptor@2101*")
+	app := st.token(prefix + ".applicant")
+	c := st.startPreparation(app, name)
+	return app, st.step(st.token(prefix+".acceptor"), c, "reject", "refused", map[string]any{"fields": map[string]any{"reason": reason}})
+}
+
 // A refusal not to accept produces a 不予受理决定书 with the reason and the remedies before the bodies
 // configured for the jurisdiction, which the applicant downloads.
 func TestRejectionNoticeStatesReasonAndRemedies(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		st := startSite(t, s)
-		st.user("rj.applicant", "org_applicant@*")
-		st.user("rj.acceptor", "acceptor@2101*")
-		app := st.token("rj.applicant")
-		c := st.startPreparation(app, "沈阳市青年围棋协会")
 		reason := "发起人不足五十名，不符合《社会团体登记管理条例》第十条。"
-		st.step(st.token("rj.acceptor"), c, "reject", "refused", map[string]any{"fields": map[string]any{"reason": reason}})
+		app, c := st.refused("rj", "沈阳市青年围棋协会", reason)
 		view := st.getCase(app, c.ID)
 		if len(view.Documents) != 1 || view.Documents[0].Kind != "rejection_notice" {
 			t.Fatalf("documents of the refused case: %+v", view.Documents)
@@ -346,6 +384,121 @@ func TestEnteredDocumentNumberIsUniqueOrRefused(t *testing.T) {
 		}
 		if v := st.getCase(app, second.ID); v.Case.State != "prep_decision" || v.Case.Version != second.Version {
 			t.Fatalf("a refused decision moved the case to %s at %d", v.Case.State, v.Case.Version)
+		}
+	})
+}
+
+// Characters the CJK font lacks print all the same: Western punctuation in Helvetica, a character
+// outside the Basic Multilingual Plane (𠮷, common in names) as 〓, others in a compatible form; every
+// page has a footer with its number, the document number and the verification code.
+func TestDocumentsPrintCharactersTheFontLacks(t *testing.T) {
+	cat, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := make([]string, 67)
+	for i := range items {
+		items[i] = "请补正“发起人名单”第" + strconv.Itoa(i+1) + "项：买买提·艾力——身份证明……"
+	}
+	f := map[string]any{"applicant": "沈阳市𠮷祥“科技周”促进会", "date": "2026年12月7日", "valid_until": "2031年12月6日",
+		"case":      map[string]any{"number": "210100-2026-000001", "item": "社会团体成立登记", "submitted": "2026年12月1日"},
+		"authority": map[string]any{"name": "沈阳市民政局", "review_body": "沈阳市人民政府", "court": "沈阳市和平区人民法院"},
+		"organisation": map[string]any{"name": "沈阳市𠮷祥“科技周”促进会", "legal_representative": "买买提·艾力",
+			"business_scope": "举办①“科技周”——科普讲座……②℃温控培训", "funds": "3万元"},
+		"supplement": map[string]any{"items": items}}
+	at := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	const code = "AAAABBBBCCCCDDDD"
+	for kind, want := range map[string][]string{
+		"registration_certificate": {"沈阳市〓祥“科技周”促进会", "买买提·艾力", "举办(1)“科技周”——科普讲座……(2)°C温控培训",
+			"第 1 页 共 1 页 · 沈民社证〔2026〕1号 · 验证码 AAAA-BBBB-CCCC-DDDD"},
+		"supplement_notice": {"沈阳市〓祥“科技周”促进会：", "67. 请补正“发起人名单”第67项：买买提·艾力——身份证明……",
+			"第 1 页 共 4 页 · 沈民社证〔2026〕1号", "第 4 页 共 4 页 · 沈民社证〔2026〕1号 · 验证码 AAAA-BBBB-CCCC-DDDD"},
+	} {
+		tpl, _ := cat.Document(kind)
+		pdf, err := documents.Render(tpl, f, "https://example.gov.cn/verify/"+code, "沈民社证〔2026〕1号", code, at)
+		if err != nil {
+			t.Fatalf("rendering %s: %v", kind, err)
+		}
+		text := pdfText(pdf)
+		for _, w := range want {
+			if !pdfSays(text, w) {
+				t.Errorf("the %s does not say %q", kind, w)
+			}
+		}
+	}
+}
+
+// An application whose name has a character beyond the Basic Multilingual Plane can be refused: the
+// notice prints it as 〓 and the verification keeps the real name.
+func TestNoticeForANameBeyondTheBMP(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		app, c := st.refused("bmp", "沈阳市𠮷祥围棋协会", "名称“𠮷祥”不规范。")
+		view := st.getCase(app, c.ID)
+		if len(view.Documents) != 1 {
+			t.Fatalf("documents of the refused case: %+v", view.Documents)
+		}
+		_, pdf := st.getBytes("/api/v1/documents/"+strconv.FormatInt(view.Documents[0].ID, 10), app)
+		if text := pdfText(pdf); !pdfSays(text, "沈阳市〓祥围棋协会：") || !pdfSays(text, "理由：名称“〓祥”不规范。") {
+			t.Error("the notice does not print the name and the reason with 〓")
+		}
+		var code string
+		if err := s.DB.NewSelect().TableExpr("documents").Column("verify_code").Where("case_id = ?", c.ID).Scan(context.Background(), &code); err != nil {
+			t.Fatal(err)
+		}
+		var v struct{ Holder string }
+		if status := st.api("GET", "/api/v1/verify/"+code, "", nil, &v); status != http.StatusOK || v.Holder != "沈阳市𠮷祥围棋协会" {
+			t.Errorf("verifying the notice: %d, holder %q", status, v.Holder)
+		}
+	})
+}
+
+// A code read from paper is typed into /verify, with spaces or in lower case, and leads to its page;
+// an empty upload is a field error (422), not an answer; a file over 2 MiB is refused with 413.
+func TestVerifyLookupAndUploadLimits(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		_, c := st.refused("vl", "沈阳市青年桥牌协会", "材料不全。")
+		var code string
+		if err := s.DB.NewSelect().TableExpr("documents").Column("verify_code").Where("case_id = ?", c.ID).Scan(context.Background(), &code); err != nil {
+			t.Fatal(err)
+		}
+		anon := st.browser()
+		if _, home, _ := anon.get("/"); !strings.Contains(home, `href="/verify"`) {
+			t.Error("the home page does not link to the verification form")
+		}
+		if status, body, _ := anon.get("/verify"); status != http.StatusOK || !strings.Contains(body, `action="/verify"`) || !strings.Contains(body, `name="code"`) {
+			t.Errorf("the lookup form: %d", status)
+		}
+		typed := strings.ToLower(strings.ReplaceAll(documents.GroupCode(code), "-", " "))
+		resp, err := anon.c.Get(st.base + "/verify?code=" + url.QueryEscape(typed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/verify/"+code {
+			t.Errorf("looking up %q: %d to %q", typed, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if status, body, _ := anon.get("/verify?code=12345"); status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="code-error"`) {
+			t.Errorf("looking up a malformed code: %d, want 422 with the field error", status)
+		}
+
+		if status, answer := st.verifyUploadAPI(code, nil); status != http.StatusUnprocessableEntity || !strings.Contains(answer, `"file"`) {
+			t.Errorf("checking an empty file: %d %s, want 422 on file", status, answer)
+		}
+		_, _, token := anon.get("/verify/" + code)
+		if resp, body := anon.postFiles("/verify/"+code, url.Values{"_csrf": {token}}, map[string]upload{"file": {"c.pdf", ""}}); resp.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(body, `id="file-error"`) {
+			t.Errorf("checking an empty file on the page: %d, want 422 with the field error", resp.StatusCode)
+		}
+		const limit = 2 << 20
+		if status, answer := st.verifyUploadAPI(code, make([]byte, limit)); status != http.StatusOK || !strings.Contains(answer, `"matches":false`) {
+			t.Errorf("checking a file of 2 MiB: %d %.80s", status, answer)
+		}
+		for _, n := range []int{limit + 1, limit + 1<<20} {
+			if status, _ := st.verifyUploadAPI(code, make([]byte, n)); status != http.StatusRequestEntityTooLarge {
+				t.Errorf("checking a file of %d bytes: %d, want 413", n, status)
+			}
 		}
 	})
 }

@@ -52,6 +52,7 @@ func (s *Server) routes() {
 	s.route(get, "/inbox", Need("case", "read"), s.inboxPage)
 	s.route(get, "/materials/:id", LoggedIn, s.download)
 	s.route(get, "/documents/:id", LoggedIn, s.downloadDocument)
+	s.route(get, "/verify", Public, s.verifyLookupPage)
 	s.route(get, "/verify/:code", Public, s.verifyPage)
 	s.route(post, "/verify/:code", Public, s.verifyUploadPage)
 	s.route(get, "/appointments", Public, s.appointmentsPage)
