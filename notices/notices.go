@@ -91,7 +91,19 @@ const (
 	VersionDraft     = "draft"
 	VersionReview    = "review"
 	VersionPublished = "published"
+	// VersionSuperseded is what a published version is called once a later one replaced it: it stays
+	// readable but is no longer the text in force. It is never stored: see PublicStatus.
+	VersionSuperseded = "superseded"
 )
+
+// PublicStatus is the status of version v of notice n as readers are told it: a published version
+// that is not the one the notice shows (n.Version) was superseded by a correction.
+func PublicStatus(n *Notice, v *Version) string {
+	if v.Status == VersionPublished && v.Number != n.Version {
+		return VersionSuperseded
+	}
+	return v.Status
+}
 
 // Version is one text of a notice. Once published it is never changed again.
 type Version struct {
