@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net/url"
 	"slices"
@@ -263,8 +264,16 @@ func (s *Server) licenceAnswer(c *fiber.Ctx, v *view, n *notices.Notice, l *noti
 	return a, nil
 }
 
+// atomFeed is an Atom feed with links gorilla/feeds cannot write: its own address (rel="self", which
+// RFC 4287 recommends) beside the page it mirrors. Links replaces the embedded single Link.
+type atomFeed struct {
+	*feeds.AtomFeed
+	Links []feeds.AtomLink
+}
+
 // noticeFeed is the Atom feed of a category's public notices, the newest 50, with absolute links
-// from the public address of the installation.
+// from the public address of the installation. Each entry's author (RFC 4287 §4.1.1) is the authority
+// that issued it; the feed's, for readers that look there only, the portal's departments.
 func (s *Server) noticeFeed(c *fiber.Ctx) error {
 	category, ok := strings.CutSuffix(c.Params("feed"), ".atom")
 	if !ok || !notices.ValidCategory(category) {
@@ -275,11 +284,15 @@ func (s *Server) noticeFeed(c *fiber.Ctx) error {
 		return err
 	}
 	v := s.view(c, "notices_title")
+	if v.names, err = s.noticeNames(c, res.Notices); err != nil {
+		return err
+	}
 	base := s.Config.PublicBase()
+	self := base + "/notices/feed/" + category + ".atom"
 	feed := &feeds.Feed{
-		Title: v.T("site_name") + " · " + v.T("notices_category_"+category),
-		Link:  &feeds.Link{Href: base + "/notices?category=" + category},
-		Id:    base + "/notices/feed/" + category + ".atom",
+		Title:  v.T("site_name") + " · " + v.T("notices_category_"+category),
+		Link:   &feeds.Link{Href: base + "/notices?category=" + category},
+		Author: &feeds.Author{Name: v.T("site_tagline")},
 	}
 	for _, n := range res.Notices {
 		updated := n.UpdatedAt
@@ -291,7 +304,8 @@ func (s *Server) noticeFeed(c *fiber.Ctx) error {
 			title = v.T("notices_withdrawn_mark") + title
 		}
 		link := fmt.Sprintf("%s/notices/%d", base, n.ID)
-		item := &feeds.Item{Title: title, Link: &feeds.Link{Href: link}, Id: link, Updated: updated}
+		item := &feeds.Item{Title: title, Link: &feeds.Link{Href: link}, Id: link, Updated: updated,
+			Author: &feeds.Author{Name: v.Authority(n.Jurisdiction)}}
 		if n.PublishedAt != nil {
 			item.Created = *n.PublishedAt
 		}
@@ -300,13 +314,16 @@ func (s *Server) noticeFeed(c *fiber.Ctx) error {
 	if feed.Updated.IsZero() {
 		feed.Updated = time.Unix(0, 0).UTC()
 	}
-	atom, err := feed.ToAtom()
+	atom := (&feeds.Atom{Feed: feed}).AtomFeed()
+	links := []feeds.AtomLink{*atom.Link, {Href: self, Rel: "self", Type: "application/atom+xml"}}
+	atom.Link = nil
+	out, err := xml.MarshalIndent(atomFeed{AtomFeed: atom, Links: links}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("writing the %s feed: %w", category, err)
 	}
 	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-	return c.SendString(atom)
+	return c.Send(append([]byte(xml.Header), out...))
 }
 
 // noticeAnswer is a notice as the API answers it: the published versions, each the full text, as

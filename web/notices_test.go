@@ -176,17 +176,37 @@ func TestNoticePagesLifecycle(t *testing.T) {
 
 // atomFeed is what the test reads of an Atom feed.
 type atomFeed struct {
-	XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
-	ID      string   `xml:"id"`
-	Updated string   `xml:"updated"`
+	XMLName xml.Name   `xml:"http://www.w3.org/2005/Atom feed"`
+	ID      string     `xml:"id"`
+	Updated string     `xml:"updated"`
+	Author  atomAuthor `xml:"author"`
+	Links   []struct {
+		Href string `xml:"href,attr"`
+		Rel  string `xml:"rel,attr"`
+	} `xml:"link"`
 	Entries []struct {
-		Title   string `xml:"title"`
-		ID      string `xml:"id"`
-		Updated string `xml:"updated"`
+		Title   string     `xml:"title"`
+		ID      string     `xml:"id"`
+		Updated string     `xml:"updated"`
+		Author  atomAuthor `xml:"author"`
 		Link    struct {
 			Href string `xml:"href,attr"`
 		} `xml:"link"`
 	} `xml:"entry"`
+}
+
+type atomAuthor struct {
+	Name string `xml:"name"`
+}
+
+// link is the href of the feed's link of relation rel ("alternate" when none is given).
+func (f atomFeed) link(rel string) string {
+	for _, l := range f.Links {
+		if l.Rel == rel || l.Rel == "" && rel == "alternate" {
+			return l.Href
+		}
+	}
+	return ""
 }
 
 // A social group's registration publishes, in the decision's transaction and so at once, its
@@ -374,8 +394,15 @@ func TestDecisionsPublishNotices(t *testing.T) {
 				!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") || len(feed.Entries) != want || feed.Updated == "" {
 				t.Fatalf("the %s feed: %d %v %s", category, resp.StatusCode, err, raw)
 			}
+			// RFC 4287: an author (the feed's and each entry's, the authority that issued it) and the
+			// feed's own address as its self link.
+			if feed.Author.Name != "辽宁省民政厅及市县民政部门" || feed.link("self") != "http://127.0.0.1:8080/notices/feed/"+category+".atom" ||
+				feed.link("alternate") != "http://127.0.0.1:8080/notices?category="+category {
+				t.Errorf("the %s feed's author and links: %s", category, raw)
+			}
 			for _, e := range feed.Entries {
-				if !strings.HasPrefix(e.Link.Href, "http://127.0.0.1:8080/notices/") || e.ID != e.Link.Href || e.Updated == "" || e.Title == "" {
+				if !strings.HasPrefix(e.Link.Href, "http://127.0.0.1:8080/notices/") || e.ID != e.Link.Href || e.Updated == "" || e.Title == "" ||
+					e.Author.Name != "沈阳市民政局" {
 					t.Errorf("an entry of the %s feed: %+v", category, e)
 				}
 			}
