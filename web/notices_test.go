@@ -61,6 +61,16 @@ func TestNoticePagesLifecycle(t *testing.T) {
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="title-error"`) || !strings.Contains(body, `id="category-error"`) {
 			t.Fatalf("an invalid notice: %d %s", resp.StatusCode, body)
 		}
+		// A bidi control would make a title or a body read other than it is stored (U+202E reverses
+		// what follows); a title takes no invisible format character at all.
+		for field, value := range map[string]string{"title": "关于\u202e知通的", "body": "正文\u2067隔离\u2069", "title ": "关于\u200b通知"} {
+			form := url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210100"}, "title": {"标题"}, "body": {"正文"}}
+			form.Set(strings.TrimSpace(field), value)
+			resp, body := writer.post("/admin/notices", form)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+strings.TrimSpace(field)+`-error"`) {
+				t.Errorf("a notice whose %s is %+q: %d %s", field, value, resp.StatusCode, body)
+			}
+		}
 		resp, _ = writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210200"}, "title": {"大连"}, "body": {"正文"}})
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("a Shenyang writer writing for Dalian: %d", resp.StatusCode)
