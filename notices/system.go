@@ -152,24 +152,11 @@ type Effects struct {
 	Catalog *catalog.Catalog
 }
 
-// organisationOf reads the register's entry that the case created, nil when it created none.
-func organisationOf(ctx context.Context, tx bun.IDB, c *workflow.Case) (*register.Organisation, error) {
-	o := new(register.Organisation)
-	err := tx.NewSelect().Model(o).Where("case_id = ?", c.ID).OrderExpr("id DESC").Limit(1).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the organisation of case %s: %w", c.Number, err)
-	}
-	return o, nil
-}
-
 // Establishment is the workflow effect EffectEstablishment: the 社会组织成立公告 of an organisation
 // the decision just registered, with the particulars the public register shows of it. Run it after
 // register.create_organisation.
 func (fx Effects) Establishment(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
-	o, err := organisationOf(ctx, tx, c)
+	o, err := register.OfCase(ctx, tx, c.ID)
 	if err != nil {
 		return err
 	}
@@ -237,7 +224,7 @@ func (fx Effects) LicenceDecision(ctx context.Context, tx bun.Tx, c *workflow.Ca
 // validUntil is the last day (YYYY-MM-DD) of the certificate the approval issued to the organisation
 // it registered, "" when it registered none or issued no certificate.
 func (fx Effects) validUntil(ctx context.Context, tx bun.IDB, c *workflow.Case) (string, error) {
-	o, err := organisationOf(ctx, tx, c)
+	o, err := register.OfCase(ctx, tx, c.ID)
 	if err != nil || o == nil {
 		return "", err
 	}
