@@ -19,6 +19,7 @@ import (
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/notices"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -372,6 +373,24 @@ func TestDecisionsPublishNotices(t *testing.T) {
 				}
 			default:
 				t.Errorf("a 双公示 entry of %q", l.PartyName)
+			}
+		}
+
+		// 当前状态 is the licence's as it is now: once the register revokes the registration, the
+		// approval's entry says 撤销.
+		if _, err := s.DB.NewUpdate().Table("organisations").Set("status = ?", register.StatusRevoked).Where("uscc = ?", org.USCC).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range byKind["licensing/licence_decision"] {
+			var n struct {
+				Versions []struct {
+					Licence struct{ PartyName, Status string }
+				}
+			}
+			st.api("GET", fmt.Sprintf("/api/v1/notices/%d", id), "", nil, &n)
+			_, page, _ := anon.get(fmt.Sprintf("/notices/%d", id))
+			if l := n.Versions[0].Licence; l.PartyName == "沈阳市围棋公告测试协会" && (l.Status != notices.LicenceRevoked || !strings.Contains(page, "<td>撤销</td>")) {
+				t.Errorf("the revoked licence's entry: %+v %s", l, page)
 			}
 		}
 
