@@ -260,6 +260,9 @@ func TestDecisionsPublishNotices(t *testing.T) {
 		refused = st.step(acc, refused, "accept_prep", "prep_review", nil)
 		refused = st.step(rev, refused, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "不符合条件。"}})
 		st.step(apr, refused, "refuse", "refused", map[string]any{"fields": map[string]any{"reason": "会员不足五十人。"}})
+		// The same action refuses at the 成立登记 stage too, and then says so.
+		late := st.groupToDecision(app, acc, rev, apr, "沈阳市成立不予登记测试会")
+		st.step(apr, late, "refuse", "refused", map[string]any{"fields": map[string]any{"reason": "会员大会程序不合法。"}})
 
 		var list struct {
 			Notices []struct {
@@ -271,7 +274,7 @@ func TestDecisionsPublishNotices(t *testing.T) {
 			}
 			Total int
 		}
-		if code := st.api("GET", "/api/v1/notices", "", nil, &list); code != http.StatusOK || list.Total != 3 {
+		if code := st.api("GET", "/api/v1/notices", "", nil, &list); code != http.StatusOK || list.Total != 4 {
 			t.Fatalf("the notices after the decisions: %d %+v", code, list)
 		}
 		byKind := map[string][]int64{}
@@ -281,7 +284,7 @@ func TestDecisionsPublishNotices(t *testing.T) {
 			}
 			byKind[n.Category+"/"+n.Kind] = append(byKind[n.Category+"/"+n.Kind], n.ID)
 		}
-		if len(byKind["organisations/establishment"]) != 1 || len(byKind["licensing/licence_decision"]) != 2 {
+		if len(byKind["organisations/establishment"]) != 1 || len(byKind["licensing/licence_decision"]) != 3 {
 			t.Fatalf("the kinds of notice: %v", byKind)
 		}
 		anon := st.browser()
@@ -371,6 +374,10 @@ func TestDecisionsPublishNotices(t *testing.T) {
 					!strings.Contains(page, "<td>正常</td>") || strings.Contains(page, "法定代表人") {
 					t.Errorf("the refusal's page: %s", page)
 				}
+			case "沈阳市成立不予登记测试会":
+				if l.Outcome != "refused" || l.Content != "不予批准（成立登记审批）" || l.LegalRepresentative != "" || l.ValidUntil != "" {
+					t.Errorf("the refusal of the registration's 双公示 entry: %+v", l)
+				}
 			default:
 				t.Errorf("a 双公示 entry of %q", l.PartyName)
 			}
@@ -411,7 +418,7 @@ func TestDecisionsPublishNotices(t *testing.T) {
 		}
 
 		// The feed of each category is Atom with absolute links to the entries.
-		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 2, notices.CategoryGeneral: 0} {
+		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 3, notices.CategoryGeneral: 0} {
 			resp, err := http.Get(st.base + "/notices/feed/" + category + ".atom")
 			if err != nil {
 				t.Fatal(err)
@@ -626,7 +633,7 @@ func (st *site) groupToDecision(app, acc, rev, apr, name string) caseState {
 	c := st.startPreparation(app, name)
 	c = st.step(acc, c, "accept_prep", "prep_review", nil)
 	c = st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予筹备。"}})
-	c = st.step(apr, c, "approve_preparation", "establishment_application", map[string]any{"fields": map[string]any{"decision_number": "沈民社准〔2026〕7号"}})
+	c = st.step(apr, c, "approve_preparation", "establishment_application", nil) // numbered by the system: a test may take several
 	est := st.uploadAll(app, sgItem, "registration_form", "assembly_minutes", "adopted_articles", "leaders_list")
 	c = st.step(app, c, "submit_establishment", "est_acceptance", map[string]any{"data": map[string]any{
 		"assembly_date": time.Now().In(calendar.Zone).AddDate(0, 0, -3).Format(time.DateOnly), "members_present": 46, "articles_adopted": true,
