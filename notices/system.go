@@ -32,8 +32,7 @@ const LicenceCategory = "行政许可"
 
 // Licence holds the fields of a 双公示 entry of a licence decision (domain.md §5) as they were when
 // it was published. The current status (当前状态) is the licence's and changes after publication, so
-// it is not stored but read by Status; the update time (数据更新时间) is the notice's; the authority
-// (许可机关) is named from Jurisdiction (地方编码).
+// it is not stored but read by Status; the update time (数据更新时间) is the notice's.
 type Licence struct {
 	DecisionNumber string `json:"decision_number"`     // 许可决定文书号
 	ItemName       string `json:"item_name"`           // 项目名称
@@ -47,8 +46,9 @@ type Licence struct {
 	// of an organisation that a refusal kept from being formed is a private person.
 	LegalRepresentative string `json:"legal_representative,omitempty"`
 	DecidedOn           string `json:"decided_on"` // 许可决定日期, YYYY-MM-DD in China
-	// ValidUntil (许可截止期, YYYY-MM-DD) is the last day of the certificate the approval issued; empty
-	// for a refusal, which grants nothing, and for a licence without a certificate or an end.
+	// ValidUntil (许可截止期, YYYY-MM-DD) is the last day of the certificate the approval issued, else
+	// the case's valid_until field; empty for a refusal, which grants nothing, and for a licence
+	// without an end.
 	ValidUntil   string `json:"valid_until,omitempty"`
 	Jurisdiction string `json:"jurisdiction"` // 地方编码 of the 许可机关
 	// Authority (许可机关) is the name of the authority that decided, as its documents name it; empty on
@@ -212,8 +212,12 @@ func (fx Effects) LicenceDecision(ctx context.Context, tx bun.Tx, c *workflow.Ca
 	l := licenceOf(c, item, outcome, number, calendar.DateOf(time.Now()).String())
 	l.Content, l.Authority = content, auth.Name
 	if outcome == "approved" {
-		if l.ValidUntil, err = fx.validUntil(ctx, tx, c); err != nil {
+		cert, err := fx.validUntil(ctx, tx, c)
+		if err != nil {
 			return err
+		}
+		if cert != "" {
+			l.ValidUntil = cert
 		}
 	}
 	title := l.PartyName + "：" + content
@@ -286,6 +290,7 @@ func licenceOf(c *workflow.Case, item *catalog.Item, outcome, number, day string
 		PartyName: p.name, DecidedOn: day, Jurisdiction: c.Jurisdiction}
 	if outcome == "approved" {
 		l.LegalRepresentative = p.legalRep
+		l.ValidUntil, _ = c.Fields["valid_until"].(string) // a licence without a certificate may say it
 	}
 	if uscc, _ := c.Fields["uscc"].(string); uscc != "" {
 		l.USCC = uscc
