@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/civicflow/civicflow/problem"
@@ -218,6 +219,11 @@ func (v *validator) text(fd *Field, raw any, path string) (any, bool) {
 		v.add(path, "invalid_text", "含有无法识别的字符。", "Contains characters that cannot be read.")
 		return nil, false
 	}
+	if InvisibleFormat(s, fd.Type == TypeTextarea) {
+		v.add(path, "invalid_text", "含有不可见的格式控制字符（如文字方向控制符），请删除后重新填写。",
+			"Contains invisible formatting characters (such as text direction controls); remove them.")
+		return nil, false
+	}
 	if fd.Type == TypeText && !OneLine(s) {
 		v.add(path, "invalid_text", "此项只能填写一行，不能换行。", "This field takes one line: no line breaks.")
 		return nil, false
@@ -232,6 +238,18 @@ func (v *validator) text(fd *Field, raw any, path string) (any, bool) {
 		return nil, false
 	}
 	return s, true
+}
+
+// InvisibleFormat reports whether s holds a character that changes how text is shown without being
+// seen itself: a Unicode bidi control (U+202E RIGHT-TO-LEFT OVERRIDE and its kin, which make a name
+// or a title read other than it is stored and searched) and, in a single line, any other format
+// character (zero-width spaces and joiners, U+FEFF). A multi-line text may keep the format characters
+// that are not bidi controls, which have honest uses (the zero-width joiner of an emoji sequence, a
+// soft hyphen). Chinese text needs none of them. Every check of typed text shares this one.
+func InvisibleFormat(s string, multiline bool) bool {
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.Is(unicode.Bidi_Control, r) || !multiline && unicode.Is(unicode.Cf, r)
+	})
 }
 
 // OneLine reports whether s holds no line break: single-line text (a text field, a name) must not,

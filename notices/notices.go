@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
@@ -91,7 +92,19 @@ const (
 	VersionDraft     = "draft"
 	VersionReview    = "review"
 	VersionPublished = "published"
+	// VersionSuperseded is what a published version is called once a later one replaced it: it stays
+	// readable but is no longer the text in force. It is never stored: see PublicStatus.
+	VersionSuperseded = "superseded"
 )
+
+// PublicStatus is the status of version v of notice n as readers are told it: a published version
+// that is not the one the notice shows (n.Version) was superseded by a correction.
+func PublicStatus(n *Notice, v *Version) string {
+	if v.Status == VersionPublished && v.Number != n.Version {
+		return VersionSuperseded
+	}
+	return v.Status
+}
 
 // Version is one text of a notice. Once published it is never changed again.
 type Version struct {
@@ -178,7 +191,8 @@ var (
 )
 
 // checkText records an error on path when s is missing though required, too long, or holds control
-// characters other than line breaks and tabs (which a body may have).
+// characters other than line breaks and tabs (which a body may have) or invisible format characters
+// (forms.InvisibleFormat: bidi controls anywhere, any format character in a single line).
 func checkText(fe *problem.Fields, path, s string, required bool, max int, multiline bool) {
 	bad := func(r rune) bool {
 		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
@@ -186,8 +200,9 @@ func checkText(fe *problem.Fields, path, s string, required bool, max int, multi
 	switch {
 	case s == "" && required:
 		fe.Add(path, "required", "必填。", "Required.")
-	case !utf8.ValidString(s) || strings.ContainsFunc(s, bad):
-		fe.Add(path, "invalid", "含有不允许的字符。", "Contains characters that are not allowed.")
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, bad) || forms.InvisibleFormat(s, multiline):
+		fe.Add(path, "invalid", "含有不允许的字符（控制字符或不可见的格式字符，如文字方向控制符）。",
+			"Contains characters that are not allowed (control characters or invisible formatting such as text direction controls).")
 	case utf8.RuneCountInString(s) > max:
 		fe.Add(path, "too_long", fmt.Sprintf("最多%d个字符。", max), fmt.Sprintf("At most %d characters.", max))
 	}

@@ -13,6 +13,9 @@ import (
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/documents"
+	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -27,23 +30,31 @@ const (
 // EffectLicence.
 const LicenceCategory = "行政许可"
 
-// Licence holds the fields of a 双公示 entry of a licence decision (domain.md §5). The current status
-// (当前状态) and the update time (数据更新时间) are the notice's own; the authority (许可机关) is named
-// from Jurisdiction (地方编码).
+// Licence holds the fields of a 双公示 entry of a licence decision (domain.md §5) as they were when
+// it was published. The current status (当前状态) is the licence's and changes after publication, so
+// it is not stored but read by Status; the update time (数据更新时间) is the notice's.
 type Licence struct {
-	DecisionNumber      string `json:"decision_number"`       // 许可决定文书号
-	ItemName            string `json:"item_name"`             // 项目名称
-	Category            string `json:"category"`              // 审批类别
-	Outcome             string `json:"outcome"`               // approved (准予) or refused (不予)
-	Content             string `json:"content"`               // 许可内容
-	PartyName           string `json:"party_name"`            // 行政相对人名称
-	USCC                string `json:"uscc,omitempty"`        // 统一社会信用代码
-	IDNumber            string `json:"id_number,omitempty"`   // a person's ID number, masked
-	LegalRepresentative string `json:"legal_representative"`  // 法定代表人
-	DecidedOn           string `json:"decided_on"`            // 许可决定日期, YYYY-MM-DD in China
-	ValidUntil          string `json:"valid_until,omitempty"` // 许可截止期; empty when the licence has no end
-	Jurisdiction        string `json:"jurisdiction"`          // 地方编码 of the 许可机关
-	Note                string `json:"note,omitempty"`        // 备注
+	DecisionNumber string `json:"decision_number"`     // 许可决定文书号
+	ItemName       string `json:"item_name"`           // 项目名称
+	Category       string `json:"category"`            // 审批类别
+	Outcome        string `json:"outcome"`             // approved (准予) or refused (不予)
+	Content        string `json:"content"`             // 许可内容
+	PartyName      string `json:"party_name"`          // 行政相对人名称
+	USCC           string `json:"uscc,omitempty"`      // 统一社会信用代码
+	IDNumber       string `json:"id_number,omitempty"` // a person's ID number, masked
+	// LegalRepresentative (法定代表人) is published for an approval only: the intended representative
+	// of an organisation that a refusal kept from being formed is a private person.
+	LegalRepresentative string `json:"legal_representative,omitempty"`
+	DecidedOn           string `json:"decided_on"` // 许可决定日期, YYYY-MM-DD in China
+	// ValidUntil (许可截止期, YYYY-MM-DD) is the last day of the certificate the approval issued, else
+	// the case's valid_until field; empty for a refusal, which grants nothing, and for a licence
+	// without an end.
+	ValidUntil   string `json:"valid_until,omitempty"`
+	Jurisdiction string `json:"jurisdiction"` // 地方编码 of the 许可机关
+	// Authority (许可机关) is the name of the authority that decided, as its documents name it; empty on
+	// entries published before it was recorded, which name it from Jurisdiction.
+	Authority string `json:"authority,omitempty"`
+	Note      string `json:"note,omitempty"` // 备注
 }
 
 // MaskID hides the birth date and sequence of a resident ID number (GB 11643), as published entries
@@ -133,38 +144,52 @@ func publishSystem(ctx context.Context, tx bun.Tx, c *workflow.Case, category, k
 	return nil
 }
 
-// PublishEstablishmentEffect is the workflow effect EffectEstablishment: the 社会组织成立公告 of an
-// organisation the decision just registered. Run it after register.create_organisation, whose
-// credit code it names.
-func PublishEstablishmentEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
-	p := partyOf(c, item)
-	uscc, _ := c.Fields["uscc"].(string)
-	if p.name == "" || uscc == "" {
-		return fmt.Errorf("case %s: %s runs after register.create_organisation, which gives the name and credit code", c.Number, EffectEstablishment)
+// Effects are the workflow effects of this package. They name the authority of the decision and the
+// certificate it issued, so they hold the document issuer and the catalogue, whose authorities.yaml
+// names the departments.
+type Effects struct {
+	Issuer  *documents.Issuer
+	Catalog *catalog.Catalog
+}
+
+// Establishment is the workflow effect EffectEstablishment: the 社会组织成立公告 of an organisation
+// the decision just registered, with the particulars the public register shows of it. Run it after
+// register.create_organisation.
+func (fx Effects) Establishment(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
+	o, err := register.OfCase(ctx, tx, c.ID)
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		return fmt.Errorf("case %s: %s runs after register.create_organisation, which registers the organisation", c.Number, EffectEstablishment)
 	}
 	number, err := DecisionNumber(ctx, tx, c)
 	if err != nil {
 		return err
 	}
-	title := p.name + "成立登记公告"
+	auth, err := documents.AuthorityFor(ctx, tx, fx.Catalog, o.Jurisdiction)
+	if err != nil {
+		return fmt.Errorf("naming the authority of case %s: %w", c.Number, err)
+	}
+	p := o.Particulars()
 	var b strings.Builder
-	fmt.Fprintf(&b, "经审查，%s符合法定成立条件，准予成立登记。\n\n", p.name)
-	fmt.Fprintf(&b, "名称：%s\n统一社会信用代码：%s\n", p.name, uscc)
-	if p.legalRep != "" {
-		fmt.Fprintf(&b, "法定代表人：%s\n", p.legalRep)
+	fmt.Fprintf(&b, "经审查，%s符合法定成立条件，准予成立登记。\n\n", o.Name)
+	for _, line := range [][2]string{{"名称", o.Name}, {"统一社会信用代码", o.USCC}, {"住所", o.Domicile},
+		{"法定代表人", o.LegalRepresentative}, {"业务范围", p.BusinessScope.ZH}, {"活动地域", p.ActivityArea.ZH},
+		{"注册资金", p.Funds.ZH}, {"业务主管单位", p.SponsorUnit.ZH}, {"登记管理机关", auth.Name}, {"登记决定文号", number}} {
+		if line[1] != "" { // an empty particular is unknown, not worth a line
+			fmt.Fprintf(&b, "%s：%s\n", line[0], line[1])
+		}
 	}
-	if number != "" {
-		fmt.Fprintf(&b, "登记决定文号：%s\n", number)
-	}
-	fmt.Fprintf(&b, "成立登记日期：%s\n\n特此公告。", calendar.DateOf(time.Now()))
-	return publishSystem(ctx, tx, c, CategoryOrganisations, KindEstablishment, title, b.String(), nil)
+	fmt.Fprintf(&b, "成立登记日期：%s\n\n特此公告。", calendar.DateOf(o.RegisteredAt))
+	return publishSystem(ctx, tx, c, CategoryOrganisations, KindEstablishment, o.Name+"成立登记公告", b.String(), nil)
 }
 
-// PublishLicenceDecisionEffect is the workflow effect EffectLicence: the 双公示 entry of the licence
-// decision the action just took, an approval or a refusal (the outcome of the final state it
-// reached). The item must be of LicenceCategory; the effect goes after the decision's register
-// effect and document, whose credit code and number it names. A person's ID number is masked.
-func PublishLicenceDecisionEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
+// LicenceDecision is the workflow effect EffectLicence: the 双公示 entry of the licence decision
+// the action just took, an approval or a refusal (the outcome of the final state it reached). The
+// item must be of LicenceCategory; the effect goes after the decision's register effect and
+// document, whose credit code, number and validity it names. A person's ID number is masked.
+func (fx Effects) LicenceDecision(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
 	if item.Category != LicenceCategory {
 		return fmt.Errorf("item %s is not of category %s and may not run %s", item.Code, LicenceCategory, EffectLicence)
 	}
@@ -176,31 +201,99 @@ func PublishLicenceDecisionEffect(ctx context.Context, tx bun.Tx, c *workflow.Ca
 	if err != nil {
 		return err
 	}
-	l := licenceOf(c, item, outcome, number, calendar.DateOf(time.Now()).String())
-	verb := "准予"
-	if outcome == "refused" {
-		verb = "不予"
+	content, err := decisionContent(ctx, tx, c, item, outcome)
+	if err != nil {
+		return err
 	}
-	title := fmt.Sprintf("%s（%s%s）", l.PartyName, verb, item.Name.ZH)
+	auth, err := documents.AuthorityFor(ctx, tx, fx.Catalog, c.Jurisdiction)
+	if err != nil {
+		return fmt.Errorf("naming the authority of case %s: %w", c.Number, err)
+	}
+	l := licenceOf(c, item, outcome, number, calendar.DateOf(time.Now()).String())
+	l.Content, l.Authority = content, auth.Name
+	if outcome == "approved" {
+		cert, err := fx.validUntil(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		if cert != "" {
+			l.ValidUntil = cert
+		}
+	}
+	title := l.PartyName + "：" + content
 	body := fmt.Sprintf("行政许可决定公示：%s，%s。", l.PartyName, l.Content)
 	return publishSystem(ctx, tx, c, CategoryLicensing, KindLicence, title, body, l)
 }
 
-// licenceOf assembles the fields of a 双公示 entry from the case.
+// validUntil is the last day (YYYY-MM-DD) of the certificate the approval issued to the organisation
+// it registered, "" when it registered none or issued no certificate.
+func (fx Effects) validUntil(ctx context.Context, tx bun.IDB, c *workflow.Case) (string, error) {
+	o, err := register.OfCase(ctx, tx, c.ID)
+	if err != nil || o == nil {
+		return "", err
+	}
+	cert, err := fx.Issuer.Certificate(ctx, tx, o.ID)
+	if err != nil || cert == nil {
+		return "", err
+	}
+	return calendar.DateOf(cert.ValidUntil).String(), nil
+}
+
+// decisionContent is the 许可内容 of the decision: 准予 or 不予 the item (准予社会团体成立登记), or, when
+// the action that took it decides at more than one stage of the item, its name and the stage the
+// case was at (不予批准（筹备审批）): what was refused is then the stage's request, not the whole
+// item. It reads the stage from the case's last event, the one before the action's own, not yet
+// written.
+func decisionContent(ctx context.Context, tx bun.IDB, c *workflow.Case, item *catalog.Item, outcome string) (string, error) {
+	var last workflow.Event
+	err := tx.NewSelect().Model(&last).Where("case_id = ?", c.ID).OrderExpr("seq DESC").Limit(1).Scan(ctx)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("reading the last event of case %s: %w", c.Number, err)
+	}
+	for _, a := range item.Workflow.Actions {
+		if a.To != c.State || !slices.Contains(a.From, last.To) || !runs(a, EffectLicence) {
+			continue
+		}
+		stages := map[string]bool{}
+		for _, from := range a.From {
+			stages[stageOf(item, from)] = true
+		}
+		if len(stages) > 1 {
+			return fmt.Sprintf("%s（%s）", a.Name.ZH, stageOf(item, last.To)), nil
+		}
+	}
+	return map[string]string{"approved": "准予", "refused": "不予"}[outcome] + item.Name.ZH, nil
+}
+
+// runs reports whether the action runs the Go effect named name.
+func runs(a catalog.Action, name string) bool {
+	return slices.ContainsFunc(a.Effects, func(e catalog.Effect) bool { return e.Run == name })
+}
+
+// stageOf names the stage a state belongs to: the clock that runs over it (筹备审批), else the
+// state itself.
+func stageOf(item *catalog.Item, state string) string {
+	for _, k := range item.Workflow.Clocks {
+		if slices.Contains(k.States, state) {
+			return k.Name.ZH
+		}
+	}
+	return item.StateName(state, "zh")
+}
+
+// licenceOf assembles the fields of a 双公示 entry from the case. A refusal names no legal
+// representative: the organisation was never formed, and its intended representative is a private
+// person.
 func licenceOf(c *workflow.Case, item *catalog.Item, outcome, number, day string) *Licence {
 	p := partyOf(c, item)
-	verb := "准予"
-	if outcome == "refused" {
-		verb = "不予"
-	}
 	l := &Licence{DecisionNumber: number, ItemName: item.Name.ZH, Category: "普通", Outcome: outcome,
-		Content: verb + item.Name.ZH, PartyName: p.name, LegalRepresentative: p.legalRep, DecidedOn: day,
-		Jurisdiction: c.Jurisdiction}
+		PartyName: p.name, DecidedOn: day, Jurisdiction: c.Jurisdiction}
+	if outcome == "approved" {
+		l.LegalRepresentative = p.legalRep
+		l.ValidUntil, _ = c.Fields["valid_until"].(string) // a licence without a certificate may say it
+	}
 	if uscc, _ := c.Fields["uscc"].(string); uscc != "" {
 		l.USCC = uscc
-	}
-	if v, _ := c.Fields["valid_until"].(string); v != "" {
-		l.ValidUntil = v
 	}
 	if p.idNumber != "" {
 		l.IDNumber = MaskID(p.idNumber)
@@ -209,4 +302,38 @@ func licenceOf(c *workflow.Case, item *catalog.Item, outcome, number, day string
 		l.PartyName = "（未填写）"
 	}
 	return l
+}
+
+// The statuses of a licence (当前状态) that a 双公示 entry shows.
+const (
+	LicenceValid        = "valid"        // 有效: the approval stands
+	LicenceRevoked      = "revoked"      // 撤销: the authority revoked the registration it granted
+	LicenceDeregistered = "deregistered" // 注销: the organisation it registered was closed
+	LicenceInForce      = "in_force"     // 正常: a refusal, which stands and granted nothing that could end
+)
+
+// Status is the licence's current status (当前状态), which changes after the entry is published: an
+// approval's follows the register's entry of the organisation it registered, a refusal's is
+// LicenceInForce.
+func (l *Licence) Status(ctx context.Context, db bun.IDB) (string, error) {
+	if l.Outcome != "approved" {
+		return LicenceInForce, nil
+	}
+	if l.USCC == "" {
+		return LicenceValid, nil
+	}
+	o, err := register.ByUSCC(ctx, db, l.USCC)
+	if errors.Is(err, problem.ErrNotFound) {
+		return LicenceValid, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the status of licence %s: %w", l.DecisionNumber, err)
+	}
+	switch o.Status {
+	case register.StatusRevoked:
+		return LicenceRevoked, nil
+	case register.StatusDeregistered:
+		return LicenceDeregistered, nil
+	}
+	return LicenceValid, nil
 }

@@ -235,6 +235,21 @@ func ByUSCC(ctx context.Context, db bun.IDB, code string) (*Organisation, error)
 	return getWhere(ctx, db, "uscc = ?", code)
 }
 
+// OfCase returns the organisation the registration case with caseID entered in the register (the
+// latest, should there be several), or nil when it entered none: the effects that follow the
+// registration in its transaction name what it registered.
+func OfCase(ctx context.Context, db bun.IDB, caseID int64) (*Organisation, error) {
+	o := new(Organisation)
+	err := db.NewSelect().Model(o).Where("case_id = ?", caseID).OrderExpr("id DESC").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the organisation of case %d: %w", caseID, err)
+	}
+	return o, nil
+}
+
 func getWhere(ctx context.Context, db bun.IDB, where string, arg any) (*Organisation, error) {
 	o := new(Organisation)
 	err := db.NewSelect().Model(o).Where(where, arg).Scan(ctx)

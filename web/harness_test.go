@@ -41,6 +41,8 @@ type site struct {
 	enf   *policies.Enforcer
 	// engine is the site's workflow engine, for tests that prepare cases directly.
 	engine *workflow.Engine
+	// noticeEffects are the notices effects the engine runs, for tests that wrap one.
+	noticeEffects notices.Effects
 	// desk is the site's booking desk, for tests that prepare offices and bookings directly.
 	desk *appointments.Desk
 	// clock is the time of the desk and the engine, the real time until a test moves it (to check people
@@ -101,14 +103,15 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
 	engine := workflow.New(s.DB, enf, func(ctx context.Context, hash string) (*catalog.Item, error) {
 		return catalog.Version(ctx, s.DB, hash)
 	}, cat.Item, workflow.WithClock(clock.Now))
-	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
-	engine.RegisterEffect(notices.EffectEstablishment, notices.PublishEstablishmentEffect)
-	engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
 	seal, err := documents.LoadSeal(ctx, s.DB, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	issuer := documents.New(cat, cfg.PublicBase(), seal)
+	fx := notices.Effects{Issuer: issuer, Catalog: cat}
+	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
+	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
 	engine.SetIssuer(issuer.Issue)
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)
@@ -127,7 +130,7 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	return &site{t: t, stack: s, base: "http://" + ln.Addr().String(), enf: enf, engine: engine, desk: desk, clock: clock, broker: broker, srv: srv}
+	return &site{t: t, stack: s, base: "http://" + ln.Addr().String(), enf: enf, engine: engine, noticeEffects: fx, desk: desk, clock: clock, broker: broker, srv: srv}
 }
 
 // user creates an account with grants ("role@pattern") and returns its id.

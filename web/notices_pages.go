@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net/url"
 	"slices"
@@ -202,15 +203,16 @@ func (s *Server) renderNotice(c *fiber.Ctx, status int, noticeID string, formErr
 	if err != nil {
 		return err
 	}
-	files := map[int64][]noticeFile{}
-	for vid, ms := range attached {
-		for _, m := range ms {
-			files[vid] = append(files[vid], noticeFile{Name: m.Filename, Href: fmt.Sprintf("/notices/%d/attachments/%d", n.ID, m.ID)})
-		}
-	}
+	files := noticeFiles(n, attached)
 	data := map[string]any{"Notice": n, "Versions": published, "Files": files}
 	if len(published) > 0 {
-		data["Current"] = published[len(published)-1]
+		current := published[len(published)-1]
+		data["Current"] = current
+		if current.Licence != nil {
+			if data["Licence"], err = s.licenceAnswer(c, v, n, current.Licence); err != nil {
+				return err
+			}
+		}
 	}
 	if p := notices.Pending(vs); p != nil {
 		data["Pending"] = p
@@ -224,11 +226,54 @@ func (s *Server) renderNotice(c *fiber.Ctx, status int, noticeID string, formErr
 	return s.renderStatus(c, status, "notice", v)
 }
 
-// noticeFile is an attachment as a notice's page links to it.
-type noticeFile struct{ Name, Href string }
+// noticeFile is an attachment as a notice's page links to it and the API names it.
+type noticeFile struct {
+	Name string `json:"name"`
+	Href string `json:"href"`
+}
+
+// noticeFiles are the attachments of the notice's versions, by version id, with their links.
+func noticeFiles(n *notices.Notice, attached map[int64][]materials.Material) map[int64][]noticeFile {
+	files := map[int64][]noticeFile{}
+	for vid, ms := range attached {
+		for _, m := range ms {
+			files[vid] = append(files[vid], noticeFile{Name: m.Filename, Href: fmt.Sprintf("/notices/%d/attachments/%d", n.ID, m.ID)})
+		}
+	}
+	return files
+}
+
+// licenceAnswer is a 双公示 entry with every field its page shows: the stored fields, the authority
+// (named from the division code on entries older than the field), the licence's current status and
+// the time the entry's data last changed.
+type licenceAnswer struct {
+	notices.Licence
+	Status    string    `json:"status"` // notices.LicenceValid, LicenceRevoked, LicenceDeregistered or LicenceInForce
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func (s *Server) licenceAnswer(c *fiber.Ctx, v *view, n *notices.Notice, l *notices.Licence) (*licenceAnswer, error) {
+	status, err := l.Status(c.UserContext(), s.DB)
+	if err != nil {
+		return nil, err
+	}
+	a := &licenceAnswer{Licence: *l, Status: status, UpdatedAt: n.UpdatedAt}
+	if a.Authority == "" {
+		a.Authority = v.Authority(l.Jurisdiction)
+	}
+	return a, nil
+}
+
+// atomFeed is an Atom feed with links gorilla/feeds cannot write: its own address (rel="self", which
+// RFC 4287 recommends) beside the page it mirrors. Links replaces the embedded single Link.
+type atomFeed struct {
+	*feeds.AtomFeed
+	Links []feeds.AtomLink
+}
 
 // noticeFeed is the Atom feed of a category's public notices, the newest 50, with absolute links
-// from the public address of the installation.
+// from the public address of the installation. Each entry's author (RFC 4287 §4.1.1) is the authority
+// that issued it; the feed's, for readers that look there only, the portal's departments.
 func (s *Server) noticeFeed(c *fiber.Ctx) error {
 	category, ok := strings.CutSuffix(c.Params("feed"), ".atom")
 	if !ok || !notices.ValidCategory(category) {
@@ -239,11 +284,15 @@ func (s *Server) noticeFeed(c *fiber.Ctx) error {
 		return err
 	}
 	v := s.view(c, "notices_title")
+	if v.names, err = s.noticeNames(c, res.Notices); err != nil {
+		return err
+	}
 	base := s.Config.PublicBase()
+	self := base + "/notices/feed/" + category + ".atom"
 	feed := &feeds.Feed{
-		Title: v.T("site_name") + " · " + v.T("notices_category_"+category),
-		Link:  &feeds.Link{Href: base + "/notices?category=" + category},
-		Id:    base + "/notices/feed/" + category + ".atom",
+		Title:  v.T("site_name") + " · " + v.T("notices_category_"+category),
+		Link:   &feeds.Link{Href: base + "/notices?category=" + category},
+		Author: &feeds.Author{Name: v.T("site_tagline")},
 	}
 	for _, n := range res.Notices {
 		updated := n.UpdatedAt
@@ -255,7 +304,8 @@ func (s *Server) noticeFeed(c *fiber.Ctx) error {
 			title = v.T("notices_withdrawn_mark") + title
 		}
 		link := fmt.Sprintf("%s/notices/%d", base, n.ID)
-		item := &feeds.Item{Title: title, Link: &feeds.Link{Href: link}, Id: link, Updated: updated}
+		item := &feeds.Item{Title: title, Link: &feeds.Link{Href: link}, Id: link, Updated: updated,
+			Author: &feeds.Author{Name: v.Authority(n.Jurisdiction)}}
 		if n.PublishedAt != nil {
 			item.Created = *n.PublishedAt
 		}
@@ -264,20 +314,33 @@ func (s *Server) noticeFeed(c *fiber.Ctx) error {
 	if feed.Updated.IsZero() {
 		feed.Updated = time.Unix(0, 0).UTC()
 	}
-	atom, err := feed.ToAtom()
+	atom := (&feeds.Atom{Feed: feed}).AtomFeed()
+	links := []feeds.AtomLink{*atom.Link, {Href: self, Rel: "self", Type: "application/atom+xml"}}
+	atom.Link = nil
+	out, err := xml.MarshalIndent(atomFeed{AtomFeed: atom, Links: links}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("writing the %s feed: %w", category, err)
 	}
 	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-	return c.SendString(atom)
+	return c.Send(append([]byte(xml.Header), out...))
 }
 
-// noticeAnswer is a notice as the API answers it: the published versions, each the full text.
+// noticeAnswer is a notice as the API answers it: the published versions, each the full text, as
+// its page shows them.
 type noticeAnswer struct {
 	notices.Notice
-	Authority string            `json:"authority"`
-	Versions  []notices.Version `json:"versions,omitempty"`
+	Authority string          `json:"authority"`
+	Versions  []versionAnswer `json:"versions,omitempty"`
+}
+
+// versionAnswer is a published version with what its page shows beside the text: whether a later
+// version superseded it, the licence's fields in full, and its attachments.
+type versionAnswer struct {
+	notices.Version
+	Status      string         `json:"status"` // published, or superseded by a later version
+	Licence     *licenceAnswer `json:"licence,omitempty"`
+	Attachments []noticeFile   `json:"attachments,omitempty"`
 }
 
 func (s *Server) apiNotices(c *fiber.Ctx) error {
@@ -311,7 +374,22 @@ func (s *Server) apiNotice(c *fiber.Ctx) error {
 	if v.names, err = s.loadNames(c.UserContext(), []string{n.Jurisdiction}, nil); err != nil {
 		return err
 	}
-	return c.JSON(noticeAnswer{Notice: *n, Authority: v.Authority(n.Jurisdiction), Versions: vs})
+	attached, err := notices.Attachments(c.UserContext(), s.DB, vs)
+	if err != nil {
+		return err
+	}
+	files := noticeFiles(n, attached)
+	out := noticeAnswer{Notice: *n, Authority: v.Authority(n.Jurisdiction), Versions: make([]versionAnswer, 0, len(vs))}
+	for _, ver := range vs {
+		a := versionAnswer{Version: ver, Status: notices.PublicStatus(n, &ver), Attachments: files[ver.ID]}
+		if ver.Licence != nil {
+			if a.Licence, err = s.licenceAnswer(c, v, n, ver.Licence); err != nil {
+				return err
+			}
+		}
+		out.Versions = append(out.Versions, a)
+	}
+	return c.JSON(out)
 }
 
 // staffNoticesPage is the staff's work list: the notices of their jurisdictions not yet public or

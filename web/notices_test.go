@@ -19,6 +19,7 @@ import (
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/notices"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -60,6 +61,16 @@ func TestNoticePagesLifecycle(t *testing.T) {
 		resp, body := writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {"x"}, "jurisdiction": {"210100"}, "title": {""}, "body": {"正文"}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="title-error"`) || !strings.Contains(body, `id="category-error"`) {
 			t.Fatalf("an invalid notice: %d %s", resp.StatusCode, body)
+		}
+		// A bidi control would make a title or a body read other than it is stored (U+202E reverses
+		// what follows); a title takes no invisible format character at all.
+		for field, value := range map[string]string{"title": "关于\u202e知通的", "body": "正文\u2067隔离\u2069", "title ": "关于\u200b通知"} {
+			form := url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210100"}, "title": {"标题"}, "body": {"正文"}}
+			form.Set(strings.TrimSpace(field), value)
+			resp, body := writer.post("/admin/notices", form)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+strings.TrimSpace(field)+`-error"`) {
+				t.Errorf("a notice whose %s is %+q: %d %s", field, value, resp.StatusCode, body)
+			}
 		}
 		resp, _ = writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210200"}, "title": {"大连"}, "body": {"正文"}})
 		if resp.StatusCode != http.StatusForbidden {
@@ -176,17 +187,37 @@ func TestNoticePagesLifecycle(t *testing.T) {
 
 // atomFeed is what the test reads of an Atom feed.
 type atomFeed struct {
-	XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
-	ID      string   `xml:"id"`
-	Updated string   `xml:"updated"`
+	XMLName xml.Name   `xml:"http://www.w3.org/2005/Atom feed"`
+	ID      string     `xml:"id"`
+	Updated string     `xml:"updated"`
+	Author  atomAuthor `xml:"author"`
+	Links   []struct {
+		Href string `xml:"href,attr"`
+		Rel  string `xml:"rel,attr"`
+	} `xml:"link"`
 	Entries []struct {
-		Title   string `xml:"title"`
-		ID      string `xml:"id"`
-		Updated string `xml:"updated"`
+		Title   string     `xml:"title"`
+		ID      string     `xml:"id"`
+		Updated string     `xml:"updated"`
+		Author  atomAuthor `xml:"author"`
 		Link    struct {
 			Href string `xml:"href,attr"`
 		} `xml:"link"`
 	} `xml:"entry"`
+}
+
+type atomAuthor struct {
+	Name string `xml:"name"`
+}
+
+// link is the href of the feed's link of relation rel ("alternate" when none is given).
+func (f atomFeed) link(rel string) string {
+	for _, l := range f.Links {
+		if l.Rel == rel || l.Rel == "" && rel == "alternate" {
+			return l.Href
+		}
+	}
+	return ""
 }
 
 // A social group's registration publishes, in the decision's transaction and so at once, its
@@ -209,7 +240,7 @@ func TestDecisionsPublishNotices(t *testing.T) {
 		// The entries are written in the decision's transaction: when an effect after them fails, the
 		// decision, the register entry and both notices are undone together.
 		st.engine.RegisterEffect(notices.EffectLicence, func(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
-			if err := notices.PublishLicenceDecisionEffect(ctx, tx, c, item); err != nil {
+			if err := st.noticeEffects.LicenceDecision(ctx, tx, c, item); err != nil {
 				return err
 			}
 			return errors.New("the effect after the notices fails")
@@ -222,13 +253,16 @@ func TestDecisionsPublishNotices(t *testing.T) {
 		if n, err := s.DB.NewSelect().Table("notices").Count(ctx); err != nil || n != 0 {
 			t.Fatalf("a failed decision left %d notices (%v)", n, err)
 		}
-		st.engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
+		st.engine.RegisterEffect(notices.EffectLicence, st.noticeEffects.LicenceDecision)
 		st.step(apr, c, "approve_establishment", "registered", map[string]any{"fields": map[string]any{"decision_number": "沈民社登〔2026〕9号"}})
 
 		refused := st.startPreparation(app, "沈阳市不予批准测试会")
 		refused = st.step(acc, refused, "accept_prep", "prep_review", nil)
 		refused = st.step(rev, refused, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "不符合条件。"}})
 		st.step(apr, refused, "refuse", "refused", map[string]any{"fields": map[string]any{"reason": "会员不足五十人。"}})
+		// The same action refuses at the 成立登记 stage too, and then says so.
+		late := st.groupToDecision(app, acc, rev, apr, "沈阳市成立不予登记测试会")
+		st.step(apr, late, "refuse", "refused", map[string]any{"fields": map[string]any{"reason": "会员大会程序不合法。"}})
 
 		var list struct {
 			Notices []struct {
@@ -240,7 +274,7 @@ func TestDecisionsPublishNotices(t *testing.T) {
 			}
 			Total int
 		}
-		if code := st.api("GET", "/api/v1/notices", "", nil, &list); code != http.StatusOK || list.Total != 3 {
+		if code := st.api("GET", "/api/v1/notices", "", nil, &list); code != http.StatusOK || list.Total != 4 {
 			t.Fatalf("the notices after the decisions: %d %+v", code, list)
 		}
 		byKind := map[string][]int64{}
@@ -250,7 +284,7 @@ func TestDecisionsPublishNotices(t *testing.T) {
 			}
 			byKind[n.Category+"/"+n.Kind] = append(byKind[n.Category+"/"+n.Kind], n.ID)
 		}
-		if len(byKind["organisations/establishment"]) != 1 || len(byKind["licensing/licence_decision"]) != 2 {
+		if len(byKind["organisations/establishment"]) != 1 || len(byKind["licensing/licence_decision"]) != 3 {
 			t.Fatalf("the kinds of notice: %v", byKind)
 		}
 		anon := st.browser()
@@ -263,14 +297,44 @@ func TestDecisionsPublishNotices(t *testing.T) {
 			t.Errorf("the site search for 围棋 does not find the 成立公告 and the organisation: %s", found)
 		}
 		_, page, _ := anon.get(fmt.Sprintf("/notices/%d", byKind["organisations/establishment"][0]))
-		if !strings.Contains(page, "沈阳市围棋公告测试协会成立登记公告") || !strings.Contains(page, "沈民社登〔2026〕9号") || !strings.Contains(page, "张伟") ||
-			!strings.Contains(page, "统一社会信用代码：51210100") {
-			t.Errorf("the 成立公告: %s", page)
+		// The 成立公告 gives the particulars the register shows, and the authority that registered.
+		var org struct {
+			USCC, Domicile string
+			Particulars    struct {
+				BusinessScope struct{ ZH string } `json:"business_scope"`
+				ActivityArea  struct{ ZH string } `json:"activity_area"`
+				Funds         struct{ ZH string }
+				SponsorUnit   struct{ ZH string } `json:"sponsor_unit"`
+			}
+			Certificate struct {
+				ValidUntil time.Time `json:"valid_until"`
+			}
+		}
+		var orgs struct{ Organisations []struct{ USCC string } }
+		st.api("GET", "/api/v1/register?q="+url.QueryEscape("围棋公告"), "", nil, &orgs)
+		if len(orgs.Organisations) != 1 {
+			t.Fatalf("the register's entry of the group: %+v", orgs)
+		}
+		st.api("GET", "/api/v1/register/"+orgs.Organisations[0].USCC, "", nil, &org)
+		p := org.Particulars
+		for _, want := range []string{"沈阳市围棋公告测试协会成立登记公告", "沈民社登〔2026〕9号", "法定代表人：张伟", "统一社会信用代码：" + org.USCC,
+			"住所：" + org.Domicile, "业务范围：" + p.BusinessScope.ZH, "活动地域：" + p.ActivityArea.ZH, "注册资金：" + p.Funds.ZH,
+			"业务主管单位：" + p.SponsorUnit.ZH, "登记管理机关：沈阳市民政局"} {
+			if !strings.Contains(page, want) || strings.HasSuffix(want, "：") {
+				t.Errorf("the 成立公告 does not say %q: %s", want, page)
+			}
 		}
 		idNumber := residentID(t, 901)
 		for _, id := range byKind["licensing/licence_decision"] {
 			var n struct {
-				Versions []struct{ Licence notices.Licence }
+				Versions []struct {
+					Status  string
+					Licence struct {
+						notices.Licence
+						Status    string
+						UpdatedAt time.Time `json:"updated_at"`
+					}
+				}
 			}
 			st.api("GET", fmt.Sprintf("/api/v1/notices/%d", id), "", nil, &n)
 			_, page, _ := anon.get(fmt.Sprintf("/notices/%d", id))
@@ -278,19 +342,62 @@ func TestDecisionsPublishNotices(t *testing.T) {
 				t.Errorf("a 双公示 entry shows personal data: %s", page)
 			}
 			l := n.Versions[0].Licence
+			// The API carries every field the page shows.
+			if l.Authority != "沈阳市民政局" || l.UpdatedAt.IsZero() || n.Versions[0].Status != notices.VersionPublished {
+				t.Errorf("the API's 双公示 entry lacks fields: %+v", n.Versions[0])
+			}
+			for _, want := range []string{l.DecisionNumber, l.Content, l.Authority, "<td>" + l.Jurisdiction + "</td>"} {
+				if !strings.Contains(page, want) {
+					t.Errorf("the page of the 双公示 entry does not show %q: %s", want, page)
+				}
+			}
 			switch l.PartyName {
 			case "沈阳市围棋公告测试协会":
-				if l.Outcome != "approved" || l.DecisionNumber != "沈民社登〔2026〕9号" || !strings.HasPrefix(l.USCC, "51210100") || l.LegalRepresentative != "张伟" ||
-					l.Jurisdiction != "210100" || l.DecidedOn != calendar.Today().String() || !strings.Contains(page, "沈阳市民政局") {
-					t.Errorf("the approval's 双公示 entry: %+v", l)
+				// 许可截止期 is the last day of the certificate the approval issued.
+				validUntil := calendar.DateOf(org.Certificate.ValidUntil).String()
+				if l.Outcome != "approved" || l.DecisionNumber != "沈民社登〔2026〕9号" || l.USCC != org.USCC || l.LegalRepresentative != "张伟" ||
+					l.Jurisdiction != "210100" || l.DecidedOn != calendar.Today().String() || l.ValidUntil != validUntil || l.Status != notices.LicenceValid ||
+					l.Content != "准予社会团体成立登记" || org.Certificate.ValidUntil.Year() < time.Now().Year()+4 {
+					t.Errorf("the approval's 双公示 entry: %+v (certificate valid until %s)", l, validUntil)
+				}
+				if !strings.Contains(page, "<td>"+validUntil+"</td>") || !strings.Contains(page, "<td>有效</td>") || strings.Contains(page, "长期") {
+					t.Errorf("the approval's page: %s", page)
 				}
 			case "沈阳市不予批准测试会":
-				// The decision's number is that of the 不予批准决定书 the refusal issued.
-				if l.Outcome != "refused" || l.DecisionNumber != fmt.Sprintf("沈民不批字〔%d〕1号", time.Now().In(calendar.Zone).Year()) || l.USCC != "" || l.Content != "不予社会团体成立登记" {
+				// The decision's number is that of the 不予批准决定书 the refusal issued; it refused the
+				// preparation, granted nothing that ends, and names no private person.
+				if l.Outcome != "refused" || l.DecisionNumber != fmt.Sprintf("沈民不批字〔%d〕1号", time.Now().In(calendar.Zone).Year()) || l.USCC != "" ||
+					l.Content != "不予批准（筹备审批）" || l.ValidUntil != "" || l.LegalRepresentative != "" || l.Status != notices.LicenceInForce {
 					t.Errorf("the refusal's 双公示 entry: %+v", l)
+				}
+				if strings.Contains(page, "长期") || strings.Contains(page, "不予社会团体成立登记") || strings.Contains(page, "已发布</td>") ||
+					!strings.Contains(page, "<td>正常</td>") || strings.Contains(page, "法定代表人") {
+					t.Errorf("the refusal's page: %s", page)
+				}
+			case "沈阳市成立不予登记测试会":
+				if l.Outcome != "refused" || l.Content != "不予批准（成立登记审批）" || l.LegalRepresentative != "" || l.ValidUntil != "" {
+					t.Errorf("the refusal of the registration's 双公示 entry: %+v", l)
 				}
 			default:
 				t.Errorf("a 双公示 entry of %q", l.PartyName)
+			}
+		}
+
+		// 当前状态 is the licence's as it is now: once the register revokes the registration, the
+		// approval's entry says 撤销.
+		if _, err := s.DB.NewUpdate().Table("organisations").Set("status = ?", register.StatusRevoked).Where("uscc = ?", org.USCC).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range byKind["licensing/licence_decision"] {
+			var n struct {
+				Versions []struct {
+					Licence struct{ PartyName, Status string }
+				}
+			}
+			st.api("GET", fmt.Sprintf("/api/v1/notices/%d", id), "", nil, &n)
+			_, page, _ := anon.get(fmt.Sprintf("/notices/%d", id))
+			if l := n.Versions[0].Licence; l.PartyName == "沈阳市围棋公告测试协会" && (l.Status != notices.LicenceRevoked || !strings.Contains(page, "<td>撤销</td>")) {
+				t.Errorf("the revoked licence's entry: %+v %s", l, page)
 			}
 		}
 
@@ -311,7 +418,7 @@ func TestDecisionsPublishNotices(t *testing.T) {
 		}
 
 		// The feed of each category is Atom with absolute links to the entries.
-		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 2, notices.CategoryGeneral: 0} {
+		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 3, notices.CategoryGeneral: 0} {
 			resp, err := http.Get(st.base + "/notices/feed/" + category + ".atom")
 			if err != nil {
 				t.Fatal(err)
@@ -323,8 +430,15 @@ func TestDecisionsPublishNotices(t *testing.T) {
 				!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") || len(feed.Entries) != want || feed.Updated == "" {
 				t.Fatalf("the %s feed: %d %v %s", category, resp.StatusCode, err, raw)
 			}
+			// RFC 4287: an author (the feed's and each entry's, the authority that issued it) and the
+			// feed's own address as its self link.
+			if feed.Author.Name != "辽宁省民政厅及市县民政部门" || feed.link("self") != "http://127.0.0.1:8080/notices/feed/"+category+".atom" ||
+				feed.link("alternate") != "http://127.0.0.1:8080/notices?category="+category {
+				t.Errorf("the %s feed's author and links: %s", category, raw)
+			}
 			for _, e := range feed.Entries {
-				if !strings.HasPrefix(e.Link.Href, "http://127.0.0.1:8080/notices/") || e.ID != e.Link.Href || e.Updated == "" || e.Title == "" {
+				if !strings.HasPrefix(e.Link.Href, "http://127.0.0.1:8080/notices/") || e.ID != e.Link.Href || e.Updated == "" || e.Title == "" ||
+					e.Author.Name != "沈阳市民政局" {
 					t.Errorf("an entry of the %s feed: %+v", category, e)
 				}
 			}
@@ -398,7 +512,17 @@ func noticesContract(t *testing.T, k *contract) {
 		func() (*notices.Notice, error) { return notices.Submit(ctx, db, enf, writer, ids[0]) },
 		func() (*notices.Notice, error) { return notices.Approve(ctx, db, enf, publisher, ids[0], "") },
 		func() (*notices.Notice, error) {
-			return notices.Revise(ctx, db, enf, writer, ids[0], notices.Draft{Title: "关于开展社会组织年检的通知（更正）", Body: "正文二", Change: "更正日期"})
+			// The correction, with a file attached, through the edit page as the writer does it.
+			b := k.st.browser()
+			b.login("contract.writer")
+			edit := fmt.Sprintf("/notices/%d/edit", ids[0])
+			_, _, token := b.get(edit)
+			resp, body := b.postMultipart(edit, url.Values{"_csrf": {token}, "title": {"关于开展社会组织年检的通知（更正）"}, "body": {"正文二"},
+				"change": {"更正日期"}}, map[string]string{"attachments": "附件.pdf"})
+			if resp.StatusCode != http.StatusSeeOther {
+				return nil, fmt.Errorf("correcting the notice: %d %s", resp.StatusCode, body)
+			}
+			return nil, nil
 		},
 		func() (*notices.Notice, error) { return notices.Submit(ctx, db, enf, writer, ids[0]) },
 		func() (*notices.Notice, error) { return notices.Approve(ctx, db, enf, publisher, ids[0], "") },
@@ -416,10 +540,43 @@ func noticesContract(t *testing.T, k *contract) {
 	if !e.hasField("category", "invalid") || !e.hasField("per_page", "invalid") {
 		t.Errorf("bad notice filters: %+v", e)
 	}
-	var one struct{ Versions []struct{ Number int } }
-	k.do(call{method: "GET", path: fmt.Sprintf("/api/v1/notices/%d", ids[0]), valid: true, out: &one}, 200)
-	if len(one.Versions) != 2 {
-		t.Errorf("the corrected notice: %+v", one)
+	// The corrected notice: the first version says it was superseded, the second carries the file its
+	// page links to.
+	var one struct {
+		Versions []struct {
+			Number      int
+			Status      string
+			Attachments []struct{ Name, Href string }
+		}
+	}
+	path := fmt.Sprintf("/notices/%d", ids[0])
+	k.do(call{method: "GET", path: "/api/v1" + path, valid: true, out: &one}, 200)
+	if len(one.Versions) != 2 || one.Versions[0].Status != notices.VersionSuperseded || one.Versions[1].Status != notices.VersionPublished ||
+		len(one.Versions[0].Attachments) != 0 || len(one.Versions[1].Attachments) != 1 || one.Versions[1].Attachments[0].Name != "附件.pdf" {
+		t.Fatalf("the corrected notice: %+v", one)
+	}
+	if _, page, _ := k.st.browser().get(path); !strings.Contains(page, `href="`+one.Versions[1].Attachments[0].Href+`"`) {
+		t.Errorf("the notice's page does not link the API's attachment %s: %s", one.Versions[1].Attachments[0].Href, page)
+	}
+	// A 双公示 entry: its licence carries every field of its page (the schema requires them).
+	k.st.user("contract.applicant", "org_applicant@*")
+	k.st.user("contract.acceptor", "acceptor@2101*")
+	k.st.user("contract.reviewer", "reviewer@2101*")
+	k.st.user("contract.approver", "approver@2101*")
+	apr := k.st.token("contract.approver")
+	c := k.st.groupToDecision(k.st.token("contract.applicant"), k.st.token("contract.acceptor"), k.st.token("contract.reviewer"), apr, "沈阳市契约测试协会")
+	k.st.step(apr, c, "approve_establishment", "registered", map[string]any{"fields": map[string]any{"decision_number": "沈民社登〔2026〕77号"}})
+	var entries struct{ Notices []struct{ ID int64 } }
+	k.do(call{method: "GET", path: "/api/v1/notices?category=licensing&q=%E5%A5%91%E7%BA%A6", valid: true, out: &entries}, 200)
+	if len(entries.Notices) != 1 {
+		t.Fatalf("the 双公示 entry of the registration: %+v", entries)
+	}
+	var entry struct {
+		Versions []struct{ Licence map[string]any }
+	}
+	k.do(call{method: "GET", path: fmt.Sprintf("/api/v1/notices/%d", entries.Notices[0].ID), valid: true, out: &entry}, 200)
+	if l := entry.Versions[0].Licence; l["authority"] != "沈阳市民政局" || l["status"] != notices.LicenceValid || l["valid_until"] == nil || l["updated_at"] == nil {
+		t.Errorf("the API's 双公示 entry: %+v", l)
 	}
 	k.fails(call{method: "GET", path: fmt.Sprintf("/api/v1/notices/%d", ids[1]), valid: true}, 404, "not_found")
 	k.fails(call{method: "GET", path: "/api/v1/notices", auth: "Token abc"}, 401, "bad_authorization")
@@ -476,7 +633,7 @@ func (st *site) groupToDecision(app, acc, rev, apr, name string) caseState {
 	c := st.startPreparation(app, name)
 	c = st.step(acc, c, "accept_prep", "prep_review", nil)
 	c = st.step(rev, c, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予筹备。"}})
-	c = st.step(apr, c, "approve_preparation", "establishment_application", map[string]any{"fields": map[string]any{"decision_number": "沈民社准〔2026〕7号"}})
+	c = st.step(apr, c, "approve_preparation", "establishment_application", nil) // numbered by the system: a test may take several
 	est := st.uploadAll(app, sgItem, "registration_form", "assembly_minutes", "adopted_articles", "leaders_list")
 	c = st.step(app, c, "submit_establishment", "est_acceptance", map[string]any{"data": map[string]any{
 		"assembly_date": time.Now().In(calendar.Zone).AddDate(0, 0, -3).Format(time.DateOnly), "members_present": 46, "articles_adopted": true,

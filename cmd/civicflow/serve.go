@@ -296,9 +296,10 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	engine := workflow.New(db, enforcer, func(ctx context.Context, hash string) (*catalog.Item, error) {
 		return catalog.Version(ctx, db, hash)
 	}, cat.Item)
+	fx := notices.Effects{Issuer: issuer, Catalog: cat}
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
-	engine.RegisterEffect(notices.EffectEstablishment, notices.PublishEstablishmentEffect)
-	engine.RegisterEffect(notices.EffectLicence, notices.PublishLicenceDecisionEffect)
+	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
+	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
 	engine.SetIssuer(issuer.Issue)
 	return cat, engine, issuer, nil
 }
