@@ -53,7 +53,7 @@ func fill(ctx context.Context, tx bun.IDB, c *workflow.Case, item *catalog.Item,
 		}
 		f["supplement"] = map[string]any{"notice": s.Notice, "items": items}
 	}
-	org, err := organisationOf(ctx, tx, c)
+	org, err := register.OfCase(ctx, tx, c.ID)
 	if err != nil || org == nil {
 		return f, nil, err
 	}
@@ -79,19 +79,6 @@ func fundsInWan(c *workflow.Case, item *catalog.Item) string {
 		}
 	}
 	return ""
-}
-
-// organisationOf reads the register's entry that the case created, if any.
-func organisationOf(ctx context.Context, tx bun.IDB, c *workflow.Case) (*register.Organisation, error) {
-	o := new(register.Organisation)
-	err := tx.NewSelect().Model(o).Where("case_id = ?", c.ID).OrderExpr("id DESC").Limit(1).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the organisation of case %d: %w", c.ID, err)
-	}
-	return o, nil
 }
 
 // applicantName is whom a document addresses: the organisation the application names (the name
