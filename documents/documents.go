@@ -18,6 +18,7 @@ import (
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/sequences"
 	"github.com/civicflow/civicflow/workflow"
@@ -55,7 +56,7 @@ func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *
 	if err != nil {
 		return nil, err
 	}
-	number, err := documentNumber(ctx, tx, c, auth, tpl, now)
+	number, entered, err := documentNumber(ctx, tx, c, auth, tpl, now)
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +90,14 @@ func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *
 		d.Signature = is.seal.Sign(Particulars(d))
 	}
 	if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
+		if database.IsUniqueViolation(err) {
+			// Another action took the number meanwhile: an entered one is the person's to check, a
+			// generated one (met by a number entered at the same moment) is free on a retry.
+			if entered {
+				return nil, numberTaken(tpl.NumberField)
+			}
+			return nil, errNumberRace
+		}
 		return nil, fmt.Errorf("issuing %s for case %d: %w", number, c.ID, err)
 	}
 	return d, supersede(ctx, tx, d)
@@ -115,40 +124,65 @@ func supersede(ctx context.Context, tx bun.Tx, d *workflow.Document) error {
 	return nil
 }
 
-// documentNumber is the number of a new document of tpl for case c: the one entered in the action's
-// field tpl.NumberField, unless empty, which no other document may have; else the next of its prefix.
+// documentNumber is the number of a new document of tpl for case c, and whether it was entered: the
+// one entered in the action's field tpl.NumberField, unless empty, which no other document may have;
+// else the next of its prefix.
 func documentNumber(ctx context.Context, tx bun.Tx, c *workflow.Case, auth Authority, tpl *catalog.DocumentTemplate,
-	now time.Time) (string, error) {
-	entered, _ := c.Fields[tpl.NumberField].(string)
-	if entered = strings.TrimSpace(entered); tpl.NumberField == "" || entered == "" {
-		return nextNumber(ctx, tx, auth, tpl, c.Jurisdiction, now)
+	now time.Time) (number string, entered bool, err error) {
+	typed, _ := c.Fields[tpl.NumberField].(string)
+	if typed = strings.TrimSpace(typed); tpl.NumberField == "" || typed == "" {
+		number, err = nextNumber(ctx, tx, auth, tpl, c.Jurisdiction, now)
+		return number, false, err
 	}
-	taken, err := tx.NewSelect().Model((*workflow.Document)(nil)).Where("number = ?", entered).Exists(ctx)
+	taken, err := numberTakenBy(ctx, tx, typed)
 	if err != nil {
-		return "", fmt.Errorf("looking up document number %s: %w", entered, err)
+		return "", true, err
 	}
 	if taken {
-		var fe problem.Fields
-		fe.Add("fields."+tpl.NumberField, "taken", "该文号已被另一份文书使用，请核对。",
-			"Another document has this number already: check it.")
-		return "", fe.Err()
+		return "", true, numberTaken(tpl.NumberField)
 	}
-	return entered, nil
+	return typed, true, nil
+}
+
+// numberTaken is the field error of an entered number that another document has.
+func numberTaken(field string) error {
+	var fe problem.Fields
+	fe.Add("fields."+field, "taken", "该文号已被另一份文书使用，请核对。", "Another document has this number already: check it.")
+	return fe.Err()
+}
+
+// errNumberRace answers the rare action whose generated number a number entered at the same moment took.
+var errNumberRace = problem.New(problem.Conflict, "number_race",
+	"文号分配冲突，请重试。", "The document number was taken at the same moment: try again.")
+
+// numberTakenBy reports whether a document has number already.
+func numberTakenBy(ctx context.Context, tx bun.IDB, number string) (bool, error) {
+	taken, err := tx.NewSelect().Model((*workflow.Document)(nil)).Where("number = ?", number).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("looking up document number %s: %w", number, err)
+	}
+	return taken, nil
 }
 
 // nextNumber takes the next document number of the template's prefix in the jurisdiction and the
-// year (China's) of now: <abbreviation><prefix>〔<year>〕<n>号.
+// year (China's) of now: <abbreviation><prefix>〔<year>〕<n>号. A number someone entered ahead of the
+// counter (number_field) is passed over, so that it does not stop the series.
 func nextNumber(ctx context.Context, tx bun.IDB, auth Authority, tpl *catalog.DocumentTemplate, jurisdiction string, now time.Time) (string, error) {
 	prefix := tpl.NumberPrefix
 	if prefix == "" {
 		prefix = defaultPrefix
 	}
 	year := now.In(calendar.Zone).Year()
-	n, err := sequences.Next(ctx, tx, fmt.Sprintf("document:%s:%s:%d", jurisdiction, prefix, year))
-	if err != nil {
-		return "", err
+	for {
+		n, err := sequences.Next(ctx, tx, fmt.Sprintf("document:%s:%s:%d", jurisdiction, prefix, year))
+		if err != nil {
+			return "", err
+		}
+		number := fmt.Sprintf("%s%s〔%d〕%d号", auth.Abbreviation, prefix, year, n)
+		if taken, err := numberTakenBy(ctx, tx, number); err != nil || !taken {
+			return number, err
+		}
 	}
-	return fmt.Sprintf("%s%s〔%d〕%d号", auth.Abbreviation, prefix, year, n), nil
 }
 
 // defaultPrefix is the number prefix of a template that sets none: 民 for 民政.

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -15,12 +16,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf16"
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/stacktest"
@@ -384,6 +387,42 @@ func TestEnteredDocumentNumberIsUniqueOrRefused(t *testing.T) {
 		}
 		if v := st.getCase(app, second.ID); v.Case.State != "prep_decision" || v.Case.Version != second.Version {
 			t.Fatalf("a refused decision moved the case to %s at %d", v.Case.State, v.Case.Version)
+		}
+
+		// A number entered ahead of the system's counter, in its own pattern, is passed over by it.
+		year := time.Now().In(calendar.Zone).Year()
+		ahead := fmt.Sprintf("沈民社筹〔%d〕2号", year)
+		st.step(apr, second, "approve_preparation", "establishment_application", map[string]any{"fields": map[string]any{"decision_number": ahead}})
+		numbered := func(c caseState) string {
+			docs := st.getCase(app, c.ID).Documents
+			return docs[len(docs)-1].Number
+		}
+		third, fourth := toDecision("沈阳市第三围棋协会"), toDecision("沈阳市第四围棋协会")
+		st.step(apr, third, "approve_preparation", "establishment_application", nil)
+		st.step(apr, fourth, "approve_preparation", "establishment_application", nil)
+		if got := []string{numbered(third), numbered(fourth)}; got[0] != fmt.Sprintf("沈民社筹〔%d〕1号", year) || got[1] != fmt.Sprintf("沈民社筹〔%d〕3号", year) {
+			t.Errorf("the system's numbers around an entered 2号: %v", got)
+		}
+
+		// Two approvers entering one number at the same moment: one decision is taken, the other
+		// is told the number is taken; neither is a server error.
+		racers := []caseState{toDecision("沈阳市第五围棋协会"), toDecision("沈阳市第六围棋协会")}
+		codes := make(chan int, len(racers))
+		var wg sync.WaitGroup
+		for _, c := range racers {
+			wg.Go(func() {
+				codes <- st.act(apr, c.ID, map[string]any{"action": "approve_preparation", "expected_version": c.Version,
+					"fields": map[string]any{"decision_number": "沈民社准〔2026〕99号"}}, nil)
+			})
+		}
+		wg.Wait()
+		close(codes)
+		count := map[int]int{}
+		for c := range codes {
+			count[c]++
+		}
+		if count[http.StatusOK] != 1 || count[http.StatusUnprocessableEntity] != 1 {
+			t.Errorf("two approvals entering one number at once: %v, want one 200 and one 422", count)
 		}
 	})
 }
