@@ -71,8 +71,8 @@ func (s *Server) bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 }
 
 // credentialsHold reports whether the bearer token, else the session cookie, of h belongs to an
-// account. When the database cannot say (an outage), it lets the request through to be answered
-// 503 rather than 413.
+// account. When the database cannot say (an outage), they do not: a stranger's made-up token must not
+// lift the limit then either, and the upload could not be stored anyway.
 func (s *Server) credentialsHold(h *fasthttp.RequestHeader) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), s.Config.DatabaseTimeout)
 	defer cancel()
@@ -86,7 +86,7 @@ func (s *Server) credentialsHold(h *fasthttp.RequestHeader) bool {
 	} else {
 		_, err = accounts.SessionUser(ctx, s.DB, string(h.Cookie(sessionCookie)), s.Config.SessionTTL)
 	}
-	return err == nil || !problem.Is(err, problem.Unauthenticated)
+	return err == nil
 }
 
 // verifyUploadPath reports whether path is where anyone, without logging in, may upload a PDF to

@@ -58,6 +58,11 @@ const searchPerKind = 10
 // searchPage searches service items by name and keywords, the register by name or credit code and
 // the public notices by their titles' words.
 func (s *Server) searchPage(c *fiber.Ctx) error {
+	release, err := s.searches.enter(c.UserContext())
+	if err != nil {
+		return err
+	}
+	defer release()
 	v := s.view(c, "search_title")
 	v.Labels = map[string]string{"q": v.T("search_q")}
 	q := strings.TrimSpace(c.Query("q")) // blank is no search, not every organisation

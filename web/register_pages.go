@@ -67,6 +67,11 @@ func registerValues(q register.Query, page int) string {
 
 // registerPage is the search form and a page of its results.
 func (s *Server) registerPage(c *fiber.Ctx) error {
+	release, err := s.searches.enter(c.UserContext())
+	if err != nil {
+		return err
+	}
+	defer release()
 	q := readRegisterQuery(c)
 	v := s.view(c, "register_title")
 	for k, val := range map[string]string{"q": q.Q, "uscc": q.USCC, "kind": q.Kind, "status": q.Status, "jurisdiction": q.Jurisdiction,
@@ -127,6 +132,11 @@ func (s *Server) organisationPage(c *fiber.Ctx) error {
 
 // apiRegister answers a page of the search of the register.
 func (s *Server) apiRegister(c *fiber.Ctx) error {
+	release, err := s.searches.enter(c.UserContext())
+	if err != nil {
+		return err
+	}
+	defer release()
 	res, err := register.Search(c.UserContext(), s.DB, readRegisterQuery(c))
 	if err != nil {
 		return err
@@ -178,33 +188,45 @@ var registerCSVHeader = []string{
 	"登记管理机关 Registration authority", "住所 Domicile", "法定代表人 Legal representative", "成立登记日期 Registered on",
 }
 
-// An export reads up to register.MaxExport organisations: a burst of them, which anyone may send,
-// would hold the database from everybody else. A process makes exportSlots at once; a request
-// waits exportWait for a slot and is then asked to come back (503 with Retry-After).
+// The public register is open to anyone, without login: a burst of its heavier requests could hold
+// the database from everybody else (logged-in staff and applicants included). A process serves
+// exportSlots exports (each reads up to register.MaxExport organisations) and searchSlots searches at
+// once; a request waits for a slot and is then asked to come back (503 with Retry-After).
 const (
 	exportSlots = 2
 	exportWait  = 5 * time.Second
+	searchSlots = 4
+	searchWait  = 3 * time.Second
 )
 
-// exportGate lets exports in while a slot is free, waiting for one until wait has passed.
-type exportGate struct {
+// gate lets requests in while a slot is free, waiting for one until wait has passed.
+type gate struct {
 	slots *semaphore.Weighted
 	wait  time.Duration
+	busy  error // the answer when no slot came free in time
 }
 
-// enter takes a slot, waiting at most g.wait, and returns its release; errExportBusy when none
-// came free in time.
-func (g exportGate) enter(ctx context.Context) (release func(), err error) {
+func newGate(slots int64, wait time.Duration, busy error) gate {
+	return gate{slots: semaphore.NewWeighted(slots), wait: wait, busy: busy}
+}
+
+// enter takes a slot, waiting at most g.wait, and returns its release; g.busy when none came free
+// in time.
+func (g gate) enter(ctx context.Context) (release func(), err error) {
 	ctx, cancel := context.WithTimeout(ctx, g.wait)
 	defer cancel()
 	if err := g.slots.Acquire(ctx, 1); err != nil {
-		return nil, errExportBusy
+		return nil, g.busy
 	}
 	return func() { g.slots.Release(1) }, nil
 }
 
-var errExportBusy = problem.New(problem.Unavailable, "export_busy",
-	"当前导出请求较多，请稍后再试。", "Many exports are being made just now: try again in a moment.")
+var (
+	errExportBusy = problem.New(problem.Unavailable, "export_busy",
+		"当前导出请求较多，请稍后再试。", "Many exports are being made just now: try again in a moment.")
+	errSearchBusy = problem.New(problem.Unavailable, "search_busy",
+		"当前查询人数较多，请稍后再试。", "Many searches are being made just now: try again in a moment.")
+)
 
 // registerCSV exports the search as CSV in UTF-8 with a byte order mark, which Excel needs to read
 // Chinese correctly: the first register.MaxExport matches, in the order of the page. The

@@ -27,7 +27,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/uptrace/bun"
-	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/civicflow/civicflow/accounts"
@@ -73,8 +72,9 @@ type Server struct {
 	table []Route
 	// readiness is the last answer of /readyz's checks.
 	readiness readinessCache
-	// exports bounds the register exports this process makes at once (see registerCSV).
-	exports exportGate
+	// exports and searches bound the public register's exports and searches this process serves at
+	// once (see gate).
+	exports, searches gate
 }
 
 // New builds the application with every route and refuses a route registered without a permission.
@@ -87,7 +87,8 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, tr: tr, pages: pg, exports: exportGate{slots: semaphore.NewWeighted(exportSlots), wait: exportWait}}
+	s := &Server{Deps: d, tr: tr, pages: pg, exports: newGate(exportSlots, exportWait, errExportBusy),
+		searches: newGate(searchSlots, searchWait, errSearchBusy)}
 	cfg := fiber.Config{
 		AppName: "civicflow",
 		// Values from the request outlive it (metric labels, audit rows, goroutines); Immutable makes

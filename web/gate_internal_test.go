@@ -5,14 +5,12 @@ import (
 	"errors"
 	"testing"
 	"time"
-
-	"golang.org/x/sync/semaphore"
 )
 
 // Exports beyond the slots wait for one to come free, and are told to come back once they have
 // waited long enough; a slot given back lets the next one in.
-func TestExportGateBoundsExportsAtOnce(t *testing.T) {
-	g := exportGate{slots: semaphore.NewWeighted(exportSlots), wait: 50 * time.Millisecond}
+func TestGateBoundsRequestsAtOnce(t *testing.T) {
+	g := newGate(exportSlots, 50*time.Millisecond, errExportBusy)
 	ctx := context.Background()
 	var releases []func()
 	for range exportSlots {
