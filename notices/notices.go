@@ -173,6 +173,9 @@ type Draft struct {
 	Change       string `json:"change"` // required on a correction of a published notice
 	// Attachments are uploads (materials of AttachmentItem, not yet attached) to add to the version.
 	Attachments []int64 `json:"attachments"`
+	// Remove are the materials attached to the version to take off it (when a publisher asks for it):
+	// on a correction, those carried over from the published version, which keeps its own.
+	Remove []int64 `json:"remove"`
 }
 
 // Problems worded once.
@@ -390,6 +393,9 @@ func Edit(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, i
 		if err := updateVersion(ctx, tx, v, VersionDraft, "title", "body", "change"); err != nil {
 			return err
 		}
+		if err := detach(ctx, tx, v, d.Remove); err != nil {
+			return err
+		}
 		if err := attach(ctx, tx, actor.UserID, v, d.Attachments); err != nil {
 			return err
 		}
@@ -400,8 +406,18 @@ func Edit(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, i
 		if err := updateNotice(ctx, tx, n, "title", "updated_at"); err != nil {
 			return err
 		}
-		return record(ctx, tx, actor, "notice.edit", n, map[string]any{"version": v.Number})
+		return record(ctx, tx, actor, "notice.edit", n, editDetail(v, d))
 	})
+}
+
+// editDetail is the audit detail of saving draft d as version v: its number, and the attachments
+// taken off it, so that the trail shows who removed which file.
+func editDetail(v *Version, d Draft) map[string]any {
+	detail := map[string]any{"version": v.Number}
+	if len(d.Remove) > 0 {
+		detail["removed_attachments"] = d.Remove
+	}
+	return detail
 }
 
 // Revise starts a correction of a published notice: a new draft version, which says what changed
@@ -427,10 +443,13 @@ func Revise(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 		if err := copyAttachments(ctx, tx, latest.ID, v.ID); err != nil {
 			return err
 		}
+		if err := detach(ctx, tx, v, d.Remove); err != nil {
+			return err
+		}
 		if err := attach(ctx, tx, actor.UserID, v, d.Attachments); err != nil {
 			return err
 		}
-		return record(ctx, tx, actor, "notice.revise", n, map[string]any{"version": v.Number})
+		return record(ctx, tx, actor, "notice.revise", n, editDetail(v, d))
 	})
 }
 

@@ -138,6 +138,28 @@ func (s *Server) noticeUploads(c *fiber.Ctx) ([]int64, error) {
 	return ids, fe.Err()
 }
 
+// noticeRemovals reads the ids of the attachments ticked "remove" on the edit form, multipart or
+// not; anything but an id is a bad form.
+func noticeRemovals(c *fiber.Ctx) ([]int64, error) {
+	var values []string
+	if mf, err := c.MultipartForm(); err == nil {
+		values = mf.Value["remove"]
+	} else {
+		for _, b := range c.Request().PostArgs().PeekMulti("remove") {
+			values = append(values, string(b))
+		}
+	}
+	ids := make([]int64, 0, len(values))
+	for _, s := range values {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, errBadForm
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
 // noticeAttachment serves a file attached to a version of the notice the caller may see.
 func (s *Server) noticeAttachment(c *fiber.Ctx) error {
 	mid, err := strconv.ParseInt(c.Params("file"), 10, 64)
@@ -496,6 +518,9 @@ func (s *Server) editNoticePost(c *fiber.Ctx) error {
 	id := n.ID
 	if !notices.MayWrite(s.Enforcer, uid, n.Jurisdiction) {
 		return problem.ErrForbidden // before anything is uploaded
+	}
+	if d.Remove, err = noticeRemovals(c); err != nil {
+		return err
 	}
 	if d.Attachments, err = s.noticeUploads(c); err != nil {
 		if p, ok := problem.As(err); ok && p.Kind != problem.BadRequest {

@@ -645,3 +645,81 @@ func (st *site) groupToDecision(app, acc, rev, apr, name string) caseState {
 	c = st.step(acc, c, "accept_est", "est_review", nil)
 	return st.step(rev, c, "propose_est", "est_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予登记。"}})
 }
+
+// removeBoxes reads the ids of the attachments an edit page offers to remove, in page order.
+var removeBoxes = regexp.MustCompile(`name="remove" value="(\d+)"`)
+
+// An attachment comes off a draft, and off a correction without touching the published version
+// until the correction is published; each removal is in the audit trail.
+func TestNoticeAttachmentRemoval(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("sy.writer", "reviewer@2101*")
+		st.user("sy.publisher", "publisher@2101*")
+		writer, publisher, anon := st.browser(), st.browser(), st.browser()
+		writer.login("sy.writer")
+		publisher.login("sy.publisher")
+		_, _, token := writer.get("/admin/notices")
+		resp, _ := writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210100"},
+			"title": {"关于窗口搬迁的通知"}, "body": {"窗口搬至二楼。"}})
+		id := noticeID(t, resp)
+		path := fmt.Sprintf("/notices/%d", id)
+		text := url.Values{"_csrf": {token}, "title": {"关于窗口搬迁的通知"}, "body": {"窗口搬至二楼。"}}
+		for _, name := range []string{"旧平面图.pdf", "新平面图.pdf"} {
+			if resp, body := writer.postMultipart(path+"/edit", text, map[string]string{"attachments": name}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("attaching %s: %d %s", name, resp.StatusCode, body)
+			}
+		}
+		_, page, _ := writer.get(path + "/edit")
+		boxes := removeBoxes.FindAllStringSubmatch(page, -1)
+		if len(boxes) != 2 || !strings.Contains(page, "删除：旧平面图.pdf") {
+			t.Fatalf("the draft's form offers no removal: %s", page)
+		}
+		old, kept := boxes[0][1], boxes[1][1]
+		bad := url.Values{"_csrf": {token}, "title": text["title"], "body": text["body"], "remove": {"999999"}}
+		if resp, body := writer.post(path+"/edit", bad); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="remove-error"`) {
+			t.Errorf("removing what is not attached: %d %s", resp.StatusCode, body)
+		}
+		drop := url.Values{"_csrf": {token}, "title": text["title"], "body": text["body"], "remove": {old}}
+		if resp, body := writer.postMultipart(path+"/edit", drop, nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("removing an attachment: %d %s", resp.StatusCode, body)
+		}
+		if _, page, _ := writer.get(path); strings.Contains(page, "旧平面图.pdf") || !strings.Contains(page, "新平面图.pdf") {
+			t.Errorf("the draft after the removal: %s", page)
+		}
+		writer.post(path+"/submit", url.Values{"_csrf": {token}})
+		_, _, ptoken := publisher.get("/admin/notices")
+		if resp, _ := publisher.post(path+"/approve", url.Values{"_csrf": {ptoken}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approving: %d", resp.StatusCode)
+		}
+
+		// A correction drops the published version's attachment from the new version only.
+		_, page, _ = writer.get(path + "/edit")
+		if boxes := removeBoxes.FindAllStringSubmatch(page, -1); len(boxes) != 1 || boxes[0][1] != kept || !strings.Contains(page, "已发布版本的附件在更正发布前保持不变") {
+			t.Fatalf("the correction form's attachments: %s", page)
+		}
+		writer.post(path+"/edit", url.Values{"_csrf": {token}, "title": text["title"], "body": {"窗口搬至三楼。"}, "change": {"楼层更正，删除平面图"}, "remove": {kept}})
+		if _, page, _ := anon.get(path); !strings.Contains(page, "新平面图.pdf") {
+			t.Errorf("the published version lost its attachment before the correction was published: %s", page)
+		}
+		writer.post(path+"/submit", url.Values{"_csrf": {token}})
+		publisher.post(path+"/approve", url.Values{"_csrf": {ptoken}})
+		_, page, _ = anon.get(path)
+		if !strings.Contains(page, "三楼") || strings.Count(page, "新平面图.pdf") != 1 { // only in version 1 of the list
+			t.Errorf("the corrected notice's attachments: %s", page)
+		}
+		entries, err := audit.List(context.Background(), s.DB, "notice", 50, "object_id = ?", fmt.Sprint(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		removals := 0
+		for _, e := range entries {
+			if e.Detail["removed_attachments"] != nil {
+				removals++
+			}
+		}
+		if removals != 2 {
+			t.Errorf("removals in the audit trail: %d of %+v", removals, entries)
+		}
+	})
+}
