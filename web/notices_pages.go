@@ -429,7 +429,7 @@ func (s *Server) renderStaffNotices(c *fiber.Ctx, status int, formErr error) err
 		return err
 	}
 	v.Labels = map[string]string{"category": v.T("notices_category"), "jurisdiction": v.T("notices_authority"),
-		"title": v.T("notices_field_title"), "body": v.T("notices_field_body")}
+		"title": v.T("notices_field_title"), "body": v.T("notices_field_body"), "attachments": v.T("notices_attachments")}
 	list, pending, err := notices.InProgress(c.UserContext(), s.DB, s.Enforcer, uid)
 	if err != nil {
 		return err
@@ -452,14 +452,32 @@ func (s *Server) renderStaffNotices(c *fiber.Ctx, status int, formErr error) err
 			"ForMe": p.Status == notices.VersionReview && notices.MayReview(s.Enforcer, uid, n.Jurisdiction) &&
 				(p.AuthorID == nil || *p.AuthorID != uid)})
 	}
-	v.Data = map[string]any{"Rows": rows, "Writable": writable, "Categories": notices.Categories}
+	data := map[string]any{"Rows": rows, "Writable": writable, "Categories": notices.Categories}
+	addAttachmentTypes(data)
+	v.Data = data
 	return s.renderStatus(c, status, "notices_staff", v)
 }
 
-// createNoticePost writes a new draft and opens it.
+// addAttachmentTypes puts the file types a notice may attach into a page's data, for the upload field.
+func addAttachmentTypes(data map[string]any) {
+	data["Accept"] = materials.Accept(notices.AttachmentTypes)
+	data["Types"] = strings.Join(materials.TypeNames(notices.AttachmentTypes), "、")
+}
+
+// createNoticePost writes a new draft, with the files attached, and opens it. Files are stored only
+// for a writer of the jurisdiction chosen; anyone else is refused by notices.Create.
 func (s *Server) createNoticePost(c *fiber.Ctx) error {
-	n, err := notices.Create(c.UserContext(), s.DB, s.Enforcer, actor(c), notices.Draft{Category: c.FormValue("category"),
-		Jurisdiction: c.FormValue("jurisdiction"), Title: c.FormValue("title"), Body: c.FormValue("body")})
+	d := notices.Draft{Category: c.FormValue("category"), Jurisdiction: c.FormValue("jurisdiction"), Title: c.FormValue("title"), Body: c.FormValue("body")}
+	if notices.MayWrite(s.Enforcer, userID(c), strings.TrimSpace(d.Jurisdiction)) {
+		var err error
+		if d.Attachments, err = s.noticeUploads(c); err != nil {
+			if p, ok := problem.As(err); ok && p.Kind != problem.BadRequest {
+				return s.renderStaffNotices(c, fiber.StatusUnprocessableEntity, err)
+			}
+			return err
+		}
+	}
+	n, err := notices.Create(c.UserContext(), s.DB, s.Enforcer, actor(c), d)
 	if p, ok := problem.As(err); ok && p.Kind == problem.Invalid {
 		return s.renderStaffNotices(c, fiber.StatusUnprocessableEntity, err)
 	}
@@ -502,8 +520,9 @@ func (s *Server) renderEditNotice(c *fiber.Ctx, status int, formErr error) error
 	if err != nil {
 		return err
 	}
-	v.Data = map[string]any{"Notice": n, "Correction": pending == nil || pending.Number > 1, "Pending": pending,
-		"Files": files[latest.ID], "Accept": materials.Accept(notices.AttachmentTypes), "Types": strings.Join(materials.TypeNames(notices.AttachmentTypes), "、")}
+	data := map[string]any{"Notice": n, "Correction": pending == nil || pending.Number > 1, "Pending": pending, "Files": files[latest.ID]}
+	addAttachmentTypes(data)
+	v.Data = data
 	return s.renderStatus(c, status, "notice_edit", v)
 }
 

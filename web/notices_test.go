@@ -649,7 +649,7 @@ func (st *site) groupToDecision(app, acc, rev, apr, name string) caseState {
 // removeBoxes reads the ids of the attachments an edit page offers to remove, in page order.
 var removeBoxes = regexp.MustCompile(`name="remove" value="(\d+)"`)
 
-// An attachment comes off a draft, and off a correction without touching the published version
+// A new notice takes attachments at once; an attachment comes off a draft, and off a correction without touching the published version
 // until the correction is published; each removal is in the audit trail.
 func TestNoticeAttachmentRemoval(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
@@ -659,18 +659,27 @@ func TestNoticeAttachmentRemoval(t *testing.T) {
 		writer, publisher, anon := st.browser(), st.browser(), st.browser()
 		writer.login("sy.writer")
 		publisher.login("sy.publisher")
-		_, _, token := writer.get("/admin/notices")
-		resp, _ := writer.post("/admin/notices", url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210100"},
-			"title": {"关于窗口搬迁的通知"}, "body": {"窗口搬至二楼。"}})
+		// The new-notice form takes attachments at once; its title is a text input, styled as one.
+		_, page, token := writer.get("/admin/notices")
+		if !strings.Contains(page, `enctype="multipart/form-data"`) || !strings.Contains(page, `name="attachments"`) || !strings.Contains(page, `name="title" type="text"`) {
+			t.Fatalf("the new-notice form: %s", page)
+		}
+		create := url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210100"}, "title": {"关于窗口搬迁的通知"}, "body": {"窗口搬至二楼。"}}
+		resp, body := writer.postFiles("/admin/notices", create, map[string]upload{"attachments": {name: "平面图.exe", content: "MZ"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="attachments-error"`) || !strings.Contains(body, "关于窗口搬迁的通知") {
+			t.Fatalf("a new notice with a refused attachment: %d %s", resp.StatusCode, body)
+		}
+		resp, _ = writer.postMultipart("/admin/notices", create, map[string]string{"attachments": "旧平面图.pdf"})
 		id := noticeID(t, resp)
 		path := fmt.Sprintf("/notices/%d", id)
 		text := url.Values{"_csrf": {token}, "title": {"关于窗口搬迁的通知"}, "body": {"窗口搬至二楼。"}}
-		for _, name := range []string{"旧平面图.pdf", "新平面图.pdf"} {
-			if resp, body := writer.postMultipart(path+"/edit", text, map[string]string{"attachments": name}); resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("attaching %s: %d %s", name, resp.StatusCode, body)
-			}
+		if resp, body := writer.postMultipart(path+"/edit", text, map[string]string{"attachments": "新平面图.pdf"}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("attaching a second file: %d %s", resp.StatusCode, body)
 		}
-		_, page, _ := writer.get(path + "/edit")
+		_, page, _ = writer.get(path + "/edit")
+		if !strings.Contains(page, `name="title" type="text"`) {
+			t.Errorf("the edit form's title is no text input: %s", page)
+		}
 		boxes := removeBoxes.FindAllStringSubmatch(page, -1)
 		if len(boxes) != 2 || !strings.Contains(page, "删除：旧平面图.pdf") {
 			t.Fatalf("the draft's form offers no removal: %s", page)
