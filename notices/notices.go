@@ -84,6 +84,10 @@ type Notice struct {
 	WithdrawnReason string     `json:"withdrawn_reason,omitempty"`
 }
 
+// Path is the address of the notice's page, which messages give (as a string: numbers in a message's
+// stored data come back as floats).
+func (n *Notice) Path() string { return fmt.Sprintf("/notices/%d", n.ID) }
+
 // Public reports whether anyone may read the notice: it was published, and perhaps withdrawn since.
 func (n *Notice) Public() bool { return n.Status == StatusPublished || n.Status == StatusWithdrawn }
 
@@ -331,6 +335,10 @@ func Pending(vs []Version) *Version {
 	return &vs[len(vs)-1]
 }
 
+// Returned reports whether draft v came back from the publisher, who said why in its review comment:
+// a return is the one step that makes a version a draft again with a reviewer.
+func Returned(v *Version) bool { return v.Status == VersionDraft && v.ReviewerID != nil }
+
 // change runs fn in a transaction over the notice with id and its newest version, after checking
 // that the actor holds act in the notice's jurisdiction.
 func change(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, id int64, act string,
@@ -493,7 +501,7 @@ func notifyReviewers(ctx context.Context, tx bun.IDB, auth Authorizer, n *Notice
 		}
 		told[g.UserID] = true
 		if err := notify.Send(ctx, tx, notify.Message{UserID: g.UserID, Template: "notice_review_requested",
-			Data: map[string]any{"title": v.Title, "version": v.Number, "notice_id": n.ID}}); err != nil {
+			Data: map[string]any{"title": v.Title, "version": v.Number, "notice_id": n.ID, "notice_path": n.Path()}}); err != nil {
 			return err
 		}
 	}
@@ -557,7 +565,7 @@ func review(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 		if v.AuthorID != nil {
 			template := map[bool]string{true: "notice_published", false: "notice_returned"}[approve]
 			if err := notify.Send(ctx, tx, notify.Message{UserID: *v.AuthorID, Template: template,
-				Data: map[string]any{"title": v.Title, "version": v.Number, "comment": comment, "notice_id": n.ID}}); err != nil {
+				Data: map[string]any{"title": v.Title, "version": v.Number, "comment": comment, "notice_id": n.ID, "notice_path": n.Path()}}); err != nil {
 				return err
 			}
 		}

@@ -448,7 +448,7 @@ func (s *Server) renderStaffNotices(c *fiber.Ctx, status int, formErr error) err
 	rows := make([]map[string]any, 0, len(list))
 	for _, n := range list {
 		p := pending[n.ID]
-		rows = append(rows, map[string]any{"Notice": n, "Pending": p,
+		rows = append(rows, map[string]any{"Notice": n, "Pending": p, "Returned": notices.Returned(&p),
 			"ForMe": p.Status == notices.VersionReview && notices.MayReview(s.Enforcer, uid, n.Jurisdiction) &&
 				(p.AuthorID == nil || *p.AuthorID != uid)})
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -685,6 +686,30 @@ func TestNoticeAttachmentRemoval(t *testing.T) {
 			t.Fatalf("the draft's form offers no removal: %s", page)
 		}
 		old, kept := boxes[0][1], boxes[1][1]
+
+		// The publisher returns it asking to remove a file: the writer's list says so with the comment,
+		// the message gives the notice's address, and its page leads back to the list.
+		writer.post(path+"/submit", url.Values{"_csrf": {token}})
+		_, _, ptoken := publisher.get("/admin/notices")
+		if resp, _ := publisher.post(path+"/return", url.Values{"_csrf": {ptoken}, "comment": {"请删除旧平面图。"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("returning: %d", resp.StatusCode)
+		}
+		if _, page, _ := writer.get("/admin/notices"); !strings.Contains(page, "已退回修改") || !strings.Contains(page, "请删除旧平面图。") {
+			t.Errorf("the returned notice on the writer's list: %s", page)
+		}
+		if _, page, _ := writer.get(path); !strings.Contains(page, `href="/admin/notices"`) {
+			t.Errorf("the draft's page has no way back to the staff's list: %s", page)
+		}
+		var data []string
+		if err := s.DB.NewSelect().Table("outbox").Column("data").Where("template = 'notice_returned' AND channel = 'inbox'").Scan(context.Background(), &data); err != nil {
+			t.Fatal(err)
+		}
+		var sent struct {
+			NoticePath string `json:"notice_path"`
+		}
+		if len(data) != 1 || json.Unmarshal([]byte(data[0]), &sent) != nil || sent.NoticePath != path {
+			t.Errorf("the return message's data: %q", data)
+		}
 		bad := url.Values{"_csrf": {token}, "title": text["title"], "body": text["body"], "remove": {"999999"}}
 		if resp, body := writer.post(path+"/edit", bad); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="remove-error"`) {
 			t.Errorf("removing what is not attached: %d %s", resp.StatusCode, body)
@@ -697,7 +722,6 @@ func TestNoticeAttachmentRemoval(t *testing.T) {
 			t.Errorf("the draft after the removal: %s", page)
 		}
 		writer.post(path+"/submit", url.Values{"_csrf": {token}})
-		_, _, ptoken := publisher.get("/admin/notices")
 		if resp, _ := publisher.post(path+"/approve", url.Values{"_csrf": {ptoken}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("approving: %d", resp.StatusCode)
 		}
@@ -727,7 +751,7 @@ func TestNoticeAttachmentRemoval(t *testing.T) {
 				removals++
 			}
 		}
-		if removals != 2 {
+		if removals != 2 || entries[0].Action != "notice.publish" {
 			t.Errorf("removals in the audit trail: %d of %+v", removals, entries)
 		}
 	})
