@@ -57,7 +57,11 @@ func (s *Server) noticesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Categories": notices.Categories, "Results": res}
+	feed := allFeed
+	if notices.ValidCategory(v.Form["category"]) {
+		feed = v.Form["category"]
+	}
+	data := map[string]any{"Categories": notices.Categories, "Results": res, "Feed": "/notices/feed/" + feed + ".atom", "FeedAll": feed == allFeed}
 	if res != nil {
 		if v.names, err = s.noticeNames(c, res.Notices); err != nil {
 			return err
@@ -293,13 +297,21 @@ type atomFeed struct {
 	Links []feeds.AtomLink
 }
 
-// noticeFeed is the Atom feed of a category's public notices, the newest 50, with absolute links
-// from the public address of the installation. Each entry's author (RFC 4287 §4.1.1) is the authority
-// that issued it; the feed's, for readers that look there only, the portal's departments.
+// allFeed names the feed of every category, /notices/feed/all.atom ("all" is no category).
+const allFeed = "all"
+
+// noticeFeed is the Atom feed of a category's public notices (of every category's, allFeed), the
+// newest 50, with absolute links from the public address of the installation. Each entry's author
+// (RFC 4287 §4.1.1) is the authority that issued it; the feed's, for readers that look there only,
+// the portal's departments.
 func (s *Server) noticeFeed(c *fiber.Ctx) error {
-	category, ok := strings.CutSuffix(c.Params("feed"), ".atom")
-	if !ok || !notices.ValidCategory(category) {
+	name, ok := strings.CutSuffix(c.Params("feed"), ".atom")
+	if !ok || name != allFeed && !notices.ValidCategory(name) {
 		return errNotFound
+	}
+	category, page, heading := name, "/notices?category="+name, "notices_category_"+name
+	if name == allFeed {
+		category, page, heading = "", "/notices", "notices_all"
 	}
 	res, err := notices.List(c.UserContext(), s.DB, notices.Query{Category: category, PerPage: 50})
 	if err != nil {
@@ -310,10 +322,10 @@ func (s *Server) noticeFeed(c *fiber.Ctx) error {
 		return err
 	}
 	base := s.Config.PublicBase()
-	self := base + "/notices/feed/" + category + ".atom"
+	self := base + "/notices/feed/" + name + ".atom"
 	feed := &feeds.Feed{
-		Title:  v.T("site_name") + " · " + v.T("notices_category_"+category),
-		Link:   &feeds.Link{Href: base + "/notices?category=" + category},
+		Title:  v.T("site_name") + " · " + v.T(heading),
+		Link:   &feeds.Link{Href: base + page},
 		Author: &feeds.Author{Name: v.T("site_tagline")},
 	}
 	for _, n := range res.Notices {
@@ -341,7 +353,7 @@ func (s *Server) noticeFeed(c *fiber.Ctx) error {
 	atom.Link = nil
 	out, err := xml.MarshalIndent(atomFeed{AtomFeed: atom, Links: links}, "", "  ")
 	if err != nil {
-		return fmt.Errorf("writing the %s feed: %w", category, err)
+		return fmt.Errorf("writing the %s feed: %w", name, err)
 	}
 	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")

@@ -418,8 +418,8 @@ func TestDecisionsPublishNotices(t *testing.T) {
 			t.Errorf("the withdrawn 成立公告: %s", page)
 		}
 
-		// The feed of each category is Atom with absolute links to the entries.
-		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 3, notices.CategoryGeneral: 0} {
+		// The feed of each category, and of all of them, is Atom with absolute links to the entries.
+		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 3, notices.CategoryGeneral: 0, "all": 4} {
 			resp, err := http.Get(st.base + "/notices/feed/" + category + ".atom")
 			if err != nil {
 				t.Fatal(err)
@@ -433,8 +433,12 @@ func TestDecisionsPublishNotices(t *testing.T) {
 			}
 			// RFC 4287: an author (the feed's and each entry's, the authority that issued it) and the
 			// feed's own address as its self link.
+			alternate := "http://127.0.0.1:8080/notices?category=" + category
+			if category == "all" {
+				alternate = "http://127.0.0.1:8080/notices"
+			}
 			if feed.Author.Name != "辽宁省民政厅及市县民政部门" || feed.link("self") != "http://127.0.0.1:8080/notices/feed/"+category+".atom" ||
-				feed.link("alternate") != "http://127.0.0.1:8080/notices?category="+category {
+				feed.link("alternate") != alternate {
 				t.Errorf("the %s feed's author and links: %s", category, raw)
 			}
 			for _, e := range feed.Entries {
@@ -442,6 +446,16 @@ func TestDecisionsPublishNotices(t *testing.T) {
 					e.Author.Name != "沈阳市民政局" {
 					t.Errorf("an entry of the %s feed: %+v", category, e)
 				}
+			}
+		}
+		// The list offers one feed, the current category's (all of them when none is chosen), outside
+		// the category tabs so that it does not read as one.
+		for query, feed := range map[string]string{"": "/notices/feed/all.atom", "?category=licensing": "/notices/feed/licensing.atom"} {
+			_, page, _ := anon.get("/notices" + query)
+			tabs := page[strings.Index(page, `class="tabs"`):]
+			tabs = tabs[:strings.Index(tabs, "</nav>")]
+			if strings.Count(page, ".atom") != 1 || !strings.Contains(page, `href="`+feed+`"`) || strings.Contains(tabs, ".atom") || !strings.Contains(page, "RSS阅读器") {
+				t.Errorf("the feed link of /notices%s: %s", query, page)
 			}
 		}
 		if resp, err := http.Get(st.base + "/notices/feed/x.atom"); err != nil || resp.StatusCode != http.StatusNotFound {
@@ -590,7 +604,7 @@ func (sd *seeder) attachPDF(id int64, p *persona) {
 	b.c.Jar.SetCookies(base, []*http.Cookie{{Name: "cf_session", Value: p.session}})
 	edit := fmt.Sprintf("/notices/%d/edit", id)
 	_, page, token := b.get(edit)
-	title := regexp.MustCompile(`name="title" maxlength="200" value="([^"]*)"`).FindStringSubmatch(page)
+	title := regexp.MustCompile(`name="title" type="text" maxlength="200" value="([^"]*)"`).FindStringSubmatch(page)
 	if title == nil {
 		sd.t.Fatalf("the edit page of notice %d: %s", id, page)
 	}
