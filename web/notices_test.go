@@ -364,6 +364,11 @@ func TestDecisionsPublishNotices(t *testing.T) {
 				if !strings.Contains(page, "<td>"+validUntil+"</td>") || !strings.Contains(page, "<td>有效</td>") || strings.Contains(page, "长期") {
 					t.Errorf("the approval's page: %s", page)
 				}
+				// The organisation's page in the register links its 成立公告 and this 双公示 entry.
+				_, page, _ = anon.get("/register/" + org.USCC)
+				if !strings.Contains(page, fmt.Sprintf(`href="/notices/%d"`, id)) || !strings.Contains(page, est) || !strings.Contains(page, "成立公告与双公示") {
+					t.Errorf("the register's page of the organisation does not link its notices: %s", page)
+				}
 			case "沈阳市不予批准测试会":
 				// The decision's number is that of the 不予批准决定书 the refusal issued; it refused the
 				// preparation, granted nothing that ends, and names no private person.
