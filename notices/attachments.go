@@ -69,6 +69,26 @@ func attach(ctx context.Context, tx bun.IDB, ownerID int64, v *Version, ids []in
 	return nil
 }
 
+// detach takes the materials ids off version v, in tx: the material itself stays, as other versions
+// (the published one a correction started from) may show it. An id not attached to v is an Invalid
+// problem on "remove".
+func detach(ctx context.Context, tx bun.IDB, v *Version, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	res, err := tx.NewDelete().Model((*attachment)(nil)).Where("version_id = ?", v.ID).Where("material_id IN (?)", bun.List(ids)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("removing attachments from notice %d: %w", v.NoticeID, err)
+	}
+	if n, _ := res.RowsAffected(); n != int64(len(ids)) {
+		var fe problem.Fields
+		fe.Add("remove", "unknown", "要删除的附件不在该版本中。", "An attachment to remove is not attached to this version.")
+		return fe.Err()
+	}
+	return nil
+}
+
 // copyAttachments carries the attachments of version from over to version to (a correction).
 func copyAttachments(ctx context.Context, tx bun.IDB, from, to int64) error {
 	_, err := tx.NewRaw("INSERT INTO notice_attachments (version_id, material_id) SELECT ?, material_id FROM notice_attachments WHERE version_id = ?",

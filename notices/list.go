@@ -9,6 +9,7 @@ import (
 
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/register"
 )
 
 // Limits of a listing.
@@ -133,4 +134,22 @@ func InProgress(ctx context.Context, db bun.IDB, enf *policies.Enforcer, userID 
 		return nil, nil, fmt.Errorf("listing notices in progress: %w", err)
 	}
 	return ns, pending, nil
+}
+
+// ForOrganisation returns the public notices of the organisation, the oldest first: those the decision
+// that registered it published under its case (the 成立公告 and the 双公示 entry of the licence),
+// withdrawn ones included, as they stay public. An organisation taken over from an earlier register
+// has no case here, and so none.
+func ForOrganisation(ctx context.Context, db bun.IDB, o *register.Organisation) ([]Notice, error) {
+	if o.CaseID == nil {
+		return nil, nil
+	}
+	var out []Notice
+	err := db.NewSelect().Model(&out).Where("n.case_id = ?", *o.CaseID).
+		Where("n.status IN (?)", bun.List([]string{StatusPublished, StatusWithdrawn})).
+		OrderExpr("n.published_at, n.id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the notices of organisation %s: %w", o.USCC, err)
+	}
+	return out, nil
 }

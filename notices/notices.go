@@ -84,6 +84,10 @@ type Notice struct {
 	WithdrawnReason string     `json:"withdrawn_reason,omitempty"`
 }
 
+// Path is the address of the notice's page, which messages give (as a string: numbers in a message's
+// stored data come back as floats).
+func (n *Notice) Path() string { return fmt.Sprintf("/notices/%d", n.ID) }
+
 // Public reports whether anyone may read the notice: it was published, and perhaps withdrawn since.
 func (n *Notice) Public() bool { return n.Status == StatusPublished || n.Status == StatusWithdrawn }
 
@@ -173,6 +177,9 @@ type Draft struct {
 	Change       string `json:"change"` // required on a correction of a published notice
 	// Attachments are uploads (materials of AttachmentItem, not yet attached) to add to the version.
 	Attachments []int64 `json:"attachments"`
+	// Remove are the materials attached to the version to take off it (when a publisher asks for it):
+	// on a correction, those carried over from the published version, which keeps its own.
+	Remove []int64 `json:"remove"`
 }
 
 // Problems worded once.
@@ -328,6 +335,10 @@ func Pending(vs []Version) *Version {
 	return &vs[len(vs)-1]
 }
 
+// Returned reports whether draft v came back from the publisher, who said why in its review comment:
+// a return is the one step that makes a version a draft again with a reviewer.
+func Returned(v *Version) bool { return v.Status == VersionDraft && v.ReviewerID != nil }
+
 // change runs fn in a transaction over the notice with id and its newest version, after checking
 // that the actor holds act in the notice's jurisdiction.
 func change(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, id int64, act string,
@@ -390,6 +401,9 @@ func Edit(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, i
 		if err := updateVersion(ctx, tx, v, VersionDraft, "title", "body", "change"); err != nil {
 			return err
 		}
+		if err := detach(ctx, tx, v, d.Remove); err != nil {
+			return err
+		}
 		if err := attach(ctx, tx, actor.UserID, v, d.Attachments); err != nil {
 			return err
 		}
@@ -400,8 +414,18 @@ func Edit(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, i
 		if err := updateNotice(ctx, tx, n, "title", "updated_at"); err != nil {
 			return err
 		}
-		return record(ctx, tx, actor, "notice.edit", n, map[string]any{"version": v.Number})
+		return record(ctx, tx, actor, "notice.edit", n, editDetail(v, d))
 	})
+}
+
+// editDetail is the audit detail of saving draft d as version v: its number, and the attachments
+// taken off it, so that the trail shows who removed which file.
+func editDetail(v *Version, d Draft) map[string]any {
+	detail := map[string]any{"version": v.Number}
+	if len(d.Remove) > 0 {
+		detail["removed_attachments"] = d.Remove
+	}
+	return detail
 }
 
 // Revise starts a correction of a published notice: a new draft version, which says what changed
@@ -427,10 +451,13 @@ func Revise(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 		if err := copyAttachments(ctx, tx, latest.ID, v.ID); err != nil {
 			return err
 		}
+		if err := detach(ctx, tx, v, d.Remove); err != nil {
+			return err
+		}
 		if err := attach(ctx, tx, actor.UserID, v, d.Attachments); err != nil {
 			return err
 		}
-		return record(ctx, tx, actor, "notice.revise", n, map[string]any{"version": v.Number})
+		return record(ctx, tx, actor, "notice.revise", n, editDetail(v, d))
 	})
 }
 
@@ -474,7 +501,7 @@ func notifyReviewers(ctx context.Context, tx bun.IDB, auth Authorizer, n *Notice
 		}
 		told[g.UserID] = true
 		if err := notify.Send(ctx, tx, notify.Message{UserID: g.UserID, Template: "notice_review_requested",
-			Data: map[string]any{"title": v.Title, "version": v.Number, "notice_id": n.ID}}); err != nil {
+			Data: map[string]any{"title": v.Title, "version": v.Number, "notice_id": n.ID, "notice_path": n.Path()}}); err != nil {
 			return err
 		}
 	}
@@ -538,7 +565,7 @@ func review(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 		if v.AuthorID != nil {
 			template := map[bool]string{true: "notice_published", false: "notice_returned"}[approve]
 			if err := notify.Send(ctx, tx, notify.Message{UserID: *v.AuthorID, Template: template,
-				Data: map[string]any{"title": v.Title, "version": v.Number, "comment": comment, "notice_id": n.ID}}); err != nil {
+				Data: map[string]any{"title": v.Title, "version": v.Number, "comment": comment, "notice_id": n.ID, "notice_path": n.Path()}}); err != nil {
 				return err
 			}
 		}

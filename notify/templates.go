@@ -219,25 +219,25 @@ var templates = map[string]source{
 	"notice_review_requested": {
 		Subject: map[string]string{"zh-CN": "待保密审查的公告：{{.title}}", "en": "A notice awaits your confidentiality review: {{.title}}"},
 		Body: map[string]string{
-			"zh-CN": "公告“{{.title}}”（第{{.version}}版）已提交保密审查，请在“公告撰写与审核”页面审查。",
-			"en":    "The notice “{{.title}}” (version {{.version}}) was submitted for the confidentiality review; review it on the page Writing and reviewing notices.",
+			"zh-CN": "公告“{{.title}}”（第{{.version}}版，公告地址 {{.notice_path}}）已提交保密审查，请在该页面或“公告撰写与审核”页面审查。",
+			"en":    "The notice “{{.title}}” (version {{.version}}, at {{.notice_path}}) was submitted for the confidentiality review; review it on its page or on the page Writing and reviewing notices.",
 		},
-		Sample: map[string]any{"title": "关于调整办公时间的通知", "version": 1},
+		Sample: map[string]any{"title": "关于调整办公时间的通知", "version": 1, "notice_path": "/notices/12"},
 	},
 	"notice_returned": {
 		Subject: map[string]string{"zh-CN": "公告被退回修改：{{.title}}", "en": "Notice returned for changes: {{.title}}"},
 		Body: map[string]string{
-			"zh-CN": "您撰写的公告“{{.title}}”（第{{.version}}版）未通过保密审查，已退回修改。审查意见：{{.comment}}",
-			"en":    "Your notice “{{.title}}” (version {{.version}}) did not pass the confidentiality review and was returned. Comment: {{.comment}}",
+			"zh-CN": "您撰写的公告“{{.title}}”（第{{.version}}版，公告地址 {{.notice_path}}）未通过保密审查，已退回修改。审查意见：{{.comment}}请在该页面修改草稿后重新提交。",
+			"en":    "Your notice “{{.title}}” (version {{.version}}, at {{.notice_path}}) did not pass the confidentiality review and was returned. Comment: {{.comment}} Edit the draft on that page and submit it again.",
 		},
-		Sample: map[string]any{"title": "关于调整办公时间的通知", "version": 1, "comment": "请删除内部联系电话。"},
+		Sample: map[string]any{"title": "关于调整办公时间的通知", "version": 1, "comment": "请删除内部联系电话。", "notice_path": "/notices/12"},
 	},
 	"notice_published": {
 		Subject: map[string]string{"zh-CN": "公告已发布：{{.title}}", "en": "Notice published: {{.title}}"},
 		Body: map[string]string{
-			"zh-CN": "您撰写的公告“{{.title}}”（第{{.version}}版）已通过保密审查并发布。",
-			"en":    "Your notice “{{.title}}” (version {{.version}}) passed the confidentiality review and is published.",
+			"zh-CN": "您撰写的公告“{{.title}}”（第{{.version}}版）已通过保密审查并发布，公告地址 {{.notice_path}}。",
+			"en":    "Your notice “{{.title}}” (version {{.version}}) passed the confidentiality review and is published at {{.notice_path}}.",
 		},
-		Sample: map[string]any{"title": "关于调整办公时间的通知", "version": 2},
+		Sample: map[string]any{"title": "关于调整办公时间的通知", "version": 2, "notice_path": "/notices/12"},
 	},
 }

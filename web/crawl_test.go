@@ -77,7 +77,7 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/register/:uscc":                     byOrganisation("/register/%s"),
 	"/admin/offices/:id":                  byOffice("/admin/offices/%d", "", "?saved=1"),
 	"/notices":                            paths("/notices", "/notices?category=licensing&q=%E5%8D%8F%E4%BC%9A&page=1&per_page=1", "/notices?category=x&page=y&per_page=1000"),
-	"/notices/feed/:feed":                 paths("/notices/feed/licensing.atom", "/notices/feed/organisations.atom", "/notices/feed/general.atom", "/notices/feed/x.atom", "/notices/feed/general"),
+	"/notices/feed/:feed":                 paths("/notices/feed/all.atom", "/notices/feed/licensing.atom", "/notices/feed/organisations.atom", "/notices/feed/general.atom", "/notices/feed/x.atom", "/notices/feed/general"),
 	"/notices/:id":                        byNotice("/notices/%d", "", "?saved=1", "?done=approve"),
 	"/notices/:id/edit":                   byNotice("/notices/%d/edit", ""),
 	"/notices/:id/attachments/:file":      byNoticeFile,

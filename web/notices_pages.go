@@ -57,7 +57,11 @@ func (s *Server) noticesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Categories": notices.Categories, "Results": res}
+	feed := allFeed
+	if notices.ValidCategory(v.Form["category"]) {
+		feed = v.Form["category"]
+	}
+	data := map[string]any{"Categories": notices.Categories, "Results": res, "Feed": "/notices/feed/" + feed + ".atom", "FeedAll": feed == allFeed}
 	if res != nil {
 		if v.names, err = s.noticeNames(c, res.Notices); err != nil {
 			return err
@@ -136,6 +140,28 @@ func (s *Server) noticeUploads(c *fiber.Ctx) ([]int64, error) {
 		ids = append(ids, m.ID)
 	}
 	return ids, fe.Err()
+}
+
+// noticeRemovals reads the ids of the attachments ticked "remove" on the edit form, multipart or
+// not; anything but an id is a bad form.
+func noticeRemovals(c *fiber.Ctx) ([]int64, error) {
+	var values []string
+	if mf, err := c.MultipartForm(); err == nil {
+		values = mf.Value["remove"]
+	} else {
+		for _, b := range c.Request().PostArgs().PeekMulti("remove") {
+			values = append(values, string(b))
+		}
+	}
+	ids := make([]int64, 0, len(values))
+	for _, s := range values {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, errBadForm
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // noticeAttachment serves a file attached to a version of the notice the caller may see.
@@ -271,13 +297,21 @@ type atomFeed struct {
 	Links []feeds.AtomLink
 }
 
-// noticeFeed is the Atom feed of a category's public notices, the newest 50, with absolute links
-// from the public address of the installation. Each entry's author (RFC 4287 §4.1.1) is the authority
-// that issued it; the feed's, for readers that look there only, the portal's departments.
+// allFeed names the feed of every category, /notices/feed/all.atom ("all" is no category).
+const allFeed = "all"
+
+// noticeFeed is the Atom feed of a category's public notices (of every category's, allFeed), the
+// newest 50, with absolute links from the public address of the installation. Each entry's author
+// (RFC 4287 §4.1.1) is the authority that issued it; the feed's, for readers that look there only,
+// the portal's departments.
 func (s *Server) noticeFeed(c *fiber.Ctx) error {
-	category, ok := strings.CutSuffix(c.Params("feed"), ".atom")
-	if !ok || !notices.ValidCategory(category) {
+	name, ok := strings.CutSuffix(c.Params("feed"), ".atom")
+	if !ok || name != allFeed && !notices.ValidCategory(name) {
 		return errNotFound
+	}
+	category, page, heading := name, "/notices?category="+name, "notices_category_"+name
+	if name == allFeed {
+		category, page, heading = "", "/notices", "notices_all"
 	}
 	res, err := notices.List(c.UserContext(), s.DB, notices.Query{Category: category, PerPage: 50})
 	if err != nil {
@@ -288,10 +322,10 @@ func (s *Server) noticeFeed(c *fiber.Ctx) error {
 		return err
 	}
 	base := s.Config.PublicBase()
-	self := base + "/notices/feed/" + category + ".atom"
+	self := base + "/notices/feed/" + name + ".atom"
 	feed := &feeds.Feed{
-		Title:  v.T("site_name") + " · " + v.T("notices_category_"+category),
-		Link:   &feeds.Link{Href: base + "/notices?category=" + category},
+		Title:  v.T("site_name") + " · " + v.T(heading),
+		Link:   &feeds.Link{Href: base + page},
 		Author: &feeds.Author{Name: v.T("site_tagline")},
 	}
 	for _, n := range res.Notices {
@@ -319,7 +353,7 @@ func (s *Server) noticeFeed(c *fiber.Ctx) error {
 	atom.Link = nil
 	out, err := xml.MarshalIndent(atomFeed{AtomFeed: atom, Links: links}, "", "  ")
 	if err != nil {
-		return fmt.Errorf("writing the %s feed: %w", category, err)
+		return fmt.Errorf("writing the %s feed: %w", name, err)
 	}
 	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
@@ -407,7 +441,7 @@ func (s *Server) renderStaffNotices(c *fiber.Ctx, status int, formErr error) err
 		return err
 	}
 	v.Labels = map[string]string{"category": v.T("notices_category"), "jurisdiction": v.T("notices_authority"),
-		"title": v.T("notices_field_title"), "body": v.T("notices_field_body")}
+		"title": v.T("notices_field_title"), "body": v.T("notices_field_body"), "attachments": v.T("notices_attachments")}
 	list, pending, err := notices.InProgress(c.UserContext(), s.DB, s.Enforcer, uid)
 	if err != nil {
 		return err
@@ -426,18 +460,36 @@ func (s *Server) renderStaffNotices(c *fiber.Ctx, status int, formErr error) err
 	rows := make([]map[string]any, 0, len(list))
 	for _, n := range list {
 		p := pending[n.ID]
-		rows = append(rows, map[string]any{"Notice": n, "Pending": p,
+		rows = append(rows, map[string]any{"Notice": n, "Pending": p, "Returned": notices.Returned(&p),
 			"ForMe": p.Status == notices.VersionReview && notices.MayReview(s.Enforcer, uid, n.Jurisdiction) &&
 				(p.AuthorID == nil || *p.AuthorID != uid)})
 	}
-	v.Data = map[string]any{"Rows": rows, "Writable": writable, "Categories": notices.Categories}
+	data := map[string]any{"Rows": rows, "Writable": writable, "Categories": notices.Categories}
+	addAttachmentTypes(data)
+	v.Data = data
 	return s.renderStatus(c, status, "notices_staff", v)
 }
 
-// createNoticePost writes a new draft and opens it.
+// addAttachmentTypes puts the file types a notice may attach into a page's data, for the upload field.
+func addAttachmentTypes(data map[string]any) {
+	data["Accept"] = materials.Accept(notices.AttachmentTypes)
+	data["Types"] = strings.Join(materials.TypeNames(notices.AttachmentTypes), "、")
+}
+
+// createNoticePost writes a new draft, with the files attached, and opens it. Files are stored only
+// for a writer of the jurisdiction chosen; anyone else is refused by notices.Create.
 func (s *Server) createNoticePost(c *fiber.Ctx) error {
-	n, err := notices.Create(c.UserContext(), s.DB, s.Enforcer, actor(c), notices.Draft{Category: c.FormValue("category"),
-		Jurisdiction: c.FormValue("jurisdiction"), Title: c.FormValue("title"), Body: c.FormValue("body")})
+	d := notices.Draft{Category: c.FormValue("category"), Jurisdiction: c.FormValue("jurisdiction"), Title: c.FormValue("title"), Body: c.FormValue("body")}
+	if notices.MayWrite(s.Enforcer, userID(c), strings.TrimSpace(d.Jurisdiction)) {
+		var err error
+		if d.Attachments, err = s.noticeUploads(c); err != nil {
+			if p, ok := problem.As(err); ok && p.Kind != problem.BadRequest {
+				return s.renderStaffNotices(c, fiber.StatusUnprocessableEntity, err)
+			}
+			return err
+		}
+	}
+	n, err := notices.Create(c.UserContext(), s.DB, s.Enforcer, actor(c), d)
 	if p, ok := problem.As(err); ok && p.Kind == problem.Invalid {
 		return s.renderStaffNotices(c, fiber.StatusUnprocessableEntity, err)
 	}
@@ -480,8 +532,9 @@ func (s *Server) renderEditNotice(c *fiber.Ctx, status int, formErr error) error
 	if err != nil {
 		return err
 	}
-	v.Data = map[string]any{"Notice": n, "Correction": pending == nil || pending.Number > 1, "Pending": pending,
-		"Files": files[latest.ID], "Accept": materials.Accept(notices.AttachmentTypes), "Types": strings.Join(materials.TypeNames(notices.AttachmentTypes), "、")}
+	data := map[string]any{"Notice": n, "Correction": pending == nil || pending.Number > 1, "Pending": pending, "Files": files[latest.ID]}
+	addAttachmentTypes(data)
+	v.Data = data
 	return s.renderStatus(c, status, "notice_edit", v)
 }
 
@@ -496,6 +549,9 @@ func (s *Server) editNoticePost(c *fiber.Ctx) error {
 	id := n.ID
 	if !notices.MayWrite(s.Enforcer, uid, n.Jurisdiction) {
 		return problem.ErrForbidden // before anything is uploaded
+	}
+	if d.Remove, err = noticeRemovals(c); err != nil {
+		return err
 	}
 	if d.Attachments, err = s.noticeUploads(c); err != nil {
 		if p, ok := problem.As(err); ok && p.Kind != problem.BadRequest {

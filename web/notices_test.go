@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -363,6 +364,11 @@ func TestDecisionsPublishNotices(t *testing.T) {
 				if !strings.Contains(page, "<td>"+validUntil+"</td>") || !strings.Contains(page, "<td>有效</td>") || strings.Contains(page, "长期") {
 					t.Errorf("the approval's page: %s", page)
 				}
+				// The organisation's page in the register links its 成立公告 and this 双公示 entry.
+				_, page, _ = anon.get("/register/" + org.USCC)
+				if !strings.Contains(page, fmt.Sprintf(`href="/notices/%d"`, id)) || !strings.Contains(page, est) || !strings.Contains(page, "成立公告与双公示") {
+					t.Errorf("the register's page of the organisation does not link its notices: %s", page)
+				}
 			case "沈阳市不予批准测试会":
 				// The decision's number is that of the 不予批准决定书 the refusal issued; it refused the
 				// preparation, granted nothing that ends, and names no private person.
@@ -417,8 +423,8 @@ func TestDecisionsPublishNotices(t *testing.T) {
 			t.Errorf("the withdrawn 成立公告: %s", page)
 		}
 
-		// The feed of each category is Atom with absolute links to the entries.
-		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 3, notices.CategoryGeneral: 0} {
+		// The feed of each category, and of all of them, is Atom with absolute links to the entries.
+		for category, want := range map[string]int{notices.CategoryOrganisations: 1, notices.CategoryLicensing: 3, notices.CategoryGeneral: 0, "all": 4} {
 			resp, err := http.Get(st.base + "/notices/feed/" + category + ".atom")
 			if err != nil {
 				t.Fatal(err)
@@ -432,8 +438,12 @@ func TestDecisionsPublishNotices(t *testing.T) {
 			}
 			// RFC 4287: an author (the feed's and each entry's, the authority that issued it) and the
 			// feed's own address as its self link.
+			alternate := "http://127.0.0.1:8080/notices?category=" + category
+			if category == "all" {
+				alternate = "http://127.0.0.1:8080/notices"
+			}
 			if feed.Author.Name != "辽宁省民政厅及市县民政部门" || feed.link("self") != "http://127.0.0.1:8080/notices/feed/"+category+".atom" ||
-				feed.link("alternate") != "http://127.0.0.1:8080/notices?category="+category {
+				feed.link("alternate") != alternate {
 				t.Errorf("the %s feed's author and links: %s", category, raw)
 			}
 			for _, e := range feed.Entries {
@@ -441,6 +451,16 @@ func TestDecisionsPublishNotices(t *testing.T) {
 					e.Author.Name != "沈阳市民政局" {
 					t.Errorf("an entry of the %s feed: %+v", category, e)
 				}
+			}
+		}
+		// The list offers one feed, the current category's (all of them when none is chosen), outside
+		// the category tabs so that it does not read as one.
+		for query, feed := range map[string]string{"": "/notices/feed/all.atom", "?category=licensing": "/notices/feed/licensing.atom"} {
+			_, page, _ := anon.get("/notices" + query)
+			tabs := page[strings.Index(page, `class="tabs"`):]
+			tabs = tabs[:strings.Index(tabs, "</nav>")]
+			if strings.Count(page, ".atom") != 1 || !strings.Contains(page, `href="`+feed+`"`) || strings.Contains(tabs, ".atom") || !strings.Contains(page, "RSS阅读器") {
+				t.Errorf("the feed link of /notices%s: %s", query, page)
 			}
 		}
 		if resp, err := http.Get(st.base + "/notices/feed/x.atom"); err != nil || resp.StatusCode != http.StatusNotFound {
@@ -589,7 +609,7 @@ func (sd *seeder) attachPDF(id int64, p *persona) {
 	b.c.Jar.SetCookies(base, []*http.Cookie{{Name: "cf_session", Value: p.session}})
 	edit := fmt.Sprintf("/notices/%d/edit", id)
 	_, page, token := b.get(edit)
-	title := regexp.MustCompile(`name="title" maxlength="200" value="([^"]*)"`).FindStringSubmatch(page)
+	title := regexp.MustCompile(`name="title" type="text" maxlength="200" value="([^"]*)"`).FindStringSubmatch(page)
 	if title == nil {
 		sd.t.Fatalf("the edit page of notice %d: %s", id, page)
 	}
@@ -644,4 +664,114 @@ func (st *site) groupToDecision(app, acc, rev, apr, name string) caseState {
 	}})
 	c = st.step(acc, c, "accept_est", "est_review", nil)
 	return st.step(rev, c, "propose_est", "est_decision", map[string]any{"fields": map[string]any{"opinion": "建议准予登记。"}})
+}
+
+// removeBoxes reads the ids of the attachments an edit page offers to remove, in page order.
+var removeBoxes = regexp.MustCompile(`name="remove" value="(\d+)"`)
+
+// A new notice takes attachments at once; an attachment comes off a draft, and off a correction without touching the published version
+// until the correction is published; each removal is in the audit trail.
+func TestNoticeAttachmentRemoval(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("sy.writer", "reviewer@2101*")
+		st.user("sy.publisher", "publisher@2101*")
+		writer, publisher, anon := st.browser(), st.browser(), st.browser()
+		writer.login("sy.writer")
+		publisher.login("sy.publisher")
+		// The new-notice form takes attachments at once; its title is a text input, styled as one.
+		_, page, token := writer.get("/admin/notices")
+		if !strings.Contains(page, `enctype="multipart/form-data"`) || !strings.Contains(page, `name="attachments"`) || !strings.Contains(page, `name="title" type="text"`) {
+			t.Fatalf("the new-notice form: %s", page)
+		}
+		create := url.Values{"_csrf": {token}, "category": {notices.CategoryGeneral}, "jurisdiction": {"210100"}, "title": {"关于窗口搬迁的通知"}, "body": {"窗口搬至二楼。"}}
+		resp, body := writer.postFiles("/admin/notices", create, map[string]upload{"attachments": {name: "平面图.exe", content: "MZ"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="attachments-error"`) || !strings.Contains(body, "关于窗口搬迁的通知") {
+			t.Fatalf("a new notice with a refused attachment: %d %s", resp.StatusCode, body)
+		}
+		resp, _ = writer.postMultipart("/admin/notices", create, map[string]string{"attachments": "旧平面图.pdf"})
+		id := noticeID(t, resp)
+		path := fmt.Sprintf("/notices/%d", id)
+		text := url.Values{"_csrf": {token}, "title": {"关于窗口搬迁的通知"}, "body": {"窗口搬至二楼。"}}
+		if resp, body := writer.postMultipart(path+"/edit", text, map[string]string{"attachments": "新平面图.pdf"}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("attaching a second file: %d %s", resp.StatusCode, body)
+		}
+		_, page, _ = writer.get(path + "/edit")
+		if !strings.Contains(page, `name="title" type="text"`) {
+			t.Errorf("the edit form's title is no text input: %s", page)
+		}
+		boxes := removeBoxes.FindAllStringSubmatch(page, -1)
+		if len(boxes) != 2 || !strings.Contains(page, "删除：旧平面图.pdf") {
+			t.Fatalf("the draft's form offers no removal: %s", page)
+		}
+		old, kept := boxes[0][1], boxes[1][1]
+
+		// The publisher returns it asking to remove a file: the writer's list says so with the comment,
+		// the message gives the notice's address, and its page leads back to the list.
+		writer.post(path+"/submit", url.Values{"_csrf": {token}})
+		_, _, ptoken := publisher.get("/admin/notices")
+		if resp, _ := publisher.post(path+"/return", url.Values{"_csrf": {ptoken}, "comment": {"请删除旧平面图。"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("returning: %d", resp.StatusCode)
+		}
+		if _, page, _ := writer.get("/admin/notices"); !strings.Contains(page, "已退回修改") || !strings.Contains(page, "请删除旧平面图。") {
+			t.Errorf("the returned notice on the writer's list: %s", page)
+		}
+		if _, page, _ := writer.get(path); !strings.Contains(page, `href="/admin/notices"`) {
+			t.Errorf("the draft's page has no way back to the staff's list: %s", page)
+		}
+		var data []string
+		if err := s.DB.NewSelect().Table("outbox").Column("data").Where("template = 'notice_returned' AND channel = 'inbox'").Scan(context.Background(), &data); err != nil {
+			t.Fatal(err)
+		}
+		var sent struct {
+			NoticePath string `json:"notice_path"`
+		}
+		if len(data) != 1 || json.Unmarshal([]byte(data[0]), &sent) != nil || sent.NoticePath != path {
+			t.Errorf("the return message's data: %q", data)
+		}
+		bad := url.Values{"_csrf": {token}, "title": text["title"], "body": text["body"], "remove": {"999999"}}
+		if resp, body := writer.post(path+"/edit", bad); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="remove-error"`) {
+			t.Errorf("removing what is not attached: %d %s", resp.StatusCode, body)
+		}
+		drop := url.Values{"_csrf": {token}, "title": text["title"], "body": text["body"], "remove": {old}}
+		if resp, body := writer.postMultipart(path+"/edit", drop, nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("removing an attachment: %d %s", resp.StatusCode, body)
+		}
+		if _, page, _ := writer.get(path); strings.Contains(page, "旧平面图.pdf") || !strings.Contains(page, "新平面图.pdf") {
+			t.Errorf("the draft after the removal: %s", page)
+		}
+		writer.post(path+"/submit", url.Values{"_csrf": {token}})
+		if resp, _ := publisher.post(path+"/approve", url.Values{"_csrf": {ptoken}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approving: %d", resp.StatusCode)
+		}
+
+		// A correction drops the published version's attachment from the new version only.
+		_, page, _ = writer.get(path + "/edit")
+		if boxes := removeBoxes.FindAllStringSubmatch(page, -1); len(boxes) != 1 || boxes[0][1] != kept || !strings.Contains(page, "已发布版本的附件在更正发布前保持不变") {
+			t.Fatalf("the correction form's attachments: %s", page)
+		}
+		writer.post(path+"/edit", url.Values{"_csrf": {token}, "title": text["title"], "body": {"窗口搬至三楼。"}, "change": {"楼层更正，删除平面图"}, "remove": {kept}})
+		if _, page, _ := anon.get(path); !strings.Contains(page, "新平面图.pdf") {
+			t.Errorf("the published version lost its attachment before the correction was published: %s", page)
+		}
+		writer.post(path+"/submit", url.Values{"_csrf": {token}})
+		publisher.post(path+"/approve", url.Values{"_csrf": {ptoken}})
+		_, page, _ = anon.get(path)
+		if !strings.Contains(page, "三楼") || strings.Count(page, "新平面图.pdf") != 1 { // only in version 1 of the list
+			t.Errorf("the corrected notice's attachments: %s", page)
+		}
+		entries, err := audit.List(context.Background(), s.DB, "notice", 50, "object_id = ?", fmt.Sprint(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		removals := 0
+		for _, e := range entries {
+			if e.Detail["removed_attachments"] != nil {
+				removals++
+			}
+		}
+		if removals != 2 || entries[0].Action != "notice.publish" {
+			t.Errorf("removals in the audit trail: %d of %+v", removals, entries)
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/register"
 )
@@ -111,7 +112,8 @@ func (s *Server) registerPage(c *fiber.Ctx) error {
 	return s.renderStatus(c, status, "register", v)
 }
 
-// organisationPage shows an organisation's public particulars and history.
+// organisationPage shows an organisation's public particulars and history, with the notices its
+// registration published (成立公告, 双公示).
 func (s *Server) organisationPage(c *fiber.Ctx) error {
 	o, err := register.ByUSCC(c.UserContext(), s.DB, c.Params("uscc"))
 	if err != nil {
@@ -126,7 +128,11 @@ func (s *Server) organisationPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History(), "Certificate": cert}
+	published, err := notices.ForOrganisation(c.UserContext(), s.DB, o)
+	if err != nil {
+		return err
+	}
+	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History(), "Certificate": cert, "Notices": published}
 	return s.render(c, "register_organisation", v)
 }
 
