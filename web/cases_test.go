@@ -508,6 +508,7 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 				t.Errorf("documents:\n got %q\nwant %q", kinds, want)
 			}
 			checkCertificate(t, st, s, app, final.Documents[len(final.Documents)-1].ID)
+			checkCasePage(t, st, final)
 			var timeline []string
 			for _, ev := range final.Events {
 				timeline = append(timeline, ev.Action)
@@ -956,4 +957,30 @@ func TestCatalogDirItemRunsThroughAPIAndPages(t *testing.T) {
 			}
 		})
 	})
+}
+
+// checkCasePage reads the registered case's page as its applicant: the query code leads to the
+// progress lookup, the credit code to the register, every document has its verification link, and
+// the two acceptance notices say which stage each is for.
+func checkCasePage(t *testing.T, st *site, final caseView) {
+	t.Helper()
+	b := st.browser()
+	b.login("zhang.applicant")
+	body, _ := b.page("/cases/"+strconv.FormatInt(final.Case.ID, 10), http.StatusOK)
+	uscc, _ := final.Case.Fields["uscc"].(string)
+	for _, want := range []string{
+		"查询码：<strong", `<a href="/progress?number=` + final.Case.Number + `&amp;code=`,
+		`<a href="/register/` + uscc + `">`,
+		`受理通知书 <span class="document-stage">（筹备申请受理）</span>`, `受理通知书 <span class="document-stage">（成立登记受理）</span>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the case page lacks %s", want)
+		}
+	}
+	if n := strings.Count(body, `<a href="/verify/`); n != len(final.Documents) {
+		t.Errorf("the case page has %d verification links, want %d", n, len(final.Documents))
+	}
+	if strings.Contains(body, `<span class="document-stage">（准予`) {
+		t.Error("the case page names the stage of a document of a kind it holds once")
+	}
 }
