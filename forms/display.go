@@ -80,6 +80,35 @@ func (fd *Field) Display(v any) lang.Text {
 	return lang.Text{ZH: s, EN: s}
 }
 
+// moneyUnits are how a money field's label may name the unit its input takes: 活动资金（元）.
+var moneyUnits = []string{"（元）", "(元)", "(yuan)"}
+
+// ReadLabel is the label beside the field's value as Display gives it: a money field's label without
+// the unit it names for the input (活动资金（元） → 活动资金), as Display states the unit itself and
+// "活动资金（元） 50000 元" says it twice. Other labels are as they are.
+func (fd *Field) ReadLabel() lang.Text {
+	if fd.Type != TypeMoney {
+		return fd.Label
+	}
+	trim := func(s string) string {
+		for _, u := range moneyUnits {
+			s = strings.TrimSuffix(s, u)
+		}
+		return strings.TrimSpace(s)
+	}
+	return lang.Text{ZH: trim(fd.Label.ZH), EN: trim(fd.Label.EN)}
+}
+
+// InWanText is Display but for money in Chinese as certificates print it (InWanYuan, 5万元), which
+// the register and its notices print as the certificate does.
+func (fd *Field) InWanText(v any) lang.Text {
+	t := fd.Display(v)
+	if wan, ok := fd.InWanYuan(v); ok {
+		t.ZH = wan
+	}
+	return t
+}
+
 // yuanText writes an amount in fen as yuan, with no more decimals than it needs: 5000000 → "50000",
 // 3000050 → "30000.5".
 func yuanText(fen int64) string {

@@ -157,6 +157,27 @@ func TestDropBlankRows(t *testing.T) {
 	}
 }
 
+// A money field's value states its unit, so the label beside it drops the one it names for the
+// input; in Chinese the register's text is in 万元 as on the certificate.
+func TestReadLabelAndInWanText(t *testing.T) {
+	t.Parallel()
+	f := sampleForm()
+	funds, _ := f.Field("funds")
+	level, _ := f.Field("level")
+	if got := funds.ReadLabel(); got != (lang.Text{ZH: "活动资金", EN: "Activity funds"}) {
+		t.Errorf("the funds' read label: %+v", got)
+	}
+	if got := level.ReadLabel(); got != level.Label {
+		t.Errorf("a select's read label: %+v, want %+v", got, level.Label)
+	}
+	if got := funds.InWanText(float64(5000000)); got != (lang.Text{ZH: "5万元", EN: "50000 yuan"}) {
+		t.Errorf("the funds in 万元: %+v", got)
+	}
+	if got := funds.InWanText("5万"); got != (lang.Text{ZH: "5万", EN: "5万"}) {
+		t.Errorf("a draft's text: %+v", got)
+	}
+}
+
 func TestInWanYuan(t *testing.T) {
 	t.Parallel()
 	f := sampleForm()

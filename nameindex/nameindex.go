@@ -59,23 +59,32 @@ func nameGrams(name string) []string {
 	return out
 }
 
-// queryGrams returns what a query looks up in the index: its distinct pairs, or the character itself
-// when it has only one.
+// queryGrams returns what a query looks up in the index: the distinct pairs of each of its
+// whitespace-separated words, or a word's character itself when it has only one. A pair across the
+// space between two words is no gram: the words are looked for apart, each anywhere in the name.
 func queryGrams(q string) []string {
-	rs := []rune(Fold(q))
-	if len(rs) == 1 {
-		return []string{string(rs)}
-	}
 	seen := map[string]bool{}
 	var out []string
-	for i := 0; i+1 < len(rs); i++ {
-		if g := string(rs[i : i+2]); !seen[g] {
+	add := func(g string) {
+		if !seen[g] {
 			seen[g] = true
 			out = append(out, g)
 		}
 	}
+	for _, w := range Words(q) {
+		rs := []rune(w)
+		if len(rs) == 1 {
+			add(w)
+		}
+		for i := 0; i+1 < len(rs); i++ {
+			add(string(rs[i : i+2]))
+		}
+	}
 	return out
 }
+
+// Words are the folded whitespace-separated words of a query, which a name must all contain.
+func Words(q string) []string { return strings.Fields(Fold(q)) }
 
 // Index replaces the index rows of organisation id with those of name. Call it in the
 // transaction that writes the name, so that a search finds the organisation as soon as it commits.
@@ -147,11 +156,12 @@ type gramCount struct {
 	N      int
 }
 
-// Lookup returns what a search for q looks up in the index: the grams of q (its pairs, or its one
-// character) that the index holds for the fewest organisations , at most maxLookups of them: the candidates of the rarest two are few, and the substring check confirms
-// the rest of the query. Intersecting every pair instead would read every organisation with a
-// common pair such as 协会 or 服务; counting stops at countCap for the same reason. A gram no name
-// has is returned alone: nothing matches.
+// Lookup returns what a search for q looks up in the index: the grams of its words (pairs, or a
+// word's one character) that the index holds for the fewest organisations, at most maxLookups of
+// them, whichever words they come from: the candidates of the rarest two are few, and the substring
+// check of every word confirms the rest of the query. Intersecting every pair instead would read
+// every organisation with a common pair such as 协会 or 服务; counting stops at countCap for the same
+// reason. A gram no name has is returned alone: nothing matches.
 func Lookup(ctx context.Context, db bun.IDB, q string) ([]string, error) {
 	grams := queryGrams(q)
 	if len(grams) <= maxLookups {

@@ -12,7 +12,8 @@ import (
 )
 
 // particularFields are the answers of an establishment's forms that the public register shows
-// beside the name (see Particulars), as people read them: an option's label, money in yuan.
+// beside the name (see Particulars), as people read them: an option's label, money in 万元 as on
+// the certificate (in yuan in English).
 var particularFields = []string{"business_scope", "activity_area", "funds", "sponsor_unit"}
 
 // CreateOrganisationEffect is the workflow effect "register.create_organisation": an approved
@@ -42,7 +43,7 @@ func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, 
 			if _, done := particulars[p]; done || !ok || values[p] == nil {
 				continue
 			}
-			particulars[p] = fd.Display(values[p])
+			particulars[p] = fd.InWanText(values[p]) // funds as the certificate prints them
 		}
 	}
 	kind, _ := c.Fields["organisation_kind"].(string)

@@ -72,8 +72,8 @@ func (o Organisation) Public() Organisation {
 }
 
 // Particulars are the further particulars the public register shows, as people read them (an
-// option's label, money in yuan), empty when unknown: an organisation imported from paper may have
-// none. They name no person.
+// option's label, money in 万元 in Chinese), empty when unknown: an organisation imported from paper
+// may have none. They name no person.
 type Particulars struct {
 	BusinessScope lang.Text `json:"business_scope"`
 	ActivityArea  lang.Text `json:"activity_area"`

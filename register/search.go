@@ -25,7 +25,7 @@ const (
 
 // Query is a search of the register; every filter given must hold.
 type Query struct {
-	Q            string // part of the name, or a whole credit code
+	Q            string // words of the name (each must be in it), or a whole credit code
 	USCC         string // a credit code, exactly (letters in either case)
 	Kind         string // one of Kinds
 	Status       string // one of Statuses
@@ -153,14 +153,18 @@ func search(ctx context.Context, db bun.IDB, q Query, limit, offset int) (*Resul
 }
 
 // searchQuery selects the organisations that match the checked query q into dest, looking up
-// grams of q.Q (nameindex.Lookup) in the name index, and confirming the candidates with a substring
-// check on the name.
+// grams of q.Q (nameindex.Lookup: the rarest of all its words) in the name index, and confirming the
+// candidates with a substring check on the name for each word of q.Q.
 func searchQuery(db bun.IDB, q Query, grams []string, dest *[]Organisation) *bun.SelectQuery {
 	sel := db.NewSelect().Model(dest)
 	if q.Q != "" {
 		byName := `id IN (SELECT organisation_id FROM org_name_bigrams WHERE bigram IN (?)
-			GROUP BY organisation_id HAVING COUNT(*) = ?) AND lower(name) LIKE lower(?) ESCAPE '\'`
-		args := []any{bun.List(grams), len(grams), "%" + escapeLike(nameindex.Fold(q.Q)) + "%"}
+			GROUP BY organisation_id HAVING COUNT(*) = ?)`
+		args := []any{bun.List(grams), len(grams)}
+		for _, w := range nameindex.Words(q.Q) { // every word, in any order
+			byName += ` AND lower(name) LIKE lower(?) ESCAPE '\'`
+			args = append(args, "%"+escapeLike(w)+"%")
+		}
 		// Only a query shaped like a credit code may also be one: an OR on every query would cost
 		// PostgreSQL the index.
 		if code := strings.ToUpper(q.Q); usccShape(code) {

@@ -46,7 +46,7 @@ func TestSearchUsesTheNameIndex(t *testing.T) {
 	if _, err := s.DB.ExecContext(ctx, "ANALYZE organisations; ANALYZE org_name_bigrams"); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []register.Query{{Q: "围棋"}, {Q: "养蜂"}, {Q: "营口市信鸽"}} {
+	for _, q := range []register.Query{{Q: "围棋"}, {Q: "养蜂"}, {Q: "营口市信鸽"}, {Q: "营口 信鸽"}} {
 		query, err := register.SearchSQL(ctx, s.DB, q)
 		if err != nil {
 			t.Fatal(err)

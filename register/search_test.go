@@ -77,6 +77,12 @@ func TestSearch(t *testing.T) {
 			{register.Query{Q: "ＣＦ全角"}, "ＣＦ全角协会"}, // as typed: lower() folds full-width letters on PostgreSQL only
 			{register.Query{Q: "CHESS"}, "Shenyang Chess Club"},
 			{register.Query{Q: "chess club"}, "Shenyang Chess Club"},
+			// Words apart must each be in the name, in any order; a one-character word too.
+			{register.Query{Q: "沈阳 协会"}, "沈阳市围棋协会,沈阳市摄影家协会,沈阳市书法家协会"},
+			{register.Query{Q: " 协会　摄影 "}, "大连市摄影协会,沈阳市摄影家协会"},
+			{register.Query{Q: "棋 沈阳"}, "沈阳市围棋协会"},
+			{register.Query{Q: "摄影 围棋"}, ""},
+			{register.Query{Q: "club shenyang"}, "Shenyang Chess Club"},
 			{register.Query{Q: "100%"}, "100%公益促进会"},
 			{register.Query{Q: "%"}, "100%公益促进会"},
 			{register.Query{Q: "_"}, ""},

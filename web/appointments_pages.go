@@ -451,7 +451,7 @@ type inputView struct {
 // ("" for none); kind is text, name, id (a resident ID number), id_locked (the account's own, shown
 // read-only), tel, number or date.
 func (v *view) Input(name, label, hint, kind string) inputView {
-	in := inputView{Name: name, Label: v.T(label), Type: "text", Error: v.Errors[name], ErrorWord: v.T("error_title"), Value: v.Form[name]}
+	in := inputView{Name: name, Label: v.T(label), Type: "text", Error: v.Errors[name], ErrorWord: v.T("error_title") + v.T("label_sep"), Value: v.Form[name]}
 	if hint != "" {
 		in.Hint = v.T(hint)
 	}

@@ -26,6 +26,11 @@ type casePageData struct {
 	Supplement []string
 	// Details are what each event recorded, by the event's place in View.Events.
 	Details [][]workflow.EventDetail
+	// RepeatedKinds are the kinds of document the case holds more than one of (the acceptance notices
+	// of two stages), which the list tells apart by the stage that issued each.
+	RepeatedKinds map[string]bool
+	// USCC is the credit code the case entered in the register, linking to the organisation's page.
+	USCC string
 }
 
 // appearanceLink is the invitation to book a case's appearance at the office within its window.
@@ -198,7 +203,8 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 		return err
 	}
 	d := casePageData{View: vw, Item: it, Uploads: caseUploads(vw, uploads, v.Locale), Supplement: supplementLabels(vw, v.Locale),
-		Details: vw.EventDetails(), Forms: v.submittedForms(vw, uploads)}
+		Details: vw.EventDetails(), Forms: v.submittedForms(vw, uploads), RepeatedKinds: repeatedKinds(vw.Documents)}
+	d.USCC, _ = vw.Case.Fields["uscc"].(string)
 	if d.Appearance, err = s.appearance(c, vw); err != nil {
 		return err
 	}
@@ -334,4 +340,14 @@ func (s *Server) actionPost(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/cases/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+}
+
+// repeatedKinds are the kinds of which docs hold more than one.
+func repeatedKinds(docs []workflow.Document) map[string]bool {
+	seen, out := map[string]bool{}, map[string]bool{}
+	for _, d := range docs {
+		out[d.Kind] = seen[d.Kind]
+		seen[d.Kind] = true
+	}
+	return out
 }

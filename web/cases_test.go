@@ -471,7 +471,7 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 			}
 			code, body, _ = anon.get("/register/" + uscc)
 			for _, want := range []string{"沈阳市青年创新创业促进会", uscc, "沈阳市和平区南京北街1号", "张伟", "开展青年创业培训、交流和咨询服务。",
-				"本市", "50000 元", "沈阳市科学技术局", "沈阳市民政局", "成立登记", "沈民社登〔2026〕1号"} {
+				"本市", "5万元", "沈阳市科学技术局", "沈阳市民政局", "成立登记", "沈民社登〔2026〕1号"} { // funds as the certificate prints them
 				if !strings.Contains(body, want) {
 					t.Errorf("the organisation's page lacks %q", want)
 				}
@@ -488,7 +488,7 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 			if code := st.api("GET", "/api/v1/register/"+strings.ToLower(uscc), "", nil, &org); code != http.StatusOK ||
 				org["name"] != "沈阳市青年创新创业促进会" || org["case_id"] != nil || org["data"] != nil ||
 				!strings.Contains(fmt.Sprint(org["jurisdiction_name"]), "沈阳市") ||
-				fmt.Sprint(org["particulars"]) != "map[activity_area:map[en:One city zh:本市] business_scope:map[en:开展青年创业培训、交流和咨询服务。 zh:开展青年创业培训、交流和咨询服务。] funds:map[en:50000 yuan zh:50000 元] sponsor_unit:map[en:沈阳市科学技术局 zh:沈阳市科学技术局]]" {
+				fmt.Sprint(org["particulars"]) != "map[activity_area:map[en:One city zh:本市] business_scope:map[en:开展青年创业培训、交流和咨询服务。 zh:开展青年创业培训、交流和咨询服务。] funds:map[en:50000 yuan zh:5万元] sponsor_unit:map[en:沈阳市科学技术局 zh:沈阳市科学技术局]]" {
 				t.Errorf("the API's organisation: %d %v", code, org)
 			}
 		})
@@ -508,6 +508,7 @@ func TestEstablishmentFlowThroughTheAPI(t *testing.T) {
 				t.Errorf("documents:\n got %q\nwant %q", kinds, want)
 			}
 			checkCertificate(t, st, s, app, final.Documents[len(final.Documents)-1].ID)
+			checkCasePage(t, st, final)
 			var timeline []string
 			for _, ev := range final.Events {
 				timeline = append(timeline, ev.Action)
@@ -956,4 +957,33 @@ func TestCatalogDirItemRunsThroughAPIAndPages(t *testing.T) {
 			}
 		})
 	})
+}
+
+// checkCasePage reads the registered case's page as its applicant: the query code leads to the
+// progress lookup, the credit code to the register, every document has its verification link, and
+// the two acceptance notices say which stage each is for.
+func checkCasePage(t *testing.T, st *site, final caseView) {
+	t.Helper()
+	b := st.browser()
+	b.login("zhang.applicant")
+	body, _ := b.page("/cases/"+strconv.FormatInt(final.Case.ID, 10), http.StatusOK)
+	uscc, _ := final.Case.Fields["uscc"].(string)
+	for _, want := range []string{
+		"查询码：<strong", `<a href="/progress?number=` + final.Case.Number + `&amp;code=`,
+		`<a href="/register/` + uscc + `">`,
+		`受理通知书 <span class="document-stage">（筹备申请受理）</span>`, `受理通知书 <span class="document-stage">（成立登记受理）</span>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the case page lacks %s", want)
+		}
+	}
+	if n := strings.Count(body, `<a href="/verify/`); n != len(final.Documents) {
+		t.Errorf("the case page has %d verification links, want %d", n, len(final.Documents))
+	}
+	if !strings.Contains(body, "<dt>活动资金</dt>\n<dd>\n50000 元") || strings.Contains(body, "（元）</dt>") {
+		t.Error("the case page does not show the funds once with their unit")
+	}
+	if strings.Contains(body, `<span class="document-stage">（准予`) {
+		t.Error("the case page names the stage of a document of a kind it holds once")
+	}
 }

@@ -46,7 +46,8 @@ func (s *Server) downloadDocument(c *fiber.Ctx) error {
 
 // verifyLookupPage is the form to type in a verification code read from paper. A code given goes to
 // its page, however it is typed (spaces, dashes, lower case: documents.NormaliseCode); one that
-// cannot be a code is a field error.
+// cannot be a code is a field error, and one no document has stays in the box with a 404 field error,
+// so that a mistyped character is corrected rather than the code typed again from the start.
 func (s *Server) verifyLookupPage(c *fiber.Ctx) error {
 	v := s.view(c, "verify_title")
 	v.Labels = map[string]string{"code": v.T("verify_code")}
@@ -54,12 +55,27 @@ func (s *Server) verifyLookupPage(c *fiber.Ctx) error {
 	v.Form["code"] = raw
 	status := fiber.StatusOK
 	if raw != "" {
+		var err error
 		code, ok := documents.NormaliseCode(raw)
-		if ok {
-			return c.Redirect("/verify/"+code, fiber.StatusSeeOther)
+		switch {
+		case !ok:
+			err = fieldProblem("code", "invalid_code", "验证码为 16 位字母和数字，可含空格或短横线。",
+				"A verification code has 16 letters and digits, spaces or dashes allowed.")
+		default:
+			if _, err = s.Documents.Verify(c.UserContext(), s.DB, code); err == nil {
+				return c.Redirect("/verify/"+code, fiber.StatusSeeOther)
+			}
+			if problem.Is(err, problem.NotFound) {
+				grouped := documents.GroupCode(code)
+				msg := problem.Text{ZH: "未找到验证码为 " + grouped + " 的文书，请核对后重新输入。",
+					EN: "No document has the verification code " + grouped + "; check it and type it again."}
+				err = &problem.Error{Kind: problem.NotFound, Code: "unknown_code", Message: msg,
+					Fields: []problem.Field{{Path: "code", Code: "unknown_code", Message: msg}}}
+			}
 		}
-		status, _ = v.showProblem(fieldProblem("code", "invalid_code", "验证码为 16 位字母和数字，可含空格或短横线。",
-			"A verification code has 16 letters and digits, spaces or dashes allowed."), status)
+		if status, err = v.showProblem(err, status); err != nil {
+			return err
+		}
 	}
 	return s.renderStatus(c, status, "verify_lookup", v)
 }

@@ -187,12 +187,18 @@ func checkCertificate(t *testing.T, st *site, s *stacktest.Stack, app string, id
 		t.Errorf("the verification page: %d", code)
 	}
 	_, _, token := anon.get("/verify/" + *d.VerifyCode)
+	// The answer to the upload comes first, above the document's status: a mismatch as an alert.
+	resultFirst := func(body, result string) bool {
+		i := strings.Index(body, result)
+		return i >= 0 && i < strings.Index(body, `class="verify-status`)
+	}
 	if resp, body := anon.postFiles("/verify/"+*d.VerifyCode, url.Values{"_csrf": {token}}, map[string]upload{"file": {"c.pdf", string(pdf)}}); resp.StatusCode != http.StatusOK ||
-		!strings.Contains(body, "上传的文件与签发的文书完全一致") {
+		!resultFirst(body, `<div class="check-result check-match" role="status"><p><strong>核验通过：上传的文件与签发的文书完全一致`) {
 		t.Errorf("checking the PDF on the page: %d", resp.StatusCode)
 	}
 	if resp, body := anon.postFiles("/verify/"+*d.VerifyCode, url.Values{"_csrf": {token}}, map[string]upload{"file": {"c.pdf", "%PDF-1.4 other"}}); resp.StatusCode != http.StatusOK ||
-		!strings.Contains(body, "上传的文件与签发的文书不一致") {
+		!resultFirst(body, `<div class="check-result check-mismatch" role="alert"><p><strong>上传的文件与签发的文书不一致：文件可能被修改过，请以本页所列信息为准，或联系签发机关核实`) ||
+		strings.Contains(body, "核验通过") {
 		t.Errorf("checking another PDF on the page: %d", resp.StatusCode)
 	}
 	if resp, _ := anon.postFiles("/verify/"+*d.VerifyCode, nil, map[string]upload{"file": {"c.pdf", string(pdf)}}); resp.StatusCode != http.StatusForbidden {
@@ -520,6 +526,12 @@ func TestVerifyLookupAndUploadLimits(t *testing.T) {
 		}
 		if status, body, _ := anon.get("/verify?code=12345"); status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="code-error"`) {
 			t.Errorf("looking up a malformed code: %d, want 422 with the field error", status)
+		}
+		// A well-formed code no document has stays in the box, with what to do next.
+		if status, body, _ := anon.get("/verify?code=abcd-efgh-jkmn-pqrs"); status != http.StatusNotFound || !strings.Contains(body, `action="/verify"`) ||
+			!strings.Contains(body, `value="abcd-efgh-jkmn-pqrs"`) || !strings.Contains(body, `id="code-error"`) ||
+			!strings.Contains(body, "未找到验证码为 ABCD-EFGH-JKMN-PQRS 的文书，请核对后重新输入") {
+			t.Errorf("looking up an unknown code: %d, want 404 on the form with the code kept and the field error", status)
 		}
 
 		if status, answer := st.verifyUploadAPI(code, nil); status != http.StatusUnprocessableEntity || !strings.Contains(answer, `"file"`) {

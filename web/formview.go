@@ -15,21 +15,24 @@ import (
 // formField is one input as a page shows it: its HTML name (the data path), what was typed or saved,
 // its error, and for groups and repeats the inputs inside.
 type formField struct {
-	Path     string // data path and HTML name: "leader.name", "members[3].name"
-	ID       string // HTML id, derived from Path
-	Label    string
-	Help     string
-	Type     string
-	Required bool
-	Value    string
-	Selected map[string]bool // select, multiselect
-	Options  []formOption
-	Error    string
-	Children []formField   // group
-	Rows     [][]formField // repeat
-	CanAdd   bool          // repeat: below its maximum
-	Uploads  []materials.Material
-	Material *catalog.Material
+	Path  string // data path and HTML name: "leader.name", "members[3].name"
+	ID    string // HTML id, derived from Path
+	Label string
+	// ReadLabel names the value in a read-only summary, where Display states a unit the label names
+	// for the input (forms.Field.ReadLabel).
+	ReadLabel string
+	Help      string
+	Type      string
+	Required  bool
+	Value     string
+	Selected  map[string]bool // select, multiselect
+	Options   []formOption
+	Error     string
+	Children  []formField   // group
+	Rows      [][]formField // repeat
+	CanAdd    bool          // repeat: below its maximum
+	Uploads   []materials.Material
+	Material  *catalog.Material
 	// ReadOnly fields are shown as their values: a summary, or what a supplement notice leaves as it is.
 	ReadOnly bool
 	// Tag marks a part that a supplement notice asks to correct ("需补正").
@@ -129,7 +132,7 @@ func (b formBuilder) field(f *forms.Field, path string, v any) formField {
 // for the error summary.
 func (b formBuilder) input(f *forms.Field, path string) (ff formField, open bool) {
 	locale := b.view.Locale
-	ff = formField{Path: path, ID: htmlID(b.opts.idPrefix + path), Label: f.Label.In(locale), Help: f.Help.In(locale), Type: f.Type,
+	ff = formField{Path: path, ID: htmlID(b.opts.idPrefix + path), Label: f.Label.In(locale), ReadLabel: f.ReadLabel().In(locale), Help: f.Help.In(locale), Type: f.Type,
 		Required: f.Required, Error: b.errs[path], Selected: map[string]bool{}, AddLabel: b.view.T("add_row")}
 	open, partly := b.access(path)
 	ff.ReadOnly = !open && !partly

@@ -8,6 +8,7 @@ import (
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/register"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // The home page as a service hall (网上办事大厅): one search over service items, the register and
@@ -50,6 +51,9 @@ type searchResults struct {
 	OrganisationsTotal int
 	// Notices are the newest public notices whose title has every word of the query.
 	Notices []notices.Notice
+	// CaseNumber is the query when it is shaped like a case number, which only the progress lookup
+	// finds (with its query code): the page points there.
+	CaseNumber string
 }
 
 // searchPerKind is how many organisations the site search lists before linking to the register.
@@ -68,6 +72,9 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 	q := strings.TrimSpace(c.Query("q")) // blank is no search, not every organisation
 	v.Form["q"] = q
 	res := &searchResults{Q: q}
+	if workflow.LooksLikeCaseNumber(q) {
+		res.CaseNumber = q
+	}
 	status := fiber.StatusOK
 	if q != "" {
 		orgs, err := register.Search(c.UserContext(), s.DB, register.Query{Q: q, PerPage: searchPerKind})

@@ -65,6 +65,23 @@ func TestSiteSearch(t *testing.T) {
 			!strings.Contains(body, "没有找到相关的办事事项") {
 			t.Errorf("searching 围棋: %d %s", code, body)
 		}
+		code, body, _ = anon.get("/search?q=" + url.QueryEscape("协会 沈阳"))
+		if code != http.StatusOK || !strings.Contains(body, "沈阳市围棋协会") || strings.Contains(body, "case-number-hint") {
+			t.Errorf("searching two words of the name: %d", code)
+		}
+		// A case number is not in the search: the page points to the progress lookup, which takes
+		// the number in and asks for the query code without an error yet.
+		code, body, _ = anon.get("/search?q=" + url.QueryEscape(" 210100-2026-000001 "))
+		if code != http.StatusOK || !strings.Contains(body, `<a href="/progress?number=210100-2026-000001">查询办件进度</a>`) {
+			t.Errorf("searching a case number: %d", code)
+		}
+		code, body, _ = anon.get("/progress?number=210100-2026-000001")
+		if code != http.StatusOK || !strings.Contains(body, `value="210100-2026-000001"`) || strings.Contains(body, `class="field-error"`) {
+			t.Errorf("the progress lookup from the search: %d", code)
+		}
+		if code, _, _ = anon.get("/progress?number=210100-2026-000001&code="); code != http.StatusUnprocessableEntity {
+			t.Errorf("the progress form sent without the code: %d, want 422", code)
+		}
 		code, body, _ = anon.get("/search?q=" + url.QueryEscape("社团"))
 		if code != http.StatusOK || !strings.Contains(body, `href="/catalog/social-group-establishment"`) {
 			t.Errorf("searching 社团 (a keyword): %d", code)

@@ -9,6 +9,7 @@ import (
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/policies"
@@ -105,6 +106,18 @@ func (v *view) DocumentKind(d workflow.Document) string {
 		return d.Title
 	}
 	return v.T("document_other")
+}
+
+// DocumentStage names the stage that issued a document, to tell apart two of one kind (the acceptance
+// notices of preparation and of establishment): the state its action was taken in when that is one,
+// as actions of different stages often share a name (受理), else the action's name.
+func (v *view) DocumentStage(it *catalog.Item, d workflow.Document) string {
+	for _, a := range it.Workflow.Actions {
+		if a.ID == d.Action && len(a.From) == 1 {
+			return it.StateName(a.From[0], v.Locale)
+		}
+	}
+	return v.ActionName(it, d.Action)
 }
 
 // DocumentNumber is a document's number as people read it beside its kind's name: its 文号, or for a

@@ -16,14 +16,16 @@ func (s *Server) progressQuery(c *fiber.Ctx) workflow.ProgressQuery {
 		Limit: accounts.GuessLimit{Max: s.Config.ProgressMaxFailuresPerIP, Window: s.Config.LoginThrottleWindow}}
 }
 
-// progressPage is the lookup form and, once both inputs are given, its answer.
+// progressPage is the lookup form and, once it is sent, its answer. A link with the case number
+// alone (from the site search) fills the number in and asks for nothing yet: the form, which always
+// sends the code, is what is checked.
 func (s *Server) progressPage(c *fiber.Ctx) error {
 	v := s.view(c, "progress_title")
 	v.Labels = map[string]string{"number": v.T("progress_number"), "code": v.T("progress_code")}
 	q := s.progressQuery(c)
 	v.Form["number"], v.Form["code"] = q.Number, q.Code
 	status := fiber.StatusOK
-	if q.Number != "" || q.Code != "" {
+	if q.Code != "" || c.Context().QueryArgs().Has("code") {
 		p, err := s.Engine.Progress(c.UserContext(), q)
 		if status, err = v.showProblem(err, status); err != nil {
 			return err

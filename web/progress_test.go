@@ -59,6 +59,26 @@ func TestProgressLookupWithoutLogin(t *testing.T) {
 			!strings.Contains(body, "受理日期") {
 			t.Fatalf("looking up the case: %d %s", code, body)
 		}
+		// An open case says what is still to come in words, and whose date its time limit is.
+		for _, want := range []string{"<dd>尚未办结</dd>", "<dt>本阶段承诺办结日期</dt>", "<strong>筹备审查</strong>"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the progress of the open case lacks %s", want)
+			}
+		}
+		if strings.Contains(body, "办理时限") || strings.Contains(body, "（已办结）") {
+			t.Error("the progress of the open case shows the old time limit label or says it is closed")
+		}
+		refuser, refused := st.refused("pr", "沈阳市青年围棋协会", "不属于本机关登记范围。")
+		var closed struct {
+			Case struct {
+				QueryCode string `json:"query_code"`
+			}
+		}
+		st.api("GET", "/api/v1/cases/"+strconv.FormatInt(refused.ID, 10), refuser, nil, &closed)
+		if _, body, _ := anon.get("/progress?number=" + refused.Number + "&code=" + closed.Case.QueryCode); !strings.Contains(body, "（已办结）</strong>") ||
+			strings.Contains(body, "尚未办结") {
+			t.Errorf("the progress of a closed case does not say it is closed: %s", body)
+		}
 		var p map[string]any
 		if code := st.api("GET", "/api/v1/progress?number="+c.Number+"&code="+qc, "", nil, &p); code != http.StatusOK ||
 			p["state"] != "prep_review" || p["accepted"] == "" || p["received"] == "" {

@@ -85,7 +85,7 @@ func (v *View) fieldDetails(ev *Event) []EventDetail {
 	var out []EventDetail
 	for i := range defs {
 		if val, ok := values[defs[i].Name]; ok {
-			out = append(out, EventDetail{Kind: DetailField, Path: defs[i].Name, Label: defs[i].Label, Value: defs[i].Display(val)})
+			out = append(out, EventDetail{Kind: DetailField, Path: defs[i].Name, Label: defs[i].ReadLabel(), Value: defs[i].Display(val)})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(values)) { // fields the definition no longer has: by name, as recorded

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -60,6 +61,14 @@ type Progress struct {
 	// Due is the case's running or paused time limit, if it has one.
 	Due *CaseDue `json:"due,omitempty"`
 }
+
+// caseNumberShape is the shape of a case number as insertCase makes it: the jurisdiction's division
+// code, the year and the case's place in that year (210100-2026-000001).
+var caseNumberShape = regexp.MustCompile(`^\d{6}-\d{4}-\d{6,}$`)
+
+// LooksLikeCaseNumber reports whether s, trimmed, has the shape of a case number, so that a search
+// for one can point to the progress lookup, where case numbers are looked up (with the query code).
+func LooksLikeCaseNumber(s string) bool { return caseNumberShape.MatchString(strings.TrimSpace(s)) }
 
 // ErrProgressNotFound is the one answer to an unknown case number and to a wrong query code, so that
 // the answer does not tell which of the two was wrong.
