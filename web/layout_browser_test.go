@@ -65,7 +65,7 @@ func TestBrowserLockedTablesUseTheWidth(t *testing.T) {
 	saveViewport(t, ctx, "supplement-locked-phone")
 }
 
-// In the header the logout button's text sits on the line of the links' text; a refused login's
+// In the header the logout button's text sits on the line of the language switch's text; a refused login's
 // error summary has the focus when the page opens, so that a screen reader announces it.
 func TestBrowserHeaderAlignedAndErrorSummaryFocused(t *testing.T) {
 	if os.Getenv("CIVICFLOW_TEST_BROWSER") != "1" {
@@ -94,13 +94,13 @@ func TestBrowserHeaderAlignedAndErrorSummaryFocused(t *testing.T) {
 	// The bottom of each item's text, measured on the text itself, not on its box.
 	bottoms, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
 		const textBottom = el => { const r = document.createRange(); r.selectNodeContents(el); return r.getBoundingClientRect().bottom; };
-		return [textBottom(document.querySelector('.nav a[href="/account"]')), textBottom(document.querySelector('.nav form[action="/logout"] button'))];
+		return [textBottom(document.querySelector('.header-tools .lang-switch button')), textBottom(document.querySelector('.header-tools form[action="/logout"] button'))];
 	})()`))
 	if err != nil || len(bottoms) != 2 {
 		t.Fatalf("measuring the header: %v", err)
 	}
 	if d := bottoms[1] - bottoms[0]; d > 1 || d < -1 {
-		t.Errorf("the logout button's text is %.1f px below the links' text", d)
+		t.Errorf("the logout button's text is %.1f px below the language switch's text", d)
 	}
 	saveViewport(t, ctx, "header-logged-in")
 }
