@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -175,4 +176,33 @@ func TestTypesetSubstitutesAndLogsNoText(t *testing.T) {
 	if s := logged.String(); !strings.Contains(s, "kind=registration_certificate") || !strings.Contains(s, "U+20BB7") || strings.Contains(s, "祥") {
 		t.Errorf("the warning: %s", s)
 	}
+}
+
+// Without CIVICFLOW_SEAL_KEY_FILE the key is generated once and kept in the database, so that every
+// process (and every restart) signs with the same key; with the file, the file's key signs.
+func TestSealIsGeneratedOnceOrReadFromItsFile(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		first, err := LoadSeal(ctx, s.DB, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := LoadSeal(ctx, s.DB, "")
+		if err != nil || again.PublicKey() != first.PublicKey() {
+			t.Fatalf("a second process loads another key: %v", err)
+		}
+		_, key, _ := ed25519.GenerateKey(rand.Reader)
+		der, _ := x509.MarshalPKCS8PrivateKey(key)
+		file := t.TempDir() + "/seal.pem"
+		if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fromFile, err := LoadSeal(ctx, s.DB, file)
+		if err != nil || fromFile.PublicKey() == first.PublicKey() || !fromFile.Verify([]byte("x"), fromFile.Sign([]byte("x"))) {
+			t.Fatalf("the key file's seal: %v", err)
+		}
+		if _, err := LoadSeal(ctx, s.DB, file+".missing"); err == nil {
+			t.Error("a missing key file is accepted")
+		}
+	})
 }
