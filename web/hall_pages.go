@@ -62,11 +62,6 @@ const searchPerKind = 10
 // searchPage searches service items by name and keywords, the register by name or credit code and
 // the public notices by their titles' words.
 func (s *Server) searchPage(c *fiber.Ctx) error {
-	release, err := s.searches.enter(c.UserContext())
-	if err != nil {
-		return err
-	}
-	defer release()
 	v := s.view(c, "search_title")
 	v.Labels = map[string]string{"q": v.T("search_q")}
 	q := strings.TrimSpace(c.Query("q")) // blank is no search, not every organisation
@@ -76,7 +71,12 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 		res.CaseNumber = q
 	}
 	status := fiber.StatusOK
-	if q != "" {
+	if q != "" { // a blank query reads nothing, so it needs no slot of the searches
+		release, err := s.searches.enter(c.UserContext())
+		if err != nil {
+			return err
+		}
+		defer release()
 		orgs, err := register.Search(c.UserContext(), s.DB, register.Query{Q: q, PerPage: searchPerKind})
 		if status, err = v.showProblem(err, status); err != nil {
 			return err

@@ -25,7 +25,7 @@ func (s *Server) progressPage(c *fiber.Ctx) error {
 	q := s.progressQuery(c)
 	v.Form["number"], v.Form["code"] = q.Number, q.Code
 	status := fiber.StatusOK
-	if q.Code != "" || c.Context().QueryArgs().Has("code") {
+	if c.Context().QueryArgs().Has("code") {
 		p, err := s.Engine.Progress(c.UserContext(), q)
 		if status, err = v.showProblem(err, status); err != nil {
 			return err

@@ -32,9 +32,12 @@ const QueryCodeLength = 6
 // NewQueryCode is a random query code for a new case.
 func NewQueryCode() string { return sequences.Code(QueryCodeLength) }
 
+// queryCodeSeparators are what people type between the characters of a query code.
+var queryCodeSeparators = strings.NewReplacer(" ", "", "-", "", "\u3000", "")
+
 // normalQueryCode is a query code as typed, in capitals without spaces or dashes.
 func normalQueryCode(s string) string {
-	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "\u3000", "").Replace(strings.TrimSpace(s)))
+	return strings.ToUpper(queryCodeSeparators.Replace(strings.TrimSpace(s)))
 }
 
 // ProgressQuery is one public progress lookup: what was typed in, from which client address, and
@@ -133,9 +136,11 @@ func (e *Engine) progressOf(ctx context.Context, c *Case) (*Progress, error) {
 		p.Decided = calendar.DateOf(*c.ClosedAt).String()
 	}
 	var events []Event
-	if err := e.db.NewSelect().Model(&events).Column("at", "action").Where("case_id = ?", c.ID).
-		Where("action IN (?)", bun.List(acceptingActions(item))).OrderExpr("seq DESC").Limit(1).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("reading when case %d was accepted: %w", c.ID, err)
+	if accepting := acceptingActions(item); len(accepting) > 0 {
+		if err := e.db.NewSelect().Model(&events).Column("at", "action").Where("case_id = ?", c.ID).
+			Where("action IN (?)", bun.List(accepting)).OrderExpr("seq DESC").Limit(1).Scan(ctx); err != nil {
+			return nil, fmt.Errorf("reading when case %d was accepted: %w", c.ID, err)
+		}
 	}
 	if len(events) > 0 {
 		p.Accepted = calendar.DateOf(events[0].At).String()
@@ -150,9 +155,8 @@ func (e *Engine) progressOf(ctx context.Context, c *Case) (*Progress, error) {
 
 // acceptingActions are the IDs of the item's actions that accept a case (受理): those that issue an
 // acceptance notice or receipt, a document kind whose name contains "acceptance" (docs/catalog.md).
-// The list is never empty, so that it can stand in an SQL IN list.
 func acceptingActions(item *catalog.Item) []string {
-	ids := []string{""}
+	var ids []string
 	for _, a := range item.Workflow.Actions {
 		for _, ef := range a.Effects {
 			if strings.Contains(ef.Issue, "acceptance") {
