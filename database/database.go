@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +22,13 @@ import (
 	"modernc.org/sqlite" // also registers the pure-Go "sqlite" database/sql driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
+
+// likeWildcards are LIKE's wildcards and its escape character.
+var likeWildcards = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// EscapeLike makes the wildcards of a LIKE pattern literal, with backslash as the escape character
+// (write the query's LIKE with ESCAPE '\').
+func EscapeLike(s string) string { return likeWildcards.Replace(s) }
 
 // IsUniqueViolation reports whether err is a unique or primary-key constraint's refusal, on either
 // database: the answer to a race that a constraint, not a read, decides.

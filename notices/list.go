@@ -7,6 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/register"
@@ -51,9 +52,6 @@ func (q *Query) check() error {
 	return fe.Err()
 }
 
-// likeEscaper escapes the wildcards of LIKE, with \ as the escape character.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
 // publicQuery selects the public notices matching q, the newest publication first. Each word of
 // q.Q must appear in the title, letters in either case as the database lowers them (both sides alike). Titles are read with LIKE: notices number in the thousands, not the
 // register's hundreds of thousands, so they need no index of their own yet.
@@ -63,7 +61,7 @@ func publicQuery(db bun.IDB, q Query, out *[]Notice) *bun.SelectQuery {
 		sel = sel.Where("n.category = ?", q.Category)
 	}
 	for _, w := range strings.Fields(q.Q) {
-		sel = sel.Where(`LOWER(n.title) LIKE LOWER(?) ESCAPE '\'`, "%"+likeEscaper.Replace(w)+"%")
+		sel = sel.Where(`LOWER(n.title) LIKE LOWER(?) ESCAPE '\'`, "%"+database.EscapeLike(w)+"%")
 	}
 	return sel.OrderExpr("n.published_at DESC, n.id DESC")
 }

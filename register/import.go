@@ -314,7 +314,7 @@ var multiLine = map[string]bool{"business_scope": true, "activity_area": true}
 // checkLine is checkText for a value that must be one line, with a message that says so when it
 // is not (a line break is the likeliest character not allowed in a cell).
 func checkLine(fe *problem.Fields, path, s string, required bool, max int) {
-	if strings.ContainsAny(s, "\r\n") {
+	if !forms.OneLine(s) {
 		fe.Add(path, "line_break", "此列不允许换行，请写在一行内。", "Line breaks are not allowed in this column: write it on one line.")
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/nameindex"
@@ -208,12 +209,12 @@ func Create(ctx context.Context, tx bun.IDB, o NewOrganisation) (*Organisation, 
 }
 
 // checkText records an error on path when s is missing though required, too long, or holds control
-// characters.
+// or invisible format characters (a bidi override would show a name other than the one searched).
 func checkText(fe *problem.Fields, path, s string, required bool, max int) {
 	switch {
 	case s == "" && required:
 		fe.Add(path, "required", "必填。", "Required.")
-	case !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl):
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) || forms.InvisibleFormat(s, false):
 		fe.Add(path, "invalid", "含有不允许的字符。", "Contains characters that are not allowed.")
 	case utf8.RuneCountInString(s) > max:
 		fe.Add(path, "too_long", fmt.Sprintf("最多%d个字符。", max), fmt.Sprintf("At most %d characters.", max))

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/problem"
@@ -163,7 +164,7 @@ func searchQuery(db bun.IDB, q Query, grams []string, dest *[]Organisation) *bun
 		args := []any{bun.List(grams), len(grams)}
 		for _, w := range nameindex.Words(q.Q) { // every word, in any order
 			byName += ` AND lower(name) LIKE lower(?) ESCAPE '\'`
-			args = append(args, "%"+escapeLike(w)+"%")
+			args = append(args, "%"+database.EscapeLike(w)+"%")
 		}
 		// Only a query shaped like a credit code may also be one: an OR on every query would cost
 		// PostgreSQL the index.
@@ -192,9 +193,4 @@ func searchQuery(db bun.IDB, q Query, grams []string, dest *[]Organisation) *bun
 		sel = sel.Where("registered_at >= ? AND registered_at < ?", from, from.AddDate(1, 0, 0))
 	}
 	return sel
-}
-
-// escapeLike makes the wildcards of a LIKE pattern literal, with backslash as the escape character.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

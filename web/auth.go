@@ -45,11 +45,11 @@ func LoadSecret(ctx context.Context, db bun.IDB, configured string) ([]byte, err
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
-		scheme, token, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") { // auth schemes are case-insensitive (RFC 7235)
+		token, ok := bearerToken(h)
+		if !ok {
 			return problem.New(problem.Unauthenticated, "bad_authorization", "Authorization 头格式应为 Bearer 令牌。", "The Authorization header must be “Bearer <token>”.")
 		}
-		u, err := accounts.TokenUser(ctx, s.DB, strings.TrimSpace(token))
+		u, err := accounts.TokenUser(ctx, s.DB, token)
 		if err != nil {
 			return err
 		}
@@ -69,6 +69,16 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		}
 	}
 	return c.Next()
+}
+
+// bearerToken is the token of an Authorization header "Bearer <token>"; false for another scheme or
+// shape. Schemes are case-insensitive (RFC 7235).
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
 }
 
 // csrfBinding is what a CSRF token is bound to: the session, or a visitor cookie set on first sight.

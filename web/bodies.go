@@ -61,10 +61,11 @@ const maxNonUploadBody = maxTextBody + 256<<10
 // checked here only when the body may be larger than that, so that a made-up token cannot make the
 // server read a large body from a stranger; authenticate checks them again for the request itself.
 func (s *Server) bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if n := h.ContentLength(); mayUpload(h) && (n >= 0 && n <= maxNonUploadBody || s.credentialsHold(h)) {
+	path, _, _ := strings.Cut(string(h.RequestURI()), "?")
+	if n := h.ContentLength(); mayUpload(h, path) && (n >= 0 && n <= maxNonUploadBody || s.credentialsHold(h)) {
 		return fasthttp.RequestConfig{} // the server's BodyLimit
 	}
-	if path, _, _ := strings.Cut(string(h.RequestURI()), "?"); h.IsPost() && verifyUploadPath(path) {
+	if h.IsPost() && verifyUploadPath(path) {
 		return fasthttp.RequestConfig{MaxRequestBodySize: maxVerifyUpload + 64<<10}
 	}
 	return fasthttp.RequestConfig{MaxRequestBodySize: maxNonUploadBody}
@@ -78,11 +79,11 @@ func (s *Server) credentialsHold(h *fasthttp.RequestHeader) bool {
 	defer cancel()
 	var err error
 	if a := string(h.Peek(fiber.HeaderAuthorization)); a != "" {
-		scheme, token, ok := strings.Cut(a, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
+		token, ok := bearerToken(a)
+		if !ok {
 			return false
 		}
-		_, err = accounts.TokenUser(ctx, s.DB, strings.TrimSpace(token))
+		_, err = accounts.TokenUser(ctx, s.DB, token)
 	} else {
 		_, err = accounts.SessionUser(ctx, s.DB, string(h.Cookie(sessionCookie)), s.Config.SessionTTL)
 	}
@@ -95,12 +96,11 @@ func verifyUploadPath(path string) bool {
 	return strings.HasPrefix(path, "/verify/") || strings.HasPrefix(path, "/api/v1/verify/")
 }
 
-// mayUpload reports whether h is a POST with credentials to a route that takes files.
-func mayUpload(h *fasthttp.RequestHeader) bool {
+// mayUpload reports whether h is a POST with credentials to path, a route that takes files.
+func mayUpload(h *fasthttp.RequestHeader, path string) bool {
 	if !h.IsPost() || len(h.Cookie(sessionCookie)) == 0 && len(h.Peek(fiber.HeaderAuthorization)) == 0 {
 		return false
 	}
-	path, _, _ := strings.Cut(string(h.RequestURI()), "?")
 	switch {
 	case path == "/api/v1/materials":
 		return true
