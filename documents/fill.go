@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/jurisdictions"
@@ -91,15 +90,8 @@ func applicantName(ctx context.Context, tx bun.IDB, c *workflow.Case, item *cata
 			}
 		}
 	}
-	var display, login string
-	err := tx.NewSelect().TableExpr("users").Column("display_name", "login").Where("id = ?", c.ApplicantID).Scan(ctx, &display, &login)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("reading the applicant of case %d: %w", c.ID, err)
-	}
-	if display != "" {
-		return display, nil
-	}
-	return login, nil
+	names, err := accounts.Names(ctx, tx, []int64{c.ApplicantID})
+	return names[c.ApplicantID], err
 }
 
 // chineseDate writes the day of t in China as documents do: 2026年12月7日.

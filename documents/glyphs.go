@@ -84,9 +84,11 @@ func typeset(kind, s string) string {
 			b.WriteRune(c)
 		case substitutes[c] != "":
 			b.WriteString(substitutes[c])
-		case compatible(c) != "":
-			b.WriteString(compatible(c))
 		default:
+			if alike := compatible(c); alike != "" {
+				b.WriteString(alike)
+				continue
+			}
 			slog.Warn("a character of a document is in none of its fonts; printed as 〓", "kind", kind,
 				"code_point", fmt.Sprintf("%U", c))
 			b.WriteRune(missingMark)

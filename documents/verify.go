@@ -40,6 +40,16 @@ type Verification struct {
 	PublicKey   string `json:"public_key"`
 }
 
+// Known reports whether a document has the (normalised) verification code: what the lookup form
+// needs before it sends the reader to the code's page, which verifies it.
+func Known(ctx context.Context, db bun.IDB, code string) (bool, error) {
+	known, err := db.NewSelect().Model((*workflow.Document)(nil)).Where("verify_code = ?", code).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("looking up a verification code: %w", err)
+	}
+	return known, nil
+}
+
 // Verify looks the document up by its code (as typed: case and dashes do not matter) and checks its
 // signature. An unknown or malformed code is problem.ErrNotFound. It costs one indexed read and one
 // Ed25519 verification, cheap enough to answer bursts from a public page.

@@ -49,9 +49,14 @@ func (s *Server) downloadDocument(c *fiber.Ctx) error {
 // cannot be a code is a field error, and one no document has stays in the box with a 404 field error,
 // so that a mistyped character is corrected rather than the code typed again from the start.
 func (s *Server) verifyLookupPage(c *fiber.Ctx) error {
+	return s.lookupForm(c, c.Query("code"))
+}
+
+// lookupForm renders the lookup form with raw in its box: redirected to the code's page when a
+// document has it, else with the field error that says why not.
+func (s *Server) lookupForm(c *fiber.Ctx, raw string) error {
 	v := s.view(c, "verify_title")
 	v.Labels = map[string]string{"code": v.T("verify_code")}
-	raw := c.Query("code")
 	v.Form["code"] = raw
 	status := fiber.StatusOK
 	if raw != "" {
@@ -62,10 +67,11 @@ func (s *Server) verifyLookupPage(c *fiber.Ctx) error {
 			err = fieldProblem("code", "invalid_code", "验证码为 16 位字母和数字，可含空格或短横线。",
 				"A verification code has 16 letters and digits, spaces or dashes allowed.")
 		default:
-			if _, err = s.Documents.Verify(c.UserContext(), s.DB, code); err == nil {
-				return c.Redirect("/verify/"+code, fiber.StatusSeeOther)
-			}
-			if problem.Is(err, problem.NotFound) {
+			var known bool
+			if known, err = documents.Known(c.UserContext(), s.DB, code); err == nil {
+				if known {
+					return c.Redirect("/verify/"+code, fiber.StatusSeeOther)
+				}
 				grouped := documents.GroupCode(code)
 				msg := problem.Text{ZH: "未找到验证码为 " + grouped + " 的文书，请核对后重新输入。",
 					EN: "No document has the verification code " + grouped + "; check it and type it again."}
@@ -93,6 +99,9 @@ func (s *Server) verifyUploadPage(c *fiber.Ctx) error {
 // renderVerify shows the verification page of the code; with check, the answer for the uploaded file.
 func (s *Server) renderVerify(c *fiber.Ctx, check bool) error {
 	v, err := s.Documents.Verify(c.UserContext(), s.DB, c.Params("code"))
+	if problem.Is(err, problem.NotFound) {
+		return s.lookupForm(c, c.Params("code")) // a mistyped address: the code in the box to correct
+	}
 	if err != nil {
 		return err
 	}
@@ -139,6 +148,10 @@ func (s *Server) apiVerifyKey(c *fiber.Ctx) error {
 	return c.JSON(map[string]string{"algorithm": "Ed25519", "public_key": seal.PublicKey(), "pem": seal.PublicKeyPEM()})
 }
 
+// errVerifyTooLarge refuses a file to check larger than maxVerifyUpload.
+var errVerifyTooLarge = problem.New(problem.TooLarge, "too_large", "文件过大：核验的文件不超过 2 MB，签发的文书远小于此。",
+	"The file is too large: a file to check may have 2 MB at most; issued documents are far smaller.")
+
 // checkUpload reports whether the uploaded file (field file) is the document verified, refusing a
 // missing or empty one (422) and one over maxVerifyUpload (413, as a body over the limit is).
 func checkUpload(c *fiber.Ctx, v *documents.Verification) (bool, error) {
@@ -150,10 +163,7 @@ func checkUpload(c *fiber.Ctx, v *documents.Verification) (bool, error) {
 		return false, fieldProblem("file", "empty", "文件是空的，请选择收到的 PDF 文件。", "The file is empty; choose the PDF you received.")
 	}
 	if fh.Size > maxVerifyUpload {
-		msg := problem.Text{ZH: "文件过大：核验的文件不超过 2 MB，签发的文书远小于此。",
-			EN: "The file is too large: a file to check may have 2 MB at most; issued documents are far smaller."}
-		return false, &problem.Error{Kind: problem.TooLarge, Code: "too_large", Message: msg,
-			Fields: []problem.Field{{Path: "file", Code: "too_large", Message: msg}}}
+		return false, fieldTooLarge(errVerifyTooLarge, "file")
 	}
 	f, err := fh.Open()
 	if err != nil {

@@ -533,6 +533,11 @@ func TestVerifyLookupAndUploadLimits(t *testing.T) {
 			!strings.Contains(body, "未找到验证码为 ABCD-EFGH-JKMN-PQRS 的文书，请核对后重新输入") {
 			t.Errorf("looking up an unknown code: %d, want 404 on the form with the code kept and the field error", status)
 		}
+		// So does a mistyped address of a verification page.
+		if status, body, _ := anon.get("/verify/ABCDEFGHJKMNPQRS"); status != http.StatusNotFound || !strings.Contains(body, `action="/verify"`) ||
+			!strings.Contains(body, `value="ABCDEFGHJKMNPQRS"`) || !strings.Contains(body, "未找到验证码为 ABCD-EFGH-JKMN-PQRS 的文书") {
+			t.Errorf("the page of an unknown code: %d, want 404 on the lookup form with the code kept", status)
+		}
 
 		if status, answer := st.verifyUploadAPI(code, nil); status != http.StatusUnprocessableEntity || !strings.Contains(answer, `"file"`) {
 			t.Errorf("checking an empty file: %d %s, want 422 on file", status, answer)
