@@ -224,14 +224,7 @@ func (im *importer) readAll(ctx context.Context, rows rowSource) error {
 	}
 }
 
-func blank(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
+func blank(cells []string) bool { return countBlank(cells) == len(cells) }
 
 // issue records an error (or a warning) of the row on line about field.
 func (im *importer) issue(warning bool, line int, field string, f problem.Field) {

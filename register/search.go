@@ -44,6 +44,9 @@ type Results struct {
 	PerPage       int            `json:"per_page"`
 }
 
+// Pages is the number of pages of the results, at least 1.
+func (r *Results) Pages() int { return max((r.Total+r.PerPage-1)/r.PerPage, 1) }
+
 // check trims and completes q, and reports every invalid filter at once as one Invalid problem.
 func (q *Query) check() error {
 	var fe problem.Fields

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"github.com/civicflow/civicflow/documents"
 	"net/url"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/problem"
@@ -99,14 +99,13 @@ func (s *Server) registerPage(c *fiber.Ctx) error {
 		if qs != "" {
 			data["CSV"] = "/register.csv?" + qs
 		}
-		pages := (res.Total + res.PerPage - 1) / res.PerPage
 		if res.Page > 1 {
 			data["Prev"] = "/register?" + registerValues(q, res.Page-1)
 		}
-		if res.Page < pages {
+		if res.Page < res.Pages() {
 			data["Next"] = "/register?" + registerValues(q, res.Page+1)
 		}
-		data["Pages"] = max(pages, 1)
+		data["Pages"] = res.Pages()
 	}
 	v.Data = data
 	return s.renderStatus(c, status, "register", v)
