@@ -167,3 +167,38 @@ func dropBlankRows(fs []Field, values map[string][]string, prefix string) {
 		}
 	}
 }
+
+// RemoveRow removes from posted values the inputs of row, a row of one of the form's repeats
+// ("members[3]"), as the row's remove button asks of a page without JavaScript; it reports whether
+// row names one. The rows after it keep their indices: FromFormValues renumbers them.
+func RemoveRow(f *Form, values map[string][]string, row string) bool {
+	segs, ok := splitPath(row)
+	if !ok || segs[len(segs)-1].index < 0 {
+		return false
+	}
+	if fd, ok := f.Field(row); !ok || fd.Type != TypeRepeat {
+		return false
+	}
+	for k := range values {
+		if strings.HasPrefix(k, row+".") {
+			delete(values, k)
+		}
+	}
+	return true
+}
+
+// AppendRows adds rows (values by field name, as Entered reads them) to the repeat at path in posted
+// values, after the rows already there, as the page's inputs would post them.
+func AppendRows(f *Form, values map[string][]string, path string, rows []map[string]any) {
+	fd, ok := f.Field(path)
+	if !ok || fd.Type != TypeRepeat {
+		return
+	}
+	next := 0
+	if indices := repeatIndices(values, path+"["); len(indices) > 0 {
+		next = indices[len(indices)-1] + 1
+	}
+	for j, row := range rows {
+		toValues(fd.Fields, row, path+"["+strconv.Itoa(next+j)+"].", values)
+	}
+}

@@ -35,8 +35,9 @@ type Options struct {
 //
 // Error codes: required, type, invalid_text, too_short, too_long, not_integer, too_small, too_large,
 // invalid_money, money_precision, negative, invalid_date, not_an_option, duplicate, too_few, too_many,
-// invalid_phone, invalid_email, id_card_format, id_card_check, id_card_birth_date, uscc_format,
-// uscc_check, division_format, division_unknown, invalid_file, rule. Warning code: uscc_org_code.
+// duplicate_row (an ID number or credit code that another row of the list has), invalid_phone,
+// invalid_email, id_card_format, id_card_check, id_card_birth_date, uscc_format, uscc_check,
+// division_format, division_unknown, invalid_file, rule. Warning code: uscc_org_code.
 // At most 100 errors are listed, then one entry with path "" and code more_errors counts the rest; a
 // list longer than its max_items is refused (too_many) without looking at its items.
 //
@@ -547,8 +548,8 @@ func nonBlank(list []any) int {
 	return n
 }
 
-// repeat validates a list of objects, each item under its own path members[i]., and the number of
-// items; a list longer than MaxItems is refused before its items are validated.
+// repeat validates a list of objects, each item under its own path members[i]., that no two items
+// share an ID number or credit code (Duplicates), and the number of items; a list longer than MaxItems is refused before its items are validated.
 func (v *validator) repeat(fd *Field, raw any, path string) (any, bool) {
 	list, ok := asList(raw)
 	if !ok {
@@ -567,6 +568,9 @@ func (v *validator) repeat(fd *Field, raw any, path string) (any, bool) {
 			continue
 		}
 		out = append(out, v.level(fd.Fields, obj, itemPath+"."))
+	}
+	if len(out) == len(list) { // rows numbered as posted
+		v.duplicates(fd, out, path)
 	}
 	return v.count(fd, out, len(list), path)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/tables"
 )
 
 // EventImported is the registered event of an entry written by an import of the existing register:
@@ -92,7 +93,7 @@ const maxParticularLength = 2000
 // required column — is an Invalid problem and writes nothing; bad rows are not an error of Import
 // but the report's Errors.
 func Import(ctx context.Context, db bun.IDB, r io.Reader, opts ImportOptions) (*ImportReport, error) {
-	rows, err := openRows(r)
+	rows, err := tables.Open(r)
 	if err != nil {
 		return nil, badFile(err)
 	}
@@ -200,7 +201,7 @@ func (im *importer) writing() bool {
 	return !im.opts.DryRun && (im.opts.SkipErrors || len(im.report.Errors) == 0)
 }
 
-func (im *importer) readAll(ctx context.Context, rows rowSource) error {
+func (im *importer) readAll(ctx context.Context, rows tables.Rows) error {
 	for {
 		cells, line, err := rows.Next()
 		if errors.Is(err, io.EOF) {
@@ -271,7 +272,7 @@ func (im *importer) check(cells []string, line int) *importRow {
 		o.RegisteredAt = on.Time().UTC()
 	}
 	if s := h.code(cells, "status"); s != "" {
-		if o.Status = importStatuses[headerKey(s)]; o.Status == "" {
+		if o.Status = importStatuses[tables.HeaderKey(s)]; o.Status == "" {
 			fe.Add("status", "invalid", "登记状态须为正常、注销或撤销。", "The status must be active, deregistered or revoked.")
 		}
 	}
@@ -373,7 +374,7 @@ func importKind(fe *problem.Fields, s string, digit byte) string {
 	}
 	kind := fromCode
 	if s != "" {
-		if kind = importKinds[headerKey(s)]; kind == "" {
+		if kind = importKinds[tables.HeaderKey(s)]; kind == "" {
 			fe.Add("kind", "invalid", "组织类型须为社会团体、民办非企业单位（社会服务机构）或基金会。",
 				"The kind must be social_group, private_non_enterprise or foundation.")
 			return ""

@@ -19,6 +19,7 @@ import (
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/register"
+	"github.com/civicflow/civicflow/tables"
 )
 
 // The public register (社会组织登记信息): anyone may search it and read an organisation's
@@ -258,8 +259,8 @@ func (s *Server) registerCSV(c *fiber.Ctx) error {
 	w.UseCRLF = true
 	_ = w.Write(registerCSVHeader)
 	for _, o := range res.Organisations {
-		_ = w.Write([]string{o.USCC, csvCell(o.Name), v.OrgKind(o.Kind), v.OrgStatus(o.Status), o.Jurisdiction,
-			csvCell(v.Authority(o.Jurisdiction)), csvCell(o.Domicile), csvCell(o.LegalRepresentative),
+		_ = w.Write([]string{o.USCC, tables.Guard(o.Name), v.OrgKind(o.Kind), v.OrgStatus(o.Status), o.Jurisdiction,
+			tables.Guard(v.Authority(o.Jurisdiction)), tables.Guard(o.Domicile), tables.Guard(o.LegalRepresentative),
 			calendar.DateOf(o.RegisteredAt).String()})
 	}
 	w.Flush()

@@ -14,6 +14,7 @@ import (
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/statistics"
+	"github.com/civicflow/civicflow/tables"
 )
 
 // statisticsQuery is the filter of the statistics page, API and CSV export as the request gives it.
@@ -181,7 +182,7 @@ func (s *Server) statisticsCSV(c *fiber.Ctx) error {
 	_ = w.Write(csvHeader)
 	for _, l := range append(lines, total) {
 		_ = w.Write([]string{
-			csvCell(l.ItemCode), csvCell(l.ItemName), csvCell(l.Jurisdiction), csvCell(l.JurisdictionName),
+			tables.Guard(l.ItemCode), tables.Guard(l.ItemName), tables.Guard(l.Jurisdiction), tables.Guard(l.JurisdictionName),
 			strconv.Itoa(l.Received), strconv.Itoa(l.Finished), strconv.Itoa(l.WithinPromised),
 			strconv.Itoa(l.WithinStatutory), strconv.Itoa(l.OverdueNow), csvRate(l),
 		})
@@ -204,10 +205,3 @@ func csvRate(l statisticsLine) string {
 	return l.Rate()
 }
 
-// csvCell keeps a spreadsheet from reading a text as a formula (CSV injection).
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
