@@ -64,6 +64,8 @@ type Item struct {
 	Contacts   lang.Text   `yaml:"contacts" json:"contacts"`
 	Visits     int         `yaml:"visits" json:"visits"` // visits in person the applicant needs
 	FAQs       []FAQ       `yaml:"faqs,omitempty" json:"faqs,omitempty"`
+	// Templates are files the guide offers to download (申请表, 章程示范文本).
+	Templates []Template `yaml:"templates,omitempty" json:"templates,omitempty"`
 	// Form is the ID of the application form (a file of the forms directory) filled in to start a case.
 	Form     string   `yaml:"form" json:"form"`
 	Workflow Workflow `yaml:"workflow" json:"workflow"`
@@ -90,6 +92,31 @@ type Material struct {
 	// MaxSizeMB limits each upload; 0 means the configured default.
 	MaxSizeMB int `yaml:"max_size_mb,omitempty" json:"max_size_mb,omitempty"`
 	Line      int `yaml:"-" json:"-"`
+}
+
+// Template is a file the guide offers to download, such as a form to print or model articles of
+// association. It is kept beside the item's definition, in the folder named after the item's file
+// (items/social-group-establishment/ for items/social-group-establishment.yaml), and read with it.
+type Template struct {
+	// File is the file's name in that folder: lower case letters, digits, '.', '_' and '-', ending
+	// in one of the extensions of TemplateTypes; it is also its address on the guide.
+	File string    `yaml:"file" json:"file"`
+	Name lang.Text `yaml:"name" json:"name"`
+	// Set by the loader: the file's content and its SHA-256 (which makes a changed file a new
+	// version of the item).
+	Content []byte `yaml:"-" json:"-"`
+	SHA256  string `yaml:"-" json:"sha256"`
+	Line    int    `yaml:"-" json:"-"`
+}
+
+// TemplateTypes are the content types of the files a guide may offer, by extension.
+var TemplateTypes = map[string]string{
+	".pdf":  "application/pdf",
+	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	".txt":  "text/plain; charset=utf-8",
+	".md":   "text/markdown; charset=utf-8",
+	".csv":  "text/csv; charset=utf-8",
 }
 
 // FAQ is a question and its answer on the guide.

@@ -3,6 +3,8 @@ package catalog
 import (
 	"fmt"
 	"maps"
+	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -48,6 +50,7 @@ func lintItem(idf *itemDef, formSet map[string]*formDef, docs map[string]*docDef
 		}
 	}
 	materials := l.materials(it.Materials)
+	l.templates(it.Templates, idf.file)
 	l.period(it.TimeLimits.Statutory, "time_limits.statutory")
 	l.period(it.TimeLimits.Promised, "time_limits.promised")
 	if s, p := it.TimeLimits.Statutory, it.TimeLimits.Promised; s.Unit == p.Unit && s.Days > 0 && p.Days > s.Days {
@@ -642,4 +645,36 @@ func walk(from []string, edges map[string][]string) map[string]bool {
 		}
 	}
 	return seen
+}
+
+// templateFile is the name of a template's file: a plain name that is also an address.
+var templateFile = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*$`)
+
+// maxTemplateBytes bounds a template file, which the binary embeds and serves from memory.
+const maxTemplateBytes = 10 << 20
+
+// templates checks the files a guide offers: named plainly, of a known type, once each, and there
+// beside the definition in file.
+func (l *lintCtx) templates(ts []Template, file string) {
+	seen := map[string]bool{}
+	dir := strings.TrimSuffix(file, path.Ext(file)) + "/"
+	for _, t := range ts {
+		ext := path.Ext(t.File)
+		switch {
+		case !templateFile.MatchString(t.File):
+			l.at(t.Line, "template file %q must be lower case letters, digits, '.', '_' and '-'", t.File)
+		case TemplateTypes[ext] == "":
+			l.at(t.Line, "template file %s: unknown type %q; the types are: %s", t.File, ext, strings.Join(slices.Sorted(maps.Keys(TemplateTypes)), ", "))
+		case seen[t.File]:
+			l.at(t.Line, "duplicate template file %s", t.File)
+		case t.Content == nil:
+			l.at(t.Line, "template file %s not found: put it in %s", t.File, dir)
+		case len(t.Content) > maxTemplateBytes:
+			l.at(t.Line, "template file %s is larger than %d MB", t.File, maxTemplateBytes>>20)
+		}
+		seen[t.File] = true
+		if t.Name.ZH == "" {
+			l.at(t.Line, "template %s: missing name.zh", t.File)
+		}
+	}
 }

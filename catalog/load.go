@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,11 +18,12 @@ import (
 	"github.com/civicflow/civicflow/forms"
 )
 
-// Builtin holds the definitions compiled into the binary: items/*.yaml (one service item per file),
+// Builtin holds the definitions compiled into the binary: items/*.yaml (one service item per file,
+// with the files its guide offers in items/<file name>/),
 // forms/*.yaml (one application form per file), documents/*.yaml (one document template per kind)
 // and authorities.yaml (what each jurisdiction's documents name).
 //
-//go:embed items/*.yaml forms/*.yaml documents/*.yaml authorities.yaml
+//go:embed items forms/*.yaml documents/*.yaml authorities.yaml
 var Builtin embed.FS
 
 // BuiltinName is the folder built-in files are reported under, so that a message points at the file
@@ -425,6 +428,7 @@ func readTree(fsys fs.FS, name string) (*tree, error) {
 			case "items":
 				it := &Item{}
 				d.parse(data, it)
+				readTemplates(fsys, path.Join(sub, strings.TrimSuffix(f.Name(), path.Ext(f.Name()))), it)
 				t.items = append(t.items, &itemDef{file: file, item: it, lines: d.lines, diags: d.diags, fatal: d.fatal})
 			case "documents":
 				doc := &DocumentTemplate{}
@@ -511,4 +515,19 @@ func (c *Catalog) Search(q string) []*Item {
 		}
 	}
 	return out
+}
+
+// readTemplates reads the files of an item's templates from dir, the folder beside its definition;
+// a file that is not there is left without content, for the linter to report.
+func readTemplates(fsys fs.FS, dir string, it *Item) {
+	for i := range it.Templates {
+		t := &it.Templates[i]
+		if !templateFile.MatchString(t.File) {
+			continue
+		}
+		if b, err := fs.ReadFile(fsys, path.Join(dir, t.File)); err == nil {
+			sum := sha256.Sum256(b)
+			t.Content, t.SHA256 = b, hex.EncodeToString(sum[:])
+		}
+	}
 }

@@ -103,7 +103,7 @@ func (s *Server) renderApply(c *fiber.Ctx, it *catalog.Item, data map[string]any
 	jur, _ := data[draftJurisdiction].(string)
 	f := it.Forms[it.Form]
 	v.noteInput("jurisdiction", v.T("apply_jurisdiction"), "jurisdiction") // first on the page
-	v.Data = applyForm{Item: it, Form: f, Fields: v.formFields(f, it, data, formOptions{uploads: uploads}), Jurisdictions: js,
+	v.Data = applyForm{Item: it, Form: f, Fields: v.formFields(f, it, data, formOptions{uploads: uploads, action: "/catalog/" + it.Code + "/apply", table: tableImportOf(c)}), Jurisdictions: js,
 		Jurisdiction: jur, Action: "/catalog/" + it.Code + "/apply", Back: "/catalog/" + it.Code, BackLabel: v.T("back_to_guide"),
 		Submit: v.T("apply_submit"), Once: newOnce()}
 	return s.renderStatus(c, status, "apply", v)
@@ -133,7 +133,8 @@ func (s *Server) uploadsOf(c *fiber.Ctx, itemCode string, caseID *int64) (map[in
 
 // postedForm reads a posted form: its values by HTML name, with files uploaded into their material
 // slots and their ids added to the file fields, or put in place of the files posted with them when
-// replace is set (a supplement answer replaces an unclear file). Rows left blank are dropped. Upload
+// replace is set (a supplement answer replaces an unclear file). Rows left blank are dropped, and a
+// row removed or a list imported as the pressed button asks (formIntent). Upload and import
 // problems are returned per field, under errPrefix, so that nothing else typed is lost.
 func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form, errPrefix string, replace bool) (map[string][]string, problem.Fields, error) {
 	values := map[string][]string{}
@@ -182,7 +183,11 @@ func (s *Server) postedForm(c *fiber.Ctx, it *catalog.Item, f *forms.Form, errPr
 		}
 	}
 	forms.DropBlankRows(f, values)
-	return values, uploadErrs, nil
+	intentErrs, err := s.formIntent(c, f, values, files, errPrefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, append(uploadErrs, intentErrs...), nil
 }
 
 // allErrors joins the refused uploads with the errors that submitting the rest meets (check, the

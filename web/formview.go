@@ -31,6 +31,9 @@ type formField struct {
 	Children  []formField   // group
 	Rows      [][]formField // repeat
 	CanAdd    bool          // repeat: below its maximum
+	// Repeat is what a repeat's rows need beside them: bounds, the blank row that the page's script
+	// adds, the post address of its buttons, and the list import.
+	Repeat *repeatView
 	Uploads   []materials.Material
 	Material  *catalog.Material
 	// ReadOnly fields are shown as their values: a summary, or what a supplement notice leaves as it is.
@@ -63,6 +66,11 @@ type formOptions struct {
 	locked bool
 	// quiet shows no errors and leaves the error summary alone (a summary, another action's form).
 	quiet bool
+	// action is where the form posts; a repeat's buttons post there with its anchor, so that the page
+	// drawn again without JavaScript opens at the repeat. "" for a form without repeat buttons.
+	action string
+	// table is the list import of the post the page answers, if it imported one.
+	table *tableImport
 }
 
 // formFields builds the inputs of f for the page, filled with data. Unless quiet, each input gets its
@@ -109,6 +117,9 @@ func (b formBuilder) field(f *forms.Field, path string, v any) formField {
 	case forms.TypeRepeat:
 		ff.CanAdd = open && (f.MaxItems == nil || len(rowsOf(v)) < *f.MaxItems)
 		ff.Rows = inner.rows(f, path, rowsOf(v), ff.CanAdd)
+		if open {
+			ff.Repeat = inner.repeat(f, path, len(ff.Rows))
+		}
 	case forms.TypeFile:
 		b.fileField(&ff, f, entered)
 	case forms.TypeCheckbox:

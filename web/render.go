@@ -71,6 +71,9 @@ var templateFuncs = template.FuncMap{
 		}
 		return "text"
 	},
+	// rowButton and importOf hand a repeat's row and list import to their templates (forms_pages.go).
+	"rowButton": rowButton,
+	"importOf":  importOf,
 	// inc numbers rows from 1 for people.
 	"inc": func(i int) int { return i + 1 },
 	// svg marks a flowchart drawn by the catalog package from a definition as safe to inline.

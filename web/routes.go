@@ -94,6 +94,10 @@ func (s *Server) routes() {
 	s.route(get, "/search", Public, s.searchPage)
 	s.route(get, "/progress", Public, s.progressPage)
 
+	// Forms that respect people's time: the template of a repeat's list, and a guide's templates.
+	s.route(get, "/catalog/:code/tables/:file", Public, s.tableTemplate)
+	s.route(get, "/catalog/:code/templates/:file", Public, s.guideTemplate)
+
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
 	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)
@@ -155,4 +159,7 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/progress", Public, s.apiProgress)
 	s.route(get, "/api/v1/notices", Public, s.apiNotices)
 	s.route(get, "/api/v1/notices/:id", Public, s.apiNotice)
+
+	// Forms: a member list read for a repeat, checked, not saved.
+	s.route(post, "/api/v1/catalog/:code/tables/:repeat", Need("case", "apply"), s.apiTableImport)
 }

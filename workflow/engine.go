@@ -483,6 +483,10 @@ func findAction(item *catalog.Item, id, state string) (*catalog.Action, bool) {
 	return nil, false
 }
 
+// FormOptions are the validation options of a form now, for a check made outside the engine that
+// must agree with it: a member list imported into a form (tables.Import).
+func (e *Engine) FormOptions(ctx context.Context) forms.Options { return e.formOptions(ctx, e.now()) }
+
 // formOptions are the validation options at now: the division codes that exist are those of the
 // jurisdictions table.
 func (e *Engine) formOptions(ctx context.Context, now time.Time) forms.Options {

@@ -1,0 +1,148 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+// memberRows are n tab-separated rows of individual members as a spreadsheet copies them, the
+// first with number from.
+func memberRows(t *testing.T, from, n int) string {
+	var b strings.Builder
+	for i := from; i < from+n; i++ {
+		fmt.Fprintf(&b, "会员%02d\t%s\t139%08d\n", i, residentID(t, i), i)
+	}
+	return b.String()
+}
+
+// An applicant pastes a member list into the form without JavaScript: a list with errors is refused
+// with the errors by line and column and nothing typed is lost; a good one is added after the typed
+// rows and kept in the draft; a row's remove button posts the form without the row; the page comes
+// back at the repeat's anchor.
+func TestMemberListImportOnThePage(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("clerk", "org_applicant@*")
+		b := st.browser()
+		b.login("clerk")
+		apply := "/catalog/" + sgItem + "/apply"
+		status, page, token := b.get(apply)
+		if status != http.StatusOK {
+			t.Fatalf("apply page: %d", status)
+		}
+		for _, want := range []string{`<script src="/static/repeat.js" defer></script>`, `name="table_text:individual_members"`,
+			`name="table_file:individual_members"`, `value="import:individual_members"`, `<template class="repeat-row">`,
+			`name="individual_members[#].name"`, `value="remove_row:individual_members[0]"`, `data-max="5000"`,
+			`formaction="/catalog/` + sgItem + `/apply#f-individual_members"`,
+			`href="/catalog/` + sgItem + `/tables/individual_members.csv?form=sg_preparation&amp;lang=zh-CN"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the apply page lacks %s", want)
+			}
+		}
+
+		typed := url.Values{"_csrf": {token}, "name": {"沈阳市青年创业促进会"}, "individual_members[0].name": {"已填写的会员"},
+			"individual_members[0].id_number": {residentID(t, 1)}, "intent": {"import:individual_members"}}
+		bad := "姓名\t居民身份证号码\t手机号码\n" + memberRows(t, 2, 2) + "重复的会员\t" + residentID(t, 1) + "\n\t" + residentID(t, 9) + "\t123\n"
+		typed.Set("table_text:individual_members", bad)
+		resp, body := b.postFiles(apply, typed, nil)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("import with errors: %d", resp.StatusCode)
+		}
+		for _, want := range []string{"名单中有 3 处错误，没有导入", "第 4 行 居民身份证号码</strong>：与已填写的第 1 行相同", "第 5 行 姓名</strong>：此项为必填项。",
+			"第 5 行 手机号码</strong>：", `value="已填写的会员"`, "<details class=\"table-import\" open>", html.EscapeString(bad)} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the refused import lacks %q", want)
+			}
+		}
+		if strings.Contains(body, `name="individual_members[1].name"`+` type="text" value="会员02"`) {
+			t.Error("a refused list was added")
+		}
+
+		typed.Set("table_text:individual_members", "姓名\t居民身份证号码\t手机号码\n"+memberRows(t, 2, 49))
+		resp, body = b.postFiles(apply, typed, nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "已导入 49 行") || !strings.Contains(body, `value="会员50"`) {
+			t.Fatalf("import: %d, imported note %v", resp.StatusCode, strings.Contains(body, "已导入 49 行"))
+		}
+		_, page, token = b.get(apply)
+		if !strings.Contains(page, `value="已填写的会员"`) || !strings.Contains(page, `name="individual_members[49].name" type="text" value="会员50"`) {
+			t.Error("the draft does not keep the typed and imported rows")
+		}
+
+		resp, body = b.postFiles(apply, url.Values{"_csrf": {token}, "individual_members[0].name": {"甲"}, "individual_members[1].name": {"乙"},
+			"individual_members[2].name": {"丙"}, "intent": {"remove_row:individual_members[1]"}}, nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `value="甲"`) || strings.Contains(body, `value="乙"`) ||
+			!strings.Contains(body, `name="individual_members[1].name" type="text" value="丙"`) {
+			t.Errorf("remove row without JavaScript: %d", resp.StatusCode)
+		}
+	})
+}
+
+// The list's templates, the guide's model articles, and the API that reads a list without saving.
+func TestListTemplatesAndImportAPI(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("clerk", "org_applicant@*")
+		get := func(path string) (*http.Response, string) {
+			resp, err := http.Get(st.base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp, string(b)
+		}
+		resp, body := get("/catalog/" + sgItem + "/tables/individual_members.csv")
+		if resp.StatusCode != 200 || body != "\uFEFF姓名,居民身份证号码,手机号码\n" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+			t.Errorf("CSV template: %d %q %s", resp.StatusCode, body, resp.Header.Get("Content-Type"))
+		}
+		resp, _ = get("/catalog/" + sgItem + "/tables/leaders.xlsx?form=sg_establishment&lang=en")
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), `filename="social-group-establishment-leaders.xlsx"`) {
+			t.Errorf("XLSX template: %d %s", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+		}
+		for _, missing := range []string{"/tables/individual_members.exe", "/tables/name.csv", "/tables/nothing.csv", "/tables/leaders.csv?form=nope", "/templates/nothing.txt", "/templates/..%2Fsocial-group-establishment.yaml"} {
+			if resp, _ := get("/catalog/" + sgItem + missing); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: %d", missing, resp.StatusCode)
+			}
+		}
+		resp, body = get("/catalog/" + sgItem + "/templates/model-articles.txt")
+		if resp.StatusCode != 200 || !strings.Contains(body, "第一章") || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" ||
+			!strings.Contains(resp.Header.Get("Content-Disposition"), "attachment; filename=\"model-articles.txt\"; filename*=UTF-8''") {
+			t.Errorf("model articles: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+		}
+		if _, guide := get("/catalog/" + sgItem); !strings.Contains(guide, `href="/catalog/`+sgItem+`/templates/model-articles.txt"`) {
+			t.Error("the guide does not offer the model articles")
+		}
+
+		post := func(token, ctype, body string) (int, map[string]any) {
+			req, _ := http.NewRequest("POST", st.base+"/api/v1/catalog/"+sgItem+"/tables/individual_members", strings.NewReader(body))
+			req.Header.Set("Content-Type", ctype)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&out)
+			return resp.StatusCode, out
+		}
+		token := st.token("clerk")
+		code, out := post(token, "text/csv", "name,id_number\n甲,"+residentID(t, 1)+"\n乙,"+residentID(t, 1)+"\n")
+		if code != 200 || len(out["rows"].([]any)) != 2 || len(out["errors"].([]any)) != 2 {
+			t.Errorf("API import: %d %v", code, out)
+		}
+		if code, _ := post("", "text/csv", "x"); code != http.StatusUnauthorized {
+			t.Errorf("API import without credentials: %d", code)
+		}
+	})
+}
