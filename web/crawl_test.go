@@ -124,6 +124,10 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/progress":                  progressPaths("/api/v1/progress"),
 	"/api/v1/notices":                   paths("/api/v1/notices", "/api/v1/notices?category=organisations&per_page=1&page=2", "/api/v1/notices?category=x"),
 	"/api/v1/notices/:id":               byNotice("/api/v1/notices/%d", ""),
+
+	// Forms: a repeat's list template, a guide's template files.
+	"/catalog/:code/tables/:file":    byItem("/catalog/%s/tables/individual_members.csv", "?lang=en", "?form=sg_establishment", "?form=x"),
+	"/catalog/:code/templates/:file": byItem("/catalog/%s/templates/model-articles.txt", "?lang=en"),
 }
 
 // paths visits the addresses as they are.

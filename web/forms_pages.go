@@ -259,9 +259,9 @@ func sheetName(label string) string {
 	return label
 }
 
-// apiTableImport reads a list for a repeat of the item's application form (or ?form=) from the body
-// (CSV, tab-separated text or an XLSX workbook) and answers its rows and errors by row and column,
-// without saving anything: the client adds the rows to its draft.
+// apiTableImport reads a list for a repeat of the item's application form (or ?form=) from a
+// multipart form, pasted rows in `text` or a CSV or XLSX file in `file`, and answers its rows and
+// errors by row and column without saving anything: the client adds the rows to its draft.
 func (s *Server) apiTableImport(c *fiber.Ctx) error {
 	it, err := s.item(c)
 	if err != nil {
@@ -271,7 +271,27 @@ func (s *Server) apiTableImport(c *fiber.Ctx) error {
 	if !ok {
 		return errNotFound
 	}
-	res, err := tables.Import(f, c.Params("repeat"), nil, bytes.NewReader(c.Body()), s.Engine.FormOptions(c.UserContext()))
+	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		return problem.New(problem.Unsupported, "multipart_required", "请求内容类型须为 multipart/form-data。", "The request body must be multipart/form-data.")
+	}
+	mf, err := c.MultipartForm()
+	if err != nil {
+		return errBadForm
+	}
+	var text string
+	if vs := mf.Value["text"]; len(vs) > 0 {
+		text = vs[0]
+	}
+	list, err := postedList(text, mf.File["file"])
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		var fe problem.Fields
+		fe.Add("text", "required", "请在 text 中粘贴名单，或在 file 中上传 CSV、XLSX 文件。", "Send the rows in text, or a CSV or XLSX file in file.")
+		return fe.Err()
+	}
+	res, err := tables.Import(f, c.Params("repeat"), nil, list, s.Engine.FormOptions(c.UserContext()))
 	if err != nil {
 		return err
 	}

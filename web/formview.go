@@ -33,9 +33,9 @@ type formField struct {
 	CanAdd    bool          // repeat: below its maximum
 	// Repeat is what a repeat's rows need beside them: bounds, the blank row that the page's script
 	// adds, the post address of its buttons, and the list import.
-	Repeat *repeatView
-	Uploads   []materials.Material
-	Material  *catalog.Material
+	Repeat   *repeatView
+	Uploads  []materials.Material
+	Material *catalog.Material
 	// ReadOnly fields are shown as their values: a summary, or what a supplement notice leaves as it is.
 	ReadOnly bool
 	// Tag marks a part that a supplement notice asks to correct ("需补正").

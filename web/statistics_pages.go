@@ -204,4 +204,3 @@ func csvRate(l statisticsLine) string {
 	}
 	return l.Rate()
 }
-
