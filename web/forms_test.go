@@ -191,7 +191,9 @@ func TestTableImportAPIAsDocumented(t *testing.T) {
 		k.fails(list(reviewer, "individual_members", "x"), 403, "forbidden")
 		k.fails(call{method: "POST", path: "/api/v1/catalog/" + sgItem + "/tables/individual_members", token: clerk, body: "x", contentType: "text/csv"}, 415, "multipart_required")
 
-		var item struct{ Templates []struct{ File, SHA256 string } }
+		var item struct {
+			Templates []struct{ File, SHA256 string }
+		}
 		k.do(call{method: "GET", path: "/api/v1/catalog/" + sgItem, valid: true, out: &item}, 200)
 		if len(item.Templates) != 1 || item.Templates[0].File != "model-articles.txt" || len(item.Templates[0].SHA256) != 64 {
 			t.Errorf("templates %+v", item.Templates)
