@@ -58,7 +58,7 @@ func (v *validator) duplicates(fd *Field, rows []map[string]any, path string) {
 			told[at] = true
 			other := strconv.Itoa(pair[1] + 1)
 			v.add(at, CodeDuplicateRow, "与第 "+other+" 行的"+label.ZH+"相同，同一名单中不能重复。",
-				"The same "+strings.ToLower(label.EN)+" as row "+other+"; a list cannot hold it twice.")
+				"The same "+strings.ToLower(label.In("en"))+" as row "+other+"; a list cannot hold it twice.")
 		}
 	}
 }

@@ -71,7 +71,7 @@ func TestSupplementAnswerRules(t *testing.T) {
 			"name":                 {"沈阳市摄影协会"},
 			"funds":                {"99999"},              // locked: ignored
 			"members[0].name":      {"张大伟"},                // locked: ignored
-			"members[1].id_number": {"110101200001011232"}, // listed
+			"members[1].id_number": {"110101199003074514"}, // listed
 			"letter":               {strconv.FormatInt(letter, 10)},
 			"_csrf":                {"not a field"},
 		}
@@ -79,7 +79,7 @@ func TestSupplementAnswerRules(t *testing.T) {
 		answer := sup.Answer(form, submitted, posted)
 		members := answer["members"].([]any)
 		if answer["name"] != "沈阳市摄影协会" || answer["funds"] != "50000" || len(members) != 2 ||
-			members[0].(map[string]any)["name"] != "张伟" || members[1].(map[string]any)["id_number"] != "110101200001011232" ||
+			members[0].(map[string]any)["name"] != "张伟" || members[1].(map[string]any)["id_number"] != "110101199003074514" ||
 			fmt.Sprint(answer["letter"]) != fmt.Sprintf("[%d]", letter) {
 			t.Fatalf("the answer: %v", answer)
 		}
@@ -105,7 +105,7 @@ func TestEventDetails(t *testing.T) {
 		fixed["funds"] = "50000"
 		fixed["members"] = []any{
 			map[string]any{"name": "张伟", "id_number": "110101200001011232"},
-			map[string]any{"name": "李娜", "id_number": "110101200001011232"},
+			map[string]any{"name": "李娜", "id_number": "110101199003074514"},
 		}
 		c = f.apply(c, f.applicant, workflow.ApplyRequest{Action: "resubmit", Data: fixed})
 		c = f.apply(c, f.acceptor, workflow.ApplyRequest{Action: "accept"})

@@ -241,13 +241,13 @@ func TestSupplementAndResubmit(t *testing.T) {
 		fixed["name"] = "沈阳市摄影协会"
 		fixed["members"] = []any{
 			map[string]any{"name": "张伟", "id_number": "110101200001011232"},
-			map[string]any{"name": "李娜", "id_number": "110101200001011232"},
+			map[string]any{"name": "李娜", "id_number": "110101199003074514"},
 		}
 		sneaky := clone(fixed)
 		sneaky["funds"] = "60000"
 		sneaky["members"] = []any{
 			map[string]any{"name": "张大伟", "id_number": "110101200001011232"},
-			map[string]any{"name": "李娜", "id_number": "110101200001011232"},
+			map[string]any{"name": "李娜", "id_number": "110101199003074514"},
 		}
 		_, err = f.eng.Apply(f.ctx, f.actor(f.applicant), c.ID, workflow.ApplyRequest{Action: "resubmit", ExpectedVersion: c.Version, Data: sneaky})
 		wantPaths(t, err, "data.funds=not_requested", "data.members[0].name=not_requested")
