@@ -49,12 +49,17 @@ func (s *Server) flowchart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	locale := c.Query("lang")
-	if !isLocale(locale) {
-		locale = s.locale(c)
-	}
 	c.Set(fiber.HeaderContentType, "image/svg+xml; charset=utf-8")
-	return c.Send(catalog.SVG(it, locale))
+	return c.Send(catalog.SVG(it, s.fileLocale(c)))
+}
+
+// fileLocale is the language of a file served for download or to open alone (a flowchart, a
+// template): the ?lang= of its link, which the page that links it writes, else the answer's.
+func (s *Server) fileLocale(c *fiber.Ctx) string {
+	if locale := c.Query("lang"); isLocale(locale) {
+		return locale
+	}
+	return s.locale(c)
 }
 
 // catalogVersions is an item with its stored versions, for the admin catalogue page.

@@ -225,20 +225,20 @@ func (s *Server) tableTemplate(c *fiber.Ctx) error {
 	if !ok || ext != ".csv" && ext != ".xlsx" {
 		return errNotFound
 	}
-	v := s.view(c, "apply_title")
-	rows := tables.Template(fd, v.Locale)
+	locale := s.fileLocale(c)
+	rows := tables.Template(fd, locale)
 	var body []byte
 	if ext == ".csv" {
 		body, err = tables.WriteCSV(rows)
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	} else {
-		body, err = tables.WriteXLSX(sheetName(fd.Label.In(v.Locale)), rows)
+		body, err = tables.WriteXLSX(sheetName(fd.Label.In(locale)), rows)
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	}
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentDisposition, attachment(it.Code+"-"+fd.Name+ext, fd.Label.In(v.Locale)+ext))
+	c.Set(fiber.HeaderContentDisposition, attachment(it.Code+"-"+fd.Name+ext, fd.Label.In(locale)+ext))
 	return c.Send(body)
 }
 
@@ -316,9 +316,8 @@ func (s *Server) guideTemplate(c *fiber.Ctx) error {
 			continue
 		}
 		ext := path.Ext(t.File)
-		v := s.view(c, "apply_title")
 		c.Set(fiber.HeaderContentType, catalog.TemplateTypes[ext])
-		c.Set(fiber.HeaderContentDisposition, attachment(t.File, strings.TrimSuffix(t.Name.In(v.Locale), ext)+ext))
+		c.Set(fiber.HeaderContentDisposition, attachment(t.File, strings.TrimSuffix(t.Name.In(s.fileLocale(c)), ext)+ext))
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 		c.Set(fiber.HeaderETag, `"`+t.SHA256+`"`)
 		return c.Send(t.Content)

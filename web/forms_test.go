@@ -153,50 +153,44 @@ func TestListTemplatesAndImportAPI(t *testing.T) {
 	})
 }
 
-// The list import API answers as openapi.json says, its errors included; the catalogue's item lists
-// its templates.
-func TestTableImportAPIAsDocumented(t *testing.T) {
-	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
-		st := startSite(t, s)
-		st.user("clerk", "org_applicant@*")
-		st.user("reviewer", "reviewer@2101*")
-		k := newContract(t, st, loadOpenAPI(t))
-		clerk, reviewer := st.token("clerk"), st.token("reviewer")
-		list := func(token, path, text string) call {
-			var buf bytes.Buffer
-			w := multipart.NewWriter(&buf)
-			if text != "" {
-				_ = w.WriteField("text", text)
-			}
-			_ = w.Close()
-			return call{method: "POST", path: "/api/v1/catalog/" + sgItem + "/tables/" + path, token: token, body: buf.String(), contentType: w.FormDataContentType()}
+// tablesContract checks that the list import API answers as openapi.json says, its errors included,
+// and that the catalogue's item lists its templates; applicant may apply, other may not.
+func tablesContract(t *testing.T, k *contract, applicant, other string) {
+	list := func(token, path, text string) call {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		if text != "" {
+			_ = w.WriteField("text", text)
 		}
-		var out struct {
-			Rows   []map[string]string
-			Errors []struct{ Row int }
-		}
-		c := list(clerk, "individual_members", "姓名\t居民身份证号码\n甲\t"+residentID(t, 1)+"\n乙\t"+residentID(t, 1)+"\n丙\tx\n")
-		c.valid, c.out = true, &out
-		k.do(c, 200)
-		if len(out.Rows) != 3 || len(out.Errors) != 3 || out.Errors[2].Row != 4 {
-			t.Errorf("%+v", out)
-		}
-		c = list(clerk, "leaders?form=sg_establishment", "张三,"+residentID(t, 2)+",会长\n")
-		c.valid = true
-		k.do(c, 200)
-		k.fails(list(clerk, "nothing", "x"), 404, "not_found")
-		k.fails(list(clerk, "individual_members?form=nope", "x"), 404, "not_found")
-		k.fails(list(clerk, "individual_members", ""), 422, "invalid_input")
-		k.fails(list(clerk, "individual_members", "\"a\nb\"c\"d,\"\n"), 422, "list_unreadable")
-		k.fails(list(reviewer, "individual_members", "x"), 403, "forbidden")
-		k.fails(call{method: "POST", path: "/api/v1/catalog/" + sgItem + "/tables/individual_members", token: clerk, body: "x", contentType: "text/csv"}, 415, "multipart_required")
+		_ = w.Close()
+		return call{method: "POST", path: "/api/v1/catalog/" + sgItem + "/tables/" + path, token: token, body: buf.String(), contentType: w.FormDataContentType()}
+	}
+	var out struct {
+		Rows   []map[string]string
+		Errors []struct{ Row int }
+	}
+	c := list(applicant, "individual_members", "姓名\t居民身份证号码\n甲\t"+residentID(t, 1)+"\n乙\t"+residentID(t, 1)+"\n丙\tx\n")
+	c.valid, c.out = true, &out
+	k.do(c, 200)
+	if len(out.Rows) != 3 || len(out.Errors) != 3 || out.Errors[2].Row != 4 {
+		t.Errorf("%+v", out)
+	}
+	c = list(applicant, "leaders?form=sg_establishment", "张三,"+residentID(t, 2)+",会长\n")
+	c.valid = true
+	k.do(c, 200)
+	k.fails(list(applicant, "nothing", "x"), 404, "not_found")
+	k.fails(list(applicant, "individual_members?form=nope", "x"), 404, "not_found")
+	k.fails(list(applicant, "individual_members", ""), 422, "invalid_input")
+	k.fails(list(applicant, "individual_members", "\"a\nb\"c\"d,\"\n"), 422, "list_unreadable")
+	k.fails(list(other, "individual_members", "x"), 403, "forbidden")
+	k.fails(list("", "individual_members", "x"), 401, "login_required")
+	k.fails(call{method: "POST", path: "/api/v1/catalog/" + sgItem + "/tables/individual_members", token: applicant, body: "x", contentType: "text/csv"}, 415, "multipart_required")
 
-		var item struct {
-			Templates []struct{ File, SHA256 string }
-		}
-		k.do(call{method: "GET", path: "/api/v1/catalog/" + sgItem, valid: true, out: &item}, 200)
-		if len(item.Templates) != 1 || item.Templates[0].File != "model-articles.txt" || len(item.Templates[0].SHA256) != 64 {
-			t.Errorf("templates %+v", item.Templates)
-		}
-	})
+	var item struct {
+		Templates []struct{ File, SHA256 string }
+	}
+	k.do(call{method: "GET", path: "/api/v1/catalog/" + sgItem, valid: true, out: &item}, 200)
+	if len(item.Templates) != 1 || item.Templates[0].File != "model-articles.txt" || len(item.Templates[0].SHA256) != 64 {
+		t.Errorf("templates %+v", item.Templates)
+	}
 }
