@@ -94,6 +94,10 @@ func (s *Server) routes() {
 	s.route(get, "/search", Public, s.searchPage)
 	s.route(get, "/progress", Public, s.progressPage)
 
+	// Assignment (承办人) and internal notes on the case page.
+	s.route(post, "/cases/:id/assignment", Need("case", "assign"), s.assignPost)
+	s.route(post, "/cases/:id/notes", Need("case", "note"), s.notePost)
+
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
 	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)
@@ -155,4 +159,10 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/progress", Public, s.apiProgress)
 	s.route(get, "/api/v1/notices", Public, s.apiNotices)
 	s.route(get, "/api/v1/notices/:id", Public, s.apiNotice)
+
+	// Assignment (承办人) and internal notes.
+	s.route(get, "/api/v1/cases/:id/reviewers", Need("case", "assign"), s.apiReviewers)
+	s.route(post, "/api/v1/cases/:id/assignment", Need("case", "assign"), s.apiAssign)
+	s.route(get, "/api/v1/cases/:id/notes", Need("case", "read"), s.apiNotes)
+	s.route(post, "/api/v1/cases/:id/notes", Need("case", "note"), s.apiAddNote)
 }
