@@ -124,6 +124,8 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/progress":                  progressPaths("/api/v1/progress"),
 	"/api/v1/notices":                   paths("/api/v1/notices", "/api/v1/notices?category=organisations&per_page=1&page=2", "/api/v1/notices?category=x"),
 	"/api/v1/notices/:id":               byNotice("/api/v1/notices/%d", ""),
+	"/api/v1/cases/:id/notes":           byCaseForStaff("/api/v1/cases/%d/notes"),
+	"/api/v1/cases/:id/reviewers":       byCaseUnchecked("/api/v1/cases/%d/reviewers"),
 }
 
 // paths visits the addresses as they are.
@@ -250,6 +252,32 @@ func byCase(format string) func(*crawlWorld) []target {
 }
 
 func nobody(*persona) bool { return false }
+
+// byCaseForStaff visits every seeded case, checking that only staff reading cases in its
+// jurisdiction see what the address shows (internal notes): never its applicant or parties.
+func byCaseForStaff(format string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID), seen: nobody}}
+		for _, c := range w.cases {
+			out = append(out, target{path: fmt.Sprintf(format, c.ID), seen: func(p *persona) bool {
+				return p.readsIn("case", c.Jurisdiction) && p.id != c.ApplicantID && !slices.Contains(c.Parties, p.id)
+			}})
+		}
+		return out
+	}
+}
+
+// byCaseUnchecked visits every seeded case and one that does not exist, checking only that nothing
+// fails: who gets 403 rather than 404 depends on the route's permission.
+func byCaseUnchecked(format string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID)}}
+		for _, c := range w.cases {
+			out = append(out, target{path: fmt.Sprintf(format, c.ID)})
+		}
+		return out
+	}
+}
 
 // byMaterial visits a material attached to a case, loose ones of two applicants, and none.
 func byMaterial(format string) func(*crawlWorld) []target {

@@ -163,6 +163,6 @@ func (s *Server) routes() {
 	// Assignment (承办人) and internal notes.
 	s.route(get, "/api/v1/cases/:id/reviewers", Need("case", "assign"), s.apiReviewers)
 	s.route(post, "/api/v1/cases/:id/assignment", Need("case", "assign"), s.apiAssign)
-	s.route(get, "/api/v1/cases/:id/notes", Need("case", "read"), s.apiNotes)
+	s.route(get, "/api/v1/cases/:id/notes", LoggedIn, s.apiNotes)
 	s.route(post, "/api/v1/cases/:id/notes", Need("case", "note"), s.apiAddNote)
 }
