@@ -17,7 +17,8 @@ type assignPanel struct {
 	AssigneeName string
 	// Warn tells a viewer who may act on the case that someone else is assigned to it.
 	Warn bool
-	// Reviewers are whom the viewer may assign the open case to; nil when the viewer may not assign it.
+	// CanAssign says the viewer may assign the case, open, to one of Reviewers.
+	CanAssign bool
 	Reviewers []workflow.Reviewer
 	Notes     []noteRow
 	CanNote   bool
@@ -50,10 +51,8 @@ func (s *Server) assignPanel(c *fiber.Ctx, v *view, vw *workflow.View) (*assignP
 	p := &assignPanel{CanNote: s.Enforcer.Allowed(a.UserID, cs.Jurisdiction, "case", "note")}
 	if cs.ClosedAt == nil {
 		p.Reviewers, err = s.Engine.Reviewers(ctx, a, cs.ID)
-		if errors.Is(err, problem.ErrForbidden) {
-			p.Reviewers, err = nil, nil
-		}
-		if err != nil {
+		p.CanAssign = err == nil
+		if err != nil && !errors.Is(err, problem.ErrForbidden) {
 			return nil, err
 		}
 	}
