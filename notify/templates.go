@@ -77,6 +77,34 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记"},
 	},
+	// Assignment (承办人) and internal notes, sent to staff (workflow.Engine.Assign and AddNote), with
+	// the case fields above; comment is the reason of a reassignment, assignee_name the new assignee.
+	"case_assigned": {
+		Subject: map[string]string{"zh-CN": "分配给您承办：{{.case_number}}", "en": "Assigned to you: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "“{{.item_name}}”办件 {{.case_number}}（现处于“{{.state_name}}”环节）已分配给您承办。{{with .comment}}\n改派理由：{{.}}{{end}}",
+			"en":    "Case {{.case_number}} of “{{.item_name_en}}” (now at the stage “{{.state_name_en}}”) has been assigned to you.{{with .comment}}\nReason for the reassignment: {{.}}{{end}}",
+		},
+		Sample: map[string]any{"case_number": "210100-2026-000017", "item_name": "社会团体成立登记", "item_name_en": "Social group establishment",
+			"state_name": "筹备审查", "state_name_en": "Preparation: review", "comment": "原承办人休假。"},
+	},
+	"case_reassigned": {
+		Subject: map[string]string{"zh-CN": "办件已改派：{{.case_number}}", "en": "Case reassigned: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您承办的“{{.item_name}}”办件 {{.case_number}} 已改由{{.assignee_name}}承办。理由：{{.comment}}",
+			"en":    "Case {{.case_number}} of “{{.item_name_en}}”, assigned to you, is now assigned to {{.assignee_name}}. Reason: {{.comment}}",
+		},
+		Sample: map[string]any{"case_number": "210100-2026-000017", "item_name": "社会团体成立登记", "item_name_en": "Social group establishment",
+			"assignee_name": "李明", "comment": "原承办人休假。"},
+	},
+	"case_note_added": {
+		Subject: map[string]string{"zh-CN": "您承办的办件有新备注：{{.case_number}}", "en": "New note on your case: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "同事在您承办的“{{.item_name}}”办件 {{.case_number}} 上写了一条内部备注，请登录查看。",
+			"en":    "A colleague wrote an internal note on case {{.case_number}} of “{{.item_name_en}}”, which is assigned to you. Log in to read it.",
+		},
+		Sample: map[string]any{"case_number": "210100-2026-000017", "item_name": "社会团体成立登记", "item_name_en": "Social group establishment"},
+	},
 	"sg_preparation_approved": {
 		Subject: map[string]string{"zh-CN": "准予筹备：{{.case_number}}", "en": "Preparation approved: {{.case_number}}"},
 		Body: map[string]string{

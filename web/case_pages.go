@@ -31,6 +31,8 @@ type casePageData struct {
 	RepeatedKinds map[string]bool
 	// USCC is the credit code the case entered in the register, linking to the organisation's page.
 	USCC string
+	// Assign is the assignment and the internal notes, for staff only.
+	Assign *assignPanel
 }
 
 // appearanceLink is the invitation to book a case's appearance at the office within its window.
@@ -163,6 +165,7 @@ func (s *Server) inboxPage(c *fiber.Ctx) error {
 		return err
 	}
 	v.Form["item"], v.Form["state"], v.Form["sort"], v.Form["overdue"] = c.Query("item"), c.Query("state"), c.Query("sort"), c.Query("overdue")
+	v.Form["mine"] = c.Query("mine")
 	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale), "Items": s.Catalog.Items(), "States": states}
 	return s.render(c, "inbox", v)
 }
@@ -206,6 +209,9 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 		Details: vw.EventDetails(), Forms: v.submittedForms(vw, uploads), RepeatedKinds: repeatedKinds(vw.Documents)}
 	d.USCC, _ = vw.Case.Fields["uscc"].(string)
 	if d.Appearance, err = s.appearance(c, vw); err != nil {
+		return err
+	}
+	if d.Assign, err = s.assignPanel(c, v, vw); err != nil {
 		return err
 	}
 	for _, a := range vw.Allowed {

@@ -317,9 +317,10 @@ func fieldProblem(path, code, zh, en string) error {
 }
 
 // inboxFilter reads the staff inbox's filters from the query: item, state, overdue=1 for cases past a
-// due date, sort=due for the earliest due date first.
+// due date, sort=due for the earliest due date first, mine=1 for the cases assigned to the caller.
 func inboxFilter(c *fiber.Ctx) workflow.InboxFilter {
 	f := workflow.InboxFilter{ItemCode: c.Query("item"), State: c.Query("state"), Overdue: c.QueryBool("overdue"), Limit: 200}
+	f.Mine = c.QueryBool("mine") // only the cases assigned to the caller
 	if c.Query("sort") == workflow.SortDue {
 		f.Sort = workflow.SortDue
 	}

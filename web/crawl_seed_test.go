@@ -323,6 +323,15 @@ func (sd *seeder) seed() {
 	// What no time limit may overtake: the open 补正 notices, drafts, bookings to come.
 	sd.walk(sd.group("prep_acceptance"), "supplement_prep")
 	sd.walk(sd.group("est_acceptance"), "supplement_est")
+	// A case assigned to a reviewer (承办人), with an internal note: its page shows staff both.
+	reviewing := sd.group("prep_review")
+	if _, err := st.engine.Assign(sd.ctx, actorOf(w.who["approver-in"]), reviewing.ID,
+		workflow.AssignRequest{AssigneeID: w.who["reviewer-in"].id, ExpectedVersion: reviewing.Version}); err != nil {
+		sd.t.Fatal(err)
+	}
+	if _, err := st.engine.AddNote(sd.ctx, actorOf(w.who["reviewer-in"]), reviewing.ID, "已电话核实住所。"); err != nil {
+		sd.t.Fatal(err)
+	}
 	for _, d := range []struct {
 		who    *persona
 		caseID int64

@@ -128,6 +128,8 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	// Forms: a repeat's list template, a guide's template files.
 	"/catalog/:code/tables/:file":    byItem("/catalog/%s/tables/individual_members.csv", "?lang=en", "?form=sg_establishment", "?form=x"),
 	"/catalog/:code/templates/:file": byItem("/catalog/%s/templates/model-articles.txt", "?lang=en"),
+	"/api/v1/cases/:id/notes":           byCaseForStaff("/api/v1/cases/%d/notes"),
+	"/api/v1/cases/:id/reviewers":       byCaseUnchecked("/api/v1/cases/%d/reviewers"),
 }
 
 // paths visits the addresses as they are.
@@ -254,6 +256,32 @@ func byCase(format string) func(*crawlWorld) []target {
 }
 
 func nobody(*persona) bool { return false }
+
+// byCaseForStaff visits every seeded case, checking that only staff reading cases in its
+// jurisdiction see what the address shows (internal notes): never its applicant or parties.
+func byCaseForStaff(format string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID), seen: nobody}}
+		for _, c := range w.cases {
+			out = append(out, target{path: fmt.Sprintf(format, c.ID), seen: func(p *persona) bool {
+				return p.readsIn("case", c.Jurisdiction) && p.id != c.ApplicantID && !slices.Contains(c.Parties, p.id)
+			}})
+		}
+		return out
+	}
+}
+
+// byCaseUnchecked visits every seeded case and one that does not exist, checking only that nothing
+// fails: who gets 403 rather than 404 depends on the route's permission.
+func byCaseUnchecked(format string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID)}}
+		for _, c := range w.cases {
+			out = append(out, target{path: fmt.Sprintf(format, c.ID)})
+		}
+		return out
+	}
+}
 
 // byMaterial visits a material attached to a case, loose ones of two applicants, and none.
 func byMaterial(format string) func(*crawlWorld) []target {

@@ -601,6 +601,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		appointmentsContract(t, k, st, admin, citizen, dalian)
 		noticesContract(t, k)
 		tablesContract(t, k, citizen, admin)
+		assignContract(t, k, st)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {

@@ -98,6 +98,10 @@ func (s *Server) routes() {
 	s.route(get, "/catalog/:code/tables/:file", Public, s.tableTemplate)
 	s.route(get, "/catalog/:code/templates/:file", Public, s.guideTemplate)
 
+	// Assignment (承办人) and internal notes on the case page.
+	s.route(post, "/cases/:id/assignment", Need("case", "assign"), s.assignPost)
+	s.route(post, "/cases/:id/notes", Need("case", "note"), s.notePost)
+
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
 	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)
@@ -162,4 +166,10 @@ func (s *Server) routes() {
 
 	// Forms: a member list read for a repeat, checked, not saved.
 	s.route(post, "/api/v1/catalog/:code/tables/:repeat", Need("case", "apply"), s.apiTableImport)
+
+	// Assignment (承办人) and internal notes.
+	s.route(get, "/api/v1/cases/:id/reviewers", Need("case", "assign"), s.apiReviewers)
+	s.route(post, "/api/v1/cases/:id/assignment", Need("case", "assign"), s.apiAssign)
+	s.route(get, "/api/v1/cases/:id/notes", LoggedIn, s.apiNotes)
+	s.route(post, "/api/v1/cases/:id/notes", Need("case", "note"), s.apiAddNote)
 }

@@ -121,7 +121,7 @@ func (e *Engine) Apply(ctx context.Context, actor audit.Actor, caseID int64, req
 		return nil, err
 	}
 	if e.applicantOnly(actor, next) {
-		next.Fields = PublicFields(next.Fields, item)
+		next.Fields, next.AssigneeID = PublicFields(next.Fields, item), nil
 	}
 	next.hideQueryCode(actor.UserID)
 	return next, nil

@@ -160,6 +160,9 @@ type Case struct {
 	UpdatedAt      time.Time          `json:"updated_at"`
 	StateEnteredAt time.Time          `json:"state_entered_at"`
 	ClosedAt       *time.Time         `json:"closed_at,omitempty"`
+	// AssigneeID is the reviewer an approver assigned the case to (承办人, see Assign): staff work,
+	// left out of the views of the case's people.
+	AssigneeID *int64 `json:"assignee_id,omitempty"`
 	// Due is the case's running or paused clock, filled in by the lists (MyCases, Inbox).
 	Due *CaseDue `bun:"-" json:"due,omitempty"`
 }

@@ -24,6 +24,8 @@ type InboxFilter struct {
 	// Sort is "" for longest waiting first, or SortDue for the earliest due date first (promised,
 	// else statutory; cases without a clock last).
 	Sort string `json:"sort,omitempty"`
+	// Mine keeps only the cases assigned to the user (Assign).
+	Mine bool `json:"mine,omitempty"`
 }
 
 // SortDue sorts an inbox by due date.
@@ -69,6 +71,9 @@ func (e *Engine) Inbox(ctx context.Context, userID int64, f InboxFilter) ([]Case
 	}
 	if f.State != "" {
 		q = q.Where("c.state = ?", f.State)
+	}
+	if f.Mine {
+		q = q.Where("c.assignee_id = ?", userID)
 	}
 	if f.Overdue {
 		today := calendar.DateOf(e.now()).String()

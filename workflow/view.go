@@ -103,9 +103,12 @@ func PublicFields(fields map[string]any, item *catalog.Item) map[string]any {
 }
 
 // redactInternal leaves out of an applicant's view what the definition marks as staff work: the
-// comments and changes of internal actions, and the fields those actions entered.
+// comments and changes of internal actions, and the fields those actions entered; and the
+// assignment, its events included.
 func redactInternal(v *View) {
 	v.Case.Fields = PublicFields(v.Case.Fields, v.Item)
+	v.Case.AssigneeID = nil
+	v.Events = slices.DeleteFunc(v.Events, func(ev Event) bool { return ev.Action == EventAssign })
 	for i := range v.Events {
 		ev := &v.Events[i]
 		action := ev.Action
@@ -199,6 +202,7 @@ func (e *Engine) MyCases(ctx context.Context, userID int64, limit int) ([]Case, 
 			return nil, err
 		}
 		out[i].Fields = PublicFields(out[i].Fields, item) // the list is the applicant's own view
+		out[i].AssigneeID = nil
 	}
 	if err := e.fillDue(ctx, out); err != nil {
 		return nil, err
