@@ -124,6 +124,15 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/progress":                  progressPaths("/api/v1/progress"),
 	"/api/v1/notices":                   paths("/api/v1/notices", "/api/v1/notices?category=organisations&per_page=1&page=2", "/api/v1/notices?category=x"),
 	"/api/v1/notices/:id":               byNotice("/api/v1/notices/%d", ""),
+	"/desk":                             deskPaths("/desk"),
+	"/api/v1/desk/cases":                deskPaths("/api/v1/desk/cases"),
+}
+
+// deskPaths visits the desk's search: everything, a search with every filter, and bad filters.
+func deskPaths(base string) func(*crawlWorld) []target {
+	return paths(base, base+"?name=%E5%8D%8F%E4%BC%9A&number=2101&status=closed&overdue=1&received_from=2026-01-01&received_to=2099-12-31&page=1&per_page=5",
+		base+"?item=social-group-establishment&state=prep_review&credit_code=51210100mj0000001x",
+		base+"?item=x&state=X&status=y&credit_code=z&received_from=y&received_to=2026-13-01&page=z&per_page=1000")
 }
 
 // paths visits the addresses as they are.

@@ -94,6 +94,9 @@ func (s *Server) routes() {
 	s.route(get, "/search", Public, s.searchPage)
 	s.route(get, "/progress", Public, s.progressPage)
 
+	// The staff desk: the search of the cases of the caller's jurisdictions, finished ones included.
+	s.route(get, "/desk", Need("case", "read"), s.deskPage)
+
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
 	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)
@@ -155,4 +158,7 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/progress", Public, s.apiProgress)
 	s.route(get, "/api/v1/notices", Public, s.apiNotices)
 	s.route(get, "/api/v1/notices/:id", Public, s.apiNotice)
+
+	// The staff desk's API: the search of cases.
+	s.route(get, "/api/v1/desk/cases", Need("case", "read"), s.apiDeskCases)
 }

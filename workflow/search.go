@@ -218,3 +218,15 @@ func (c *Case) setSubject(item *catalog.Item) {
 	}
 	c.OrgName, c.CreditCode = name, code
 }
+
+// SearchStates lists every state of items, in the order of the items and their workflows, for the
+// search's state filter; a state id that several items share is one choice, as in InboxStates.
+func SearchStates(items []*catalog.Item) []InboxState {
+	var out []InboxState
+	for _, it := range items {
+		for _, st := range it.Workflow.States {
+			out = addInboxState(out, st)
+		}
+	}
+	return out
+}
