@@ -128,8 +128,21 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	// Forms: a repeat's list template, a guide's template files.
 	"/catalog/:code/tables/:file":    byItem("/catalog/%s/tables/individual_members.csv", "?lang=en", "?form=sg_establishment", "?form=x"),
 	"/catalog/:code/templates/:file": byItem("/catalog/%s/templates/model-articles.txt", "?lang=en"),
-	"/api/v1/cases/:id/notes":           byCaseForStaff("/api/v1/cases/%d/notes"),
-	"/api/v1/cases/:id/reviewers":       byCaseUnchecked("/api/v1/cases/%d/reviewers"),
+
+	// Assignment (承办人) and internal notes.
+	"/api/v1/cases/:id/notes":     byCaseForStaff("/api/v1/cases/%d/notes"),
+	"/api/v1/cases/:id/reviewers": byCaseUnchecked("/api/v1/cases/%d/reviewers"),
+
+	// The staff desk.
+	"/desk":              deskPaths("/desk"),
+	"/api/v1/desk/cases": deskPaths("/api/v1/desk/cases"),
+}
+
+// deskPaths visits the desk's search: everything, a search with every filter, and bad filters.
+func deskPaths(base string) func(*crawlWorld) []target {
+	return paths(base, base+"?name=%E5%8D%8F%E4%BC%9A&number=2101&status=closed&overdue=1&received_from=2026-01-01&received_to=2099-12-31&page=1&per_page=5",
+		base+"?item=social-group-establishment&state=prep_review&credit_code=51210100mj0000001x",
+		base+"?item=x&state=X&status=y&credit_code=z&received_from=y&received_to=2026-13-01&page=z&per_page=1000")
 }
 
 // paths visits the addresses as they are.

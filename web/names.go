@@ -55,22 +55,25 @@ func placesOf(js []jurisdictions.Jurisdiction) names {
 	return n
 }
 
-// caseNames loads the names a case shows: its jurisdiction and everyone in its history.
+// caseNames loads the names a case shows: its jurisdiction, its applicant and everyone in its history.
 func (s *Server) caseNames(ctx context.Context, vw *workflow.View) (names, error) {
-	ids := make([]*int64, 0, len(vw.Events))
+	ids := make([]*int64, 0, len(vw.Events)+1)
+	ids = append(ids, &vw.Case.ApplicantID)
 	for _, ev := range vw.Events {
 		ids = append(ids, ev.ActorUserID)
 	}
 	return s.loadNames(ctx, []string{vw.Case.Jurisdiction}, ids)
 }
 
-// caseListNames loads the names of the jurisdictions of a list of cases.
+// caseListNames loads the names of the jurisdictions and the applicants of a list of cases.
 func (s *Server) caseListNames(ctx context.Context, cases []workflow.Case) (names, error) {
 	codes := make([]string, 0, len(cases))
-	for _, cs := range cases {
+	applicants := make([]*int64, 0, len(cases))
+	for i, cs := range cases {
 		codes = append(codes, cs.Jurisdiction)
+		applicants = append(applicants, &cases[i].ApplicantID)
 	}
-	return s.loadNames(ctx, codes, nil)
+	return s.loadNames(ctx, codes, applicants)
 }
 
 // Place names a jurisdiction in the page's language, or shows its code when it has no name.
@@ -79,6 +82,14 @@ func (v *view) Place(code string) string {
 		return t.In(v.Locale)
 	}
 	return code
+}
+
+// Subject names whom a case in a list is about: the organisation, else the applicant.
+func (v *view) Subject(cs workflow.Case) string {
+	if cs.OrgName != "" {
+		return cs.OrgName
+	}
+	return v.names.people[cs.ApplicantID]
 }
 
 // Person names who did something: a user by display name (else login name); work nobody asked for
@@ -148,10 +159,12 @@ func scopeCodes(grants []policies.Grant) []string {
 	return codes
 }
 
-// namedCase is a case in API answers with the name of its jurisdiction beside the code.
+// namedCase is a case in API answers with the name of its jurisdiction beside the code and, in
+// lists, the name of its applicant.
 type namedCase struct {
 	workflow.Case
 	JurisdictionName *lang.Text `json:"jurisdiction_name,omitempty"`
+	ApplicantName    string     `json:"applicant_name,omitempty"`
 }
 
 // namedEvent is an entry of a case's history in API answers with the name of who acted (none for the
@@ -170,7 +183,7 @@ func (n names) cases(cases []workflow.Case) []namedCase {
 }
 
 func (n names) namedCase(cs workflow.Case) namedCase {
-	out := namedCase{Case: cs}
+	out := namedCase{Case: cs, ApplicantName: n.people[cs.ApplicantID]}
 	if t, ok := n.places[cs.Jurisdiction]; ok {
 		out.JurisdictionName = &t
 	}

@@ -1040,6 +1040,19 @@ func applications(t *testing.T, k *contract, st *site, admin, citizen, dalian st
 		t.Errorf("Dalian's inbox holds a case of Shenyang: %+v", inbox)
 	}
 	k.fails(call{method: "GET", path: "/api/v1/inbox", token: citizen}, 403, "forbidden")
+	// The desk's search finds it too, and names its organisation and applicant.
+	var found struct {
+		Cases []caseJSON
+		Total int
+	}
+	k.do(call{method: "GET", path: "/api/v1/desk/cases?status=open&per_page=5", token: acceptor, valid: true, out: &found}, 200)
+	if found.Total != 1 || len(found.Cases) != 1 || found.Cases[0].ID != cs.ID {
+		t.Errorf("the acceptor's search: %+v", found)
+	}
+	if e := k.fails(call{method: "GET", path: "/api/v1/desk/cases?status=x", token: acceptor}, 422, "invalid_input"); !e.hasField("status", "invalid") {
+		t.Errorf("a search with a bad status: %+v", e)
+	}
+	k.fails(call{method: "GET", path: "/api/v1/desk/cases", token: citizen}, 403, "forbidden")
 	k.fails(call{method: "GET", path: "/api/v1/inbox"}, 401, "login_required")
 
 	// Actions, checked in order: visibility, version, availability, role, input.

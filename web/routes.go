@@ -102,6 +102,9 @@ func (s *Server) routes() {
 	s.route(post, "/cases/:id/assignment", Need("case", "assign"), s.assignPost)
 	s.route(post, "/cases/:id/notes", Need("case", "note"), s.notePost)
 
+	// The staff desk: the search of the cases of the caller's jurisdictions, finished ones included.
+	s.route(get, "/desk", Need("case", "read"), s.deskPage)
+
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
 	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)
@@ -172,4 +175,7 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/cases/:id/assignment", Need("case", "assign"), s.apiAssign)
 	s.route(get, "/api/v1/cases/:id/notes", LoggedIn, s.apiNotes)
 	s.route(post, "/api/v1/cases/:id/notes", Need("case", "note"), s.apiAddNote)
+
+	// The staff desk's API: the search of cases.
+	s.route(get, "/api/v1/desk/cases", Need("case", "read"), s.apiDeskCases)
 }

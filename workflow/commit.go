@@ -94,6 +94,7 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 				return err
 			}
 		}
+		next.setSubject(item) // after the effects, which may have registered the organisation
 		if err := updateCase(ctx, tx, next, complete && ch.data != nil); err != nil {
 			return err
 		}
@@ -210,7 +211,7 @@ func linkData(ctx context.Context, tx bun.Tx, c, next *Case, ch *change) error {
 // only when withData says it changed.
 func updateCase(ctx context.Context, tx bun.Tx, next *Case, withData bool) error {
 	columns := []string{"state", "version", "fields", "supplement", "cosign", "outcome", "updated_at",
-		"state_entered_at", "closed_at"}
+		"state_entered_at", "closed_at", "org_name", "credit_code"}
 	if withData {
 		columns = append(columns, "data")
 	}

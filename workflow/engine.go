@@ -140,6 +140,11 @@ type Case struct {
 	// Views for anyone but the case's people leave it empty (hideQueryCode).
 	QueryCode   string `bun:",nullzero" json:"query_code,omitempty"`
 	ApplicantID int64  `json:"applicant_id"`
+	// OrgName is the name of the organisation the case is about and CreditCode its unified social
+	// credit code once it has one, kept on the row for the staff search (see setSubject); both are
+	// empty for a case about a person.
+	OrgName    string `json:"org_name,omitempty"`
+	CreditCode string `json:"credit_code,omitempty"`
 	// Parties are the other people the case concerns (the other spouse of a divorce registration), a
 	// table of their own: see isParty.
 	Parties []int64 `bun:"-" json:"parties,omitempty"`

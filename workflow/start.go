@@ -157,6 +157,7 @@ func enterStart(c *Case, item *catalog.Item, values map[string]any, warnings []p
 	if st, ok := item.State(c.State); ok && st.Final {
 		c.ClosedAt, c.Outcome = &now, st.Outcome
 	}
+	c.setSubject(item)
 	changes := map[string]any{"form": item.Form}
 	if onBehalf {
 		changes["applicant"] = c.ApplicantID

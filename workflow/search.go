@@ -1,0 +1,232 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/database"
+	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/problem"
+)
+
+// Limits of a case search.
+const (
+	MaxSearchName     = 50  // characters of SearchQuery.Name
+	MaxSearchNumber   = 30  // characters of SearchQuery.Number
+	MaxSearchPerPage  = 100 // SearchQuery.PerPage
+	DefaultSearchSize = 20
+	// maxSearchPage bounds the offset: a page far beyond costs the database the whole way there and
+	// helps nobody, who would rather narrow the search.
+	maxSearchPage = 200
+)
+
+// The statuses a search filters by.
+const (
+	StatusOpen   = "open"
+	StatusClosed = "closed"
+)
+
+// SearchQuery is a staff search of cases; every filter given must hold.
+type SearchQuery struct {
+	Number     string // part of the case number
+	Name       string // part of the organisation's name or of the applicant's name
+	CreditCode string // the organisation's unified social credit code, exactly
+	ItemCode   string
+	State      string
+	Status     string // StatusOpen, StatusClosed or "" for both
+	// ReceivedFrom and ReceivedTo bound the day the case was received, in China, both included:
+	// YYYY-MM-DD or "".
+	ReceivedFrom string
+	ReceivedTo   string
+	// Overdue keeps only the cases with a clock (running or paused) past a due date, as the inbox's.
+	Overdue bool
+	Page    int // from 1; 0 means 1, -1 a page that did not parse
+	PerPage int // at most MaxSearchPerPage; 0 means DefaultSearchSize
+}
+
+// SearchResults is one page of a case search, newest received first.
+type SearchResults struct {
+	Cases   []Case `json:"cases"`
+	Total   int    `json:"total"` // matches on every page
+	Page    int    `json:"page"`
+	PerPage int    `json:"per_page"`
+}
+
+// Pages is the number of pages of the results, at least 1.
+func (r *SearchResults) Pages() int { return max((r.Total+r.PerPage-1)/r.PerPage, 1) }
+
+// Search returns one page of the cases, open or finished, of every jurisdiction where the user holds
+// case:read (an auditor's too: reading gives it no action), newest received first. Like the inbox it
+// reads no application data. Invalid filters are one Invalid problem with a field for each; a user
+// without case:read anywhere finds nothing.
+func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*SearchResults, error) {
+	from, to, err := e.checkSearch(&q)
+	if err != nil {
+		return nil, err
+	}
+	res := &SearchResults{Cases: []Case{}, Page: q.Page, PerPage: q.PerPage}
+	scopes := e.enf.Scopes(userID, "case", "read")
+	if len(scopes) == 0 {
+		return res, nil
+	}
+	scope, args := policies.ScopeFilter("c.jurisdiction", scopes)
+	sel := e.db.NewSelect().Model(&res.Cases).ExcludeColumn("data", "fields", "query_code").Where(scope, args...)
+	if q.Number != "" {
+		sel = sel.Where(`c.number LIKE ? ESCAPE '\'`, "%"+database.EscapeLike(q.Number)+"%")
+	}
+	if q.Name != "" {
+		// The name people read for the applicant: the display name, else the login name (accounts.User.Name).
+		like := "%" + database.EscapeLike(q.Name) + "%"
+		sel = sel.Where(`(lower(c.org_name) LIKE lower(?) ESCAPE '\' OR c.applicant_id IN (SELECT u.id FROM users AS u
+			WHERE lower(COALESCE(NULLIF(u.display_name, ''), u.login)) LIKE lower(?) ESCAPE '\'))`, like, like)
+	}
+	if q.CreditCode != "" {
+		sel = sel.Where("c.credit_code = ?", q.CreditCode)
+	}
+	if q.ItemCode != "" {
+		sel = sel.Where("c.item_code = ?", q.ItemCode)
+	}
+	if q.State != "" {
+		sel = sel.Where("c.state = ?", q.State)
+	}
+	switch q.Status {
+	case StatusOpen:
+		sel = sel.Where("c.closed_at IS NULL")
+	case StatusClosed:
+		sel = sel.Where("c.closed_at IS NOT NULL")
+	}
+	if !from.IsZero() {
+		sel = sel.Where("c.created_at >= ?", from.Time().UTC())
+	}
+	if !to.IsZero() {
+		sel = sel.Where("c.created_at < ?", to.AddDays(1).Time().UTC())
+	}
+	if q.Overdue {
+		today := calendar.DateOf(e.now()).String()
+		sel = sel.Where(overdueCond, today, today)
+	}
+	total, err := sel.OrderExpr("c.created_at DESC, c.id DESC").Limit(int64(q.PerPage)).Offset(int64((q.Page - 1) * q.PerPage)).ScanAndCount(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("searching the cases of user %d (%+v): %w", userID, q, err)
+	}
+	res.Total = int(total)
+	if err := e.fillDue(ctx, res.Cases); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// checkSearch trims and completes q and returns its days of receipt, or every invalid filter at once
+// as one Invalid problem.
+func (e *Engine) checkSearch(q *SearchQuery) (from, to calendar.Date, err error) {
+	var fe problem.Fields
+	q.Number, q.Name = strings.TrimSpace(q.Number), strings.TrimSpace(q.Name)
+	q.CreditCode = strings.ToUpper(strings.TrimSpace(q.CreditCode))
+	q.ItemCode, q.State, q.Status = strings.TrimSpace(q.ItemCode), strings.TrimSpace(q.State), strings.TrimSpace(q.Status)
+	fe.CheckQuery("name", q.Name, MaxSearchName)
+	if len(q.Number) > MaxSearchNumber || strings.Trim(q.Number, "0123456789-") != "" {
+		fe.Add("number", "invalid", "案件编号只含数字和连字符。", "A case number has only digits and hyphens.")
+	}
+	if q.CreditCode != "" && !creditCodeShape(q.CreditCode) {
+		fe.Add("credit_code", "invalid", "统一社会信用代码须为18位数字或大写字母。", "The credit code must be 18 digits or capital letters.")
+	}
+	e.checkItemState(q, &fe)
+	if q.Status != "" && q.Status != StatusOpen && q.Status != StatusClosed {
+		fe.Add("status", "invalid", "办理状态须为办理中或已办结。", "The status must be open or closed.")
+	}
+	from = searchDate(&fe, "received_from", q.ReceivedFrom)
+	to = searchDate(&fe, "received_to", q.ReceivedTo)
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		fe.Add("received_to", "before_from", "截止日期不能早于起始日期。", "The last day cannot come before the first.")
+	}
+	q.Page, q.PerPage = fe.CheckPaging(problem.Paging{Page: q.Page, PerPage: q.PerPage,
+		DefaultPerPage: DefaultSearchSize, MaxPerPage: MaxSearchPerPage, MaxPage: maxSearchPage})
+	return from, to, fe.Err()
+}
+
+// checkItemState records an item the catalogue does not have, and a state that is not one of the
+// item's (or, without an item, not shaped like a state's id).
+func (e *Engine) checkItemState(q *SearchQuery, fe *problem.Fields) {
+	var item *catalog.Item
+	if q.ItemCode != "" {
+		it, ok := e.current(q.ItemCode)
+		if !ok || it == nil {
+			fe.Add("item", "invalid", "没有该事项。", "There is no such service item.")
+		}
+		item = it
+	}
+	if q.State == "" {
+		return
+	}
+	if item != nil {
+		if _, ok := item.State(q.State); !ok {
+			fe.Add("state", "invalid", "该事项没有这一办理环节。", "The service item has no such state.")
+		}
+		return
+	}
+	if len(q.State) > 64 || strings.Trim(q.State, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
+		fe.Add("state", "invalid", "没有这一办理环节。", "There is no such state.")
+	}
+}
+
+// searchDate reads a day of the search written YYYY-MM-DD, recording on path one that is not.
+func searchDate(fe *problem.Fields, path, s string) calendar.Date {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return calendar.Date{}
+	}
+	d, err := calendar.ParseDate(s)
+	if err != nil || d.Year() < 2000 {
+		fe.Add(path, "invalid", "日期须写作年-月-日，如2026-12-08。", "Write the date as YYYY-MM-DD, such as 2026-12-08.")
+		return calendar.Date{}
+	}
+	return d
+}
+
+// creditCodeShape reports whether code has the shape of a unified social credit code: 18 digits or
+// capital letters. The search does not check its check character: a wrong code simply finds nothing.
+func creditCodeShape(code string) bool {
+	return len(code) == 18 && strings.Trim(code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
+}
+
+// setSubject keeps on the case what the staff search finds it by: for an item that serves
+// organisations, the organisation's name (the name answer of its latest form that has one, as
+// register.CreateOrganisationEffect reads it) and its credit code (the field uscc the register sets
+// on registration, else the uscc answer of a form about an organisation already registered).
+func (c *Case) setSubject(item *catalog.Item) {
+	if !slices.Contains(item.Audience, catalog.AudienceOrganisations) {
+		return
+	}
+	name, code := "", ""
+	ids := item.FormIDs()
+	slices.Reverse(ids) // the latest stage's answer wins
+	for _, id := range ids {
+		values, _ := c.Data[id].(map[string]any)
+		if s, ok := values["name"].(string); ok && name == "" {
+			name = s
+		}
+		if s, ok := values["uscc"].(string); ok && code == "" {
+			code = s
+		}
+	}
+	if s, ok := c.Fields["uscc"].(string); ok && s != "" {
+		code = s
+	}
+	c.OrgName, c.CreditCode = name, code
+}
+
+// SearchStates lists every state of items, in the order of the items and their workflows, for the
+// search's state filter; a state id that several items share is one choice, as in InboxStates.
+func SearchStates(items []*catalog.Item) []InboxState {
+	var out []InboxState
+	for _, it := range items {
+		for _, st := range it.Workflow.States {
+			out = addInboxState(out, st)
+		}
+	}
+	return out
+}
