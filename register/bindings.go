@@ -139,7 +139,7 @@ func recordBinding(ctx context.Context, tx bun.IDB, actor audit.Actor, action st
 
 // RequestBinding files the actor's request to act for the organisation with the credit code, with
 // the legal representative's authorisation letter: an upload of the actor's under LetterItem and
-// LetterSlot, used by no other request. An unknown code or letter is an Invalid problem on its field;
+// LetterSlot (the same letter may serve a new request after a refusal). An unknown code or letter is an Invalid problem on its field;
 // an organisation that is not active, and a binding already pending or active, are conflicts.
 func RequestBinding(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, uscc string, letterID int64) (*Binding, error) {
 	if actor.UserID == 0 {
@@ -190,8 +190,7 @@ func requestedOrganisation(ctx context.Context, tx bun.IDB, userID int64, uscc s
 	var letters int64
 	if letterID > 0 {
 		n, err := tx.NewSelect().Model((*materials.Material)(nil)).
-			Where("id = ? AND owner_id = ? AND item_code = ? AND slot = ? AND case_id IS NULL", letterID, userID, LetterItem, LetterSlot).
-			Where("NOT EXISTS (SELECT 1 FROM organisation_bindings AS used WHERE used.letter_id = ?)", letterID).Count(ctx)
+			Where("id = ? AND owner_id = ? AND item_code = ? AND slot = ?", letterID, userID, LetterItem, LetterSlot).Count(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("checking authorisation letter %d: %w", letterID, err)
 		}
