@@ -94,6 +94,16 @@ func (s *Server) routes() {
 	s.route(get, "/search", Public, s.searchPage)
 	s.route(get, "/progress", Public, s.progressPage)
 
+	// Organisations and the people who act for them: applicants' binding requests, staff decisions.
+	s.route(get, "/account/organisations", LoggedIn, s.myOrganisationsPage)
+	s.route(post, "/account/organisations", Need("binding", "request"), s.requestBindingPost)
+	s.route(post, "/account/organisations/:id/unbind", LoggedIn, s.unbindOwnPost)
+	s.route(get, "/bindings/:id/letter", LoggedIn, s.bindingLetterDownload)
+	s.route(get, "/admin/bindings", Need("binding", "read"), s.staffBindingsPage)
+	s.route(post, "/admin/bindings/:id/approve", Need("binding", "review"), s.bindingStepPost("approve"))
+	s.route(post, "/admin/bindings/:id/refuse", Need("binding", "review"), s.bindingStepPost("refuse"))
+	s.route(post, "/admin/bindings/:id/unbind", Need("binding", "review"), s.bindingStepPost("unbind"))
+
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
 	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)
@@ -155,4 +165,14 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/progress", Public, s.apiProgress)
 	s.route(get, "/api/v1/notices", Public, s.apiNotices)
 	s.route(get, "/api/v1/notices/:id", Public, s.apiNotice)
+
+	// Organisation bindings.
+	s.route(get, "/api/v1/bindings", LoggedIn, s.apiMyBindings)
+	s.route(post, "/api/v1/bindings", Need("binding", "request"), s.apiRequestBinding)
+	s.route(get, "/api/v1/bindings/review", Need("binding", "read"), s.apiBindingsToReview)
+	s.route(get, "/api/v1/bindings/:id", LoggedIn, s.apiBinding)
+	s.route(get, "/api/v1/bindings/:id/letter", LoggedIn, s.bindingLetterDownload)
+	s.route(post, "/api/v1/bindings/:id/approve", Need("binding", "review"), s.apiBindingStep("approve"))
+	s.route(post, "/api/v1/bindings/:id/refuse", Need("binding", "review"), s.apiBindingStep("refuse"))
+	s.route(post, "/api/v1/bindings/:id/unbind", LoggedIn, s.apiBindingStep("unbind"))
 }
