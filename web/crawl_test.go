@@ -82,6 +82,9 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/notices/:id/edit":                   byNotice("/notices/%d/edit", ""),
 	"/notices/:id/attachments/:file":      byNoticeFile,
 	"/admin/notices":                      paths("/admin/notices"),
+	"/account/organisations":              paths("/account/organisations", "/account/organisations?done=requested"),
+	"/admin/bindings":                     paths("/admin/bindings", "/admin/bindings?status=active&done=approve", "/admin/bindings?status=x"),
+	"/bindings/:id/letter":                byBinding("/bindings/%d/letter"),
 
 	"/api/v1/openapi.json":      paths("/api/v1/openapi.json"),
 	"/api/v1/me":                paths("/api/v1/me"),
@@ -124,6 +127,10 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/progress":                  progressPaths("/api/v1/progress"),
 	"/api/v1/notices":                   paths("/api/v1/notices", "/api/v1/notices?category=organisations&per_page=1&page=2", "/api/v1/notices?category=x"),
 	"/api/v1/notices/:id":               byNotice("/api/v1/notices/%d", ""),
+	"/api/v1/bindings":                  paths("/api/v1/bindings"),
+	"/api/v1/bindings/review":           paths("/api/v1/bindings/review", "/api/v1/bindings/review?status=active", "/api/v1/bindings/review?status=x"),
+	"/api/v1/bindings/:id":              byBinding("/api/v1/bindings/%d"),
+	"/api/v1/bindings/:id/letter":       byBinding("/api/v1/bindings/%d/letter"),
 }
 
 // paths visits the addresses as they are.
