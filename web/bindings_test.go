@@ -98,98 +98,121 @@ func byBinding(format string) func(*crawlWorld) []target {
 	}
 }
 
-// Binding requests through the API and the pages, on both databases: a request, a duplicate, the
-// staff of the jurisdiction deciding while staff of another and other applicants are told it does
-// not exist, refusals that need a reason, and an organisation no longer active.
+// bindingsContract exercises every binding operation of the API against the document: a request, a
+// duplicate, the staff of the jurisdiction deciding while staff of another and other applicants are
+// told it does not exist, a refusal that needs a reason, an organisation no longer active, and the
+// applicant ending its binding. It returns the organisation.
+func bindingsContract(t *testing.T, k *contract, st *site) *register.Organisation {
+	t.Helper()
+	ctx, db := context.Background(), st.stack.DB
+	st.user("b.clerk", "org_applicant")
+	st.user("b.other", "org_applicant")
+	st.user("b.citizen", "citizen")
+	st.user("b.sy", "acceptor@2101*")
+	st.user("b.dl", "reviewer@2102*")
+	clerk, other, citizen, sy, dl := st.token("b.clerk"), st.token("b.other"), st.token("b.citizen"), st.token("b.sy"), st.token("b.dl")
+	org, err := register.Create(ctx, db, register.NewOrganisation{Name: "沈阳市围棋协会", Kind: register.KindSocialGroup, Jurisdiction: "210100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := register.Create(ctx, db, register.NewOrganisation{Name: "沈阳市象棋协会", Kind: register.KindSocialGroup, Jurisdiction: "210100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.NewUpdate().Table("organisations").Set("status = ?", register.StatusDeregistered).Where("id = ?", gone.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	request := func(token, uscc string, letter []byte) call {
+		body, ct := bindingRequestBody(t, uscc, letter, "")
+		return call{method: "POST", path: "/api/v1/bindings", token: token, body: body, contentType: ct, valid: letter != nil}
+	}
+	var b register.Binding
+	c := request(clerk, org.USCC, tinyPDF)
+	c.out = &b
+	k.do(c, http.StatusCreated)
+	if b.Status != register.BindingPending || b.Organisation == nil || b.Organisation.USCC != org.USCC {
+		t.Fatalf("request: %+v", b)
+	}
+	k.fails(request(clerk, org.USCC, tinyPDF), http.StatusConflict, "binding_exists")
+	k.fails(request(other, gone.USCC, tinyPDF), http.StatusConflict, "organisation_inactive")
+	k.fails(request(other, org.USCC, nil), http.StatusUnprocessableEntity, "invalid_input")
+	k.fails(request(citizen, org.USCC, tinyPDF), http.StatusForbidden, "forbidden")
+
+	path := fmt.Sprintf("/api/v1/bindings/%d", b.ID)
+	k.do(call{method: "GET", path: "/api/v1/bindings", token: clerk, valid: true}, http.StatusOK)
+	k.do(call{method: "GET", path: path, token: clerk, valid: true}, http.StatusOK)
+	k.do(call{method: "GET", path: path + "/letter", token: clerk, valid: true}, http.StatusOK)
+	for _, token := range []string{other, citizen, dl} {
+		k.fails(call{method: "GET", path: path, token: token}, http.StatusNotFound, "not_found")
+		k.fails(call{method: "GET", path: path + "/letter", token: token}, http.StatusNotFound, "not_found")
+	}
+	k.fails(call{method: "POST", path: path + "/unbind", token: other, body: map[string]string{}}, http.StatusNotFound, "not_found")
+	k.fails(call{method: "POST", path: path + "/approve", token: dl, body: map[string]string{}}, http.StatusNotFound, "not_found")
+	k.fails(call{method: "POST", path: path + "/approve", token: clerk, body: map[string]string{}}, http.StatusForbidden, "forbidden")
+
+	var list struct{ Bindings []register.Binding }
+	k.do(call{method: "GET", path: "/api/v1/bindings/review", token: sy, valid: true, out: &list}, http.StatusOK)
+	if len(list.Bindings) != 1 || list.Bindings[0].ID != b.ID {
+		t.Fatalf("Shenyang's list: %+v", list)
+	}
+	list.Bindings = nil
+	k.do(call{method: "GET", path: "/api/v1/bindings/review", token: dl, valid: true, out: &list}, http.StatusOK)
+	if len(list.Bindings) != 0 {
+		t.Fatalf("Dalian's list shows Shenyang's request: %+v", list)
+	}
+	k.fails(call{method: "GET", path: "/api/v1/bindings/review?status=x", token: sy}, http.StatusUnprocessableEntity, "invalid_input")
+	k.do(call{method: "GET", path: path + "/letter", token: sy, valid: true}, http.StatusOK)
+	k.fails(call{method: "POST", path: path + "/refuse", token: sy, body: map[string]string{"reason": " "}}, http.StatusUnprocessableEntity, "invalid_input")
+	k.do(call{method: "POST", path: path + "/approve", token: sy, body: map[string]string{"reason": "授权书核对无误。"}, valid: true, out: &b}, http.StatusOK)
+	if b.Status != register.BindingActive {
+		t.Fatalf("approved: %+v", b)
+	}
+	k.fails(call{method: "POST", path: path + "/refuse", token: sy, body: map[string]string{"reason": "晚了"}}, http.StatusConflict, "not_pending")
+	k.fails(call{method: "POST", path: path + "/unbind", token: sy, body: map[string]string{}}, http.StatusUnprocessableEntity, "invalid_input")
+
+	// A refusal, through the API: the other applicant's request.
+	var refused register.Binding
+	c = request(other, org.USCC, tinyPDF)
+	c.out = &refused
+	k.do(c, http.StatusCreated)
+	k.do(call{method: "POST", path: fmt.Sprintf("/api/v1/bindings/%d/refuse", refused.ID), token: sy, body: map[string]string{"reason": "授权书未签字。"},
+		valid: true, out: &refused}, http.StatusOK)
+	if refused.Status != register.BindingRefused || refused.DecisionReason != "授权书未签字。" {
+		t.Fatalf("refused: %+v", refused)
+	}
+	// The applicant ends its own binding.
+	k.do(call{method: "POST", path: path + "/unbind", token: clerk, body: map[string]string{}, valid: true, out: &b}, http.StatusOK)
+	if b.Status != register.BindingEnded {
+		t.Fatalf("after unbinding: %+v", b)
+	}
+	k.fails(call{method: "POST", path: path + "/unbind", token: clerk, body: map[string]string{}}, http.StatusConflict, "not_active")
+	return org
+}
+
+// Binding requests through the API (bindingsContract) and the pages, on both databases: the
+// applicant's list and form, the staff list and its decisions, staff of another jurisdiction told the
+// request does not exist, and an applicant withdrawing its request.
 func TestBindingsThroughTheAPIAndPages(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
-		ctx := context.Background()
 		st := startSite(t, s)
 		k := newContract(t, st, loadOpenAPI(t))
-		st.user("b.clerk", "org_applicant")
-		st.user("b.other", "org_applicant")
-		st.user("b.citizen", "citizen")
-		st.user("b.sy", "acceptor@2101*")
-		st.user("b.dl", "reviewer@2102*")
-		clerk, other, citizen, sy, dl := st.token("b.clerk"), st.token("b.other"), st.token("b.citizen"), st.token("b.sy"), st.token("b.dl")
-		org, err := register.Create(ctx, s.DB, register.NewOrganisation{Name: "沈阳市围棋协会", Kind: register.KindSocialGroup, Jurisdiction: "210100"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		gone, err := register.Create(ctx, s.DB, register.NewOrganisation{Name: "沈阳市象棋协会", Kind: register.KindSocialGroup, Jurisdiction: "210100"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.DB.NewUpdate().Table("organisations").Set("status = ?", register.StatusDeregistered).Where("id = ?", gone.ID).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
+		org := bindingsContract(t, k, st)
+		other, sy := st.token("b.other"), st.token("b.sy")
 
-		request := func(token, uscc string, letter []byte) call {
-			body, ct := bindingRequestBody(t, uscc, letter, "")
-			return call{method: "POST", path: "/api/v1/bindings", token: token, body: body, contentType: ct, valid: letter != nil}
-		}
-		var b register.Binding
-		c := request(clerk, org.USCC, tinyPDF)
-		c.out = &b
-		k.do(c, http.StatusCreated)
-		if b.Status != register.BindingPending || b.Organisation == nil || b.Organisation.USCC != org.USCC {
-			t.Fatalf("request: %+v", b)
-		}
-		k.fails(request(clerk, org.USCC, tinyPDF), http.StatusConflict, "binding_exists")
-		k.fails(request(other, gone.USCC, tinyPDF), http.StatusConflict, "organisation_inactive")
-		k.fails(request(other, org.USCC, nil), http.StatusUnprocessableEntity, "invalid_input")
-		k.fails(request(citizen, org.USCC, tinyPDF), http.StatusForbidden, "forbidden")
-
-		path := fmt.Sprintf("/api/v1/bindings/%d", b.ID)
-		k.do(call{method: "GET", path: "/api/v1/bindings", token: clerk, valid: true}, http.StatusOK)
-		k.do(call{method: "GET", path: path, token: clerk, valid: true}, http.StatusOK)
-		k.do(call{method: "GET", path: path + "/letter", token: clerk, valid: true}, http.StatusOK)
-		for _, token := range []string{other, citizen, dl} {
-			k.fails(call{method: "GET", path: path, token: token}, http.StatusNotFound, "not_found")
-			k.fails(call{method: "GET", path: path + "/letter", token: token}, http.StatusNotFound, "not_found")
-		}
-		k.fails(call{method: "POST", path: path + "/unbind", token: other, body: map[string]string{}}, http.StatusNotFound, "not_found")
-		k.fails(call{method: "POST", path: path + "/approve", token: dl, body: map[string]string{}}, http.StatusNotFound, "not_found")
-		k.fails(call{method: "POST", path: path + "/approve", token: clerk, body: map[string]string{}}, http.StatusForbidden, "forbidden")
-
-		var list struct{ Bindings []register.Binding }
-		k.do(call{method: "GET", path: "/api/v1/bindings/review", token: sy, valid: true, out: &list}, http.StatusOK)
-		if len(list.Bindings) != 1 || list.Bindings[0].ID != b.ID {
-			t.Fatalf("Shenyang's list: %+v", list)
-		}
-		list.Bindings = nil
-		k.do(call{method: "GET", path: "/api/v1/bindings/review", token: dl, valid: true, out: &list}, http.StatusOK)
-		if len(list.Bindings) != 0 {
-			t.Fatalf("Dalian's list shows Shenyang's request: %+v", list)
-		}
-		k.fails(call{method: "GET", path: "/api/v1/bindings/review?status=x", token: sy}, http.StatusUnprocessableEntity, "invalid_input")
-		k.do(call{method: "GET", path: path + "/letter", token: sy, valid: true}, http.StatusOK)
-		k.fails(call{method: "POST", path: path + "/refuse", token: sy, body: map[string]string{"reason": " "}}, http.StatusUnprocessableEntity, "invalid_input")
-		k.do(call{method: "POST", path: path + "/approve", token: sy, body: map[string]string{"reason": "授权书核对无误。"}, valid: true, out: &b}, http.StatusOK)
-		if b.Status != register.BindingActive {
-			t.Fatalf("approved: %+v", b)
-		}
-		k.fails(call{method: "POST", path: path + "/refuse", token: sy, body: map[string]string{"reason": "晚了"}}, http.StatusConflict, "not_pending")
-		k.fails(call{method: "POST", path: path + "/unbind", token: sy, body: map[string]string{}}, http.StatusUnprocessableEntity, "invalid_input")
-
-		// The pages: the applicant's list and form, the staff list and its decisions.
 		br := st.browser()
 		br.login("b.other")
 		status, page, csrf := br.get("/account/organisations")
-		if status != http.StatusOK || !strings.Contains(page, `action="/account/organisations"`) {
-			t.Fatalf("My organisations without its request form: %d", status)
+		if status != http.StatusOK || !strings.Contains(page, `action="/account/organisations"`) || !strings.Contains(page, "授权书未签字。") {
+			t.Fatalf("My organisations without its request form or the refusal's reason: %d", status)
 		}
 		body, ct := bindingRequestBody(t, org.USCC, nil, csrf)
-		resp := postMultipart(t, br, "/account/organisations", body, ct)
-		if resp.StatusCode != http.StatusUnprocessableEntity {
+		if resp := postMultipart(t, br, "/account/organisations", body, ct); resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("a request without a letter: %d", resp.StatusCode)
 		}
 		body, ct = bindingRequestBody(t, org.USCC, tinyPDF, csrf)
 		if resp := postMultipart(t, br, "/account/organisations", body, ct); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("a request from the page: %d", resp.StatusCode)
-		}
-		if _, page, _ = br.get("/account/organisations"); !strings.Contains(page, org.Name) {
-			t.Fatal("My organisations does not show the request")
 		}
 		staff := st.browser()
 		staff.login("b.sy")
@@ -197,37 +220,32 @@ func TestBindingsThroughTheAPIAndPages(t *testing.T) {
 		if !strings.Contains(page, org.Name) || !strings.Contains(page, "b.other") {
 			t.Fatalf("the staff list does not show the request:\n%s", page)
 		}
-		list.Bindings = nil
+		var list struct{ Bindings []register.Binding }
 		k.do(call{method: "GET", path: "/api/v1/bindings/review", token: sy, out: &list}, http.StatusOK)
 		id := list.Bindings[0].ID
-		resp, _ = staff.post(fmt.Sprintf("/admin/bindings/%d/refuse", id), url.Values{"_csrf": {csrf}})
+		resp, _ := staff.post(fmt.Sprintf("/admin/bindings/%d/refuse", id), url.Values{"_csrf": {csrf}})
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("a refusal without a reason: %d", resp.StatusCode)
 		}
-		resp, _ = staff.post(fmt.Sprintf("/admin/bindings/%d/refuse", id), url.Values{"_csrf": {csrf}, "reason": {"授权书未签字。"}})
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("a refusal: %d", resp.StatusCode)
-		}
 		outsider := st.browser()
 		outsider.login("b.dl")
-		_, _, csrf = outsider.get("/admin/bindings")
-		resp, _ = outsider.post(fmt.Sprintf("/admin/bindings/%d/approve", b.ID), url.Values{"_csrf": {csrf}})
-		if resp.StatusCode != http.StatusNotFound {
+		_, _, dlCSRF := outsider.get("/admin/bindings")
+		if resp, _ := outsider.post(fmt.Sprintf("/admin/bindings/%d/approve", id), url.Values{"_csrf": {dlCSRF}}); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("staff of another jurisdiction approving on the page: %d", resp.StatusCode)
 		}
-		if _, page, _ = br.get("/account/organisations"); !strings.Contains(page, "授权书未签字。") {
-			t.Fatal("My organisations does not give the reason of the refusal")
+		// The applicant withdraws the request from its page.
+		_, _, csrf = br.get("/account/organisations")
+		if resp, _ := br.post(fmt.Sprintf("/account/organisations/%d/unbind", id), url.Values{"_csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the applicant withdraws its request: %d", resp.StatusCode)
 		}
-		// The applicant ends its own binding.
-		clerkBr := st.browser()
-		clerkBr.login("b.clerk")
-		_, _, csrf = clerkBr.get("/account/organisations")
-		if resp, _ := clerkBr.post(fmt.Sprintf("/account/organisations/%d/unbind", b.ID), url.Values{"_csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("the applicant unbinds itself: %d", resp.StatusCode)
+		var b register.Binding
+		k.do(call{method: "GET", path: fmt.Sprintf("/api/v1/bindings/%d", id), token: other, out: &b}, http.StatusOK)
+		if b.Status != register.BindingWithdrawn {
+			t.Fatalf("after withdrawing: %+v", b)
 		}
-		k.do(call{method: "GET", path: path, token: clerk, out: &b}, http.StatusOK)
-		if b.Status != register.BindingEnded {
-			t.Fatalf("after unbinding: %+v", b)
+		_, _, csrf = staff.get("/admin/bindings")
+		if resp, _ := staff.post(fmt.Sprintf("/admin/bindings/%d/approve", id), url.Values{"_csrf": {csrf}}); resp.StatusCode != http.StatusConflict {
+			t.Fatalf("approving a withdrawn request on the page: %d", resp.StatusCode)
 		}
 	})
 }

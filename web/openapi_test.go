@@ -600,6 +600,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		statisticsContract(t, k, admin, citizen, dalian)
 		appointmentsContract(t, k, st, admin, citizen, dalian)
 		noticesContract(t, k)
+		bindingsContract(t, k, st)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {
