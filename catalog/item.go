@@ -72,12 +72,24 @@ type Item struct {
 	// Appointment, when set, makes the item one applied for in person by booking a time at a
 	// registration office: the office starts the case at the window, not the applicant online.
 	Appointment *Appointment `yaml:"appointment,omitempty" json:"appointment,omitempty"`
+	// About, when AboutOrganisation, makes the item a procedure about an organisation already on the
+	// register (a change, an annual report, a deregistration): its application form names the
+	// organisation by credit code in the field OrganisationField, and only the applicants bound to
+	// that organisation may start it.
+	About string `yaml:"about,omitempty" json:"about,omitempty"`
 
 	// Set by the loader.
 	Source string                 `yaml:"-" json:"-"` // file the item came from
 	Hash   string                 `yaml:"-" json:"version"`
 	Forms  map[string]*forms.Form `yaml:"-" json:"-"` // every form the item uses, by ID
 }
+
+// AboutOrganisation is the value of Item.About for procedures about an organisation of the register.
+const AboutOrganisation = "organisation"
+
+// OrganisationField is the field of an application form, of type uscc, that names the organisation
+// an item About an organisation concerns.
+const OrganisationField = "uscc"
 
 // Material is one document the applicant supplies.
 type Material struct {

@@ -72,7 +72,28 @@ func lintItem(idf *itemDef, formSet map[string]*formDef, docs map[string]*docDef
 	l.workflow(it, formSet, materials)
 	l.checkIssues(it, docs)
 	l.appointment(it, formSet)
+	l.about(it, formSet)
 	return l.diags
+}
+
+// about checks an item about an existing organisation: a known kind of subject, and an application
+// form with the uscc field that names the organisation.
+func (l *lintCtx) about(it *Item, formSet map[string]*formDef) {
+	switch it.About {
+	case "":
+		return
+	case AboutOrganisation:
+	default:
+		l.at(l.line("about"), "unknown about %q; the only one is %s", it.About, AboutOrganisation)
+		return
+	}
+	if fd, ok := formSet[it.Form]; ok {
+		i := slices.IndexFunc(fd.form.Fields, func(f forms.Field) bool { return f.Name == OrganisationField })
+		if i < 0 || fd.form.Fields[i].Type != forms.TypeUSCC || !fd.form.Fields[i].Required {
+			l.at(l.line("about"), "about: organisation: the application form %s needs a required uscc field named %s (the organisation it concerns)",
+				it.Form, OrganisationField)
+		}
+	}
 }
 
 // appointment checks an item booked at a registration office: a known service, an appearance that

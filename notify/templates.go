@@ -268,4 +268,29 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"title": "关于调整办公时间的通知", "version": 2, "notice_path": "/notices/12"},
 	},
+	// Organisation bindings (package register): who acts for which organisation.
+	"binding_approved": {
+		Subject: map[string]string{"zh-CN": "组织绑定申请已通过：{{.organisation}}", "en": "You now act for {{.organisation}}"},
+		Body: map[string]string{
+			"zh-CN": "您绑定“{{.organisation}}”（统一社会信用代码 {{.uscc}}）的申请已通过，现可为该组织办理业务。{{with .reason}}说明：{{.}}{{end}}详见“我的组织”（{{.path}}）。",
+			"en":    "Your request to act for “{{.organisation}}” (credit code {{.uscc}}) was approved: you may now apply for it.{{with .reason}} Note: {{.}}{{end}} See My organisations ({{.path}}).",
+		},
+		Sample: map[string]any{"organisation": "辽宁省围棋协会", "uscc": "51210000MJ0000001X", "reason": "", "path": "/account/organisations"},
+	},
+	"binding_refused": {
+		Subject: map[string]string{"zh-CN": "组织绑定申请未通过：{{.organisation}}", "en": "Your request to act for {{.organisation}} was refused"},
+		Body: map[string]string{
+			"zh-CN": "您绑定“{{.organisation}}”（统一社会信用代码 {{.uscc}}）的申请未通过。理由：{{.reason}}详见“我的组织”（{{.path}}）。",
+			"en":    "Your request to act for “{{.organisation}}” (credit code {{.uscc}}) was refused. Reason: {{.reason}} See My organisations ({{.path}}).",
+		},
+		Sample: map[string]any{"organisation": "辽宁省围棋协会", "uscc": "51210000MJ0000001X", "reason": "授权书未加盖公章。", "path": "/account/organisations"},
+	},
+	"binding_ended": {
+		Subject: map[string]string{"zh-CN": "组织绑定已解除：{{.organisation}}", "en": "You no longer act for {{.organisation}}"},
+		Body: map[string]string{
+			"zh-CN": "工作人员已解除您与“{{.organisation}}”（统一社会信用代码 {{.uscc}}）的绑定。理由：{{.reason}}详见“我的组织”（{{.path}}）。",
+			"en":    "Staff ended your binding to “{{.organisation}}” (credit code {{.uscc}}). Reason: {{.reason}} See My organisations ({{.path}}).",
+		},
+		Sample: map[string]any{"organisation": "辽宁省围棋协会", "uscc": "51210000MJ0000001X", "reason": "法定代表人撤回授权。", "path": "/account/organisations"},
+	},
 }

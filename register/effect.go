@@ -20,7 +20,8 @@ var particularFields = []string{"business_scope", "activity_area", "funds", "spo
 // establishment case enters its organisation in the register with a new credit code, inside the
 // transaction of the approval. It reads the name, domicile, legal representative and the public
 // particulars from the case's forms, the latest stage first, so that a later form's answer wins over
-// the first application's, and keeps the number of the approving decision for the history.
+// the first application's, and keeps the number of the approving decision for the history. The
+// case's applicant is bound to the new organisation (BindRegistrant).
 func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
 	var name, domicile, legalRep string
 	particulars := map[string]any{}
@@ -63,5 +64,5 @@ func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, 
 		c.Fields = map[string]any{}
 	}
 	c.Fields["uscc"] = o.USCC
-	return nil
+	return BindRegistrant(ctx, tx, o, c)
 }

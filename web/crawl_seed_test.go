@@ -21,6 +21,7 @@ import (
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/tasks"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -57,8 +58,8 @@ const (
 
 // staffReads are the objects each staff role reads (policy.csv), for the crawl's expectations.
 var staffReads = map[string][]string{
-	"acceptor": {"case", "appointment"}, "reviewer": {"case", "notice"}, "approver": {"case", "notice"},
-	"disclosure_officer": nil, "publisher": {"notice"}, "admin": {"case", "appointment"}, "auditor": {"case", "appointment", "notice"},
+	"acceptor": {"case", "appointment", "binding"}, "reviewer": {"case", "notice", "binding"}, "approver": {"case", "notice", "binding"},
+	"disclosure_officer": nil, "publisher": {"notice"}, "admin": {"case", "appointment"}, "auditor": {"case", "appointment", "notice", "binding"},
 }
 
 // crawlPersonas are the visitors of the crawl: anonymous, a citizen, the applicant of the social
@@ -84,7 +85,7 @@ func crawlPersonas() []*persona {
 	for _, role := range []string{"admin", "auditor"} {
 		reads := map[string]string{"case": "21*", "appointment": "21*"}
 		if role == "auditor" {
-			reads["notice"] = "21*"
+			reads["notice"], reads["binding"] = "21*", "21*"
 		}
 		ps = append(ps, &persona{name: role + "-province", grants: []string{role + "@21*"}, reads: reads, allWays: role == "admin"})
 	}
@@ -129,6 +130,8 @@ type crawlWorld struct {
 	// notices are every notice: those the decisions published and one staff notice in each status.
 	notices     []notices.Notice
 	noticeFiles []crawlNoticeFile
+	// bindings are every organisation binding: those the registrations made and a pending request.
+	bindings []register.Binding
 }
 
 // caseSeen reports whether the persona may see the case: its applicant and parties, and staff reading
@@ -175,6 +178,7 @@ func seedCrawlWorld(t *testing.T, st *site) *crawlWorld {
 	sd.seed()
 	sd.readCases()
 	sd.seedNotices()
+	sd.seedBindings()
 	return sd.w
 }
 

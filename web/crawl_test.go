@@ -82,6 +82,9 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/notices/:id/edit":                   byNotice("/notices/%d/edit", ""),
 	"/notices/:id/attachments/:file":      byNoticeFile,
 	"/admin/notices":                      paths("/admin/notices"),
+	"/account/organisations":              paths("/account/organisations", "/account/organisations?done=requested"),
+	"/admin/bindings":                     paths("/admin/bindings", "/admin/bindings?status=active&done=approve", "/admin/bindings?status=x"),
+	"/bindings/:id/letter":                byBinding("/bindings/%d/letter"),
 
 	"/api/v1/openapi.json":      paths("/api/v1/openapi.json"),
 	"/api/v1/me":                paths("/api/v1/me"),
@@ -136,6 +139,12 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	// The staff desk.
 	"/desk":              deskPaths("/desk"),
 	"/api/v1/desk/cases": deskPaths("/api/v1/desk/cases"),
+
+	// Organisation bindings.
+	"/api/v1/bindings":            paths("/api/v1/bindings"),
+	"/api/v1/bindings/review":     paths("/api/v1/bindings/review", "/api/v1/bindings/review?status=active", "/api/v1/bindings/review?status=x"),
+	"/api/v1/bindings/:id":        byBinding("/api/v1/bindings/%d"),
+	"/api/v1/bindings/:id/letter": byBinding("/api/v1/bindings/%d/letter"),
 }
 
 // deskPaths visits the desk's search: everything, a search with every filter, and bad filters.

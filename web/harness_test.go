@@ -110,6 +110,7 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
 	issuer := documents.New(cat, cfg.PublicBase(), seal)
 	fx := notices.Effects{Issuer: issuer, Catalog: cat}
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	engine.SetBoundCheck(register.CheckBound)
 	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
 	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
 	engine.SetIssuer(issuer.Issue)

@@ -602,6 +602,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		noticesContract(t, k)
 		tablesContract(t, k, citizen, admin)
 		assignContract(t, k, st)
+		bindingsContract(t, k, st)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {

@@ -160,6 +160,10 @@ func (v *view) ErrorList() []summaryError {
 // navPermissions decide which menu entries the layout shows.
 type navPermissions struct {
 	UserRead, UserWrite, RoleGrant, DeliveryRead, AuditRead, CaseRead, CatalogRead, CalendarRead, StatisticsRead, OfficeRead, NoticeRead bool
+
+	// BindingRead shows the staff list of organisation bindings.
+	BindingRead bool
+
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
 }
@@ -281,7 +285,8 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			AuditRead: e.AllowedSomewhere(u.ID, "audit", "read"), CaseRead: e.AllowedSomewhere(u.ID, "case", "read"),
 			CatalogRead: e.AllowedSomewhere(u.ID, "catalog", "read"), CalendarRead: e.AllowedSomewhere(u.ID, "calendar", "read"),
 			StatisticsRead: e.AllowedSomewhere(u.ID, "statistics", "read"), OfficeRead: e.AllowedSomewhere(u.ID, "office", "read"),
-			NoticeRead: e.AllowedSomewhere(u.ID, "notice", "read"),
+			NoticeRead:  e.AllowedSomewhere(u.ID, "notice", "read"),
+			BindingRead: e.AllowedSomewhere(u.ID, "binding", "read"),
 		}
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())

@@ -105,6 +105,16 @@ func (s *Server) routes() {
 	// The staff desk: the search of the cases of the caller's jurisdictions, finished ones included.
 	s.route(get, "/desk", Need("case", "read"), s.deskPage)
 
+	// Organisations and the people who act for them: applicants' binding requests, staff decisions.
+	s.route(get, "/account/organisations", LoggedIn, s.myOrganisationsPage)
+	s.route(post, "/account/organisations", Need("binding", "request"), s.requestBindingPost)
+	s.route(post, "/account/organisations/:id/unbind", LoggedIn, s.unbindOwnPost)
+	s.route(get, "/bindings/:id/letter", LoggedIn, s.bindingLetterDownload)
+	s.route(get, "/admin/bindings", Need("binding", "read"), s.staffBindingsPage)
+	s.route(post, "/admin/bindings/:id/approve", Need("binding", "review"), s.bindingStepPost("approve"))
+	s.route(post, "/admin/bindings/:id/refuse", Need("binding", "review"), s.bindingStepPost("refuse"))
+	s.route(post, "/admin/bindings/:id/unbind", Need("binding", "review"), s.bindingStepPost("unbind"))
+
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
 	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)
@@ -178,4 +188,14 @@ func (s *Server) routes() {
 
 	// The staff desk's API: the search of cases.
 	s.route(get, "/api/v1/desk/cases", Need("case", "read"), s.apiDeskCases)
+
+	// Organisation bindings.
+	s.route(get, "/api/v1/bindings", LoggedIn, s.apiMyBindings)
+	s.route(post, "/api/v1/bindings", Need("binding", "request"), s.apiRequestBinding)
+	s.route(get, "/api/v1/bindings/review", Need("binding", "read"), s.apiBindingsToReview)
+	s.route(get, "/api/v1/bindings/:id", LoggedIn, s.apiBinding)
+	s.route(get, "/api/v1/bindings/:id/letter", LoggedIn, s.bindingLetterDownload)
+	s.route(post, "/api/v1/bindings/:id/approve", Need("binding", "review"), s.apiBindingStep("approve"))
+	s.route(post, "/api/v1/bindings/:id/refuse", Need("binding", "review"), s.apiBindingStep("refuse"))
+	s.route(post, "/api/v1/bindings/:id/unbind", LoggedIn, s.apiBindingStep("unbind"))
 }

@@ -55,6 +55,7 @@ type Engine struct {
 	mu      sync.RWMutex
 	effects map[string]EffectFunc
 	issuer  IssueFunc
+	bound   BoundCheck
 
 	items    sync.Map // version hash → *catalog.Item; versions never change once stored
 	programs sync.Map // program key → *vm.Program
@@ -97,6 +98,41 @@ func (e *Engine) RegisterEffect(name string, fn EffectFunc) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.effects[name] = fn
+}
+
+// BoundCheck decides, in the transaction that starts a case of an item about an organisation
+// (catalog.Item.About), whether the applicant acts for the organisation with the credit code the
+// application names: nil if so, else a problem, which Start returns as it is. The register provides
+// it (register.CheckBound); the engine cannot ask the register itself, which depends on it.
+type BoundCheck func(ctx context.Context, tx bun.IDB, applicantID int64, uscc string) error
+
+// SetBoundCheck makes fn what Start asks before a case about an organisation. Without one, such
+// items cannot be started at all.
+func (e *Engine) SetBoundCheck(fn BoundCheck) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.bound = fn
+}
+
+// checkBound asks the BoundCheck whether the case's applicant acts for the organisation the item is
+// about, and records its credit code in the case's fields; nothing for other items.
+func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *catalog.Item) error {
+	if item.About != catalog.AboutOrganisation {
+		return nil
+	}
+	e.mu.RLock()
+	check := e.bound
+	e.mu.RUnlock()
+	if check == nil {
+		return fmt.Errorf("item %s is about an organisation, and no check of bound applicants is set", item.Code)
+	}
+	values, _ := c.Data[item.Form].(map[string]any)
+	uscc, _ := values[catalog.OrganisationField].(string)
+	if err := check(ctx, tx, c.ApplicantID, uscc); err != nil {
+		return err
+	}
+	c.Fields[catalog.OrganisationField] = uscc
+	return nil
 }
 
 // SetIssuer makes fn what issue effects call.

@@ -82,7 +82,8 @@ func OnBehalfOf(applicantID int64, parties ...int64) StartOption {
 // Bad input (a jurisdiction that does not exist or does not handle the item at its level, and every
 // field error of the form) is one Invalid problem and writes nothing. Otherwise one transaction
 // numbers the case (<jurisdiction>-<year>-<six digits>, per jurisdiction and year in Asia/Shanghai),
-// inserts it in the workflow's start state at version 1 with its parties, links the uploaded
+// inserts it in the workflow's start state at version 1 with its parties (for an item about an
+// organisation only once the BoundCheck passed the applicant), links the uploaded
 // materials the form names, writes the first event of its chain, notifies the applicant and the
 // parties and deletes the applicant's draft of the item.
 func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdiction string, data map[string]any,
@@ -119,6 +120,9 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		}
 	}
 	err = e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := e.checkBound(ctx, tx, c, item); err != nil {
+			return err
+		}
 		if err := insertCase(ctx, tx, c, now, o.within); err != nil {
 			return err
 		}

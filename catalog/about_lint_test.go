@@ -1,0 +1,50 @@
+package catalog
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// The test item about an organisation lints clean and loads with its About; a wrong about and a form
+// without its uscc field are reported at the item's about line.
+func TestLintAbout(t *testing.T) {
+	for _, d := range Lint(Builtin, "testdata/about", testNames) {
+		t.Error(d)
+	}
+	c, _, err := Load(Builtin, "testdata/about", testNames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it, ok := c.Item("sg-annual-report-test"); !ok || it.About != AboutOrganisation {
+		t.Fatalf("the test item about an organisation: %v %+v", ok, it)
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile("testdata/about/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	item, form := read("items/sg-annual-report-test.yaml"), read("forms/annual-report-test.yaml")
+	line := itoa(strings.Count(item[:strings.Index(item, "\nabout: organisation")], "\n") + 2)
+	for _, tc := range []struct{ rule, item, form, want string }{
+		{"unknown about", strings.Replace(item, "\nabout: organisation", "\nabout: person", 1), form,
+			`unknown about "person"; the only one is organisation`},
+		{"no uscc field", item, strings.Replace(form, "name: uscc", "name: credit_code", 1),
+			"about: organisation: the application form annual_report_test needs a required uscc field named uscc"},
+		{"uscc not required", item, strings.Replace(form, "type: uscc\n    required: true", "type: uscc", 1),
+			"about: organisation: the application form annual_report_test needs a required uscc field named uscc"},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			ds := lintFiles(map[string]string{"items/a.yaml": tc.item, "forms/a.yaml": tc.form})
+			want := "catalog/items/a.yaml:" + line + ": " + tc.want
+			for _, d := range ds {
+				if strings.HasPrefix(d, want) {
+					return
+				}
+			}
+			t.Fatalf("want a diagnostic starting with\n  %s\ngot:\n  %s", want, strings.Join(ds, "\n  "))
+		})
+	}
+}
