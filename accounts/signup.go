@@ -180,7 +180,9 @@ func roleLabel(role, locale string) string {
 
 // Reset is the second step of a password reset: the code sent to Phone and the new password.
 type Reset struct {
-	Phone, Code, Password string
+	Phone    string `json:"phone"`
+	Code     string `json:"code"`
+	Password string `json:"password"`
 }
 
 // FinishReset sets a new password on the account of a number confirmed by its reset code and ends
@@ -214,6 +216,21 @@ func (e *Enrolment) FinishReset(ctx context.Context, actor audit.Actor, r Reset)
 	return setPassword(ctx, e.DB, actor, u.ID, r.Password, "", "user.password_reset", "password_reset")
 }
 
+// Kinds tells which kinds of account the user holds (their roles, held everywhere).
+func (e *Enrolment) Kinds(ctx context.Context, userID int64) (map[string]bool, error) {
+	grants, err := e.Enforcer.Grants(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	held := map[string]bool{}
+	for _, g := range grants {
+		if (g.Role == KindCitizen || g.Role == KindOrgApplicant) && g.Pattern == "*" {
+			held[g.Role] = true
+		}
+	}
+	return held, nil
+}
+
 // AddKind adds the role of the other kind of account to the account of u, which must hold one kind
 // already (it signed up, or staff gave it one), after checking its password like a login: one
 // person, one account, both roles. Audited and notified; adding a role held already changes nothing.
@@ -223,10 +240,14 @@ func (e *Enrolment) AddKind(ctx context.Context, th Throttle, actor audit.Actor,
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	if !e.Enforcer.HasRole(u.ID, KindCitizen, "*") && !e.Enforcer.HasRole(u.ID, KindOrgApplicant, "*") {
+	held, err := e.Kinds(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if !held[KindCitizen] && !held[KindOrgApplicant] {
 		return problem.ErrForbidden
 	}
-	if e.Enforcer.HasRole(u.ID, kind, "*") {
+	if held[kind] {
 		return nil
 	}
 	if _, err := Authenticate(ctx, e.DB, th, Credentials{Login: u.Login, Password: password, IP: ip, Device: device}); err != nil {
@@ -237,7 +258,7 @@ func (e *Enrolment) AddKind(ctx context.Context, th Throttle, actor audit.Actor,
 		}
 		return err
 	}
-	err := e.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = e.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := audit.Record(ctx, tx, actor, "user.add_kind", "user", strconv.FormatInt(u.ID, 10), "", map[string]any{"kind": kind}); err != nil {
 			return err
 		}

@@ -124,6 +124,14 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/progress":                  progressPaths("/api/v1/progress"),
 	"/api/v1/notices":                   paths("/api/v1/notices", "/api/v1/notices?category=organisations&per_page=1&page=2", "/api/v1/notices?category=x"),
 	"/api/v1/notices/:id":               byNotice("/api/v1/notices/%d", ""),
+
+	// Accounts: sign-up, password reset, sessions.
+	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),
+	"/signup/confirm":         paths("/signup/confirm", "/signup/confirm?phone=13800138000&kind=citizen", "/signup/confirm?phone=x&kind=y"),
+	"/password/reset":         paths("/password/reset"),
+	"/password/reset/confirm": paths("/password/reset/confirm", "/password/reset/confirm?phone=13800138000"),
+	"/account/security":       paths("/account/security", "/account/security?changed=1", "/account/security?ended=x"),
+	"/api/v1/me/sessions":     paths("/api/v1/me/sessions"),
 }
 
 // paths visits the addresses as they are.

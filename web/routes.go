@@ -94,6 +94,20 @@ func (s *Server) routes() {
 	s.route(get, "/search", Public, s.searchPage)
 	s.route(get, "/progress", Public, s.progressPage)
 
+	// Accounts: sign-up with an SMS code, password reset and change, sessions (signup_pages.go).
+	s.route(get, "/signup", Public, s.signupPage)
+	s.route(post, "/signup", Public, s.signupPost)
+	s.route(get, "/signup/confirm", Public, s.signupConfirmPage)
+	s.route(post, "/signup/confirm", Public, s.signupConfirmPost)
+	s.route(post, "/signup/kind", LoggedIn, s.signupKindPost)
+	s.route(get, "/password/reset", Public, s.resetPage)
+	s.route(post, "/password/reset", Public, s.resetPost)
+	s.route(get, "/password/reset/confirm", Public, s.resetConfirmPage)
+	s.route(post, "/password/reset/confirm", Public, s.resetConfirmPost)
+	s.route(get, "/account/security", LoggedIn, s.securityPage)
+	s.route(post, "/account/password", LoggedIn, s.changePasswordPost)
+	s.route(post, "/account/sessions/end-others", LoggedIn, s.endOtherSessionsPost)
+
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
 	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)
@@ -155,4 +169,13 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/progress", Public, s.apiProgress)
 	s.route(get, "/api/v1/notices", Public, s.apiNotices)
 	s.route(get, "/api/v1/notices/:id", Public, s.apiNotice)
+
+	// Accounts' API: sign-up with an SMS code, password reset and change, sessions (signup_api.go).
+	s.route(post, "/api/v1/signup/code", Public, s.apiSignupCode)
+	s.route(post, "/api/v1/signup", Public, s.apiSignup)
+	s.route(post, "/api/v1/password-reset/code", Public, s.apiResetCode)
+	s.route(post, "/api/v1/password-reset", Public, s.apiReset)
+	s.route(post, "/api/v1/me/password", LoggedIn, s.apiChangePassword)
+	s.route(get, "/api/v1/me/sessions", LoggedIn, s.apiSessions)
+	s.route(post, "/api/v1/me/sessions/end-others", LoggedIn, s.apiEndOtherSessions)
 }
