@@ -600,6 +600,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		statisticsContract(t, k, admin, citizen, dalian)
 		appointmentsContract(t, k, st, admin, citizen, dalian)
 		noticesContract(t, k)
+		signupContract(t, k)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {

@@ -397,3 +397,26 @@ func assertAudited(t *testing.T, s *stacktest.Stack, action string) {
 		t.Errorf("no audit entry %s (%v)", action, err)
 	}
 }
+
+// signupContract calls the sign-up, reset, password and sessions operations of the API document.
+func signupContract(t *testing.T, k *contract) {
+	t.Helper()
+	st := k.st
+	phone := "13100131000"
+	k.do(call{method: "POST", path: "/api/v1/signup/code", valid: true, body: map[string]string{"phone": phone, "kind": "citizen"}}, 202)
+	k.fails(call{method: "POST", path: "/api/v1/signup/code", body: map[string]string{"phone": "1", "kind": "citizen"}}, 422, "invalid_input")
+	k.fails(call{method: "POST", path: "/api/v1/signup", valid: true, body: map[string]string{"phone": phone, "kind": "citizen", "code": "000000",
+		"password": "冬天的沈阳有很多很多雪", "display_name": "王芳"}}, 422, "invalid_input")
+	k.do(call{method: "POST", path: "/api/v1/signup/code", valid: true, body: map[string]string{"phone": phone, "kind": "citizen"}}, 202)
+	k.do(call{method: "POST", path: "/api/v1/signup", valid: true, body: map[string]string{"phone": phone, "kind": "citizen", "code": st.codeFor(phone),
+		"password": "冬天的沈阳有很多很多雪", "display_name": "王芳", "email": "wang.fang@example.org", "locale": "zh-CN"}}, 201)
+	k.do(call{method: "POST", path: "/api/v1/password-reset/code", valid: true, body: map[string]string{"phone": phone}}, 202)
+	k.fails(call{method: "POST", path: "/api/v1/password-reset", valid: true, body: map[string]string{"phone": phone, "code": "x", "password": "the sea at dalian in june"}}, 422, "invalid_input")
+	k.do(call{method: "POST", path: "/api/v1/password-reset", valid: true, body: map[string]string{"phone": phone, "code": st.codeFor(phone), "password": "the sea at dalian in june"}}, 204)
+	token := st.tokenWith(phone, "the sea at dalian in june")
+	k.fails(call{method: "POST", path: "/api/v1/me/password", token: token, valid: true, body: map[string]string{"old_password": "wrong password", "new_password": "冬天的沈阳有很多很多雪"}}, 422, "invalid_input")
+	k.do(call{method: "POST", path: "/api/v1/me/password", token: token, valid: true, body: map[string]string{"old_password": "the sea at dalian in june", "new_password": "冬天的沈阳有很多很多雪"}}, 204)
+	k.do(call{method: "GET", path: "/api/v1/me/sessions", token: token, valid: true}, 200)
+	k.do(call{method: "POST", path: "/api/v1/me/sessions/end-others", token: token, valid: true}, 200)
+	k.fails(call{method: "GET", path: "/api/v1/me/sessions"}, 401, "login_required")
+}
