@@ -95,12 +95,13 @@ func ChangePassword(ctx context.Context, db bun.IDB, th Throttle, actor audit.Ac
 		}
 		return err
 	}
-	return setPassword(ctx, db, actor, u.ID, pc.New, pc.Session, "user.password_change", "password_changed")
+	return setPassword(ctx, db, actor, u, pc.New, pc.Session, "user.password_change", "password_changed")
 }
 
-// setPassword stores the hash of password for the user, ends the user's sessions but the one of
+// setPassword stores the hash of password for the user u, ends the user's sessions but the one of
 // keep ("" for none), and records event and sends the notification template in one transaction.
-func setPassword(ctx context.Context, db bun.IDB, actor audit.Actor, userID int64, password, keep, event, template string) error {
+func setPassword(ctx context.Context, db bun.IDB, actor audit.Actor, u *User, password, keep, event, template string) error {
+	userID := u.ID
 	hash, err := HashPassword(password)
 	if err != nil {
 		return err
@@ -119,6 +120,6 @@ func setPassword(ctx context.Context, db bun.IDB, actor audit.Actor, userID int6
 			map[string]any{"sessions_ended": ended}); err != nil {
 			return err
 		}
-		return notify.Send(ctx, tx, notify.Message{UserID: userID, Template: template, Data: map[string]any{}})
+		return notify.Send(ctx, tx, notify.Message{UserID: userID, Template: template, Data: map[string]any{"login": u.Login}})
 	})
 }

@@ -94,7 +94,7 @@ func (e *Enrolment) sendCode(ctx context.Context, r CodeRequest, purpose string,
 			return err
 		}
 		template, withCode := choose(u)
-		data := map[string]any{}
+		data := map[string]any{"phone": r.Phone}
 		if withCode {
 			data = map[string]any{"code": code, "minutes": int(CodeTTL.Minutes())}
 		}
@@ -213,7 +213,7 @@ func (e *Enrolment) FinishReset(ctx context.Context, actor audit.Actor, r Reset)
 		return err
 	}
 	actor.UserID, actor.Label = u.ID, u.Login
-	return setPassword(ctx, e.DB, actor, u.ID, r.Password, "", "user.password_reset", "password_reset")
+	return setPassword(ctx, e.DB, actor, u, r.Password, "", "user.password_reset", "password_reset")
 }
 
 // Kinds tells which kinds of account the user holds (their roles, held everywhere).

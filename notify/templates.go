@@ -256,10 +256,10 @@ var templates = map[string]source{
 	"signup_existing": {
 		Subject: map[string]string{"zh-CN": "本号码已有账号", "en": "This number has an account"},
 		Body: map[string]string{
-			"zh-CN": "有人用本号码申请注册，但本号码已有账号，无需再次注册。请直接登录；忘记密码可在登录页通过“忘记密码”重置。如非本人操作，请忽略本短信。",
-			"en":    "Someone asked to sign up with this number, but it already has an account: there is no need to sign up again. Log in; if you forgot the password, reset it through “Forgot password” on the login page. If this was not you, ignore this message.",
+			"zh-CN": "有人用本号码（{{.phone}}）申请注册，但本号码已有账号，无需再次注册。请直接登录；忘记密码可在登录页通过“忘记密码”重置。如非本人操作，请忽略本短信。",
+			"en":    "Someone asked to sign up with this number ({{.phone}}), but it already has an account: there is no need to sign up again. Log in; if you forgot the password, reset it through “Forgot password” on the login page. If this was not you, ignore this message.",
 		},
-		Sample:   map[string]any{},
+		Sample:   map[string]any{"phone": "13800138000"},
 		ToNumber: true,
 	},
 	"reset_code": {
@@ -274,10 +274,10 @@ var templates = map[string]source{
 	"reset_no_account": {
 		Subject: map[string]string{"zh-CN": "本号码没有账号", "en": "This number has no account"},
 		Body: map[string]string{
-			"zh-CN": "有人用本号码申请重置密码，但本号码没有账号。如需办事，可先注册。如非本人操作，请忽略本短信。",
-			"en":    "Someone asked to reset a password for this number, but it has no account. You can sign up first. If this was not you, ignore this message.",
+			"zh-CN": "有人用本号码（{{.phone}}）申请重置密码，但本号码没有账号。如需办事，可先注册。如非本人操作，请忽略本短信。",
+			"en":    "Someone asked to reset a password for this number ({{.phone}}), but it has no account. You can sign up first. If this was not you, ignore this message.",
 		},
-		Sample:   map[string]any{},
+		Sample:   map[string]any{"phone": "13800138000"},
 		ToNumber: true,
 	},
 	"signup_welcome": {
@@ -299,18 +299,18 @@ var templates = map[string]source{
 	"password_changed": {
 		Subject: map[string]string{"zh-CN": "密码已修改", "en": "Your password was changed"},
 		Body: map[string]string{
-			"zh-CN": "您的账号密码已修改，其他设备上的登录已退出。如非本人操作，请立即通过登录页的“忘记密码”重置密码。",
-			"en":    "The password of your account was changed, and it was logged out on other devices. If this was not you, reset the password at once through “Forgot password” on the login page.",
+			"zh-CN": "您的账号（{{.login}}）密码已修改，其他设备上的登录已退出。如非本人操作，请立即通过登录页的“忘记密码”重置密码。",
+			"en":    "The password of your account {{.login}} was changed, and it was logged out on other devices. If this was not you, reset the password at once through “Forgot password” on the login page.",
 		},
-		Sample: map[string]any{},
+		Sample: map[string]any{"login": "13800138000"},
 	},
 	"password_reset": {
 		Subject: map[string]string{"zh-CN": "密码已重置", "en": "Your password was reset"},
 		Body: map[string]string{
-			"zh-CN": "您的账号密码已通过短信验证码重置，所有设备上的登录已退出。如非本人操作，请立即联系我们。",
-			"en":    "The password of your account was reset with a code sent by text message, and it was logged out everywhere. If this was not you, contact us at once.",
+			"zh-CN": "您的账号（{{.login}}）密码已通过短信验证码重置，所有设备上的登录已退出。如非本人操作，请立即联系我们。",
+			"en":    "The password of your account {{.login}} was reset with a code sent by text message, and it was logged out everywhere. If this was not you, contact us at once.",
 		},
-		Sample: map[string]any{},
+		Sample: map[string]any{"login": "13800138000"},
 	},
 	"sessions_ended": {
 		Subject: map[string]string{"zh-CN": "已退出其他设备", "en": "Logged out on other devices"},

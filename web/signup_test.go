@@ -90,6 +90,9 @@ func TestSignupPages(t *testing.T) {
 			t.Fatalf("code %q", code)
 		}
 		_, page, token = b.get("/signup/confirm?phone=13900139000&kind=citizen")
+		if !strings.Contains(page, `value="13900139000"`) {
+			t.Error("the confirm page does not carry the number")
+		}
 		form := url.Values{"_csrf": {token}, "kind": {"citizen"}, "phone": {"13900139000"}, "code": {code},
 			"display_name": {"王芳"}, "password": {"1234567890"}}
 		resp, body = b.post("/signup/confirm", form)
