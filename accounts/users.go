@@ -126,8 +126,8 @@ func (nu *NewUser) check() error {
 	if nu.Email != "" && !emailPattern.MatchString(nu.Email) {
 		fe.Add("email", "invalid", "电子邮箱格式不正确。", "That is not an e-mail address.")
 	}
-	if nu.Phone != "" && !phonePattern.MatchString(nu.Phone) {
-		fe.Add("phone", "invalid", "手机号码应为11位，以1开头。", "A mobile number has 11 digits and starts with 1.")
+	if nu.Phone != "" {
+		checkPhone(&fe, nu.Phone)
 	}
 	if nu.Locale != "zh-CN" && nu.Locale != "en" {
 		fe.Add("locale", "invalid", "语言须为 zh-CN 或 en。", "The language must be zh-CN or en.")
