@@ -14,7 +14,6 @@ func TestCheckNewPassword(t *testing.T) {
 		"short":             "too_short",
 		"Password1234":      "common", // case does not matter
 		"1qaz2wsx3edc":      "common",
-		"woaini1314520":     "",
 		"13800138000":       "same_as_account",
 		"the sea at dalian": "",
 		"冬天的沈阳有很多很多雪":       "",
