@@ -18,6 +18,7 @@ import (
 
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/database"
+	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -211,7 +212,7 @@ func RevokeToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID, tok
 	})
 }
 
-// Purge deletes expired sessions, and login failures and throttle keys older than the throttle window,
+// Purge deletes expired sessions and phone codes, and login failures and throttle keys older than the throttle window,
 // which nothing reads any more; without it these tables would only grow. Workers run it now and then.
 func Purge(ctx context.Context, db bun.IDB, now time.Time, window time.Duration) error {
 	if _, err := db.NewDelete().Model((*Session)(nil)).Where("expires_at < ?", now.UTC()).Exec(ctx); err != nil {
@@ -224,5 +225,54 @@ func Purge(ctx context.Context, db bun.IDB, now time.Time, window time.Duration)
 	if _, err := db.NewDelete().Table("login_throttle").Where("last_at < ?", now.UTC().Add(-window)).Exec(ctx); err != nil {
 		return fmt.Errorf("deleting old login throttle keys: %w", err)
 	}
+	if _, err := db.NewDelete().Model((*phoneCode)(nil)).Where("expires_at < ?", now.UTC()).Exec(ctx); err != nil {
+		return fmt.Errorf("deleting expired phone codes: %w", err)
+	}
 	return nil
+}
+
+// ListSessions returns the user's live login sessions, most recently used first.
+func ListSessions(ctx context.Context, db bun.IDB, userID int64) ([]Session, error) {
+	var out []Session
+	if err := db.NewSelect().Model(&out).Where("user_id = ? AND expires_at > ?", userID, time.Now().UTC()).
+		OrderExpr("last_seen_at DESC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("listing the sessions of user %d: %w", userID, err)
+	}
+	return out, nil
+}
+
+// IsSession reports whether s is the session of token.
+func (s *Session) IsSession(token string) bool { return token != "" && s.IDHash == hashSecret(token) }
+
+// EndOtherSessions ends every session of the user but the one of token ("log out everywhere else"),
+// audited and, when there were any, notified in one transaction; it returns how many ended.
+func EndOtherSessions(ctx context.Context, db bun.IDB, actor audit.Actor, userID int64, token string) (int, error) {
+	var ended int
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if ended, err = endSessions(ctx, tx, userID, token); err != nil || ended == 0 {
+			return err
+		}
+		if err := audit.Record(ctx, tx, actor, "session.end_others", "user", strconv.FormatInt(userID, 10), "",
+			map[string]any{"sessions_ended": ended}); err != nil {
+			return err
+		}
+		return notify.Send(ctx, tx, notify.Message{UserID: userID, Template: "sessions_ended", Data: map[string]any{"count": ended},
+			Channels: []notify.Channel{notify.Inbox}})
+	})
+	return ended, err
+}
+
+// endSessions deletes the sessions of the user but the one of keep ("" for none) and counts them.
+func endSessions(ctx context.Context, tx bun.IDB, userID int64, keep string) (int, error) {
+	q := tx.NewDelete().Model((*Session)(nil)).Where("user_id = ?", userID)
+	if keep != "" {
+		q = q.Where("id_hash <> ?", hashSecret(keep))
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("ending the sessions of user %d: %w", userID, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

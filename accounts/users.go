@@ -93,6 +93,23 @@ var ErrLoginTaken = problem.New(problem.Conflict, "login_taken", "该登录名�
 // Create validates nu and inserts the user, recording who created it. Every invalid field is reported
 // at once.
 func Create(ctx context.Context, db bun.IDB, actor audit.Actor, nu NewUser) (*User, error) {
+	if err := nu.check(); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(nu.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := nu.user(hash)
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return insertUser(ctx, tx, actor, u) })
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// check normalises nu and reports every invalid field at once.
+func (nu *NewUser) check() error {
 	nu.Login = strings.ToLower(strings.TrimSpace(nu.Login))
 	nu.Email = strings.TrimSpace(nu.Email)
 	nu.Phone = strings.TrimSpace(nu.Phone)
@@ -105,15 +122,12 @@ func Create(ctx context.Context, db bun.IDB, actor audit.Actor, nu NewUser) (*Us
 		fe.Add("login", "invalid", "登录名须为3至64位小写字母、数字或“._-”，以字母或数字开头。",
 			"The login name must be 3–64 lowercase letters, digits or “._-”, starting with a letter or digit.")
 	}
-	if utf8.RuneCountInString(nu.Password) < MinPasswordLength {
-		fe.Add("password", "too_short", fmt.Sprintf("密码至少%d个字符。", MinPasswordLength),
-			fmt.Sprintf("The password needs at least %d characters.", MinPasswordLength))
-	}
+	checkNewPassword(&fe, "password", nu.Password, nu.Login, nu.Phone)
 	if nu.Email != "" && !emailPattern.MatchString(nu.Email) {
 		fe.Add("email", "invalid", "电子邮箱格式不正确。", "That is not an e-mail address.")
 	}
-	if nu.Phone != "" && !phonePattern.MatchString(nu.Phone) {
-		fe.Add("phone", "invalid", "手机号码应为11位，以1开头。", "A mobile number has 11 digits and starts with 1.")
+	if nu.Phone != "" {
+		checkPhone(&fe, nu.Phone)
 	}
 	if nu.Locale != "zh-CN" && nu.Locale != "en" {
 		fe.Add("locale", "invalid", "语言须为 zh-CN 或 en。", "The language must be zh-CN or en.")
@@ -121,33 +135,29 @@ func Create(ctx context.Context, db bun.IDB, actor audit.Actor, nu NewUser) (*Us
 	if utf8.RuneCountInString(nu.DisplayName) > 100 {
 		fe.Add("display_name", "too_long", "姓名最多100个字符。", "The name may have at most 100 characters.")
 	}
-	if err := fe.Err(); err != nil {
-		return nil, err
-	}
-	hash, err := HashPassword(nu.Password)
-	if err != nil {
-		return nil, err
-	}
+	return fe.Err()
+}
+
+// user is the account nu describes, with the password hash.
+func (nu *NewUser) user(hash string) *User {
 	now := time.Now().UTC()
-	u := &User{Login: nu.Login, DisplayName: strings.TrimSpace(nu.DisplayName), Email: nu.Email, Phone: nu.Phone,
+	return &User{Login: nu.Login, DisplayName: strings.TrimSpace(nu.DisplayName), Email: nu.Email, Phone: nu.Phone,
 		Locale: nu.Locale, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		exists, err := tx.NewSelect().Model((*User)(nil)).Where("login = ?", u.Login).Exists(ctx)
-		if err != nil {
-			return fmt.Errorf("checking login %s: %w", u.Login, err)
-		}
-		if exists {
-			return ErrLoginTaken
-		}
-		if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
-			return fmt.Errorf("inserting user %s: %w", u.Login, err)
-		}
-		return audit.Record(ctx, tx, actor, "user.create", "user", strconv.FormatInt(u.ID, 10), "", map[string]any{"login": u.Login})
-	})
+}
+
+// insertUser inserts u in tx with its audit entry, or refuses a login name that exists.
+func insertUser(ctx context.Context, tx bun.IDB, actor audit.Actor, u *User) error {
+	exists, err := tx.NewSelect().Model((*User)(nil)).Where("login = ?", u.Login).Exists(ctx)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("checking login %s: %w", u.Login, err)
 	}
-	return u, nil
+	if exists {
+		return ErrLoginTaken
+	}
+	if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
+		return fmt.Errorf("inserting user %s: %w", u.Login, err)
+	}
+	return audit.Record(ctx, tx, actor, "user.create", "user", strconv.FormatInt(u.ID, 10), "", map[string]any{"login": u.Login})
 }
 
 // HashPassword returns the argon2id hash of password in the PHC string format.

@@ -81,8 +81,15 @@ type Config struct {
 	SMTPURL string
 	// MailFrom is the sender address of e-mails.
 	MailFrom string
-	// SMSProvider names the SMS channel implementation; "log" writes messages to the log.
+	// SMSProvider names the SMS channel implementation: "log" writes messages to the log (development
+	// only), "http" posts them to the gateway at SMSHTTPURL with the key SMSHTTPKey.
 	SMSProvider string
+	SMSHTTPURL  string
+	SMSHTTPKey  string
+	// SMSCodesPerNumber and SMSCodesPerIP bound the SMS codes (sign-up, password reset) asked for one
+	// number and from one address within LoginThrottleWindow.
+	SMSCodesPerNumber int
+	SMSCodesPerIP     int
 	// LogLevel and LogFormat shape the structured log.
 	LogLevel  string
 	LogFormat string
@@ -253,8 +260,25 @@ var options = []option{
 		}},
 	{"CIVICFLOW_MAIL_FROM", "CivicFlow <noreply@civicflow.invalid>", "sender of e-mails", false,
 		func(c *Config, v string) error { return nonEmpty(&c.MailFrom, v) }},
-	{"CIVICFLOW_SMS_PROVIDER", "log", "SMS channel: log (write messages to the log)", false,
-		func(c *Config, v string) error { return oneOf(&c.SMSProvider, v, "log") }},
+	{"CIVICFLOW_SMS_PROVIDER", "log", "SMS channel: log (write messages, codes included, to the log: development only) or http (the HTTP SMS gateway of CIVICFLOW_SMS_HTTP_URL)", false,
+		func(c *Config, v string) error { return oneOf(&c.SMSProvider, v, "log", "http") }},
+	{"CIVICFLOW_SMS_HTTP_URL", "", "the HTTP SMS gateway's address: each message is a JSON POST {\"to\",\"text\"} there (provider http)", false,
+		func(c *Config, v string) error {
+			if v != "" {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return errors.New("must be empty or http(s)://host/path")
+				}
+			}
+			c.SMSHTTPURL = v
+			return nil
+		}},
+	{"CIVICFLOW_SMS_HTTP_KEY", "", "the key the HTTP SMS gateway is given as a bearer token (provider http)", true,
+		func(c *Config, v string) error { c.SMSHTTPKey = v; return nil }},
+	{"CIVICFLOW_SMS_CODES_PER_NUMBER", "5", "SMS codes (sign-up, password reset) one mobile number may be sent within the login throttle window", false,
+		func(c *Config, v string) error { return intRange(&c.SMSCodesPerNumber, v, 1, 1000) }},
+	{"CIVICFLOW_SMS_CODES_PER_IP", "20", "SMS codes that may be asked for from one address within the login throttle window", false,
+		func(c *Config, v string) error { return intRange(&c.SMSCodesPerIP, v, 1, 100000) }},
 	{"CIVICFLOW_LOG_LEVEL", "info", "debug, info, warn or error", false,
 		func(c *Config, v string) error { return oneOf(&c.LogLevel, v, "debug", "info", "warn", "error") }},
 	{"CIVICFLOW_LOG_FORMAT", "text", "text or json", false,
@@ -274,6 +298,9 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", o.name, err))
 		}
+	}
+	if c.SMSProvider == "http" && (c.SMSHTTPURL == "" || c.SMSHTTPKey == "") {
+		errs = append(errs, errors.New("CIVICFLOW_SMS_PROVIDER: http needs CIVICFLOW_SMS_HTTP_URL and CIVICFLOW_SMS_HTTP_KEY (or CIVICFLOW_SMS_HTTP_KEY_FILE)"))
 	}
 	return c, errors.Join(errs...)
 }

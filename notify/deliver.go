@@ -81,7 +81,8 @@ func (d *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil || !ok {
 		return err
 	}
-	if o.UserID == nil {
+	// A text message to a number (SendSMS) has no account; any other message lost its recipient.
+	if o.UserID == nil && !templates[o.Template].ToNumber {
 		return d.fail(ctx, o, errors.New("the recipient's account was deleted"), true)
 	}
 	subject, body, err := render(o.Template, o.Locale, o.Data)

@@ -75,8 +75,8 @@ type recipient struct {
 // so that the message exists exactly when the change does. A channel the user has no address for is
 // left out.
 func Send(ctx context.Context, tx bun.IDB, m Message) error {
-	if _, ok := templates[m.Template]; !ok {
-		return fmt.Errorf("notification template %q does not exist", m.Template)
+	if s, ok := templates[m.Template]; !ok || s.ToNumber {
+		return fmt.Errorf("notification template %q does not exist or is for text messages to a number", m.Template)
 	}
 	u := new(recipient)
 	if err := tx.NewSelect().Model(u).Where("id = ?", m.UserID).Scan(ctx); err != nil {
@@ -108,6 +108,21 @@ func Send(ctx context.Context, tx bun.IDB, m Message) error {
 	}
 	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
 		return fmt.Errorf("writing outbox for user %d: %w", m.UserID, err)
+	}
+	return nil
+}
+
+// SendSMS writes, inside tx, a text message to a mobile number that need not belong to an account
+// (the code that confirms a number at sign-up), rendered in locale, with a template marked ToNumber.
+// It has no inbox copy.
+func SendSMS(ctx context.Context, tx bun.IDB, phone, locale, template string, data map[string]any) error {
+	if !templates[template].ToNumber {
+		return fmt.Errorf("notification template %q does not exist or is not for text messages to a number", template)
+	}
+	row := &Outbox{CreatedAt: time.Now().UTC(), Channel: SMS, Address: phone, Locale: templateLocale(locale),
+		Template: template, Data: data, Status: StatusPending}
+	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		return fmt.Errorf("writing outbox for a text message: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ type source struct {
 	// Sample is data the template accepts, used by the test that renders every template in every
 	// locale, so that a broken template fails the tests rather than a delivery.
 	Sample map[string]any
+	// ToNumber marks a text message to a mobile number that need not belong to an account (SendSMS).
+	ToNumber bool
 }
 
 // templates are the notifications CivicFlow sends, by name.
@@ -292,5 +294,83 @@ var templates = map[string]source{
 			"en":    "Staff ended your binding to “{{.organisation}}” (credit code {{.uscc}}). Reason: {{.reason}} See My organisations ({{.path}}).",
 		},
 		Sample: map[string]any{"organisation": "辽宁省围棋协会", "uscc": "51210000MJ0000001X", "reason": "法定代表人撤回授权。", "path": "/account/organisations"},
+	},
+	// Accounts: sign-up, passwords and sessions. The codes go to a number (ToNumber): at sign-up it
+	// has no account yet, and a number that has one is told so instead of given a code.
+	"signup_code": {
+		Subject: map[string]string{"zh-CN": "注册验证码", "en": "Sign-up code"},
+		Body: map[string]string{
+			"zh-CN": "您的注册验证码是 {{.code}}，{{.minutes}}分钟内有效。请勿告诉他人。如非本人操作，请忽略本短信。",
+			"en":    "Your sign-up code is {{.code}}, valid for {{.minutes}} minutes. Do not tell it to anyone. If you did not ask for it, ignore this message.",
+		},
+		Sample:   map[string]any{"code": "123456", "minutes": 10},
+		ToNumber: true,
+	},
+	"signup_existing": {
+		Subject: map[string]string{"zh-CN": "本号码已有账号", "en": "This number has an account"},
+		Body: map[string]string{
+			"zh-CN": "有人用本号码（{{.phone}}）申请注册，但本号码已有账号，无需再次注册。请直接登录；忘记密码可在登录页通过“忘记密码”重置。如非本人操作，请忽略本短信。",
+			"en":    "Someone asked to sign up with this number ({{.phone}}), but it already has an account: there is no need to sign up again. Log in; if you forgot the password, reset it through “Forgot password” on the login page. If this was not you, ignore this message.",
+		},
+		Sample:   map[string]any{"phone": "13800138000"},
+		ToNumber: true,
+	},
+	"reset_code": {
+		Subject: map[string]string{"zh-CN": "重置密码验证码", "en": "Password reset code"},
+		Body: map[string]string{
+			"zh-CN": "您正在重置密码，验证码是 {{.code}}，{{.minutes}}分钟内有效。请勿告诉他人。如非本人操作，请忽略本短信，您的密码不会改变。",
+			"en":    "Your password reset code is {{.code}}, valid for {{.minutes}} minutes. Do not tell it to anyone. If you did not ask for it, ignore this message: your password stays as it is.",
+		},
+		Sample:   map[string]any{"code": "123456", "minutes": 10},
+		ToNumber: true,
+	},
+	"reset_no_account": {
+		Subject: map[string]string{"zh-CN": "本号码没有账号", "en": "This number has no account"},
+		Body: map[string]string{
+			"zh-CN": "有人用本号码（{{.phone}}）申请重置密码，但本号码没有账号。如需办事，可先注册。如非本人操作，请忽略本短信。",
+			"en":    "Someone asked to reset a password for this number ({{.phone}}), but it has no account. You can sign up first. If this was not you, ignore this message.",
+		},
+		Sample:   map[string]any{"phone": "13800138000"},
+		ToNumber: true,
+	},
+	"signup_welcome": {
+		Subject: map[string]string{"zh-CN": "注册成功", "en": "Welcome"},
+		Body: map[string]string{
+			"zh-CN": "您的账号已注册，身份为“{{.role}}”。登录名为您的手机号码。",
+			"en":    "Your account is ready, as “{{.role}}”. Your login name is your mobile number.",
+		},
+		Sample: map[string]any{"role": "群众"},
+	},
+	"signup_role_added": {
+		Subject: map[string]string{"zh-CN": "账号已增加身份", "en": "A role was added to your account"},
+		Body: map[string]string{
+			"zh-CN": "您的账号已增加“{{.role}}”身份。如非本人操作，请立即修改密码。",
+			"en":    "The role “{{.role}}” was added to your account. If this was not you, change your password at once.",
+		},
+		Sample: map[string]any{"role": "社会组织申请人"},
+	},
+	"password_changed": {
+		Subject: map[string]string{"zh-CN": "密码已修改", "en": "Your password was changed"},
+		Body: map[string]string{
+			"zh-CN": "您的账号（{{.login}}）密码已修改，其他设备上的登录已退出。如非本人操作，请立即通过登录页的“忘记密码”重置密码。",
+			"en":    "The password of your account {{.login}} was changed, and it was logged out on other devices. If this was not you, reset the password at once through “Forgot password” on the login page.",
+		},
+		Sample: map[string]any{"login": "13800138000"},
+	},
+	"password_reset": {
+		Subject: map[string]string{"zh-CN": "密码已重置", "en": "Your password was reset"},
+		Body: map[string]string{
+			"zh-CN": "您的账号（{{.login}}）密码已通过短信验证码重置，所有设备上的登录已退出。如非本人操作，请立即联系我们。",
+			"en":    "The password of your account {{.login}} was reset with a code sent by text message, and it was logged out everywhere. If this was not you, contact us at once.",
+		},
+		Sample: map[string]any{"login": "13800138000"},
+	},
+	"sessions_ended": {
+		Subject: map[string]string{"zh-CN": "已退出其他设备", "en": "Logged out on other devices"},
+		Body: map[string]string{
+			"zh-CN": "您的账号已在其他{{.count}}处登录中退出。",
+			"en":    "Your account was logged out of {{.count}} other sessions.",
+		},
+		Sample: map[string]any{"count": 2},
 	},
 }

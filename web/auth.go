@@ -191,6 +191,9 @@ func safeNext(next string) string {
 func (s *Server) loginPage(c *fiber.Ctx) error {
 	v := s.view(c, "login_title")
 	v.Data = map[string]string{"Next": safeNext(c.Query("next")), "Login": ""}
+	if c.Query("reset") != "" {
+		v.Notice = v.T("signup_reset_done")
+	}
 	return s.render(c, "login", v)
 }
 

@@ -145,13 +145,14 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/bindings/review":     paths("/api/v1/bindings/review", "/api/v1/bindings/review?status=active", "/api/v1/bindings/review?status=x"),
 	"/api/v1/bindings/:id":        byBinding("/api/v1/bindings/%d"),
 	"/api/v1/bindings/:id/letter": byBinding("/api/v1/bindings/%d/letter"),
-}
 
-// deskPaths visits the desk's search: everything, a search with every filter, and bad filters.
-func deskPaths(base string) func(*crawlWorld) []target {
-	return paths(base, base+"?name=%E5%8D%8F%E4%BC%9A&number=2101&status=closed&overdue=1&received_from=2026-01-01&received_to=2099-12-31&page=1&per_page=5",
-		base+"?item=social-group-establishment&state=prep_review&credit_code=51210100mj0000001x",
-		base+"?item=x&state=X&status=y&credit_code=z&received_from=y&received_to=2026-13-01&page=z&per_page=1000")
+	// Accounts: sign-up, password reset, sessions.
+	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),
+	"/signup/confirm":         paths("/signup/confirm", "/signup/confirm?phone=13800138000&kind=citizen", "/signup/confirm?phone=x&kind=y"),
+	"/password/reset":         paths("/password/reset"),
+	"/password/reset/confirm": paths("/password/reset/confirm", "/password/reset/confirm?phone=13800138000"),
+	"/account/security":       paths("/account/security", "/account/security?changed=1", "/account/security?ended=x"),
+	"/api/v1/me/sessions":     paths("/api/v1/me/sessions"),
 }
 
 // paths visits the addresses as they are.
@@ -592,4 +593,11 @@ func checkEveryState(t *testing.T, w *crawlWorld) {
 			}
 		}
 	}
+}
+
+// deskPaths visits the desk's search: everything, a search with every filter, and bad filters.
+func deskPaths(base string) func(*crawlWorld) []target {
+	return paths(base, base+"?name=%E5%8D%8F%E4%BC%9A&number=2101&status=closed&overdue=1&received_from=2026-01-01&received_to=2099-12-31&page=1&per_page=5",
+		base+"?item=social-group-establishment&state=prep_review&credit_code=51210100mj0000001x",
+		base+"?item=x&state=X&status=y&credit_code=z&received_from=y&received_to=2026-13-01&page=z&per_page=1000")
 }

@@ -64,7 +64,7 @@ func (s *Server) renderAccount(c *fiber.Ctx, newToken string, formErr error) err
 	if err != nil {
 		return err
 	}
-	v.Data = map[string]any{"Grants": grants, "Tokens": tokens, "NewToken": newToken}
+	v.Data = map[string]any{"Grants": grants, "Tokens": tokens, "NewToken": newToken, "Welcome": c.Query("welcome") != ""}
 	return s.renderStatus(c, status, "account", v)
 }
 

@@ -70,6 +70,7 @@ func (s *Server) routes() {
 	s.route(get, "/register", Public, s.registerPage)
 	s.route(get, "/register.csv", Public, s.registerCSV)
 	s.route(get, "/register/:uscc", Public, s.organisationPage)
+
 	// Notices (公告) and 双公示: public pages and feeds; staff write, publishers review.
 	s.route(get, "/notices", Public, s.noticesPage)
 	s.route(get, "/notices/feed/:feed", Public, s.noticeFeed)
@@ -114,6 +115,20 @@ func (s *Server) routes() {
 	s.route(post, "/admin/bindings/:id/approve", Need("binding", "review"), s.bindingStepPost("approve"))
 	s.route(post, "/admin/bindings/:id/refuse", Need("binding", "review"), s.bindingStepPost("refuse"))
 	s.route(post, "/admin/bindings/:id/unbind", Need("binding", "review"), s.bindingStepPost("unbind"))
+
+	// Accounts: sign-up with an SMS code, password reset and change, sessions (signup_pages.go).
+	s.route(get, "/signup", Public, s.signupPage)
+	s.route(post, "/signup", Public, s.signupPost)
+	s.route(get, "/signup/confirm", Public, s.signupConfirmPage)
+	s.route(post, "/signup/confirm", Public, s.signupConfirmPost)
+	s.route(post, "/signup/kind", LoggedIn, s.signupKindPost)
+	s.route(get, "/password/reset", Public, s.resetPage)
+	s.route(post, "/password/reset", Public, s.resetPost)
+	s.route(get, "/password/reset/confirm", Public, s.resetConfirmPage)
+	s.route(post, "/password/reset/confirm", Public, s.resetConfirmPost)
+	s.route(get, "/account/security", LoggedIn, s.securityPage)
+	s.route(post, "/account/password", LoggedIn, s.changePasswordPost)
+	s.route(post, "/account/sessions/end-others", LoggedIn, s.endOtherSessionsPost)
 
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
@@ -198,4 +213,13 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/bindings/:id/approve", Need("binding", "review"), s.apiBindingStep("approve"))
 	s.route(post, "/api/v1/bindings/:id/refuse", Need("binding", "review"), s.apiBindingStep("refuse"))
 	s.route(post, "/api/v1/bindings/:id/unbind", LoggedIn, s.apiBindingStep("unbind"))
+
+	// Accounts' API: sign-up with an SMS code, password reset and change, sessions (signup_api.go).
+	s.route(post, "/api/v1/signup/code", Public, s.apiSignupCode)
+	s.route(post, "/api/v1/signup", Public, s.apiSignup)
+	s.route(post, "/api/v1/password-reset/code", Public, s.apiResetCode)
+	s.route(post, "/api/v1/password-reset", Public, s.apiReset)
+	s.route(post, "/api/v1/me/password", LoggedIn, s.apiChangePassword)
+	s.route(get, "/api/v1/me/sessions", LoggedIn, s.apiSessions)
+	s.route(post, "/api/v1/me/sessions/end-others", LoggedIn, s.apiEndOtherSessions)
 }

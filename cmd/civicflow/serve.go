@@ -223,6 +223,10 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 	if err != nil {
 		return nil, err
 	}
+	if cfg.SMSProvider == "log" {
+		slog.Warn("CIVICFLOW_SMS_PROVIDER is log: text messages, sign-up and password reset codes included, are written " +
+			"to the log and not sent; for development only (set http and CIVICFLOW_SMS_HTTP_URL in production)")
+	}
 	return worker.New(db, broker, cfg, senders,
 		worker.WithTicker("legal clock", cfg.ClockInterval,
 			func(ctx context.Context) error { return engine.RunClock(ctx, time.Now()) }),
