@@ -82,6 +82,8 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/notices/:id/edit":                   byNotice("/notices/%d/edit", ""),
 	"/notices/:id/attachments/:file":      byNoticeFile,
 	"/admin/notices":                      paths("/admin/notices"),
+	"/login/sso/callback":                 paths("/login/sso/callback", "/login/sso/callback?state=x&code=y", "/login/sso/callback?error=access_denied"),
+	"/account/sso":                        paths("/account/sso", "/account/sso?linked=1"),
 
 	"/api/v1/openapi.json":      paths("/api/v1/openapi.json"),
 	"/api/v1/me":                paths("/api/v1/me"),

@@ -39,6 +39,7 @@ import (
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/queue"
+	"github.com/civicflow/civicflow/sso"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -60,6 +61,8 @@ type Deps struct {
 	Secret []byte
 	// Metrics serves Prometheus metrics; nil when they are served on a separate address.
 	Metrics http.Handler
+	// SSO signs people in through the unified identity platform; nil when single sign-on is off.
+	SSO *sso.Client
 }
 
 // Server is the HTTP application.
