@@ -186,6 +186,9 @@ func (c *Client) Finish(ctx context.Context, db bun.IDB, state, code string) (At
 	if err != nil {
 		return Attempt{}, Identity{}, failed(ctx, "verifying the ID token", err)
 	}
+	if idt.Subject == "" {
+		return Attempt{}, Identity{}, failed(ctx, "verifying the ID token", errors.New("no subject"))
+	}
 	if idt.Nonce != a.Nonce {
 		return Attempt{}, Identity{}, failed(ctx, "checking the nonce", errors.New("the ID token's nonce is not the sign-in's"))
 	}
