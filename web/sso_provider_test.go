@@ -279,7 +279,9 @@ func (s *idpStorage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgor
 	return []jose.SignatureAlgorithm{jose.RS256}, nil
 }
 
-func (s *idpStorage) KeySet(context.Context) ([]op.Key, error) { return []op.Key{idpPublicKey{s.key}}, nil }
+func (s *idpStorage) KeySet(context.Context) ([]op.Key, error) {
+	return []op.Key{idpPublicKey{s.key}}, nil
+}
 
 func (s *idpStorage) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
 	s.mu.Lock()
@@ -350,20 +352,20 @@ type idpRequest struct {
 	authTime time.Time
 }
 
-func (r *idpRequest) GetID() string                     { return r.id }
-func (r *idpRequest) GetACR() string                    { return "" }
-func (r *idpRequest) GetAMR() []string                  { return []string{"pwd"} }
-func (r *idpRequest) GetAudience() []string             { return []string{r.ar.ClientID} }
-func (r *idpRequest) GetAuthTime() time.Time            { return r.authTime }
-func (r *idpRequest) GetClientID() string               { return r.ar.ClientID }
-func (r *idpRequest) GetNonce() string                  { return r.ar.Nonce }
-func (r *idpRequest) GetRedirectURI() string            { return r.ar.RedirectURI }
+func (r *idpRequest) GetID() string                      { return r.id }
+func (r *idpRequest) GetACR() string                     { return "" }
+func (r *idpRequest) GetAMR() []string                   { return []string{"pwd"} }
+func (r *idpRequest) GetAudience() []string              { return []string{r.ar.ClientID} }
+func (r *idpRequest) GetAuthTime() time.Time             { return r.authTime }
+func (r *idpRequest) GetClientID() string                { return r.ar.ClientID }
+func (r *idpRequest) GetNonce() string                   { return r.ar.Nonce }
+func (r *idpRequest) GetRedirectURI() string             { return r.ar.RedirectURI }
 func (r *idpRequest) GetResponseType() oidc.ResponseType { return r.ar.ResponseType }
 func (r *idpRequest) GetResponseMode() oidc.ResponseMode { return r.ar.ResponseMode }
-func (r *idpRequest) GetScopes() []string               { return r.ar.Scopes }
-func (r *idpRequest) GetState() string                  { return r.ar.State }
-func (r *idpRequest) GetSubject() string                { return r.subject }
-func (r *idpRequest) Done() bool                        { return r.done }
+func (r *idpRequest) GetScopes() []string                { return r.ar.Scopes }
+func (r *idpRequest) GetState() string                   { return r.ar.State }
+func (r *idpRequest) GetSubject() string                 { return r.subject }
+func (r *idpRequest) Done() bool                         { return r.done }
 func (r *idpRequest) GetCodeChallenge() *oidc.CodeChallenge {
 	if r.ar.CodeChallenge == "" {
 		return nil
@@ -377,20 +379,22 @@ type idpClient struct {
 	redirectURIs []string
 }
 
-func (c *idpClient) GetID() string                                { return c.id }
-func (c *idpClient) RedirectURIs() []string                       { return c.redirectURIs }
-func (c *idpClient) PostLogoutRedirectURIs() []string             { return nil }
-func (c *idpClient) ApplicationType() op.ApplicationType          { return op.ApplicationTypeWeb }
-func (c *idpClient) AuthMethod() oidc.AuthMethod                  { return oidc.AuthMethodBasic }
-func (c *idpClient) ResponseTypes() []oidc.ResponseType           { return []oidc.ResponseType{oidc.ResponseTypeCode} }
-func (c *idpClient) GrantTypes() []oidc.GrantType                 { return []oidc.GrantType{oidc.GrantTypeCode} }
-func (c *idpClient) LoginURL(id string) string                    { return "/login?authRequestID=" + url.QueryEscape(id) }
-func (c *idpClient) AccessTokenType() op.AccessTokenType          { return op.AccessTokenTypeBearer }
-func (c *idpClient) IDTokenLifetime() time.Duration               { return 5 * time.Minute }
-func (c *idpClient) DevMode() bool                                { return true } // http redirect URIs on the loopback
-func (c *idpClient) IsScopeAllowed(string) bool                   { return false }
-func (c *idpClient) IDTokenUserinfoClaimsAssertion() bool         { return false }
-func (c *idpClient) ClockSkew() time.Duration                     { return 0 }
+func (c *idpClient) GetID() string                       { return c.id }
+func (c *idpClient) RedirectURIs() []string              { return c.redirectURIs }
+func (c *idpClient) PostLogoutRedirectURIs() []string    { return nil }
+func (c *idpClient) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
+func (c *idpClient) AuthMethod() oidc.AuthMethod         { return oidc.AuthMethodBasic }
+func (c *idpClient) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
+func (c *idpClient) GrantTypes() []oidc.GrantType         { return []oidc.GrantType{oidc.GrantTypeCode} }
+func (c *idpClient) LoginURL(id string) string            { return "/login?authRequestID=" + url.QueryEscape(id) }
+func (c *idpClient) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
+func (c *idpClient) IDTokenLifetime() time.Duration       { return 5 * time.Minute }
+func (c *idpClient) DevMode() bool                        { return true } // http redirect URIs on the loopback
+func (c *idpClient) IsScopeAllowed(string) bool           { return false }
+func (c *idpClient) IDTokenUserinfoClaimsAssertion() bool { return false }
+func (c *idpClient) ClockSkew() time.Duration             { return 0 }
 func (c *idpClient) RestrictAdditionalIdTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
 }

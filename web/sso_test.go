@@ -13,8 +13,8 @@ import (
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/config"
-	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/sso"
+	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/web"
 )
 
