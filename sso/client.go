@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -63,6 +64,16 @@ func New(cfg config.OIDC, redirectURL string) *Client {
 
 // Issuer is the platform's issuer identifier, which with a subject names a person.
 func (c *Client) Issuer() string { return c.cfg.Issuer }
+
+// Origin is the scheme and host of the issuer, where the browser is sent to sign in: the platform's
+// authorization endpoint is expected there.
+func (c *Client) Origin() string {
+	u, err := url.Parse(c.cfg.Issuer)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
 
 // ErrUnavailable is the problem of a platform that cannot be reached.
 var ErrUnavailable = problem.New(problem.Unavailable, "sso_unavailable",

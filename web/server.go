@@ -128,9 +128,15 @@ func New(d Deps) (*Server, error) {
 	}}))
 	s.app.Use(requestid.New())
 	s.app.Use(s.accessLog)
+	// Forms post to this site only, and through it to the identity platform, where the single sign-on
+	// buttons' answers redirect (browsers hold those redirects to form-action too).
+	formAction := "'self'"
+	if d.SSO != nil {
+		formAction += " " + d.SSO.Origin()
+	}
 	s.app.Use(helmet.New(helmet.Config{
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
-			"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+			"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action " + formAction,
 		ReferrerPolicy:            "same-origin",
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))
