@@ -52,7 +52,7 @@ func (b *browser) ssoCallback(idp *testIdP, page, action, username string) strin
 			return loc.String()
 		}
 		if loc.Path == "/login" { // the provider's login page
-			resp, _ = b.post2(idp.URL+"/login", url.Values{"id": {loc.Query().Get("authRequestID")}, "username": {username}, "password": {"pw-" + username}})
+			resp, _ = b.postTo(idp.URL+"/login", url.Values{"id": {loc.Query().Get("authRequestID")}, "username": {username}, "password": {"pw-" + username}})
 		} else {
 			r, err := b.c.Get(loc.String())
 			if err != nil {
@@ -71,8 +71,8 @@ func (b *browser) ssoCallback(idp *testIdP, page, action, username string) strin
 	return ""
 }
 
-// post2 posts a form to an absolute address.
-func (b *browser) post2(address string, form url.Values) (*http.Response, error) {
+// postTo posts a form to an absolute address.
+func (b *browser) postTo(address string, form url.Values) (*http.Response, error) {
 	resp, err := b.c.PostForm(address, form)
 	if err == nil {
 		resp.Body.Close()
