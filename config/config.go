@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,9 +91,38 @@ type Config struct {
 	// number and from one address within LoginThrottleWindow.
 	SMSCodesPerNumber int
 	SMSCodesPerIP     int
+	// OIDC is single sign-on through the province's unified identity platform; off without an issuer.
+	OIDC OIDC
 	// LogLevel and LogFormat shape the structured log.
 	LogLevel  string
 	LogFormat string
+}
+
+// OIDC configures single sign-on through the unified identity platform (统一身份认证), an OpenID
+// Connect provider. The claim names map what the platform says about a person onto the account.
+type OIDC struct {
+	Issuer, ClientID, ClientSecret string
+	Scopes                         []string
+	// ClaimName and ClaimPhone name the claims of the person's name and mobile number.
+	ClaimName, ClaimPhone string
+	// ClaimIDNumber names the claim of the resident ID number, taken only when the boolean claim
+	// ClaimIDVerified is true: only an ID number the platform vouches for counts as verified.
+	ClaimIDNumber, ClaimIDVerified string
+}
+
+// Enabled reports whether single sign-on is configured.
+func (o OIDC) Enabled() bool { return o.Issuer != "" }
+
+// check reports settings that are wrong only together.
+func (o OIDC) check() []error {
+	var errs []error
+	if o.Issuer != "" && o.ClientID == "" {
+		errs = append(errs, errors.New("CIVICFLOW_OIDC_CLIENT_ID: must be set with CIVICFLOW_OIDC_ISSUER"))
+	}
+	if (o.ClaimIDNumber == "") != (o.ClaimIDVerified == "") {
+		errs = append(errs, errors.New("CIVICFLOW_OIDC_CLAIM_ID_NUMBER and CIVICFLOW_OIDC_CLAIM_ID_VERIFIED: set both or neither"))
+	}
+	return errs
 }
 
 // IsPostgres reports whether the configured database is PostgreSQL.
@@ -217,6 +247,37 @@ var options = []option{
 			c.SecretKey = v
 			return nil
 		}},
+	{"CIVICFLOW_OIDC_ISSUER", "", "issuer URL of the unified identity platform (统一身份认证), an OpenID Connect provider; empty: single sign-on is off", false,
+		func(c *Config, v string) error {
+			if v != "" {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+					return errors.New("must be empty or http(s)://host[/path]")
+				}
+			}
+			c.OIDC.Issuer = v
+			return nil
+		}},
+	{"CIVICFLOW_OIDC_CLIENT_ID", "", "client id of this installation at the identity platform", false,
+		func(c *Config, v string) error { c.OIDC.ClientID = v; return nil }},
+	{"CIVICFLOW_OIDC_CLIENT_SECRET", "", "client secret at the identity platform (empty for a public client, which PKCE protects)", true,
+		func(c *Config, v string) error { c.OIDC.ClientSecret = v; return nil }},
+	{"CIVICFLOW_OIDC_SCOPES", "openid profile phone", "scopes asked of the identity platform, space-separated; openid among them", false,
+		func(c *Config, v string) error {
+			c.OIDC.Scopes = strings.Fields(v)
+			if !slices.Contains(c.OIDC.Scopes, "openid") {
+				return errors.New("must include openid")
+			}
+			return nil
+		}},
+	{"CIVICFLOW_OIDC_CLAIM_NAME", "name", "claim of the identity platform that holds the person's name", false,
+		func(c *Config, v string) error { return nonEmpty(&c.OIDC.ClaimName, v) }},
+	{"CIVICFLOW_OIDC_CLAIM_PHONE", "phone_number", "claim that holds the person's mobile number (empty: none is taken)", false,
+		func(c *Config, v string) error { c.OIDC.ClaimPhone = v; return nil }},
+	{"CIVICFLOW_OIDC_CLAIM_ID_NUMBER", "", "claim that holds the resident ID number (empty: none is taken); taken only when the claim CIVICFLOW_OIDC_CLAIM_ID_VERIFIED is true, and then counts as verified", false,
+		func(c *Config, v string) error { c.OIDC.ClaimIDNumber = v; return nil }},
+	{"CIVICFLOW_OIDC_CLAIM_ID_VERIFIED", "", "boolean claim by which the platform vouches for the ID number (set with CIVICFLOW_OIDC_CLAIM_ID_NUMBER)", false,
+		func(c *Config, v string) error { c.OIDC.ClaimIDVerified = v; return nil }},
 	{"CIVICFLOW_BODY_LIMIT", "33554432", "largest request body in bytes (an application form posts its uploads with it; a body without files may have 4 MiB at most)", false,
 		func(c *Config, v string) error { return intRange(&c.BodyLimit, v, 1024, 1<<30) }},
 	{"CIVICFLOW_SESSION_TTL", "12h", "how long an idle login session lasts", false,
@@ -302,6 +363,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	if c.SMSProvider == "http" && (c.SMSHTTPURL == "" || c.SMSHTTPKey == "") {
 		errs = append(errs, errors.New("CIVICFLOW_SMS_PROVIDER: http needs CIVICFLOW_SMS_HTTP_URL and CIVICFLOW_SMS_HTTP_KEY (or CIVICFLOW_SMS_HTTP_KEY_FILE)"))
 	}
+	errs = append(errs, c.OIDC.check()...)
 	return c, errors.Join(errs...)
 }
 

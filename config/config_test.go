@@ -82,3 +82,38 @@ func TestTableListsEveryOption(t *testing.T) {
 		}
 	}
 }
+
+func TestSingleSignOnSettings(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "oidc-secret")
+	if err := os.WriteFile(secret, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(env(map[string]string{
+		"CIVICFLOW_OIDC_ISSUER": "https://idp.example.gov.cn", "CIVICFLOW_OIDC_CLIENT_ID": "civicflow",
+		"CIVICFLOW_OIDC_CLIENT_SECRET_FILE": secret, "CIVICFLOW_OIDC_CLAIM_ID_NUMBER": "id_card",
+		"CIVICFLOW_OIDC_CLAIM_ID_VERIFIED": "real_name_verified",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.OIDC
+	if !o.Enabled() || o.ClientSecret != "s3cret" || strings.Join(o.Scopes, " ") != "openid profile phone" ||
+		o.ClaimName != "name" || o.ClaimPhone != "phone_number" || o.ClaimIDNumber != "id_card" {
+		t.Fatalf("settings: %+v", o)
+	}
+	if c, _ := config.Load(env(nil)); c.OIDC.Enabled() {
+		t.Fatal("single sign-on on by default")
+	}
+	_, err = config.Load(env(map[string]string{
+		"CIVICFLOW_OIDC_ISSUER": "idp.example", "CIVICFLOW_OIDC_SCOPES": "profile", "CIVICFLOW_OIDC_CLAIM_ID_NUMBER": "id_card",
+	}))
+	for _, name := range []string{"CIVICFLOW_OIDC_ISSUER:", "CIVICFLOW_OIDC_SCOPES:", "CIVICFLOW_OIDC_CLAIM_ID_VERIFIED:"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+	_, err = config.Load(env(map[string]string{"CIVICFLOW_OIDC_ISSUER": "https://idp.example"}))
+	if err == nil || !strings.Contains(err.Error(), "CIVICFLOW_OIDC_CLIENT_ID:") {
+		t.Errorf("issuer without client id: %v", err)
+	}
+}

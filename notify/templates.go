@@ -373,4 +373,21 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"count": 2},
 	},
+	// Single sign-on (package sso): the owner hears of every link and unlink of the account.
+	"sso_linked": {
+		Subject: map[string]string{"zh-CN": "您的账户已关联统一身份认证", "en": "Your account is linked to the unified identity platform"},
+		Body: map[string]string{
+			"zh-CN": "您的账户 {{.login}} 已关联统一身份认证平台的身份，今后可以用统一身份认证登录。如果这不是您本人的操作，请立即在“我的账户”中解除关联并联系系统管理员。",
+			"en":    "Your account {{.login}} is now linked to your identity on the unified identity platform, which can log you in from now on. If you did not do this, unlink it on My account at once and tell your system administrator.",
+		},
+		Sample: map[string]any{"login": "li.ming"},
+	},
+	"sso_unlinked": {
+		Subject: map[string]string{"zh-CN": "您的账户已解除统一身份认证关联", "en": "Your account is no longer linked to the unified identity platform"},
+		Body: map[string]string{
+			"zh-CN": "您的账户 {{.login}} 已解除与统一身份认证平台的关联，今后不能再用统一身份认证登录本账户。如果这不是您本人的操作，请联系系统管理员。",
+			"en":    "Your account {{.login}} is no longer linked to the unified identity platform, which can no longer log you in to it. If you did not do this, tell your system administrator.",
+		},
+		Sample: map[string]any{"login": "li.ming"},
+	},
 }

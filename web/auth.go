@@ -216,6 +216,15 @@ func (s *Server) login(c *fiber.Ctx) error {
 		v.Data = map[string]string{"Next": next, "Login": login}
 		return s.renderStatus(c, statusByKind[p.Kind], "login", v)
 	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	s.setCookie(c, deviceCookie, accounts.DeviceToken(th, u.Login, time.Now()), accounts.DeviceTokenAge)
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// startSession logs u in on this browser, by password or through the identity platform alike.
+func (s *Server) startSession(c *fiber.Ctx, u *accounts.User) error {
 	token, err := accounts.StartSession(c.UserContext(), s.DB, u.ID, s.Config.SessionTTL, c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return err
@@ -231,8 +240,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	s.clearCookie(c, langChosenCookie) // the choice is the account's now, not the next person's to log in
 	s.setCookie(c, sessionCookie, token, 0)
-	s.setCookie(c, deviceCookie, accounts.DeviceToken(th, u.Login, time.Now()), accounts.DeviceTokenAge)
-	return c.Redirect(next, fiber.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {

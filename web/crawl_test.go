@@ -85,6 +85,8 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/account/organisations":              paths("/account/organisations", "/account/organisations?done=requested"),
 	"/admin/bindings":                     paths("/admin/bindings", "/admin/bindings?status=active&done=approve", "/admin/bindings?status=x"),
 	"/bindings/:id/letter":                byBinding("/bindings/%d/letter"),
+	"/login/sso/callback":                 paths("/login/sso/callback", "/login/sso/callback?state=x&code=y", "/login/sso/callback?error=access_denied"),
+	"/account/sso":                        paths("/account/sso", "/account/sso?linked=1"),
 
 	"/api/v1/openapi.json":      paths("/api/v1/openapi.json"),
 	"/api/v1/me":                paths("/api/v1/me"),

@@ -62,8 +62,9 @@ func startSite(t testing.TB, s *stacktest.Stack) *site {
 
 // startSiteWith is startSite with catalogDir as CIVICFLOW_CATALOG_DIR: the service items and forms
 // of its items/ and forms/ added to or laid over the built-in ones ("" for none). A file of the
-// directory that the loader skips fails the test.
-func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
+// directory that the loader skips fails the test. Each of opts may change the site's dependencies,
+// knowing the address it will serve at.
+func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string, opts ...func(base string, d *web.Deps)) *site {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.Load(func(string) (string, bool) { return "", false })
@@ -116,12 +117,16 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string) *site {
 	engine.SetIssuer(issuer.Issue)
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)
-	srv, err := web.New(web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine, Documents: issuer, Desk: desk,
-		Materials: store, Secret: secret, Metrics: promhttp.Handler()})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	deps := web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine, Documents: issuer, Desk: desk,
+		Materials: store, Secret: secret, Metrics: promhttp.Handler()}
+	for _, opt := range opts {
+		opt("http://"+ln.Addr().String(), &deps)
+	}
+	srv, err := web.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

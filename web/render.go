@@ -91,7 +91,9 @@ type view struct {
 	User      *accounts.User
 	Unread    int
 	Can       navPermissions
-	Notice    string
+	// SSO says that single sign-on through the unified identity platform is on.
+	SSO    bool
+	Notice string
 	// Errors are field errors by field name; Form holds what the user typed, to show it again.
 	Errors map[string]string
 	Form   map[string]string
@@ -270,7 +272,7 @@ func (v *view) Period(p catalog.Period) string {
 // view starts the data of a page for the request.
 func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 	v := &view{tr: s.tr, Locale: s.locale(c), Path: "/", CSRF: s.csrfToken(c), RequestID: requestID(c),
-		User: currentUser(c), Errors: map[string]string{}, Form: map[string]string{}, Labels: map[string]string{}}
+		User: currentUser(c), SSO: s.SSO != nil, Errors: map[string]string{}, Form: map[string]string{}, Labels: map[string]string{}}
 	if c.Method() == fiber.MethodGet {
 		v.Path = c.OriginalURL() // the language switch comes back here; after a POST, handlers set it
 	}

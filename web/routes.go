@@ -130,6 +130,13 @@ func (s *Server) routes() {
 	s.route(post, "/account/password", LoggedIn, s.changePasswordPost)
 	s.route(post, "/account/sessions/end-others", LoggedIn, s.endOtherSessionsPost)
 
+	// Single sign-on through the unified identity platform (统一身份认证); 404 when it is off.
+	s.route(post, "/login/sso", Public, s.ssoStart)
+	s.route(get, "/login/sso/callback", Public, s.ssoCallback)
+	s.route(get, "/account/sso", LoggedIn, s.ssoAccountPage)
+	s.route(post, "/account/sso/link", LoggedIn, s.ssoLinkPost)
+	s.route(post, "/account/sso/unlink", LoggedIn, s.ssoUnlinkPost)
+
 	// JSON API, described by openapi.json.
 	s.route(get, "/api/v1/openapi.json", Public, s.openAPI)
 	s.route(post, "/api/v1/tokens", Public, s.apiCreateToken)

@@ -39,6 +39,7 @@ import (
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/queue"
+	"github.com/civicflow/civicflow/sso"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -60,6 +61,8 @@ type Deps struct {
 	Secret []byte
 	// Metrics serves Prometheus metrics; nil when they are served on a separate address.
 	Metrics http.Handler
+	// SSO signs people in through the unified identity platform; nil when single sign-on is off.
+	SSO *sso.Client
 }
 
 // Server is the HTTP application.
@@ -125,9 +128,15 @@ func New(d Deps) (*Server, error) {
 	}}))
 	s.app.Use(requestid.New())
 	s.app.Use(s.accessLog)
+	// Forms post to this site only, and through it to the identity platform, where the single sign-on
+	// buttons' answers redirect (browsers hold those redirects to form-action too).
+	formAction := "'self'"
+	if d.SSO != nil {
+		formAction += " " + d.SSO.Origin()
+	}
 	s.app.Use(helmet.New(helmet.Config{
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
-			"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+			"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action " + formAction,
 		ReferrerPolicy:            "same-origin",
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))

@@ -31,6 +31,7 @@ import (
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
 	"github.com/civicflow/civicflow/register"
+	"github.com/civicflow/civicflow/sso"
 	"github.com/civicflow/civicflow/web"
 	"github.com/civicflow/civicflow/worker"
 	"github.com/civicflow/civicflow/workflow"
@@ -321,7 +322,8 @@ func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *po
 	if err != nil {
 		return web.Deps{}, err
 	}
-	deps := web.Deps{Config: cfg, DB: db, Broker: broker, Enforcer: enforcer, Catalog: cat, Engine: engine, Documents: issuer, Desk: desk, Materials: store, Secret: secret}
+	deps := web.Deps{Config: cfg, DB: db, Broker: broker, Enforcer: enforcer, Catalog: cat, Engine: engine, Documents: issuer, Desk: desk, Materials: store, Secret: secret,
+		SSO: sso.New(cfg.OIDC, cfg.PublicBase()+"/login/sso/callback")}
 	if cfg.MetricsAddr == "" {
 		deps.Metrics = promhttp.Handler()
 	}
