@@ -207,17 +207,27 @@ func rowsAt(data map[string]any, at string) any {
 	return v
 }
 
+// itemForm is the item of the address and its application form, or another of its forms named by
+// ?form=.
+func (s *Server) itemForm(c *fiber.Ctx) (*catalog.Item, *forms.Form, error) {
+	it, err := s.item(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, ok := it.Forms[c.Query("form", it.Form)]
+	if !ok {
+		return nil, nil, errNotFound
+	}
+	return it, f, nil
+}
+
 // tableTemplate sends the template of a repeat's list, /catalog/{code}/tables/{repeat}.csv or .xlsx,
 // of the item's application form or of another of its forms (?form=): a header row of the columns'
 // labels in the page's language.
 func (s *Server) tableTemplate(c *fiber.Ctx) error {
-	it, err := s.item(c)
+	it, f, err := s.itemForm(c)
 	if err != nil {
 		return err
-	}
-	f, ok := it.Forms[c.Query("form", it.Form)]
-	if !ok {
-		return errNotFound
 	}
 	file := c.Params("file")
 	ext := path.Ext(file)
@@ -263,13 +273,9 @@ func sheetName(label string) string {
 // multipart form, pasted rows in `text` or a CSV or XLSX file in `file`, and answers its rows and
 // errors by row and column without saving anything: the client adds the rows to its draft.
 func (s *Server) apiTableImport(c *fiber.Ctx) error {
-	it, err := s.item(c)
+	_, f, err := s.itemForm(c)
 	if err != nil {
 		return err
-	}
-	f, ok := it.Forms[c.Query("form", it.Form)]
-	if !ok {
-		return errNotFound
 	}
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		return problem.New(problem.Unsupported, "multipart_required", "请求内容类型须为 multipart/form-data。", "The request body must be multipart/form-data.")
