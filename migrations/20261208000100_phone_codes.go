@@ -2,6 +2,7 @@ package migrations
 
 // One-time codes sent by SMS to confirm a mobile number at sign-up and at a password reset
 // (accounts.Enrolment): one live code per number and purpose, stored as a hash, single-use, expiring.
+// A number's account is looked up by login or phone, so the phone is indexed too.
 func init() {
 	all.MustRegister(statements(
 		`CREATE TABLE phone_codes (
@@ -15,7 +16,9 @@ func init() {
 		)`,
 		`CREATE INDEX phone_codes_phone ON phone_codes (phone, purpose)`,
 		`CREATE INDEX phone_codes_expires_at ON phone_codes (expires_at)`,
+		`CREATE INDEX users_phone ON users (phone)`,
 	), statements(
+		`DROP INDEX users_phone`,
 		`DROP TABLE phone_codes`,
 	))
 }
