@@ -62,6 +62,12 @@ func TestSplitWebAndWorkerProcesses(t *testing.T) {
 			return call(t, webB, "GET", "/api/v1/audit", auditor, "", nil) == http.StatusOK
 		})
 		waitForMessage(t, webB, auditor)
+		// The worker sends text messages through the default provider, log, and says at start-up that
+		// it is for development only; a web process sends none and says nothing.
+		const smsWarning = "CIVICFLOW_SMS_PROVIDER is log"
+		if !strings.Contains(logOf(t, procs[2]), smsWarning) || strings.Contains(logOf(t, procs[0]), smsWarning) {
+			t.Errorf("the log SMS provider's warning is not where it belongs")
+		}
 		stopAll(t, procs...)
 	})
 }
