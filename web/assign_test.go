@@ -163,6 +163,19 @@ func assignContract(t *testing.T, k *contract, st *site) {
 	k.fails(call{method: "GET", path: base + "/notes", token: app}, 404, "not_found")
 	k.fails(call{method: "GET", path: base + "/notes", token: dr}, 404, "not_found")
 	k.fails(call{method: "GET", path: base + "/notes"}, 401, "login_required")
+
+	// Audited, and told: the first assignee, then the second and the first again on the reassignment,
+	// and the assignee of a note someone else wrote.
+	for _, want := range []struct {
+		user     int64
+		template string
+	}{{rev1, "case_assigned"}, {rev2, "case_assigned"}, {rev1, "case_reassigned"}, {rev2, "case_note_added"}} {
+		if !st.notified(want.user, want.template) {
+			t.Errorf("user %d was not sent %s", want.user, want.template)
+		}
+	}
+	assertAudited(t, st.stack, "case.assign")
+	assertAudited(t, st.stack, "case.note")
 	st.api("GET", base, app, nil, &own)
 	if strings.Contains(fmt.Sprint(own), note) {
 		t.Error("the applicant's view of the case shows the note")
@@ -341,4 +354,10 @@ func TestAssignmentOnTheCasePage(t *testing.T) {
 			t.Errorf("the progress lookup: %d %+v", code, p)
 		}
 	})
+}
+
+// notified tells whether the outbox holds a message of template for the user.
+func (st *site) notified(user int64, template string) bool {
+	n, err := st.stack.DB.NewSelect().Table("outbox").Where("user_id = ? AND template = ?", user, template).Count(context.Background())
+	return err == nil && n > 0
 }
