@@ -170,7 +170,7 @@ func assignContract(t *testing.T, k *contract, st *site) {
 		user     int64
 		template string
 	}{{rev1, "case_assigned"}, {rev2, "case_assigned"}, {rev1, "case_reassigned"}, {rev2, "case_note_added"}} {
-		if !st.notified(want.user, want.template) {
+		if countRows(t, st.stack, "outbox", "user_id = ? AND template = ?", want.user, want.template) == 0 {
 			t.Errorf("user %d was not sent %s", want.user, want.template)
 		}
 	}
@@ -354,10 +354,4 @@ func TestAssignmentOnTheCasePage(t *testing.T) {
 			t.Errorf("the progress lookup: %d %+v", code, p)
 		}
 	})
-}
-
-// notified tells whether the outbox holds a message of template for the user.
-func (st *site) notified(user int64, template string) bool {
-	n, err := st.stack.DB.NewSelect().Table("outbox").Where("user_id = ? AND template = ?", user, template).Count(context.Background())
-	return err == nil && n > 0
 }
