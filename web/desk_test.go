@@ -226,6 +226,12 @@ func TestDeskSearch(t *testing.T) {
 			if got := st.search(rev, "overdue=1").numbers(); !slices.Equal(got, []string{county.Number, open.Number}) {
 				t.Errorf("overdue cases: %v", got)
 			}
+			// The desk's list marks them, beside their due dates.
+			b := st.browser()
+			b.login("desk.reviewer")
+			if _, body, _ := b.get("/desk?overdue=1"); !strings.Contains(body, `<strong class="badge">`) || !strings.Contains(body, county.Number) {
+				t.Errorf("the desk does not mark the overdue cases: %s", body)
+			}
 		})
 	})
 }
