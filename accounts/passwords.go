@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -24,8 +25,9 @@ import (
 //go:embed common-passwords.txt
 var commonPasswordList string
 
-// commonPasswords is commonPasswordList as a set of lower-case passwords.
-var commonPasswords = func() map[string]struct{} {
+// commonPasswords is commonPasswordList as a set of lower-case passwords, built on first use: only
+// a process that checks a new password pays for it, not every one that starts with this package.
+var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	set := make(map[string]struct{}, 30000)
 	sc := bufio.NewScanner(strings.NewReader(commonPasswordList))
 	for sc.Scan() {
@@ -34,7 +36,7 @@ var commonPasswords = func() map[string]struct{} {
 		}
 	}
 	return set
-}()
+})
 
 // checkNewPassword adds to fe, at path, what is wrong with password as a new password: too short,
 // on the list of common passwords, or the account's own login name or mobile number.
@@ -45,7 +47,7 @@ func checkNewPassword(fe *problem.Fields, path, password string, own ...string) 
 		return
 	}
 	lower := strings.ToLower(password)
-	if _, common := commonPasswords[lower]; common {
+	if _, common := commonPasswords()[lower]; common {
 		fe.Add(path, "common", "这个密码太常见，很容易被猜到，请换一个。",
 			"This password is too common and easily guessed. Please choose another.")
 		return

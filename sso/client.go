@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/uptrace/bun"
@@ -269,10 +268,7 @@ func (c *Client) identity(issuer, subject string, claims map[string]any) Identit
 		s, _ := claims[name].(string)
 		return strings.TrimSpace(s)
 	}
-	id := Identity{Issuer: issuer, Subject: subject, Name: str(c.cfg.ClaimName)}
-	if utf8.RuneCountInString(id.Name) > 100 {
-		id.Name = string([]rune(id.Name)[:100])
-	}
+	id := Identity{Issuer: issuer, Subject: subject, Name: str(c.cfg.ClaimName)} // accounts.CreateExternal shortens a long name
 	phone := strings.NewReplacer(" ", "", "-", "").Replace(str(c.cfg.ClaimPhone))
 	phone = strings.TrimPrefix(strings.TrimPrefix(phone, "+86"), "86")
 	if len(phone) == 11 && phone[0] == '1' && strings.Trim(phone, "0123456789") == "" {

@@ -223,7 +223,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
-// startSession logs u in on this browser, by password or through the identity platform alike.
+// startSession logs u in on this browser, by password, through the identity platform or at sign-up alike.
 func (s *Server) startSession(c *fiber.Ctx, u *accounts.User) error {
 	token, err := accounts.StartSession(c.UserContext(), s.DB, u.ID, s.Config.SessionTTL, c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {

@@ -111,11 +111,9 @@ func (s *Server) signupConfirmPost(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	token, err := accounts.StartSession(c.UserContext(), s.DB, u.ID, s.Config.SessionTTL, c.IP(), c.Get(fiber.HeaderUserAgent))
-	if err != nil {
+	if err := s.startSession(c, u); err != nil {
 		return err
 	}
-	s.setCookie(c, sessionCookie, token, 0)
 	return c.Redirect("/account?welcome=1", fiber.StatusSeeOther)
 }
 
