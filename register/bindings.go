@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ const (
 	BindingWithdrawn = "withdrawn" // the applicant took the request back before a decision
 	BindingEnded     = "ended"     // unbound, by staff with a reason or by the applicant itself
 )
+
+// BindingStatuses are all the statuses, the requests waiting first: the staff list's filter.
+var BindingStatuses = []string{BindingPending, BindingActive, BindingRefused, BindingWithdrawn, BindingEnded}
 
 // Binding says that a user (an organisation applicant) acts for an organisation of the register, or
 // asked to. Ended, refused and withdrawn bindings stay as history.
@@ -430,9 +434,7 @@ const MaxListed = 200
 // of organisations in the jurisdictions where the user reads bindings, the oldest first, at most
 // MaxListed. An unknown status is an Invalid problem on "status".
 func BindingsToReview(ctx context.Context, db bun.IDB, auth Authorizer, userID int64, status string) ([]Binding, error) {
-	switch status {
-	case BindingPending, BindingActive, BindingRefused, BindingWithdrawn, BindingEnded:
-	default:
+	if !slices.Contains(BindingStatuses, status) {
 		var fe problem.Fields
 		fe.Add("status", "invalid", "没有该状态。", "There is no such status.")
 		return nil, fe.Err()

@@ -16,10 +16,6 @@ import (
 // Organisations and the people who act for them: an applicant's "My organisations" with its binding
 // requests, staff deciding the requests of their jurisdictions; the rules are register's.
 
-// bindingStatuses are the statuses the staff list filters by, the requests waiting first.
-var bindingStatuses = []string{register.BindingPending, register.BindingActive, register.BindingRefused,
-	register.BindingWithdrawn, register.BindingEnded}
-
 // bindingLetter stores the file posted as "letter" (multipart) as the caller's authorisation letter
 // and returns its id, 0 when none was sent; a refused file is an Invalid problem on "letter".
 func (s *Server) bindingLetter(c *fiber.Ctx) (int64, error) {
@@ -162,7 +158,7 @@ func (s *Server) renderStaffBindings(c *fiber.Ctx, status int, done string, form
 		return err
 	}
 	v.Labels = map[string]string{"reason": v.T("binding_reason"), "status": v.T("binding_status")}
-	data := map[string]any{"Rows": rows, "Status": filter, "Statuses": bindingStatuses}
+	data := map[string]any{"Rows": rows, "Status": filter, "Statuses": register.BindingStatuses}
 	if slices.Contains([]string{"approve", "refuse", "unbind"}, done) {
 		data["Done"] = "binding_done_" + done
 	}
