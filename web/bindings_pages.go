@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/register"
@@ -34,9 +33,7 @@ func (s *Server) bindingLetter(c *fiber.Ctx) (int64, error) {
 	m, err := s.Materials.Upload(c.UserContext(), s.DB, userID(c), register.LetterItem, register.LetterSlot, fh.Filename, r,
 		materials.Limits{Types: register.LetterTypes, MaxPixels: int64(s.Config.UploadMaxPixels)})
 	if p, ok := problem.As(err); ok {
-		var fe problem.Fields
-		fe = append(fe, problem.Field{Path: "letter", Code: p.Code, Message: lang.Text{ZH: fh.Filename + "：" + p.Message.ZH, EN: fh.Filename + ": " + p.Message.EN}})
-		return 0, fe.Err()
+		return 0, problem.Fields{uploadField("letter", fh.Filename, p)}.Err()
 	}
 	if err != nil {
 		return 0, err
