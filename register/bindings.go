@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ const (
 	BindingWithdrawn = "withdrawn" // the applicant took the request back before a decision
 	BindingEnded     = "ended"     // unbound, by staff with a reason or by the applicant itself
 )
+
+// BindingStatuses are all the statuses, the requests waiting first: the staff list's filter.
+var BindingStatuses = []string{BindingPending, BindingActive, BindingRefused, BindingWithdrawn, BindingEnded}
 
 // Binding says that a user (an organisation applicant) acts for an organisation of the register, or
 // asked to. Ended, refused and withdrawn bindings stay as history.
@@ -205,15 +209,24 @@ func requestedOrganisation(ctx context.Context, tx bun.IDB, userID int64, uscc s
 	if o.Status != StatusActive {
 		return nil, errOrganisationInactive
 	}
-	standing, err := tx.NewSelect().Model((*Binding)(nil)).
-		Where("organisation_id = ? AND user_id = ? AND status IN (?)", o.ID, userID, bun.List([]string{BindingPending, BindingActive})).Count(ctx)
+	standing, err := hasBinding(ctx, tx, o, userID, BindingPending, BindingActive)
 	if err != nil {
-		return nil, fmt.Errorf("looking for bindings of user %d to %s: %w", userID, o.USCC, err)
+		return nil, err
 	}
-	if standing > 0 {
+	if standing {
 		return nil, errBindingExists
 	}
 	return o, nil
+}
+
+// hasBinding reports whether the user has a binding to o in one of the statuses.
+func hasBinding(ctx context.Context, db bun.IDB, o *Organisation, userID int64, statuses ...string) (bool, error) {
+	n, err := db.NewSelect().Model((*Binding)(nil)).
+		Where("organisation_id = ? AND user_id = ? AND status IN (?)", o.ID, userID, bun.List(statuses)).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("looking for bindings of user %d to %s: %w", userID, o.USCC, err)
+	}
+	return n > 0, nil
 }
 
 // loadBinding reads binding id with its organisation, or problem.ErrNotFound.
@@ -430,9 +443,7 @@ const MaxListed = 200
 // of organisations in the jurisdictions where the user reads bindings, the oldest first, at most
 // MaxListed. An unknown status is an Invalid problem on "status".
 func BindingsToReview(ctx context.Context, db bun.IDB, auth Authorizer, userID int64, status string) ([]Binding, error) {
-	switch status {
-	case BindingPending, BindingActive, BindingRefused, BindingWithdrawn, BindingEnded:
-	default:
+	if !slices.Contains(BindingStatuses, status) {
 		var fe problem.Fields
 		fe.Add("status", "invalid", "没有该状态。", "There is no such status.")
 		return nil, fe.Err()
@@ -472,12 +483,11 @@ func CheckBound(ctx context.Context, tx bun.IDB, applicantID int64, uscc string)
 	if o.Status != StatusActive {
 		return errNotBound("该组织已注销或被撤销登记。", "The organisation is deregistered or its registration revoked.")
 	}
-	n, err := tx.NewSelect().Model((*Binding)(nil)).
-		Where("organisation_id = ? AND user_id = ? AND status = ?", o.ID, applicantID, BindingActive).Count(ctx)
+	bound, err := hasBinding(ctx, tx, o, applicantID, BindingActive)
 	if err != nil {
-		return fmt.Errorf("checking whether user %d acts for %s: %w", applicantID, o.USCC, err)
+		return err
 	}
-	if n == 0 {
+	if !bound {
 		return errNotBound("您尚未绑定该组织：请先在“我的组织”中申请绑定。",
 			"You do not act for this organisation: ask to be bound to it under “My organisations” first.")
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/register"
@@ -15,10 +14,6 @@ import (
 
 // Organisations and the people who act for them: an applicant's "My organisations" with its binding
 // requests, staff deciding the requests of their jurisdictions; the rules are register's.
-
-// bindingStatuses are the statuses the staff list filters by, the requests waiting first.
-var bindingStatuses = []string{register.BindingPending, register.BindingActive, register.BindingRefused,
-	register.BindingWithdrawn, register.BindingEnded}
 
 // bindingLetter stores the file posted as "letter" (multipart) as the caller's authorisation letter
 // and returns its id, 0 when none was sent; a refused file is an Invalid problem on "letter".
@@ -38,9 +33,7 @@ func (s *Server) bindingLetter(c *fiber.Ctx) (int64, error) {
 	m, err := s.Materials.Upload(c.UserContext(), s.DB, userID(c), register.LetterItem, register.LetterSlot, fh.Filename, r,
 		materials.Limits{Types: register.LetterTypes, MaxPixels: int64(s.Config.UploadMaxPixels)})
 	if p, ok := problem.As(err); ok {
-		var fe problem.Fields
-		fe = append(fe, problem.Field{Path: "letter", Code: p.Code, Message: lang.Text{ZH: fh.Filename + "：" + p.Message.ZH, EN: fh.Filename + ": " + p.Message.EN}})
-		return 0, fe.Err()
+		return 0, problem.Fields{uploadField("letter", fh.Filename, p)}.Err()
 	}
 	if err != nil {
 		return 0, err
@@ -162,7 +155,7 @@ func (s *Server) renderStaffBindings(c *fiber.Ctx, status int, done string, form
 		return err
 	}
 	v.Labels = map[string]string{"reason": v.T("binding_reason"), "status": v.T("binding_status")}
-	data := map[string]any{"Rows": rows, "Status": filter, "Statuses": bindingStatuses}
+	data := map[string]any{"Rows": rows, "Status": filter, "Statuses": register.BindingStatuses}
 	if slices.Contains([]string{"approve", "refuse", "unbind"}, done) {
 		data["Done"] = "binding_done_" + done
 	}

@@ -131,7 +131,7 @@ func (s *Server) noticeUploads(c *fiber.Ctx) ([]int64, error) {
 			materials.Limits{Types: notices.AttachmentTypes, MaxPixels: int64(s.Config.UploadMaxPixels)})
 		r.Close()
 		if p, ok := problem.As(err); ok {
-			fe = append(fe, problem.Field{Path: "attachments", Code: p.Code, Message: lang.Text{ZH: fh.Filename + "：" + p.Message.ZH, EN: fh.Filename + ": " + p.Message.EN}})
+			fe = append(fe, uploadField("attachments", fh.Filename, p))
 			continue
 		}
 		if err != nil {
@@ -140,6 +140,12 @@ func (s *Server) noticeUploads(c *fiber.Ctx) ([]int64, error) {
 		ids = append(ids, m.ID)
 	}
 	return ids, fe.Err()
+}
+
+// uploadField is the refusal p of the uploaded file named filename as an error on the form's field
+// path, the file's name first.
+func uploadField(path, filename string, p *problem.Error) problem.Field {
+	return problem.Field{Path: path, Code: p.Code, Message: lang.Text{ZH: filename + "：" + p.Message.ZH, EN: filename + ": " + p.Message.EN}}
 }
 
 // noticeRemovals reads the ids of the attachments ticked "remove" on the edit form, multipart or
