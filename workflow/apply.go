@@ -73,15 +73,9 @@ type change struct {
 //
 // WithinApply adds the caller's own writes to that transaction.
 func (e *Engine) Apply(ctx context.Context, actor audit.Actor, caseID int64, req ApplyRequest, opts ...ApplyOption) (*Case, error) {
-	if actor.UserID <= 0 {
-		return nil, problem.ErrLoginRequired
-	}
-	c, err := loadCase(ctx, e.db, caseID)
+	c, err := e.readableCase(ctx, actor, caseID)
 	if err != nil {
 		return nil, err
-	}
-	if !e.mayRead(actor, c) {
-		return nil, problem.ErrNotFound
 	}
 	if req.ExpectedVersion != c.Version {
 		return nil, staleVersion(c.State, c.Version)

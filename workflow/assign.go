@@ -63,15 +63,9 @@ func (e *Engine) Reviewers(ctx context.Context, viewer audit.Actor, caseID int64
 
 // caseToAssign loads the case for an approver who may assign it.
 func (e *Engine) caseToAssign(ctx context.Context, actor audit.Actor, caseID int64) (*Case, error) {
-	if actor.UserID <= 0 {
-		return nil, problem.ErrLoginRequired
-	}
-	c, err := loadCase(ctx, e.db, caseID)
+	c, err := e.readableCase(ctx, actor, caseID)
 	if err != nil {
 		return nil, err
-	}
-	if !e.mayRead(actor, c) {
-		return nil, problem.ErrNotFound
 	}
 	if c.isParty(actor.UserID) || !e.enf.Allowed(actor.UserID, c.Jurisdiction, "case", "assign") {
 		return nil, problem.ErrForbidden

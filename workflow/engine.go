@@ -394,6 +394,22 @@ func (e *Engine) mayRead(actor audit.Actor, c *Case) bool {
 	return c.isParty(actor.UserID) || e.enf.Allowed(actor.UserID, c.Jurisdiction, "case", "read")
 }
 
+// readableCase loads the case for an actor who may read it (mayRead): a caller without a user gets
+// problem.ErrLoginRequired, one who may not read the case problem.ErrNotFound.
+func (e *Engine) readableCase(ctx context.Context, actor audit.Actor, caseID int64) (*Case, error) {
+	if actor.UserID <= 0 {
+		return nil, problem.ErrLoginRequired
+	}
+	c, err := loadCase(ctx, e.db, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if !e.mayRead(actor, c) {
+		return nil, problem.ErrNotFound
+	}
+	return c, nil
+}
+
 // mayTake reports whether the actor is among those the action names: the applicant (or another
 // party), or a holder of one of its roles in the case's jurisdiction. A withdrawal is the applicant's
 // whatever it names.

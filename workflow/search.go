@@ -195,8 +195,9 @@ func creditCodeShape(code string) bool {
 
 // setSubject keeps on the case what the staff search finds it by: for an item that serves
 // organisations, the organisation's name (the name answer of its latest form that has one, as
-// register.CreateOrganisationEffect reads it) and its credit code (the field uscc the register sets
-// on registration, else the uscc answer of a form about an organisation already registered).
+// register.CreateOrganisationEffect reads it) and its credit code (the field catalog.OrganisationField
+// the register sets on registration, else that answer of a form about an organisation already
+// registered).
 func (c *Case) setSubject(item *catalog.Item) {
 	if !slices.Contains(item.Audience, catalog.AudienceOrganisations) {
 		return
@@ -209,11 +210,11 @@ func (c *Case) setSubject(item *catalog.Item) {
 		if s, ok := values["name"].(string); ok && name == "" {
 			name = s
 		}
-		if s, ok := values["uscc"].(string); ok && code == "" {
+		if s, ok := values[catalog.OrganisationField].(string); ok && code == "" {
 			code = s
 		}
 	}
-	if s, ok := c.Fields["uscc"].(string); ok && s != "" {
+	if s, ok := c.Fields[catalog.OrganisationField].(string); ok && s != "" {
 		code = s
 	}
 	c.OrgName, c.CreditCode = name, code
