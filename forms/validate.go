@@ -549,7 +549,8 @@ func nonBlank(list []any) int {
 }
 
 // repeat validates a list of objects, each item under its own path members[i]., that no two items
-// share an ID number or credit code (Duplicates), and the number of items; a list longer than MaxItems is refused before its items are validated.
+// share an ID number or credit code (Duplicates), and the number of items; a list longer than
+// MaxItems is refused before its items are validated.
 func (v *validator) repeat(fd *Field, raw any, path string) (any, bool) {
 	list, ok := asList(raw)
 	if !ok {

@@ -147,8 +147,7 @@ func readAll(r io.Reader) (records [][]string, lines []int, err error) {
 			return nil, nil, unreadable(err)
 		}
 		if lr.N <= 0 {
-			return nil, nil, problem.New(problem.TooLarge, "list_too_large", fmt.Sprintf("名单过大：最多 %d MB。", MaxBytes>>20),
-				fmt.Sprintf("The list is too large: at most %d MB.", MaxBytes>>20))
+			return nil, nil, errTooLarge
 		}
 		if blank(cells) {
 			continue
@@ -160,11 +159,14 @@ func readAll(r io.Reader) (records [][]string, lines []int, err error) {
 		records, lines = append(records, cells), append(lines, line)
 	}
 	if lr.N <= 0 {
-		return nil, nil, problem.New(problem.TooLarge, "list_too_large", fmt.Sprintf("名单过大：最多 %d MB。", MaxBytes>>20),
-			fmt.Sprintf("The list is too large: at most %d MB.", MaxBytes>>20))
+		return nil, nil, errTooLarge
 	}
 	return records, lines, nil
 }
+
+// errTooLarge is the problem of a list over MaxBytes.
+var errTooLarge = problem.New(problem.TooLarge, "list_too_large", fmt.Sprintf("名单过大：最多 %d MB。", MaxBytes>>20),
+	fmt.Sprintf("The list is too large: at most %d MB.", MaxBytes>>20))
 
 // unreadable is the problem of a list that is not a table.
 func unreadable(err error) error {

@@ -103,8 +103,9 @@ func (s *Server) renderApply(c *fiber.Ctx, it *catalog.Item, data map[string]any
 	jur, _ := data[draftJurisdiction].(string)
 	f := it.Forms[it.Form]
 	v.noteInput("jurisdiction", v.T("apply_jurisdiction"), "jurisdiction") // first on the page
-	v.Data = applyForm{Item: it, Form: f, Fields: v.formFields(f, it, data, formOptions{uploads: uploads, action: "/catalog/" + it.Code + "/apply", table: tableImportOf(c)}), Jurisdictions: js,
-		Jurisdiction: jur, Action: "/catalog/" + it.Code + "/apply", Back: "/catalog/" + it.Code, BackLabel: v.T("back_to_guide"),
+	action := "/catalog/" + it.Code + "/apply"
+	v.Data = applyForm{Item: it, Form: f, Fields: v.formFields(f, it, data, formOptions{uploads: uploads, action: action, table: tableImportOf(c)}), Jurisdictions: js,
+		Jurisdiction: jur, Action: action, Back: "/catalog/" + it.Code, BackLabel: v.T("back_to_guide"),
 		Submit: v.T("apply_submit"), Once: newOnce()}
 	return s.renderStatus(c, status, "apply", v)
 }

@@ -76,10 +76,11 @@ func (s *Server) renderEdit(c *fiber.Ctx, ed *caseEdit, data map[string]any, for
 	if err != nil {
 		return err
 	}
-	d := applyForm{Item: it, Form: ed.form, Action: casePath + "/edit?action=" + ed.action.ID, ExpectedVersion: cs.Version,
+	action := casePath + "/edit?action=" + ed.action.ID
+	d := applyForm{Item: it, Form: ed.form, Action: action, ExpectedVersion: cs.Version,
 		Back: casePath, BackLabel: v.T("back_to_case"), Submit: v.T("apply_submit"),
 		Fields: v.formFields(ed.form, it, data, formOptions{errPrefix: "data.", uploads: uploads, answer: ed.answer,
-			action: casePath + "/edit?action=" + ed.action.ID, table: tableImportOf(c)})}
+			action: action, table: tableImportOf(c)})}
 	if sup := ed.answer; sup != nil {
 		d.Submit = v.T("answer_submit")
 		d.Notice = &noticeView{Text: sup.Notice}
