@@ -38,12 +38,17 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	return set
 })
 
-// checkNewPassword adds to fe, at path, what is wrong with password as a new password: too short,
+// checkNewPassword adds to fe, at path, what is wrong with password as a new password: too short, too long,
 // on the list of common passwords, or the account's own login name or mobile number.
 func checkNewPassword(fe *problem.Fields, path, password string, own ...string) {
 	if utf8.RuneCountInString(password) < MinPasswordLength {
 		fe.Add(path, "too_short", fmt.Sprintf("密码至少%d个字符。", MinPasswordLength),
 			fmt.Sprintf("The password needs at least %d characters.", MinPasswordLength))
+		return
+	}
+	if utf8.RuneCountInString(password) > MaxPasswordLength {
+		fe.Add(path, "too_long", fmt.Sprintf("密码最多%d个字符。", MaxPasswordLength),
+			fmt.Sprintf("The password may have at most %d characters.", MaxPasswordLength))
 		return
 	}
 	lower := strings.ToLower(password)
@@ -83,7 +88,6 @@ type PasswordChange struct {
 // account's other sessions, and audits and notifies the change in one transaction.
 func ChangePassword(ctx context.Context, db bun.IDB, th Throttle, actor audit.Actor, u *User, pc PasswordChange) error {
 	var fe problem.Fields
-	checkLengths(&fe, "", pc.New)
 	checkNewPassword(&fe, "new_password", pc.New, u.Login, u.Phone)
 	if pc.Old == pc.New && len(fe) == 0 {
 		fe.Add("new_password", "unchanged", "新密码不能与当前密码相同。", "The new password must differ from the current one.")

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/civicflow/civicflow/problem"
@@ -17,6 +18,7 @@ func TestCheckNewPassword(t *testing.T) {
 		"13800138000":       "same_as_account",
 		"the sea at dalian": "",
 		"冬天的沈阳有很多很多雪":       "",
+		strings.Repeat("长", MaxPasswordLength+1): "too_long",
 	} {
 		var fe problem.Fields
 		checkNewPassword(&fe, "password", pw, "li.ming", "13800138000")

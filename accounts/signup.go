@@ -192,7 +192,6 @@ func (e *Enrolment) FinishReset(ctx context.Context, actor audit.Actor, r Reset)
 	r.Phone = strings.TrimSpace(r.Phone)
 	var fe problem.Fields
 	checkPhone(&fe, r.Phone)
-	checkLengths(&fe, "", r.Password)
 	checkNewPassword(&fe, "password", r.Password, r.Phone)
 	if strings.TrimSpace(r.Code) == "" {
 		fe.Add("code", "required", "请输入短信验证码。", "Enter the code from the text message.")

@@ -117,7 +117,6 @@ func (nu *NewUser) check() error {
 		nu.Locale = "zh-CN"
 	}
 	var fe problem.Fields
-	checkLengths(&fe, "", nu.Password)
 	if !loginPattern.MatchString(nu.Login) {
 		fe.Add("login", "invalid", "登录名须为3至64位小写字母、数字或“._-”，以字母或数字开头。",
 			"The login name must be 3–64 lowercase letters, digits or “._-”, starting with a letter or digit.")
