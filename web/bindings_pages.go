@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -123,10 +124,12 @@ func (s *Server) bindingLetterDownload(c *fiber.Ctx) error {
 // staffBindingsPage lists the bindings of one status (the requests waiting by default) of the
 // organisations in the caller's jurisdictions, with the decisions it may take.
 func (s *Server) staffBindingsPage(c *fiber.Ctx) error {
-	return s.renderStaffBindings(c, fiber.StatusOK, c.Query("done"), nil)
+	return s.renderStaffBindings(c, fiber.StatusOK, c.Query("done"), 0, nil)
 }
 
-func (s *Server) renderStaffBindings(c *fiber.Ctx, status int, done string, formErr error) error {
+// renderStaffBindings shows the list of ?status=; after a decision on binding failed was refused
+// with formErr, that row's reason shows again, typed as it was, where the error points.
+func (s *Server) renderStaffBindings(c *fiber.Ctx, status int, done string, failed int64, formErr error) error {
 	uid := userID(c)
 	filter := c.Query("status", register.BindingPending)
 	list, err := register.BindingsToReview(c.UserContext(), s.DB, s.Enforcer, uid, filter)
@@ -155,7 +158,7 @@ func (s *Server) renderStaffBindings(c *fiber.Ctx, status int, done string, form
 		return err
 	}
 	v.Labels = map[string]string{"reason": v.T("binding_reason"), "status": v.T("binding_status")}
-	data := map[string]any{"Rows": rows, "Status": filter, "Statuses": register.BindingStatuses}
+	data := map[string]any{"Rows": rows, "Status": filter, "Statuses": register.BindingStatuses, "Failed": failed}
 	if slices.Contains([]string{"approve", "refuse", "unbind"}, done) {
 		data["Done"] = "binding_done_" + done
 	}
@@ -173,11 +176,11 @@ func (s *Server) bindingStepPost(step string) fiber.Handler {
 		}
 		if _, err = s.bindingStep(c, step, id, c.FormValue("reason")); err != nil {
 			if p, ok := problem.As(err); ok && (p.Kind == problem.Invalid || p.Kind == problem.Conflict) {
-				return s.renderStaffBindings(c, statusByKind[p.Kind], "", err)
+				return s.renderStaffBindings(c, statusByKind[p.Kind], "", id, err)
 			}
 			return err
 		}
-		return c.Redirect("/admin/bindings?done="+step, fiber.StatusSeeOther)
+		return c.Redirect("/admin/bindings?"+url.Values{"status": {c.Query("status", register.BindingPending)}, "done": {step}}.Encode(), fiber.StatusSeeOther)
 	}
 }
 

@@ -223,9 +223,13 @@ func TestBindingsThroughTheAPIAndPages(t *testing.T) {
 		var list struct{ Bindings []register.Binding }
 		k.do(call{method: "GET", path: "/api/v1/bindings/review", token: sy, out: &list}, http.StatusOK)
 		id := list.Bindings[0].ID
-		resp, _ := staff.post(fmt.Sprintf("/admin/bindings/%d/refuse", id), url.Values{"_csrf": {csrf}})
+		resp, body := staff.post(fmt.Sprintf("/admin/bindings/%d/refuse?status=pending", id), url.Values{"_csrf": {csrf}})
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("a refusal without a reason: %d", resp.StatusCode)
+		}
+		// The error leads to the reason of the row refused, where the reason is typed again.
+		if !strings.Contains(body, `href="#reason"`) || !strings.Contains(body, `<textarea id="reason" name="reason" rows="2" maxlength="2000"></textarea>`) {
+			t.Errorf("the refused decision's reason is not where its error points:\n%s", body)
 		}
 		outsider := st.browser()
 		outsider.login("b.dl")
