@@ -326,6 +326,9 @@ func (s *Server) guideTemplate(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentDisposition, attachment(t.File, strings.TrimSuffix(t.Name.In(s.fileLocale(c)), ext)+ext))
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 		c.Set(fiber.HeaderETag, `"`+t.SHA256+`"`)
+		if c.Fresh() { // the browser's copy (If-None-Match) is this file
+			return c.SendStatus(fiber.StatusNotModified)
+		}
 		return c.Send(t.Content)
 	}
 	return errNotFound

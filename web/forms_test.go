@@ -119,6 +119,17 @@ func TestListTemplatesAndImportAPI(t *testing.T) {
 			!strings.Contains(resp.Header.Get("Content-Disposition"), "attachment; filename=\"model-articles.txt\"; filename*=UTF-8''") {
 			t.Errorf("model articles: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
 		}
+		// A browser that has the file already is told so, without the file.
+		again, err := http.NewRequest("GET", st.base+"/catalog/"+sgItem+"/templates/model-articles.txt", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+		if r, err := http.DefaultClient.Do(again); err != nil || r.StatusCode != http.StatusNotModified {
+			t.Errorf("the model articles asked again with their ETag: %v %v", r, err)
+		} else {
+			r.Body.Close()
+		}
 		if _, guide := get("/catalog/" + sgItem); !strings.Contains(guide, `href="/catalog/`+sgItem+`/templates/model-articles.txt"`) {
 			t.Error("the guide does not offer the model articles")
 		}
