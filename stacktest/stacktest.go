@@ -206,14 +206,20 @@ func randomHex(n int) string {
 // ReadOnly makes the stack's database refuse every write from now on, as a PostgreSQL server in
 // read-only mode or a read-only SQLite file does, while reads go on: it narrows the pool to one
 // connection and sets that session read-only (SET SESSION CHARACTERISTICS … READ ONLY, PRAGMA
-// query_only). Nothing may use the database while it is called. The returned function makes the
-// database writable again.
+// query_only). It waits until the connections in use beyond that one have come back and closed,
+// so that the session it sets is the only one left even while a worker polls. The returned
+// function makes the database writable again.
 func (s *Stack) ReadOnly(t testing.TB) (writable func()) {
 	t.Helper()
 	ctx := context.Background()
 	maxOpen := s.DB.Stats().MaxOpenConnections
 	s.DB.SetMaxIdleConns(1)
 	s.DB.SetMaxOpenConns(1)
+	for deadline := time.Now().Add(10 * time.Second); s.DB.Stats().OpenConnections > 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("making the database read-only: %d connections stay open", s.DB.Stats().OpenConnections)
+		}
+	}
 	on, off := "PRAGMA query_only = 1", "PRAGMA query_only = 0"
 	if s.Name == "postgres" {
 		on, off = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE"
