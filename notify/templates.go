@@ -79,6 +79,16 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记"},
 	},
+	// 行政许可法 art. 32: the office neither accepted nor sent a 补正 notice within 5 working days, so the
+	// application counts as accepted from the day its materials arrived (a timer's deem_accepted action).
+	"case_deemed_accepted": {
+		Subject: map[string]string{"zh-CN": "申请依法视为已受理：{{.case_number}}", "en": "Application deemed accepted: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您的“{{.item_name}}”申请（办件编号 {{.case_number}}）在收到材料之日起5个工作日内未被告知补正，依照《中华人民共和国行政许可法》第三十二条，自收到申请材料之日起即为受理，现进入审查。",
+			"en":    "Your application for “{{.item_name}}” (case {{.case_number}}) was not answered with a request for corrections within 5 working days of its receipt, so under article 32 of the Administrative Licensing Law it counts as accepted from the day its materials arrived. It is now in review.",
+		},
+		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记"},
+	},
 	// Assignment (承办人) and internal notes, sent to staff (workflow.Engine.Assign and AddNote), with
 	// the case fields above; comment is the reason of a reassignment, assignee_name the new assignee.
 	"case_assigned": {
