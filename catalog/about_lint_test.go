@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,26 @@ func TestLintAbout(t *testing.T) {
 			}
 			t.Fatalf("want a diagnostic starting with\n  %s\ngot:\n  %s", want, strings.Join(ds, "\n  "))
 		})
+	}
+	// The lists refused are known ones, on the line after about:, and only about an organisation.
+	listed := strings.Replace(item, "\nabout: organisation", "\nabout: organisation\nrefused_if_listed: [abnormal, serious]", 1)
+	if ds := lintFiles(map[string]string{"items/a.yaml": listed, "forms/a.yaml": form}); len(ds) > 0 {
+		t.Errorf("refused_if_listed with the known lists: %v", ds)
+	}
+	unknown := strings.Replace(item, "\nabout: organisation", "\nabout: organisation\nrefused_if_listed: [abnormal, blacklist]", 1)
+	wantLint(t, map[string]string{"items/a.yaml": unknown, "forms/a.yaml": form},
+		"catalog/items/a.yaml:"+itoa(strings.Count(item[:strings.Index(item, "\nabout: organisation")], "\n")+3)+
+			`: refused_if_listed: unknown list "blacklist"; the lists are: abnormal, serious`)
+	notAbout := strings.Replace(item, "\nabout: organisation", "\nrefused_if_listed: [serious]", 1)
+	wantLint(t, map[string]string{"items/a.yaml": notAbout, "forms/a.yaml": form},
+		"catalog/items/a.yaml:"+line+": refused_if_listed needs about: organisation")
+}
+
+// wantLint fails the test unless linting files reports a diagnostic starting with want.
+func wantLint(t *testing.T, files map[string]string, want string) {
+	t.Helper()
+	ds := lintFiles(files)
+	if !slices.ContainsFunc(ds, func(d string) bool { return strings.HasPrefix(d, want) }) {
+		t.Errorf("want a diagnostic starting with\n  %s\ngot:\n  %s", want, strings.Join(ds, "\n  "))
 	}
 }

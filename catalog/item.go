@@ -77,6 +77,10 @@ type Item struct {
 	// organisation by credit code in the field OrganisationField, and only the applicants bound to
 	// that organisation may start it.
 	About string `yaml:"about,omitempty" json:"about,omitempty"`
+	// RefusedIfListed names the credit lists (CreditLists) whose organisations may not start the item
+	// (社会组织信用信息管理办法: a listed organisation is refused, e.g., charity recognition). Only for
+	// items About an organisation: the check runs with the check of bound applicants.
+	RefusedIfListed []string `yaml:"refused_if_listed,omitempty" json:"refused_if_listed,omitempty"`
 
 	// Set by the loader.
 	Source string                 `yaml:"-" json:"-"` // file the item came from
@@ -86,6 +90,15 @@ type Item struct {
 
 // AboutOrganisation is the value of Item.About for procedures about an organisation of the register.
 const AboutOrganisation = "organisation"
+
+// The credit lists of the register (社会组织信用信息管理办法), named in RefusedIfListed.
+const (
+	ListAbnormal = "abnormal" // 活动异常名录
+	ListSerious  = "serious"  // 严重违法失信名单
+)
+
+// CreditLists lists the credit lists, the milder first.
+var CreditLists = []string{ListAbnormal, ListSerious}
 
 // OrganisationField is the field of an application form, of type uscc, that names the organisation
 // an item About an organisation concerns.

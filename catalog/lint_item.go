@@ -76,9 +76,18 @@ func lintItem(idf *itemDef, formSet map[string]*formDef, docs map[string]*docDef
 	return l.diags
 }
 
-// about checks an item about an existing organisation: a known kind of subject, and an application
-// form with the uscc field that names the organisation.
+// about checks an item about an existing organisation: a known kind of subject, an application form
+// with the uscc field that names the organisation, and known credit lists that refuse it.
 func (l *lintCtx) about(it *Item, formSet map[string]*formDef) {
+	for i, list := range it.RefusedIfListed {
+		if !slices.Contains(CreditLists, list) {
+			l.at(l.line(fmt.Sprintf("refused_if_listed[%d]", i)), "refused_if_listed: unknown list %q; the lists are: %s",
+				list, strings.Join(CreditLists, ", "))
+		}
+	}
+	if len(it.RefusedIfListed) > 0 && it.About != AboutOrganisation {
+		l.at(l.line("refused_if_listed"), "refused_if_listed needs about: organisation (the organisation whose listing is checked)")
+	}
 	switch it.About {
 	case "":
 		return

@@ -56,6 +56,7 @@ type Engine struct {
 	effects map[string]EffectFunc
 	issuer  IssueFunc
 	bound   BoundCheck
+	listed  ListedCheck
 
 	items    sync.Map // version hash → *catalog.Item; versions never change once stored
 	programs sync.Map // program key → *vm.Program
@@ -114,14 +115,29 @@ func (e *Engine) SetBoundCheck(fn BoundCheck) {
 	e.bound = fn
 }
 
+// ListedCheck decides, in the transaction that starts a case of an item with refused_if_listed
+// (catalog.Item.RefusedIfListed), whether the organisation with the credit code stands on any of
+// those credit lists: nil if not, else a problem, which Start returns as it is. The credit package
+// provides it (credit.CheckNotListed).
+type ListedCheck func(ctx context.Context, tx bun.IDB, uscc string, lists []string) error
+
+// SetListedCheck makes fn what Start asks before a case of an item refused to listed organisations.
+// Without one, such items cannot be started at all.
+func (e *Engine) SetListedCheck(fn ListedCheck) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.listed = fn
+}
+
 // checkBound asks the BoundCheck whether the case's applicant acts for the organisation the item is
-// about, and records its credit code in the case's fields; nothing for other items.
+// about, then the ListedCheck whether the organisation is on a credit list the item refuses, and
+// records its credit code in the case's fields; nothing for other items.
 func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *catalog.Item) error {
 	if item.About != catalog.AboutOrganisation {
 		return nil
 	}
 	e.mu.RLock()
-	check := e.bound
+	check, listed := e.bound, e.listed
 	e.mu.RUnlock()
 	if check == nil {
 		return fmt.Errorf("item %s is about an organisation, and no check of bound applicants is set", item.Code)
@@ -130,6 +146,14 @@ func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *cata
 	uscc, _ := values[catalog.OrganisationField].(string)
 	if err := check(ctx, tx, c.ApplicantID, uscc); err != nil {
 		return err
+	}
+	if len(item.RefusedIfListed) > 0 {
+		if listed == nil {
+			return fmt.Errorf("item %s is refused to listed organisations, and no check of the credit lists is set", item.Code)
+		}
+		if err := listed(ctx, tx, uscc, item.RefusedIfListed); err != nil {
+			return err
+		}
 	}
 	c.Fields[catalog.OrganisationField] = uscc
 	return nil
