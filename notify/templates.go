@@ -305,6 +305,26 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"organisation": "辽宁省围棋协会", "uscc": "51210000MJ0000001X", "reason": "法定代表人撤回授权。", "path": "/account/organisations"},
 	},
+	// Credit lists (package credit): the users bound to a listed organisation are told of a listing
+	// and of its removal.
+	"credit_listed": {
+		Subject: map[string]string{"zh-CN": "{{.organisation}}已被列入{{if eq .list \"serious\"}}严重违法失信名单{{else}}活动异常名录{{end}}",
+			"en": "{{.organisation}} was put on the {{if eq .list \"serious\"}}serious-dishonesty{{else}}abnormal-activity{{end}} list"},
+		Body: map[string]string{
+			"zh-CN": "“{{.organisation}}”（统一社会信用代码 {{.uscc}}）已被列入{{if eq .list \"serious\"}}严重违法失信名单{{else}}活动异常名录{{end}}，列入事由及日期见登记信息（{{.path}}）。{{if ne .list \"serious\"}}改正后可申请移出；列入活动异常名录满2年的，将列入严重违法失信名单。{{end}}",
+			"en":    "“{{.organisation}}” (credit code {{.uscc}}) was put on the {{if eq .list \"serious\"}}serious-dishonesty{{else}}abnormal-activity{{end}} list; the reason and the date are on its register entry ({{.path}}).{{if ne .list \"serious\"}} Once it has corrected this it may apply for removal; after two years on the abnormal-activity list it goes on the serious-dishonesty list.{{end}}",
+		},
+		Sample: map[string]any{"organisation": "辽宁省围棋协会", "uscc": "51210000MJ0000001X", "list": "abnormal", "reason": "annual_report", "path": "/register/51210000MJ0000001X"},
+	},
+	"credit_removed": {
+		Subject: map[string]string{"zh-CN": "{{.organisation}}已移出{{if eq .list \"serious\"}}严重违法失信名单{{else}}活动异常名录{{end}}",
+			"en": "{{.organisation}} was taken off the {{if eq .list \"serious\"}}serious-dishonesty{{else}}abnormal-activity{{end}} list"},
+		Body: map[string]string{
+			"zh-CN": "“{{.organisation}}”（统一社会信用代码 {{.uscc}}）已移出{{if eq .list \"serious\"}}严重违法失信名单{{else}}活动异常名录{{end}}，详见登记信息（{{.path}}）。",
+			"en":    "“{{.organisation}}” (credit code {{.uscc}}) was taken off the {{if eq .list \"serious\"}}serious-dishonesty{{else}}abnormal-activity{{end}} list; see its register entry ({{.path}}).",
+		},
+		Sample: map[string]any{"organisation": "辽宁省围棋协会", "uscc": "51210000MJ0000001X", "list": "abnormal", "reason": "annual_report", "path": "/register/51210000MJ0000001X"},
+	},
 	// Accounts: sign-up, passwords and sessions. The codes go to a number (ToNumber): at sign-up it
 	// has no account yet, and a number that has one is told so instead of given a code.
 	"signup_code": {

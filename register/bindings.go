@@ -229,6 +229,18 @@ func hasBinding(ctx context.Context, db bun.IDB, o *Organisation, userID int64, 
 	return n > 0, nil
 }
 
+// BoundUsers returns the users who act for the organisation (an active binding), the first bound
+// first: whom a notice about the organisation reaches.
+func BoundUsers(ctx context.Context, db bun.IDB, organisationID int64) ([]int64, error) {
+	var ids []int64
+	err := db.NewSelect().Model((*Binding)(nil)).Column("user_id").
+		Where("organisation_id = ? AND status = ?", organisationID, BindingActive).OrderExpr("id").Scan(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading the users bound to organisation %d: %w", organisationID, err)
+	}
+	return ids, nil
+}
+
 // loadBinding reads binding id with its organisation, or problem.ErrNotFound.
 func loadBinding(ctx context.Context, db bun.IDB, id int64) (*Binding, error) {
 	b := new(Binding)

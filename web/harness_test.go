@@ -20,6 +20,7 @@ import (
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/credit"
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/jurisdictions"
@@ -112,6 +113,8 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string, opts ...
 	fx := notices.Effects{Issuer: issuer, Catalog: cat}
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
 	engine.SetBoundCheck(register.CheckBound)
+	engine.SetListedCheck(credit.CheckNotListed)
+	engine.RegisterEffect(credit.EffectRemoveAbnormal, credit.RemoveAbnormalEffect)
 	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
 	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
 	engine.SetIssuer(issuer.Issue)

@@ -21,6 +21,7 @@ import (
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/credit"
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/idempotency"
@@ -217,8 +218,8 @@ func named(name string, fn func() error) func() error {
 	}
 }
 
-// newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers
-// and the hourly clean-up of login records, expired idempotency keys and past daily booking counts.
+// newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers,
+// the hourly move of organisations two years on the abnormal list to the serious list and the hourly clean-up of login records, expired idempotency keys and past daily booking counts.
 func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk) (*worker.Worker, error) {
 	senders, err := notify.SendersFromConfig(cfg)
 	if err != nil {
@@ -233,6 +234,10 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 			func(ctx context.Context) error { return engine.RunClock(ctx, time.Now()) }),
 		worker.WithTicker("appointments", cfg.ClockInterval,
 			func(ctx context.Context) error { return desk.RunTimers(ctx, time.Now()) }),
+		worker.WithTicker("credit lists", time.Hour, func(ctx context.Context) error {
+			_, err := credit.Escalate(ctx, db, time.Now())
+			return err
+		}),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
 			now := time.Now()
 			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now),
@@ -304,6 +309,8 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	fx := notices.Effects{Issuer: issuer, Catalog: cat}
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
 	engine.SetBoundCheck(register.CheckBound)
+	engine.SetListedCheck(credit.CheckNotListed)
+	engine.RegisterEffect(credit.EffectRemoveAbnormal, credit.RemoveAbnormalEffect)
 	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
 	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
 	engine.SetIssuer(issuer.Issue)
