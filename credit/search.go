@@ -77,7 +77,7 @@ func Search(ctx context.Context, db bun.IDB, q Query) (*Results, error) {
 		where, args := policies.ScopeFilter("cl.authority", []string{jurisdictions.Subtree(q.Jurisdiction)})
 		sel = sel.Where(where, args...)
 	}
-	total, err := sel.OrderExpr("cl.listed_at DESC, cl.id DESC").Limit(int64(q.PerPage)).Offset(int64((q.Page-1)*q.PerPage)).ScanAndCount(ctx)
+	total, err := sel.OrderExpr("cl.listed_at DESC, cl.id DESC").Limit(int64(q.PerPage)).Offset(int64((q.Page - 1) * q.PerPage)).ScanAndCount(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("searching the %s list (%+v): %w", q.List, q, err)
 	}
