@@ -132,7 +132,12 @@ func (s *Server) organisationPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History(), "Certificate": cert, "Notices": published}
+	listings, err := s.creditOfOrganisation(c, o)
+	if err != nil {
+		return err
+	}
+	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History(), "Certificate": cert, "Notices": published,
+		"Credit": listings}
 	return s.render(c, "register_organisation", v)
 }
 

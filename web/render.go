@@ -165,6 +165,8 @@ type navPermissions struct {
 
 	// BindingRead shows the staff list of organisation bindings.
 	BindingRead bool
+	// CreditRead shows the staff list of the credit lists' entries.
+	CreditRead bool
 
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
@@ -289,6 +291,7 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			StatisticsRead: e.AllowedSomewhere(u.ID, "statistics", "read"), OfficeRead: e.AllowedSomewhere(u.ID, "office", "read"),
 			NoticeRead:  e.AllowedSomewhere(u.ID, "notice", "read"),
 			BindingRead: e.AllowedSomewhere(u.ID, "binding", "read"),
+			CreditRead:  e.AllowedSomewhere(u.ID, "credit", "read"),
 		}
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())

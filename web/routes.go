@@ -221,6 +221,17 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/bindings/:id/refuse", Need("binding", "review"), s.apiBindingStep("refuse"))
 	s.route(post, "/api/v1/bindings/:id/unbind", LoggedIn, s.apiBindingStep("unbind"))
 
+	// Part E — credit lists (活动异常名录, 严重违法失信名单; credit_pages.go): the public lists and an
+	// organisation's entries, staff listing and removing in their jurisdictions.
+	s.route(get, "/credit/:list", Public, s.creditListPage)
+	s.route(get, "/admin/credit", Need("credit", "read"), s.staffCreditPage)
+	s.route(post, "/admin/credit", Need("credit", "write"), s.creditListPost)
+	s.route(post, "/admin/credit/:id/remove", Need("credit", "write"), s.creditRemovePost)
+	s.route(get, "/api/v1/credit/:list", Public, s.apiCreditList)
+	s.route(get, "/api/v1/register/:uscc/credit", Public, s.apiOrganisationCredit)
+	s.route(post, "/api/v1/credit-listings", Need("credit", "write"), s.apiCreditListing)
+	s.route(post, "/api/v1/credit-listings/:id/remove", Need("credit", "write"), s.apiCreditRemove)
+
 	// Accounts' API: sign-up with an SMS code, password reset and change, sessions (signup_api.go).
 	s.route(post, "/api/v1/signup/code", Public, s.apiSignupCode)
 	s.route(post, "/api/v1/signup", Public, s.apiSignup)
