@@ -176,6 +176,7 @@ func seedCrawlWorld(t *testing.T, st *site) *crawlWorld {
 	}
 	sd.w.items = cat.Items()
 	sd.seed()
+	sd.seedCredit()
 	sd.readCases()
 	sd.seedNotices()
 	sd.seedBindings()

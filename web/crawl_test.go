@@ -148,6 +148,12 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/bindings/:id":        byBinding("/api/v1/bindings/%d"),
 	"/api/v1/bindings/:id/letter": byBinding("/api/v1/bindings/%d/letter"),
 
+	// Credit lists (part E): the public lists and an organisation's entries, the staff page.
+	"/credit/:list":                 creditPaths("/credit/"),
+	"/api/v1/credit/:list":          creditPaths("/api/v1/credit/"),
+	"/api/v1/register/:uscc/credit": byOrganisation("/api/v1/register/%s/credit"),
+	"/admin/credit":                 paths("/admin/credit", "/admin/credit?removed=1&done=listed"),
+
 	// Accounts: sign-up, password reset, sessions.
 	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),
 	"/signup/confirm":         paths("/signup/confirm", "/signup/confirm?phone=13800138000&kind=citizen", "/signup/confirm?phone=x&kind=y"),
@@ -205,6 +211,20 @@ func byOrganisation(format string) func(*crawlWorld) []target {
 }
 
 func everybody(*persona) bool { return true }
+
+// creditPaths searches both credit lists, with every filter and with invalid ones, and a list that
+// does not exist.
+func creditPaths(prefix string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: prefix + "grey", seen: nobody, public: true}}
+		for _, list := range []string{"abnormal", "serious"} {
+			out = append(out, target{path: prefix + list, seen: everybody},
+				target{path: prefix + list + "?q=%E5%8D%8F%E4%BC%9A&jurisdiction=210100&page=1&per_page=1", seen: everybody},
+				target{path: prefix + list + "?q=%25_&jurisdiction=x&page=y&per_page=1000"})
+		}
+		return out
+	}
+}
 
 // searchPaths searches for an organisation's and an item's words, for LIKE's wildcards and for too
 // long a query.

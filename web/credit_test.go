@@ -16,6 +16,7 @@ import (
 	"github.com/civicflow/civicflow/credit"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 // boundOrganisation registers an organisation of Shenyang and binds the applicant (login) to it, as
@@ -221,4 +222,38 @@ func creditContract(t *testing.T, k *contract, st *site) {
 		t.Fatalf("the removal: %+v", e)
 	}
 	k.fails(call{method: "POST", path: path, token: sy, body: map[string]string{"reason": "再次"}}, http.StatusConflict, "not_listed")
+}
+
+// seedCredit gives the crawl a case of the removal application in every state, two organisations of
+// the applicant on the abnormal list (one listed again after its approved removal) and one entry on
+// the serious list.
+func (sd *seeder) seedCredit() {
+	st, w := sd.st, sd.w
+	app, reviewer, approver := w.who["applicant"], actorOf(w.who["reviewer-in"]), actorOf(w.who["approver-in"])
+	start := func(o *register.Organisation) *workflow.Case {
+		up := st.uploadAll(app.token, "credit-abnormal-removal", "application_letter", "correction_proof")
+		c, err := st.engine.Start(sd.ctx, actorOf(app), "credit-abnormal-removal", "210100", map[string]any{"uscc": o.USCC,
+			"correction": "已补报年度工作报告。", "application_letter": []int64{up["application_letter"]}, "correction_proof": []int64{up["correction_proof"]}})
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		return c
+	}
+	propose := func(c *workflow.Case) *workflow.Case {
+		return sd.take(reviewer, c, workflow.ApplyRequest{Action: "propose", Fields: map[string]any{"opinion": "建议移出。"}})
+	}
+	first := st.boundOrganisation("沈阳市爬行信用测试协会", app.id)
+	st.missedReport(first, 2026)
+	sd.apply(actorOf(app), start(first), "withdraw")
+	sd.apply(approver, start(first), "refuse")
+	sd.apply(approver, propose(start(first)), "approve")
+	st.missedReport(first, 2025)
+	start(first)
+	second := st.boundOrganisation("沈阳市爬行信用测试二会", app.id)
+	st.missedReport(second, 2026)
+	propose(start(second))
+	if _, err := credit.ListManually(sd.ctx, st.stack.DB, st.enf, reviewer, credit.Manual{USCC: second.USCC, List: credit.ListSerious,
+		Reason: "dishonest_debtor", Detail: "列入失信被执行人名单。"}); err != nil {
+		sd.t.Fatal(err)
+	}
 }
