@@ -65,7 +65,9 @@ func newWorld(t *testing.T, s *stacktest.Stack) *world {
 	return w
 }
 
-func (w *world) actor(login string) audit.Actor { return audit.Actor{UserID: w.users[login], Label: login} }
+func (w *world) actor(login string) audit.Actor {
+	return audit.Actor{UserID: w.users[login], Label: login}
+}
 
 func wantProblem(t *testing.T, err error, code, field string) {
 	t.Helper()
