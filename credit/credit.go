@@ -209,11 +209,9 @@ func ListManually(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.
 	} else if !slices.Contains(reasons, m.Reason) {
 		fe.Add("reason", "invalid", "请选择该名录的列入事由。", "Choose a ground of this list.")
 	}
-	detail, err := checkText(&fe, "detail", m.Detail)
-	if err != nil {
-		return nil, err
-	}
+	detail := checkText(&fe, "detail", m.Detail)
 	var o *register.Organisation
+	var err error
 	if code := strings.TrimSpace(m.USCC); code == "" {
 		fe.Add("uscc", "required", "请填写组织的统一社会信用代码。", "Enter the organisation's unified social credit code.")
 	} else if o, err = register.ByUSCC(ctx, db, code); problem.Is(err, problem.NotFound) {
@@ -248,7 +246,7 @@ func ListManually(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.
 }
 
 // checkText trims a required staff text and records it on path when missing, too long or not text.
-func checkText(fe *problem.Fields, path, s string) (string, error) {
+func checkText(fe *problem.Fields, path, s string) string {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
@@ -258,7 +256,7 @@ func checkText(fe *problem.Fields, path, s string) (string, error) {
 	case utf8.RuneCountInString(s) > MaxText:
 		fe.Add(path, "too_long", fmt.Sprintf("最多%d个字符。", MaxText), fmt.Sprintf("At most %d characters.", MaxText))
 	}
-	return s, nil
+	return s
 }
 
 // Remove takes entry id off its list by the actor's decision, with a reason: the actor must hold
@@ -281,7 +279,7 @@ func Remove(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 			return problem.ErrForbidden
 		}
 		var fe problem.Fields
-		reason, _ = checkText(&fe, "reason", reason)
+		reason = checkText(&fe, "reason", reason)
 		if err := fe.Err(); err != nil {
 			return err
 		}
