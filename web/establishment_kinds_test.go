@@ -65,8 +65,9 @@ func (st *site) startRefused(token, item, jurisdiction string, data map[string]a
 }
 
 // registered checks that a case the approver registered entered its organisation of the kind in the
-// public register (credit code of the kind's type digit) and issued the kind's certificate.
-func (st *site) registered(token string, id int64, kind, typeDigits, certificate string) {
+// public register (credit code of the kind's type digit), whose page names its funds as the kind
+// calls them, and issued the kind's certificate.
+func (st *site) registered(token string, id int64, kind, typeDigits, certificate, funds string) {
 	st.t.Helper()
 	v := st.getCase(token, id)
 	uscc, _ := v.Case.Fields["uscc"].(string)
@@ -76,6 +77,9 @@ func (st *site) registered(token string, id int64, kind, typeDigits, certificate
 	var org struct{ Kind, Status string }
 	if code := st.api("GET", "/api/v1/register/"+uscc, "", nil, &org); code != http.StatusOK || org.Kind != kind || org.Status != "active" {
 		st.t.Fatalf("the register's entry %s: %d %+v", uscc, code, org)
+	}
+	if code, page, _ := st.browser().get("/register/" + uscc); code != http.StatusOK || !strings.Contains(page, funds) || strings.Contains(page, "注册资金") {
+		st.t.Fatalf("the register's page of %s: %d, want its funds as %s", uscc, code, funds)
 	}
 	issued := false
 	for _, d := range v.Documents {
@@ -108,7 +112,7 @@ func TestPrivateNonEnterpriseEstablishmentThroughTheAPI(t *testing.T) {
 		c = st.step(st.token("pne.acceptor"), c, "accept", "review", nil)
 		c = st.step(st.token("pne.reviewer"), c, "propose", "decision", map[string]any{"fields": map[string]any{"opinion": "符合登记条件。"}})
 		st.step(st.token("pne.approver"), c, "approve", "registered", map[string]any{"fields": map[string]any{"decision_number": "沈民非登〔2026〕1号"}})
-		st.registered(applicant, c.ID, "private_non_enterprise", "52", "pne_registration_certificate")
+		st.registered(applicant, c.ID, "private_non_enterprise", "52", "pne_registration_certificate", "开办资金")
 	})
 }
 
@@ -159,6 +163,6 @@ func TestFoundationEstablishmentThroughTheAPI(t *testing.T) {
 		c = caseState{ID: v.Case.ID, Number: v.Case.Number, State: v.Case.State, Version: v.Case.Version}
 		c = st.step(st.token("fd.reviewer"), c, "propose", "decision", map[string]any{"fields": map[string]any{"opinion": "符合设立条件。"}})
 		st.step(st.token("fd.approver"), c, "approve", "registered", map[string]any{"fields": map[string]any{"decision_number": "辽民基登〔2026〕1号"}})
-		st.registered(applicant, c.ID, "foundation", "53", "foundation_registration_certificate")
+		st.registered(applicant, c.ID, "foundation", "53", "foundation_registration_certificate", "原始基金")
 	})
 }
