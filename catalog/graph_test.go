@@ -117,14 +117,14 @@ func TestMermaidAndDot(t *testing.T) {
 	it := builtinItem(t, "social-group-establishment")
 	m := Mermaid(it, "zh")
 	for _, want := range []string{"flowchart TD", `start --> s_prep_acceptance`, `s_registered(["准予成立登记"])`,
-		`s_prep_acceptance -->|"受理"| s_prep_review`, `s_est_decision -->|"准予成立登记"| s_registered`} {
+		`s_prep_acceptance -->|"受理 / 逾期未告知补正视为受理"| s_prep_review`, `s_est_decision -->|"准予成立登记"| s_registered`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("mermaid lacks %s:\n%s", want, m)
 		}
 	}
 	d := Dot(it, "en")
 	for _, want := range []string{`digraph "social-group-establishment" {`, `start -> "prep_acceptance";`,
-		`"registered" [label="Registered", peripheries=2];`, `"prep_acceptance" -> "prep_review" [label="Accept"];`} {
+		`"registered" [label="Registered", peripheries=2];`, `"prep_acceptance" -> "prep_review" [label="Accept / Deemed accepted (no answer within 5 working days)"];`} {
 		if !strings.Contains(d, want) {
 			t.Errorf("dot lacks %s:\n%s", want, d)
 		}
@@ -241,12 +241,12 @@ func TestSteps(t *testing.T) {
 	}
 	all := strings.Join(lines, "\n")
 	for _, want := range []string{"prep_acceptance accept_prep → prep_review", "prep_supplement deem_withdrawn_prep → withdrawn after 30 calendar_days",
-		"est_decision approve_establishment → registered"} {
+		"prep_acceptance deem_accepted_prep → prep_review after 5 working_days", "est_decision approve_establishment → registered"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no step %q in\n%s", want, all)
 		}
 	}
-	if len(lines) != 29 {
+	if len(lines) != 31 {
 		t.Errorf("%d actions listed:\n%s", len(lines), all)
 	}
 }

@@ -7,13 +7,14 @@ package catalog
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/lang"
 )
 
 // Categories are the kinds of service item in a government-service catalogue (domain.md §8).
-var Categories = []string{"行政许可", "行政确认", "行政给付", "行政处罚", "行政检查", "公共服务", "其他"}
+var Categories = []string{CategoryLicence, "行政确认", "行政给付", "行政处罚", "行政检查", "公共服务", "其他"}
 
 // categoriesEN are the English names of the Categories, which definitions name in Chinese.
 var categoriesEN = map[string]string{
@@ -162,6 +163,9 @@ type Period struct {
 	Unit string `yaml:"unit" json:"unit"` // working_days or calendar_days
 	Line int    `yaml:"-" json:"-"`
 }
+
+// sameAs reports whether p is the period q, wherever each is written.
+func (p Period) sameAs(q Period) bool { return p.Days == q.Days && p.Unit == q.Unit }
 
 // The units of a Period.
 const (
@@ -369,4 +373,35 @@ func (s State) label(locale string) string {
 		return n
 	}
 	return s.ID
+}
+
+// CategoryLicence is the category of an administrative licence (行政许可): its decisions publish
+// 双公示 entries and its acceptance has the limit of 行政许可法 art. 32 (AcceptanceLimit).
+const CategoryLicence = "行政许可"
+
+// AcceptanceLimit is the period of 行政许可法 art. 32 (with art. 82's working days): within it the office
+// accepts an application or sends its one 补正 notice, otherwise the application counts as accepted.
+var AcceptanceLimit = Period{Days: 5, Unit: WorkingDays}
+
+// Accepts reports whether the action accepts a case (受理): it issues an acceptance notice or receipt,
+// a document kind whose name contains "acceptance" (docs/catalog.md).
+func (a *Action) Accepts() bool {
+	return slices.ContainsFunc(a.Effects, func(ef Effect) bool { return strings.Contains(ef.Issue, "acceptance") })
+}
+
+// DeemsAccepted reports whether the action is the deemed acceptance of 行政许可法 art. 32: taken by the
+// system (a timer) in a state that an accepting action leaves, to the state that action leads to.
+// A case it moves counts as accepted from the day it entered that state, the day its materials
+// arrived, not from the day the timer fired.
+func (it *Item) DeemsAccepted(a *Action) bool {
+	if len(a.By) != 1 || a.By[0] != System {
+		return false
+	}
+	for i := range it.Workflow.Actions {
+		acc := &it.Workflow.Actions[i]
+		if acc.Accepts() && acc.To == a.To && slices.ContainsFunc(a.From, func(s string) bool { return slices.Contains(acc.From, s) }) {
+			return true
+		}
+	}
+	return false
 }

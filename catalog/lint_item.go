@@ -283,6 +283,44 @@ func (l *lintCtx) workflow(it *Item, formSet map[string]*formDef, materials map[
 	l.timers(w, states, actions)
 	l.graph(w, states)
 	l.licenceEffects(it, states)
+	l.acceptanceLimit(it)
+}
+
+// acceptanceLimit checks that an administrative licence (category 行政许可) keeps the acceptance limit
+// of 行政许可法 art. 32 in each state that an accepting action leaves: a clock over the state with the
+// statutory AcceptanceLimit, and a timer after that period taking a system action to where the
+// accepting action leads, by which the case counts as accepted (Item.DeemsAccepted).
+func (l *lintCtx) acceptanceLimit(it *Item) {
+	if it.Category != CategoryLicence {
+		return
+	}
+	w := &it.Workflow
+	limit := fmt.Sprintf("{days: %d, unit: %s}", AcceptanceLimit.Days, AcceptanceLimit.Unit)
+	accepting := 0
+	for i := range w.Actions {
+		acc := &w.Actions[i]
+		if !acc.Accepts() {
+			continue
+		}
+		accepting++
+		for _, s := range acc.From {
+			if !slices.ContainsFunc(w.Clocks, func(c Clock) bool { return slices.Contains(c.States, s) && c.Statutory.sameAs(AcceptanceLimit) }) {
+				l.at(acc.Line, "action %s accepts in state %s: an administrative licence needs the acceptance limit of 行政许可法 art. 32 there, a clock with states: [%s] and statutory: %s",
+					acc.ID, s, s, limit)
+			}
+			deems := slices.ContainsFunc(w.Timers, func(t Timer) bool {
+				i := slices.IndexFunc(w.Actions, func(a Action) bool { return a.ID == t.Action })
+				return t.State == s && t.After.sameAs(AcceptanceLimit) && i >= 0 && w.Actions[i].To == acc.To && it.DeemsAccepted(&w.Actions[i])
+			})
+			if !deems {
+				l.at(acc.Line, "action %s accepts in state %s: an administrative licence not accepted nor sent a 补正 notice in time counts as accepted (行政许可法 art. 32): add a timer on state %s after %s taking an action by: [%s] from %s to %s",
+					acc.ID, s, s, limit, System, s, acc.To)
+			}
+		}
+	}
+	if accepting == 0 {
+		l.at(l.line("category"), "an administrative licence accepts its applications (行政许可法 art. 32): issue acceptance_notice on the action that accepts")
+	}
 }
 
 // licenceEffect is the effect that publishes the 双公示 entry of a licence decision (package notices).
@@ -297,7 +335,7 @@ func (l *lintCtx) licenceEffects(it *Item, states map[string]*State) {
 				continue
 			}
 			line := l.line(fmt.Sprintf("workflow.actions[%d].effects[%d].run", i, j))
-			if it.Category != "行政许可" {
+			if it.Category != CategoryLicence {
 				l.at(line, "action %s: %s publishes licence decisions; this item's category is %q, not 行政许可", a.ID, licenceEffect, it.Category)
 			}
 			if to := states[a.To]; to != nil && to.Outcome != "approved" && to.Outcome != "refused" {

@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -70,7 +71,8 @@ func idNumber(n int) string {
 
 // The social-group item declares its legal clock (社会团体登记管理条例: 筹备 decided within 60 days,
 // 成立登记 within 30, plain days; the promised limits in working days), 补正 pausing it, and timers
-// that deem an unanswered 补正 withdrawn by the system.
+// that deem an unanswered 补正 withdrawn by the system; and in each acceptance state the limit of
+// 行政许可法 art. 32, 5 working days, after which a timer deems the application accepted.
 func TestSocialGroupClocksAndTimers(t *testing.T) {
 	cat, _, err := catalog.Load(catalog.Builtin, "", workflow.CatalogNames())
 	if err != nil {
@@ -83,6 +85,9 @@ func TestSocialGroupClocksAndTimers(t *testing.T) {
 	want := map[string][2]catalog.Period{
 		"prep": {{Days: 60, Unit: catalog.CalendarDays}, {Days: 20, Unit: catalog.WorkingDays}},
 		"est":  {{Days: 30, Unit: catalog.CalendarDays}, {Days: 15, Unit: catalog.WorkingDays}},
+		// 行政许可法 art. 32
+		"acceptance_prep": {{Days: 5, Unit: catalog.WorkingDays}, {}},
+		"acceptance_est":  {{Days: 5, Unit: catalog.WorkingDays}, {}},
 	}
 	pauses := map[string]string{"prep": "prep_supplement", "est": "est_supplement"}
 	for _, k := range it.Workflow.Clocks {
@@ -92,26 +97,41 @@ func TestSocialGroupClocksAndTimers(t *testing.T) {
 		}
 		delete(want, k.ID)
 		k.Statutory.Line, k.Promised.Line = 0, 0
-		if k.Statutory != w[0] || k.Promised != w[1] || len(k.Pauses) != 1 || k.Pauses[0] != pauses[k.ID] {
+		var wantPauses []string
+		if p, ok := pauses[k.ID]; ok {
+			wantPauses = []string{p}
+		}
+		if k.Statutory != w[0] || k.Promised != w[1] || !slices.Equal(k.Pauses, wantPauses) {
 			t.Errorf("clock %s: %+v", k.ID, k)
 		}
 	}
 	if len(want) > 0 {
 		t.Errorf("missing clocks %v", want)
 	}
+	// state → the timer's period and where its action leads
+	wantTimers := map[string]struct {
+		after catalog.Period
+		to    string
+	}{
+		"prep_supplement": {catalog.Period{Days: 30, Unit: catalog.CalendarDays}, "withdrawn"},
+		"est_supplement":  {catalog.Period{Days: 30, Unit: catalog.CalendarDays}, "withdrawn"},
+		"prep_acceptance": {catalog.Period{Days: 5, Unit: catalog.WorkingDays}, "prep_review"},
+		"est_acceptance":  {catalog.Period{Days: 5, Unit: catalog.WorkingDays}, "est_review"},
+	}
 	timers := map[string]bool{}
 	for _, tm := range it.Workflow.Timers {
 		timers[tm.State] = true
-		if tm.After.Days != 30 || tm.After.Unit != catalog.CalendarDays {
+		w := wantTimers[tm.State]
+		if tm.After.Line = 0; tm.After != w.after {
 			t.Errorf("timer of %s after %+v", tm.State, tm.After)
 		}
 		for _, a := range it.Workflow.Actions {
-			if a.ID == tm.Action && (a.To != "withdrawn" || len(a.By) != 1 || a.By[0] != catalog.System) {
+			if a.ID == tm.Action && (a.To != w.to || len(a.By) != 1 || a.By[0] != catalog.System) {
 				t.Errorf("timer action %+v", a)
 			}
 		}
 	}
-	if !timers["prep_supplement"] || !timers["est_supplement"] {
+	if len(timers) != len(wantTimers) {
 		t.Errorf("timers %v", it.Workflow.Timers)
 	}
 }

@@ -152,6 +152,11 @@ type Effects struct {
 	Catalog *catalog.Catalog
 }
 
+// fundsLabel is what the funds of each kind of organisation are called: a social group's registered
+// funds, a private non-enterprise unit's start-up funds, a foundation's original fund.
+var fundsLabel = map[string]string{register.KindSocialGroup: "注册资金", register.KindPrivateNonEnterprise: "开办资金",
+	register.KindFoundation: "原始基金"}
+
 // Establishment is the workflow effect EffectEstablishment: the 社会组织成立公告 of an organisation
 // the decision just registered, with the particulars the public register shows of it. Run it after
 // register.create_organisation.
@@ -176,7 +181,7 @@ func (fx Effects) Establishment(ctx context.Context, tx bun.Tx, c *workflow.Case
 	fmt.Fprintf(&b, "经审查，%s符合法定成立条件，准予成立登记。\n\n", o.Name)
 	for _, line := range [][2]string{{"名称", o.Name}, {"统一社会信用代码", o.USCC}, {"住所", o.Domicile},
 		{"法定代表人", o.LegalRepresentative}, {"业务范围", p.BusinessScope.ZH}, {"活动地域", p.ActivityArea.ZH},
-		{"注册资金", p.Funds.ZH}, {"业务主管单位", p.SponsorUnit.ZH}, {"登记管理机关", auth.Name}, {"登记决定文号", number}} {
+		{fundsLabel[o.Kind], p.Funds.ZH}, {"业务主管单位", p.SponsorUnit.ZH}, {"登记管理机关", auth.Name}, {"登记决定文号", number}} {
 		if line[1] != "" { // an empty particular is unknown, not worth a line
 			fmt.Fprintf(&b, "%s：%s\n", line[0], line[1])
 		}

@@ -141,6 +141,16 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"case_number": "SG2026000123", "item_name": "社会团体成立登记"},
 	},
+	// The registration of a private non-enterprise unit or a foundation (part est_): item_name names
+	// which, and the certificate its kind's.
+	"est_registered": {
+		Subject: map[string]string{"zh-CN": "已准予成立登记：{{.case_number}}", "en": "Registered: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）已准予登记，登记证书已签发，可在办件页面下载电子证书。",
+			"en":    "Your application “{{.item_name_en}}” (case {{.case_number}}) has been approved and the registration certificate issued; download it from the case page.",
+		},
+		Sample: map[string]any{"case_number": "210000-2026-000123", "item_name": "基金会成立登记", "item_name_en": "Registration of the establishment of a foundation"},
+	},
 	// The legal clock (workflow): reminders before a promised due date to those who must act,
 	// escalation after the statutory one, and the withdrawal a timer records when a 补正 notice is not
 	// answered in time. The engine adds clock_name, promised_due and statutory_due (YYYY-MM-DD) and,

@@ -261,7 +261,7 @@ func (sd *seeder) seed() {
 	lapsing := sd.group("establishment_application")
 	applying := sd.group("establishment_application")
 	sd.walk(sd.group("prep_acceptance"), "supplement_prep")
-	for _, state := range []string{"prep_acceptance", "prep_review", "prep_decision", "est_acceptance", "est_review", "est_decision", "registered"} {
+	for _, state := range []string{"prep_review", "prep_decision", "est_review", "est_decision", "registered"} {
 		sd.group(state)
 	}
 	sd.walk(sd.group("prep_acceptance"), "reject")
@@ -325,9 +325,13 @@ func (sd *seeder) seed() {
 	sd.apply(actorOf(w.who["approver-in"]), sd.reload(lapsing.ID), "lapse")
 	sd.apply(sd.clerk, booked["d-cooling"].c, "issue_receipt")
 
-	// What no time limit may overtake: the open 补正 notices, drafts, bookings to come.
+	// What no time limit may overtake: the applications not yet accepted (行政许可法 art. 32), the
+	// open 补正 notices, drafts, bookings to come.
+	sd.group("prep_acceptance")
+	sd.group("est_acceptance")
 	sd.walk(sd.group("prep_acceptance"), "supplement_prep")
 	sd.walk(sd.group("est_acceptance"), "supplement_est")
+	sd.establishmentKinds()
 	// A case assigned to a reviewer (承办人), with an internal note: its page shows staff both.
 	reviewing := sd.group("prep_review")
 	if _, err := st.engine.Assign(sd.ctx, actorOf(w.who["approver-in"]), reviewing.ID,

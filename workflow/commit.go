@@ -64,6 +64,11 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 	var recipients map[string][]int64
 	var sched *calendar.Schedule
 	if complete {
+		if item.DeemsAccepted(a) {
+			// 行政许可法 art. 32: accepted from the day the materials arrived, when the case entered
+			// the state it leaves, not from the timer's day.
+			changes[AcceptedOnChange] = calendar.DateOf(c.StateEnteredAt).String()
+		}
 		advance(next, c, item, a, ch, to, now, changes)
 		var err error
 		if recipients, sched, err = e.readBeforeCommit(ctx, item, a, c, to); err != nil {

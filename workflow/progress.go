@@ -137,13 +137,16 @@ func (e *Engine) progressOf(ctx context.Context, c *Case) (*Progress, error) {
 	}
 	var events []Event
 	if accepting := acceptingActions(item); len(accepting) > 0 {
-		if err := e.db.NewSelect().Model(&events).Column("at", "action").Where("case_id = ?", c.ID).
+		if err := e.db.NewSelect().Model(&events).Column("at", "action", "changes").Where("case_id = ?", c.ID).
 			Where("action IN (?)", bun.List(accepting)).OrderExpr("seq DESC").Limit(1).Scan(ctx); err != nil {
 			return nil, fmt.Errorf("reading when case %d was accepted: %w", c.ID, err)
 		}
 	}
 	if len(events) > 0 {
 		p.Accepted = calendar.DateOf(events[0].At).String()
+		if on, ok := events[0].Changes[AcceptedOnChange].(string); ok {
+			p.Accepted = on // deemed accepted
+		}
 	}
 	cases := []Case{*c}
 	if err := e.fillDue(ctx, cases); err != nil {
@@ -153,15 +156,19 @@ func (e *Engine) progressOf(ctx context.Context, c *Case) (*Progress, error) {
 	return p, nil
 }
 
+// AcceptedOnChange is the key under which the event of a deemed acceptance (行政许可法 art. 32,
+// catalog.Item.DeemsAccepted) records the day the case counts as accepted from: the day it entered
+// the acceptance state, when its materials arrived.
+const AcceptedOnChange = "accepted_on"
+
 // acceptingActions are the IDs of the item's actions that accept a case (受理): those that issue an
-// acceptance notice or receipt, a document kind whose name contains "acceptance" (docs/catalog.md).
+// acceptance notice or receipt (catalog.Action.Accepts), and those by which a case counts as accepted
+// when the office let the period of 行政许可法 art. 32 pass.
 func acceptingActions(item *catalog.Item) []string {
 	var ids []string
-	for _, a := range item.Workflow.Actions {
-		for _, ef := range a.Effects {
-			if strings.Contains(ef.Issue, "acceptance") {
-				ids = append(ids, a.ID)
-			}
+	for i := range item.Workflow.Actions {
+		if a := &item.Workflow.Actions[i]; a.Accepts() || item.DeemsAccepted(a) {
+			ids = append(ids, a.ID)
 		}
 	}
 	return ids
