@@ -77,6 +77,10 @@ type Item struct {
 	// organisation by credit code in the field OrganisationField, and only the applicants bound to
 	// that organisation may start it.
 	About string `yaml:"about,omitempty" json:"about,omitempty"`
+	// RegisteredFullYears, for an item about an organisation, is how many full calendar years
+	// (年度) the organisation must have been registered before it may apply: 社会组织评估管理办法
+	// admits to evaluation only organisations registered for two full years. 0: no such condition.
+	RegisteredFullYears int `yaml:"registered_full_years,omitempty" json:"registered_full_years,omitempty"`
 
 	// Set by the loader.
 	Source string                 `yaml:"-" json:"-"` // file the item came from

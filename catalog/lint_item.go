@@ -79,6 +79,9 @@ func lintItem(idf *itemDef, formSet map[string]*formDef, docs map[string]*docDef
 // about checks an item about an existing organisation: a known kind of subject, and an application
 // form with the uscc field that names the organisation.
 func (l *lintCtx) about(it *Item, formSet map[string]*formDef) {
+	if it.RegisteredFullYears != 0 && (it.About != AboutOrganisation || it.RegisteredFullYears < 0 || it.RegisteredFullYears > 50) {
+		l.at(l.line("registered_full_years"), "registered_full_years: a number of years from 1 to 50, for an item with about: organisation")
+	}
 	switch it.About {
 	case "":
 		return
