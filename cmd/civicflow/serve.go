@@ -217,8 +217,9 @@ func named(name string, fn func() error) func() error {
 	}
 }
 
-// newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers
-// the hourly reminders of evaluation levels about to expire and the hourly clean-up of login records, expired idempotency keys and past daily booking counts.
+// newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers,
+// the hourly reminders of evaluation levels about to expire and the hourly clean-up of login
+// records, expired idempotency keys and past daily booking counts.
 func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk) (*worker.Worker, error) {
 	senders, err := notify.SendersFromConfig(cfg)
 	if err != nil {
