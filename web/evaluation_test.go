@@ -42,7 +42,6 @@ func scores(basic, governance, performance, social int) map[string]any {
 		"social_evaluation": social, "experts": "王教授、赵会计师、钱律师", "expert_opinion": "治理规范，成效明显。"}}
 }
 
-
 // Evaluation through the API, on both databases: an organisation registered less than two full years
 // ago and an applicant not bound to one are refused at the start; the experts' scores per criterion
 // give 4A (850 of 1,000, a criterion over its weight refused); the proposed level is published, the
