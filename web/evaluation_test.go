@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/workflow"
 )
 
 const evalItem = "organisation-evaluation"
@@ -31,15 +33,17 @@ func evalOrganisation(t *testing.T, st *site, name string, registered time.Time,
 	return o
 }
 
+// evalData is an evaluation application for the organisation, with its two materials uploaded.
 func evalData(st *site, token, uscc string) map[string]any {
 	up := st.uploadAll(token, evalItem, "self_assessment_report", "financial_statements")
 	return map[string]any{"uscc": uscc, "contact_name": "李明", "contact_phone": "13912345678", "self_assessment_score": 860,
 		"self_assessment_report": []int64{up["self_assessment_report"]}, "financial_statements": []int64{up["financial_statements"]}}
 }
 
+// scores are the fields of the score action: the experts' points per criterion and their opinion.
 func scores(basic, governance, performance, social int) map[string]any {
-	return map[string]any{"fields": map[string]any{"basic_conditions": basic, "internal_governance": governance, "work_performance": performance,
-		"social_evaluation": social, "experts": "王教授、赵会计师、钱律师", "expert_opinion": "治理规范，成效明显。"}}
+	return map[string]any{"basic_conditions": basic, "internal_governance": governance, "work_performance": performance,
+		"social_evaluation": social, "experts": "王教授、赵会计师、钱律师", "expert_opinion": "治理规范，成效明显。"}
 }
 
 // Evaluation through the API, on both databases: an organisation registered less than two full years
@@ -83,10 +87,10 @@ func TestEvaluationThroughTheAPI(t *testing.T) {
 
 		c := st.startCase(applicant, evalItem, "210100", evalData(st, applicant, old.USCC))
 		c = st.step(acceptor, c, "accept", "assessment", nil)
-		if code := st.act(reviewer, c.ID, map[string]any{"action": "score", "expected_version": c.Version, "fields": scores(61, 340, 330, 130)["fields"]}, nil); code != http.StatusUnprocessableEntity {
+		if code := st.act(reviewer, c.ID, map[string]any{"action": "score", "expected_version": c.Version, "fields": scores(61, 340, 330, 130)}, nil); code != http.StatusUnprocessableEntity {
 			t.Fatalf("a criterion over its weight: %d", code)
 		}
-		c = st.step(reviewer, c, "score", "proposal", scores(50, 340, 330, 130))
+		c = st.step(reviewer, c, "score", "proposal", map[string]any{"fields": scores(50, 340, 330, 130)})
 		if v := st.getCase(approver, c.ID); v.Case.Fields["proposed_level"] != "4A" || v.Case.Fields["evaluation_score"] != float64(850) {
 			t.Fatalf("the scoring: %+v", v.Case.Fields)
 		}
@@ -129,7 +133,7 @@ func TestEvaluationThroughTheAPI(t *testing.T) {
 		// The second organisation: 2A, no objection, the timer ends the 公示; no certificate.
 		c2 := st.startCase(applicant, evalItem, "210100", evalData(st, applicant, second.USCC))
 		c2 = st.step(acceptor, c2, "accept", "assessment", nil)
-		c2 = st.step(reviewer, c2, "score", "proposal", scores(40, 250, 250, 100))
+		c2 = st.step(reviewer, c2, "score", "proposal", map[string]any{"fields": scores(40, 250, 250, 100)})
 		c2 = st.step(approver, c2, "start_publicity", "publicity", nil)
 		if n, err := st.engine.FireDueTimers(ctx, time.Now().AddDate(0, 0, 3)); err != nil || n != 0 {
 			t.Fatalf("the 公示 ended early: %d %v", n, err)
@@ -162,4 +166,49 @@ func TestEvaluationThroughTheAPI(t *testing.T) {
 			t.Fatalf("reminders (one per organisation, once): %d", n)
 		}
 	})
+}
+
+// evaluationChain is the way of an evaluation case to its level, as the persona whose work each step is.
+var evaluationChain = []struct{ action, by string }{
+	{"accept", "acceptor-in"}, {"score", "reviewer-in"}, {"start_publicity", "approver-in"}, {"request_review", "applicant"},
+	{"uphold", "approver-in"}, {"announce_with_certificate", "approver-in"},
+}
+
+// seedEvaluations gives the crawl an evaluation case in every state, each of an organisation of its
+// own registered in 2019 and bound to the applicant: the chain to the level, and the ways off it.
+func (sd *seeder) seedEvaluations() {
+	app := sd.w.who["applicant"]
+	fields := map[string]map[string]any{
+		"score":          scores(50, 340, 330, 130),
+		"request_review": {"review_reason": "社会评价得分偏低。"},
+		"uphold":         {"review_decision": "维持。"},
+	}
+	n := 0
+	start := func() *workflow.Case {
+		n++
+		o := evalOrganisation(sd.t, sd.st, fmt.Sprintf("沈阳市评估测试协会%02d", n), time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC), app.id)
+		return sd.reload(sd.st.startCase(app.token, evalItem, "210100", evalData(sd.st, app.token, o.USCC)).ID)
+	}
+	to := func(state string) *workflow.Case {
+		c := start()
+		for _, step := range evaluationChain {
+			if c.State == state {
+				break
+			}
+			c = sd.take(actorOf(sd.w.who[step.by]), c, workflow.ApplyRequest{Action: step.action, Fields: fields[step.action]})
+		}
+		if c.State != state {
+			sd.t.Fatalf("the chain of an evaluation does not pass %s", state)
+		}
+		return c
+	}
+	for _, state := range []string{"acceptance", "assessment", "proposal", "publicity", "review", "announcement", "rated"} {
+		to(state)
+	}
+	sd.take(sd.clerk, start(), workflow.ApplyRequest{Action: "request_supplement", Items: []string{"contact_name"}, Comment: "请核对联系人。"})
+	sd.take(sd.clerk, start(), workflow.ApplyRequest{Action: "reject", Fields: map[string]any{"reason": "上一年度年检不合格。"}})
+	sd.take(actorOf(app), start(), workflow.ApplyRequest{Action: "withdraw"})
+	low := sd.take(actorOf(sd.w.who["acceptor-in"]), start(), workflow.ApplyRequest{Action: "accept"})
+	low = sd.take(actorOf(sd.w.who["reviewer-in"]), low, workflow.ApplyRequest{Action: "score", Fields: scores(30, 200, 200, 50)})
+	sd.take(actorOf(sd.w.who["approver-in"]), low, workflow.ApplyRequest{Action: "conclude_unrated", Fields: map[string]any{"reason": "得分不足500分。"}})
 }
