@@ -82,6 +82,10 @@ type Item struct {
 	// (社会组织信用信息管理办法: a listed organisation is refused, e.g., charity recognition). Only for
 	// items About an organisation: the check runs with the check of bound applicants.
 	RefusedIfListed []string `yaml:"refused_if_listed,omitempty" json:"refused_if_listed,omitempty"`
+	// RegisteredFullYears, for an item about an organisation, is how many full calendar years
+	// (年度) the organisation must have been registered before it may apply: 社会组织评估管理办法
+	// admits to evaluation only organisations registered for two full years. 0: no such condition.
+	RegisteredFullYears int `yaml:"registered_full_years,omitempty" json:"registered_full_years,omitempty"`
 
 	// Set by the loader.
 	Source string                 `yaml:"-" json:"-"` // file the item came from

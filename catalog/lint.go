@@ -36,7 +36,8 @@ var effectNames = struct {
 }{set: map[string]bool{
 	// Effects of packages that import this one, and so cannot register from their own init.
 	"register.create_organisation": true, "notices.publish_establishment": true, "notices.publish_licence_decision": true,
-	"credit.remove_abnormal": true,
+	"credit.remove_abnormal":     true,
+	"register.record_evaluation": true, "notices.publish_evaluation_publicity": true, "notices.publish_evaluation_result": true,
 }}
 
 // RegisterEffectName declares that an effect called name is implemented, so that definitions may

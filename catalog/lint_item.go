@@ -88,6 +88,9 @@ func (l *lintCtx) about(it *Item, formSet map[string]*formDef) {
 	if len(it.RefusedIfListed) > 0 && it.About != AboutOrganisation {
 		l.at(l.line("refused_if_listed"), "refused_if_listed needs about: organisation (the organisation whose listing is checked)")
 	}
+	if it.RegisteredFullYears != 0 && (it.About != AboutOrganisation || it.RegisteredFullYears < 0 || it.RegisteredFullYears > 50) {
+		l.at(l.line("registered_full_years"), "registered_full_years: a number of years from 1 to 50, for an item with about: organisation")
+	}
 	switch it.About {
 	case "":
 		return

@@ -186,7 +186,7 @@ func TestAudienceAndSearch(t *testing.T) {
 		return out
 	}
 	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"credit-abnormal-removal",
-		"foundation-establishment", "private-non-enterprise-establishment", "social-group-establishment"}) {
+		"foundation-establishment", "organisation-evaluation", "private-non-enterprise-establishment", "social-group-establishment"}) {
 		t.Errorf("for organisations: %v", got)
 	}
 	if got := codes(cat.ForAudience(AudienceCitizens)); !slices.Equal(got, []string{"divorce-registration",

@@ -60,6 +60,10 @@ const (
 	KindText          = "text"             // written by staff; always reviewed
 	KindEstablishment = "establishment"    // 成立公告, written by the system at the registration
 	KindLicence       = "licence_decision" // 双公示 entry, written by the system at a licence decision
+	// KindEvaluationPublicity (评估等级公示) and KindEvaluationResult (评估等级公告) are written by the
+	// system when an evaluation's proposed level is published and when the level is announced.
+	KindEvaluationPublicity = "evaluation_publicity"
+	KindEvaluationResult    = "evaluation_result"
 )
 
 // Notice is one notice: what the portal lists, with the title of the version it shows.

@@ -151,6 +151,33 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"case_number": "210000-2026-000123", "item_name": "基金会成立登记", "item_name_en": "Registration of the establishment of a foundation"},
 	},
+	// Evaluation (评估, catalog/items/organisation-evaluation.yaml): the proposed level published for
+	// 公示, the level announced, and the reminder before a level expires (register.RemindEvaluations,
+	// which passes organisation, level and valid_until).
+	"eval_publicity": {
+		Subject: map[string]string{"zh-CN": "评估拟定等级公示：{{.case_number}}", "en": "Proposed evaluation level published: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申报的“{{.item_name}}”（办件编号 {{.case_number}}）拟定等级为{{.fields.proposed_level}}，现予公示7日。如有异议，可在公示期内在办件页面申请复核。",
+			"en":    "The proposed level of your evaluation (“{{.item_name}}”, case {{.case_number}}) is {{.fields.proposed_level}}, now published for 7 days. If you disagree, ask for a review on the case page before the period ends.",
+		},
+		Sample: map[string]any{"case_number": "210000-2026-000123", "item_name": "社会组织评估", "fields": map[string]any{"proposed_level": "4A"}},
+	},
+	"eval_level_announced": {
+		Subject: map[string]string{"zh-CN": "评估等级已公告：{{.case_number}}", "en": "Evaluation level announced: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申报的“{{.item_name}}”（办件编号 {{.case_number}}）评估等级为{{.fields.level}}，有效期至{{.fields.level_valid_until}}。评为3A以上等级的，可在办件页面下载评估等级证书。",
+			"en":    "Your organisation was rated {{.fields.level}} (“{{.item_name}}”, case {{.case_number}}), valid until {{.fields.level_valid_until}}. An organisation rated 3A or above downloads its certificate from the case page.",
+		},
+		Sample: map[string]any{"case_number": "210000-2026-000123", "item_name": "社会组织评估", "fields": map[string]any{"level": "4A", "level_valid_until": "2031-12-06"}},
+	},
+	"eval_expiry_reminder": {
+		Subject: map[string]string{"zh-CN": "评估等级即将到期：{{.organisation}}", "en": "Evaluation level about to expire: {{.organisation}}"},
+		Body: map[string]string{
+			"zh-CN": "{{.organisation}}的评估等级{{.level}}有效期至{{.valid_until}}。如需保持等级，请在到期前申请重新评估（“社会组织评估”）。",
+			"en":    "The evaluation level {{.level}} of {{.organisation}} is valid until {{.valid_until}}. To keep a level, apply for a new evaluation (“Evaluation of a social organisation”) before then.",
+		},
+		Sample: map[string]any{"organisation": "沈阳市围棋协会", "level": "4A", "valid_until": "2031-12-06"},
+	},
 	// The legal clock (workflow): reminders before a promised due date to those who must act,
 	// escalation after the statutory one, and the withdrawal a timer records when a 补正 notice is not
 	// answered in time. The engine adds clock_name, promised_due and statutory_due (YYYY-MM-DD) and,

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/notify"
@@ -483,8 +484,9 @@ func errNotBound(zh, en string) error {
 
 // CheckBound is the workflow.BoundCheck of procedures about an existing organisation (an item with
 // about: organisation): the applicant must hold an active binding to the active organisation with
-// the credit code. Anything else is an Invalid problem on the form's uscc field.
-func CheckBound(ctx context.Context, tx bun.IDB, applicantID int64, uscc string) error {
+// the credit code, registered for as many full years as the item asks. Anything else is an Invalid
+// problem on the form's uscc field.
+func CheckBound(ctx context.Context, tx bun.IDB, item *catalog.Item, applicantID int64, uscc string) error {
 	o, err := ByUSCC(ctx, tx, uscc)
 	if errors.Is(err, problem.ErrNotFound) {
 		return errNotBound("登记信息中没有该统一社会信用代码。", "No organisation on the register has this credit code.")
@@ -503,5 +505,5 @@ func CheckBound(ctx context.Context, tx bun.IDB, applicantID int64, uscc string)
 		return errNotBound("您尚未绑定该组织：请先在“我的组织”中申请绑定。",
 			"You do not act for this organisation: ask to be bound to it under “My organisations” first.")
 	}
-	return nil
+	return checkRegisteredYears(o, item, time.Now())
 }

@@ -136,8 +136,12 @@ func (s *Server) organisationPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ev, err := register.EvaluationOf(c.UserContext(), s.DB, o.ID, time.Now())
+	if err != nil {
+		return err
+	}
 	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History(), "Certificate": cert, "Notices": published,
-		"Credit": listings}
+		"Credit": listings, "Evaluation": ev}
 	return s.render(c, "register_organisation", v)
 }
 
@@ -174,6 +178,8 @@ type organisationAnswer struct {
 	History     []register.Event     `json:"history"`
 	// Certificate is the current certificate, absent when there is none (an entry from paper).
 	Certificate *documents.Certificate `json:"certificate,omitempty"`
+	// Evaluation is the latest evaluation level (评估等级), absent when never evaluated.
+	Evaluation *register.Evaluation `json:"evaluation,omitempty"`
 }
 
 func (s *Server) apiOrganisation(c *fiber.Ctx) error {
@@ -189,8 +195,12 @@ func (s *Server) apiOrganisation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ev, err := register.EvaluationOf(c.UserContext(), s.DB, o.ID, time.Now())
+	if err != nil {
+		return err
+	}
 	return c.JSON(organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: o.History(),
-		Certificate: cert})
+		Certificate: cert, Evaluation: ev})
 }
 
 // registerCSVHeader names the columns of the export in both languages.

@@ -103,9 +103,11 @@ func (e *Engine) RegisterEffect(name string, fn EffectFunc) {
 
 // BoundCheck decides, in the transaction that starts a case of an item about an organisation
 // (catalog.Item.About), whether the applicant acts for the organisation with the credit code the
-// application names: nil if so, else a problem, which Start returns as it is. The register provides
-// it (register.CheckBound); the engine cannot ask the register itself, which depends on it.
-type BoundCheck func(ctx context.Context, tx bun.IDB, applicantID int64, uscc string) error
+// application names, and whether the organisation meets the item's conditions on it
+// (catalog.Item.RegisteredFullYears): nil if so, else a problem, which Start returns as it is. The
+// register provides it (register.CheckBound); the engine cannot ask the register itself, which
+// depends on it.
+type BoundCheck func(ctx context.Context, tx bun.IDB, item *catalog.Item, applicantID int64, uscc string) error
 
 // SetBoundCheck makes fn what Start asks before a case about an organisation. Without one, such
 // items cannot be started at all.
@@ -144,7 +146,7 @@ func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *cata
 	}
 	values, _ := c.Data[item.Form].(map[string]any)
 	uscc, _ := values[catalog.OrganisationField].(string)
-	if err := check(ctx, tx, c.ApplicantID, uscc); err != nil {
+	if err := check(ctx, tx, item, c.ApplicantID, uscc); err != nil {
 		return err
 	}
 	if len(item.RefusedIfListed) > 0 {

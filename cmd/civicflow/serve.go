@@ -219,7 +219,9 @@ func named(name string, fn func() error) func() error {
 }
 
 // newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers,
-// the hourly move of organisations two years on the abnormal list to the serious list and the hourly clean-up of login records, expired idempotency keys and past daily booking counts.
+// the hourly move of organisations two years on the abnormal list to the serious list, the hourly
+// reminders of evaluation levels about to expire and the hourly clean-up of login records, expired
+// idempotency keys and past daily booking counts.
 func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk) (*worker.Worker, error) {
 	senders, err := notify.SendersFromConfig(cfg)
 	if err != nil {
@@ -238,6 +240,8 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 			_, err := credit.Escalate(ctx, db, time.Now())
 			return err
 		}),
+		worker.WithTicker("evaluation reminders", time.Hour,
+			func(ctx context.Context) error { return register.RemindEvaluations(ctx, db, time.Now()) }),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
 			now := time.Now()
 			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now),
@@ -313,6 +317,9 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	engine.RegisterEffect(credit.EffectRemoveAbnormal, credit.RemoveAbnormalEffect)
 	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
 	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
+	engine.RegisterEffect(register.EffectRecordEvaluation, register.RecordEvaluationEffect)
+	engine.RegisterEffect(notices.EffectEvaluationPublicity, fx.EvaluationPublicity)
+	engine.RegisterEffect(notices.EffectEvaluationResult, fx.EvaluationResult)
 	engine.SetIssuer(issuer.Issue)
 	return cat, engine, issuer, nil
 }
