@@ -79,8 +79,16 @@ func lintItem(idf *itemDef, formSet map[string]*formDef, docs map[string]*docDef
 // about checks an item about an existing organisation: a known kind of subject, and an application
 // form with the uscc field that names the organisation.
 func (l *lintCtx) about(it *Item, formSet map[string]*formDef) {
+	for _, k := range it.OrganisationKinds {
+		if _, ok := OrganisationKinds[k]; !ok {
+			l.at(l.line("organisation_kinds"), "unknown organisation kind %q; the kinds are: social_group, private_non_enterprise, foundation", k)
+		}
+	}
 	switch it.About {
 	case "":
+		if len(it.OrganisationKinds) > 0 {
+			l.at(l.line("organisation_kinds"), "organisation_kinds needs about: organisation")
+		}
 		return
 	case AboutOrganisation:
 	default:

@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/lang"
@@ -33,8 +34,9 @@ const (
 // Kinds lists every kind, for forms and validation.
 var Kinds = []string{KindSocialGroup, KindPrivateNonEnterprise, KindFoundation}
 
-// kindDigits is the second character of the credit code of each kind.
-var kindDigits = map[string]byte{KindSocialGroup: '1', KindPrivateNonEnterprise: '2', KindFoundation: '3'}
+// kindDigits is the second character of the credit code of each kind, as the catalogue names the
+// kinds an item about an organisation serves.
+var kindDigits = catalog.OrganisationKinds
 
 // The statuses an organisation can have on the register.
 const (
