@@ -57,9 +57,10 @@ const (
 
 // The kinds of notice: who wrote it.
 const (
-	KindText          = "text"             // written by staff; always reviewed
-	KindEstablishment = "establishment"    // 成立公告, written by the system at the registration
-	KindLicence       = "licence_decision" // 双公示 entry, written by the system at a licence decision
+	KindText           = "text"             // written by staff; always reviewed
+	KindEstablishment  = "establishment"    // 成立公告, written by the system at the registration
+	KindLicence        = "licence_decision" // 双公示 entry, written by the system at a licence decision
+	KindDeregistration = "deregistration"   // 注销公告, written by the system at the deregistration
 )
 
 // Notice is one notice: what the portal lists, with the title of the version it shows.

@@ -217,8 +217,8 @@ func named(name string, fn func() error) func() error {
 	}
 }
 
-// newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers
-// and the hourly clean-up of login records, expired idempotency keys and past daily booking counts.
+// newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers,
+// the 换届 reminders and the hourly clean-up of login records, expired idempotency keys and past daily booking counts.
 func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk) (*worker.Worker, error) {
 	senders, err := notify.SendersFromConfig(cfg)
 	if err != nil {
@@ -233,6 +233,8 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 			func(ctx context.Context) error { return engine.RunClock(ctx, time.Now()) }),
 		worker.WithTicker("appointments", cfg.ClockInterval,
 			func(ctx context.Context) error { return desk.RunTimers(ctx, time.Now()) }),
+		worker.WithTicker("term reminders", cfg.ClockInterval,
+			func(ctx context.Context) error { return register.RemindTerms(ctx, db, time.Now()) }),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
 			now := time.Now()
 			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now),
@@ -306,6 +308,11 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	engine.SetBoundCheck(register.CheckBound)
 	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
 	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
+	engine.RegisterEffect(register.EffectDeregister, register.DeregisterEffect)
+	engine.RegisterEffect(register.EffectRecordFiling, register.RecordFilingEffect)
+	engine.RegisterEffect(register.EffectRecordTerm, register.RecordTermEffect)
+	engine.RegisterEffect(documents.EffectRevokeCertificates, issuer.RevokeCertificatesEffect)
+	engine.RegisterEffect(notices.EffectDeregistration, fx.Deregistration)
 	engine.SetIssuer(issuer.Issue)
 	return cat, engine, issuer, nil
 }
