@@ -132,7 +132,16 @@ func (s *Server) organisationPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History(), "Certificate": cert, "Notices": published}
+	history, err := register.HistoryOf(c.UserContext(), s.DB, o)
+	if err != nil {
+		return err
+	}
+	term, err := register.TermOf(c.UserContext(), s.DB, o.ID)
+	if err != nil {
+		return err
+	}
+	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": history, "Certificate": cert, "Notices": published,
+		"Term": term}
 	return s.render(c, "register_organisation", v)
 }
 
@@ -169,6 +178,8 @@ type organisationAnswer struct {
 	History     []register.Event     `json:"history"`
 	// Certificate is the current certificate, absent when there is none (an entry from paper).
 	Certificate *documents.Certificate `json:"certificate,omitempty"`
+	// TermEndsOn is the last day of the current term as the latest 换届 filing gave it, absent when none.
+	TermEndsOn string `json:"term_ends_on,omitempty"`
 }
 
 func (s *Server) apiOrganisation(c *fiber.Ctx) error {
@@ -184,8 +195,19 @@ func (s *Server) apiOrganisation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: o.History(),
-		Certificate: cert})
+	history, err := register.HistoryOf(c.UserContext(), s.DB, o)
+	if err != nil {
+		return err
+	}
+	term, err := register.TermOf(c.UserContext(), s.DB, o.ID)
+	if err != nil {
+		return err
+	}
+	answer := organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: history, Certificate: cert}
+	if term != nil {
+		answer.TermEndsOn = term.EndsOn
+	}
+	return c.JSON(answer)
 }
 
 // registerCSVHeader names the columns of the export in both languages.
