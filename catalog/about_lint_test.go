@@ -36,6 +36,8 @@ func TestLintAbout(t *testing.T) {
 			"about: organisation: the application form annual_report_test needs a required uscc field named uscc"},
 		{"uscc not required", item, strings.Replace(form, "type: uscc\n    required: true", "type: uscc", 1),
 			"about: organisation: the application form annual_report_test needs a required uscc field named uscc"},
+		{"unknown kind", strings.Replace(item, "\nabout: organisation", "\norganisation_kinds: [trust]\nabout: organisation", 1), form,
+			`unknown organisation kind "trust"`},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
 			ds := lintFiles(map[string]string{"items/a.yaml": tc.item, "forms/a.yaml": tc.form})

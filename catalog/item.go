@@ -86,6 +86,10 @@ type Item struct {
 	// (年度) the organisation must have been registered before it may apply: 社会组织评估管理办法
 	// admits to evaluation only organisations registered for two full years. 0: no such condition.
 	RegisteredFullYears int `yaml:"registered_full_years,omitempty" json:"registered_full_years,omitempty"`
+	// OrganisationKinds, for an item about an organisation, limits it to organisations of these kinds
+	// (OrganisationKinds' keys), read from the credit code's type digit: each kind's deregistration is
+	// its own item with its own rules. Empty: every kind.
+	OrganisationKinds []string `yaml:"organisation_kinds,omitempty" json:"organisation_kinds,omitempty"`
 
 	// Set by the loader.
 	Source string                 `yaml:"-" json:"-"` // file the item came from
@@ -104,6 +108,23 @@ const (
 
 // CreditLists lists the credit lists, the milder first.
 var CreditLists = []string{ListAbnormal, ListSerious}
+
+// OrganisationKinds are the kinds of social organisation by the type digit, the second character, of
+// their unified social credit code (GB 32100: 51 社会团体, 52 民办非企业单位, 53 基金会).
+var OrganisationKinds = map[string]byte{"social_group": '1', "private_non_enterprise": '2', "foundation": '3'}
+
+// OrganisationKindOf is the kind of the organisation with the credit code, "" when the code names none.
+func OrganisationKindOf(uscc string) string {
+	if len(uscc) < 2 {
+		return ""
+	}
+	for kind, digit := range OrganisationKinds {
+		if uscc[1] == digit {
+			return kind
+		}
+	}
+	return ""
+}
 
 // OrganisationField is the field of an application form, of type uscc, that names the organisation
 // an item About an organisation concerns.

@@ -38,6 +38,8 @@ var effectNames = struct {
 	"register.create_organisation": true, "notices.publish_establishment": true, "notices.publish_licence_decision": true,
 	"credit.remove_abnormal":     true,
 	"register.record_evaluation": true, "notices.publish_evaluation_publicity": true, "notices.publish_evaluation_result": true,
+	"register.deregister": true, "register.record_filing": true, "register.record_term": true,
+	"documents.revoke_certificates": true, "notices.publish_deregistration": true,
 }}
 
 // RegisterEffectName declares that an effect called name is implemented, so that definitions may

@@ -185,8 +185,10 @@ func TestAudienceAndSearch(t *testing.T) {
 		}
 		return out
 	}
-	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"credit-abnormal-removal",
-		"foundation-establishment", "organisation-evaluation", "private-non-enterprise-establishment", "social-group-establishment"}) {
+	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"articles-approval", "credit-abnormal-removal",
+		"foundation-deregistration", "foundation-establishment", "leaders-change-filing", "organisation-evaluation",
+		"private-non-enterprise-deregistration", "private-non-enterprise-establishment", "social-group-deregistration",
+		"social-group-establishment", "term-renewal-filing"}) {
 		t.Errorf("for organisations: %v", got)
 	}
 	if got := codes(cat.ForAudience(AudienceCitizens)); !slices.Equal(got, []string{"divorce-registration",
@@ -195,7 +197,7 @@ func TestAudienceAndSearch(t *testing.T) {
 	}
 	for q, want := range map[string][]string{
 		"离婚":        {"divorce-registration", "marriage-certificate-replacement"},
-		"社团":        {"social-group-establishment"},
+		"社团":        {"social-group-deregistration", "social-group-establishment"},
 		" DIVORCE ": {"divorce-registration"},
 		"围棋":        nil,
 		"":          nil,

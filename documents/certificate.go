@@ -9,6 +9,7 @@ import (
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -43,4 +44,37 @@ func (is *Issuer) Certificate(ctx context.Context, db bun.IDB, organisationID in
 func validUntil(t time.Time) time.Time {
 	y, m, d := t.In(calendar.Zone).Date()
 	return time.Date(y+certificateYears, m, d-1, 0, 0, 0, 0, calendar.Zone)
+}
+
+// EffectRevokeCertificates is the name of the workflow effect RevokeCertificatesEffect.
+const EffectRevokeCertificates = "documents.revoke_certificates"
+
+// RevokeCertificatesEffect is the workflow effect EffectRevokeCertificates of a deregistration (注销登记):
+// the valid certificates of the organisation the case is about become revoked, which their
+// verification pages say from then on; the documents stay, as issued and signed.
+func (is *Issuer) RevokeCertificatesEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, _ *catalog.Item) error {
+	o, err := register.Subject(ctx, tx, c)
+	if err != nil {
+		return err
+	}
+	var docs []workflow.Document
+	err = tx.NewSelect().Model(&docs).Column("id", "kind").Where("organisation_id = ? AND status = ?", o.ID, workflow.DocumentValid).Scan(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the certificates of %s: %w", o.USCC, err)
+	}
+	var ids []int64
+	for _, d := range docs {
+		if tpl, ok := is.cat.Document(d.Kind); ok && tpl.Layout == catalog.LayoutCertificate {
+			ids = append(ids, d.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil // an organisation taken over from paper has none here
+	}
+	_, err = tx.NewUpdate().Model((*workflow.Document)(nil)).Set("status = ?", workflow.DocumentRevoked).
+		Where("id IN (?)", bun.List(ids)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("revoking the certificates of %s: %w", o.USCC, err)
+	}
+	return nil
 }

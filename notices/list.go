@@ -136,7 +136,7 @@ func InProgress(ctx context.Context, db bun.IDB, enf *policies.Enforcer, userID 
 
 // ForOrganisation returns the public notices of the organisation, the oldest first: those the decision
 // that registered it published under its case (the 成立公告 and the 双公示 entry of the licence) and
-// those of the later cases about it (its evaluation's 公示 and 公告), withdrawn ones included, as they
+// those of the later cases about it (its evaluation's 公示 and 公告, its 注销公告), withdrawn ones included, as they
 // stay public. An organisation taken over from an earlier register has only the latter.
 func ForOrganisation(ctx context.Context, db bun.IDB, o *register.Organisation) ([]Notice, error) {
 	var out []Notice

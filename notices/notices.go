@@ -64,6 +64,7 @@ const (
 	// system when an evaluation's proposed level is published and when the level is announced.
 	KindEvaluationPublicity = "evaluation_publicity"
 	KindEvaluationResult    = "evaluation_result"
+	KindDeregistration      = "deregistration" // 注销公告, written by the system at the deregistration
 )
 
 // Notice is one notice: what the portal lists, with the title of the version it shows.

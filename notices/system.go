@@ -21,8 +21,9 @@ import (
 
 // The names of the workflow effects of this package, which items `run:` (docs/catalog.md).
 const (
-	EffectEstablishment = "notices.publish_establishment"
-	EffectLicence       = "notices.publish_licence_decision"
+	EffectEstablishment  = "notices.publish_establishment"
+	EffectLicence        = "notices.publish_licence_decision"
+	EffectDeregistration = "notices.publish_deregistration"
 )
 
 // LicenceCategory is the catalogue category of the items whose decisions are administrative
@@ -188,6 +189,39 @@ func (fx Effects) Establishment(ctx context.Context, tx bun.Tx, c *workflow.Case
 	}
 	fmt.Fprintf(&b, "成立登记日期：%s\n\n特此公告。", calendar.DateOf(o.RegisteredAt))
 	return publishSystem(ctx, tx, c, CategoryOrganisations, KindEstablishment, o.Name+"成立登记公告", b.String(), nil)
+}
+
+// Deregistration is the workflow effect EffectDeregistration: the 社会组织注销公告 of the organisation
+// the case is about, which the decision just deregistered (run it after register.deregister): its
+// name, credit code, 住所 and 法定代表人 as the register has them, the 登记管理机关, the decision number
+// and the day.
+func (fx Effects) Deregistration(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
+	o, err := register.Subject(ctx, tx, c)
+	if err != nil {
+		return err
+	}
+	if o.Status != register.StatusDeregistered {
+		return fmt.Errorf("case %s: %s runs after register.deregister, which deregisters the organisation", c.Number, EffectDeregistration)
+	}
+	number, err := DecisionNumber(ctx, tx, c)
+	if err != nil {
+		return err
+	}
+	auth, err := documents.AuthorityFor(ctx, tx, fx.Catalog, o.Jurisdiction)
+	if err != nil {
+		return fmt.Errorf("naming the authority of case %s: %w", c.Number, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "经审查，%s符合注销登记条件，准予注销登记。\n\n", o.Name)
+	for _, line := range [][2]string{{"名称", o.Name}, {"统一社会信用代码", o.USCC}, {"住所", o.Domicile},
+		{"法定代表人", o.LegalRepresentative}, {"登记管理机关", auth.Name}, {"注销登记决定文号", number}} {
+		if line[1] != "" {
+			fmt.Fprintf(&b, "%s：%s\n", line[0], line[1])
+		}
+	}
+	fmt.Fprintf(&b, "注销登记日期：%s\n\n自注销登记之日起，该组织的登记证书、印章作废，不得再以该组织名义开展活动。\n\n特此公告。",
+		calendar.DateOf(time.Now()))
+	return publishSystem(ctx, tx, c, CategoryOrganisations, KindDeregistration, o.Name+"注销登记公告", b.String(), nil)
 }
 
 // LicenceDecision is the workflow effect EffectLicence: the 双公示 entry of the licence decision

@@ -362,6 +362,16 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"organisation": "辽宁省围棋协会", "uscc": "51210000MJ0000001X", "list": "abnormal", "reason": "annual_report", "path": "/register/51210000MJ0000001X"},
 	},
+	// Filings (package register): the 换届 reminder six months before an organisation's term ends,
+	// sent once per recorded term to the applicants bound to it.
+	"filing_term_reminder": {
+		Subject: map[string]string{"zh-CN": "换届提醒：{{.organisation}}", "en": "Term renewal due: {{.organisation}}"},
+		Body: map[string]string{
+			"zh-CN": "“{{.organisation}}”（统一社会信用代码 {{.uscc}}）本届任期将于 {{.ends_on}} 届满。请按章程做好换届准备，按期召开会员（代表）大会或理事会完成换届，并在换届后办理换届备案；确需延期换届的，须报业务主管单位和登记管理机关同意，延期最长不超过1年。",
+			"en":    "The term of “{{.organisation}}” (credit code {{.uscc}}) ends on {{.ends_on}}. Prepare the renewal as the articles require, hold the members' (representatives') assembly or the board meeting in time, and file the renewal afterwards; a postponement needs the consent of the sponsor unit and the registration authority and may not exceed one year.",
+		},
+		Sample: map[string]any{"organisation": "辽宁省围棋协会", "uscc": "51210000MJ0000001X", "ends_on": "2027-06-30"},
+	},
 	// Accounts: sign-up, passwords and sessions. The codes go to a number (ToNumber): at sign-up it
 	// has no account yet, and a number that has one is told so instead of given a code.
 	"signup_code": {

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -16,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/lang"
@@ -33,8 +35,9 @@ const (
 // Kinds lists every kind, for forms and validation.
 var Kinds = []string{KindSocialGroup, KindPrivateNonEnterprise, KindFoundation}
 
-// kindDigits is the second character of the credit code of each kind.
-var kindDigits = map[string]byte{KindSocialGroup: '1', KindPrivateNonEnterprise: '2', KindFoundation: '3'}
+// kindDigits is the second character of the credit code of each kind, as the catalogue names the
+// kinds an item about an organisation serves.
+var kindDigits = catalog.OrganisationKinds
 
 // The statuses an organisation can have on the register.
 const (
@@ -108,11 +111,25 @@ const (
 // Event is a registered event in an organisation's public history: its establishment now; changes
 // and deregistration when the register records them.
 type Event struct {
-	Kind string    `json:"kind"` // EventEstablished or EventImported
+	Kind string    `json:"kind"` // EventEstablished, EventImported or EventProcedure
 	At   time.Time `json:"at"`
 	// On is At's day in China, what people read (At in UTC may fall on the day before).
 	On       calendar.Date `json:"on"`
 	Decision string        `json:"decision_number,omitempty"` // the number of the approving decision, when known
+	// Title names the procedure of an EventProcedure (社会团体注销登记, 换届备案).
+	Title lang.Text `json:"title,omitzero"`
+}
+
+// HistoryOf is the organisation's whole public history, the oldest first: History, and the
+// procedures about it that concluded since (注销登记, 章程核准, 备案).
+func HistoryOf(ctx context.Context, db bun.IDB, o *Organisation) ([]Event, error) {
+	filed, err := filingEvents(ctx, db, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	events := append(o.History(), filed...)
+	slices.SortStableFunc(events, func(a, b Event) int { return a.At.Compare(b.At) })
+	return events, nil
 }
 
 // History lists the registered events of the organisation, the oldest first: its establishment

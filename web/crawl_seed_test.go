@@ -333,6 +333,7 @@ func (sd *seeder) seed() {
 	sd.walk(sd.group("est_acceptance"), "supplement_est")
 	sd.establishmentKinds()
 	sd.seedEvaluations()
+	sd.seedFilings()
 	// A case assigned to a reviewer (承办人), with an internal note: its page shows staff both.
 	reviewing := sd.group("prep_review")
 	if _, err := st.engine.Assign(sd.ctx, actorOf(w.who["approver-in"]), reviewing.ID,

@@ -140,8 +140,16 @@ func (s *Server) organisationPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History(), "Certificate": cert, "Notices": published,
-		"Credit": listings, "Evaluation": ev}
+	history, err := register.HistoryOf(c.UserContext(), s.DB, o)
+	if err != nil {
+		return err
+	}
+	term, err := register.TermOf(c.UserContext(), s.DB, o.ID)
+	if err != nil {
+		return err
+	}
+	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": history, "Certificate": cert, "Notices": published,
+		"Term": term, "Credit": listings, "Evaluation": ev}
 	return s.render(c, "register_organisation", v)
 }
 
@@ -180,6 +188,8 @@ type organisationAnswer struct {
 	Certificate *documents.Certificate `json:"certificate,omitempty"`
 	// Evaluation is the latest evaluation level (评估等级), absent when never evaluated.
 	Evaluation *register.Evaluation `json:"evaluation,omitempty"`
+	// TermEndsOn is the last day of the current term as the latest 换届 filing gave it, absent when none.
+	TermEndsOn string `json:"term_ends_on,omitempty"`
 }
 
 func (s *Server) apiOrganisation(c *fiber.Ctx) error {
@@ -199,8 +209,20 @@ func (s *Server) apiOrganisation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: o.History(),
-		Certificate: cert, Evaluation: ev})
+	history, err := register.HistoryOf(c.UserContext(), s.DB, o)
+	if err != nil {
+		return err
+	}
+	term, err := register.TermOf(c.UserContext(), s.DB, o.ID)
+	if err != nil {
+		return err
+	}
+	answer := organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: history, Certificate: cert,
+		Evaluation: ev}
+	if term != nil {
+		answer.TermEndsOn = term.EndsOn
+	}
+	return c.JSON(answer)
 }
 
 // registerCSVHeader names the columns of the export in both languages.

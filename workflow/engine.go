@@ -146,6 +146,9 @@ func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *cata
 	}
 	values, _ := c.Data[item.Form].(map[string]any)
 	uscc, _ := values[catalog.OrganisationField].(string)
+	if kind := catalog.OrganisationKindOf(uscc); len(item.OrganisationKinds) > 0 && !slices.Contains(item.OrganisationKinds, kind) {
+		return errWrongKind()
+	}
 	if err := check(ctx, tx, item, c.ApplicantID, uscc); err != nil {
 		return err
 	}
@@ -159,6 +162,15 @@ func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *cata
 	}
 	c.Fields[catalog.OrganisationField] = uscc
 	return nil
+}
+
+// errWrongKind answers an application about an organisation of a kind the item does not serve (a
+// foundation's deregistration filed under the social groups' item).
+func errWrongKind() error {
+	var fe problem.Fields
+	fe.Add(catalog.OrganisationField, "wrong_kind", "该组织的类型不适用本事项，请选择与组织类型（社会团体、民办非企业单位、基金会）相应的事项。",
+		"This procedure is not for organisations of this kind: choose the one for its kind (social group, private non-enterprise unit, foundation).")
+	return fe.Err()
 }
 
 // SetIssuer makes fn what issue effects call.

@@ -219,9 +219,9 @@ func named(name string, fn func() error) func() error {
 }
 
 // newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers,
-// the hourly move of organisations two years on the abnormal list to the serious list, the hourly
-// reminders of evaluation levels about to expire and the hourly clean-up of login records, expired
-// idempotency keys and past daily booking counts.
+// the 换届 reminders, the hourly move of organisations two years on the abnormal list to the serious
+// list, the hourly reminders of evaluation levels about to expire and the hourly clean-up of login
+// records, expired idempotency keys and past daily booking counts.
 func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk) (*worker.Worker, error) {
 	senders, err := notify.SendersFromConfig(cfg)
 	if err != nil {
@@ -242,6 +242,8 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 		}),
 		worker.WithTicker("evaluation reminders", time.Hour,
 			func(ctx context.Context) error { return register.RemindEvaluations(ctx, db, time.Now()) }),
+		worker.WithTicker("term reminders", cfg.ClockInterval,
+			func(ctx context.Context) error { return register.RemindTerms(ctx, db, time.Now()) }),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
 			now := time.Now()
 			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now),
@@ -320,6 +322,11 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	engine.RegisterEffect(register.EffectRecordEvaluation, register.RecordEvaluationEffect)
 	engine.RegisterEffect(notices.EffectEvaluationPublicity, fx.EvaluationPublicity)
 	engine.RegisterEffect(notices.EffectEvaluationResult, fx.EvaluationResult)
+	engine.RegisterEffect(register.EffectDeregister, register.DeregisterEffect)
+	engine.RegisterEffect(register.EffectRecordFiling, register.RecordFilingEffect)
+	engine.RegisterEffect(register.EffectRecordTerm, register.RecordTermEffect)
+	engine.RegisterEffect(documents.EffectRevokeCertificates, issuer.RevokeCertificatesEffect)
+	engine.RegisterEffect(notices.EffectDeregistration, fx.Deregistration)
 	engine.SetIssuer(issuer.Issue)
 	return cat, engine, issuer, nil
 }
