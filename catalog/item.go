@@ -169,6 +169,9 @@ type Workflow struct {
 	Clocks []Clock `yaml:"clocks,omitempty" json:"clocks,omitempty"`
 	// Timers take an action by themselves some time after a case enters a state.
 	Timers []Timer `yaml:"timers,omitempty" json:"timers,omitempty"`
+	// OnStart are run effects taken in the transaction that starts a case, once its row exists: what a
+	// procedure must record or refuse at filing (an annual report claims its campaign's row).
+	OnStart []Effect `yaml:"on_start,omitempty" json:"on_start,omitempty"`
 	Line   int     `yaml:"-" json:"-"`
 }
 
