@@ -173,19 +173,20 @@ func (o *Opening) check(ctx context.Context, db bun.IDB, today calendar.Date) (*
 	return c, nil
 }
 
-// Open opens the campaign asked for, if the actor may open campaigns in its jurisdiction. In one
+// Open opens the campaign asked for, if the actor may open campaigns in its jurisdiction (auth nil:
+// the operator at the command line). In one
 // transaction it records the campaign, gives each active organisation of the jurisdiction and the
 // divisions below it that was registered on or before the cut-off (1 July of the year) and has no
 // report of the year yet (from a campaign of a higher level) a pending report, with the deadline of
 // its kind, by one INSERT … SELECT, and writes the annual_report_due notices to every applicant bound
 // to one of them through the outbox in batches. A second campaign of the jurisdiction and year is a
-// Conflict; bad input an Invalid problem on its fields. today is the day it opens, in China.
+// Conflict; bad input an Invalid problem on its fields. now is when it opens.
 func Open(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, o Opening, now time.Time) (*Campaign, error) {
 	c, err := o.check(ctx, db, calendar.DateOf(now))
 	if err != nil {
 		return nil, err
 	}
-	if actor.UserID != 0 && !MayOpen(auth, actor.UserID, c.Jurisdiction) {
+	if auth != nil && !MayOpen(auth, actor.UserID, c.Jurisdiction) {
 		return nil, problem.ErrForbidden
 	}
 	c.OpenedAt = now.UTC().Truncate(time.Microsecond)
