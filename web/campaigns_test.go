@@ -251,3 +251,46 @@ func hasFieldErr(e apiErr, path string) bool {
 	}
 	return false
 }
+
+// campaignsContract exercises the campaign API against openapi.json: open (bad input, someone
+// else's jurisdiction, a second time), list, read, and publish results (nothing reviewed yet, then
+// after a review, then again).
+func campaignsContract(t *testing.T, k *contract, st *site) {
+	t.Helper()
+	ctx := context.Background()
+	st.user("k.admin", "admin@2102*")
+	st.user("k.approver", "approver@2102*")
+	st.user("k.reviewer", "reviewer@2102*")
+	admin, approver, reviewer := st.token("k.admin"), st.token("k.approver"), st.token("k.reviewer")
+	year := st.engine.Now().In(calendar.Zone).Year()
+	org, err := register.Create(ctx, st.stack.DB, register.NewOrganisation{Name: "大连市桥牌协会", Kind: register.KindSocialGroup, Jurisdiction: "210200"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.stack.DB.NewUpdate().Table("organisations").Set("registered_at = ?", time.Date(year-2, 3, 1, 0, 0, 0, 0, time.UTC)).
+		Where("id = ?", org.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	k.fails(call{method: "POST", path: "/api/v1/campaigns", token: admin, valid: true,
+		body: map[string]any{"year": year, "jurisdiction": "210200", "deadlines": map[string]string{"foundation": "soon"}}}, 422, "invalid_input")
+	k.fails(call{method: "POST", path: "/api/v1/campaigns", token: admin, valid: true,
+		body: map[string]any{"year": year, "jurisdiction": "210100"}}, 403, "forbidden")
+	var cp annualreport.Campaign
+	k.do(call{method: "POST", path: "/api/v1/campaigns", token: admin, valid: true, out: &cp,
+		body: map[string]any{"year": year, "jurisdiction": "210200", "remind_days": 20}}, 201)
+	k.fails(call{method: "POST", path: "/api/v1/campaigns", token: admin, valid: true,
+		body: map[string]any{"year": year, "jurisdiction": "210200"}}, 409, "campaign_exists")
+	k.do(call{method: "GET", path: "/api/v1/campaigns", token: reviewer, valid: true}, 200)
+	k.fails(call{method: "GET", path: "/api/v1/campaigns", token: st.token("b.citizen")}, 403, "forbidden")
+	path := fmt.Sprintf("/api/v1/campaigns/%d", cp.ID)
+	k.do(call{method: "GET", path: path, token: reviewer, valid: true}, 200)
+	k.fails(call{method: "GET", path: "/api/v1/campaigns/999999", token: reviewer, valid: true}, 404, "not_found")
+	k.fails(call{method: "POST", path: path + "/results", token: approver, valid: true}, 409, "nothing_reviewed")
+	if _, err := st.stack.DB.NewUpdate().Model((*annualreport.Report)(nil)).Set("result = ?", annualreport.ResultPass).
+		Where("campaign_id = ?", cp.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	k.fails(call{method: "POST", path: path + "/results", token: reviewer, valid: true}, 403, "forbidden")
+	k.do(call{method: "POST", path: path + "/results", token: approver, valid: true}, 201)
+	k.fails(call{method: "POST", path: "/api/v1/campaigns/999999/results", token: approver, valid: true}, 404, "not_found")
+}

@@ -148,6 +148,10 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/bindings/:id":        byBinding("/api/v1/bindings/%d"),
 	"/api/v1/bindings/:id/letter": byBinding("/api/v1/bindings/%d/letter"),
 
+	// Part D: annual-report campaigns.
+	"/api/v1/campaigns":     paths("/api/v1/campaigns"),
+	"/api/v1/campaigns/:id": paths("/api/v1/campaigns/1", "/api/v1/campaigns/999999", "/api/v1/campaigns/x"),
+
 	// Accounts: sign-up, password reset, sessions.
 	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),
 	"/signup/confirm":         paths("/signup/confirm", "/signup/confirm?phone=13800138000&kind=citizen", "/signup/confirm?phone=x&kind=y"),

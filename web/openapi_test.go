@@ -604,6 +604,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		assignContract(t, k, st)
 		bindingsContract(t, k, st)
 		signupContract(t, k)
+		campaignsContract(t, k, st)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {
