@@ -241,12 +241,12 @@ func Remind(ctx context.Context, db *bun.DB, today calendar.Date, now time.Time)
 					return nil
 				}
 				res, err := tx.NewUpdate().Model((*Report)(nil)).Set("reminded_at = ?", now.UTC()).
-					Where("id IN (?) AND reminded_at IS NULL", bun.In(ids)).Exec(ctx)
+					Where("id IN (?) AND reminded_at IS NULL", bun.List(ids)).Exec(ctx)
 				if err != nil {
 					return fmt.Errorf("marking reports reminded: %w", err)
 				}
 				n, _ = res.RowsAffected()
-				return notifyBound(ctx, tx, c, "annual_report_reminder", "r.id IN (?)", bun.In(ids))
+				return notifyBound(ctx, tx, c, "annual_report_reminder", "r.id IN (?)", bun.List(ids))
 			})
 			if err != nil {
 				return total, err

@@ -172,7 +172,7 @@ type Workflow struct {
 	// OnStart are run effects taken in the transaction that starts a case, once its row exists: what a
 	// procedure must record or refuse at filing (an annual report claims its campaign's row).
 	OnStart []Effect `yaml:"on_start,omitempty" json:"on_start,omitempty"`
-	Line   int     `yaml:"-" json:"-"`
+	Line    int      `yaml:"-" json:"-"`
 }
 
 // State is a state of a case.

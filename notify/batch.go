@@ -27,7 +27,7 @@ func SendMany(ctx context.Context, tx bun.IDB, msgs []Message) error {
 			ids = append(ids, m.UserID)
 		}
 		var users []recipient
-		if err := tx.NewSelect().Model(&users).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&users).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 			return fmt.Errorf("reading %d recipients: %w", len(ids), err)
 		}
 		byID := make(map[int64]recipient, len(users))
