@@ -185,7 +185,7 @@ func TestAudienceAndSearch(t *testing.T) {
 		}
 		return out
 	}
-	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"social-group-establishment"}) {
+	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"annual-report", "social-group-establishment"}) {
 		t.Errorf("for organisations: %v", got)
 	}
 	if got := codes(cat.ForAudience(AudienceCitizens)); !slices.Equal(got, []string{"divorce-registration",
