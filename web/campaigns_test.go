@@ -294,3 +294,61 @@ func campaignsContract(t *testing.T, k *contract, st *site) {
 	k.do(call{method: "POST", path: path + "/results", token: approver, valid: true}, 201)
 	k.fails(call{method: "POST", path: "/api/v1/campaigns/999999/results", token: approver, valid: true}, 404, "not_found")
 }
+
+// annualReports seeds the crawl with an annual-report campaign of Shenyang and one report case in
+// each state of the item annual-report, each of its own organisation bound to the applicant.
+func (sd *seeder) annualReports() {
+	st, w := sd.st, sd.w
+	app := w.who["applicant"]
+	year := st.clock.Now().In(calendar.Zone).Year()
+	states := []string{"review", "supplement", "passed", "rectification", "rectification_review", "rectified"}
+	var orgs []*register.Organisation
+	for i := range states {
+		o, err := register.Create(sd.ctx, st.stack.DB, register.NewOrganisation{Name: fmt.Sprintf("沈阳市年报测试协会%02d", i),
+			Kind: register.KindSocialGroup, Jurisdiction: "210100"})
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		if _, err := st.stack.DB.NewUpdate().Table("organisations").Set("registered_at = ?", time.Date(year-3, 1, 1, 0, 0, 0, 0, time.UTC)).
+			Where("id = ?", o.ID).Exec(sd.ctx); err != nil {
+			sd.t.Fatal(err)
+		}
+		b := &register.Binding{OrganisationID: o.ID, UserID: app.id, How: register.HowRequest, Status: register.BindingActive, CreatedAt: time.Now().UTC()}
+		if _, err := st.stack.DB.NewInsert().Model(b).Exec(sd.ctx); err != nil {
+			sd.t.Fatal(err)
+		}
+		orgs = append(orgs, o)
+	}
+	if _, err := annualreport.Open(sd.ctx, st.stack.DB, st.enf, actorOf(w.who["admin-province"]),
+		annualreport.Opening{Year: year, Jurisdiction: "210100"}, st.clock.Now()); err != nil {
+		sd.t.Fatal(err)
+	}
+	reviewer := actorOf(w.who["reviewer-in"])
+	rectification := map[string]any{"rectification_demand": "补充会议记录。",
+		"rectification_deadline": calendar.DateOf(st.clock.Now()).AddDays(60).String()}
+	for i, state := range states {
+		cw := &campaignWorld{year: year}
+		data := cw.reportData(orgs[i].USCC, st.uploadPDF(app.token, annualreport.ItemCode, "audit_report"), false)
+		c, err := st.engine.Start(sd.ctx, actorOf(app), annualreport.ItemCode, "210100", data)
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		switch state {
+		case "supplement":
+			c = sd.take(reviewer, c, workflow.ApplyRequest{Action: "request_supplement", Items: []string{"activities"}, Comment: "请补充活动情况。"})
+		case "passed":
+			c = sd.take(reviewer, c, workflow.ApplyRequest{Action: "pass"})
+		case "rectification", "rectification_review", "rectified":
+			c = sd.take(reviewer, c, workflow.ApplyRequest{Action: "fail", Fields: rectification})
+			if state == "rectification" {
+				break
+			}
+			rect := st.uploadPDF(app.token, annualreport.ItemCode, "rectification_report")
+			c = sd.take(actorOf(app), c, workflow.ApplyRequest{Action: "submit_rectification",
+				Data: map[string]any{"measures": "已整改。", "rectification_report": []int64{rect}}})
+			if state == "rectified" {
+				sd.take(reviewer, c, workflow.ApplyRequest{Action: "accept_rectification"})
+			}
+		}
+	}
+}
