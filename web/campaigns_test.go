@@ -335,9 +335,9 @@ func (sd *seeder) annualReports() {
 		}
 		switch state {
 		case "supplement":
-			c = sd.take(reviewer, c, workflow.ApplyRequest{Action: "request_supplement", Items: []string{"activities"}, Comment: "请补充活动情况。"})
+			sd.take(reviewer, c, workflow.ApplyRequest{Action: "request_supplement", Items: []string{"activities"}, Comment: "请补充活动情况。"})
 		case "passed":
-			c = sd.take(reviewer, c, workflow.ApplyRequest{Action: "pass"})
+			sd.take(reviewer, c, workflow.ApplyRequest{Action: "pass"})
 		case "rectification", "rectification_review", "rectified":
 			c = sd.take(reviewer, c, workflow.ApplyRequest{Action: "fail", Fields: rectification})
 			if state == "rectification" {
