@@ -211,7 +211,10 @@ type Workflow struct {
 	Clocks []Clock `yaml:"clocks,omitempty" json:"clocks,omitempty"`
 	// Timers take an action by themselves some time after a case enters a state.
 	Timers []Timer `yaml:"timers,omitempty" json:"timers,omitempty"`
-	Line   int     `yaml:"-" json:"-"`
+	// OnStart are run effects taken in the transaction that starts a case, once its row exists: what a
+	// procedure must record or refuse at filing (an annual report claims its campaign's row).
+	OnStart []Effect `yaml:"on_start,omitempty" json:"on_start,omitempty"`
+	Line    int      `yaml:"-" json:"-"`
 }
 
 // State is a state of a case.

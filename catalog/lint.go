@@ -40,6 +40,7 @@ var effectNames = struct {
 	"register.record_evaluation": true, "notices.publish_evaluation_publicity": true, "notices.publish_evaluation_result": true,
 	"register.deregister": true, "register.record_filing": true, "register.record_term": true,
 	"documents.revoke_certificates": true, "notices.publish_deregistration": true,
+	"annualreport.file": true, "annualreport.record_result": true, "annualreport.rectified": true,
 }}
 
 // RegisterEffectName declares that an effect called name is implemented, so that definitions may

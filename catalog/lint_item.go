@@ -287,6 +287,7 @@ func (l *lintCtx) workflow(it *Item, formSet map[string]*formDef, materials map[
 	for i := range w.Actions {
 		l.kind(&w.Actions[i], states, w.Actions)
 	}
+	l.onStart(w)
 	clocks := l.clocks(w, states)
 	for i := range w.Actions {
 		l.extend(&w.Actions[i], fmt.Sprintf("workflow.actions[%d]", i), clocks)
@@ -331,6 +332,20 @@ func (l *lintCtx) acceptanceLimit(it *Item) {
 	}
 	if accepting == 0 {
 		l.at(l.line("category"), "an administrative licence accepts its applications (行政许可法 art. 32): issue acceptance_notice on the action that accepts")
+	}
+}
+
+// onStart checks the effects taken when a case starts: each a known run effect, nothing else (there
+// is no action whose fields a set could read, nor a decision to issue or notify).
+func (l *lintCtx) onStart(w *Workflow) {
+	start := &Action{ID: "on_start"}
+	for i, e := range w.OnStart {
+		path := fmt.Sprintf("workflow.on_start[%d]", i)
+		if e.Notify != nil || len(e.Set) > 0 || e.Issue != "" || e.Run == "" {
+			l.at(e.Line, "on_start takes run effects only")
+			continue
+		}
+		l.effect(start, e, path)
 	}
 }
 

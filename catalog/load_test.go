@@ -185,7 +185,7 @@ func TestAudienceAndSearch(t *testing.T) {
 		}
 		return out
 	}
-	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"articles-approval", "credit-abnormal-removal",
+	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"annual-report", "articles-approval", "credit-abnormal-removal",
 		"foundation-deregistration", "foundation-establishment", "leaders-change-filing", "organisation-evaluation",
 		"private-non-enterprise-deregistration", "private-non-enterprise-establishment", "social-group-deregistration",
 		"social-group-establishment", "term-renewal-filing"}) {

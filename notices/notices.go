@@ -65,6 +65,7 @@ const (
 	KindEvaluationPublicity = "evaluation_publicity"
 	KindEvaluationResult    = "evaluation_result"
 	KindDeregistration      = "deregistration" // 注销公告, written by the system at the deregistration
+	KindAnnualResults       = "annual_results" // 年度工作报告结果公告, written by the system for a campaign
 )
 
 // Notice is one notice: what the portal lists, with the title of the version it shows.

@@ -127,22 +127,34 @@ func outcomeOf(c *workflow.Case, item *catalog.Item) string {
 	return ""
 }
 
-// publishSystem inserts a system entry, published at once in the decision's transaction: it
-// repeats a decision already approved, so it has no second review.
+// publishSystem inserts a system entry of case c, published at once in the decision's transaction:
+// it repeats a decision already approved, so it has no second review.
 func publishSystem(ctx context.Context, tx bun.Tx, c *workflow.Case, category, kind, title, body string, l *Licence) error {
-	t := now()
 	caseID := c.ID
-	n := &Notice{Category: category, Kind: kind, Jurisdiction: c.Jurisdiction, Status: StatusPublished, Title: title,
-		Version: 1, CaseID: &caseID, CreatedAt: t, PublishedAt: &t, UpdatedAt: t}
+	_, err := PublishSystem(ctx, tx, c.Jurisdiction, &caseID, category, kind, title, body, l)
+	if err != nil {
+		return fmt.Errorf("case %s: %w", c.Number, err)
+	}
+	return nil
+}
+
+// PublishSystem inserts an entry the system writes, published at once in tx: one that repeats
+// decisions already taken (a case's, or the results of an annual-report campaign), so it has no
+// second review. caseID is nil for an entry of no single case.
+func PublishSystem(ctx context.Context, tx bun.IDB, jurisdiction string, caseID *int64, category, kind, title, body string,
+	l *Licence) (*Notice, error) {
+	t := now()
+	n := &Notice{Category: category, Kind: kind, Jurisdiction: jurisdiction, Status: StatusPublished, Title: title,
+		Version: 1, CaseID: caseID, CreatedAt: t, PublishedAt: &t, UpdatedAt: t}
 	if _, err := tx.NewInsert().Model(n).Exec(ctx); err != nil {
-		return fmt.Errorf("publishing the %s notice of case %s: %w", kind, c.Number, err)
+		return nil, fmt.Errorf("publishing the %s notice: %w", kind, err)
 	}
 	v := &Version{NoticeID: n.ID, Number: 1, Status: VersionPublished, Title: title, Body: body, Licence: l,
 		CreatedAt: t, PublishedAt: &t}
 	if _, err := tx.NewInsert().Model(v).Exec(ctx); err != nil {
-		return fmt.Errorf("publishing the %s notice of case %s: %w", kind, c.Number, err)
+		return nil, fmt.Errorf("publishing the %s notice: %w", kind, err)
 	}
-	return nil
+	return n, nil
 }
 
 // Effects are the workflow effects of this package. They name the authority of the decision and the

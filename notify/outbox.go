@@ -82,11 +82,23 @@ func Send(ctx context.Context, tx bun.IDB, m Message) error {
 	if err := tx.NewSelect().Model(u).Where("id = ?", m.UserID).Scan(ctx); err != nil {
 		return fmt.Errorf("reading recipient %d: %w", m.UserID, err)
 	}
+	rows := outboxRows(*u, m, time.Now().UTC())
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return fmt.Errorf("writing outbox for user %d: %w", m.UserID, err)
+	}
+	return nil
+}
+
+// outboxRows are the rows of m to u: one per channel of the message (the inbox, e-mail and SMS when
+// it names none) that the user has an address for.
+func outboxRows(u recipient, m Message, now time.Time) []Outbox {
 	channels := m.Channels
 	if len(channels) == 0 {
 		channels = []Channel{Inbox, Email, SMS}
 	}
-	now := time.Now().UTC()
 	var rows []Outbox
 	for _, ch := range channels {
 		addr := ""
@@ -103,13 +115,7 @@ func Send(ctx context.Context, tx bun.IDB, m Message) error {
 		rows = append(rows, Outbox{CreatedAt: now, Channel: ch, UserID: &uid, Address: addr, Locale: u.Locale,
 			Template: m.Template, Data: m.Data, Status: StatusPending})
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return fmt.Errorf("writing outbox for user %d: %w", m.UserID, err)
-	}
-	return nil
+	return rows
 }
 
 // SendSMS writes, inside tx, a text message to a mobile number that need not belong to an account

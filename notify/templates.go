@@ -467,4 +467,31 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"login": "li.ming"},
 	},
+	// Annual-report campaigns (package annualreport): organisation, year and deadline (YYYY-MM-DD).
+	"annual_report_due": {
+		Subject: map[string]string{"zh-CN": "请报送{{.year}}年度工作报告", "en": "Your annual work report for {{.year}} is due"},
+		Body: map[string]string{
+			"zh-CN": "{{.organisation}}：{{.year}}年度工作报告已开始报送，截止日期为{{.deadline}}。请在服务大厅办理“社会组织年度工作报告”，并上传年度财务审计报告。",
+			"en":    "{{.organisation}}: the annual work report for {{.year}} is open, due by {{.deadline}}. File it in the online service hall (“Annual work report of a social organisation”) with the audit report of the year's accounts.",
+		},
+		Sample: map[string]any{"organisation": "沈阳市书法家协会", "year": 2026, "deadline": "2027-05-31"},
+	},
+	"annual_report_reminder": {
+		Subject: map[string]string{"zh-CN": "{{.year}}年度工作报告即将截止", "en": "The annual work report for {{.year}} is due soon"},
+		Body: map[string]string{
+			"zh-CN": "{{.organisation}}：{{.year}}年度工作报告将于{{.deadline}}截止，贵组织尚未报送。逾期未报送的，将被列入活动异常名录。",
+			"en":    "{{.organisation}}: the annual work report for {{.year}} is due by {{.deadline}} and has not been filed yet. An organisation that does not file in time is put on the list of organisations with abnormal activities.",
+		},
+		Sample: map[string]any{"organisation": "沈阳市书法家协会", "year": 2026, "deadline": "2027-05-31"},
+	},
+	// Sent by the review actions of the item annual-report, with the engine's case data: state_name
+	// names the result, comment the reviewer's remarks or the rectification demand.
+	"annual_report_reviewed": {
+		Subject: map[string]string{"zh-CN": "年度工作报告审查结论：{{.case_number}}", "en": "Result of your annual work report: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您报送的“{{.item_name}}”（办件编号 {{.case_number}}）审查结论为：{{.state_name}}。{{with .comment}}\n{{.}}{{end}}",
+			"en":    "Your “{{.item_name}}” (case {{.case_number}}) has been reviewed: {{.state_name}}.{{with .comment}}\n{{.}}{{end}}",
+		},
+		Sample: map[string]any{"case_number": "210000-2027-000123", "item_name": "社会组织年度工作报告", "state_name": "基本合格（待整改）", "comment": "请于2027年8月31日前报送整改报告。"},
+	},
 }

@@ -363,6 +363,7 @@ func (sd *seeder) seed() {
 	if _, err := st.engine.SendClockNotices(sd.ctx, st.clock.Now()); err != nil {
 		sd.t.Fatal(err)
 	}
+	sd.annualReports()
 	sd.deliver()
 }
 

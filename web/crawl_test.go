@@ -153,6 +153,9 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/credit/:list":          creditPaths("/api/v1/credit/"),
 	"/api/v1/register/:uscc/credit": byOrganisation("/api/v1/register/%s/credit"),
 	"/admin/credit":                 paths("/admin/credit", "/admin/credit?removed=1&done=listed"),
+	// Part D: annual-report campaigns.
+	"/api/v1/campaigns":     paths("/api/v1/campaigns"),
+	"/api/v1/campaigns/:id": paths("/api/v1/campaigns/1", "/api/v1/campaigns/999999", "/api/v1/campaigns/x"),
 
 	// Accounts: sign-up, password reset, sessions.
 	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/annualreport"
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/catalog"
@@ -126,6 +127,7 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string, opts ...
 	engine.RegisterEffect(documents.EffectRevokeCertificates, issuer.RevokeCertificatesEffect)
 	engine.RegisterEffect(notices.EffectDeregistration, fx.Deregistration)
 	engine.SetIssuer(issuer.Issue)
+	annualreport.Register(engine)
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -605,6 +605,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		bindingsContract(t, k, st)
 		creditContract(t, k, st)
 		signupContract(t, k)
+		campaignsContract(t, k, st)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {

@@ -232,6 +232,12 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/credit-listings", Need("credit", "write"), s.apiCreditListing)
 	s.route(post, "/api/v1/credit-listings/:id/remove", Need("credit", "write"), s.apiCreditRemove)
 
+	// Part D: annual-report campaigns (campaigns_api.go, campaigns_pages.go).
+	s.route(get, "/api/v1/campaigns", Need("campaign", "read"), s.apiCampaigns)
+	s.route(post, "/api/v1/campaigns", Need("campaign", "open"), s.apiOpenCampaign)
+	s.route(get, "/api/v1/campaigns/:id", Need("campaign", "read"), s.apiCampaign)
+	s.route(post, "/api/v1/campaigns/:id/results", Need("campaign", "publish"), s.apiPublishResults)
+
 	// Accounts' API: sign-up with an SMS code, password reset and change, sessions (signup_api.go).
 	s.route(post, "/api/v1/signup/code", Public, s.apiSignupCode)
 	s.route(post, "/api/v1/signup", Public, s.apiSignup)

@@ -198,6 +198,10 @@ func (e *Engine) effect(name string) EffectFunc {
 
 // now is the engine's clock in UTC, cut to microseconds: what both databases store, so that a time
 // read back equals the time written and hashes over it can be recomputed.
+// Now is the engine's time (a test's clock when WithClock set one), for operations beside cases that
+// must agree with it, such as opening an annual-report campaign.
+func (e *Engine) Now() time.Time { return e.now() }
+
 func (e *Engine) now() time.Time { return e.clock().UTC().Truncate(time.Microsecond) }
 
 // Case is one application and its progress, a row of table cases.

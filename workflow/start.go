@@ -132,6 +132,9 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		if err := e.moveClocks(ctx, tx, sched, c, item, "", c.State, now, time.Time{}, changes); err != nil {
 			return err
 		}
+		if err := e.runOnStart(ctx, tx, c, item, changes); err != nil {
+			return err
+		}
 		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: "start",
 			To: c.State, Changes: changes}
 		if err := appendEvent(ctx, tx, ev); err != nil {
@@ -150,6 +153,24 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 	}
 	c.hideQueryCode(actor.UserID) // the clerk at a window is none of the case's people
 	return c, nil
+}
+
+// runOnStart takes the workflow's on_start effects on the new case, in tx, and stores the fields
+// they set: a problem one returns (no campaign to file for) refuses the start.
+func (e *Engine) runOnStart(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, changes map[string]any) error {
+	if len(item.Workflow.OnStart) == 0 {
+		return nil
+	}
+	start := &catalog.Action{ID: "start"}
+	for _, ef := range item.Workflow.OnStart {
+		if err := e.runEffect(ctx, tx, c, item, start, ef.Run, changes); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.NewUpdate().Model(c).Column("fields").WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("storing the fields of case %s: %w", c.Number, err)
+	}
+	return nil
 }
 
 // enterStart puts the new case in the workflow's start state at version 1 with the application's

@@ -34,7 +34,7 @@ func rootCommand() *cobra.Command {
 	}
 	root.AddCommand(serveCommand(), workerCommand(), migrateCommand(), userCommand(), jurisdictionCommand(),
 		catalogCommand(), auditCommand(),
-		calendarCommand(), registerCommand(),
+		calendarCommand(), registerCommand(), campaignCommand(),
 		configCommand(), versionCommand())
 	return root
 }

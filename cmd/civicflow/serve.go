@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/annualreport"
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
@@ -244,6 +245,8 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 			func(ctx context.Context) error { return register.RemindEvaluations(ctx, db, time.Now()) }),
 		worker.WithTicker("term reminders", cfg.ClockInterval,
 			func(ctx context.Context) error { return register.RemindTerms(ctx, db, time.Now()) }),
+		worker.WithTicker("annual reports", cfg.ClockInterval,
+			func(ctx context.Context) error { return annualreport.Tick(ctx, db, time.Now()) }),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
 			now := time.Now()
 			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now),
@@ -328,6 +331,7 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	engine.RegisterEffect(documents.EffectRevokeCertificates, issuer.RevokeCertificatesEffect)
 	engine.RegisterEffect(notices.EffectDeregistration, fx.Deregistration)
 	engine.SetIssuer(issuer.Issue)
+	annualreport.Register(engine)
 	return cat, engine, issuer, nil
 }
 
