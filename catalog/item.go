@@ -77,6 +77,10 @@ type Item struct {
 	// organisation by credit code in the field OrganisationField, and only the applicants bound to
 	// that organisation may start it.
 	About string `yaml:"about,omitempty" json:"about,omitempty"`
+	// OrganisationKinds, for an item About an organisation, are the kinds of organisation it serves (a
+	// change registration per kind, each with its own certificate); empty for all. An application
+	// naming an organisation of another kind is refused at start.
+	OrganisationKinds []string `yaml:"organisation_kinds,omitempty" json:"organisation_kinds,omitempty"`
 
 	// Set by the loader.
 	Source string                 `yaml:"-" json:"-"` // file the item came from
@@ -86,6 +90,10 @@ type Item struct {
 
 // AboutOrganisation is the value of Item.About for procedures about an organisation of the register.
 const AboutOrganisation = "organisation"
+
+// KindDigits are the kinds of social organisation by the second character of their unified social
+// credit code (domain.md §1): 51 社会团体, 52 民办非企业单位, 53 基金会.
+var KindDigits = map[string]byte{"social_group": '1', "private_non_enterprise": '2', "foundation": '3'}
 
 // OrganisationField is the field of an application form, of type uscc, that names the organisation
 // an item About an organisation concerns.

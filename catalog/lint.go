@@ -36,6 +36,7 @@ var effectNames = struct {
 }{set: map[string]bool{
 	// Effects of packages that import this one, and so cannot register from their own init.
 	"register.create_organisation": true, "notices.publish_establishment": true, "notices.publish_licence_decision": true,
+	"register.apply_change": true, "notices.publish_change": true,
 }}
 
 // RegisterEffectName declares that an effect called name is implemented, so that definitions may

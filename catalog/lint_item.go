@@ -81,11 +81,19 @@ func lintItem(idf *itemDef, formSet map[string]*formDef, docs map[string]*docDef
 func (l *lintCtx) about(it *Item, formSet map[string]*formDef) {
 	switch it.About {
 	case "":
+		if len(it.OrganisationKinds) > 0 {
+			l.at(l.line("organisation_kinds"), "organisation_kinds is for items with about: %s", AboutOrganisation)
+		}
 		return
 	case AboutOrganisation:
 	default:
 		l.at(l.line("about"), "unknown about %q; the only one is %s", it.About, AboutOrganisation)
 		return
+	}
+	for _, k := range it.OrganisationKinds {
+		if _, ok := KindDigits[k]; !ok {
+			l.at(l.line("organisation_kinds"), "unknown organisation kind %q; the kinds are social_group, private_non_enterprise and foundation", k)
+		}
 	}
 	if fd, ok := formSet[it.Form]; ok {
 		i := slices.IndexFunc(fd.form.Fields, func(f forms.Field) bool { return f.Name == OrganisationField })

@@ -135,15 +135,16 @@ func InProgress(ctx context.Context, db bun.IDB, enf *policies.Enforcer, userID 
 }
 
 // ForOrganisation returns the public notices of the organisation, the oldest first: those the decision
-// that registered it published under its case (the 成立公告 and the 双公示 entry of the licence),
-// withdrawn ones included, as they stay public. An organisation taken over from an earlier register
-// has no case here, and so none.
+// that registered it published under its case (the 成立公告 and the 双公示 entry of the licence) and
+// those of the cases about it since (a 变更公告), withdrawn ones included, as they stay public.
 func ForOrganisation(ctx context.Context, db bun.IDB, o *register.Organisation) ([]Notice, error) {
-	if o.CaseID == nil {
-		return nil, nil
-	}
 	var out []Notice
-	err := db.NewSelect().Model(&out).Where("n.case_id = ?", *o.CaseID).
+	err := db.NewSelect().Model(&out).WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		if o.CaseID != nil {
+			q = q.WhereOr("n.case_id = ?", *o.CaseID)
+		}
+		return q.WhereOr("n.case_id IN (SELECT id FROM cases WHERE credit_code = ?)", o.USCC)
+	}).
 		Where("n.status IN (?)", bun.List([]string{StatusPublished, StatusWithdrawn})).
 		OrderExpr("n.published_at, n.id").Scan(ctx)
 	if err != nil {

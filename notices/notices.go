@@ -60,6 +60,7 @@ const (
 	KindText          = "text"             // written by staff; always reviewed
 	KindEstablishment = "establishment"    // 成立公告, written by the system at the registration
 	KindLicence       = "licence_decision" // 双公示 entry, written by the system at a licence decision
+	KindChange        = "change"           // 变更公告, written by the system at a change registration
 )
 
 // Notice is one notice: what the portal lists, with the title of the version it shows.

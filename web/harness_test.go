@@ -111,8 +111,10 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string, opts ...
 	issuer := documents.New(cat, cfg.PublicBase(), seal)
 	fx := notices.Effects{Issuer: issuer, Catalog: cat}
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	engine.RegisterEffect("register.apply_change", register.ApplyChangeEffect)
 	engine.SetBoundCheck(register.CheckBound)
 	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
+	engine.RegisterEffect(notices.EffectChange, fx.Change)
 	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
 	engine.SetIssuer(issuer.Issue)
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))

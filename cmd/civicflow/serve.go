@@ -303,8 +303,10 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	}, cat.Item)
 	fx := notices.Effects{Issuer: issuer, Catalog: cat}
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	engine.RegisterEffect("register.apply_change", register.ApplyChangeEffect)
 	engine.SetBoundCheck(register.CheckBound)
 	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
+	engine.RegisterEffect(notices.EffectChange, fx.Change)
 	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
 	engine.SetIssuer(issuer.Issue)
 	return cat, engine, issuer, nil
