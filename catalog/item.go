@@ -95,6 +95,15 @@ const AboutOrganisation = "organisation"
 // credit code (domain.md §1): 51 社会团体, 52 民办非企业单位, 53 基金会.
 var KindDigits = map[string]byte{"social_group": '1', "private_non_enterprise": '2', "foundation": '3'}
 
+// ServesKind reports whether the item serves the kind of organisation the credit code names (its
+// second character, KindDigits): any, unless the item lists its OrganisationKinds.
+func (it *Item) ServesKind(uscc string) bool {
+	if len(it.OrganisationKinds) == 0 {
+		return true
+	}
+	return len(uscc) > 1 && slices.ContainsFunc(it.OrganisationKinds, func(k string) bool { return KindDigits[k] == uscc[1] })
+}
+
 // OrganisationField is the field of an application form, of type uscc, that names the organisation
 // an item About an organisation concerns.
 const OrganisationField = "uscc"

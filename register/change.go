@@ -156,6 +156,29 @@ func Prefill(o *Organisation, form *forms.Form) map[string]any {
 	return out
 }
 
+// PrefillFor is where the applicant's application for item, about the organisation with the credit
+// code uscc, starts (Prefill): problem.ErrNotFound for an item about no organisation, and the
+// problem Start would answer when the item does not serve the organisation's kind or the applicant
+// does not act for it.
+func PrefillFor(ctx context.Context, db bun.IDB, userID int64, uscc string, item *catalog.Item) (map[string]any, error) {
+	form := item.Forms[item.Form]
+	if item.About != catalog.AboutOrganisation || form == nil {
+		return nil, problem.ErrNotFound
+	}
+	uscc = strings.ToUpper(strings.TrimSpace(uscc))
+	if !item.ServesKind(uscc) {
+		return nil, workflow.ErrWrongKind
+	}
+	if err := CheckBound(ctx, db, userID, uscc); err != nil {
+		return nil, err
+	}
+	o, err := ByUSCC(ctx, db, uscc)
+	if err != nil {
+		return nil, err
+	}
+	return Prefill(o, form), nil
+}
+
 // errNothingChanged refuses to apply a change that changes no particular.
 var errNothingChanged = problem.New(problem.Conflict, "nothing_changed",
 	"申请的登记事项与登记信息相同，没有可变更的内容。", "The application changes none of the registered particulars.")

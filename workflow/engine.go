@@ -128,11 +128,8 @@ func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *cata
 	}
 	values, _ := c.Data[item.Form].(map[string]any)
 	uscc, _ := values[catalog.OrganisationField].(string)
-	if !servesKind(item, uscc) {
-		var fe problem.Fields
-		fe.Add(catalog.OrganisationField, "wrong_kind", "该事项不办理这一类社会组织的申请，请选择与组织类型相应的事项。",
-			"This item is not for organisations of this kind: choose the item for the organisation's kind.")
-		return fe.Err()
+	if !item.ServesKind(uscc) {
+		return ErrWrongKind
 	}
 	if err := check(ctx, tx, c.ApplicantID, uscc); err != nil {
 		return err
@@ -141,14 +138,14 @@ func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *cata
 	return nil
 }
 
-// servesKind reports whether the item serves the kind of organisation the credit code names (its
-// second character, catalog.KindDigits): any, unless the item lists its OrganisationKinds.
-func servesKind(item *catalog.Item, uscc string) bool {
-	if len(item.OrganisationKinds) == 0 {
-		return true
-	}
-	return len(uscc) > 1 && slices.ContainsFunc(item.OrganisationKinds, func(k string) bool { return catalog.KindDigits[k] == uscc[1] })
-}
+// ErrWrongKind refuses a case of an item about organisations of other kinds than the one named
+// (catalog.Item.OrganisationKinds), on the form's uscc field.
+var ErrWrongKind = func() error {
+	var fe problem.Fields
+	fe.Add(catalog.OrganisationField, "wrong_kind", "该事项不办理这一类社会组织的申请，请选择与组织类型相应的事项。",
+		"This item is not for organisations of this kind: choose the item for the organisation's kind.")
+	return fe.Err()
+}()
 
 // ErrOpenCase refuses a case of an item about an organisation while the same item has an open case
 // for it (a partial unique index of cases backs it, so two racing applications cannot both start).
