@@ -185,7 +185,8 @@ func TestAudienceAndSearch(t *testing.T) {
 		}
 		return out
 	}
-	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"social-group-establishment"}) {
+	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"foundation-change",
+		"private-non-enterprise-change", "social-group-change", "social-group-establishment"}) {
 		t.Errorf("for organisations: %v", got)
 	}
 	if got := codes(cat.ForAudience(AudienceCitizens)); !slices.Equal(got, []string{"divorce-registration",
@@ -194,7 +195,7 @@ func TestAudienceAndSearch(t *testing.T) {
 	}
 	for q, want := range map[string][]string{
 		"离婚":        {"divorce-registration", "marriage-certificate-replacement"},
-		"社团":        {"social-group-establishment"},
+		"社团":        {"social-group-change", "social-group-establishment"},
 		" DIVORCE ": {"divorce-registration"},
 		"围棋":        nil,
 		"":          nil,

@@ -132,7 +132,11 @@ func (s *Server) organisationPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": o.History(), "Certificate": cert, "Notices": published}
+	history, err := register.HistoryOf(c.UserContext(), s.DB, o)
+	if err != nil {
+		return err
+	}
+	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": history, "Certificate": cert, "Notices": published}
 	return s.render(c, "register_organisation", v)
 }
 
@@ -184,7 +188,11 @@ func (s *Server) apiOrganisation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: o.History(),
+	history, err := register.HistoryOf(c.UserContext(), s.DB, o)
+	if err != nil {
+		return err
+	}
+	return c.JSON(organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: history,
 		Certificate: cert})
 }
 

@@ -221,6 +221,9 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/bindings/:id/refuse", Need("binding", "review"), s.apiBindingStep("refuse"))
 	s.route(post, "/api/v1/bindings/:id/unbind", LoggedIn, s.apiBindingStep("unbind"))
 
+	// Part B (issue 12), procedures about an organisation: the application's start from the register.
+	s.route(get, "/api/v1/catalog/:code/prefill", Need("case", "apply"), s.apiPrefill)
+
 	// Accounts' API: sign-up with an SMS code, password reset and change, sessions (signup_api.go).
 	s.route(post, "/api/v1/signup/code", Public, s.apiSignupCode)
 	s.route(post, "/api/v1/signup", Public, s.apiSignup)
