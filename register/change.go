@@ -131,7 +131,8 @@ func CaseChanges(ctx context.Context, db bun.IDB, c *workflow.Case, item *catalo
 // current particulars under the names of the form's fields that take them (the credit code, and the
 // Changeable ones), so that the applicant edits only what changes. The form's values of
 // business_scope, funds and sponsor_unit come from what the registration or the last change entered
-// (an organisation imported from paper may lack them: those stay empty).
+// (an organisation imported from paper may lack them: those stay empty). Money is in yuan, as the
+// form takes it.
 func Prefill(o *Organisation, form *forms.Form) map[string]any {
 	out := map[string]any{catalog.OrganisationField: o.USCC}
 	entered, _ := o.Data["values"].(map[string]any)
@@ -153,7 +154,7 @@ func Prefill(o *Organisation, form *forms.Form) map[string]any {
 			out[p] = entered[p]
 		}
 	}
-	return out
+	return form.InYuan(out) // money as the form takes it, not in the fen it is stored in
 }
 
 // PrefillFor is where the applicant's application for item, about the organisation with the credit
@@ -166,6 +167,11 @@ func PrefillFor(ctx context.Context, db bun.IDB, userID int64, uscc string, item
 		return nil, problem.ErrNotFound
 	}
 	uscc = strings.ToUpper(strings.TrimSpace(uscc))
+	if uscc == "" {
+		var fe problem.Fields
+		fe.Add(catalog.OrganisationField, "required", "请填写统一社会信用代码。", "Give the unified social credit code.")
+		return nil, fe.Err()
+	}
 	if !item.ServesKind(uscc) {
 		return nil, workflow.ErrWrongKind
 	}
