@@ -603,6 +603,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		tablesContract(t, k, citizen, admin)
 		assignContract(t, k, st)
 		bindingsContract(t, k, st)
+		orgChangeContract(t, k, st)
 		signupContract(t, k)
 
 		// Every documented operation was exercised.

@@ -276,3 +276,23 @@ func TestOrgChangeOpenCaseRace(t *testing.T) {
 		}
 	})
 }
+
+// orgChangeContract exercises, for TestAPIAnswersAsDocumented, the start of an application about an
+// organisation and the refusal of a second one while the first is open.
+func orgChangeContract(t *testing.T, k *contract, st *site) {
+	t.Helper()
+	w := newChangeWorld(t, st)
+	path := "/api/v1/catalog/" + sgChange + "/prefill?uscc="
+	k.do(call{method: "GET", path: path + w.group.USCC, token: w.clerk, valid: true}, http.StatusOK)
+	k.fails(call{method: "GET", path: path + w.group.USCC, token: w.other, valid: true}, http.StatusUnprocessableEntity, "invalid_input")
+	k.fails(call{method: "GET", path: path + w.foundation.USCC, token: w.clerk, valid: true}, http.StatusUnprocessableEntity, "invalid_input")
+	k.fails(call{method: "GET", path: "/api/v1/catalog/" + sgItem + "/prefill?uscc=" + w.group.USCC, token: w.clerk, valid: true},
+		http.StatusNotFound, "not_found")
+	k.fails(call{method: "GET", path: path + w.group.USCC}, http.StatusUnauthorized, "login_required")
+	start := func() call {
+		return call{method: "POST", path: "/api/v1/cases", token: w.clerk, valid: true,
+			body: map[string]any{"item": sgChange, "jurisdiction": "210100", "data": changeData(st, w, w.group.USCC, map[string]any{"name": "沈阳市围棋运动协会"})}}
+	}
+	k.do(start(), http.StatusCreated)
+	k.fails(start(), http.StatusConflict, "case_open")
+}
