@@ -250,8 +250,18 @@ func ApplyChangeEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *c
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	if _, err := tx.NewUpdate().Model(o).Column("name", "domicile", "legal_representative", "data").WherePK().Exec(ctx); err != nil {
+	// Still active as it was read: a deregistration decided meanwhile wins, and this change is refused.
+	res, err := tx.NewUpdate().Model(o).Column("name", "domicile", "legal_representative", "data").WherePK().
+		Where("status = ?", StatusActive).Exec(ctx)
+	if err != nil {
 		return fmt.Errorf("changing %s by case %s: %w", o.USCC, c.Number, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("changing %s by case %s: %w", o.USCC, c.Number, err)
+	}
+	if n != 1 {
+		return errOrganisationInactive
 	}
 	if renamed {
 		if err := nameindex.Index(ctx, tx, o.ID, o.Name); err != nil {

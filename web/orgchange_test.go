@@ -62,14 +62,21 @@ func newChangeWorld(t *testing.T, st *site) changeWorld {
 		acc: st.token("c.acceptor"), rev: st.token("c.reviewer"), apr: st.token("c.approver"), citizen: st.token("c.citizen")}
 }
 
-// changeData is the application of a change: the form's start from the register with the changes over it.
+// changeData is the application of a social group's change: the form's start from the register with
+// the changes over it.
 func changeData(st *site, w changeWorld, uscc string, changes map[string]any) map[string]any {
 	st.t.Helper()
+	return changeDataFor(st, w, sgChange, uscc, changes)
+}
+
+// changeDataFor is changeData for the change item.
+func changeDataFor(st *site, w changeWorld, item, uscc string, changes map[string]any) map[string]any {
+	st.t.Helper()
 	var pre struct{ Data map[string]any }
-	if code := st.api("GET", "/api/v1/catalog/"+sgChange+"/prefill?uscc="+uscc, w.clerk, nil, &pre); code != http.StatusOK {
+	if code := st.api("GET", "/api/v1/catalog/"+item+"/prefill?uscc="+uscc, w.clerk, nil, &pre); code != http.StatusOK {
 		st.t.Fatalf("the prefill of %s: %d", uscc, code)
 	}
-	up := st.uploadAll(w.clerk, sgChange, "application_letter", "resolution")
+	up := st.uploadAll(w.clerk, item, "application_letter", "resolution")
 	data := pre.Data
 	data["reason"] = "会员大会决议变更。"
 	data["resolved_on"] = time.Now().In(calendar.Zone).AddDate(0, 0, -2).Format(time.DateOnly)
@@ -240,6 +247,56 @@ func TestOrgChangeThroughTheAPI(t *testing.T) {
 				t.Errorf("after the second change: %+v", o)
 			}
 		})
+	})
+}
+
+// A foundation's change, on both databases: handled by the province only, it reissues the
+// foundation's own certificate; a change that changes nothing is refused at the decision.
+func TestOrgChangeOfAFoundation(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		st := startSite(t, s)
+		w := newChangeWorld(t, st)
+		st.user("p.acceptor", "acceptor@210000")
+		st.user("p.reviewer", "reviewer@210000")
+		st.user("p.approver", "approver@210000")
+		w.acc, w.rev, w.apr = st.token("p.acceptor"), st.token("p.reviewer"), st.token("p.approver")
+		const item = "foundation-change"
+		var pre struct{ Data map[string]any }
+		if code := st.api("GET", "/api/v1/catalog/"+item+"/prefill?uscc="+w.foundation.USCC, w.clerk, nil, &pre); code != http.StatusOK {
+			t.Fatalf("prefill: %d", code)
+		}
+		up := st.uploadAll(w.clerk, item, "application_letter", "resolution")
+		data := pre.Data
+		data["business_scope"], data["funds"], data["reason"] = "资助家庭困难学生。", "4000000", "理事会决议增加原始基金。"
+		data["resolved_on"] = time.Now().In(calendar.Zone).AddDate(0, 0, -1).Format(time.DateOnly)
+		data["application_letter"], data["resolution"] = []int64{up["application_letter"]}, []int64{up["resolution"]}
+		var e apiErr
+		if code := st.api("POST", "/api/v1/cases", w.clerk, map[string]any{"item": item, "jurisdiction": "210100", "data": data}, &e); code != 422 ||
+			!hasFieldError(e, "jurisdiction", "level_not_handled") {
+			t.Errorf("a foundation's change filed with a city: %d %+v", code, e)
+		}
+		c := st.startCase(w.clerk, item, "210000", data)
+		c = approveChange(st, w, c, "辽民基变〔2026〕1号")
+		var d workflow.Document
+		if err := s.DB.NewSelect().Model(&d).Where("case_id = ? AND kind = ?", c.ID, "foundation_registration_certificate").Scan(ctx); err != nil ||
+			d.Status != workflow.DocumentValid || d.OrganisationID == nil || *d.OrganisationID != w.foundation.ID || d.Holder != "辽宁省助学基金会" {
+			t.Fatalf("the foundation's certificate: %+v %v", d, err)
+		}
+		o, _ := register.ByUSCC(ctx, s.DB, w.foundation.USCC)
+		if p := o.Particulars(); p.Funds.ZH != "400万元" || p.BusinessScope.ZH != "资助家庭困难学生。" {
+			t.Errorf("the foundation's particulars after the change: %+v", p)
+		}
+
+		// The same particulars again: nothing to change, refused at the decision.
+		same := st.startCase(w.clerk, item, "210000", changeDataFor(st, w, item, w.foundation.USCC, nil))
+		same = st.step(w.acc, same, "accept", "review", nil)
+		same = st.step(w.rev, same, "propose", "decision", map[string]any{"fields": map[string]any{"opinion": "无变更。"}})
+		e = apiErr{}
+		if code := st.act(w.apr, same.ID, map[string]any{"action": "approve", "expected_version": same.Version,
+			"fields": map[string]any{"decision_number": "辽民基变〔2026〕2号"}}, &e); code != http.StatusConflict || e.Error.Code != "nothing_changed" {
+			t.Errorf("approving a change of nothing: %d %+v", code, e)
+		}
 	})
 }
 
