@@ -327,6 +327,7 @@ func (sd *seeder) seed() {
 	// What no time limit may overtake: the open 补正 notices, drafts, bookings to come.
 	sd.walk(sd.group("prep_acceptance"), "supplement_prep")
 	sd.walk(sd.group("est_acceptance"), "supplement_est")
+	sd.orgChanges() // part B of issue 12: the change registrations, in every state
 	// A case assigned to a reviewer (承办人), with an internal note: its page shows staff both.
 	reviewing := sd.group("prep_review")
 	if _, err := st.engine.Assign(sd.ctx, actorOf(w.who["approver-in"]), reviewing.ID,

@@ -31,12 +31,12 @@ type changeWorld struct {
 func newChangeWorld(t *testing.T, st *site) changeWorld {
 	t.Helper()
 	ctx, db := context.Background(), st.stack.DB
-	clerkID := st.user("wu.clerk", "org_applicant@*")
-	st.user("zhao.other", "org_applicant@*")
-	st.user("c.acceptor", "acceptor@2101*")
-	st.user("c.reviewer", "reviewer@2101*")
-	st.user("c.approver", "approver@2101*")
-	st.user("c.citizen", "citizen")
+	clerkID := st.user("oc.clerk", "org_applicant@*")
+	st.user("oc.other", "org_applicant@*")
+	st.user("oc.acceptor", "acceptor@2101*")
+	st.user("oc.reviewer", "reviewer@2101*")
+	st.user("oc.approver", "approver@2101*")
+	st.user("oc.citizen", "citizen")
 	group, err := register.Create(ctx, db, register.NewOrganisation{Name: "沈阳市围棋协会", Kind: register.KindSocialGroup,
 		Jurisdiction: "210100", Domicile: "沈阳市和平区南京北街1号", LegalRepresentative: "李明",
 		Data: map[string]any{
@@ -58,8 +58,8 @@ func newChangeWorld(t *testing.T, st *site) changeWorld {
 			t.Fatal(err)
 		}
 	}
-	return changeWorld{group: group, foundation: foundation, clerk: st.token("wu.clerk"), other: st.token("zhao.other"),
-		acc: st.token("c.acceptor"), rev: st.token("c.reviewer"), apr: st.token("c.approver"), citizen: st.token("c.citizen")}
+	return changeWorld{group: group, foundation: foundation, clerk: st.token("oc.clerk"), other: st.token("oc.other"),
+		acc: st.token("oc.acceptor"), rev: st.token("oc.reviewer"), apr: st.token("oc.approver"), citizen: st.token("oc.citizen")}
 }
 
 // changeData is the application of a social group's change: the form's start from the register with
@@ -171,7 +171,7 @@ func TestOrgChangeThroughTheAPI(t *testing.T) {
 
 		stacktest.Step(&st.t, "case page shows old and new", func(t *testing.T) {
 			br := st.browser()
-			br.login("wu.clerk")
+			br.login("oc.clerk")
 			status, page, _ := br.get(fmt.Sprintf("/cases/%d", c.ID))
 			if status != http.StatusOK || !strings.Contains(page, "登记事项变更前后对照") || !strings.Contains(page, "沈阳市围棋协会") ||
 				!strings.Contains(page, "<strong>沈阳市围棋运动协会</strong>") || !strings.Contains(page, "<strong>沈阳市沈河区青年大街2号</strong>") {
@@ -257,10 +257,10 @@ func TestOrgChangeOfAFoundation(t *testing.T) {
 		ctx := context.Background()
 		st := startSite(t, s)
 		w := newChangeWorld(t, st)
-		st.user("p.acceptor", "acceptor@210000")
-		st.user("p.reviewer", "reviewer@210000")
-		st.user("p.approver", "approver@210000")
-		w.acc, w.rev, w.apr = st.token("p.acceptor"), st.token("p.reviewer"), st.token("p.approver")
+		st.user("oc.p.acceptor", "acceptor@210000")
+		st.user("oc.p.reviewer", "reviewer@210000")
+		st.user("oc.p.approver", "approver@210000")
+		w.acc, w.rev, w.apr = st.token("oc.p.acceptor"), st.token("oc.p.reviewer"), st.token("oc.p.approver")
 		const item = "foundation-change"
 		var pre struct{ Data map[string]any }
 		if code := st.api("GET", "/api/v1/catalog/"+item+"/prefill?uscc="+w.foundation.USCC, w.clerk, nil, &pre); code != http.StatusOK {
