@@ -45,7 +45,7 @@ func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, 
 				continue
 			}
 			particulars[p] = fd.InWanText(values[p]) // funds as the certificate prints them
-			entered[p] = values[p]                    // what a change's form starts from (Prefill)
+			entered[p] = values[p]                   // what a change's form starts from (Prefill)
 		}
 	}
 	kind, _ := c.Fields["organisation_kind"].(string)
