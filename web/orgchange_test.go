@@ -350,6 +350,14 @@ func orgChangeContract(t *testing.T, k *contract, st *site) {
 		return call{method: "POST", path: "/api/v1/cases", token: w.clerk, valid: true,
 			body: map[string]any{"item": sgChange, "jurisdiction": "210100", "data": changeData(st, w, w.group.USCC, map[string]any{"name": "沈阳市围棋运动协会"})}}
 	}
-	k.do(start(), http.StatusCreated)
+	var started struct{ ID int64 }
+	k.do(call{method: "POST", path: "/api/v1/cases", token: w.clerk, valid: true, out: &started,
+		body: map[string]any{"item": sgChange, "jurisdiction": "210100", "data": changeData(st, w, w.group.USCC, map[string]any{"name": "沈阳市围棋运动协会"})}},
+		http.StatusCreated)
 	k.fails(start(), http.StatusConflict, "case_open")
+	var view struct{ Changes []register.Change }
+	k.do(call{method: "GET", path: fmt.Sprintf("/api/v1/cases/%d", started.ID), token: w.clerk, valid: true, out: &view}, http.StatusOK)
+	if len(view.Changes) == 0 || view.Changes[0].Particular != "name" || view.Changes[0].New.ZH != "沈阳市围棋运动协会" {
+		t.Errorf("the case's changes in the API: %+v", view.Changes)
+	}
 }
