@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,8 @@ func TestLintAbout(t *testing.T) {
 		return string(b)
 	}
 	item, form := read("items/sg-annual-report-test.yaml"), read("forms/annual-report-test.yaml")
-	line := itoa(strings.Count(item[:strings.Index(item, "\nabout: organisation")], "\n") + 2)
+	aboutLine := strings.Count(item[:strings.Index(item, "\nabout: organisation")], "\n") + 2
+	line := itoa(aboutLine)
 	for _, tc := range []struct{ rule, item, form, want string }{
 		{"unknown about", strings.Replace(item, "\nabout: organisation", "\nabout: person", 1), form,
 			`unknown about "person"; the only one is organisation`},
@@ -47,4 +49,19 @@ func TestLintAbout(t *testing.T) {
 			t.Fatalf("want a diagnostic starting with\n  %s\ngot:\n  %s", want, strings.Join(ds, "\n  "))
 		})
 	}
+	// organisation_kinds: known kinds, and only on an item about an organisation.
+	for _, tc := range []struct{ rule, item, want string }{
+		{"unknown kind", strings.Replace(item, "\nabout: organisation", "\nabout: organisation\norganisation_kinds: [charity]", 1),
+			`catalog/items/a.yaml:` + itoa(aboutLine+1) + `: unknown organisation kind "charity"`},
+		{"kinds without about", strings.Replace(item, "\nabout: organisation", "\norganisation_kinds: [foundation]", 1),
+			"catalog/items/a.yaml:" + line + ": organisation_kinds is for items with about: organisation"},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			ds := lintFiles(map[string]string{"items/a.yaml": tc.item, "forms/a.yaml": form})
+			if !slices.ContainsFunc(ds, func(d string) bool { return strings.HasPrefix(d, tc.want) }) {
+				t.Fatalf("want a diagnostic starting with\n  %s\ngot:\n  %s", tc.want, strings.Join(ds, "\n  "))
+			}
+		})
+	}
 }
+
