@@ -64,4 +64,3 @@ func TestLintAbout(t *testing.T) {
 		})
 	}
 }
-
