@@ -28,7 +28,8 @@ func TestLintAbout(t *testing.T) {
 		return string(b)
 	}
 	item, form := read("items/sg-annual-report-test.yaml"), read("forms/annual-report-test.yaml")
-	line := itoa(strings.Count(item[:strings.Index(item, "\nabout: organisation")], "\n") + 2)
+	aboutLine := strings.Count(item[:strings.Index(item, "\nabout: organisation")], "\n") + 2
+	line := itoa(aboutLine)
 	for _, tc := range []struct{ rule, item, form, want string }{
 		{"unknown about", strings.Replace(item, "\nabout: organisation", "\nabout: person", 1), form,
 			`unknown about "person"; the only one is organisation`},
@@ -62,6 +63,9 @@ func TestLintAbout(t *testing.T) {
 	notAbout := strings.Replace(item, "\nabout: organisation", "\nrefused_if_listed: [serious]", 1)
 	wantLint(t, map[string]string{"items/a.yaml": notAbout, "forms/a.yaml": form},
 		"catalog/items/a.yaml:"+line+": refused_if_listed needs about: organisation")
+	kindsNotAbout := strings.Replace(item, "\nabout: organisation", "\norganisation_kinds: [foundation]", 1)
+	wantLint(t, map[string]string{"items/a.yaml": kindsNotAbout, "forms/a.yaml": form},
+		"catalog/items/a.yaml:"+line+": organisation_kinds is for items with about: organisation")
 }
 
 // wantLint fails the test unless linting files reports a diagnostic starting with want.

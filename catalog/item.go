@@ -86,9 +86,9 @@ type Item struct {
 	// (年度) the organisation must have been registered before it may apply: 社会组织评估管理办法
 	// admits to evaluation only organisations registered for two full years. 0: no such condition.
 	RegisteredFullYears int `yaml:"registered_full_years,omitempty" json:"registered_full_years,omitempty"`
-	// OrganisationKinds, for an item about an organisation, limits it to organisations of these kinds
-	// (OrganisationKinds' keys), read from the credit code's type digit: each kind's deregistration is
-	// its own item with its own rules. Empty: every kind.
+	// OrganisationKinds, for an item About an organisation, are the kinds of organisation it serves (a
+	// change registration per kind, each with its own certificate); empty for all. An application
+	// naming an organisation of another kind is refused at start.
 	OrganisationKinds []string `yaml:"organisation_kinds,omitempty" json:"organisation_kinds,omitempty"`
 
 	// Set by the loader.
@@ -109,21 +109,17 @@ const (
 // CreditLists lists the credit lists, the milder first.
 var CreditLists = []string{ListAbnormal, ListSerious}
 
-// OrganisationKinds are the kinds of social organisation by the type digit, the second character, of
-// their unified social credit code (GB 32100: 51 社会团体, 52 民办非企业单位, 53 基金会).
-var OrganisationKinds = map[string]byte{"social_group": '1', "private_non_enterprise": '2', "foundation": '3'}
+// KindDigits are the kinds of social organisation by the second character of their unified social
+// credit code (domain.md §1): 51 社会团体, 52 民办非企业单位, 53 基金会.
+var KindDigits = map[string]byte{"social_group": '1', "private_non_enterprise": '2', "foundation": '3'}
 
-// OrganisationKindOf is the kind of the organisation with the credit code, "" when the code names none.
-func OrganisationKindOf(uscc string) string {
-	if len(uscc) < 2 {
-		return ""
+// ServesKind reports whether the item serves the kind of organisation the credit code names (its
+// second character, KindDigits): any, unless the item lists its OrganisationKinds.
+func (it *Item) ServesKind(uscc string) bool {
+	if len(it.OrganisationKinds) == 0 {
+		return true
 	}
-	for kind, digit := range OrganisationKinds {
-		if uscc[1] == digit {
-			return kind
-		}
-	}
-	return ""
+	return len(uscc) > 1 && slices.ContainsFunc(it.OrganisationKinds, func(k string) bool { return KindDigits[k] == uscc[1] })
 }
 
 // OrganisationField is the field of an application form, of type uscc, that names the organisation

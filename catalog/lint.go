@@ -41,6 +41,7 @@ var effectNames = struct {
 	"register.deregister": true, "register.record_filing": true, "register.record_term": true,
 	"documents.revoke_certificates": true, "notices.publish_deregistration": true,
 	"annualreport.file": true, "annualreport.record_result": true, "annualreport.rectified": true,
+	"register.apply_change": true, "notices.publish_change": true,
 }}
 
 // RegisterEffectName declares that an effect called name is implemented, so that definitions may

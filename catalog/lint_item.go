@@ -91,21 +91,21 @@ func (l *lintCtx) about(it *Item, formSet map[string]*formDef) {
 	if it.RegisteredFullYears != 0 && (it.About != AboutOrganisation || it.RegisteredFullYears < 0 || it.RegisteredFullYears > 50) {
 		l.at(l.line("registered_full_years"), "registered_full_years: a number of years from 1 to 50, for an item with about: organisation")
 	}
-	for _, k := range it.OrganisationKinds {
-		if _, ok := OrganisationKinds[k]; !ok {
-			l.at(l.line("organisation_kinds"), "unknown organisation kind %q; the kinds are: social_group, private_non_enterprise, foundation", k)
-		}
-	}
 	switch it.About {
 	case "":
 		if len(it.OrganisationKinds) > 0 {
-			l.at(l.line("organisation_kinds"), "organisation_kinds needs about: organisation")
+			l.at(l.line("organisation_kinds"), "organisation_kinds is for items with about: %s", AboutOrganisation)
 		}
 		return
 	case AboutOrganisation:
 	default:
 		l.at(l.line("about"), "unknown about %q; the only one is %s", it.About, AboutOrganisation)
 		return
+	}
+	for _, k := range it.OrganisationKinds {
+		if _, ok := KindDigits[k]; !ok {
+			l.at(l.line("organisation_kinds"), "unknown organisation kind %q; the kinds are: social_group, private_non_enterprise, foundation", k)
+		}
 	}
 	if fd, ok := formSet[it.Form]; ok {
 		i := slices.IndexFunc(fd.form.Fields, func(f forms.Field) bool { return f.Name == OrganisationField })

@@ -186,9 +186,9 @@ func TestAudienceAndSearch(t *testing.T) {
 		return out
 	}
 	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"annual-report", "articles-approval", "credit-abnormal-removal",
-		"foundation-deregistration", "foundation-establishment", "leaders-change-filing", "organisation-evaluation",
-		"private-non-enterprise-deregistration", "private-non-enterprise-establishment", "social-group-deregistration",
-		"social-group-establishment", "term-renewal-filing"}) {
+		"foundation-change", "foundation-deregistration", "foundation-establishment", "leaders-change-filing", "organisation-evaluation",
+		"private-non-enterprise-change", "private-non-enterprise-deregistration", "private-non-enterprise-establishment",
+		"social-group-change", "social-group-deregistration", "social-group-establishment", "term-renewal-filing"}) {
 		t.Errorf("for organisations: %v", got)
 	}
 	if got := codes(cat.ForAudience(AudienceCitizens)); !slices.Equal(got, []string{"divorce-registration",
@@ -197,7 +197,7 @@ func TestAudienceAndSearch(t *testing.T) {
 	}
 	for q, want := range map[string][]string{
 		"离婚":        {"divorce-registration", "marriage-certificate-replacement"},
-		"社团":        {"social-group-deregistration", "social-group-establishment"},
+		"社团":        {"social-group-change", "social-group-deregistration", "social-group-establishment"},
 		" DIVORCE ": {"divorce-registration"},
 		"围棋":        nil,
 		"":          nil,

@@ -23,7 +23,8 @@ import (
 const certificateYears = 5
 
 // fill builds the data a template's texts see (docs/catalog.md lists it) and returns the register's
-// organisation of the case when there is one.
+// organisation of the case when there is one, found by the case's credit code: the one a registration
+// issued, or the one an application about an organisation names.
 func fill(ctx context.Context, tx bun.IDB, c *workflow.Case, item *catalog.Item, auth Authority, number string,
 	now time.Time) (map[string]any, *register.Organisation, error) {
 	applicant, err := applicantName(ctx, tx, c, item)
@@ -52,9 +53,12 @@ func fill(ctx context.Context, tx bun.IDB, c *workflow.Case, item *catalog.Item,
 		}
 		f["supplement"] = map[string]any{"notice": s.Notice, "items": items}
 	}
-	org, err := register.OfCase(ctx, tx, c.ID)
+	org, err := register.ForCase(ctx, tx, c)
 	if err != nil || org == nil {
 		return f, nil, err
+	}
+	if item.About == catalog.AboutOrganisation { // addressed to the organisation as registered, not as the form proposes
+		f["applicant"] = org.Name
 	}
 	p := org.Particulars()
 	f["organisation"] = map[string]any{"name": org.Name, "uscc": org.USCC, "domicile": org.Domicile,

@@ -136,16 +136,16 @@ func InProgress(ctx context.Context, db bun.IDB, enf *policies.Enforcer, userID 
 
 // ForOrganisation returns the public notices of the organisation, the oldest first: those the decision
 // that registered it published under its case (the 成立公告 and the 双公示 entry of the licence) and
-// those of the later cases about it (its evaluation's 公示 and 公告, its 注销公告), withdrawn ones included, as they
+// those of the later cases about it (its 变更公告 and 注销公告, its evaluation's 公示 and 公告), withdrawn ones included, as they
 // stay public. An organisation taken over from an earlier register has only the latter.
 func ForOrganisation(ctx context.Context, db bun.IDB, o *register.Organisation) ([]Notice, error) {
 	var out []Notice
 	err := db.NewSelect().Model(&out).
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			if o.CaseID != nil {
-				q = q.Where("n.case_id = ?", *o.CaseID)
+				q = q.WhereOr("n.case_id = ?", *o.CaseID)
 			}
-			// The cases about the organisation since (its evaluation), which name it by its credit code.
+			// The cases about the organisation since, which name it by its credit code.
 			return q.WhereOr("n.case_id IN (SELECT id FROM cases WHERE credit_code = ?)", o.USCC)
 		}).
 		Where("n.status IN (?)", bun.List([]string{StatusPublished, StatusWithdrawn})).

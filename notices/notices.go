@@ -66,6 +66,7 @@ const (
 	KindEvaluationResult    = "evaluation_result"
 	KindDeregistration      = "deregistration" // 注销公告, written by the system at the deregistration
 	KindAnnualResults       = "annual_results" // 年度工作报告结果公告, written by the system for a campaign
+	KindChange              = "change"         // 变更公告, written by the system at a change registration
 )
 
 // Notice is one notice: what the portal lists, with the title of the version it shows.

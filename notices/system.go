@@ -24,6 +24,7 @@ const (
 	EffectEstablishment  = "notices.publish_establishment"
 	EffectLicence        = "notices.publish_licence_decision"
 	EffectDeregistration = "notices.publish_deregistration"
+	EffectChange         = "notices.publish_change"
 )
 
 // LicenceCategory is the catalogue category of the items whose decisions are administrative
@@ -174,7 +175,7 @@ var fundsLabel = map[string]string{register.KindSocialGroup: "注册资金", reg
 // the decision just registered, with the particulars the public register shows of it. Run it after
 // register.create_organisation.
 func (fx Effects) Establishment(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
-	o, err := register.OfCase(ctx, tx, c.ID)
+	o, err := register.ForCase(ctx, tx, c)
 	if err != nil {
 		return err
 	}
@@ -236,6 +237,46 @@ func (fx Effects) Deregistration(ctx context.Context, tx bun.Tx, c *workflow.Cas
 	return publishSystem(ctx, tx, c, CategoryOrganisations, KindDeregistration, o.Name+"注销登记公告", b.String(), nil)
 }
 
+// changeLabels name the particulars of a change registration as its notice prints them.
+var changeLabels = map[string]string{"name": "名称", "domicile": "住所", "legal_representative": "法定代表人",
+	"business_scope": "业务范围", "funds": "注册资金", "sponsor_unit": "业务主管单位"}
+
+// Change is the workflow effect EffectChange: the 社会组织变更登记公告 of the change the decision just
+// applied to the register, each changed particular with its previous and new value. Run it after
+// register.apply_change.
+func (fx Effects) Change(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
+	o, err := register.ForCase(ctx, tx, c)
+	if err != nil {
+		return err
+	}
+	changes, err := register.CaseChanges(ctx, tx, c, item)
+	if err != nil {
+		return err
+	}
+	if o == nil || len(changes) == 0 {
+		return fmt.Errorf("case %s: %s runs after register.apply_change, which changes an organisation of the register", c.Number, EffectChange)
+	}
+	number, err := DecisionNumber(ctx, tx, c)
+	if err != nil {
+		return err
+	}
+	auth, err := documents.AuthorityFor(ctx, tx, fx.Catalog, o.Jurisdiction)
+	if err != nil {
+		return fmt.Errorf("naming the authority of case %s: %w", c.Number, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "经审查，准予%s（统一社会信用代码：%s）变更登记。\n\n变更事项：\n", o.Name, o.USCC)
+	for _, ch := range changes {
+		fmt.Fprintf(&b, "%s：由“%s”变更为“%s”\n", changeLabels[ch.Particular], ch.Old.ZH, ch.New.ZH)
+	}
+	fmt.Fprintf(&b, "\n登记管理机关：%s\n", auth.Name)
+	if number != "" {
+		fmt.Fprintf(&b, "变更登记决定文号：%s\n", number)
+	}
+	fmt.Fprintf(&b, "变更登记日期：%s\n\n特此公告。", calendar.DateOf(time.Now()))
+	return publishSystem(ctx, tx, c, CategoryOrganisations, KindChange, o.Name+"变更登记公告", b.String(), nil)
+}
+
 // LicenceDecision is the workflow effect EffectLicence: the 双公示 entry of the licence decision
 // the action just took, an approval or a refusal (the outcome of the final state it reached). The
 // item must be of LicenceCategory; the effect goes after the decision's register effect and
@@ -279,7 +320,7 @@ func (fx Effects) LicenceDecision(ctx context.Context, tx bun.Tx, c *workflow.Ca
 // validUntil is the last day (YYYY-MM-DD) of the certificate the approval issued to the organisation
 // it registered, "" when it registered none or issued no certificate.
 func (fx Effects) validUntil(ctx context.Context, tx bun.IDB, c *workflow.Case) (string, error) {
-	o, err := register.OfCase(ctx, tx, c.ID)
+	o, err := register.ForCase(ctx, tx, c)
 	if err != nil || o == nil {
 		return "", err
 	}

@@ -178,6 +178,16 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"organisation": "沈阳市围棋协会", "level": "4A", "valid_until": "2031-12-06"},
 	},
+	// A change registration (变更登记) of an organisation, any kind: approved, register changed,
+	// certificate reissued.
+	"org_changed": {
+		Subject: map[string]string{"zh-CN": "变更登记已准予：{{.case_number}}", "en": "Change registered: {{.case_number}}"},
+		Body: map[string]string{
+			"zh-CN": "您申请的“{{.item_name}}”（办件编号 {{.case_number}}）已准予变更登记，登记信息已更新，新的登记证书已签发（原证书同时作废），可在办件页面下载电子证书。",
+			"en":    "Your change registration (“{{.item_name}}”, case {{.case_number}}) has been approved. The register is updated and a new certificate issued (the old one is superseded); download it from the case page.",
+		},
+		Sample: map[string]any{"case_number": "210000-2026-000123", "item_name": "社会团体变更登记"},
+	},
 	// The legal clock (workflow): reminders before a promised due date to those who must act,
 	// escalation after the statutory one, and the withdrawal a timer records when a 补正 notice is not
 	// answered in time. The engine adds clock_name, promised_due and statutory_due (YYYY-MM-DD) and,

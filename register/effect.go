@@ -24,7 +24,7 @@ var particularFields = []string{"business_scope", "activity_area", "funds", "spo
 // case's applicant is bound to the new organisation (BindRegistrant).
 func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
 	var name, domicile, legalRep string
-	particulars := map[string]any{}
+	particulars, entered := map[string]any{}, map[string]any{}
 	ids := item.FormIDs()
 	slices.Reverse(ids) // the latest stage's answer wins
 	for _, formID := range ids {
@@ -45,13 +45,14 @@ func CreateOrganisationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, 
 				continue
 			}
 			particulars[p] = fd.InWanText(values[p]) // funds as the certificate prints them
+			entered[p] = values[p]                   // what a change's form starts from (Prefill)
 		}
 	}
 	kind, _ := c.Fields["organisation_kind"].(string)
 	if kind == "" {
 		kind = KindSocialGroup
 	}
-	data := map[string]any{"case_number": c.Number, "item_code": c.ItemCode, "particulars": particulars}
+	data := map[string]any{"case_number": c.Number, "item_code": c.ItemCode, "particulars": particulars, "values": entered}
 	if dn, ok := c.Fields["decision_number"].(string); ok {
 		data["decision_number"] = dn
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
-	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/workflow"
@@ -27,32 +26,17 @@ const (
 // (注销登记, 章程核准, a 备案): Event.Title names the procedure.
 const EventProcedure = "procedure"
 
-// Filing is a concluded procedure about an organisation, a row of organisation_filings: what its
-// public history shows besides its establishment.
-type Filing struct {
-	bun.BaseModel `bun:"table:organisation_filings"`
-
-	ID             int64     `bun:",pk,autoincrement"`
-	OrganisationID int64     `bun:"organisation_id"`
-	CaseID         int64     `bun:"case_id"`
-	ItemCode       string    `bun:"item_code"`
-	Title          lang.Text `bun:"title"`
-	DecisionNumber string    `bun:"decision_number"`
-	At             time.Time `bun:"at"`
-}
-
 // Subject returns the organisation a case about an organisation concerns (its uscc field, which the
 // start checked against the applicant's bindings), for the effects that act on it. The organisation
 // must be registered in the case's jurisdiction: the staff deciding there have no power over an
 // organisation another authority registered.
 func Subject(ctx context.Context, tx bun.IDB, c *workflow.Case) (*Organisation, error) {
-	uscc, _ := c.Fields[catalog.OrganisationField].(string)
-	o, err := ByUSCC(ctx, tx, uscc)
-	if errors.Is(err, problem.ErrNotFound) {
-		return nil, fmt.Errorf("case %s names no organisation of the register (uscc %q)", c.Number, uscc)
-	}
+	o, err := ForCase(ctx, tx, c)
 	if err != nil {
 		return nil, err
+	}
+	if o == nil {
+		return nil, fmt.Errorf("case %s names no organisation of the register", c.Number)
 	}
 	if o.Jurisdiction != c.Jurisdiction {
 		return nil, problem.New(problem.Conflict, "other_authority",
@@ -69,11 +53,8 @@ var errInactive = problem.New(problem.Conflict, "organisation_inactive",
 // recordFiling adds the case's procedure to the organisation's history, with the decision's number.
 func recordFiling(ctx context.Context, tx bun.IDB, o *Organisation, c *workflow.Case, item *catalog.Item, at time.Time) error {
 	number, _ := c.Fields["decision_number"].(string)
-	f := &Filing{OrganisationID: o.ID, CaseID: c.ID, ItemCode: item.Code, Title: item.Name, DecisionNumber: number, At: at}
-	if _, err := tx.NewInsert().Model(f).Exec(ctx); err != nil {
-		return fmt.Errorf("recording case %s in the history of %s: %w", c.Number, o.USCC, err)
-	}
-	return nil
+	caseID := c.ID
+	return RecordEvent(ctx, tx, o.ID, Event{Kind: EventProcedure, At: at, Decision: number, Title: item.Name, CaseID: &caseID}, c.Number)
 }
 
 // RecordFilingEffect is the workflow effect EffectRecordFiling: the approved procedure (章程核准, a
@@ -156,19 +137,6 @@ func TermOf(ctx context.Context, db bun.IDB, organisationID int64) (*Term, error
 		return nil, nil
 	}
 	return &ts[0], nil
-}
-
-// filingEvents are the organisation's concluded procedures as events of its history.
-func filingEvents(ctx context.Context, db bun.IDB, organisationID int64) ([]Event, error) {
-	var fs []Filing
-	if err := db.NewSelect().Model(&fs).Where("organisation_id = ?", organisationID).OrderExpr("at, id").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("reading the filings of organisation %d: %w", organisationID, err)
-	}
-	out := make([]Event, len(fs))
-	for i, f := range fs {
-		out[i] = Event{Kind: EventProcedure, At: f.At, On: calendar.DateOf(f.At), Decision: f.DecisionNumber, Title: f.Title}
-	}
-	return out, nil
 }
 
 // termReminderMonths is how long before its term ends an organisation is reminded of its 换届

@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -37,7 +36,7 @@ var Kinds = []string{KindSocialGroup, KindPrivateNonEnterprise, KindFoundation}
 
 // kindDigits is the second character of the credit code of each kind, as the catalogue names the
 // kinds an item about an organisation serves.
-var kindDigits = catalog.OrganisationKinds
+var kindDigits = catalog.KindDigits
 
 // The statuses an organisation can have on the register.
 const (
@@ -103,41 +102,36 @@ func (o Organisation) Particulars() Particulars {
 		Funds: text("funds"), SponsorUnit: text("sponsor_unit")}
 }
 
-// The kinds of registered event.
+// The kinds of registered event. Other procedures about an organisation add theirs (RecordEvent).
 const (
 	EventEstablished = "established" // 成立登记
+	EventChanged     = "changed"     // 变更登记
 )
 
-// Event is a registered event in an organisation's public history: its establishment now; changes
-// and deregistration when the register records them.
+// Event is a registered event in an organisation's public history: its establishment or import, and
+// what procedures about it recorded since (RecordEvent).
 type Event struct {
-	Kind string    `json:"kind"` // EventEstablished, EventImported or EventProcedure
+	Kind string    `json:"kind"` // EventEstablished, EventImported, EventChanged, EventProcedure or another procedure's
 	At   time.Time `json:"at"`
 	// On is At's day in China, what people read (At in UTC may fall on the day before).
 	On       calendar.Date `json:"on"`
 	Decision string        `json:"decision_number,omitempty"` // the number of the approving decision, when known
 	// Title names the procedure of an EventProcedure (社会团体注销登记, 换届备案).
 	Title lang.Text `json:"title,omitzero"`
+	// Changes are the particulars a change registration changed, each with its previous value.
+	Changes []Change `json:"changes,omitempty"`
+	// Note is a short public remark of the procedure that recorded the event (a level, a reason).
+	Note string `json:"note,omitempty"`
+	// CaseID is the case that made the event, if one did; not public.
+	CaseID *int64 `json:"-"`
 }
 
-// HistoryOf is the organisation's whole public history, the oldest first: History, and the
-// procedures about it that concluded since (注销登记, 章程核准, 备案).
-func HistoryOf(ctx context.Context, db bun.IDB, o *Organisation) ([]Event, error) {
-	filed, err := filingEvents(ctx, db, o.ID)
-	if err != nil {
-		return nil, err
-	}
-	events := append(o.History(), filed...)
-	slices.SortStableFunc(events, func(a, b Event) int { return a.At.Compare(b.At) })
-	return events, nil
-}
-
-// History lists the registered events of the organisation, the oldest first: its establishment
-// registration, with the decision's number, when this installation registered it; for an
+// History lists the registered events the organisation's own entry tells, the oldest first: its
+// establishment registration, with the decision's number, when this installation registered it; for an
 // organisation taken over from the department's earlier register each import that wrote it. An
 // imported organisation has no establishment event: the earlier register gives its date of
 // registration (RegisteredAt, a particular the page shows) but not the decision, and an event
-// without its decision would read as one this register made.
+// without its decision would read as one this register made. HistoryOf adds the recorded events.
 func (o Organisation) History() []Event {
 	imports := importsOf(o.Data)
 	var events []Event
@@ -251,21 +245,6 @@ func ByUSCC(ctx context.Context, db bun.IDB, code string) (*Organisation, error)
 		return nil, problem.ErrNotFound
 	}
 	return getWhere(ctx, db, "uscc = ?", code)
-}
-
-// OfCase returns the organisation the registration case with caseID entered in the register (the
-// latest, should there be several), or nil when it entered none: the effects that follow the
-// registration in its transaction name what it registered.
-func OfCase(ctx context.Context, db bun.IDB, caseID int64) (*Organisation, error) {
-	o := new(Organisation)
-	err := db.NewSelect().Model(o).Where("case_id = ?", caseID).OrderExpr("id DESC").Limit(1).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the organisation of case %d: %w", caseID, err)
-	}
-	return o, nil
 }
 
 func getWhere(ctx context.Context, db bun.IDB, where string, arg any) (*Organisation, error) {

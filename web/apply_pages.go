@@ -62,6 +62,11 @@ func (s *Server) applyPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if data == nil {
+		if data, err = s.applyPrefill(c, it); err != nil {
+			return err
+		}
+	}
 	return s.renderApply(c, it, data, nil, "", fiber.StatusOK)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -33,6 +34,8 @@ type casePageData struct {
 	USCC string
 	// Assign is the assignment and the internal notes, for staff only.
 	Assign *assignPanel
+	// Changes are, for a case about an organisation, its particulars old → new (register.CaseChanges).
+	Changes []register.Change
 }
 
 // appearanceLink is the invitation to book a case's appearance at the office within its window.
@@ -208,6 +211,9 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 	d := casePageData{View: vw, Item: it, Uploads: caseUploads(vw, uploads, v.Locale), Supplement: supplementLabels(vw, v.Locale),
 		Details: vw.EventDetails(), Forms: v.submittedForms(vw, uploads), RepeatedKinds: repeatedKinds(vw.Documents)}
 	d.USCC, _ = vw.Case.Fields["uscc"].(string)
+	if d.Changes, err = register.CaseChanges(ctx, s.DB, vw.Case, it); err != nil {
+		return err
+	}
 	if d.Appearance, err = s.appearance(c, vw); err != nil {
 		return err
 	}

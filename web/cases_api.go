@@ -18,6 +18,7 @@ import (
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -248,7 +249,15 @@ func (s *Server) apiCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(caseJSON(v, n))
+	answer := caseJSON(v, n)
+	changes, err := register.CaseChanges(c.UserContext(), s.DB, v.Case, v.Item)
+	if err != nil {
+		return err
+	}
+	if changes != nil {
+		answer["changes"] = changes
+	}
+	return c.JSON(answer)
 }
 
 // caseJSON is the API's view of a case: the case, its timeline with what each event recorded, the

@@ -334,6 +334,7 @@ func (sd *seeder) seed() {
 	sd.establishmentKinds()
 	sd.seedEvaluations()
 	sd.seedFilings()
+	sd.orgChanges() // part B of issue 12: the change registrations, in every state
 	// A case assigned to a reviewer (承办人), with an internal note: its page shows staff both.
 	reviewing := sd.group("prep_review")
 	if _, err := st.engine.Assign(sd.ctx, actorOf(w.who["approver-in"]), reviewing.ID,

@@ -45,7 +45,7 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/admin/statistics.csv":        statisticsPaths("/admin/statistics.csv"),
 	"/catalog":                     paths("/catalog"),
 	"/catalog/:code":               byItem("/catalog/%s"),
-	"/catalog/:code/apply":         byItem("/catalog/%s/apply"),
+	"/catalog/:code/apply":         byItem("/catalog/%s/apply", "?uscc=51210100MJ0000000X"),
 	"/catalog/:code/flowchart.svg": byItem("/catalog/%s/flowchart.svg", "?lang=en", "?lang=xx"),
 	"/drafts/:code/discard":        byItem("/drafts/%s/discard"),
 	"/cases":                       paths("/cases"),
@@ -130,6 +130,9 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/notices":                   paths("/api/v1/notices", "/api/v1/notices?category=organisations&per_page=1&page=2", "/api/v1/notices?category=x"),
 	"/api/v1/notices/:id":               byNotice("/api/v1/notices/%d", ""),
 
+	// Part B (issue 12): where an application about an organisation starts.
+	"/api/v1/catalog/:code/prefill": prefillPaths,
+
 	// Forms: a repeat's list template, a guide's template files.
 	"/catalog/:code/tables/:file":    byItem("/catalog/%s/tables/individual_members.csv", "?lang=en", "?form=sg_establishment", "?form=x"),
 	"/catalog/:code/templates/:file": byItem("/catalog/%s/templates/model-articles.txt", "?lang=en"),
@@ -211,6 +214,16 @@ func byOrganisation(format string) func(*crawlWorld) []target {
 		}
 		return out
 	}
+}
+
+// prefillPaths asks every item's prefill for each seeded organisation, one that does not exist, a
+// malformed code and none.
+func prefillPaths(w *crawlWorld) []target {
+	var queries []string
+	for _, org := range byOrganisation("?uscc=%s")(w) {
+		queries = append(queries, org.path)
+	}
+	return byItem("/api/v1/catalog/%s/prefill", queries...)(w)
 }
 
 func everybody(*persona) bool { return true }

@@ -29,14 +29,14 @@ func TestHomePageIsAServiceHall(t *testing.T) {
 			if code != http.StatusOK {
 				t.Fatalf("the home page for %q: %d", login, code)
 			}
-			for _, want := range []string{`action="/search"`, "法人办事", `href="/catalog/social-group-establishment"`, "个人办事",
+			for _, want := range []string{`action="/search"`, "法人办事", `href="/catalog/social-group-establishment"`, `href="/catalog/social-group-change"`, "个人办事",
 				`href="/catalog/marriage-registration"`, `href="/catalog/divorce-registration"`, `action="/progress"`,
 				`href="/register"`, `href="/notices"`, `href="tel:12345"`, "咨询电话"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("the home page for %q lacks %s", login, want)
 				}
 			}
-			for _, promise := range []string{"年检", "变更", "注销"} {
+			for _, promise := range []string{"年检", "注销"} {
 				if strings.Contains(body, promise) {
 					t.Errorf("the home page for %q promises %s, which does not exist", login, promise)
 				}

@@ -113,10 +113,12 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string, opts ...
 	issuer := documents.New(cat, cfg.PublicBase(), seal)
 	fx := notices.Effects{Issuer: issuer, Catalog: cat}
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	engine.RegisterEffect("register.apply_change", register.ApplyChangeEffect)
 	engine.SetBoundCheck(register.CheckBound)
 	engine.SetListedCheck(credit.CheckNotListed)
 	engine.RegisterEffect(credit.EffectRemoveAbnormal, credit.RemoveAbnormalEffect)
 	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
+	engine.RegisterEffect(notices.EffectChange, fx.Change)
 	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
 	engine.RegisterEffect(register.EffectRecordEvaluation, register.RecordEvaluationEffect)
 	engine.RegisterEffect(notices.EffectEvaluationPublicity, fx.EvaluationPublicity)

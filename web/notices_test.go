@@ -366,7 +366,7 @@ func TestDecisionsPublishNotices(t *testing.T) {
 				}
 				// The organisation's page in the register links its 成立公告 and this 双公示 entry.
 				_, page, _ = anon.get("/register/" + org.USCC)
-				if !strings.Contains(page, fmt.Sprintf(`href="/notices/%d"`, id)) || !strings.Contains(page, est) || !strings.Contains(page, "成立公告与双公示") {
+				if !strings.Contains(page, fmt.Sprintf(`href="/notices/%d"`, id)) || !strings.Contains(page, est) || !strings.Contains(page, "登记公告与双公示") {
 					t.Errorf("the register's page of the organisation does not link its notices: %s", page)
 				}
 			case "沈阳市不予批准测试会":

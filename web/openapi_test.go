@@ -604,6 +604,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		assignContract(t, k, st)
 		bindingsContract(t, k, st)
 		creditContract(t, k, st)
+		orgChangeContract(t, k, st)
 		signupContract(t, k)
 		campaignsContract(t, k, st)
 

@@ -238,6 +238,9 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/campaigns/:id", Need("campaign", "read"), s.apiCampaign)
 	s.route(post, "/api/v1/campaigns/:id/results", Need("campaign", "publish"), s.apiPublishResults)
 
+	// Part B (issue 12), procedures about an organisation: the application's start from the register.
+	s.route(get, "/api/v1/catalog/:code/prefill", Need("case", "apply"), s.apiPrefill)
+
 	// Accounts' API: sign-up with an SMS code, password reset and change, sessions (signup_api.go).
 	s.route(post, "/api/v1/signup/code", Public, s.apiSignupCode)
 	s.route(post, "/api/v1/signup", Public, s.apiSignup)

@@ -146,8 +146,8 @@ func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *cata
 	}
 	values, _ := c.Data[item.Form].(map[string]any)
 	uscc, _ := values[catalog.OrganisationField].(string)
-	if kind := catalog.OrganisationKindOf(uscc); len(item.OrganisationKinds) > 0 && !slices.Contains(item.OrganisationKinds, kind) {
-		return errWrongKind()
+	if !item.ServesKind(uscc) {
+		return ErrWrongKind
 	}
 	if err := check(ctx, tx, item, c.ApplicantID, uscc); err != nil {
 		return err
@@ -164,14 +164,22 @@ func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *cata
 	return nil
 }
 
-// errWrongKind answers an application about an organisation of a kind the item does not serve (a
-// foundation's deregistration filed under the social groups' item).
-func errWrongKind() error {
+// ErrWrongKind refuses a case of an item about organisations of other kinds than the one named
+// (catalog.Item.OrganisationKinds), on the form's uscc field.
+var ErrWrongKind = func() error {
 	var fe problem.Fields
 	fe.Add(catalog.OrganisationField, "wrong_kind", "该组织的类型不适用本事项，请选择与组织类型（社会团体、民办非企业单位、基金会）相应的事项。",
 		"This procedure is not for organisations of this kind: choose the one for its kind (social group, private non-enterprise unit, foundation).")
 	return fe.Err()
-}
+}()
+
+// ErrOpenCase refuses a case of an item about an organisation while the same item has an open case
+// for it (a partial unique index of cases backs it, so two racing applications cannot both start).
+var ErrOpenCase = &problem.Error{Kind: problem.Conflict, Code: "case_open",
+	Message: problem.Text{ZH: "该组织已有一件同一事项的申请正在办理。", EN: "This organisation already has an open application for this item."},
+	Fields: []problem.Field{{Path: catalog.OrganisationField, Code: "case_open", Message: problem.Text{
+		ZH: "该组织已有一件同一事项的申请正在办理，请在其办结后再申请。",
+		EN: "This organisation already has an open application for this item: apply again once it is closed."}}}}
 
 // SetIssuer makes fn what issue effects call.
 func (e *Engine) SetIssuer(fn IssueFunc) {

@@ -13,6 +13,7 @@ import (
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/notify"
@@ -259,6 +260,9 @@ func insertCase(ctx context.Context, tx bun.Tx, c *Case, now time.Time, within f
 	c.Number = fmt.Sprintf("%s-%d-%06d", c.Jurisdiction, year, n)
 	c.QueryCode = NewQueryCode()
 	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+		if c.CreditCode != "" && database.IsUniqueViolation(err) { // the number is the sequence's: the open case of the item
+			return ErrOpenCase.Because(err)
+		}
 		return fmt.Errorf("inserting case %s: %w", c.Number, err)
 	}
 	for _, p := range c.Parties {

@@ -317,10 +317,12 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	}, cat.Item)
 	fx := notices.Effects{Issuer: issuer, Catalog: cat}
 	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
+	engine.RegisterEffect("register.apply_change", register.ApplyChangeEffect)
 	engine.SetBoundCheck(register.CheckBound)
 	engine.SetListedCheck(credit.CheckNotListed)
 	engine.RegisterEffect(credit.EffectRemoveAbnormal, credit.RemoveAbnormalEffect)
 	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
+	engine.RegisterEffect(notices.EffectChange, fx.Change)
 	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
 	engine.RegisterEffect(register.EffectRecordEvaluation, register.RecordEvaluationEffect)
 	engine.RegisterEffect(notices.EffectEvaluationPublicity, fx.EvaluationPublicity)
