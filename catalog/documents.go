@@ -33,6 +33,10 @@ type DocumentTemplate struct {
 	Title lang.Text `yaml:"title" json:"title"`
 	// Layout is LayoutLetter or LayoutCertificate.
 	Layout string `yaml:"layout" json:"layout"`
+	// Registration marks an organisation's registration certificate (登记证书): the register shows the
+	// latest valid one as the organisation's certificate, not another certificate issued to it (an
+	// evaluation level's).
+	Registration bool `yaml:"registration" json:"registration,omitempty"`
 	// NumberPrefix is the part of the document number (文号) between the authority's abbreviation and
 	// the year: 民社登 gives 辽民社登〔2026〕12号. Kinds with the same prefix share the sequence.
 	NumberPrefix string `yaml:"number_prefix" json:"number_prefix"`

@@ -22,8 +22,8 @@ type Certificate struct {
 	VerifyURL  string    `json:"verify_url"`
 }
 
-// Certificate returns the organisation's valid certificate (the latest valid document of a
-// certificate layout issued for it), or nil when it has none (an organisation imported from paper).
+// Certificate returns the organisation's valid registration certificate (the latest valid document of
+// a template marked registration issued for it), or nil when it has none (an organisation imported from paper).
 func (is *Issuer) Certificate(ctx context.Context, db bun.IDB, organisationID int64) (*Certificate, error) {
 	var docs []workflow.Document
 	err := db.NewSelect().Model(&docs).Where("organisation_id = ? AND status = ? AND verify_code IS NOT NULL",
@@ -32,7 +32,7 @@ func (is *Issuer) Certificate(ctx context.Context, db bun.IDB, organisationID in
 		return nil, fmt.Errorf("reading the certificates of organisation %d: %w", organisationID, err)
 	}
 	for _, d := range docs {
-		if tpl, ok := is.cat.Document(d.Kind); ok && tpl.Layout == catalog.LayoutCertificate {
+		if tpl, ok := is.cat.Document(d.Kind); ok && tpl.Registration {
 			return &Certificate{Title: d.Title, Number: d.Number, IssuedAt: d.IssuedAt, ValidUntil: validUntil(d.IssuedAt),
 				VerifyURL: is.VerifyURL(*d.VerifyCode)}, nil
 		}

@@ -87,10 +87,9 @@ func checkRegisteredYears(o *Organisation, item *catalog.Item, now time.Time) er
 // organisation the case is about, valid five years from the announcement. It stores the case's
 // fields level, level_valid_until and organisation_name, which the certificate and the notices print.
 func RecordEvaluationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item) error {
-	uscc, _ := c.Fields[catalog.OrganisationField].(string)
-	o, err := ByUSCC(ctx, tx, uscc)
+	o, err := Subject(ctx, tx, c)
 	if err != nil {
-		return fmt.Errorf("case %s: the organisation %q it evaluates: %w", c.Number, uscc, err)
+		return err
 	}
 	level, _ := c.Fields["proposed_level"].(string)
 	score, err := strconv.ParseInt(fmt.Sprint(c.Fields["evaluation_score"]), 10, 64)
@@ -105,7 +104,7 @@ func RecordEvaluationEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, it
 		return fmt.Errorf("recording the evaluation of %s by case %s: %w", o.USCC, c.Number, err)
 	}
 	c.Fields["level"], c.Fields["level_valid_until"], c.Fields["organisation_name"] = level, ev.ValidUntil, o.Name
-	return nil
+	return recordFiling(ctx, tx, o, c, item, at, level)
 }
 
 // EvaluationOf returns the organisation's latest announced level, marked valid or not on the day of

@@ -50,11 +50,12 @@ func Subject(ctx context.Context, tx bun.IDB, c *workflow.Case) (*Organisation, 
 var errInactive = problem.New(problem.Conflict, "organisation_inactive",
 	"该组织已注销或被撤销登记。", "The organisation is deregistered or its registration revoked.")
 
-// recordFiling adds the case's procedure to the organisation's history, with the decision's number.
-func recordFiling(ctx context.Context, tx bun.IDB, o *Organisation, c *workflow.Case, item *catalog.Item, at time.Time) error {
+// recordFiling adds the case's procedure to the organisation's history, with the decision's number
+// and a short public note (an evaluation's level).
+func recordFiling(ctx context.Context, tx bun.IDB, o *Organisation, c *workflow.Case, item *catalog.Item, at time.Time, note string) error {
 	number, _ := c.Fields["decision_number"].(string)
 	caseID := c.ID
-	return RecordEvent(ctx, tx, o.ID, Event{Kind: EventProcedure, At: at, Decision: number, Title: item.Name, CaseID: &caseID}, c.Number)
+	return RecordEvent(ctx, tx, o.ID, Event{Kind: EventProcedure, At: at, Decision: number, Title: item.Name, Note: note, CaseID: &caseID}, c.Number)
 }
 
 // RecordFilingEffect is the workflow effect EffectRecordFiling: the approved procedure (章程核准, a
@@ -67,7 +68,7 @@ func RecordFilingEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *
 	if o.Status != StatusActive {
 		return errInactive
 	}
-	return recordFiling(ctx, tx, o, c, item, time.Now().UTC().Truncate(time.Microsecond))
+	return recordFiling(ctx, tx, o, c, item, time.Now().UTC().Truncate(time.Microsecond), "")
 }
 
 // DeregisterEffect is the workflow effect EffectDeregister (注销登记): the organisation the case is
@@ -87,7 +88,7 @@ func DeregisterEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, item *ca
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return errors.Join(err, errInactive)
 	}
-	return recordFiling(ctx, tx, o, c, item, time.Now().UTC().Truncate(time.Microsecond))
+	return recordFiling(ctx, tx, o, c, item, time.Now().UTC().Truncate(time.Microsecond), "")
 }
 
 // Term is the current term of an organisation's organs (理事会、会员代表大会), recorded by its 换届
