@@ -69,6 +69,9 @@ func (s *Server) renderMyOrganisations(c *fiber.Ctx, status int, done string, fo
 	v.Labels = map[string]string{"uscc": v.T("binding_uscc"), "letter": v.T("binding_letter"), "reason": v.T("binding_reason")}
 	data := map[string]any{"Bindings": list, "MayRequest": s.Enforcer.AllowedSomewhere(uid, "binding", "request"),
 		"Accept": materials.Accept(register.LetterTypes), "Types": strings.Join(materials.TypeNames(register.LetterTypes), "、")}
+	if data["AnnualDue"], err = s.annualDue(c, v); err != nil {
+		return err
+	}
 	if slices.Contains([]string{"requested", "unbound"}, done) {
 		data["Done"] = "binding_done_" + done
 	}
