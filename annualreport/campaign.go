@@ -81,6 +81,12 @@ var defaultDeadlines = map[string]string{
 	register.KindFoundation:           "03-31",
 }
 
+// DefaultDeadline is the deadline of the reports of year for organisations of kind, unless the
+// campaign says otherwise.
+func DefaultDeadline(year int, kind string) string {
+	return fmt.Sprintf("%04d-%s", year+1, defaultDeadlines[kind])
+}
+
 // The permissions of policies/policy.csv, in the campaign's jurisdiction.
 const (
 	object     = "campaign"
@@ -148,7 +154,7 @@ func (o *Opening) check(ctx context.Context, db bun.IDB, today calendar.Date) (*
 	for _, kind := range register.Kinds {
 		s := strings.TrimSpace(o.Deadlines[kind])
 		if s == "" {
-			s = fmt.Sprintf("%04d-%s", o.Year+1, defaultDeadlines[kind])
+			s = DefaultDeadline(o.Year, kind)
 		}
 		d, err := calendar.ParseDate(s)
 		switch {

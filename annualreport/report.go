@@ -13,6 +13,7 @@ import (
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -162,9 +163,11 @@ func updateOfCase(ctx context.Context, tx bun.Tx, c *workflow.Case, set func(*bu
 }
 
 // OnMissed is called, in the transaction that marks it missed, once for each organisation that did
-// not file its report of the year by its deadline: the 活动异常名录 (part credit) lists it. The
-// jurisdiction is the organisation's registration authority. Nil does nothing but mark the report.
-var OnMissed func(ctx context.Context, tx bun.Tx, organisationID int64, year int, jurisdiction string) error
+// not file its report of the year by its deadline: the 活动异常名录 lists it (serve and the web
+// tests set it to credit.ListForMissedReport; this package does not import credit, which reads
+// the register). The jurisdiction is the organisation's registration authority. Nil does nothing
+// but mark the report.
+var OnMissed func(ctx context.Context, tx bun.IDB, organisationID int64, year int, jurisdiction string) error
 
 // sweepBatch is how many reports one transaction of the deadline pass or the reminders handles.
 const sweepBatch = 200
@@ -268,4 +271,32 @@ func Tick(ctx context.Context, db *bun.DB, now time.Time) error {
 	}
 	_, err := PassDeadlines(ctx, db, today, now)
 	return err
+}
+
+// Due is a report an applicant has to file: pending, or missed and still to be filed late.
+type Due struct {
+	ReportID     int64  `json:"report_id"`
+	Year         int    `json:"year"`
+	Deadline     string `json:"deadline"`
+	Status       string `json:"status"`
+	Jurisdiction string `json:"jurisdiction"` // where the report is filed: the organisation's authority
+	Name         string `json:"name"`
+	USCC         string `json:"uscc"`
+}
+
+// DueFor lists the reports still to file of the organisations the user actively acts for, the
+// earliest deadline first.
+func DueFor(ctx context.Context, db bun.IDB, userID int64) ([]Due, error) {
+	out := []Due{}
+	err := db.NewSelect().TableExpr("annual_reports AS r").
+		Join("JOIN organisations AS o ON o.id = r.organisation_id").
+		Join("JOIN organisation_bindings AS b ON b.organisation_id = r.organisation_id").
+		ColumnExpr("r.id AS report_id, r.year, r.deadline, r.status, o.jurisdiction, o.name, o.uscc").
+		Where("b.user_id = ? AND b.status = ?", userID, register.BindingActive).
+		Where("r.status IN (?)", bun.List([]string{StatusPending, StatusMissed})).
+		OrderExpr("r.deadline, o.uscc").Limit(200).Scan(ctx, &out)
+	if err != nil {
+		return nil, fmt.Errorf("listing the reports user %d has to file: %w", userID, err)
+	}
+	return out, nil
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/civicflow/civicflow/problem"
 )
 
-// Stat is one line of a campaign's statistics: the reports of one jurisdiction and kind.
+// Stat is one line of a campaign's statistics: the reports of one jurisdiction and kind (or, in
+// Totals, all of a campaign's).
 type Stat struct {
+	CampaignID   int64  `json:"-"`
 	Jurisdiction string `json:"jurisdiction"`
 	Kind         string `json:"kind"`
 	Reports      int    `json:"reports"`
@@ -26,21 +28,47 @@ type Stat struct {
 	Fail         int    `json:"fail"`
 }
 
-// Statistics counts the campaign's reports per jurisdiction and kind, in one query.
-func Statistics(ctx context.Context, db bun.IDB, campaignID int64) ([]Stat, error) {
-	out := []Stat{}
-	err := db.NewSelect().TableExpr("annual_reports AS r").
-		ColumnExpr("r.jurisdiction, r.kind, COUNT(*) AS reports").
+// countReports selects the counts of Stat over the reports (alias r) that the query groups.
+func countReports(db bun.IDB) *bun.SelectQuery {
+	return db.NewSelect().TableExpr("annual_reports AS r").
+		ColumnExpr("COUNT(*) AS reports").
 		ColumnExpr("SUM(CASE WHEN r.case_id IS NOT NULL THEN 1 ELSE 0 END) AS filed").
 		ColumnExpr("SUM(CASE WHEN r.on_time THEN 1 ELSE 0 END) AS on_time").
 		ColumnExpr("SUM(CASE WHEN r.status = ? THEN 1 ELSE 0 END) AS missed", StatusMissed).
 		ColumnExpr("SUM(CASE WHEN r.result = ? THEN 1 ELSE 0 END) AS pass", ResultPass).
 		ColumnExpr("SUM(CASE WHEN r.result = ? THEN 1 ELSE 0 END) AS basic_pass", ResultBasicPass).
-		ColumnExpr("SUM(CASE WHEN r.result = ? THEN 1 ELSE 0 END) AS fail", ResultFail).
+		ColumnExpr("SUM(CASE WHEN r.result = ? THEN 1 ELSE 0 END) AS fail", ResultFail)
+}
+
+// Statistics counts the campaign's reports per jurisdiction and kind, in one query.
+func Statistics(ctx context.Context, db bun.IDB, campaignID int64) ([]Stat, error) {
+	out := []Stat{}
+	err := countReports(db).ColumnExpr("r.jurisdiction, r.kind").
 		Where("r.campaign_id = ?", campaignID).
 		GroupExpr("r.jurisdiction, r.kind").OrderExpr("r.jurisdiction, r.kind").Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("counting the reports of campaign %d: %w", campaignID, err)
+	}
+	return out, nil
+}
+
+// Totals counts the reports of each of the campaigns, in one query: the line of the campaigns list.
+func Totals(ctx context.Context, db bun.IDB, campaigns []Campaign) (map[int64]Stat, error) {
+	out := map[int64]Stat{}
+	if len(campaigns) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(campaigns))
+	for i, c := range campaigns {
+		ids[i] = c.ID
+	}
+	var rows []Stat
+	if err := countReports(db).ColumnExpr("r.campaign_id").Where("r.campaign_id IN (?)", bun.List(ids)).
+		GroupExpr("r.campaign_id").Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("counting the reports of %d campaigns: %w", len(ids), err)
+	}
+	for _, r := range rows {
+		out[r.CampaignID] = r
 	}
 	return out, nil
 }

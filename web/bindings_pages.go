@@ -70,6 +70,9 @@ func (s *Server) renderMyOrganisations(c *fiber.Ctx, status int, done string, fo
 	data := map[string]any{"Bindings": list, "MayRequest": s.Enforcer.AllowedSomewhere(uid, "binding", "request"),
 		"Accept": materials.Accept(register.LetterTypes), "Types": strings.Join(materials.TypeNames(register.LetterTypes), "、"),
 		"Procedures": s.proceduresFor(list)}
+	if data["AnnualDue"], err = s.annualDue(c, v); err != nil {
+		return err
+	}
 	if slices.Contains([]string{"requested", "unbound"}, done) {
 		data["Done"] = "binding_done_" + done
 	}

@@ -90,14 +90,15 @@ func TestAnnualReportCampaign(t *testing.T) {
 		w := newCampaignWorld(t, s)
 		st := w.st
 		var missed []int64
-		annualreport.OnMissed = func(ctx context.Context, tx bun.Tx, organisationID int64, year int, jurisdiction string) error {
+		wired := annualreport.OnMissed
+		annualreport.OnMissed = func(ctx context.Context, tx bun.IDB, organisationID int64, year int, jurisdiction string) error {
 			if year != w.year || jurisdiction != "210100" {
 				t.Errorf("OnMissed(%d, %d, %s)", organisationID, year, jurisdiction)
 			}
 			missed = append(missed, organisationID)
 			return nil
 		}
-		t.Cleanup(func() { annualreport.OnMissed = nil })
+		t.Cleanup(func() { annualreport.OnMissed = wired })
 
 		// Opening: bad input, someone else's jurisdiction, then the city's campaign.
 		var e apiErr

@@ -159,6 +159,10 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	// Part D: annual-report campaigns.
 	"/api/v1/campaigns":     paths("/api/v1/campaigns"),
 	"/api/v1/campaigns/:id": paths("/api/v1/campaigns/1", "/api/v1/campaigns/999999", "/api/v1/campaigns/x"),
+	// Part D2: the campaign pages.
+	"/admin/campaigns":     paths("/admin/campaigns"),
+	"/admin/campaigns/new": paths("/admin/campaigns/new"),
+	"/admin/campaigns/:id": paths("/admin/campaigns/1", "/admin/campaigns/1?done=opened", "/admin/campaigns/1?done=published", "/admin/campaigns/999999", "/admin/campaigns/x"),
 
 	// Accounts: sign-up, password reset, sessions.
 	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),

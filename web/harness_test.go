@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,6 +56,10 @@ type site struct {
 	// srv is the site's application, for tests that read its route table.
 	srv *web.Server
 }
+
+// wireMissed hands the annual reports' non-filers to the credit lists, as serve does, once: the hook
+// is a package variable and parallel tests start sites at the same time.
+var wireMissed sync.Once
 
 // startSite serves CivicFlow on the stack with the demo jurisdictions and a throttle tight enough to test.
 func startSite(t testing.TB, s *stacktest.Stack) *site {
@@ -130,6 +135,7 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string, opts ...
 	engine.RegisterEffect(notices.EffectDeregistration, fx.Deregistration)
 	engine.SetIssuer(issuer.Issue)
 	annualreport.Register(engine)
+	wireMissed.Do(func() { annualreport.OnMissed = credit.ListForMissedReport })
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -167,6 +167,8 @@ type navPermissions struct {
 	BindingRead bool
 	// CreditRead shows the staff list of the credit lists' entries.
 	CreditRead bool
+	// CampaignRead shows the annual-report campaigns.
+	CampaignRead bool
 
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
@@ -289,9 +291,10 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			AuditRead: e.AllowedSomewhere(u.ID, "audit", "read"), CaseRead: e.AllowedSomewhere(u.ID, "case", "read"),
 			CatalogRead: e.AllowedSomewhere(u.ID, "catalog", "read"), CalendarRead: e.AllowedSomewhere(u.ID, "calendar", "read"),
 			StatisticsRead: e.AllowedSomewhere(u.ID, "statistics", "read"), OfficeRead: e.AllowedSomewhere(u.ID, "office", "read"),
-			NoticeRead:  e.AllowedSomewhere(u.ID, "notice", "read"),
-			BindingRead: e.AllowedSomewhere(u.ID, "binding", "read"),
-			CreditRead:  e.AllowedSomewhere(u.ID, "credit", "read"),
+			NoticeRead:   e.AllowedSomewhere(u.ID, "notice", "read"),
+			BindingRead:  e.AllowedSomewhere(u.ID, "binding", "read"),
+			CreditRead:   e.AllowedSomewhere(u.ID, "credit", "read"),
+			CampaignRead: e.AllowedSomewhere(u.ID, "campaign", "read"),
 		}
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())

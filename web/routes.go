@@ -241,6 +241,14 @@ func (s *Server) routes() {
 	// Part B (issue 12), procedures about an organisation: the application's start from the register.
 	s.route(get, "/api/v1/catalog/:code/prefill", Need("case", "apply"), s.apiPrefill)
 
+	// Part D2: the pages of annual-report campaigns (campaigns_pages.go): the list with each
+	// campaign's totals, the opening form, a campaign with its statistics and its results' publication.
+	s.route(get, "/admin/campaigns", Need("campaign", "read"), s.campaignsPage)
+	s.route(get, "/admin/campaigns/new", Need("campaign", "open"), s.newCampaignPage)
+	s.route(post, "/admin/campaigns", Need("campaign", "open"), s.openCampaignPost)
+	s.route(get, "/admin/campaigns/:id", Need("campaign", "read"), s.campaignPage)
+	s.route(post, "/admin/campaigns/:id/results", Need("campaign", "publish"), s.publishResultsPost)
+
 	// Accounts' API: sign-up with an SMS code, password reset and change, sessions (signup_api.go).
 	s.route(post, "/api/v1/signup/code", Public, s.apiSignupCode)
 	s.route(post, "/api/v1/signup", Public, s.apiSignup)

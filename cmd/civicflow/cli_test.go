@@ -3,15 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/civicflow/civicflow/accounts"
+	"github.com/civicflow/civicflow/annualreport"
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/credit"
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/policies"
@@ -122,6 +125,10 @@ func TestDemoSeedingTwiceDuplicatesNothing(t *testing.T) {
 		cat, engine, _, err := loadEngine(ctx, s.DB, enf, cfg)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The engine's set-up also hands the annual reports' non-filers to the 活动异常名录.
+		if annualreport.OnMissed == nil || reflect.ValueOf(annualreport.OnMissed).Pointer() != reflect.ValueOf(credit.ListForMissedReport).Pointer() {
+			t.Error("loadEngine leaves annualreport.OnMissed unwired to credit.ListForMissedReport")
 		}
 		desk := appointments.New(s.DB, enf, engine, cat.Items)
 		for range 2 {

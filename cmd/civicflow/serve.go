@@ -334,6 +334,7 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	engine.RegisterEffect(notices.EffectDeregistration, fx.Deregistration)
 	engine.SetIssuer(issuer.Issue)
 	annualreport.Register(engine)
+	annualreport.OnMissed = credit.ListForMissedReport // the deadline pass lists non-filers as abnormal
 	return cat, engine, issuer, nil
 }
 
