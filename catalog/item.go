@@ -90,6 +90,11 @@ type Item struct {
 	// change registration per kind, each with its own certificate); empty for all. An application
 	// naming an organisation of another kind is refused at start.
 	OrganisationKinds []string `yaml:"organisation_kinds,omitempty" json:"organisation_kinds,omitempty"`
+	// ConcurrentCases, for an item about an organisation, lets one organisation have several open
+	// cases of it at once: a year's annual report while the last year's is still in rectification
+	// (the item's own effects keep each year filed once). Otherwise a second application waits for
+	// the first case to close.
+	ConcurrentCases bool `yaml:"concurrent_cases,omitempty" json:"concurrent_cases,omitempty"`
 
 	// Set by the loader.
 	Source string                 `yaml:"-" json:"-"` // file the item came from

@@ -96,6 +96,9 @@ func (l *lintCtx) about(it *Item, formSet map[string]*formDef) {
 		if len(it.OrganisationKinds) > 0 {
 			l.at(l.line("organisation_kinds"), "organisation_kinds is for items with about: %s", AboutOrganisation)
 		}
+		if it.ConcurrentCases {
+			l.at(l.line("concurrent_cases"), "concurrent_cases is for items with about: %s", AboutOrganisation)
+		}
 		return
 	case AboutOrganisation:
 	default:

@@ -6,7 +6,8 @@ package migrations
 //     particular's previous and new value, so that the register shows the organisation's whole history;
 //   - at most one open case of an item per organisation (the case's credit code): two applications
 //     for the same procedure racing cannot both be filed. Cases not about an organisation have no
-//     credit code while open.
+//     credit code while open. An item may allow several (catalog.Item.ConcurrentCases: each year's
+//     annual report), marked concurrent on its cases.
 func init() {
 	all.MustRegister(statements(
 		`CREATE TABLE organisation_events (
@@ -23,10 +24,12 @@ func init() {
 		)`,
 		`CREATE INDEX organisation_events_organisation ON organisation_events (organisation_id, at)`,
 		`CREATE INDEX organisation_events_case ON organisation_events (case_id)`,
+		`ALTER TABLE cases ADD COLUMN concurrent BOOLEAN NOT NULL DEFAULT FALSE`,
 		`CREATE UNIQUE INDEX cases_open_per_organisation ON cases (item_code, credit_code)
-			WHERE closed_at IS NULL AND credit_code <> ''`,
+			WHERE closed_at IS NULL AND credit_code <> '' AND NOT concurrent`,
 	), statements(
 		`DROP INDEX cases_open_per_organisation`,
+		`ALTER TABLE cases DROP COLUMN concurrent`,
 		`DROP TABLE organisation_events`,
 	))
 }

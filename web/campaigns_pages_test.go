@@ -115,10 +115,11 @@ func TestCampaignPages(t *testing.T) {
 
 		// The applicant sees the reports to file, not the organisation registered after the cut-off.
 		body, _ = clerk.page("/account/organisations", http.StatusOK)
-		mustContain(t, "My organisations", body, `href="/catalog/annual-report/apply"`, w.group.USCC, w.foundation.USCC,
-			fmt.Sprintf("%d-04-15", next))
-		if strings.Count(body, `href="/catalog/annual-report/apply"`) != 2 {
-			t.Errorf("My organisations offers %d reports to file, want 2", strings.Count(body, `href="/catalog/annual-report/apply"`))
+		due := body[strings.Index(body, `id="annual-reports"`):]
+		mustContain(t, "My organisations", due, `href="/catalog/annual-report/apply?uscc=`+w.group.USCC+`"`,
+			`href="/catalog/annual-report/apply?uscc=`+w.foundation.USCC+`"`, fmt.Sprintf("%d-04-15", next))
+		if n := strings.Count(due, `href="/catalog/annual-report/apply?uscc=`); n != 2 {
+			t.Errorf("My organisations offers %d reports to file, want 2", n)
 		}
 
 		// The approver publishes: refused before any review, then once.

@@ -254,6 +254,10 @@ type Case struct {
 	// AssigneeID is the reviewer an approver assigned the case to (承办人, see Assign): staff work,
 	// left out of the views of the case's people.
 	AssigneeID *int64 `json:"assignee_id,omitempty"`
+	// Concurrent marks a case of an item whose organisation may have several open at once
+	// (catalog.Item.ConcurrentCases); any other case about an organisation is its item's only open
+	// one for that organisation, which a partial unique index of cases enforces.
+	Concurrent bool `json:"-"`
 	// Due is the case's running or paused clock, filled in by the lists (MyCases, Inbox).
 	Due *CaseDue `bun:"-" json:"due,omitempty"`
 }

@@ -201,7 +201,8 @@ func enterStart(c *Case, item *catalog.Item, values map[string]any, warnings []p
 // that of the people who booked the item, filed by a clerk who may check them in and is none of them.
 // An item booked at an office is filed only on behalf of its people, any other item never.
 func (e *Engine) newCase(actor audit.Actor, item *catalog.Item, jurisdiction string, o *startOptions) (*Case, error) {
-	c := &Case{ItemCode: item.Code, VersionHash: item.Hash, Jurisdiction: jurisdiction, ApplicantID: actor.UserID}
+	c := &Case{ItemCode: item.Code, VersionHash: item.Hash, Jurisdiction: jurisdiction, ApplicantID: actor.UserID,
+		Concurrent: item.ConcurrentCases}
 	switch {
 	case item.Booked() && !o.onBehalf:
 		return nil, ErrApplyByAppointment
