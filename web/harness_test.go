@@ -10,27 +10,24 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/civicflow/civicflow/accounts"
-	"github.com/civicflow/civicflow/annualreport"
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
-	"github.com/civicflow/civicflow/credit"
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/documents"
+	"github.com/civicflow/civicflow/effects"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
-	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/web"
 	"github.com/civicflow/civicflow/workflow"
@@ -56,10 +53,6 @@ type site struct {
 	// srv is the site's application, for tests that read its route table.
 	srv *web.Server
 }
-
-// wireMissed hands the annual reports' non-filers to the credit lists, as serve does, once: the hook
-// is a package variable and parallel tests start sites at the same time.
-var wireMissed sync.Once
 
 // startSite serves CivicFlow on the stack with the demo jurisdictions and a throttle tight enough to test.
 func startSite(t testing.TB, s *stacktest.Stack) *site {
@@ -116,26 +109,8 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string, opts ...
 		t.Fatal(err)
 	}
 	issuer := documents.New(cat, cfg.PublicBase(), seal)
-	fx := notices.Effects{Issuer: issuer, Catalog: cat}
-	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
-	engine.RegisterEffect("register.apply_change", register.ApplyChangeEffect)
-	engine.SetBoundCheck(register.CheckBound)
-	engine.SetListedCheck(credit.CheckNotListed)
-	engine.RegisterEffect(credit.EffectRemoveAbnormal, credit.RemoveAbnormalEffect)
-	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
-	engine.RegisterEffect(notices.EffectChange, fx.Change)
-	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
-	engine.RegisterEffect(register.EffectRecordEvaluation, register.RecordEvaluationEffect)
-	engine.RegisterEffect(notices.EffectEvaluationPublicity, fx.EvaluationPublicity)
-	engine.RegisterEffect(notices.EffectEvaluationResult, fx.EvaluationResult)
-	engine.RegisterEffect(register.EffectDeregister, register.DeregisterEffect)
-	engine.RegisterEffect(register.EffectRecordFiling, register.RecordFilingEffect)
-	engine.RegisterEffect(register.EffectRecordTerm, register.RecordTermEffect)
-	engine.RegisterEffect(documents.EffectRevokeCertificates, issuer.RevokeCertificatesEffect)
-	engine.RegisterEffect(notices.EffectDeregistration, fx.Deregistration)
-	engine.SetIssuer(issuer.Issue)
-	annualreport.Register(engine)
-	wireMissed.Do(func() { annualreport.OnMissed = credit.ListForMissedReport })
+	fx := notices.Effects{Issuer: issuer, Catalog: cat} // for tests that wrap one of its effects
+	effects.Wire(engine, issuer, cat)
 	desk := appointments.New(s.DB, enf, engine, cat.Items, appointments.WithClock(clock.Now))
 	broker := s.Broker(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

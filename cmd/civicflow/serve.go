@@ -25,10 +25,10 @@ import (
 	"github.com/civicflow/civicflow/credit"
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/documents"
+	"github.com/civicflow/civicflow/effects"
 	"github.com/civicflow/civicflow/idempotency"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/migrations"
-	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
@@ -315,26 +315,7 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 	engine := workflow.New(db, enforcer, func(ctx context.Context, hash string) (*catalog.Item, error) {
 		return catalog.Version(ctx, db, hash)
 	}, cat.Item)
-	fx := notices.Effects{Issuer: issuer, Catalog: cat}
-	engine.RegisterEffect("register.create_organisation", register.CreateOrganisationEffect)
-	engine.RegisterEffect("register.apply_change", register.ApplyChangeEffect)
-	engine.SetBoundCheck(register.CheckBound)
-	engine.SetListedCheck(credit.CheckNotListed)
-	engine.RegisterEffect(credit.EffectRemoveAbnormal, credit.RemoveAbnormalEffect)
-	engine.RegisterEffect(notices.EffectEstablishment, fx.Establishment)
-	engine.RegisterEffect(notices.EffectChange, fx.Change)
-	engine.RegisterEffect(notices.EffectLicence, fx.LicenceDecision)
-	engine.RegisterEffect(register.EffectRecordEvaluation, register.RecordEvaluationEffect)
-	engine.RegisterEffect(notices.EffectEvaluationPublicity, fx.EvaluationPublicity)
-	engine.RegisterEffect(notices.EffectEvaluationResult, fx.EvaluationResult)
-	engine.RegisterEffect(register.EffectDeregister, register.DeregisterEffect)
-	engine.RegisterEffect(register.EffectRecordFiling, register.RecordFilingEffect)
-	engine.RegisterEffect(register.EffectRecordTerm, register.RecordTermEffect)
-	engine.RegisterEffect(documents.EffectRevokeCertificates, issuer.RevokeCertificatesEffect)
-	engine.RegisterEffect(notices.EffectDeregistration, fx.Deregistration)
-	engine.SetIssuer(issuer.Issue)
-	annualreport.Register(engine)
-	annualreport.OnMissed = credit.ListForMissedReport // the deadline pass lists non-filers as abnormal
+	effects.Wire(engine, issuer, cat)
 	return cat, engine, issuer, nil
 }
 
