@@ -182,6 +182,15 @@ func TestBrowserOrganisationLife(t *testing.T) {
 	}
 	loginInBrowser(t, ctx, st.base, "ol.clerk")
 	actx, rctx, pctx, anon := person("ol.acceptor"), person("ol.reviewer"), person("ol.approver"), person("")
+	// The member of the public reads Chinese: Chromium asks for English, so switch with the header's button.
+	if err := chromedp.Do(anon, chromedp.Navigate(st.base+"/register"), chromedp.WaitVisible(chromedp.CSS(`header .lang-switch button`))); err != nil {
+		t.Fatal(err)
+	}
+	if lang, _ := chromedp.Run(anon, chromedp.Evaluate[string](`document.documentElement.lang`)); lang != "zh-CN" {
+		if resp, err := chromedp.RunResponse(anon, chromedp.Click(chromedp.CSS(`header .lang-switch button`))); err != nil || resp.Status != http.StatusOK {
+			t.Fatalf("switching to Chinese: %v %+v", err, resp)
+		}
+	}
 
 	// 1. The applicant asks to act for the first organisation on My organisations; staff approve it.
 	t.Log("binding request page and staff approval")
