@@ -130,9 +130,10 @@ func CaseChanges(ctx context.Context, db bun.IDB, c *workflow.Case, item *catalo
 // Prefill is where an application for an item about an organisation starts: the organisation's
 // current particulars under the names of the form's fields that take them (the credit code, and the
 // Changeable ones), so that the applicant edits only what changes. The form's values of
-// business_scope, funds and sponsor_unit come from what the registration or the last change entered
-// (an organisation imported from paper may lack them: those stay empty). Money is in yuan, as the
-// form takes it.
+// business_scope, funds and sponsor_unit come from what the registration or the last change entered;
+// an organisation imported from the old register has only their text, which starts the text fields
+// (its funds, written as the old register wrote them, stay empty). Money is in yuan, as the form
+// takes it.
 func Prefill(o *Organisation, form *forms.Form) map[string]any {
 	out := map[string]any{catalog.OrganisationField: o.USCC}
 	entered, _ := o.Data["values"].(map[string]any)
@@ -152,6 +153,8 @@ func Prefill(o *Organisation, form *forms.Form) map[string]any {
 			out[p] = o.LegalRepresentative
 		case entered[p] != nil:
 			out[p] = entered[p]
+		case fd.Type != forms.TypeMoney && o.current(p).ZH != "":
+			out[p] = o.current(p).ZH
 		}
 	}
 	return form.InYuan(out) // money as the form takes it, not in the fen it is stored in
