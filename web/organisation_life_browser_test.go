@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/annualreport"
 	"github.com/civicflow/civicflow/calendar"
@@ -284,11 +283,6 @@ func TestBrowserOrganisationLife(t *testing.T) {
 
 	// The deadline passes (the worker's periodic work): the non-filer is on the public 活动异常名录.
 	t.Log("deadline pass: 活动异常名录, and two years on 严重违法失信名单")
-	prev := annualreport.OnMissed
-	annualreport.OnMissed = func(ctx context.Context, tx bun.Tx, organisationID int64, year int, jurisdiction string) error {
-		return credit.ListForMissedReport(ctx, tx, organisationID, year, jurisdiction)
-	}
-	t.Cleanup(func() { annualreport.OnMissed = prev })
 	deadline, err := calendar.ParseDate(cp.DeadlineSocialGroup)
 	if err != nil {
 		t.Fatal(err)
