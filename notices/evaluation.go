@@ -70,10 +70,9 @@ func (fx Effects) EvaluationResult(ctx context.Context, tx bun.Tx, c *workflow.C
 
 // evaluated is the organisation an evaluation case is about and the authority that evaluates it.
 func (fx Effects) evaluated(ctx context.Context, tx bun.IDB, c *workflow.Case) (*register.Organisation, documents.Authority, error) {
-	uscc, _ := c.Fields[catalog.OrganisationField].(string)
-	o, err := register.ByUSCC(ctx, tx, uscc)
+	o, err := register.Subject(ctx, tx, c)
 	if err != nil {
-		return nil, documents.Authority{}, fmt.Errorf("case %s: the organisation %q it evaluates: %w", c.Number, uscc, err)
+		return nil, documents.Authority{}, err
 	}
 	auth, err := documents.AuthorityFor(ctx, tx, fx.Catalog, c.Jurisdiction)
 	if err != nil {

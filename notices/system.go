@@ -171,6 +171,20 @@ type Effects struct {
 var fundsLabel = map[string]string{register.KindSocialGroup: "注册资金", register.KindPrivateNonEnterprise: "开办资金",
 	register.KindFoundation: "原始基金"}
 
+// decisionOf is the number of the decision the case's action took and the authority that took it,
+// which an organisation's notice names.
+func (fx Effects) decisionOf(ctx context.Context, tx bun.Tx, c *workflow.Case, jurisdiction string) (string, documents.Authority, error) {
+	number, err := DecisionNumber(ctx, tx, c)
+	if err != nil {
+		return "", documents.Authority{}, err
+	}
+	auth, err := documents.AuthorityFor(ctx, tx, fx.Catalog, jurisdiction)
+	if err != nil {
+		return "", documents.Authority{}, fmt.Errorf("naming the authority of case %s: %w", c.Number, err)
+	}
+	return number, auth, nil
+}
+
 // Establishment is the workflow effect EffectEstablishment: the 社会组织成立公告 of an organisation
 // the decision just registered, with the particulars the public register shows of it. Run it after
 // register.create_organisation.
@@ -182,13 +196,9 @@ func (fx Effects) Establishment(ctx context.Context, tx bun.Tx, c *workflow.Case
 	if o == nil {
 		return fmt.Errorf("case %s: %s runs after register.create_organisation, which registers the organisation", c.Number, EffectEstablishment)
 	}
-	number, err := DecisionNumber(ctx, tx, c)
+	number, auth, err := fx.decisionOf(ctx, tx, c, o.Jurisdiction)
 	if err != nil {
 		return err
-	}
-	auth, err := documents.AuthorityFor(ctx, tx, fx.Catalog, o.Jurisdiction)
-	if err != nil {
-		return fmt.Errorf("naming the authority of case %s: %w", c.Number, err)
 	}
 	p := o.Particulars()
 	var b strings.Builder
@@ -216,13 +226,9 @@ func (fx Effects) Deregistration(ctx context.Context, tx bun.Tx, c *workflow.Cas
 	if o.Status != register.StatusDeregistered {
 		return fmt.Errorf("case %s: %s runs after register.deregister, which deregisters the organisation", c.Number, EffectDeregistration)
 	}
-	number, err := DecisionNumber(ctx, tx, c)
+	number, auth, err := fx.decisionOf(ctx, tx, c, o.Jurisdiction)
 	if err != nil {
 		return err
-	}
-	auth, err := documents.AuthorityFor(ctx, tx, fx.Catalog, o.Jurisdiction)
-	if err != nil {
-		return fmt.Errorf("naming the authority of case %s: %w", c.Number, err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "经审查，%s符合注销登记条件，准予注销登记。\n\n", o.Name)
@@ -256,13 +262,9 @@ func (fx Effects) Change(ctx context.Context, tx bun.Tx, c *workflow.Case, item 
 	if o == nil || len(changes) == 0 {
 		return fmt.Errorf("case %s: %s runs after register.apply_change, which changes an organisation of the register", c.Number, EffectChange)
 	}
-	number, err := DecisionNumber(ctx, tx, c)
+	number, auth, err := fx.decisionOf(ctx, tx, c, o.Jurisdiction)
 	if err != nil {
 		return err
-	}
-	auth, err := documents.AuthorityFor(ctx, tx, fx.Catalog, o.Jurisdiction)
-	if err != nil {
-		return fmt.Errorf("naming the authority of case %s: %w", c.Number, err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "经审查，准予%s（统一社会信用代码：%s）变更登记。\n\n变更事项：\n", o.Name, o.USCC)

@@ -124,7 +124,7 @@ func (s *Server) organisationPage(c *fiber.Ctx) error {
 	if v.names, err = s.loadNames(c.UserContext(), []string{o.Jurisdiction}, nil); err != nil {
 		return err
 	}
-	cert, err := s.Documents.Certificate(c.UserContext(), s.DB, o.ID)
+	e, err := s.organisationEntry(c.UserContext(), o)
 	if err != nil {
 		return err
 	}
@@ -136,21 +136,34 @@ func (s *Server) organisationPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ev, err := register.EvaluationOf(c.UserContext(), s.DB, o.ID, time.Now())
-	if err != nil {
-		return err
-	}
-	history, err := register.HistoryOf(c.UserContext(), s.DB, o)
-	if err != nil {
-		return err
-	}
-	term, err := register.TermOf(c.UserContext(), s.DB, o.ID)
-	if err != nil {
-		return err
-	}
-	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": history, "Certificate": cert, "Notices": published,
-		"Term": term, "Credit": listings, "Evaluation": ev}
+	v.Data = map[string]any{"Org": o.Public(), "Particulars": o.Particulars(), "History": e.History, "Certificate": e.Certificate,
+		"Notices": published, "Term": e.Term, "Credit": listings, "Evaluation": e.Evaluation}
 	return s.render(c, "register_organisation", v)
+}
+
+// organisationEntry is what the register tells of an organisation beyond its particulars, on its page
+// and in the API alike.
+type organisationEntry struct {
+	Certificate *documents.Certificate
+	History     []register.Event
+	Evaluation  *register.Evaluation
+	Term        *register.Term
+}
+
+func (s *Server) organisationEntry(ctx context.Context, o *register.Organisation) (organisationEntry, error) {
+	var e organisationEntry
+	var err error
+	if e.Certificate, err = s.Documents.Certificate(ctx, s.DB, o.ID); err != nil {
+		return e, err
+	}
+	if e.History, err = register.HistoryOf(ctx, s.DB, o); err != nil {
+		return e, err
+	}
+	if e.Evaluation, err = register.EvaluationOf(ctx, s.DB, o.ID, time.Now()); err != nil {
+		return e, err
+	}
+	e.Term, err = register.TermOf(ctx, s.DB, o.ID)
+	return e, err
 }
 
 // apiRegister answers a page of the search of the register.
@@ -201,26 +214,14 @@ func (s *Server) apiOrganisation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cert, err := s.Documents.Certificate(c.UserContext(), s.DB, o.ID)
+	e, err := s.organisationEntry(c.UserContext(), o)
 	if err != nil {
 		return err
 	}
-	ev, err := register.EvaluationOf(c.UserContext(), s.DB, o.ID, time.Now())
-	if err != nil {
-		return err
-	}
-	history, err := register.HistoryOf(c.UserContext(), s.DB, o)
-	if err != nil {
-		return err
-	}
-	term, err := register.TermOf(c.UserContext(), s.DB, o.ID)
-	if err != nil {
-		return err
-	}
-	answer := organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: history, Certificate: cert,
-		Evaluation: ev}
-	if term != nil {
-		answer.TermEndsOn = term.EndsOn
+	answer := organisationAnswer{namedOrganisation: n.organisation(*o), Particulars: o.Particulars(), History: e.History,
+		Certificate: e.Certificate, Evaluation: e.Evaluation}
+	if e.Term != nil {
+		answer.TermEndsOn = e.Term.EndsOn
 	}
 	return c.JSON(answer)
 }
