@@ -66,6 +66,9 @@ func TestLintAbout(t *testing.T) {
 	kindsNotAbout := strings.Replace(item, "\nabout: organisation", "\norganisation_kinds: [foundation]", 1)
 	wantLint(t, map[string]string{"items/a.yaml": kindsNotAbout, "forms/a.yaml": form},
 		"catalog/items/a.yaml:"+line+": organisation_kinds is for items with about: organisation")
+	concurrentNotAbout := strings.Replace(item, "\nabout: organisation", "\nconcurrent_cases: true", 1)
+	wantLint(t, map[string]string{"items/a.yaml": concurrentNotAbout, "forms/a.yaml": form},
+		"catalog/items/a.yaml:"+line+": concurrent_cases is for items with about: organisation")
 }
 
 // wantLint fails the test unless linting files reports a diagnostic starting with want.

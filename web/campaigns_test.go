@@ -157,6 +157,16 @@ func TestAnnualReportCampaign(t *testing.T) {
 		if code := start(w.reportData(w.group.USCC, pdf2, false), &e); code != http.StatusUnprocessableEntity || !hasFieldErr(e, "year") {
 			t.Fatalf("filing twice: %d %+v", code, e)
 		}
+		// The next year's report is filed while this one is still open (concurrent_cases): a report in
+		// review or rectification never blocks the next.
+		if code := st.api("POST", "/api/v1/campaigns", w.admin, map[string]any{"year": w.year + 1, "jurisdiction": "210100"}, nil); code != http.StatusCreated {
+			t.Fatalf("opening the next year's campaign: %d", code)
+		}
+		nextYear := w.reportData(w.group.USCC, st.uploadPDF(w.clerk, annualreport.ItemCode, "audit_report"), false)
+		nextYear["year"] = w.year + 1
+		if code := start(nextYear, nil); code != http.StatusCreated {
+			t.Fatalf("filing the next year's report while this year's is open: %d", code)
+		}
 
 		// Review: 基本合格 with a rectification demand, the rectification report, accepted.
 		act := func(token, action string, version int64, fields, data map[string]any) workflow.Case {
