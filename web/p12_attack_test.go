@@ -259,3 +259,34 @@ func TestP12Races(t *testing.T) {
 		}
 	})
 }
+
+// A removal from the abnormal list that reached another authority (a case opened elsewhere before
+// the start checked the authority) cannot take the organisation's listings off there.
+func TestP12RemovalDecidedByAnotherAuthorityIsRefused(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		st := startSite(t, s)
+		appID := st.user("r.app", "org_applicant")
+		st.user("r.dlrev", "reviewer@2102*")
+		st.user("r.dlapr", "approver@2102*")
+		app, dlRev, dlApr := st.token("r.app"), st.token("r.dlrev"), st.token("r.dlapr")
+		org := st.boundOrganisation("沈阳市跨区移出测试协会", appID)
+		st.missedReport(org, 2026)
+		up := st.uploadAll(app, "credit-abnormal-removal", "application_letter", "correction_proof")
+		c := st.startCase(app, "credit-abnormal-removal", "210100", map[string]any{"uscc": org.USCC, "correction": "已补报。",
+			"application_letter": []int64{up["application_letter"]}, "correction_proof": []int64{up["correction_proof"]}})
+		if _, err := s.DB.NewUpdate().Table("cases").Set("jurisdiction = ?", "210200").Where("id = ?", c.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c = st.step(dlRev, c, "propose", "decision", map[string]any{"fields": map[string]any{"opinion": "建议移出。"}})
+		var e apiErr
+		if code := st.act(dlApr, c.ID, map[string]any{"action": "approve", "expected_version": c.Version}, &e); code != http.StatusConflict ||
+			e.Error.Code != "other_authority" {
+			t.Fatalf("Dalian approved the removal of a Shenyang listing: %d %+v", code, e)
+		}
+		n, err := s.DB.NewSelect().Model((*credit.Entry)(nil)).Where("organisation_id = ? AND removed_at IS NULL", org.ID).Count(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("standing entries: %d %v, want 1", n, err)
+		}
+	})
+}
