@@ -22,12 +22,12 @@ var errNotOnList = problem.New(problem.Conflict, "not_listed",
 // RemoveAbnormalEffect is the workflow effect "credit.remove_abnormal": an approved application for
 // removal (移出活动异常名录申请) takes the organisation the case is about off the abnormal list, every
 // entry of it, in the transaction of the approval, naming the case. An organisation that stands on
-// it no longer (staff removed it meanwhile) makes the approval a conflict.
+// it no longer (staff removed it meanwhile) makes the approval a conflict, and so does a case in
+// another jurisdiction than the organisation's (register.Subject): only its authority removes it.
 func RemoveAbnormalEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, _ *catalog.Item) error {
-	uscc, _ := c.Fields[catalog.OrganisationField].(string)
-	o, err := register.ByUSCC(ctx, tx, uscc)
+	o, err := register.Subject(ctx, tx, c)
 	if err != nil {
-		return fmt.Errorf("case %s: the organisation %q: %w", c.Number, uscc, err)
+		return err
 	}
 	var standing []Entry
 	err = tx.NewSelect().Model(&standing).Where("organisation_id = ? AND list = ? AND removed_at IS NULL", o.ID, ListAbnormal).

@@ -484,9 +484,12 @@ func errNotBound(zh, en string) error {
 
 // CheckBound is the workflow.BoundCheck of procedures about an existing organisation (an item with
 // about: organisation): the applicant must hold an active binding to the active organisation with
-// the credit code, registered for as many full years as the item asks. Anything else is an Invalid
-// problem on the form's uscc field.
-func CheckBound(ctx context.Context, tx bun.IDB, item *catalog.Item, applicantID int64, uscc string) error {
+// the credit code, registered for as many full years as the item asks; and the case goes to the
+// organisation's registration authority, jurisdiction (empty where no case is filed yet: the
+// prefill). Anything else is an Invalid problem on the form's uscc field, or on jurisdiction: filed
+// elsewhere, another authority's staff would review, and decide, what is not theirs (its annual
+// report, its removal from a credit list).
+func CheckBound(ctx context.Context, tx bun.IDB, item *catalog.Item, applicantID int64, uscc, jurisdiction string) error {
 	o, err := ByUSCC(ctx, tx, uscc)
 	if errors.Is(err, problem.ErrNotFound) {
 		return errNotBound("登记信息中没有该统一社会信用代码。", "No organisation on the register has this credit code.")
@@ -504,6 +507,12 @@ func CheckBound(ctx context.Context, tx bun.IDB, item *catalog.Item, applicantID
 	if !bound {
 		return errNotBound("您尚未绑定该组织：请先在“我的组织”中申请绑定。",
 			"You do not act for this organisation: ask to be bound to it under “My organisations” first.")
+	}
+	if jurisdiction != "" && jurisdiction != o.Jurisdiction {
+		var fe problem.Fields
+		fe.Add("jurisdiction", "other_authority", "该组织不由所选机关登记，请选择其登记管理机关（"+o.Jurisdiction+"）。",
+			"Another authority registered this organisation: choose its registration authority ("+o.Jurisdiction+").")
+		return fe.Err()
 	}
 	return checkRegisteredYears(o, item, time.Now())
 }

@@ -156,9 +156,12 @@ func TestBindingRequests(t *testing.T) {
 			if err != nil || len(entries) != 2 || entries[0].Action != "binding.approve" || entries[1].Action != "binding.request" {
 				t.Fatalf("audit: %+v %v", entries, err)
 			}
-			if err := register.CheckBound(ctx, db, &catalog.Item{}, w.users["clerk"], w.shenyang.USCC); err != nil {
+			if err := register.CheckBound(ctx, db, &catalog.Item{}, w.users["clerk"], w.shenyang.USCC, w.shenyang.Jurisdiction); err != nil {
 				t.Fatalf("bound clerk: %v", err)
 			}
+			// Only its registration authority decides about it: a case filed in Dalian is refused.
+			wantProblem(t, register.CheckBound(ctx, db, &catalog.Item{}, w.users["clerk"], w.shenyang.USCC, w.dalian.Jurisdiction),
+				"other_authority", "jurisdiction")
 		})
 
 		t.Run("duplicates refused", func(t *testing.T) {
@@ -180,7 +183,7 @@ func TestBindingRequests(t *testing.T) {
 			if err != nil || got.Status != register.BindingRefused || got.DecisionReason != "授权书未签字" {
 				t.Fatalf("refuse: %+v %v", got, err)
 			}
-			wantProblem(t, register.CheckBound(ctx, db, &catalog.Item{}, w.users["other"], w.shenyang.USCC), "not_bound", "uscc")
+			wantProblem(t, register.CheckBound(ctx, db, &catalog.Item{}, w.users["other"], w.shenyang.USCC, ""), "not_bound", "uscc")
 			// After a refusal the applicant may ask again.
 			w.request(t, "other", w.shenyang)
 		})
@@ -235,7 +238,7 @@ func TestBindingRequests(t *testing.T) {
 			if err != nil || got.Status != register.BindingEnded {
 				t.Fatalf("staff unbind: %+v %v", got, err)
 			}
-			wantProblem(t, register.CheckBound(ctx, db, &catalog.Item{}, w.users["clerk"], w.shenyang.USCC), "not_bound", "uscc")
+			wantProblem(t, register.CheckBound(ctx, db, &catalog.Item{}, w.users["clerk"], w.shenyang.USCC, ""), "not_bound", "uscc")
 			got, err = register.Unbind(ctx, db, enf, w.actor("clerk"), pending.ID, "")
 			if err != nil || got.Status != register.BindingWithdrawn {
 				t.Fatalf("the applicant withdraws its request: %+v %v", got, err)
@@ -299,7 +302,7 @@ func TestRegistrationBindsItsApplicant(t *testing.T) {
 			b.Organisation.USCC != c.Fields["uscc"] {
 			t.Fatalf("binding: %+v", b)
 		}
-		if err := register.CheckBound(ctx, s.DB, &catalog.Item{}, applicant, b.Organisation.USCC); err != nil {
+		if err := register.CheckBound(ctx, s.DB, &catalog.Item{}, applicant, b.Organisation.USCC, b.Organisation.Jurisdiction); err != nil {
 			t.Fatal(err)
 		}
 		entries, err := audit.List(ctx, s.DB, "binding", 10, "1 = 1")

@@ -178,7 +178,7 @@ func PrefillFor(ctx context.Context, db bun.IDB, userID int64, uscc string, item
 	if !item.ServesKind(uscc) {
 		return nil, workflow.ErrWrongKind
 	}
-	if err := CheckBound(ctx, db, item, userID, uscc); err != nil {
+	if err := CheckBound(ctx, db, item, userID, uscc, ""); err != nil {
 		return nil, err
 	}
 	o, err := ByUSCC(ctx, db, uscc)

@@ -103,11 +103,12 @@ func (e *Engine) RegisterEffect(name string, fn EffectFunc) {
 
 // BoundCheck decides, in the transaction that starts a case of an item about an organisation
 // (catalog.Item.About), whether the applicant acts for the organisation with the credit code the
-// application names, and whether the organisation meets the item's conditions on it
-// (catalog.Item.RegisteredFullYears): nil if so, else a problem, which Start returns as it is. The
-// register provides it (register.CheckBound); the engine cannot ask the register itself, which
-// depends on it.
-type BoundCheck func(ctx context.Context, tx bun.IDB, item *catalog.Item, applicantID int64, uscc string) error
+// application names, whether the jurisdiction the case goes to is the organisation's registration
+// authority (the only one that decides about it), and whether the organisation meets the item's
+// conditions on it (catalog.Item.RegisteredFullYears): nil if so, else a problem, which Start
+// returns as it is. The register provides it (register.CheckBound); the engine cannot ask the
+// register itself, which depends on it.
+type BoundCheck func(ctx context.Context, tx bun.IDB, item *catalog.Item, applicantID int64, uscc, jurisdiction string) error
 
 // SetBoundCheck makes fn what Start asks before a case about an organisation. Without one, such
 // items cannot be started at all.
@@ -149,7 +150,7 @@ func (e *Engine) checkBound(ctx context.Context, tx bun.IDB, c *Case, item *cata
 	if !item.ServesKind(uscc) {
 		return ErrWrongKind
 	}
-	if err := check(ctx, tx, item, c.ApplicantID, uscc); err != nil {
+	if err := check(ctx, tx, item, c.ApplicantID, uscc, c.Jurisdiction); err != nil {
 		return err
 	}
 	if len(item.RefusedIfListed) > 0 {
