@@ -27,8 +27,9 @@ func (s *Server) apiPrefill(c *fiber.Ctx) error {
 
 // applyPrefill is what a new application page of an item about an organisation starts from when the
 // applicant has no draft of it: the particulars of the organisation the address names (?uscc=), if
-// the applicant may apply for it; else just that credit code, which the start then refuses with the
-// reason on its field.
+// the applicant may apply for it, with its registration authority chosen as the jurisdiction (the
+// only one that may handle the case); else just that credit code, which the start then refuses with
+// the reason on its field.
 func (s *Server) applyPrefill(c *fiber.Ctx, it *catalog.Item) (map[string]any, error) {
 	uscc := c.Query("uscc")
 	if it.About != catalog.AboutOrganisation || uscc == "" {
@@ -38,7 +39,15 @@ func (s *Server) applyPrefill(c *fiber.Ctx, it *catalog.Item) (map[string]any, e
 	if _, isProblem := problem.As(err); isProblem {
 		return map[string]any{catalog.OrganisationField: uscc}, nil
 	}
-	return data, err
+	if err != nil {
+		return nil, err
+	}
+	o, err := register.ByUSCC(c.UserContext(), s.DB, uscc)
+	if err != nil {
+		return nil, err
+	}
+	data[draftJurisdiction] = o.Jurisdiction
+	return data, nil
 }
 
 // eventCell pairs a registered event with the page, for the orgchange_event template.

@@ -181,6 +181,9 @@ func TestOrgChangeThroughTheAPI(t *testing.T) {
 			if status != http.StatusOK || !strings.Contains(page, `value="沈阳市围棋协会"`) {
 				t.Errorf("the application page does not start from the register: %d", status)
 			}
+			if !strings.Contains(page, `<option value="`+w.group.Jurisdiction+`" selected>`) {
+				t.Errorf("the application page does not choose the organisation's registration authority %s", w.group.Jurisdiction)
+			}
 			status, page, _ = br.get("/account/organisations")
 			if status != http.StatusOK || !strings.Contains(page, "/catalog/"+sgChange+"/apply?uscc="+w.group.USCC) ||
 				!strings.Contains(page, "/catalog/foundation-change/apply?uscc="+w.foundation.USCC) ||
