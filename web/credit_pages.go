@@ -69,14 +69,7 @@ func (s *Server) creditListPage(c *fiber.Ctx) error {
 	}
 	data := map[string]any{"List": q.List, "Jurisdictions": all, "Results": res}
 	if res != nil {
-		path := "/credit/" + q.List + "?"
-		if res.Page > 1 {
-			data["Prev"] = path + creditValues(q, res.Page-1)
-		}
-		if res.Page < res.Pages() {
-			data["Next"] = path + creditValues(q, res.Page+1)
-		}
-		data["Pages"] = res.Pages()
+		pager(data, res.Page, res.Pages(), func(page int) string { return "/credit/" + q.List + "?" + creditValues(q, page) })
 	}
 	v.Data = data
 	return s.renderStatus(c, status, "credit_list", v)

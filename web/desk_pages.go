@@ -65,13 +65,8 @@ func (s *Server) deskPage(c *fiber.Ctx) error {
 		if v.names, err = s.caseListNames(c.UserContext(), res.Cases); err != nil {
 			return err
 		}
-		data["Cases"], data["Pages"] = s.caseRows(res.Cases, v.Locale), res.Pages()
-		if res.Page > 1 {
-			data["Prev"] = deskLink(c, res.Page-1)
-		}
-		if res.Page < res.Pages() {
-			data["Next"] = deskLink(c, res.Page+1)
-		}
+		data["Cases"] = s.caseRows(res.Cases, v.Locale)
+		pager(data, res.Page, res.Pages(), func(page int) string { return deskLink(c, page) })
 	}
 	v.Data = data
 	return s.renderStatus(c, status, "desk", v)

@@ -67,12 +67,7 @@ func (s *Server) noticesPage(c *fiber.Ctx) error {
 			return err
 		}
 		q.Category, q.Q = v.Form["category"], v.Form["q"]
-		if res.Page > 1 {
-			data["Prev"] = "/notices?" + noticesValues(q, res.Page-1)
-		}
-		if res.Page < res.Pages() {
-			data["Next"] = "/notices?" + noticesValues(q, res.Page+1)
-		}
+		pager(data, res.Page, res.Pages(), func(page int) string { return "/notices?" + noticesValues(q, page) })
 	}
 	v.Data = data
 	return s.renderStatus(c, status, "notices", v)

@@ -100,13 +100,7 @@ func (s *Server) registerPage(c *fiber.Ctx) error {
 		if qs != "" {
 			data["CSV"] = "/register.csv?" + qs
 		}
-		if res.Page > 1 {
-			data["Prev"] = "/register?" + registerValues(q, res.Page-1)
-		}
-		if res.Page < res.Pages() {
-			data["Next"] = "/register?" + registerValues(q, res.Page+1)
-		}
-		data["Pages"] = res.Pages()
+		pager(data, res.Page, res.Pages(), func(page int) string { return "/register?" + registerValues(q, page) })
 	}
 	v.Data = data
 	return s.renderStatus(c, status, "register", v)

@@ -350,3 +350,15 @@ func (s *Server) static(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	return c.Send(b)
 }
+
+// pager puts on a page's data what the "pagination" template shows: the page of pages, and the
+// links to the pages before and after it, as link writes them (with the page's own query).
+func pager(data map[string]any, page, pages int, link func(page int) string) {
+	data["Page"], data["Pages"] = page, pages
+	if page > 1 {
+		data["Prev"] = link(page - 1)
+	}
+	if page < pages {
+		data["Next"] = link(page + 1)
+	}
+}
