@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,12 +67,4 @@ func campaignCommand() *cobra.Command {
 }
 
 // flagName writes a kind as a flag does: private_non_enterprise → private-non-enterprise.
-func flagName(kind string) string {
-	b := []byte(kind)
-	for i, c := range b {
-		if c == '_' {
-			b[i] = '-'
-		}
-	}
-	return string(b)
-}
+func flagName(kind string) string { return strings.ReplaceAll(kind, "_", "-") }
