@@ -3,6 +3,7 @@ package credit
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -53,18 +54,12 @@ func RemoveAbnormalEffect(ctx context.Context, tx bun.Tx, c *workflow.Case, _ *c
 // the credit code must stand on none of lists. Else it is a conflict on the form's uscc field that
 // names the list. An unknown code passes: the check of bound applicants has refused it already.
 func CheckNotListed(ctx context.Context, tx bun.IDB, uscc string, lists []string) error {
-	o, err := register.ByUSCC(ctx, tx, uscc)
-	if problem.Is(err, problem.NotFound) {
-		return nil
-	}
+	var on []string // the bound check before it read the organisation: one query, by its code
+	err := tx.NewSelect().Model((*Entry)(nil)).Column("list").Distinct().
+		Where("organisation_id = (SELECT id FROM organisations WHERE uscc = ?) AND list IN (?) AND removed_at IS NULL",
+			strings.ToUpper(strings.TrimSpace(uscc)), bun.List(lists)).Scan(ctx, &on)
 	if err != nil {
-		return err
-	}
-	var on []string
-	err = tx.NewSelect().Model((*Entry)(nil)).Column("list").Distinct().
-		Where("organisation_id = ? AND list IN (?) AND removed_at IS NULL", o.ID, bun.List(lists)).Scan(ctx, &on)
-	if err != nil {
-		return fmt.Errorf("checking the credit lists of %s: %w", o.USCC, err)
+		return fmt.Errorf("checking the credit lists of %s: %w", uscc, err)
 	}
 	if len(on) == 0 {
 		return nil
