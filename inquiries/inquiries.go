@@ -459,6 +459,19 @@ func (o *Office) Mine(ctx context.Context, userID int64) ([]Inquiry, error) {
 	return out, nil
 }
 
+// Own returns inquiry id if the account submitted it, else problem.ErrNotFound.
+func (o *Office) Own(ctx context.Context, userID, id int64) (*Inquiry, error) {
+	q, err := o.load(ctx, o.db, "id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if userID == 0 || q.UserID == nil || *q.UserID != userID {
+		return nil, problem.ErrNotFound
+	}
+	out := q.ForAsker()
+	return &out, nil
+}
+
 // Rating is the asker's rating of a reply.
 type Rating struct {
 	Access

@@ -303,3 +303,31 @@ func Counts(ctx context.Context, db bun.IDB, year int, jurisdictionPrefix string
 	}
 	return out, nil
 }
+
+// Statistics returns the Counts of year under jurisdictionPrefix ("" for all) limited to the
+// jurisdictions where the user reads inquiries. A year out of range or a prefix that is no start of a
+// division code is a field error.
+func (o *Office) Statistics(ctx context.Context, userID int64, year int, jurisdictionPrefix string) ([]Count, error) {
+	var fe problem.Fields
+	if year < 2000 || year > 2100 {
+		fe.Add("year", "invalid", "年份须在2000到2100之间。", "The year must be from 2000 to 2100.")
+	}
+	jurisdictionPrefix = strings.TrimSpace(jurisdictionPrefix)
+	if len(jurisdictionPrefix) > 6 || strings.Trim(jurisdictionPrefix, "0123456789") != "" {
+		fe.Add("jurisdiction", "invalid", "行政区划代码须为数字，最多六位。", "The jurisdiction must be at most six digits.")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	all, err := Counts(ctx, o.db, year, jurisdictionPrefix)
+	if err != nil {
+		return nil, err
+	}
+	out := []Count{}
+	for _, c := range all {
+		if o.auth.Allowed(userID, c.Jurisdiction, object, actRead) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
