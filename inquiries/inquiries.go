@@ -295,7 +295,7 @@ func (o *Office) Submit(ctx context.Context, actor audit.Actor, sub Submission) 
 		fe.Add("jurisdiction", "required", "请选择受理单位所在的行政区划。", "Choose the jurisdiction that handles it.")
 	} else if !jurisdictions.ValidCode(j) {
 		fe.Add("jurisdiction", "invalid", "行政区划代码须为六位数字。", "The jurisdiction must be a six-digit division code.")
-	} else if _, err := jurisdictions.Get(ctx, o.db, j); problem.Is(err, problem.NotFound) {
+	} else if _, err := jurisdictions.Get(ctx, o.db, j); errors.Is(err, jurisdictions.ErrNotFound) {
 		fe.Add("jurisdiction", "unknown", "没有该行政区划。", "No such jurisdiction.")
 	} else if err != nil {
 		return nil, err

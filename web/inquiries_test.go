@@ -268,3 +268,77 @@ func TestComplaintAnsweredAndRated(t *testing.T) {
 		}
 	})
 }
+
+// inquiriesContract calls every operation of the inquiries' API and checks the answers against
+// openapi.json.
+func inquiriesContract(t *testing.T, k *contract, st *site) {
+	t.Helper()
+	st.user("k.inq.acc", "acceptor@2101*")
+	st.user("k.inq.aud", "auditor@2101*")
+	st.user("k.inq.dl", "reviewer@2102*")
+	st.user("k.inq.pub", "publisher@2101*")
+	st.user("k.inq.citizen", "citizen")
+	acc, aud, dl, pub, citizen := st.token("k.inq.acc"), st.token("k.inq.aud"), st.token("k.inq.dl"), st.token("k.inq.pub"), st.token("k.inq.citizen")
+
+	sub := map[string]any{"kind": "complaint", "jurisdiction": "210100", "item": "marriage-registration", "title": "窗口办理时间过长",
+		"body": "等候三个小时。", "name": "王五", "contact": "wang.wu@example.cn", "publish": true}
+	var r inquiries.Receipt
+	k.do(call{method: "POST", path: "/api/v1/inquiries", body: sub, valid: true, out: &r}, http.StatusCreated)
+	if r.Secret == "" {
+		t.Fatalf("the receipt: %+v", r)
+	}
+	e := k.fails(call{method: "POST", path: "/api/v1/inquiries", body: map[string]any{"kind": "complaint", "jurisdiction": "999999", "title": "", "body": "b"}},
+		http.StatusUnprocessableEntity, "invalid_input")
+	if !e.hasField("jurisdiction", "unknown") || !e.hasField("title", "required") || !e.hasField("contact", "required") {
+		t.Errorf("a bad submission: %+v", e)
+	}
+	var mine inquiries.Receipt
+	k.do(call{method: "POST", path: "/api/v1/inquiries", token: citizen, valid: true, out: &mine,
+		body: map[string]any{"kind": "question", "jurisdiction": "210102", "title": "结婚登记要带什么", "body": "户口本要原件吗？"}}, http.StatusCreated)
+	k.do(call{method: "GET", path: "/api/v1/inquiries/mine", token: citizen, valid: true}, http.StatusOK)
+	k.fails(call{method: "GET", path: "/api/v1/inquiries/mine"}, http.StatusUnauthorized, "login_required")
+
+	id := fmt.Sprintf("/api/v1/inquiries/%d", r.Inquiry.ID)
+	k.do(call{method: "GET", path: "/api/v1/inquiries", token: acc, valid: true}, http.StatusOK)
+	k.do(call{method: "GET", path: "/api/v1/inquiries?answered=1", token: aud, valid: true}, http.StatusOK)
+	k.fails(call{method: "GET", path: "/api/v1/inquiries", token: citizen}, http.StatusForbidden, "forbidden")
+	k.do(call{method: "GET", path: id, token: aud, valid: true}, http.StatusOK)
+	k.fails(call{method: "GET", path: id, token: dl}, http.StatusNotFound, "not_found")
+	k.fails(call{method: "POST", path: id + "/reply", token: aud, body: map[string]string{"reply": "x"}}, http.StatusForbidden, "forbidden")
+	k.fails(call{method: "POST", path: id + "/reply", token: acc, body: map[string]string{"reply": ""}}, http.StatusUnprocessableEntity, "invalid_input")
+	k.do(call{method: "POST", path: id + "/reply", token: acc, body: map[string]string{"reply": "已增开窗口。"}, valid: true}, http.StatusOK)
+	k.fails(call{method: "POST", path: id + "/reply", token: acc, body: map[string]string{"reply": "再答"}}, http.StatusConflict, "already_answered")
+
+	track := "/api/v1/inquiries/track?number=" + r.Inquiry.Number + "&secret=" + r.Secret
+	k.do(call{method: "GET", path: track, valid: true}, http.StatusOK)
+	k.do(call{method: "GET", path: "/api/v1/inquiries/track?number=" + mine.Inquiry.Number, token: citizen, valid: true}, http.StatusOK)
+	k.fails(call{method: "GET", path: "/api/v1/inquiries/track?number=" + r.Inquiry.Number + "&secret=AAAAAAAAAAAA"}, http.StatusUnprocessableEntity, "invalid_input")
+	k.fails(call{method: "GET", path: "/api/v1/inquiries/track?number=" + r.Inquiry.Number}, http.StatusUnprocessableEntity, "invalid_input")
+	rating := map[string]any{"number": r.Inquiry.Number, "secret": r.Secret, "level": 2, "comment": "等候太久。"}
+	k.fails(call{method: "POST", path: "/api/v1/inquiries/rating", body: map[string]any{"number": r.Inquiry.Number, "secret": r.Secret, "level": 6}},
+		http.StatusUnprocessableEntity, "invalid_input")
+	k.do(call{method: "POST", path: "/api/v1/inquiries/rating", body: rating, valid: true}, http.StatusOK)
+	k.fails(call{method: "POST", path: "/api/v1/inquiries/rating", body: rating}, http.StatusConflict, "already_rated")
+	k.fails(call{method: "POST", path: "/api/v1/inquiries/rating", token: citizen, body: map[string]any{"number": mine.Inquiry.Number, "level": 5}},
+		http.StatusConflict, "not_answered")
+
+	k.do(call{method: "GET", path: "/api/v1/inquiries/statistics?year=2026&jurisdiction=21", token: acc, valid: true}, http.StatusOK)
+	k.do(call{method: "GET", path: "/api/v1/inquiries/statistics", token: aud, valid: true}, http.StatusOK)
+	k.fails(call{method: "GET", path: "/api/v1/inquiries/statistics?year=1&jurisdiction=x"}, http.StatusUnauthorized, "login_required")
+	k.fails(call{method: "GET", path: "/api/v1/inquiries/statistics?year=1&jurisdiction=x", token: acc}, http.StatusUnprocessableEntity, "invalid_input")
+
+	var queue struct{ Inquiries []inquiries.Inquiry }
+	k.do(call{method: "GET", path: "/api/v1/inquiries/publication", token: pub, valid: true, out: &queue}, http.StatusOK)
+	if len(queue.Inquiries) != 1 || queue.Inquiries[0].Contact != "" || queue.Inquiries[0].Name != "" {
+		t.Errorf("the publisher's queue: %+v", queue)
+	}
+	k.fails(call{method: "GET", path: "/api/v1/inquiries/publication", token: acc}, http.StatusForbidden, "forbidden")
+	k.fails(call{method: "POST", path: id + "/publication", token: pub, body: map[string]any{"publish": false}}, http.StatusUnprocessableEntity, "invalid_input")
+	k.fails(call{method: "POST", path: id + "/publication", token: dl, body: map[string]any{"publish": true}}, http.StatusForbidden, "forbidden")
+	k.do(call{method: "POST", path: id + "/publication", token: pub, body: map[string]any{"publish": true}, valid: true}, http.StatusOK)
+	k.fails(call{method: "POST", path: id + "/publication", token: pub, body: map[string]any{"publish": true}}, http.StatusConflict, "not_pending")
+	k.fails(call{method: "GET", path: fmt.Sprintf("/api/v1/inquiries/%d", unknownID), token: acc}, http.StatusNotFound, "not_found")
+
+	k.do(call{method: "GET", path: "/api/v1/qa?q=" + url.QueryEscape("窗口") + "&kind=complaint&jurisdiction=210000&page=1&per_page=5", valid: true}, http.StatusOK)
+	k.fails(call{method: "GET", path: "/api/v1/qa?kind=x&per_page=1000"}, http.StatusUnprocessableEntity, "invalid_input")
+}
