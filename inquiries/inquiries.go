@@ -156,10 +156,12 @@ type Options struct {
 	Limits map[string]int
 	// Item reports whether a service item of the catalogue has the code.
 	Item func(code string) bool
-	// PerIP and PerAccount bound the submissions from one address and by one account within Window.
+	// PerIP and PerAccount bound the submissions from one address and by one account within Window
+	// (0: unbounded, for the worker and tests).
 	PerIP, PerAccount int
 	Window            time.Duration
-	// Lookups bounds the wrong tracking number and secret pairs from one address.
+	// Lookups bounds the wrong tracking number and secret pairs from one address; 10 in 15 minutes
+	// when unset.
 	Lookups accounts.GuessLimit
 	// Now is the time, time.Now when nil (tests move it).
 	Now func() time.Time
@@ -185,6 +187,9 @@ func New(db bun.IDB, auth Authorizer, opt Options) *Office {
 	opt.Limits = limits
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Lookups.Max <= 0 {
+		opt.Lookups = accounts.GuessLimit{Max: 10, Window: 15 * time.Minute}
 	}
 	if opt.Item == nil {
 		opt.Item = func(string) bool { return false }

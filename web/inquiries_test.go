@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/inquiries"
 	"github.com/civicflow/civicflow/notify"
@@ -341,4 +342,89 @@ func inquiriesContract(t *testing.T, k *contract, st *site) {
 
 	k.do(call{method: "GET", path: "/api/v1/qa?q=" + url.QueryEscape("窗口") + "&kind=complaint&jurisdiction=210000&page=1&per_page=5", valid: true}, http.StatusOK)
 	k.fails(call{method: "GET", path: "/api/v1/qa?kind=x&per_page=1000"}, http.StatusUnprocessableEntity, "invalid_input")
+}
+
+// seedInquiries adds to the crawl's world an anonymous complaint of Shenyang, answered, rated and
+// published; a question of the citizen persona in Heping, open; and a suggestion of Dalian whose
+// reply waits for the publisher.
+func (sd *seeder) seedInquiries() {
+	ctx := context.Background()
+	o := inquiries.New(sd.st.stack.DB, sd.st.enf, inquiries.Options{})
+	staff := func(name string) audit.Actor { p := sd.w.who[name]; return audit.Actor{UserID: p.id, Label: p.name} }
+	submit := func(a audit.Actor, kind, jurisdiction, contact string) *inquiries.Receipt {
+		r, err := o.Submit(ctx, a, inquiries.Submission{Kind: kind, Jurisdiction: jurisdiction, Title: "爬取" + kind, Body: "内容",
+			Name: "赵六", Contact: contact, Publish: true})
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		return r
+	}
+	complaint := submit(audit.Actor{IP: "192.0.2.9"}, inquiries.KindComplaint, "210100", "13700137000")
+	question := submit(staff("citizen"), inquiries.KindQuestion, "210102", "")
+	suggestion := submit(audit.Actor{IP: "192.0.2.9"}, inquiries.KindSuggestion, "210200", "")
+	for _, step := range []func() error{
+		func() error {
+			_, err := o.Reply(ctx, staff("acceptor-in"), complaint.Inquiry.ID, "已处理。")
+			return err
+		},
+		func() error {
+			_, err := o.Rate(ctx, audit.Actor{IP: "192.0.2.9"}, inquiries.Rating{Access: inquiries.Access{Number: complaint.Inquiry.Number,
+				Secret: complaint.Secret}, Level: 1})
+			return err
+		},
+		func() error {
+			_, err := o.Decide(ctx, staff("publisher-in"), complaint.Inquiry.ID, inquiries.Decision{Publish: true})
+			return err
+		},
+		func() error {
+			_, err := o.Reply(ctx, staff("acceptor-out"), suggestion.Inquiry.ID, "谢谢建议。")
+			return err
+		},
+	} {
+		if err := step(); err != nil {
+			sd.t.Fatal(err)
+		}
+	}
+	sd.w.inquiries = []inquiries.Inquiry{*complaint.Inquiry, *question.Inquiry, *suggestion.Inquiry}
+	sd.w.inquirySecret = complaint.Secret
+}
+
+// byInquiry visits every seeded inquiry and one that does not exist; with owner set, checking that
+// only its asker's account sees it.
+func byInquiry(format string, owner bool) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID)}}
+		if owner {
+			out[0].seen = nobody
+		}
+		for _, q := range w.inquiries {
+			tg := target{path: fmt.Sprintf(format, q.ID)}
+			if owner {
+				tg.seen = func(p *persona) bool { return q.UserID != nil && *q.UserID == p.id }
+			}
+			out = append(out, tg)
+		}
+		return out
+	}
+}
+
+// inquiryTrackPaths looks the seeded complaint up with its secret, with a wrong one and without
+// input. The answers are not checked: wrong lookups of the crawl throttle its address.
+func inquiryTrackPaths(path string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := paths(path, path+"?number=x&secret=", path+"?number=TS-2026-999999&secret=AAAAAAAAAAAA")(w)
+		for _, q := range w.inquiries {
+			out = append(out, target{path: path + "?number=" + q.Number}, target{path: path + "?number=" + q.Number + "&secret=" + w.inquirySecret})
+		}
+		return out
+	}
+}
+
+// qaPaths searches the public Q&A list, which everybody sees, with every filter and with invalid ones.
+func qaPaths(path string) func(*crawlWorld) []target {
+	return func(*crawlWorld) []target {
+		return []target{{path: path, seen: everybody, public: true},
+			{path: path + "?q=%E7%88%AC%E5%8F%96&kind=complaint&jurisdiction=210100&page=1&per_page=1", seen: everybody, public: true},
+			{path: path + "?q=%25_&kind=x&jurisdiction=y&page=z&per_page=1000"}}
+	}
 }
