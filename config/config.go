@@ -91,6 +91,13 @@ type Config struct {
 	// number and from one address within LoginThrottleWindow.
 	SMSCodesPerNumber int
 	SMSCodesPerIP     int
+	// InquiryLimits are the time limits, in working days by kind (question, complaint, suggestion), of
+	// the public's consultations, complaints and suggestions (package inquiries).
+	InquiryLimits map[string]int
+	// InquiriesPerIP and InquiriesPerAccount bound the consultations, complaints and suggestions
+	// submitted from one address and by one account within LoginThrottleWindow.
+	InquiriesPerIP      int
+	InquiriesPerAccount int
 	// OIDC is single sign-on through the province's unified identity platform; off without an issuer.
 	OIDC OIDC
 	// LogLevel and LogFormat shape the structured log.
@@ -340,6 +347,12 @@ var options = []option{
 		func(c *Config, v string) error { return intRange(&c.SMSCodesPerNumber, v, 1, 1000) }},
 	{"CIVICFLOW_SMS_CODES_PER_IP", "20", "SMS codes that may be asked for from one address within the login throttle window", false,
 		func(c *Config, v string) error { return intRange(&c.SMSCodesPerIP, v, 1, 100000) }},
+	{"CIVICFLOW_INQUIRY_LIMITS", "question=5,complaint=15,suggestion=15", "time limits in working days of the public's questions (咨询), complaints (投诉) and suggestions (建议): kind=days, comma-separated; a kind left out keeps its default", false,
+		func(c *Config, v string) error { return inquiryLimits(&c.InquiryLimits, v) }},
+	{"CIVICFLOW_INQUIRIES_PER_IP", "10", "questions, complaints and suggestions that may be submitted from one address within the login throttle window", false,
+		func(c *Config, v string) error { return intRange(&c.InquiriesPerIP, v, 1, 100000) }},
+	{"CIVICFLOW_INQUIRIES_PER_ACCOUNT", "5", "questions, complaints and suggestions one account may submit within the login throttle window", false,
+		func(c *Config, v string) error { return intRange(&c.InquiriesPerAccount, v, 1, 100000) }},
 	{"CIVICFLOW_LOG_LEVEL", "info", "debug, info, warn or error", false,
 		func(c *Config, v string) error { return oneOf(&c.LogLevel, v, "debug", "info", "warn", "error") }},
 	{"CIVICFLOW_LOG_FORMAT", "text", "text or json", false,
@@ -443,6 +456,32 @@ func intRange(dst *int, v string, lo, hi int) error {
 		return fmt.Errorf("must be a whole number from %d to %d", lo, hi)
 	}
 	*dst = n
+	return nil
+}
+
+// InquiryKinds are the kinds of CIVICFLOW_INQUIRY_LIMITS, with their default limits in working days
+// (domain.md §10; the suggestion's is a local choice).
+var InquiryKinds = map[string]int{"question": 5, "complaint": 15, "suggestion": 15}
+
+// inquiryLimits reads kind=days pairs over the defaults of InquiryKinds.
+func inquiryLimits(dst *map[string]int, v string) error {
+	out := make(map[string]int, len(InquiryKinds))
+	for k, d := range InquiryKinds {
+		out[k] = d
+	}
+	for _, pair := range strings.Split(v, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		k, d, ok := strings.Cut(pair, "=")
+		k = strings.TrimSpace(k)
+		n, err := strconv.Atoi(strings.TrimSpace(d))
+		if _, known := InquiryKinds[k]; !ok || !known || err != nil || n < 1 || n > 60 {
+			return errors.New("must be kind=days pairs separated by commas, kinds question, complaint and suggestion, days from 1 to 60")
+		}
+		out[k] = n
+	}
+	*dst = out
 	return nil
 }
 

@@ -122,13 +122,24 @@ func outboxRows(u recipient, m Message, now time.Time) []Outbox {
 // (the code that confirms a number at sign-up), rendered in locale, with a template marked ToNumber.
 // It has no inbox copy.
 func SendSMS(ctx context.Context, tx bun.IDB, phone, locale, template string, data map[string]any) error {
+	return sendTo(ctx, tx, SMS, phone, locale, template, data)
+}
+
+// SendEmail writes, inside tx, an e-mail to an address that need not belong to an account (the
+// contact an asker without one gave), like SendSMS.
+func SendEmail(ctx context.Context, tx bun.IDB, address, locale, template string, data map[string]any) error {
+	return sendTo(ctx, tx, Email, address, locale, template, data)
+}
+
+// sendTo writes the outbox row of a message on ch to an address that need not belong to an account.
+func sendTo(ctx context.Context, tx bun.IDB, ch Channel, address, locale, template string, data map[string]any) error {
 	if !templates[template].ToNumber {
-		return fmt.Errorf("notification template %q does not exist or is not for text messages to a number", template)
+		return fmt.Errorf("notification template %q does not exist or is not for messages to an address", template)
 	}
-	row := &Outbox{CreatedAt: time.Now().UTC(), Channel: SMS, Address: phone, Locale: templateLocale(locale),
+	row := &Outbox{CreatedAt: time.Now().UTC(), Channel: ch, Address: address, Locale: templateLocale(locale),
 		Template: template, Data: data, Status: StatusPending}
 	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-		return fmt.Errorf("writing outbox for a text message: %w", err)
+		return fmt.Errorf("writing outbox for a message to an address: %w", err)
 	}
 	return nil
 }

@@ -504,4 +504,41 @@ var templates = map[string]source{
 		},
 		Sample: map[string]any{"case_number": "210000-2027-000123", "item_name": "社会组织年度工作报告", "state_name": "基本合格（待整改）", "comment": "请于2027年8月31日前报送整改报告。"},
 	},
+	// Consultations, complaints and suggestions (package inquiries): number (the tracking number), title,
+	// kind_zh and kind_en (咨询 / question…); the worker's notices add due_on, and for overdue ones level
+	// (1: the jurisdiction's approvers, 2: those of the jurisdiction above), days_overdue and path.
+	"inquiry_replied": {
+		Subject: map[string]string{"zh-CN": "您的{{.kind_zh}}已答复：{{.number}}", "en": "Your {{.kind_en}} has been answered: {{.number}}"},
+		Body: map[string]string{
+			"zh-CN": "您提交的{{.kind_zh}}“{{.title}}”（编号 {{.number}}）已答复，请在“我的咨询投诉”中查看答复，并对答复作出评价。",
+			"en":    "Your {{.kind_en}} “{{.title}}” (number {{.number}}) has been answered. Read the reply under “My enquiries” and rate it.",
+		},
+		Sample: map[string]any{"number": "TS-2026-000012", "title": "窗口办理时间过长", "kind_zh": "投诉", "kind_en": "complaint"},
+	},
+	"inquiry_replied_contact": {
+		Subject: map[string]string{"zh-CN": "您的{{.kind_zh}}已答复：{{.number}}", "en": "Your {{.kind_en}} has been answered: {{.number}}"},
+		Body: map[string]string{
+			"zh-CN": "您提交的{{.kind_zh}}“{{.title}}”（编号 {{.number}}）已答复。请凭编号和提交时获得的查询密码，在服务大厅“咨询投诉查询”中查看答复并作出评价。",
+			"en":    "Your {{.kind_en}} “{{.title}}” (number {{.number}}) has been answered. Read the reply and rate it under “Track an enquiry” in the service hall with the number and the secret you were given when you sent it.",
+		},
+		Sample:   map[string]any{"number": "TS-2026-000012", "title": "窗口办理时间过长", "kind_zh": "投诉", "kind_en": "complaint"},
+		ToNumber: true,
+	},
+	"inquiry_reminder": {
+		Subject: map[string]string{"zh-CN": "{{.kind_zh}}即将到期：{{.number}}", "en": "A {{.kind_en}} is due soon: {{.number}}"},
+		Body: map[string]string{
+			"zh-CN": "{{.kind_zh}}“{{.title}}”（编号 {{.number}}）应于 {{.due_on}} 前答复，尚未答复。请及时处理。",
+			"en":    "The {{.kind_en}} “{{.title}}” (number {{.number}}) is due for a reply by {{.due_on}} and has not been answered. Please deal with it in time.",
+		},
+		Sample: map[string]any{"number": "ZX-2026-000003", "title": "婚姻登记需要哪些材料", "kind_zh": "咨询", "kind_en": "question", "due_on": "2026-10-09"},
+	},
+	"inquiry_overdue": {
+		Subject: map[string]string{"zh-CN": "{{.kind_zh}}已超期未答复：{{.number}}", "en": "A {{.kind_en}} is overdue: {{.number}}"},
+		Body: map[string]string{
+			"zh-CN": "{{.kind_zh}}“{{.title}}”（编号 {{.number}}）应于 {{.due_on}} 前答复，已超期 {{.days_overdue}} 天{{if eq (print .level) \"2\"}}，现提请上级机关督办{{end}}。请立即处理。",
+			"en":    "The {{.kind_en}} “{{.title}}” (number {{.number}}) was due for a reply by {{.due_on}} and is {{.days_overdue}} days overdue{{if eq (print .level) \"2\"}}; it is escalated to the authority above{{end}}. Please deal with it at once.",
+		},
+		Sample: map[string]any{"number": "TS-2026-000012", "title": "窗口办理时间过长", "kind_zh": "投诉", "kind_en": "complaint", "due_on": "2026-10-29",
+			"days_overdue": 9, "level": 2},
+	},
 }

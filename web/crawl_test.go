@@ -164,6 +164,23 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/admin/campaigns/new": paths("/admin/campaigns/new"),
 	"/admin/campaigns/:id": paths("/admin/campaigns/1", "/admin/campaigns/1?done=opened", "/admin/campaigns/1?done=published", "/admin/campaigns/999999", "/admin/campaigns/x"),
 
+	// Part C (issue 13): consultations, complaints and suggestions (inquiries_test.go).
+	"/inquiries/new":                paths("/inquiries/new", "/inquiries/new?kind=complaint&jurisdiction=210100&item=marriage-registration", "/inquiries/new?kind=x&jurisdiction=y&item=z"),
+	"/inquiries/track":              inquiryTrackPaths("/inquiries/track"),
+	"/inquiries/mine":               paths("/inquiries/mine"),
+	"/inquiries/mine/:id":           byInquiry("/inquiries/mine/%d", true),
+	"/qa":                           qaPaths("/qa"),
+	"/admin/inquiries":              paths("/admin/inquiries", "/admin/inquiries?answered=1&year=2026", "/admin/inquiries?year=x"),
+	"/admin/inquiries/publication":  paths("/admin/inquiries/publication", "/admin/inquiries/publication?done=published"),
+	"/admin/inquiries/:id":          byInquiry("/admin/inquiries/%d", false),
+	"/api/v1/inquiries":             paths("/api/v1/inquiries", "/api/v1/inquiries?answered=1"),
+	"/api/v1/inquiries/mine":        paths("/api/v1/inquiries/mine"),
+	"/api/v1/inquiries/track":       inquiryTrackPaths("/api/v1/inquiries/track"),
+	"/api/v1/inquiries/statistics":  paths("/api/v1/inquiries/statistics", "/api/v1/inquiries/statistics?year=2026&jurisdiction=2101", "/api/v1/inquiries/statistics?year=x&jurisdiction=y"),
+	"/api/v1/inquiries/publication": paths("/api/v1/inquiries/publication"),
+	"/api/v1/inquiries/:id":         byInquiry("/api/v1/inquiries/%d", false),
+	"/api/v1/qa":                    qaPaths("/api/v1/qa"),
+
 	// Accounts: sign-up, password reset, sessions.
 	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),
 	"/signup/confirm":         paths("/signup/confirm", "/signup/confirm?phone=13800138000&kind=citizen", "/signup/confirm?phone=x&kind=y"),

@@ -169,6 +169,9 @@ type navPermissions struct {
 	CreditRead bool
 	// CampaignRead shows the annual-report campaigns.
 	CampaignRead bool
+	// InquiryRead and InquiryPublish show the staff list of consultations and complaints and the
+	// publisher's review of replies for the Q&A list.
+	InquiryRead, InquiryPublish bool
 
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
@@ -295,6 +298,8 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			BindingRead:  e.AllowedSomewhere(u.ID, "binding", "read"),
 			CreditRead:   e.AllowedSomewhere(u.ID, "credit", "read"),
 			CampaignRead: e.AllowedSomewhere(u.ID, "campaign", "read"),
+
+			InquiryRead: e.AllowedSomewhere(u.ID, "inquiry", "read"), InquiryPublish: e.AllowedSomewhere(u.ID, "inquiry", "publish"),
 		}
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())

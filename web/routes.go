@@ -257,4 +257,31 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/me/password", LoggedIn, s.apiChangePassword)
 	s.route(get, "/api/v1/me/sessions", LoggedIn, s.apiSessions)
 	s.route(post, "/api/v1/me/sessions/end-others", LoggedIn, s.apiEndOtherSessions)
+
+	// Part C (issue 13): consultations, complaints and suggestions (咨询 / 投诉 / 建议;
+	// inquiries_pages.go, inquiries_api.go): anyone submits and tracks, the asker rates, staff of the
+	// jurisdiction answer, the publisher reviews replies for the public Q&A list.
+	s.route(get, "/inquiries/new", Public, s.newInquiryPage)
+	s.route(post, "/inquiries/new", Public, s.newInquiryPost)
+	s.route(get, "/inquiries/track", Public, s.trackInquiryPage)
+	s.route(post, "/inquiries/rate", Public, s.rateInquiryPost)
+	s.route(get, "/inquiries/mine", LoggedIn, s.myInquiriesPage)
+	s.route(get, "/inquiries/mine/:id", LoggedIn, s.myInquiryPage)
+	s.route(get, "/qa", Public, s.qaPage)
+	s.route(get, "/admin/inquiries", Need("inquiry", "read"), s.staffInquiriesPage)
+	s.route(get, "/admin/inquiries/publication", Need("inquiry", "publish"), s.publicationPage)
+	s.route(get, "/admin/inquiries/:id", Need("inquiry", "read"), s.staffInquiryPage)
+	s.route(post, "/admin/inquiries/:id/reply", Need("inquiry", "reply"), s.replyInquiryPost)
+	s.route(post, "/admin/inquiries/:id/publication", Need("inquiry", "publish"), s.publicationPost)
+	s.route(post, "/api/v1/inquiries", Public, s.apiSubmitInquiry)
+	s.route(get, "/api/v1/inquiries", Need("inquiry", "read"), s.apiStaffInquiries)
+	s.route(get, "/api/v1/inquiries/mine", LoggedIn, s.apiMyInquiries)
+	s.route(get, "/api/v1/inquiries/track", Public, s.apiTrackInquiry)
+	s.route(post, "/api/v1/inquiries/rating", Public, s.apiRateInquiry)
+	s.route(get, "/api/v1/inquiries/statistics", Need("inquiry", "read"), s.apiInquiryStatistics)
+	s.route(get, "/api/v1/inquiries/publication", Need("inquiry", "publish"), s.apiPublicationQueue)
+	s.route(get, "/api/v1/inquiries/:id", Need("inquiry", "read"), s.apiStaffInquiry)
+	s.route(post, "/api/v1/inquiries/:id/reply", Need("inquiry", "reply"), s.apiReplyInquiry)
+	s.route(post, "/api/v1/inquiries/:id/publication", Need("inquiry", "publish"), s.apiDecidePublication)
+	s.route(get, "/api/v1/qa", Public, s.apiQA)
 }

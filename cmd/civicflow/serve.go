@@ -27,6 +27,7 @@ import (
 	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/effects"
 	"github.com/civicflow/civicflow/idempotency"
+	"github.com/civicflow/civicflow/inquiries"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/migrations"
 	"github.com/civicflow/civicflow/notify"
@@ -172,7 +173,8 @@ func build(ctx context.Context, db *bun.DB, broker *queue.Broker, cfg config.Con
 	}
 	p := &parts{enforcer: enforcer}
 	if o.role != "web" {
-		if p.worker, err = newWorker(db, broker, cfg, engine, desk); err != nil {
+		if p.worker, err = newWorker(db, broker, cfg, engine, desk,
+			inquiries.New(db, enforcer, inquiries.Options{Limits: cfg.InquiryLimits})); err != nil {
 			return nil, err
 		}
 	}
@@ -221,9 +223,10 @@ func named(name string, fn func() error) func() error {
 
 // newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers,
 // the 换届 reminders, the hourly move of organisations two years on the abnormal list to the serious
-// list, the hourly reminders of evaluation levels about to expire and the hourly clean-up of login
+// list, the reminders and escalations of the public's questions, complaints and suggestions, the hourly reminders of evaluation levels about to expire and the hourly clean-up of login
 // records, expired idempotency keys and past daily booking counts.
-func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk) (*worker.Worker, error) {
+func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk,
+	inquiryOffice *inquiries.Office) (*worker.Worker, error) {
 	senders, err := notify.SendersFromConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -247,6 +250,10 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 			func(ctx context.Context) error { return register.RemindTerms(ctx, db, time.Now()) }),
 		worker.WithTicker("annual reports", cfg.ClockInterval,
 			func(ctx context.Context) error { return annualreport.Tick(ctx, db, time.Now()) }),
+		worker.WithTicker("inquiry deadlines", cfg.ClockInterval, func(ctx context.Context) error {
+			_, err := inquiryOffice.Tick(ctx, time.Now())
+			return err
+		}),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
 			now := time.Now()
 			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now),
