@@ -276,7 +276,9 @@ func reportSections(ctx context.Context, db bun.IDB, year int, jurisdiction stri
 // checkReportText records on path a text that is too long or holds control characters other than
 // line breaks and tabs, or invisible format characters (forms.InvisibleFormat).
 func checkReportText(fe *problem.Fields, path, s string, max int, multiline bool) {
-	bad := func(r rune) bool { return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) }
+	bad := func(r rune) bool {
+		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
+	}
 	switch {
 	case !utf8.ValidString(s) || strings.ContainsFunc(s, bad) || forms.InvisibleFormat(s, multiline):
 		fe.Add(path, "invalid", "含有不允许的字符（控制字符或不可见的格式字符，如文字方向控制符）。",

@@ -176,7 +176,7 @@ func TestReportStaffRecordsAndExports(t *testing.T) {
 			category, kind string
 			at             time.Time
 		}{{"licensing", "licence_decision", in2025}, {"licensing", "licence_decision", in2025}, {"general", "text", in2025},
-			{"general", "text", time.Date(2024, 12, 31, 16, 30, 0, 0, time.UTC)}, // 2025-01-01 in China
+			{"general", "text", time.Date(2024, 12, 31, 16, 30, 0, 0, time.UTC)},   // 2025-01-01 in China
 			{"general", "text", time.Date(2024, 12, 31, 15, 30, 0, 0, time.UTC)}} { // 2024 in China
 			if _, err := s.DB.NewRaw(`INSERT INTO notices (category, kind, jurisdiction, status, title, version, created_at, published_at, updated_at)
 				VALUES (?, ?, '210100', 'published', ?, 1, ?, ?, ?)`, n.category, n.kind, "公告"+string(rune('A'+i)), n.at, n.at, n.at).Exec(ctx); err != nil {
