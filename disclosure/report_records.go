@@ -250,6 +250,12 @@ type ReportSection struct {
 	Body  string `json:"body"`
 }
 
+// SectionsOf returns the narrative sections of the year and jurisdiction, every one, empty when not
+// written, for the form.
+func SectionsOf(ctx context.Context, db bun.IDB, year int, jurisdiction string) ([]ReportSection, error) {
+	return reportSections(ctx, db, year, jurisdiction)
+}
+
 // reportSections reads the sections of the year and jurisdiction, every one, empty when not written.
 func reportSections(ctx context.Context, db bun.IDB, year int, jurisdiction string) ([]ReportSection, error) {
 	var rows []struct {

@@ -164,6 +164,10 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/admin/campaigns/new": paths("/admin/campaigns/new"),
 	"/admin/campaigns/:id": paths("/admin/campaigns/1", "/admin/campaigns/1?done=opened", "/admin/campaigns/1?done=published", "/admin/campaigns/999999", "/admin/campaigns/x"),
 
+	// Issue 13, part B: the annual disclosure report (disclosure_report_test.go).
+	"/admin/disclosure/report":  disclosureReportPaths("/admin/disclosure/report"),
+	"/api/v1/disclosure/report": disclosureReportPaths("/api/v1/disclosure/report"),
+
 	// Accounts: sign-up, password reset, sessions.
 	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),
 	"/signup/confirm":         paths("/signup/confirm", "/signup/confirm?phone=13800138000&kind=citizen", "/signup/confirm?phone=x&kind=y"),
