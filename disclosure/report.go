@@ -378,7 +378,7 @@ func checkBalance(ctx context.Context, db bun.IDB, t *RequestTable, jurisdiction
 		var cases []int64
 		err := db.NewSelect().TableExpr("disclosure_requests").Column("case_id").Where("jurisdiction = ?", jurisdiction).
 			Where("(closed_on IS NOT NULL AND (closed_on < received_on OR outcome NOT IN (?))) OR (closed_on IS NULL AND outcome <> '')",
-				bun.In(codes)).OrderExpr("case_id").Limit(20).Scan(ctx, &cases)
+				bun.List(codes)).OrderExpr("case_id").Limit(20).Scan(ctx, &cases)
 		if err != nil {
 			return fmt.Errorf("finding inconsistent disclosure requests of %s: %w", jurisdiction, err)
 		}
