@@ -180,6 +180,9 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/inquiries/publication": paths("/api/v1/inquiries/publication"),
 	"/api/v1/inquiries/:id":         byInquiry("/api/v1/inquiries/%d", false),
 	"/api/v1/qa":                    qaPaths("/api/v1/qa"),
+	// The annual disclosure report (disclosure_report_test.go).
+	"/admin/disclosure/report":  disclosureReportPaths("/admin/disclosure/report"),
+	"/api/v1/disclosure/report": disclosureReportPaths("/api/v1/disclosure/report"),
 
 	// Accounts: sign-up, password reset, sessions.
 	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),

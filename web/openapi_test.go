@@ -608,6 +608,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		signupContract(t, k)
 		campaignsContract(t, k, st)
 		inquiriesContract(t, k, st)
+		disclosureReportContract(t, k, st)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {

@@ -172,6 +172,8 @@ type navPermissions struct {
 	// InquiryRead and InquiryPublish show the staff list of consultations and complaints and the
 	// publisher's review of replies for the Q&A list.
 	InquiryRead, InquiryPublish bool
+	// DisclosureReport shows the annual disclosure report.
+	DisclosureReport bool
 
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
@@ -300,6 +302,7 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			CampaignRead: e.AllowedSomewhere(u.ID, "campaign", "read"),
 
 			InquiryRead: e.AllowedSomewhere(u.ID, "inquiry", "read"), InquiryPublish: e.AllowedSomewhere(u.ID, "inquiry", "publish"),
+			DisclosureReport: e.AllowedSomewhere(u.ID, "disclosure", "report"),
 		}
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())

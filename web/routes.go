@@ -249,6 +249,16 @@ func (s *Server) routes() {
 	s.route(get, "/admin/campaigns/:id", Need("campaign", "read"), s.campaignPage)
 	s.route(post, "/admin/campaigns/:id/results", Need("campaign", "publish"), s.publishResultsPost)
 
+	// Part B (issue 13): the annual disclosure report (disclosure_report_pages.go): the page with its
+	// tables, the disclosure office's figures, sections and review and lawsuit records, the API and exports.
+	s.route(get, "/admin/disclosure/report", Need("disclosure", "report"), s.disclosureReportPage)
+	s.route(post, "/admin/disclosure/report/figures", Need("disclosure", "write"), s.disclosureFiguresPost)
+	s.route(post, "/admin/disclosure/report/sections", Need("disclosure", "write"), s.disclosureSectionsPost)
+	s.route(post, "/admin/disclosure/report/remedies", Need("disclosure", "write"), s.disclosureRemedyAddPost)
+	s.route(post, "/admin/disclosure/report/remedies/:id", Need("disclosure", "write"), s.disclosureRemedyUpdatePost)
+	s.route(post, "/admin/disclosure/report/remedies/:id/delete", Need("disclosure", "write"), s.disclosureRemedyDeletePost)
+	s.route(get, "/api/v1/disclosure/report", Need("disclosure", "report"), s.apiDisclosureReport)
+
 	// Accounts' API: sign-up with an SMS code, password reset and change, sessions (signup_api.go).
 	s.route(post, "/api/v1/signup/code", Public, s.apiSignupCode)
 	s.route(post, "/api/v1/signup", Public, s.apiSignup)

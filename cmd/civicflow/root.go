@@ -35,6 +35,7 @@ func rootCommand() *cobra.Command {
 	root.AddCommand(serveCommand(), workerCommand(), migrateCommand(), userCommand(), jurisdictionCommand(),
 		catalogCommand(), auditCommand(),
 		calendarCommand(), registerCommand(), campaignCommand(),
+		disclosureCommand(),
 		configCommand(), versionCommand())
 	return root
 }
