@@ -22,6 +22,7 @@ import (
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/consultations"
 	"github.com/civicflow/civicflow/credit"
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/documents"
@@ -247,6 +248,10 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 			func(ctx context.Context) error { return register.RemindTerms(ctx, db, time.Now()) }),
 		worker.WithTicker("annual reports", cfg.ClockInterval,
 			func(ctx context.Context) error { return annualreport.Tick(ctx, db, time.Now()) }),
+		worker.WithTicker("consultations", cfg.ClockInterval, func(ctx context.Context) error {
+			_, err := consultations.Tick(ctx, db, time.Now())
+			return err
+		}),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
 			now := time.Now()
 			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now),
