@@ -377,16 +377,20 @@ func Visible(ctx context.Context, db bun.IDB, auth Authorizer, userID, id int64)
 	return c, nil
 }
 
-// change runs fn in a transaction over the consultation with id, after checking that the actor may
-// see it (else not found) and holds act in its jurisdiction (else forbidden).
+// change runs fn in a transaction over the consultation with id, after checking that the actor reads
+// consultations of its jurisdiction (else not found, even when it is public) and holds act there
+// (else forbidden).
 func (s Service) change(ctx context.Context, actor audit.Actor, id int64, act string, fn func(tx bun.Tx, c *Consultation, t time.Time) error) (*Consultation, error) {
 	var out *Consultation
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		c, err := Visible(ctx, tx, s.Auth, actor.UserID, id)
+		c, err := Get(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if act != "" && (actor.UserID == 0 || !s.Auth.Allowed(actor.UserID, c.Jurisdiction, permObject, act)) {
+		if !MayRead(s.Auth, actor.UserID, c.Jurisdiction) {
+			return problem.ErrNotFound // staff of other jurisdictions are told no more than that
+		}
+		if act != "" && !s.Auth.Allowed(actor.UserID, c.Jurisdiction, permObject, act) {
 			return problem.ErrForbidden
 		}
 		if err := fn(tx, c, now()); err != nil {

@@ -169,6 +169,8 @@ type navPermissions struct {
 	CreditRead bool
 	// CampaignRead shows the annual-report campaigns.
 	CampaignRead bool
+	// ConsultationRead shows the staff's page of drafts put to public comment (征求意见).
+	ConsultationRead bool
 
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
@@ -295,6 +297,8 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			BindingRead:  e.AllowedSomewhere(u.ID, "binding", "read"),
 			CreditRead:   e.AllowedSomewhere(u.ID, "credit", "read"),
 			CampaignRead: e.AllowedSomewhere(u.ID, "campaign", "read"),
+			// Part E (issue 13): 征求意见.
+			ConsultationRead: e.AllowedSomewhere(u.ID, "consultation", "read"),
 		}
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())

@@ -257,4 +257,31 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/me/password", LoggedIn, s.apiChangePassword)
 	s.route(get, "/api/v1/me/sessions", LoggedIn, s.apiSessions)
 	s.route(post, "/api/v1/me/sessions/end-others", LoggedIn, s.apiEndOtherSessions)
+
+	// Part E (issue 13) — 征求意见, drafts put to public comment (consultations_pages.go,
+	// consultations_api.go): the public list and drafts with the comment form, staff writing,
+	// reviewing, moderating, answering and publishing the adoption report.
+	s.route(get, "/consultations", Public, s.consultationsPage)
+	s.route(get, "/consultations/:id", Public, s.consultationPage)
+	s.route(post, "/consultations/:id/comments", Public, s.consultationCommentPost)
+	s.route(get, "/consultations/:id/attachments/:file", Public, s.consultationAttachment)
+	s.route(get, "/admin/consultations", Need("consultation", "read"), s.staffConsultationsPage)
+	s.route(post, "/admin/consultations", Need("consultation", "write"), s.createConsultationPost)
+	s.route(get, "/admin/consultations/:id", Need("consultation", "read"), s.staffConsultationPage)
+	s.route(post, "/admin/consultations/:id/edit", Need("consultation", "write"), s.editConsultationPost)
+	s.route(post, "/admin/consultations/:id/submit", Need("consultation", "write"), s.consultationStepPost("submit"))
+	s.route(post, "/admin/consultations/:id/approve", Need("consultation", "review"), s.consultationStepPost("approve"))
+	s.route(post, "/admin/consultations/:id/return", Need("consultation", "review"), s.consultationStepPost("return"))
+	s.route(post, "/admin/consultations/:id/comments/:comment/moderate", Need("consultation", "read"), s.moderateCommentPost)
+	s.route(post, "/admin/consultations/:id/responses", Need("consultation", "write"), s.respondPost)
+	s.route(post, "/admin/consultations/:id/report", Need("consultation", "write"), s.consultationStepPost("report"))
+	s.route(post, "/admin/consultations/:id/report/approve", Need("consultation", "review"), s.consultationStepPost("report_approve"))
+	s.route(post, "/admin/consultations/:id/report/return", Need("consultation", "review"), s.consultationStepPost("report_return"))
+	s.route(get, "/api/v1/consultations", Public, s.apiConsultations)
+	s.route(post, "/api/v1/consultations", Need("consultation", "write"), s.apiCreateConsultation)
+	s.route(get, "/api/v1/consultations/:id", Public, s.apiConsultation)
+	s.route(post, "/api/v1/consultations/:id/comments", Public, s.apiConsultationComment)
+	s.route(post, "/api/v1/consultations/:id/actions", Need("consultation", "read"), s.apiConsultationAction)
+	s.route(post, "/api/v1/consultations/:id/comments/:comment/moderation", Need("consultation", "read"), s.apiModerateComment)
+	s.route(post, "/api/v1/consultations/:id/responses", Need("consultation", "write"), s.apiRespond)
 }
