@@ -86,7 +86,7 @@ type Consultation struct {
 	PublishedAt   *time.Time `json:"published_at,omitempty"`
 	ClosedAt      *time.Time `json:"closed_at,omitempty"`
 	// Comments counts every comment received, hidden ones included; each comment's number is its place.
-	Comments          int        `json:"comments"`
+	Comments          int        `json:"comment_count"`
 	Report            string     `json:"-"` // the adoption report's general part; public once published
 	ReportBy          *int64     `json:"-"`
 	ReportReviewerID  *int64     `json:"-"`
@@ -563,7 +563,9 @@ func (s Service) reviewDraft(ctx context.Context, actor audit.Actor, id int64, c
 func (c *Consultation) Returned() bool { return c.Status == StatusDraft && c.ReviewerID != nil }
 
 // ReportReturned reports whether the adoption report came back from the publisher.
-func (c *Consultation) ReportReturned() bool { return c.Status == StatusClosed && c.ReportReviewerID != nil }
+func (c *Consultation) ReportReturned() bool {
+	return c.Status == StatusClosed && c.ReportReviewerID != nil
+}
 
 // ended reports whether c's period is over on today: closed by the worker, or past its last day.
 func (c *Consultation) ended(today calendar.Date) bool {

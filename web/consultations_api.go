@@ -41,7 +41,7 @@ type consultationSummary struct {
 	Title        string     `json:"title"`
 	StartsOn     string     `json:"starts_on"`
 	EndsOn       string     `json:"ends_on"`
-	Comments     int        `json:"comments"`
+	Comments     int        `json:"comment_count"`
 	PublishedAt  *time.Time `json:"published_at"`
 }
 
