@@ -257,7 +257,7 @@ func (s *Server) renderStaffConsultations(c *fiber.Ctx, status int, formErr erro
 	}
 	rows := make([]map[string]any, 0, len(list))
 	for _, w := range list {
-		rows = append(rows, map[string]any{"W": w, "Phase": w.Phase(calendar.Today()),
+		rows = append(rows, map[string]any{"W": w, "Phase": w.Phase(calendar.Today()), "Returned": w.Returned() || w.ReportReturned(),
 			"ForMe": (w.Status == consultations.StatusReview || w.Status == consultations.StatusReport) &&
 				consultations.MayReview(s.Enforcer, uid, w.Jurisdiction)})
 	}

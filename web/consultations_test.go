@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/consultations"
+	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/web"
 )
@@ -407,4 +409,166 @@ func TestConsultationCommentsBurst(t *testing.T) {
 			}
 		}
 	})
+}
+
+// consultationReaders are the roles that read consultations (policy.csv).
+var consultationReaders = []string{"reviewer", "approver", "disclosure_officer", "publisher", "auditor"}
+
+// readsConsultations reports whether the persona reads consultations of the jurisdiction.
+func (p *persona) readsConsultations(jurisdiction string) bool {
+	for _, g := range p.grants {
+		role, pattern, _ := strings.Cut(g, "@")
+		if slices.Contains(consultationReaders, role) && policies.Covers(pattern, jurisdiction) {
+			return true
+		}
+	}
+	return false
+}
+
+// crawlConsultationFile is an attachment of the crawl's consultations.
+type crawlConsultationFile struct {
+	ID             int64 `bun:"material_id"`
+	ConsultationID int64 `bun:"consultation_id"`
+}
+
+// seedConsultations gives the crawl a consultation of Shenyang in every status, one returned, one
+// still to begin, comments in every moderation status and answers, and a file on a draft and on a
+// published one.
+func (sd *seeder) seedConsultations() {
+	ctx, st := sd.ctx, sd.st
+	writerP, publisherP := sd.w.who["reviewer-in"], sd.w.who["publisher-in"]
+	writer, publisher := actorOf(writerP), actorOf(publisherP)
+	svc := consultations.Service{DB: st.stack.DB, Auth: st.enf}
+	today := calendar.Today()
+	must := func(_ *consultations.Consultation, err error) {
+		sd.t.Helper()
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+	}
+	create := func(title string, start calendar.Date, file bool) int64 {
+		end, err := svc.EarliestEnd(ctx, "210100", consultations.KindNormative, start)
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		if !file {
+			c, err := svc.Create(ctx, writer, consultations.Draft{Jurisdiction: "210100", Kind: consultations.KindNormative, Title: title,
+				Body: "正文", Explanation: "说明", StartsOn: start.String(), EndsOn: end.String()})
+			if err != nil {
+				sd.t.Fatal(err)
+			}
+			return c.ID
+		}
+		b := st.browser()
+		base, _ := url.Parse(st.base)
+		b.c.Jar.SetCookies(base, []*http.Cookie{{Name: "cf_session", Value: writerP.session}})
+		_, _, token := b.get("/admin/consultations")
+		resp, body := b.postMultipart("/admin/consultations", url.Values{"_csrf": {token}, "jurisdiction": {"210100"}, "kind": {"normative"},
+			"title": {title}, "body": {"正文"}, "explanation": {"说明"}, "starts_on": {start.String()}, "ends_on": {end.String()}},
+			map[string]string{"attachments": "附件.pdf"})
+		var id int64
+		if _, err := fmt.Sscanf(resp.Header.Get("Location"), "/admin/consultations/%d", &id); err != nil {
+			sd.t.Fatalf("creating a consultation with a file: %d %s", resp.StatusCode, body)
+		}
+		return id
+	}
+	publish := func(id int64) {
+		must(svc.Submit(ctx, writer, id))
+		must(svc.Approve(ctx, publisher, id, ""))
+	}
+	comment := func(id int64, text string) int64 {
+		cm, err := consultations.Send(ctx, st.stack.DB, consultations.Throttle{Max: 1000, Window: time.Hour}, consultations.Sender{IP: "192.0.2.1"}, id,
+			consultations.NewComment{Body: text, Name: "爬行", Contact: "13800000000"})
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		return cm.ID
+	}
+	create("爬行草稿", today, true)
+	must(svc.Return(ctx, publisher, func() int64 { id := create("爬行退回", today, false); must(svc.Submit(ctx, writer, id)); return id }(), "请修改"))
+	must(svc.Submit(ctx, writer, create("爬行审查中", today, false)))
+	open := create("爬行征求中", today, true)
+	publish(open)
+	shown, hidden := comment(open, "显示的意见"), comment(open, "隐藏的意见")
+	comment(open, "待审核的意见")
+	if _, err := svc.Moderate(ctx, publisher, open, shown, consultations.CommentApproved); err != nil {
+		sd.t.Fatal(err)
+	}
+	if _, err := svc.Moderate(ctx, publisher, open, hidden, consultations.CommentHidden); err != nil {
+		sd.t.Fatal(err)
+	}
+	publish(create("爬行未开始", today.AddDays(1), false))
+	// Three whose period ends: left closed, with the report in review, and concluded.
+	var ended []int64
+	for _, title := range []string{"爬行已结束", "爬行采纳待审", "爬行已公布"} {
+		id := create(title, today, false)
+		publish(id)
+		cm := comment(id, "意见")
+		if _, err := svc.Moderate(ctx, publisher, id, cm, consultations.CommentApproved); err != nil {
+			sd.t.Fatal(err)
+		}
+		movePeriod(sd.t, st, id, today.AddDays(-10), today.AddDays(-1))
+		ended = append(ended, id)
+		if title == "爬行已结束" {
+			continue
+		}
+		must(svc.Respond(ctx, writer, id, consultations.Response{Comments: []int64{cm}, Decision: consultations.DecisionNotAdopted, Reason: "理由"}))
+		must(svc.SubmitReport(ctx, writer, id, "采纳情况"))
+		if title == "爬行已公布" {
+			must(svc.ApproveReport(ctx, publisher, id, ""))
+		}
+	}
+	if _, err := consultations.Tick(ctx, st.stack.DB, time.Now()); err != nil {
+		sd.t.Fatal(err)
+	}
+	if err := st.stack.DB.NewSelect().Model(&sd.w.consultations).Order("id").Scan(ctx); err != nil {
+		sd.t.Fatal(err)
+	}
+	if err := st.stack.DB.NewSelect().Table("consultation_attachments").Column("material_id", "consultation_id").Scan(ctx, &sd.w.consultationFiles); err != nil {
+		sd.t.Fatal(err)
+	}
+	if len(sd.w.consultations) != 8 || len(sd.w.consultationFiles) != 2 {
+		sd.t.Fatalf("the crawl's consultations: %d, files %d", len(sd.w.consultations), len(sd.w.consultationFiles))
+	}
+}
+
+// byConsultation visits every consultation of the world and one that does not exist: a public one
+// anybody sees, others only staff reading consultations of its jurisdiction. Staff pages (staff
+// true) are checked only for not failing: who gets 403 rather than 404 depends on the route's
+// permission (TestConsultationIsConsultedAndItsAdoptionPublished checks staff of another jurisdiction).
+func byConsultation(format string, staff bool, queries ...string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID), seen: nobody, public: true}}
+		if staff {
+			out[0].seen = nil
+		}
+		for _, c := range w.consultations {
+			for _, q := range append([]string{""}, queries...) {
+				t := target{path: fmt.Sprintf(format, c.ID) + q, public: true}
+				if !staff {
+					t.seen = func(p *persona) bool { return consultations.Public(c.Status) || p.readsConsultations(c.Jurisdiction) }
+				}
+				out = append(out, t)
+			}
+		}
+		return out
+	}
+}
+
+// byConsultationFile visits every attachment by its consultation and by another one.
+func byConsultationFile(w *crawlWorld) []target {
+	out := []target{{path: fmt.Sprintf("/consultations/%d/attachments/%d", unknownID, unknownID), seen: nobody, public: true}}
+	for _, f := range w.consultationFiles {
+		var c consultations.Consultation
+		for _, x := range w.consultations {
+			if x.ID == f.ConsultationID {
+				c = x
+			}
+		}
+		out = append(out,
+			target{path: fmt.Sprintf("/consultations/%d/attachments/%d", f.ConsultationID, f.ID), public: true,
+				seen: func(p *persona) bool { return consultations.Public(c.Status) || p.readsConsultations(c.Jurisdiction) }},
+			target{path: fmt.Sprintf("/consultations/%d/attachments/%d", w.consultations[len(w.consultations)-1].ID, f.ID), public: true, seen: nobody})
+	}
+	return out
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/consultations"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/notify"
@@ -132,6 +133,9 @@ type crawlWorld struct {
 	noticeFiles []crawlNoticeFile
 	// bindings are every organisation binding: those the registrations made and a pending request.
 	bindings []register.Binding
+	// consultations are drafts put to public comment in every status (part E of issue 13), with their files.
+	consultations     []consultations.Consultation
+	consultationFiles []crawlConsultationFile
 }
 
 // caseSeen reports whether the persona may see the case: its applicant and parties, and staff reading
@@ -180,6 +184,7 @@ func seedCrawlWorld(t *testing.T, st *site) *crawlWorld {
 	sd.readCases()
 	sd.seedNotices()
 	sd.seedBindings()
+	sd.seedConsultations()
 	return sd.w
 }
 

@@ -171,6 +171,15 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/password/reset/confirm": paths("/password/reset/confirm", "/password/reset/confirm?phone=13800138000"),
 	"/account/security":       paths("/account/security", "/account/security?changed=1", "/account/security?ended=x"),
 	"/api/v1/me/sessions":     paths("/api/v1/me/sessions"),
+
+	// Part E (issue 13): 征求意见, drafts put to public comment.
+	"/consultations":                       paths("/consultations", "/consultations?state=open&page=1&per_page=1", "/consultations?state=x&page=y&per_page=1000"),
+	"/consultations/:id":                   byConsultation("/consultations/%d", false, "?done=comment"),
+	"/consultations/:id/attachments/:file": byConsultationFile,
+	"/admin/consultations":                 paths("/admin/consultations"),
+	"/admin/consultations/:id":             byConsultation("/admin/consultations/%d", true, "?done=report_approve"),
+	"/api/v1/consultations":                paths("/api/v1/consultations", "/api/v1/consultations?state=closed&per_page=1&page=2", "/api/v1/consultations?state=x"),
+	"/api/v1/consultations/:id":            byConsultation("/api/v1/consultations/%d", false),
 }
 
 // paths visits the addresses as they are.
