@@ -157,7 +157,7 @@ func Send(ctx context.Context, db bun.IDB, th Throttle, from Sender, id int64, i
 // Comments returns the consultation's comments in the order they came: every one for staff who read
 // consultations of its jurisdiction (staff is true), else the approved ones as the public sees them.
 func Comments(ctx context.Context, db bun.IDB, c *Consultation, staff bool) ([]Comment, error) {
-	var out []Comment
+	out := []Comment{}
 	q := db.NewSelect().Model(&out).Where("cc.consultation_id = ?", c.ID).Order("cc.number")
 	if !staff {
 		q = q.Where("cc.status = ?", CommentApproved)

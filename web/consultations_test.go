@@ -572,3 +572,75 @@ func byConsultationFile(w *crawlWorld) []target {
 	}
 	return out
 }
+
+// consultationsContract calls the consultations API as documented: the list with filters, a draft
+// written, refused and reviewed, comments (one refused), moderation, answers and the adoption report.
+func consultationsContract(t *testing.T, k *contract, st *site) {
+	t.Helper()
+	st.user("k.pc.writer", "reviewer@210100")
+	st.user("k.pc.publisher", "publisher@210100")
+	st.user("k.pc.dalian", "reviewer@210200")
+	writer, publisher, dalian := st.token("k.pc.writer"), st.token("k.pc.publisher"), st.token("k.pc.dalian")
+	today := calendar.Today()
+	end, err := consultations.Service{DB: st.stack.DB, Auth: st.enf}.EarliestEnd(context.Background(), "210100", consultations.KindRule, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft := map[string]string{"jurisdiction": "210100", "kind": "rule", "title": "沈阳市养老服务条例实施办法（草案）", "body": "第一条 ……",
+		"explanation": "起草说明", "starts_on": today.String(), "ends_on": today.AddDays(10).String()}
+	e := k.fails(call{method: "POST", path: "/api/v1/consultations", token: writer, body: draft, valid: true}, http.StatusUnprocessableEntity, "invalid_input")
+	if !e.hasField("ends_on", "period_too_short") {
+		t.Errorf("a draft rule open 11 days: %+v", e)
+	}
+	draft["ends_on"] = end.String()
+	k.fails(call{method: "POST", path: "/api/v1/consultations", token: dalian, body: draft, valid: true}, http.StatusForbidden, "forbidden")
+	k.fails(call{method: "POST", path: "/api/v1/consultations", body: draft}, http.StatusUnauthorized, "login_required")
+	var v pcView
+	k.do(call{method: "POST", path: "/api/v1/consultations", token: writer, body: draft, valid: true, out: &v}, http.StatusCreated)
+	path := fmt.Sprintf("/api/v1/consultations/%d", v.ID)
+	k.fails(call{method: "GET", path: path}, http.StatusNotFound, "not_found")
+	k.fails(call{method: "GET", path: path, token: dalian}, http.StatusNotFound, "not_found")
+	k.do(call{method: "GET", path: path, token: writer, valid: true}, http.StatusOK)
+	k.fails(call{method: "POST", path: path + "/comments", body: map[string]string{"body": "太早"}, valid: true}, http.StatusNotFound, "not_found")
+	k.fails(call{method: "POST", path: path + "/actions", token: writer, body: map[string]string{"action": "approve"}, valid: true}, http.StatusForbidden, "forbidden")
+	k.fails(call{method: "POST", path: path + "/actions", token: writer, body: map[string]string{"action": "x"}}, http.StatusUnprocessableEntity, "invalid_input")
+	k.do(call{method: "POST", path: path + "/actions", token: writer, body: map[string]string{"action": "submit"}, valid: true}, http.StatusOK)
+	k.fails(call{method: "POST", path: path + "/actions", token: writer, body: map[string]string{"action": "submit"}, valid: true}, http.StatusConflict, "not_draft")
+	k.fails(call{method: "POST", path: path + "/actions", token: dalian, body: map[string]string{"action": "approve"}, valid: true}, http.StatusNotFound, "not_found")
+	k.do(call{method: "POST", path: path + "/actions", token: publisher, body: map[string]string{"action": "approve", "comment": "同意发布。"}, valid: true}, http.StatusOK)
+
+	k.do(call{method: "GET", path: "/api/v1/consultations?state=open&page=1&per_page=5", valid: true}, http.StatusOK)
+	k.do(call{method: "GET", path: "/api/v1/consultations", valid: true}, http.StatusOK)
+	k.fails(call{method: "GET", path: "/api/v1/consultations?state=x&per_page=1000"}, http.StatusUnprocessableEntity, "invalid_input")
+	k.do(call{method: "GET", path: path, valid: true}, http.StatusOK)
+
+	var got struct{ Number int }
+	k.do(call{method: "POST", path: path + "/comments", body: map[string]string{"body": "建议明确补贴标准。", "name": "李四", "contact": "lisi@example.com"}, valid: true, out: &got}, http.StatusCreated)
+	k.fails(call{method: "POST", path: path + "/comments", body: map[string]string{"body": "\u202e"}, valid: true}, http.StatusUnprocessableEntity, "invalid_input")
+	k.fails(call{method: "POST", path: fmt.Sprintf("/api/v1/consultations/%d/comments", unknownID), body: map[string]string{"body": "意见"}, valid: true}, http.StatusNotFound, "not_found")
+	k.do(call{method: "GET", path: path, token: writer, valid: true, out: &v}, http.StatusOK)
+	if len(v.Comments) != 1 || got.Number != 1 {
+		t.Fatalf("the comment: %+v %+v", got, v)
+	}
+	moderation := fmt.Sprintf("%s/comments/%d/moderation", path, v.Comments[0].ID)
+	k.fails(call{method: "POST", path: moderation, token: publisher, body: map[string]string{"status": "x"}, valid: false}, http.StatusUnprocessableEntity, "invalid_input")
+	k.fails(call{method: "POST", path: moderation, token: dalian, body: map[string]string{"status": "approved"}, valid: true}, http.StatusNotFound, "not_found")
+	k.do(call{method: "POST", path: moderation, token: publisher, body: map[string]string{"status": "approved"}, valid: true}, http.StatusOK)
+	answer := map[string]any{"comments": []int64{v.Comments[0].ID}, "decision": "adopted", "reason": ""}
+	k.fails(call{method: "POST", path: path + "/responses", token: writer, body: answer, valid: true}, http.StatusConflict, "period_not_ended")
+
+	movePeriod(t, st, v.ID, today.AddDays(-40), today.AddDays(-1))
+	k.fails(call{method: "POST", path: path + "/comments", body: map[string]string{"body": "迟到"}, valid: true}, http.StatusConflict, "consultation_closed")
+	k.fails(call{method: "POST", path: path + "/actions", token: writer, body: map[string]string{"action": "report", "report": "说明"}, valid: true}, http.StatusConflict, "comments_unanswered")
+	k.fails(call{method: "POST", path: path + "/responses", token: writer, body: map[string]any{"comments": []int64{unknownID}, "decision": "adopted"}, valid: true},
+		http.StatusUnprocessableEntity, "invalid_input")
+	k.do(call{method: "POST", path: path + "/responses", token: writer, body: answer, valid: true}, http.StatusOK)
+	k.do(call{method: "POST", path: path + "/actions", token: writer, body: map[string]string{"action": "report", "report": "共收到意见1条，已采纳。"}, valid: true}, http.StatusOK)
+	k.fails(call{method: "POST", path: moderation, token: publisher, body: map[string]string{"status": "hidden"}, valid: true}, http.StatusConflict, "report_submitted")
+	k.do(call{method: "POST", path: path + "/actions", token: publisher, body: map[string]string{"action": "report_approve"}, valid: true}, http.StatusOK)
+	var final pcView
+	k.do(call{method: "GET", path: path, valid: true, out: &final}, http.StatusOK)
+	if final.Status != "concluded" || final.Report == nil || len(final.Report.Responses) != 1 || final.Comments[0].Contact != "" {
+		t.Fatalf("the concluded consultation: %+v", final)
+	}
+}

@@ -607,6 +607,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		orgChangeContract(t, k, st)
 		signupContract(t, k)
 		campaignsContract(t, k, st)
+		consultationsContract(t, k, st) // part E of issue 13
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {
