@@ -61,6 +61,13 @@ type Config struct {
 	// ProgressMaxFailuresPerIP bounds wrong progress lookups (case number and query code) from one
 	// address within LoginThrottleWindow, so that query codes cannot be guessed.
 	ProgressMaxFailuresPerIP int
+	// ConsultationMinWorkingDays and ConsultationMinRuleDays are the shortest comment periods of a
+	// draft put to public comment (征求意见): working days for a normative document, days for a draft
+	// rule. ConsultationCommentsPerIP bounds the comments from one address (and one account) within
+	// LoginThrottleWindow.
+	ConsultationMinWorkingDays int
+	ConsultationMinRuleDays    int
+	ConsultationCommentsPerIP  int
 	// Hotline is the service hotline the home page shows.
 	Hotline string
 	// DatabaseTimeout bounds the database work of one request and each connection to PostgreSQL: a
@@ -297,6 +304,12 @@ var options = []option{
 		func(c *Config, v string) error { return duration(&c.LoginThrottleWindow, v, time.Second) }},
 	{"CIVICFLOW_PROGRESS_MAX_FAILURES_PER_IP", "10", "wrong progress lookups (case number and query code) from one address within the login throttle window before it is throttled", false,
 		func(c *Config, v string) error { return intRange(&c.ProgressMaxFailuresPerIP, v, 1, 100000) }},
+	{"CIVICFLOW_CONSULTATION_MIN_WORKING_DAYS", "7", "shortest comment period of a normative document put to public comment (征求意见), in working days of its jurisdiction's calendar", false,
+		func(c *Config, v string) error { return intRange(&c.ConsultationMinWorkingDays, v, 1, 365) }},
+	{"CIVICFLOW_CONSULTATION_MIN_RULE_DAYS", "30", "shortest comment period of a draft rule (规章草案) put to public comment, in days", false,
+		func(c *Config, v string) error { return intRange(&c.ConsultationMinRuleDays, v, 1, 365) }},
+	{"CIVICFLOW_CONSULTATION_COMMENTS_PER_IP", "10", "comments on drafts that one address (and one account) may send within the login throttle window", false,
+		func(c *Config, v string) error { return intRange(&c.ConsultationCommentsPerIP, v, 1, 100000) }},
 	{"CIVICFLOW_HOTLINE", "12345", "the service hotline the home page shows (12345: the government service hotline)", false,
 		func(c *Config, v string) error { return nonEmpty(&c.Hotline, v) }},
 	{"CIVICFLOW_DATABASE_TIMEOUT", "10s", "how long one request may wait for the database, queueing for a connection included (and a new PostgreSQL connection may take to open), before it answers 503", false,

@@ -204,10 +204,10 @@ var (
 		"该公告已有未发布的新版本，请先处理该版本。", "The notice already has an unpublished new version; finish that one first.")
 )
 
-// checkText records an error on path when s is missing though required, too long, or holds control
+// CheckText records an error on path when s is missing though required, too long, or holds control
 // characters other than line breaks and tabs (which a body may have) or invisible format characters
 // (forms.InvisibleFormat: bidi controls anywhere, any format character in a single line).
-func checkText(fe *problem.Fields, path, s string, required bool, max int, multiline bool) {
+func CheckText(fe *problem.Fields, path, s string, required bool, max int, multiline bool) {
 	bad := func(r rune) bool {
 		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
 	}
@@ -225,9 +225,9 @@ func checkText(fe *problem.Fields, path, s string, required bool, max int, multi
 // clean trims what staff typed and checks it; change is required on a correction.
 func (d *Draft) clean(fe *problem.Fields, correction bool) {
 	d.Title, d.Body, d.Change = strings.TrimSpace(d.Title), strings.TrimSpace(d.Body), strings.TrimSpace(d.Change)
-	checkText(fe, "title", d.Title, true, MaxTitle, false)
-	checkText(fe, "body", d.Body, true, MaxBody, true)
-	checkText(fe, "change", d.Change, correction, MaxComment, true)
+	CheckText(fe, "title", d.Title, true, MaxTitle, false)
+	CheckText(fe, "body", d.Body, true, MaxBody, true)
+	CheckText(fe, "change", d.Change, correction, MaxComment, true)
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
@@ -533,7 +533,7 @@ func Return(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 func review(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, id int64, comment string, approve bool) (*Notice, error) {
 	comment = strings.TrimSpace(comment)
 	var fe problem.Fields
-	checkText(&fe, "comment", comment, !approve, MaxComment, true)
+	CheckText(&fe, "comment", comment, !approve, MaxComment, true)
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -585,7 +585,7 @@ func review(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 func Withdraw(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, id int64, reason string) (*Notice, error) {
 	reason = strings.TrimSpace(reason)
 	var fe problem.Fields
-	checkText(&fe, "reason", reason, true, MaxComment, true)
+	CheckText(&fe, "reason", reason, true, MaxComment, true)
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}

@@ -541,4 +541,63 @@ var templates = map[string]source{
 		Sample: map[string]any{"number": "TS-2026-000012", "title": "窗口办理时间过长", "kind_zh": "投诉", "kind_en": "complaint", "due_on": "2026-10-29",
 			"days_overdue": 9, "level": 2},
 	},
+	// Public consultation on drafts (package consultations): the publishers hear of a draft or an
+	// adoption report waiting for their review, the author of the review's outcome and of the end of
+	// the comment period. path is the consultation's staff page.
+	"consultation_review_requested": {
+		Subject: map[string]string{"zh-CN": "待审查的征求意见稿：{{.title}}", "en": "A draft for public comment awaits your review: {{.title}}"},
+		Body: map[string]string{
+			"zh-CN": "征求意见稿“{{.title}}”已提交保密审查，请在 {{.path}} 审查后发布或退回。",
+			"en":    "The draft “{{.title}}” was submitted for the confidentiality review before it is put to public comment; review it at {{.path}} and publish or return it.",
+		},
+		Sample: map[string]any{"title": "关于进一步规范社会组织登记管理的若干规定（征求意见稿）", "path": "/admin/consultations/3"},
+	},
+	"consultation_returned": {
+		Subject: map[string]string{"zh-CN": "征求意见稿被退回修改：{{.title}}", "en": "Draft for public comment returned: {{.title}}"},
+		Body: map[string]string{
+			"zh-CN": "您撰写的征求意见稿“{{.title}}”未通过保密审查，已退回修改。审查意见：{{.comment}}请在 {{.path}} 修改后重新提交。",
+			"en":    "Your draft “{{.title}}” did not pass the confidentiality review and was returned. Comment: {{.comment}} Change it at {{.path}} and submit it again.",
+		},
+		Sample: map[string]any{"title": "关于进一步规范社会组织登记管理的若干规定（征求意见稿）", "comment": "请删除内部审批意见。", "path": "/admin/consultations/3"},
+	},
+	"consultation_published": {
+		Subject: map[string]string{"zh-CN": "征求意见稿已发布：{{.title}}", "en": "Draft published for public comment: {{.title}}"},
+		Body: map[string]string{
+			"zh-CN": "您撰写的征求意见稿“{{.title}}”已通过保密审查并公开征求意见，截止日期 {{.ends_on}}。收到的意见须经审核后才公开显示：{{.path}}。",
+			"en":    "Your draft “{{.title}}” passed the confidentiality review and is open for public comment until {{.ends_on}}. Comments are shown only once moderated: {{.path}}.",
+		},
+		Sample: map[string]any{"title": "关于进一步规范社会组织登记管理的若干规定（征求意见稿）", "ends_on": "2026-12-31", "path": "/admin/consultations/3"},
+	},
+	"consultation_closed": {
+		Subject: map[string]string{"zh-CN": "征求意见期已结束，请发布意见采纳情况：{{.title}}", "en": "Comment period ended: publish the adoption report of {{.title}}"},
+		Body: map[string]string{
+			"zh-CN": "征求意见稿“{{.title}}”的征求意见期已于 {{.ends_on}} 结束。请在 {{.path}} 逐条（或归类）答复收到的意见，说明采纳、部分采纳或不予采纳及理由，并提交意见采纳情况经保密审查后公开。",
+			"en":    "The comment period of “{{.title}}” ended on {{.ends_on}}. At {{.path}}, answer each comment (or group of comments) as adopted, partly adopted or not adopted with the reason, and submit the adoption report for review so that it is published.",
+		},
+		Sample: map[string]any{"title": "关于进一步规范社会组织登记管理的若干规定（征求意见稿）", "ends_on": "2026-12-31", "path": "/admin/consultations/3"},
+	},
+	"consultation_report_review_requested": {
+		Subject: map[string]string{"zh-CN": "待审查的意见采纳情况：{{.title}}", "en": "An adoption report awaits your review: {{.title}}"},
+		Body: map[string]string{
+			"zh-CN": "征求意见稿“{{.title}}”的意见采纳情况已提交保密审查，请在 {{.path}} 审查后发布或退回。",
+			"en":    "The adoption report of “{{.title}}” was submitted for the confidentiality review; review it at {{.path}} and publish or return it.",
+		},
+		Sample: map[string]any{"title": "关于进一步规范社会组织登记管理的若干规定（征求意见稿）", "path": "/admin/consultations/3"},
+	},
+	"consultation_report_returned": {
+		Subject: map[string]string{"zh-CN": "意见采纳情况被退回修改：{{.title}}", "en": "Adoption report returned: {{.title}}"},
+		Body: map[string]string{
+			"zh-CN": "征求意见稿“{{.title}}”的意见采纳情况未通过保密审查，已退回修改。审查意见：{{.comment}}请在 {{.path}} 修改后重新提交。",
+			"en":    "The adoption report of “{{.title}}” did not pass the confidentiality review and was returned. Comment: {{.comment}} Change it at {{.path}} and submit it again.",
+		},
+		Sample: map[string]any{"title": "关于进一步规范社会组织登记管理的若干规定（征求意见稿）", "comment": "请补充不予采纳的理由。", "path": "/admin/consultations/3"},
+	},
+	"consultation_report_published": {
+		Subject: map[string]string{"zh-CN": "意见采纳情况已发布：{{.title}}", "en": "Adoption report published: {{.title}}"},
+		Body: map[string]string{
+			"zh-CN": "征求意见稿“{{.title}}”的意见采纳情况已通过保密审查并公开：{{.path}}。",
+			"en":    "The adoption report of “{{.title}}” passed the confidentiality review and is published: {{.path}}.",
+		},
+		Sample: map[string]any{"title": "关于进一步规范社会组织登记管理的若干规定（征求意见稿）", "path": "/admin/consultations/3"},
+	},
 }

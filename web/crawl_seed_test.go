@@ -17,6 +17,7 @@ import (
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/consultations"
 	"github.com/civicflow/civicflow/inquiries"
 	"github.com/civicflow/civicflow/lang"
 	"github.com/civicflow/civicflow/notices"
@@ -136,6 +137,9 @@ type crawlWorld struct {
 	// inquiries are the consultations, complaints and suggestions of seedInquiries (inquiries_test.go).
 	inquiries     []inquiries.Inquiry
 	inquirySecret string
+	// consultations are drafts put to public comment in every status, with their files.
+	consultations     []consultations.Consultation
+	consultationFiles []crawlConsultationFile
 }
 
 // caseSeen reports whether the persona may see the case: its applicant and parties, and staff reading
@@ -185,6 +189,7 @@ func seedCrawlWorld(t *testing.T, st *site) *crawlWorld {
 	sd.seedNotices()
 	sd.seedBindings()
 	sd.seedInquiries()
+	sd.seedConsultations()
 	return sd.w
 }
 
@@ -339,7 +344,7 @@ func (sd *seeder) seed() {
 	sd.establishmentKinds()
 	sd.seedEvaluations()
 	sd.seedFilings()
-	sd.orgChanges() // part B of issue 12: the change registrations, in every state
+	sd.orgChanges() // the change registrations, in every state
 	// A case assigned to a reviewer (承办人), with an internal note: its page shows staff both.
 	reviewing := sd.group("prep_review")
 	if _, err := st.engine.Assign(sd.ctx, actorOf(w.who["approver-in"]), reviewing.ID,

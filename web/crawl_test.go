@@ -130,7 +130,7 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/notices":                   paths("/api/v1/notices", "/api/v1/notices?category=organisations&per_page=1&page=2", "/api/v1/notices?category=x"),
 	"/api/v1/notices/:id":               byNotice("/api/v1/notices/%d", ""),
 
-	// Part B (issue 12): where an application about an organisation starts.
+	// Where an application about an organisation starts.
 	"/api/v1/catalog/:code/prefill": prefillPaths,
 
 	// Forms: a repeat's list template, a guide's template files.
@@ -151,7 +151,7 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/api/v1/bindings/:id":        byBinding("/api/v1/bindings/%d"),
 	"/api/v1/bindings/:id/letter": byBinding("/api/v1/bindings/%d/letter"),
 
-	// Credit lists (part E): the public lists and an organisation's entries, the staff page.
+	// Credit lists: the public lists and an organisation's entries, the staff page.
 	"/credit/:list":                 creditPaths("/credit/"),
 	"/api/v1/credit/:list":          creditPaths("/api/v1/credit/"),
 	"/api/v1/register/:uscc/credit": byOrganisation("/api/v1/register/%s/credit"),
@@ -191,6 +191,15 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/password/reset/confirm": paths("/password/reset/confirm", "/password/reset/confirm?phone=13800138000"),
 	"/account/security":       paths("/account/security", "/account/security?changed=1", "/account/security?ended=x"),
 	"/api/v1/me/sessions":     paths("/api/v1/me/sessions"),
+
+	// Part E (issue 13): 征求意见, drafts put to public comment.
+	"/consultations":                       paths("/consultations", "/consultations?state=open&page=1&per_page=1", "/consultations?state=x&page=y&per_page=1000"),
+	"/consultations/:id":                   byConsultation("/consultations/%d", false, "?done=comment"),
+	"/consultations/:id/attachments/:file": byConsultationFile,
+	"/admin/consultations":                 paths("/admin/consultations"),
+	"/admin/consultations/:id":             byConsultation("/admin/consultations/%d", true, "?done=report_approve"),
+	"/api/v1/consultations":                paths("/api/v1/consultations", "/api/v1/consultations?state=closed&per_page=1&page=2", "/api/v1/consultations?state=x"),
+	"/api/v1/consultations/:id":            byConsultation("/api/v1/consultations/%d", false),
 }
 
 // paths visits the addresses as they are.

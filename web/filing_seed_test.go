@@ -20,7 +20,7 @@ var filingChains = map[string][]string{
 	"term-renewal-filing":                   {"propose", "approve"},
 }
 
-// seedFilings puts a case of each procedure about an organisation (part C of issue 12) in each of
+// seedFilings puts a case of each procedure about an organisation in each of
 // its states, for organisations of the register bound to the applicant: the closed ones first, so
 // that no organisation has two open cases of one item; the deregistered one its own organisation.
 // Foundations are registered by the province, whose staff act on theirs.

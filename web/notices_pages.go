@@ -105,6 +105,13 @@ func (s *Server) noticePage(c *fiber.Ctx) error {
 // noticeUploads stores the files posted as "attachments" (none when the form is not multipart) and
 // returns their ids; a refused file is an Invalid problem on "attachments" naming it.
 func (s *Server) noticeUploads(c *fiber.Ctx) ([]int64, error) {
+	return s.attachmentUploads(c, notices.AttachmentItem, notices.AttachmentSlot, notices.AttachmentTypes)
+}
+
+// attachmentUploads stores the files posted as "attachments" (none when the form is not multipart)
+// as the caller's uploads of item and slot, of the types allowed, and returns their ids; a refused
+// file is an Invalid problem on "attachments" naming it.
+func (s *Server) attachmentUploads(c *fiber.Ctx, item, slot string, types []string) ([]int64, error) {
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		return nil, nil
 	}
@@ -122,8 +129,8 @@ func (s *Server) noticeUploads(c *fiber.Ctx) ([]int64, error) {
 		if err != nil {
 			return nil, fmt.Errorf("opening the upload %q: %w", fh.Filename, err)
 		}
-		m, err := s.Materials.Upload(c.UserContext(), s.DB, userID(c), notices.AttachmentItem, notices.AttachmentSlot, fh.Filename, r,
-			materials.Limits{Types: notices.AttachmentTypes, MaxPixels: int64(s.Config.UploadMaxPixels)})
+		m, err := s.Materials.Upload(c.UserContext(), s.DB, userID(c), item, slot, fh.Filename, r,
+			materials.Limits{Types: types, MaxPixels: int64(s.Config.UploadMaxPixels)})
 		r.Close()
 		if p, ok := problem.As(err); ok {
 			fe = append(fe, uploadField("attachments", fh.Filename, p))

@@ -609,6 +609,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		campaignsContract(t, k, st)
 		inquiriesContract(t, k, st)
 		disclosureReportContract(t, k, st)
+		consultationsContract(t, k, st)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {

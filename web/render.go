@@ -174,6 +174,8 @@ type navPermissions struct {
 	InquiryRead, InquiryPublish bool
 	// DisclosureReport shows the annual disclosure report.
 	DisclosureReport bool
+	// ConsultationRead shows the staff's page of drafts put to public comment (征求意见).
+	ConsultationRead bool
 
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
@@ -303,6 +305,7 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 
 			InquiryRead: e.AllowedSomewhere(u.ID, "inquiry", "read"), InquiryPublish: e.AllowedSomewhere(u.ID, "inquiry", "publish"),
 			DisclosureReport: e.AllowedSomewhere(u.ID, "disclosure", "report"),
+			ConsultationRead: e.AllowedSomewhere(u.ID, "consultation", "read"),
 		}
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())

@@ -221,7 +221,7 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/bindings/:id/refuse", Need("binding", "review"), s.apiBindingStep("refuse"))
 	s.route(post, "/api/v1/bindings/:id/unbind", LoggedIn, s.apiBindingStep("unbind"))
 
-	// Part E — credit lists (活动异常名录, 严重违法失信名单; credit_pages.go): the public lists and an
+	// Credit lists (活动异常名录, 严重违法失信名单; credit_pages.go): the public lists and an
 	// organisation's entries, staff listing and removing in their jurisdictions.
 	s.route(get, "/credit/:list", Public, s.creditListPage)
 	s.route(get, "/admin/credit", Need("credit", "read"), s.staffCreditPage)
@@ -232,16 +232,16 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/credit-listings", Need("credit", "write"), s.apiCreditListing)
 	s.route(post, "/api/v1/credit-listings/:id/remove", Need("credit", "write"), s.apiCreditRemove)
 
-	// Part D: annual-report campaigns (campaigns_api.go, campaigns_pages.go).
+	// Annual-report campaigns (campaigns_api.go, campaigns_pages.go).
 	s.route(get, "/api/v1/campaigns", Need("campaign", "read"), s.apiCampaigns)
 	s.route(post, "/api/v1/campaigns", Need("campaign", "open"), s.apiOpenCampaign)
 	s.route(get, "/api/v1/campaigns/:id", Need("campaign", "read"), s.apiCampaign)
 	s.route(post, "/api/v1/campaigns/:id/results", Need("campaign", "publish"), s.apiPublishResults)
 
-	// Part B (issue 12), procedures about an organisation: the application's start from the register.
+	// Procedures about an organisation: the application's start from the register.
 	s.route(get, "/api/v1/catalog/:code/prefill", Need("case", "apply"), s.apiPrefill)
 
-	// Part D2: the pages of annual-report campaigns (campaigns_pages.go): the list with each
+	// The pages of annual-report campaigns (campaigns_pages.go): the list with each
 	// campaign's totals, the opening form, a campaign with its statistics and its results' publication.
 	s.route(get, "/admin/campaigns", Need("campaign", "read"), s.campaignsPage)
 	s.route(get, "/admin/campaigns/new", Need("campaign", "open"), s.newCampaignPage)
@@ -249,7 +249,7 @@ func (s *Server) routes() {
 	s.route(get, "/admin/campaigns/:id", Need("campaign", "read"), s.campaignPage)
 	s.route(post, "/admin/campaigns/:id/results", Need("campaign", "publish"), s.publishResultsPost)
 
-	// Part B (issue 13): the annual disclosure report (disclosure_report_pages.go): the page with its
+	// The annual disclosure report (disclosure_report_pages.go): the page with its
 	// tables, the disclosure office's figures, sections and review and lawsuit records, the API and exports.
 	s.route(get, "/admin/disclosure/report", Need("disclosure", "report"), s.disclosureReportPage)
 	s.route(post, "/admin/disclosure/report/figures", Need("disclosure", "write"), s.disclosureFiguresPost)
@@ -268,7 +268,7 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/me/sessions", LoggedIn, s.apiSessions)
 	s.route(post, "/api/v1/me/sessions/end-others", LoggedIn, s.apiEndOtherSessions)
 
-	// Part C (issue 13): consultations, complaints and suggestions (咨询 / 投诉 / 建议;
+	// Consultations, complaints and suggestions (咨询 / 投诉 / 建议;
 	// inquiries_pages.go, inquiries_api.go): anyone submits and tracks, the asker rates, staff of the
 	// jurisdiction answer, the publisher reviews replies for the public Q&A list.
 	s.route(get, "/inquiries/new", Public, s.newInquiryPage)
@@ -294,4 +294,30 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/inquiries/:id/reply", Need("inquiry", "reply"), s.apiReplyInquiry)
 	s.route(post, "/api/v1/inquiries/:id/publication", Need("inquiry", "publish"), s.apiDecidePublication)
 	s.route(get, "/api/v1/qa", Public, s.apiQA)
+	// 征求意见, drafts put to public comment (consultations_pages.go,
+	// consultations_api.go): the public list and drafts with the comment form, staff writing,
+	// reviewing, moderating, answering and publishing the adoption report.
+	s.route(get, "/consultations", Public, s.consultationsPage)
+	s.route(get, "/consultations/:id", Public, s.consultationPage)
+	s.route(post, "/consultations/:id/comments", Public, s.consultationCommentPost)
+	s.route(get, "/consultations/:id/attachments/:file", Public, s.consultationAttachment)
+	s.route(get, "/admin/consultations", Need("consultation", "read"), s.staffConsultationsPage)
+	s.route(post, "/admin/consultations", Need("consultation", "write"), s.createConsultationPost)
+	s.route(get, "/admin/consultations/:id", Need("consultation", "read"), s.staffConsultationPage)
+	s.route(post, "/admin/consultations/:id/edit", Need("consultation", "write"), s.editConsultationPost)
+	s.route(post, "/admin/consultations/:id/submit", Need("consultation", "write"), s.consultationStepPost("submit"))
+	s.route(post, "/admin/consultations/:id/approve", Need("consultation", "review"), s.consultationStepPost("approve"))
+	s.route(post, "/admin/consultations/:id/return", Need("consultation", "review"), s.consultationStepPost("return"))
+	s.route(post, "/admin/consultations/:id/comments/:comment/moderate", Need("consultation", "read"), s.moderateCommentPost)
+	s.route(post, "/admin/consultations/:id/responses", Need("consultation", "write"), s.respondPost)
+	s.route(post, "/admin/consultations/:id/report", Need("consultation", "write"), s.consultationStepPost("report"))
+	s.route(post, "/admin/consultations/:id/report/approve", Need("consultation", "review"), s.consultationStepPost("report_approve"))
+	s.route(post, "/admin/consultations/:id/report/return", Need("consultation", "review"), s.consultationStepPost("report_return"))
+	s.route(get, "/api/v1/consultations", Public, s.apiConsultations)
+	s.route(post, "/api/v1/consultations", Need("consultation", "write"), s.apiCreateConsultation)
+	s.route(get, "/api/v1/consultations/:id", Public, s.apiConsultation)
+	s.route(post, "/api/v1/consultations/:id/comments", Public, s.apiConsultationComment)
+	s.route(post, "/api/v1/consultations/:id/actions", Need("consultation", "read"), s.apiConsultationAction)
+	s.route(post, "/api/v1/consultations/:id/comments/:comment/moderation", Need("consultation", "read"), s.apiModerateComment)
+	s.route(post, "/api/v1/consultations/:id/responses", Need("consultation", "write"), s.apiRespond)
 }

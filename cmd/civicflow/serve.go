@@ -22,6 +22,7 @@ import (
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/config"
+	"github.com/civicflow/civicflow/consultations"
 	"github.com/civicflow/civicflow/credit"
 	"github.com/civicflow/civicflow/demo"
 	"github.com/civicflow/civicflow/documents"
@@ -252,6 +253,10 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 			func(ctx context.Context) error { return annualreport.Tick(ctx, db, time.Now()) }),
 		worker.WithTicker("inquiry deadlines", cfg.ClockInterval, func(ctx context.Context) error {
 			_, err := inquiryOffice.Tick(ctx, time.Now())
+			return err
+		}),
+		worker.WithTicker("consultations", cfg.ClockInterval, func(ctx context.Context) error {
+			_, err := consultations.Tick(ctx, db, time.Now())
 			return err
 		}),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
