@@ -32,6 +32,7 @@ import (
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
+	"github.com/civicflow/civicflow/ratings"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/sso"
 	"github.com/civicflow/civicflow/web"
@@ -172,7 +173,7 @@ func build(ctx context.Context, db *bun.DB, broker *queue.Broker, cfg config.Con
 	}
 	p := &parts{enforcer: enforcer}
 	if o.role != "web" {
-		if p.worker, err = newWorker(db, broker, cfg, engine, desk); err != nil {
+		if p.worker, err = newWorker(db, broker, cfg, enforcer, engine, desk); err != nil {
 			return nil, err
 		}
 	}
@@ -220,10 +221,11 @@ func named(name string, fn func() error) func() error {
 }
 
 // newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers,
-// the 换届 reminders, the hourly move of organisations two years on the abnormal list to the serious
-// list, the hourly reminders of evaluation levels about to expire and the hourly clean-up of login
+// the 换届 reminders, the reminders and escalations of the rectifications of 差评, the hourly move of
+// organisations two years on the abnormal list to the serious list, the hourly reminders of evaluation levels about to expire and the hourly clean-up of login
 // records, expired idempotency keys and past daily booking counts.
-func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk) (*worker.Worker, error) {
+func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, enforcer *policies.Enforcer, engine *workflow.Engine,
+	desk *appointments.Desk) (*worker.Worker, error) {
 	senders, err := notify.SendersFromConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -247,6 +249,11 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 			func(ctx context.Context) error { return register.RemindTerms(ctx, db, time.Now()) }),
 		worker.WithTicker("annual reports", cfg.ClockInterval,
 			func(ctx context.Context) error { return annualreport.Tick(ctx, db, time.Now()) }),
+		// 好差评: the reminders and escalations of the rectifications of 差评.
+		worker.WithTicker("ratings", cfg.ClockInterval, func(ctx context.Context) error {
+			_, err := ratings.Tick(ctx, db, enforcer, time.Now(), cfg.RatingRemindDays)
+			return err
+		}),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
 			now := time.Now()
 			return errors.Join(accounts.Purge(ctx, db, now, cfg.LoginThrottleWindow), idempotency.Purge(ctx, db, now),
