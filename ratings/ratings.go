@@ -321,8 +321,7 @@ func rate(ctx context.Context, db *bun.DB, auth Authorizer, actor audit.Actor, s
 		if _, err := tx.NewInsert().Model(task).Exec(ctx); err != nil {
 			return fmt.Errorf("opening the rectification of rating %d: %w", r.ID, err)
 		}
-		if err := audit.Record(ctx, tx, audit.System, "rating.open", "rating_rectification", strconv.FormatInt(task.ID, 10), task.Jurisdiction,
-			map[string]any{"rating": r.ID, "due_on": task.DueOn}); err != nil {
+		if err := record(ctx, tx, audit.System, "rating.open", task, map[string]any{"rating": r.ID, "due_on": task.DueOn}); err != nil {
 			return err
 		}
 		return tell(ctx, tx, handlers, "rating_rectification_opened", taskData(task, r, s.label))

@@ -86,6 +86,9 @@ func (t *Rectification) Overdue(today calendar.Date) bool {
 	return today.String() > t.DueOn
 }
 
+// IsFounded reports whether the finding found the complaint founded.
+func (t *Rectification) IsFounded() bool { return t.Founded != nil && *t.Founded }
+
 // OnTime reports whether a closed task was closed within its limit.
 func (t *Rectification) OnTime() bool { return t.Closed() && t.ClosedOn <= t.DueOn }
 
@@ -266,6 +269,7 @@ func Record(ctx context.Context, db *bun.DB, auth Authorizer, actor audit.Actor,
 	var columns []string
 	next := ""
 	detail := map[string]any{}
+	var log func(ctx context.Context, tx bun.IDB) error // the audit entry of the step
 	switch step {
 	case StageCallback:
 		t.CallbackOn = checkDay(&fe, "on", in.On, t.OpenedOn, today)
@@ -274,6 +278,7 @@ func Record(ctx context.Context, db *bun.DB, auth Authorizer, actor audit.Actor,
 		t.CallbackBy, t.CallbackAt = &by, &at
 		columns, next = []string{"callback_on", "callback_reached", "callback_summary", "callback_by", "callback_at"}, StageFinding
 		detail["on"] = t.CallbackOn
+		log = func(ctx context.Context, tx bun.IDB) error { return record(ctx, tx, actor, "rating.callback", t, detail) }
 	case StageFinding:
 		if in.Founded == nil {
 			fe.Add("founded", "required", "请选择投诉是否属实。", "Say whether the complaint is founded.")
@@ -282,6 +287,7 @@ func Record(ctx context.Context, db *bun.DB, auth Authorizer, actor audit.Actor,
 		t.Finding = checkText(&fe, "finding", in.Finding.Finding, true, MaxText)
 		t.FindingBy, t.FindingAt = &by, &at
 		columns, next = []string{"founded", "finding", "finding_by", "finding_at"}, StageRectification
+		log = func(ctx context.Context, tx bun.IDB) error { return record(ctx, tx, actor, "rating.finding", t, detail) }
 		if in.Founded != nil {
 			detail["founded"] = *in.Founded
 		}
@@ -289,11 +295,13 @@ func Record(ctx context.Context, db *bun.DB, auth Authorizer, actor audit.Actor,
 		t.Measures = checkText(&fe, "measures", in.Measures, true, MaxText)
 		t.MeasuresBy, t.MeasuresAt = &by, &at
 		columns, next = []string{"measures", "measures_by", "measures_at"}, StageResult
+		log = func(ctx context.Context, tx bun.IDB) error { return record(ctx, tx, actor, "rating.rectification", t, detail) }
 	case StageResult:
 		t.Result = checkText(&fe, "result", in.Result, true, MaxText)
 		t.ResultBy, t.ResultAt, t.ClosedOn = &by, &at, today.String()
 		columns, next = []string{"result", "result_by", "result_at", "closed_on"}, StageClosed
 		detail["on_time"] = t.ClosedOn <= t.DueOn
+		log = func(ctx context.Context, tx bun.IDB) error { return record(ctx, tx, actor, "rating.result", t, detail) }
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -309,7 +317,7 @@ func Record(ctx context.Context, db *bun.DB, auth Authorizer, actor audit.Actor,
 		} else if n == 0 {
 			return outOfOrder(next) // another step came first
 		}
-		if err := audit.Record(ctx, tx, actor, "rating."+step, "rating_rectification", strconv.FormatInt(t.ID, 10), t.Jurisdiction, detail); err != nil {
+		if err := log(ctx, tx); err != nil {
 			return err
 		}
 		if step == StageResult {
@@ -321,6 +329,11 @@ func Record(ctx context.Context, db *bun.DB, auth Authorizer, actor audit.Actor,
 		return nil, err
 	}
 	return t, nil
+}
+
+// record writes the audit entry of a step of rectification t.
+func record(ctx context.Context, tx bun.IDB, actor audit.Actor, action string, t *Rectification, detail map[string]any) error {
+	return audit.Record(ctx, tx, actor, action, "rating_rectification", strconv.FormatInt(t.ID, 10), t.Jurisdiction, detail)
 }
 
 // sendResult tells the rater the result of the rectification of their 差评.

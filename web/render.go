@@ -169,6 +169,9 @@ type navPermissions struct {
 	CreditRead bool
 	// CampaignRead shows the annual-report campaigns.
 	CampaignRead bool
+	// RatingRead shows the rectifications of 差评; RatingOwn (staff handling cases or checking people
+	// in) the ratings of one's own work.
+	RatingRead, RatingOwn bool
 
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
@@ -295,6 +298,8 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			BindingRead:  e.AllowedSomewhere(u.ID, "binding", "read"),
 			CreditRead:   e.AllowedSomewhere(u.ID, "credit", "read"),
 			CampaignRead: e.AllowedSomewhere(u.ID, "campaign", "read"),
+			RatingRead:   e.AllowedSomewhere(u.ID, "rating", "read"),
+			RatingOwn:    e.AllowedSomewhere(u.ID, "case", "read") || e.AllowedSomewhere(u.ID, "appointment", "checkin"),
 		}
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())
