@@ -278,7 +278,9 @@ func Record(ctx context.Context, db *bun.DB, auth Authorizer, actor audit.Actor,
 		t.CallbackBy, t.CallbackAt = &by, &at
 		columns, next = []string{"callback_on", "callback_reached", "callback_summary", "callback_by", "callback_at"}, StageFinding
 		detail["on"] = t.CallbackOn
-		log = func(ctx context.Context, tx bun.IDB) error { return record(ctx, tx, actor, "rating.callback", t, detail) }
+		log = func(ctx context.Context, tx bun.IDB) error {
+			return record(ctx, tx, actor, "rating.callback", t, detail)
+		}
 	case StageFinding:
 		if in.Founded == nil {
 			fe.Add("founded", "required", "请选择投诉是否属实。", "Say whether the complaint is founded.")
@@ -287,7 +289,9 @@ func Record(ctx context.Context, db *bun.DB, auth Authorizer, actor audit.Actor,
 		t.Finding = checkText(&fe, "finding", in.Finding.Finding, true, MaxText)
 		t.FindingBy, t.FindingAt = &by, &at
 		columns, next = []string{"founded", "finding", "finding_by", "finding_at"}, StageRectification
-		log = func(ctx context.Context, tx bun.IDB) error { return record(ctx, tx, actor, "rating.finding", t, detail) }
+		log = func(ctx context.Context, tx bun.IDB) error {
+			return record(ctx, tx, actor, "rating.finding", t, detail)
+		}
 		if in.Founded != nil {
 			detail["founded"] = *in.Founded
 		}
@@ -295,7 +299,9 @@ func Record(ctx context.Context, db *bun.DB, auth Authorizer, actor audit.Actor,
 		t.Measures = checkText(&fe, "measures", in.Measures, true, MaxText)
 		t.MeasuresBy, t.MeasuresAt = &by, &at
 		columns, next = []string{"measures", "measures_by", "measures_at"}, StageResult
-		log = func(ctx context.Context, tx bun.IDB) error { return record(ctx, tx, actor, "rating.rectification", t, detail) }
+		log = func(ctx context.Context, tx bun.IDB) error {
+			return record(ctx, tx, actor, "rating.rectification", t, detail)
+		}
 	case StageResult:
 		t.Result = checkText(&fe, "result", in.Result, true, MaxText)
 		t.ResultBy, t.ResultAt, t.ClosedOn = &by, &at, today.String()
