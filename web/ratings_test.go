@@ -454,7 +454,7 @@ func ratingsContract(t *testing.T, k *contract, st *site) {
 	k.do(call{method: "GET", path: path, token: app, valid: true}, 200)
 	k.fails(call{method: "GET", path: path}, 401, "login_required")
 	k.fails(call{method: "GET", path: path, token: other}, 404, "not_found")
-	k.fails(call{method: "POST", path: path, token: app, valid: true, body: map[string]any{"level": 7}}, 422, "invalid_input")
+	k.fails(call{method: "POST", path: path, token: app, body: map[string]any{"level": 7}}, 422, "invalid_input")
 	k.fails(call{method: "POST", path: path, token: other, valid: true, body: map[string]any{"level": 4}}, 404, "not_found")
 	k.fails(call{method: "POST", path: path, token: app, body: map[string]any{"level": 4, "stars": 5}}, 400, "bad_json")
 	k.do(call{method: "POST", path: path, token: app, valid: true, body: map[string]any{"level": 4, "comment": "很好"}}, 201)
