@@ -1,6 +1,9 @@
 package notify
 
-import "maps"
+import (
+	"errors"
+	"maps"
+)
 
 // The notifications of 好差评 (package ratings): the rectification task a 差评 opens, told to the
 // holders of rating:rectify of its jurisdiction, reminded before its due date and escalated to the
@@ -43,4 +46,11 @@ var ratingTemplates = map[string]source{
 	},
 }
 
-func init() { maps.Copy(templates, ratingTemplates) }
+// init adds the templates to the table, parsed like the others (parsed is initialised from templates
+// before any init runs).
+func init() {
+	p, err := parseTemplates(ratingTemplates)
+	maps.Copy(templates, ratingTemplates)
+	maps.Copy(parsed, p)
+	parseErr = errors.Join(parseErr, err)
+}
