@@ -65,7 +65,7 @@ func (s *Server) ratingPanelOf(c *fiber.Ctx, subject string, id int64) (*ratingP
 		return nil, err
 	}
 	p.Standing = st
-	if c.Method() == fiber.MethodPost {
+	if c.Method() == fiber.MethodPost && strings.HasSuffix(c.Path(), "/rating") { // the rating refused, not another form
 		p.Level, p.Comment = c.FormValue("level"), c.FormValue("comment")
 	}
 	return p, nil
@@ -275,8 +275,7 @@ func (s *Server) rectificationStepPost(c *fiber.Ctx) error {
 	step := c.Params("step")
 	_, err = ratings.Record(c.UserContext(), s.DB, s.Enforcer, actor(c), id, step, readStep(c), s.Engine.Now())
 	if shownOnPage(err) || problem.Is(err, problem.Forbidden) {
-		p, _ := problem.As(err)
-		return s.renderRectification(c, id, "", p)
+		return s.renderRectification(c, id, "", err)
 	}
 	if err != nil {
 		return err

@@ -255,7 +255,20 @@ func TestRectificationReminderAndEscalationOnce(t *testing.T) {
 			t.Fatal("the reminder went to the wrong people")
 		}
 		tick("2026-10-22", 0) // the last day: not overdue yet
-		tick("2026-10-23", 1) // overdue: escalated
+		// Overdue: escalated once by two workers at once.
+		results := make(chan int, 2)
+		for range 2 {
+			go func() {
+				n, err := ratings.Tick(ctx, s.DB, st.enf, cst("2026-10-23", "08:00"), 3)
+				if err != nil {
+					t.Error(err)
+				}
+				results <- n
+			}()
+		}
+		if n := <-results + <-results; n != 1 {
+			t.Fatalf("two workers escalated %d times, want 1", n)
+		}
 		tick("2026-10-26", 0)
 		if sent("rating_rectification_overdue", city) != 1 || sent("rating_rectification_overdue", province) != 1 || sent("rating_rectification_overdue", dalian) != 0 {
 			t.Fatal("the escalation went to the wrong people")
