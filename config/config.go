@@ -85,6 +85,9 @@ type Config struct {
 	// ClockInterval is how often a worker fires due timers, sends the legal clock's reminders and
 	// escalations, and marks appointment no-shows and sends appointment reminders.
 	ClockInterval time.Duration
+	// RatingRemindDays is how many working days before its due date the rectification of a 差评
+	// (package ratings) is reminded of.
+	RatingRemindDays int
 	// SMTPURL is empty to log e-mails instead of sending them, or smtp[s]://user:pass@host:port.
 	SMTPURL string
 	// MailFrom is the sender address of e-mails.
@@ -328,6 +331,8 @@ var options = []option{
 		func(c *Config, v string) error { return duration(&c.PolicyReloadInterval, v, 100*time.Millisecond) }},
 	{"CIVICFLOW_CLOCK_INTERVAL", "30s", "how often a worker fires due timers, sends time-limit reminders and escalations, marks appointment no-shows and sends appointment reminders", false,
 		func(c *Config, v string) error { return duration(&c.ClockInterval, v, time.Second) }},
+	{"CIVICFLOW_RATING_REMIND_DAYS", "3", "working days before its due date (15 working days after a 差评) that a rectification is reminded of to those who handle it", false,
+		func(c *Config, v string) error { return intRange(&c.RatingRemindDays, v, 0, 15) }},
 	{"CIVICFLOW_SMTP_URL", "", "empty: e-mails are written to the log; smtp://user:pass@host:587 (STARTTLS) or smtps://…:465", true,
 		func(c *Config, v string) error {
 			if v != "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/ratings"
 )
 
 // officeChoice is an office on the appointments page with the services a citizen may book there.
@@ -320,6 +321,8 @@ func (s *Server) bookingPage(c *fiber.Ctx) error {
 		notice = "booking_moved"
 	case c.Query("cancelled") != "":
 		notice = "booking_cancelled"
+	case c.Query("rated") != "":
+		notice = "rate_done"
 	}
 	return s.renderBooking(c, id, notice, nil)
 }
@@ -349,6 +352,11 @@ func (s *Server) renderBooking(c *fiber.Ctx, id int64, notice string, formErr er
 	d := map[string]any{"Booking": b, "Office": o, "Mine": mine, "LastChange": appointments.ChangeDeadline(o.Rules, b.Day)}
 	if it, ok := s.Desk.ItemFor(b.Service); ok {
 		d["Item"] = it
+	}
+	if mine {
+		if d["Rating"], err = s.ratingPanelOf(c, ratings.SubjectVisit, id); err != nil {
+			return err
+		}
 	}
 	if mine && s.Desk.Changeable(b, o.Rules) {
 		d["Changeable"] = true

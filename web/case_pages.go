@@ -10,6 +10,7 @@ import (
 	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/materials"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/ratings"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/workflow"
 )
@@ -36,6 +37,8 @@ type casePageData struct {
 	Assign *assignPanel
 	// Changes are, for a case about an organisation, its particulars old → new (register.CaseChanges).
 	Changes []register.Change
+	// Rating is the applicant's rating form or rating (好差评), nil for anyone else.
+	Rating *ratingPanel
 }
 
 // appearanceLink is the invitation to book a case's appearance at the office within its window.
@@ -182,6 +185,9 @@ func (s *Server) casePage(c *fiber.Ctx) error {
 	if c.Query("started") != "" {
 		notice = s.view(c, "cases_title").T("case_started")
 	}
+	if c.Query("rated") != "" {
+		notice = s.view(c, "cases_title").T("rate_done")
+	}
 	return s.renderCase(c, id, nil, notice, nil)
 }
 
@@ -218,6 +224,9 @@ func (s *Server) renderCase(c *fiber.Ctx, id int64, formErr error, notice string
 		return err
 	}
 	if d.Assign, err = s.assignPanel(c, v, vw); err != nil {
+		return err
+	}
+	if d.Rating, err = s.ratingPanelOf(c, ratings.SubjectCase, id); err != nil {
 		return err
 	}
 	for _, a := range vw.Allowed {

@@ -200,6 +200,35 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/admin/consultations/:id":             byConsultation("/admin/consultations/%d", true, "?done=report_approve"),
 	"/api/v1/consultations":                paths("/api/v1/consultations", "/api/v1/consultations?state=closed&per_page=1&page=2", "/api/v1/consultations?state=x"),
 	"/api/v1/consultations/:id":            byConsultation("/api/v1/consultations/%d", false),
+	// Issue 13 part D: 好差评 — the public statistics, staff's pages, the rater's API.
+	"/ratings":                    ratingStatsPaths("/ratings"),
+	"/ratings/statistics.csv":     ratingStatsPaths("/ratings/statistics.csv"),
+	"/api/v1/ratings/statistics":  ratingStatsPaths("/api/v1/ratings/statistics"),
+	"/staff/ratings":              paths("/staff/ratings"),
+	"/admin/ratings":              paths("/admin/ratings", "/admin/ratings?closed=1"),
+	"/admin/ratings/:id":          paths("/admin/ratings/1", "/admin/ratings/1?done=callback", fmt.Sprintf("/admin/ratings/%d", unknownID), "/admin/ratings/x"),
+	"/api/v1/cases/:id/rating":    byCaseApplicant("/api/v1/cases/%d/rating"),
+	"/api/v1/bookings/:id/rating": byBooking("/api/v1/bookings/%d/rating", ownerOnly),
+}
+
+// ratingStatsPaths asks for the public statistics of ratings: this year, a year and a jurisdiction,
+// and invalid ones; everybody sees them.
+func ratingStatsPaths(path string) func(*crawlWorld) []target {
+	return func(*crawlWorld) []target {
+		return []target{{path: path, seen: everybody, public: true}, {path: path + "?year=2026&jurisdiction=2101", seen: everybody, public: true},
+			{path: path + "?year=x&jurisdiction=y"}, {path: path + "?year=1&jurisdiction=2101000"}}
+	}
+}
+
+// byCaseApplicant visits every seeded case, seen by its applicant only, and one that does not exist.
+func byCaseApplicant(format string) func(*crawlWorld) []target {
+	return func(w *crawlWorld) []target {
+		out := []target{{path: fmt.Sprintf(format, unknownID), seen: nobody}}
+		for _, c := range w.cases {
+			out = append(out, target{path: fmt.Sprintf(format, c.ID), seen: func(p *persona) bool { return p.id == c.ApplicantID }})
+		}
+		return out
+	}
 }
 
 // paths visits the addresses as they are.

@@ -610,6 +610,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		inquiriesContract(t, k, st)
 		disclosureReportContract(t, k, st)
 		consultationsContract(t, k, st)
+		ratingsContract(t, k, st)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {

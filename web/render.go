@@ -176,6 +176,9 @@ type navPermissions struct {
 	DisclosureReport bool
 	// ConsultationRead shows the staff's page of drafts put to public comment (征求意见).
 	ConsultationRead bool
+	// RatingRead shows the rectifications of 差评; RatingOwn (staff handling cases or checking people
+	// in) the ratings of one's own work.
+	RatingRead, RatingOwn bool
 
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
@@ -306,6 +309,8 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			InquiryRead: e.AllowedSomewhere(u.ID, "inquiry", "read"), InquiryPublish: e.AllowedSomewhere(u.ID, "inquiry", "publish"),
 			DisclosureReport: e.AllowedSomewhere(u.ID, "disclosure", "report"),
 			ConsultationRead: e.AllowedSomewhere(u.ID, "consultation", "read"),
+			RatingRead:       e.AllowedSomewhere(u.ID, "rating", "read"),
+			RatingOwn:        e.AllowedSomewhere(u.ID, "case", "read") || e.AllowedSomewhere(u.ID, "appointment", "checkin"),
 		}
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())

@@ -258,6 +258,21 @@ func (s *Server) routes() {
 	s.route(post, "/admin/disclosure/report/remedies/:id", Need("disclosure", "write"), s.disclosureRemedyUpdatePost)
 	s.route(post, "/admin/disclosure/report/remedies/:id/delete", Need("disclosure", "write"), s.disclosureRemedyDeletePost)
 	s.route(get, "/api/v1/disclosure/report", Need("disclosure", "report"), s.apiDisclosureReport)
+	// 好差评 (ratings_pages.go): the rater's form on a finished case and a checked-in
+	// booking, the rectifications of 差评 for approvers, staff's own ratings, the public statistics.
+	s.route(get, "/ratings", Public, s.ratingsPage)
+	s.route(get, "/ratings/statistics.csv", Public, s.ratingsCSV)
+	s.route(post, "/cases/:id/rating", LoggedIn, s.rateCasePost)
+	s.route(post, "/appointments/mine/:id/rating", LoggedIn, s.rateVisitPost)
+	s.route(get, "/staff/ratings", LoggedIn, s.ownRatingsPage)
+	s.route(get, "/admin/ratings", Need("rating", "read"), s.staffRatingsPage)
+	s.route(get, "/admin/ratings/:id", Need("rating", "read"), s.rectificationPage)
+	s.route(post, "/admin/ratings/:id/:step", Need("rating", "rectify"), s.rectificationStepPost)
+	s.route(get, "/api/v1/cases/:id/rating", LoggedIn, s.apiCaseRating)
+	s.route(post, "/api/v1/cases/:id/rating", LoggedIn, s.apiRateCase)
+	s.route(get, "/api/v1/bookings/:id/rating", LoggedIn, s.apiVisitRating)
+	s.route(post, "/api/v1/bookings/:id/rating", LoggedIn, s.apiRateVisit)
+	s.route(get, "/api/v1/ratings/statistics", Public, s.apiRatingStatistics)
 
 	// Accounts' API: sign-up with an SMS code, password reset and change, sessions (signup_api.go).
 	s.route(post, "/api/v1/signup/code", Public, s.apiSignupCode)

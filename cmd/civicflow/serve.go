@@ -34,6 +34,7 @@ import (
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/queue"
+	"github.com/civicflow/civicflow/ratings"
 	"github.com/civicflow/civicflow/register"
 	"github.com/civicflow/civicflow/sso"
 	"github.com/civicflow/civicflow/web"
@@ -174,7 +175,7 @@ func build(ctx context.Context, db *bun.DB, broker *queue.Broker, cfg config.Con
 	}
 	p := &parts{enforcer: enforcer}
 	if o.role != "web" {
-		if p.worker, err = newWorker(db, broker, cfg, engine, desk,
+		if p.worker, err = newWorker(db, broker, cfg, enforcer, engine, desk,
 			inquiries.New(db, enforcer, inquiries.Options{Limits: cfg.InquiryLimits})); err != nil {
 			return nil, err
 		}
@@ -224,10 +225,12 @@ func named(name string, fn func() error) func() error {
 
 // newWorker builds the task worker with its periodic work: the legal clock, the appointments' timers,
 // the 换届 reminders, the hourly move of organisations two years on the abnormal list to the serious
-// list, the reminders and escalations of the public's questions, complaints and suggestions, the hourly reminders of evaluation levels about to expire and the hourly clean-up of login
-// records, expired idempotency keys and past daily booking counts.
-func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *workflow.Engine, desk *appointments.Desk,
-	inquiryOffice *inquiries.Office) (*worker.Worker, error) {
+// list, the hourly reminders of evaluation levels about to expire, the time limits of the public's
+// questions, complaints and suggestions and of the rectifications of 差评, the close of comment periods
+// on drafts, and the hourly clean-up of login records, expired idempotency keys and past daily booking
+// counts.
+func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, enforcer *policies.Enforcer, engine *workflow.Engine,
+	desk *appointments.Desk, inquiryOffice *inquiries.Office) (*worker.Worker, error) {
 	senders, err := notify.SendersFromConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -257,6 +260,10 @@ func newWorker(db *bun.DB, broker *queue.Broker, cfg config.Config, engine *work
 		}),
 		worker.WithTicker("consultations", cfg.ClockInterval, func(ctx context.Context) error {
 			_, err := consultations.Tick(ctx, db, time.Now())
+			return err
+		}),
+		worker.WithTicker("ratings", cfg.ClockInterval, func(ctx context.Context) error {
+			_, err := ratings.Tick(ctx, db, enforcer, time.Now(), cfg.RatingRemindDays)
 			return err
 		}),
 		worker.WithTicker("clean-up", time.Hour, func(ctx context.Context) error {
