@@ -39,19 +39,11 @@ type AnnualReport struct {
 	Reviews ReviewTable `json:"reviews"`
 	// Sections are the narrative sections, in the report's order, empty ones included.
 	Sections []ReportSection `json:"sections"`
-	// Other are the tables of Contributions: the hook where consultations and complaints (咨询、投诉、
-	// 建议) and drafts for public comment (征求意见) add their counts once their packages exist.
+	// Other are the tables of the department's other work with the public that the seed's reports
+	// count: consultations, complaints and suggestions answered, drafts put to public comment, and
+	// service ratings (see otherTables).
 	Other []ReportTable `json:"other"`
 }
-
-// Contribution counts something of another package for the report of a year and jurisdiction, as a
-// table printed after table 四 (e.g. the counts of consultations and complaints answered). The lead
-// wiring the packages together appends to Contributions; nil tables are left out.
-type Contribution func(ctx context.Context, db bun.IDB, year int, jurisdiction string) (*ReportTable, error)
-
-// Contributions are the tables other packages add to every report. HOOK: inquiries.Counts (咨询、投诉、
-// 建议) and consultations.Counts (征求意见) are meant to be appended here.
-var Contributions []Contribution
 
 // ReportColumns are the keys of the columns of table 三: ApplicantTypes, then the total.
 var ReportColumns = append(slices.Clone(ApplicantTypes), "total")
@@ -238,7 +230,7 @@ func Report(ctx context.Context, db bun.IDB, year int, jurisdiction string) (*An
 	if err != nil {
 		return nil, fmt.Errorf("naming the authority of %s: %w", jurisdiction, err)
 	}
-	r := &AnnualReport{Year: year, Jurisdiction: jurisdiction, Authority: auth.Name, Other: []ReportTable{}}
+	r := &AnnualReport{Year: year, Jurisdiction: jurisdiction, Authority: auth.Name, }
 	if r.Requests, err = requestTable(ctx, db, year, jurisdiction); err != nil {
 		return nil, err
 	}
@@ -254,14 +246,8 @@ func Report(ctx context.Context, db bun.IDB, year int, jurisdiction string) (*An
 	if r.Sections, err = reportSections(ctx, db, year, jurisdiction); err != nil {
 		return nil, err
 	}
-	for _, contribute := range Contributions {
-		t, err := contribute(ctx, db, year, jurisdiction)
-		if err != nil {
-			return nil, fmt.Errorf("disclosure report %d of %s: %w", year, jurisdiction, err)
-		}
-		if t != nil {
-			r.Other = append(r.Other, *t)
-		}
+	if r.Other, err = otherTables(ctx, db, year, jurisdiction); err != nil {
+		return nil, fmt.Errorf("disclosure report %d of %s: %w", year, jurisdiction, err)
 	}
 	return r, nil
 }

@@ -277,7 +277,7 @@ func TestReportStaffRecordsAndExports(t *testing.T) {
 			t.Fatal(err)
 		}
 		sheets := f.GetSheetList()
-		if len(sheets) != 5 || sheets[0] != "报告" {
+		if len(sheets) != 8 || sheets[0] != "报告" {
 			t.Errorf("sheets: %q", sheets)
 		}
 		xrows, err := f.GetRows(sheets[3])
