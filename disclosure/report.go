@@ -230,7 +230,7 @@ func Report(ctx context.Context, db bun.IDB, year int, jurisdiction string) (*An
 	if err != nil {
 		return nil, fmt.Errorf("naming the authority of %s: %w", jurisdiction, err)
 	}
-	r := &AnnualReport{Year: year, Jurisdiction: jurisdiction, Authority: auth.Name, }
+	r := &AnnualReport{Year: year, Jurisdiction: jurisdiction, Authority: auth.Name}
 	if r.Requests, err = requestTable(ctx, db, year, jurisdiction); err != nil {
 		return nil, err
 	}

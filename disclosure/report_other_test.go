@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/civicflow/civicflow/disclosure"
-	"github.com/civicflow/civicflow/statistics/statstest"
 	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/statistics/statstest"
 )
 
 // The report of 2025 for Shenyang counts Shenyang's consultations, complaints and suggestions of 2025
@@ -73,7 +73,7 @@ func TestReportCountsTheOtherWork(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string][][]string{
-			"inquiries": {{"类别", "收到", "已答复", "按期答复"}, {"咨询", "2", "2", "1"}, {"投诉", "1", "0", "0"}, {"建议", "0", "0", "0"}},
+			"inquiries":     {{"类别", "收到", "已答复", "按期答复"}, {"咨询", "2", "2", "1"}, {"投诉", "1", "0", "0"}, {"建议", "0", "0", "0"}},
 			"consultations": {{"项目", "本年数量"}, {"公开征求意见的草案", "1"}, {"收到意见", "4"}, {"采纳意见（含部分采纳）", "2"}},
 			"ratings": {{"评价", "数量"}, {"非常满意", "1"}, {"满意", "2"}, {"基本满意", "0"}, {"不满意", "0"},
 				{"非常不满意", "1"}, {"总计", "4"}, {"好评率", "75.0%"}},
