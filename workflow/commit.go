@@ -92,6 +92,10 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 			if err := linkData(ctx, tx, c, next, ch); err != nil {
 				return err
 			}
+			// Files the actor attached in the action's own fields (the information a reply discloses).
+			if err := linkUploads(ctx, tx, actor.UserID, next, a.Fields, ch.fields, "fields."); err != nil {
+				return err
+			}
 			if err := e.reckonClocks(ctx, tx, sched, c.State, next, item, a, ch, now, changes); err != nil {
 				return err
 			}
