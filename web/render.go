@@ -169,6 +169,8 @@ type navPermissions struct {
 	CreditRead bool
 	// CampaignRead shows the annual-report campaigns.
 	CampaignRead bool
+	// DisclosureRead shows the disclosure office's requests for government information (依申请公开).
+	DisclosureRead bool
 
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
@@ -296,6 +298,7 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			CreditRead:   e.AllowedSomewhere(u.ID, "credit", "read"),
 			CampaignRead: e.AllowedSomewhere(u.ID, "campaign", "read"),
 		}
+		v.Can.DisclosureRead = e.AllowedSomewhere(u.ID, "disclosure", "read")
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())
 		}
