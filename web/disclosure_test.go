@@ -426,3 +426,40 @@ func TestDisclosureEntryOfARequestByPost(t *testing.T) {
 		}
 	})
 }
+
+// disclosureContract calls the operations of 依申请公开 as the document describes them.
+func disclosureContract(t *testing.T, k *contract, st *site) {
+	t.Helper()
+	st.user("k.dr.officer", "disclosure_officer@2101*")
+	st.user("k.dr.dalian", "disclosure_officer@2102*")
+	st.user("k.dr.citizen", "citizen")
+	officer, dalian, citizen := st.token("k.dr.officer"), st.token("k.dr.dalian"), st.token("k.dr.citizen")
+	today := calendar.DateOf(st.clock.Now())
+	entry := map[string]any{"jurisdiction": "210100", "data": drOrganisation(t), "entry": map[string]any{"channel": "fax", "received_on": today.String()}}
+	var c caseState
+	k.do(call{method: "POST", path: "/api/v1/disclosure/requests", token: officer, body: entry, valid: true, out: &c}, http.StatusCreated)
+	k.fails(call{method: "POST", path: "/api/v1/disclosure/requests", token: dalian, body: entry}, http.StatusForbidden, "forbidden")
+	k.fails(call{method: "POST", path: "/api/v1/disclosure/requests", token: citizen, body: entry}, http.StatusForbidden, "forbidden")
+	k.fails(call{method: "POST", path: "/api/v1/disclosure/requests", body: entry}, http.StatusUnauthorized, "login_required")
+	k.fails(call{method: "POST", path: "/api/v1/disclosure/requests", token: officer, body: map[string]any{"jurisdiction": "210100", "data": map[string]any{}, "entry": map[string]any{}}},
+		http.StatusUnprocessableEntity, "invalid_input")
+	k.fails(call{method: "POST", path: "/api/v1/disclosure/requests", token: officer, body: `{"data":`}, http.StatusBadRequest, "bad_json")
+	k.do(call{method: "GET", path: "/api/v1/disclosure/requests", token: officer, valid: true}, http.StatusOK)
+	k.fails(call{method: "GET", path: "/api/v1/disclosure/requests", token: citizen}, http.StatusForbidden, "forbidden")
+
+	upload := func(token, slot string) call {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		_ = w.WriteField("slot", slot)
+		fw, _ := w.CreateFormFile("file", "information.pdf")
+		fmt.Fprintf(fw, "%%PDF-1.4\n%% contract\n%%%%EOF\n")
+		_ = w.Close()
+		return call{method: "POST", path: "/api/v1/cases/" + strconv.FormatInt(c.ID, 10) + "/materials", token: token, body: body.String(), contentType: w.FormDataContentType()}
+	}
+	k.fails(upload(officer, "information"), http.StatusConflict, "upload_not_available") // not yet at the reply
+	c = st.step(officer, c, "register", "review", nil)
+	u := upload(officer, "information")
+	u.valid = true
+	k.do(u, http.StatusCreated)
+	k.fails(upload(dalian, "information"), http.StatusNotFound, "not_found")
+}

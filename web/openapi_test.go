@@ -607,6 +607,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		orgChangeContract(t, k, st)
 		signupContract(t, k)
 		campaignsContract(t, k, st)
+		disclosureContract(t, k, st)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {
