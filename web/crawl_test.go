@@ -164,6 +164,10 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	"/admin/campaigns/new": paths("/admin/campaigns/new"),
 	"/admin/campaigns/:id": paths("/admin/campaigns/1", "/admin/campaigns/1?done=opened", "/admin/campaigns/1?done=published", "/admin/campaigns/999999", "/admin/campaigns/x"),
 
+	// Part A (issue 13): information on request (依申请公开).
+	"/disclosure":                 paths("/disclosure"),
+	"/api/v1/disclosure/requests": paths("/api/v1/disclosure/requests"),
+
 	// Accounts: sign-up, password reset, sessions.
 	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),
 	"/signup/confirm":         paths("/signup/confirm", "/signup/confirm?phone=13800138000&kind=citizen", "/signup/confirm?phone=x&kind=y"),

@@ -463,3 +463,46 @@ func disclosureContract(t *testing.T, k *contract, st *site) {
 	k.do(u, http.StatusCreated)
 	k.fails(upload(dalian, "information"), http.StatusNotFound, "not_found")
 }
+
+// drStart files an online request of the crawl's citizen.
+func (sd *seeder) drStart(n int) *workflow.Case {
+	c, err := sd.st.engine.Start(sd.ctx, actorOf(sd.w.who["citizen"]), drItem, "210100", drPerson(sd.t, 900+n))
+	if err != nil {
+		sd.t.Fatal(err)
+	}
+	return c
+}
+
+// seedDisclosureTimed starts the requests whose timers end them while the crawl's clock moves on: a
+// 补正 notice not answered, a fee not paid.
+func (sd *seeder) seedDisclosureTimed() {
+	officer := actorOf(sd.w.who["disclosure_officer-in"])
+	sd.take(officer, sd.drStart(1), workflow.ApplyRequest{Action: "request_supplement", Items: []string{"description"}, Comment: "请写明年度。"})
+	c := sd.apply(officer, sd.drStart(2), "register")
+	sd.take(officer, c, workflow.ApplyRequest{Action: "fee_notice", Fields: map[string]any{"fee_method": "per_page", "pages": 40}})
+}
+
+// seedDisclosure gives the crawl a request in every other state of the information-disclosure item,
+// one of them entered by the office from a letter (no applicant account), one answered with the
+// information attached.
+func (sd *seeder) seedDisclosure() {
+	st, officer := sd.st, actorOf(sd.w.who["disclosure_officer-in"])
+	received := calendar.DateOf(st.clock.Now()).AddDays(-2).String()
+	if _, err := disclosure.Enter(sd.ctx, st.engine, officer, "210100", drOrganisation(sd.t),
+		map[string]any{"channel": "post", "received_on": received}, nil); err != nil {
+		sd.t.Fatal(err)
+	}
+	sd.take(officer, sd.drStart(3), workflow.ApplyRequest{Action: "request_supplement", Items: []string{"description"}, Comment: "请写明年度。"})
+	sd.apply(officer, sd.drStart(4), "register")
+	sd.take(officer, sd.apply(officer, sd.drStart(5), "register"), workflow.ApplyRequest{Action: "consult",
+		Fields: map[string]any{"third_party_name": "沈阳市某协会"}})
+	sd.take(officer, sd.apply(officer, sd.drStart(6), "register"), workflow.ApplyRequest{Action: "fee_notice",
+		Fields: map[string]any{"fee_method": "per_page", "pages": 40}})
+	c := sd.apply(officer, sd.drStart(7), "register")
+	_, info := st.uploadToCase(sd.w.who["disclosure_officer-in"].token, c.ID, "information")
+	sd.take(officer, c, workflow.ApplyRequest{Action: "reply", Fields: map[string]any{"outcome": "disclosed", "reply_text": "予以公开，见附件。",
+		"information": []int64{info}}})
+	sd.take(officer, sd.apply(officer, sd.drStart(8), "register"), workflow.ApplyRequest{Action: "reply_other",
+		Fields: map[string]any{"outcome": "unavailable.not_held", "reason": "本机关不掌握该信息。"}})
+	sd.apply(actorOf(sd.w.who["citizen"]), sd.drStart(9), "withdraw")
+}
