@@ -401,6 +401,18 @@ func TestDisclosureEntryOfARequestByPost(t *testing.T) {
 			t.Fatalf("a citizen lists the requests: %d", code)
 		}
 
+		// A 补正 notice by post, answered by post: the officer records the correction; the notice is
+		// closed and the reply period runs again in full from that day.
+		c = st.step(officer, c, "request_supplement", "supplement", map[string]any{"items": []string{"description"}, "comment": "请写明文件年度。"})
+		st.clock.AddDate(0, 0, 3)
+		c = st.step(officer, c, "record_correction", "received", map[string]any{"fields": map[string]any{"correction": "来函补正：2025年度。"}})
+		if v := st.getCase(officer, c.ID); v.Case.Supplement != nil {
+			t.Fatalf("the 补正 notice stays open after the correction was recorded: %+v", v.Case.Supplement)
+		}
+		if k = drClock(t, st, c.ID); k.StatutoryDue != drDue(t, st, calendar.DateOf(st.clock.Now()), 20) {
+			t.Fatalf("the reply clock after a correction by post: %+v", k)
+		}
+
 		// The office's page: the request listed, then one entered through the form.
 		br := st.browser()
 		br.login("dr.officer")
