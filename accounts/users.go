@@ -198,10 +198,11 @@ func Names(ctx context.Context, db bun.IDB, ids []int64) (map[int64]string, erro
 	return out, nil
 }
 
-// List returns users in login order.
+// List returns users in login order: the people with accounts, not user 0, which stands for the
+// applicants without one whose requests staff entered (workflow.NoApplicant).
 func List(ctx context.Context, db bun.IDB) ([]User, error) {
 	var out []User
-	if err := db.NewSelect().Model(&out).Order("login").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&out).Where("id <> 0").Order("login").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
 	}
 	return out, nil

@@ -95,12 +95,35 @@ type Item struct {
 	// (the item's own effects keep each year filed once). Otherwise a second application waits for
 	// the first case to close.
 	ConcurrentCases bool `yaml:"concurrent_cases,omitempty" json:"concurrent_cases,omitempty"`
+	// Entry, when set, lets staff enter applications received outside the service (a letter, a fax,
+	// an e-mail, in person) as cases of the item: see Entry.
+	Entry *Entry `yaml:"entry,omitempty" json:"entry,omitempty"`
 
 	// Set by the loader.
 	Source string                 `yaml:"-" json:"-"` // file the item came from
 	Hash   string                 `yaml:"-" json:"version"`
 	Forms  map[string]*forms.Form `yaml:"-" json:"-"` // every form the item uses, by ID
 }
+
+// Entry says who may enter an application that reached the office outside the service, and what
+// they record with it besides the application form: its Fields, which must include a required date
+// field named ReceivedOnField, the day of receipt from which the case's clocks and timers count. Such
+// a case has no applicant account (workflow.NoApplicant): the person who entered it is recorded on
+// its first event.
+type Entry struct {
+	// By lists the staff roles that may enter an application, held in the case's jurisdiction.
+	By []string `yaml:"by" json:"by"`
+	// Fields are recorded in the case's fields (the channel, the day of receipt…).
+	Fields []forms.Field `yaml:"fields" json:"fields"`
+	Line   int           `yaml:"-" json:"-"`
+}
+
+// ReceivedOnField is the date field of an Entry that holds the day the application was received.
+const ReceivedOnField = "received_on"
+
+// MaxEntryAge is how many calendar days before the day of entry the day of receipt may be: a letter
+// entered late is still entered with its own day, but not one from months ago.
+const MaxEntryAge = 60
 
 // AboutOrganisation is the value of Item.About for procedures about an organisation of the register.
 const AboutOrganisation = "organisation"
@@ -259,6 +282,11 @@ type Action struct {
 	Internal bool `yaml:"internal,omitempty" json:"internal,omitempty"`
 	// Clock names the clock an extend action extends.
 	Clock string `yaml:"clock,omitempty" json:"clock,omitempty"`
+	// MaxDays bounds the days one extend action adds (0: workflow's general bound), and Times how
+	// often the action may be taken on a case (0: no bound): 政府信息公开条例 art. 33 allows one
+	// extension of at most 20 working days.
+	MaxDays int `yaml:"max_days,omitempty" json:"max_days,omitempty"`
+	Times   int `yaml:"times,omitempty" json:"times,omitempty"`
 	// Cosign is the number of distinct people who must take the action before the case moves.
 	Cosign  int      `yaml:"cosign,omitempty" json:"cosign,omitempty"`
 	Effects []Effect `yaml:"effects,omitempty" json:"effects,omitempty"`
@@ -276,15 +304,24 @@ type Clock struct {
 	Pauses []string  `yaml:"pauses,omitempty" json:"pauses,omitempty"`
 	// Restarts makes leaving a pause start the limits again from that day, as for a disclosure
 	// request corrected after 补正; otherwise the paused days are added to the due dates.
-	Restarts  bool   `yaml:"restarts,omitempty" json:"restarts,omitempty"`
-	Statutory Period `yaml:"statutory" json:"statutory"`
-	Promised  Period `yaml:"promised" json:"promised"`
+	Restarts bool `yaml:"restarts,omitempty" json:"restarts,omitempty"`
+	// RestartsAfter names the pause states (of Pauses) leaving which starts the limits again in full,
+	// while the other pauses only add their days: a disclosure request restarts after 补正 but not
+	// after a third party's consultation. Restarts is every pause.
+	RestartsAfter []string `yaml:"restarts_after,omitempty" json:"restarts_after,omitempty"`
+	Statutory     Period   `yaml:"statutory" json:"statutory"`
+	Promised      Period   `yaml:"promised" json:"promised"`
 	// RemindBefore sends the roles that may act a reminder this long before the promised due date.
 	RemindBefore *Period `yaml:"remind_before,omitempty" json:"remind_before,omitempty"`
 	// EscalateAfter: once the statutory due date has passed, the approvers of the case's jurisdiction
 	// are told; once this much more has passed, the approvers of the jurisdiction above.
 	EscalateAfter *Period `yaml:"escalate_after,omitempty" json:"escalate_after,omitempty"`
 	Line          int     `yaml:"-" json:"-"`
+}
+
+// RestartsOn reports whether leaving the pause state starts the clock's limits again in full.
+func (c *Clock) RestartsOn(pause string) bool {
+	return c.Restarts || slices.Contains(c.RestartsAfter, pause)
 }
 
 // Timer takes Action (an action by "system") After the case entered State, unless the case left the
@@ -298,6 +335,9 @@ type Timer struct {
 
 // System is the name by which an action is given to the service itself (a timer), not to a person.
 const System = "system"
+
+// MaxExtensionDays bounds the days one extend action adds, whatever its max_days.
+const MaxExtensionDays = 365
 
 // KindExtend is an action that extends the limits of a clock (named by Action.Clock) by the number of
 // days entered in its "days" field, with a required "reason".

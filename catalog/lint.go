@@ -42,6 +42,7 @@ var effectNames = struct {
 	"documents.revoke_certificates": true, "notices.publish_deregistration": true,
 	"annualreport.file": true, "annualreport.record_result": true, "annualreport.rectified": true,
 	"register.apply_change": true, "notices.publish_change": true,
+	"disclosure.received": true, "disclosure.closed": true, "disclosure.fee": true,
 }}
 
 // RegisterEffectName declares that an effect called name is implemented, so that definitions may

@@ -73,7 +73,37 @@ func lintItem(idf *itemDef, formSet map[string]*formDef, docs map[string]*docDef
 	l.checkIssues(it, docs)
 	l.appointment(it, formSet)
 	l.about(it, formSet)
+	l.entry(it, materials)
 	return l.diags
+}
+
+// entry checks who may enter applications received outside the service and what they record: staff
+// roles, fields that lint like an action's, among them a required date field received_on.
+func (l *lintCtx) entry(it *Item, materials map[string]bool) {
+	en := it.Entry
+	if en == nil {
+		return
+	}
+	if it.Booked() {
+		l.at(en.Line, "entry: an item booked at an office is filed at the window, not entered")
+	}
+	if len(en.By) == 0 {
+		l.at(en.Line, "entry: nobody may enter applications; list the staff roles in by:")
+	}
+	for j, r := range en.By {
+		if !l.staffRole(r) {
+			l.at(l.line(fmt.Sprintf("entry.by[%d]", j)), "entry: %q is not a staff role; the staff roles are: %s", r, strings.Join(l.names.StaffRoles, ", "))
+		}
+	}
+	l.fields(en.Fields, "entry.fields")
+	fileFields(en.Fields, "", func(f *forms.Field, p string) {
+		l.at(f.Line, "entry: file field %s: an entry records no uploads (attach them to the application form)", p)
+	})
+	if !slices.ContainsFunc(en.Fields, func(f forms.Field) bool {
+		return f.Name == ReceivedOnField && f.Type == forms.TypeDate && f.Required
+	}) {
+		l.at(en.Line, "entry: needs a required date field named %s (the day of receipt the clocks count from)", ReceivedOnField)
+	}
 }
 
 // about checks an item about an existing organisation: a known kind of subject, an application form
@@ -594,6 +624,15 @@ func (l *lintCtx) clock(c *Clock, path string, states map[string]*State) {
 	if s, p := c.Statutory, c.Promised; s.Unit == p.Unit && s.Days > 0 && p.Days > s.Days {
 		l.at(p.Line, "clock %s: the promised time limit (%d) is longer than the statutory one (%d)", c.ID, p.Days, s.Days)
 	}
+	for j, s := range c.RestartsAfter {
+		line := l.line(fmt.Sprintf("%s.restarts_after[%d]", path, j))
+		if !slices.Contains(c.Pauses, s) {
+			l.at(line, "clock %s: restarts_after names %s, which is not one of its pauses", c.ID, s)
+		}
+		if c.Restarts {
+			l.at(line, "clock %s: restarts: true restarts after every pause already; drop restarts_after or restarts", c.ID)
+		}
+	}
 	if c.RemindBefore != nil {
 		l.needPeriod(*c.RemindBefore, path+".remind_before")
 	}
@@ -627,7 +666,16 @@ func (l *lintCtx) extend(a *Action, path string, clocks map[string]*Clock) {
 		if a.Clock != "" {
 			l.at(l.line(path+".clock"), "action %s: only an extend action names a clock", a.ID)
 		}
+		if a.MaxDays != 0 || a.Times != 0 {
+			l.at(a.Line, "action %s: max_days and times are for extend actions", a.ID)
+		}
 		return
+	}
+	if a.MaxDays < 0 || a.MaxDays > MaxExtensionDays {
+		l.at(l.line(path+".max_days"), "action %s: max_days is from 1 to %d", a.ID, MaxExtensionDays)
+	}
+	if a.Times < 0 {
+		l.at(l.line(path+".times"), "action %s: times cannot be negative", a.ID)
 	}
 	switch {
 	case a.Clock == "":

@@ -186,12 +186,12 @@ func TestAudienceAndSearch(t *testing.T) {
 		return out
 	}
 	if got := codes(cat.ForAudience(AudienceOrganisations)); !slices.Equal(got, []string{"annual-report", "articles-approval", "credit-abnormal-removal",
-		"foundation-change", "foundation-deregistration", "foundation-establishment", "leaders-change-filing", "organisation-evaluation",
+		"foundation-change", "foundation-deregistration", "foundation-establishment", "information-disclosure", "leaders-change-filing", "organisation-evaluation",
 		"private-non-enterprise-change", "private-non-enterprise-deregistration", "private-non-enterprise-establishment",
 		"social-group-change", "social-group-deregistration", "social-group-establishment", "term-renewal-filing"}) {
 		t.Errorf("for organisations: %v", got)
 	}
-	if got := codes(cat.ForAudience(AudienceCitizens)); !slices.Equal(got, []string{"divorce-registration",
+	if got := codes(cat.ForAudience(AudienceCitizens)); !slices.Equal(got, []string{"divorce-registration", "information-disclosure",
 		"marriage-certificate-replacement", "marriage-registration"}) {
 		t.Errorf("for citizens: %v", got)
 	}

@@ -41,6 +41,7 @@ var demoAccounts = []account{
 	{"demo-reviewer", "演示审查人员", policies.Reviewer, "2101*"},
 	{"demo-approver", "演示审批人员", policies.Approver, "2101*"},
 	{"demo-disclosure", "演示信息公开人员", policies.DisclosureOfficer, "21*"},
+	{"demo-disclosure-head", "演示信息公开机构负责人", policies.DisclosureHead, "21*"},
 	{"demo-publisher", "演示保密审查人员", policies.Publisher, "21*"},
 	{"demo-admin", "演示系统管理员", policies.Admin, "21*"},
 	{"demo-auditor", "演示监察人员", policies.Auditor, "21*"},

@@ -10,6 +10,7 @@ import (
 	"github.com/civicflow/civicflow/annualreport"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/credit"
+	"github.com/civicflow/civicflow/disclosure"
 	"github.com/civicflow/civicflow/documents"
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/register"
@@ -42,6 +43,9 @@ func Wire(engine *workflow.Engine, issuer *documents.Issuer, cat *catalog.Catalo
 		notices.EffectDeregistration:       fx.Deregistration,
 		notices.EffectEvaluationPublicity:  fx.EvaluationPublicity,
 		notices.EffectEvaluationResult:     fx.EvaluationResult,
+		disclosure.EffectReceived:          disclosure.ReceivedEffect,
+		disclosure.EffectClosed:            disclosure.ClosedEffect,
+		disclosure.EffectFee:               disclosure.FeeEffect,
 	} {
 		engine.RegisterEffect(name, fn)
 	}

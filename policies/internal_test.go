@@ -51,7 +51,7 @@ func TestRoles(t *testing.T) {
 		}
 		seen[r.Name] = true
 	}
-	if len(Roles) != 9 {
+	if len(Roles) != 10 {
 		t.Errorf("%d roles", len(Roles))
 	}
 	for name, staff := range map[string]bool{Citizen: false, OrgApplicant: false, Acceptor: true, Admin: true, Auditor: true, "janitor": false, "": false} {

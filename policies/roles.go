@@ -23,6 +23,7 @@ const (
 	Reviewer          = "reviewer"
 	Approver          = "approver"
 	DisclosureOfficer = "disclosure_officer"
+	DisclosureHead    = "disclosure_head"
 	Publisher         = "publisher"
 	Admin             = "admin"
 	Auditor           = "auditor"
@@ -37,6 +38,7 @@ var Roles = []Role{
 	{Reviewer, "审查人员", "Case officer"},
 	{Approver, "审批决定人员", "Approving officer"},
 	{DisclosureOfficer, "政府信息公开工作人员", "Disclosure officer"},
+	{DisclosureHead, "政府信息公开工作机构负责人", "Head of the disclosure office"},
 	{Publisher, "保密审查人员", "Publication reviewer"},
 	{Admin, "系统管理员", "System administrator"},
 	{Auditor, "监察人员", "Auditor"},

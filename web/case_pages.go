@@ -3,6 +3,7 @@ package web
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -67,6 +68,9 @@ type actionForm struct {
 	Confirm bool
 	// Errors of the inputs besides the fields, when the action was refused: items, comment, confirm.
 	Errors map[string]string
+	// Multipart is set for an action with file fields (the information a reply discloses): its form
+	// posts the files with it.
+	Multipart bool
 }
 
 type uploadLink struct {
@@ -294,7 +298,8 @@ func (v *view) submittedForms(vw *workflow.View, uploads map[int64]materials.Mat
 // actionForm is the form of action a on the case page, with what was entered for it when posted is
 // the refused request of this action.
 func (v *view) actionForm(vw *workflow.View, a catalog.Action, posted *workflow.ApplyRequest) actionForm {
-	af := actionForm{Action: a, Checked: map[string]bool{}, Confirm: a.Kind == catalog.KindWithdraw}
+	af := actionForm{Action: a, Checked: map[string]bool{}, Confirm: a.Kind == catalog.KindWithdraw,
+		Multipart: slices.ContainsFunc(a.Fields, func(f forms.Field) bool { return f.Type == forms.TypeFile })}
 	var entered map[string]any
 	wasPosted := posted != nil && posted.Action == a.ID
 	if wasPosted {
@@ -345,11 +350,16 @@ func (s *Server) actionPost(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	values := map[string][]string{}
-	c.Request().PostArgs().VisitAll(func(k, v []byte) { values[string(k)] = append(values[string(k)], string(v)) })
+	values, uploadErrs, err := s.actionValues(c, id, act)
+	if err != nil {
+		return err
+	}
 	expected, _ := strconv.ParseInt(c.FormValue("expected_version"), 10, 64)
 	req := workflow.ApplyRequest{Action: name, ExpectedVersion: expected, Comment: c.FormValue("comment"),
 		Fields: forms.FromFormValues(&forms.Form{Fields: act.Fields}, values), Items: values["items"]}
+	if len(uploadErrs) > 0 {
+		return s.renderCase(c, id, uploadErrs.Err(), "", &req)
+	}
 	if act.Kind == catalog.KindWithdraw && c.FormValue("confirm") != "yes" { // the page asks before ending the case
 		return s.renderCase(c, id, fieldProblem("confirm", "confirm_required", "请勾选确认后再撤回申请。",
 			"Tick the box to confirm that you withdraw the application."), "", &req)
@@ -361,6 +371,40 @@ func (s *Server) actionPost(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/cases/"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+}
+
+// actionValues reads the posted form of an action by HTML name. An action with file fields posts
+// multipart: its files are stored first as the actor's uploads for their materials, once the engine
+// agrees that the actor may upload them for this case now (workflow.Engine.UploadSlot); refused
+// uploads come back as field errors under "fields.".
+func (s *Server) actionValues(c *fiber.Ctx, id int64, act *catalog.Action) (map[string][]string, problem.Fields, error) {
+	files := workflowFileFields(act.Fields)
+	if len(files) == 0 || !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		values := map[string][]string{}
+		c.Request().PostArgs().VisitAll(func(k, v []byte) { values[string(k)] = append(values[string(k)], string(v)) })
+		if mf, err := c.MultipartForm(); err == nil { // a multipart post of an action without files
+			for k, vs := range mf.Value {
+				values[k] = vs
+			}
+		}
+		return values, nil, nil
+	}
+	it, err := s.Engine.UploadSlot(c.UserContext(), actor(c), id, files[0].Material)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.postedForm(c, it, &forms.Form{Fields: act.Fields}, "fields.", false)
+}
+
+// workflowFileFields lists the file fields among an action's fields.
+func workflowFileFields(fs []forms.Field) []forms.Field {
+	var out []forms.Field
+	for _, f := range fs {
+		if f.Type == forms.TypeFile {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // repeatedKinds are the kinds of which docs hold more than one.

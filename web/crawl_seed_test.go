@@ -61,7 +61,7 @@ const (
 // staffReads are the objects each staff role reads (policy.csv), for the crawl's expectations.
 var staffReads = map[string][]string{
 	"acceptor": {"case", "appointment", "binding"}, "reviewer": {"case", "notice", "binding"}, "approver": {"case", "notice", "binding"},
-	"disclosure_officer": nil, "publisher": {"notice"}, "admin": {"case", "appointment"}, "auditor": {"case", "appointment", "notice", "binding"},
+	"disclosure_officer": {"case"}, "disclosure_head": {"case"}, "publisher": {"notice"}, "admin": {"case", "appointment"}, "auditor": {"case", "appointment", "notice", "binding"},
 }
 
 // crawlPersonas are the visitors of the crawl: anonymous, a citizen, the applicant of the social
@@ -74,7 +74,7 @@ func crawlPersonas() []*persona {
 		{name: "applicant", grants: []string{"org_applicant"}, allWays: true},
 		{name: "other-applicant", grants: []string{"org_applicant", "citizen"}},
 	}
-	for _, role := range []string{"acceptor", "reviewer", "approver", "disclosure_officer", "publisher", "admin", "auditor"} {
+	for _, role := range []string{"acceptor", "reviewer", "approver", "disclosure_officer", "disclosure_head", "publisher", "admin", "auditor"} {
 		for _, where := range []string{"in", "out"} {
 			pattern := map[string]string{"in": inside, "out": outside}[where]
 			reads := map[string]string{}
@@ -185,6 +185,7 @@ func seedCrawlWorld(t *testing.T, st *site) *crawlWorld {
 	sd.w.items = cat.Items()
 	sd.seed()
 	sd.seedCredit()
+	sd.seedDisclosure() // requests for government information
 	sd.readCases()
 	sd.seedNotices()
 	sd.seedBindings()
@@ -304,6 +305,7 @@ func (sd *seeder) seed() {
 	}
 	sd.apply(actorOf(booked["d-withdrawn"].booker), booked["d-withdrawn"].c, "withdraw")
 
+	sd.seedDisclosureTimed() // requests that their timers end
 	// The cooling-off periods pass: the booking nobody came to is a no-show, the divorces wait for
 	// their parties, the unanswered 补正 is deemed withdrawn.
 	st.clock.AddDate(0, 0, 45)

@@ -183,6 +183,9 @@ var crawlRoutes = map[string]func(w *crawlWorld) []target{
 	// The annual disclosure report (disclosure_report_test.go).
 	"/admin/disclosure/report":  disclosureReportPaths("/admin/disclosure/report"),
 	"/api/v1/disclosure/report": disclosureReportPaths("/api/v1/disclosure/report"),
+	// Information on request (依申请公开).
+	"/disclosure":                 paths("/disclosure"),
+	"/api/v1/disclosure/requests": paths("/api/v1/disclosure/requests"),
 
 	// Accounts: sign-up, password reset, sessions.
 	"/signup":                 paths("/signup", "/signup?kind=org_applicant", "/signup?kind=x"),

@@ -611,6 +611,7 @@ func TestAPIAnswersAsDocumented(t *testing.T) {
 		disclosureReportContract(t, k, st)
 		consultationsContract(t, k, st)
 		ratingsContract(t, k, st)
+		disclosureContract(t, k, st)
 
 		// Every documented operation was exercised.
 		for _, p := range doc.Paths.InMatchingOrder() {

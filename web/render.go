@@ -179,6 +179,8 @@ type navPermissions struct {
 	// RatingRead shows the rectifications of 差评; RatingOwn (staff handling cases or checking people
 	// in) the ratings of one's own work.
 	RatingRead, RatingOwn bool
+	// DisclosureRead shows the disclosure office's requests for government information (依申请公开).
+	DisclosureRead bool
 
 	// CatalogWarnings counts the catalogue files skipped at start-up, shown to those who read the catalogue.
 	CatalogWarnings int
@@ -312,6 +314,7 @@ func (s *Server) view(c *fiber.Ctx, titleID string) *view {
 			RatingRead:       e.AllowedSomewhere(u.ID, "rating", "read"),
 			RatingOwn:        e.AllowedSomewhere(u.ID, "case", "read") || e.AllowedSomewhere(u.ID, "appointment", "checkin"),
 		}
+		v.Can.DisclosureRead = e.AllowedSomewhere(u.ID, "disclosure", "read")
 		if v.Can.CatalogRead && s.Catalog != nil {
 			v.Can.CatalogWarnings = len(s.Catalog.Warnings())
 		}

@@ -273,6 +273,14 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/bookings/:id/rating", LoggedIn, s.apiVisitRating)
 	s.route(post, "/api/v1/bookings/:id/rating", LoggedIn, s.apiRateVisit)
 	s.route(get, "/api/v1/ratings/statistics", Public, s.apiRatingStatistics)
+	// Information on request (依申请公开; disclosure_pages.go): the disclosure
+	// office's page and API of open requests and of requests received by letter, fax, e-mail or in
+	// person; staff attach the information a reply discloses to the case.
+	s.route(get, "/disclosure", Need("disclosure", "read"), s.disclosurePage)
+	s.route(post, "/disclosure/requests", Need("disclosure", "enter"), s.disclosureEnterPost)
+	s.route(get, "/api/v1/disclosure/requests", Need("disclosure", "read"), s.apiDisclosureRequests)
+	s.route(post, "/api/v1/disclosure/requests", Need("disclosure", "enter"), s.apiDisclosureEnter)
+	s.route(post, "/api/v1/cases/:id/materials", LoggedIn, s.apiCaseUpload)
 
 	// Accounts' API: sign-up with an SMS code, password reset and change, sessions (signup_api.go).
 	s.route(post, "/api/v1/signup/code", Public, s.apiSignupCode)

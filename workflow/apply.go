@@ -187,7 +187,7 @@ func (e *Engine) prepare(ctx context.Context, actor audit.Actor, c *Case, item *
 	case catalog.KindResubmit:
 		err = e.prepareResubmit(ch, c, item, req.Data, opts, collect, &fe)
 	case catalog.KindExtend:
-		prepareExtend(ch, &fe)
+		prepareExtend(ch, a, &fe)
 	case catalog.KindRefuse:
 		prepareRefuse(ch, a, req.Fields, &fe)
 	}
@@ -257,9 +257,14 @@ func (e *Engine) prepareResubmit(ch *change, c *Case, item *catalog.Item, data m
 	return nil
 }
 
-// prepareExtend reads the days and checks the reason of an extend action.
-func prepareExtend(ch *change, fe *problem.Fields) {
-	ch.days = extensionDays(ch.fields, fe)
+// prepareExtend reads the days (at most the action's max_days) and checks the reason of an extend
+// action.
+func prepareExtend(ch *change, a *catalog.Action, fe *problem.Fields) {
+	max := MaxExtension
+	if a.MaxDays > 0 {
+		max = min(a.MaxDays, MaxExtension)
+	}
+	ch.days = extensionDays(ch.fields, max, fe)
 	if r, _ := ch.fields["reason"].(string); strings.TrimSpace(r) == "" && !hasPath(*fe, "fields.reason") {
 		fe.Add("fields.reason", "required", "请填写延长期限的理由。", "Give the reason for the extension.")
 	}

@@ -169,6 +169,13 @@ func periodStart(now, timerDue time.Time) (base, started calendar.Date) {
 func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, item *catalog.Item,
 	from, to string, now, timerDue time.Time, changes map[string]any) error {
 	base, started := periodStart(now, timerDue)
+	return e.moveClocksFrom(ctx, tx, s, c, item, from, to, now, base, started, changes)
+}
+
+// moveClocksFrom is moveClocks with the day the periods count from (base) and the day the clocks
+// started given: an application entered by staff counts from its day of receipt.
+func (e *Engine) moveClocksFrom(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, item *catalog.Item,
+	from, to string, now time.Time, base, started calendar.Date, changes map[string]any) error {
 	if err := moveTimers(ctx, tx, s, c, item, from, to, base, now, changes); err != nil {
 		return err
 	}
@@ -182,7 +189,7 @@ func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule
 	var moved []map[string]any
 	for i := range item.Workflow.Clocks {
 		k := &item.Workflow.Clocks[i]
-		note, err := moveClock(ctx, tx, s, c, k, active[k.ID], to, calendar.DateOf(now), base, started)
+		note, err := moveClock(ctx, tx, s, c, k, active[k.ID], from, to, calendar.DateOf(now), base, started)
 		if err != nil {
 			return err
 		}
@@ -200,7 +207,7 @@ func (e *Engine) moveClocks(ctx context.Context, tx bun.Tx, s *calendar.Schedule
 // to does to it on today, and returns what the event records of it: nil when the clock is not
 // concerned (not running, running on, or moving from one pause state to another).
 func moveClock(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, k *catalog.Clock, row *CaseClock,
-	to string, today, base, started calendar.Date) (map[string]any, error) {
+	from, to string, today, base, started calendar.Date) (map[string]any, error) {
 	running, paused := slices.Contains(k.States, to), slices.Contains(k.Pauses, to)
 	day := today.String()
 	note := map[string]any{"clock": k.ID}
@@ -221,12 +228,13 @@ func moveClock(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, k 
 		err = saveClock(ctx, tx, c, row, "")
 		note["paused"] = day
 	case row.Status == ClockPaused && running:
-		if err := resume(s, k, row, today); err != nil {
+		restarts := k.RestartsOn(from)
+		if err := resume(s, k, row, today, restarts); err != nil {
 			return nil, err
 		}
 		err = saveClock(ctx, tx, c, row, day)
 		note["resumed"] = day
-		if k.Restarts {
+		if restarts {
 			note["restarted"] = day
 		}
 	case !running && !paused:
@@ -285,10 +293,10 @@ func saveClock(ctx context.Context, tx bun.Tx, c *Case, row *CaseClock, pauseEnd
 }
 
 // resume sets the due dates of a clock coming back from a pause: from today again when the clock
-// restarts, else later by the paused days, counted in each limit's unit.
-func resume(s *calendar.Schedule, k *catalog.Clock, row *CaseClock, today calendar.Date) error {
+// restarts after it, else later by the paused days, counted in each limit's unit.
+func resume(s *calendar.Schedule, k *catalog.Clock, row *CaseClock, today calendar.Date, restarts bool) error {
 	var err error
-	if k.Restarts {
+	if restarts {
 		if row.StatutoryDue, err = due(s, today, k.Statutory); err != nil {
 			return err
 		}
@@ -321,15 +329,19 @@ func resume(s *calendar.Schedule, k *catalog.Clock, row *CaseClock, today calend
 	return nil
 }
 
-// MaxExtension bounds the days one extend action adds.
-const MaxExtension = 365
+// MaxExtension bounds the days one extend action adds, unless its max_days is lower.
+const MaxExtension = catalog.MaxExtensionDays
+
+// errExtensionsUsed is the conflict of an extension beyond the times its action may be taken.
+var errExtensionsUsed = problem.New(problem.Conflict, "extensions_used",
+	"该办件的期限已经延长过，不能再次延长。", "The time limit of this case has already been extended as often as it may be.")
 
 // errClockNotRunning is the conflict of an extension of a clock that does not run on the case.
 var errClockNotRunning = problem.New(problem.Conflict, "clock_not_running",
 	"该办件当前没有可延长的办理时限。", "The time limit to extend is not running on this case.")
 
-// extensionDays reads the days field of an extend action, or reports why it is wrong.
-func extensionDays(fields map[string]any, fe *problem.Fields) int {
+// extensionDays reads the days field of an extend action, from 1 to max, or reports why it is wrong.
+func extensionDays(fields map[string]any, max int, fe *problem.Fields) int {
 	var n int
 	switch v := fields["days"].(type) {
 	case int:
@@ -342,12 +354,12 @@ func extensionDays(fields map[string]any, fe *problem.Fields) int {
 			n = 0
 		}
 	}
-	if n < 1 || n > MaxExtension {
+	if n < 1 || n > max {
 		if hasPath(*fe, "fields.days") {
 			return 0 // reported by the field's own validation
 		}
-		fe.Add("fields.days", "out_of_range", fmt.Sprintf("延长天数须在1到%d之间。", MaxExtension),
-			fmt.Sprintf("Extend by 1 to %d days.", MaxExtension))
+		fe.Add("fields.days", "out_of_range", fmt.Sprintf("延长天数须在1到%d之间。", max),
+			fmt.Sprintf("Extend by 1 to %d days.", max))
 		return 0
 	}
 	return n
@@ -364,6 +376,15 @@ func (e *Engine) extendClock(ctx context.Context, tx bun.Tx, s *calendar.Schedul
 	}
 	if k == nil || s == nil {
 		return fmt.Errorf("item %s action %s: no clock %q", item.Code, a.ID, a.Clock)
+	}
+	if a.Times > 0 {
+		n, err := tx.NewSelect().Model((*Event)(nil)).Where("case_id = ? AND action = ?", c.ID, a.ID).Count(ctx)
+		if err != nil {
+			return fmt.Errorf("counting the extensions of case %d: %w", c.ID, err)
+		}
+		if int(n) >= a.Times {
+			return errExtensionsUsed
+		}
 	}
 	active, err := activeClocks(ctx, tx, c.ID)
 	if err != nil {

@@ -92,6 +92,10 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 			if err := linkData(ctx, tx, c, next, ch); err != nil {
 				return err
 			}
+			// Files the actor attached in the action's own fields (the information a reply discloses).
+			if err := linkUploads(ctx, tx, actor.UserID, next, a.Fields, ch.fields, "fields."); err != nil {
+				return err
+			}
 			if err := e.reckonClocks(ctx, tx, sched, c.State, next, item, a, ch, now, changes); err != nil {
 				return err
 			}
@@ -140,6 +144,12 @@ func sign(c, next *Case, a *catalog.Action, actor audit.Actor, ch *change, chang
 func advance(next, c *Case, item *catalog.Item, a *catalog.Action, ch *change, to string, now time.Time,
 	changes map[string]any) {
 	applyChange(next, ch, changes)
+	if to != c.State && ch.supplement == nil {
+		// The 补正 notice is open while the case waits for its answer: leaving that state by any
+		// other way than the answer (a withdrawal, a timer, staff recording an answer received on
+		// paper) ends it too.
+		next.Supplement = nil
+	}
 	if to != c.State {
 		next.State = to
 		next.StateEnteredAt = now

@@ -271,11 +271,20 @@ func (e *Engine) CaseInYuan(ctx context.Context, c *Case) (*Case, error) {
 
 // Materials are the IDs of the materials the case's submitted forms name now, in form order: not
 // those an answer to a supplement notice replaced, which stay linked to the case for its history.
+// Then those that staff attached in the fields of actions the viewer sees (the information a reply
+// discloses): the view's fields leave out those of internal actions for the applicant.
 func (v *View) Materials() []int64 {
 	var out []int64
 	for _, id := range v.Item.FormIDs() {
 		if f := v.Item.Forms[id]; f != nil {
 			for _, ref := range fileRefs(f.Fields, asMap(v.Case.Data[id])) {
+				out = append(out, ref.ID)
+			}
+		}
+	}
+	for _, a := range v.Item.Workflow.Actions {
+		for _, ref := range fileRefs(a.Fields, v.Case.Fields) {
+			if !slices.Contains(out, ref.ID) {
 				out = append(out, ref.ID)
 			}
 		}

@@ -279,8 +279,18 @@ func (c *Case) hideQueryCode(viewerID int64) {
 	}
 }
 
-// people lists the applicant and the other parties, for notifications to the applicant.
-func (c *Case) people() []int64 { return append([]int64{c.ApplicantID}, c.Parties...) }
+// people lists the applicant and the other parties, for notifications to the applicant: none for
+// the applicant of an entered case (NoApplicant), who has no account to notify.
+func (c *Case) people() []int64 {
+	if c.ApplicantID == NoApplicant {
+		return slices.Clone(c.Parties)
+	}
+	return append([]int64{c.ApplicantID}, c.Parties...)
+}
+
+// Entered reports whether staff entered the case for an applicant who applied outside the service
+// and has no account here (Entered).
+func (c *Case) Entered() bool { return c.ApplicantID == NoApplicant }
 
 // caseParty is a row of table case_parties: a person the case concerns besides its applicant.
 type caseParty struct {

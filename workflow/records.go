@@ -19,9 +19,15 @@ import (
 
 // linkMaterials attaches the materials named by the file fields of values (data of form) to the
 // case, and checks that each was uploaded for the material its field is for; errors name the field
-// under prefix.
+// under prefix. The uploads are the applicant's, or, for an application staff entered, theirs.
 func linkMaterials(ctx context.Context, tx bun.IDB, c *Case, form *forms.Form, values map[string]any, prefix string) error {
-	refs := fileRefs(form.Fields, values)
+	return linkUploads(ctx, tx, c.ApplicantID, c, form.Fields, values, prefix)
+}
+
+// linkUploads attaches the materials that owner uploaded and the file fields of values name to the
+// case, each checked to be of its field's material; errors name the field under prefix.
+func linkUploads(ctx context.Context, tx bun.IDB, owner int64, c *Case, fields []forms.Field, values map[string]any, prefix string) error {
+	refs := fileRefs(fields, values)
 	if len(refs) == 0 {
 		return nil
 	}
@@ -29,7 +35,7 @@ func linkMaterials(ctx context.Context, tx bun.IDB, c *Case, form *forms.Form, v
 	for i, r := range refs {
 		ids[i] = r.ID
 	}
-	if err := materials.Link(ctx, tx, c.ApplicantID, c.ID, c.ItemCode, ids); err != nil {
+	if err := materials.Link(ctx, tx, owner, c.ID, c.ItemCode, ids); err != nil {
 		return err
 	}
 	var rows []materials.Material

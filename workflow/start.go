@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 
@@ -57,6 +58,31 @@ type startOptions struct {
 	applicant int64
 	parties   []int64
 	within    func(ctx context.Context, tx bun.Tx, c *Case) error
+	// entry holds the fields of an application entered by staff (Entered); nil for any other start.
+	entry map[string]any
+}
+
+// NoApplicant is the applicant of a case that staff entered (Entered) for a person who applied
+// outside the service and has no account here: the user row 0, which nobody can log in as (a
+// migration creates it, disabled and without a password), so that the cases' reference to their
+// applicant holds. It is nobody's: no one reads such a case as its applicant, and nothing is sent to
+// it; staff reach the person by the particulars of the application.
+const NoApplicant int64 = 0
+
+// Entered makes Start file an application that reached the office outside the service — by post,
+// fax, e-mail or in person — for an item with an entry (catalog.Item.Entry): the actor, who must hold
+// one of the entry's roles in the jurisdiction, enters the application form and the entry's fields
+// (the channel, the day of receipt…), which the case keeps in its fields. The case has no applicant
+// account (NoApplicant); the actor is recorded on its first event; its clocks and timers count from
+// the day of receipt (catalog.ReceivedOnField), which may be neither after today nor more than
+// catalog.MaxEntryAge days before it.
+func Entered(fields map[string]any) StartOption {
+	return func(o *startOptions) {
+		o.entry = fields
+		if o.entry == nil {
+			o.entry = map[string]any{}
+		}
+	}
 }
 
 // WithinStart runs fn in the transaction that starts the case, once the case row exists, so that what
@@ -110,10 +136,17 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 	}
 	now := e.now()
 	values, warnings, err := e.validateStart(ctx, item, form, jurisdiction, data, now)
-	if err != nil {
+	entry, entryErr := e.validateEntry(ctx, item, o.entry, now)
+	if err = joinInvalid(err, entryErr); err != nil {
 		return nil, err
 	}
 	changes := enterStart(c, item, values, warnings, o.onBehalf, now)
+	received := calendar.DateOf(now)
+	if o.entry != nil {
+		maps.Copy(c.Fields, entry)
+		received, _ = calendar.ParseDate(entry[catalog.ReceivedOnField].(string))
+		changes["entered"] = entry
+	}
 	var sched *calendar.Schedule
 	if needsDates(item, &catalog.Action{}, "", item.Workflow.Start) {
 		if sched, err = e.schedule(ctx, item, jurisdiction); err != nil {
@@ -127,10 +160,14 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		if err := insertCase(ctx, tx, c, now, o.within); err != nil {
 			return err
 		}
-		if err := linkMaterials(ctx, tx, c, form, values, ""); err != nil {
+		owner := c.ApplicantID
+		if o.entry != nil {
+			owner = actor.UserID // the officer who entered it uploaded the scans
+		}
+		if err := linkUploads(ctx, tx, owner, c, form.Fields, values, ""); err != nil {
 			return err
 		}
-		if err := e.moveClocks(ctx, tx, sched, c, item, "", c.State, now, time.Time{}, changes); err != nil {
+		if err := e.moveClocksFrom(ctx, tx, sched, c, item, "", c.State, now, received, received, changes); err != nil {
 			return err
 		}
 		if err := e.runOnStart(ctx, tx, c, item, changes); err != nil {
@@ -203,6 +240,9 @@ func enterStart(c *Case, item *catalog.Item, values map[string]any, warnings []p
 func (e *Engine) newCase(actor audit.Actor, item *catalog.Item, jurisdiction string, o *startOptions) (*Case, error) {
 	c := &Case{ItemCode: item.Code, VersionHash: item.Hash, Jurisdiction: jurisdiction, ApplicantID: actor.UserID,
 		Concurrent: item.ConcurrentCases}
+	if o.entry != nil {
+		return e.enteredCase(actor, item, c, o)
+	}
 	switch {
 	case item.Booked() && !o.onBehalf:
 		return nil, ErrApplyByAppointment
@@ -226,6 +266,85 @@ func (e *Engine) newCase(actor audit.Actor, item *catalog.Item, jurisdiction str
 		return nil, problem.ErrForbidden
 	}
 	return c, nil
+}
+
+// Problems of an entered application (Entered).
+var (
+	errNoEntry = problem.New(problem.Conflict, "no_entry",
+		"该事项不能由工作人员录入，请由申请人在网上申请。", "Applications for this item are not entered by staff: the applicant applies online.")
+	errEnteredOnBehalf = problem.New(problem.Conflict, "entry_on_behalf",
+		"录入的申请没有预约人。", "An entered application has no booking.")
+)
+
+// enteredCase is the case an officer enters for an applicant without an account: possible for an
+// item with an entry, by a holder of one of its roles in the jurisdiction.
+func (e *Engine) enteredCase(actor audit.Actor, item *catalog.Item, c *Case, o *startOptions) (*Case, error) {
+	switch {
+	case item.Entry == nil:
+		return nil, errNoEntry
+	case o.onBehalf:
+		return nil, errEnteredOnBehalf
+	case !slices.ContainsFunc(item.Entry.By, func(r string) bool { return e.enf.HasRole(actor.UserID, r, c.Jurisdiction) }):
+		return nil, problem.ErrForbidden
+	}
+	c.ApplicantID = NoApplicant
+	return c, nil
+}
+
+// validateEntry checks the entry's fields of an entered application (nil for any other) and returns
+// them normalised, or one Invalid problem with every error under "entry.": among them the day of
+// receipt, neither after today nor more than catalog.MaxEntryAge days before it.
+func (e *Engine) validateEntry(ctx context.Context, item *catalog.Item, fields map[string]any, now time.Time) (map[string]any, error) {
+	if fields == nil || item.Entry == nil {
+		return nil, nil
+	}
+	values, _, err := forms.Validate(&forms.Form{ID: item.Code + ".entry", Fields: item.Entry.Fields}, fields, e.formOptions(ctx, now))
+	var fe problem.Fields
+	if err != nil {
+		p, ok := problem.As(err)
+		if !ok || p.Kind != problem.Invalid {
+			return nil, fmt.Errorf("validating the entry of an application for %s: %w", item.Code, err)
+		}
+		for _, f := range p.Fields {
+			f.Path = "entry." + f.Path
+			fe = append(fe, f)
+		}
+	}
+	if s, ok := values[catalog.ReceivedOnField].(string); ok {
+		day, err := calendar.ParseDate(s)
+		today := calendar.DateOf(now)
+		switch {
+		case err != nil:
+			fe.Add("entry."+catalog.ReceivedOnField, "invalid_date", "请填写收到申请的日期。", "Enter the day the application was received.")
+		case today.Sub(day) < 0:
+			fe.Add("entry."+catalog.ReceivedOnField, "in_future", "收到申请的日期不能晚于今天。", "The day of receipt cannot be after today.")
+		case today.Sub(day) > catalog.MaxEntryAge:
+			fe.Add("entry."+catalog.ReceivedOnField, "too_old",
+				fmt.Sprintf("收到申请的日期不能早于%d日前。", catalog.MaxEntryAge),
+				fmt.Sprintf("The day of receipt cannot be more than %d days ago.", catalog.MaxEntryAge))
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	return values, nil
+}
+
+// joinInvalid joins two results of validation: an error that is not an Invalid problem wins, else
+// the field errors of both make one Invalid problem.
+func joinInvalid(a, b error) error {
+	var fe problem.Fields
+	for _, err := range []error{a, b} {
+		if err == nil {
+			continue
+		}
+		p, ok := problem.As(err)
+		if !ok || p.Kind != problem.Invalid {
+			return err
+		}
+		fe = append(fe, p.Fields...)
+	}
+	return fe.Err()
 }
 
 // validateStart checks the jurisdiction and the application's data against form and returns the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -261,3 +262,45 @@ func (e *Engine) Document(ctx context.Context, viewer audit.Actor, id int64) (*D
 // ReadsAsParty reports whether the viewer reads the case as one of its people rather than as staff,
 // whose reads are audited.
 func (c *Case) ReadsAsParty(viewer audit.Actor) bool { return c.isParty(viewer.UserID) }
+
+// UploadSlot checks that the viewer may upload a file for the material slot of the case now: one of
+// the actions the viewer may take (AllowedActions) has a file field of that material, as the reply
+// of a disclosure request takes the information it discloses. It returns the catalogue version of
+// the case, whose material gives the upload's limits; problem.ErrNotFound when the viewer may not
+// read the case, Conflict "upload_not_available" when no such action is open to them.
+func (e *Engine) UploadSlot(ctx context.Context, viewer audit.Actor, caseID int64, slot string) (*catalog.Item, error) {
+	c, err := e.readableCase(ctx, viewer, caseID)
+	if err != nil {
+		return nil, err
+	}
+	item, err := e.item(ctx, c.VersionHash)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range e.AllowedActions(viewer, c, item) {
+		for _, ref := range fileFieldsOf(a.Fields) {
+			if ref.Material == slot {
+				return item, nil
+			}
+		}
+	}
+	return nil, errUploadNotAvailable
+}
+
+var errUploadNotAvailable = problem.New(problem.Conflict, "upload_not_available",
+	"您当前不能为该办件上传这项材料。", "You cannot upload this material for the case now.")
+
+// fileFieldsOf lists the file fields among fields, those of groups and repeats included.
+func fileFieldsOf(fields []forms.Field) []*forms.Field {
+	var out []*forms.Field
+	for i := range fields {
+		f := &fields[i]
+		switch f.Type {
+		case forms.TypeFile:
+			out = append(out, f)
+		case forms.TypeGroup, forms.TypeRepeat:
+			out = append(out, fileFieldsOf(f.Fields)...)
+		}
+	}
+	return out
+}
