@@ -32,7 +32,8 @@ func TestHomePageIsAServiceHall(t *testing.T) {
 			for _, want := range []string{`action="/search"`, "法人办事", `href="/catalog/social-group-establishment"`, `href="/catalog/social-group-change"`,
 				`href="/catalog/social-group-deregistration"`, `href="/catalog/annual-report"`, `href="/catalog/organisation-evaluation"`, "个人办事",
 				`href="/catalog/marriage-registration"`, `href="/catalog/divorce-registration"`, `action="/progress"`,
-				`href="/register"`, `href="/notices"`, `href="tel:12345"`, "咨询电话"} {
+				`href="/register"`, `href="/notices"`, `href="tel:12345"`, "咨询电话", `href="/catalog/information-disclosure"`,
+				`href="/inquiries/new"`, `href="/qa"`, `href="/consultations"`, `href="/ratings"`} {
 				if !strings.Contains(body, want) {
 					t.Errorf("the home page for %q lacks %s", login, want)
 				}
