@@ -14,9 +14,6 @@ import (
 // inquiryKinds are the kinds of package inquiries in the order the report lists them, with their names.
 var inquiryKinds = [][2]string{{"question", "咨询"}, {"complaint", "投诉"}, {"suggestion", "建议"}}
 
-// ratingLevels name the levels of 好差评 from 5 (非常满意) down to 1, as the report lists them.
-var ratingLevels = []string{"非常满意", "满意", "基本满意", "不满意", "非常不满意"}
-
 // otherTables are the tables after table 四 counting the department's other work with the public in
 // the year, in the jurisdiction alone like the rest of the report: consultations, complaints and
 // suggestions (received, answered, answered in time), drafts put to public comment (drafts, comments,
@@ -50,8 +47,8 @@ func otherTables(ctx context.Context, db bun.IDB, year int, jurisdiction string)
 		return nil, err
 	}
 	rt := ReportTable{Key: "ratings", Title: "政务服务好差评情况", Head: 1, Rows: [][]string{{"评价", "数量"}}}
-	for i, name := range ratingLevels {
-		rt.Rows = append(rt.Rows, []string{name, itoa(rated.Of(5 - i))})
+	for _, level := range ratings.Levels {
+		rt.Rows = append(rt.Rows, []string{ratings.LevelName(level, "zh-CN"), itoa(rated.Of(level))})
 	}
 	rate := "—"
 	if rated.GoodRate != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/civicflow/civicflow/inquiries"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/ratings"
 )
 
 // Consultations, complaints and suggestions (咨询 / 投诉 / 建议): the public's form, receipt and
@@ -133,7 +134,7 @@ func (s *Server) renderAskerView(c *fiber.Ctx, v *view, status int, q *inquiries
 	v.Title = q.Title
 	v.Labels["level"], v.Labels["comment"] = v.T("inq_rating"), v.T("inq_rating_comment")
 	asker := q.ForAsker()
-	v.Data = map[string]any{"Inquiry": &asker, "Access": a, "Levels": []int{5, 4, 3, 2, 1}}
+	v.Data = map[string]any{"Inquiry": &asker, "Access": a, "Levels": ratings.Levels}
 	return s.renderStatus(c, status, "inquiry_view", v)
 }
 
