@@ -23,6 +23,7 @@ import (
 
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/notify"
@@ -364,6 +365,26 @@ func Get(ctx context.Context, db bun.IDB, id int64) (*Consultation, error) {
 	return c, nil
 }
 
+// getForChange reads the consultation with id in tx for a change, locking its row on PostgreSQL
+// (SQLite runs one writing transaction at a time): changes to one consultation run in turn, so that
+// answers given at once are numbered apart, a comment is not shown while the report is submitted,
+// and a change that finds the period ended sees the close of another that got there first.
+func getForChange(ctx context.Context, tx bun.IDB, id int64) (*Consultation, error) {
+	c := new(Consultation)
+	q := tx.NewSelect().Model(c).Where("pc.id = ?", id)
+	if database.IsPostgres(tx) {
+		q = q.For("UPDATE")
+	}
+	err := q.Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading consultation %d: %w", id, err)
+	}
+	return c, nil
+}
+
 // Visible returns the consultation with id when the user may see it: the public once published,
 // staff reading consultations of its jurisdiction always; else problem.ErrNotFound.
 func Visible(ctx context.Context, db bun.IDB, auth Authorizer, userID, id int64) (*Consultation, error) {
@@ -383,7 +404,7 @@ func Visible(ctx context.Context, db bun.IDB, auth Authorizer, userID, id int64)
 func (s Service) change(ctx context.Context, actor audit.Actor, id int64, act string, fn func(tx bun.Tx, c *Consultation, t time.Time) error) (*Consultation, error) {
 	var out *Consultation
 	err := s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		c, err := Get(ctx, tx, id)
+		c, err := getForChange(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -200,7 +200,7 @@ func (o *Office) Decide(ctx context.Context, actor audit.Actor, id int64, d Deci
 // Public is the inquiry as the Q&A list shows it: the question's title and body and the reply,
 // without the asker's name, contact or anything else about them.
 func (q Inquiry) Public() Inquiry {
-	return Inquiry{ID: q.ID, Number: q.Number, Kind: q.Kind, Jurisdiction: q.Jurisdiction, ItemCode: q.ItemCode,
+	return Inquiry{ID: q.ID, Number: q.Number, Kind: q.Kind, Jurisdiction: q.Jurisdiction, ItemCode: q.ItemCode, PublishConsent: q.PublishConsent,
 		Title: q.Title, Body: q.Body, ReceivedAt: q.ReceivedAt, DueOn: q.DueOn, Status: q.Status, Reply: q.Reply,
 		RepliedAt: q.RepliedAt, RepliedOn: q.RepliedOn, Publication: q.Publication, PublishedAt: q.PublishedAt}
 }

@@ -644,3 +644,63 @@ func consultationsContract(t *testing.T, k *contract, st *site) {
 		t.Fatalf("the concluded consultation: %+v", final)
 	}
 }
+
+// Comments answered at once, each on its own, get answers of their own: the adoption report never
+// puts two separate answers (with their own decisions and reasons) under one number.
+func TestConsultationAnswersAtOnceAreNumberedApart(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		ctx := context.Background()
+		writer := audit.Actor{UserID: st.user("race.writer", "reviewer@210100"), Label: "race.writer"}
+		publisher := audit.Actor{UserID: st.user("race.publisher", "publisher@210100"), Label: "race.publisher"}
+		svc := consultations.Service{DB: st.stack.DB, Auth: st.enf}
+		id := publishedConsultation(t, st, writer, publisher)
+		const n = 8
+		var ids []int64
+		for i := range n {
+			cm, err := consultations.Send(ctx, st.stack.DB, consultations.Throttle{Max: 1000, Window: time.Hour}, consultations.Sender{IP: "192.0.2.9"}, id,
+				consultations.NewComment{Body: fmt.Sprintf("意见%d", i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Moderate(ctx, publisher, id, cm.ID, consultations.CommentApproved); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, cm.ID)
+		}
+		today := calendar.Today()
+		movePeriod(t, st, id, today.AddDays(-30), today.AddDays(-1))
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i, cm := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = svc.Respond(ctx, writer, id, consultations.Response{Comments: []int64{cm}, Decision: consultations.DecisionNotAdopted,
+					Reason: fmt.Sprintf("理由%d", i)})
+			}()
+		}
+		wg.Wait()
+		groups := map[int]int64{}
+		c, err := consultations.Get(ctx, st.stack.DB, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := consultations.Comments(ctx, st.stack.DB, c, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, cm := range all {
+			if errs[i] != nil {
+				if !strings.Contains(errs[i].Error(), "stale") {
+					t.Errorf("answer %d: %v", i, errs[i])
+				}
+				continue
+			}
+			if other, ok := groups[cm.Group]; ok {
+				t.Errorf("comments %d and %d, answered apart, share answer %d", other, cm.ID, cm.Group)
+			}
+			groups[cm.Group] = cm.ID
+		}
+	})
+}

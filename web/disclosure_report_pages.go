@@ -21,15 +21,18 @@ import (
 
 // disclosureScope reads the year and jurisdiction of a report from the query (or the form, for a
 // post): the year defaults to last year, the jurisdiction to the first where the caller reads
-// reports. A year that does not read is -1, which the operation refuses on its field.
+// reports. A year that does not read, or reads 0, is -1, which the operation refuses on its field.
 func (s *Server) disclosureScope(c *fiber.Ctx, js []jurisdictions.Jurisdiction) (int, string) {
 	yearText, jurisdiction := c.Query("year"), c.Query("jurisdiction")
 	if c.Method() == fiber.MethodPost {
 		yearText, jurisdiction = c.FormValue("year"), c.FormValue("jurisdiction")
 	}
 	year := formNumber(yearText)
-	if year == 0 {
+	switch {
+	case strings.TrimSpace(yearText) == "":
 		year = calendar.DateOf(s.Engine.Now()).Year() - 1
+	case year == 0:
+		year = -1 // year 0 is a bad year like any other, not "last year"
 	}
 	jurisdiction = strings.TrimSpace(jurisdiction)
 	if jurisdiction == "" && len(js) > 0 {

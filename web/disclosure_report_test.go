@@ -218,3 +218,23 @@ func disclosureReportContract(t *testing.T, k *contract, st *site) {
 	k.fails(call{method: "GET", path: "/api/v1/disclosure/report?year=2025&jurisdiction=210200", token: officer, valid: true}, 403, "forbidden")
 	k.fails(call{method: "GET", path: "/api/v1/disclosure/report?year=1999", token: officer, valid: true}, 422, "invalid_input")
 }
+
+// A year given as 0 (or any number out of range) is refused on its field like any bad year: only a
+// year left out means last year.
+func TestDisclosureReportYearZeroIsRefused(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		st.user("zero.officer", "disclosure_officer@210100")
+		officer := st.token("zero.officer")
+		for _, y := range []string{"0", "00", "-0", "99999", "-1"} {
+			var e apiErr
+			if code := st.api("GET", "/api/v1/disclosure/report?jurisdiction=210100&year="+y, officer, nil, &e); code != http.StatusUnprocessableEntity ||
+				len(e.Error.Fields) != 1 || e.Error.Fields[0].Path != "year" {
+				t.Errorf("year=%s: %d %+v", y, code, e)
+			}
+		}
+		if code := st.api("GET", "/api/v1/disclosure/report?jurisdiction=210100", officer, nil, nil); code != http.StatusOK {
+			t.Errorf("no year (last year): %d", code)
+		}
+	})
+}

@@ -180,7 +180,8 @@ func TestComplaintAnsweredAndRated(t *testing.T) {
 			Total   int
 		}
 		if code := st.api("GET", "/api/v1/qa?kind=complaint&jurisdiction=210000", "", nil, &qa); code != http.StatusOK || qa.Total != 1 ||
-			qa.Entries[0]["contact"] != nil || qa.Entries[0]["name"] != nil || qa.Entries[0]["reply"] == nil {
+			qa.Entries[0]["contact"] != nil || qa.Entries[0]["name"] != nil || qa.Entries[0]["reply"] == nil ||
+			qa.Entries[0]["publish_consent"] != true || qa.Entries[0]["case_number"] != nil || qa.Entries[0]["rating"] != nil {
 			t.Errorf("the Q&A API: %d %+v", code, qa)
 		}
 

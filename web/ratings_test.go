@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -480,4 +481,39 @@ func ratingsContract(t *testing.T, k *contract, st *site) {
 	k.do(call{method: "GET", path: "/api/v1/ratings/statistics?year=2026&jurisdiction=2101", valid: true}, 200)
 	k.do(call{method: "GET", path: "/api/v1/ratings/statistics", valid: true}, 200)
 	k.fails(call{method: "GET", path: "/api/v1/ratings/statistics?year=x"}, 422, "invalid_input")
+}
+
+// Fifty 差评 of one ended case sent at once: exactly one is recorded (201), every other answer is
+// 409 already_rated, none fails, and one rectification task opens.
+func TestCaseRatingBurstRecordsOnce(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		st := startSite(t, s)
+		ctx := context.Background()
+		app, c := st.refused("rb", "沈阳市好差评并发测试协会", "发起人不足五十名。")
+		path := fmt.Sprintf("/api/v1/cases/%d/rating", c.ID)
+		var mu sync.Mutex
+		codes := map[string]int{}
+		var wg sync.WaitGroup
+		for i := range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var e apiErr
+				code := st.api("POST", path, app, map[string]any{"level": 1 + i%2, "comment": fmt.Sprintf("差评%d", i)}, &e)
+				mu.Lock()
+				codes[fmt.Sprintf("%d %s", code, e.Error.Code)]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if codes["201 "] != 1 || codes["409 already_rated"] != 49 {
+			t.Fatalf("answers to 50 ratings at once: %v", codes)
+		}
+		for table, want := range map[string]int64{"ratings": 1, "rating_rectifications": 1} {
+			n, err := s.DB.NewSelect().Table(table).Count(ctx)
+			if err != nil || n != want {
+				t.Errorf("%s: %d rows (%v), want %d", table, n, err, want)
+			}
+		}
+	})
 }
