@@ -60,12 +60,7 @@ func (s *Server) renderNewCampaign(c *fiber.Ctx, status int, formErr error) erro
 	if err != nil {
 		return err
 	}
-	var js []jurisdictions.Jurisdiction
-	for _, j := range all {
-		if annualreport.MayOpen(s.Enforcer, uid, j.Code) {
-			js = append(js, j)
-		}
-	}
+	js := jurisdictionsWhere(all, func(code string) bool { return annualreport.MayOpen(s.Enforcer, uid, code) })
 	v := s.view(c, "annual_open_title")
 	keys := []string{"year", "jurisdiction", "remind_days"}
 	for _, k := range register.Kinds {

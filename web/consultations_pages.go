@@ -249,12 +249,7 @@ func (s *Server) renderStaffConsultations(c *fiber.Ctx, status int, formErr erro
 		return err
 	}
 	v.names = placesOf(all)
-	var writable []jurisdictions.Jurisdiction
-	for _, j := range all {
-		if consultations.MayWrite(s.Enforcer, uid, j.Code) {
-			writable = append(writable, j)
-		}
-	}
+	writable := jurisdictionsWhere(all, func(code string) bool { return consultations.MayWrite(s.Enforcer, uid, code) })
 	rows := make([]map[string]any, 0, len(list))
 	for _, w := range list {
 		rows = append(rows, map[string]any{"W": w, "Phase": w.Phase(calendar.Today()), "Returned": w.Returned() || w.ReportReturned(),

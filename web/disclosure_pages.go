@@ -126,13 +126,9 @@ func (s *Server) enterableJurisdictions(ctx context.Context, uid int64, it *cata
 	if err != nil {
 		return nil, err
 	}
-	var out []jurisdictions.Jurisdiction
-	for _, j := range all {
-		if slices.Contains(it.Levels, string(jurisdictions.LevelOf(j.Code))) && s.Enforcer.Allowed(uid, j.Code, "disclosure", "enter") {
-			out = append(out, j)
-		}
-	}
-	return out, nil
+	return jurisdictionsWhere(all, func(code string) bool {
+		return slices.Contains(it.Levels, string(jurisdictions.LevelOf(code))) && s.Enforcer.Allowed(uid, code, "disclosure", "enter")
+	}), nil
 }
 
 // disclosureEnterPost enters a request from the office's form and opens its case page.

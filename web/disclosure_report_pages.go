@@ -47,13 +47,7 @@ func (s *Server) reportJurisdictions(c *fiber.Ctx) ([]jurisdictions.Jurisdiction
 	if err != nil {
 		return nil, err
 	}
-	var out []jurisdictions.Jurisdiction
-	for _, j := range all {
-		if disclosure.MayReport(s.Enforcer, userID(c), j.Code) {
-			out = append(out, j)
-		}
-	}
-	return out, nil
+	return jurisdictionsWhere(all, func(code string) bool { return disclosure.MayReport(s.Enforcer, userID(c), code) }), nil
 }
 
 // reportQuery is the query string of a report's page or export.

@@ -238,3 +238,15 @@ func (v *view) Authority(code string) string {
 
 // Day is the day of an instant in China, YYYY-MM-DD.
 func (*view) Day(t time.Time) string { return calendar.DateOf(t).String() }
+
+// jurisdictionsWhere keeps the jurisdictions of js whose code may holds for, in order: those a form
+// offers to the person asking (where they may write, open, report…).
+func jurisdictionsWhere(js []jurisdictions.Jurisdiction, may func(code string) bool) []jurisdictions.Jurisdiction {
+	var out []jurisdictions.Jurisdiction
+	for _, j := range js {
+		if may(j.Code) {
+			out = append(out, j)
+		}
+	}
+	return out
+}

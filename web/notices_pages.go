@@ -459,12 +459,7 @@ func (s *Server) renderStaffNotices(c *fiber.Ctx, status int, formErr error) err
 		return err
 	}
 	v.names = placesOf(all)
-	var writable []jurisdictions.Jurisdiction
-	for _, j := range all {
-		if notices.MayWrite(s.Enforcer, uid, j.Code) {
-			writable = append(writable, j)
-		}
-	}
+	writable := jurisdictionsWhere(all, func(code string) bool { return notices.MayWrite(s.Enforcer, uid, code) })
 	rows := make([]map[string]any, 0, len(list))
 	for _, n := range list {
 		p := pending[n.ID]

@@ -184,12 +184,7 @@ func (s *Server) renderOffices(c *fiber.Ctx, formErr error) error {
 	if err != nil {
 		return err
 	}
-	var writable []jurisdictions.Jurisdiction
-	for _, j := range all {
-		if s.Enforcer.Allowed(u.ID, j.Code, "office", "write") {
-			writable = append(writable, j)
-		}
-	}
+	writable := jurisdictionsWhere(all, func(code string) bool { return s.Enforcer.Allowed(u.ID, code, "office", "write") })
 	v := s.view(c, "admin_offices_title")
 	v.Path, v.names = "/admin/offices", placesOf(all)
 	status, err := v.showProblem(formErr, fiber.StatusOK)
