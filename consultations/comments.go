@@ -99,8 +99,11 @@ type Throttle struct {
 // is required (at most MaxComment characters), the name and contact are optional; none may hold
 // control or invisible formatting characters. Before or after the period the answer is a Conflict
 // (consultation_not_open, consultation_closed). Each address, and each account, may send th.Max
-// comments within th.Window (TooManyRequests after that). The comment waits for moderation.
-func Send(ctx context.Context, db bun.IDB, th Throttle, from Sender, id int64, in NewComment) (*Comment, error) {
+// comments within th.Window (TooManyRequests after that). The comment waits for moderation. Each of
+// within is called in the transaction that inserts the comment, after the insert (to claim an
+// idempotency key with it); an error from one rolls the comment back.
+func Send(ctx context.Context, db bun.IDB, th Throttle, from Sender, id int64, in NewComment,
+	within ...func(ctx context.Context, tx bun.Tx, cm *Comment) error) (*Comment, error) {
 	in.Body, in.Name, in.Contact = strings.TrimSpace(in.Body), strings.TrimSpace(in.Name), strings.TrimSpace(in.Contact)
 	var fe problem.Fields
 	notices.CheckText(&fe, "body", in.Body, true, MaxComment, true)
@@ -146,10 +149,29 @@ func Send(ctx context.Context, db bun.IDB, th Throttle, from Sender, id int64, i
 		if _, err := tx.NewInsert().Model(cm).Exec(ctx); err != nil {
 			return fmt.Errorf("recording a comment on consultation %d: %w", c.ID, err)
 		}
+		for _, f := range within {
+			if err := f(ctx, tx, cm); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	return cm, nil
+}
+
+// SentComment returns comment commentID of consultation id as its sender sent it (for a retry of
+// the sending, which sends nothing), or problem.ErrNotFound.
+func SentComment(ctx context.Context, db bun.IDB, id, commentID int64) (*Comment, error) {
+	cm := new(Comment)
+	err := db.NewSelect().Model(cm).Where("cc.id = ? AND cc.consultation_id = ?", commentID, id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading comment %d of consultation %d: %w", commentID, id, err)
 	}
 	return cm, nil
 }

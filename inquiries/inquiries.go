@@ -285,11 +285,40 @@ type Receipt struct {
 	Secret  string   `json:"secret,omitempty"`
 }
 
+// SubmitOption changes how Submit records an inquiry.
+type SubmitOption func(*submitOptions)
+
+type submitOptions struct {
+	secret func(q *Inquiry) string
+	within func(ctx context.Context, tx bun.Tx, q *Inquiry) error
+}
+
+// WithSecret gives an asker without an account the secret secret(q) of the inquiry, once numbered,
+// instead of a random one: a secret that can be worked out again (see Receipt), for a form posted
+// twice to show the same receipt. secret must be as unpredictable as sequences.Code(SecretLength),
+// such as sequences.DerivedCode with a server key.
+func WithSecret(secret func(q *Inquiry) string) SubmitOption {
+	return func(o *submitOptions) { o.secret = secret }
+}
+
+// Within calls f in the transaction that inserts the inquiry, after the insert (to claim an
+// idempotency key with it): an error from f rolls the submission back.
+func Within(f func(ctx context.Context, tx bun.Tx, q *Inquiry) error) SubmitOption {
+	return func(o *submitOptions) { o.within = f }
+}
+
+// SecretLength is the length of an asker's secret.
+const SecretLength = 12
+
 // Submit records the submission of the actor (an account or nobody) from the address ip, due within
 // its kind's limit from today on the jurisdiction's calendar. Every invalid field is reported at
 // once; a burst from one address or account is refused (ErrTooMany). An asker without an account
 // gets a secret for reading the reply.
-func (o *Office) Submit(ctx context.Context, actor audit.Actor, sub Submission) (*Receipt, error) {
+func (o *Office) Submit(ctx context.Context, actor audit.Actor, sub Submission, opts ...SubmitOption) (*Receipt, error) {
+	var so submitOptions
+	for _, opt := range opts {
+		opt(&so)
+	}
 	var fe problem.Fields
 	kind := strings.TrimSpace(sub.Kind)
 	if _, ok := DefaultLimits[kind]; !ok {
@@ -342,8 +371,8 @@ func (o *Office) Submit(ctx context.Context, actor audit.Actor, sub Submission) 
 	if actor.UserID != 0 {
 		uid := actor.UserID
 		q.UserID = &uid
-	} else {
-		r.Secret = sequences.Code(12)
+	} else if so.secret == nil {
+		r.Secret = sequences.Code(SecretLength)
 		q.SecretHash = hashSecret(r.Secret)
 	}
 	err = o.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -353,14 +382,48 @@ func (o *Office) Submit(ctx context.Context, actor audit.Actor, sub Submission) 
 			return err
 		}
 		q.Number = fmt.Sprintf("%s-%d-%06d", numberPrefix[kind], year, n)
+		if q.UserID == nil && so.secret != nil {
+			r.Secret = so.secret(q)
+			q.SecretHash = hashSecret(r.Secret)
+		}
 		if _, err := tx.NewInsert().Model(q).Exec(ctx); err != nil {
 			return fmt.Errorf("recording inquiry %s: %w", q.Number, err)
+		}
+		if so.within != nil {
+			if err := so.within(ctx, tx, q); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, actor, "inquiry.submit", "inquiry", strconv.FormatInt(q.ID, 10), j,
 			map[string]any{"number": q.Number, "kind": kind})
 	})
 	if err != nil {
 		return nil, err
+	}
+	return r, nil
+}
+
+// Receipt shows again the receipt of inquiry id, which the actor submitted with the secret
+// secret(q) (see WithSecret) or, for an account, as that account: for a form posted twice, which
+// files once. Any other inquiry is problem.ErrNotFound.
+func (o *Office) Receipt(ctx context.Context, actor audit.Actor, id int64, secret func(q *Inquiry) string) (*Receipt, error) {
+	q, err := o.load(ctx, o.db, "id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	r := &Receipt{Inquiry: q}
+	switch {
+	case q.UserID != nil:
+		if actor.UserID == 0 || *q.UserID != actor.UserID {
+			return nil, problem.ErrNotFound
+		}
+	case actor.UserID != 0 || q.SecretHash == "":
+		return nil, problem.ErrNotFound
+	default:
+		r.Secret = secret(q)
+		if subtle.ConstantTimeCompare([]byte(q.SecretHash), []byte(hashSecret(r.Secret))) != 1 {
+			return nil, problem.ErrNotFound
+		}
 	}
 	return r, nil
 }

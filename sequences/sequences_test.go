@@ -3,6 +3,7 @@ package sequences_test
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -79,4 +80,21 @@ func TestNextNamesAndRollback(t *testing.T) {
 			t.Fatal("empty name accepted")
 		}
 	})
+}
+
+// A derived code is Code's shape, the same for the same key and message, different otherwise.
+func TestDerivedCode(t *testing.T) {
+	a := sequences.DerivedCode([]byte("key"), "inquiry-secret:x", 12)
+	if len(a) != 12 || strings.Trim(a, "23456789ABCDEFGHJKMNPQRSTUVWXYZ") != "" {
+		t.Fatalf("derived code %q", a)
+	}
+	if b := sequences.DerivedCode([]byte("key"), "inquiry-secret:x", 12); b != a {
+		t.Fatalf("the same key and message gave %q and %q", a, b)
+	}
+	if sequences.DerivedCode([]byte("key"), "inquiry-secret:y", 12) == a || sequences.DerivedCode([]byte("other"), "inquiry-secret:x", 12) == a {
+		t.Fatal("another key or message gave the same code")
+	}
+	if long := sequences.DerivedCode([]byte("key"), "m", 100); len(long) != 100 {
+		t.Fatalf("a long code has %d characters", len(long))
+	}
 }

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/consultations"
@@ -124,7 +126,14 @@ func (s *Server) apiCreateConsultation(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
-// apiConsultationComment takes a comment of the public.
+// sentComment is the answer to a comment sent.
+type sentComment struct {
+	Number int    `json:"number"`
+	Status string `json:"status"`
+}
+
+// apiConsultationComment takes a comment of the public; a retry with the same Idempotency-Key
+// answers the comment sent the first time and sends nothing.
 func (s *Server) apiConsultationComment(c *fiber.Ctx) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -134,11 +143,27 @@ func (s *Server) apiConsultationComment(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	cm, err := consultations.Send(c.UserContext(), s.DB, s.commentThrottle(), consultations.Sender{UserID: userID(c), IP: c.IP()}, id, body)
-	if err != nil {
-		return err
+	// The route's path names no consultation: the content does, so that a key sent to another
+	// consultation is refused as reused.
+	content := struct {
+		Consultation int64 `json:"consultation"`
+		consultations.NewComment
+	}{id, body}
+	load := func(ctx context.Context, commentID int64) (any, error) {
+		cm, err := consultations.SentComment(ctx, s.DB, id, commentID)
+		if err != nil {
+			return nil, err
+		}
+		return sentComment{Number: cm.Number, Status: cm.Status}, nil
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"number": cm.Number, "status": cm.Status})
+	return s.createOnce(c, content, load, func(claim claimFunc) (any, error) {
+		cm, err := consultations.Send(c.UserContext(), s.DB, s.commentThrottle(), consultations.Sender{UserID: userID(c), IP: c.IP()}, id, body,
+			func(ctx context.Context, tx bun.Tx, cm *consultations.Comment) error { return claim(ctx, tx, cm.ID) })
+		if err != nil {
+			return nil, err
+		}
+		return sentComment{Number: cm.Number, Status: cm.Status}, nil
+	})
 }
 
 // consultationActionBody is a step of the staff: submit, approve, return, report, report_approve

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
@@ -135,7 +137,7 @@ func (s *Server) renderConsultation(c *fiber.Ctx, status int, done string, formE
 		return err
 	}
 	data := map[string]any{"C": pc, "Files": files, "Phase": pc.Phase(calendar.Today()),
-		"Staff": consultations.MayRead(s.Enforcer, userID(c), pc.Jurisdiction)}
+		"Staff": consultations.MayRead(s.Enforcer, userID(c), pc.Jurisdiction), "Once": newOnce()}
 	if consultations.Public(pc.Status) {
 		shown, err := consultations.Comments(c.UserContext(), s.DB, pc, false)
 		if err != nil {
@@ -176,19 +178,31 @@ func responseGroups(cs []consultations.Comment) []responseGroup {
 	return out
 }
 
-// consultationCommentPost takes a comment of the public from the page's form.
+// consultationCommentPost takes a comment of the public from the page's form. The form's one-time
+// token is claimed first: a second post of the form (a double click, a reload) sends nothing and
+// shows the page as the first left it.
 func (s *Server) consultationCommentPost(c *fiber.Ctx) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	_, err = consultations.Send(c.UserContext(), s.DB, s.commentThrottle(), consultations.Sender{UserID: userID(c), IP: c.IP()}, id,
-		consultations.NewComment{Body: c.FormValue("body"), Name: c.FormValue("name"), Contact: c.FormValue("contact")})
-	if p, ok := problem.As(err); ok && (p.Kind == problem.Invalid || p.Kind == problem.Conflict) {
-		return s.renderConsultation(c, statusByKind[p.Kind], "", err)
-	}
+	once, sent, err := s.claimOnce(c)
 	if err != nil {
 		return err
+	}
+	if sent == 0 {
+		defer s.releaseOnce(c, once)
+		_, err = consultations.Send(c.UserContext(), s.DB, s.commentThrottle(), consultations.Sender{UserID: userID(c), IP: c.IP()}, id,
+			consultations.NewComment{Body: c.FormValue("body"), Name: c.FormValue("name"), Contact: c.FormValue("contact")},
+			func(ctx context.Context, tx bun.Tx, cm *consultations.Comment) error {
+				return bindOnce(once)(ctx, tx, cm.ID)
+			})
+		if p, ok := problem.As(err); ok && (p.Kind == problem.Invalid || p.Kind == problem.Conflict) {
+			return s.renderConsultation(c, statusByKind[p.Kind], "", err)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return c.Redirect(fmt.Sprintf("/consultations/%d?done=comment", id), fiber.StatusSeeOther)
 }

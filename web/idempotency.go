@@ -38,7 +38,10 @@ func newOnce() string {
 // one (a page shows what the first post filed, whatever a second post holds). It is nil when the
 // request carries none.
 func requestKey(c *fiber.Ctx, content any) (*idempotency.Key, error) {
-	k := &idempotency.Key{UserID: currentUser(c).ID, Request: c.Method() + " " + c.Route().Path}
+	// A visitor without an account claims under user 0 (the users row of no account): a page's
+	// tokens are random, so no two visitors' meet; an API client's key is its own choice, its only
+	// proof of being the same client, so a visitor should make it a random UUID.
+	k := &idempotency.Key{UserID: userID(c), Request: c.Method() + " " + c.Route().Path}
 	if !isAPI(c) {
 		if k.Key = c.FormValue(onceField); idempotency.CheckKey(k.Key) != nil {
 			return nil, nil
@@ -101,6 +104,14 @@ func claimOf(k *idempotency.Key) claimFunc {
 // (or after a crash between the two).
 func (s *Server) createOnce(c *fiber.Ctx, content any, load func(ctx context.Context, id int64) (any, error),
 	create func(claim claimFunc) (any, error)) error {
+	return s.createOnceKeeping(c, content, true, load, create)
+}
+
+// createOnceKeeping is createOnce, keeping the first answer for retries only when keep is true:
+// an answer holding a secret that is stored only as a hash (an inquiry's) is not kept, and every
+// retry reads the record again with load, which works the secret out again.
+func (s *Server) createOnceKeeping(c *fiber.Ctx, content any, keep bool, load func(ctx context.Context, id int64) (any, error),
+	create func(claim claimFunc) (any, error)) error {
 	ctx := c.UserContext()
 	k, err := requestKey(c, content)
 	if err != nil {
@@ -110,6 +121,9 @@ func (s *Server) createOnce(c *fiber.Ctx, content any, load func(ctx context.Con
 	if first == nil && err == nil {
 		out, failed := create(claimOf(k))
 		if failed == nil {
+			if !keep {
+				return s.answerFirst(c, nil, out)
+			}
 			return s.answerFirst(c, k, out)
 		}
 		if first, err = s.firstClaim(ctx, k, errors.Is(failed, idempotency.ErrTaken)); first == nil && err == nil {

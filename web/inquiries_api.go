@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/inquiries"
@@ -19,16 +21,25 @@ type inquiryList struct {
 }
 
 // apiSubmitInquiry submits a question, complaint or suggestion (JSON body: inquiries.Submission).
+// A retry with the same Idempotency-Key answers the receipt of the first submission, with the same
+// secret, and files nothing. The answer is not kept (it holds the secret, stored only as a hash):
+// a retry reads the inquiry again and works its secret out again (inquirySecret).
 func (s *Server) apiSubmitInquiry(c *fiber.Ctx) error {
 	var body inquiries.Submission
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	r, err := s.inquiryOffice().Submit(c.UserContext(), actor(c), body)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(r)
+	o := s.inquiryOffice()
+	secret := s.inquirySecret(userID(c), c.Method()+" "+c.Route().Path, c.Get(idempotencyKeyHeader))
+	load := func(ctx context.Context, id int64) (any, error) { return o.Receipt(ctx, actor(c), id, secret) }
+	return s.createOnceKeeping(c, body, false, load, func(claim claimFunc) (any, error) {
+		var opts []inquiries.SubmitOption
+		if c.Get(idempotencyKeyHeader) != "" { // createOnce checked it
+			opts = append(opts, inquiries.WithSecret(secret),
+				inquiries.Within(func(ctx context.Context, tx bun.Tx, q *inquiries.Inquiry) error { return claim(ctx, tx, q.ID) }))
+		}
+		return o.Submit(c.UserContext(), actor(c), body, opts...)
+	})
 }
 
 // apiStaffInquiries lists the open inquiries of the caller's jurisdictions (?answered=1: answered).

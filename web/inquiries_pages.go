@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/calendar"
@@ -14,6 +16,7 @@ import (
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/ratings"
+	"github.com/civicflow/civicflow/sequences"
 )
 
 // Consultations, complaints and suggestions (咨询 / 投诉 / 建议): the public's form, receipt and
@@ -68,7 +71,7 @@ func (s *Server) renderInquiryForm(c *fiber.Ctx, status int, formErr error) erro
 	for _, k := range inquiries.Kinds {
 		limits[k] = o.Limit(k)
 	}
-	data := map[string]any{"Kinds": inquiries.Kinds, "Limits": limits, "Jurisdictions": all}
+	data := map[string]any{"Kinds": inquiries.Kinds, "Limits": limits, "Jurisdictions": all, "Once": newOnce()}
 	if s.Catalog != nil {
 		data["Items"] = s.Catalog.Items()
 	}
@@ -76,21 +79,56 @@ func (s *Server) renderInquiryForm(c *fiber.Ctx, status int, formErr error) erro
 	return s.renderStatus(c, status, "inquiry_new", v)
 }
 
-// newInquiryPost submits the form and shows the receipt, with the secret once for an asker without
-// an account.
-func (s *Server) newInquiryPost(c *fiber.Ctx) error {
-	sub := inquiries.Submission{Kind: c.FormValue("kind"), Jurisdiction: c.FormValue("jurisdiction"), Item: c.FormValue("item"),
-		CaseNumber: c.FormValue("case_number"), Title: c.FormValue("title"), Body: c.FormValue("body"), Name: c.FormValue("name"),
-		Contact: c.FormValue("contact"), Publish: c.FormValue("publish") != ""}
-	r, err := s.inquiryOffice().Submit(c.UserContext(), actor(c), sub)
-	if p, ok := problem.As(err); ok && (p.Kind == problem.Invalid || p.Kind == problem.TooManyRequests) {
-		if p.Kind == problem.TooManyRequests {
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(s.Config.LoginThrottleWindow.Seconds())))
-		}
-		return s.renderInquiryForm(c, statusByKind[p.Kind], err)
+// inquirySecret is the secret of an asker without an account whose inquiry was filed under the
+// idempotency key key of userID's request (a form's one-time token, an API client's
+// Idempotency-Key): derived from the server's secret, the key and the inquiry's number, so that a
+// second post of the form or a retry shows the same secret, which is stored only as a hash. The
+// number, never given twice, keeps a key used again after it expired from giving a secret again.
+func (s *Server) inquirySecret(userID int64, request, key string) func(q *inquiries.Inquiry) string {
+	return func(q *inquiries.Inquiry) string {
+		msg := "inquiry-secret:" + strconv.FormatInt(userID, 10) + "\x00" + request + "\x00" + key + "\x00" + q.Number
+		return sequences.DerivedCode(s.Secret, msg, inquiries.SecretLength)
 	}
+}
+
+// newInquiryPost submits the form and shows the receipt, with the secret once for an asker without
+// an account. The form's one-time token is claimed first: a second post of the form (a double
+// click, a reload) files nothing and shows the first post's receipt, with the same secret.
+func (s *Server) newInquiryPost(c *fiber.Ctx) error {
+	once, filed, err := s.claimOnce(c)
 	if err != nil {
 		return err
+	}
+	o := s.inquiryOffice()
+	var r *inquiries.Receipt
+	if filed != 0 {
+		k, err := requestKey(c, nil)
+		if err != nil {
+			return err
+		}
+		if r, err = o.Receipt(c.UserContext(), actor(c), filed, s.inquirySecret(k.UserID, k.Request, k.Key)); err != nil {
+			return err
+		}
+	} else {
+		defer s.releaseOnce(c, once)
+		sub := inquiries.Submission{Kind: c.FormValue("kind"), Jurisdiction: c.FormValue("jurisdiction"), Item: c.FormValue("item"),
+			CaseNumber: c.FormValue("case_number"), Title: c.FormValue("title"), Body: c.FormValue("body"), Name: c.FormValue("name"),
+			Contact: c.FormValue("contact"), Publish: c.FormValue("publish") != ""}
+		var opts []inquiries.SubmitOption
+		if once != nil {
+			opts = append(opts, inquiries.WithSecret(s.inquirySecret(once.UserID, once.Request, once.Key)),
+				inquiries.Within(func(ctx context.Context, tx bun.Tx, q *inquiries.Inquiry) error { return bindOnce(once)(ctx, tx, q.ID) }))
+		}
+		r, err = o.Submit(c.UserContext(), actor(c), sub, opts...)
+		if p, ok := problem.As(err); ok && (p.Kind == problem.Invalid || p.Kind == problem.TooManyRequests) {
+			if p.Kind == problem.TooManyRequests {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(s.Config.LoginThrottleWindow.Seconds())))
+			}
+			return s.renderInquiryForm(c, statusByKind[p.Kind], err)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	v := s.view(c, "inq_receipt_title")
 	v.Path = "/inquiries/new"
