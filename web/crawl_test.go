@@ -228,7 +228,7 @@ func byCaseApplicant(format string) func(*crawlWorld) []target {
 	return func(w *crawlWorld) []target {
 		out := []target{{path: fmt.Sprintf(format, unknownID), seen: nobody}}
 		for _, c := range w.cases {
-			out = append(out, target{path: fmt.Sprintf(format, c.ID), seen: func(p *persona) bool { return p.id == c.ApplicantID }})
+			out = append(out, target{path: fmt.Sprintf(format, c.ID), seen: func(p *persona) bool { return p.id != 0 && p.id == c.ApplicantID }})
 		}
 		return out
 	}
