@@ -129,7 +129,7 @@ func TestConsultationIsConsultedAndItsAdoptionPublished(t *testing.T) {
 		}
 
 		// Submitted; the author may not approve it, Dalian's publisher cannot see it, Shenyang's publishes it.
-		_, page, token = b.get(staffPage)
+		_, _, token = b.get(staffPage)
 		if resp, body := b.post(staffPage+"/submit", url.Values{"_csrf": {token}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("submitting: %d %s", resp.StatusCode, body)
 		}
@@ -499,7 +499,6 @@ func (sd *seeder) seedConsultations() {
 	}
 	publish(create("爬行未开始", today.AddDays(1), false))
 	// Three whose period ends: left closed, with the report in review, and concluded.
-	var ended []int64
 	for _, title := range []string{"爬行已结束", "爬行采纳待审", "爬行已公布"} {
 		id := create(title, today, false)
 		publish(id)
@@ -508,7 +507,6 @@ func (sd *seeder) seedConsultations() {
 			sd.t.Fatal(err)
 		}
 		movePeriod(sd.t, st, id, today.AddDays(-10), today.AddDays(-1))
-		ended = append(ended, id)
 		if title == "爬行已结束" {
 			continue
 		}
