@@ -57,7 +57,22 @@ type Enforcer struct {
 
 	// grants are the loaded grants by casbin subject ("user:42"), replaced whole by each load.
 	grants atomic.Pointer[map[string][]Grant]
+	// answers memoises roleAllows: an answer depends only on the role permissions loaded, so each
+	// load starts an empty memo. Every page asks a few dozen questions (its menu alone), and casbin's
+	// matcher costs far more than a map lookup.
+	answers atomic.Pointer[memo]
 }
+
+// memo holds roleAllows' answers by "role|dom|obj|act", at most memoLimit of them: the domains come
+// from requests, so a client asking about every possible code must not grow it without end.
+type memo struct {
+	answers sync.Map
+	size    atomic.Int64
+}
+
+// memoLimit bounds a memo: the roles times the jurisdictions times the permissions actually asked
+// stay far below it.
+const memoLimit = 100_000
 
 // New returns an enforcer over db. It first inserts the permissions of policy.csv that db lacks,
 // so that a fresh database gets seeded and an existing one gets a new release's permissions, and
@@ -192,6 +207,7 @@ func (e *Enforcer) Reload(ctx context.Context) error {
 		}
 	}
 	e.grants.Store(&grants)
+	e.answers.Store(new(memo))
 	e.revision = rev
 	return nil
 }
@@ -238,10 +254,20 @@ func validPattern(p string) bool {
 // roleAllows asks casbin whether the role may do act on obj in the jurisdiction dom, treating an
 // evaluation error (a broken policy) as a refusal.
 func (e *Enforcer) roleAllows(role, dom, obj, act string) bool {
+	// The map is the one of the policies this answer is asked of: a reload stores a new one only
+	// once casbin holds the new policies, so an answer from older ones never lands in it.
+	m := e.answers.Load()
+	key := role + "|" + dom + "|" + obj + "|" + act
+	if ok, found := m.answers.Load(key); found {
+		return ok.(bool)
+	}
 	ok, err := e.se.Enforce(role, dom, obj, act)
 	if err != nil {
 		slog.Error("policies: enforcing", "role", role, "dom", dom, "obj", obj, "act", act, "err", err)
 		return false
+	}
+	if m.size.Add(1) <= memoLimit {
+		m.answers.Store(key, ok)
 	}
 	return ok
 }
