@@ -51,7 +51,7 @@ func addJurisdictions(t testing.TB, db bun.IDB) {
 }
 
 // addUser inserts a user and returns its id.
-func addUser(t *testing.T, db bun.IDB, login, locale string) int64 {
+func addUser(t testing.TB, db bun.IDB, login, locale string) int64 {
 	t.Helper()
 	now := time.Now().UTC()
 	u := &fixtureUser{Login: login, Locale: locale, PasswordHash: "x", CreatedAt: now, UpdatedAt: now}
@@ -62,7 +62,7 @@ func addUser(t *testing.T, db bun.IDB, login, locale string) int64 {
 }
 
 // grantSystem grants without a permission check and fails the test on error.
-func grantSystem(t *testing.T, db bun.IDB, userID int64, role, pattern string) {
+func grantSystem(t testing.TB, db bun.IDB, userID int64, role, pattern string) {
 	t.Helper()
 	if err := policies.GrantSystem(context.Background(), db, userID, role, pattern); err != nil {
 		t.Fatalf("GrantSystem(%d, %s, %s): %v", userID, role, pattern, err)
@@ -70,7 +70,7 @@ func grantSystem(t *testing.T, db bun.IDB, userID int64, role, pattern string) {
 }
 
 // newEnforcer returns an enforcer over db with the policies as they stand.
-func newEnforcer(t *testing.T, db *bun.DB) *policies.Enforcer {
+func newEnforcer(t testing.TB, db *bun.DB) *policies.Enforcer {
 	t.Helper()
 	e, err := policies.New(context.Background(), db)
 	if err != nil {
