@@ -14,7 +14,7 @@ import (
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
-	"github.com/civicflow/civicflow/notices"
+	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -106,9 +106,9 @@ func Send(ctx context.Context, db bun.IDB, th Throttle, from Sender, id int64, i
 	within ...func(ctx context.Context, tx bun.Tx, cm *Comment) error) (*Comment, error) {
 	in.Body, in.Name, in.Contact = strings.TrimSpace(in.Body), strings.TrimSpace(in.Name), strings.TrimSpace(in.Contact)
 	var fe problem.Fields
-	notices.CheckText(&fe, "body", in.Body, true, MaxComment, true)
-	notices.CheckText(&fe, "name", in.Name, false, MaxName, false)
-	notices.CheckText(&fe, "contact", in.Contact, false, MaxContact, false)
+	forms.CheckText(&fe, "body", in.Body, true, MaxComment, true)
+	forms.CheckText(&fe, "name", in.Name, false, MaxName, false)
+	forms.CheckText(&fe, "contact", in.Contact, false, MaxContact, false)
 	c, err := Get(ctx, db, id)
 	if err != nil {
 		return nil, err
@@ -260,7 +260,7 @@ func (s Service) Respond(ctx context.Context, actor audit.Actor, id int64, r Res
 	if !slices.Contains(Decisions, r.Decision) {
 		fe.Add("decision", "invalid", "请选择采纳情况。", "Choose whether the comments are adopted.")
 	}
-	notices.CheckText(&fe, "reason", r.Reason, r.Decision != DecisionAdopted, MaxComment, true)
+	forms.CheckText(&fe, "reason", r.Reason, r.Decision != DecisionAdopted, MaxComment, true)
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -302,7 +302,7 @@ func (s Service) Respond(ctx context.Context, actor audit.Actor, id int64, r Res
 func (s Service) SubmitReport(ctx context.Context, actor audit.Actor, id int64, summary string) (*Consultation, error) {
 	summary = strings.TrimSpace(summary)
 	var fe problem.Fields
-	notices.CheckText(&fe, "report", summary, true, MaxReport, true)
+	forms.CheckText(&fe, "report", summary, true, MaxReport, true)
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}

@@ -24,8 +24,8 @@ import (
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/database"
+	"github.com/civicflow/civicflow/forms"
 	"github.com/civicflow/civicflow/jurisdictions"
-	"github.com/civicflow/civicflow/notices"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
@@ -233,9 +233,9 @@ func (s Service) clean(ctx context.Context, db bun.IDB, fe *problem.Fields, d *D
 	if !slices.Contains(Kinds, d.Kind) {
 		fe.Add("kind", "invalid", "请选择草案类别。", "Choose the kind of draft.")
 	}
-	notices.CheckText(fe, "title", d.Title, true, MaxTitle, false)
-	notices.CheckText(fe, "body", d.Body, true, MaxBody, true)
-	notices.CheckText(fe, "explanation", d.Explanation, true, MaxExplanation, true)
+	forms.CheckText(fe, "title", d.Title, true, MaxTitle, false)
+	forms.CheckText(fe, "body", d.Body, true, MaxBody, true)
+	forms.CheckText(fe, "explanation", d.Explanation, true, MaxExplanation, true)
 	start, errStart := calendar.ParseDate(d.StartsOn)
 	end, errEnd := calendar.ParseDate(d.EndsOn)
 	if errStart != nil {
@@ -532,7 +532,7 @@ func tell(ctx context.Context, tx bun.IDB, userID *int64, template string, c *Co
 func checkComment(comment string, required bool) (string, error) {
 	comment = strings.TrimSpace(comment)
 	var fe problem.Fields
-	notices.CheckText(&fe, "comment", comment, required, MaxComment, true)
+	forms.CheckText(&fe, "comment", comment, required, MaxComment, true)
 	return comment, fe.Err()
 }
 

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -279,21 +277,6 @@ func reportSections(ctx context.Context, db bun.IDB, year int, jurisdiction stri
 	return out, nil
 }
 
-// checkReportText records on path a text that is too long or holds control characters other than
-// line breaks and tabs, or invisible format characters (forms.InvisibleFormat).
-func checkReportText(fe *problem.Fields, path, s string, max int, multiline bool) {
-	bad := func(r rune) bool {
-		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
-	}
-	switch {
-	case !utf8.ValidString(s) || strings.ContainsFunc(s, bad) || forms.InvisibleFormat(s, multiline):
-		fe.Add(path, "invalid", "含有不允许的字符（控制字符或不可见的格式字符，如文字方向控制符）。",
-			"Contains characters that are not allowed (control characters or invisible formatting such as text direction controls).")
-	case utf8.RuneCountInString(s) > max:
-		fe.Add(path, "too_long", fmt.Sprintf("最多%d个字符。", max), fmt.Sprintf("At most %d characters.", max))
-	}
-}
-
 // SaveSections records the narrative sections staff wrote for the year and jurisdiction (key → text;
 // keys left out keep their text, an empty text empties the section); the actor must keep the
 // jurisdiction's report. Audited with the sections changed.
@@ -311,7 +294,7 @@ func SaveSections(ctx context.Context, db bun.IDB, auth ReportAuthorizer, actor 
 			continue
 		}
 		s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-		checkReportText(&fe, key, s, reportMaxText, true)
+		forms.CheckText(&fe, key, s, false, reportMaxText, true)
 		clean[key] = s
 	}
 	if err := fe.Err(); err != nil {
@@ -395,7 +378,7 @@ func checkRemedy(fe *problem.Fields, r *Remedy, checkKind bool) {
 	if !slices.Contains(RemedyResults, r.Result) {
 		fe.Add("result", "invalid", "请选择结果。", "Choose the result.")
 	}
-	checkReportText(fe, "reference", r.Reference, reportMaxRef, false)
+	forms.CheckText(fe, "reference", r.Reference, false, reportMaxRef, false)
 }
 
 // AddRemedy records a review or lawsuit of r.Year in r.Jurisdiction; the actor must keep the

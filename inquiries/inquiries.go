@@ -19,8 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -240,16 +238,7 @@ var (
 // (forms.InvisibleFormat), or more than max characters.
 func checkText(fe *problem.Fields, path, s string, required bool, max int, multiline bool) string {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-	bad := func(r rune) bool { return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) }
-	switch {
-	case s == "" && required:
-		fe.Add(path, "required", "必填。", "Required.")
-	case !utf8.ValidString(s) || strings.ContainsFunc(s, bad) || forms.InvisibleFormat(s, multiline):
-		fe.Add(path, "invalid", "含有不允许的字符（控制字符或不可见的格式字符，如文字方向控制符）。",
-			"Contains characters that are not allowed (control characters or invisible formatting such as text direction controls).")
-	case utf8.RuneCountInString(s) > max:
-		fe.Add(path, "too_long", fmt.Sprintf("最多%d个字符。", max), fmt.Sprintf("At most %d characters.", max))
-	}
+	forms.CheckText(fe, path, s, required, max, multiline)
 	return s
 }
 

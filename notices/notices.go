@@ -14,8 +14,6 @@ import (
 	"log/slog"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -204,30 +202,12 @@ var (
 		"该公告已有未发布的新版本，请先处理该版本。", "The notice already has an unpublished new version; finish that one first.")
 )
 
-// CheckText records an error on path when s is missing though required, too long, or holds control
-// characters other than line breaks and tabs (which a body may have) or invisible format characters
-// (forms.InvisibleFormat: bidi controls anywhere, any format character in a single line).
-func CheckText(fe *problem.Fields, path, s string, required bool, max int, multiline bool) {
-	bad := func(r rune) bool {
-		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
-	}
-	switch {
-	case s == "" && required:
-		fe.Add(path, "required", "必填。", "Required.")
-	case !utf8.ValidString(s) || strings.ContainsFunc(s, bad) || forms.InvisibleFormat(s, multiline):
-		fe.Add(path, "invalid", "含有不允许的字符（控制字符或不可见的格式字符，如文字方向控制符）。",
-			"Contains characters that are not allowed (control characters or invisible formatting such as text direction controls).")
-	case utf8.RuneCountInString(s) > max:
-		fe.Add(path, "too_long", fmt.Sprintf("最多%d个字符。", max), fmt.Sprintf("At most %d characters.", max))
-	}
-}
-
 // clean trims what staff typed and checks it; change is required on a correction.
 func (d *Draft) clean(fe *problem.Fields, correction bool) {
 	d.Title, d.Body, d.Change = strings.TrimSpace(d.Title), strings.TrimSpace(d.Body), strings.TrimSpace(d.Change)
-	CheckText(fe, "title", d.Title, true, MaxTitle, false)
-	CheckText(fe, "body", d.Body, true, MaxBody, true)
-	CheckText(fe, "change", d.Change, correction, MaxComment, true)
+	forms.CheckText(fe, "title", d.Title, true, MaxTitle, false)
+	forms.CheckText(fe, "body", d.Body, true, MaxBody, true)
+	forms.CheckText(fe, "change", d.Change, correction, MaxComment, true)
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
@@ -533,7 +513,7 @@ func Return(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 func review(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, id int64, comment string, approve bool) (*Notice, error) {
 	comment = strings.TrimSpace(comment)
 	var fe problem.Fields
-	CheckText(&fe, "comment", comment, !approve, MaxComment, true)
+	forms.CheckText(&fe, "comment", comment, !approve, MaxComment, true)
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -585,7 +565,7 @@ func review(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor,
 func Withdraw(ctx context.Context, db bun.IDB, auth Authorizer, actor audit.Actor, id int64, reason string) (*Notice, error) {
 	reason = strings.TrimSpace(reason)
 	var fe problem.Fields
-	CheckText(&fe, "reason", reason, true, MaxComment, true)
+	forms.CheckText(&fe, "reason", reason, true, MaxComment, true)
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
