@@ -230,7 +230,7 @@ var options = []option{
 			c.PublicURL = strings.TrimRight(v, "/")
 			return nil
 		}},
-	{"CIVICFLOW_METRICS_LISTEN", "", "separate listen address for Prometheus /metrics (empty: /metrics on the main address, for admins over the whole installation only)", false,
+	{"CIVICFLOW_METRICS_LISTEN", "", "separate listen address for Prometheus /metrics and Go's profiles at /debug/pprof/ (empty: no profiles; /metrics on the main address, for admins over the whole installation only)", false,
 		func(c *Config, v string) error {
 			if v == "" {
 				c.MetricsAddr = ""

@@ -15,9 +15,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
-	"sync"
+	"strings"
 	"time"
 )
 
@@ -38,10 +40,9 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	scenarios := map[string]func(context.Context, options) error{"cases": run, "booking": runBooking}
 	scenario, ok := scenarios[o.scenario]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "civicflow-bench: unknown scenario %q (cases or booking)\n", o.scenario)
+		fmt.Fprintf(os.Stderr, "civicflow-bench: unknown scenario %q (one of %s)\n", o.scenario, strings.Join(slices.Sorted(maps.Keys(scenarios)), ", "))
 		os.Exit(2)
 	}
 	if err := scenario(ctx, o); err != nil {
@@ -50,74 +51,16 @@ func main() {
 	}
 }
 
+// scenarios are what the tool measures, by the name -scenario takes; each lives in a file of its own.
+var scenarios = map[string]func(context.Context, options) error{
+	"cases":   runCases,
+	"booking": runBooking,
+}
+
 type options struct {
 	url, admin, adminPassword, jurisdiction, scenario string
 	clients, cases                                    int
 	timeout                                           time.Duration
-}
-
-func run(ctx context.Context, o options) error {
-	b, err := setUp(ctx, o)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("preparing %d cases with %d clients…\n", o.cases, o.clients)
-	start := time.Now()
-	ids, startLat, err := b.prepare(ctx, o.cases, o.clients)
-	if err != nil {
-		return err
-	}
-	prep := time.Since(start)
-	fmt.Printf("timing the staff actions on %d cases with %d clients…\n", len(ids), o.clients)
-	lat := map[string][]time.Duration{}
-	var mu sync.Mutex
-	var firstErr error
-	work := make(chan int64)
-	var wg sync.WaitGroup
-	t0 := time.Now()
-	for i := 0; i < o.clients; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for id := range work {
-				got, err := b.decide(ctx, id)
-				mu.Lock()
-				for k, v := range got {
-					lat[k] = append(lat[k], v...)
-				}
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, id := range ids {
-		work <- id
-	}
-	close(work)
-	wg.Wait()
-	elapsed := time.Since(t0)
-	if firstErr != nil {
-		return firstErr
-	}
-	var all []time.Duration
-	for _, v := range lat {
-		all = append(all, v...)
-	}
-	fmt.Printf("\nprepared %d cases in %s (start: %s)\n", len(ids), prep.Round(time.Millisecond), summary(startLat))
-	fmt.Printf("actions: %d in %s = %.0f actions/s with %d clients\n", len(all), elapsed.Round(time.Millisecond),
-		float64(len(all))/elapsed.Seconds(), o.clients)
-	fmt.Printf("  all actions   %s\n", summary(all))
-	names := make([]string, 0, len(lat))
-	for k := range lat {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		fmt.Printf("  %-13s %s\n", k, summary(lat[k]))
-	}
-	return nil
 }
 
 // summary gives p50/p95/p99 and the maximum of latencies.

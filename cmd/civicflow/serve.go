@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -403,7 +404,14 @@ func (l *listeners) serve(ctx context.Context, g *errgroup.Group, cfg config.Con
 	if l.metrics == nil {
 		return
 	}
-	ms := &http.Server{Handler: promhttp.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	// The separate address is the operators' own: besides the metrics it serves Go's profiles, which
+	// is how the benchmarks in docs/benchmarks.md find where a running server spends its time.
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.Handler())
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ms := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	g.Go(named("metrics", func() error {
 		slog.InfoContext(ctx, "metrics listening", "address", "http://"+l.metrics.Addr().String()+"/metrics")
 		return serveUntil(ctx, l.metrics, ms.Serve)
