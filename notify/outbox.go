@@ -9,6 +9,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -73,21 +75,34 @@ type recipient struct {
 
 // Send writes the outbox rows of m inside tx, the transaction of the change that causes the message,
 // so that the message exists exactly when the change does. A channel the user has no address for is
-// left out.
+// left out. One INSERT … SELECT reads the user's locale and addresses and writes the rows, the same
+// rows outboxRows makes for SendMany.
 func Send(ctx context.Context, tx bun.IDB, m Message) error {
 	if s, ok := templates[m.Template]; !ok || s.ToNumber {
 		return fmt.Errorf("notification template %q does not exist or is for text messages to a number", m.Template)
 	}
-	u := new(recipient)
-	if err := tx.NewSelect().Model(u).Where("id = ?", m.UserID).Scan(ctx); err != nil {
-		return fmt.Errorf("reading recipient %d: %w", m.UserID, err)
+	channels := m.Channels
+	if len(channels) == 0 {
+		channels = []Channel{Inbox, Email, SMS}
 	}
-	rows := outboxRows(*u, m, time.Now().UTC())
-	if len(rows) == 0 {
-		return nil
+	each := make([]string, len(channels))
+	args := []any{time.Now().UTC(), m.Phone, m.Template, m.Data, StatusPending}
+	for i, ch := range channels {
+		each[i] = "SELECT CAST(? AS TEXT) AS channel"
+		args = append(args, string(ch))
 	}
-	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+	args = append(args, m.UserID, m.Phone)
+	// The address of each channel: none for the inbox, which every user has.
+	address := `CASE ch.channel WHEN 'email' THEN u.email WHEN 'sms' THEN COALESCE(NULLIF(?, ''), u.phone) ELSE '' END`
+	res, err := tx.NewRaw(`INSERT INTO outbox (created_at, channel, user_id, address, locale, template, data, status, attempts)
+		SELECT ?, ch.channel, u.id, `+address+`, u.locale, ?, ?, ?, 0
+		FROM users AS u CROSS JOIN (`+strings.Join(each, " UNION ALL ")+`) AS ch
+		WHERE u.id = ? AND (ch.channel = 'inbox' OR `+address+` <> '')`, args...).Exec(ctx)
+	if err != nil {
 		return fmt.Errorf("writing outbox for user %d: %w", m.UserID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 && slices.Contains(channels, Inbox) {
+		return fmt.Errorf("writing outbox for user %d: no such user", m.UserID)
 	}
 	return nil
 }

@@ -109,7 +109,7 @@ func (e *Engine) reviewersOf(ctx context.Context, c *Case) ([]Reviewer, error) {
 // case_closed); then one Invalid problem with every field error: the assignee is missing, already
 // the assignee, or not one of Reviewers; a reassignment without a reason, or a reason too long.
 //
-// One transaction claims the version, stores the assignee, appends an "assign" event (changes:
+// One transaction stores the assignee while it claims the version (writeCase), appends an "assign" event (changes:
 // assignee, and previous on a reassignment; comment: the reason), writes the audit row case.assign
 // and notifies the new assignee and the previous one.
 func (e *Engine) Assign(ctx context.Context, actor audit.Actor, caseID int64, req AssignRequest) (*Case, error) {
@@ -146,15 +146,9 @@ func (e *Engine) Assign(ctx context.Context, actor audit.Actor, caseID int64, re
 	data := noticeData(c, item, nil, reason)
 	data["assignee_name"] = reviewerName(reviewers, req.AssigneeID)
 	err = e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := claimVersion(ctx, tx, c); err != nil {
-			return err
-		}
-		if _, err := tx.NewUpdate().Model(&next).Column("assignee_id", "updated_at").WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("storing the assignee: %w", err)
-		}
 		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: EventAssign,
 			From: c.State, To: c.State, Comment: reason, Changes: changes}
-		if err := appendEvent(ctx, tx, ev); err != nil {
+		if err := writeCase(ctx, tx, c, &next, []string{"assignee_id", "updated_at"}, ev); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, actor, "case.assign", "case", strconv.FormatInt(c.ID, 10), c.Jurisdiction, detail); err != nil {
@@ -169,6 +163,7 @@ func (e *Engine) Assign(ctx context.Context, actor audit.Actor, caseID int64, re
 		return notify.Send(ctx, tx, notify.Message{UserID: *c.AssigneeID, Template: "case_reassigned", Data: data})
 	})
 	if err != nil {
+		err = e.staleIfOvertaken(ctx, c, err)
 		if _, ok := problem.As(err); ok {
 			return nil, err
 		}

@@ -3,10 +3,8 @@ package workflow
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +14,8 @@ import (
 // The events of a case form a hash chain: each event's hash is the SHA-256 of the previous event's
 // hash and a canonical JSON of the event's own content, so that editing, inserting or deleting an
 // event breaks every later link. CheckChains recomputes the chains; `civicflow audit verify` runs it.
+// The case row keeps the head of its chain: its version is the number of events and LastHash the
+// hash of the last, so that a change links its event without reading the one before (writeCase).
 
 // hashedContent is the content of an event that its hash covers, in a fixed order.
 type hashedContent struct {
@@ -69,21 +69,10 @@ func eventHash(ev *Event) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// appendEvent links ev to the case's last event and inserts it, in tx. The caller holds the case
-// row (its optimistic update succeeded, or it just inserted the case), so no other event of the
-// case is being written at the same time.
-func appendEvent(ctx context.Context, tx bun.IDB, ev *Event) error {
-	var last Event
-	err := tx.NewSelect().Model(&last).Column("seq", "hash").Where("case_id = ?", ev.CaseID).
-		OrderExpr("seq DESC").Limit(1).Scan(ctx)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		ev.Seq, ev.PrevHash = 1, ""
-	case err != nil:
-		return fmt.Errorf("reading the last event of case %d: %w", ev.CaseID, err)
-	default:
-		ev.Seq, ev.PrevHash = last.Seq+1, last.Hash
-	}
+// linkEvent makes ev the event number seq of its case's chain, after the event whose hash is
+// prevHash ("" for the first): it puts the changes in the form they read back in and sets the hash.
+func linkEvent(ev *Event, seq int, prevHash string) error {
+	ev.Seq, ev.PrevHash = seq, prevHash
 	if len(ev.Changes) > 0 {
 		c, err := canonical(ev.Changes)
 		if err != nil {
@@ -99,6 +88,11 @@ func appendEvent(ctx context.Context, tx bun.IDB, ev *Event) error {
 		return err
 	}
 	ev.Hash = h
+	return nil
+}
+
+// insertEvent inserts the linked event, in tx.
+func insertEvent(ctx context.Context, tx bun.IDB, ev *Event) error {
 	if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
 		return fmt.Errorf("writing event %d of case %d: %w", ev.Seq, ev.CaseID, err)
 	}
@@ -126,13 +120,13 @@ const chainBatch = 500
 // CheckChains recomputes every case's event chain, a batch of cases at a time, and reports how many
 // cases and events it checked and every break: a hash that does not match the event's content, a
 // prev_hash that does not match the event before, a gap in the sequence, a case without events, or a
-// case row whose state or version disagrees with its events.
+// case row whose state, version or head of the chain disagrees with its events.
 func CheckChains(ctx context.Context, db bun.IDB) (ChainReport, error) {
 	var r ChainReport
 	var after int64
 	for {
 		var cases []Case
-		err := db.NewSelect().Model(&cases).Column("id", "state", "version").Where("c.id > ?", after).
+		err := db.NewSelect().Model(&cases).Column("id", "state", "version", "last_hash").Where("c.id > ?", after).
 			OrderExpr("c.id").Limit(chainBatch).Scan(ctx)
 		if err != nil {
 			return r, fmt.Errorf("reading cases after %d: %w", after, err)
@@ -195,6 +189,9 @@ func checkChain(c Case, events []Event) []Broken {
 	}
 	if c.Version != int64(len(events)) {
 		broken(last.Seq, "the case is at version %d but has %d events", c.Version, len(events))
+	}
+	if c.LastHash != last.Hash {
+		broken(last.Seq, "the case's head of the chain (last_hash) is not the hash of its last event")
 	}
 	return out
 }

@@ -238,8 +238,12 @@ func moveClock(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, k 
 			note["restarted"] = day
 		}
 	case !running && !paused:
+		ends := "" // only a paused clock has a pause to end
+		if row.Status == ClockPaused {
+			ends = day
+		}
 		row.Status, row.StoppedOn, row.PausedOn = ClockStopped, day, ""
-		err = saveClock(ctx, tx, c, row, day)
+		err = saveClock(ctx, tx, c, row, ends)
 		note["stopped"] = day
 	default:
 		return nil, nil
@@ -274,7 +278,7 @@ func startClock(ctx context.Context, tx bun.Tx, s *calendar.Schedule, c *Case, k
 }
 
 // saveClock writes the clock row's status and due dates and, unless pauseEnds is "" (a pause just
-// began), ends on that day the pause the clock may have been in.
+// began, or the clock was running), ends on that day the pause the clock was in.
 func saveClock(ctx context.Context, tx bun.Tx, c *Case, row *CaseClock, pauseEnds string) error {
 	_, err := tx.NewUpdate().Model(row).Column("status", "statutory_due", "promised_due", "paused_on", "stopped_on").
 		WherePK().Exec(ctx)

@@ -85,9 +85,6 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 				return err
 			}
 		}
-		if err := claimVersion(ctx, tx, c); err != nil {
-			return err
-		}
 		if complete {
 			if err := linkData(ctx, tx, c, next, ch); err != nil {
 				return err
@@ -104,14 +101,12 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 			}
 		}
 		next.setSubject(item) // after the effects, which may have registered the organisation
-		if err := updateCase(ctx, tx, next, complete && ch.data != nil); err != nil {
-			return err
-		}
 		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: eventAction,
 			From: c.State, To: next.State, Comment: comment, Changes: changes}
-		return appendEvent(ctx, tx, ev)
+		return writeCase(ctx, tx, c, next, caseColumns(complete && ch.data != nil), ev)
 	})
 	if err != nil {
+		err = e.staleIfOvertaken(ctx, c, err)
 		if _, ok := problem.As(err); ok || errors.Is(err, errTimerGone) {
 			return nil, err
 		}
@@ -196,20 +191,6 @@ func (e *Engine) reckonClocks(ctx context.Context, tx bun.Tx, sched *calendar.Sc
 	return nil
 }
 
-// claimVersion bumps the case's version from the one the action was prepared on, in tx, or returns
-// the stale_version conflict when another change came first.
-func claimVersion(ctx context.Context, tx bun.Tx, c *Case) error {
-	res, err := tx.NewUpdate().Model((*Case)(nil)).Set("version = version + 1").
-		Where("id = ? AND version = ?", c.ID, c.Version).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("claiming version %d of case %d: %w", c.Version, c.ID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return currentStale(ctx, tx, c.ID)
-	}
-	return nil
-}
-
 // linkData links the materials of the data the action brings (a submission or a resubmission) to the
 // case and deletes the applicant's draft of it, in tx.
 func linkData(ctx context.Context, tx bun.Tx, c, next *Case, ch *change) error {
@@ -222,29 +203,71 @@ func linkData(ctx context.Context, tx bun.Tx, c, next *Case, ch *change) error {
 	return deleteDraft(ctx, tx, c.ApplicantID, c.ItemCode, c.ID)
 }
 
-// updateCase writes the case row after the action, in tx; the application's data, which is large,
-// only when withData says it changed.
-func updateCase(ctx context.Context, tx bun.Tx, next *Case, withData bool) error {
-	columns := []string{"state", "version", "fields", "supplement", "cosign", "outcome", "updated_at",
+// caseColumns are the columns of the case row an action writes besides its version and the head
+// of its chain: the application's data, which is large, only when withData says it changed.
+func caseColumns(withData bool) []string {
+	columns := []string{"state", "fields", "supplement", "cosign", "outcome", "updated_at",
 		"state_entered_at", "closed_at", "org_name", "credit_code"}
 	if withData {
 		columns = append(columns, "data")
 	}
-	if _, err := tx.NewUpdate().Model(next).Column(columns...).WherePK().Exec(ctx); err != nil {
-		return fmt.Errorf("updating case %d: %w", next.ID, err)
+	return columns
+}
+
+// writeCase writes the case row after a change (its columns from next) and the change's event, in
+// tx. c is the case as the change was prepared on: one UPDATE … WHERE version = c.Version claims the
+// next version and moves the head of the chain to ev, so that of concurrent changes prepared on the
+// same version exactly one writes and the others get stale_version; then the event goes in. Since
+// the version counts the events and the row keeps the last hash, nothing is read to link ev.
+func writeCase(ctx context.Context, tx bun.Tx, c, next *Case, columns []string, ev *Event) error {
+	if err := linkEvent(ev, int(c.Version)+1, c.LastHash); err != nil {
+		return err
 	}
-	return nil
+	next.Version, next.LastHash = c.Version+1, ev.Hash
+	res, err := tx.NewUpdate().Model(next).Column(append(columns, "version", "last_hash")...).
+		Where("id = ? AND version = ?", c.ID, c.Version).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("updating case %d from version %d: %w", c.ID, c.Version, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return currentStale(ctx, tx, c.ID)
+	}
+	return insertEvent(ctx, tx, ev)
+}
+
+// staleIfOvertaken returns stale_version instead of err, the failure of a change prepared on case c,
+// when another change of the case committed meanwhile: a change claims its version only with its
+// last write, so one that lost a race may first fail on something the winner wrote (the document
+// number the winner just took, say), and its caller must hear that the case moved on.
+func (e *Engine) staleIfOvertaken(ctx context.Context, c *Case, err error) error {
+	if p, ok := problem.As(err); ok && p.Code == "stale_version" {
+		return err
+	}
+	state, version, rerr := caseVersion(ctx, e.db, c.ID)
+	if rerr != nil || version == c.Version {
+		return err
+	}
+	return staleVersion(state, version)
 }
 
 // currentStale reads the case's state and version as they are now, for the stale_version answer.
-func currentStale(ctx context.Context, tx bun.Tx, id int64) error {
-	var state string
-	var version int64
-	err := tx.NewSelect().Model((*Case)(nil)).Column("state", "version").Where("id = ?", id).Scan(ctx, &state, &version)
+func currentStale(ctx context.Context, db bun.IDB, id int64) error {
+	state, version, err := caseVersion(ctx, db, id)
 	if err != nil {
-		return fmt.Errorf("reading case %d after losing its version: %w", id, err)
+		return err
 	}
 	return staleVersion(state, version)
+}
+
+// caseVersion reads the case's state and version as they are now.
+func caseVersion(ctx context.Context, db bun.IDB, id int64) (string, int64, error) {
+	var state string
+	var version int64
+	err := db.NewSelect().Model((*Case)(nil)).Column("state", "version").Where("id = ?", id).Scan(ctx, &state, &version)
+	if err != nil {
+		return "", 0, fmt.Errorf("reading the version of case %d: %w", id, err)
+	}
+	return state, version, nil
 }
 
 // applyChange puts the validated change on the case and records it in the event's changes.

@@ -9,8 +9,6 @@ package workflow
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -238,6 +236,8 @@ type Case struct {
 	State   string  `json:"state"`
 	// Version counts the case's changes (and events); Apply takes the version the caller saw.
 	Version int64 `json:"version"`
+	// LastHash is the hash of the case's last event, the head of its hash chain (see writeCase).
+	LastHash string `json:"-"`
 	// Data holds the submitted forms' normalised values by form ID.
 	Data map[string]any `json:"data,omitempty"`
 	// Fields holds what actions entered and set effects computed, by name. Times are RFC 3339
@@ -431,21 +431,29 @@ func (e *Engine) item(ctx context.Context, hash string) (*catalog.Item, error) {
 	return it, nil
 }
 
-// loadCase reads case id with its parties, or returns problem.ErrNotFound.
+// caseWithParty is a row of a case joined with one of its parties (none: PartyID nil).
+type caseWithParty struct {
+	Case    `bun:",extend"`
+	PartyID *int64 `bun:"party_id"`
+}
+
+// loadCase reads case id with its parties in one query, or returns problem.ErrNotFound.
 func loadCase(ctx context.Context, db bun.IDB, id int64) (*Case, error) {
-	c := new(Case)
-	err := db.NewSelect().Model(c).Where("c.id = ?", id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, problem.ErrNotFound
-	}
+	var rows []caseWithParty
+	err := db.NewSelect().Model(&rows).ColumnExpr("c.*").ColumnExpr("pt.user_id AS party_id").
+		Join("LEFT JOIN case_parties AS pt ON pt.case_id = c.id").Where("c.id = ?", id).OrderExpr("pt.user_id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading case %d: %w", id, err)
 	}
-	parties, err := partiesOf(ctx, db, []int64{id})
-	if err != nil {
-		return nil, err
+	if len(rows) == 0 {
+		return nil, problem.ErrNotFound
 	}
-	c.Parties = parties[id]
+	c := &rows[0].Case
+	for _, r := range rows {
+		if r.PartyID != nil {
+			c.Parties = append(c.Parties, *r.PartyID)
+		}
+	}
 	return c, nil
 }
 

@@ -175,7 +175,7 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		}
 		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: "start",
 			To: c.State, Changes: changes}
-		if err := appendEvent(ctx, tx, ev); err != nil {
+		if err := startChain(ctx, tx, c, ev); err != nil {
 			return err
 		}
 		if err := notifyReceived(ctx, tx, c, item); err != nil {
@@ -193,8 +193,8 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 	return c, nil
 }
 
-// runOnStart takes the workflow's on_start effects on the new case, in tx, and stores the fields
-// they set: a problem one returns (no campaign to file for) refuses the start.
+// runOnStart takes the workflow's on_start effects on the new case, in tx, setting its fields
+// (startChain stores them): a problem one returns (no campaign to file for) refuses the start.
 func (e *Engine) runOnStart(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, changes map[string]any) error {
 	if len(item.Workflow.OnStart) == 0 {
 		return nil
@@ -205,10 +205,20 @@ func (e *Engine) runOnStart(ctx context.Context, tx bun.Tx, c *Case, item *catal
 			return err
 		}
 	}
-	if _, err := tx.NewUpdate().Model(c).Column("fields").WherePK().Exec(ctx); err != nil {
-		return fmt.Errorf("storing the fields of case %s: %w", c.Number, err)
-	}
 	return nil
+}
+
+// startChain makes ev the first event of the new case's chain, in tx, and stores on the case row the
+// head of the chain with the fields that on_start effects set.
+func startChain(ctx context.Context, tx bun.Tx, c *Case, ev *Event) error {
+	if err := linkEvent(ev, 1, ""); err != nil {
+		return err
+	}
+	c.LastHash = ev.Hash
+	if _, err := tx.NewUpdate().Model(c).Column("fields", "last_hash").WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("storing the head of the chain of case %s: %w", c.Number, err)
+	}
+	return insertEvent(ctx, tx, ev)
 }
 
 // enterStart puts the new case in the workflow's start state at version 1 with the application's

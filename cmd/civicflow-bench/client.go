@@ -18,13 +18,19 @@ import (
 
 // bench holds the tokens of the users it created and an HTTP client sized for the clients.
 type bench struct {
-	o                                       options
-	hc                                      *http.Client
-	run                                     string // random tag of this run's logins
-	admin                                   string // the admin's token
-	seq                                     int    // the booking scenario's people: see citizens
-	applicant, acceptor, reviewer, approver string
+	o                            options
+	hc                           *http.Client
+	run                          string // random tag of this run's logins
+	admin                        string // the admin's token
+	seq                          int    // the booking scenario's people: see citizens
+	acceptor, reviewer, approver string
+	// applicants hold the cases scenario's cases, casesPerApplicant each: few enough that one page of
+	// an applicant's inbox shows every message the check after the run counts.
+	applicants []string
 }
+
+// casesPerApplicant bounds the cases of one applicant: four messages each fit one page of the inbox.
+const casesPerApplicant = 40
 
 // statusError is an answer with another status than the one wanted.
 type statusError struct {
@@ -97,10 +103,17 @@ func setUp(ctx context.Context, o options) (*bench, error) {
 	for _, u := range []struct {
 		role string
 		dst  *string
-	}{{"org_applicant", &b.applicant}, {"acceptor", &b.acceptor}, {"reviewer", &b.reviewer}, {"approver", &b.approver}} {
+	}{{"acceptor", &b.acceptor}, {"reviewer", &b.reviewer}, {"approver", &b.approver}} {
 		if *u.dst, err = b.newUser(ctx, "bench-"+b.run+"-"+u.role, u.role); err != nil {
 			return nil, err
 		}
+	}
+	for i := 0; i < (o.cases+casesPerApplicant-1)/casesPerApplicant; i++ {
+		token, err := b.newUser(ctx, fmt.Sprintf("bench-%s-applicant-%d", b.run, i), "org_applicant")
+		if err != nil {
+			return nil, err
+		}
+		b.applicants = append(b.applicants, token)
 	}
 	return b, nil
 }
@@ -122,10 +135,17 @@ func (b *bench) newUser(ctx context.Context, login, role string) (string, error)
 // materialSlots are the file fields of the 筹备 form and the material each uploads to.
 var materialSlots = []string{"application_letter", "sponsor_approval", "capital_verification", "premises_proof", "founders_details", "draft_articles"}
 
+// preparedCase is a case the cases scenario started: its ID, number and applicant's token.
+type preparedCase struct {
+	id        int64
+	number    string
+	applicant string
+}
+
 // prepare uploads materials and starts n cases with valid applications, untimed but measured.
-func (b *bench) prepare(ctx context.Context, n, clients int) ([]int64, []time.Duration, error) {
+func (b *bench) prepare(ctx context.Context, n, clients int) ([]preparedCase, []time.Duration, error) {
 	var mu sync.Mutex
-	var ids []int64
+	var cases []preparedCase
 	var lat []time.Duration
 	var firstErr error
 	work := make(chan int)
@@ -135,14 +155,18 @@ func (b *bench) prepare(ctx context.Context, n, clients int) ([]int64, []time.Du
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				data, err := b.application(ctx, i)
+				applicant := b.applicants[i/casesPerApplicant]
+				data, err := b.application(ctx, applicant, i)
 				if err == nil {
-					var cs struct{ ID int64 }
+					var cs struct {
+						ID     int64
+						Number string
+					}
 					t := time.Now()
-					err = b.call(ctx, "POST", "/api/v1/cases", b.applicant, map[string]any{"item": "social-group-establishment", "jurisdiction": b.o.jurisdiction, "data": data}, &cs, http.StatusCreated)
+					err = b.call(ctx, "POST", "/api/v1/cases", applicant, map[string]any{"item": "social-group-establishment", "jurisdiction": b.o.jurisdiction, "data": data}, &cs, http.StatusCreated)
 					mu.Lock()
 					lat = append(lat, time.Since(t))
-					ids = append(ids, cs.ID)
+					cases = append(cases, preparedCase{id: cs.ID, number: cs.Number, applicant: applicant})
 					mu.Unlock()
 				}
 				if err != nil {
@@ -160,12 +184,12 @@ func (b *bench) prepare(ctx context.Context, n, clients int) ([]int64, []time.Du
 	}
 	close(work)
 	wg.Wait()
-	return ids, lat, firstErr
+	return cases, lat, firstErr
 }
 
 // application builds a valid 筹备 application: 50 founding members with real-looking resident ID
 // numbers, the funds of a local group, and one small PDF per material.
-func (b *bench) application(ctx context.Context, i int) (map[string]any, error) {
+func (b *bench) application(ctx context.Context, applicant string, i int) (map[string]any, error) {
 	members := make([]any, 50)
 	for m := range members {
 		members[m] = map[string]any{"name": fmt.Sprintf("会员%d", m+1), "id_number": idNumber(i*50 + m), "phone": "13800000000"}
@@ -178,7 +202,7 @@ func (b *bench) application(ctx context.Context, i int) (map[string]any, error) 
 		"sponsor_unit":         "沈阳市测试局",
 	}
 	for _, slot := range materialSlots {
-		id, err := b.upload(ctx, slot)
+		id, err := b.upload(ctx, applicant, slot)
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +211,7 @@ func (b *bench) application(ctx context.Context, i int) (map[string]any, error) 
 	return data, nil
 }
 
-func (b *bench) upload(ctx context.Context, slot string) (int64, error) {
+func (b *bench) upload(ctx context.Context, applicant, slot string) (int64, error) {
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	_ = w.WriteField("item", "social-group-establishment")
@@ -205,7 +229,7 @@ func (b *bench) upload(ctx context.Context, slot string) (int64, error) {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+b.applicant)
+	req.Header.Set("Authorization", "Bearer "+applicant)
 	var m struct{ ID int64 }
 	return m.ID, b.do(req, &m, http.StatusCreated)
 }

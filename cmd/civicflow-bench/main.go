@@ -33,6 +33,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 8, "concurrent API clients")
 	flag.IntVar(&o.cases, "cases", 200, "cases to prepare and take through the actions")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
+	flag.StringVar(&o.pgbench, "pgbench", "", "cases: a PostgreSQL URL of a scratch database to run pgbench in right after the actions (scale 10, 15 s, the same clients), for the ratio actions/s ÷ TPS")
 	flag.Parse()
 	if o.adminPassword == "" {
 		fmt.Fprintln(os.Stderr, "civicflow-bench: -admin-password (or CIVICFLOW_BENCH_ADMIN_PASSWORD) is required")
@@ -58,9 +59,9 @@ var scenarios = map[string]func(context.Context, options) error{
 }
 
 type options struct {
-	url, admin, adminPassword, jurisdiction, scenario string
-	clients, cases                                    int
-	timeout                                           time.Duration
+	url, admin, adminPassword, jurisdiction, scenario, pgbench string
+	clients, cases                                             int
+	timeout                                                    time.Duration
 }
 
 // summary gives p50/p95/p99 and the maximum of latencies.

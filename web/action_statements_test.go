@@ -1,0 +1,85 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/stacktest"
+)
+
+// statementLog records the statements the database is sent, for counting those of one request.
+type statementLog struct {
+	mu    sync.Mutex
+	stmts []string
+}
+
+func (l *statementLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (l *statementLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stmts = append(l.stmts, e.Query)
+}
+
+// take returns the statements recorded since the last call and forgets them.
+func (l *statementLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.stmts
+	l.stmts = nil
+	return out
+}
+
+// The statements (round trips) of the three staff actions of civicflow-bench's cases scenario stay
+// within their bounds, counted with a query hook on the second case (the first fills the caches).
+// The bare transition the issue measures against costs select, conditional update and two inserts
+// inside BEGIN … COMMIT: propose_prep costs that plus the bearer token's lookup. accept_prep and
+// approve_preparation also stop a clock and issue a document. Raise a bound only with a reason.
+func TestActionStatementsBounded(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		counted := *s
+		log := &statementLog{}
+		counted.DB = s.DB.WithQueryHook(log)
+		st := startSite(t, &counted)
+		st.user("app", "org_applicant@*")
+		st.user("acc", "acceptor@2101*")
+		st.user("rev", "reviewer@2101*")
+		st.user("apr", "approver@2101*")
+		app, acc, rev, apr := st.token("app"), st.token("acc"), st.token("rev"), st.token("apr")
+		steps := []struct {
+			token, action, to string
+			extra             map[string]any
+			bound             int
+		}{
+			// token, case, BEGIN, timers, clocks, clock, number, number free?, jurisdiction, file,
+			// document, superseded, outbox, case, event, COMMIT
+			{acc, "accept_prep", "prep_review", nil, 16},
+			// token, case, BEGIN, outbox, case, event, COMMIT
+			{rev, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "材料齐全"}}, 7},
+			// token, case, BEGIN, clocks, clock, number free?, jurisdiction, file, document,
+			// superseded, outbox, case, event, COMMIT
+			{apr, "approve_preparation", "establishment_application", nil, 14},
+		}
+		for i, name := range []string{"沈阳市青年创业促进会", "沈阳市老年协会"} {
+			c := st.startPreparation(app, name)
+			for _, step := range steps {
+				extra := step.extra
+				if step.action == "approve_preparation" {
+					extra = map[string]any{"fields": map[string]any{"decision_number": fmt.Sprintf("沈民社准〔2026〕%d号", i+1)}}
+				}
+				log.take()
+				c = st.step(step.token, c, step.action, step.to, extra)
+				if stmts := log.take(); i == 1 && len(stmts) > step.bound {
+					t.Errorf("%s: %d statements, bound %d:\n%s", step.action, len(stmts), step.bound, strings.Join(stmts, "\n"))
+				}
+			}
+		}
+	})
+}
