@@ -4,6 +4,9 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,22 +43,63 @@ const (
 // has a footer with its page number, the document number and the verification code. A character that
 // no font has prints as a stand-in (see typeset); should fpdf panic all the same, the panic is an
 // error, so that an action fails cleanly instead of answering 500.
-func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, code string, issued time.Time) (out []byte, err error) {
+func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, code string, issued time.Time) ([]byte, error) {
+	return compose(tpl.Kind, tpl.Title.ZH+" "+number, issued, func(r *renderer) error {
+		return r.document(tpl, f, verifyURL, number, code)
+	})
+}
+
+// compose draws a PDF of a kind, titled title and dated created, with draw and returns its bytes. The CJK font it embeds is a subset of the glyphs the document prints, which
+// are known once it is drawn: draw runs first with none (the characters printed do not depend on
+// their widths, which are wrong then), then with those it printed, and again only should that print
+// a character the first did not (a text that depends on the layout). A panic of fpdf is an error.
+func compose(kind, title string, created time.Time, draw func(r *renderer) error) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = nil, fmt.Errorf("rendering %s: fpdf failed: %v", tpl.Kind, p)
+			out, err = nil, fmt.Errorf("rendering %s: fpdf failed: %v", kind, p)
 		}
 	}()
+	var chars charSet
+	for {
+		font, err := cjkFace().subset(&chars)
+		if err != nil {
+			return nil, fmt.Errorf("rendering %s: cutting the font: %w", kind, err)
+		}
+		r := newRenderer(title, created, font)
+		if err := draw(r); err != nil {
+			return nil, err
+		}
+		if chars.addAll(&r.printed) {
+			continue
+		}
+		r.warn(kind)
+		var buf bytes.Buffer
+		if err := r.pdf.Output(&buf); err != nil {
+			return nil, fmt.Errorf("rendering %s: %w", kind, err)
+		}
+		return buf.Bytes(), nil
+	}
+}
+
+// newRenderer starts an A4 PDF titled title and dated created (its only dates, so that the same
+// inputs give the same bytes), with cjk, a TrueType font, as the CJK font.
+func newRenderer(title string, created time.Time, cjk []byte) *renderer {
 	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCreationDate(issued)
-	pdf.SetModificationDate(issued)
+	pdf.SetCreationDate(created)
+	pdf.SetModificationDate(created)
 	pdf.SetCatalogSort(true)
-	pdf.SetTitle(tpl.Title.ZH+" "+number, true)
+	pdf.SetTitle(title, true)
 	pdf.SetProducer("CivicFlow", true)
-	pdf.AddUTF8FontFromBytes(fontFamily, "", cjkFont)
+	pdf.AddUTF8FontFromBytes(fontFamily, "", cjk)
 	pdf.SetMargins(margin, margin, margin)
+	return &renderer{pdf: pdf}
+}
+
+// document draws an issued document (see Render).
+func (r *renderer) document(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, code string) error {
+	r.tpl, r.f = tpl, f
+	pdf := r.pdf
 	pdf.SetAutoPageBreak(true, margin+qrSize)
-	r := &renderer{pdf: pdf, tpl: tpl, f: f}
 	pdf.AddPage()
 	if tpl.Layout == catalog.LayoutCertificate {
 		pdf.SetLineWidth(0.8)
@@ -65,22 +109,18 @@ func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, 
 	}
 	for i, b := range tpl.Blocks {
 		if err := r.block(b, number, i == 0); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	r.signature()
 	if err := r.foot(verifyURL, code); err != nil {
-		return nil, err
+		return err
 	}
 	for n := range pdf.PageCount() {
 		pdf.SetPage(n + 1)
 		r.footer(n+1, pdf.PageCount(), number, code)
 	}
-	var buf bytes.Buffer
-	if err := pdf.Output(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return nil
 }
 
 // footer writes at the foot of page n of all its number, the document number and the verification
@@ -95,10 +135,12 @@ func (r *renderer) footer(n, all int, number, code string) {
 
 // renderer draws one document.
 type renderer struct {
-	pdf  *fpdf.Fpdf
-	tpl  *catalog.DocumentTemplate
-	f    map[string]any
-	size float64 // the font size of the text being drawn, in points
+	pdf         *fpdf.Fpdf
+	tpl         *catalog.DocumentTemplate
+	f           map[string]any
+	size        float64       // the font size of the text being drawn, in points
+	printed     charSet       // the characters printed in the CJK font
+	unprintable map[rune]bool // the characters no font has, printed as the missing mark
 }
 
 func (r *renderer) text(src string) (string, error) { return text(src, r.f) }
@@ -168,7 +210,7 @@ func (r *renderer) paragraph(s string) {
 // (it takes it for a space) and draws a text in one font only.
 func (r *renderer) lines(x, w, h float64, s, align string) {
 	p := r.pdf
-	s = typeset(r.tpl.Kind, s)
+	s = r.typeset(s)
 	if w == 0 {
 		w = pageW - margin - x
 	}
@@ -205,6 +247,9 @@ func (r *renderer) font(run string) string {
 		return latinBytes(run)
 	}
 	r.pdf.SetFont(fontFamily, "", r.size)
+	for _, c := range run {
+		r.printed.add(c)
+	}
 	return run
 }
 
@@ -240,6 +285,25 @@ func (r *renderer) wrap(s string, w float64) []string {
 // noLineStart are the punctuation marks that never begin a line in Chinese typesetting (避头点): they
 // stay at the end of the line before, a little beyond the margin.
 const noLineStart = "，。、；：？！）》」』〕”’"
+
+// typeset is typeset (which see), noting for warn the characters printed as the missing mark.
+func (r *renderer) typeset(s string) string {
+	return typeset(s, func(c rune) {
+		if r.unprintable == nil {
+			r.unprintable = map[rune]bool{}
+		}
+		r.unprintable[c] = true
+	})
+}
+
+// warn logs each character printed as the missing mark once, with the kind of document and the code
+// point, not the text, which is personal data.
+func (r *renderer) warn(kind string) {
+	for _, c := range slices.Sorted(maps.Keys(r.unprintable)) {
+		slog.Warn("a character of a document is in none of its fonts; printed as 〓", "kind", kind,
+			"code_point", fmt.Sprintf("%U", c))
+	}
+}
 
 // runs cuts s where it changes between the fonts (s is typeset).
 func runs(s string) []string {
