@@ -214,9 +214,9 @@ func (f *face) subset(chars *charSet) ([]byte, error) {
 	tables := map[string][]byte{
 		"glyf": glyf, "loca": loca, "hmtx": hmtx,
 		"cmap": f.cmap(chars, renumbered),
-		"head": patched(f.tables["head"], 50, 1),                 // indexToLocFormat: long offsets
-		"hhea": patched(f.tables["hhea"], 34, len(glyphs)),       // numberOfHMetrics: all
-		"maxp": patched(f.tables["maxp"], 4, len(glyphs)),        // numGlyphs
+		"head": patched(f.tables["head"], 50, 1),                                 // indexToLocFormat: long offsets
+		"hhea": patched(f.tables["hhea"], 34, len(glyphs)),                       // numberOfHMetrics: all
+		"maxp": patched(f.tables["maxp"], 4, len(glyphs)),                        // numGlyphs
 		"post": patched(f.tables["post"][:min(32, len(f.tables["post"]))], 0, 3), // version 3: no glyph names
 	}
 	for _, tag := range []string{"name", "OS/2", "cvt ", "fpgm", "prep", "gasp"} {
@@ -267,12 +267,12 @@ func (f *face) cmap(chars *charSet, renumbered map[uint16]uint16) []byte {
 	n := len(segs)
 	search := 1 << (bits.Len(uint(n)) - 1)
 	b := make([]byte, 0, 12+16+8*n)
-	b = binary.BigEndian.AppendUint16(b, 0)      // version
-	b = binary.BigEndian.AppendUint16(b, 1)      // one encoding
-	b = binary.BigEndian.AppendUint16(b, 3)      // Windows
-	b = binary.BigEndian.AppendUint16(b, 1)      // Unicode BMP
-	b = binary.BigEndian.AppendUint32(b, 12)     // its offset
-	b = binary.BigEndian.AppendUint16(b, 4)      // format
+	b = binary.BigEndian.AppendUint16(b, 0)  // version
+	b = binary.BigEndian.AppendUint16(b, 1)  // one encoding
+	b = binary.BigEndian.AppendUint16(b, 3)  // Windows
+	b = binary.BigEndian.AppendUint16(b, 1)  // Unicode BMP
+	b = binary.BigEndian.AppendUint32(b, 12) // its offset
+	b = binary.BigEndian.AppendUint16(b, 4)  // format
 	b = binary.BigEndian.AppendUint16(b, uint16(16+8*n))
 	b = binary.BigEndian.AppendUint16(b, 0) // language
 	b = binary.BigEndian.AppendUint16(b, uint16(2*n))
