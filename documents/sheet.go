@@ -122,7 +122,7 @@ func (s *Sheet) draw(r *renderer) error {
 	}
 	p.SetAutoPageBreak(false, 0)
 	for n := range p.PageCount() {
-		p.SetPage(n + 1)
+		r.setPage(n + 1)
 		r.size = 8
 		p.SetY(pageH - 18)
 		r.lines(margin, 0, 4, fmt.Sprintf("第 %d 页 共 %d 页 · %s", n+1, p.PageCount(), s.title), "C")

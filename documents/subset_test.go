@@ -88,7 +88,11 @@ func TestRenderIsTheSameAsWithTheWholeFont(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := wholeFont(t, tpl.Title.ZH+" "+number, at, func(r *renderer) error { return r.document(tpl, f, url, number, code) })
+		qr, err := qrBits(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := wholeFont(t, tpl.Title.ZH+" "+number, at, func(r *renderer) error { return r.document(tpl, f, qr, url, number, code) })
 		if !bytes.Equal(normalised(t, got), normalised(t, want)) {
 			t.Errorf("the %s differs from the one drawn with the whole font (%d bytes, not %d)", kind, len(got), len(want))
 		}
