@@ -14,8 +14,7 @@ import (
 // charSet is a set of characters of the Basic Multilingual Plane, one bit each.
 type charSet [0x10000 / 64]uint64
 
-func (s *charSet) has(c rune) bool { return c >= 0 && c < 0x10000 && s[c/64]&(1<<(c%64)) != 0 }
-func (s *charSet) add(c rune)      { s[c/64] |= 1 << (c % 64) }
+func (s *charSet) add(c rune) { s[c/64] |= 1 << (c % 64) }
 
 // addAll adds the characters of t and reports whether s lacked any.
 func (s *charSet) addAll(t *charSet) (grew bool) {
