@@ -74,12 +74,25 @@ func TestNumbersPerJurisdictionPrefixAndYear(t *testing.T) {
 	})
 }
 
+// refusalFill is the fill data of a refusal decision.
+func refusalFill() map[string]any {
+	return map[string]any{"applicant": "沈阳市围棋协会", "date": "2026年12月7日", "fields": map[string]any{"reason": "发起人不足五十人。"},
+		"case":      map[string]any{"number": "210100-2026-000001", "item": "社会团体成立登记", "submitted": "2026年12月1日"},
+		"authority": map[string]any{"name": "沈阳市民政局", "review_body": "沈阳市人民政府", "court": "沈阳市和平区人民法院"}}
+}
+
+// certificateFill is the fill data of a registration certificate.
+func certificateFill() map[string]any {
+	return map[string]any{"date": "2026年12月7日", "valid_until": "2031年12月6日",
+		"organisation": map[string]any{"name": "沈阳市青年创新创业促进会", "uscc": "51210100MJ0000010N", "domicile": "沈阳市和平区南京北街1号",
+			"legal_representative": "张伟", "business_scope": "开展青年创业培训、交流和咨询服务。", "activity_area": "本市", "funds": "5万元", "sponsor_unit": "沈阳市科学技术局"},
+		"authority": map[string]any{"name": "沈阳市民政局"}}
+}
+
 func TestRenderIsDeterministic(t *testing.T) {
 	cat := loadCatalog(t)
 	tpl, _ := cat.Document("refusal_decision")
-	f := map[string]any{"applicant": "沈阳市围棋协会", "date": "2026年12月7日", "fields": map[string]any{"reason": "发起人不足五十人。"},
-		"case":      map[string]any{"number": "210100-2026-000001", "item": "社会团体成立登记", "submitted": "2026年12月1日"},
-		"authority": map[string]any{"name": "沈阳市民政局", "review_body": "沈阳市人民政府", "court": "沈阳市和平区人民法院"}}
+	f := refusalFill()
 	at := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	a, err := Render(tpl, f, "https://example.gov.cn/verify/AAAABBBBCCCCDDDD", "沈民不批字〔2026〕1号", "AAAABBBBCCCCDDDD", at)
 	if err != nil {
@@ -150,10 +163,7 @@ func toLowerDashed(code string) string {
 func BenchmarkRender(b *testing.B) {
 	cat := loadCatalog(b)
 	tpl, _ := cat.Document("registration_certificate")
-	f := map[string]any{"date": "2026年12月7日", "valid_until": "2031年12月6日",
-		"organisation": map[string]any{"name": "沈阳市青年创新创业促进会", "uscc": "51210100MJ0000010N", "domicile": "沈阳市和平区南京北街1号",
-			"legal_representative": "张伟", "business_scope": "开展青年创业培训、交流和咨询服务。", "activity_area": "本市", "funds": "5万元", "sponsor_unit": "沈阳市科学技术局"},
-		"authority": map[string]any{"name": "沈阳市民政局"}}
+	f := certificateFill()
 	at := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -163,17 +173,26 @@ func BenchmarkRender(b *testing.B) {
 	}
 }
 
-// A character neither font has prints as its substitute or 〓, and the warning names the document
-// kind and the code point, not the text (personal data).
+// A character neither font has prints as its substitute or 〓; the warning, once per character
+// and document, names the document kind and the code point, not the text (personal data).
 func TestTypesetSubstitutesAndLogsNoText(t *testing.T) {
+	var missing []rune
+	got := typeset("𠮷祥“科技周”〈论语〉①℃№·…", func(c rune) { missing = append(missing, c) })
+	if want := "〓祥“科技周”‹论语›(1)°CNo·…"; got != want || string(missing) != "𠮷" {
+		t.Errorf("typeset = %q, want %q; missing %q", got, want, string(missing))
+	}
 	var logged bytes.Buffer
 	defer slog.SetDefault(slog.Default())
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
-	got := typeset("registration_certificate", "𠮷祥“科技周”〈论语〉①℃№·…")
-	if want := "〓祥“科技周”‹论语›(1)°CNo·…"; got != want {
-		t.Errorf("typeset = %q, want %q", got, want)
+	tpl, _ := loadCatalog(t).Document("refusal_decision")
+	f := refusalFill()
+	f["applicant"] = "沈阳市𠮷祥围棋协会"
+	f["fields"] = map[string]any{"reason": "名称“𠮷祥”不规范。"}
+	if _, err := Render(tpl, f, "https://example.gov.cn/verify/AAAABBBBCCCCDDDD", "沈民不批字〔2026〕1号", "AAAABBBBCCCCDDDD", time.Now()); err != nil {
+		t.Fatal(err)
 	}
-	if s := logged.String(); !strings.Contains(s, "kind=registration_certificate") || !strings.Contains(s, "U+20BB7") || strings.Contains(s, "祥") {
+	s := logged.String()
+	if strings.Count(s, "U+20BB7") != 1 || !strings.Contains(s, "kind=refusal_decision") || strings.Contains(s, "祥") {
 		t.Errorf("the warning: %s", s)
 	}
 }

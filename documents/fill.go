@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"text/template"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -109,7 +111,7 @@ func text(src string, f map[string]any) (string, error) {
 	if src == "" {
 		return "", nil
 	}
-	t, err := catalog.ParseDocumentText("text", src)
+	t, err := parsedText(src)
 	if err != nil {
 		return "", err
 	}
@@ -118,4 +120,22 @@ func text(src string, f map[string]any) (string, error) {
 		return "", err
 	}
 	return strings.ReplaceAll(b.String(), "<no value>", ""), nil
+}
+
+// parsedTexts holds the texts of the templates parsed, by source: they are the catalogue's, a
+// bounded set, and a document's are executed on every draw of every document of its kind.
+var parsedTexts sync.Map
+
+// parsedText is src parsed, from parsedTexts once it has been (a parsed template executes safely
+// in several goroutines at once).
+func parsedText(src string) (*template.Template, error) {
+	if t, ok := parsedTexts.Load(src); ok {
+		return t.(*template.Template), nil
+	}
+	t, err := catalog.ParseDocumentText("text", src)
+	if err != nil {
+		return nil, err
+	}
+	parsedTexts.Store(src, t)
+	return t, nil
 }

@@ -1,12 +1,8 @@
 package documents
 
 import (
-	"fmt"
-	"log/slog"
 	"strings"
-	"sync"
 
-	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/unicode/norm"
 )
@@ -15,26 +11,9 @@ import (
 // typesetters' mark for a missing character, which the CJK font has.
 const missingMark = '〓'
 
-// cjkGlyphs is the set of characters of the Basic Multilingual Plane that the embedded CJK font has a
-// glyph for, read from its cmap once per process. fpdf handles no character beyond the BMP in an
-// embedded font (it panics), so only BMP characters count.
-var cjkGlyphs = sync.OnceValue(func() *[0x10000 / 64]uint64 {
-	var set [0x10000 / 64]uint64
-	f, err := sfnt.Parse(cjkFont)
-	if err != nil { // the embedded font is fixed: a test renders with it
-		panic(fmt.Sprintf("parsing the embedded CJK font: %v", err))
-	}
-	var buf sfnt.Buffer
-	for c := rune(0); c < 0x10000; c++ {
-		if g, err := f.GlyphIndex(&buf, c); err == nil && g != 0 {
-			set[c/64] |= 1 << (c % 64)
-		}
-	}
-	return &set
-})
-
-// inCJK reports whether c prints in the embedded CJK font.
-func inCJK(c rune) bool { return c >= 0 && c < 0x10000 && cjkGlyphs()[c/64]&(1<<(c%64)) != 0 }
+// inCJK reports whether c prints in the embedded CJK font. fpdf handles no character beyond the
+// Basic Multilingual Plane in an embedded font (it panics), so only BMP characters count.
+func inCJK(c rune) bool { return c >= 0 && c < 0x10000 && cjkFace().glyph[c] != 0 }
 
 // inLatin reports whether c prints in the standard Helvetica, whose text fpdf writes in WinAnsi
 // (cp1252): ASCII and the printable characters cp1252 adds (“ ” ‘ ’ – — … · é € © …).
@@ -71,9 +50,8 @@ var substitutes = map[rune]string{'〈': "‹", '〉': "›"}
 
 // typeset returns s as the document can print it: a character that neither the CJK font nor
 // Helvetica has becomes its substitute, else its compatibility form when that prints (℃ → °C,
-// № → No, ① → (1)), else the missing mark 〓, logged with the document kind and the code point (not
-// the text, which is personal data).
-func typeset(kind, s string) string {
+// № → No, ① → (1)), else the missing mark 〓, for which missing is called with the character.
+func typeset(s string, missing func(c rune)) string {
 	if strings.IndexFunc(s, func(c rune) bool { return !printable(c) }) < 0 {
 		return s
 	}
@@ -89,8 +67,7 @@ func typeset(kind, s string) string {
 				b.WriteString(alike)
 				continue
 			}
-			slog.Warn("a character of a document is in none of its fonts; printed as 〓", "kind", kind,
-				"code_point", fmt.Sprintf("%U", c))
+			missing(c)
 			b.WriteRune(missingMark)
 		}
 	}

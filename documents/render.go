@@ -4,6 +4,9 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,22 +43,83 @@ const (
 // has a footer with its page number, the document number and the verification code. A character that
 // no font has prints as a stand-in (see typeset); should fpdf panic all the same, the panic is an
 // error, so that an action fails cleanly instead of answering 500.
-func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, code string, issued time.Time) (out []byte, err error) {
+func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, code string, issued time.Time) ([]byte, error) {
+	qr, err := qrBits(verifyURL) // once, for compose may draw more than once
+	if err != nil {
+		return nil, fmt.Errorf("rendering %s: %w", tpl.Kind, err)
+	}
+	return compose(tpl.Kind, tpl.Title.ZH+" "+number, issued, func(r *renderer) error {
+		return r.document(tpl, f, qr, verifyURL, number, code)
+	})
+}
+
+// qrBits is the QR code of url, without its quiet zone: a row of modules per line, true for dark.
+func qrBits(url string) ([][]bool, error) {
+	q, err := qrcode.New(url, qrcode.Medium)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the QR code: %w", err)
+	}
+	q.DisableBorder = true
+	return q.Bitmap(), nil
+}
+
+// compose draws a PDF of a kind, titled title and dated created, with draw and returns its bytes.
+// The CJK font it embeds is a subset of the glyphs the document prints, which are known once it is
+// drawn: draw runs first with Helvetica standing in for the CJK font (the characters printed do not
+// depend on their widths), then with the subset of those it printed, and once more only should that
+// print a character the first did not (a text that depends on the layout). A panic of fpdf is an
+// error.
+func compose(kind, title string, created time.Time, draw func(r *renderer) error) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = nil, fmt.Errorf("rendering %s: fpdf failed: %v", tpl.Kind, p)
+			out, err = nil, fmt.Errorf("rendering %s: fpdf failed: %v", kind, p)
 		}
 	}()
+	var chars charSet
+	var font []byte // none yet: Helvetica stands in
+	for {
+		r := newRenderer(title, created, font)
+		if err := draw(r); err != nil {
+			return nil, err
+		}
+		if !chars.addAll(&r.printed) && font != nil {
+			r.warn(kind)
+			var buf bytes.Buffer
+			if err := r.pdf.Output(&buf); err != nil {
+				return nil, fmt.Errorf("rendering %s: %w", kind, err)
+			}
+			return buf.Bytes(), nil
+		}
+		if font, err = cjkFace().subset(&chars); err != nil {
+			return nil, fmt.Errorf("rendering %s: cutting the font: %w", kind, err)
+		}
+	}
+}
+
+// newRenderer starts an A4 PDF titled title and dated created (its only dates, so that the same
+// inputs give the same bytes), with cjk, a TrueType font, as the CJK font; without it, the
+// characters of the CJK font are set in Helvetica, which serves only to learn which they are.
+func newRenderer(title string, created time.Time, cjk []byte) *renderer {
 	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCreationDate(issued)
-	pdf.SetModificationDate(issued)
+	pdf.SetCreationDate(created)
+	pdf.SetModificationDate(created)
 	pdf.SetCatalogSort(true)
-	pdf.SetTitle(tpl.Title.ZH+" "+number, true)
+	pdf.SetTitle(title, true)
 	pdf.SetProducer("CivicFlow", true)
-	pdf.AddUTF8FontFromBytes(fontFamily, "", cjkFont)
+	cjkFamily := latinFamily
+	if cjk != nil {
+		pdf.AddUTF8FontFromBytes(fontFamily, "", cjk)
+		cjkFamily = fontFamily
+	}
 	pdf.SetMargins(margin, margin, margin)
+	return &renderer{pdf: pdf, cjkFamily: cjkFamily}
+}
+
+// document draws an issued document (see Render).
+func (r *renderer) document(tpl *catalog.DocumentTemplate, f map[string]any, qr [][]bool, verifyURL, number, code string) error {
+	r.tpl, r.f = tpl, f
+	pdf := r.pdf
 	pdf.SetAutoPageBreak(true, margin+qrSize)
-	r := &renderer{pdf: pdf, tpl: tpl, f: f}
 	pdf.AddPage()
 	if tpl.Layout == catalog.LayoutCertificate {
 		pdf.SetLineWidth(0.8)
@@ -65,22 +129,16 @@ func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, 
 	}
 	for i, b := range tpl.Blocks {
 		if err := r.block(b, number, i == 0); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	r.signature()
-	if err := r.foot(verifyURL, code); err != nil {
-		return nil, err
-	}
+	r.foot(qr, verifyURL, code)
 	for n := range pdf.PageCount() {
-		pdf.SetPage(n + 1)
+		r.setPage(n + 1)
 		r.footer(n+1, pdf.PageCount(), number, code)
 	}
-	var buf bytes.Buffer
-	if err := pdf.Output(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return nil
 }
 
 // footer writes at the foot of page n of all its number, the document number and the verification
@@ -95,10 +153,15 @@ func (r *renderer) footer(n, all int, number, code string) {
 
 // renderer draws one document.
 type renderer struct {
-	pdf  *fpdf.Fpdf
-	tpl  *catalog.DocumentTemplate
-	f    map[string]any
-	size float64 // the font size of the text being drawn, in points
+	pdf         *fpdf.Fpdf
+	cjkFamily   string // the font family of the characters of the CJK font
+	tpl         *catalog.DocumentTemplate
+	f           map[string]any
+	size        float64 // the font size of the text being drawn, in points
+	family      string  // the font family selected (at familySize), "" for none
+	familySize  float64
+	printed     charSet       // the characters printed in the CJK font
+	unprintable map[rune]bool // the characters no font has, printed as the missing mark
 }
 
 func (r *renderer) text(src string) (string, error) { return text(src, r.f) }
@@ -168,7 +231,7 @@ func (r *renderer) paragraph(s string) {
 // (it takes it for a space) and draws a text in one font only.
 func (r *renderer) lines(x, w, h float64, s, align string) {
 	p := r.pdf
-	s = typeset(r.tpl.Kind, s)
+	s = r.typeset(s)
 	if w == 0 {
 		w = pageW - margin - x
 	}
@@ -201,11 +264,30 @@ func (r *renderer) line(x, w, h float64, s, align string) {
 // font sets the font of a run at the current size and returns the run as that font takes it.
 func (r *renderer) font(run string) string {
 	if isLatin([]rune(run)[0]) {
-		r.pdf.SetFont(latinFamily, "", r.size)
+		r.setFont(latinFamily)
 		return latinBytes(run)
 	}
-	r.pdf.SetFont(fontFamily, "", r.size)
+	r.setFont(r.cjkFamily)
+	for _, c := range run {
+		r.printed.add(c)
+	}
 	return run
+}
+
+// setFont selects family at the current size when that is not the font selected: fpdf writes the
+// selection into the page each time, and measuring text selects fonts character by character.
+func (r *renderer) setFont(family string) {
+	if r.family != family || r.familySize != r.size {
+		r.pdf.SetFont(family, "", r.size)
+		r.family, r.familySize = family, r.size
+	}
+}
+
+// setPage goes back to page n, whose text state is not the current one: the next text selects its
+// font again.
+func (r *renderer) setPage(n int) {
+	r.pdf.SetPage(n)
+	r.family = ""
 }
 
 // width measures s as line draws it.
@@ -241,6 +323,25 @@ func (r *renderer) wrap(s string, w float64) []string {
 // stay at the end of the line before, a little beyond the margin.
 const noLineStart = "，。、；：？！）》」』〕”’"
 
+// typeset is typeset (which see), noting for warn the characters printed as the missing mark.
+func (r *renderer) typeset(s string) string {
+	return typeset(s, func(c rune) {
+		if r.unprintable == nil {
+			r.unprintable = map[rune]bool{}
+		}
+		r.unprintable[c] = true
+	})
+}
+
+// warn logs each character printed as the missing mark once, with the kind of document and the code
+// point, not the text, which is personal data.
+func (r *renderer) warn(kind string) {
+	for _, c := range slices.Sorted(maps.Keys(r.unprintable)) {
+		slog.Warn("a character of a document is in none of its fonts; printed as 〓", "kind", kind,
+			"code_point", fmt.Sprintf("%U", c))
+	}
+}
+
 // runs cuts s where it changes between the fonts (s is typeset).
 func runs(s string) []string {
 	var out []string
@@ -273,24 +374,24 @@ func (r *renderer) signature() {
 	r.lines(margin, 0, 8, fmt.Sprint(r.f["date"]), "R")
 }
 
-// foot draws the QR code of the verification page (a link as well) and the code in words.
-func (r *renderer) foot(verifyURL, code string) error {
-	q, err := qrcode.New(verifyURL, qrcode.Medium)
-	if err != nil {
-		return fmt.Errorf("encoding the QR code: %w", err)
-	}
-	q.DisableBorder = true
-	bits := q.Bitmap()
+// foot draws the QR code of the verification page, qr (a link as well), and the code in words.
+func (r *renderer) foot(qr [][]bool, verifyURL, code string) {
 	p := r.pdf
 	p.SetAutoPageBreak(false, 0)
 	x, y := margin, pageH-margin-qrSize+3
-	cell := qrSize / float64(len(bits))
+	cell := qrSize / float64(len(qr))
 	p.SetFillColor(0, 0, 0)
-	for i, row := range bits {
-		for j, on := range row {
-			if on {
-				p.Rect(x+float64(j)*cell, y+float64(i)*cell, cell, cell, "F")
+	for i, row := range qr {
+		for j := 0; j < len(row); j++ { // a rectangle per run of dark modules
+			if !row[j] {
+				continue
 			}
+			k := j
+			for k < len(row) && row[k] {
+				k++
+			}
+			p.Rect(x+float64(j)*cell, y+float64(i)*cell, float64(k-j)*cell, cell, "F")
+			j = k
 		}
 	}
 	p.LinkString(x, y, qrSize, qrSize, verifyURL)
@@ -300,5 +401,4 @@ func (r *renderer) foot(verifyURL, code string) error {
 	r.lines(tx, 0, 6, "验证码 "+GroupCode(code), "L")
 	r.lines(tx, 0, 6, "扫描二维码或访问以下地址核验本文书：", "L")
 	r.lines(tx, 0, 6, verifyURL, "L")
-	return nil
 }

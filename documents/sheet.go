@@ -1,84 +1,59 @@
 package documents
 
 import (
-	"bytes"
 	"fmt"
 	"time"
-
-	"codeberg.org/go-pdf/fpdf"
-
-	"github.com/civicflow/civicflow/catalog"
 )
 
 // Sheet draws a plain PDF of a title, headings, paragraphs and ruled tables in the documents' fonts
 // (the embedded CJK font, Helvetica for what it lacks, the same stand-ins for characters neither
 // has), for reports that are not issued documents: no number, no verification code, no seal. Every
 // page has a footer with its number and the sheet's title. Like Render, the output depends only on
-// the inputs.
+// the inputs. The parts are drawn when PDF is called (compose may draw them more than once).
 type Sheet struct {
-	r     *renderer
-	title string
-	err   error
+	title   string
+	created time.Time
+	parts   []func(r *renderer)
 }
 
 // NewSheet starts a sheet titled title (the PDF's title and every page's footer), dated created.
 func NewSheet(title string, created time.Time) *Sheet {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCreationDate(created)
-	pdf.SetModificationDate(created)
-	pdf.SetCatalogSort(true)
-	pdf.SetTitle(title, true)
-	pdf.SetProducer("CivicFlow", true)
-	pdf.AddUTF8FontFromBytes(fontFamily, "", cjkFont)
-	pdf.SetMargins(margin, margin, margin)
-	pdf.SetAutoPageBreak(true, margin)
-	pdf.AddPage()
-	return &Sheet{r: &renderer{pdf: pdf, tpl: &catalog.DocumentTemplate{Kind: "sheet"}}, title: title}
+	return &Sheet{title: title, created: created}
 }
 
-// guard runs fn, turning a panic of fpdf into the sheet's error (see Render).
-func (s *Sheet) guard(fn func()) {
-	if s.err != nil {
-		return
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			s.err = fmt.Errorf("drawing %s: fpdf failed: %v", s.title, p)
-		}
-	}()
-	fn()
-}
+// add appends a part to draw.
+func (s *Sheet) add(part func(r *renderer)) { s.parts = append(s.parts, part) }
 
 // Title writes the sheet's main heading, centred.
 func (s *Sheet) Title(text string) {
-	s.guard(func() {
-		s.r.size = 16
-		s.r.lines(margin, 0, 9, text, "C")
-		s.r.pdf.Ln(4)
+	s.add(func(r *renderer) {
+		r.size = 16
+		r.lines(margin, 0, 9, text, "C")
+		r.pdf.Ln(4)
 	})
 }
 
 // Heading writes a section heading.
 func (s *Sheet) Heading(text string) {
-	s.guard(func() {
-		s.r.pdf.Ln(2)
-		s.r.size = 13
-		s.r.lines(margin, 0, 7.5, text, "L")
-		s.r.pdf.Ln(1)
+	s.add(func(r *renderer) {
+		r.pdf.Ln(2)
+		r.size = 13
+		r.lines(margin, 0, 7.5, text, "L")
+		r.pdf.Ln(1)
 	})
 }
 
 // Paragraph writes body text; line breaks in text start new lines.
 func (s *Sheet) Paragraph(text string) {
-	s.guard(func() { s.r.paragraph(text) })
+	s.add(func(r *renderer) { r.paragraph(text) })
 }
 
 // Table draws rows as a ruled table over the width of the page, the columns as wide as the relative
 // widths say (equal when widths is short). The first column is aligned left, the others centred, as
 // are the first head rows. A row that does not fit on the page starts a new one.
 func (s *Sheet) Table(rows [][]string, head int, widths []float64) {
-	s.guard(func() {
-		r, p := s.r, s.r.pdf
+	s.add(func(r *renderer) {
+		p := r.pdf
 		n := 0
 		for _, row := range rows {
 			n = max(n, len(row))
@@ -106,7 +81,7 @@ func (s *Sheet) Table(rows [][]string, head int, widths []float64) {
 			for j := range n {
 				text := ""
 				if j < len(row) {
-					text = typeset(r.tpl.Kind, row[j])
+					text = r.typeset(row[j])
 				}
 				cells[j] = r.wrap(text, ws[j]-2*pad)
 				lines = max(lines, len(cells[j]))
@@ -134,27 +109,26 @@ func (s *Sheet) Table(rows [][]string, head int, widths []float64) {
 	})
 }
 
-// PDF finishes the sheet: the footers, then the bytes.
-func (s *Sheet) PDF() ([]byte, error) {
-	var out []byte
-	s.guard(func() {
-		p := s.r.pdf
-		p.SetAutoPageBreak(false, 0)
-		for n := range p.PageCount() {
-			p.SetPage(n + 1)
-			s.r.size = 8
-			p.SetY(pageH - 18)
-			s.r.lines(margin, 0, 4, fmt.Sprintf("第 %d 页 共 %d 页 · %s", n+1, p.PageCount(), s.title), "C")
-		}
-		var buf bytes.Buffer
-		if err := p.Output(&buf); err != nil {
-			s.err = fmt.Errorf("writing %s: %w", s.title, err)
-			return
-		}
-		out = buf.Bytes()
-	})
-	if s.err != nil {
-		return nil, s.err
+// PDF draws the sheet.
+func (s *Sheet) PDF() ([]byte, error) { return compose(sheetKind, s.title, s.created, s.draw) }
+
+// draw draws the sheet's parts, then the footers.
+func (s *Sheet) draw(r *renderer) error {
+	p := r.pdf
+	p.SetAutoPageBreak(true, margin)
+	p.AddPage()
+	for _, part := range s.parts {
+		part(r)
 	}
-	return out, nil
+	p.SetAutoPageBreak(false, 0)
+	for n := range p.PageCount() {
+		r.setPage(n + 1)
+		r.size = 8
+		p.SetY(pageH - 18)
+		r.lines(margin, 0, 4, fmt.Sprintf("第 %d 页 共 %d 页 · %s", n+1, p.PageCount(), s.title), "C")
+	}
+	return nil
 }
+
+// sheetKind is the kind of document a sheet is, in errors and warnings.
+const sheetKind = "sheet"
