@@ -40,9 +40,10 @@ type Delivery struct {
 	Error    string    `json:"error,omitempty"`
 }
 
-// Deliverer is the asynq handler of tasks.TypeDeliver. Redis may hand it a task twice, late, or after
-// another worker died holding it; the outbox row, claimed with a conditional update, decides who
-// delivers, so the inbox gets each message exactly once and e-mail and SMS at least once.
+// Deliverer delivers outbox rows: in-app messages in batches (DeliverInbox, which the relay calls),
+// e-mail and SMS one row per task as the asynq handler of tasks.TypeDeliver. Redis may hand it a task
+// twice, late, or after another worker died holding it; the outbox row, claimed with a conditional
+// update, decides who sends, so e-mail and SMS go out at least once.
 type Deliverer struct {
 	db          *bun.DB
 	senders     Senders
@@ -68,8 +69,9 @@ func NewDeliverer(db *bun.DB, senders Senders, maxAttempts int, now func() time.
 	return &Deliverer{db: db, senders: senders, maxAttempts: maxAttempts, now: now}
 }
 
-// ProcessTask delivers the outbox row named by a tasks.TypeDeliver task. It returns nil when the row
-// needs nothing (already delivered or failed, or being delivered by another worker), an error for
+// ProcessTask sends the e-mail or SMS outbox row named by a tasks.TypeDeliver task. It returns nil
+// when the row needs nothing (already delivered or failed, being delivered by another worker, or an
+// in-app message, which DeliverInbox delivers: only a task from an older version names one), an error for
 // asynq to retry after a failed attempt, and an error wrapping asynq.SkipRetry once the row failed
 // for good.
 func (d *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
@@ -81,21 +83,12 @@ func (d *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil || !ok {
 		return err
 	}
-	// A text message to a number (SendSMS) has no account; any other message lost its recipient.
-	if o.UserID == nil && !templates[o.Template].ToNumber {
-		return d.fail(ctx, o, errors.New("the recipient's account was deleted"), true)
-	}
-	subject, body, err := render(o.Template, o.Locale, o.Data)
+	subject, body, err := renderRow(o)
 	if err != nil {
 		return d.fail(ctx, o, err, true)
 	}
 	var sender Sender
 	switch o.Channel {
-	case Inbox:
-		if err := d.deliverToInbox(ctx, o, subject, body); err != nil {
-			return d.fail(ctx, o, err, false)
-		}
-		return nil
 	case Email:
 		sender = d.senders.Email
 	case SMS:
@@ -115,8 +108,8 @@ func (d *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	return d.markSent(ctx, o)
 }
 
-// claim takes row id for one attempt: it must be pending and not held by a live claim. Taking it
-// counts the attempt, so an attempt that crashes the worker still counts.
+// claim takes e-mail or SMS row id for one attempt: it must be pending and not held by a live claim.
+// Taking it counts the attempt, so an attempt that crashes the worker still counts.
 func (d *Deliverer) claim(ctx context.Context, id int64) (*Outbox, bool, error) {
 	now := d.now().UTC()
 	o := new(Outbox)
@@ -124,6 +117,7 @@ func (d *Deliverer) claim(ctx context.Context, id int64) (*Outbox, bool, error) 
 		Set("claimed_until = ?", now.Add(claimLease)).
 		Set("attempts = attempts + 1").
 		Where("id = ?", id).
+		Where("channel <> ?", Inbox).
 		Where("status = ?", StatusPending).
 		Where("(claimed_until IS NULL OR claimed_until < ?)", now).
 		Returning("*").
@@ -137,33 +131,13 @@ func (d *Deliverer) claim(ctx context.Context, id int64) (*Outbox, bool, error) 
 	return o, true, nil
 }
 
-// deliverToInbox writes the message into the user's inbox and marks the row delivered in one
-// transaction, which is what makes the inbox exactly-once. A row whose claim another worker has
-// since taken over is left to that worker.
-func (d *Deliverer) deliverToInbox(ctx context.Context, o *Outbox, subject, body string) error {
-	now := d.now().UTC()
-	return d.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*Outbox)(nil)).
-			Set("status = ?", StatusDelivered).
-			Set("delivered_at = ?", now).
-			Set("claimed_until = NULL").
-			Set("last_error = ''").
-			Where("id = ?", o.ID).
-			Where("status = ?", StatusPending).
-			Where("attempts = ?", o.Attempts).
-			Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("marking outbox row %d delivered: %w", o.ID, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err // superseded: nothing to do, and nothing to record
-		}
-		msg := &InboxMessage{UserID: *o.UserID, OutboxID: o.ID, Subject: subject, Body: body, CreatedAt: now}
-		if _, err := tx.NewInsert().Model(msg).Exec(ctx); err != nil {
-			return fmt.Errorf("writing inbox message of outbox row %d: %w", o.ID, err)
-		}
-		return insertDelivery(ctx, tx, o, now, nil)
-	})
+// renderRow renders the message of o; an error means o can never be delivered.
+func renderRow(o *Outbox) (subject, body string, err error) {
+	// A text message to a number (SendSMS) has no account; any other message lost its recipient.
+	if o.UserID == nil && !templates[o.Template].ToNumber {
+		return "", "", errors.New("the recipient's account was deleted")
+	}
+	return render(o.Template, o.Locale, o.Data)
 }
 
 // markSent records a message that left through e-mail or SMS. It runs even if ctx was cancelled in

@@ -22,10 +22,14 @@ func TestDeliverToInboxExactlyOnce(t *testing.T) {
 		uid := addUser(t, s.DB, "inbox", "en", "", "")
 		o := sendMessage(t, s.DB, roleGranted(uid, Inbox))[Inbox]
 
-		for i := range 2 {
-			if err := d.ProcessTask(ctx, tasks.NewDeliver(o.ID)); err != nil {
-				t.Fatalf("delivery %d: %v", i+1, err)
+		for i, want := range []int{1, 0} {
+			if n, err := d.DeliverInbox(ctx, InboxBatch); err != nil || n != want {
+				t.Fatalf("delivery %d: %d, %v; want %d", i+1, n, err, want)
 			}
+		}
+		// A task of an older version naming an in-app message is done without a second message.
+		if err := d.ProcessTask(ctx, tasks.NewDeliver(o.ID)); err != nil {
+			t.Fatalf("task of an in-app message: %v", err)
 		}
 		got := getOutbox(t, s.DB, o.ID)
 		if got.Status != StatusDelivered || got.Attempts != 1 || got.ClaimedUntil != nil ||
@@ -177,11 +181,14 @@ func TestDeletedUserFails(t *testing.T) {
 		if _, err := s.DB.NewDelete().Model((*testUser)(nil)).Where("id = ?", uid).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
+		if err := d.ProcessTask(ctx, tasks.NewDeliver(rows[Email].ID)); !errors.Is(err, asynq.SkipRetry) {
+			t.Errorf("email: err = %v, want SkipRetry", err)
+		}
+		if n, err := d.DeliverInbox(ctx, InboxBatch); err != nil || n != 1 {
+			t.Errorf("inbox: %d, %v; want the row taken and failed", n, err)
+		}
 		for ch, o := range rows {
-			if err := d.ProcessTask(ctx, tasks.NewDeliver(o.ID)); !errors.Is(err, asynq.SkipRetry) {
-				t.Errorf("%s: err = %v, want SkipRetry", ch, err)
-			}
-			if got := getOutbox(t, s.DB, o.ID); got.Status != StatusFailed || got.Attempts != 1 {
+			if got := getOutbox(t, s.DB, o.ID); got.Status != StatusFailed || got.Attempts != 1 || got.LastError == "" {
 				t.Errorf("%s: %+v", ch, got)
 			}
 		}
@@ -217,9 +224,11 @@ func TestConcurrentDeliverersDeliverOnce(t *testing.T) {
 		errs := make(chan error, 16)
 		for range 8 {
 			d := NewDeliverer(s.DB, Senders{Email: email}, 3, nil)
-			for _, o := range rows {
-				go func() { errs <- d.ProcessTask(ctx, tasks.NewDeliver(o.ID)) }()
-			}
+			go func() { errs <- d.ProcessTask(ctx, tasks.NewDeliver(rows[Email].ID)) }()
+			go func() {
+				_, err := d.DeliverInbox(ctx, InboxBatch)
+				errs <- err
+			}()
 		}
 		for range 16 {
 			if err := <-errs; err != nil {

@@ -31,7 +31,7 @@ type testUser struct {
 }
 
 // addUser inserts a user and returns its id.
-func addUser(t *testing.T, db bun.IDB, login, locale, email, phone string) int64 {
+func addUser(t testing.TB, db bun.IDB, login, locale, email, phone string) int64 {
 	t.Helper()
 	now := time.Now().UTC()
 	u := &testUser{Login: login, PasswordHash: "x", Locale: locale, Email: email, Phone: phone, CreatedAt: now, UpdatedAt: now}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/stacktest"
-	"github.com/civicflow/civicflow/tasks"
 )
 
 func TestInbox(t *testing.T) {
@@ -18,9 +17,9 @@ func TestInbox(t *testing.T) {
 		alice := addUser(t, s.DB, "alice", "zh-CN", "", "")
 		bob := addUser(t, s.DB, "bob", "en", "", "")
 		for _, uid := range []int64{alice, alice, bob} {
-			o := sendMessage(t, s.DB, roleGranted(uid, Inbox))[Inbox]
-			if err := d.ProcessTask(ctx, tasks.NewDeliver(o.ID)); err != nil {
-				t.Fatal(err)
+			sendMessage(t, s.DB, roleGranted(uid, Inbox))
+			if n, err := d.DeliverInbox(ctx, InboxBatch); err != nil || n != 1 {
+				t.Fatalf("DeliverInbox: %d, %v", n, err)
 			}
 		}
 		msgs, err := ListMessages(ctx, s.DB, alice, 10)

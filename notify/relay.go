@@ -14,15 +14,18 @@ import (
 	"github.com/civicflow/civicflow/tasks"
 )
 
-// relayBatch is how many rows one pass of the relay enqueues; Run goes on at once while passes come
-// back full.
+// relayBatch is how many e-mail and SMS rows one pass of the relay enqueues; Run goes on at once
+// while passes come back full.
 const relayBatch = 100
 
-// Relay moves outbox rows into asynq: rows never enqueued, and rows still pending redeliverAfter
-// after their last enqueue, because Redis may have lost the task. Enqueueing is idempotent by task id,
-// so any number of relays may run in any number of processes.
+// Relay moves outbox rows on: it delivers in-app messages itself, in batches (Deliverer.DeliverInbox),
+// and enqueues an asynq task per e-mail and SMS row: rows never enqueued, and rows still pending
+// redeliverAfter after their last enqueue, because Redis may have lost the task. Both are safe with
+// any number of relays in any number of processes: a batch takes its rows in its own transaction,
+// and enqueueing is idempotent by task id.
 type Relay struct {
 	db             *bun.DB
+	deliverer      *Deliverer
 	client         *asynq.Client
 	inspector      *asynq.Inspector
 	interval       time.Duration
@@ -40,20 +43,18 @@ func WithInspector(i *asynq.Inspector) RelayOption {
 	return func(r *Relay) { r.inspector = i }
 }
 
-// NewRelay returns a relay from db to client that runs every interval and enqueues a pending row
-// again redeliverAfter after its last enqueue. now is the clock (time.Now when nil); a duration that
-// is not positive means the default of its CIVICFLOW_* setting.
-func NewRelay(db *bun.DB, client *asynq.Client, interval, redeliverAfter time.Duration, now func() time.Time, opts ...RelayOption) *Relay {
-	if now == nil {
-		now = time.Now
-	}
+// NewRelay returns a relay that runs every interval, delivers in-app messages through d and enqueues
+// e-mail and SMS rows of d's database to client, a pending one again redeliverAfter after its last
+// enqueue. It uses d's clock; a duration that is not positive means the default of its CIVICFLOW_*
+// setting.
+func NewRelay(d *Deliverer, client *asynq.Client, interval, redeliverAfter time.Duration, opts ...RelayOption) *Relay {
 	if interval <= 0 {
 		interval = time.Second
 	}
 	if redeliverAfter <= 0 {
 		redeliverAfter = 2 * time.Minute
 	}
-	r := &Relay{db: db, client: client, interval: interval, redeliverAfter: redeliverAfter, now: now}
+	r := &Relay{db: d.db, deliverer: d, client: client, interval: interval, redeliverAfter: redeliverAfter, now: d.now}
 	for _, o := range opts {
 		o(r)
 	}
@@ -67,17 +68,7 @@ func (r *Relay) Run(ctx context.Context) {
 	t := time.NewTicker(r.interval)
 	defer t.Stop()
 	for {
-		for {
-			n, err := r.RelayOnce(ctx)
-			if err != nil {
-				if ctx.Err() == nil && !queue.Unavailable(err) {
-					slog.WarnContext(ctx, "outbox relay pass failed", "error", err)
-				}
-				break
-			}
-			if n < relayBatch {
-				break
-			}
+		for r.pass(ctx) && ctx.Err() == nil {
 		}
 		select {
 		case <-ctx.Done():
@@ -87,13 +78,30 @@ func (r *Relay) Run(ctx context.Context) {
 	}
 }
 
-// RelayOnce enqueues one batch of due rows, oldest first, and returns how many it enqueued (a task
-// already in the queue counts as enqueued).
+// pass delivers one batch of in-app messages and enqueues one batch of e-mail and SMS rows, logging
+// a failure, and reports whether either batch came back full (more may wait).
+func (r *Relay) pass(ctx context.Context) (more bool) {
+	delivered, err := r.deliverer.DeliverInbox(ctx, InboxBatch)
+	r.logFailure(ctx, "delivering in-app messages", err)
+	enqueued, err := r.RelayOnce(ctx)
+	r.logFailure(ctx, "enqueueing e-mail and SMS", err)
+	return delivered == InboxBatch || enqueued == relayBatch
+}
+
+func (r *Relay) logFailure(ctx context.Context, what string, err error) {
+	if err != nil && ctx.Err() == nil && !queue.Unavailable(err) {
+		slog.WarnContext(ctx, "outbox relay pass failed", "step", what, "error", err)
+	}
+}
+
+// RelayOnce enqueues one batch of due e-mail and SMS rows, oldest first, and returns how many it
+// enqueued (a task already in the queue counts as enqueued).
 func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	now := r.now().UTC()
 	var rows []Outbox
 	err := r.db.NewSelect().Model(&rows).Column("id", "enqueued_at").
 		Where("status = ?", StatusPending).
+		Where("channel <> ?", Inbox).
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("enqueued_at IS NULL").WhereOr("enqueued_at < ?", now.Add(-r.redeliverAfter))
 		}).

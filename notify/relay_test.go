@@ -30,17 +30,26 @@ func TestRelayEnqueuesEachRowOnce(t *testing.T) {
 		client := asynq.NewClientFromRedisClient(b.Redis())
 		insp := asynq.NewInspectorFromRedisClient(b.Redis())
 		clock := newFakeClock()
-		relay := NewRelay(s.DB, client, time.Second, redeliverAfter, clock.Now)
+		relay := NewRelay(NewDeliverer(s.DB, Senders{}, 3, clock.Now), client, time.Second, redeliverAfter)
 
-		uid := addUser(t, s.DB, "relay", "zh-CN", "relay@example.org", "")
+		uid := addUser(t, s.DB, "relay", "zh-CN", "relay@example.org", "13800000000")
 		rows := sendMessage(t, s.DB, roleGranted(uid))
-		if len(rows) != 2 {
-			t.Fatalf("outbox rows = %v, want inbox and email", rows)
+		if len(rows) != 3 {
+			t.Fatalf("outbox rows = %v, want inbox, email and SMS", rows)
 		}
+		// In-app messages are delivered in batches (DeliverInbox), never enqueued.
+		inbox := rows[Inbox]
+		delete(rows, Inbox)
 
 		n, err := relay.RelayOnce(ctx)
 		if err != nil || n != 2 {
 			t.Fatalf("first pass: %d, %v; want 2", n, err)
+		}
+		if got := getOutbox(t, s.DB, inbox.ID); got.EnqueuedAt != nil || got.Status != StatusPending {
+			t.Errorf("inbox row after the pass: %+v, want it pending and not enqueued", got)
+		}
+		if _, err := insp.GetTaskInfo(tasks.Queue, tasks.DeliverTaskID(inbox.ID)); err == nil {
+			t.Error("the inbox row was enqueued")
 		}
 		for _, o := range rows {
 			got := getOutbox(t, s.DB, o.ID)
@@ -91,11 +100,12 @@ func TestRelayReplacesArchivedTask(t *testing.T) {
 		client := asynq.NewClientFromRedisClient(b.Redis())
 		insp := asynq.NewInspectorFromRedisClient(b.Redis())
 		clock := newFakeClock()
-		uid := addUser(t, s.DB, "archived", "en", "", "")
-		o := sendMessage(t, s.DB, roleGranted(uid, Inbox))[Inbox]
+		uid := addUser(t, s.DB, "archived", "en", "archived@example.org", "")
+		o := sendMessage(t, s.DB, roleGranted(uid, Email))[Email]
 		taskID := tasks.DeliverTaskID(o.ID)
 
-		plain := NewRelay(s.DB, client, time.Second, redeliverAfter, clock.Now)
+		d := NewDeliverer(s.DB, Senders{}, 3, clock.Now)
+		plain := NewRelay(d, client, time.Second, redeliverAfter)
 		if n, err := plain.RelayOnce(ctx); err != nil || n != 1 {
 			t.Fatalf("relay: %d, %v", n, err)
 		}
@@ -111,7 +121,7 @@ func TestRelayReplacesArchivedTask(t *testing.T) {
 		}
 
 		clock.Advance(redeliverAfter + time.Second)
-		withInspector := NewRelay(s.DB, client, time.Second, redeliverAfter, clock.Now, WithInspector(insp))
+		withInspector := NewRelay(d, client, time.Second, redeliverAfter, WithInspector(insp))
 		if n, err := withInspector.RelayOnce(ctx); err != nil || n != 1 {
 			t.Fatalf("relay with inspector: %d, %v", n, err)
 		}
@@ -128,22 +138,23 @@ func TestRelayRunStopsWithContext(t *testing.T) {
 	b := s.Broker(t)
 	client := asynq.NewClientFromRedisClient(b.Redis())
 	insp := asynq.NewInspectorFromRedisClient(b.Redis())
-	uid := addUser(t, s.DB, "run", "en", "", "")
-	sendMessage(t, s.DB, roleGranted(uid, Inbox))
+	uid := addUser(t, s.DB, "run", "en", "run@example.org", "")
+	rows := sendMessage(t, s.DB, roleGranted(uid, Inbox, Email))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
-		NewRelay(s.DB, client, 10*time.Millisecond, redeliverAfter, nil).Run(ctx)
+		NewRelay(NewDeliverer(s.DB, Senders{}, 3, nil), client, 10*time.Millisecond, redeliverAfter).Run(ctx)
 		close(done)
 	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if q, err := insp.GetQueueInfo(tasks.Queue); err == nil && q.Pending == 1 {
+		q, err := insp.GetQueueInfo(tasks.Queue)
+		if err == nil && q.Pending == 1 && getOutbox(t, s.DB, rows[Inbox].ID).Status == StatusDelivered {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("Run did not enqueue the row")
+			t.Fatal("Run did not deliver the in-app message and enqueue the e-mail")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -15,7 +15,8 @@ import (
 // Queue is the asynq queue every CivicFlow task goes to.
 const Queue = "default"
 
-// TypeDeliver delivers one outbox row of package notify to its channel.
+// TypeDeliver sends one e-mail or SMS outbox row of package notify (in-app messages are delivered in
+// batches, without a task).
 const TypeDeliver = "notify:deliver"
 
 // DeliverMaxRetry is how often asynq retries a delivery task. It is deliberately above the highest

@@ -588,6 +588,15 @@ func (sd *seeder) deliver() {
 		sd.t.Fatal(err)
 	}
 	d := notify.NewDeliverer(sd.st.stack.DB, notify.Senders{SMS: downSMS{}}, 1, sd.st.clock.Now)
+	for {
+		n, err := d.DeliverInbox(sd.ctx, notify.InboxBatch)
+		if err != nil {
+			sd.t.Fatalf("delivering in-app messages: %v", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
 	for _, id := range ids {
 		if err := d.ProcessTask(sd.ctx, tasks.NewDeliver(id)); err != nil && !errors.Is(err, errSMSDown) {
 			sd.t.Fatalf("delivering outbox row %d: %v", id, err)

@@ -322,6 +322,15 @@ func deliverAll(t *testing.T, s *stacktest.Stack) {
 		t.Fatal(err)
 	}
 	d := notify.NewDeliverer(s.DB, notify.Senders{Email: failingEmail{}}, 1, nil)
+	for {
+		n, err := d.DeliverInbox(ctx, notify.InboxBatch)
+		if err != nil {
+			t.Fatalf("delivering in-app messages: %v", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
 	for _, o := range pending {
 		_ = d.ProcessTask(ctx, tasks.NewDeliver(o.ID)) // an error is the failed e-mail, checked through the API
 	}

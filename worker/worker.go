@@ -1,5 +1,6 @@
 // Package worker runs CivicFlow's background work in one process: an asynq server that executes tasks
-// (notification deliveries now, timers later) and the outbox relay that feeds it. On shutdown it stops
+// (e-mail and SMS deliveries now, timers later) and the outbox relay that feeds it and delivers
+// in-app messages itself, in batches. On shutdown it stops
 // taking tasks, lets the ones in flight finish within the shutdown timeout and hands the rest back to
 // Redis, so that a deploy loses nothing.
 package worker
@@ -135,8 +136,8 @@ func New(db *bun.DB, broker *queue.Broker, cfg config.Config, senders notify.Sen
 	deliverer := notify.NewDeliverer(db, senders, cfg.DeliveryMaxAttempts, o.now)
 	// A fresh mux cannot refuse its first pattern.
 	_ = w.Handle(tasks.TypeDeliver, deliverer)
-	w.relay = notify.NewRelay(db, asynq.NewClientFromRedisClient(broker.Redis()), cfg.RelayInterval,
-		cfg.RedeliverAfter, o.now, notify.WithInspector(asynq.NewInspectorFromRedisClient(broker.Redis())))
+	w.relay = notify.NewRelay(deliverer, asynq.NewClientFromRedisClient(broker.Redis()), cfg.RelayInterval,
+		cfg.RedeliverAfter, notify.WithInspector(asynq.NewInspectorFromRedisClient(broker.Redis())))
 	return w
 }
 

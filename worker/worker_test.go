@@ -228,19 +228,20 @@ func TestEnqueuedTwiceDeliveredOnce(t *testing.T) {
 		b := s.Broker(t)
 		clock := newFakeClock()
 		insp := asynq.NewInspectorFromRedisClient(b.Redis())
-		relay := notify.NewRelay(s.DB, asynq.NewClientFromRedisClient(b.Redis()), time.Hour, redeliverAfter, clock.Now)
+		relay := notify.NewRelay(notify.NewDeliverer(s.DB, notify.Senders{}, maxAttempts, clock.Now),
+			asynq.NewClientFromRedisClient(b.Redis()), time.Hour, redeliverAfter)
 		email := &fakeSender{}
 		uid := addUser(t, s.DB, "twice", "twice@example.org")
 		rows := send(t, s.DB, uid, notify.Inbox, notify.Email)
 
 		for pass := range 2 {
-			if n, err := relay.RelayOnce(ctx); err != nil || n != 2 {
-				t.Fatalf("relay pass %d: %d, %v", pass, n, err)
+			if n, err := relay.RelayOnce(ctx); err != nil || n != 1 {
+				t.Fatalf("relay pass %d: %d, %v; want the e-mail (in-app messages are not enqueued)", pass, n, err)
 			}
 			clock.Advance(redeliverAfter + time.Second) // due again: the second pass re-enqueues
 		}
-		if q, err := insp.GetQueueInfo(tasks.Queue); err != nil || q.Pending != 2 {
-			t.Fatalf("queue after enqueueing twice: %+v, %v; want 2 pending tasks", q, err)
+		if q, err := insp.GetQueueInfo(tasks.Queue); err != nil || q.Pending != 1 {
+			t.Fatalf("queue after enqueueing twice: %+v, %v; want 1 pending task", q, err)
 		}
 
 		start(t, newWorker(t, b, s, testConfig(), notify.Senders{Email: email}, clock))
@@ -272,9 +273,11 @@ func TestTaskLostInRedisIsDeliveredAnyway(t *testing.T) {
 		b := s.Broker(t)
 		clock := newFakeClock()
 		insp := asynq.NewInspectorFromRedisClient(b.Redis())
-		relay := notify.NewRelay(s.DB, asynq.NewClientFromRedisClient(b.Redis()), time.Hour, redeliverAfter, clock.Now)
-		uid := addUser(t, s.DB, "lost", "")
-		id := send(t, s.DB, uid, notify.Inbox)[notify.Inbox]
+		relay := notify.NewRelay(notify.NewDeliverer(s.DB, notify.Senders{}, maxAttempts, clock.Now),
+			asynq.NewClientFromRedisClient(b.Redis()), time.Hour, redeliverAfter)
+		email := &fakeSender{}
+		uid := addUser(t, s.DB, "lost", "lost@example.org")
+		id := send(t, s.DB, uid, notify.Email)[notify.Email]
 
 		if n, err := relay.RelayOnce(ctx); err != nil || n != 1 {
 			t.Fatalf("relay: %d, %v", n, err)
@@ -290,11 +293,11 @@ func TestTaskLostInRedisIsDeliveredAnyway(t *testing.T) {
 			t.Fatalf("relay after redeliverAfter: %d, %v; want 1", n, err)
 		}
 
-		start(t, newWorker(t, b, s, testConfig(), notify.Senders{}, clock))
+		start(t, newWorker(t, b, s, testConfig(), notify.Senders{Email: email}, clock))
 		waitForStatus(t, s.DB, id, notify.StatusDelivered)
 		waitQueueIdle(t, insp)
-		if n := count(t, s.DB, "messages", id); n != 1 {
-			t.Fatalf("%d inbox messages, want 1", n)
+		if email.calls() != 1 {
+			t.Fatalf("%d e-mails, want 1", email.calls())
 		}
 		if n := count(t, s.DB, "deliveries", id); n != 1 {
 			t.Fatalf("%d deliveries, want 1", n)
