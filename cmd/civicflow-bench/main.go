@@ -38,6 +38,7 @@ func main() {
 	flag.IntVar(&o.cases, "cases", 200, "cases to prepare and take through the actions (province: to load)")
 	flag.IntVar(&o.organisations, "organisations", 100000, "province: organisations to load into the register")
 	flag.IntVar(&o.requests, "requests", 500, "province: requests of each read")
+	flag.StringVar(&o.reads, "reads", "", "province: the reads to time, comma-separated (inbox, search-number, search-name, search-state, register, statistics); all by default")
 	flag.StringVar(&o.databaseURL, "database-url", os.Getenv("CIVICFLOW_DATABASE_URL"), "province: the server's database, loaded directly (postgres://… or sqlite:path)")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 	flag.Parse()
@@ -67,7 +68,7 @@ var scenarios = map[string]func(context.Context, options) error{
 
 type options struct {
 	url, admin, adminPassword, jurisdiction, scenario string
-	databaseURL                                       string
+	databaseURL, reads                                string
 	clients, cases, organisations, requests           int
 	timeout                                           time.Duration
 }

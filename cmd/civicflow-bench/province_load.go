@@ -316,7 +316,7 @@ var (
 	clockCols = []string{"case_id", "clock", "status", "started_on", "statutory_due", "stopped_on"}
 )
 
-// loadCases writes the cases: a third open (received in the last 120 days, in a state someone
+// loadCases writes the cases: one in twenty open (received in the last 120 days, in a state staff
 // acts in), the rest closed in one of their item's final states over the last five years. Each has
 // the one event that leads to its state, so that `civicflow audit verify` holds, and the item's first
 // clock, running or stopped (late one time in ten).
@@ -371,7 +371,7 @@ func (p *province) newCase(id int64) ([]any, *workflow.Event, []any) {
 	var st catalog.State
 	var created, entered time.Time
 	var closed *time.Time
-	if p.r.IntN(3) == 0 && len(open) > 0 {
+	if p.r.IntN(20) == 0 && len(open) > 0 {
 		st = open[p.r.IntN(len(open))]
 		created = p.now.Add(-time.Duration(p.r.IntN(120*24*60)) * time.Minute)
 		entered = created.Add(time.Duration(p.r.Float64() * float64(p.now.Sub(created))))
