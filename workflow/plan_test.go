@@ -10,8 +10,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/jurisdictions"
-	"github.com/civicflow/civicflow/statistics"
 	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/statistics"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -45,6 +45,8 @@ func (l *queryLog) take() []string {
 // city never scan table cases.
 func TestCaseListsUseIndexes(t *testing.T) {
 	s := stacktest.PostgresOnly(t) // the plans are PostgreSQL's
+	log := &queryLog{}
+	s.DB = s.DB.WithQueryHook(log)
 	f := newFixture(t, s)
 	ctx := f.ctx
 	first := f.start()
@@ -69,8 +71,7 @@ func TestCaseListsUseIndexes(t *testing.T) {
 	if _, err := f.db.ExecContext(ctx, "VACUUM ANALYZE cases"); err != nil { // as autovacuum would
 		t.Fatal(err)
 	}
-	log := &queryLog{}
-	f.db.AddQueryHook(log)
+	log.take() // the set-up's
 
 	reads := map[string]func() error{
 		"inbox": func() error { _, err := f.eng.Inbox(ctx, f.acceptor, workflow.InboxFilter{}); return err },

@@ -33,6 +33,9 @@ func runProvince(ctx context.Context, o options) error {
 		return err
 	}
 	fmt.Printf("loaded in %s\n", time.Since(t).Round(time.Millisecond))
+	if len(data.numbers) == 0 || len(data.states) == 0 {
+		return fmt.Errorf("no open case of %s was loaded to search for: load more cases", o.jurisdiction)
+	}
 	staff, err := b.newUser(ctx, "bench-"+b.run+"-staff", append(caseRoles, "auditor")...)
 	if err != nil {
 		return err

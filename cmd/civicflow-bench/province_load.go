@@ -328,7 +328,7 @@ func (p *province) loadCases(ctx context.Context, o options) error {
 	for from := 0; from < o.cases; from += loadChunk {
 		var cases, events, clocks [][]any
 		for i := from; i < min(from+loadChunk, o.cases); i++ {
-			row, ev, clock := p.newCase(first + int64(i))
+			row, ev, clock := p.newCase(first+int64(i), i < cityFirst)
 			if err := ev.Seal(""); err != nil {
 				return err
 			}
@@ -354,11 +354,18 @@ func (p *province) loadCases(ctx context.Context, o options) error {
 	return p.resetIdentity(ctx, "cases")
 }
 
-// newCase draws case id: its row, its first event (to be sealed) and its clock's row, nil when its
-// item has no clock.
-func (p *province) newCase(id int64) ([]any, *workflow.Event, []any) {
+// cityFirst is how many of the first cases are open ones of the bench's city, so that even a small
+// load gives the city's staff something to find.
+const cityFirst = 50
+
+// newCase draws case id, an open one of the bench's city when inCity: its row, its first event (to
+// be sealed) and its clock's row, nil when its item has no clock.
+func (p *province) newCase(id int64, inCity bool) ([]any, *workflow.Event, []any) {
 	it := p.items[p.r.IntN(len(p.items))]
 	j := p.jurisdiction()
+	if inCity {
+		j = p.out.city
+	}
 	var open, final []catalog.State
 	for _, s := range it.Workflow.States {
 		switch {
@@ -371,7 +378,7 @@ func (p *province) newCase(id int64) ([]any, *workflow.Event, []any) {
 	var st catalog.State
 	var created, entered time.Time
 	var closed *time.Time
-	if p.r.IntN(20) == 0 && len(open) > 0 {
+	if (inCity || p.r.IntN(20) == 0) && len(open) > 0 {
 		st = open[p.r.IntN(len(open))]
 		created = p.now.Add(-time.Duration(p.r.IntN(120*24*60)) * time.Minute)
 		entered = created.Add(time.Duration(p.r.Float64() * float64(p.now.Sub(created))))
