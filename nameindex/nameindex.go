@@ -39,8 +39,9 @@ func Fold(s string) string {
 	}, s)
 }
 
-// nameGrams returns the distinct characters and pairs of adjacent characters of name, folded.
-func nameGrams(name string) []string {
+// Grams returns the distinct characters and pairs of adjacent characters of name, folded: the rows
+// of the index that find it (a bulk loader such as civicflow-bench writes them itself).
+func Grams(name string) []string {
 	rs := []rune(Fold(name))
 	seen := map[string]bool{}
 	var out []string
@@ -107,7 +108,7 @@ type Named struct {
 func IndexNew(ctx context.Context, db bun.IDB, orgs []Named) error {
 	var rows []row
 	for _, o := range orgs {
-		for _, g := range nameGrams(o.Name) {
+		for _, g := range Grams(o.Name) {
 			rows = append(rows, row{Bigram: g, OrganisationID: o.ID})
 		}
 	}

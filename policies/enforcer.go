@@ -392,8 +392,16 @@ func ScopeFilter(column string, patterns []string) (string, []any) {
 		case p == "*":
 			return "1 = 1", nil
 		case strings.HasSuffix(p, "*"):
-			conds = append(conds, "? LIKE ?")
-			args = append(args, bun.Ident(column), strings.TrimSuffix(p, "*")+"%")
+			// A range rather than LIKE 'prefix%': an index on the column serves it whatever the
+			// database's collation, where PostgreSQL serves LIKE only under the C collation.
+			prefix := strings.TrimSuffix(p, "*")
+			if end, ok := prefixEnd(prefix); ok {
+				conds = append(conds, "(? >= ? AND ? < ?)")
+				args = append(args, bun.Ident(column), prefix, bun.Ident(column), end)
+			} else {
+				conds = append(conds, "? >= ?")
+				args = append(args, bun.Ident(column), prefix)
+			}
 			global = global || CoversProvince(p)
 		default:
 			conds = append(conds, "? = ?")
@@ -408,6 +416,17 @@ func ScopeFilter(column string, patterns []string) (string, []any) {
 		return "1 = 0", nil
 	}
 	return "(" + strings.Join(conds, " OR ") + ")", args
+}
+
+// prefixEnd is the first string of digits after every code that starts with the digits prefix
+// ("2101" → "2102", "2109" → "211"); none when the prefix is all nines.
+func prefixEnd(prefix string) (string, bool) {
+	for i := len(prefix) - 1; i >= 0; i-- {
+		if prefix[i] < '9' {
+			return prefix[:i] + string(prefix[i]+1), true
+		}
+	}
+	return "", false
 }
 
 // CoversProvince reports whether a grant pattern covers at least a whole province ("21*" or "*").

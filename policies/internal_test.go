@@ -134,3 +134,12 @@ func TestWatcher(t *testing.T) {
 		}
 	})
 }
+
+// A grant pattern's prefix becomes the range of the codes that start with it.
+func TestPrefixEnd(t *testing.T) {
+	for prefix, want := range map[string]string{"21": "22", "2101": "2102", "2109": "211", "2199": "22", "99": ""} {
+		if got, _ := prefixEnd(prefix); got != want {
+			t.Errorf("prefixEnd(%q) = %q, want %q", prefix, got, want)
+		}
+	}
+}

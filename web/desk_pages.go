@@ -83,7 +83,7 @@ func (s *Server) apiDeskCases(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"cases": n.cases(res.Cases), "total": res.Total, "page": res.Page, "per_page": res.PerPage})
+	return c.JSON(fiber.Map{"cases": n.cases(res.Cases), "total": res.Total, "capped": res.Capped, "page": res.Page, "per_page": res.PerPage})
 }
 
 // dueCell is what the case_due template shows: a case's due dates, in the words of the page.

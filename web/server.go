@@ -40,6 +40,7 @@ import (
 	"github.com/civicflow/civicflow/problem"
 	"github.com/civicflow/civicflow/queue"
 	"github.com/civicflow/civicflow/sso"
+	"github.com/civicflow/civicflow/statistics"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -78,7 +79,12 @@ type Server struct {
 	// exports and searches bound the public register's exports and searches this process serves at
 	// once (see gate).
 	exports, searches gate
+	// statistics remembers the statistics' figures for statisticsAge.
+	statistics *statistics.Cache
 }
+
+// statisticsAge is how old the figures of the statistics may be.
+const statisticsAge = time.Minute
 
 // New builds the application with every route and refuses a route registered without a permission.
 func New(d Deps) (*Server, error) {
@@ -91,7 +97,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Deps: d, tr: tr, pages: pg, exports: newGate(exportSlots, exportWait, errExportBusy),
-		searches: newGate(searchSlots, searchWait, errSearchBusy)}
+		searches: newGate(searchSlots, searchWait, errSearchBusy), statistics: statistics.NewCache(statisticsAge)}
 	cfg := fiber.Config{
 		AppName: "civicflow",
 		// Values from the request outlive it (metric labels, audit rows, goroutines); Immutable makes

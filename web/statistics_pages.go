@@ -78,7 +78,7 @@ func (s *Server) computeStatistics(c *fiber.Ctx, q statisticsQuery) ([]statistic
 	if err != nil {
 		return nil, err
 	}
-	rows, err := statistics.Compute(c.UserContext(), s.DB, f, calendar.Today().String())
+	rows, err := s.statistics.Compute(c.UserContext(), s.DB, f, calendar.Today().String())
 	if err != nil {
 		return nil, err
 	}

@@ -152,9 +152,12 @@ type versionState struct{ hash, state string }
 // on (of f's item and in f's state, when f names them) from which the role takes an action.
 func (e *Engine) actingStates(ctx context.Context, patterns map[string][]string, f InboxFilter) (map[string][]versionState, error) {
 	var hashes []string
-	q := e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("DISTINCT c.version_hash").Where("c.closed_at IS NULL")
+	// One probe of the open cases' index (cases_open_version) per stored version, not a DISTINCT
+	// over every open case.
+	q := e.db.NewSelect().TableExpr("catalog_versions AS v").Column("v.hash").
+		Where("EXISTS (SELECT 1 FROM cases AS c WHERE c.version_hash = v.hash AND c.closed_at IS NULL)")
 	if f.ItemCode != "" {
-		q = q.Where("c.item_code = ?", f.ItemCode)
+		q = q.Where("v.item_code = ?", f.ItemCode)
 	}
 	if err := q.Scan(ctx, &hashes); err != nil {
 		return nil, fmt.Errorf("listing the catalogue versions of open cases: %w", err)

@@ -3,8 +3,12 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
@@ -50,10 +54,14 @@ type SearchQuery struct {
 
 // SearchResults is one page of a case search, newest received first.
 type SearchResults struct {
-	Cases   []Case `json:"cases"`
-	Total   int    `json:"total"` // matches on every page
-	Page    int    `json:"page"`
-	PerPage int    `json:"per_page"`
+	Cases []Case `json:"cases"`
+	Total int    `json:"total"` // matches on every page, up to those the pages reach
+	// Capped says that more cases match than the pages reach (maxSearchPage pages): Total counts
+	// only those. Counting every match of a province would read a million rows to print a number
+	// nobody pages to.
+	Capped  bool `json:"capped,omitempty"`
+	Page    int  `json:"page"`
+	PerPage int  `json:"per_page"`
 }
 
 // Pages is the number of pages of the results, at least 1.
@@ -73,9 +81,36 @@ func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*Sear
 	if len(scopes) == 0 {
 		return res, nil
 	}
+	page := searchFilter(e.db.NewSelect().Model(&res.Cases).ExcludeColumn("data", "fields", "query_code"), scopes, q, from, to, e.now())
+	err = page.OrderExpr("c.created_at DESC, c.id DESC").Limit(int64(q.PerPage)).Offset(int64((q.Page - 1) * q.PerPage)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("searching the cases of user %d (%+v): %w", userID, q, err)
+	}
+	reach := maxSearchPage * q.PerPage
+	matches := searchFilter(e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("1"), scopes, q, from, to, e.now()).Limit(int64(reach + 1))
+	if err := e.db.NewSelect().TableExpr("(?) AS m", matches).ColumnExpr("count(*)").Scan(ctx, &res.Total); err != nil {
+		return nil, fmt.Errorf("counting the cases of user %d (%+v): %w", userID, q, err)
+	}
+	res.Total, res.Capped = min(res.Total, reach), res.Total > reach
+	if err := e.fillDue(ctx, res.Cases); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// wholeNumber is the shape of a whole case number (jurisdiction-year-sequence), which the search
+// finds by the number's unique index rather than as a part of every number.
+var wholeNumber = regexp.MustCompile(`^[0-9]{6}-[0-9]{4}-[0-9]{6,}$`)
+
+// searchFilter adds the conditions of the checked query q to sel, a select of cases c in the
+// jurisdictions of scopes.
+func searchFilter(sel *bun.SelectQuery, scopes []string, q SearchQuery, from, to calendar.Date, now time.Time) *bun.SelectQuery {
 	scope, args := policies.ScopeFilter("c.jurisdiction", scopes)
-	sel := e.db.NewSelect().Model(&res.Cases).ExcludeColumn("data", "fields", "query_code").Where(scope, args...)
-	if q.Number != "" {
+	sel = sel.Where(scope, args...)
+	switch {
+	case wholeNumber.MatchString(q.Number):
+		sel = sel.Where("c.number = ?", q.Number)
+	case q.Number != "":
 		sel = sel.Where(`c.number LIKE ? ESCAPE '\'`, "%"+database.EscapeLike(q.Number)+"%")
 	}
 	if q.Name != "" {
@@ -106,18 +141,10 @@ func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*Sear
 		sel = sel.Where("c.created_at < ?", to.AddDays(1).Time().UTC())
 	}
 	if q.Overdue {
-		today := calendar.DateOf(e.now()).String()
+		today := calendar.DateOf(now).String()
 		sel = sel.Where(overdueCond, today, today)
 	}
-	total, err := sel.OrderExpr("c.created_at DESC, c.id DESC").Limit(int64(q.PerPage)).Offset(int64((q.Page - 1) * q.PerPage)).ScanAndCount(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("searching the cases of user %d (%+v): %w", userID, q, err)
-	}
-	res.Total = int(total)
-	if err := e.fillDue(ctx, res.Cases); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return sel
 }
 
 // checkSearch trims and completes q and returns its days of receipt, or every invalid filter at once

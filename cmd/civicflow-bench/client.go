@@ -118,16 +118,18 @@ func setUp(ctx context.Context, o options) (*bench, error) {
 	return b, nil
 }
 
-// newUser creates a user holding role in the jurisdiction and its subtree and returns its token.
-func (b *bench) newUser(ctx context.Context, login, role string) (string, error) {
+// newUser creates a user holding roles in the jurisdiction and its subtree and returns its token.
+func (b *bench) newUser(ctx context.Context, login string, roles ...string) (string, error) {
 	password := "bench-" + randomHex(12)
 	var created struct{ ID int64 }
 	if err := b.call(ctx, "POST", "/api/v1/users", b.admin, map[string]string{"login": login, "password": password}, &created, http.StatusCreated); err != nil {
 		return "", err
 	}
-	grant := map[string]any{"role": role, "jurisdiction": b.o.jurisdiction, "subtree": true}
-	if err := b.call(ctx, "POST", fmt.Sprintf("/api/v1/users/%d/grants", created.ID), b.admin, grant, nil, http.StatusOK); err != nil {
-		return "", err
+	for _, role := range roles {
+		grant := map[string]any{"role": role, "jurisdiction": b.o.jurisdiction, "subtree": true}
+		if err := b.call(ctx, "POST", fmt.Sprintf("/api/v1/users/%d/grants", created.ID), b.admin, grant, nil, http.StatusOK); err != nil {
+			return "", err
+		}
 	}
 	return b.token(ctx, login, password)
 }

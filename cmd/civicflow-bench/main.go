@@ -5,10 +5,14 @@
 //     actions that take each case through acceptance, review and decision;
 //
 //   - booking: a hot day (5-20) at one registration office with 100 seats, all clients racing for
-//     them at once; it checks that exactly 100 bookings exist afterwards.
+//     them at once; it checks that exactly 100 bookings exist afterwards;
+//
+//   - province: loads cases and organisations straight into the server's database, then times the
+//     inbox, the case search, the register search and the statistics as staff of a city.
 //
 //     civicflow-bench -url http://127.0.0.1:8080 -admin demo-admin -admin-password … -clients 8 -cases 400
 //     civicflow-bench -scenario booking -clients 2000 -admin demo-admin -admin-password …
+//     civicflow-bench -scenario province -database-url postgres://… -cases 1000000 -organisations 100000 -admin-password …
 package main
 
 import (
@@ -29,9 +33,13 @@ func main() {
 	flag.StringVar(&o.admin, "admin", "demo-admin", "login of an admin holding role:grant in the jurisdiction")
 	flag.StringVar(&o.adminPassword, "admin-password", os.Getenv("CIVICFLOW_BENCH_ADMIN_PASSWORD"), "its password (or CIVICFLOW_BENCH_ADMIN_PASSWORD)")
 	flag.StringVar(&o.jurisdiction, "jurisdiction", "210100", "jurisdiction the cases are filed in")
-	flag.StringVar(&o.scenario, "scenario", "cases", "what to measure: cases or booking")
+	flag.StringVar(&o.scenario, "scenario", "cases", "what to measure: one of the scenarios (cases, booking, province, …)")
 	flag.IntVar(&o.clients, "clients", 8, "concurrent API clients")
-	flag.IntVar(&o.cases, "cases", 200, "cases to prepare and take through the actions")
+	flag.IntVar(&o.cases, "cases", 200, "cases to prepare and take through the actions (province: to load)")
+	flag.IntVar(&o.organisations, "organisations", 100000, "province: organisations to load into the register")
+	flag.IntVar(&o.requests, "requests", 500, "province: requests of each read")
+	flag.StringVar(&o.reads, "reads", "", "province: the reads to time, comma-separated (inbox, search-number, search-name, search-state, register, statistics); all by default")
+	flag.StringVar(&o.databaseURL, "database-url", os.Getenv("CIVICFLOW_DATABASE_URL"), "province: the server's database, loaded directly (postgres://… or sqlite:path)")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 	flag.StringVar(&o.pgbench, "pgbench", "", "cases: a PostgreSQL URL of a scratch database to run pgbench in right after the actions (scale 10, 15 s, the same clients), for the ratio actions/s ÷ TPS")
 	flag.Parse()
@@ -54,13 +62,15 @@ func main() {
 
 // scenarios are what the tool measures, by the name -scenario takes; each lives in a file of its own.
 var scenarios = map[string]func(context.Context, options) error{
-	"cases":   runCases,
-	"booking": runBooking,
+	"cases":    runCases,
+	"booking":  runBooking,
+	"province": runProvince,
 }
 
 type options struct {
 	url, admin, adminPassword, jurisdiction, scenario, pgbench string
-	clients, cases                                             int
+	databaseURL, reads                                         string
+	clients, cases, organisations, requests                    int
 	timeout                                                    time.Duration
 }
 

@@ -1,0 +1,116 @@
+package workflow_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/stacktest"
+	"github.com/civicflow/civicflow/statistics"
+	"github.com/civicflow/civicflow/workflow"
+)
+
+// queryLog records the SELECTs that read table cases.
+type queryLog struct {
+	mu      sync.Mutex
+	queries []string
+}
+
+func (l *queryLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (l *queryLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if strings.HasPrefix(e.Query, "SELECT") && (strings.Contains(e.Query, `"cases" AS "c"`) || strings.Contains(e.Query, "cases AS c")) {
+		l.mu.Lock()
+		l.queries = append(l.queries, e.Query)
+		l.mu.Unlock()
+	}
+}
+
+func (l *queryLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	q := l.queries
+	l.queries = nil
+	return q
+}
+
+// On PostgreSQL the lists staff of a city read all day find their cases by index among a province's:
+// with 60,000 cases in 14 cities and their counties (one in twenty open), the inbox, the desk's
+// search (newest first, by a whole number, by state, the capped count) and the statistics of the
+// city never scan table cases.
+func TestCaseListsUseIndexes(t *testing.T) {
+	s := stacktest.PostgresOnly(t) // the plans are PostgreSQL's
+	log := &queryLog{}
+	s.DB = s.DB.WithQueryHook(log)
+	f := newFixture(t, s)
+	ctx := f.ctx
+	first := f.start()
+	for city := 1; city <= 14; city++ {
+		for county := 0; county <= 8; county++ {
+			code := fmt.Sprintf("21%02d%02d", city, county)
+			if err := jurisdictions.Add(ctx, f.db, code, code, code); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, err := f.db.ExecContext(ctx, `INSERT INTO cases (number, item_code, version_hash, jurisdiction, applicant_id, state,
+			version, data, fields, outcome, created_at, updated_at, state_entered_at, closed_at, org_name)
+		SELECT 'P-' || i, item_code, version_hash, '21' || lpad((i % 14 + 1)::text, 2, '0') || lpad((i % 9)::text, 2, '0'),
+			applicant_id, CASE WHEN i % 20 = 0 THEN state ELSE 'approved' END, 1, '{}', '{}',
+			CASE WHEN i % 20 = 0 THEN '' ELSE 'approved' END, created_at - i * interval '1 hour', updated_at,
+			state_entered_at - i * interval '1 hour', CASE WHEN i % 20 = 0 THEN NULL ELSE created_at END, '测试' || i || '协会'
+		FROM cases, generate_series(1, 60000) AS i WHERE id = ?`, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.ExecContext(ctx, "VACUUM ANALYZE cases"); err != nil { // as autovacuum would
+		t.Fatal(err)
+	}
+	log.take() // the set-up's
+
+	reads := map[string]func() error{
+		"inbox": func() error { _, err := f.eng.Inbox(ctx, f.acceptor, workflow.InboxFilter{}); return err },
+		"inbox of a state": func() error {
+			_, err := f.eng.Inbox(ctx, f.acceptor, workflow.InboxFilter{State: first.State})
+			return err
+		},
+		"search": func() error { _, err := f.eng.Search(ctx, f.acceptor, workflow.SearchQuery{}); return err },
+		"search by number": func() error {
+			_, err := f.eng.Search(ctx, f.acceptor, workflow.SearchQuery{Number: first.Number})
+			return err
+		},
+		"search of open cases in a state": func() error {
+			_, err := f.eng.Search(ctx, f.acceptor, workflow.SearchQuery{Status: workflow.StatusOpen, State: first.State})
+			return err
+		},
+		"statistics of a city": func() error {
+			_, err := statistics.Compute(ctx, f.db, statistics.Filter{Scopes: []string{"2101*"}}, "2026-03-02")
+			return err
+		},
+	}
+	for name, read := range reads {
+		if err := read(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		queries := log.take()
+		if len(queries) == 0 {
+			t.Fatalf("%s: no query of cases recorded", name)
+		}
+		for _, q := range queries {
+			var lines []string
+			if err := f.db.NewRaw("EXPLAIN "+q).Scan(ctx, &lines); err != nil {
+				t.Fatal(err)
+			}
+			plan := strings.Join(lines, "\n")
+			if strings.Contains(plan, "Seq Scan on cases") {
+				t.Errorf("%s scans cases:\n%s\n%s", name, q, plan)
+			}
+			t.Logf("%s:\n%s\n%s", name, q, plan)
+		}
+	}
+}
