@@ -39,6 +39,7 @@ func TestScenarios(t *testing.T) {
 		t.Setenv("CIVICFLOW_DATA_DIR", t.TempDir())
 		t.Setenv("CIVICFLOW_RELAY_INTERVAL", "100ms")
 		t.Setenv("CIVICFLOW_LOG_LEVEL", "warn")
+		t.Setenv("CIVICFLOW_SHUTDOWN_TIMEOUT", "5s")
 		addr := stacktest.FreeAddr(t)
 		server := stacktest.Start(t, bin, os.Environ(), "serve", "--demo", "--listen", addr)
 		stacktest.WaitReady(t, addr)
