@@ -91,6 +91,8 @@ func setUp(ctx context.Context, o options) (*bench, error) {
 		return nil, errors.New("-admin-password (or CIVICFLOW_BENCH_ADMIN_PASSWORD) is required")
 	}
 	b := &bench{o: o, run: randomHex(4), hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.clients * 2}, Timeout: time.Minute}}
+	// Idle keep-alive connections left open would hold up a server's graceful shutdown after the run.
+	context.AfterFunc(ctx, b.hc.CloseIdleConnections)
 	var err error
 	if b.admin, err = b.token(ctx, o.admin, o.adminPassword); err != nil {
 		return nil, fmt.Errorf("logging in as %s: %w", o.admin, err)
