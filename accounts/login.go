@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,8 +47,12 @@ var ErrThrottled = problem.New(problem.TooManyRequests, "login_throttled",
 	"登录失败次数过多，请稍后再试。", "Too many failed logins. Please try again later.")
 
 // dummyHash is checked against when the login name is unknown, so that a wrong name takes as long as
-// a wrong password.
-var dummyHash, _ = HashPassword("civicflow-no-such-account")
+// a wrong password. It is made on the first unknown name, not at start-up: hashing takes argon2's
+// 19 MB, which an idle server would otherwise keep as garbage.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("civicflow-no-such-account")
+	return h
+})
 
 // Authenticate checks a login name and password from the client address ip; a name or password
 // longer than any account can have is refused first (422), before anything is hashed. Before its password is
@@ -106,10 +111,13 @@ func Authenticate(ctx context.Context, db bun.IDB, th Throttle, cr Credentials) 
 // disabled account never matches, after as long a check as a known one.
 func checkPassword(ctx context.Context, db bun.IDB, login, password string) (*User, bool, error) {
 	u, err := GetByLogin(ctx, db, login)
-	hash := dummyHash
-	if err == nil {
+	var hash string
+	switch {
+	case err == nil:
 		hash = u.PasswordHash
-	} else if !problem.Is(err, problem.NotFound) {
+	case problem.Is(err, problem.NotFound):
+		hash = dummyHash()
+	default:
 		return nil, false, err
 	}
 	match, cerr := comparePassword(ctx, password, hash)

@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"text/template/parse"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,15 +33,28 @@ var staticFiles embed.FS
 type pages struct{ byName map[string]*template.Template }
 
 // loadPages parses every page at start-up, so a broken template stops the process, not a request.
-// Files named _*.html hold partials that every page may use.
+// Files named _*.html hold partials that every page may use; each page is parsed with the layout and
+// only the partials it calls (directly or through another partial): a parsed template takes about ten
+// times its source in memory, and every page with every partial came to 27 MB, most of an idle
+// server's heap.
 func loadPages() (*pages, error) {
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	partials, err := fs.Glob(templateFiles, "templates/_*.html")
-	if err != nil {
-		return nil, err
+	files := map[string]templateFile{}
+	definedIn := map[string]string{} // template name → the partial or layout file that defines it
+	for _, n := range names {
+		f, err := readTemplateFile(n)
+		if err != nil {
+			return nil, err
+		}
+		files[n] = f
+		if base := path.Base(n); base == "layout.html" || strings.HasPrefix(base, "_") {
+			for _, d := range f.defines {
+				definedIn[d] = n
+			}
+		}
 	}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, n := range names {
@@ -48,13 +62,81 @@ func loadPages() (*pages, error) {
 		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFiles, append([]string{"templates/layout.html", n}, partials...)...)
+		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFiles, pageFiles(n, files, definedIn)...)
 		if err != nil {
 			return nil, fmt.Errorf("parsing template %s: %w", n, err)
 		}
 		p.byName[name] = t
 	}
 	return p, nil
+}
+
+// templateFile is what a template file defines and which templates it calls.
+type templateFile struct{ defines, calls []string }
+
+// readTemplateFile parses a template file only to learn its definitions and calls (functions are not
+// checked here; the page's own parse does that).
+func readTemplateFile(name string) (templateFile, error) {
+	src, err := fs.ReadFile(templateFiles, name)
+	if err != nil {
+		return templateFile{}, err
+	}
+	t := parse.New(name)
+	t.Mode = parse.SkipFuncCheck
+	trees := map[string]*parse.Tree{}
+	if _, err := t.Parse(string(src), "", "", trees); err != nil {
+		return templateFile{}, fmt.Errorf("parsing template %s: %w", name, err)
+	}
+	var f templateFile
+	calls := map[string]bool{}
+	for d, tree := range trees {
+		if d != name {
+			f.defines = append(f.defines, d)
+		}
+		templateCalls(tree.Root, calls)
+	}
+	f.calls = slices.Sorted(maps.Keys(calls))
+	return f, nil
+}
+
+// templateCalls adds the names of the templates that node calls to calls.
+func templateCalls(node parse.Node, calls map[string]bool) {
+	switch n := node.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			templateCalls(c, calls)
+		}
+	case *parse.IfNode:
+		templateCalls(n.List, calls)
+		templateCalls(n.ElseList, calls)
+	case *parse.RangeNode:
+		templateCalls(n.List, calls)
+		templateCalls(n.ElseList, calls)
+	case *parse.WithNode:
+		templateCalls(n.List, calls)
+		templateCalls(n.ElseList, calls)
+	case *parse.TemplateNode:
+		calls[n.Name] = true
+	}
+}
+
+// pageFiles lists the files a page is parsed from: the layout, the page, and the partials that define
+// the templates these call, transitively.
+func pageFiles(page string, files map[string]templateFile, definedIn map[string]string) []string {
+	out := []string{"templates/layout.html", page}
+	seen := map[string]bool{out[0]: true, page: true}
+	for i := 0; i < len(out); i++ {
+		for _, c := range files[out[i]].calls {
+			if f, ok := definedIn[c]; ok && !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }
 
 // templateFuncs are the few helpers templates need beyond the view's methods.

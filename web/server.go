@@ -350,13 +350,26 @@ func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
 // boundDatabaseWork gives the work of a request a deadline, CIVICFLOW_DATABASE_TIMEOUT from here: a
 // database that stops answering without closing its connections (packets dropped, no reset) would
 // otherwise hold the request for as long as TCP takes to give up, minutes. Past the deadline its
-// queries fail with context.DeadlineExceeded, which answers 503 unavailable.
+// queries fail with context.DeadlineExceeded, which answers 503 unavailable. Bulk requests get
+// bulkDatabaseTimeout instead.
 func (s *Server) boundDatabaseWork(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.Config.DatabaseTimeout)
+	timeout := s.Config.DatabaseTimeout
+	if bulkRequests[c.Method()+" "+c.Path()] {
+		timeout = max(timeout, bulkDatabaseTimeout)
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
 	defer cancel()
 	c.SetUserContext(ctx)
 	return c.Next()
 }
+
+// bulkRequests are the requests whose database work grows with the register, not with the request:
+// opening a campaign gives every organisation of the jurisdiction its report and notifies its
+// applicants in one transaction, which for a province's 30,000 organisations takes well over
+// CIVICFLOW_DATABASE_TIMEOUT (issue 14 allows it a minute). They get bulkDatabaseTimeout.
+var bulkRequests = map[string]bool{"POST /api/v1/campaigns": true, "POST /admin/campaigns": true}
+
+const bulkDatabaseTimeout = 2 * time.Minute
 
 // health answers whether the process is up.
 func (s *Server) health(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) }

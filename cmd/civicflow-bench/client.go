@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -92,7 +93,12 @@ func (b *bench) token(ctx context.Context, login, password string) (string, erro
 // setUp logs the admin in; for the cases scenario it also creates one applicant and one user per
 // staff role for this run, with grants in the jurisdiction, and logs them in.
 func setUp(ctx context.Context, o options) (*bench, error) {
+	if o.adminPassword == "" {
+		return nil, errors.New("-admin-password (or CIVICFLOW_BENCH_ADMIN_PASSWORD) is required")
+	}
 	b := &bench{o: o, run: randomHex(4), hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.clients * 2}, Timeout: time.Minute}}
+	// Idle keep-alive connections left open would hold up a server's graceful shutdown after the run.
+	context.AfterFunc(ctx, b.hc.CloseIdleConnections)
 	var err error
 	if b.admin, err = b.token(ctx, o.admin, o.adminPassword); err != nil {
 		return nil, fmt.Errorf("logging in as %s: %w", o.admin, err)

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/calendar"
@@ -23,9 +21,7 @@ import (
 
 // The province's loader writes straight into the server's database what years of work leave there:
 // the province's cities and counties, the register's organisations with their name index, applicants,
-// and cases with their first event and legal clock. It writes chunks of loadChunk rows, with COPY on
-// PostgreSQL and multi-row INSERTs on SQLite.
-const loadChunk = 20000
+// and cases with their first event and legal clock. It writes chunks of loadChunk rows (see load.go).
 
 // provinceCities are Liaoning's cities (2101–2114); each gets countiesPerCity counties numbered
 // 01–08 below it (made-up names: the queries read codes, not names).
@@ -50,53 +46,6 @@ type loaded struct {
 	city    string   // the bench's city
 	numbers []string // case numbers of the bench's city, a sample to search by
 	states  []string // states of open cases of the bench's city, to filter by
-}
-
-// loader writes rows of one table.
-type loader interface {
-	write(ctx context.Context, table string, cols []string, rows [][]any) error
-}
-
-// pgCopy writes with COPY through pgx, the driver under bun.
-type pgCopy struct{ db *bun.DB }
-
-func (l pgCopy) write(ctx context.Context, table string, cols []string, rows [][]any) error {
-	conn, err := l.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
-		if err != nil {
-			return fmt.Errorf("copying %d rows into %s: %w", len(rows), table, err)
-		}
-		return nil
-	})
-}
-
-// sqliteInsert writes with INSERTs of as many rows as SQLite's 32,766 variables allow, in one
-// transaction per call.
-type sqliteInsert struct{ db *bun.DB }
-
-func (l sqliteInsert) write(ctx context.Context, table string, cols []string, rows [][]any) error {
-	per := 32000 / len(cols)
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	return l.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		for len(rows) > 0 {
-			n := min(per, len(rows))
-			args := make([]any, 0, n*len(cols))
-			for _, r := range rows[:n] {
-				args = append(args, r...)
-			}
-			q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-				return fmt.Errorf("inserting %d rows into %s: %w", n, table, err)
-			}
-			rows = rows[n:]
-		}
-		return nil
-	})
 }
 
 // chunked writes the rows next(i) makes for i in [0, n), loadChunk at a time.
@@ -140,10 +89,7 @@ func loadProvince(ctx context.Context, o options, run string) (*loaded, error) {
 	}
 	defer db.Close()
 	p := &province{db: db, r: mathrand.New(mathrand.NewPCG(14, 1)), now: time.Now().UTC(), run: run, out: loaded{city: o.jurisdiction}}
-	p.l = sqliteInsert{db}
-	if database.IsPostgres(db) {
-		p.l = pgCopy{db}
-	}
+	p.l = loaderFor(db)
 	steps := []struct {
 		what string
 		fn   func(context.Context, options) error
@@ -163,17 +109,6 @@ func loadProvince(ctx context.Context, o options, run string) (*loaded, error) {
 		fmt.Printf("  %-40s %s\n", s.what, time.Since(t).Round(time.Millisecond))
 	}
 	return &p.out, nil
-}
-
-// openBenchDB opens the database the server uses, named as CIVICFLOW_DATABASE_URL names it.
-func openBenchDB(ctx context.Context, url string) (*bun.DB, error) {
-	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
-		return database.OpenSQLite(ctx, path)
-	}
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
-		return database.OpenPostgres(ctx, url, 10*time.Second)
-	}
-	return nil, fmt.Errorf("-database-url %q: want postgres://… or sqlite:path, as CIVICFLOW_DATABASE_URL", url)
 }
 
 func (p *province) loadJurisdictions(ctx context.Context, _ options) error {

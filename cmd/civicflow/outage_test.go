@@ -126,16 +126,6 @@ func readiness(t *testing.T, addr string) (int, map[string]string) {
 	return code, out.Checks
 }
 
-// logOf returns what the process started by start has logged so far.
-func logOf(t *testing.T, p *exec.Cmd) string {
-	t.Helper()
-	b, err := os.ReadFile(p.Stdout.(*os.File).Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // A web process whose PostgreSQL goes away answers 503 unavailable with Retry-After on the API and on
 // pages, /readyz says the database is unreachable, and the log has one line for the outage however
 // many requests met it (and no internal error); when PostgreSQL is back, so is the site, and the log
@@ -158,11 +148,11 @@ func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
 	if code != http.StatusServiceUnavailable || header.Get("Retry-After") != "5" || !strings.Contains(body, "<html") {
 		t.Fatalf("page during the outage: %d, Retry-After %q: %s", code, header.Get("Retry-After"), body)
 	}
-	eventually(t, "/readyz says the database is unreachable", func() bool { // it answers what it found within the last second
+	stacktest.Eventually(t, "/readyz says the database is unreachable", func() bool { // it answers what it found within the last second
 		code, checks := readiness(t, addr)
 		return code == http.StatusServiceUnavailable && checks["database"] == "unreachable" && checks["redis"] == "ok"
 	})
-	log := logOf(t, web)
+	log := stacktest.Log(t, web)
 	if n := strings.Count(log, `msg="database unavailable"`); n != 1 || strings.Contains(log, "internal error") {
 		t.Fatalf("%d outage lines for 7 failed requests (want 1, and no internal error):\n%s", n, log)
 	}
@@ -172,15 +162,15 @@ func TestDatabaseOutageIsOne503PerRequestAndOneLogLine(t *testing.T) {
 	}
 
 	pg.restore(t)
-	waitReady(t, addr)
+	stacktest.WaitReady(t, addr)
 	if code, _, body := send(t, addr, "GET", "/api/v1/me", token, "", "application/json"); code != http.StatusOK {
 		t.Fatalf("API request after the outage: %d %s", code, body)
 	}
-	log = logOf(t, web)
+	log = stacktest.Log(t, web)
 	if n, m := strings.Count(log, `msg="database unavailable"`), strings.Count(log, `msg="database available again"`); n != 1 || m != 1 {
 		t.Fatalf("%d outage and %d end lines, want 1 and 1:\n%s", n, m, log)
 	}
-	stopAll(t, web)
+	stacktest.StopAll(t, web)
 }
 
 // A PostgreSQL that stops answering without closing its connections (a network dropping packets)
@@ -202,18 +192,18 @@ func TestStalledDatabaseAnswers503InTime(t *testing.T) {
 	if code, checks := readiness(t, addr); code != http.StatusServiceUnavailable || checks["database"] != "unreachable" || time.Since(began) > 3*time.Second {
 		t.Fatalf("/readyz with a stalled database: %d %v after %s", code, checks, time.Since(began))
 	}
-	if log := logOf(t, web); strings.Contains(log, "internal error") {
+	if log := stacktest.Log(t, web); strings.Contains(log, "internal error") {
 		t.Fatalf("a stalled database is no internal error:\n%s", log)
 	}
 	pg.cut()
-	stopAll(t, web)
+	stacktest.StopAll(t, web)
 }
 
 // A web process and a worker started while Redis is down run all the same: the web process serves,
 // /readyz says Redis is unreachable, and a notification caused meanwhile waits in the outbox; once
 // Redis answers on its address, /readyz is ready and the worker delivers the notification.
 func TestProcessesStartWhileRedisIsDown(t *testing.T) {
-	bin := civicflowBinary(t)
+	bin := stacktest.CivicflowBinary(t)
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		seedAdminAndAuditor(t, s)
 		redisAddr := stacktest.FreeAddr(t) // nothing listens there yet
@@ -225,8 +215,8 @@ func TestProcessesStartWhileRedisIsDown(t *testing.T) {
 			"CIVICFLOW_SHUTDOWN_TIMEOUT=5s",
 		)
 		addr := stacktest.FreeAddr(t)
-		procs := []*exec.Cmd{start(t, bin, env, "serve", "--role", "web", "--listen", addr), start(t, bin, env, "worker")}
-		eventually(t, "the web process answers /readyz", func() bool {
+		procs := []*exec.Cmd{stacktest.Start(t, bin, env, "serve", "--role", "web", "--listen", addr), stacktest.Start(t, bin, env, "worker")}
+		stacktest.Eventually(t, "the web process answers /readyz", func() bool {
 			_, err := http.Get("http://" + addr + "/readyz")
 			return err == nil
 		})
@@ -246,9 +236,9 @@ func TestProcessesStartWhileRedisIsDown(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer m.Close()
-		waitReady(t, addr)
+		stacktest.WaitReady(t, addr)
 		waitForMessage(t, addr, auditor)
-		stopAll(t, procs...)
+		stacktest.StopAll(t, procs...)
 	})
 }
 
@@ -257,7 +247,7 @@ func TestProcessesStartWhileRedisIsDown(t *testing.T) {
 // the API token of a citizen account li.citizen (granted role, when not empty).
 func webBehindProxy(t *testing.T, role string, env ...string) (*proxy, string, *exec.Cmd, string) {
 	t.Helper()
-	bin := civicflowBinary(t)
+	bin := stacktest.CivicflowBinary(t)
 	s := stacktest.PostgresOnly(t)
 	broker := s.Broker(t)
 	ctx := context.Background()
@@ -277,11 +267,11 @@ func webBehindProxy(t *testing.T, role string, env ...string) (*proxy, string, *
 	pg := startProxy(t, dbURL.Host)
 	dbURL.Host = pg.addr
 	addr := stacktest.FreeAddr(t)
-	web := start(t, bin, append(append(os.Environ(),
+	web := stacktest.Start(t, bin, append(append(os.Environ(),
 		"CIVICFLOW_DATABASE_URL="+dbURL.String(),
 		"CIVICFLOW_REDIS_URL="+stacktest.BrokerURL(broker),
 		"CIVICFLOW_DATA_DIR="+t.TempDir(),
 	), env...), "serve", "--role", "web", "--listen", addr)
-	waitReady(t, addr)
+	stacktest.WaitReady(t, addr)
 	return pg, addr, web, apiToken(t, addr, "li.citizen")
 }

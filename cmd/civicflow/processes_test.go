@@ -8,12 +8,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/audit"
@@ -26,7 +22,7 @@ import (
 // database and one Redis: a grant made through one web process takes effect in the other, its
 // notification is delivered by the worker, and SIGTERM stops all three cleanly.
 func TestSplitWebAndWorkerProcesses(t *testing.T) {
-	bin := civicflowBinary(t)
+	bin := stacktest.CivicflowBinary(t)
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		broker := s.Broker(t)
 		seedAdminAndAuditor(t, s)
@@ -40,12 +36,12 @@ func TestSplitWebAndWorkerProcesses(t *testing.T) {
 		)
 		webA, webB := stacktest.FreeAddr(t), stacktest.FreeAddr(t)
 		procs := []*exec.Cmd{
-			start(t, bin, env, "serve", "--role", "web", "--listen", webA),
-			start(t, bin, env, "serve", "--role", "web", "--listen", webB),
-			start(t, bin, env, "worker"),
+			stacktest.Start(t, bin, env, "serve", "--role", "web", "--listen", webA),
+			stacktest.Start(t, bin, env, "serve", "--role", "web", "--listen", webB),
+			stacktest.Start(t, bin, env, "worker"),
 		}
-		waitReady(t, webA)
-		waitReady(t, webB)
+		stacktest.WaitReady(t, webA)
+		stacktest.WaitReady(t, webB)
 
 		admin := apiToken(t, webA, "ops.admin")
 		auditor := apiToken(t, webB, "new.auditor")
@@ -58,17 +54,17 @@ func TestSplitWebAndWorkerProcesses(t *testing.T) {
 		if code := call(t, webA, "POST", path, admin, `{"role":"auditor","jurisdiction":"210000","subtree":true}`, nil); code != http.StatusOK {
 			t.Fatalf("grant through web A: %d", code)
 		}
-		eventually(t, "web B sees the grant", func() bool {
+		stacktest.Eventually(t, "web B sees the grant", func() bool {
 			return call(t, webB, "GET", "/api/v1/audit", auditor, "", nil) == http.StatusOK
 		})
 		waitForMessage(t, webB, auditor)
 		// The worker sends text messages through the default provider, log, and says at start-up that
 		// it is for development only; a web process sends none and says nothing.
 		const smsWarning = "CIVICFLOW_SMS_PROVIDER is log"
-		if !strings.Contains(logOf(t, procs[2]), smsWarning) || strings.Contains(logOf(t, procs[0]), smsWarning) {
+		if !strings.Contains(stacktest.Log(t, procs[2]), smsWarning) || strings.Contains(stacktest.Log(t, procs[0]), smsWarning) {
 			t.Errorf("the log SMS provider's warning is not where it belongs")
 		}
-		stopAll(t, procs...)
+		stacktest.StopAll(t, procs...)
 	})
 }
 
@@ -97,112 +93,17 @@ func seedAdminAndAuditor(t *testing.T, s *stacktest.Stack) {
 // waitForMessage waits until the worker has delivered one message to the in-app inbox of token's user.
 func waitForMessage(t *testing.T, addr, token string) {
 	t.Helper()
-	eventually(t, "the worker delivers the notification", func() bool {
+	stacktest.Eventually(t, "the worker delivers the notification", func() bool {
 		var out struct{ Messages []struct{ Subject string } }
 		call(t, addr, "GET", "/api/v1/me/messages", token, "", &out)
 		return len(out.Messages) == 1
 	})
 }
 
-// binary is the civicflow binary the process tests run, built once.
-var binary struct {
-	once      sync.Once
-	dir, path string
-	err       error
-}
-
-// civicflowBinary builds the civicflow binary (once per test run) and returns its path.
-func civicflowBinary(t *testing.T) string {
-	t.Helper()
-	binary.once.Do(func() {
-		if binary.dir, binary.err = os.MkdirTemp("", "civicflow-test-"); binary.err != nil {
-			return
-		}
-		binary.path = filepath.Join(binary.dir, "civicflow")
-		if out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput(); err != nil {
-			binary.err = fmt.Errorf("%v\n%s", err, out)
-		}
-	})
-	if binary.err != nil {
-		t.Fatalf("building civicflow: %v", binary.err)
-	}
-	return binary.path
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binary.dir != "" {
-		os.RemoveAll(binary.dir)
-	}
+	stacktest.RemoveCivicflowBinary()
 	os.Exit(code)
-}
-
-// stopAll sends SIGTERM to the processes and fails the test unless each exits cleanly within 20 s.
-func stopAll(t *testing.T, procs ...*exec.Cmd) {
-	t.Helper()
-	for _, p := range procs {
-		if err := p.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, p := range procs {
-		done := make(chan error, 1)
-		go func() { done <- p.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("process %d did not stop cleanly on SIGTERM: %v", i, err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("process %d still running 20s after SIGTERM", i)
-		}
-	}
-}
-
-func start(t *testing.T, bin string, env []string, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	logs, err := os.Create(filepath.Join(t.TempDir(), "log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		if t.Failed() {
-			b, _ := os.ReadFile(logs.Name())
-			t.Logf("civicflow %s:\n%s", strings.Join(args, " "), b)
-		}
-	})
-	return cmd
-}
-
-func waitReady(t *testing.T, addr string) {
-	t.Helper()
-	eventually(t, addr+" ready", func() bool {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-}
-
-// eventually polls cond until it holds, failing the test after 20 seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func apiToken(t *testing.T, addr, login string) string {
