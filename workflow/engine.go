@@ -453,7 +453,7 @@ func loadCase(ctx context.Context, db bun.IDB, id int64) (*Case, error) {
 func loadCases(ctx context.Context, db bun.IDB, ids []int64) (map[int64]*Case, error) {
 	var rows []caseWithParty
 	err := db.NewSelect().Model(&rows).ColumnExpr("c.*").ColumnExpr("pt.user_id AS party_id").
-		Join("LEFT JOIN case_parties AS pt ON pt.case_id = c.id").Where("c.id IN (?)", bun.In(ids)).
+		Join("LEFT JOIN case_parties AS pt ON pt.case_id = c.id").Where("c.id IN (?)", bun.List(ids)).
 		OrderExpr("c.id, pt.user_id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading cases %v: %w", ids, err)
