@@ -16,6 +16,7 @@ import (
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/problem"
 )
 
 // Reminders and escalations of the legal clock: notices to the staff who may act before a promised
@@ -52,18 +53,15 @@ type clockNotice struct {
 //
 // Each notice is recorded in clock_notices in the transaction that writes its outbox rows, under a
 // unique key: it is sent once, whatever the number of workers or calls.
+//
+// Only the clocks that may have a notice to send are read (dueClocks), and their cases a batch at a
+// time: a tick costs a few queries, not two per running clock.
 func (e *Engine) SendClockNotices(ctx context.Context, now time.Time) (int, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	today := calendar.DateOf(now)
-	var rows []CaseClock
-	err := e.db.NewSelect().Model(&rows).Where("cc.status = ?", ClockRunning).
-		Where("EXISTS (SELECT 1 FROM cases AS c WHERE c.id = cc.case_id AND c.closed_at IS NULL)").
-		OrderExpr("cc.id").Scan(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("reading running clocks: %w", err)
-	}
-	if len(rows) == 0 {
-		return 0, nil
+	rows, err := e.dueClocks(ctx, today)
+	if err != nil || len(rows) == 0 {
+		return 0, err
 	}
 	grants, err := e.enf.AllGrants(ctx)
 	if err != nil {
@@ -72,22 +70,97 @@ func (e *Engine) SendClockNotices(ctx context.Context, now time.Time) (int, erro
 	schedules := map[string]*calendar.Schedule{}
 	sent := 0
 	var errs []error
-	for i := range rows {
-		n, err := e.clockNotices(ctx, &rows[i], today, now, grants, schedules)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("clock %d of case %d: %w", rows[i].ID, rows[i].CaseID, err))
+	for batch := range slices.Chunk(rows, clockBatch) {
+		ids := make([]int64, len(batch))
+		for i := range batch {
+			ids[i] = batch[i].CaseID
 		}
-		sent += n
+		cases, err := loadCases(ctx, e.db, ids)
+		if err != nil {
+			return sent, errors.Join(append(errs, err)...)
+		}
+		for i := range batch {
+			row := &batch[i]
+			n, err := e.clockNotices(ctx, row, cases[row.CaseID], today, now, grants, schedules)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("clock %d of case %d: %w", row.ID, row.CaseID, err))
+			}
+			sent += n
+		}
 	}
 	return sent, errors.Join(errs...)
 }
 
-// clockNotices sends what one running clock is due to send.
-func (e *Engine) clockNotices(ctx context.Context, row *CaseClock, today calendar.Date, now time.Time,
-	grants []policies.UserGrant, schedules map[string]*calendar.Schedule) (int, error) {
-	c, err := loadCase(ctx, e.db, row.CaseID)
+// clockBatch is how many clocks' cases one query reads.
+const clockBatch = 500
+
+// dueClocks reads the running clocks of open cases that may have a notice to send today, in order
+// of ID: those whose promised due date is near enough for a reminder of any catalogue version
+// (reminderHorizon) and whose reminder for it is not recorded, and those past their statutory due
+// date without both overdue notices recorded. clockNotices decides, by the clock's definition, what
+// each of them sends. Indexes case_clocks_running_promised and case_clocks_status find them.
+func (e *Engine) dueClocks(ctx context.Context, today calendar.Date) ([]CaseClock, error) {
+	horizon, err := e.reminderHorizon(ctx, today)
 	if err != nil {
-		return 0, err
+		return nil, err
+	}
+	sent := func(kind, due string) string {
+		return "EXISTS (SELECT 1 FROM clock_notices AS n WHERE n.clock_id = cc.id AND n.kind = '" + kind + ":' || cc." + due + ")"
+	}
+	var rows []CaseClock
+	err = e.db.NewSelect().Model(&rows).Where("cc.status = ?", ClockRunning).
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			if horizon != "" {
+				q = q.Where("cc.promised_due <> '' AND cc.promised_due <= ? AND NOT "+sent("reminder", "promised_due"), horizon)
+			}
+			return q.WhereOr("cc.statutory_due <> '' AND cc.statutory_due < ? AND NOT ("+
+				sent("overdue1", "statutory_due")+" AND "+sent("overdue2", "statutory_due")+")", today.String())
+		}).
+		Where("EXISTS (SELECT 1 FROM cases AS c WHERE c.id = cc.case_id AND c.closed_at IS NULL)").
+		OrderExpr("cc.id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the running clocks due a notice: %w", err)
+	}
+	return rows, nil
+}
+
+// reminderHorizon is the last promised due date ('YYYY-MM-DD') a reminder may be due for today:
+// the longest RemindBefore of the catalogue versions of open cases from today, "" when none has one.
+// A period of working days is bounded in calendar days: n working days end within 2n + 31 days, as
+// weekends take 2 days of 7 and no run of holidays, national or local, lasts a month.
+func (e *Engine) reminderHorizon(ctx context.Context, today calendar.Date) (string, error) {
+	var hashes []string
+	err := e.db.NewSelect().TableExpr("catalog_versions AS v").Column("v.hash").
+		Where("EXISTS (SELECT 1 FROM cases AS c WHERE c.version_hash = v.hash AND c.closed_at IS NULL)").Scan(ctx, &hashes)
+	if err != nil {
+		return "", fmt.Errorf("listing the catalogue versions of open cases: %w", err)
+	}
+	days := -1
+	for _, hash := range hashes {
+		item, err := e.item(ctx, hash)
+		if err != nil {
+			return "", err
+		}
+		for _, k := range item.Workflow.Clocks {
+			if p := k.RemindBefore; p != nil {
+				days = max(days, p.Days)
+				if p.Unit == catalog.WorkingDays {
+					days = max(days, 2*p.Days+31)
+				}
+			}
+		}
+	}
+	if days < 0 {
+		return "", nil
+	}
+	return today.AddDays(days).String(), nil
+}
+
+// clockNotices sends what one running clock of case c (nil when it was not found) is due to send.
+func (e *Engine) clockNotices(ctx context.Context, row *CaseClock, c *Case, today calendar.Date, now time.Time,
+	grants []policies.UserGrant, schedules map[string]*calendar.Schedule) (int, error) {
+	if c == nil {
+		return 0, fmt.Errorf("reading case %d: %w", row.CaseID, problem.ErrNotFound)
 	}
 	item, err := e.item(ctx, c.VersionHash)
 	if err != nil {

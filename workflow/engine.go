@@ -439,22 +439,37 @@ type caseWithParty struct {
 
 // loadCase reads case id with its parties in one query, or returns problem.ErrNotFound.
 func loadCase(ctx context.Context, db bun.IDB, id int64) (*Case, error) {
-	var rows []caseWithParty
-	err := db.NewSelect().Model(&rows).ColumnExpr("c.*").ColumnExpr("pt.user_id AS party_id").
-		Join("LEFT JOIN case_parties AS pt ON pt.case_id = c.id").Where("c.id = ?", id).OrderExpr("pt.user_id").Scan(ctx)
+	cases, err := loadCases(ctx, db, []int64{id})
 	if err != nil {
-		return nil, fmt.Errorf("reading case %d: %w", id, err)
+		return nil, err
 	}
-	if len(rows) == 0 {
+	if len(cases) == 0 {
 		return nil, problem.ErrNotFound
 	}
-	c := &rows[0].Case
-	for _, r := range rows {
-		if r.PartyID != nil {
-			c.Parties = append(c.Parties, *r.PartyID)
+	return cases[id], nil
+}
+
+// loadCases reads the cases of ids with their parties in one query, by ID; a missing case is absent.
+func loadCases(ctx context.Context, db bun.IDB, ids []int64) (map[int64]*Case, error) {
+	var rows []caseWithParty
+	err := db.NewSelect().Model(&rows).ColumnExpr("c.*").ColumnExpr("pt.user_id AS party_id").
+		Join("LEFT JOIN case_parties AS pt ON pt.case_id = c.id").Where("c.id IN (?)", bun.List(ids)).
+		OrderExpr("c.id, pt.user_id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading cases %v: %w", ids, err)
+	}
+	out := make(map[int64]*Case, len(ids))
+	for i := range rows {
+		c := out[rows[i].ID]
+		if c == nil {
+			c = &rows[i].Case
+			out[c.ID] = c
+		}
+		if rows[i].PartyID != nil {
+			c.Parties = append(c.Parties, *rows[i].PartyID)
 		}
 	}
-	return c, nil
+	return out, nil
 }
 
 // mayRead reports whether the actor may see the case: its applicant or another party, or staff with
