@@ -148,7 +148,10 @@ func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Se
 	ds := &DaySlots{OfficeID: officeID, Day: day, Service: service, ChangeableOnline: p.office.Rules.changeableOnline(today, date)}
 	ds.Open, ds.Slots = p.daySlots(date, service, booked)
 	ds.Bookable = p.office.Active && ds.Open && w.contains(date)
-	for i := range ds.Slots {
+	for i, sl := range ds.Slots {
+		if d.seenFull(slotKey{officeID, day, sl.Start, service}) {
+			ds.Slots[i].Free = 0 // fresher than the seats remembered for the day
+		}
 		ds.Slots[i].Bookable = ds.Bookable && ds.Slots[i].Free > 0
 	}
 	return ds, nil
