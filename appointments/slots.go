@@ -169,20 +169,27 @@ type seatsSeen struct {
 }
 
 // recentlyBooked returns the seats taken on the day of k (whose start is ignored) by slot start, as
-// read at most seatsMemo ago; memo says whether to remember what it reads.
+// read at most seatsMemo ago; memo says whether to remember what it reads. Callers that find it old
+// at the same moment share one read.
 func (d *Desk) recentlyBooked(ctx context.Context, k slotKey, memo bool) (map[string]int, error) {
 	k.start = ""
 	if v, ok := d.seats.Load(k); ok && time.Since(v.(seatsSeen).at) < seatsMemo {
 		return v.(seatsSeen).booked, nil
 	}
-	booked, err := bookedOn(ctx, d.db, k.office, k.service, k.day, k.day)
+	v, err, _ := d.flight.Do(fmt.Sprintf("seats %d %s %s", k.office, k.day, k.service), func() (any, error) {
+		booked, err := bookedOn(ctx, d.db, k.office, k.service, k.day, k.day)
+		if err != nil {
+			return nil, err
+		}
+		if memo {
+			d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
+		}
+		return booked[k.day], nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if memo {
-		d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
-	}
-	return booked[k.day], nil
+	return v.(map[string]int), nil
 }
 
 // BookableDays lists the days of the booking window (for a case's confirmation booking, of its
