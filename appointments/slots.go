@@ -159,8 +159,13 @@ func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Se
 
 // seatsMemo is how long a process reuses the seats taken on an office's day for the public slot
 // answers, which proxies may keep for longer anyway (max-age=5): on a hot day thousands of people
-// refresh them every second, and the booking itself never trusts them.
-const seatsMemo = time.Second
+// refresh them every second, and the booking itself never trusts them. Once older, they are still
+// the answer while one request reads them again, up to seatsStale: on a hot day that read waits for
+// a connection behind the bookings, and the people refreshing should not wait with it.
+const (
+	seatsMemo  = time.Second
+	seatsStale = 10 * time.Second
+)
 
 // seatsSeen are the seats taken on one office day for one service, as read at a moment.
 type seatsSeen struct {
@@ -169,27 +174,43 @@ type seatsSeen struct {
 }
 
 // recentlyBooked returns the seats taken on the day of k (whose start is ignored) by slot start, as
-// read at most seatsMemo ago; memo says whether to remember what it reads. Callers that find it old
-// at the same moment share one read.
+// read at most seatsMemo ago, or at most seatsStale ago while a fresh read is under way; memo says
+// whether to remember what it reads. Callers that need a read at the same moment share one.
 func (d *Desk) recentlyBooked(ctx context.Context, k slotKey, memo bool) (map[string]int, error) {
 	k.start = ""
-	if v, ok := d.seats.Load(k); ok && time.Since(v.(seatsSeen).at) < seatsMemo {
+	v, seen := d.seats.Load(k)
+	if seen && time.Since(v.(seatsSeen).at) < seatsMemo {
 		return v.(seatsSeen).booked, nil
 	}
-	v, err, _ := d.flight.Do(fmt.Sprintf("seats %d %s %s", k.office, k.day, k.service), func() (any, error) {
-		booked, err := bookedOn(ctx, d.db, k.office, k.service, k.day, k.day)
-		if err != nil {
-			return nil, err
+	key := fmt.Sprintf("seats %d %s %s", k.office, k.day, k.service)
+	read := func(ctx context.Context) func() (any, error) {
+		return func() (any, error) {
+			booked, err := bookedOn(ctx, d.db, k.office, k.service, k.day, k.day)
+			if err != nil {
+				return nil, err
+			}
+			if memo {
+				d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
+			}
+			return booked[k.day], nil
 		}
-		if memo {
-			d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
-		}
-		return booked[k.day], nil
-	})
+	}
+	if seen && time.Since(v.(seatsSeen).at) < seatsStale {
+		// The read outlives this request, within a deadline of its own; its error shows on the next
+		// request that has to wait for a read.
+		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), seatsStale)
+		done := d.flight.DoChan(key, read(bg))
+		go func() {
+			<-done
+			cancel()
+		}()
+		return v.(seatsSeen).booked, nil
+	}
+	booked, err, _ := d.flight.Do(key, read(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return v.(map[string]int), nil
+	return booked.(map[string]int), nil
 }
 
 // BookableDays lists the days of the booking window (for a case's confirmation booking, of its
