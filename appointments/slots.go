@@ -182,31 +182,27 @@ func (d *Desk) recentlyBooked(ctx context.Context, k slotKey, memo bool) (map[st
 	if seen && time.Since(v.(seatsSeen).at) < seatsMemo {
 		return v.(seatsSeen).booked, nil
 	}
-	key := fmt.Sprintf("seats %d %s %s", k.office, k.day, k.service)
-	read := func(ctx context.Context) func() (any, error) {
-		return func() (any, error) {
-			booked, err := bookedOn(ctx, d.db, k.office, k.service, k.day, k.day)
-			if err != nil {
-				return nil, err
-			}
-			if memo {
-				d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
-			}
-			return booked[k.day], nil
+	// The read is shared, so no one caller's leaving cancels it; it has a deadline of its own.
+	read := func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), seatsStale)
+		defer cancel()
+		booked, err := bookedOn(ctx, d.db, k.office, k.service, k.day, k.day)
+		if err != nil {
+			return nil, err
 		}
+		if memo {
+			d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
+		}
+		return booked[k.day], nil
 	}
+	key := fmt.Sprintf("seats %d %s %s", k.office, k.day, k.service)
 	if seen && time.Since(v.(seatsSeen).at) < seatsStale {
-		// The read outlives this request, within a deadline of its own; its error shows on the next
-		// request that has to wait for a read.
-		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), seatsStale)
-		done := d.flight.DoChan(key, read(bg))
-		go func() {
-			<-done
-			cancel()
-		}()
+		// Nobody waits for this read (its channel is buffered); a failure shows on the next request
+		// that has to wait for one.
+		d.flight.DoChan(key, read)
 		return v.(seatsSeen).booked, nil
 	}
-	booked, err, _ := d.flight.Do(key, read(ctx))
+	booked, err, _ := d.flight.Do(key, read)
 	if err != nil {
 		return nil, err
 	}
