@@ -4,8 +4,8 @@
 // API, the CLI and the worker all call the functions of this package; every rule lives here.
 //
 // What a booking guarantees, under any concurrency on both databases, each decided in the booking's
-// one transaction by a conditional UPDATE or a primary key:
-//   - never more bookings than seats: the slot's counter rises with one conditional UPDATE
+// one transaction by a conditional upsert or a primary key:
+//   - never more bookings than seats: the slot's counter rises with one conditional upsert
 //     (booked < capacity);
 //   - one active booking per account: the account's row in active_accounts;
 //   - one active booking per verified person: the booker's ID number in active_people, claimed only
@@ -15,7 +15,7 @@
 //     Such unverified namings coexist, and the day sheet counts for each person of a booking the
 //     other bookings naming her, for the clerk to look at;
 //   - at most Rules.DailyBookings bookings made per account a day: a counter per account and day with
-//     one conditional UPDATE.
+//     one conditional upsert.
 //
 // A ban follows whoever earned it: the no-shows and cancellations of an account's bookings ban that
 // account, and also the booker's ID number only when the account was verified for it; a ban on a

@@ -208,42 +208,28 @@ func bannedProblem(b *Ban) error {
 }
 
 // claim records that the booking's account, and its booker when the account is verified for the
-// booker's ID number, hold an active booking: of requests racing for the same account or person,
-// exactly one inserts each row (its primary key decides; on PostgreSQL the others wait for it and
-// then find it), and all others get already_booked. The partner's number, which anyone can type,
-// claims nothing. The rows name booking 0 until link.
+// booker's ID number, hold the active booking b (inserted already, so that the rows name it): of
+// requests racing for the same account or person, exactly one inserts each row (its primary key
+// decides; on PostgreSQL the others wait for it and then find it), and all others get
+// already_booked. The partner's number, which anyone can type, claims nothing.
 func claim(ctx context.Context, tx bun.Tx, b *Booking, verified bool) error {
-	if err := claimRow(ctx, tx, "INSERT INTO active_accounts (user_id, booking_id) VALUES (?, 0) ON CONFLICT DO NOTHING", b.UserID); err != nil {
+	if err := claimRow(ctx, tx, "INSERT INTO active_accounts (user_id, booking_id) VALUES (?, ?) ON CONFLICT DO NOTHING", b.UserID, b.ID); err != nil {
 		return err
 	}
 	if verified {
-		return claimRow(ctx, tx, "INSERT INTO active_people (id_number, booking_id) VALUES (?, 0) ON CONFLICT DO NOTHING", b.BookerIDNumber)
+		return claimRow(ctx, tx, "INSERT INTO active_people (id_number, booking_id) VALUES (?, ?) ON CONFLICT DO NOTHING", b.BookerIDNumber, b.ID)
 	}
 	return nil
 }
 
 // claimRow runs one claim's INSERT … ON CONFLICT DO NOTHING: already_booked when the row was there.
-func claimRow(ctx context.Context, tx bun.Tx, insert string, key any) error {
-	res, err := tx.ExecContext(ctx, insert, key)
+func claimRow(ctx context.Context, tx bun.Tx, insert string, key any, bookingID int64) error {
+	res, err := tx.ExecContext(ctx, insert, key, bookingID)
 	if err != nil {
 		return fmt.Errorf("claiming an active booking: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errAlreadyBooked
-	}
-	return nil
-}
-
-// link names the inserted booking in the rows of its claim.
-func link(ctx context.Context, tx bun.Tx, b *Booking, verified bool) error {
-	if _, err := tx.ExecContext(ctx, "UPDATE active_accounts SET booking_id = ? WHERE user_id = ?", b.ID, b.UserID); err != nil {
-		return fmt.Errorf("linking the account to booking %d: %w", b.ID, err)
-	}
-	if !verified {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE active_people SET booking_id = ? WHERE id_number = ?", b.ID, b.BookerIDNumber); err != nil {
-		return fmt.Errorf("linking the booker to booking %d: %w", b.ID, err)
 	}
 	return nil
 }
@@ -283,19 +269,32 @@ func release(ctx context.Context, tx bun.IDB, b *Booking) error {
 // limit: an account cannot get round a strict office by booking at others first. A cancellation does
 // not give a booking back, nor does a move take one.
 func countBooking(ctx context.Context, tx bun.Tx, userID int64, today calendar.Date, limit int) error {
-	if _, err := tx.ExecContext(ctx, "INSERT INTO account_days (user_id, day, booked) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
-		userID, today.String()); err != nil {
-		return fmt.Errorf("creating the booking count of user %d: %w", userID, err)
-	}
-	res, err := tx.ExecContext(ctx, "UPDATE account_days SET booked = booked + 1 WHERE user_id = ? AND day = ? AND booked < ?",
-		userID, today.String(), limit)
+	raised, err := raise(ctx, tx, `INSERT INTO account_days (user_id, day, booked) VALUES (?, ?, 1)
+		ON CONFLICT (user_id, day) DO UPDATE SET booked = account_days.booked + 1 WHERE account_days.booked < ?`,
+		limit, userID, today.String(), limit)
 	if err != nil {
 		return fmt.Errorf("counting a booking of user %d: %w", userID, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !raised {
 		return dailyLimitProblem(limit)
 	}
 	return nil
+}
+
+// raise runs the upsert of a counter that stops at limit, its last argument: it inserts the counter
+// at 1 or raises it unless it reached limit, in one statement whose row count says whether it did.
+// Under any concurrency on both databases the counter never passes limit: on PostgreSQL a racer
+// waits for the row's lock and then sees the count of the one before it.
+func raise(ctx context.Context, tx bun.Tx, upsert string, limit int, args ...any) (bool, error) {
+	if limit <= 0 {
+		return false, nil // the upsert would insert 1
+	}
+	res, err := tx.ExecContext(ctx, upsert, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // Purge deletes the daily booking counts of the days before now's (China's date): only today's
@@ -315,19 +314,18 @@ func sortedPair(n []string) []string {
 	return []string{n[0], n[1]}
 }
 
-// takeSeat raises a slot's counter unless the slot is full. The conditional UPDATE is what keeps a
-// slot from ever having more bookings than seats, under any concurrency on both databases.
+// takeSeat raises a slot's counter unless the slot is full. The conditional upsert is what keeps a
+// slot from ever having more bookings than seats, under any concurrency on both databases. The row
+// is the hottest of a booking day: a transaction holds its lock from here to its end, so callers take
+// the seat last.
 func takeSeat(ctx context.Context, tx bun.Tx, k slotKey, capacity int) error {
-	if _, err := tx.ExecContext(ctx, "INSERT INTO slot_counts (office_id, day, start, service, booked) VALUES (?, ?, ?, ?, 0) ON CONFLICT DO NOTHING",
-		k.office, k.day, k.start, k.service); err != nil {
-		return fmt.Errorf("creating the counter of a slot: %w", err)
-	}
-	res, err := tx.ExecContext(ctx, "UPDATE slot_counts SET booked = booked + 1 WHERE office_id = ? AND day = ? AND start = ? AND service = ? AND booked < ?",
-		k.office, k.day, k.start, k.service, capacity)
+	raised, err := raise(ctx, tx, `INSERT INTO slot_counts (office_id, day, start, service, booked) VALUES (?, ?, ?, ?, 1)
+		ON CONFLICT (office_id, day, start, service) DO UPDATE SET booked = slot_counts.booked + 1 WHERE slot_counts.booked < ?`,
+		capacity, k.office, k.day, k.start, k.service, capacity)
 	if err != nil {
 		return fmt.Errorf("taking a seat: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !raised {
 		return errSlotFull
 	}
 	return nil
@@ -374,16 +372,16 @@ func WithinBooking(fn func(ctx context.Context, tx bun.Tx, b *Booking) error) Bo
 
 // Book books a time for the actor (appointment:book). Every error of the input is reported at once
 // (see BookingInput and the problem codes of the package): an account whose ID number is bound books
-// only for that number. Then one transaction claims the account and its verified booker (see the
-// package comment), counts the day's bookings of the account, takes a seat and inserts the booking
-// with its confirmation code, and writes the appointment_booked notice.
+// only for that number. Then one transaction inserts the booking with its confirmation code, claims
+// the account and its verified booker for it (see the package comment), counts the day's bookings of
+// the account, writes the appointment_booked notice and takes a seat (see fileBooking).
 func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opts ...BookOption) (*Booking, error) {
 	if actor.UserID <= 0 {
 		return nil, problem.ErrLoginRequired
 	}
 	in.normalise()
 	k := slotKey{in.OfficeID, in.Day, in.Start, in.Service}
-	if seen, ok := d.full.Load(k); ok && time.Since(seen.(time.Time)) < fullMemo {
+	if d.seenFull(k) {
 		return nil, errSlotFull
 	}
 	conn, done, err := d.bookingConn(ctx, in.CaseID)
@@ -460,27 +458,18 @@ func (d *Desk) prepareBooking(ctx context.Context, conn bun.IDB, actor audit.Act
 	return p, b, verified, err
 }
 
-// fileBooking is the transaction of a booking: it claims the account and its verified booker,
-// counts the account's booking of the day, takes a seat (remembering a full slot), inserts the
-// booking, names it in the claims, audits it, runs the caller's WithinBooking and writes the
-// appointment_booked notice.
+// fileBooking is the transaction of a booking: it inserts the booking, claims the account and its
+// verified booker for it, counts the account's booking of the day, audits it, runs the caller's
+// WithinBooking, writes the appointment_booked notice and, last, takes a seat (remembering a full
+// slot): on a hot day every booking of a slot waits for that row's lock, held until the commit.
 func (d *Desk) fileBooking(ctx context.Context, tx bun.Tx, actor audit.Actor, p *plan, b *Booking, verified bool, o bookOptions) error {
+	if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
+		return fmt.Errorf("inserting a booking: %w", err)
+	}
 	if err := claim(ctx, tx, b, verified); err != nil {
 		return err
 	}
 	if err := countBooking(ctx, tx, b.UserID, d.Today(), p.office.Rules.DailyBookings); err != nil {
-		return err
-	}
-	if err := takeSeat(ctx, tx, b.slot(), p.office.Capacity[b.Service]); err != nil {
-		if errors.Is(err, errSlotFull) {
-			d.full.Store(b.slot(), time.Now())
-		}
-		return err
-	}
-	if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
-		return fmt.Errorf("inserting a booking: %w", err)
-	}
-	if err := link(ctx, tx, b, verified); err != nil {
 		return err
 	}
 	if err := record(ctx, tx, actor, "booking.create", &p.office, b, map[string]any{"service": b.Service}); err != nil {
@@ -491,14 +480,28 @@ func (d *Desk) fileBooking(ctx context.Context, tx bun.Tx, actor audit.Actor, p 
 			return err
 		}
 	}
-	return d.send(ctx, tx, b.UserID, "appointment_booked", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil)
+	if err := d.send(ctx, tx, b.UserID, "appointment_booked", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil); err != nil {
+		return err
+	}
+	err := takeSeat(ctx, tx, b.slot(), p.office.Capacity[b.Service])
+	if errors.Is(err, errSlotFull) {
+		d.full.Store(b.slot(), time.Now())
+	}
+	return err
 }
 
 // fullMemo is how long a process answers slot_full from memory for a slot it saw full (Book checks
-// it first): on a hot day most requests are for slots taken by then, and they get their answer
-// without touching the database. A seat freed by a cancellation is offered again after at most this
-// long.
+// it first) and shows it full in the public slot answers: on a hot day most requests are for slots
+// taken by then, and they get their answer without touching the database, and the people refreshing
+// the slots move on to the next one at once. A seat freed by a cancellation is offered again after at
+// most this long. Only refusals come from memory: a booking is always decided by the database.
 const fullMemo = time.Second
+
+// seenFull reports whether this process saw the slot k full less than fullMemo ago.
+func (d *Desk) seenFull(k slotKey) bool {
+	seen, ok := d.full.Load(k)
+	return ok && time.Since(seen.(time.Time)) < fullMemo
+}
 
 // fullNow answers slot_full, before any other check, for the slot k when its counter says it is
 // full (the seats from the office's cached plan), and remembers it for fullMemo. Anything else, input

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
@@ -32,6 +33,8 @@ type Desk struct {
 	plans sync.Map // office ID → *plan, for the public slot pages
 	full  sync.Map // slotKey → time.Time this process last saw the slot full (see fullMemo)
 	seats sync.Map // slotKey without start → seatsSeen, for the public slot answers (see seatsMemo)
+	// flight shares the reads of plans and seats among the requests that miss them at once.
+	flight singleflight.Group
 }
 
 // Option changes how New builds a desk.

@@ -123,11 +123,17 @@ func (d *Desk) loadPlan(ctx context.Context, db bun.IDB, id int64) (*plan, error
 }
 
 // cachedPlan returns an office's plan as read at most planTTL ago, reading it through db when older.
+// Callers that find it old at the same moment share one read: on a hot day thousands of requests
+// come at once for the office just opened.
 func (d *Desk) cachedPlan(ctx context.Context, db bun.IDB, id int64) (*plan, error) {
 	if v, ok := d.plans.Load(id); ok && time.Since(v.(*plan).loaded) < planTTL {
 		return v.(*plan), nil
 	}
-	return d.loadPlan(ctx, db, id)
+	v, err, _ := d.flight.Do("plan "+strconv.FormatInt(id, 10), func() (any, error) { return d.loadPlan(ctx, db, id) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*plan), nil
 }
 
 // opening returns whether the office opens on day and its sessions that day: an office day's

@@ -148,7 +148,10 @@ func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Se
 	ds := &DaySlots{OfficeID: officeID, Day: day, Service: service, ChangeableOnline: p.office.Rules.changeableOnline(today, date)}
 	ds.Open, ds.Slots = p.daySlots(date, service, booked)
 	ds.Bookable = p.office.Active && ds.Open && w.contains(date)
-	for i := range ds.Slots {
+	for i, sl := range ds.Slots {
+		if d.seenFull(slotKey{officeID, day, sl.Start, service}) {
+			ds.Slots[i].Free = 0 // fresher than the seats remembered for the day
+		}
 		ds.Slots[i].Bookable = ds.Bookable && ds.Slots[i].Free > 0
 	}
 	return ds, nil
@@ -156,8 +159,13 @@ func (d *Desk) Slots(ctx context.Context, officeID int64, day string, service Se
 
 // seatsMemo is how long a process reuses the seats taken on an office's day for the public slot
 // answers, which proxies may keep for longer anyway (max-age=5): on a hot day thousands of people
-// refresh them every second, and the booking itself never trusts them.
-const seatsMemo = time.Second
+// refresh them every second, and the booking itself never trusts them. Once older, they are still
+// the answer while one request reads them again, up to seatsStale: on a hot day that read waits for
+// a connection behind the bookings, and the people refreshing should not wait with it.
+const (
+	seatsMemo  = time.Second
+	seatsStale = 10 * time.Second
+)
 
 // seatsSeen are the seats taken on one office day for one service, as read at a moment.
 type seatsSeen struct {
@@ -166,20 +174,39 @@ type seatsSeen struct {
 }
 
 // recentlyBooked returns the seats taken on the day of k (whose start is ignored) by slot start, as
-// read at most seatsMemo ago; memo says whether to remember what it reads.
+// read at most seatsMemo ago, or at most seatsStale ago while a fresh read is under way; memo says
+// whether to remember what it reads. Callers that need a read at the same moment share one.
 func (d *Desk) recentlyBooked(ctx context.Context, k slotKey, memo bool) (map[string]int, error) {
 	k.start = ""
-	if v, ok := d.seats.Load(k); ok && time.Since(v.(seatsSeen).at) < seatsMemo {
+	v, seen := d.seats.Load(k)
+	if seen && time.Since(v.(seatsSeen).at) < seatsMemo {
 		return v.(seatsSeen).booked, nil
 	}
-	booked, err := bookedOn(ctx, d.db, k.office, k.service, k.day, k.day)
+	// The read is shared, so no one caller's leaving cancels it; it has a deadline of its own.
+	read := func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), seatsStale)
+		defer cancel()
+		booked, err := bookedOn(ctx, d.db, k.office, k.service, k.day, k.day)
+		if err != nil {
+			return nil, err
+		}
+		if memo {
+			d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
+		}
+		return booked[k.day], nil
+	}
+	key := fmt.Sprintf("seats %d %s %s", k.office, k.day, k.service)
+	if seen && time.Since(v.(seatsSeen).at) < seatsStale {
+		// Nobody waits for this read (its channel is buffered); a failure shows on the next request
+		// that has to wait for one.
+		d.flight.DoChan(key, read)
+		return v.(seatsSeen).booked, nil
+	}
+	booked, err, _ := d.flight.Do(key, read)
 	if err != nil {
 		return nil, err
 	}
-	if memo {
-		d.seats.Store(k, seatsSeen{at: time.Now(), booked: booked[k.day]})
-	}
-	return booked[k.day], nil
+	return booked.(map[string]int), nil
 }
 
 // BookableDays lists the days of the booking window (for a case's confirmation booking, of its

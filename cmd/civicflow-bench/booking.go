@@ -32,16 +32,20 @@ type citizen struct {
 
 // bookingRun is what a booking race measured.
 type bookingRun struct {
-	confirmed, full, other int
-	booking, slots         []time.Duration
-	elapsed                time.Duration
-	soldOut                time.Duration // from the start to the last confirmed booking
+	confirmed, full int
+	other           int // answers other than a booking, slot_full or a free slot read, 5xx included
+	serverErrors    int // 5xx answers
+	booking, slots  []time.Duration
+	answered        []time.Duration // each client's final answer (a booking or no free seat), from the start
+	elapsed         time.Duration
+	soldOut         time.Duration // from the start to the last confirmed booking
 }
 
 // runBooking creates an office whose hot day has exactly hotSeats seats and n citizens, then lets all
 // of them race at once: each reads the free slots (public, no login) and books the first free one,
-// reading again after a "full" answer, until it has a booking or the day is full. It checks on the
-// office's day sheet that exactly hotSeats bookings exist.
+// reading again after a "full" answer, until it has a booking or the day is full. It fails unless
+// every client got its answer, none of them a 5xx or anything but a booking, slot_full or the free
+// slots, and the office's day sheet lists exactly min(n, hotSeats) bookings.
 func runBooking(ctx context.Context, o options) error {
 	b, err := setUp(ctx, o)
 	if err != nil {
@@ -58,27 +62,31 @@ func runBooking(ctx context.Context, o options) error {
 		return err
 	}
 	fmt.Printf("%d clients racing for %d seats on %s…\n", len(citizens), hotSeats, day)
-	r, err := b.race(ctx, officeID, day, citizens)
-	if err != nil {
-		return err
-	}
+	r, raceErr := b.race(ctx, officeID, day, citizens)
 	var sheet struct {
 		Lines []struct{ Status string } `json:"lines"`
 	}
 	if err := b.call(ctx, "GET", fmt.Sprintf("/api/v1/offices/%d/day-sheet?day=%s", officeID, day), b.admin, nil, &sheet, http.StatusOK); err != nil {
 		return err
 	}
-	fmt.Printf("\nconfirmed %d, full %d, other answers %d; the day sheet lists %d bookings for %d seats\n",
-		r.confirmed, r.full, r.other, len(sheet.Lines), hotSeats)
-	answered := len(r.booking)
-	fmt.Printf("booking requests: %d in %s = %.0f requests/s; the %d seats were taken within %s (%.0f bookings/s)\n", answered,
-		r.elapsed.Round(time.Millisecond), float64(answered)/r.elapsed.Seconds(), r.confirmed, r.soldOut.Round(time.Millisecond),
+	fmt.Printf("\nconfirmed %d, full %d, other answers %d (5xx: %d); %d of %d clients answered; the day sheet lists %d bookings for %d seats\n",
+		r.confirmed, r.full, r.other, r.serverErrors, len(r.answered), len(citizens), len(sheet.Lines), hotSeats)
+	fmt.Printf("booking requests: %d in %s = %.0f requests/s; the %d seats were taken within %s (%.0f bookings/s)\n", len(r.booking),
+		r.elapsed.Round(time.Millisecond), float64(len(r.booking))/r.elapsed.Seconds(), r.confirmed, r.soldOut.Round(time.Millisecond),
 		float64(r.confirmed)/r.soldOut.Seconds())
 	fmt.Printf("  POST bookings   %s\n", summary(r.booking))
 	fmt.Printf("  GET free slots  %s\n", summary(r.slots))
-	if r.confirmed != hotSeats || len(sheet.Lines) != hotSeats || r.other != 0 {
-		return fmt.Errorf("want exactly %d confirmed bookings and no other answers, got %d confirmed, %d listed, %d other",
-			hotSeats, r.confirmed, len(sheet.Lines), r.other)
+	fmt.Printf("  client answered %s (from the start)\n", summary(r.answered))
+	want := min(len(citizens), hotSeats)
+	switch {
+	case r.serverErrors > 0 || r.other > 0:
+		return fmt.Errorf("want only bookings, slot_full and free slots, got %d other answers (%d of them 5xx); the first: %w", r.other, r.serverErrors, raceErr)
+	case raceErr != nil:
+		return raceErr
+	case len(r.answered) != len(citizens) || r.confirmed+r.full != len(citizens):
+		return fmt.Errorf("want every one of %d clients answered, got %d (%d booked, %d told full)", len(citizens), len(r.answered), r.confirmed, r.full)
+	case r.confirmed != want || len(sheet.Lines) != want:
+		return fmt.Errorf("want exactly %d confirmed bookings, got %d confirmed, %d listed", want, r.confirmed, len(sheet.Lines))
 	}
 	return nil
 }
@@ -162,19 +170,23 @@ func (b *bench) race(ctx context.Context, officeID int64, day string, citizens [
 			defer wg.Done()
 			<-gate
 			res, err := b.book(ctx, officeID, day, c)
+			at := time.Since(t0)
 			mu.Lock()
 			defer mu.Unlock()
 			if res.confirmed > 0 {
-				r.soldOut = max(r.soldOut, time.Since(t0))
+				r.soldOut = max(r.soldOut, at)
+			}
+			if err == nil {
+				r.answered = append(r.answered, at)
+			} else if firstErr == nil {
+				firstErr = err
 			}
 			r.booking = append(r.booking, res.booking...)
 			r.slots = append(r.slots, res.slots...)
 			r.confirmed += res.confirmed
 			r.full += res.full
 			r.other += res.other
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
+			r.serverErrors += res.serverErrors
 		}()
 	}
 	t0 = time.Now()
@@ -185,7 +197,7 @@ func (b *bench) race(ctx context.Context, officeID int64, day string, citizens [
 }
 
 // book is one client's attempt: read the free slots, book the first free one, again after each
-// "full" answer, until booked or no slot is free.
+// "full" answer, until booked or no slot is free. Any other answer ends it with an error.
 func (b *bench) book(ctx context.Context, officeID int64, day string, c citizen) (bookingRun, error) {
 	var r bookingRun
 	for {
@@ -199,6 +211,12 @@ func (b *bench) book(ctx context.Context, officeID int64, day string, c citizen)
 		err := b.call(ctx, "GET", fmt.Sprintf("/api/v1/offices/%d/slots?day=%s&service=marriage", officeID, day), "", nil, &slots, http.StatusOK)
 		r.slots = append(r.slots, time.Since(t))
 		if err != nil {
+			var se *statusError
+			if errors.As(err, &se) {
+				r.refused(se.status)
+			} else {
+				r.refused(0)
+			}
 			return r, err
 		}
 		start := ""
@@ -220,6 +238,7 @@ func (b *bench) book(ctx context.Context, officeID int64, day string, c citizen)
 		r.booking = append(r.booking, time.Since(t))
 		switch {
 		case err != nil:
+			r.refused(0)
 			return r, err
 		case status == http.StatusCreated:
 			r.confirmed++
@@ -227,9 +246,18 @@ func (b *bench) book(ctx context.Context, officeID int64, day string, c citizen)
 		case status == http.StatusConflict && code == "slot_full":
 			continue // someone was faster: read the slots again
 		default:
-			r.other++
+			r.refused(status)
 			return r, fmt.Errorf("booking %s at %s: status %d, code %q", day, start, status, code)
 		}
+	}
+}
+
+// refused counts an answer that ended a client's attempt, neither a booking nor slot_full nor the
+// free slots: its HTTP status, 0 when none came.
+func (r *bookingRun) refused(status int) {
+	r.other++
+	if status >= 500 {
+		r.serverErrors++
 	}
 }
 
