@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -40,10 +41,20 @@ type Delivery struct {
 	Error    string    `json:"error,omitempty"`
 }
 
+// DeliverBatch is how many e-mail and SMS rows one task delivers at most; sendConcurrency of them
+// are sent at a time, since senders wait on SMTP and HTTP.
+const (
+	DeliverBatch    = 100
+	sendConcurrency = 10
+	// batchSendTime bounds the sending of one batch, so that its outcomes are recorded within the
+	// claim: a row is never sent by two workers at once. It is at least sendTimeout.
+	batchSendTime = claimLease - 2*recordTimeout
+)
+
 // Deliverer delivers outbox rows: in-app messages in batches (DeliverInbox, which the relay calls),
-// e-mail and SMS one row per task as the asynq handler of tasks.TypeDeliver. Redis may hand it a task
-// twice, late, or after another worker died holding it; the outbox row, claimed with a conditional
-// update, decides who sends, so e-mail and SMS go out at least once.
+// e-mail and SMS in batches too, as the asynq handler of tasks.TypeDeliver. Redis may hand it a task
+// twice, late, or after another worker died holding it; the outbox rows, claimed with a conditional
+// update, decide who sends, so e-mail and SMS go out at least once.
 type Deliverer struct {
 	db          *bun.DB
 	senders     Senders
@@ -69,23 +80,109 @@ func NewDeliverer(db *bun.DB, senders Senders, maxAttempts int, now func() time.
 	return &Deliverer{db: db, senders: senders, maxAttempts: maxAttempts, now: now}
 }
 
-// ProcessTask sends the e-mail or SMS outbox row named by a tasks.TypeDeliver task. It returns nil
-// when the row needs nothing (already delivered or failed, being delivered by another worker, or an
-// in-app message, which DeliverInbox delivers: only a task from an older version names one), an error for
-// asynq to retry after a failed attempt, and an error wrapping asynq.SkipRetry once the row failed
-// for good.
+// attempt is the outcome of sending one claimed row: err is nil when it went out; unsent rows were
+// never handed to their sender (the batch was stopped first).
+type attempt struct {
+	row       *Outbox
+	err       error
+	permanent bool
+	unsent    bool
+}
+
+// ProcessTask sends the e-mail and SMS outbox rows named by a tasks.TypeDeliver task: one UPDATE
+// claims those still pending and not held by another worker (counting the attempt), they are sent
+// sendConcurrency at a time, and one transaction records every outcome. It returns nil when every
+// claimed row went out or failed for good (an error wrapping asynq.SkipRetry when some failed, for
+// the log), and an error while some row failed for the time being: asynq then retries the task with
+// backoff, and the retry claims only the rows still pending.
 func (d *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	p, err := tasks.ParseDeliver(t)
 	if err != nil {
 		return err
 	}
-	o, ok, err := d.claim(ctx, p.OutboxID)
-	if err != nil || !ok {
+	rows, err := d.claim(ctx, p.OutboxIDs)
+	if err != nil || len(rows) == 0 {
 		return err
 	}
+	attempts := d.sendAll(ctx, rows)
+	if err := d.record(ctx, attempts); err != nil {
+		// What went out is not recorded: a retry may send it again (at least once).
+		return err
+	}
+	var retry, final []error
+	for _, a := range attempts {
+		switch {
+		case a.err == nil || a.unsent:
+		case a.permanent || a.row.Attempts >= d.maxAttempts:
+			final = append(final, fmt.Errorf("outbox row %d by %s failed for good after %d attempts: %w",
+				a.row.ID, a.row.Channel, a.row.Attempts, a.err))
+		default:
+			retry = append(retry, fmt.Errorf("outbox row %d by %s, attempt %d of %d: %w",
+				a.row.ID, a.row.Channel, a.row.Attempts, d.maxAttempts, a.err))
+		}
+	}
+	switch {
+	case len(retry) > 0 || ctx.Err() != nil:
+		return fmt.Errorf("delivering %d outbox rows: %w", len(rows), errors.Join(append(retry, append(final, ctx.Err())...)...))
+	case len(final) > 0:
+		return fmt.Errorf("delivering %d outbox rows: %w", len(rows), errors.Join(append(final, asynq.SkipRetry)...))
+	}
+	return nil
+}
+
+// claim takes those of e-mail and SMS rows ids that are pending and not held by a live claim, for
+// one attempt each. Taking them counts the attempt, so an attempt that crashes the worker still
+// counts.
+func (d *Deliverer) claim(ctx context.Context, ids []int64) ([]Outbox, error) {
+	now := d.now().UTC()
+	var rows []Outbox
+	err := d.db.NewUpdate().Model(&rows).
+		Set("claimed_until = ?", now.Add(claimLease)).
+		Set("attempts = attempts + 1").
+		Where("id IN (?)", bun.List(ids)).
+		Where("channel <> ?", Inbox).
+		Where("status = ?", StatusPending).
+		Where("(claimed_until IS NULL OR claimed_until < ?)", now).
+		Returning("*").
+		Scan(ctx)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("claiming %d outbox rows: %w", len(ids), err)
+	}
+	return rows, nil
+}
+
+// sendAll sends the claimed rows, sendConcurrency at a time, within batchSendTime. Once ctx ends
+// (shutdown) no further row is handed to a sender.
+func (d *Deliverer) sendAll(ctx context.Context, rows []Outbox) []attempt {
+	ctx, cancel := context.WithTimeout(ctx, batchSendTime)
+	defer cancel()
+	out := make([]attempt, len(rows))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(sendConcurrency, len(rows)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = d.send(ctx, &rows[i])
+			}
+		})
+	}
+	for i := range rows {
+		if ctx.Err() != nil {
+			out[i] = attempt{row: &rows[i], err: ctx.Err(), unsent: true}
+			continue
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// send renders and sends one claimed row.
+func (d *Deliverer) send(ctx context.Context, o *Outbox) attempt {
 	subject, body, err := renderRow(o)
 	if err != nil {
-		return d.fail(ctx, o, err, true)
+		return attempt{row: o, err: err, permanent: true}
 	}
 	var sender Sender
 	switch o.Channel {
@@ -94,41 +191,14 @@ func (d *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	case SMS:
 		sender = d.senders.SMS
 	default:
-		return d.fail(ctx, o, fmt.Errorf("unknown channel %q", o.Channel), true)
+		return attempt{row: o, err: fmt.Errorf("unknown channel %q", o.Channel), permanent: true}
 	}
 	if o.Address == "" {
-		return d.fail(ctx, o, fmt.Errorf("no %s address", o.Channel), true)
+		return attempt{row: o, err: fmt.Errorf("no %s address", o.Channel), permanent: true}
 	}
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	err = sender.Send(sctx, o.Address, subject, body)
-	cancel()
-	if err != nil {
-		return d.fail(ctx, o, err, false)
-	}
-	return d.markSent(ctx, o)
-}
-
-// claim takes e-mail or SMS row id for one attempt: it must be pending and not held by a live claim.
-// Taking it counts the attempt, so an attempt that crashes the worker still counts.
-func (d *Deliverer) claim(ctx context.Context, id int64) (*Outbox, bool, error) {
-	now := d.now().UTC()
-	o := new(Outbox)
-	err := d.db.NewUpdate().Model(o).
-		Set("claimed_until = ?", now.Add(claimLease)).
-		Set("attempts = attempts + 1").
-		Where("id = ?", id).
-		Where("channel <> ?", Inbox).
-		Where("status = ?", StatusPending).
-		Where("(claimed_until IS NULL OR claimed_until < ?)", now).
-		Returning("*").
-		Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("claiming outbox row %d: %w", id, err)
-	}
-	return o, true, nil
+	defer cancel()
+	return attempt{row: o, err: sender.Send(sctx, o.Address, subject, body)}
 }
 
 // renderRow renders the message of o; an error means o can never be delivered.
@@ -140,78 +210,88 @@ func renderRow(o *Outbox) (subject, body string, err error) {
 	return render(o.Template, o.Locale, o.Data)
 }
 
-// markSent records a message that left through e-mail or SMS. It runs even if ctx was cancelled in
-// the meantime: the message is out, and saying so prevents a second copy.
-func (d *Deliverer) markSent(ctx context.Context, o *Outbox) error {
+// record writes the outcomes of a batch in one transaction: one UPDATE marks the rows that went out
+// delivered, one per failed row records its error (failed for good when permanent or out of
+// attempts, else pending with the claim released for the retry), one gives the unsent rows back
+// uncounted, and one INSERT writes the ledger of the attempts. It runs even if ctx was cancelled
+// meanwhile: a message that went out must be recorded, or it would be sent again.
+func (d *Deliverer) record(ctx context.Context, attempts []attempt) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	now := d.now().UTC()
+	var sent, unsent []int64
+	ledger := make([]Delivery, 0, len(attempts))
+	for _, a := range attempts {
+		switch {
+		case a.unsent:
+			unsent = append(unsent, a.row.ID)
+			continue
+		case a.err == nil:
+			sent = append(sent, a.row.ID)
+		}
+		dl := Delivery{OutboxID: a.row.ID, Attempt: a.row.Attempts, At: now, OK: a.err == nil}
+		if a.err != nil {
+			dl.Error = truncate(a.err.Error(), maxErrorLen)
+		}
+		ledger = append(ledger, dl)
+	}
 	err := d.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// Only status is checked: whoever sent first marks the row, even after losing the claim.
-		if _, err := tx.NewUpdate().Model((*Outbox)(nil)).
-			Set("status = ?", StatusDelivered).
-			Set("delivered_at = ?", now).
-			Set("claimed_until = NULL").
-			Set("last_error = ''").
-			Where("id = ?", o.ID).
-			Where("status = ?", StatusPending).
-			Exec(ctx); err != nil {
-			return fmt.Errorf("marking outbox row %d delivered: %w", o.ID, err)
+		if len(sent) > 0 {
+			if _, err := tx.NewUpdate().Model((*Outbox)(nil)).
+				Set("status = ?", StatusDelivered).
+				Set("delivered_at = ?", now).
+				Set("claimed_until = NULL").
+				Set("last_error = ''").
+				Where("id IN (?)", bun.List(sent)).
+				Where("status = ?", StatusPending).
+				Exec(ctx); err != nil {
+				return fmt.Errorf("marking %d outbox rows delivered: %w", len(sent), err)
+			}
 		}
-		return insertDelivery(ctx, tx, o, now, nil)
+		for _, a := range attempts {
+			if a.err == nil || a.unsent {
+				continue
+			}
+			status := StatusPending
+			if a.permanent || a.row.Attempts >= d.maxAttempts {
+				status = StatusFailed
+			}
+			// A row another worker has taken over meanwhile (attempts moved on) is left alone.
+			if _, err := tx.NewUpdate().Model((*Outbox)(nil)).
+				Set("status = ?", status).
+				Set("last_error = ?", truncate(a.err.Error(), maxErrorLen)).
+				Set("claimed_until = NULL").
+				Where("id = ?", a.row.ID).
+				Where("status = ?", StatusPending).
+				Where("attempts = ?", a.row.Attempts).
+				Exec(ctx); err != nil {
+				return fmt.Errorf("recording the failure of outbox row %d: %w", a.row.ID, err)
+			}
+		}
+		// The claim of unsent rows is still ours (batchSendTime ends within it): no one else took them.
+		if len(unsent) > 0 {
+			if _, err := tx.NewUpdate().Model((*Outbox)(nil)).
+				Set("attempts = attempts - 1").
+				Set("claimed_until = NULL").
+				Where("id IN (?)", bun.List(unsent)).
+				Where("status = ?", StatusPending).
+				Exec(ctx); err != nil {
+				return fmt.Errorf("giving back %d unsent outbox rows: %w", len(unsent), err)
+			}
+		}
+		if len(ledger) == 0 {
+			return nil
+		}
+		if _, err := tx.NewInsert().Model(&ledger).Exec(ctx); err != nil {
+			return fmt.Errorf("writing the delivery ledger of %d outbox rows: %w", len(ledger), err)
+		}
+		return nil
 	})
 	if err != nil {
-		// The message went out but is not recorded: a retry may send it again (at least once).
-		return fmt.Errorf("recording the delivery of outbox row %d by %s: %w", o.ID, o.Channel, err)
+		return fmt.Errorf("recording the delivery of %d outbox rows: %w", len(attempts), err)
 	}
 	return nil
-}
-
-// fail records a failed attempt and releases the claim so that the retry can take the row at once.
-// The row fails for good when cause is permanent or the attempts are used up; the returned error then
-// wraps asynq.SkipRetry so that asynq stops too. A row another worker has taken over meanwhile is
-// left alone and the task ends quietly.
-func (d *Deliverer) fail(ctx context.Context, o *Outbox, cause error, permanent bool) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	now := d.now().UTC()
-	status := StatusPending
-	if permanent || o.Attempts >= d.maxAttempts {
-		status = StatusFailed
-	}
-	msg := truncate(cause.Error(), maxErrorLen)
-	var superseded bool
-	err := d.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := insertDelivery(ctx, tx, o, now, cause); err != nil {
-			return err
-		}
-		res, err := tx.NewUpdate().Model((*Outbox)(nil)).
-			Set("status = ?", status).
-			Set("last_error = ?", msg).
-			Set("claimed_until = NULL").
-			Where("id = ?", o.ID).
-			Where("status = ?", StatusPending).
-			Where("attempts = ?", o.Attempts).
-			Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("recording the failure of outbox row %d: %w", o.ID, err)
-		}
-		n, err := res.RowsAffected()
-		superseded = n == 0
-		return err
-	})
-	switch {
-	case err != nil:
-		return fmt.Errorf("delivering outbox row %d: %w (and recording that failed: %w)", o.ID, cause, err)
-	case superseded:
-		return nil
-	case status == StatusFailed:
-		return fmt.Errorf("delivering outbox row %d by %s failed for good after %d attempts: %w",
-			o.ID, o.Channel, o.Attempts, errors.Join(cause, asynq.SkipRetry))
-	default:
-		return fmt.Errorf("delivering outbox row %d by %s, attempt %d of %d: %w",
-			o.ID, o.Channel, o.Attempts, d.maxAttempts, cause)
-	}
 }
 
 func insertDelivery(ctx context.Context, tx bun.Tx, o *Outbox, at time.Time, cause error) error {

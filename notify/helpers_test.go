@@ -77,7 +77,7 @@ func getOutbox(t *testing.T, db bun.IDB, id int64) Outbox {
 	return o
 }
 
-func count(t *testing.T, db bun.IDB, table, where string, args ...any) int {
+func count(t testing.TB, db bun.IDB, table, where string, args ...any) int {
 	t.Helper()
 	n, err := db.NewSelect().TableExpr(table).Where(where, args...).Count(context.Background())
 	if err != nil {

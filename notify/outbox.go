@@ -1,8 +1,8 @@
 // Package notify delivers notifications that are never lost. A change that causes a message writes
 // outbox rows in its own transaction (Send). The relay delivers in-app messages itself, a batch per
-// transaction, exactly once (Deliverer.DeliverInbox); it enqueues an asynq task per e-mail and SMS
-// row, with the row id as the task id so that enqueueing twice is harmless, and the worker sends it
-// and records the delivery. Rows still unsent after a while are enqueued again, so a Redis that
+// transaction, exactly once (Deliverer.DeliverInbox); it enqueues an asynq task per batch of e-mail
+// and SMS rows, with a task id derived from the rows so that enqueueing twice is harmless, and the
+// worker claims the batch, sends it and records the deliveries in one transaction. Rows still unsent after a while are enqueued again, so a Redis that
 // loses a task loses no message: the outbox is the truth.
 package notify
 

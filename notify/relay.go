@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -14,12 +15,12 @@ import (
 	"github.com/civicflow/civicflow/tasks"
 )
 
-// relayBatch is how many e-mail and SMS rows one pass of the relay enqueues; Run goes on at once
-// while passes come back full.
-const relayBatch = 100
+// relayBatch is how many e-mail and SMS rows one pass of the relay enqueues, in tasks of
+// DeliverBatch rows; Run goes on at once while passes come back full.
+const relayBatch = batchSize
 
 // Relay moves outbox rows on: it delivers in-app messages itself, in batches (Deliverer.DeliverInbox),
-// and enqueues an asynq task per e-mail and SMS row: rows never enqueued, and rows still pending
+// and enqueues an asynq task per batch of e-mail and SMS rows: rows never enqueued, and rows still pending
 // redeliverAfter after their last enqueue, because Redis may have lost the task. Both are safe with
 // any number of relays in any number of processes: a batch takes its rows in its own transaction,
 // and enqueueing is idempotent by task id.
@@ -113,12 +114,14 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	}
 	ids := make([]int64, 0, len(rows))
 	var enqErr error
-	for _, o := range rows {
-		if err := r.enqueue(ctx, o); err != nil {
+	for batch := range slices.Chunk(rows, DeliverBatch) {
+		if err := r.enqueue(ctx, batch); err != nil {
 			enqErr = err
 			break
 		}
-		ids = append(ids, o.ID)
+		for _, o := range batch {
+			ids = append(ids, o.ID)
+		}
 	}
 	if len(ids) > 0 {
 		if _, err := r.db.NewUpdate().Model((*Outbox)(nil)).
@@ -132,30 +135,34 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	return len(ids), enqErr
 }
 
-// enqueue queues the delivery task of o. A task with its id already in Redis is fine, unless it is a
-// dead one (archived or completed) while the row still waits: that one is replaced.
-func (r *Relay) enqueue(ctx context.Context, o Outbox) error {
-	_, err := r.client.EnqueueContext(ctx, tasks.NewDeliver(o.ID))
+// enqueue queues the delivery task of batch. A task with its id already in Redis is fine, unless it
+// is a dead one (archived or completed) while the rows still wait: that one is replaced.
+func (r *Relay) enqueue(ctx context.Context, batch []Outbox) error {
+	ids := make([]int64, len(batch))
+	for i, o := range batch {
+		ids[i] = o.ID
+	}
+	_, err := r.client.EnqueueContext(ctx, tasks.NewDeliver(ids...))
 	if err == nil {
 		return nil
 	}
 	if !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("enqueueing outbox row %d: %w", o.ID, err)
+		return fmt.Errorf("enqueueing outbox rows %d–%d: %w", ids[0], ids[len(ids)-1], err)
 	}
-	if r.inspector == nil || o.EnqueuedAt == nil {
+	if r.inspector == nil || !slices.ContainsFunc(batch, func(o Outbox) bool { return o.EnqueuedAt != nil }) {
 		return nil
 	}
-	id := tasks.DeliverTaskID(o.ID)
+	id := tasks.DeliverTaskID(ids...)
 	info, err := r.inspector.GetTaskInfo(tasks.Queue, id)
 	if err != nil || (info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted) {
 		return nil // alive (or gone since): it will run, or the next pass enqueues it
 	}
 	if err := r.inspector.DeleteTask(tasks.Queue, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
-		return fmt.Errorf("removing the dead task of outbox row %d: %w", o.ID, err)
+		return fmt.Errorf("removing the dead task of outbox rows %d–%d: %w", ids[0], ids[len(ids)-1], err)
 	}
-	if _, err := r.client.EnqueueContext(ctx, tasks.NewDeliver(o.ID)); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("enqueueing outbox row %d again: %w", o.ID, err)
+	if _, err := r.client.EnqueueContext(ctx, tasks.NewDeliver(ids...)); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("enqueueing outbox rows %d–%d again: %w", ids[0], ids[len(ids)-1], err)
 	}
-	slog.InfoContext(ctx, "outbox row enqueued again after its task died", "outbox_id", o.ID, "task_state", info.State.String())
+	slog.InfoContext(ctx, "outbox rows enqueued again after their task died", "task_id", id, "task_state", info.State.String())
 	return nil
 }
