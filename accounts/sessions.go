@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -180,36 +179,34 @@ func TokenUser(ctx context.Context, db bun.IDB, secret string) (*User, error) {
 		return nil, problem.ErrLoginRequired
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > sessionRefresh {
-		recordTokenUse(ctx, db, t.ID, now)
+		if err := recordTokenUse(ctx, db, t.ID, now); err != nil {
+			return nil, err
+		}
 	}
 	return t.User, nil
 }
 
 // tokenUseWrites bounds the writes of a token's last use in flight. The time a token was last used
-// only informs its owner's list of tokens, so a request never waits for it: at the start of a burst
+// only informs its owner's list of tokens, so a request never queues for it: at the start of a burst
 // (two thousand citizens' first requests at once on a hot booking day) those writes queued for the
-// database's connections ahead of the requests themselves. A write that finds the bound full is left
-// to a later request of the token.
+// database's connections ahead of the requests themselves. A request that finds the bound full leaves
+// the write to a later request of the token.
 var tokenUseWrites = make(chan struct{}, 2)
 
-// recordTokenUse writes that token id was used at now, in the background, unless tokenUseWrites is
-// full. As for sessions, a database that refuses writes for now leaves the token usable; any other
-// failure is logged.
-func recordTokenUse(ctx context.Context, db bun.IDB, id int64, now time.Time) {
+// recordTokenUse writes that token id was used at now, unless tokenUseWrites is full. As for
+// sessions, a database that refuses writes for now leaves the token usable.
+func recordTokenUse(ctx context.Context, db bun.IDB, id int64, now time.Time) error {
 	select {
 	case tokenUseWrites <- struct{}{}:
-	default:
-		return
-	}
-	go func() {
 		defer func() { <-tokenUseWrites }()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_, err := db.NewUpdate().Model((*APIToken)(nil)).Set("last_used_at = ?", now).Where("id = ?", id).Exec(ctx)
-		if err != nil && !database.Unavailable(err) {
-			slog.WarnContext(ctx, "recording API token use", "token_id", id, "error", err)
-		}
-	}()
+	default:
+		return nil
+	}
+	_, err := db.NewUpdate().Model((*APIToken)(nil)).Set("last_used_at = ?", now).Where("id = ?", id).Exec(ctx)
+	if err != nil && !database.Unavailable(err) {
+		return fmt.Errorf("recording API token use: %w", err)
+	}
+	return nil
 }
 
 // ListTokens returns a user's API tokens, newest first.

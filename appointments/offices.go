@@ -97,6 +97,9 @@ type plan struct {
 // take effect at once, those of other processes (and calendar changes) within planTTL.
 const planTTL = 30 * time.Second
 
+// planReadTimeout bounds a plan read that callers share (see cachedPlan).
+const planReadTimeout = 10 * time.Second
+
 // loadPlan reads an office's plan afresh; an office that does not exist is problem.ErrNotFound.
 func (d *Desk) loadPlan(ctx context.Context, db bun.IDB, id int64) (*plan, error) {
 	row := new(officeRow)
@@ -124,12 +127,18 @@ func (d *Desk) loadPlan(ctx context.Context, db bun.IDB, id int64) (*plan, error
 
 // cachedPlan returns an office's plan as read at most planTTL ago, reading it through db when older.
 // Callers that find it old at the same moment share one read: on a hot day thousands of requests
-// come at once for the office just opened.
+// come at once for the office just opened. The shared read runs on the first caller's connection (a
+// booking holds one for all its reads, and waiting for a second could starve the pool) but not on its
+// context: the first caller going away (a citizen closing the page) must fail no other.
 func (d *Desk) cachedPlan(ctx context.Context, db bun.IDB, id int64) (*plan, error) {
 	if v, ok := d.plans.Load(id); ok && time.Since(v.(*plan).loaded) < planTTL {
 		return v.(*plan), nil
 	}
-	v, err, _ := d.flight.Do("plan "+strconv.FormatInt(id, 10), func() (any, error) { return d.loadPlan(ctx, db, id) })
+	v, err, _ := d.flight.Do("plan "+strconv.FormatInt(id, 10), func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), planReadTimeout)
+		defer cancel()
+		return d.loadPlan(ctx, db, id)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,14 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
+// IsDeadlock reports whether PostgreSQL ended the transaction of err to break a deadlock (or a
+// serialisation failure): two transactions took the same rows in different orders, and the other one
+// goes on.
+func IsDeadlock(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
 // OpenPostgres connects to PostgreSQL at url and checks that it answers. Opening a connection may
 // take connectTimeout at most (unless url sets connect_timeout): a server that stops answering
 // without closing its connections would otherwise keep a dial waiting for minutes. Its outages are

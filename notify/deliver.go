@@ -93,8 +93,8 @@ type attempt struct {
 // claims those still pending and not held by another worker (counting the attempt), they are sent
 // sendConcurrency at a time, and one transaction records every outcome. It returns nil when every
 // claimed row went out or failed for good (an error wrapping asynq.SkipRetry when some failed, for
-// the log), and an error while some row failed for the time being: asynq then retries the task with
-// backoff, and the retry claims only the rows still pending.
+// the log), and an error while some row failed for the time being or was not sent in the batch's
+// time: asynq then retries the task with backoff, and the retry claims only the rows still pending.
 func (d *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	p, err := tasks.ParseDeliver(t)
 	if err != nil {
@@ -112,7 +112,12 @@ func (d *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var retry, final []error
 	for _, a := range attempts {
 		switch {
-		case a.err == nil || a.unsent:
+		case a.unsent:
+			// Given back when the batch's time ran out (a slow mail server): a retry sends them at
+			// once rather than the relay in CIVICFLOW_REDELIVER_AFTER.
+			retry = append(retry, fmt.Errorf("outbox row %d by %s: not sent within the batch's time: %w",
+				a.row.ID, a.row.Channel, a.err))
+		case a.err == nil:
 		case a.permanent || a.row.Attempts >= d.maxAttempts:
 			final = append(final, fmt.Errorf("outbox row %d by %s failed for good after %d attempts: %w",
 				a.row.ID, a.row.Channel, a.row.Attempts, a.err))

@@ -15,6 +15,7 @@ import (
 	"github.com/civicflow/civicflow/audit"
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
+	"github.com/civicflow/civicflow/database"
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
@@ -244,7 +245,13 @@ func (e *Engine) staleIfOvertaken(ctx context.Context, c *Case, err error) error
 		return err
 	}
 	state, version, rerr := caseVersion(ctx, e.db, c.ID)
-	if rerr != nil || version == c.Version {
+	if rerr != nil {
+		return err
+	}
+	// A deadlock (a timer taking its timer row first while a person's action on the case moves its
+	// clocks, say) ends this change while the other goes on to commit: the answer is stale_version, to
+	// be tried again on the case as it then is, not a 500, even though the version has not moved yet.
+	if version == c.Version && !database.IsDeadlock(err) {
 		return err
 	}
 	return staleVersion(state, version)
