@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/jurisdictions"
+	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/statistics"
 	"github.com/civicflow/civicflow/workflow"
@@ -41,8 +42,8 @@ func (l *queryLog) take() []string {
 
 // On PostgreSQL the lists staff of a city read all day find their cases by index among a province's:
 // with 60,000 cases in 14 cities and their counties (one in twenty open), the inbox, the desk's
-// search (newest first, by a whole number, by state, the capped count) and the statistics of the
-// city never scan table cases.
+// search (newest first, by a whole number, by a name through the cases' name index, by state, the
+// capped count) and the statistics of the city never scan table cases.
 func TestCaseListsUseIndexes(t *testing.T) {
 	s := stacktest.PostgresOnly(t) // the plans are PostgreSQL's
 	log := &queryLog{}
@@ -68,8 +69,13 @@ func TestCaseListsUseIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.ExecContext(ctx, "VACUUM ANALYZE cases"); err != nil { // as autovacuum would
+	if err := nameindex.Cases.Rebuild(ctx, f.db); err != nil { // as the engine would have indexed them
 		t.Fatal(err)
+	}
+	for _, table := range []string{"cases", "case_name_grams"} { // as autovacuum would
+		if _, err := f.db.ExecContext(ctx, "VACUUM ANALYZE "+table); err != nil {
+			t.Fatal(err)
+		}
 	}
 	log.take() // the set-up's
 
@@ -82,6 +88,13 @@ func TestCaseListsUseIndexes(t *testing.T) {
 		"search": func() error { _, err := f.eng.Search(ctx, f.acceptor, workflow.SearchQuery{}); return err },
 		"search by number": func() error {
 			_, err := f.eng.Search(ctx, f.acceptor, workflow.SearchQuery{Number: first.Number})
+			return err
+		},
+		"search by name": func() error {
+			res, err := f.eng.Search(ctx, f.acceptor, workflow.SearchQuery{Name: "测试12345"})
+			if err == nil && res.Total != 1 {
+				err = fmt.Errorf("found %d cases named 测试12345…, want 1", res.Total)
+			}
 			return err
 		},
 		"search of open cases in a state": func() error {
@@ -109,6 +122,9 @@ func TestCaseListsUseIndexes(t *testing.T) {
 			plan := strings.Join(lines, "\n")
 			if strings.Contains(plan, "Seq Scan on cases") {
 				t.Errorf("%s scans cases:\n%s\n%s", name, q, plan)
+			}
+			if name == "search by name" && !strings.Contains(plan, "case_name_grams_pkey") {
+				t.Errorf("%s does not read the cases' name index:\n%s\n%s", name, q, plan)
 			}
 			t.Logf("%s:\n%s\n%s", name, q, plan)
 		}
