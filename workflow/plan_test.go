@@ -129,8 +129,10 @@ func TestCaseListsUseIndexes(t *testing.T) {
 			if strings.Contains(plan, "Seq Scan on cases") {
 				t.Errorf("%s scans cases:\n%s\n%s", name, q, plan)
 			}
-			if name == "search by name" && !strings.Contains(plan, "case_name_grams_pkey") {
-				t.Errorf("%s does not read the cases' name index:\n%s\n%s", name, q, plan)
+			// The candidates of the index, looked up one by one, rather than every case of the scope.
+			if name == "search by name" && (!strings.Contains(plan, "case_name_grams_pkey") ||
+				!strings.Contains(plan, "Index Scan using cases_pkey on cases c")) {
+				t.Errorf("%s does not read the cases by the name index:\n%s\n%s", name, q, plan)
 			}
 			t.Logf("%s:\n%s\n%s", name, q, plan)
 		}

@@ -121,18 +121,16 @@ func searchFilter(sel *bun.SelectQuery, scopes []string, q SearchQuery, grams []
 		sel = sel.Where(`c.number LIKE ? ESCAPE '\'`, "%"+database.EscapeLike(q.Number)+"%")
 	}
 	if q.Name != "" {
-		// The organisation's name or the name people read for the applicant: the display name, else
-		// the login name (accounts.User.Name). The candidates come first, by index: the cases holding
-		// the grams looked up in the cases' name index (nameindex.Cases), and the applicants'; a union
-		// rather than an OR, which would cost PostgreSQL a scan of every case of the scope.
+		// The organisation's name by the cases' name index (nameindex.Cases: grams, the rarest of
+		// them, confirmed by the substring), or the name people read for the applicant: the display
+		// name, else the login name (accounts.User.Name). A union, not an OR, so that PostgreSQL
+		// reads each by its index rather than every case of the scope.
 		like := "%" + database.EscapeLike(q.Name) + "%"
-		applicants := `SELECT u.id FROM users AS u
-			WHERE lower(COALESCE(NULLIF(u.display_name, ''), u.login)) LIKE lower(?) ESCAPE '\'`
-		sel = sel.Where(`c.id IN (SELECT g.case_id FROM case_name_grams AS g WHERE g.bigram IN (?)
-				GROUP BY g.case_id HAVING COUNT(*) = ?
-			UNION ALL SELECT a.id FROM cases AS a WHERE a.applicant_id IN (`+applicants+`))`,
-			bun.List(grams), len(grams), like)
-		sel = sel.Where(`(lower(c.org_name) LIKE lower(?) ESCAPE '\' OR c.applicant_id IN (`+applicants+`))`, like, like)
+		sel = sel.Where(`c.id IN (SELECT n.id FROM cases AS n WHERE n.id IN (SELECT g.case_id FROM case_name_grams AS g
+				WHERE g.bigram IN (?) GROUP BY g.case_id HAVING COUNT(*) = ?) AND lower(n.org_name) LIKE lower(?) ESCAPE '\'
+			UNION ALL SELECT a.id FROM cases AS a WHERE a.applicant_id IN (SELECT u.id FROM users AS u
+				WHERE lower(COALESCE(NULLIF(u.display_name, ''), u.login)) LIKE lower(?) ESCAPE '\'))`,
+			bun.List(grams), len(grams), like, like)
 	}
 	if q.CreditCode != "" {
 		sel = sel.Where("c.credit_code = ?", q.CreditCode)
