@@ -21,10 +21,11 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// A Table is one index of names: its table of grams, the column of its rows' ids, and the table and
-// column of the names it indexes.
+// A Table is one index of names: its table of grams, the column of its rows' ids, the table and
+// column of the names it indexes, and the column of a division code that its rows repeat after the
+// gram ("" for none), so that a search within jurisdictions reads only their grams.
 type Table struct {
-	grams, id, source, name string
+	grams, id, source, name, scope string
 }
 
 // The indexes of names: the register's organisations (register.Search), and the cases' organisations
@@ -32,7 +33,7 @@ type Table struct {
 // index by case: a case whose name changes keeps the grams of its old name too (see Add).
 var (
 	Organisations = Table{grams: "org_name_bigrams", id: "organisation_id", source: "organisations", name: "name"}
-	Cases         = Table{grams: "case_name_grams", id: "case_id", source: "cases", name: "org_name"}
+	Cases         = Table{grams: "case_name_grams", id: "case_id", source: "cases", name: "org_name", scope: "jurisdiction"}
 )
 
 // Fold is the form of a name or query the index and the substring check compare: ASCII letters
@@ -110,10 +111,12 @@ func Index(ctx context.Context, db bun.IDB, id int64, name string) error {
 	return Organisations.Add(ctx, db, []Named{{ID: id, Name: name}})
 }
 
-// Named is the ID and name of an organisation or a case, as Add takes them.
+// Named is the ID and name of an organisation or a case, as Add takes them, with its division code
+// for a Table that keeps one.
 type Named struct {
-	ID   int64
-	Name string
+	ID    int64
+	Name  string
+	Scope string
 }
 
 // Add adds the grams of names to t in one statement, keeping those already there: a bulk write such
@@ -123,20 +126,29 @@ type Named struct {
 // changes a name adds the new one's grams in its transaction and deletes nothing: one statement.
 func (t Table) Add(ctx context.Context, db bun.IDB, names []Named) error {
 	var values strings.Builder
+	cols, row := "bigram, ?", "(?, ?)"
 	args := []any{bun.Ident(t.grams), bun.Ident(t.id)}
+	if t.scope != "" {
+		cols, row = "bigram, ?, ?", "(?, ?, ?)"
+		args = append(args, bun.Ident(t.scope))
+	}
+	header := len(args)
 	for _, n := range names {
 		for _, g := range Grams(n.Name) {
-			if len(args) > 2 {
+			if len(args) > header {
 				values.WriteString(", ")
 			}
-			values.WriteString("(?, ?)")
+			values.WriteString(row)
 			args = append(args, g, n.ID)
+			if t.scope != "" {
+				args = append(args, n.Scope)
+			}
 		}
 	}
-	if len(args) == 2 {
+	if len(args) == header {
 		return nil
 	}
-	query := "INSERT INTO ? (bigram, ?) VALUES " + values.String() + " ON CONFLICT DO NOTHING"
+	query := "INSERT INTO ? (" + cols + ") VALUES " + values.String() + " ON CONFLICT DO NOTHING"
 	if _, err := db.NewRaw(query, args...).Exec(ctx); err != nil {
 		return fmt.Errorf("indexing %d names from %s %d: %w", len(names), t.id, names[0].ID, err)
 	}
@@ -152,7 +164,11 @@ func (t Table) Rebuild(ctx context.Context, db bun.IDB) error {
 	var last int64
 	for {
 		var batch []Named
-		if err := db.NewSelect().Table(t.source).ColumnExpr("id, ? AS name", bun.Ident(t.name)).
+		sel := db.NewSelect().Table(t.source).ColumnExpr("id, ? AS name", bun.Ident(t.name))
+		if t.scope != "" {
+			sel = sel.ColumnExpr("? AS scope", bun.Ident(t.scope))
+		}
+		if err := sel.
 			Where("id > ? AND ? <> ''", last, bun.Ident(t.name)).
 			Order("id").Limit(1000).Scan(ctx, &batch); err != nil {
 			return fmt.Errorf("reading %s after %d: %w", t.source, last, err)

@@ -126,11 +126,12 @@ func searchFilter(sel *bun.SelectQuery, scopes []string, q SearchQuery, grams []
 		// name, else the login name (accounts.User.Name). A union, not an OR, so that PostgreSQL
 		// reads each by its index rather than every case of the scope.
 		like := "%" + database.EscapeLike(q.Name) + "%"
+		gramScope, gramArgs := policies.ScopeFilter("g.jurisdiction", scopes)
 		sel = sel.Where(`c.id IN (SELECT n.id FROM cases AS n WHERE n.id IN (SELECT g.case_id FROM case_name_grams AS g
-				WHERE g.bigram IN (?) GROUP BY g.case_id HAVING COUNT(*) = ?) AND lower(n.org_name) LIKE lower(?) ESCAPE '\'
+				WHERE g.bigram IN (?) AND `+gramScope+` GROUP BY g.case_id HAVING COUNT(*) = ?) AND lower(n.org_name) LIKE lower(?) ESCAPE '\'
 			UNION ALL SELECT a.id FROM cases AS a WHERE a.applicant_id IN (SELECT u.id FROM users AS u
 				WHERE lower(COALESCE(NULLIF(u.display_name, ''), u.login)) LIKE lower(?) ESCAPE '\'))`,
-			bun.List(grams), len(grams), like, like)
+			append(append([]any{bun.List(grams)}, gramArgs...), len(grams), like, like)...)
 	}
 	if q.CreditCode != "" {
 		sel = sel.Where("c.credit_code = ?", q.CreditCode)
@@ -263,7 +264,7 @@ func (c *Case) setSubject(item *catalog.Item) {
 // indexName adds the grams of the case's organisation name to the cases' name index, in tx: one
 // statement, when the case starts or its name changes (nameindex.Table.Add keeps an old name's).
 func indexName(ctx context.Context, tx bun.Tx, c *Case) error {
-	return nameindex.Cases.Add(ctx, tx, []nameindex.Named{{ID: c.ID, Name: c.OrgName}})
+	return nameindex.Cases.Add(ctx, tx, []nameindex.Named{{ID: c.ID, Name: c.OrgName, Scope: c.Jurisdiction}})
 }
 
 // SearchStates lists every state of items, in the order of the items and their workflows, for the

@@ -314,11 +314,12 @@ var (
 	caseCols  = []string{"id", "number", "item_code", "version_hash", "jurisdiction", "applicant_id", "state", "version", "data", "fields", "outcome", "created_at", "updated_at", "state_entered_at", "closed_at", "org_name", "credit_code"}
 	eventCols = []string{"case_id", "seq", "at", "actor", "action", "from_state", "to_state", "comment", "prev_hash", "hash"}
 	clockCols = []string{"case_id", "clock", "status", "started_on", "statutory_due", "stopped_on"}
-	gramCols  = []string{"bigram", "case_id"}
+	gramCols  = []string{"bigram", "jurisdiction", "case_id"}
 )
 
-// caseOrgName is where the organisation's name is in a row of caseCols.
-const caseOrgName = 15
+// caseJurisdiction and caseOrgName are where the jurisdiction and the organisation's name are in a row
+// of caseCols.
+const caseJurisdiction, caseOrgName = 4, 15
 
 // loadCases writes the cases: one in twenty open (received in the last 120 days, in a state staff
 // acts in), the rest closed in one of their item's final states over the last five years. Each has
@@ -339,7 +340,7 @@ func (p *province) loadCases(ctx context.Context, o options) error {
 			}
 			cases = append(cases, row)
 			for _, g := range nameindex.Grams(row[caseOrgName].(string)) { // the engine's nameindex.Cases
-				grams = append(grams, []any{g, id})
+				grams = append(grams, []any{g, row[caseJurisdiction], id})
 			}
 			events = append(events, []any{ev.CaseID, ev.Seq, ev.At, ev.Actor, ev.Action, ev.From, ev.To, ev.Comment, ev.PrevHash, ev.Hash})
 			if clock != nil {
