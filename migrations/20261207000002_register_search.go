@@ -28,7 +28,7 @@ func init() {
 					return fmt.Errorf("%s: %w", firstLine(s), err)
 				}
 			}
-			return nameindex.Rebuild(ctx, tx)
+			return nameindex.Organisations.Rebuild(ctx, tx)
 		})
 	}, statements(
 		`DROP TABLE org_name_bigrams`,

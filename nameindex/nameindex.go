@@ -8,7 +8,8 @@
 // adjacent characters of a name (ASCII letters folded to lower case). A query of two or more
 // characters looks up its two rarest pairs, a query of one character that character (Lookup); the
 // organisations holding all of them are the candidates, and a substring check on the name confirms
-// them (register.Search).
+// them (register.Search). The staff's case search finds cases by their organisation's name the same
+// way, in case_name_grams (Cases).
 package nameindex
 
 import (
@@ -20,13 +21,20 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// row is one row of the name index.
-type row struct {
-	bun.BaseModel `bun:"table:org_name_bigrams"`
-
-	Bigram         string `bun:"bigram"`
-	OrganisationID int64  `bun:"organisation_id"`
+// A Table is one index of names: its table of grams, the column of its rows' ids, the table and
+// column of the names it indexes, and the column of a division code that its rows repeat after the
+// gram ("" for none), so that a search within jurisdictions reads only their grams.
+type Table struct {
+	grams, id, source, name, scope string
 }
+
+// The indexes of names: the register's organisations (register.Search), and the cases' organisations
+// (the staff's case search, workflow.Search). Case rows are never deleted, so the cases' index has no
+// index by case: a case whose name changes keeps the grams of its old name too (see Add).
+var (
+	Organisations = Table{grams: "org_name_bigrams", id: "organisation_id", source: "organisations", name: "name"}
+	Cases         = Table{grams: "case_name_grams", id: "case_id", source: "cases", name: "org_name", scope: "jurisdiction"}
+)
 
 // Fold is the form of a name or query the index and the substring check compare: ASCII letters
 // in lower case, as SQL's lower() gives them on both databases. Other characters stay as they are.
@@ -60,25 +68,32 @@ func Grams(name string) []string {
 	return out
 }
 
-// queryGrams returns what a query looks up in the index: the distinct pairs of each of its
-// whitespace-separated words, or a word's character itself when it has only one. A pair across the
-// space between two words is no gram: the words are looked for apart, each anywhere in the name.
+// queryGrams returns what a query looks up in the index: the grams (Pairs) of each of its
+// whitespace-separated words. A pair across the space between two words is no gram: the words are
+// looked for apart, each anywhere in the name.
 func queryGrams(q string) []string {
-	seen := map[string]bool{}
 	var out []string
-	add := func(g string) {
-		if !seen[g] {
-			seen[g] = true
-			out = append(out, g)
+	for _, w := range Words(q) {
+		for _, g := range Pairs(w) {
+			if !slices.Contains(out, g) {
+				out = append(out, g)
+			}
 		}
 	}
-	for _, w := range Words(q) {
-		rs := []rune(w)
-		if len(rs) == 1 {
-			add(w)
-		}
-		for i := 0; i+1 < len(rs); i++ {
-			add(string(rs[i : i+2]))
+	return out
+}
+
+// Pairs returns what finds s as a whole in a name: the distinct pairs of adjacent characters of s
+// folded, or its one character when it has only one.
+func Pairs(s string) []string {
+	rs := []rune(Fold(s))
+	if len(rs) == 1 {
+		return []string{string(rs)}
+	}
+	var out []string
+	for i := 0; i+1 < len(rs); i++ {
+		if g := string(rs[i : i+2]); !slices.Contains(out, g) {
+			out = append(out, g)
 		}
 	}
 	return out
@@ -90,54 +105,78 @@ func Words(q string) []string { return strings.Fields(Fold(q)) }
 // Index replaces the index rows of organisation id with those of name. Call it in the
 // transaction that writes the name, so that a search finds the organisation as soon as it commits.
 func Index(ctx context.Context, db bun.IDB, id int64, name string) error {
-	if _, err := db.NewDelete().Model((*row)(nil)).Where("organisation_id = ?", id).Exec(ctx); err != nil {
+	if _, err := db.NewDelete().TableExpr(Organisations.grams).Where("organisation_id = ?", id).Exec(ctx); err != nil {
 		return fmt.Errorf("unindexing organisation %d: %w", id, err)
 	}
-	return IndexNew(ctx, db, []Named{{ID: id, Name: name}})
+	return Organisations.Add(ctx, db, []Named{{ID: id, Name: name}})
 }
 
-// Named is an organisation's ID and name, as IndexNew takes them.
+// Named is the ID and name of an organisation or a case, as Add takes them, with its division code
+// for a Table that keeps one.
 type Named struct {
-	ID   int64
-	Name string
+	ID    int64
+	Name  string
+	Scope string
 }
 
-// IndexNew indexes organisations that have no index rows yet, all in one statement: a bulk write
-// such as the register's import calls it in its transaction for each batch it inserts, where Index
-// would cost two statements an organisation.
-func IndexNew(ctx context.Context, db bun.IDB, orgs []Named) error {
-	var rows []row
-	for _, o := range orgs {
-		for _, g := range Grams(o.Name) {
-			rows = append(rows, row{Bigram: g, OrganisationID: o.ID})
+// Add adds the grams of names to t in one statement, keeping those already there: a bulk write such
+// as the register's import calls it in its transaction for each batch it inserts, where Index would
+// cost two statements a name. Grams of an old
+// name that stay cost a search only a candidate that its substring check turns away, so a write that
+// changes a name adds the new one's grams in its transaction and deletes nothing: one statement.
+func (t Table) Add(ctx context.Context, db bun.IDB, names []Named) error {
+	var values strings.Builder
+	cols, row := "bigram, ?", "(?, ?)"
+	args := []any{bun.Ident(t.grams), bun.Ident(t.id)}
+	if t.scope != "" {
+		cols, row = "bigram, ?, ?", "(?, ?, ?)"
+		args = append(args, bun.Ident(t.scope))
+	}
+	header := len(args)
+	for _, n := range names {
+		for _, g := range Grams(n.Name) {
+			if len(args) > header {
+				values.WriteString(", ")
+			}
+			values.WriteString(row)
+			args = append(args, g, n.ID)
+			if t.scope != "" {
+				args = append(args, n.Scope)
+			}
 		}
 	}
-	if len(rows) == 0 {
+	if len(args) == header {
 		return nil
 	}
-	if _, err := db.NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return fmt.Errorf("indexing the names of %d organisations from %d: %w", len(orgs), orgs[0].ID, err)
+	query := "INSERT INTO ? (" + cols + ") VALUES " + values.String() + " ON CONFLICT DO NOTHING"
+	if _, err := db.NewRaw(query, args...).Exec(ctx); err != nil {
+		return fmt.Errorf("indexing %d names from %s %d: %w", len(names), t.id, names[0].ID, err)
 	}
 	return nil
 }
 
-// Rebuild rebuilds the name index of the whole register, a thousand organisations at a time. The
+// Rebuild rebuilds t from the names of its whole source table, a thousand rows at a time. The
 // migration that creates the index calls it; run it in one transaction.
-func Rebuild(ctx context.Context, db bun.IDB) error {
-	if _, err := db.NewDelete().Model((*row)(nil)).Where("1 = 1").Exec(ctx); err != nil {
-		return fmt.Errorf("emptying the name index: %w", err)
+func (t Table) Rebuild(ctx context.Context, db bun.IDB) error {
+	if _, err := db.NewDelete().TableExpr(t.grams).Where("1 = 1").Exec(ctx); err != nil {
+		return fmt.Errorf("emptying %s: %w", t.grams, err)
 	}
 	var last int64
 	for {
 		var batch []Named
-		if err := db.NewSelect().Table("organisations").Column("id", "name").Where("id > ?", last).
+		sel := db.NewSelect().Table(t.source).ColumnExpr("id, ? AS name", bun.Ident(t.name))
+		if t.scope != "" {
+			sel = sel.ColumnExpr("? AS scope", bun.Ident(t.scope))
+		}
+		if err := sel.
+			Where("id > ? AND ? <> ''", last, bun.Ident(t.name)).
 			Order("id").Limit(1000).Scan(ctx, &batch); err != nil {
-			return fmt.Errorf("reading organisations after %d: %w", last, err)
+			return fmt.Errorf("reading %s after %d: %w", t.source, last, err)
 		}
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := IndexNew(ctx, db, batch); err != nil {
+		if err := t.Add(ctx, db, batch); err != nil {
 			return err
 		}
 		last = batch[len(batch)-1].ID
@@ -157,26 +196,30 @@ type gramCount struct {
 	N      int
 }
 
-// Lookup returns what a search for q looks up in the index: the grams of its words (pairs, or a
-// word's one character) that the index holds for the fewest organisations, at most maxLookups of
-// them, whichever words they come from: the candidates of the rarest two are few, and the substring
-// check of every word confirms the rest of the query. Intersecting every pair instead would read
-// every organisation with a common pair such as 协会 or 服务; counting stops at countCap for the same
-// reason. A gram no name has is returned alone: nothing matches.
+// Lookup returns what a search of the register for q looks up in its index: the grams of q's words
+// (Pairs) that the index holds for the fewest organisations (Rarest).
 func Lookup(ctx context.Context, db bun.IDB, q string) ([]string, error) {
-	grams := queryGrams(q)
+	return Organisations.Rarest(ctx, db, queryGrams(q))
+}
+
+// Rarest returns the grams that t holds for the fewest names, at most maxLookups of them: the
+// candidates of the rarest two are few, and the substring check of the search confirms the rest of
+// its query. Intersecting every pair instead would read every name with a common pair such as 协会 or
+// 服务; counting stops at countCap for the same reason. A gram no name has is returned alone: nothing
+// matches.
+func (t Table) Rarest(ctx context.Context, db bun.IDB, grams []string) ([]string, error) {
 	if len(grams) <= maxLookups {
 		return grams, nil
 	}
 	parts := make([]string, len(grams))
-	args := make([]any, 0, 3*len(grams))
+	args := make([]any, 0, 4*len(grams))
 	for i, g := range grams {
-		parts[i] = "SELECT ? AS bigram, (SELECT count(*) FROM (SELECT 1 FROM org_name_bigrams WHERE bigram = ? LIMIT ?) AS g) AS n"
-		args = append(args, g, g, countCap)
+		parts[i] = "SELECT ? AS bigram, (SELECT count(*) FROM (SELECT 1 FROM ? WHERE bigram = ? LIMIT ?) AS g) AS n"
+		args = append(args, g, bun.Ident(t.grams), g, countCap)
 	}
 	var counts []gramCount
 	if err := db.NewRaw(strings.Join(parts, " UNION ALL "), args...).Scan(ctx, &counts); err != nil {
-		return nil, fmt.Errorf("counting the organisations of %v: %w", grams, err)
+		return nil, fmt.Errorf("counting the names of %v in %s: %w", grams, t.grams, err)
 	}
 	slices.SortStableFunc(counts, func(a, b gramCount) int { return a.N - b.N })
 	if counts[0].N == 0 {

@@ -519,7 +519,7 @@ func (im *importer) write(ctx context.Context, inserts []Organisation, updates, 
 		for i, o := range inserts {
 			named[i] = nameindex.Named{ID: o.ID, Name: o.Name}
 		}
-		if err := nameindex.IndexNew(ctx, im.tx, named); err != nil {
+		if err := nameindex.Organisations.Add(ctx, im.tx, named); err != nil {
 			return err
 		}
 	}

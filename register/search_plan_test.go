@@ -40,7 +40,7 @@ func TestSearchUsesTheNameIndex(t *testing.T) {
 	ctx := context.Background()
 	seed(t, s.DB)
 	insertBare(t, s, syntheticNames(20000))
-	if err := nameindex.Rebuild(ctx, s.DB); err != nil {
+	if err := nameindex.Organisations.Rebuild(ctx, s.DB); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.DB.ExecContext(ctx, "ANALYZE organisations; ANALYZE org_name_bigrams"); err != nil {
@@ -81,7 +81,7 @@ func BenchmarkSearch(b *testing.B) {
 	seed(b, s.DB)
 	start := time.Now()
 	insertBare(b, s, syntheticNames(n))
-	if err := nameindex.Rebuild(ctx, s.DB); err != nil {
+	if err := nameindex.Organisations.Rebuild(ctx, s.DB); err != nil {
 		b.Fatal(err)
 	}
 	for _, table := range []string{"organisations", "org_name_bigrams"} {

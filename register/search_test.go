@@ -184,7 +184,7 @@ func TestSearchIndexFollowsTheTransaction(t *testing.T) {
 	})
 }
 
-// nameindex.Rebuild, which the migration runs, rebuilds the index of names written without it.
+// nameindex.Organisations.Rebuild, which the migration runs, rebuilds the index of names written without it.
 func TestRebuildIndex(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
@@ -193,7 +193,7 @@ func TestRebuildIndex(t *testing.T) {
 		if res, err := register.Search(ctx, s.DB, register.Query{Q: "足球"}); err != nil || res.Total != 0 {
 			t.Fatalf("unindexed: %+v %v", res, err)
 		}
-		if err := nameindex.Rebuild(ctx, s.DB); err != nil {
+		if err := nameindex.Organisations.Rebuild(ctx, s.DB); err != nil {
 			t.Fatal(err)
 		}
 		for q, want := range map[string]int{"足球": 1, "篮球": 1, "球协": 2, "球": 2} {

@@ -102,6 +102,11 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 			}
 		}
 		next.setSubject(item) // after the effects, which may have registered the organisation
+		if next.OrgName != c.OrgName {
+			if err := indexName(ctx, tx, next); err != nil {
+				return err
+			}
+		}
 		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: eventAction,
 			From: c.State, To: next.State, Comment: comment, Changes: changes}
 		return writeCase(ctx, tx, c, next, caseColumns(complete && ch.data != nil), ev)

@@ -13,6 +13,7 @@ import (
 	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/catalog"
 	"github.com/civicflow/civicflow/database"
+	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
 )
@@ -81,13 +82,19 @@ func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*Sear
 	if len(scopes) == 0 {
 		return res, nil
 	}
-	page := searchFilter(e.db.NewSelect().Model(&res.Cases).ExcludeColumn("data", "fields", "query_code"), scopes, q, from, to, e.now())
+	var grams []string
+	if q.Name != "" {
+		if grams, err = nameindex.Cases.Rarest(ctx, e.db, nameindex.Pairs(q.Name)); err != nil {
+			return nil, err
+		}
+	}
+	page := searchFilter(e.db.NewSelect().Model(&res.Cases).ExcludeColumn("data", "fields", "query_code"), scopes, q, grams, from, to, e.now())
 	err = page.OrderExpr("c.created_at DESC, c.id DESC").Limit(int64(q.PerPage)).Offset(int64((q.Page - 1) * q.PerPage)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("searching the cases of user %d (%+v): %w", userID, q, err)
 	}
 	reach := maxSearchPage * q.PerPage
-	matches := searchFilter(e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("1"), scopes, q, from, to, e.now()).Limit(int64(reach + 1))
+	matches := searchFilter(e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("1"), scopes, q, grams, from, to, e.now()).Limit(int64(reach + 1))
 	if err := e.db.NewSelect().TableExpr("(?) AS m", matches).ColumnExpr("count(*)").Scan(ctx, &res.Total); err != nil {
 		return nil, fmt.Errorf("counting the cases of user %d (%+v): %w", userID, q, err)
 	}
@@ -103,8 +110,8 @@ func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*Sear
 var wholeNumber = regexp.MustCompile(`^[0-9]{6}-[0-9]{4}-[0-9]{6,}$`)
 
 // searchFilter adds the conditions of the checked query q to sel, a select of cases c in the
-// jurisdictions of scopes.
-func searchFilter(sel *bun.SelectQuery, scopes []string, q SearchQuery, from, to calendar.Date, now time.Time) *bun.SelectQuery {
+// jurisdictions of scopes; grams are what q.Name looks up in the cases' name index.
+func searchFilter(sel *bun.SelectQuery, scopes []string, q SearchQuery, grams []string, from, to calendar.Date, now time.Time) *bun.SelectQuery {
 	scope, args := policies.ScopeFilter("c.jurisdiction", scopes)
 	sel = sel.Where(scope, args...)
 	switch {
@@ -114,10 +121,17 @@ func searchFilter(sel *bun.SelectQuery, scopes []string, q SearchQuery, from, to
 		sel = sel.Where(`c.number LIKE ? ESCAPE '\'`, "%"+database.EscapeLike(q.Number)+"%")
 	}
 	if q.Name != "" {
-		// The name people read for the applicant: the display name, else the login name (accounts.User.Name).
+		// The organisation's name by the cases' name index (nameindex.Cases: grams, the rarest of
+		// them, confirmed by the substring), or the name people read for the applicant: the display
+		// name, else the login name (accounts.User.Name). A union, not an OR, so that PostgreSQL
+		// reads each by its index rather than every case of the scope.
 		like := "%" + database.EscapeLike(q.Name) + "%"
-		sel = sel.Where(`(lower(c.org_name) LIKE lower(?) ESCAPE '\' OR c.applicant_id IN (SELECT u.id FROM users AS u
-			WHERE lower(COALESCE(NULLIF(u.display_name, ''), u.login)) LIKE lower(?) ESCAPE '\'))`, like, like)
+		gramScope, gramArgs := policies.ScopeFilter("g.jurisdiction", scopes)
+		sel = sel.Where(`c.id IN (SELECT n.id FROM cases AS n WHERE n.id IN (SELECT g.case_id FROM case_name_grams AS g
+				WHERE g.bigram IN (?) AND `+gramScope+` GROUP BY g.case_id HAVING COUNT(*) = ?) AND lower(n.org_name) LIKE lower(?) ESCAPE '\'
+			UNION ALL SELECT a.id FROM cases AS a WHERE a.applicant_id IN (SELECT u.id FROM users AS u
+				WHERE lower(COALESCE(NULLIF(u.display_name, ''), u.login)) LIKE lower(?) ESCAPE '\'))`,
+			append(append([]any{bun.List(grams)}, gramArgs...), len(grams), like, like)...)
 	}
 	if q.CreditCode != "" {
 		sel = sel.Where("c.credit_code = ?", q.CreditCode)
@@ -245,6 +259,12 @@ func (c *Case) setSubject(item *catalog.Item) {
 		code = s
 	}
 	c.OrgName, c.CreditCode = name, code
+}
+
+// indexName adds the grams of the case's organisation name to the cases' name index, in tx: one
+// statement, when the case starts or its name changes (nameindex.Table.Add keeps an old name's).
+func indexName(ctx context.Context, tx bun.Tx, c *Case) error {
+	return nameindex.Cases.Add(ctx, tx, []nameindex.Named{{ID: c.ID, Name: c.OrgName, Scope: c.Jurisdiction}})
 }
 
 // SearchStates lists every state of items, in the order of the items and their workflows, for the

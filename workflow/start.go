@@ -395,6 +395,9 @@ func insertCase(ctx context.Context, tx bun.Tx, c *Case, now time.Time, within f
 		}
 		return fmt.Errorf("inserting case %s: %w", c.Number, err)
 	}
+	if err := indexName(ctx, tx, c); err != nil {
+		return err
+	}
 	for _, p := range c.Parties {
 		if _, err := tx.NewInsert().Model(&caseParty{CaseID: c.ID, UserID: p}).Exec(ctx); err != nil {
 			return fmt.Errorf("recording party %d of case %s: %w", p, c.Number, err)

@@ -249,7 +249,12 @@ var (
 	caseCols  = []string{"id", "number", "item_code", "version_hash", "jurisdiction", "applicant_id", "state", "version", "data", "fields", "outcome", "created_at", "updated_at", "state_entered_at", "closed_at", "org_name", "credit_code"}
 	eventCols = []string{"case_id", "seq", "at", "actor", "action", "from_state", "to_state", "comment", "prev_hash", "hash"}
 	clockCols = []string{"case_id", "clock", "status", "started_on", "statutory_due", "stopped_on"}
+	gramCols  = []string{"bigram", "jurisdiction", "case_id"}
 )
+
+// caseJurisdiction and caseOrgName are where the jurisdiction and the organisation's name are in a row
+// of caseCols.
+const caseJurisdiction, caseOrgName = 4, 15
 
 // loadCases writes the cases: one in twenty open (received in the last 120 days, in a state staff
 // acts in), the rest closed in one of their item's final states over the last five years. Each has
@@ -261,13 +266,17 @@ func (p *province) loadCases(ctx context.Context, o options) error {
 		return err
 	}
 	for from := 0; from < o.cases; from += loadChunk {
-		var cases, events, clocks [][]any
+		var cases, events, clocks, grams [][]any
 		for i := from; i < min(from+loadChunk, o.cases); i++ {
-			row, ev, clock := p.newCase(first+int64(i), i < cityFirst)
+			id := first + int64(i)
+			row, ev, clock := p.newCase(id, i < cityFirst)
 			if err := ev.Seal(""); err != nil {
 				return err
 			}
 			cases = append(cases, row)
+			for _, g := range nameindex.Grams(row[caseOrgName].(string)) { // the engine's nameindex.Cases
+				grams = append(grams, []any{g, row[caseJurisdiction], id})
+			}
 			events = append(events, []any{ev.CaseID, ev.Seq, ev.At, ev.Actor, ev.Action, ev.From, ev.To, ev.Comment, ev.PrevHash, ev.Hash})
 			if clock != nil {
 				clocks = append(clocks, clock)
@@ -277,7 +286,7 @@ func (p *province) loadCases(ctx context.Context, o options) error {
 			table string
 			cols  []string
 			rows  [][]any
-		}{{"cases", caseCols, cases}, {"case_events", eventCols, events}, {"case_clocks", clockCols, clocks}} {
+		}{{"cases", caseCols, cases}, {"case_events", eventCols, events}, {"case_clocks", clockCols, clocks}, {"case_name_grams", gramCols, grams}} {
 			if len(t.rows) == 0 {
 				continue
 			}
@@ -388,7 +397,7 @@ func staffActsIn(item *catalog.Item, state string) bool {
 func (p *province) analyse(ctx context.Context, _ options) error {
 	stmts := []string{"ANALYZE"}
 	if database.IsPostgres(p.db) {
-		stmts = []string{"VACUUM ANALYZE cases", "VACUUM ANALYZE case_events", "VACUUM ANALYZE case_clocks",
+		stmts = []string{"VACUUM ANALYZE cases", "VACUUM ANALYZE case_events", "VACUUM ANALYZE case_clocks", "VACUUM ANALYZE case_name_grams",
 			"VACUUM ANALYZE organisations", "VACUUM ANALYZE org_name_bigrams", "VACUUM ANALYZE users"}
 	}
 	for _, s := range stmts {
