@@ -205,7 +205,7 @@ func loadBoundOrganisations(ctx context.Context, db *bun.DB, o options, tag stri
 		bindings = append(bindings, []any{org.ID, userIDs[benchIndex(org.USCC)], register.HowRequest, register.BindingActive, now})
 		named = append(named, nameindex.Named{ID: org.ID, Name: org.Name})
 		if len(named) == cap(named) || i == len(loaded)-1 {
-			if err := nameindex.IndexNew(ctx, db, named); err != nil {
+			if err := nameindex.Organisations.Add(ctx, db, named); err != nil {
 				return err
 			}
 			named = named[:0]
