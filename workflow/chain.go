@@ -197,8 +197,9 @@ func checkChain(c Case, events []Event) []Broken {
 }
 
 // Seal dates ev to the microsecond and sets its hash after prevHash ("" for a case's first event),
-// as appendEvent does when it writes an event: for a bulk loader (civicflow-bench's province
-// scenario) that writes cases and their first events itself, so that CheckChains accepts them.
+// as writeCase does when it writes an event: for a bulk loader (civicflow-bench's province
+// scenario) that writes cases and their first events itself, so that CheckChains accepts them (the
+// case row's last_hash is then ev.Hash).
 func (ev *Event) Seal(prevHash string) error {
 	ev.At = ev.At.UTC().Truncate(time.Microsecond)
 	ev.PrevHash = prevHash

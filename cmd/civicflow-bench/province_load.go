@@ -100,6 +100,7 @@ func loadProvince(ctx context.Context, o options, run string) (*loaded, error) {
 		{"applicants", p.loadApplicants},
 		{"cases, their first events and clocks", p.loadCases},
 		{"statistics of the tables", p.analyse},
+		{"the chains of the cases", p.checkChains},
 	}
 	for _, s := range steps {
 		t := time.Now()
@@ -109,6 +110,26 @@ func loadProvince(ctx context.Context, o options, run string) (*loaded, error) {
 		fmt.Printf("  %-40s %s\n", s.what, time.Since(t).Round(time.Millisecond))
 	}
 	return &p.out, nil
+}
+
+// chainCheckLimit is the largest load whose chains the scenario checks itself (in seconds); at a
+// million cases `civicflow audit verify` does it in minutes.
+const chainCheckLimit = 20000
+
+// checkChains fails when a loaded case's chain is broken (a case row whose last_hash is not its
+// event's, say), as `civicflow audit verify` would report it, for loads up to chainCheckLimit.
+func (p *province) checkChains(ctx context.Context, o options) error {
+	if o.cases > chainCheckLimit {
+		return nil
+	}
+	r, err := workflow.CheckChains(ctx, p.db)
+	if err != nil {
+		return err
+	}
+	if len(r.Broken) > 0 {
+		return fmt.Errorf("%d broken chains, the first: case %d: %s", len(r.Broken), r.Broken[0].CaseID, r.Broken[0].Reason)
+	}
+	return nil
 }
 
 func (p *province) loadJurisdictions(ctx context.Context, _ options) error {
@@ -246,7 +267,7 @@ func (p *province) loadApplicants(ctx context.Context, o options) error {
 }
 
 var (
-	caseCols  = []string{"id", "number", "item_code", "version_hash", "jurisdiction", "applicant_id", "state", "version", "data", "fields", "outcome", "created_at", "updated_at", "state_entered_at", "closed_at", "org_name", "credit_code"}
+	caseCols  = []string{"id", "number", "item_code", "version_hash", "jurisdiction", "applicant_id", "state", "version", "data", "fields", "outcome", "created_at", "updated_at", "state_entered_at", "closed_at", "org_name", "credit_code", "last_hash"}
 	eventCols = []string{"case_id", "seq", "at", "actor", "action", "from_state", "to_state", "comment", "prev_hash", "hash"}
 	clockCols = []string{"case_id", "clock", "status", "started_on", "statutory_due", "stopped_on"}
 	gramCols  = []string{"bigram", "jurisdiction", "case_id"}
@@ -273,7 +294,7 @@ func (p *province) loadCases(ctx context.Context, o options) error {
 			if err := ev.Seal(""); err != nil {
 				return err
 			}
-			cases = append(cases, row)
+			cases = append(cases, append(row, ev.Hash)) // last_hash: the head of the case's chain
 			for _, g := range nameindex.Grams(row[caseOrgName].(string)) { // the engine's nameindex.Cases
 				grams = append(grams, []any{g, row[caseJurisdiction], id})
 			}
