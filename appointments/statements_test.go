@@ -1,45 +1,12 @@
 package appointments_test
 
 import (
-	"context"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/appointments"
 	"github.com/civicflow/civicflow/stacktest"
 )
-
-// statements records the SQL sent to the database while on.
-type statements struct {
-	mu  sync.Mutex
-	on  bool
-	sql []string
-}
-
-func (s *statements) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-
-func (s *statements) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.on {
-		s.sql = append(s.sql, e.Query)
-	}
-}
-
-// during returns the statements fn sent.
-func (s *statements) during(fn func()) []string {
-	s.mu.Lock()
-	s.on, s.sql = true, nil
-	s.mu.Unlock()
-	fn()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.on = false
-	return s.sql
-}
 
 // What a booking costs the database, which on a hot day is what decides how fast the seats go (see
 // docs/benchmarks.md, "A hot booking day"): the early "full" check, the office's plan read afresh,
@@ -48,7 +15,7 @@ func (s *statements) during(fn func()) []string {
 // for a slot this process saw full, and the public slots within a second, cost nothing.
 func TestBookingStatements(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
-		st := &statements{}
+		st := &stacktest.Statements{}
 		counted := *s
 		counted.DB = s.DB.WithQueryHook(st)
 		f := newFixture(t, &counted, t0)
@@ -56,7 +23,7 @@ func TestBookingStatements(t *testing.T) {
 		a := f.citizens(seats + 1)
 		for i := range seats {
 			var err error
-			q := st.during(func() { _, err = f.desk.Book(f.ctx, a[i], f.couple("2026-11-04", "09:00")) })
+			q := st.During(func() { _, err = f.desk.Book(f.ctx, a[i], f.couple("2026-11-04", "09:00")) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,15 +40,15 @@ func TestBookingStatements(t *testing.T) {
 			}
 		}
 		var err error
-		q := st.during(func() { _, err = f.desk.Book(f.ctx, a[seats], f.couple("2026-11-04", "09:00")) })
+		q := st.During(func() { _, err = f.desk.Book(f.ctx, a[seats], f.couple("2026-11-04", "09:00")) })
 		if code(t, err) != "slot_full" || len(q) > 1 {
 			t.Fatalf("the first booking of a full slot: %v after %d statements, want slot_full after at most 1", err, len(q))
 		}
-		q = st.during(func() { _, err = f.desk.Book(f.ctx, a[seats], f.couple("2026-11-04", "09:00")) })
+		q = st.During(func() { _, err = f.desk.Book(f.ctx, a[seats], f.couple("2026-11-04", "09:00")) })
 		if code(t, err) != "slot_full" || len(q) != 0 {
 			t.Fatalf("a booking of a slot seen full: %v after %d statements, want slot_full after none", err, len(q))
 		}
-		q = st.during(func() {
+		q = st.During(func() {
 			for range 3 {
 				ds, err := f.slots("2026-11-04", appointments.Marriage)
 				if err != nil {

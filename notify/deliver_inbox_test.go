@@ -83,28 +83,18 @@ func TestDeliverInboxInBatches(t *testing.T) {
 	})
 }
 
-// statements is a query hook that counts the statements run through it.
-type statements struct{ n atomic.Int64 }
-
-func (s *statements) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	s.n.Add(1)
-	return ctx
-}
-
-func (*statements) AfterQuery(context.Context, *bun.QueryEvent) {}
-
 // A full batch costs five statements, whatever its size: BEGIN, the UPDATE that takes the rows, the
 // INSERT of the messages, the INSERT of the ledger, COMMIT.
 func TestBatchCostsFiveStatements(t *testing.T) {
 	t.Parallel()
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		sendInbox(t, s.DB, InboxBatch, roleData)
-		counter := &statements{}
+		counter := &stacktest.Statements{}
 		d := NewDeliverer(s.DB.WithQueryHook(counter), Senders{}, 3, nil)
 		if n, err := d.DeliverInbox(context.Background(), InboxBatch); err != nil || n != InboxBatch {
 			t.Fatalf("DeliverInbox: %d, %v", n, err)
 		}
-		if got := counter.n.Load(); got != 5 {
+		if got := len(counter.Take()); got != 5 {
 			t.Errorf("%d statements for a batch of %d, want 5", got, InboxBatch)
 		}
 		checkDeliveredOnce(t, s.DB, InboxBatch)

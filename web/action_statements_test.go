@@ -1,41 +1,12 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/stacktest"
 )
-
-// statementLog records the statements the database is sent, for counting those of one request.
-type statementLog struct {
-	mu    sync.Mutex
-	stmts []string
-}
-
-func (l *statementLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return ctx
-}
-
-func (l *statementLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.stmts = append(l.stmts, e.Query)
-}
-
-// take returns the statements recorded since the last call and forgets them.
-func (l *statementLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.stmts
-	l.stmts = nil
-	return out
-}
 
 // The statements (round trips) of the three staff actions of civicflow-bench's cases scenario stay
 // within their bounds, counted with a query hook on the second case (the first fills the caches).
@@ -45,7 +16,7 @@ func (l *statementLog) take() []string {
 func TestActionStatementsBounded(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		counted := *s
-		log := &statementLog{}
+		log := &stacktest.Statements{}
 		counted.DB = s.DB.WithQueryHook(log)
 		st := startSite(t, &counted)
 		st.user("app", "org_applicant@*")
@@ -74,9 +45,9 @@ func TestActionStatementsBounded(t *testing.T) {
 				if step.action == "approve_preparation" {
 					extra = map[string]any{"fields": map[string]any{"decision_number": fmt.Sprintf("沈民社准〔2026〕%d号", i+1)}}
 				}
-				log.take()
+				log.Take()
 				c = st.step(step.token, c, step.action, step.to, extra)
-				if stmts := log.take(); i == 1 && len(stmts) > step.bound {
+				if stmts := log.Take(); i == 1 && len(stmts) > step.bound {
 					t.Errorf("%s: %d statements, bound %d:\n%s", step.action, len(stmts), step.bound, strings.Join(stmts, "\n"))
 				}
 			}
