@@ -199,26 +199,32 @@ type gramCount struct {
 // Lookup returns what a search of the register for q looks up in its index: the grams of q's words
 // (Pairs) that the index holds for the fewest organisations (Rarest).
 func Lookup(ctx context.Context, db bun.IDB, q string) ([]string, error) {
-	return Organisations.Rarest(ctx, db, queryGrams(q))
+	return Organisations.Rarest(ctx, db, queryGrams(q), "")
 }
 
 // Rarest returns the grams that t holds for the fewest names, at most maxLookups of them: the
 // candidates of the rarest two are few, and the substring check of the search confirms the rest of
 // its query. Intersecting every pair instead would read every name with a common pair such as 协会 or
 // 服务; counting stops at countCap for the same reason. A gram no name has is returned alone: nothing
-// matches.
-func (t Table) Rarest(ctx context.Context, db bun.IDB, grams []string) ([]string, error) {
+// matches. within, when not empty, is a condition on the table's rows (with its args) that the count
+// keeps to: the cases' grams are counted in the searcher's jurisdictions, where 沈阳 is common in
+// Shenyang and rare elsewhere — counted over the province, every pair of a common query reaches the
+// cap and the first two would be taken, however common in the searcher's city.
+func (t Table) Rarest(ctx context.Context, db bun.IDB, grams []string, within string, args ...any) ([]string, error) {
 	if len(grams) <= maxLookups {
 		return grams, nil
 	}
+	if within == "" {
+		within = "1 = 1"
+	}
 	parts := make([]string, len(grams))
-	args := make([]any, 0, 4*len(grams))
+	all := make([]any, 0, (4+len(args))*len(grams))
 	for i, g := range grams {
-		parts[i] = "SELECT ? AS bigram, (SELECT count(*) FROM (SELECT 1 FROM ? WHERE bigram = ? LIMIT ?) AS g) AS n"
-		args = append(args, g, bun.Ident(t.grams), g, countCap)
+		parts[i] = "SELECT ? AS bigram, (SELECT count(*) FROM (SELECT 1 FROM ? WHERE bigram = ? AND " + within + " LIMIT ?) AS g) AS n"
+		all = append(append(append(all, g, bun.Ident(t.grams), g), args...), countCap)
 	}
 	var counts []gramCount
-	if err := db.NewRaw(strings.Join(parts, " UNION ALL "), args...).Scan(ctx, &counts); err != nil {
+	if err := db.NewRaw(strings.Join(parts, " UNION ALL "), all...).Scan(ctx, &counts); err != nil {
 		return nil, fmt.Errorf("counting the names of %v in %s: %w", grams, t.grams, err)
 	}
 	slices.SortStableFunc(counts, func(a, b gramCount) int { return a.N - b.N })

@@ -84,7 +84,8 @@ func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*Sear
 	}
 	var grams []string
 	if q.Name != "" {
-		if grams, err = nameindex.Cases.Rarest(ctx, e.db, nameindex.Pairs(q.Name)); err != nil {
+		within, args := policies.ScopeFilter("jurisdiction", scopes)
+		if grams, err = nameindex.Cases.Rarest(ctx, e.db, nameindex.Pairs(q.Name), within, args...); err != nil {
 			return nil, err
 		}
 	}
