@@ -23,10 +23,7 @@ const benchOrganisations = 30000
 // organisations, each with one bound applicant who has an e-mail address (two outbox rows each), on
 // SQLite and, when configured, PostgreSQL. Each iteration deletes what the last one wrote.
 func BenchmarkOpenCampaign(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { benchOpen(b, stacktest.SQLite(b)) })
-	if stacktest.HasPostgres(b) {
-		b.Run("postgres", func(b *testing.B) { benchOpen(b, stacktest.Postgres(b)) })
-	}
+	stacktest.EachBench(b, benchOpen)
 }
 
 // benchUser is an account with only what the users table requires.

@@ -18,10 +18,7 @@ const benchEmailRows = 2000
 // does, one task of DeliverBatch rows after another, on SQLite and, when configured, PostgreSQL, and
 // reports rows per second. Writing the rows and asynq are left out of the time.
 func BenchmarkDeliverEmail(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { benchDeliverEmail(b, stacktest.SQLite(b)) })
-	if stacktest.HasPostgres(b) {
-		b.Run("postgres", func(b *testing.B) { benchDeliverEmail(b, stacktest.Postgres(b)) })
-	}
+	stacktest.EachBench(b, benchDeliverEmail)
 }
 
 func benchDeliverEmail(b *testing.B, s *stacktest.Stack) {

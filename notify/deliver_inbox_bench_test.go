@@ -16,10 +16,7 @@ const benchInboxRows = 10000
 // DeliverInbox batch after another, on SQLite and, when configured, PostgreSQL, and reports
 // messages per second. Writing the rows is left out of the time.
 func BenchmarkDeliverInbox(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { benchDeliverInbox(b, stacktest.SQLite(b)) })
-	if stacktest.HasPostgres(b) {
-		b.Run("postgres", func(b *testing.B) { benchDeliverInbox(b, stacktest.Postgres(b)) })
-	}
+	stacktest.EachBench(b, benchDeliverInbox)
 }
 
 func benchDeliverInbox(b *testing.B, s *stacktest.Stack) {

@@ -43,6 +43,16 @@ func Each(t *testing.T, fn func(t *testing.T, s *Stack)) {
 	}
 }
 
+// EachBench runs fn once per available stack as a sub-benchmark named after the stack, as Each does
+// for tests.
+func EachBench(b *testing.B, fn func(b *testing.B, s *Stack)) {
+	b.Helper()
+	b.Run("sqlite", func(b *testing.B) { fn(b, SQLite(b)) })
+	if HasPostgres(b) {
+		b.Run("postgres", func(b *testing.B) { fn(b, Postgres(b)) })
+	}
+}
+
 // HasPostgres reports whether the PostgreSQL stack is configured (CIVICFLOW_TEST_DATABASE_URL). On a
 // machine without it the PostgreSQL tests are left out; with CIVICFLOW_TEST_REQUIRE_POSTGRES set (CI
 // sets it) its absence fails the test instead, so that CI can never leave them out.

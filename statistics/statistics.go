@@ -68,10 +68,10 @@ func Compute(ctx context.Context, db bun.IDB, f Filter, today string) ([]Row, er
 		return nil, fmt.Errorf("statistics: today %q is not a YYYY-MM-DD date", today)
 	}
 	flagged := db.NewSelect().TableExpr("case_clocks AS k").Column("k.case_id").
-		ColumnExpr("MAX(CASE WHEN " + latePromised + " THEN 1 ELSE 0 END) AS late_promised").
-		ColumnExpr("MAX(CASE WHEN " + lateStatutory + " THEN 1 ELSE 0 END) AS late_statutory").
+		ColumnExpr("MAX(CASE WHEN "+latePromised+" THEN 1 ELSE 0 END) AS late_promised").
+		ColumnExpr("MAX(CASE WHEN "+lateStatutory+" THEN 1 ELSE 0 END) AS late_statutory").
 		ColumnExpr("MAX(CASE WHEN "+overdue+" THEN 1 ELSE 0 END) AS overdue", today).
-		Where("(" + latePromised + ") OR (" + lateStatutory + ")").WhereOr(overdue, today).
+		Where("("+latePromised+") OR ("+lateStatutory+")").WhereOr(overdue, today).
 		GroupExpr("k.case_id")
 	finished := "c.closed_at IS NOT NULL"
 	q := db.NewSelect().TableExpr("cases AS c").

@@ -294,7 +294,7 @@ func (p *province) loadCases(ctx context.Context, o options) error {
 			if err := ev.Seal(""); err != nil {
 				return err
 			}
-			cases = append(cases, append(row, ev.Hash)) // last_hash: the head of the case's chain
+			cases = append(cases, append(row, ev.Hash))                    // last_hash: the head of the case's chain
 			for _, g := range nameindex.Grams(row[caseOrgName].(string)) { // the engine's nameindex.Cases
 				grams = append(grams, []any{g, row[caseJurisdiction], id})
 			}
