@@ -383,27 +383,30 @@ func (r *renderer) signature() {
 	r.lines(margin, 0, 8, fmt.Sprint(r.f["date"]), "R")
 }
 
-// foot draws the QR code of the verification page, qr (a link as well), and the code in words.
+// foot draws the QR code of the verification page, qr (a link as well; not when noting, as it has no
+// text), and the code in words.
 func (r *renderer) foot(qr [][]bool, verifyURL, code string) {
 	p := r.pdf
 	p.SetAutoPageBreak(false, 0)
 	x, y := margin, pageH-margin-qrSize+3
-	cell := qrSize / float64(len(qr))
-	p.SetFillColor(0, 0, 0)
-	for i, row := range qr {
-		for j := 0; j < len(row); j++ { // a rectangle per run of dark modules
-			if !row[j] {
-				continue
+	if !r.noting {
+		cell := qrSize / float64(len(qr))
+		p.SetFillColor(0, 0, 0)
+		for i, row := range qr {
+			for j := 0; j < len(row); j++ { // a rectangle per run of dark modules
+				if !row[j] {
+					continue
+				}
+				k := j
+				for k < len(row) && row[k] {
+					k++
+				}
+				p.Rect(x+float64(j)*cell, y+float64(i)*cell, float64(k-j)*cell, cell, "F")
+				j = k
 			}
-			k := j
-			for k < len(row) && row[k] {
-				k++
-			}
-			p.Rect(x+float64(j)*cell, y+float64(i)*cell, float64(k-j)*cell, cell, "F")
-			j = k
 		}
+		p.LinkString(x, y, qrSize, qrSize, verifyURL)
 	}
-	p.LinkString(x, y, qrSize, qrSize, verifyURL)
 	p.SetY(y + 4)
 	r.size = 10
 	tx := x + qrSize + 4
