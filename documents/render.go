@@ -65,10 +65,9 @@ func qrBits(url string) ([][]bool, error) {
 
 // compose draws a PDF of a kind, titled title and dated created, with draw and returns its bytes.
 // The CJK font it embeds is a subset of the glyphs the document prints, which are known once it is
-// drawn: draw runs first with Helvetica standing in for the CJK font (the characters printed do not
-// depend on their widths), then with the subset of those it printed, and once more only should that
-// print a character the first did not (a text that depends on the layout). A panic of fpdf is an
-// error.
+// drawn: draw runs first without fonts, only noting the characters it would print (which do not
+// depend on the layout but for the page numbers, which are digits), then with the subset of those,
+// and once more only should that print a character the first did not. A panic of fpdf is an error.
 func compose(kind, title string, created time.Time, draw func(r *renderer) error) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -76,7 +75,7 @@ func compose(kind, title string, created time.Time, draw func(r *renderer) error
 		}
 	}()
 	var chars charSet
-	var font []byte // none yet: Helvetica stands in
+	var font []byte // none yet: the first draw only notes the characters
 	for {
 		r := newRenderer(title, created, font)
 		if err := draw(r); err != nil {
@@ -97,8 +96,8 @@ func compose(kind, title string, created time.Time, draw func(r *renderer) error
 }
 
 // newRenderer starts an A4 PDF titled title and dated created (its only dates, so that the same
-// inputs give the same bytes), with cjk, a TrueType font, as the CJK font; without it, the
-// characters of the CJK font are set in Helvetica, which serves only to learn which they are.
+// inputs give the same bytes), with cjk, a TrueType font, as the CJK font. Without it the renderer
+// draws no text: it only notes the characters the text would print in the CJK font (see noting).
 func newRenderer(title string, created time.Time, cjk []byte) *renderer {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCreationDate(created)
@@ -106,13 +105,11 @@ func newRenderer(title string, created time.Time, cjk []byte) *renderer {
 	pdf.SetCatalogSort(true)
 	pdf.SetTitle(title, true)
 	pdf.SetProducer("CivicFlow", true)
-	cjkFamily := latinFamily
 	if cjk != nil {
 		pdf.AddUTF8FontFromBytes(fontFamily, "", cjk)
-		cjkFamily = fontFamily
 	}
 	pdf.SetMargins(margin, margin, margin)
-	return &renderer{pdf: pdf, cjkFamily: cjkFamily}
+	return &renderer{pdf: pdf, noting: cjk == nil}
 }
 
 // document draws an issued document (see Render).
@@ -154,7 +151,7 @@ func (r *renderer) footer(n, all int, number, code string) {
 // renderer draws one document.
 type renderer struct {
 	pdf         *fpdf.Fpdf
-	cjkFamily   string // the font family of the characters of the CJK font
+	noting      bool // no text is drawn or measured, its characters only noted in printed
 	tpl         *catalog.DocumentTemplate
 	f           map[string]any
 	size        float64 // the font size of the text being drawn, in points
@@ -246,6 +243,14 @@ func (r *renderer) lines(x, w, h float64, s, align string) {
 // embedded CJK font has in it, the others (it has no Latin letters, digits, “”, ·, — …) in Helvetica,
 // one of the PDF's standard fonts, which every reader has.
 func (r *renderer) line(x, w, h float64, s, align string) {
+	if r.noting {
+		for _, c := range s {
+			if !isLatin(c) {
+				r.printed.add(c)
+			}
+		}
+		return
+	}
 	p := r.pdf
 	width := r.width(s)
 	switch align {
@@ -267,7 +272,7 @@ func (r *renderer) font(run string) string {
 		r.setFont(latinFamily)
 		return latinBytes(run)
 	}
-	r.setFont(r.cjkFamily)
+	r.setFont(fontFamily)
 	for _, c := range run {
 		r.printed.add(c)
 	}
@@ -300,8 +305,12 @@ func (r *renderer) width(s string) float64 {
 }
 
 // wrap cuts s into lines no wider than w at the current size (but for closing punctuation, see
-// noLineStart), keeping explicit line breaks.
+// noLineStart), keeping explicit line breaks; a noting renderer (which measures nothing) cuts only at
+// those.
 func (r *renderer) wrap(s string, w float64) []string {
+	if r.noting {
+		return strings.Split(s, "\n")
+	}
 	var lines []string
 	for _, para := range strings.Split(s, "\n") {
 		var line []rune
@@ -374,27 +383,30 @@ func (r *renderer) signature() {
 	r.lines(margin, 0, 8, fmt.Sprint(r.f["date"]), "R")
 }
 
-// foot draws the QR code of the verification page, qr (a link as well), and the code in words.
+// foot draws the QR code of the verification page, qr (a link as well; not when noting, as it has no
+// text), and the code in words.
 func (r *renderer) foot(qr [][]bool, verifyURL, code string) {
 	p := r.pdf
 	p.SetAutoPageBreak(false, 0)
 	x, y := margin, pageH-margin-qrSize+3
-	cell := qrSize / float64(len(qr))
-	p.SetFillColor(0, 0, 0)
-	for i, row := range qr {
-		for j := 0; j < len(row); j++ { // a rectangle per run of dark modules
-			if !row[j] {
-				continue
+	if !r.noting {
+		cell := qrSize / float64(len(qr))
+		p.SetFillColor(0, 0, 0)
+		for i, row := range qr {
+			for j := 0; j < len(row); j++ { // a rectangle per run of dark modules
+				if !row[j] {
+					continue
+				}
+				k := j
+				for k < len(row) && row[k] {
+					k++
+				}
+				p.Rect(x+float64(j)*cell, y+float64(i)*cell, float64(k-j)*cell, cell, "F")
+				j = k
 			}
-			k := j
-			for k < len(row) && row[k] {
-				k++
-			}
-			p.Rect(x+float64(j)*cell, y+float64(i)*cell, float64(k-j)*cell, cell, "F")
-			j = k
 		}
+		p.LinkString(x, y, qrSize, qrSize, verifyURL)
 	}
-	p.LinkString(x, y, qrSize, qrSize, verifyURL)
 	p.SetY(y + 4)
 	r.size = 10
 	tx := x + qrSize + 4

@@ -111,6 +111,48 @@ func TestRenderIsTheSameAsWithTheWholeFont(t *testing.T) {
 	}
 }
 
+// The first draw, which only notes the characters, notes exactly those that drawing with the font
+// prints, so that compose draws with fpdf once (a character it missed would cost a third draw, one
+// it added would be embedded for nothing), a document of many pages and a sheet alike.
+func TestNotingFindsTheCharactersPrinted(t *testing.T) {
+	cat := loadCatalog(t)
+	at := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	items := make([]string, 40)
+	for i := range items {
+		items[i] = "请补正“发起人名单”第" + strconv.Itoa(i+1) + "项：买买提·艾力——身份证明……呂"
+	}
+	f := refusalFill()
+	f["supplement"] = map[string]any{"items": items}
+	f["applicant"] = "沈阳市𠮷祥“科技周”促进会①℃"
+	tpl, _ := cat.Document("supplement_notice")
+	const url, number, code = "https://example.gov.cn/verify/AAAABBBBCCCCDDDD", "沈民补字〔2026〕1号", "AAAABBBBCCCCDDDD"
+	qr, err := qrBits(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSheet("2026年度社会组织年度报告", at)
+	s.Title("2026年度社会组织年度报告")
+	s.Table([][]string{{"类别", "数量"}, {"民办非企业单位（社会服务机构）", "73"}}, 1, []float64{3, 1})
+	for name, draw := range map[string]func(r *renderer) error{
+		"notice": func(r *renderer) error { return r.document(tpl, f, qr, url, number, code) },
+		"sheet":  s.draw,
+	} {
+		noted, drawn := newRenderer("", at, nil), newRenderer("", at, cjkFont)
+		if err := draw(noted); err != nil {
+			t.Fatal(err)
+		}
+		if err := draw(drawn); err != nil {
+			t.Fatal(err)
+		}
+		if drawn.pdf.PageCount() < 2 && name == "notice" {
+			t.Fatalf("the notice has %d page", drawn.pdf.PageCount())
+		}
+		if noted.printed != drawn.printed {
+			t.Errorf("the %s: the characters noted differ from those printed", name)
+		}
+	}
+}
+
 // A subset maps each character asked for to a glyph of the same outline and advance as in the
 // whole font, composite glyphs with their parts, and holds nothing else but .notdef and the
 // characters below 256.
