@@ -19,6 +19,7 @@ import (
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
+	"github.com/civicflow/civicflow/statistics"
 )
 
 // clone copies the case deeply enough that changing the copy's maps leaves the original alone.
@@ -109,7 +110,10 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 		}
 		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: eventAction,
 			From: c.State, To: next.State, Comment: comment, Changes: changes}
-		return writeCase(ctx, tx, c, next, caseColumns(complete && ch.data != nil), ev)
+		if err := writeCase(ctx, tx, c, next, caseColumns(complete && ch.data != nil), ev); err != nil {
+			return err
+		}
+		return countIfClosed(ctx, tx, c, next)
 	})
 	if err != nil {
 		err = e.staleIfOvertaken(ctx, c, err)
@@ -218,6 +222,17 @@ func caseColumns(withData bool) []string {
 		columns = append(columns, "data")
 	}
 	return columns
+}
+
+// countIfClosed adds the case to the statistics of closed cases when the change closed it (c before
+// it, next after), in tx. Nothing changes a closed case afterwards: no action leaves a final state.
+// It comes after the case's version is claimed, so that a change that loses a race locks no row of
+// statistics_closed, where the closings of a jurisdiction, item and month queue.
+func countIfClosed(ctx context.Context, tx bun.Tx, c, next *Case) error {
+	if c.ClosedAt != nil || next.ClosedAt == nil {
+		return nil
+	}
+	return statistics.AddClosed(ctx, tx, next.ID, next.CreatedAt)
 }
 
 // writeCase writes the case row after a change (its columns from next) and the change's event, in

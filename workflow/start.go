@@ -178,6 +178,9 @@ func (e *Engine) Start(ctx context.Context, actor audit.Actor, itemCode, jurisdi
 		if err := startChain(ctx, tx, c, ev); err != nil {
 			return err
 		}
+		if err := countIfClosed(ctx, tx, &Case{}, c); err != nil { // a case that starts in a final state (enterStart)
+			return err
+		}
 		if err := notifyReceived(ctx, tx, c, item); err != nil {
 			return err
 		}

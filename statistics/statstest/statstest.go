@@ -1,5 +1,6 @@
 // Package statstest puts cases and their legal clocks straight into the database, for tests of the
-// statistics without running cases through the workflow engine.
+// statistics without running cases through the workflow engine; it counts the closed ones into
+// statistics_closed as the engine does.
 package statstest
 
 import (
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/civicflow/civicflow/statistics"
 )
 
 // Clock is a row of case_clocks; dates are 'YYYY-MM-DD', "" for none.
@@ -82,6 +85,11 @@ func Insert(t testing.TB, db bun.IDB, cases ...Case) []int64 {
 			}
 			if _, err := db.NewRaw(`INSERT INTO case_clocks (case_id, clock, status, started_on, statutory_due, promised_due, stopped_on)
 				VALUES (?, ?, ?, ?, ?, ?, ?)`, id, fmt.Sprintf("clock%d", j), status, started, k.StatutoryDue, k.PromisedDue, k.Stopped).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.Closed { // as the engine does in the transaction that closes a case
+			if err := statistics.AddClosed(ctx, db, id, received); err != nil {
 				t.Fatal(err)
 			}
 		}
