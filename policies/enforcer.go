@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -329,6 +330,13 @@ func (e *Enforcer) Scopes(userID int64, obj, act string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// LoadedGrants returns the user's grants as loaded in memory, on which every decision of the
+// enforcer rests (Allowed, HasRole): for a list that must agree with those decisions, such as the
+// staff inbox, without a round trip to the database.
+func (e *Enforcer) LoadedGrants(userID int64) []Grant {
+	return slices.Clone(e.memoryGrants(userID))
 }
 
 // Grants returns the user's grants as stored, ordered by role and pattern.
