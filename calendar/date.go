@@ -3,18 +3,12 @@ package calendar
 import (
 	"fmt"
 	"time"
+
+	"github.com/civicflow/civicflow/calendar/china"
 )
 
-// Zone is China Standard Time, in which every deadline is reckoned whatever the server's own zone.
-// It falls back to a fixed UTC+8 when the system has no time-zone database: China has kept UTC+8
-// without daylight saving since 1991.
-var Zone = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+// Zone is China Standard Time (see china.Zone), in which every deadline is reckoned.
+var Zone = china.Zone
 
 // dateLayout is how a Date is written: in the API, the database, forms and the command line.
 const dateLayout = "2006-01-02"

@@ -6,7 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/civicflow/civicflow/statistics"
+	"github.com/civicflow/civicflow/statistics/closed"
 )
 
 // The figures of closed cases per jurisdiction, service item and month of receipt in China
@@ -36,7 +36,7 @@ func init() {
 					return fmt.Errorf("%s: %w", firstLine(s), err)
 				}
 			}
-			return statistics.Rebuild(ctx, tx)
+			return closed.Rebuild(ctx, tx)
 		})
 	}, statements(
 		`DROP INDEX case_clocks_running_due`,

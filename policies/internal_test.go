@@ -1,13 +1,7 @@
 package policies
 
 import (
-	"context"
-	"strconv"
-	"sync/atomic"
 	"testing"
-	"time"
-
-	"github.com/civicflow/civicflow/stacktest"
 )
 
 func TestPolicyFile(t *testing.T) {
@@ -87,52 +81,6 @@ func TestPatterns(t *testing.T) {
 			t.Errorf("Covers(%q, %q) = %v", c.pattern, c.code, got)
 		}
 	}
-}
-
-func TestWatcher(t *testing.T) {
-	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		w := NewWatcher(s.DB, 10*time.Millisecond)
-		var last atomic.Int64
-		last.Store(-1)
-		calls := atomic.Int64{}
-		if err := w.SetUpdateCallback(func(rev string) {
-			n, err := strconv.ParseInt(rev, 10, 64)
-			if err != nil {
-				t.Errorf("callback got %q", rev)
-			}
-			last.Store(n)
-			calls.Add(1)
-		}); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- w.Run(ctx) }()
-		wait := func(what string, cond func() bool) {
-			t.Helper()
-			deadline := time.Now().Add(10 * time.Second)
-			for !cond() {
-				if time.Now().After(deadline) {
-					t.Fatalf("%s: not within 10s", what)
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
-		}
-		wait("first poll", func() bool { return last.Load() == 0 })
-		if err := w.Update(); err != nil {
-			t.Fatal(err)
-		}
-		wait("the update", func() bool { return last.Load() == 1 })
-		if n := calls.Load(); n != 2 {
-			t.Fatalf("%d callbacks for two revisions", n)
-		}
-		w.Close()
-		w.Close()                      // twice is harmless
-		if err := <-done; err != nil { // Run returned: no more callbacks
-			t.Fatal(err)
-		}
-	})
 }
 
 // A grant pattern's prefix becomes the range of the codes that start with it.

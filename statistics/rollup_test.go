@@ -10,6 +10,7 @@ import (
 
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/statistics"
+	"github.com/civicflow/civicflow/statistics/closed"
 	"github.com/civicflow/civicflow/statistics/statstest"
 )
 
@@ -87,7 +88,7 @@ func TestComputeFromClosedMonthsEqualsCountingCases(t *testing.T) {
 		if len(kept) == 0 {
 			t.Fatal("statistics_closed is empty")
 		}
-		if err := statistics.Rebuild(ctx, s.DB); err != nil {
+		if err := closed.Rebuild(ctx, s.DB); err != nil {
 			t.Fatal(err)
 		}
 		if rebuilt := closedRows(t, s); !slices.Equal(rebuilt, kept) {

@@ -17,8 +17,8 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/civicflow/civicflow/calendar"
 	"github.com/civicflow/civicflow/policies"
+	"github.com/civicflow/civicflow/statistics/closed"
 )
 
 // Filter chooses the cases counted.
@@ -50,20 +50,9 @@ type Row struct {
 	OnTimeRate float64 `json:"on_time_rate"`
 }
 
-// The SQL conditions on a clock k that make its case late (it stopped after its promised or
-// statutory due date) or overdue now (running past its statutory due date). A clock without that due
-// date does not make a case late.
-const (
-	latePromised  = "k.promised_due <> '' AND k.stopped_on <> '' AND k.stopped_on > k.promised_due"
-	lateStatutory = "k.statutory_due <> '' AND k.stopped_on <> '' AND k.stopped_on > k.statutory_due"
-	overdue       = "k.status = 'running' AND k.statutory_due <> '' AND k.statutory_due < ?"
-)
-
-// anyClock is the SQL test that one of case c's clocks meets cond (indexes case_clocks_late and the
-// clocks' unique (case_id, …) find them).
-func anyClock(cond string) string {
-	return "EXISTS (SELECT 1 FROM case_clocks AS k WHERE k.case_id = c.id AND " + cond + ")"
-}
+// overdue is the SQL condition on a clock k that makes its case overdue now: running past its
+// statutory due date.
+const overdue = "k.status = 'running' AND k.statutory_due <> '' AND k.statutory_due < ?"
 
 // Compute counts the cases chosen by f, one row per service item and jurisdiction that received a
 // case, ordered by item code and jurisdiction. today ('YYYY-MM-DD', in China) decides what is
@@ -86,7 +75,7 @@ func figures(ctx context.Context, db bun.IDB, f Filter, today string, rolled boo
 	}
 	open := casesOf(db, f, f.From, f.To).ColumnExpr("c.item_code, c.jurisdiction").
 		ColumnExpr("COUNT(*) AS received, 0 AS finished, 0 AS within_promised, 0 AS within_statutory").
-		ColumnExpr("SUM(CASE WHEN "+anyClock(overdue)+" THEN 1 ELSE 0 END) AS overdue_now", today).
+		ColumnExpr("SUM(CASE WHEN "+closed.AnyClock(overdue)+" THEN 1 ELSE 0 END) AS overdue_now", today).
 		Where("c.closed_at IS NULL")
 	parts := []any{open}
 	lo, hi, whole := wholeMonths(f)
@@ -140,17 +129,8 @@ func casesOf(db bun.IDB, f Filter, from, to time.Time) *bun.SelectQuery {
 
 // closedCases counts the closed cases of f received in [from, to) from table cases.
 func closedCases(db bun.IDB, f Filter, from, to time.Time) *bun.SelectQuery {
-	return closedFigures(casesOf(db, f, from, to).ColumnExpr("c.item_code, c.jurisdiction").
+	return closed.Figures(casesOf(db, f, from, to).ColumnExpr("c.item_code, c.jurisdiction").
 		ColumnExpr("COUNT(*) AS received")).ColumnExpr("0 AS overdue_now")
-}
-
-// closedFigures adds to q, a query of cases c grouped by item and jurisdiction, the closed ones'
-// figures: finished, within_promised and within_statutory.
-func closedFigures(q *bun.SelectQuery) *bun.SelectQuery {
-	return q.ColumnExpr("COUNT(*) AS finished").
-		ColumnExpr("SUM(CASE WHEN " + anyClock(latePromised) + " THEN 0 ELSE 1 END) AS within_promised").
-		ColumnExpr("SUM(CASE WHEN " + anyClock(lateStatutory) + " THEN 0 ELSE 1 END) AS within_statutory").
-		Where("c.closed_at IS NOT NULL")
 }
 
 // closedMonths adds up the figures statistics_closed keeps of f's closed cases received in the
@@ -164,10 +144,10 @@ func closedMonths(db bun.IDB, f Filter, lo, hi time.Time) *bun.SelectQuery {
 	where, args := policies.ScopeFilter("s.jurisdiction", f.Scopes)
 	q = q.Where(where, args...)
 	if !lo.IsZero() {
-		q = q.Where("s.month >= ?", monthOf(lo))
+		q = q.Where("s.month >= ?", closed.Month(lo))
 	}
 	if !hi.IsZero() {
-		q = q.Where("s.month < ?", monthOf(hi))
+		q = q.Where("s.month < ?", closed.Month(hi))
 	}
 	if f.ItemCode != "" {
 		q = q.Where("s.item_code = ?", f.ItemCode)
@@ -180,72 +160,14 @@ func closedMonths(db bun.IDB, f Filter, lo, hi time.Time) *bun.SelectQuery {
 // the period holds no whole month.
 func wholeMonths(f Filter) (lo, hi time.Time, whole bool) {
 	if !f.From.IsZero() {
-		if lo = monthStart(f.From); lo.Before(f.From) {
+		if lo = closed.MonthStart(f.From); lo.Before(f.From) {
 			lo = lo.AddDate(0, 1, 0)
 		}
 	}
 	if !f.To.IsZero() {
-		hi = monthStart(f.To)
+		hi = closed.MonthStart(f.To)
 	}
 	return lo, hi, lo.IsZero() || hi.IsZero() || lo.Before(hi)
-}
-
-// monthStart is the instant the month (in China) of t begins.
-func monthStart(t time.Time) time.Time {
-	c := t.In(calendar.Zone)
-	return time.Date(c.Year(), c.Month(), 1, 0, 0, 0, 0, calendar.Zone)
-}
-
-// monthOf names the month (in China) of t as statistics_closed does: 'YYYY-MM'.
-func monthOf(t time.Time) string { return t.In(calendar.Zone).Format("2006-01") }
-
-// AddClosed adds the figures of case id, just closed, to statistics_closed, in the transaction that
-// closes it: one upsert into the row of its jurisdiction, item and month of receipt. received is
-// when the case was created.
-func AddClosed(ctx context.Context, tx bun.IDB, id int64, received time.Time) error {
-	if err := addClosed(ctx, tx, casesByMonth(tx, received).Where("c.id = ?", id)); err != nil {
-		return fmt.Errorf("counting closed case %d: %w", id, err)
-	}
-	return nil
-}
-
-// Rebuild counts again into statistics_closed every closed case from table cases, a month at a time,
-// for the migration that makes the table and for tools that write cases without the engine.
-func Rebuild(ctx context.Context, db bun.IDB) error {
-	if _, err := db.NewDelete().TableExpr("statistics_closed").Where("1 = 1").Exec(ctx); err != nil {
-		return fmt.Errorf("emptying statistics_closed: %w", err)
-	}
-	var first, last bun.NullTime
-	if err := db.NewSelect().TableExpr("cases").ColumnExpr("MIN(created_at), MAX(created_at)").
-		Where("closed_at IS NOT NULL").Scan(ctx, &first, &last); err != nil {
-		return fmt.Errorf("reading the period of the closed cases: %w", err)
-	}
-	if first.IsZero() {
-		return nil
-	}
-	for m := monthStart(first.Time); !m.After(last.Time); m = m.AddDate(0, 1, 0) {
-		q := casesByMonth(db, m).Where("c.created_at >= ? AND c.created_at < ?", m.UTC(), m.AddDate(0, 1, 0).UTC())
-		if err := addClosed(ctx, db, q); err != nil {
-			return fmt.Errorf("counting the closed cases received in %s: %w", monthOf(m), err)
-		}
-	}
-	return nil
-}
-
-// casesByMonth selects from cases c the columns of statistics_closed for cases received in the month
-// of received.
-func casesByMonth(db bun.IDB, received time.Time) *bun.SelectQuery {
-	return closedFigures(db.NewSelect().TableExpr("cases AS c").
-		ColumnExpr("c.jurisdiction, c.item_code, ? AS month", monthOf(received))).GroupExpr("c.jurisdiction, c.item_code")
-}
-
-// addClosed adds the rows of q, in the columns of statistics_closed, to its rows.
-func addClosed(ctx context.Context, db bun.IDB, q *bun.SelectQuery) error {
-	_, err := db.NewRaw(`INSERT INTO statistics_closed (jurisdiction, item_code, month, finished, within_promised, within_statutory) ?
-		ON CONFLICT (jurisdiction, item_code, month) DO UPDATE SET finished = statistics_closed.finished + excluded.finished,
-		within_promised = statistics_closed.within_promised + excluded.within_promised,
-		within_statutory = statistics_closed.within_statutory + excluded.within_statutory`, q).Exec(ctx)
-	return err
 }
 
 // Total adds up rows into one row without item or jurisdiction, its on-time rate over all of them.

@@ -19,7 +19,7 @@ import (
 	"github.com/civicflow/civicflow/notify"
 	"github.com/civicflow/civicflow/policies"
 	"github.com/civicflow/civicflow/problem"
-	"github.com/civicflow/civicflow/statistics"
+	"github.com/civicflow/civicflow/statistics/closed"
 )
 
 // clone copies the case deeply enough that changing the copy's maps leaves the original alone.
@@ -232,7 +232,7 @@ func countIfClosed(ctx context.Context, tx bun.Tx, c, next *Case) error {
 	if c.ClosedAt != nil || next.ClosedAt == nil {
 		return nil
 	}
-	return statistics.AddClosed(ctx, tx, next.ID, next.CreatedAt)
+	return closed.Add(ctx, tx, next.ID, next.CreatedAt)
 }
 
 // writeCase writes the case row after a change (its columns from next) and the change's event, in

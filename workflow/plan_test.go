@@ -9,6 +9,7 @@ import (
 	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/statistics"
+	"github.com/civicflow/civicflow/statistics/closed"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -58,7 +59,7 @@ func TestCaseListsUseIndexes(t *testing.T) {
 	if err := nameindex.Cases.Rebuild(ctx, f.db); err != nil { // as the engine would have indexed them
 		t.Fatal(err)
 	}
-	if err := statistics.Rebuild(ctx, f.db); err != nil { // and counted the closed ones
+	if err := closed.Rebuild(ctx, f.db); err != nil { // and counted the closed ones
 		t.Fatal(err)
 	}
 	for _, table := range []string{"cases", "case_name_grams", "users", "statistics_closed"} { // as autovacuum would

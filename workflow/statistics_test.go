@@ -7,6 +7,7 @@ import (
 
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/statistics"
+	"github.com/civicflow/civicflow/statistics/closed"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -43,7 +44,7 @@ func TestClosingCountsTheCaseIntoTheStatistics(t *testing.T) {
 			WithinPromised: 2, WithinStatutory: 2, OverdueNow: 2, OnTimeRate: 0.5}) {
 			t.Errorf("statistics %+v", rows)
 		}
-		if err := statistics.Rebuild(f.ctx, f.db); err != nil {
+		if err := closed.Rebuild(f.ctx, f.db); err != nil {
 			t.Fatal(err)
 		}
 		if got := f.closedFigures(); !slices.Equal(got, want) {

@@ -16,7 +16,7 @@ import (
 	"github.com/civicflow/civicflow/jurisdictions"
 	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/register"
-	"github.com/civicflow/civicflow/statistics"
+	"github.com/civicflow/civicflow/statistics/closed"
 	"github.com/civicflow/civicflow/workflow"
 )
 
@@ -418,7 +418,7 @@ func staffActsIn(item *catalog.Item, state string) bool {
 // countClosed counts the closed cases into statistics_closed again, as the engine does when it closes
 // a case, so that the statistics read what they read after years of work.
 func (p *province) countClosed(ctx context.Context, _ options) error {
-	return p.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return statistics.Rebuild(ctx, tx) })
+	return p.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return closed.Rebuild(ctx, tx) })
 }
 
 // analyse gives the planner the tables' statistics (and PostgreSQL's visibility map) as autovacuum

@@ -12,7 +12,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/civicflow/civicflow/statistics"
+	"github.com/civicflow/civicflow/statistics/closed"
 )
 
 // Clock is a row of case_clocks; dates are 'YYYY-MM-DD', "" for none.
@@ -58,17 +58,17 @@ func Insert(t testing.TB, db bun.IDB, cases ...Case) []int64 {
 		if c.Received.IsZero() {
 			received = now
 		}
-		var closed any
+		var closedAt any
 		state := "review"
 		if c.Closed {
-			closed, state = received.Add(24*time.Hour), "done"
+			closedAt, state = received.Add(24*time.Hour), "done"
 		}
 		var id int64
 		if err := db.NewRaw(`INSERT INTO cases (number, item_code, version_hash, jurisdiction, applicant_id, state, version,
 			data, fields, created_at, updated_at, state_entered_at, closed_at)
 			VALUES (?, ?, ?, ?, ?, ?, 1, '{}', '{}', ?, ?, ?, ?) RETURNING id`,
 			fmt.Sprintf("ST-%d-%d-%d", n, i, now.UnixNano()), c.Item, hash, c.Jurisdiction, applicant, state,
-			received, received, received, closed).Scan(ctx, &id); err != nil {
+			received, received, received, closedAt).Scan(ctx, &id); err != nil {
 			t.Fatal(err)
 		}
 		for j, k := range c.Clocks {
@@ -89,7 +89,7 @@ func Insert(t testing.TB, db bun.IDB, cases ...Case) []int64 {
 			}
 		}
 		if c.Closed { // as the engine does in the transaction that closes a case
-			if err := statistics.AddClosed(ctx, db, id, received); err != nil {
+			if err := closed.Add(ctx, db, id, received); err != nil {
 				t.Fatal(err)
 			}
 		}
