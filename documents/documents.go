@@ -43,11 +43,14 @@ func (is *Issuer) Seal() *Seal { return is.seal }
 // VerifyURL is the public verification address of a code.
 func (is *Issuer) VerifyURL(code string) string { return is.publicURL + "/verify/" + code }
 
-// Issue is the engine's workflow.IssueFunc: it numbers the document, fills its template from the case,
-// renders and stores the PDF (unless the template says it is printed at the window), signs it,
-// inserts its row and supersedes the valid documents it replaces, all in tx.
+// Issue is the engine's workflow.IssueFunc. It prepares, in tx, what the document's number does not
+// change: its template filled from the case, its verification code and the first pass of rendering
+// it (see drawing). What it returns numbers the document, renders and stores the PDF (unless the
+// template says it is printed at the window), signs it, inserts its row and supersedes the valid
+// documents it replaces: a generated number locks its counter's row until the commit, so that part
+// is kept to what needs the number.
 func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *catalog.Item, a *catalog.Action, kind string,
-	now time.Time) (*workflow.Document, error) {
+	now time.Time) (workflow.CompleteIssue, error) {
 	tpl, ok := is.cat.Document(kind)
 	if !ok { // the linter makes this impossible for loaded items
 		return nil, fmt.Errorf("no document template for kind %q", kind)
@@ -56,51 +59,72 @@ func (is *Issuer) Issue(ctx context.Context, tx bun.Tx, c *workflow.Case, item *
 	if err != nil {
 		return nil, err
 	}
-	number, entered, err := documentNumber(ctx, tx, c, auth, tpl, now)
+	entered, err := enteredNumber(ctx, tx, c, tpl)
 	if err != nil {
 		return nil, err
 	}
-	f, org, err := fill(ctx, tx, c, item, auth, number, now)
+	standIn := entered
+	if entered == "" { // a generated number of the same characters but its digits, which print in Helvetica
+		_, numbered := series(auth, tpl, c.Jurisdiction, now)
+		standIn = numbered(0)
+	}
+	f, org, err := fill(ctx, tx, c, item, auth, standIn, now)
 	if err != nil {
 		return nil, err
 	}
-	holder, err := text(tpl.Holder, f)
-	if err != nil {
-		return nil, fmt.Errorf("document %s: holder: %w", kind, err)
-	}
-	d := &workflow.Document{CaseID: c.ID, Kind: kind, Action: a.ID, Number: number, Title: tpl.Title.ZH, Holder: holder,
-		HolderIsPerson: tpl.HolderIsPerson, IssuedAt: now, Status: workflow.DocumentValid,
-		Data: map[string]any{"case_number": c.Number, "item_code": c.ItemCode, "fields": f["fields"]}}
-	if org != nil {
-		d.OrganisationID = &org.ID
-	}
+	var code string
+	var drawn *drawing
 	if !tpl.PrintedAtWindow {
-		code, err := newCode()
-		if err != nil {
+		if code, err = newCode(); err != nil {
 			return nil, err
 		}
-		d.VerifyCode = &code
-		pdf, err := Render(tpl, f, is.VerifyURL(code), number, code, now)
-		if err != nil {
-			return nil, fmt.Errorf("rendering %s %s: %w", kind, number, err)
+		if drawn, err = draft(tpl, f, is.VerifyURL(code), standIn, code); err != nil {
+			return nil, fmt.Errorf("rendering %s for case %d: %w", kind, c.ID, err)
 		}
-		if d.SHA256, err = storeFile(ctx, tx, pdf, now); err != nil {
-			return nil, err
-		}
-		d.Signature = is.seal.Sign(Particulars(d))
 	}
-	if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
-		if database.IsUniqueViolation(err) {
-			// Another action took the number meanwhile: an entered one is the person's to check, a
-			// generated one (met by a number entered at the same moment) is free on a retry.
-			if entered {
-				return nil, numberTaken(tpl.NumberField)
+	return func(ctx context.Context, tx bun.Tx) (*workflow.Document, error) {
+		number := entered
+		if number == "" {
+			var err error
+			if number, err = nextNumber(ctx, tx, auth, tpl, c.Jurisdiction, now); err != nil {
+				return nil, err
 			}
-			return nil, errNumberRace
 		}
-		return nil, fmt.Errorf("issuing %s for case %d: %w", number, c.ID, err)
-	}
-	return d, supersede(ctx, tx, d)
+		f["number"] = number
+		holder, err := text(tpl.Holder, f)
+		if err != nil {
+			return nil, fmt.Errorf("document %s: holder: %w", kind, err)
+		}
+		d := &workflow.Document{CaseID: c.ID, Kind: kind, Action: a.ID, Number: number, Title: tpl.Title.ZH, Holder: holder,
+			HolderIsPerson: tpl.HolderIsPerson, IssuedAt: now, Status: workflow.DocumentValid,
+			Data: map[string]any{"case_number": c.Number, "item_code": c.ItemCode, "fields": f["fields"]}}
+		if org != nil {
+			d.OrganisationID = &org.ID
+		}
+		if drawn != nil {
+			d.VerifyCode = &code
+			pdf, err := drawn.render(number, now)
+			if err != nil {
+				return nil, fmt.Errorf("rendering %s %s: %w", kind, number, err)
+			}
+			if d.SHA256, err = storeFile(ctx, tx, pdf, now); err != nil {
+				return nil, err
+			}
+			d.Signature = is.seal.Sign(Particulars(d))
+		}
+		if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
+			if database.IsUniqueViolation(err) {
+				// Another action took the number meanwhile: an entered one is the person's to check, a
+				// generated one (met by a number entered at the same moment) is free on a retry.
+				if entered != "" {
+					return nil, numberTaken(tpl.NumberField)
+				}
+				return nil, errNumberRace
+			}
+			return nil, fmt.Errorf("issuing %s for case %d: %w", number, c.ID, err)
+		}
+		return d, supersede(ctx, tx, d)
+	}, nil
 }
 
 // supersede marks the valid documents that d replaces as superseded by it: those of the same kind
@@ -124,24 +148,22 @@ func supersede(ctx context.Context, tx bun.Tx, d *workflow.Document) error {
 	return nil
 }
 
-// documentNumber is the number of a new document of tpl for case c, and whether it was entered: the
-// one entered in the action's field tpl.NumberField, unless empty, which no other document may have;
-// else the next of its prefix.
-func documentNumber(ctx context.Context, tx bun.Tx, c *workflow.Case, auth Authority, tpl *catalog.DocumentTemplate,
-	now time.Time) (number string, entered bool, err error) {
+// enteredNumber is the number of a new document of tpl for case c entered in the action's field
+// tpl.NumberField, which no other document may have; "" when the template takes none or it is empty,
+// for the next of its prefix.
+func enteredNumber(ctx context.Context, tx bun.Tx, c *workflow.Case, tpl *catalog.DocumentTemplate) (string, error) {
 	typed, _ := c.Fields[tpl.NumberField].(string)
 	if typed = strings.TrimSpace(typed); tpl.NumberField == "" || typed == "" {
-		number, err = nextNumber(ctx, tx, auth, tpl, c.Jurisdiction, now)
-		return number, false, err
+		return "", nil
 	}
 	taken, err := numberTakenBy(ctx, tx, typed)
 	if err != nil {
-		return "", true, err
+		return "", err
 	}
 	if taken {
-		return "", true, numberTaken(tpl.NumberField)
+		return "", numberTaken(tpl.NumberField)
 	}
-	return typed, true, nil
+	return typed, nil
 }
 
 // numberTaken is the field error of an entered number that another document has.
@@ -165,23 +187,32 @@ func numberTakenBy(ctx context.Context, tx bun.IDB, number string) (bool, error)
 }
 
 // nextNumber takes the next document number of the template's prefix in the jurisdiction and the
-// year (China's) of now: <abbreviation><prefix>〔<year>〕<n>号. A number someone entered ahead of the
-// counter (number_field) is passed over, so that it does not stop the series.
+// year (China's) of now (see series). A number someone entered ahead of the counter (number_field)
+// is passed over, so that it does not stop the series.
 func nextNumber(ctx context.Context, tx bun.IDB, auth Authority, tpl *catalog.DocumentTemplate, jurisdiction string, now time.Time) (string, error) {
+	counter, numbered := series(auth, tpl, jurisdiction, now)
+	for {
+		n, err := sequences.Next(ctx, tx, counter)
+		if err != nil {
+			return "", err
+		}
+		number := numbered(n)
+		if taken, err := numberTakenBy(ctx, tx, number); err != nil || !taken {
+			return number, err
+		}
+	}
+}
+
+// series is the counter of the template's numbers in the jurisdiction and the year (China's) of
+// now, and how its n-th number reads: <abbreviation><prefix>〔<year>〕<n>号.
+func series(auth Authority, tpl *catalog.DocumentTemplate, jurisdiction string, now time.Time) (string, func(n int64) string) {
 	prefix := tpl.NumberPrefix
 	if prefix == "" {
 		prefix = defaultPrefix
 	}
 	year := now.In(calendar.Zone).Year()
-	for {
-		n, err := sequences.Next(ctx, tx, fmt.Sprintf("document:%s:%s:%d", jurisdiction, prefix, year))
-		if err != nil {
-			return "", err
-		}
-		number := fmt.Sprintf("%s%s〔%d〕%d号", auth.Abbreviation, prefix, year, n)
-		if taken, err := numberTakenBy(ctx, tx, number); err != nil || !taken {
-			return number, err
-		}
+	return fmt.Sprintf("document:%s:%s:%d", jurisdiction, prefix, year), func(n int64) string {
+		return fmt.Sprintf("%s%s〔%d〕%d号", auth.Abbreviation, prefix, year, n)
 	}
 }
 

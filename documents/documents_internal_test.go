@@ -225,3 +225,30 @@ func TestSealIsGeneratedOnceOrReadFromItsFile(t *testing.T) {
 		}
 	})
 }
+
+// Issue drafts a document with a stand-in number before it takes the real one (see drawing): the PDF
+// rendered from that draft with the real number is the one rendered with it from the start, so the
+// number printed is the one stored and the stand-in leaves no trace.
+func TestDraftWithAStandInNumberRendersTheRealOne(t *testing.T) {
+	tpl, _ := loadCatalog(t).Document("acceptance_notice")
+	at := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	const url, code, standIn, number = "https://example.gov.cn/verify/AAAABBBBCCCCDDDD", "AAAABBBBCCCCDDDD", "沈民受字〔2026〕0号", "沈民受字〔2026〕1234号"
+	f := refusalFill()
+	f["number"] = standIn
+	d, err := draft(tpl, f, url, standIn, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f["number"] = number
+	got, err := d.render(number, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Render(tpl, f, url, number, code, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("the draft with a stand-in number rendered other bytes than the real number does")
+	}
+}

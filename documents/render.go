@@ -44,13 +44,44 @@ const (
 // no font has prints as a stand-in (see typeset); should fpdf panic all the same, the panic is an
 // error, so that an action fails cleanly instead of answering 500.
 func Render(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, code string, issued time.Time) ([]byte, error) {
+	d, err := draft(tpl, f, verifyURL, number, code)
+	if err != nil {
+		return nil, err
+	}
+	return d.render(number, issued)
+}
+
+// drawing is a document drawn once, by draft, and the CJK font cut for what it printed: the part of
+// Render that its number's value does not change, since the number's digits print in Helvetica. Issue
+// drafts with a stand-in number before it takes the real one, which locks the counter until commit.
+type drawing struct {
+	tpl             *catalog.DocumentTemplate
+	f               map[string]any // read again by render: the number in it may change meanwhile
+	qr              [][]bool
+	verifyURL, code string
+	cut             fontCut
+}
+
+// draft draws the document with number (a stand-in: see drawing) for compose's first pass.
+func draft(tpl *catalog.DocumentTemplate, f map[string]any, verifyURL, number, code string) (*drawing, error) {
 	qr, err := qrBits(verifyURL) // once, for compose may draw more than once
 	if err != nil {
 		return nil, fmt.Errorf("rendering %s: %w", tpl.Kind, err)
 	}
-	return compose(tpl.Kind, tpl.Title.ZH+" "+number, issued, func(r *renderer) error {
-		return r.document(tpl, f, qr, verifyURL, number, code)
-	})
+	d := &drawing{tpl: tpl, f: f, qr: qr, verifyURL: verifyURL, code: code}
+	if _, err := d.cut.pass(tpl.Kind, "", time.Time{}, d.draw(number)); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// render draws the document numbered number and returns its PDF (see Render).
+func (d *drawing) render(number string, issued time.Time) ([]byte, error) {
+	return d.cut.compose(d.tpl.Kind, d.tpl.Title.ZH+" "+number, issued, d.draw(number))
+}
+
+func (d *drawing) draw(number string) func(r *renderer) error {
+	return func(r *renderer) error { return r.document(d.tpl, d.f, d.qr, d.verifyURL, number, d.code) }
 }
 
 // qrBits is the QR code of url, without its quiet zone: a row of modules per line, true for dark.
@@ -68,30 +99,56 @@ func qrBits(url string) ([][]bool, error) {
 // drawn: draw runs first without fonts, only noting the characters it would print (which do not
 // depend on the layout but for the page numbers, which are digits), then with the subset of those,
 // and once more only should that print a character the first did not. A panic of fpdf is an error.
-func compose(kind, title string, created time.Time, draw func(r *renderer) error) (out []byte, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			out, err = nil, fmt.Errorf("rendering %s: fpdf failed: %v", kind, p)
-		}
-	}()
-	var chars charSet
-	var font []byte // none yet: the first draw only notes the characters
-	for {
-		r := newRenderer(title, created, font)
-		if err := draw(r); err != nil {
+func compose(kind, title string, created time.Time, draw func(r *renderer) error) ([]byte, error) {
+	var cut fontCut
+	return cut.compose(kind, title, created, draw)
+}
+
+// fontCut is what compose carries from one pass to the next: the characters printed so far and the
+// font cut for them (nil before the first pass, which only notes the characters).
+type fontCut struct {
+	chars charSet
+	font  []byte
+}
+
+// compose is compose going on from the passes cut has seen.
+func (cut *fontCut) compose(kind, title string, created time.Time, draw func(r *renderer) error) (out []byte, err error) {
+	defer failed(kind, &err)
+	var r *renderer
+	for r == nil {
+		if r, err = cut.pass(kind, title, created, draw); err != nil {
 			return nil, err
 		}
-		if !chars.addAll(&r.printed) && font != nil {
-			r.warn(kind)
-			var buf bytes.Buffer
-			if err := r.pdf.Output(&buf); err != nil {
-				return nil, fmt.Errorf("rendering %s: %w", kind, err)
-			}
-			return buf.Bytes(), nil
-		}
-		if font, err = cjkFace().subset(&chars); err != nil {
-			return nil, fmt.Errorf("rendering %s: cutting the font: %w", kind, err)
-		}
+	}
+	var buf bytes.Buffer
+	if err := r.pdf.Output(&buf); err != nil {
+		return nil, fmt.Errorf("rendering %s: %w", kind, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// pass draws once with the font cut so far and returns the renderer when that font had every
+// character printed; else it cuts the font again for them all and returns nil.
+func (cut *fontCut) pass(kind, title string, created time.Time, draw func(r *renderer) error) (done *renderer, err error) {
+	defer failed(kind, &err)
+	r := newRenderer(title, created, cut.font)
+	if err := draw(r); err != nil {
+		return nil, err
+	}
+	if !cut.chars.addAll(&r.printed) && cut.font != nil {
+		r.warn(kind)
+		return r, nil
+	}
+	if cut.font, err = cjkFace().subset(&cut.chars); err != nil {
+		return nil, fmt.Errorf("rendering %s: cutting the font: %w", kind, err)
+	}
+	return nil, nil
+}
+
+// failed turns a panic of fpdf into the error *err.
+func failed(kind string, err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("rendering %s: fpdf failed: %v", kind, p)
 	}
 }
 

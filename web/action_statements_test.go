@@ -29,13 +29,13 @@ func TestActionStatementsBounded(t *testing.T) {
 			extra             map[string]any
 			bound             int
 		}{
-			// token, case, BEGIN, timers, clocks, clock, number, number free?, jurisdiction, file,
-			// document, superseded, outbox, case, event, COMMIT
+			// token, case, BEGIN, timers, clocks, clock, jurisdiction, outbox, number, number free?,
+			// file, document, superseded, case, event, COMMIT
 			{acc, "accept_prep", "prep_review", nil, 16},
 			// token, case, BEGIN, outbox, case, event, COMMIT
 			{rev, "propose_prep", "prep_decision", map[string]any{"fields": map[string]any{"opinion": "材料齐全"}}, 7},
-			// token, case, BEGIN, clocks, clock, number free?, jurisdiction, file, document,
-			// superseded, outbox, case, event, COMMIT
+			// token, case, BEGIN, clocks, clock, number free?, jurisdiction, outbox, file, document,
+			// superseded, case, event, COMMIT
 			{apr, "approve_preparation", "establishment_application", nil, 14},
 		}
 		for i, name := range []string{"沈阳市青年创业促进会", "沈阳市老年协会"} {
@@ -47,10 +47,35 @@ func TestActionStatementsBounded(t *testing.T) {
 				}
 				log.Take()
 				c = st.step(step.token, c, step.action, step.to, extra)
-				if stmts := log.Take(); i == 1 && len(stmts) > step.bound {
+				stmts := log.Take()
+				if i == 1 && len(stmts) > step.bound {
 					t.Errorf("%s: %d statements, bound %d:\n%s", step.action, len(stmts), step.bound, strings.Join(stmts, "\n"))
+				}
+				if step.action == "accept_prep" {
+					numberedLast(t, stmts)
 				}
 			}
 		}
 	})
+}
+
+// numberedLast checks that an acceptance takes its notice's number after its other writes, with
+// only what needs the number between it and COMMIT (the number free?, file, document, superseded,
+// case, event): the counter's row stays locked until the commit, and every acceptance of the
+// jurisdiction waits for it.
+func numberedLast(t *testing.T, stmts []string) {
+	t.Helper()
+	number, outbox := -1, -1
+	for i, q := range stmts {
+		switch {
+		case strings.Contains(q, "INSERT INTO sequences"):
+			number = i
+		case strings.Contains(q, "INSERT INTO outbox"):
+			outbox = i
+		}
+	}
+	if number < 0 || outbox < 0 || outbox > number || len(stmts)-number-1 > 7 {
+		t.Errorf("accept_prep: the number is taken at statement %d of %d, the outbox written at %d:\n%s",
+			number, len(stmts), outbox, strings.Join(stmts, "\n"))
+	}
 }

@@ -82,6 +82,7 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 	}
 
 	err := e.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var issues []CompleteIssue
 		if first != nil {
 			if err := first(ctx, tx); err != nil {
 				return err
@@ -98,7 +99,8 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 			if err := e.reckonClocks(ctx, tx, sched, c.State, next, item, a, ch, now, changes); err != nil {
 				return err
 			}
-			if err := e.runEffects(ctx, tx, actor, next, item, a, comment, recipients, changes, now); err != nil {
+			var err error
+			if issues, err = e.runEffects(ctx, tx, actor, next, item, a, comment, recipients, changes, now); err != nil {
 				return err
 			}
 		}
@@ -107,6 +109,9 @@ func (e *Engine) commitIn(ctx context.Context, actor audit.Actor, c *Case, item 
 			if err := indexName(ctx, tx, next); err != nil {
 				return err
 			}
+		}
+		if err := completeIssues(ctx, tx, issues, changes); err != nil {
+			return err
 		}
 		ev := &Event{CaseID: c.ID, At: now, ActorUserID: userRef(actor), Actor: actorLabel(actor), Action: eventAction,
 			From: c.State, To: next.State, Comment: comment, Changes: changes}
@@ -349,10 +354,13 @@ func (e *Engine) roleRecipients(ctx context.Context, a *catalog.Action, jurisdic
 }
 
 // runEffects runs the action's effects in the definition's order, in tx: notify writes outbox rows,
-// set stores computed fields, run calls a registered EffectFunc, issue writes a document.
+// set stores computed fields, run calls a registered EffectFunc, issue prepares a document. It returns
+// the documents prepared for completeIssues, but completes those before a run effect itself, since
+// that may read them (a 双公示 entry takes its decision number from the document issued before it).
 func (e *Engine) runEffects(ctx context.Context, tx bun.Tx, actor audit.Actor, next *Case, item *catalog.Item,
-	a *catalog.Action, comment string, recipients map[string][]int64, changes map[string]any, now time.Time) error {
+	a *catalog.Action, comment string, recipients map[string][]int64, changes map[string]any, now time.Time) ([]CompleteIssue, error) {
 	noteComment := noticeComment(next, a, comment)
+	var issues []CompleteIssue
 	for i, ef := range a.Effects {
 		var err error
 		switch {
@@ -361,16 +369,32 @@ func (e *Engine) runEffects(ctx context.Context, tx bun.Tx, actor audit.Actor, n
 		case len(ef.Set) > 0:
 			err = e.setEffect(actor, next, item, a, i, ef.Set, changes, now)
 		case ef.Run != "":
-			err = e.runEffect(ctx, tx, next, item, a, ef.Run, changes)
+			if err = completeIssues(ctx, tx, issues, changes); err == nil {
+				issues = nil
+				err = e.runEffect(ctx, tx, next, item, a, ef.Run, changes)
+			}
 		case ef.Issue != "":
-			var d *Document
-			if d, err = e.issue()(ctx, tx, next, item, a, ef.Issue, now); err == nil {
-				changes["documents"] = append(asStrings(changes["documents"]), d.Number)
+			var complete CompleteIssue
+			if complete, err = e.issue()(ctx, tx, next, item, a, ef.Issue, now); err == nil {
+				issues = append(issues, complete)
 			}
 		}
 		if err != nil {
+			return nil, err
+		}
+	}
+	return issues, nil
+}
+
+// completeIssues completes the documents the effects prepared, in their order, and records their
+// numbers in changes. It runs last before the case row and its event (see IssueFunc).
+func completeIssues(ctx context.Context, tx bun.Tx, issues []CompleteIssue, changes map[string]any) error {
+	for _, complete := range issues {
+		d, err := complete(ctx, tx)
+		if err != nil {
 			return err
 		}
+		changes["documents"] = append(asStrings(changes["documents"]), d.Number)
 	}
 	return nil
 }
@@ -472,15 +496,8 @@ func asStrings(v any) []string {
 // issueDocument is what an engine without an issuer (SetIssuer) does for an issue effect: it records
 // a document of kind for the case, numbered <kind>-<case number> (with -2, -3… when the case gets a
 // second of the kind), with what certificates and notices are printed from, and renders nothing.
-func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, a *catalog.Action, kind string, now time.Time) (*Document, error) {
-	n, err := tx.NewSelect().Model((*Document)(nil)).Where("case_id = ? AND kind = ?", c.ID, kind).Count(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("counting documents %s of case %d: %w", kind, c.ID, err)
-	}
-	number := kind + "-" + c.Number
-	if n > 0 {
-		number += "-" + strconv.Itoa(int(n)+1)
-	}
+func issueDocument(_ context.Context, _ bun.Tx, c *Case, item *catalog.Item, a *catalog.Action, kind string,
+	now time.Time) (CompleteIssue, error) {
 	data := map[string]any{
 		"case_number": c.Number, "item_code": c.ItemCode, "version_hash": c.VersionHash,
 		"jurisdiction": c.Jurisdiction, "applicant_id": c.ApplicantID, "state": c.State,
@@ -492,9 +509,19 @@ func issueDocument(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, 
 	if s := c.Supplement; s != nil {
 		data["supplement"] = map[string]any{"notice": s.Notice, "items": s.Items}
 	}
-	d := &Document{CaseID: c.ID, Kind: kind, Action: a.ID, Number: number, IssuedAt: now, Status: DocumentValid, Data: data}
-	if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("issuing %s for case %d: %w", number, c.ID, err)
-	}
-	return d, nil
+	return func(ctx context.Context, tx bun.Tx) (*Document, error) {
+		n, err := tx.NewSelect().Model((*Document)(nil)).Where("case_id = ? AND kind = ?", c.ID, kind).Count(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("counting documents %s of case %d: %w", kind, c.ID, err)
+		}
+		number := kind + "-" + c.Number
+		if n > 0 {
+			number += "-" + strconv.Itoa(int(n)+1)
+		}
+		d := &Document{CaseID: c.ID, Kind: kind, Action: a.ID, Number: number, IssuedAt: now, Status: DocumentValid, Data: data}
+		if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("issuing %s for case %d: %w", number, c.ID, err)
+		}
+		return d, nil
+	}, nil
 }

@@ -35,11 +35,19 @@ import (
 // reaches the caller as it is (a duplicate organisation name, say); any other error is internal.
 type EffectFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item) error
 
-// IssueFunc makes the document of an `issue: kind` effect inside the transaction of the action, after
-// the effects before it ran (so that a certificate finds the organisation the register just created):
-// it numbers, renders, stores and signs it, and inserts its row. The documents package provides it;
-// an engine without one (workflow's own tests) records a row with a placeholder number instead.
-type IssueFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, a *catalog.Action, kind string, now time.Time) (*Document, error)
+// IssueFunc prepares the document of an `issue: kind` effect inside the transaction of the action,
+// after the effects before it ran (so that a certificate finds the organisation the register just
+// created), and returns what completes it: numbering, rendering, storing and signing it, and inserting
+// its row. The engine completes the documents after the action's other writes, just before the case
+// row and its event (or before a run effect, which may read them): a generated number locks its counter's row until the commit, and every document
+// numbered from that counter waits for it, so whatever does not need the number (reading, filling, a
+// first rendering pass) belongs in the preparation. The documents package provides it; an engine
+// without one (workflow's own tests) records a row with a placeholder number instead.
+type IssueFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, a *catalog.Action, kind string,
+	now time.Time) (CompleteIssue, error)
+
+// CompleteIssue completes, in the same transaction, a document that an IssueFunc prepared.
+type CompleteIssue func(ctx context.Context, tx bun.Tx) (*Document, error)
 
 // Engine runs cases. It is safe for concurrent use; every process builds its own.
 type Engine struct {
