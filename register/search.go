@@ -137,6 +137,17 @@ func search(ctx context.Context, db bun.IDB, q Query, limit, offset int) (*Resul
 		return nil, err
 	}
 	res := &Results{Organisations: []Organisation{}, Page: q.Page, PerPage: q.PerPage}
+	if q.Q == "" {
+		// Without a name no candidate is confirmed: the count is an index's, cheaper apart than
+		// the whole register's rows kept for it.
+		sel := searchOrder(searchQuery(db, q, nil, &res.Organisations), q, "").Limit(int64(limit)).Offset(int64(offset))
+		total, err := sel.ScanAndCount(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("searching the register (%+v): %w", q, err)
+		}
+		res.Total = int(total)
+		return res, nil
+	}
 	var rows []searchRow
 	if err := searchPage(db, q, grams, &rows, limit, offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("searching the register (%+v): %w", q, err)
@@ -159,10 +170,11 @@ type searchRow struct {
 	Total        int `bun:"total,scanonly"`
 }
 
-// searchPage selects into dest the page of the organisations that match the checked query q (limit
-// from offset, in the order of Search), each with the count of all the matches. The matches' ids and
-// sort keys are found once, in the statement's m, for both: the substring check that confirms each
-// candidate of the name index reads the organisation, and a count apart read them all again.
+// searchPage selects into dest the page of the organisations that match the checked query q, which
+// has a name (limit from offset, in the order of Search), each with the count of all the matches.
+// The matches' ids and sort keys are found once, in the statement's m, for both: the substring check
+// that confirms each candidate of the name index reads the organisation, and a count apart read them
+// all again.
 func searchPage(db bun.IDB, q Query, grams []string, dest *[]searchRow, limit, offset int) *bun.SelectQuery {
 	page := searchOrder(db.NewSelect().TableExpr("m").Column("id", "name", "status"), q, "").Limit(int64(limit)).Offset(int64(offset))
 	sel := db.NewSelect().With("m", matches(db, q, grams)).Model(dest).
