@@ -46,6 +46,9 @@ func CreateExternal(ctx context.Context, db bun.IDB, actor audit.Actor, eu Exter
 	if _, err := db.NewInsert().Model(u).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("inserting the account of a person from the identity platform: %w", err)
 	}
+	if err := indexName(ctx, db, u); err != nil {
+		return nil, err
+	}
 	if actor.UserID == 0 {
 		actor.UserID, actor.Label = u.ID, u.Login
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/audit"
+	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/problem"
 )
 
@@ -156,7 +157,16 @@ func insertUser(ctx context.Context, tx bun.IDB, actor audit.Actor, u *User) err
 	if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
 		return fmt.Errorf("inserting user %s: %w", u.Login, err)
 	}
+	if err := indexName(ctx, tx, u); err != nil {
+		return err
+	}
 	return audit.Record(ctx, tx, actor, "user.create", "user", strconv.FormatInt(u.ID, 10), "", map[string]any{"login": u.Login})
+}
+
+// indexName adds u's name to the users' name index (nameindex.Users), in the transaction that inserts
+// u, so that the staff's case search finds its cases by its name as soon as it exists.
+func indexName(ctx context.Context, db bun.IDB, u *User) error {
+	return nameindex.Users.Add(ctx, db, []nameindex.Named{{ID: u.ID, Name: u.Name()}})
 }
 
 // HashPassword returns the argon2id hash of password in the PHC string format.

@@ -8,7 +8,7 @@ import (
 	"github.com/civicflow/civicflow/nameindex"
 )
 
-// SearchSQL is the statement Search runs for q, for tests that explain its plan.
+// SearchSQL is the statement Search runs for the first page of q, for tests that explain its plan.
 func SearchSQL(ctx context.Context, db bun.IDB, q Query) (string, error) {
 	if err := q.check(); err != nil {
 		return "", err
@@ -17,5 +17,5 @@ func SearchSQL(ctx context.Context, db bun.IDB, q Query) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return searchQuery(db, q, grams, &[]Organisation{}).String(), nil
+	return searchPage(db, q, grams, &[]searchRow{}, DefaultPerPage, 0).String(), nil
 }

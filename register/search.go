@@ -137,30 +137,78 @@ func search(ctx context.Context, db bun.IDB, q Query, limit, offset int) (*Resul
 		return nil, err
 	}
 	res := &Results{Organisations: []Organisation{}, Page: q.Page, PerPage: q.PerPage}
-	sel := searchQuery(db, q, grams, &res.Organisations)
-	if q.Q != "" {
-		// The organisation named exactly so first, then the closest names: the shorter, the less
-		// they add to the words looked for.
-		sel = sel.OrderExpr("CASE WHEN lower(name) = lower(?) THEN 0 ELSE 1 END", nameindex.Fold(q.Q))
+	if q.Q == "" {
+		// Without a name no candidate is confirmed: the count is an index's, cheaper apart than
+		// the whole register's rows kept for it.
+		sel := searchOrder(searchQuery(db, q, nil, &res.Organisations), q, "").Limit(int64(limit)).Offset(int64(offset))
+		total, err := sel.ScanAndCount(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("searching the register (%+v): %w", q, err)
+		}
+		res.Total = int(total)
+		return res, nil
 	}
-	sel = sel.OrderExpr("CASE WHEN status = ? THEN 0 ELSE 1 END", StatusActive)
-	if q.Q != "" {
-		sel = sel.OrderExpr("LENGTH(name)")
-	}
-	sel = sel.OrderExpr("name, id").Limit(int64(limit)).Offset(int64(offset))
-	total, err := sel.ScanAndCount(ctx)
-	if err != nil {
+	var rows []searchRow
+	if err := searchPage(db, q, grams, &rows, limit, offset).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("searching the register (%+v): %w", q, err)
 	}
-	res.Total = int(total)
+	if len(rows) > 0 {
+		res.Total = rows[0].Total
+	} else if err := db.NewSelect().With("m", matches(db, q, grams)).TableExpr("m").ColumnExpr("count(*)").Scan(ctx, &res.Total); err != nil {
+		// a page beyond the matches carries no count
+		return nil, fmt.Errorf("counting the register's matches (%+v): %w", q, err)
+	}
+	for _, r := range rows {
+		res.Organisations = append(res.Organisations, r.Organisation)
+	}
 	return res, nil
 }
 
-// searchQuery selects the organisations that match the checked query q into dest, looking up
+// searchRow is an organisation of a page of the search with the count of all the matches.
+type searchRow struct {
+	Organisation `bun:",extend"`
+	Total        int `bun:"total,scanonly"`
+}
+
+// searchPage selects into dest the page of the organisations that match the checked query q, which
+// has a name (limit from offset, in the order of Search), each with the count of all the matches.
+// The matches' ids and sort keys are found once, in the statement's m, for both: the substring check
+// that confirms each candidate of the name index reads the organisation, and a count apart read them
+// all again.
+func searchPage(db bun.IDB, q Query, grams []string, dest *[]searchRow, limit, offset int) *bun.SelectQuery {
+	page := searchOrder(db.NewSelect().TableExpr("m").Column("id", "name", "status"), q, "").Limit(int64(limit)).Offset(int64(offset))
+	sel := db.NewSelect().With("m", matches(db, q, grams)).Model(dest).
+		ColumnExpr("organisation.*").ColumnExpr("(SELECT count(*) FROM m) AS total").
+		Join("JOIN (?) AS p ON p.id = organisation.id", page)
+	return searchOrder(sel, q, "p.")
+}
+
+// searchOrder orders sel, a select of organisations whose columns are named with prefix, as Search
+// lists them: active ones first, then by name.
+func searchOrder(sel *bun.SelectQuery, q Query, prefix string) *bun.SelectQuery {
+	name, status := bun.Safe(prefix+"name"), bun.Safe(prefix+"status")
+	if q.Q != "" {
+		// The organisation named exactly so first, then the closest names: the shorter, the less
+		// they add to the words looked for.
+		sel = sel.OrderExpr("CASE WHEN lower(?) = lower(?) THEN 0 ELSE 1 END", name, nameindex.Fold(q.Q))
+	}
+	sel = sel.OrderExpr("CASE WHEN ? = ? THEN 0 ELSE 1 END", status, StatusActive)
+	if q.Q != "" {
+		sel = sel.OrderExpr("LENGTH(?)", name)
+	}
+	return sel.OrderExpr("?, ?", name, bun.Safe(prefix+"id"))
+}
+
+// matches selects the id, name and status of the organisations that match the checked query q.
+func matches(db bun.IDB, q Query, grams []string) *bun.SelectQuery {
+	return searchQuery(db, q, grams, (*Organisation)(nil)).Column("id", "name", "status")
+}
+
+// searchQuery selects the organisations (model) that match the checked query q, looking up
 // grams of q.Q (nameindex.Lookup: the rarest of all its words) in the name index, and confirming the
 // candidates with a substring check on the name for each word of q.Q.
-func searchQuery(db bun.IDB, q Query, grams []string, dest *[]Organisation) *bun.SelectQuery {
-	sel := db.NewSelect().Model(dest)
+func searchQuery(db bun.IDB, q Query, grams []string, model any) *bun.SelectQuery {
+	sel := db.NewSelect().Model(model)
 	if q.Q != "" {
 		byName := `id IN (SELECT organisation_id FROM org_name_bigrams WHERE bigram IN (?)
 			GROUP BY organisation_id HAVING COUNT(*) = ?)`

@@ -12,6 +12,7 @@ import (
 
 	"github.com/civicflow/civicflow/accounts"
 	"github.com/civicflow/civicflow/calendar"
+	"github.com/civicflow/civicflow/nameindex"
 	"github.com/civicflow/civicflow/stacktest"
 )
 
@@ -21,6 +22,11 @@ func (st *site) namedUser(login, name string, grants ...string) int64 {
 	id := st.user(login, grants...)
 	if _, err := st.stack.DB.NewUpdate().Model((*accounts.User)(nil)).Set("display_name = ?", name).Where("id = ?", id).
 		Exec(context.Background()); err != nil {
+		st.t.Fatal(err)
+	}
+	// as accounts index the name they write (the login's grams stay: the search's substring check
+	// turns them away)
+	if err := nameindex.Users.Add(context.Background(), st.stack.DB, []nameindex.Named{{ID: id, Name: name}}); err != nil {
 		st.t.Fatal(err)
 	}
 	return id

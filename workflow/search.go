@@ -82,22 +82,38 @@ func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*Sear
 	if len(scopes) == 0 {
 		return res, nil
 	}
-	var grams []string
+	now := e.now()
+	filter := func(sel *bun.SelectQuery) *bun.SelectQuery { return searchFilter(sel, scopes, q, from, to, now) }
+	var named *bun.RawQuery
 	if q.Name != "" {
-		within, args := policies.ScopeFilter("jurisdiction", scopes)
-		if grams, err = nameindex.Cases.Rarest(ctx, e.db, nameindex.Pairs(q.Name), within, args...); err != nil {
+		if named, err = e.namedCases(ctx, scopes, q.Name); err != nil {
 			return nil, err
 		}
 	}
-	page := searchFilter(e.db.NewSelect().Model(&res.Cases).ExcludeColumn("data", "fields", "query_code"), scopes, q, grams, from, to, e.now())
+	statement := func(sel *bun.SelectQuery) *bun.SelectQuery {
+		if named != nil {
+			sel = sel.With("named", named)
+		}
+		return sel
+	}
+	// The count of the cases that match, up to those the pages reach, comes with the page, so that
+	// the costly part of the search (named) is done once for both.
+	reach := maxSearchPage * q.PerPage
+	matches := filter(e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("1")).Limit(int64(reach + 1))
+	count := func() *bun.SelectQuery { return e.db.NewSelect().TableExpr("(?) AS m", matches).ColumnExpr("count(*)") }
+	var rows []searchRow
+	page := filter(statement(e.db.NewSelect()).Model(&rows).ExcludeColumn("data", "fields", "query_code")).ColumnExpr("(?) AS total", count())
 	err = page.OrderExpr("c.created_at DESC, c.id DESC").Limit(int64(q.PerPage)).Offset(int64((q.Page - 1) * q.PerPage)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("searching the cases of user %d (%+v): %w", userID, q, err)
 	}
-	reach := maxSearchPage * q.PerPage
-	matches := searchFilter(e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("1"), scopes, q, grams, from, to, e.now()).Limit(int64(reach + 1))
-	if err := e.db.NewSelect().TableExpr("(?) AS m", matches).ColumnExpr("count(*)").Scan(ctx, &res.Total); err != nil {
+	if len(rows) > 0 {
+		res.Total = rows[0].Total
+	} else if err := statement(count()).Scan(ctx, &res.Total); err != nil { // a page beyond the matches carries no count
 		return nil, fmt.Errorf("counting the cases of user %d (%+v): %w", userID, q, err)
+	}
+	for _, r := range rows {
+		res.Cases = append(res.Cases, r.Case)
 	}
 	res.Total, res.Capped = min(res.Total, reach), res.Total > reach
 	if err := e.fillDue(ctx, res.Cases); err != nil {
@@ -106,13 +122,46 @@ func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*Sear
 	return res, nil
 }
 
+// searchRow is a case of a page of the search with the count of all the matches.
+type searchRow struct {
+	Case  `bun:",extend"`
+	Total int `bun:"total,scanonly"`
+}
+
+// namedCases returns the query of the ids of the cases a search for name finds, which the search's
+// statement names "named" (searchFilter): the cases of the scopes whose organisation's name contains
+// name, by the cases' name index (nameindex.Cases), and the cases whose applicant's name contains it
+// (accounts.User.Name: the display name, else the login name), by the users' (nameindex.Users); the
+// grams the rarest of name's in each, confirmed by the substring. A union, not an OR, so that
+// PostgreSQL reads each by its index rather than every case of the scope.
+func (e *Engine) namedCases(ctx context.Context, scopes []string, name string) (*bun.RawQuery, error) {
+	pairs := nameindex.Pairs(name)
+	within, args := policies.ScopeFilter("jurisdiction", scopes)
+	grams, err := nameindex.Cases.Rarest(ctx, e.db, pairs, within, args...)
+	if err != nil {
+		return nil, err
+	}
+	userGrams, err := nameindex.Users.Rarest(ctx, e.db, pairs, "")
+	if err != nil {
+		return nil, err
+	}
+	like := "%" + database.EscapeLike(name) + "%"
+	gramScope, gramArgs := policies.ScopeFilter("g.jurisdiction", scopes)
+	args = append(append([]any{bun.List(grams)}, gramArgs...), len(grams), like, bun.List(userGrams), len(userGrams), like)
+	return e.db.NewRaw(`SELECT n.id FROM cases AS n WHERE n.id IN (SELECT g.case_id FROM case_name_grams AS g
+			WHERE g.bigram IN (?) AND `+gramScope+` GROUP BY g.case_id HAVING COUNT(*) = ?) AND lower(n.org_name) LIKE lower(?) ESCAPE '\'
+		UNION ALL SELECT a.id FROM cases AS a WHERE a.applicant_id IN (SELECT u.id FROM users AS u
+			WHERE u.id IN (SELECT ug.user_id FROM user_name_grams AS ug WHERE ug.bigram IN (?) GROUP BY ug.user_id HAVING COUNT(*) = ?)
+			AND lower(`+nameindex.UserName("u")+`) LIKE lower(?) ESCAPE '\')`, args...), nil
+}
+
 // wholeNumber is the shape of a whole case number (jurisdiction-year-sequence), which the search
 // finds by the number's unique index rather than as a part of every number.
 var wholeNumber = regexp.MustCompile(`^[0-9]{6}-[0-9]{4}-[0-9]{6,}$`)
 
 // searchFilter adds the conditions of the checked query q to sel, a select of cases c in the
-// jurisdictions of scopes; grams are what q.Name looks up in the cases' name index.
-func searchFilter(sel *bun.SelectQuery, scopes []string, q SearchQuery, grams []string, from, to calendar.Date, now time.Time) *bun.SelectQuery {
+// jurisdictions of scopes, in a statement that names "named" the cases q.Name finds.
+func searchFilter(sel *bun.SelectQuery, scopes []string, q SearchQuery, from, to calendar.Date, now time.Time) *bun.SelectQuery {
 	scope, args := policies.ScopeFilter("c.jurisdiction", scopes)
 	sel = sel.Where(scope, args...)
 	switch {
@@ -122,17 +171,7 @@ func searchFilter(sel *bun.SelectQuery, scopes []string, q SearchQuery, grams []
 		sel = sel.Where(`c.number LIKE ? ESCAPE '\'`, "%"+database.EscapeLike(q.Number)+"%")
 	}
 	if q.Name != "" {
-		// The organisation's name by the cases' name index (nameindex.Cases: grams, the rarest of
-		// them, confirmed by the substring), or the name people read for the applicant: the display
-		// name, else the login name (accounts.User.Name). A union, not an OR, so that PostgreSQL
-		// reads each by its index rather than every case of the scope.
-		like := "%" + database.EscapeLike(q.Name) + "%"
-		gramScope, gramArgs := policies.ScopeFilter("g.jurisdiction", scopes)
-		sel = sel.Where(`c.id IN (SELECT n.id FROM cases AS n WHERE n.id IN (SELECT g.case_id FROM case_name_grams AS g
-				WHERE g.bigram IN (?) AND `+gramScope+` GROUP BY g.case_id HAVING COUNT(*) = ?) AND lower(n.org_name) LIKE lower(?) ESCAPE '\'
-			UNION ALL SELECT a.id FROM cases AS a WHERE a.applicant_id IN (SELECT u.id FROM users AS u
-				WHERE lower(COALESCE(NULLIF(u.display_name, ''), u.login)) LIKE lower(?) ESCAPE '\'))`,
-			append(append([]any{bun.List(grams)}, gramArgs...), len(grams), like, like)...)
+		sel = sel.Where("c.id IN (SELECT id FROM named)") // the statement's (Engine.namedCases)
 	}
 	if q.CreditCode != "" {
 		sel = sel.Where("c.credit_code = ?", q.CreditCode)

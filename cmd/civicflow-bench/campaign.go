@@ -147,7 +147,8 @@ func freeCampaignYear(ctx context.Context, db bun.IDB, jurisdiction string) (int
 
 // loadBoundOrganisations writes o.organisations active organisations of o.jurisdiction, registered in
 // 2000, with credit codes of the run tag, their name index, and for each one applicant
-// (bench-TAG-i, with an e-mail address and a password no one knows) actively bound to it.
+// (bench-TAG-i, with an e-mail address, a password no one knows and its name index) actively bound
+// to it.
 func loadBoundOrganisations(ctx context.Context, db *bun.DB, o options, tag string) error {
 	l := loaderFor(db)
 	hash, err := accounts.HashPassword(randomHex(16))
@@ -192,12 +193,19 @@ func loadBoundOrganisations(ctx context.Context, db *bun.DB, o options, tag stri
 		return fmt.Errorf("loaded %d organisations and %d applicants, want %d", len(loaded), len(applicants), o.organisations)
 	}
 	userIDs := make([]int64, o.organisations)
+	var grams [][]any // of the applicants' names, their logins: accounts' nameindex.Users
 	for _, u := range applicants {
 		var i int
 		if _, err := fmt.Sscanf(strings.TrimPrefix(u.Login, "bench-"+tag+"-"), "%d", &i); err != nil || i >= len(userIDs) {
 			return fmt.Errorf("an applicant of the run that was not loaded: %s", u.Login)
 		}
 		userIDs[i] = u.ID
+		for _, g := range nameindex.Grams(u.Login) {
+			grams = append(grams, []any{g, u.ID})
+		}
+	}
+	if err := l.write(ctx, "user_name_grams", []string{"bigram", "user_id"}, grams); err != nil {
+		return err
 	}
 	bindings := make([][]any, 0, len(loaded))
 	named := make([]nameindex.Named, 0, 1000)

@@ -248,7 +248,8 @@ func (p *province) resetIdentity(ctx context.Context, table string) error {
 	return err
 }
 
-// loadApplicants writes one applicant for every twenty cases; they cannot log in.
+// loadApplicants writes one applicant for every twenty cases, with their name index; they cannot log
+// in.
 func (p *province) loadApplicants(ctx context.Context, o options) error {
 	first, err := p.nextID(ctx, "users")
 	if err != nil {
@@ -256,14 +257,25 @@ func (p *province) loadApplicants(ctx context.Context, o options) error {
 	}
 	n := max(o.cases/20, 1)
 	cols := []string{"id", "login", "display_name", "password_hash", "created_at", "updated_at"}
+	var grams [][]any
 	err = chunked(ctx, p.l, "users", cols, n, func(i int) [][]any {
 		id := first + int64(i)
 		p.users = append(p.users, id)
 		name := surnames[p.r.IntN(len(surnames))] + givenName[p.r.IntN(len(givenName))]
+		for _, g := range nameindex.Grams(name) { // accounts' nameindex.Users
+			grams = append(grams, []any{g, id})
+		}
 		return [][]any{{id, fmt.Sprintf("bench-%s-a%d", p.run, i), name, "!", p.now, p.now}}
 	})
 	if err != nil {
 		return err
+	}
+	for len(grams) > 0 {
+		n := min(len(grams), 10*loadChunk)
+		if err := p.l.write(ctx, "user_name_grams", []string{"bigram", "user_id"}, grams[:n]); err != nil {
+			return err
+		}
+		grams = grams[n:]
 	}
 	return p.resetIdentity(ctx, "users")
 }
@@ -427,7 +439,7 @@ func (p *province) analyse(ctx context.Context, _ options) error {
 	stmts := []string{"ANALYZE"}
 	if database.IsPostgres(p.db) {
 		stmts = []string{"VACUUM ANALYZE cases", "VACUUM ANALYZE case_events", "VACUUM ANALYZE case_clocks", "VACUUM ANALYZE case_name_grams", "VACUUM ANALYZE statistics_closed",
-			"VACUUM ANALYZE organisations", "VACUUM ANALYZE org_name_bigrams", "VACUUM ANALYZE users"}
+			"VACUUM ANALYZE organisations", "VACUUM ANALYZE org_name_bigrams", "VACUUM ANALYZE users", "VACUUM ANALYZE user_name_grams"}
 	}
 	for _, s := range stmts {
 		if _, err := p.db.ExecContext(ctx, s); err != nil {
