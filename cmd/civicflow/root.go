@@ -33,7 +33,7 @@ func rootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCommand(), workerCommand(), migrateCommand(), userCommand(), jurisdictionCommand(),
-		catalogCommand(), auditCommand(),
+		catalogCommand(), auditCommand(), statisticsCommand(),
 		calendarCommand(), registerCommand(), campaignCommand(),
 		disclosureCommand(),
 		configCommand(), versionCommand())
