@@ -126,8 +126,8 @@ func Index(ctx context.Context, db bun.IDB, id int64, name string) error {
 	return Organisations.Add(ctx, db, []Named{{ID: id, Name: name}})
 }
 
-// Named is the ID and name of an organisation or a case, as Add takes them, with its division code
-// for a Table that keeps one.
+// Named is the ID and name of an organisation, a case or a user, as Add takes them, with its
+// division code for a Table that keeps one.
 type Named struct {
 	ID    int64
 	Name  string

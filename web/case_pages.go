@@ -170,10 +170,7 @@ func (s *Server) inboxPage(c *fiber.Ctx) error {
 	if v.names, err = s.caseListNames(c.UserContext(), cases); err != nil {
 		return err
 	}
-	states, err := s.inboxStates(c)
-	if err != nil {
-		return err
-	}
+	states := s.inboxStates(c)
 	v.Form["item"], v.Form["state"], v.Form["sort"], v.Form["overdue"] = c.Query("item"), c.Query("state"), c.Query("sort"), c.Query("overdue")
 	v.Form["mine"] = c.Query("mine")
 	v.Data = map[string]any{"Cases": s.caseRows(cases, v.Locale), "Items": s.Catalog.Items(), "States": states}

@@ -339,15 +339,11 @@ func inboxFilter(c *fiber.Ctx) workflow.InboxFilter {
 // inboxStates are the choices of the inbox page's state filter: the states where the caller acts,
 // and the state the query names if it is none of them (a state of an older catalogue version, a link
 // from elsewhere), so that the filter the list obeys is the one the form shows.
-func (s *Server) inboxStates(c *fiber.Ctx) ([]workflow.InboxState, error) {
-	grants, err := s.Enforcer.Grants(c.UserContext(), currentUser(c).ID)
-	if err != nil {
-		return nil, err
-	}
-	states := workflow.InboxStates(s.Catalog.Items(), grants)
+func (s *Server) inboxStates(c *fiber.Ctx) []workflow.InboxState {
+	states := workflow.InboxStates(s.Catalog.Items(), s.Enforcer.LoadedGrants(currentUser(c).ID)) // as the list's
 	state := c.Query("state")
 	if state != "" && !slices.ContainsFunc(states, func(st workflow.InboxState) bool { return st.ID == state }) {
 		states = append(states, workflow.InboxState{ID: state, Name: lang.Text{ZH: state, EN: state}})
 	}
-	return states, nil
+	return states
 }
