@@ -5,8 +5,11 @@ import (
 	"fmt"
 	mathrand "math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/civicflow/civicflow/stacktest"
 	"github.com/civicflow/civicflow/statistics"
@@ -113,4 +116,54 @@ func closedRows(t *testing.T, s *stacktest.Stack) []string {
 		out[i] = fmt.Sprintf("%+v", r)
 	}
 	return out
+}
+
+// A case closed while the figures are being counted again waits for the rebuild and is added after
+// it commits, so that it is counted once: without the rebuild's lock, a closing that inserted a row
+// after the table was emptied was counted by the rebuild's month as well. (PostgreSQL: on SQLite the
+// rebuild's transaction holds the database's one write lock.)
+func TestClosingWaitsForARebuild(t *testing.T) {
+	s := stacktest.PostgresOnly(t)
+	ctx := context.Background()
+	addJurisdictions(t, s)
+	statstest.Insert(t, s.DB, statstest.Case{Item: "A", Jurisdiction: "210100", Received: day("2026-03-10"), Closed: true})
+	april := day("2026-04-10")
+	open := statstest.Insert(t, s.DB, statstest.Case{Item: "A", Jurisdiction: "210100", Received: april})[0]
+
+	rebuild, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rebuild.Rollback() // once committed, a no-op
+	if err := closed.Rebuild(ctx, rebuild); err != nil {
+		t.Fatal(err)
+	}
+	closing := make(chan error, 1)
+	go func() { // April's row does not exist yet: the closing inserts it
+		closing <- s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "UPDATE cases SET closed_at = ?, state = 'done' WHERE id = ?", april.Add(time.Hour), open); err != nil {
+				return err
+			}
+			return closed.Add(ctx, tx, open, april)
+		})
+	}()
+	select {
+	case err := <-closing:
+		t.Fatalf("a closing went through a rebuild in progress (%v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := rebuild.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-closing; err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	if err := s.DB.NewSelect().TableExpr("statistics_closed").ColumnExpr("month || ' ' || finished").
+		OrderExpr("month").Scan(ctx, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows, ", ") != "2026-03 1, 2026-04 1" {
+		t.Fatalf("kept %q, want each case counted once", rows)
+	}
 }
