@@ -430,7 +430,7 @@ func staffActsIn(item *catalog.Item, state string) bool {
 // countClosed counts the closed cases into statistics_closed again, as the engine does when it closes
 // a case, so that the statistics read what they read after years of work.
 func (p *province) countClosed(ctx context.Context, _ options) error {
-	return p.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return closed.Rebuild(ctx, tx) })
+	return closed.Rebuild(ctx, p.db)
 }
 
 // analyse gives the planner the tables' statistics (and PostgreSQL's visibility map) as autovacuum

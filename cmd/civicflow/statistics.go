@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -26,9 +25,7 @@ func statisticsCommand() *cobra.Command {
 			"wait for it (some 15 s for a million cases on PostgreSQL).",
 		Args: cobra.NoArgs,
 		RunE: withDatabase(func(cmd *cobra.Command, _ []string, db *bun.DB) error {
-			if err := db.RunInTx(cmd.Context(), nil, func(ctx context.Context, tx bun.Tx) error {
-				return closed.Rebuild(ctx, tx)
-			}); err != nil {
+			if err := closed.Rebuild(cmd.Context(), db); err != nil {
 				return err
 			}
 			var rows int

@@ -59,12 +59,18 @@ func Add(ctx context.Context, tx bun.IDB, id int64, received time.Time) error {
 }
 
 // Rebuild counts again into statistics_closed every closed case from table cases, a month at a time,
-// for the migration that makes the table and for tools that write cases without the engine. Call it
-// in a transaction: it locks the table against writes until that ends (on SQLite the transaction's
-// first write locks the whole database), so a case closed meanwhile is added after the rebuild
-// commits and is not counted by both — under PostgreSQL's read committed, a month's count reads what
-// committed before it, a row inserted by a closing after the table was emptied included.
+// for the migration that makes the table and for tools that write cases without the engine. It does
+// so in a transaction (a savepoint of db's, if db is one) that locks the table against writes until
+// the outermost ends (on SQLite the transaction's first write locks the whole database), so a case
+// closed meanwhile is added after the rebuild commits and is not counted by both — under
+// PostgreSQL's read committed, a month's count reads what committed before it, a row inserted by a
+// closing after the table was emptied included.
 func Rebuild(ctx context.Context, db bun.IDB) error {
+	return db.RunInTx(ctx, nil, rebuild)
+}
+
+// rebuild is Rebuild in its transaction.
+func rebuild(ctx context.Context, db bun.Tx) error {
 	if database.IsPostgres(db) {
 		if _, err := db.ExecContext(ctx, "LOCK TABLE statistics_closed IN EXCLUSIVE MODE"); err != nil {
 			return fmt.Errorf("locking statistics_closed: %w", err)
