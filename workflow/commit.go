@@ -387,7 +387,7 @@ func (e *Engine) runEffects(ctx context.Context, tx bun.Tx, actor audit.Actor, n
 }
 
 // completeIssues completes the documents the effects prepared, in their order, and records their
-// numbers in changes. It runs last before the case row and its event (see IssueFunc).
+// numbers in changes. It runs before the case row, its event and the statistics (see IssueFunc).
 func completeIssues(ctx context.Context, tx bun.Tx, issues []CompleteIssue, changes map[string]any) error {
 	for _, complete := range issues {
 		d, err := complete(ctx, tx)

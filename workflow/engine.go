@@ -38,10 +38,11 @@ type EffectFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item
 // IssueFunc prepares the document of an `issue: kind` effect inside the transaction of the action,
 // after the effects before it ran (so that a certificate finds the organisation the register just
 // created), and returns what completes it: numbering, rendering, storing and signing it, and inserting
-// its row. The engine completes the documents after the action's other writes, just before the case
-// row and its event (or before a run effect, which may read them): a generated number locks its counter's row until the commit, and every document
-// numbered from that counter waits for it, so whatever does not need the number (reading, filling, a
-// first rendering pass) belongs in the preparation. The documents package provides it; an engine
+// its row. The engine completes the documents after the action's other effects and before the case
+// row, its event and the closed-case statistics (or before a run effect, which may read them): a
+// generated number locks its counter's row until the commit, and every document numbered from that
+// counter waits for it, so whatever does not need the number (reading, filling, a first rendering
+// pass) belongs in the preparation. The documents package provides it; an engine
 // without one (workflow's own tests) records a row with a placeholder number instead.
 type IssueFunc func(ctx context.Context, tx bun.Tx, c *Case, item *catalog.Item, a *catalog.Action, kind string,
 	now time.Time) (CompleteIssue, error)
