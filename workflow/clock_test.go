@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -419,5 +420,49 @@ func TestRemindersOnceAndEscalation(t *testing.T) {
 				t.Fatalf("inbox after withdrawal %+v, %v", in, err)
 			}
 		})
+	})
+}
+
+// The inbox reads its cases' due dates in its own statement; they are those every other list shows
+// (read apart, for the search's page): a running clock, a paused one without a promised date, a case
+// whose only clock stopped, and one whose stopped clock was followed by a running one.
+func TestInboxDueAsOtherLists(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		f := clockFixture(t, s, false)
+		cases := []*workflow.Case{f.start(), f.start(), f.start(), f.start()}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := f.db.ExecContext(f.ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exec("UPDATE case_clocks SET status = 'paused', promised_due = '' WHERE case_id = ?", cases[1].ID)
+		exec("UPDATE case_clocks SET status = 'stopped' WHERE case_id IN (?, ?)", cases[2].ID, cases[3].ID)
+		exec(`INSERT INTO case_clocks (case_id, clock, status, started_on, statutory_due, promised_due)
+			SELECT case_id, clock, 'running', '2026-10-01', '2026-12-01', '2026-11-01' FROM case_clocks WHERE case_id = ?`, cases[3].ID)
+		f.at("2026-11-02") // the last case's promised date is past
+		in, err := f.eng.Inbox(f.ctx, f.acceptor, workflow.InboxFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.eng.Search(f.ctx, f.acceptor, workflow.SearchQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(in) != len(cases) || len(res.Cases) != len(cases) {
+			t.Fatalf("%d cases in the inbox, %d found, want %d", len(in), len(res.Cases), len(cases))
+		}
+		want := map[int64]*workflow.CaseDue{}
+		for _, c := range res.Cases {
+			want[c.ID] = c.Due
+		}
+		for _, c := range in {
+			if !reflect.DeepEqual(c.Due, want[c.ID]) {
+				t.Errorf("case %d: the inbox's due %+v, the search's %+v", c.ID, c.Due, want[c.ID])
+			}
+		}
+		if want[cases[2].ID] != nil || want[cases[3].ID] == nil || !want[cases[3].ID].PromisedOverdue || want[cases[1].ID].Status != "paused" {
+			t.Errorf("the search's due dates %+v", want)
+		}
 	})
 }

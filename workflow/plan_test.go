@@ -139,6 +139,12 @@ func TestCaseListsUseIndexes(t *testing.T) {
 				!strings.Contains(plan, "Index Scan using cases_pkey on cases c")) {
 				t.Errorf("%s does not read the cases by the name indexes:\n%s\n%s", name, q, plan)
 			}
+			// The page of a state's open cases, newest first, straight from the index in that order
+			// rather than every open case of the city in the state, sorted.
+			if name == "search of open cases in a state" && strings.Contains(q, "LIMIT 20") &&
+				!strings.Contains(plan, "Index Scan Backward using cases_open_state_created on cases c") {
+				t.Errorf("%s sorts the state's open cases:\n%s\n%s", name, q, plan)
+			}
 			// The closed cases' figures per month, the open cases from their index alone.
 			if name == "statistics of a city" && (!strings.Contains(plan, "statistics_closed_pkey") ||
 				!strings.Contains(plan, "Index Only Scan using cases_open_statistics on cases c")) {
