@@ -230,7 +230,7 @@ func Lookup(ctx context.Context, db bun.IDB, q string) ([]string, error) {
 // two rarest (Rarest) are mostly neighbours of one word of the names, 养老 and 老服 of 养老服务中心,
 // found together in every name that has either, so that intersecting them removed nothing (2,125
 // candidates for no match among 100,000 organisations); grams apart come from different words (养老
-// and 中心: 416). Between grams equally rare, as those that reach the count's cap are, the farther in
+// and 中心: 436). Between grams equally rare, as those that reach the count's cap are, the farther in
 // the query is taken, for the same reason. Merging two grams' lists of names costs about what
 // counting them does, so the count stops early, at apartCap, where it only tells rare grams from
 // common ones: 0.4 ms for the five grams of 养老服务中心 among 100,000 organisations instead of
