@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/civicflow/civicflow/database"
@@ -14,12 +15,17 @@ import (
 
 // A search finds exactly the organisations a plain LIKE of each word finds, in Search's order
 // (the name itself, active ones, shorter names, then by name) and with their count, on every page
-// (the page and its count are one statement) and beyond the last, for random names and queries from
-// a small alphabet, so that grams repeat and candidates fail the substring check.
+// and beyond the last, with a status or without, for random names and queries from a small
+// alphabet, so that grams repeat and candidates fail the substring check; a word with an ASCII
+// letter is compared in lower case, one without (Chinese) as it is. The page and its count are
+// one statement, beyond the last page too, after the count of the query's grams when it has more
+// than two.
 func TestSearchIsLike(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
 		seed(t, s.DB)
+		log := &stacktest.Statements{}
+		counted := s.DB.WithQueryHook(log)
 		r := rand.New(rand.NewPCG(10, 14))
 		alphabet := []rune("沈阳协会书法围棋aAb")
 		word := func(n int) string {
@@ -40,33 +46,76 @@ func TestSearchIsLike(t *testing.T) {
 		if err := nameindex.Organisations.Rebuild(ctx, s.DB); err != nil {
 			t.Fatal(err)
 		}
-		queries := []string{"协会", "a", "A", "沈阳 书法", names[7], "围棋协会书法", "无"}
+		queries := []string{"协会", "a", "A", "a会", "沈阳 书法", names[7], "围棋协会书法", "沈阳协会 书法围棋", "无"}
 		for range 40 {
 			queries = append(queries, word(3))
 		}
 		for _, q := range queries {
-			sel := s.DB.NewSelect().TableExpr("organisations").Column("name")
+			grams := 0
 			for _, w := range nameindex.Words(q) {
-				sel = sel.Where(`lower(name) LIKE lower(?) ESCAPE '\'`, "%"+database.EscapeLike(w)+"%")
+				grams += len(nameindex.Pairs(w))
 			}
-			var want []string
-			if err := sel.OrderExpr("CASE WHEN lower(name) = lower(?) THEN 0 ELSE 1 END, CASE WHEN status = 'active' THEN 0 ELSE 1 END, LENGTH(name), name, id",
-				nameindex.Fold(q)).Scan(ctx, &want); err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range []struct{ page, perPage int }{{1, 100}, {2, 7}, {3, 100}} {
-				res, err := register.Search(ctx, s.DB, register.Query{Q: q, Page: p.page, PerPage: p.perPage})
-				if err != nil {
+			for _, status := range []string{"", register.StatusActive, register.StatusDeregistered} {
+				sel := s.DB.NewSelect().TableExpr("organisations").Column("name")
+				for _, w := range nameindex.Words(q) {
+					sel = sel.Where(`lower(name) LIKE lower(?) ESCAPE '\'`, "%"+database.EscapeLike(w)+"%")
+				}
+				if status != "" {
+					sel = sel.Where("status = ?", status)
+				}
+				var want []string
+				if err := sel.OrderExpr("CASE WHEN lower(name) = lower(?) THEN 0 ELSE 1 END, CASE WHEN status = 'active' THEN 0 ELSE 1 END, LENGTH(name), name, id",
+					nameindex.Fold(q)).Scan(ctx, &want); err != nil {
 					t.Fatal(err)
 				}
-				var got []string
-				for _, o := range res.Organisations {
-					got = append(got, o.Name)
+				for _, p := range []struct{ page, perPage int }{{1, 100}, {2, 7}, {3, 100}} {
+					var res *register.Results
+					var err error
+					stmts := log.During(func() {
+						res, err = register.Search(ctx, counted, register.Query{Q: q, Status: status, Page: p.page, PerPage: p.perPage})
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []string
+					for _, o := range res.Organisations {
+						got = append(got, o.Name)
+					}
+					page := want[min((p.page-1)*p.perPage, len(want)):min(p.page*p.perPage, len(want))]
+					if res.Total != len(want) || !slices.Equal(got, page) {
+						t.Errorf("%q (%s), page %d of %d: %d %v, want %d %v", q, status, p.page, p.perPage, res.Total, got, len(want), page)
+					}
+					n := 1 // the page with its count
+					if grams > 2 {
+						n++ // after counting the names of each gram (nameindex.Lookup)
+					}
+					if len(stmts) != n {
+						t.Errorf("%q, page %d of %d: %d statements, want %d:\n%s", q, p.page, p.perPage, len(stmts), n, strings.Join(stmts, "\n"))
+					}
 				}
-				page := want[min((p.page-1)*p.perPage, len(want)):min(p.page*p.perPage, len(want))]
-				if res.Total != len(want) || !slices.Equal(got, page) {
-					t.Errorf("%q, page %d of %d: %d %v, want %d %v", q, p.page, p.perPage, res.Total, got, len(want), page)
-				}
+			}
+		}
+	})
+}
+
+// The register's name index is looked up by two grams that share no character: in names made as
+// real ones are (city + field + form), the two rarest grams of 养老服务中心 are 养老 and 老服, which
+// every 养老服务 organisation holds both, so that their candidates were every such organisation.
+func TestLookupTakesGramsApart(t *testing.T) {
+	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
+		ctx := context.Background()
+		seed(t, s.DB)
+		insertBare(t, s, syntheticNames(3000))
+		if err := nameindex.Organisations.Rebuild(ctx, s.DB); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"养老服务中心", "沈阳市摄影", "营口市信鸽协会"} {
+			grams, err := nameindex.Lookup(ctx, s.DB, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(grams) != 2 || strings.ContainsAny(grams[0], grams[1]) {
+				t.Errorf("%s: looked up %v, want two grams apart", q, grams)
 			}
 		}
 	})
