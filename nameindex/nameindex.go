@@ -211,12 +211,6 @@ const (
 	countCap   = 5000
 )
 
-// gramCount is how many organisations a gram of a query has, up to countCap.
-type gramCount struct {
-	Bigram string
-	N      int
-}
-
 // Lookup returns what a search of the register for q looks up in its index: the grams of q's words
 // (Pairs) that the index holds for the fewest organisations (Rarest).
 func Lookup(ctx context.Context, db bun.IDB, q string) ([]string, error) {
@@ -226,31 +220,44 @@ func Lookup(ctx context.Context, db bun.IDB, q string) ([]string, error) {
 // Rarest returns the grams that t holds for the fewest names, at most maxLookups of them: the
 // candidates of the rarest two are few, and the substring check of the search confirms the rest of
 // its query. Intersecting every pair instead would read every name with a common pair such as 协会 or
-// 服务; counting stops at countCap for the same reason. A gram no name has is returned alone: nothing
-// matches. within, when not empty, is a condition on the table's rows (with its args) that the count
-// keeps to: the cases' grams are counted in the searcher's jurisdictions, where 沈阳 is common in
+// 服务; counting stops at countCap for the same reason. A gram no name has is returned without the
+// others: nothing matches. within, when not empty, is a condition on the table's rows (with its args)
+// that the count keeps to: the cases' grams are counted in the searcher's jurisdictions, where 沈阳 is common in
 // Shenyang and rare elsewhere — counted over the province, every pair of a common query reaches the
 // cap and the first two would be taken, however common in the searcher's city.
 func (t Table) Rarest(ctx context.Context, db bun.IDB, grams []string, within string, args ...any) ([]string, error) {
 	if len(grams) <= maxLookups {
 		return grams, nil
 	}
+	var rarest []string
+	if err := t.RarestQuery(db, grams, within, args...).Scan(ctx, &rarest); err != nil {
+		return nil, fmt.Errorf("counting the names of %v in %s: %w", grams, t.grams, err)
+	}
+	return rarest, nil
+}
+
+// RarestQuery is the query of Rarest's grams (column bigram) among grams (one or more), for a
+// statement that looks them up itself: the counts and the search in one round trip. With maxLookups
+// grams or fewer it only lists them.
+func (t Table) RarestQuery(db bun.IDB, grams []string, within string, args ...any) *bun.RawQuery {
+	if len(grams) <= maxLookups {
+		parts, list := make([]string, len(grams)), make([]any, len(grams))
+		for i, g := range grams {
+			parts[i], list[i] = "SELECT ? AS bigram", g
+		}
+		return db.NewRaw(strings.Join(parts, " UNION ALL "), list...)
+	}
 	if within == "" {
 		within = "1 = 1"
 	}
 	parts := make([]string, len(grams))
-	all := make([]any, 0, (4+len(args))*len(grams))
+	all := make([]any, 0, (5+len(args))*len(grams)+1)
 	for i, g := range grams {
-		parts[i] = "SELECT ? AS bigram, (SELECT count(*) FROM (SELECT 1 FROM ? WHERE bigram = ? AND " + within + " LIMIT ?) AS g) AS n"
-		all = append(append(append(all, g, bun.Ident(t.grams), g), args...), countCap)
+		parts[i] = "SELECT ? AS bigram, ? AS i, (SELECT count(*) FROM (SELECT 1 FROM ? WHERE bigram = ? AND " + within + " LIMIT ?) AS g) AS n"
+		all = append(append(append(all, g, i, bun.Ident(t.grams), g), args...), countCap)
 	}
-	var counts []gramCount
-	if err := db.NewRaw(strings.Join(parts, " UNION ALL "), all...).Scan(ctx, &counts); err != nil {
-		return nil, fmt.Errorf("counting the names of %v in %s: %w", grams, t.grams, err)
-	}
-	slices.SortStableFunc(counts, func(a, b gramCount) int { return a.N - b.N })
-	if counts[0].N == 0 {
-		return []string{counts[0].Bigram}, nil
-	}
-	return []string{counts[0].Bigram, counts[1].Bigram}, nil
+	// The first of the fewest on a tie; when a gram has no name, only grams without one.
+	return db.NewRaw(`WITH counts AS (`+strings.Join(parts, " UNION ALL ")+`)
+		SELECT bigram FROM counts WHERE n = 0 OR NOT EXISTS (SELECT 1 FROM counts WHERE n = 0) ORDER BY n, i LIMIT ?`,
+		append(all, maxLookups)...)
 }
