@@ -70,6 +70,16 @@ func TestCaseListsUseIndexes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An index-only scan needs the cases' pages marked all-visible, which VACUUM cannot do while a
+	// transaction older than the rows runs on the server (another package's tests): then the plan may
+	// read the rows, and only the rest is checked.
+	var allVisible bool
+	if err := f.db.NewRaw("SELECT relallvisible >= relpages FROM pg_class WHERE oid = 'cases'::regclass").Scan(ctx, &allVisible); err != nil {
+		t.Fatal(err)
+	}
+	if !allVisible {
+		t.Log("cases are not all-visible after VACUUM: the index-only confirmation of a search by name is not checked")
+	}
 	log.Take() // the set-up's
 
 	reads := map[string]func() error{
@@ -138,8 +148,8 @@ func TestCaseListsUseIndexes(t *testing.T) {
 			// rows (those of the page only).
 			if strings.HasPrefix(name, "search by") && strings.Contains(name, "name") && (!strings.Contains(plan, "case_name_grams_pkey") ||
 				!strings.Contains(plan, "user_name_grams_pkey") || strings.Contains(plan, "Seq Scan") ||
-				!strings.Contains(plan, "Index Only Scan using cases_org_name on cases n") ||
-				strings.Contains(plan, "Index Scan using cases_pkey on cases n") ||
+				allVisible && (!strings.Contains(plan, "Index Only Scan using cases_org_name on cases n") ||
+					strings.Contains(plan, "Index Scan using cases_pkey on cases n")) ||
 				!strings.Contains(plan, "Index Scan using cases_pkey on cases c")) {
 				t.Errorf("%s does not read the cases by the name indexes:\n%s\n%s", name, q, plan)
 			}

@@ -146,9 +146,9 @@ type searchRow struct {
 // applicant's name contains it (accounts.User.Name: the display name, else the login name), by the
 // users' (nameindex.Users); the rarest grams of name in each (counted in the same statement), the
 // candidates confirmed by the substring. The organisations' names are read from index cases_org_name
-// (an index-only scan; migration 20261213000300 says why the few names longer than 200 characters are
-// in cases_long_org_name and read from their rows). A union, not an OR, so that PostgreSQL reads each
-// by its index rather than every case of the scope.
+// (an index-only scan); the few longer than it keeps (migration 20261213000300) are read from their
+// rows, all at once (long_named, by index cases_long_org_name) rather than by a probe per candidate.
+// A union, not an OR, so that PostgreSQL reads each by its index rather than every case of the scope.
 func (e *Engine) namedCases(scopes []string, name string) *bun.RawQuery {
 	pairs := nameindex.Pairs(name)
 	within, withinArgs := policies.ScopeFilter("jurisdiction", scopes)
@@ -159,11 +159,12 @@ func (e *Engine) namedCases(scopes []string, name string) *bun.RawQuery {
 	args = append(append(append(append(args, gramArgs...), like, like), caseArgs...), like)
 	return e.db.NewRaw(`WITH rare AS (?), rare_users AS (?),
 		candidates AS (SELECT g.case_id FROM case_name_grams AS g WHERE g.bigram IN (SELECT bigram FROM rare) AND `+gramScope+`
-			GROUP BY g.case_id HAVING COUNT(*) = (SELECT count(*) FROM rare))
+			GROUP BY g.case_id HAVING COUNT(*) = (SELECT count(*) FROM rare)),
+		long_named AS MATERIALIZED (SELECT l.id, l.created_at FROM cases AS l WHERE length(l.org_name) > 200
+			AND lower(l.org_name) LIKE lower(?) ESCAPE '\')
 		SELECT n.id, n.created_at FROM cases AS n WHERE n.id IN (SELECT case_id FROM candidates)
 			AND length(n.org_name) <= 200 AND lower(n.org_name) LIKE lower(?) ESCAPE '\'
-		UNION SELECT n.id, n.created_at FROM cases AS n WHERE n.id IN (SELECT case_id FROM candidates)
-			AND length(n.org_name) > 200 AND lower(n.org_name) LIKE lower(?) ESCAPE '\'
+		UNION SELECT l.id, l.created_at FROM long_named AS l WHERE l.id IN (SELECT case_id FROM candidates)
 		UNION SELECT a.id, a.created_at FROM cases AS a WHERE `+caseScope+` AND a.applicant_id IN (SELECT u.id FROM users AS u
 			WHERE u.id IN (SELECT ug.user_id FROM user_name_grams AS ug WHERE ug.bigram IN (SELECT bigram FROM rare_users)
 				GROUP BY ug.user_id HAVING COUNT(*) = (SELECT count(*) FROM rare_users))
