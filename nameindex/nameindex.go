@@ -255,9 +255,11 @@ func (t Table) RarestQuery(db bun.IDB, grams []string, within string, args ...an
 	}
 	all := append(append([]any{bun.Ident(t.grams)}, args...), countCap)
 	all = append(append(all, list...), maxLookups)
-	// The first of the fewest on a tie; when a gram has no name, only grams without one.
-	return db.NewRaw(`SELECT bigram FROM (SELECT bigram, i, n, min(n) OVER () AS least
-		FROM (SELECT q.bigram, q.i, (SELECT count(*) FROM (SELECT 1 FROM ? AS g WHERE g.bigram = q.bigram AND `+within+` LIMIT ?) AS x) AS n
-			FROM (`+strings.Join(rows, " UNION ALL ")+`) AS q) AS c) AS c
+	// The first of the fewest on a tie; when a gram has no name, only grams without one. Counts is
+	// materialized so that PostgreSQL counts once rather than for each use of n.
+	return db.NewRaw(`WITH counts AS MATERIALIZED (SELECT q.bigram, q.i,
+			(SELECT count(*) FROM (SELECT 1 FROM ? AS g WHERE g.bigram = q.bigram AND `+within+` LIMIT ?) AS x) AS n
+			FROM (`+strings.Join(rows, " UNION ALL ")+`) AS q)
+		SELECT bigram FROM (SELECT bigram, i, n, min(n) OVER () AS least FROM counts) AS c
 		WHERE n = 0 OR least > 0 ORDER BY n, i LIMIT ?`, all...)
 }

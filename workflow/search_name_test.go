@@ -113,10 +113,7 @@ func TestSearchByNameIsLike(t *testing.T) {
 // clocks for the due dates. Raise the bound only with a reason.
 func TestSearchByNameStatements(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
-		counted := *s
-		log := &stacktest.Statements{}
-		counted.DB = s.DB.WithQueryHook(log)
-		f := newFixture(t, &counted)
+		f, log := countedFixture(t, s)
 		c := f.start()
 		if _, err := f.db.NewUpdate().Model((*workflow.Case)(nil)).Set("org_name = ?", "沈阳市围棋协会").Where("id = ?", c.ID).Exec(f.ctx); err != nil {
 			t.Fatal(err)
