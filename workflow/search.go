@@ -121,8 +121,10 @@ func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*Sear
 	}
 	if len(rows) > 0 {
 		res.Total = rows[0].Total
-	} else if err := statement(count()).Scan(ctx, &res.Total); err != nil { // a page beyond the matches carries no count
-		return nil, fmt.Errorf("counting the cases of user %d (%+v): %w", userID, q, err)
+	} else if q.Page > 1 { // a page beyond the matches carries no count; an empty first page has none
+		if err := statement(count()).Scan(ctx, &res.Total); err != nil {
+			return nil, fmt.Errorf("counting the cases of user %d (%+v): %w", userID, q, err)
+		}
 	}
 	for _, r := range rows {
 		res.Cases = append(res.Cases, r.Case)
