@@ -71,14 +71,14 @@ func TestCaseListsUseIndexes(t *testing.T) {
 		}
 	}
 	// An index-only scan needs the cases' pages marked all-visible, which VACUUM cannot do while a
-	// transaction older than the rows runs on the server (another package's tests): then the plan may
-	// read the rows, and only the rest is checked.
+	// transaction older than the rows runs on the server (another package's tests): then PostgreSQL
+	// rightly prefers indexes that lead to the rows, and only the rest of the plans is checked.
 	var allVisible bool
 	if err := f.db.NewRaw("SELECT relallvisible >= relpages FROM pg_class WHERE oid = 'cases'::regclass").Scan(ctx, &allVisible); err != nil {
 		t.Fatal(err)
 	}
 	if !allVisible {
-		t.Log("cases are not all-visible after VACUUM: the index-only confirmation of a search by name is not checked")
+		t.Log("cases are not all-visible after VACUUM: the index-only scans of cases are not checked")
 	}
 	log.Take() // the set-up's
 
@@ -155,7 +155,7 @@ func TestCaseListsUseIndexes(t *testing.T) {
 			}
 			// The closed cases' figures per month, the open cases from their index alone.
 			if name == "statistics of a city" && (!strings.Contains(plan, "statistics_closed_pkey") ||
-				!strings.Contains(plan, "Index Only Scan using cases_open_statistics on cases c")) {
+				allVisible && !strings.Contains(plan, "Index Only Scan using cases_open_statistics on cases c")) {
 				t.Errorf("%s does not read statistics_closed and the open cases' index:\n%s\n%s", name, q, plan)
 			}
 			t.Logf("%s:\n%s\n%s", name, q, plan)
