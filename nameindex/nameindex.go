@@ -204,8 +204,8 @@ func (t Table) Rebuild(ctx context.Context, db bun.IDB) error {
 	return nil
 }
 
-// maxLookups is how many of a query's grams the search looks up in the index; countCap is where
-// Rarest stops counting the names of a gram, apartCap where Apart does.
+// maxLookups is how many of a query's grams the search looks up in the index; countCap and apartCap
+// are where RarestQuery and Apart stop counting the names of a gram.
 const (
 	maxLookups = 2
 	countCap   = 5000
@@ -227,7 +227,7 @@ func Lookup(ctx context.Context, db bun.IDB, q string) ([]string, error) {
 
 // Apart returns the rarest of grams that t holds and, beside it, the rarest gram that shares no
 // character with it: the organisations holding both are the candidates the search confirms. The
-// two rarest (Rarest) are mostly neighbours of one word of the names, 养老 and 老服 of 养老服务中心,
+// two rarest (RarestQuery) are mostly neighbours of one word of the names, 养老 and 老服 of 养老服务中心,
 // found together in every name that has either, so that intersecting them removed nothing (2,125
 // candidates for no match among 100,000 organisations); grams apart come from different words (养老
 // and 中心: 436). Between grams equally rare, as those that reach the count's cap are, the farther in
@@ -267,31 +267,44 @@ func (t Table) Apart(ctx context.Context, db bun.IDB, grams []string) ([]string,
 	return []string{first.Bigram, second.Bigram}, nil
 }
 
-// Rarest returns the grams that t holds for the fewest names, at most maxLookups of them: the
-// candidates of the rarest two are few, and the substring check of the search confirms the rest of
-// its query. Intersecting every pair instead would read every name with a common pair such as 协会 or
-// 服务; counting stops at countCap for the same reason. A gram no name has is returned alone: nothing
-// matches. within, when not empty, is a condition on the table's rows (with its args) that the count
-// keeps to: the cases' grams are counted in the searcher's jurisdictions, where 沈阳 is common in
-// Shenyang and rare elsewhere — counted over the province, every pair of a common query reaches the
-// cap and the first two would be taken, however common in the searcher's city.
-func (t Table) Rarest(ctx context.Context, db bun.IDB, grams []string, within string, args ...any) ([]string, error) {
+// RarestQuery selects the grams (column bigram) that t holds for the fewest names, at most
+// maxLookups of them, for a statement that looks them up itself: the counts and the search in one
+// round trip. The candidates of the rarest two are few, and the substring check of the search
+// confirms the rest of its query. Intersecting every pair instead would read every name with a
+// common pair such as 协会 or 服务; counting stops at countCap for the same reason. A gram no name has
+// is selected without the others: nothing matches. With maxLookups grams or fewer it only lists them.
+//
+// within, when not empty, is a condition on the table's rows (with its args) that the count keeps
+// to: the cases' grams are counted in the searcher's jurisdictions, where 沈阳 is common in Shenyang
+// and rare elsewhere — counted over the province, every pair of a common query reaches the cap and
+// the first two would be taken, however common in the searcher's city. One count, correlated with
+// the list of grams, rather than one subquery per gram: PostgreSQL plans it once, where a subquery
+// per gram made planning a statement cost more than the separate round trip it saves.
+func (t Table) RarestQuery(db bun.IDB, grams []string, within string, args ...any) *bun.RawQuery {
+	rows, list := make([]string, len(grams)), make([]any, 0, 2*len(grams))
+	for i, g := range grams {
+		rows[i] = "SELECT ? AS bigram, ? AS i"
+		list = append(list, g, i)
+	}
 	if len(grams) <= maxLookups {
-		return grams, nil
+		return db.NewRaw("SELECT bigram FROM ("+strings.Join(rows, " UNION ALL ")+") AS q", list...)
 	}
-	counts, err := t.count(ctx, db, grams, countCap, within, args...)
-	if err != nil {
-		return nil, err
+	if within == "" {
+		within = "1 = 1"
 	}
-	slices.SortStableFunc(counts, func(a, b gramCount) int { return a.N - b.N })
-	if counts[0].N == 0 {
-		return []string{counts[0].Bigram}, nil
-	}
-	return []string{counts[0].Bigram, counts[1].Bigram}, nil
+	all := append(append([]any{bun.Ident(t.grams)}, args...), countCap)
+	all = append(append(all, list...), maxLookups)
+	// The first of the fewest on a tie; when a gram has no name, only grams without one. Counts is
+	// materialized so that PostgreSQL counts once rather than for each use of n.
+	return db.NewRaw(`WITH counts AS MATERIALIZED (SELECT q.bigram, q.i,
+			(SELECT count(*) FROM (SELECT 1 FROM ? AS g WHERE g.bigram = q.bigram AND `+within+` LIMIT ?) AS x) AS n
+			FROM (`+strings.Join(rows, " UNION ALL ")+`) AS q)
+		SELECT bigram FROM (SELECT bigram, i, n, min(n) OVER () AS least FROM counts) AS c
+		WHERE n = 0 OR least > 0 ORDER BY n, i LIMIT ?`, all...)
 }
 
 // count counts the names of each of grams in t, up to limit, in one statement, keeping to within
-// (see Rarest). The counts are in the order of grams.
+// (see RarestQuery). The counts are in the order of grams.
 func (t Table) count(ctx context.Context, db bun.IDB, grams []string, limit int, within string, args ...any) ([]gramCount, error) {
 	if within == "" {
 		within = "1 = 1"

@@ -113,6 +113,16 @@ func newFixture(t *testing.T, s *stacktest.Stack) *fixture {
 	return f
 }
 
+// countedFixture is newFixture on a database whose statements log records, for tests that bound the
+// round trips of an operation.
+func countedFixture(t *testing.T, s *stacktest.Stack) (*fixture, *stacktest.Statements) {
+	t.Helper()
+	counted := *s
+	log := &stacktest.Statements{}
+	counted.DB = s.DB.WithQueryHook(log)
+	return newFixture(t, &counted), log
+}
+
 // user inserts a user holding role in pattern and returns its id.
 func (f *fixture) user(login, role, pattern string) int64 {
 	f.t.Helper()

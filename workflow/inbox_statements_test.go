@@ -14,10 +14,7 @@ import (
 // Raise the bound only with a reason.
 func TestInboxStatements(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
-		counted := *s
-		log := &stacktest.Statements{}
-		counted.DB = s.DB.WithQueryHook(log)
-		f := newFixture(t, &counted)
+		f, log := countedFixture(t, s)
 		for range 3 {
 			f.start()
 		}

@@ -15,9 +15,10 @@ import (
 
 // On PostgreSQL the lists staff of a city read all day find their cases by index among a province's:
 // with 60,000 cases in 14 cities and their counties (one in twenty open), the inbox, the desk's
-// search (newest first, by a whole number, by a name through the name indexes of cases and users, by
-// state, the capped count) and the statistics of the city never scan table cases; the statistics read
-// the closed cases' figures from statistics_closed and the open cases from an index alone.
+// search (newest first, by a whole number, by a name through the name indexes of cases and users,
+// its candidates' names read from an index alone, by state, the capped count) and the statistics of
+// the city never scan table cases; the statistics read the closed cases' figures from
+// statistics_closed and the open cases from an index alone.
 func TestCaseListsUseIndexes(t *testing.T) {
 	s := stacktest.PostgresOnly(t) // the plans are PostgreSQL's
 	log := &stacktest.Statements{}
@@ -68,6 +69,16 @@ func TestCaseListsUseIndexes(t *testing.T) {
 		if _, err := f.db.ExecContext(ctx, "VACUUM ANALYZE "+table); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// An index-only scan needs the cases' pages marked all-visible, which VACUUM cannot do while a
+	// transaction older than the rows runs on the server (another package's tests): then PostgreSQL
+	// rightly prefers indexes that lead to the rows, and only the rest of the plans is checked.
+	var allVisible bool
+	if err := f.db.NewRaw("SELECT relallvisible >= relpages FROM pg_class WHERE oid = 'cases'::regclass").Scan(ctx, &allVisible); err != nil {
+		t.Fatal(err)
+	}
+	if !allVisible {
+		t.Log("cases are not all-visible after VACUUM: the index-only scans of cases are not checked")
 	}
 	log.Take() // the set-up's
 
@@ -133,9 +144,12 @@ func TestCaseListsUseIndexes(t *testing.T) {
 				t.Errorf("%s reads the open cases of every jurisdiction by version:\n%s\n%s", name, q, plan)
 			}
 			// The candidates of the indexes, looked up one by one, rather than every case of the scope
-			// or every user.
+			// or every user; the organisations' names confirmed from an index alone, not the cases'
+			// rows (those of the page only).
 			if strings.HasPrefix(name, "search by") && strings.Contains(name, "name") && (!strings.Contains(plan, "case_name_grams_pkey") ||
 				!strings.Contains(plan, "user_name_grams_pkey") || strings.Contains(plan, "Seq Scan") ||
+				allVisible && (!strings.Contains(plan, "Index Only Scan using cases_org_name on cases n") ||
+					strings.Contains(plan, "Index Scan using cases_pkey on cases n")) ||
 				!strings.Contains(plan, "Index Scan using cases_pkey on cases c")) {
 				t.Errorf("%s does not read the cases by the name indexes:\n%s\n%s", name, q, plan)
 			}
@@ -147,7 +161,7 @@ func TestCaseListsUseIndexes(t *testing.T) {
 			}
 			// The closed cases' figures per month, the open cases from their index alone.
 			if name == "statistics of a city" && (!strings.Contains(plan, "statistics_closed_pkey") ||
-				!strings.Contains(plan, "Index Only Scan using cases_open_statistics on cases c")) {
+				allVisible && !strings.Contains(plan, "Index Only Scan using cases_open_statistics on cases c")) {
 				t.Errorf("%s does not read statistics_closed and the open cases' index:\n%s\n%s", name, q, plan)
 			}
 			t.Logf("%s:\n%s\n%s", name, q, plan)

@@ -86,9 +86,7 @@ func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*Sear
 	filter := func(sel *bun.SelectQuery) *bun.SelectQuery { return searchFilter(sel, scopes, q, from, to, now) }
 	var named *bun.RawQuery
 	if q.Name != "" {
-		if named, err = e.namedCases(ctx, scopes, q.Name); err != nil {
-			return nil, err
-		}
+		named = e.namedCases(scopes, q.Name)
 	}
 	statement := func(sel *bun.SelectQuery) *bun.SelectQuery {
 		if named != nil {
@@ -99,18 +97,34 @@ func (e *Engine) Search(ctx context.Context, userID int64, q SearchQuery) (*Sear
 	// The count of the cases that match, up to those the pages reach, comes with the page, so that
 	// the costly part of the search (named) is done once for both.
 	reach := maxSearchPage * q.PerPage
-	matches := filter(e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("1")).Limit(int64(reach + 1))
-	count := func() *bun.SelectQuery { return e.db.NewSelect().TableExpr("(?) AS m", matches).ColumnExpr("count(*)") }
+	perPage, offset := int64(q.PerPage), int64((q.Page-1)*q.PerPage)
+	matches := filter(e.db.NewSelect().Model((*Case)(nil)).ColumnExpr("1"))
+	onPage := func(sel *bun.SelectQuery) *bun.SelectQuery {
+		return filter(sel).OrderExpr("c.created_at DESC, c.id DESC").Limit(perPage).Offset(offset)
+	}
+	if q.nameAlone() {
+		// named has the matches with their days of receipt, from indexes: the page reads the rows
+		// of its own cases alone.
+		matches = e.db.NewSelect().TableExpr("named").ColumnExpr("1")
+		onPage = func(sel *bun.SelectQuery) *bun.SelectQuery {
+			ids := e.db.NewSelect().TableExpr("named").Column("id").OrderExpr("created_at DESC, id DESC").Limit(perPage).Offset(offset)
+			return sel.Where("c.id IN (?)", ids).OrderExpr("c.created_at DESC, c.id DESC")
+		}
+	}
+	count := func() *bun.SelectQuery {
+		return e.db.NewSelect().TableExpr("(?) AS m", matches.Limit(int64(reach+1))).ColumnExpr("count(*)")
+	}
 	var rows []searchRow
-	page := filter(statement(e.db.NewSelect()).Model(&rows).ExcludeColumn("data", "fields", "query_code")).ColumnExpr("(?) AS total", count())
-	err = page.OrderExpr("c.created_at DESC, c.id DESC").Limit(int64(q.PerPage)).Offset(int64((q.Page - 1) * q.PerPage)).Scan(ctx)
+	err = onPage(statement(e.db.NewSelect()).Model(&rows).ExcludeColumn("data", "fields", "query_code").ColumnExpr("(?) AS total", count())).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("searching the cases of user %d (%+v): %w", userID, q, err)
 	}
 	if len(rows) > 0 {
 		res.Total = rows[0].Total
-	} else if err := statement(count()).Scan(ctx, &res.Total); err != nil { // a page beyond the matches carries no count
-		return nil, fmt.Errorf("counting the cases of user %d (%+v): %w", userID, q, err)
+	} else if q.Page > 1 { // a page beyond the matches carries no count; an empty first page has none
+		if err := statement(count()).Scan(ctx, &res.Total); err != nil {
+			return nil, fmt.Errorf("counting the cases of user %d (%+v): %w", userID, q, err)
+		}
 	}
 	for _, r := range rows {
 		res.Cases = append(res.Cases, r.Case)
@@ -128,31 +142,35 @@ type searchRow struct {
 	Total int `bun:"total,scanonly"`
 }
 
-// namedCases returns the query of the ids of the cases a search for name finds, which the search's
-// statement names "named" (searchFilter): the cases of the scopes whose organisation's name contains
-// name, by the cases' name index (nameindex.Cases), and the cases whose applicant's name contains it
-// (accounts.User.Name: the display name, else the login name), by the users' (nameindex.Users); the
-// grams the rarest of name's in each, confirmed by the substring. A union, not an OR, so that
-// PostgreSQL reads each by its index rather than every case of the scope.
-func (e *Engine) namedCases(ctx context.Context, scopes []string, name string) (*bun.RawQuery, error) {
+// namedCases returns the query of the cases a search for name finds, with their days of receipt (id,
+// created_at), which the search's statement names "named" (searchFilter): the cases of the scopes
+// whose organisation's name contains name, by the cases' name index (nameindex.Cases), and those whose
+// applicant's name contains it (accounts.User.Name: the display name, else the login name), by the
+// users' (nameindex.Users); the rarest grams of name in each (counted in the same statement), the
+// candidates confirmed by the substring. The organisations' names are read from index cases_org_name
+// (an index-only scan); the few longer than it keeps (migration 20261213000300) are read from their
+// rows, all at once (long_named, by index cases_long_org_name) rather than by a probe per candidate.
+// A union, not an OR, so that PostgreSQL reads each by its index rather than every case of the scope.
+func (e *Engine) namedCases(scopes []string, name string) *bun.RawQuery {
 	pairs := nameindex.Pairs(name)
-	within, args := policies.ScopeFilter("jurisdiction", scopes)
-	grams, err := nameindex.Cases.Rarest(ctx, e.db, pairs, within, args...)
-	if err != nil {
-		return nil, err
-	}
-	userGrams, err := nameindex.Users.Rarest(ctx, e.db, pairs, "")
-	if err != nil {
-		return nil, err
-	}
-	like := "%" + database.EscapeLike(name) + "%"
+	within, withinArgs := policies.ScopeFilter("jurisdiction", scopes)
 	gramScope, gramArgs := policies.ScopeFilter("g.jurisdiction", scopes)
-	args = append(append([]any{bun.List(grams)}, gramArgs...), len(grams), like, bun.List(userGrams), len(userGrams), like)
-	return e.db.NewRaw(`SELECT n.id FROM cases AS n WHERE n.id IN (SELECT g.case_id FROM case_name_grams AS g
-			WHERE g.bigram IN (?) AND `+gramScope+` GROUP BY g.case_id HAVING COUNT(*) = ?) AND lower(n.org_name) LIKE lower(?) ESCAPE '\'
-		UNION ALL SELECT a.id FROM cases AS a WHERE a.applicant_id IN (SELECT u.id FROM users AS u
-			WHERE u.id IN (SELECT ug.user_id FROM user_name_grams AS ug WHERE ug.bigram IN (?) GROUP BY ug.user_id HAVING COUNT(*) = ?)
-			AND lower(`+nameindex.UserName("u")+`) LIKE lower(?) ESCAPE '\')`, args...), nil
+	caseScope, caseArgs := policies.ScopeFilter("a.jurisdiction", scopes)
+	like := "%" + database.EscapeLike(name) + "%"
+	args := []any{nameindex.Cases.RarestQuery(e.db, pairs, within, withinArgs...), nameindex.Users.RarestQuery(e.db, pairs, "")}
+	args = append(append(append(append(args, gramArgs...), like, like), caseArgs...), like)
+	return e.db.NewRaw(`WITH rare AS (?), rare_users AS (?),
+		candidates AS (SELECT g.case_id FROM case_name_grams AS g WHERE g.bigram IN (SELECT bigram FROM rare) AND `+gramScope+`
+			GROUP BY g.case_id HAVING COUNT(*) = (SELECT count(*) FROM rare)),
+		long_named AS MATERIALIZED (SELECT l.id, l.created_at FROM cases AS l WHERE length(l.org_name) > 200
+			AND lower(l.org_name) LIKE lower(?) ESCAPE '\')
+		SELECT n.id, n.created_at FROM cases AS n WHERE n.id IN (SELECT case_id FROM candidates)
+			AND length(n.org_name) <= 200 AND lower(n.org_name) LIKE lower(?) ESCAPE '\'
+		UNION SELECT l.id, l.created_at FROM long_named AS l WHERE l.id IN (SELECT case_id FROM candidates)
+		UNION SELECT a.id, a.created_at FROM cases AS a WHERE `+caseScope+` AND a.applicant_id IN (SELECT u.id FROM users AS u
+			WHERE u.id IN (SELECT ug.user_id FROM user_name_grams AS ug WHERE ug.bigram IN (SELECT bigram FROM rare_users)
+				GROUP BY ug.user_id HAVING COUNT(*) = (SELECT count(*) FROM rare_users))
+			AND lower(`+nameindex.UserName("u")+`) LIKE lower(?) ESCAPE '\')`, args...)
 }
 
 // wholeNumber is the shape of a whole case number (jurisdiction-year-sequence), which the search
@@ -227,6 +245,11 @@ func (e *Engine) checkSearch(q *SearchQuery) (from, to calendar.Date, err error)
 	q.Page, q.PerPage = fe.CheckPaging(problem.Paging{Page: q.Page, PerPage: q.PerPage,
 		DefaultPerPage: DefaultSearchSize, MaxPerPage: MaxSearchPerPage, MaxPage: maxSearchPage})
 	return from, to, fe.Err()
+}
+
+// nameAlone reports whether the name is q's only filter, as in most of the desk's searches by name.
+func (q *SearchQuery) nameAlone() bool {
+	return q.Name != "" && *q == SearchQuery{Name: q.Name, Page: q.Page, PerPage: q.PerPage}
 }
 
 // checkItemState records an item the catalogue does not have, and a state that is not one of the
