@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/uptrace/bun"
 )
 
 // admissions lets the bookings of each slot run a few at a time and keeps the others waiting in
@@ -14,6 +16,9 @@ import (
 // for another slot (a person refused the first one and trying the next) would queue behind them all.
 // Bookings of different slots never wait for each other. The database still decides every seat: this
 // only orders the requests of one process.
+//
+// A booking done passes its database connection on with its turn: the bookings of a hot slot do not
+// queue for the pool again behind every other request (on a hot day, thousands reading their tokens).
 type admissions struct {
 	mu    sync.Mutex
 	slots map[slotKey]*admission
@@ -23,7 +28,14 @@ type admissions struct {
 // admission is one slot's line: the bookings running and those waiting, first come first.
 type admission struct {
 	running int
-	waiting []chan bool // each gets true when its turn comes, false when the slot filled
+	waiting []chan turn
+}
+
+// turn is what a waiting booking gets: its turn, with the connection of the booking before it when
+// that one could pass it on, or a refusal when the slot filled.
+type turn struct {
+	admitted bool
+	conn     *bun.Conn
 }
 
 // slotAdmissions returns the line of each slot, letting size bookings of a slot (at least one) run at
@@ -37,10 +49,11 @@ func slotAdmissions(size int) *admissions {
 	return &admissions{slots: map[slotKey]*admission{}, size: max(1, size)}
 }
 
-// enter waits for the turn of a booking of slot k: it returns the function to call once the booking
-// is done, errSlotFull when the slot fills while it waits (or full says it is full already) and the
-// context's error when ctx ends first.
-func (a *admissions) enter(ctx context.Context, k slotKey, full func(slotKey) bool) (func(), error) {
+// enter waits for the turn of a booking of slot k: it returns the connection passed on with the turn
+// (nil when none was), errSlotFull when the slot fills while it waits (or full says it is full
+// already) and the context's error when ctx ends first. Unless it returns an error, the booking
+// calls leave once done.
+func (a *admissions) enter(ctx context.Context, k slotKey, full func(slotKey) bool) (*bun.Conn, error) {
 	a.mu.Lock()
 	if full(k) { // under the lock, so that a fill (see refuse) cannot slip in between
 		a.mu.Unlock()
@@ -54,40 +67,46 @@ func (a *admissions) enter(ctx context.Context, k slotKey, full func(slotKey) bo
 	if s.running < a.size {
 		s.running++
 		a.mu.Unlock()
-		return func() { a.leave(k) }, nil
+		return nil, nil
 	}
-	turn := make(chan bool, 1)
-	s.waiting = append(s.waiting, turn)
+	wait := make(chan turn, 1)
+	s.waiting = append(s.waiting, wait)
 	a.mu.Unlock()
 	select {
-	case admitted := <-turn:
-		if !admitted {
+	case t := <-wait:
+		if !t.admitted {
 			return nil, errSlotFull
 		}
-		return func() { a.leave(k) }, nil
+		return t.conn, nil
 	case <-ctx.Done():
 	}
 	a.mu.Lock()
-	i := slices.Index(s.waiting, turn)
+	i := slices.Index(s.waiting, wait)
 	if i >= 0 {
 		s.waiting = slices.Delete(s.waiting, i, i+1)
 	}
 	a.mu.Unlock()
-	if i < 0 && <-turn { // its turn came as it gave up: pass it on
-		a.leave(k)
+	if i < 0 { // its turn came as it gave up: pass it on
+		if t := <-wait; t.admitted {
+			a.leave(k, t.conn)
+		}
 	}
 	return nil, fmt.Errorf("waiting for a turn to book a slot: %w", ctx.Err())
 }
 
-// leave ends a booking's turn and gives it to the first booking waiting.
-func (a *admissions) leave(k slotKey) {
+// leave ends a booking's turn and gives it, with conn (nil for none), to the first booking waiting;
+// with none waiting, conn goes back to the pool.
+func (a *admissions) leave(k slotKey, conn *bun.Conn) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := a.slots[k]
 	if len(s.waiting) > 0 {
-		s.waiting[0] <- true
+		s.waiting[0] <- turn{admitted: true, conn: conn}
 		s.waiting = slices.Delete(s.waiting, 0, 1)
 		return
+	}
+	if conn != nil {
+		_ = conn.Close()
 	}
 	if s.running--; s.running == 0 {
 		delete(a.slots, k)
@@ -102,8 +121,8 @@ func (a *admissions) refuse(k slotKey) {
 	if s == nil {
 		return
 	}
-	for _, turn := range s.waiting {
-		turn <- false
+	for _, wait := range s.waiting {
+		wait <- turn{}
 	}
 	s.waiting = nil
 }

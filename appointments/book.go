@@ -389,16 +389,28 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opt
 	}
 	in.normalise()
 	k := slotKey{in.OfficeID, in.Day, in.Start, in.Service}
-	leave, err := d.line.enter(ctx, k, d.seenFull)
+	conn, err := d.line.enter(ctx, k, d.seenFull)
 	if err != nil {
 		return nil, err
 	}
-	defer leave()
-	conn, done, err := d.bookingConn(ctx, in.CaseID)
+	db, conn, err := d.bookingConn(ctx, in.CaseID, conn)
 	if err != nil {
+		d.line.leave(k, nil)
 		return nil, err
 	}
-	defer done()
+	b, err := d.book(ctx, db, k, actor, in, opts)
+	if _, refused := problem.As(err); conn != nil && err != nil && !refused {
+		// The connection may be broken (a request cancelled in the middle of a statement): the
+		// next booking takes one from the pool.
+		_ = conn.Close()
+		conn = nil
+	}
+	d.line.leave(k, conn)
+	return b, err
+}
+
+// book checks and files a booking on conn, once its turn came (see Book).
+func (d *Desk) book(ctx context.Context, conn bun.IDB, k slotKey, actor audit.Actor, in BookingInput, opts []BookOption) (*Booking, error) {
 	if err := d.fullNow(ctx, conn, k); err != nil {
 		return nil, err
 	}
@@ -440,22 +452,29 @@ func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opt
 	return b, nil
 }
 
-// bookingConn returns the connection a booking runs on, and what to call when it is done.
+// bookingConn returns what a booking runs on, and the connection it holds (nil for none), given the
+// connection handed to it with its turn (nil for none).
 //
 // One connection for the whole booking, checks and transaction: on a hot day every request waits in
 // line for a connection, and a booking that had to queue for each of its reads again would take its
 // seat seconds later. A case's appearance booking (caseID > 0) asks the engine, which takes
 // connections of its own, so it keeps to the pool: holding one while waiting for another could leave
 // a full pool waiting on itself.
-func (d *Desk) bookingConn(ctx context.Context, caseID int64) (bun.IDB, func(), error) {
-	if caseID != 0 {
-		return d.db, func() {}, nil
+func (d *Desk) bookingConn(ctx context.Context, caseID int64, handed *bun.Conn) (bun.IDB, *bun.Conn, error) {
+	switch {
+	case caseID != 0:
+		if handed != nil {
+			_ = handed.Close()
+		}
+		return d.db, nil, nil
+	case handed != nil:
+		return handed, handed, nil
 	}
 	c, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("taking a database connection for a booking: %w", err)
 	}
-	return c, func() { _ = c.Close() }, nil
+	return &c, &c, nil
 }
 
 // prepareBooking reads the plan of the booking's office, checks that the actor may book there and
