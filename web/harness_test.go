@@ -129,7 +129,7 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string, opts ...
 	listening, stopListening := context.WithCancel(ctx)
 	go srv.Auth.Listen(listening) //nolint:errcheck // returns nil once stopped
 	t.Cleanup(stopListening)      // before the broker closes: cleanups run last first
-	go srv.App().Listener(ln) //nolint:errcheck // ends with Shutdown
+	go srv.App().Listener(ln)     //nolint:errcheck // ends with Shutdown
 	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
