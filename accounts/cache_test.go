@@ -28,15 +28,7 @@ func liveCache(t *testing.T, broker *queue.Broker) *accounts.Cache {
 }
 
 // signIns are the statements of q that read or write sessions, API tokens or users.
-func signIns(q []string) []string {
-	var out []string
-	for _, s := range q {
-		if strings.Contains(s, `"sessions"`) || strings.Contains(s, `"api_tokens"`) || strings.Contains(s, `"users"`) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func signIns(q []string) []string { return stacktest.On(q, "sessions", "api_tokens", "users") }
 
 // A session or API token seen once is let in again without a statement, and its expiry and last use
 // are written on the first request as without the cache; with the cache off, every request reads.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -31,15 +30,7 @@ func twoProcesses(t *testing.T, s *stacktest.Stack, ttl time.Duration) (here, th
 }
 
 // signIns are the statements of q that read or write sessions, API tokens or users.
-func signIns(q []string) []string {
-	var out []string
-	for _, s := range q {
-		if strings.Contains(s, `"sessions"`) || strings.Contains(s, `"api_tokens"`) || strings.Contains(s, `"users"`) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func signIns(q []string) []string { return stacktest.On(q, "sessions", "api_tokens", "users") }
 
 // me asks the site who the caller is, with a bearer token or else the browser's session, and returns
 // the status and the account's language.
