@@ -32,19 +32,19 @@ func twoProcesses(t *testing.T, s *stacktest.Stack, ttl time.Duration) (here, th
 // signIns are the statements of q that read or write sessions, API tokens or users.
 func signIns(q []string) []string { return stacktest.On(q, "sessions", "api_tokens", "users") }
 
-// me asks the site who the caller is, with a bearer token or else the browser's session, and returns
-// the status and the account's language.
+// me asks the site who the caller is, with the session of a browser (which keeps its cookie, even
+// after the site it logged in at cleared it) or else a bearer token, and returns the status and the
+// account's language.
 func (st *site) me(b *browser, token string) (int, string) {
 	st.t.Helper()
 	req, _ := http.NewRequest("GET", st.base+"/api/v1/me", nil)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	c := http.DefaultClient
 	if b != nil {
-		c = b.c // the cookie of a session started at another site of the same host goes along
+		req.AddCookie(&http.Cookie{Name: "cf_session", Value: b.session})
 	}
-	resp, err := c.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		st.t.Fatal(err)
 	}
@@ -52,6 +52,19 @@ func (st *site) me(b *browser, token string) (int, string) {
 	var out struct{ User struct{ Locale string } }
 	_ = json.NewDecoder(resp.Body).Decode(&out) // an error answer has no user
 	return resp.StatusCode, out.User.Locale
+}
+
+// remember keeps the browser's session cookie for me.
+func (b *browser) remember() {
+	u, _ := url.Parse(b.st.base)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "cf_session" {
+			b.session = c.Value
+		}
+	}
+	if b.session == "" {
+		b.st.t.Fatal("no session cookie")
+	}
 }
 
 // remembered waits until the site lets the caller in without a statement about sign-ins, as a repeat
@@ -73,15 +86,19 @@ func TestSignInCacheForgetsEverywhere(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		here, there, log := twoProcesses(t, s, time.Hour)
 		n := 0
+		loggedIn := func(login string) *browser {
+			b := here.browser()
+			b.login(login)
+			b.remember()
+			return b
+		}
 		person := func() (string, *browser) {
 			n++
 			login := fmt.Sprintf("cached.%d", n)
 			here.user(login, "citizen@*")
-			b := here.browser()
-			b.login(login)
-			return login, b
+			return login, loggedIn(login)
 		}
-		refused := func(what string, b *browser, token string) {
+		refused := func(t *testing.T, what string, b *browser, token string) {
 			t.Helper()
 			stacktest.Eventually(t, what, func() bool { status, _ := there.me(b, token); return status == http.StatusUnauthorized })
 		}
@@ -92,18 +109,17 @@ func TestSignInCacheForgetsEverywhere(t *testing.T) {
 			if resp, _ := b.post("/logout", url.Values{"_csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("logout: %d", resp.StatusCode)
 			}
-			refused("the session refused after logging out", b, "")
+			refused(t, "the session refused after logging out", b, "")
 		})
 		t.Run("ending the other sessions", func(t *testing.T) {
 			login, b := person()
-			other := here.browser()
-			other.login(login)
+			other := loggedIn(login)
 			there.remembered(log, other, "")
 			_, _, csrf := b.get("/account/security")
 			if resp, body := b.post("/account/sessions/end-others", url.Values{"_csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("ending the other sessions: %d %s", resp.StatusCode, body)
 			}
-			refused("the other session refused", other, "")
+			refused(t, "the other session refused", other, "")
 			there.remembered(log, b, "") // the session that ended the others goes on
 		})
 		t.Run("revoking a token", func(t *testing.T) {
@@ -121,7 +137,7 @@ func TestSignInCacheForgetsEverywhere(t *testing.T) {
 			if resp, body := b.post(fmt.Sprintf("/account/tokens/%d/revoke", created.ID), url.Values{"_csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("revoking: %d %s", resp.StatusCode, body)
 			}
-			refused("the revoked token refused", nil, token)
+			refused(t, "the revoked token refused", nil, token)
 		})
 		t.Run("changing the password", func(t *testing.T) {
 			login, b := person()
@@ -131,20 +147,21 @@ func TestSignInCacheForgetsEverywhere(t *testing.T) {
 				"new_password": "a new and rare password"}, nil); status != http.StatusNoContent {
 				t.Fatalf("changing the password: %d", status)
 			}
-			refused("a session refused after the password changed", b, "")
+			refused(t, "a session refused after the password changed", b, "")
 		})
 		t.Run("resetting the password", func(t *testing.T) {
 			phone := "13500135077"
 			here.signUp(phone, "citizen")
 			b := here.browser()
 			loginWith(t, b, phone, phone+"-password", http.StatusSeeOther)
+			b.remember()
 			there.remembered(log, b, "")
 			here.api("POST", "/api/v1/password-reset/code", "", map[string]string{"phone": phone}, nil)
 			if status := here.api("POST", "/api/v1/password-reset", "", map[string]string{"phone": phone, "code": here.codeFor(phone),
 				"password": "a new and rare password"}, nil); status >= 300 {
 				t.Fatalf("resetting the password: %d", status)
 			}
-			refused("a session refused after a reset", b, "")
+			refused(t, "a session refused after a reset", b, "")
 		})
 		t.Run("a new language", func(t *testing.T) {
 			_, b := person()
@@ -173,6 +190,7 @@ func TestSignInCacheOff(t *testing.T) {
 		}
 		b := here.browser()
 		b.login("uncached")
+		b.remember()
 		if status, _ := there.me(b, ""); status != http.StatusOK {
 			t.Fatalf("session: %d", status)
 		}

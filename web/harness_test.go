@@ -162,6 +162,8 @@ func (st *site) user(login string, grants ...string) int64 {
 type browser struct {
 	st *site
 	c  *http.Client
+	// session is the session cookie as the browser had it when it was remembered (auth_cache_test.go).
+	session string
 }
 
 func (st *site) browser() *browser {
