@@ -45,6 +45,7 @@ func TestCreateValidatesEveryField(t *testing.T) {
 func TestLoginThrottleAndSessions(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
+		c := liveCache(t, s.Broker(t))
 		u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "alice", Password: "correct horse battery"})
 		if err != nil {
 			t.Fatal(err)
@@ -83,17 +84,17 @@ func TestLoginThrottleAndSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := accounts.SessionUser(ctx, s.DB, token, time.Hour); err != nil || got.ID != u.ID {
+		if got, err := accounts.SessionUser(ctx, s.DB, c, token, time.Hour); err != nil || got.ID != u.ID {
 			t.Fatalf("session user: %v", err)
 		}
-		if err := accounts.EndSession(ctx, s.DB, token); err != nil {
+		if err := accounts.EndSession(ctx, s.DB, c, token); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := accounts.SessionUser(ctx, s.DB, token, time.Hour); err != problem.ErrLoginRequired {
+		if _, err := accounts.SessionUser(ctx, s.DB, c, token, time.Hour); err != problem.ErrLoginRequired {
 			t.Fatalf("ended session still works: %v", err)
 		}
 		expired, _ := accounts.StartSession(ctx, s.DB, u.ID, -time.Second, "", "")
-		if _, err := accounts.SessionUser(ctx, s.DB, expired, time.Hour); err != problem.ErrLoginRequired {
+		if _, err := accounts.SessionUser(ctx, s.DB, c, expired, time.Hour); err != problem.ErrLoginRequired {
 			t.Fatalf("expired session works: %v", err)
 		}
 	})
@@ -201,6 +202,7 @@ func TestLoginThrottleLetsRightPasswordsThroughAtOnce(t *testing.T) {
 func TestAPITokens(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		ctx := context.Background()
+		c := liveCache(t, s.Broker(t))
 		u, err := accounts.Create(ctx, s.DB, audit.System, accounts.NewUser{Login: "robot", Password: "machine password"})
 		if err != nil {
 			t.Fatal(err)
@@ -216,16 +218,16 @@ func TestAPITokens(t *testing.T) {
 		if stored == secret || len(stored) != 64 {
 			t.Fatalf("token stored in clear or oddly: %q", stored)
 		}
-		if got, err := accounts.TokenUser(ctx, s.DB, secret); err != nil || got.ID != u.ID {
+		if got, err := accounts.TokenUser(ctx, s.DB, c, secret); err != nil || got.ID != u.ID {
 			t.Fatalf("token user: %v", err)
 		}
-		if err := accounts.RevokeToken(ctx, s.DB, audit.System, u.ID, tok.ID); err != nil {
+		if err := accounts.RevokeToken(ctx, s.DB, c, audit.System, u.ID, tok.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := accounts.TokenUser(ctx, s.DB, secret); err != problem.ErrLoginRequired {
+		if _, err := accounts.TokenUser(ctx, s.DB, c, secret); err != problem.ErrLoginRequired {
 			t.Fatalf("revoked token works: %v", err)
 		}
-		if err := accounts.RevokeToken(ctx, s.DB, audit.System, u.ID+1, tok.ID); !problem.Is(err, problem.NotFound) {
+		if err := accounts.RevokeToken(ctx, s.DB, c, audit.System, u.ID+1, tok.ID); !problem.Is(err, problem.NotFound) {
 			t.Fatalf("revoking another's token: %v", err)
 		}
 	})
@@ -260,7 +262,7 @@ func TestPurgeForgetsWhatNothingReads(t *testing.T) {
 		if count("sessions") != 0 || count("login_failures") != 0 || count("login_throttle") != 0 {
 			t.Fatalf("left behind: %d sessions, %d failures, %d throttle keys", count("sessions"), count("login_failures"), count("login_throttle"))
 		}
-		if _, err := accounts.SessionUser(ctx, s.DB, live, time.Hour); err == nil {
+		if _, err := accounts.SessionUser(ctx, s.DB, nil, live, time.Hour); err == nil {
 			t.Fatal("a purged session still works")
 		}
 	})

@@ -18,3 +18,6 @@ func HoldPasswordChecks() (release func()) {
 
 // ReserveAttempt reserves an attempt as a login does before checking its password.
 var ReserveAttempt = reserveAttempt
+
+// Live reports whether c is in use: subscribed to the other processes' evictions.
+func (c *Cache) Live() bool { return c.live.Load() }

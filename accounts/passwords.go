@@ -85,8 +85,8 @@ type PasswordChange struct {
 }
 
 // ChangePassword sets a new password on the account of u after checking its current one, ends the
-// account's other sessions, and audits and notifies the change in one transaction.
-func ChangePassword(ctx context.Context, db bun.IDB, th Throttle, actor audit.Actor, u *User, pc PasswordChange) error {
+// account's other sessions, and audits and notifies the change in one transaction; c forgets them.
+func ChangePassword(ctx context.Context, db bun.IDB, c *Cache, th Throttle, actor audit.Actor, u *User, pc PasswordChange) error {
 	var fe problem.Fields
 	checkNewPassword(&fe, "new_password", pc.New, u.Login, u.Phone)
 	if pc.Old == pc.New && len(fe) == 0 {
@@ -101,19 +101,20 @@ func ChangePassword(ctx context.Context, db bun.IDB, th Throttle, actor audit.Ac
 		}
 		return err
 	}
-	return setPassword(ctx, db, actor, u, pc.New, pc.Session, "user.password_change", "password_changed")
+	return setPassword(ctx, db, c, actor, u, pc.New, pc.Session, "user.password_change", "password_changed")
 }
 
 // setPassword stores the hash of password for the user u, ends the user's sessions but the one of
-// keep ("" for none), and records event and sends the notification template in one transaction.
-func setPassword(ctx context.Context, db bun.IDB, actor audit.Actor, u *User, password, keep, event, template string) error {
+// keep ("" for none), and records event and sends the notification template in one transaction; then
+// c forgets the user's sessions and tokens in every process.
+func setPassword(ctx context.Context, db bun.IDB, c *Cache, actor audit.Actor, u *User, password, keep, event, template string) error {
 	userID := u.ID
 	hash, err := HashPassword(password)
 	if err != nil {
 		return err
 	}
 	now := time.Now().UTC()
-	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("password_hash = ?", hash).Set("updated_at = ?", now).
 			Where("id = ?", userID).Exec(ctx); err != nil {
 			return fmt.Errorf("setting the password of user %d: %w", userID, err)
@@ -128,4 +129,9 @@ func setPassword(ctx context.Context, db bun.IDB, actor audit.Actor, u *User, pa
 		}
 		return notify.Send(ctx, tx, notify.Message{UserID: userID, Template: template, Data: map[string]any{"login": u.Login}})
 	})
+	if err != nil {
+		return err
+	}
+	c.evictUser(ctx, userID)
+	return nil
 }

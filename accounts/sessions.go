@@ -88,43 +88,61 @@ func StartSession(ctx context.Context, db bun.IDB, userID int64, ttl time.Durati
 
 // SessionUser returns the user of a live session token and slides its expiry forward. An unknown or
 // expired token, or a disabled user, gives problem.ErrLoginRequired. Session and user come in one
-// query: this runs on every request.
-func SessionUser(ctx context.Context, db bun.IDB, token string, ttl time.Duration) (*User, error) {
+// query, or from c for a session it has seen (this runs on every request); the expiry is written at
+// most once a sessionRefresh either way.
+func SessionUser(ctx context.Context, db bun.IDB, c *Cache, token string, ttl time.Duration) (*User, error) {
 	if token == "" {
 		return nil, problem.ErrLoginRequired
 	}
-	s := new(Session)
-	err := db.NewSelect().Model(s).Relation("User").Where("session.id_hash = ?", hashSecret(token)).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, problem.ErrLoginRequired
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading session: %w", err)
-	}
 	now := time.Now().UTC()
-	if !now.Before(s.ExpiresAt) || s.User == nil || s.User.Disabled {
-		return nil, problem.ErrLoginRequired
+	hash := hashSecret(token)
+	e, gen, hit := c.get(sessionKey(hash), now)
+	if !hit {
+		s := new(Session)
+		err := db.NewSelect().Model(s).Relation("User").Where("session.id_hash = ?", hash).Scan(ctx)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, problem.ErrLoginRequired
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading session: %w", err)
+		}
+		if !now.Before(s.ExpiresAt) || s.User == nil || s.User.Disabled {
+			return nil, problem.ErrLoginRequired
+		}
+		e = cached{key: sessionKey(hash), user: *s.User, expires: s.ExpiresAt, used: s.LastSeenAt}
+		e.user.PasswordHash = "" // nothing after authentication needs it
 	}
-	if now.Sub(s.LastSeenAt) > sessionRefresh {
+	if now.Sub(e.used) > sessionRefresh {
 		// A database that refuses writes for now (database.Unavailable) keeps the session as it is:
 		// its user may still read.
-		if _, err := db.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", now).Set("expires_at = ?", now.Add(ttl)).
-			Where("id_hash = ?", s.IDHash).Exec(ctx); err != nil && !database.Unavailable(err) {
+		_, err := db.NewUpdate().Model((*Session)(nil)).Set("last_seen_at = ?", now).Set("expires_at = ?", now.Add(ttl)).
+			Where("id_hash = ?", hash).Exec(ctx)
+		switch {
+		case err == nil:
+			e.used, e.expires = now, now.Add(ttl)
+			hit = false // store the entry again, with the new times
+		case !database.Unavailable(err):
 			return nil, fmt.Errorf("refreshing session: %w", err)
 		}
 	}
-	return s.User, nil
+	if !hit {
+		c.put(gen, e, now)
+	}
+	return &e.user, nil
 }
 
 // SessionBinding is a stable, non-secret value derived from a session token, for binding CSRF tokens
 // to the session without storing the token itself anywhere else.
 func SessionBinding(token string) string { return hashSecret(token) }
 
-// EndSession deletes the session of token (logout). Ending an unknown session is not an error.
-func EndSession(ctx context.Context, db bun.IDB, token string) error {
-	if _, err := db.NewDelete().Model((*Session)(nil)).Where("id_hash = ?", hashSecret(token)).Exec(ctx); err != nil {
+// EndSession deletes the session of token (logout), and c forgets it in every process. Ending an
+// unknown session is not an error.
+func EndSession(ctx context.Context, db bun.IDB, c *Cache, token string) error {
+	hash := hashSecret(token)
+	if _, err := db.NewDelete().Model((*Session)(nil)).Where("id_hash = ?", hash).Exec(ctx); err != nil {
 		return fmt.Errorf("ending session: %w", err)
 	}
+	c.evict(ctx, sessionKey(hash))
 	return nil
 }
 
@@ -161,29 +179,50 @@ func CreateToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID int6
 	return secret, t, nil
 }
 
-// TokenUser returns the user of a valid API token, token and user in one query.
-func TokenUser(ctx context.Context, db bun.IDB, secret string) (*User, error) {
+// TokenUser returns the user of a valid API token, token and user in one query, or from c for a token
+// it has seen.
+func TokenUser(ctx context.Context, db bun.IDB, c *Cache, secret string) (*User, error) {
 	if !strings.HasPrefix(secret, TokenPrefix) {
 		return nil, problem.ErrLoginRequired
 	}
-	t := new(APIToken)
-	err := db.NewSelect().Model(t).Relation("User").Where("api_token.token_hash = ?", hashSecret(secret)).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, problem.ErrLoginRequired
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading API token: %w", err)
-	}
 	now := time.Now().UTC()
-	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || t.User == nil || t.User.Disabled {
-		return nil, problem.ErrLoginRequired
-	}
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > sessionRefresh {
-		if err := recordTokenUse(ctx, db, t.ID, now); err != nil {
-			return nil, err
+	hash := hashSecret(secret)
+	e, gen, hit := c.get(tokenKey(hash), now)
+	if !hit {
+		t := new(APIToken)
+		err := db.NewSelect().Model(t).Relation("User").Where("api_token.token_hash = ?", hash).Scan(ctx)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, problem.ErrLoginRequired
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading API token: %w", err)
+		}
+		if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || t.User == nil || t.User.Disabled {
+			return nil, problem.ErrLoginRequired
+		}
+		e = cached{key: tokenKey(hash), user: *t.User, tokenID: t.ID}
+		e.user.PasswordHash = "" // nothing after authentication needs it
+		if t.ExpiresAt != nil {
+			e.expires = *t.ExpiresAt
+		}
+		if t.LastUsedAt != nil {
+			e.used = *t.LastUsedAt
 		}
 	}
-	return t.User, nil
+	if now.Sub(e.used) > sessionRefresh {
+		wrote, err := recordTokenUse(ctx, db, e.tokenID, now)
+		if err != nil {
+			return nil, err
+		}
+		if wrote {
+			e.used = now
+			hit = false // store the entry again, with the new time
+		}
+	}
+	if !hit {
+		c.put(gen, e, now)
+	}
+	return &e.user, nil
 }
 
 // tokenUseWrites bounds the writes of a token's last use in flight. The time a token was last used
@@ -193,20 +232,23 @@ func TokenUser(ctx context.Context, db bun.IDB, secret string) (*User, error) {
 // the write to a later request of the token.
 var tokenUseWrites = make(chan struct{}, 2)
 
-// recordTokenUse writes that token id was used at now, unless tokenUseWrites is full. As for
-// sessions, a database that refuses writes for now leaves the token usable.
-func recordTokenUse(ctx context.Context, db bun.IDB, id int64, now time.Time) error {
+// recordTokenUse writes that token id was used at now, unless tokenUseWrites is full, and tells
+// whether it did. As for sessions, a database that refuses writes for now leaves the token usable.
+func recordTokenUse(ctx context.Context, db bun.IDB, id int64, now time.Time) (bool, error) {
 	select {
 	case tokenUseWrites <- struct{}{}:
 		defer func() { <-tokenUseWrites }()
 	default:
-		return nil
+		return false, nil
 	}
 	_, err := db.NewUpdate().Model((*APIToken)(nil)).Set("last_used_at = ?", now).Where("id = ?", id).Exec(ctx)
-	if err != nil && !database.Unavailable(err) {
-		return fmt.Errorf("recording API token use: %w", err)
+	switch {
+	case err == nil:
+		return true, nil
+	case database.Unavailable(err):
+		return false, nil
 	}
-	return nil
+	return false, fmt.Errorf("recording API token use: %w", err)
 }
 
 // ListTokens returns a user's API tokens, newest first.
@@ -218,9 +260,9 @@ func ListTokens(ctx context.Context, db bun.IDB, userID int64) ([]APIToken, erro
 	return out, nil
 }
 
-// RevokeToken revokes one of the user's own tokens.
-func RevokeToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID, tokenID int64) error {
-	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+// RevokeToken revokes one of the user's own tokens, and c forgets the user's tokens in every process.
+func RevokeToken(ctx context.Context, db bun.IDB, c *Cache, actor audit.Actor, userID, tokenID int64) error {
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Model((*APIToken)(nil)).Set("revoked_at = ?", time.Now().UTC()).
 			Where("id = ? AND user_id = ? AND revoked_at IS NULL", tokenID, userID).Exec(ctx)
 		if err != nil {
@@ -231,10 +273,17 @@ func RevokeToken(ctx context.Context, db bun.IDB, actor audit.Actor, userID, tok
 		}
 		return audit.Record(ctx, tx, actor, "token.revoke", "user", strconv.FormatInt(userID, 10), "", map[string]any{"token_id": tokenID})
 	})
+	if err != nil {
+		return err
+	}
+	c.evictUser(ctx, userID)
+	return nil
 }
 
 // Purge deletes expired sessions and phone codes, and login failures and throttle keys older than the throttle window,
 // which nothing reads any more; without it these tables would only grow. Workers run it now and then.
+// A Cache needs no word of it: it refuses an entry past the session's expiry it read, never later
+// than the one deleted.
 func Purge(ctx context.Context, db bun.IDB, now time.Time, window time.Duration) error {
 	if _, err := db.NewDelete().Model((*Session)(nil)).Where("expires_at < ?", now.UTC()).Exec(ctx); err != nil {
 		return fmt.Errorf("deleting expired sessions: %w", err)
@@ -266,8 +315,9 @@ func ListSessions(ctx context.Context, db bun.IDB, userID int64) ([]Session, err
 func (s *Session) IsSession(token string) bool { return token != "" && s.IDHash == hashSecret(token) }
 
 // EndOtherSessions ends every session of the user but the one of token ("log out everywhere else"),
-// audited and, when there were any, notified in one transaction; it returns how many ended.
-func EndOtherSessions(ctx context.Context, db bun.IDB, actor audit.Actor, userID int64, token string) (int, error) {
+// audited and, when there were any, notified in one transaction, and c forgets them in every process;
+// it returns how many ended.
+func EndOtherSessions(ctx context.Context, db bun.IDB, c *Cache, actor audit.Actor, userID int64, token string) (int, error) {
 	var ended int
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -281,6 +331,9 @@ func EndOtherSessions(ctx context.Context, db bun.IDB, actor audit.Actor, userID
 		return notify.Send(ctx, tx, notify.Message{UserID: userID, Template: "sessions_ended", Data: map[string]any{"count": ended},
 			Channels: []notify.Channel{notify.Inbox}})
 	})
+	if err == nil && ended > 0 {
+		c.evictUser(ctx, userID)
+	}
 	return ended, err
 }
 

@@ -29,10 +29,12 @@ func checkKind(fe *problem.Fields, kind string) {
 
 // Enrolment is where the public gets accounts: sign-up with a mobile number confirmed by an SMS
 // code, a password reset by SMS code, and a second kind of account added to one's own. Codes are
-// counted under Limits; roles go through Enforcer, which is reloaded so that they work at once.
+// counted under Limits; roles go through Enforcer, which is reloaded so that they work at once. A reset
+// password ends the account's sessions, which Cache forgets.
 type Enrolment struct {
 	DB       *bun.DB
 	Enforcer *policies.Enforcer
+	Cache    *Cache
 	Limits   CodeLimits
 }
 
@@ -212,7 +214,7 @@ func (e *Enrolment) FinishReset(ctx context.Context, actor audit.Actor, r Reset)
 		return err
 	}
 	actor.UserID, actor.Label = u.ID, u.Login
-	return setPassword(ctx, e.DB, actor, u, r.Password, "", "user.password_reset", "password_reset")
+	return setPassword(ctx, e.DB, e.Cache, actor, u, r.Password, "", "user.password_reset", "password_reset")
 }
 
 // Kinds tells which kinds of account the user holds (their roles, held everywhere).

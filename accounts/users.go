@@ -218,8 +218,9 @@ func List(ctx context.Context, db bun.IDB) ([]User, error) {
 	return out, nil
 }
 
-// SetLocale records the language a user reads the service and messages in.
-func SetLocale(ctx context.Context, db bun.IDB, userID int64, locale string) error {
+// SetLocale records the language a user reads the service and messages in; c forgets the user, whose
+// pages follow the language from the next request on.
+func SetLocale(ctx context.Context, db bun.IDB, c *Cache, userID int64, locale string) error {
 	if locale != "zh-CN" && locale != "en" {
 		return problem.New(problem.Invalid, "invalid_locale", "不支持的语言。", "Unsupported language.")
 	}
@@ -228,5 +229,6 @@ func SetLocale(ctx context.Context, db bun.IDB, userID int64, locale string) err
 	if err != nil {
 		return fmt.Errorf("setting locale of user %d: %w", userID, err)
 	}
+	c.evictUser(ctx, userID)
 	return nil
 }

@@ -54,6 +54,9 @@ type Config struct {
 	BodyLimit int
 	// SessionTTL is how long a login session lasts without activity.
 	SessionTTL time.Duration
+	// AuthCacheTTL is how long a web process may let a session or API token in from memory before it
+	// reads it from the database again (accounts.Cache); 0 turns that off.
+	AuthCacheTTL time.Duration
 	// LoginMaxFailuresPerAccount and LoginMaxFailuresPerIP bound failed logins within LoginThrottleWindow.
 	LoginMaxFailuresPerAccount int
 	LoginMaxFailuresPerIP      int
@@ -299,6 +302,14 @@ var options = []option{
 		func(c *Config, v string) error { return intRange(&c.BodyLimit, v, 1024, 1<<30) }},
 	{"CIVICFLOW_SESSION_TTL", "12h", "how long an idle login session lasts", false,
 		func(c *Config, v string) error { return duration(&c.SessionTTL, v, time.Minute) }},
+	{"CIVICFLOW_AUTH_CACHE_TTL", "30s", "how long a web process may let a session or API token in without reading the database again (0: every request reads it); logging out, revoking a token or a new password reach every process sharing the Redis at once, changes made in the database by hand only after this long", false,
+		func(c *Config, v string) error {
+			if d, err := time.ParseDuration(v); err == nil && d == 0 {
+				c.AuthCacheTTL = 0
+				return nil
+			}
+			return duration(&c.AuthCacheTTL, v, time.Second)
+		}},
 	{"CIVICFLOW_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5", "failed logins for one login name within the window before it is throttled", false,
 		func(c *Config, v string) error { return intRange(&c.LoginMaxFailuresPerAccount, v, 1, 1000) }},
 	{"CIVICFLOW_LOGIN_MAX_FAILURES_PER_IP", "20", "failed logins from one address within the window before it is throttled", false,

@@ -117,3 +117,20 @@ func TestSingleSignOnSettings(t *testing.T) {
 		t.Errorf("issuer without client id: %v", err)
 	}
 }
+
+// The cache of sign-ins lasts 30 s unless told otherwise, and 0 turns it off.
+func TestAuthCacheTTL(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 30 * time.Second, "0": 0, "0s": 0, "2m": 2 * time.Minute} {
+		m := map[string]string{}
+		if v != "" {
+			m["CIVICFLOW_AUTH_CACHE_TTL"] = v
+		}
+		c, err := config.Load(env(m))
+		if err != nil || c.AuthCacheTTL != want {
+			t.Errorf("CIVICFLOW_AUTH_CACHE_TTL=%q: %s %v, want %s", v, c.AuthCacheTTL, err, want)
+		}
+	}
+	if _, err := config.Load(env(map[string]string{"CIVICFLOW_AUTH_CACHE_TTL": "10ms"})); err == nil {
+		t.Error("a lifetime under a second accepted")
+	}
+}

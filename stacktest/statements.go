@@ -2,6 +2,7 @@ package stacktest
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/uptrace/bun"
@@ -41,4 +42,18 @@ func (s *Statements) During(fn func()) []string {
 	s.Take()
 	fn()
 	return s.Take()
+}
+
+// On returns the statements of q that name one of tables, as bun quotes a table's name.
+func On(q []string, tables ...string) []string {
+	var out []string
+	for _, s := range q {
+		for _, table := range tables {
+			if strings.Contains(s, `"`+table+`"`) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
 }

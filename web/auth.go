@@ -49,7 +49,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		if !ok {
 			return problem.New(problem.Unauthenticated, "bad_authorization", "Authorization 头格式应为 Bearer 令牌。", "The Authorization header must be “Bearer <token>”.")
 		}
-		u, err := accounts.TokenUser(ctx, s.DB, token)
+		u, err := accounts.TokenUser(ctx, s.DB, s.Auth, token)
 		if err != nil {
 			return err
 		}
@@ -58,7 +58,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if token := c.Cookies(sessionCookie); token != "" {
-		u, err := accounts.SessionUser(ctx, s.DB, token, s.Config.SessionTTL)
+		u, err := accounts.SessionUser(ctx, s.DB, s.Auth, token, s.Config.SessionTTL)
 		switch {
 		case err == nil:
 			c.Locals(localUser, u)
@@ -234,7 +234,7 @@ func (s *Server) startSession(c *fiber.Ctx, u *accounts.User) error {
 	// long-lived cookie alone) does not: the account's language wins, so that a shared or old browser
 	// never changes it unasked.
 	if lang := c.Cookies(langCookie); c.Cookies(langChosenCookie) != "" && isLocale(lang) && lang != u.Locale {
-		if err := accounts.SetLocale(c.UserContext(), s.DB, u.ID, lang); err != nil {
+		if err := accounts.SetLocale(c.UserContext(), s.DB, s.Auth, u.ID, lang); err != nil {
 			return err
 		}
 	}
@@ -245,7 +245,7 @@ func (s *Server) startSession(c *fiber.Ctx, u *accounts.User) error {
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	if token := c.Cookies(sessionCookie); token != "" {
-		if err := accounts.EndSession(c.UserContext(), s.DB, token); err != nil {
+		if err := accounts.EndSession(c.UserContext(), s.DB, s.Auth, token); err != nil {
 			return err
 		}
 	}
@@ -264,7 +264,7 @@ func (s *Server) setLanguage(c *fiber.Ctx) error {
 	s.setCookie(c, langCookie, lang, 365*24*time.Hour)
 	if u := currentUser(c); u == nil {
 		s.setCookie(c, langChosenCookie, "1", 0)
-	} else if err := accounts.SetLocale(c.UserContext(), s.DB, u.ID, lang); err != nil {
+	} else if err := accounts.SetLocale(c.UserContext(), s.DB, s.Auth, u.ID, lang); err != nil {
 		return err
 	}
 	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)

@@ -83,9 +83,9 @@ func (s *Server) credentialsHold(h *fasthttp.RequestHeader) bool {
 		if !ok {
 			return false
 		}
-		_, err = accounts.TokenUser(ctx, s.DB, token)
+		_, err = accounts.TokenUser(ctx, s.DB, s.Auth, token)
 	} else {
-		_, err = accounts.SessionUser(ctx, s.DB, string(h.Cookie(sessionCookie)), s.Config.SessionTTL)
+		_, err = accounts.SessionUser(ctx, s.DB, s.Auth, string(h.Cookie(sessionCookie)), s.Config.SessionTTL)
 	}
 	return err == nil
 }

@@ -118,7 +118,7 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string, opts ...
 		t.Fatal(err)
 	}
 	deps := web.Deps{Config: cfg, DB: s.DB, Broker: broker, Enforcer: enf, Catalog: cat, Engine: engine, Documents: issuer, Desk: desk,
-		Materials: store, Secret: secret, Metrics: promhttp.Handler()}
+		Materials: store, Secret: secret, Metrics: promhttp.Handler(), Auth: accounts.NewCache(cfg.AuthCacheTTL, broker)}
 	for _, opt := range opts {
 		opt("http://"+ln.Addr().String(), &deps)
 	}
@@ -126,7 +126,10 @@ func startSiteWith(t testing.TB, s *stacktest.Stack, catalogDir string, opts ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.App().Listener(ln) //nolint:errcheck // ends with Shutdown
+	listening, stopListening := context.WithCancel(ctx)
+	go srv.Auth.Listen(listening) //nolint:errcheck // returns nil once stopped
+	t.Cleanup(stopListening)      // before the broker closes: cleanups run last first
+	go srv.App().Listener(ln)     //nolint:errcheck // ends with Shutdown
 	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -159,6 +162,8 @@ func (st *site) user(login string, grants ...string) int64 {
 type browser struct {
 	st *site
 	c  *http.Client
+	// session is the session cookie as the browser had it when it was remembered (auth_cache_test.go).
+	session string
 }
 
 func (st *site) browser() *browser {

@@ -103,7 +103,7 @@ func TestAPIFollowsAcceptLanguageThenTheAccount(t *testing.T) {
 	stacktest.Each(t, func(t *testing.T, s *stacktest.Stack) {
 		st := startSite(t, s)
 		id := st.user("lang.api", "citizen")
-		if err := accounts.SetLocale(context.Background(), s.DB, id, "en"); err != nil {
+		if err := accounts.SetLocale(context.Background(), s.DB, st.srv.Auth, id, "en"); err != nil {
 			t.Fatal(err)
 		}
 		token := st.token("lang.api")

@@ -84,7 +84,7 @@ func (s *Server) revokeTokenPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := accounts.RevokeToken(c.UserContext(), s.DB, actor(c), currentUser(c).ID, id); err != nil {
+	if err := accounts.RevokeToken(c.UserContext(), s.DB, s.Auth, actor(c), currentUser(c).ID, id); err != nil {
 		return err
 	}
 	return c.Redirect("/account", fiber.StatusSeeOther)

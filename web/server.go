@@ -64,6 +64,9 @@ type Deps struct {
 	Metrics http.Handler
 	// SSO signs people in through the unified identity platform; nil when single sign-on is off.
 	SSO *sso.Client
+	// Auth lets a repeat request in without reading its token from the database while its Listen
+	// runs; nil when off (CIVICFLOW_AUTH_CACHE_TTL 0).
+	Auth *accounts.Cache
 }
 
 // Server is the HTTP application.

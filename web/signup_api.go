@@ -90,7 +90,7 @@ func (s *Server) apiChangePassword(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	err := accounts.ChangePassword(c.UserContext(), s.DB, s.throttle(), actor(c), currentUser(c), accounts.PasswordChange{
+	err := accounts.ChangePassword(c.UserContext(), s.DB, s.Auth, s.throttle(), actor(c), currentUser(c), accounts.PasswordChange{
 		Old: req.OldPassword, New: req.NewPassword, IP: c.IP(), Session: c.Cookies(sessionCookie)})
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func (s *Server) apiSessions(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiEndOtherSessions(c *fiber.Ctx) error {
-	n, err := accounts.EndOtherSessions(c.UserContext(), s.DB, actor(c), currentUser(c).ID, c.Cookies(sessionCookie))
+	n, err := accounts.EndOtherSessions(c.UserContext(), s.DB, s.Auth, actor(c), currentUser(c).ID, c.Cookies(sessionCookie))
 	if err != nil {
 		return err
 	}

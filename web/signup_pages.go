@@ -16,7 +16,7 @@ import (
 // enrolment is where the public gets accounts, with the limits of the configuration. Wrong codes
 // count like failed logins of the number.
 func (s *Server) enrolment() *accounts.Enrolment {
-	return &accounts.Enrolment{DB: s.DB, Enforcer: s.Enforcer, Limits: accounts.CodeLimits{
+	return &accounts.Enrolment{DB: s.DB, Enforcer: s.Enforcer, Cache: s.Auth, Limits: accounts.CodeLimits{
 		PerNumber: s.Config.SMSCodesPerNumber, PerIP: s.Config.SMSCodesPerIP,
 		WrongPerNumber: s.Config.LoginMaxFailuresPerAccount, Window: s.Config.LoginThrottleWindow}}
 }
@@ -209,7 +209,7 @@ func (s *Server) renderSecurity(c *fiber.Ctx, formErr error) error {
 }
 
 func (s *Server) changePasswordPost(c *fiber.Ctx) error {
-	err := accounts.ChangePassword(c.UserContext(), s.DB, s.throttle(), actor(c), currentUser(c), accounts.PasswordChange{
+	err := accounts.ChangePassword(c.UserContext(), s.DB, s.Auth, s.throttle(), actor(c), currentUser(c), accounts.PasswordChange{
 		Old: c.FormValue("old_password"), New: c.FormValue("new_password"), IP: c.IP(), Device: c.Cookies(deviceCookie),
 		Session: c.Cookies(sessionCookie)})
 	if err != nil {
@@ -222,7 +222,7 @@ func (s *Server) changePasswordPost(c *fiber.Ctx) error {
 }
 
 func (s *Server) endOtherSessionsPost(c *fiber.Ctx) error {
-	n, err := accounts.EndOtherSessions(c.UserContext(), s.DB, actor(c), currentUser(c).ID, c.Cookies(sessionCookie))
+	n, err := accounts.EndOtherSessions(c.UserContext(), s.DB, s.Auth, actor(c), currentUser(c).ID, c.Cookies(sessionCookie))
 	if err != nil {
 		return err
 	}

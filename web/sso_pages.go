@@ -80,7 +80,7 @@ func (s *Server) ssoCallback(c *fiber.Ctx) error {
 		return s.ssoRefused(c, err)
 	}
 	if token := c.Cookies(sessionCookie); token != "" && currentUser(c) != nil { // another account's session ends here
-		if err := accounts.EndSession(ctx, s.DB, token); err != nil {
+		if err := accounts.EndSession(ctx, s.DB, s.Auth, token); err != nil {
 			return err
 		}
 	}

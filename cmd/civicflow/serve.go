@@ -344,7 +344,7 @@ func loadEngine(ctx context.Context, db *bun.DB, enforcer *policies.Enforcer, cf
 }
 
 // webDeps gathers what the web side works with: the catalogue and the engine (loadEngine), the
-// booking desk, the material store and the session secret.
+// booking desk, the material store, the session secret and the cache of sign-ins.
 func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *policies.Enforcer, cfg config.Config,
 	cat *catalog.Catalog, engine *workflow.Engine, issuer *documents.Issuer, desk *appointments.Desk) (web.Deps, error) {
 	store, err := materials.NewStore(cfg.MaterialsPath(), int64(cfg.UploadMaxMB)<<20)
@@ -356,7 +356,7 @@ func webDeps(ctx context.Context, db *bun.DB, broker *queue.Broker, enforcer *po
 		return web.Deps{}, err
 	}
 	deps := web.Deps{Config: cfg, DB: db, Broker: broker, Enforcer: enforcer, Catalog: cat, Engine: engine, Documents: issuer, Desk: desk, Materials: store, Secret: secret,
-		SSO: sso.New(cfg.OIDC, cfg.PublicBase()+"/login/sso/callback")}
+		SSO: sso.New(cfg.OIDC, cfg.PublicBase()+"/login/sso/callback"), Auth: accounts.NewCache(cfg.AuthCacheTTL, broker)}
 	if cfg.MetricsAddr == "" {
 		deps.Metrics = promhttp.Handler()
 	}
@@ -397,6 +397,7 @@ func (l *listeners) serve(ctx context.Context, g *errgroup.Group, cfg config.Con
 		slog.InfoContext(ctx, "listening", "address", "http://"+l.web.Addr().String())
 		return serveUntil(ctx, l.web, l.srv.Serve)
 	}))
+	g.Go(named("sign-in cache", func() error { return l.srv.Auth.Listen(ctx) }))
 	g.Go(named("web shutdown", func() error {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
