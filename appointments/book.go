@@ -269,36 +269,32 @@ func release(ctx context.Context, tx bun.IDB, b *Booking) error {
 // limit: an account cannot get round a strict office by booking at others first. A cancellation does
 // not give a booking back, nor does a move take one.
 func countBooking(ctx context.Context, tx bun.Tx, userID int64, today calendar.Date, limit int) error {
-	n, err := raise(ctx, tx, `INSERT INTO account_days (user_id, day, booked) VALUES (?, ?, 1)
-		ON CONFLICT (user_id, day) DO UPDATE SET booked = account_days.booked + 1 WHERE account_days.booked < ?
-		RETURNING booked`,
+	raised, err := raise(ctx, tx, `INSERT INTO account_days (user_id, day, booked) VALUES (?, ?, 1)
+		ON CONFLICT (user_id, day) DO UPDATE SET booked = account_days.booked + 1 WHERE account_days.booked < ?`,
 		limit, userID, today.String(), limit)
 	if err != nil {
 		return fmt.Errorf("counting a booking of user %d: %w", userID, err)
 	}
-	if n == 0 {
+	if !raised {
 		return dailyLimitProblem(limit)
 	}
 	return nil
 }
 
 // raise runs the upsert of a counter that stops at limit, its last argument: it inserts the counter
-// at 1 or raises it unless it reached limit, in one statement that returns the new count, or nothing
-// when the counter stood at limit (raise then returns 0). Under any concurrency on both databases the
-// counter never passes limit: on PostgreSQL a racer waits for the row's lock and then sees the count
-// of the one before it.
-func raise(ctx context.Context, tx bun.Tx, upsert string, limit int, args ...any) (int, error) {
+// at 1 or raises it unless it reached limit, in one statement whose row count says whether it did.
+// Under any concurrency on both databases the counter never passes limit: on PostgreSQL a racer
+// waits for the row's lock and then sees the count of the one before it.
+func raise(ctx context.Context, tx bun.Tx, upsert string, limit int, args ...any) (bool, error) {
 	if limit <= 0 {
-		return 0, nil // the upsert would insert 1
+		return false, nil // the upsert would insert 1
 	}
-	var n []int
-	if err := tx.NewRaw(upsert, args...).Scan(ctx, &n); err != nil {
-		return 0, err
+	res, err := tx.ExecContext(ctx, upsert, args...)
+	if err != nil {
+		return false, err
 	}
-	if len(n) == 0 {
-		return 0, nil
-	}
-	return n[0], nil
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // Purge deletes the daily booking counts of the days before now's (China's date): only today's
@@ -318,22 +314,21 @@ func sortedPair(n []string) []string {
 	return []string{n[0], n[1]}
 }
 
-// takeSeat raises a slot's counter unless the slot is full (errSlotFull), and reports whether it took
-// the last seat. The conditional upsert is what keeps a slot from ever having more bookings than
-// seats, under any concurrency on both databases. The row is the hottest of a booking day: a
-// transaction holds its lock from here to its end, so callers take the seat last.
-func takeSeat(ctx context.Context, tx bun.Tx, k slotKey, capacity int) (bool, error) {
-	n, err := raise(ctx, tx, `INSERT INTO slot_counts (office_id, day, start, service, booked) VALUES (?, ?, ?, ?, 1)
-		ON CONFLICT (office_id, day, start, service) DO UPDATE SET booked = slot_counts.booked + 1 WHERE slot_counts.booked < ?
-		RETURNING booked`,
+// takeSeat raises a slot's counter unless the slot is full. The conditional upsert is what keeps a
+// slot from ever having more bookings than seats, under any concurrency on both databases. The row
+// is the hottest of a booking day: a transaction holds its lock from here to its end, so callers take
+// the seat last.
+func takeSeat(ctx context.Context, tx bun.Tx, k slotKey, capacity int) error {
+	raised, err := raise(ctx, tx, `INSERT INTO slot_counts (office_id, day, start, service, booked) VALUES (?, ?, ?, ?, 1)
+		ON CONFLICT (office_id, day, start, service) DO UPDATE SET booked = slot_counts.booked + 1 WHERE slot_counts.booked < ?`,
 		capacity, k.office, k.day, k.start, k.service, capacity)
 	if err != nil {
-		return false, fmt.Errorf("taking a seat: %w", err)
+		return fmt.Errorf("taking a seat: %w", err)
 	}
-	if n == 0 {
-		return false, errSlotFull
+	if !raised {
+		return errSlotFull
 	}
-	return n >= capacity, nil
+	return nil
 }
 
 // freeSeat lowers a slot's counter when a booking leaves it.
@@ -380,37 +375,20 @@ func WithinBooking(fn func(ctx context.Context, tx bun.Tx, b *Booking) error) Bo
 // only for that number. Then one transaction inserts the booking with its confirmation code, claims
 // the account and its verified booker for it (see the package comment), counts the day's bookings of
 // the account, writes the appointment_booked notice and takes a seat (see fileBooking).
-//
-// A slot this process knows to be full is refused first, without the database; the bookings of a
-// slot then wait for their turn in memory (see admissions) and are refused there when it fills.
 func (d *Desk) Book(ctx context.Context, actor audit.Actor, in BookingInput, opts ...BookOption) (*Booking, error) {
 	if actor.UserID <= 0 {
 		return nil, problem.ErrLoginRequired
 	}
 	in.normalise()
 	k := slotKey{in.OfficeID, in.Day, in.Start, in.Service}
-	conn, err := d.line.enter(ctx, k, d.seenFull)
+	if d.seenFull(k) {
+		return nil, errSlotFull
+	}
+	conn, done, err := d.bookingConn(ctx, in.CaseID)
 	if err != nil {
 		return nil, err
 	}
-	db, conn, err := d.bookingConn(ctx, in.CaseID, conn)
-	if err != nil {
-		d.line.leave(k, nil)
-		return nil, err
-	}
-	b, err := d.book(ctx, db, k, actor, in, opts)
-	if _, refused := problem.As(err); conn != nil && err != nil && !refused {
-		// The connection may be broken (a request cancelled in the middle of a statement): the
-		// next booking takes one from the pool.
-		_ = conn.Close()
-		conn = nil
-	}
-	d.line.leave(k, conn)
-	return b, err
-}
-
-// book checks and files a booking on conn, once its turn came (see Book).
-func (d *Desk) book(ctx context.Context, conn bun.IDB, k slotKey, actor audit.Actor, in BookingInput, opts []BookOption) (*Booking, error) {
+	defer done()
 	if err := d.fullNow(ctx, conn, k); err != nil {
 		return nil, err
 	}
@@ -429,52 +407,35 @@ func (d *Desk) book(ctx context.Context, conn bun.IDB, k slotKey, actor audit.Ac
 	}
 	// The only unique constraint the transaction can meet is the confirmation code's: with 40 random
 	// bits, codes start to collide after about a million bookings. Another code, another try.
-	var last bool
 	for range 3 {
-		err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) (err error) {
-			last, err = d.fileBooking(ctx, tx, actor, p, b, verified, o)
-			return err
-		})
+		err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return d.fileBooking(ctx, tx, actor, p, b, verified, o) })
 		if !database.IsUniqueViolation(err) {
 			break
 		}
 		b.Code = newCode()
 	}
-	if errors.Is(err, errSlotFull) {
-		d.markFull(k)
-	}
 	if err != nil {
 		return nil, err
-	}
-	if last {
-		d.markFull(k)
 	}
 	return b, nil
 }
 
-// bookingConn returns what a booking runs on, and the connection it holds (nil for none), given the
-// connection handed to it with its turn (nil for none).
+// bookingConn returns the connection a booking runs on, and what to call when it is done.
 //
 // One connection for the whole booking, checks and transaction: on a hot day every request waits in
 // line for a connection, and a booking that had to queue for each of its reads again would take its
 // seat seconds later. A case's appearance booking (caseID > 0) asks the engine, which takes
 // connections of its own, so it keeps to the pool: holding one while waiting for another could leave
 // a full pool waiting on itself.
-func (d *Desk) bookingConn(ctx context.Context, caseID int64, handed *bun.Conn) (bun.IDB, *bun.Conn, error) {
-	switch {
-	case caseID != 0:
-		if handed != nil {
-			_ = handed.Close()
-		}
-		return d.db, nil, nil
-	case handed != nil:
-		return handed, handed, nil
+func (d *Desk) bookingConn(ctx context.Context, caseID int64) (bun.IDB, func(), error) {
+	if caseID != 0 {
+		return d.db, func() {}, nil
 	}
 	c, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("taking a database connection for a booking: %w", err)
 	}
-	return &c, &c, nil
+	return c, func() { _ = c.Close() }, nil
 }
 
 // prepareBooking reads the plan of the booking's office, checks that the actor may book there and
@@ -499,60 +460,47 @@ func (d *Desk) prepareBooking(ctx context.Context, conn bun.IDB, actor audit.Act
 
 // fileBooking is the transaction of a booking: it inserts the booking, claims the account and its
 // verified booker for it, counts the account's booking of the day, audits it, runs the caller's
-// WithinBooking, writes the appointment_booked notice and, last, takes a seat, reporting whether it
-// was the slot's last: on a hot day every booking of a slot waits for that row's lock, held until the
-// commit.
-func (d *Desk) fileBooking(ctx context.Context, tx bun.Tx, actor audit.Actor, p *plan, b *Booking, verified bool, o bookOptions) (bool, error) {
+// WithinBooking, writes the appointment_booked notice and, last, takes a seat (remembering a full
+// slot): on a hot day every booking of a slot waits for that row's lock, held until the commit.
+func (d *Desk) fileBooking(ctx context.Context, tx bun.Tx, actor audit.Actor, p *plan, b *Booking, verified bool, o bookOptions) error {
 	if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
-		return false, fmt.Errorf("inserting a booking: %w", err)
+		return fmt.Errorf("inserting a booking: %w", err)
 	}
 	if err := claim(ctx, tx, b, verified); err != nil {
-		return false, err
+		return err
 	}
 	if err := countBooking(ctx, tx, b.UserID, d.Today(), p.office.Rules.DailyBookings); err != nil {
-		return false, err
+		return err
 	}
 	if err := record(ctx, tx, actor, "booking.create", &p.office, b, map[string]any{"service": b.Service}); err != nil {
-		return false, err
+		return err
 	}
 	if o.within != nil {
 		if err := o.within(ctx, tx, b); err != nil {
-			return false, err
+			return err
 		}
 	}
 	if err := d.send(ctx, tx, b.UserID, "appointment_booked", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil); err != nil {
-		return false, err
+		return err
 	}
-	return takeSeat(ctx, tx, b.slot(), p.office.Capacity[b.Service])
+	err := takeSeat(ctx, tx, b.slot(), p.office.Capacity[b.Service])
+	if errors.Is(err, errSlotFull) {
+		d.full.Store(b.slot(), time.Now())
+	}
+	return err
 }
 
-// fullMemo is how long a process answers slot_full from memory for a slot it knows full (Book checks
+// fullMemo is how long a process answers slot_full from memory for a slot it saw full (Book checks
 // it first) and shows it full in the public slot answers: on a hot day most requests are for slots
 // taken by then, and they get their answer without touching the database, and the people refreshing
-// the slots move on to the next one at once. A seat freed by a cancellation in this process is
-// offered again at once (see seatFreed), one freed in another process after at most this long. Only
-// refusals come from memory: a booking is always decided by the database.
+// the slots move on to the next one at once. A seat freed by a cancellation is offered again after at
+// most this long. Only refusals come from memory: a booking is always decided by the database.
 const fullMemo = time.Second
 
-// seenFull reports whether this process knew the slot k full less than fullMemo ago.
+// seenFull reports whether this process saw the slot k full less than fullMemo ago.
 func (d *Desk) seenFull(k slotKey) bool {
 	seen, ok := d.full.Load(k)
 	return ok && time.Since(seen.(time.Time)) < fullMemo
-}
-
-// markFull remembers that the slot k is full, from a booking that took its last seat or one the
-// database refused, and refuses every booking waiting for it.
-func (d *Desk) markFull(k slotKey) {
-	d.full.Store(k, time.Now())
-	d.line.refuse(k)
-}
-
-// seatFreed forgets what this process knew of the seats of slot k, from which a booking of this
-// process just left (committed), so that the seat is offered and bookable again at once.
-func (d *Desk) seatFreed(k slotKey) {
-	d.full.Delete(k)
-	k.start = ""
-	d.seats.Delete(k)
 }
 
 // fullNow answers slot_full, before any other check, for the slot k when its counter says it is
@@ -568,7 +516,7 @@ func (d *Desk) fullNow(ctx context.Context, db bun.IDB, k slotKey) error {
 		return err
 	}
 	if n >= p.office.Capacity[k.service] {
-		d.markFull(k)
+		d.full.Store(k, time.Now())
 		return errSlotFull
 	}
 	return nil

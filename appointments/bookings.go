@@ -144,7 +144,6 @@ func (d *Desk) Move(ctx context.Context, actor audit.Actor, id int64, day, start
 		b.ReminderSentAt = nil // a reminder for the new day is due
 	}
 	b.Day, b.Start, b.End, b.UpdatedAt = moved.Day, moved.Start, moved.End, d.now()
-	var last bool
 	err = d.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// Compare with the booking as read, so that of two moves at once only one applies.
 		res, err := tx.NewUpdate().Model(b).Column("day", "start", "end_time", "updated_at", "reminder_sent_at").
@@ -155,7 +154,7 @@ func (d *Desk) Move(ctx context.Context, actor audit.Actor, id int64, day, start
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotBooked
 		}
-		if last, err = moveSeat(ctx, tx, old, b.slot(), p.office.Capacity[b.Service]); err != nil {
+		if err := moveSeat(ctx, tx, old, b.slot(), p.office.Capacity[b.Service]); err != nil {
 			return err
 		}
 		if err := record(ctx, tx, actor, "booking.move", &p.office, b, map[string]any{"from_day": old.day, "from_start": old.start}); err != nil {
@@ -163,32 +162,23 @@ func (d *Desk) Move(ctx context.Context, actor audit.Actor, id int64, day, start
 		}
 		return d.send(ctx, tx, b.UserID, "appointment_moved", &p.office, b, []notify.Channel{notify.Inbox, notify.SMS}, nil)
 	})
-	if errors.Is(err, errSlotFull) {
-		d.markFull(b.slot())
-	}
 	if err != nil {
 		return nil, err
-	}
-	d.seatFreed(old)
-	if last {
-		d.markFull(b.slot())
 	}
 	return b, nil
 }
 
 // moveSeat frees the seat of slot from and takes one of slot to, touching the two counters in key
-// order, so that two moves in opposite directions at once cannot deadlock. It reports whether it
-// took the last seat of to.
-func moveSeat(ctx context.Context, tx bun.Tx, from, to slotKey, capacity int) (bool, error) {
+// order, so that two moves in opposite directions at once cannot deadlock.
+func moveSeat(ctx context.Context, tx bun.Tx, from, to slotKey, capacity int) error {
 	if to.less(from) {
-		last, err := takeSeat(ctx, tx, to, capacity)
-		if err != nil {
-			return false, err
+		if err := takeSeat(ctx, tx, to, capacity); err != nil {
+			return err
 		}
-		return last, freeSeat(ctx, tx, from)
+		return freeSeat(ctx, tx, from)
 	}
 	if err := freeSeat(ctx, tx, from); err != nil {
-		return false, err
+		return err
 	}
 	return takeSeat(ctx, tx, to, capacity)
 }
@@ -234,7 +224,6 @@ func (d *Desk) Cancel(ctx context.Context, actor audit.Actor, id int64) (*Bookin
 	if err != nil {
 		return nil, err
 	}
-	d.seatFreed(b.slot())
 	return b, nil
 }
 

@@ -31,8 +31,7 @@ type Desk struct {
 	clock  func() time.Time
 
 	plans sync.Map // office ID → *plan, for the public slot pages
-	full  sync.Map // slotKey → time.Time this process last knew the slot full (see fullMemo)
-	line  *admissions
+	full  sync.Map // slotKey → time.Time this process last saw the slot full (see fullMemo)
 	seats sync.Map // slotKey without start → seatsSeen, for the public slot answers (see seatsMemo)
 	// flight shares the reads of plans and seats among the requests that miss them at once.
 	flight singleflight.Group
@@ -47,7 +46,7 @@ func WithClock(now func() time.Time) Option { return func(d *Desk) { d.clock = n
 // New returns the desk over db. all lists the current catalogue's items; the desk finds in it the
 // item of a service (the one whose appointment.service is that service).
 func New(db *bun.DB, enf *policies.Enforcer, engine *workflow.Engine, all func() []*catalog.Item, opts ...Option) *Desk {
-	d := &Desk{db: db, enf: enf, engine: engine, all: all, clock: time.Now, line: slotAdmissions(db.DB.Stats().MaxOpenConnections / 4)}
+	d := &Desk{db: db, enf: enf, engine: engine, all: all, clock: time.Now}
 	for _, o := range opts {
 		o(d)
 	}
